@@ -1,0 +1,5 @@
+export * from './ids';
+export * from './names';
+export * from './messages';
+export * from './crossings';
+export * from './views';

@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { ApproachIdSchema, CrossingIdSchema, InstantSchema } from './ids';
+
+const MAX_APPROACHES = 16;
+/** 15-minute counts above this are physically impossible for one approach (about 4 lanes at saturation). */
+export const MAX_COUNT_PER_INTERVAL = 2000;
+
+const countOrNull = z.number().int().min(0).max(1_000_000).nullable();
+const approachRecord = <T extends z.ZodTypeAny>(value: T) =>
+  z
+    .record(ApproachIdSchema, value)
+    .refine((r) => Object.keys(r).length >= 1 && Object.keys(r).length <= MAX_APPROACHES, {
+      message: `must name between 1 and ${MAX_APPROACHES} approaches`,
+    });
+
+/**
+ * One finished interval of one crossing's detectors, as the street (simulator or a real
+ * controller) delivers it on the crossing's own detector stream. `null` = the detector
+ * reported nothing. Raw counts are not range-checked here: cleaning them is the worker's
+ * job, and a faulty detector must not take the feed down.
+ */
+export const DetectorReadingSchema = z
+  .object({
+    v: z.literal(1),
+    crossingId: CrossingIdSchema,
+    intervalStart: InstantSchema,
+    intervalMinutes: z.number().int().min(1).max(60),
+    counts: z.record(ApproachIdSchema, z.number().finite().nullable()),
+  })
+  .strict();
+export type DetectorReading = z.infer<typeof DetectorReadingSchema>;
+
+/** A forecast with its central value and 80% / 95% prediction intervals (vehicles per interval). */
+export const ForecastBandSchema = z
+  .object({
+    mean: z.number().finite().min(0),
+    lower80: z.number().finite().min(0),
+    upper80: z.number().finite().min(0),
+    lower95: z.number().finite().min(0),
+    upper95: z.number().finite().min(0),
+  })
+  .strict()
+  .refine((b) => b.lower95 <= b.lower80 && b.lower80 <= b.mean && b.mean <= b.upper80 && b.upper80 <= b.upper95, {
+    message: 'bands must be ordered lower95 <= lower80 <= mean <= upper80 <= upper95',
+  });
+export type ForecastBand = z.infer<typeof ForecastBandSchema>;
+
+export const ModelInfoSchema = z
+  .object({
+    name: z.string().min(1).max(64),
+    version: z.number().int().min(0),
+    backend: z.string().min(1).max(32),
+    trainedOnIntervals: z.number().int().min(0),
+  })
+  .strict();
+export type ModelInfo = z.infer<typeof ModelInfoSchema>;
+
+export const HorizonForecastSchema = z
+  .object({
+    stepsAhead: z.number().int().min(1).max(96),
+    horizonMinutes: z.number().int().min(1).max(24 * 60),
+    intervalStart: InstantSchema,
+    total: ForecastBandSchema,
+    approaches: approachRecord(ForecastBandSchema),
+  })
+  .strict();
+export type HorizonForecast = z.infer<typeof HorizonForecastSchema>;
+
+/** What the worker observed in the interval that just finished, after cleaning. */
+export const ObservedIntervalSchema = z
+  .object({
+    intervalStart: InstantSchema,
+    total: countOrNull,
+    approaches: approachRecord(countOrNull),
+    /** Share of this interval's approach values that were filled in by cleaning (0 = all real). */
+    filledShare: z.number().min(0).max(1),
+  })
+  .strict();
+export type ObservedInterval = z.infer<typeof ObservedIntervalSchema>;
+
+/**
+ * Edge worker → fusion (FORECAST_QUEUE). One message per crossing per finished interval;
+ * `messageId` is `<crossingId>:<basedOnIntervalStart>` so a redelivery or a re-send after a
+ * restart is recognised and stored once.
+ */
+export const ForecastMessageSchema = z
+  .object({
+    v: z.literal(1),
+    messageId: z.string().min(3).max(96),
+    crossingId: CrossingIdSchema,
+    seq: z.number().int().min(0),
+    sentAt: InstantSchema,
+    basedOnIntervalStart: InstantSchema,
+    intervalMinutes: z.number().int().min(1).max(60),
+    model: ModelInfoSchema,
+    horizons: z.array(HorizonForecastSchema).min(1).max(96),
+    observed: ObservedIntervalSchema,
+    quality: z
+      .object({
+        /** Share of the model's input values that were real readings rather than filled. */
+        realInputShare: z.number().min(0).max(1),
+        flags: z.array(z.string().max(64)).max(32),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.messageId !== `${m.crossingId}:${m.basedOnIntervalStart}`) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['messageId'], message: 'must equal "<crossingId>:<basedOnIntervalStart>"' });
+    }
+    if (m.observed.intervalStart !== m.basedOnIntervalStart) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['observed', 'intervalStart'], message: 'must equal basedOnIntervalStart' });
+    }
+    const steps = new Set<number>();
+    for (const [i, h] of m.horizons.entries()) {
+      if (steps.has(h.stepsAhead)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['horizons', i, 'stepsAhead'], message: 'duplicate horizon' });
+      }
+      steps.add(h.stepsAhead);
+      if (h.horizonMinutes !== h.stepsAhead * m.intervalMinutes) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['horizons', i, 'horizonMinutes'], message: 'must equal stepsAhead * intervalMinutes' });
+      }
+    }
+  });
+export type ForecastMessage = z.infer<typeof ForecastMessageSchema>;
+
+export const WorkerStatusSchema = z.enum(['starting', 'warming-up', 'ok', 'degraded']);
+export type WorkerStatus = z.infer<typeof WorkerStatusSchema>;
+
+/** Edge worker → fusion (HEARTBEAT_QUEUE), every few seconds of wall time. */
+export const HeartbeatMessageSchema = z
+  .object({
+    v: z.literal(1),
+    crossingId: CrossingIdSchema,
+    seq: z.number().int().min(0),
+    sentAt: InstantSchema,
+    status: WorkerStatusSchema,
+    model: ModelInfoSchema.nullable(),
+    historyIntervals: z.number().int().min(0),
+    lastIntervalStart: InstantSchema.nullable(),
+    training: z.boolean(),
+    bufferedMessages: z.number().int().min(0),
+  })
+  .strict();
+export type HeartbeatMessage = z.infer<typeof HeartbeatMessageSchema>;
+
+/** Fusion → simulator (TIMING_PLAN_QUEUE): a plan to apply at a crossing's next cycle boundary. */
+export const TimingPlanMessageSchema = z
+  .object({
+    v: z.literal(1),
+    crossingId: CrossingIdSchema,
+    planId: z.string().min(1).max(96),
+    cycleSeconds: z.number().min(20).max(300),
+    phases: z
+      .array(z.object({ name: z.string().min(1).max(32), approaches: z.array(ApproachIdSchema).min(1), greenSeconds: z.number().min(1).max(300) }).strict())
+      .min(1)
+      .max(8),
+  })
+  .strict();
+export type TimingPlanMessage = z.infer<typeof TimingPlanMessageSchema>;
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Validates `input` and turns the first few schema issues into one readable reason. */
+export function parseMessage<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, input: unknown): ParseResult<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return { ok: true, value: result.data };
+  const reason = result.error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(message)'}: ${issue.message}`)
+    .join('; ');
+  return { ok: false, reason };
+}

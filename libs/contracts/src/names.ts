@@ -1,0 +1,25 @@
+/** BullMQ queue carrying ForecastMessage jobs from edge workers to the fusion service. */
+export const FORECAST_QUEUE = 'crosscast-forecasts';
+/** BullMQ queue carrying HeartbeatMessage jobs from edge workers to the fusion service. */
+export const HEARTBEAT_QUEUE = 'crosscast-heartbeats';
+/** BullMQ queue carrying TimingPlanMessage jobs from the fusion service to the simulator. */
+export const TIMING_PLAN_QUEUE = 'crosscast-timing-plans';
+
+/**
+ * The "detector cable": one Redis stream per crossing, written by the simulator (the
+ * street) and read only by that crossing's worker. The fusion service never reads it,
+ * so raw readings never pass through the city.
+ */
+export function detectorStreamKey(crossingId: string, prefix = 'crosscast'): string {
+  return `${prefix}:detector:${crossingId}`;
+}
+
+/** socket.io events the fusion service emits to dashboards (see FusionServerEvents). */
+export const SOCKET_EVENTS = {
+  forecast: 'forecast',
+  observation: 'observation',
+  recommendation: 'recommendation',
+  crossingStatus: 'crossing-status',
+  cityForecast: 'city-forecast',
+  snapshot: 'snapshot',
+} as const;
