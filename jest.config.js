@@ -1,0 +1,18 @@
+// Three tiers (see ARCHITECTURE.md): unit = pure logic, no I/O; integration = one
+// service against real PostgreSQL and Redis; e2e = the real apps started as processes
+// and driven from outside, including the dashboard in headless Chromium.
+const common = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  moduleNameMapper: { '^@crosscast/(.*)$': '<rootDir>/libs/$1/src' },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }] },
+};
+
+module.exports = {
+  rootDir: __dirname,
+  projects: [
+    { ...common, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/static/**/*.spec.ts'] },
+    { ...common, displayName: 'integration', rootDir: __dirname, testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'] },
+    { ...common, displayName: 'e2e', rootDir: __dirname, testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+  ],
+};

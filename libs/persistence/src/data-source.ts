@@ -1,0 +1,66 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { CrossingEntity } from './entities/crossing.entity';
+import { CrossingStatusEntity } from './entities/crossing-status.entity';
+import { DeadLetterEntity } from './entities/dead-letter.entity';
+import { ForecastPointEntity } from './entities/forecast-point.entity';
+import { ForecastEntity } from './entities/forecast.entity';
+import { ObservationEntity } from './entities/observation.entity';
+import { RecommendationEntity } from './entities/recommendation.entity';
+import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema';
+
+/** Listed, not globbed: the compiled layout must not decide what the schema is. */
+export const ENTITIES = [CrossingEntity, CrossingStatusEntity, ForecastEntity, ForecastPointEntity, ObservationEntity, RecommendationEntity, DeadLetterEntity];
+export const MIGRATIONS = [InitialSchema1764300000000];
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/crosscast';
+
+export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: databaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    // Schema changes only through migrations.
+    synchronize: false,
+    migrationsRun: false,
+    extra: { max: 10, connectionTimeoutMillis: 5000 },
+  };
+}
+
+/** An arbitrary but fixed key: replicas starting together take turns to migrate. */
+const MIGRATION_LOCK_KEY = 7_364_210_981;
+
+/** Runs pending migrations under a PostgreSQL advisory lock. Returns the names applied. */
+export async function runMigrationsLocked(dataSource: DataSource): Promise<string[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await runner.release();
+  }
+}
+
+/**
+ * Creates the database named in the URL when it does not exist (local development and
+ * tests: the server's trust auth lets us connect to the `postgres` maintenance database).
+ */
+export async function ensureDatabaseExists(databaseUrl: string): Promise<boolean> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_]{1,63}$/.test(name)) throw new Error(`database name "${name}" must be 1-63 letters, digits or "_"`);
+  url.pathname = '/postgres';
+  const admin = new DataSource({ type: 'postgres', url: url.toString(), extra: { connectionTimeoutMillis: 5000 } });
+  await admin.initialize();
+  try {
+    const rows: unknown[] = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rows.length > 0) return false;
+    await admin.query(`CREATE DATABASE "${name}"`);
+    return true;
+  } finally {
+    await admin.destroy();
+  }
+}

@@ -1,0 +1,32 @@
+import { Column, Entity, JoinColumn, OneToOne, PrimaryColumn } from 'typeorm';
+import type { ModelInfo } from '@crosscast/contracts';
+import { CrossingEntity } from './crossing.entity';
+
+/** What the city last heard from a crossing's worker. One row per crossing. */
+@Entity({ name: 'crossing_status' })
+export class CrossingStatusEntity {
+  @PrimaryColumn({ name: 'crossing_id', type: 'varchar', length: 32 })
+  crossingId: string;
+
+  @OneToOne(() => CrossingEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'crossing_id', foreignKeyConstraintName: 'fk_crossing_status_crossing' })
+  crossing?: CrossingEntity;
+
+  @Column({ name: 'worker_status', type: 'varchar', length: 16, nullable: true })
+  workerStatus: string | null;
+
+  @Column({ name: 'last_heartbeat_at', type: 'timestamptz', nullable: true })
+  lastHeartbeatAt: Date | null;
+
+  @Column({ name: 'last_heartbeat_seq', type: 'bigint', nullable: true })
+  lastHeartbeatSeq: string | null;
+
+  @Column({ name: 'last_forecast_interval_start', type: 'timestamptz', nullable: true })
+  lastForecastIntervalStart: Date | null;
+
+  @Column({ name: 'last_observed_total', type: 'integer', nullable: true })
+  lastObservedTotal: number | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  model: ModelInfo | null;
+}

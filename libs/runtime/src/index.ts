@@ -1,0 +1,2 @@
+export * from './tf-backend';
+export * from './env';

@@ -1,0 +1,2 @@
+export * from './city-definition';
+export * from './counts-csv';

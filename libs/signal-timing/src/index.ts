@@ -1,0 +1,2 @@
+export * from './webster';
+export * from './phasing';
