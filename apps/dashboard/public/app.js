@@ -1,0 +1,827 @@
+/*
+ * Crosscast live operator dashboard.
+ *
+ * Data flow: REST gives the starting picture (crossings, city forecast, the selected
+ * crossing's history); socket.io events then keep it current. Every event only updates
+ * `state` and marks the affected regions dirty; a single batched render (≤ 1 per ~frame)
+ * redraws them, because the replay runs on an accelerated clock and 40 crossings can
+ * produce bursts of events.
+ *
+ * Data time (basedOnIntervalStart / intervalStart) is what is displayed and compared;
+ * wall-clock time is only used for the "last update" marker.
+ */
+(function () {
+  'use strict';
+
+  var C = window.CrosscastCharts;
+  var esc = C.esc;
+  var MINUTE = 60 * 1000;
+  var HOUR = 60 * MINUTE;
+  /** How much observed history to keep per selected crossing (2 days of 15-min intervals). */
+  var MAX_OBSERVATIONS = 192;
+  var RETRY_MS = 5000;
+  /** REST refresh period when socket.io is unavailable, so the page still moves. */
+  var POLL_MS = 15000;
+
+  // ------------------------------------------------------------------ state
+
+  var state = {
+    crossings: [],          // definitions, in API order
+    byId: new Map(),        // id -> definition (id, name, lat, lon, approaches)
+    statuses: new Map(),    // id -> CrossingStatusView
+    lastObsAt: new Map(),   // id -> ms of the newest observation seen live (orders status updates)
+    city: null,             // CityForecastView
+    selectedId: null,
+    sel: null,              // see newSelection()
+    chartHours: 6,
+    liveEvents: 0,
+    socketConnectedOnce: false,
+  };
+
+  /** Everything shown for the selected crossing; replaced wholesale on selection change. */
+  function newSelection(id) {
+    return {
+      id: id,
+      loading: true,
+      observations: new Map(),   // ms(intervalStart) -> ObservationView
+      latestForecast: null,      // ForecastView with the newest basedOnIntervalStart
+      oneStep: new Map(),        // ms(intervalStart of the 1-step horizon) -> mean
+      recommendation: null,      // newest RecommendationView
+      recHistory: [],            // newest first
+    };
+  }
+
+  function ms(iso) {
+    var d = C.toDate(iso);
+    return d ? d.getTime() : NaN;
+  }
+
+  // ------------------------------------------------------------------ DOM handles
+
+  var $ = function (id) { return document.getElementById(id); };
+  var els = {};
+
+  // ------------------------------------------------------------------ batched rendering
+
+  var dirty = { header: false, map: false, city: false, crossing: false };
+  var renderTimer = null;
+
+  function invalidate() {
+    for (var i = 0; i < arguments.length; i++) dirty[arguments[i]] = true;
+    if (renderTimer == null) renderTimer = setTimeout(renderNow, 16);
+  }
+
+  function renderNow() {
+    renderTimer = null;
+    var d = dirty;
+    dirty = { header: false, map: false, city: false, crossing: false };
+    // Each region renders independently so one bad payload cannot blank the whole page.
+    [['header', renderHeader], ['map', renderMap], ['city', renderCity], ['crossing', renderCrossing]].forEach(function (r) {
+      if (!d[r[0]]) return;
+      try { r[1](); } catch (err) { console.error('render ' + r[0] + ' failed', err); showError('render-' + r[0], 'Display error in ' + r[0] + ': ' + err.message); }
+    });
+  }
+
+  // ------------------------------------------------------------------ error banner
+
+  var errors = new Map(); // key -> message; a later success for the same key clears it
+
+  function showError(key, message) {
+    errors.set(key, message);
+    renderBanner();
+  }
+
+  function clearError(key) {
+    if (errors.delete(key)) renderBanner();
+  }
+
+  function renderBanner() {
+    var banner = els.banner;
+    if (!errors.size) { banner.hidden = true; banner.innerHTML = ''; return; }
+    banner.hidden = false;
+    banner.innerHTML = Array.from(errors.values()).map(function (m) {
+      return '<div class="banner-row"><span class="banner-icon" aria-hidden="true">!</span>' + esc(m) + '</div>';
+    }).join('');
+  }
+
+  // ------------------------------------------------------------------ REST
+
+  function getJSON(url, key) {
+    return fetch(url, { headers: { accept: 'application/json' } }).then(function (res) {
+      if (!res.ok) throw new Error('HTTP ' + res.status + ' ' + (res.statusText || ''));
+      return res.json();
+    }).then(function (body) {
+      clearError(key);
+      return body;
+    }, function (err) {
+      showError(key, 'Could not load ' + url + ': ' + (err && err.message ? err.message : String(err)));
+      throw err;
+    });
+  }
+
+  function loadCrossings() {
+    return getJSON('/api/crossings', 'crossings').then(function (list) {
+      if (!Array.isArray(list)) throw new Error('unexpected /api/crossings payload');
+      state.crossings = list;
+      state.byId = new Map(list.map(function (c) { return [c.id, c]; }));
+      // The socket snapshot may already have delivered fresher statuses; REST fills gaps only.
+      list.forEach(function (c) { if (c.status && !state.statuses.has(c.id)) state.statuses.set(c.id, c.status); });
+      mapLayoutKey = null;
+      if (!state.selectedId || !state.byId.has(state.selectedId)) {
+        var wanted = crossingFromHash();
+        selectCrossing(wanted && state.byId.has(wanted) ? wanted : list.length ? list[0].id : null);
+      }
+      invalidate('header', 'map', 'city', 'crossing');
+    }).catch(function () {
+      setTimeout(loadCrossings, RETRY_MS);
+    });
+  }
+
+  var crossingsReloadTimer = null;
+  /** A status for a crossing we have never heard of: the network grew; refetch the list once. */
+  function scheduleCrossingsReload() {
+    if (crossingsReloadTimer) return;
+    crossingsReloadTimer = setTimeout(function () { crossingsReloadTimer = null; loadCrossings(); }, 2000);
+  }
+
+  function loadCity() {
+    return getJSON('/api/city/forecast', 'city').then(function (city) {
+      setCity(city);
+    }).catch(function () { /* banner shows it; live events or the next poll will fill in */ });
+  }
+
+  function selectCrossing(id) {
+    if (id == null) { state.selectedId = null; state.sel = null; invalidate('map', 'crossing'); return; }
+    if (id === state.selectedId && state.sel) return;
+    state.selectedId = id;
+    state.sel = newSelection(id);
+    if (crossingFromHash() !== id) history.replaceState(null, '', '#crossing=' + encodeURIComponent(id));
+    invalidate('map', 'crossing');
+    loadSelection(state.sel);
+  }
+
+  /** Fetch detail, forecast history and recommendations; merge into `sel` (live events may already be there). */
+  function loadSelection(sel) {
+    var id = encodeURIComponent(sel.id);
+    var stillSelected = function () { return state.sel === sel; };
+
+    getJSON('/api/crossings/' + id, 'detail').then(function (detail) {
+      if (!stillSelected()) return;
+      if (detail.status) state.statuses.set(sel.id, pickNewerStatus(state.statuses.get(sel.id), detail.status));
+      (detail.recentObservations || []).forEach(function (o) { addObservation(sel, o); });
+      if (detail.latestForecast) addForecast(sel, detail.latestForecast);
+      if (detail.latestRecommendation) addRecommendation(sel, detail.latestRecommendation);
+      sel.loading = false;
+      invalidate('map', 'crossing', 'header');
+
+      // 1-step-ahead history over the observed window.
+      var anchor = sel.latestForecast ? ms(sel.latestForecast.basedOnIntervalStart) : latestObservationMs(sel);
+      if (!isFinite(anchor)) anchor = state.city && state.city.asOfIntervalStart ? ms(state.city.asOfIntervalStart) : NaN;
+      if (!isFinite(anchor)) return null;
+      var from = new Date(anchor - 26 * HOUR).toISOString();
+      var to = new Date(anchor + 2 * HOUR).toISOString();
+      return getJSON('/api/crossings/' + id + '/forecasts?from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to), 'forecasts');
+    }).then(function (forecasts) {
+      if (!stillSelected() || !Array.isArray(forecasts)) return;
+      forecasts.forEach(function (f) { addForecast(sel, f); });
+      invalidate('crossing');
+    }).catch(function () {
+      if (stillSelected()) { sel.loading = false; invalidate('crossing'); }
+    });
+
+    getJSON('/api/recommendations?crossing=' + id, 'recommendations').then(function (recs) {
+      if (!stillSelected() || !Array.isArray(recs)) return;
+      recs.forEach(function (r) { addRecommendation(sel, r); });
+      invalidate('crossing');
+    }).catch(function () { /* banner */ });
+  }
+
+  function crossingFromHash() {
+    var m = /crossing=([^&]+)/.exec(location.hash || '');
+    return m ? decodeURIComponent(m[1]) : null;
+  }
+
+  // ------------------------------------------------------------------ state updates (shared by REST and socket)
+
+  function pickNewerStatus(a, b) {
+    if (!a) return b;
+    if (!b) return a;
+    // Heartbeats order statuses; without them, the later forecast wins; ties go to the newcomer.
+    var ha = ms(a.lastHeartbeatAt), hb = ms(b.lastHeartbeatAt);
+    if (isFinite(ha) && isFinite(hb) && ha > hb) return a;
+    return b;
+  }
+
+  function setStatus(s) {
+    if (!s || !s.crossingId) return;
+    state.statuses.set(s.crossingId, s);
+    if (state.crossings.length && !state.byId.has(s.crossingId)) scheduleCrossingsReload();
+  }
+
+  function setCity(city) {
+    if (!city) return;
+    var cur = state.city;
+    // Never step the city back in data time (a slow REST reply racing a live event).
+    if (cur && cur.asOfIntervalStart && city.asOfIntervalStart && ms(city.asOfIntervalStart) < ms(cur.asOfIntervalStart)) return;
+    state.city = city;
+    invalidate('header', 'city');
+  }
+
+  function addObservation(sel, o) {
+    var t = ms(o.intervalStart);
+    if (!isFinite(t)) return;
+    sel.observations.set(t, o);
+    if (sel.observations.size > MAX_OBSERVATIONS) {
+      var keys = Array.from(sel.observations.keys()).sort(function (a, b) { return a - b; });
+      keys.slice(0, keys.length - MAX_OBSERVATIONS).forEach(function (k) { sel.observations.delete(k); });
+    }
+  }
+
+  function latestObservationMs(sel) {
+    var best = -Infinity;
+    sel.observations.forEach(function (_, t) { if (t > best) best = t; });
+    return best;
+  }
+
+  function addForecast(sel, f) {
+    if (!f || !Array.isArray(f.horizons)) return;
+    if (!sel.latestForecast || ms(f.basedOnIntervalStart) >= ms(sel.latestForecast.basedOnIntervalStart)) sel.latestForecast = f;
+    var h1 = f.horizons.filter(function (h) { return h.stepsAhead === 1; })[0];
+    if (h1 && h1.total) sel.oneStep.set(ms(h1.intervalStart), h1.total.mean);
+    // Bound memory on long sessions: keep ~2 days of 1-step points.
+    if (sel.oneStep.size > MAX_OBSERVATIONS) {
+      var keys = Array.from(sel.oneStep.keys()).sort(function (a, b) { return a - b; });
+      keys.slice(0, keys.length - MAX_OBSERVATIONS).forEach(function (k) { sel.oneStep.delete(k); });
+    }
+  }
+
+  function addRecommendation(sel, r) {
+    if (!r || !r.id) return;
+    if (sel.recHistory.some(function (x) { return x.id === r.id; })) return;
+    sel.recHistory.push(r);
+    sel.recHistory.sort(function (a, b) {
+      return ms(b.basedOnIntervalStart) - ms(a.basedOnIntervalStart) || ms(b.createdAt) - ms(a.createdAt);
+    });
+    sel.recHistory.length = Math.min(sel.recHistory.length, 12);
+    sel.recommendation = sel.recHistory[0];
+  }
+
+  // ------------------------------------------------------------------ socket.io
+
+  function connectSocket() {
+    if (typeof window.io !== 'function') {
+      setConnection('offline', 'offline');
+      showError('socket', 'Live updates unavailable (socket.io client did not load); refreshing every ' + POLL_MS / 1000 + ' s instead.');
+      setInterval(pollFallback, POLL_MS);
+      return;
+    }
+    var socket = window.io({ transports: ['websocket'] });
+
+    socket.on('connect', function () {
+      setConnection('connected', 'connected');
+      clearError('socket');
+      // After a reconnect we may have missed events: refetch what the snapshot does not cover.
+      if (state.socketConnectedOnce) {
+        loadCrossings();
+        if (state.selectedId) { var id = state.selectedId; state.selectedId = null; selectCrossing(id); }
+      }
+      state.socketConnectedOnce = true;
+    });
+    socket.on('disconnect', function () { setConnection('reconnecting', 'reconnecting…'); });
+    socket.on('connect_error', function () { setConnection('reconnecting', 'reconnecting…'); });
+
+    socket.on('snapshot', function (snap) {
+      if (!snap) return;
+      (snap.statuses || []).forEach(setStatus);
+      if (snap.city) setCity(snap.city);
+      liveEvent('snapshot', null);
+      invalidate('header', 'map', 'city', 'crossing');
+    });
+    socket.on('crossing-status', function (s) {
+      setStatus(s);
+      liveEvent('status', s && s.crossingId);
+      invalidate('header', 'map', 'city');
+      if (s && s.crossingId === state.selectedId) invalidate('crossing');
+    });
+    socket.on('observation', function (o) {
+      if (!o || !o.crossingId) return;
+      var t = ms(o.intervalStart);
+      // Observations drive the map's flow figure between status updates.
+      if (!(state.lastObsAt.get(o.crossingId) > t)) {
+        state.lastObsAt.set(o.crossingId, t);
+        var s = state.statuses.get(o.crossingId);
+        if (s) state.statuses.set(o.crossingId, Object.assign({}, s, { lastObservedTotal: o.total }));
+        invalidate('map');
+      }
+      if (state.sel && o.crossingId === state.sel.id) { addObservation(state.sel, o); invalidate('crossing'); }
+      liveEvent('observation', o.crossingId);
+    });
+    socket.on('forecast', function (f) {
+      if (!f || !f.crossingId) return;
+      if (state.sel && f.crossingId === state.sel.id) { addForecast(state.sel, f); invalidate('crossing'); }
+      liveEvent('forecast', f.crossingId);
+    });
+    socket.on('recommendation', function (r) {
+      if (!r || !r.crossingId) return;
+      if (state.sel && r.crossingId === state.sel.id) { addRecommendation(state.sel, r); invalidate('crossing'); }
+      liveEvent('recommendation', r.crossingId);
+    });
+    socket.on('city-forecast', function (city) {
+      setCity(city);
+      liveEvent('city forecast', null);
+    });
+  }
+
+  function pollFallback() {
+    loadCity();
+    loadCrossings();
+    if (state.sel) loadSelection(state.sel);
+  }
+
+  function setConnection(stateName, text) {
+    els.connection.dataset.state = stateName;
+    els.connection.className = 'conn conn-' + stateName;
+    els.connection.textContent = text;
+  }
+
+  /** Updated synchronously (not batched) so it changes on every single event. */
+  function liveEvent(kind, crossingId) {
+    state.liveEvents += 1;
+    els.lastUpdate.textContent = 'last update ' + C.fmtWallClock(new Date()) + ' · ' + kind +
+      (crossingId ? ' ' + crossingId : '') + ' · #' + state.liveEvents;
+    els.lastUpdate.dataset.count = String(state.liveEvents);
+  }
+
+  // ------------------------------------------------------------------ helpers for views
+
+  function freshnessOf(id) {
+    var s = state.statuses.get(id);
+    var f = s && s.freshness;
+    return f === 'fresh' || f === 'stale' || f === 'offline' ? f : 'unknown';
+  }
+
+  /** Grey is shared by offline and unknown; CSS keys off this class. */
+  function freshClass(f) {
+    return f === 'fresh' || f === 'stale' ? f : 'offline';
+  }
+
+  function crossingName(id) {
+    var c = state.byId.get(id);
+    return c ? c.name : id;
+  }
+
+  function approachInfo(crossingId, approachId) {
+    var c = state.byId.get(crossingId);
+    var a = c && (c.approaches || []).filter(function (x) { return x.id === approachId; })[0];
+    return a || null;
+  }
+
+  function approachLabel(crossingId, approachId) {
+    var a = approachInfo(crossingId, approachId);
+    return a ? a.direction + ' · ' + a.road : approachId;
+  }
+
+  function allCrossingIds() {
+    var ids = new Set(state.crossings.map(function (c) { return c.id; }));
+    state.statuses.forEach(function (_, id) { ids.add(id); });
+    return Array.from(ids);
+  }
+
+  // ------------------------------------------------------------------ header
+
+  function renderHeader() {
+    var city = state.city;
+    els.dataTime.textContent = city && city.asOfIntervalStart ? C.fmtDataTime(city.asOfIntervalStart) : 'waiting for the first forecasts…';
+    var counts = { fresh: 0, stale: 0, offline: 0 };
+    allCrossingIds().forEach(function (id) { counts[freshClass(freshnessOf(id))] += 1; });
+    els.countFresh.textContent = counts.fresh;
+    els.countStale.textContent = counts.stale;
+    els.countOffline.textContent = counts.offline;
+  }
+
+  // ------------------------------------------------------------------ map
+
+  var mapLayoutKey = null;   // rebuild the SVG only when the set of crossings changes
+  var mapNodes = new Map();  // id -> { g, circle, label, flow, title }
+
+  function renderMap() {
+    var svg = els.map;
+    var list = state.crossings;
+    els.mapEmpty.hidden = list.length > 0;
+    var key = list.map(function (c) { return c.id + '@' + c.lat + ',' + c.lon; }).join('|');
+    if (key !== mapLayoutKey) { buildMap(svg, list); mapLayoutKey = key; }
+
+    var maxFlow = 200; // floor, so a quiet night does not blow every circle up to full size
+    list.forEach(function (c) {
+      var s = state.statuses.get(c.id);
+      if (s && s.lastObservedTotal > maxFlow) maxFlow = s.lastObservedTotal;
+    });
+
+    mapNodes.forEach(function (n, id) {
+      var s = state.statuses.get(id);
+      var f = freshnessOf(id);
+      var flow = s ? s.lastObservedTotal : null;
+      var r = flow == null ? 5 : 5 + 11 * Math.sqrt(Math.max(0, flow) / maxFlow);
+      n.circle.setAttribute('r', r.toFixed(1));
+      n.circle.setAttribute('data-freshness', f);
+      n.circle.setAttribute('class', 'crossing ' + freshClass(f) + (id === state.selectedId ? ' selected' : ''));
+      n.circle.setAttribute('aria-label', crossingName(id) + ', ' + f + ', ' + (flow == null ? 'no data' : flow + ' vehicles per 15 min'));
+      n.ring.setAttribute('r', (r + 4).toFixed(1));
+      n.ring.setAttribute('visibility', id === state.selectedId ? 'visible' : 'hidden');
+      n.label.setAttribute('x', (n.x + r + 3).toFixed(1));
+      n.flow.setAttribute('x', (n.x + r + 3).toFixed(1));
+      n.flow.textContent = flow == null ? '–' : String(Math.round(flow));
+      n.title.textContent = crossingName(id) + ' (' + id + ') · ' + f + ' · ' + (flow == null ? 'no data' : Math.round(flow) + ' veh/15 min');
+      n.g.setAttribute('class', 'crossing-node' + (id === state.selectedId ? ' is-selected' : ''));
+    });
+    // Keep the selected crossing drawn on top.
+    var selNode = mapNodes.get(state.selectedId);
+    if (selNode && selNode.g.parentNode && selNode.g.parentNode.lastChild !== selNode.g) selNode.g.parentNode.appendChild(selNode.g);
+  }
+
+  function buildMap(svg, list) {
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    mapNodes = new Map();
+    if (!list.length) return;
+    var proj = C.projectCrossings(list, { width: 600, maxHeight: 540, margin: 28, extraRight: 30 });
+    // A 22-unit strip below the crossings holds the scale bar and north arrow, so they never cover a crossing.
+    var stripH = 22;
+    svg.setAttribute('viewBox', '0 0 ' + proj.width + ' ' + (proj.height + stripH));
+
+    // Faint "roads": crossings sharing an approach road, joined in order along the road's
+    // longer axis. No tiles are available offline; this gives the operator some orientation.
+    var roads = new Map();
+    list.forEach(function (c) {
+      var seen = new Set();
+      (c.approaches || []).forEach(function (a) {
+        var name = (a.road || '').trim();
+        if (!name || seen.has(name.toLowerCase())) return;
+        seen.add(name.toLowerCase());
+        if (!roads.has(name.toLowerCase())) roads.set(name.toLowerCase(), { name: name, pts: [] });
+        var p = proj.points.get(c.id);
+        if (p) roads.get(name.toLowerCase()).pts.push(p);
+      });
+    });
+    var roadLayer = C.svgEl('g', { class: 'roads' });
+    roads.forEach(function (road) {
+      if (road.pts.length < 2) return;
+      var xs = road.pts.map(function (p) { return p.x; }), ys = road.pts.map(function (p) { return p.y; });
+      var alongX = Math.max.apply(null, xs) - Math.min.apply(null, xs) >= Math.max.apply(null, ys) - Math.min.apply(null, ys);
+      var pts = road.pts.slice().sort(function (a, b) { return alongX ? a.x - b.x : a.y - b.y; });
+      roadLayer.appendChild(C.svgEl('polyline', { class: 'road', points: pts.map(function (p) { return p.x.toFixed(1) + ',' + p.y.toFixed(1); }).join(' ') }));
+      // Name the road along its longest segment, rotated to it and kept upright.
+      var best = 0, bestLen = -1;
+      for (var i = 0; i + 1 < pts.length; i++) {
+        var len = Math.hypot(pts[i + 1].x - pts[i].x, pts[i + 1].y - pts[i].y);
+        if (len > bestLen) { bestLen = len; best = i; }
+      }
+      var a = pts[best], b = pts[best + 1];
+      var angle = (Math.atan2(b.y - a.y, b.x - a.x) * 180) / Math.PI;
+      if (angle > 90) angle -= 180;
+      if (angle < -90) angle += 180;
+      var mx = (a.x + b.x) / 2, my = (a.y + b.y) / 2;
+      var label = C.svgEl('text', {
+        class: 'road-label', x: mx.toFixed(1), y: my.toFixed(1), dy: '-4', 'text-anchor': 'middle',
+        transform: 'rotate(' + angle.toFixed(1) + ' ' + mx.toFixed(1) + ' ' + my.toFixed(1) + ')',
+      });
+      label.textContent = road.name;
+      roadLayer.appendChild(label);
+    });
+    svg.appendChild(roadLayer);
+
+    // Scale bar and north arrow.
+    if (proj.kmPx > 0) {
+      // Largest round distance that stays under ~a quarter of the map width.
+      var km = [0.25, 0.5, 1, 2, 5, 10, 20].filter(function (d) { return d * proj.kmPx <= proj.width / 4; }).pop() || 0.25;
+      var len = km * proj.kmPx;
+      var sb = C.svgEl('g', { class: 'scalebar', transform: 'translate(12,' + (proj.height + stripH - 6) + ')' });
+      sb.appendChild(C.svgEl('path', { d: 'M0 -5 V0 H' + len.toFixed(1) + ' V-5' }));
+      var st = C.svgEl('text', { x: (len / 2).toFixed(1), y: -8, 'text-anchor': 'middle' });
+      st.textContent = km + ' km';
+      sb.appendChild(st);
+      svg.appendChild(sb);
+    }
+    var north = C.svgEl('g', { class: 'north', transform: 'translate(' + (proj.width - 14) + ',' + (proj.height + stripH - 10) + ')' });
+    north.appendChild(C.svgEl('path', { d: 'M0 -8 L5 6 L0 3 L-5 6 Z' }));
+    var nt = C.svgEl('text', { x: -9, y: 4, 'text-anchor': 'end' });
+    nt.textContent = 'N';
+    north.appendChild(nt);
+    svg.appendChild(north);
+
+    var layer = C.svgEl('g', { class: 'crossings' });
+    list.forEach(function (c) {
+      var p = proj.points.get(c.id);
+      if (!p) return;
+      var g = C.svgEl('g', { class: 'crossing-node', 'data-for': c.id });
+      var ring = C.svgEl('circle', { class: 'sel-ring', cx: p.x.toFixed(1), cy: p.y.toFixed(1), r: 10 });
+      var circle = C.svgEl('circle', {
+        class: 'crossing', 'data-crossing-id': c.id, 'data-freshness': 'unknown',
+        cx: p.x.toFixed(1), cy: p.y.toFixed(1), r: 5, tabindex: 0, role: 'button',
+      });
+      var title = C.svgEl('title');
+      circle.appendChild(title);
+      var label = C.svgEl('text', { class: 'crossing-label', x: (p.x + 8).toFixed(1), y: (p.y - 1).toFixed(1) });
+      label.textContent = c.id;
+      var flow = C.svgEl('text', { class: 'crossing-flow', x: (p.x + 8).toFixed(1), y: (p.y + 9).toFixed(1) });
+      g.appendChild(ring); g.appendChild(circle); g.appendChild(label); g.appendChild(flow);
+      layer.appendChild(g);
+      mapNodes.set(c.id, { g: g, ring: ring, circle: circle, label: label, flow: flow, title: title, x: p.x, y: p.y });
+    });
+    svg.appendChild(layer);
+  }
+
+  function mapNodeId(target) {
+    var g = target && target.closest ? target.closest('[data-for]') : null;
+    return g ? g.getAttribute('data-for') : null;
+  }
+
+  function describeHover(id) {
+    if (!id) { els.mapHover.innerHTML = 'Hover a crossing for details · click to select'; return; }
+    var s = state.statuses.get(id);
+    var f = freshnessOf(id);
+    els.mapHover.innerHTML =
+      '<span class="dot ' + freshClass(f) + '"></span><strong>' + esc(id) + '</strong> ' + esc(crossingName(id)) +
+      ' <span class="muted">· ' + esc(f) + ' · ' +
+      esc(s && s.lastObservedTotal != null ? C.fmtInt(s.lastObservedTotal) + ' veh / 15 min' : 'no observation') +
+      ' · forecast ' + esc(s && s.lastForecastIntervalStart ? C.fmtDataTimeShort(s.lastForecastIntervalStart) : '—') + '</span>';
+  }
+
+  // ------------------------------------------------------------------ city panel
+
+  function renderCity() {
+    var city = state.city;
+    var horizons = city && Array.isArray(city.horizons) ? city.horizons.slice().sort(function (a, b) { return a.stepsAhead - b.stepsAhead; }).slice(0, 4) : [];
+
+    if (!city || !city.asOfIntervalStart || !horizons.length) {
+      els.cityBody.innerHTML = '<div class="empty">waiting for the first forecasts…</div>';
+      els.cityIncluded.textContent = city ? city.crossingsFresh + ' of ' + city.crossingsTotal + ' crossings fresh' : '';
+    } else {
+      var maxHi = Math.max.apply(null, horizons.map(function (h) { return h.upper80; })) || 1;
+      els.cityIncluded.textContent = city.crossingsFresh + ' of ' + city.crossingsTotal + ' crossings fresh · as of ' + C.fmtClock(city.asOfIntervalStart);
+      var rows = horizons.map(function (h) {
+        var lo = (h.lower80 / maxHi) * 100, hi = (h.upper80 / maxHi) * 100, mid = (h.total / maxHi) * 100;
+        return '<tr>' +
+          '<td class="h">+' + esc(h.horizonMinutes) + ' min</td>' +
+          '<td class="muted">' + esc(C.fmtClock(h.intervalStart)) + '</td>' +
+          '<td class="num big">' + esc(C.fmtInt(h.total)) + '</td>' +
+          '<td class="num muted">' + esc(C.fmtInt(h.lower80)) + '–' + esc(C.fmtInt(h.upper80)) + '</td>' +
+          '<td class="bandcell"><div class="bandbar"><span class="band" style="left:' + lo.toFixed(1) + '%;width:' + Math.max(0.5, hi - lo).toFixed(1) + '%"></span>' +
+          '<span class="mean" style="left:' + mid.toFixed(1) + '%"></span></div></td>' +
+          '<td class="num">' + esc(h.crossingsIncluded) + '/' + esc(city.crossingsTotal) + '</td>' +
+          '</tr>';
+      }).join('');
+      els.cityBody.innerHTML =
+        '<table class="city-table"><thead><tr><th>Horizon</th><th>Interval</th><th class="num">Vehicles</th><th class="num">80% band</th><th></th><th class="num" title="crossings included in the total">Incl.</th></tr></thead>' +
+        '<tbody>' + rows + '</tbody></table>' +
+        '<p class="note muted">Sum of fresh crossings’ forecasts, vehicles per ' + esc(city.intervalMinutes) + ' min; band is the (wide) sum of bounds.</p>';
+    }
+
+    // Stale list: from the city view (authoritative for the total), topped up by live statuses.
+    var stale = new Map();
+    (city && city.stale || []).forEach(function (s) { stale.set(s.crossingId, s); });
+    state.statuses.forEach(function (s, id) {
+      if (s.freshness !== 'fresh' && !stale.has(id)) stale.set(id, { crossingId: id, freshness: s.freshness, lastForecastIntervalStart: s.lastForecastIntervalStart });
+      if (s.freshness === 'fresh') stale.delete(id);
+    });
+    var items = Array.from(stale.values()).sort(function (a, b) { return a.crossingId < b.crossingId ? -1 : 1; });
+    els.cityStale.innerHTML = items.length ? items.map(function (s) {
+      var f = freshClass(s.freshness);
+      return '<button type="button" class="chip ' + f + '" data-select="' + esc(s.crossingId) + '" title="' + esc(crossingName(s.crossingId)) + '">' +
+        '<span class="dot"></span><strong>' + esc(s.crossingId) + '</strong> ' + esc(crossingName(s.crossingId)) +
+        ' <span class="muted">' + esc(s.freshness) + ' · last ' + esc(s.lastForecastIntervalStart ? C.fmtClock(s.lastForecastIntervalStart) : 'never') + '</span></button>';
+    }).join('') : '<span class="muted">none — all crossings fresh</span>';
+  }
+
+  // ------------------------------------------------------------------ crossing panel
+
+  var chartReadout = null;
+
+  function renderCrossing() {
+    var sel = state.sel;
+    var id = state.selectedId;
+    if (!sel || !id) {
+      els.selId.textContent = '—';
+      els.selName.textContent = state.crossings.length ? 'No crossing selected' : 'waiting for the first forecasts…';
+      return;
+    }
+    var status = state.statuses.get(id) || null;
+    var f = freshnessOf(id);
+    var fc = sel.latestForecast;
+
+    els.selId.textContent = id;
+    els.selName.textContent = crossingName(id);
+    els.selFreshness.textContent = f;
+    els.selFreshness.className = 'pill pill-' + freshClass(f);
+    els.selWorker.textContent = status && status.workerStatus ? 'worker ' + status.workerStatus : 'worker —';
+
+    var model = (status && status.model) || (fc && fc.model) || null;
+    els.selModel.innerHTML = model
+      ? 'model <strong>' + esc(model.name) + '</strong> v' + esc(model.version) + ' · backend ' + esc(model.backend) +
+        ' · trained on ' + esc(C.fmtInt(model.trainedOnIntervals)) + ' intervals'
+      : 'model: none yet';
+
+    // Latest observed: the newest observation we hold, else the status' figure.
+    var obsTimes = Array.from(sel.observations.keys()).sort(function (a, b) { return a - b; });
+    var lastObs = obsTimes.length ? sel.observations.get(obsTimes[obsTimes.length - 1]) : null;
+    var observedValue = lastObs ? lastObs.total : status ? status.lastObservedTotal : null;
+    els.selectedObserved.textContent = observedValue == null ? '—' : C.fmtInt(observedValue);
+    els.selObservedTime.textContent = lastObs
+      ? 'interval ' + C.fmtClock(lastObs.intervalStart) + (lastObs.filledShare > 0 ? ' · ' + C.fmtPct(lastObs.filledShare) + ' filled' : '')
+      : sel.loading ? 'loading…' : 'no observations yet';
+
+    var h1 = fc ? fc.horizons.slice().sort(function (a, b) { return a.stepsAhead - b.stepsAhead; })[0] : null;
+    els.selectedForecastTime.textContent = fc ? C.fmtDataTimeShort(fc.basedOnIntervalStart) : 'waiting for the first forecasts…';
+    els.selForecastQuality.textContent = fc
+      ? 'real inputs ' + C.fmtPct(fc.realInputShare) + (fc.qualityFlags && fc.qualityFlags.length ? ' · ' + fc.qualityFlags.join(', ') : '')
+      : '';
+    els.selNextMean.textContent = h1 ? C.fmtInt(h1.total.mean) : '—';
+    els.selNextBand.textContent = h1 ? C.fmtClock(h1.intervalStart) + ' · 80% ' + C.fmtInt(h1.total.lower80) + '–' + C.fmtInt(h1.total.upper80) : '';
+
+    var rec = sel.recommendation;
+    els.selCycle.textContent = rec ? C.fmtInt(rec.cycleSeconds) : '—';
+    els.selCycleNote.textContent = rec ? (rec.oversaturated ? 'OVERSATURATED · ' : '') + rec.phases.length + ' phases · ' + rec.method : '';
+    els.selCycleNote.classList.toggle('warn', !!(rec && rec.oversaturated));
+
+    renderCrossingChart(sel, obsTimes);
+    renderRecommendation(id, rec, sel);
+    renderApproaches(id, fc, lastObs);
+  }
+
+  function renderCrossingChart(sel, obsTimes) {
+    var fc = sel.latestForecast;
+    var observed = obsTimes.map(function (t) { var o = sel.observations.get(t); return { t: t, v: o.total }; });
+    var oneStep = Array.from(sel.oneStep.entries()).sort(function (a, b) { return a[0] - b[0]; })
+      .map(function (e) { return { t: e[0], v: e[1] }; });
+    var forecast = null, nowT = null;
+    if (fc) {
+      var base = ms(fc.basedOnIntervalStart);
+      var baseObs = sel.observations.get(base);
+      nowT = base + (fc.intervalMinutes || 15) * MINUTE;
+      forecast = {
+        baseT: base,
+        baseV: baseObs && baseObs.total != null ? baseObs.total : null,
+        points: fc.horizons.slice().sort(function (a, b) { return a.stepsAhead - b.stepsAhead; }).map(function (h) {
+          return { t: ms(h.intervalStart), mean: h.total.mean, lo80: h.total.lower80, hi80: h.total.upper80, lo95: h.total.lower95, hi95: h.total.upper95 };
+        }),
+      };
+    } else if (obsTimes.length) {
+      nowT = obsTimes[obsTimes.length - 1] + 15 * MINUTE;
+    }
+    var hasData = observed.length || oneStep.length || forecast;
+    els.chartEmpty.hidden = !!hasData;
+    els.chartEmpty.textContent = sel.loading ? 'loading…' : 'waiting for the first forecasts…';
+    chartReadout = C.renderChart(els.chart, { observed: observed, oneStep: oneStep, forecast: forecast, nowT: nowT, windowMs: state.chartHours * HOUR });
+    els.chartReadoutBox.hidden = true;
+  }
+
+  function renderRecommendation(crossingId, rec, sel) {
+    if (!rec) {
+      els.recBody.innerHTML = '<div class="empty">' + (sel.loading ? 'loading…' : 'no recommendation yet') + '</div>';
+      return;
+    }
+    var cycle = rec.cycleSeconds || 1;
+    var palette = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'];
+    var segs = rec.phases.map(function (p, i) {
+      return '<span class="seg ' + palette[i % palette.length] + '" style="flex:' + Math.max(0, p.greenSeconds).toFixed(2) + '" title="' + esc(p.name + ': ' + C.fmtFixed(p.greenSeconds, 0) + ' s green') + '">' + esc(p.name) + '</span>';
+    });
+    if (rec.lostTimeSeconds > 0) segs.push('<span class="seg lost" style="flex:' + rec.lostTimeSeconds.toFixed(2) + '" title="lost time ' + esc(C.fmtFixed(rec.lostTimeSeconds, 0)) + ' s"></span>');
+
+    var rows = rec.phases.map(function (p, i) {
+      // Direction chips (location on hover) followed by the distinct road names: compact and readable.
+      var roadsSeen = [];
+      var appr = (p.approaches || []).map(function (a) {
+        var info = approachInfo(crossingId, a);
+        if (info && roadsSeen.indexOf(info.road) < 0) roadsSeen.push(info.road);
+        return '<span class="appr" title="' + esc(info ? info.location + ' (' + a + ')' : a) + '">' + esc(info ? info.direction : a) + '</span>';
+      }).join('') + (roadsSeen.length ? ' <span class="muted small">' + esc(roadsSeen.join(', ')) + '</span>' : '');
+      return '<tr><td><span class="swatch ' + palette[i % palette.length] + '"></span>' + esc(p.name) + '</td>' +
+        '<td>' + appr + '</td>' +
+        '<td class="num">' + esc(C.fmtInt(p.flowVehPerHour)) + '</td>' +
+        '<td class="num">' + esc(C.fmtFixed(p.flowRatio, 2)) + '</td>' +
+        '<td class="num strong">' + esc(C.fmtFixed(p.greenSeconds, 0)) + '</td></tr>';
+    }).join('');
+
+    var history = sel.recHistory.slice(1, 7).map(function (r) {
+      return '<span>' + esc(C.fmtClock(r.basedOnIntervalStart)) + ' <strong>' + esc(C.fmtInt(r.cycleSeconds)) + ' s</strong></span>';
+    }).join('');
+
+    els.recBody.innerHTML =
+      '<div class="rec-summary">' +
+        '<div><span class="label">Cycle</span><span id="rec-cycle" class="rec-big">' + esc(C.fmtInt(rec.cycleSeconds)) + '</span> s</div>' +
+        '<div><span class="label">Lost time</span>' + esc(C.fmtInt(rec.lostTimeSeconds)) + ' s</div>' +
+        '<div><span class="label">Σ flow ratio</span>' + esc(C.fmtFixed(rec.flowRatioSum, 2)) + '</div>' +
+        '<div><span class="label">Method</span><span id="rec-method">' + esc(rec.method) + '</span></div>' +
+        '<div id="rec-saturation" class="sat ' + (rec.oversaturated ? 'over' : 'ok') + '">' + (rec.oversaturated ? 'OVERSATURATED' : 'under capacity') + '</div>' +
+      '</div>' +
+      '<div class="cycle-bar" aria-label="Cycle split">' + segs.join('') + '</div>' +
+      '<table class="rec-table"><thead><tr><th>Phase</th><th>Approaches</th><th class="num">Flow veh/h</th><th class="num">y</th><th class="num">Green s</th></tr></thead><tbody>' + rows + '</tbody></table>' +
+      '<p class="note muted">Based on ' + esc(C.fmtDataTimeShort(rec.basedOnIntervalStart)) + (history ? ' · earlier: ' : '') + '</p>' +
+      (history ? '<div class="rec-history">' + history + '</div>' : '');
+  }
+
+  function renderApproaches(crossingId, fc, lastObs) {
+    var c = state.byId.get(crossingId);
+    var horizons = fc ? fc.horizons.slice().sort(function (a, b) { return a.stepsAhead - b.stepsAhead; }) : [];
+    var h1 = horizons[0];
+    var hLast = horizons[horizons.length - 1];
+    // Approach list: the crossing's definition, plus any approach only present in the forecast.
+    var ids = (c && c.approaches || []).map(function (a) { return a.id; });
+    if (h1) Object.keys(h1.approaches || {}).forEach(function (a) { if (ids.indexOf(a) < 0) ids.push(a); });
+    if (!ids.length) { els.approachBody.innerHTML = '<div class="empty">no approaches</div>'; return; }
+    var rows = ids.map(function (a) {
+      var info = approachInfo(crossingId, a);
+      var b = h1 && h1.approaches ? h1.approaches[a] : null;
+      var bl = hLast && hLast.approaches ? hLast.approaches[a] : null;
+      var obs = lastObs && lastObs.approaches ? lastObs.approaches[a] : undefined;
+      return '<tr>' +
+        '<td class="appr-name" title="' + esc(info ? info.location + ' (' + a + ')' : a) + '"><span class="dir">' + esc(info ? info.direction : '?') + '</span>' + esc(info ? info.road : a) + '</td>' +
+        '<td class="num">' + esc(obs == null ? '—' : C.fmtInt(obs)) + '</td>' +
+        '<td class="num strong">' + esc(b ? C.fmtInt(b.mean) : '—') + '</td>' +
+        '<td class="num muted">' + (b ? esc(C.fmtInt(b.lower80)) + '–' + esc(C.fmtInt(b.upper80)) : '—') + '</td>' +
+        '<td class="num">' + esc(bl && hLast !== h1 ? C.fmtInt(bl.mean) : '—') + '</td>' +
+        '</tr>';
+    }).join('');
+    var total = h1 ? '<tr class="total"><td>Total</td><td class="num">' + esc(lastObs && lastObs.total != null ? C.fmtInt(lastObs.total) : '—') + '</td>' +
+      '<td class="num strong">' + esc(C.fmtInt(h1.total.mean)) + '</td><td class="num muted">' + esc(C.fmtInt(h1.total.lower80)) + '–' + esc(C.fmtInt(h1.total.upper80)) + '</td>' +
+      '<td class="num">' + esc(hLast && hLast !== h1 ? C.fmtInt(hLast.total.mean) : '—') + '</td></tr>' : '';
+    els.approachBody.innerHTML =
+      '<table class="appr-table"><thead><tr><th>Approach</th><th class="num" title="latest observed interval">Obs.</th><th class="num" title="forecast for the next interval">+' + esc(h1 ? h1.horizonMinutes : '') + ' min</th><th class="num">80% band</th><th class="num" title="forecast for the last horizon">+' + esc(hLast ? hLast.horizonMinutes : '') + ' min</th></tr></thead>' +
+      '<tbody>' + rows + total + '</tbody></table>' +
+      (h1 ? '' : '<div class="empty">waiting for the first forecasts…</div>');
+  }
+
+  // ------------------------------------------------------------------ wiring
+
+  function bind() {
+    els = {
+      banner: $('banner'), connection: $('connection'), lastUpdate: $('last-update'), dataTime: $('data-time'),
+      countFresh: $('count-fresh'), countStale: $('count-stale'), countOffline: $('count-offline'),
+      map: $('map'), mapEmpty: $('map-empty'), mapHover: $('map-hover'),
+      cityBody: $('city-body'), cityIncluded: $('city-included'), cityStale: $('city-stale'),
+      selId: $('sel-id'), selName: $('sel-name'), selFreshness: $('sel-freshness'), selWorker: $('sel-worker'), selModel: $('sel-model'),
+      selectedObserved: $('selected-observed'), selObservedTime: $('sel-observed-time'),
+      selectedForecastTime: $('selected-forecast-time'), selForecastQuality: $('sel-forecast-quality'),
+      selNextMean: $('sel-next-mean'), selNextBand: $('sel-next-band'), selCycle: $('sel-cycle'), selCycleNote: $('sel-cycle-note'),
+      chart: $('chart'), chartEmpty: $('chart-empty'), chartReadoutBox: $('chart-readout'),
+      recBody: $('rec-body'), approachBody: $('approach-body'),
+    };
+
+    els.map.addEventListener('click', function (e) { var id = mapNodeId(e.target); if (id) selectCrossing(id); });
+    els.map.addEventListener('keydown', function (e) {
+      if (e.key !== 'Enter' && e.key !== ' ') return;
+      var id = mapNodeId(e.target);
+      if (id) { e.preventDefault(); selectCrossing(id); }
+    });
+    els.map.addEventListener('mouseover', function (e) { describeHover(mapNodeId(e.target)); });
+    els.map.addEventListener('focusin', function (e) { describeHover(mapNodeId(e.target)); });
+    els.map.addEventListener('mouseleave', function () { describeHover(null); });
+
+    document.addEventListener('click', function (e) {
+      var b = e.target.closest && e.target.closest('[data-select]');
+      if (b) selectCrossing(b.getAttribute('data-select'));
+    });
+
+    document.querySelectorAll('.range-buttons button').forEach(function (btn) {
+      btn.addEventListener('click', function () {
+        state.chartHours = Number(btn.getAttribute('data-hours')) || 6;
+        document.querySelectorAll('.range-buttons button').forEach(function (b) { b.classList.toggle('active', b === btn); });
+        invalidate('crossing');
+      });
+    });
+
+    els.chart.addEventListener('mousemove', function (e) {
+      var r = chartReadout ? chartReadout(e.clientX) : null;
+      if (!r) { els.chartReadoutBox.hidden = true; return; }
+      els.chartReadoutBox.hidden = false;
+      els.chartReadoutBox.innerHTML = r.html;
+      var boxW = els.chartReadoutBox.offsetWidth;
+      var left = r.x + 12 + boxW > els.chart.clientWidth ? r.x - 12 - boxW : r.x + 12;
+      els.chartReadoutBox.style.left = Math.max(0, left) + 'px';
+    });
+    els.chart.addEventListener('mouseleave', function () {
+      if (chartReadout) chartReadout(null);
+      els.chartReadoutBox.hidden = true;
+    });
+
+    var resizeTimer = null;
+    window.addEventListener('resize', function () {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(function () { invalidate('crossing'); }, 100);
+    });
+    window.addEventListener('hashchange', function () {
+      var id = crossingFromHash();
+      if (id && state.byId.has(id)) selectCrossing(id);
+    });
+  }
+
+  function start() {
+    bind();
+    invalidate('header', 'map', 'city', 'crossing');
+    connectSocket();
+    loadCrossings();
+    loadCity();
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();

@@ -1,0 +1,26 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RecommendationsQuery } from '../dtos/crossing.dto';
+import { CityForecastService } from '../services/city-forecast.service';
+import { CrossingQueryService } from '../services/crossing-query.service';
+
+@ApiTags('city')
+@Controller('api')
+export class CityController {
+  constructor(
+    private readonly cityForecast: CityForecastService,
+    private readonly crossings: CrossingQueryService,
+  ) {}
+
+  @Get('city/forecast')
+  @ApiOperation({ summary: 'City total for the next four intervals: sum over fresh crossings, stale crossings listed' })
+  async forecast() {
+    return (await this.cityForecast.cityForecast()).city;
+  }
+
+  @Get('recommendations')
+  @ApiOperation({ summary: 'Signal-timing recommendations, newest first (Webster cycle and green splits)' })
+  recommendations(@Query() query: RecommendationsQuery) {
+    return this.crossings.recommendations(query.crossing, query.limit);
+  }
+}

@@ -1,0 +1,25 @@
+import { Inject, Injectable } from '@nestjs/common';
+import * as path from 'node:path';
+import { CityDefinition, CrossingDefinition } from '@crosscast/contracts';
+import { loadCityDefinition } from '@crosscast/seed';
+import { FUSION_CONFIG, FusionConfig } from '../config';
+
+/** The city's crossings as defined in the seed data (read once at start-up). */
+@Injectable()
+export class CityRepository {
+  readonly city: CityDefinition;
+  private readonly byId: Map<string, CrossingDefinition>;
+
+  constructor(@Inject(FUSION_CONFIG) config: FusionConfig) {
+    this.city = loadCityDefinition(path.resolve(config.CITY_DIR));
+    this.byId = new Map(this.city.crossings.map((c) => [c.id, c]));
+  }
+
+  get(crossingId: string): CrossingDefinition | undefined {
+    return this.byId.get(crossingId);
+  }
+
+  all(): CrossingDefinition[] {
+    return this.city.crossings;
+  }
+}

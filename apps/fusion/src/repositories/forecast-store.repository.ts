@@ -1,0 +1,296 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { CrossingDefinition, ForecastMessage, ForecastView, HeartbeatMessage, ObservationView, PhaseTimingView, RecommendationView } from '@crosscast/contracts';
+import { TOTAL_APPROACH } from '@crosscast/persistence';
+
+export type StoreOutcome = { stored: true; forecastId: string } | { stored: false; reason: 'duplicate' };
+
+export interface StatusRow {
+  crossingId: string;
+  workerStatus: string | null;
+  lastHeartbeatAt: Date | null;
+  lastForecastIntervalStart: Date | null;
+  lastObservedTotal: number | null;
+  model: ForecastView['model'] | null;
+}
+
+const MAX_DEAD_LETTER_PAYLOAD = 64 * 1024;
+
+/**
+ * Everything the fusion service reads and writes in PostgreSQL. Writes are idempotent:
+ * a forecast is keyed by its message id and every insert is ON CONFLICT, so a redelivered
+ * message changes nothing.
+ */
+@Injectable()
+export class ForecastStoreRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async upsertCrossings(crossings: CrossingDefinition[]): Promise<void> {
+    if (crossings.length === 0) return;
+    const params: unknown[] = [];
+    const rows = crossings.map((c, i) => {
+      params.push(c.id, c.name, c.lat, c.lon, JSON.stringify(c.approaches));
+      const o = i * 5;
+      return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5}::jsonb)`;
+    });
+    await this.dataSource.query(
+      `INSERT INTO crossings (id, name, lat, lon, approaches) VALUES ${rows.join(', ')}
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, lat = EXCLUDED.lat, lon = EXCLUDED.lon,
+         approaches = EXCLUDED.approaches, updated_at = now()`,
+      params,
+    );
+    await this.dataSource.query(
+      `INSERT INTO crossing_status (crossing_id) SELECT id FROM crossings ON CONFLICT (crossing_id) DO NOTHING`,
+    );
+  }
+
+  /** Stores a validated forecast, its points and its observed interval, once. */
+  async storeForecast(message: ForecastMessage, receivedAt: Date): Promise<StoreOutcome> {
+    return this.dataSource.transaction(async (manager) => {
+      const inserted: Array<{ id: string }> = await manager.query(
+        `INSERT INTO forecasts (message_id, crossing_id, seq, based_on_interval_start, interval_minutes, model_name, model_version,
+           model_backend, trained_on_intervals, real_input_share, quality_flags, sent_at, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)
+         ON CONFLICT (message_id) DO NOTHING RETURNING id`,
+        [
+          message.messageId,
+          message.crossingId,
+          message.seq,
+          message.basedOnIntervalStart,
+          message.intervalMinutes,
+          message.model.name,
+          message.model.version,
+          message.model.backend,
+          message.model.trainedOnIntervals,
+          message.quality.realInputShare,
+          JSON.stringify(message.quality.flags),
+          message.sentAt,
+          receivedAt,
+        ],
+      );
+      if (inserted.length === 0) return { stored: false, reason: 'duplicate' } as const;
+      const forecastId = inserted[0].id;
+      await this.insertPoints(manager, forecastId, message);
+      await this.upsertObservation(manager, message);
+      await manager.query(
+        `INSERT INTO crossing_status (crossing_id, last_forecast_interval_start, last_observed_total, model)
+         VALUES ($1, $2, $3, $4::jsonb)
+         ON CONFLICT (crossing_id) DO UPDATE SET
+           last_forecast_interval_start = GREATEST(crossing_status.last_forecast_interval_start, EXCLUDED.last_forecast_interval_start),
+           last_observed_total = CASE WHEN crossing_status.last_forecast_interval_start IS NULL
+             OR EXCLUDED.last_forecast_interval_start >= crossing_status.last_forecast_interval_start
+             THEN EXCLUDED.last_observed_total ELSE crossing_status.last_observed_total END,
+           model = EXCLUDED.model`,
+        [message.crossingId, message.basedOnIntervalStart, message.observed.total, JSON.stringify(message.model)],
+      );
+      return { stored: true, forecastId } as const;
+    });
+  }
+
+  private async insertPoints(manager: EntityManager, forecastId: string, message: ForecastMessage): Promise<void> {
+    const params: unknown[] = [];
+    const rows: string[] = [];
+    for (const horizon of message.horizons) {
+      const entries: Array<[string, ForecastMessage['horizons'][number]['total']]> = [[TOTAL_APPROACH, horizon.total], ...Object.entries(horizon.approaches)];
+      for (const [approachId, b] of entries) {
+        const o = params.length;
+        params.push(forecastId, horizon.stepsAhead, approachId, message.crossingId, horizon.horizonMinutes, horizon.intervalStart, b.mean, b.lower80, b.upper80, b.lower95, b.upper95);
+        rows.push(`(${Array.from({ length: 11 }, (_, k) => `$${o + k + 1}`).join(', ')})`);
+      }
+    }
+    await manager.query(
+      `INSERT INTO forecast_points (forecast_id, steps_ahead, approach_id, crossing_id, horizon_minutes, target_interval_start,
+         mean, lower80, upper80, lower95, upper95) VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`,
+      params,
+    );
+  }
+
+  private async upsertObservation(manager: EntityManager, message: ForecastMessage): Promise<void> {
+    const { observed } = message;
+    const entries: Array<[string, number | null]> = [[TOTAL_APPROACH, observed.total], ...Object.entries(observed.approaches)];
+    const params: unknown[] = [];
+    const rows = entries.map(([approachId, count], i) => {
+      params.push(message.crossingId, observed.intervalStart, approachId, count, observed.filledShare);
+      const o = i * 5;
+      return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5})`;
+    });
+    await manager.query(
+      `INSERT INTO observations (crossing_id, interval_start, approach_id, count, filled_share) VALUES ${rows.join(', ')}
+       ON CONFLICT (crossing_id, interval_start, approach_id) DO UPDATE SET count = EXCLUDED.count, filled_share = EXCLUDED.filled_share`,
+      params,
+    );
+  }
+
+  async recordDeadLetter(queue: string, jobId: string, reason: string, payload: unknown, receivedAt: Date): Promise<void> {
+    let text: string;
+    try {
+      text = JSON.stringify(payload) ?? String(payload);
+    } catch {
+      text = String(payload);
+    }
+    await this.dataSource.query(
+      `INSERT INTO dead_letters (queue, job_id, reason, payload, received_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (queue, job_id) DO NOTHING`,
+      [queue, jobId, reason.slice(0, 4000), text.slice(0, MAX_DEAD_LETTER_PAYLOAD), receivedAt],
+    );
+  }
+
+  async recordHeartbeat(heartbeat: HeartbeatMessage, receivedAt: Date): Promise<void> {
+    // Heartbeats are consumed one at a time, in order, so the newest simply wins.
+    await this.dataSource.query(
+      `INSERT INTO crossing_status (crossing_id, worker_status, last_heartbeat_at, last_heartbeat_seq, model)
+       VALUES ($1, $2, $3, $4, $5::jsonb)
+       ON CONFLICT (crossing_id) DO UPDATE SET worker_status = EXCLUDED.worker_status, last_heartbeat_at = EXCLUDED.last_heartbeat_at,
+         last_heartbeat_seq = EXCLUDED.last_heartbeat_seq, model = COALESCE(EXCLUDED.model, crossing_status.model)`,
+      [heartbeat.crossingId, heartbeat.status, receivedAt, heartbeat.seq, heartbeat.model ? JSON.stringify(heartbeat.model) : null],
+    );
+  }
+
+  async saveRecommendation(
+    crossingId: string,
+    basedOnIntervalStart: string,
+    forecastId: string,
+    plan: { method: string; cycleSeconds: number; lostTimeSeconds: number; flowRatioSum: number; oversaturated: boolean; phases: PhaseTimingView[] },
+  ): Promise<RecommendationView | null> {
+    const rows = await this.dataSource.query(
+      `INSERT INTO recommendations (crossing_id, based_on_interval_start, forecast_id, method, cycle_seconds, lost_time_seconds,
+         flow_ratio_sum, oversaturated, phases)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
+       ON CONFLICT (crossing_id, based_on_interval_start) DO NOTHING RETURNING *`,
+      [crossingId, basedOnIntervalStart, forecastId, plan.method, plan.cycleSeconds, plan.lostTimeSeconds, plan.flowRatioSum, plan.oversaturated, JSON.stringify(plan.phases)],
+    );
+    return rows.length ? toRecommendationView(rows[0]) : null;
+  }
+
+  async statuses(): Promise<StatusRow[]> {
+    const rows = await this.dataSource.query(
+      `SELECT crossing_id, worker_status, last_heartbeat_at, last_forecast_interval_start, last_observed_total, model FROM crossing_status ORDER BY crossing_id`,
+    );
+    return rows.map((r: Record<string, unknown>) => ({
+      crossingId: r.crossing_id as string,
+      workerStatus: r.worker_status as string | null,
+      lastHeartbeatAt: r.last_heartbeat_at as Date | null,
+      lastForecastIntervalStart: r.last_forecast_interval_start as Date | null,
+      lastObservedTotal: r.last_observed_total as number | null,
+      model: r.model as StatusRow['model'],
+    }));
+  }
+
+  /** Forecasts of one crossing whose based-on interval lies in [from, to], oldest first. */
+  async forecasts(crossingId: string, from: Date, to: Date, limit: number): Promise<ForecastView[]> {
+    const headers = await this.dataSource.query(
+      `SELECT * FROM forecasts WHERE crossing_id = $1 AND based_on_interval_start BETWEEN $2 AND $3
+       ORDER BY based_on_interval_start LIMIT $4`,
+      [crossingId, from, to, limit],
+    );
+    return this.withPoints(headers);
+  }
+
+  async latestForecast(crossingId: string): Promise<ForecastView | null> {
+    const headers = await this.dataSource.query(
+      `SELECT * FROM forecasts WHERE crossing_id = $1 ORDER BY based_on_interval_start DESC LIMIT 1`,
+      [crossingId],
+    );
+    return (await this.withPoints(headers))[0] ?? null;
+  }
+
+  /** Each crossing's newest forecast. */
+  async latestForecasts(): Promise<ForecastView[]> {
+    const headers = await this.dataSource.query(
+      `SELECT DISTINCT ON (crossing_id) * FROM forecasts ORDER BY crossing_id, based_on_interval_start DESC`,
+    );
+    return this.withPoints(headers);
+  }
+
+  async forecastById(forecastId: string): Promise<ForecastView | null> {
+    const headers = await this.dataSource.query(`SELECT * FROM forecasts WHERE id = $1`, [forecastId]);
+    return (await this.withPoints(headers))[0] ?? null;
+  }
+
+  async recentObservations(crossingId: string, limit: number): Promise<ObservationView[]> {
+    const rows = await this.dataSource.query(
+      `SELECT interval_start, approach_id, count, filled_share FROM observations
+       WHERE crossing_id = $1 AND interval_start >= (
+         SELECT COALESCE(MIN(interval_start), 'epoch') FROM (
+           SELECT interval_start FROM observations WHERE crossing_id = $1 AND approach_id = '${TOTAL_APPROACH}'
+           ORDER BY interval_start DESC LIMIT $2) recent)
+       ORDER BY interval_start`,
+      [crossingId, limit],
+    );
+    const byInterval = new Map<string, ObservationView>();
+    for (const row of rows) {
+      const key = (row.interval_start as Date).toISOString();
+      let view = byInterval.get(key);
+      if (!view) {
+        view = { crossingId, intervalStart: key, total: null, approaches: {}, filledShare: row.filled_share };
+        byInterval.set(key, view);
+      }
+      if (row.approach_id === TOTAL_APPROACH) view.total = row.count;
+      else view.approaches[row.approach_id] = row.count;
+    }
+    return [...byInterval.values()];
+  }
+
+  async recommendations(crossingId: string | undefined, limit: number): Promise<RecommendationView[]> {
+    const rows = crossingId
+      ? await this.dataSource.query(`SELECT * FROM recommendations WHERE crossing_id = $1 ORDER BY based_on_interval_start DESC LIMIT $2`, [crossingId, limit])
+      : await this.dataSource.query(`SELECT * FROM recommendations ORDER BY based_on_interval_start DESC, crossing_id LIMIT $1`, [limit]);
+    return rows.map(toRecommendationView);
+  }
+
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
+
+  private async withPoints(headers: Array<Record<string, unknown>>): Promise<ForecastView[]> {
+    if (headers.length === 0) return [];
+    const ids = headers.map((h) => h.id as string);
+    const points = await this.dataSource.query(
+      `SELECT * FROM forecast_points WHERE forecast_id = ANY($1::bigint[]) ORDER BY forecast_id, steps_ahead, approach_id`,
+      [ids],
+    );
+    const views = new Map<string, ForecastView>();
+    for (const h of headers) {
+      views.set(String(h.id), {
+        messageId: h.message_id as string,
+        crossingId: h.crossing_id as string,
+        basedOnIntervalStart: (h.based_on_interval_start as Date).toISOString(),
+        intervalMinutes: h.interval_minutes as number,
+        receivedAt: (h.received_at as Date).toISOString(),
+        model: { name: h.model_name as string, version: h.model_version as number, backend: h.model_backend as string, trainedOnIntervals: h.trained_on_intervals as number },
+        realInputShare: h.real_input_share as number,
+        qualityFlags: h.quality_flags as string[],
+        horizons: [],
+      });
+    }
+    for (const p of points) {
+      const view = views.get(String(p.forecast_id));
+      if (!view) continue;
+      let horizon = view.horizons.find((x) => x.stepsAhead === p.steps_ahead);
+      if (!horizon) {
+        horizon = { stepsAhead: p.steps_ahead, horizonMinutes: p.horizon_minutes, intervalStart: (p.target_interval_start as Date).toISOString(), total: undefined as never, approaches: {} };
+        view.horizons.push(horizon);
+      }
+      const b = { mean: p.mean, lower80: p.lower80, upper80: p.upper80, lower95: p.lower95, upper95: p.upper95 };
+      if (p.approach_id === TOTAL_APPROACH) horizon.total = b;
+      else horizon.approaches[p.approach_id] = b;
+    }
+    return [...views.values()];
+  }
+}
+
+function toRecommendationView(r: Record<string, unknown>): RecommendationView {
+  return {
+    id: String(r.id),
+    crossingId: r.crossing_id as string,
+    basedOnIntervalStart: (r.based_on_interval_start as Date).toISOString(),
+    method: r.method as string,
+    cycleSeconds: r.cycle_seconds as number,
+    lostTimeSeconds: r.lost_time_seconds as number,
+    flowRatioSum: r.flow_ratio_sum as number,
+    oversaturated: r.oversaturated as boolean,
+    phases: r.phases as PhaseTimingView[],
+    createdAt: (r.created_at as Date).toISOString(),
+  };
+}

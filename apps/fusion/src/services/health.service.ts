@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { FORECAST_QUEUE, HEARTBEAT_QUEUE } from '@crosscast/contracts';
+import { ForecastStoreRepository } from '../repositories/forecast-store.repository';
+import { QueueRepository } from '../repositories/queue.repository';
+
+const CHECK_TIMEOUT_MS = 2000;
+
+@Injectable()
+export class HealthService {
+  constructor(
+    private readonly store: ForecastStoreRepository,
+    private readonly queues: QueueRepository,
+  ) {}
+
+  async report() {
+    const [postgres, redis, forecasts, heartbeats] = await Promise.all([
+      check(() => this.store.ping()),
+      check(() => this.queues.ping()),
+      check(() => this.queues.queue(FORECAST_QUEUE).getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed')),
+      check(() => this.queues.queue(HEARTBEAT_QUEUE).getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed')),
+    ]);
+    const ok = postgres.ok && redis.ok;
+    return {
+      status: ok ? 'ok' : 'unhealthy',
+      postgres: { ok: postgres.ok, error: postgres.error },
+      redis: { ok: redis.ok, error: redis.error },
+      queues: { [FORECAST_QUEUE]: forecasts.value ?? { error: forecasts.error }, [HEARTBEAT_QUEUE]: heartbeats.value ?? { error: heartbeats.error } },
+    };
+  }
+}
+
+async function check<T>(probe: () => Promise<T>): Promise<{ ok: boolean; value?: T; error?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+    });
+    const value = await Promise.race([probe(), timeout]);
+    return { ok: true, value };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}

@@ -1,0 +1,116 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  ForecastMessage,
+  ForecastMessageSchema,
+  ForecastView,
+  HeartbeatMessageSchema,
+  ObservationView,
+  parseMessage,
+} from '@crosscast/contracts';
+import { CityRepository } from '../repositories/city.repository';
+import { ClockRepository } from '../repositories/clock.repository';
+import { ForecastStoreRepository } from '../repositories/forecast-store.repository';
+import { LiveGateway } from '../gateways/live.gateway';
+import { LiveUpdatesService } from './live-updates.service';
+import { RecommendationService } from './recommendation.service';
+
+export type IngestOutcome = { status: 'stored'; forecastId: string } | { status: 'duplicate' } | { status: 'rejected'; reason: string };
+
+/** Thrown for messages that must never be retried; the job is kept as failed. */
+export class RejectedMessageError extends Error {}
+
+/**
+ * Takes one message off a queue: validates it against the shared schema and the city's
+ * crossings, stores it once, derives a recommendation, and tells the dashboards. A bad
+ * message becomes a dead-letter row with the reason; it never stops the consumer.
+ */
+@Injectable()
+export class IngestionService {
+  private readonly logger = new Logger(IngestionService.name);
+
+  constructor(
+    private readonly store: ForecastStoreRepository,
+    private readonly city: CityRepository,
+    private readonly clock: ClockRepository,
+    private readonly recommendations: RecommendationService,
+    private readonly live: LiveGateway,
+    private readonly updates: LiveUpdatesService,
+  ) {}
+
+  async ingestForecast(queue: string, jobId: string, data: unknown): Promise<IngestOutcome> {
+    const parsed = parseMessage(ForecastMessageSchema, data);
+    const reason = parsed.ok ? this.checkAgainstCity(parsed.value) : `schema: ${parsed.reason}`;
+    if (!parsed.ok || reason) {
+      await this.store.recordDeadLetter(queue, jobId, reason as string, data, this.clock.now());
+      this.logger.warn(`forecast job ${jobId} rejected: ${reason}`);
+      return { status: 'rejected', reason: reason as string };
+    }
+    const message = parsed.value;
+    const receivedAt = this.clock.now();
+    const outcome = await this.store.storeForecast(message, receivedAt);
+    if (!outcome.stored) return { status: 'duplicate' };
+
+    const crossing = this.city.get(message.crossingId)!;
+    const plan = this.recommendations.planFor(crossing, message);
+    const recommendation = await this.store.saveRecommendation(message.crossingId, message.basedOnIntervalStart, outcome.forecastId, plan);
+
+    this.live.emit('forecast', toForecastView(message, receivedAt));
+    this.live.emit('observation', toObservationView(message));
+    if (recommendation) this.live.emit('recommendation', recommendation);
+    this.updates.markDirty();
+    return { status: 'stored', forecastId: outcome.forecastId };
+  }
+
+  async ingestHeartbeat(queue: string, jobId: string, data: unknown): Promise<IngestOutcome> {
+    const parsed = parseMessage(HeartbeatMessageSchema, data);
+    const reason = !parsed.ok ? `schema: ${parsed.reason}` : !this.city.get(parsed.value.crossingId) ? `unknown crossing ${parsed.value.crossingId}` : null;
+    if (!parsed.ok || reason) {
+      await this.store.recordDeadLetter(queue, jobId, reason as string, data, this.clock.now());
+      return { status: 'rejected', reason: reason as string };
+    }
+    await this.store.recordHeartbeat(parsed.value, this.clock.now());
+    this.updates.markDirty();
+    return { status: 'stored', forecastId: '' };
+  }
+
+  /** Checks a schema-valid forecast against the city: known crossing, its own approaches. */
+  private checkAgainstCity(message: ForecastMessage): string | null {
+    const crossing = this.city.get(message.crossingId);
+    if (!crossing) return `unknown crossing ${message.crossingId}`;
+    const known = new Set(crossing.approaches.map((a) => a.id));
+    const named = [...Object.keys(message.observed.approaches), ...message.horizons.flatMap((h) => Object.keys(h.approaches))];
+    const foreign = [...new Set(named.filter((id) => !known.has(id)))];
+    if (foreign.length) return `approach ${foreign.slice(0, 3).join(', ')} does not belong to crossing ${message.crossingId}`;
+    const basedOn = Date.parse(message.basedOnIntervalStart);
+    for (const h of message.horizons) {
+      if (Date.parse(h.intervalStart) !== basedOn + h.stepsAhead * message.intervalMinutes * 60_000) {
+        return `horizons.${h.stepsAhead}: intervalStart must be basedOnIntervalStart + stepsAhead intervals`;
+      }
+    }
+    return null;
+  }
+}
+
+function toForecastView(message: ForecastMessage, receivedAt: Date): ForecastView {
+  return {
+    messageId: message.messageId,
+    crossingId: message.crossingId,
+    basedOnIntervalStart: new Date(message.basedOnIntervalStart).toISOString(),
+    intervalMinutes: message.intervalMinutes,
+    receivedAt: receivedAt.toISOString(),
+    model: message.model,
+    realInputShare: message.quality.realInputShare,
+    qualityFlags: message.quality.flags,
+    horizons: message.horizons.map((h) => ({ ...h, intervalStart: new Date(h.intervalStart).toISOString() })),
+  };
+}
+
+function toObservationView(message: ForecastMessage): ObservationView {
+  return {
+    crossingId: message.crossingId,
+    intervalStart: new Date(message.observed.intervalStart).toISOString(),
+    total: message.observed.total,
+    approaches: message.observed.approaches,
+    filledShare: message.observed.filledShare,
+  };
+}

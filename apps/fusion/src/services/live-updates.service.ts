@@ -1,0 +1,72 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { CrossingStatusView } from '@crosscast/contracts';
+import { LiveGateway } from '../gateways/live.gateway';
+import { CityForecastService } from './city-forecast.service';
+
+const BROADCAST_EVERY_MS = 1000;
+const RECHECK_EVERY_MS = 5000;
+
+/**
+ * Pushes the city forecast and crossing status changes to dashboards, at most once a
+ * second however many forecasts arrive, and every few seconds regardless so that a
+ * worker going silent shows up as offline without any message arriving.
+ */
+@Injectable()
+export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(LiveUpdatesService.name);
+  private dirty = true;
+  private lastBroadcastMs = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private readonly lastSent = new Map<string, string>();
+
+  constructor(
+    private readonly cityForecast: CityForecastService,
+    private readonly live: LiveGateway,
+  ) {}
+
+  onModuleInit(): void {
+    this.live.setSnapshotProvider(async () => {
+      const { city, statuses } = await this.cityForecast.cityForecast();
+      return { city, statuses };
+    });
+    this.timer = setInterval(() => void this.tick(), BROADCAST_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  markDirty(): void {
+    this.dirty = true;
+  }
+
+  private async tick(): Promise<void> {
+    const now = Date.now();
+    if (this.running || (!this.dirty && now - this.lastBroadcastMs < RECHECK_EVERY_MS)) return;
+    this.running = true;
+    this.dirty = false;
+    this.lastBroadcastMs = now;
+    try {
+      const { city, statuses } = await this.cityForecast.cityForecast();
+      this.live.emit('city-forecast', city);
+      for (const status of statuses) {
+        const key = statusKey(status);
+        if (this.lastSent.get(status.crossingId) !== key) {
+          this.lastSent.set(status.crossingId, key);
+          this.live.emit('crossing-status', status);
+        }
+      }
+    } catch (error) {
+      this.logger.warn(`live update failed: ${(error as Error).message}`);
+      this.dirty = true;
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+function statusKey(s: CrossingStatusView): string {
+  return [s.freshness, s.workerStatus, s.lastForecastIntervalStart, s.lastObservedTotal, s.model?.name, s.model?.version].join('|');
+}

@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CrossingFreshness, CrossingStatusView, WorkerStatus } from '@crosscast/contracts';
+import { FUSION_CONFIG, FusionConfig } from '../config';
+import { CityRepository } from '../repositories/city.repository';
+import { ClockRepository } from '../repositories/clock.repository';
+import { ForecastStoreRepository, StatusRow } from '../repositories/forecast-store.repository';
+
+/**
+ * Decides each crossing's freshness. Forecast age is judged in data time (the replay
+ * runs faster than the wall clock): a crossing is stale when its newest forecast is more
+ * than STALE_AFTER_INTERVALS behind the newest forecast of any crossing. A worker is
+ * offline when no heartbeat came for OFFLINE_AFTER_SECONDS of wall time.
+ */
+@Injectable()
+export class StatusService {
+  constructor(
+    @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
+    private readonly store: ForecastStoreRepository,
+    private readonly city: CityRepository,
+    private readonly clock: ClockRepository,
+  ) {}
+
+  async statuses(): Promise<{ asOf: Date | null; statuses: CrossingStatusView[] }> {
+    const rows = await this.store.statuses();
+    return computeStatuses(rows, this.city.all().map((c) => c.id), this.city.city.intervalMinutes, this.clock.now(), this.config);
+  }
+}
+
+export function computeStatuses(
+  rows: StatusRow[],
+  crossingIds: string[],
+  intervalMinutes: number,
+  now: Date,
+  config: Pick<FusionConfig, 'STALE_AFTER_INTERVALS' | 'OFFLINE_AFTER_SECONDS'>,
+): { asOf: Date | null; statuses: CrossingStatusView[] } {
+  const byId = new Map(rows.map((r) => [r.crossingId, r]));
+  let asOfMs: number | null = null;
+  for (const row of rows) {
+    const t = row.lastForecastIntervalStart?.getTime();
+    if (t !== undefined && (asOfMs === null || t > asOfMs)) asOfMs = t;
+  }
+  const staleBeforeMs = asOfMs === null ? null : asOfMs - config.STALE_AFTER_INTERVALS * intervalMinutes * 60_000;
+  const statuses = crossingIds.map((crossingId): CrossingStatusView => {
+    const row = byId.get(crossingId);
+    const lastForecast = row?.lastForecastIntervalStart ?? null;
+    const lastHeartbeat = row?.lastHeartbeatAt ?? null;
+    let freshness: CrossingFreshness;
+    if (!lastForecast && !lastHeartbeat) freshness = 'unknown';
+    else if (lastHeartbeat && now.getTime() - lastHeartbeat.getTime() > config.OFFLINE_AFTER_SECONDS * 1000) freshness = 'offline';
+    else if (!lastForecast || (staleBeforeMs !== null && lastForecast.getTime() < staleBeforeMs)) freshness = 'stale';
+    else freshness = 'fresh';
+    return {
+      crossingId,
+      freshness,
+      workerStatus: (row?.workerStatus as WorkerStatus | null) ?? null,
+      lastForecastIntervalStart: lastForecast?.toISOString() ?? null,
+      lastHeartbeatAt: lastHeartbeat?.toISOString() ?? null,
+      model: row?.model ?? null,
+      lastObservedTotal: row?.lastObservedTotal ?? null,
+    };
+  });
+  return { asOf: asOfMs === null ? null : new Date(asOfMs), statuses };
+}
