@@ -126,7 +126,6 @@
       state.byId = new Map(list.map(function (c) { return [c.id, c]; }));
       // The socket snapshot may already have delivered fresher statuses; REST fills gaps only.
       list.forEach(function (c) { if (c.status && !state.statuses.has(c.id)) state.statuses.set(c.id, c.status); });
-      mapLayoutKey = null;
       if (!state.selectedId || !state.byId.has(state.selectedId)) {
         var wanted = crossingFromHash();
         selectCrossing(wanted && state.byId.has(wanted) ? wanted : list.length ? list[0].id : null);
@@ -178,18 +177,23 @@
       var anchor = sel.latestForecast ? ms(sel.latestForecast.basedOnIntervalStart) : latestObservationMs(sel);
       if (!isFinite(anchor)) anchor = state.city && state.city.asOfIntervalStart ? ms(state.city.asOfIntervalStart) : NaN;
       if (!isFinite(anchor)) return null;
+      // The server returns the oldest `limit` first; 200 covers the 28 h window with room to spare.
       var from = new Date(anchor - 26 * HOUR).toISOString();
       var to = new Date(anchor + 2 * HOUR).toISOString();
-      return getJSON('/api/crossings/' + id + '/forecasts?from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to), 'forecasts');
+      return getJSON('/api/crossings/' + id + '/forecasts?from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to) + '&limit=200', 'forecasts');
     }).then(function (forecasts) {
       if (!stillSelected() || !Array.isArray(forecasts)) return;
       forecasts.forEach(function (f) { addForecast(sel, f); });
       invalidate('crossing');
     }).catch(function () {
-      if (stillSelected()) { sel.loading = false; invalidate('crossing'); }
+      // The banner says what failed; keep trying while this crossing stays selected.
+      if (!stillSelected()) return;
+      sel.loading = false;
+      invalidate('crossing');
+      setTimeout(function () { if (stillSelected()) loadSelection(sel); }, RETRY_MS);
     });
 
-    getJSON('/api/recommendations?crossing=' + id, 'recommendations').then(function (recs) {
+    getJSON('/api/recommendations?crossing=' + id + '&limit=12', 'recommendations').then(function (recs) {
       if (!stillSelected() || !Array.isArray(recs)) return;
       recs.forEach(function (r) { addRecommendation(sel, r); });
       invalidate('crossing');
@@ -218,11 +222,12 @@
     if (state.crossings.length && !state.byId.has(s.crossingId)) scheduleCrossingsReload();
   }
 
-  function setCity(city) {
+  /** `live`: from socket.io, always current (even if the replay restarted and time went back). */
+  function setCity(city, live) {
     if (!city) return;
     var cur = state.city;
-    // Never step the city back in data time (a slow REST reply racing a live event).
-    if (cur && cur.asOfIntervalStart && city.asOfIntervalStart && ms(city.asOfIntervalStart) < ms(cur.asOfIntervalStart)) return;
+    // A slow REST reply must not step the city back behind what a live event already showed.
+    if (!live && cur && cur.asOfIntervalStart && (!city.asOfIntervalStart || ms(city.asOfIntervalStart) < ms(cur.asOfIntervalStart))) return;
     state.city = city;
     invalidate('header', 'city');
   }
@@ -293,7 +298,7 @@
     socket.on('snapshot', function (snap) {
       if (!snap) return;
       (snap.statuses || []).forEach(setStatus);
-      if (snap.city) setCity(snap.city);
+      if (snap.city) setCity(snap.city, true);
       liveEvent('snapshot', null);
       invalidate('header', 'map', 'city', 'crossing');
     });
@@ -327,7 +332,8 @@
       liveEvent('recommendation', r.crossingId);
     });
     socket.on('city-forecast', function (city) {
-      setCity(city);
+      setCity(city, true);
+      clearError('city'); // a failed REST fetch is moot once the live view arrives
       liveEvent('city forecast', null);
     });
   }
@@ -627,7 +633,7 @@
     els.selectedObserved.textContent = observedValue == null ? '—' : C.fmtInt(observedValue);
     els.selObservedTime.textContent = lastObs
       ? 'interval ' + C.fmtClock(lastObs.intervalStart) + (lastObs.filledShare > 0 ? ' · ' + C.fmtPct(lastObs.filledShare) + ' filled' : '')
-      : sel.loading ? 'loading…' : 'no observations yet';
+      : sel.loading ? 'loading…' : observedValue != null ? 'from crossing status' : 'no observations yet';
 
     var h1 = fc ? fc.horizons.slice().sort(function (a, b) { return a.stepsAhead - b.stepsAhead; })[0] : null;
     els.selectedForecastTime.textContent = fc ? C.fmtDataTimeShort(fc.basedOnIntervalStart) : 'waiting for the first forecasts…';
@@ -745,7 +751,7 @@
       '<td class="num strong">' + esc(C.fmtInt(h1.total.mean)) + '</td><td class="num muted">' + esc(C.fmtInt(h1.total.lower80)) + '–' + esc(C.fmtInt(h1.total.upper80)) + '</td>' +
       '<td class="num">' + esc(hLast && hLast !== h1 ? C.fmtInt(hLast.total.mean) : '—') + '</td></tr>' : '';
     els.approachBody.innerHTML =
-      '<table class="appr-table"><thead><tr><th>Approach</th><th class="num" title="latest observed interval">Obs.</th><th class="num" title="forecast for the next interval">+' + esc(h1 ? h1.horizonMinutes : '') + ' min</th><th class="num">80% band</th><th class="num" title="forecast for the last horizon">+' + esc(hLast ? hLast.horizonMinutes : '') + ' min</th></tr></thead>' +
+      '<table class="appr-table"><thead><tr><th>Approach</th><th class="num" title="latest observed interval">Obs.</th><th class="num" title="forecast for the next interval">' + esc(h1 ? '+' + h1.horizonMinutes + ' min' : 'Next') + '</th><th class="num">80% band</th><th class="num" title="forecast for the last horizon">' + esc(hLast ? '+' + hLast.horizonMinutes + ' min' : 'Later') + '</th></tr></thead>' +
       '<tbody>' + rows + total + '</tbody></table>' +
       (h1 ? '' : '<div class="empty">waiting for the first forecasts…</div>');
   }

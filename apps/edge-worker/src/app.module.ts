@@ -1,0 +1,16 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { EDGE_CONFIG, EdgeWorkerConfig } from './config';
+import { DetectorFeedRepository } from './repositories/detector-feed.repository';
+import { MessagePublisherRepository } from './repositories/message-publisher.repository';
+import { StateStoreRepository } from './repositories/state-store.repository';
+import { WorkerHostService } from './services/worker-host.service';
+
+@Module({})
+export class EdgeWorkerModule {
+  static forRoot(config: EdgeWorkerConfig): DynamicModule {
+    return {
+      module: EdgeWorkerModule,
+      providers: [{ provide: EDGE_CONFIG, useValue: config }, DetectorFeedRepository, MessagePublisherRepository, StateStoreRepository, WorkerHostService],
+    };
+  }
+}

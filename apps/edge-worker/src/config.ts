@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { envInt, envUrl, readEnvConfig } from '@crosscast/runtime';
+
+/** The edge worker's configuration: environment variables with working local defaults. */
+export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
+  const config = readEnvConfig(
+    'edge-worker',
+    {
+      REDIS_URL: envUrl('redis://127.0.0.1:6379', ['redis:']),
+      CITY_DIR: z.string().min(1).default('seed-data/boroondara-2006'),
+      /** One crossing per process (one container per crossing)... */
+      CROSSING_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
+      /** ...or several independent workers in one process: a comma list, or "all". */
+      CROSSING_IDS: z.string().default('all'),
+      /** Local disk for each crossing's history, sequence numbers and models. */
+      DATA_DIR: z.string().min(1).default('.data/edge'),
+      TFJS_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+      QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('crosscast'),
+      STREAM_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('crosscast'),
+      HEARTBEAT_SECONDS: envInt(5, 1, 3600),
+      HORIZONS: envInt(4, 1, 16),
+      /** The first model trains once this much history exists (default two days of 15 min). */
+      MIN_TRAIN_INTERVALS: envInt(192, 40, 100_000),
+      /** Retrain in the background after this many new intervals (default a day). */
+      RETRAIN_EVERY_INTERVALS: envInt(96, 1, 100_000),
+      /** History kept per crossing (default five weeks of 15 min). */
+      HISTORY_LIMIT_INTERVALS: envInt(3360, 200, 1_000_000),
+      TRAIN_EPOCHS: envInt(30, 1, 1000),
+      /** Messages kept in order while Redis is unreachable; beyond it the oldest are dropped and counted. */
+      BUFFER_LIMIT: envInt(10_000, 10, 10_000_000),
+      /** 0 = no health endpoint (one process hosting many workers for a demo); set in containers. */
+      HEALTH_PORT: envInt(0, 0, 65535),
+    },
+    env,
+  );
+  const crossingSelection: 'all' | string[] = config.CROSSING_ID
+    ? [config.CROSSING_ID]
+    : config.CROSSING_IDS === 'all'
+      ? 'all'
+      : config.CROSSING_IDS.split(',').map((s) => s.trim()).filter(Boolean);
+  return { ...config, crossingSelection };
+}
+
+export type EdgeWorkerConfig = ReturnType<typeof readEdgeWorkerConfig>;
+export const EDGE_CONFIG = Symbol('EDGE_CONFIG');

@@ -1,0 +1,338 @@
+import { CrossingDefinition, DetectorReading, ForecastMessage, HeartbeatMessage, ModelInfo, WorkerStatus } from '@crosscast/contracts';
+import {
+  CleanSeries,
+  DenseForecaster,
+  IntervalSeries,
+  LocalCalendar,
+  SeasonalNaiveForecaster,
+  SerializedDenseModel,
+  StepForecast,
+  cleanSeries,
+  firstUsableIndex,
+  realShare,
+  roundBand,
+} from '@crosscast/forecasting';
+
+/** Where a worker's messages go (BullMQ in the app, an array in tests). */
+export interface MessageSink {
+  publishForecast(message: ForecastMessage): void;
+}
+
+/** Runs training jobs; the host runs one at a time so training never starves forecasting. */
+export interface TrainingRunner {
+  run<T>(job: () => Promise<T>): Promise<T>;
+}
+
+/** What a worker keeps on its own disk, so a restart continues where it stopped. */
+export interface PersistedCrossingState {
+  crossingId: string;
+  seq: number;
+  heartbeatSeq: number;
+  streamCursor: string;
+  intervalMinutes: number;
+  approaches: string[];
+  firstIntervalStartMs: number | null;
+  values: Array<Array<number | null>>;
+  modelVersion: number;
+}
+
+export interface CrossingWorkerOptions {
+  horizons: number;
+  minTrainIntervals: number;
+  retrainEveryIntervals: number;
+  historyLimitIntervals: number;
+  trainEpochs: number;
+}
+
+export interface WorkerClock {
+  now(): Date;
+}
+
+export interface WorkerLog {
+  log(message: string): void;
+  warn(message: string): void;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * One crossing's edge worker: keeps the crossing's own detector history, cleans it,
+ * trains its own model on it in the background, and after each batch of new readings
+ * publishes a forecast for the next intervals. Until the first model is trained it
+ * forecasts with the seasonal-naive baseline, so the crossing is never silent. Plain
+ * class: its I/O (queue, disk, clock, training slot) is passed in.
+ */
+export class CrossingWorker {
+  readonly crossingId: string;
+  private readonly approaches: string[];
+  private intervalMinutes: number;
+  private firstIntervalStartMs: number | null = null;
+  private values: Array<Array<number | null>> = [];
+  private seq = 0;
+  private heartbeatSeq = 0;
+  streamCursor = '0';
+  private model: DenseForecaster | null = null;
+  private modelVersion = 0;
+  private intervalsAtLastTraining = 0;
+  private training = false;
+  private lastError: string | null = null;
+  private unknownApproachWarned = false;
+  private readonly calendar: LocalCalendar;
+
+  constructor(
+    readonly crossing: CrossingDefinition,
+    intervalMinutes: number,
+    timeZone: string,
+    private readonly backend: string,
+    private readonly options: CrossingWorkerOptions,
+    private readonly sink: MessageSink,
+    private readonly trainer: TrainingRunner,
+    private readonly clock: WorkerClock,
+    private readonly logger: WorkerLog,
+    private readonly onModelTrained: (worker: CrossingWorker, model: SerializedDenseModel, version: number) => Promise<void> = async () => undefined,
+  ) {
+    this.crossingId = crossing.id;
+    this.approaches = crossing.approaches.map((a) => a.id);
+    this.intervalMinutes = intervalMinutes;
+    this.calendar = new LocalCalendar(timeZone);
+  }
+
+  get historyIntervals(): number {
+    return this.values.length;
+  }
+
+  get isTraining(): boolean {
+    return this.training;
+  }
+
+  get currentModelVersion(): number {
+    return this.modelVersion;
+  }
+
+  /** Restores history, sequence numbers and (if given) the saved model after a restart. */
+  async restore(state: PersistedCrossingState, model: SerializedDenseModel | null): Promise<void> {
+    if (state.crossingId !== this.crossingId || state.approaches.join(',') !== this.approaches.join(',')) {
+      this.logger.warn(`${this.crossingId}: saved state is for a different crossing layout; starting afresh`);
+      return;
+    }
+    this.seq = state.seq;
+    this.heartbeatSeq = state.heartbeatSeq;
+    this.streamCursor = state.streamCursor;
+    this.intervalMinutes = state.intervalMinutes;
+    this.firstIntervalStartMs = state.firstIntervalStartMs;
+    this.values = state.values;
+    if (model) {
+      this.model = await DenseForecaster.deserialize(model);
+      this.modelVersion = state.modelVersion;
+      this.intervalsAtLastTraining = model.trainedOnIntervals;
+    }
+  }
+
+  snapshot(): PersistedCrossingState {
+    return {
+      crossingId: this.crossingId,
+      seq: this.seq,
+      heartbeatSeq: this.heartbeatSeq,
+      streamCursor: this.streamCursor,
+      intervalMinutes: this.intervalMinutes,
+      approaches: this.approaches,
+      firstIntervalStartMs: this.firstIntervalStartMs,
+      values: this.values,
+      modelVersion: this.modelVersion,
+    };
+  }
+
+  /**
+   * Adds one interval's readings to the history. Returns false when the reading was
+   * ignored (already seen). A reading far older than the history means the street's
+   * clock was reset (a replay started again): the history starts afresh.
+   */
+  accept(reading: DetectorReading): boolean {
+    if (reading.crossingId !== this.crossingId) throw new Error(`reading for ${reading.crossingId} delivered to worker ${this.crossingId}`);
+    if (reading.intervalMinutes !== this.intervalMinutes) {
+      this.logger.warn(`${this.crossingId}: reading interval ${reading.intervalMinutes} min, expected ${this.intervalMinutes}; ignored`);
+      return false;
+    }
+    const startMs = Date.parse(reading.intervalStart);
+    const stepMs = this.intervalMinutes * 60_000;
+    if (startMs % stepMs !== 0) {
+      this.logger.warn(`${this.crossingId}: reading at ${reading.intervalStart} is not on the ${this.intervalMinutes}-minute grid; ignored`);
+      return false;
+    }
+    if (this.firstIntervalStartMs !== null) {
+      const lastMs = this.firstIntervalStartMs + (this.values.length - 1) * stepMs;
+      if (startMs <= lastMs) {
+        if (startMs < lastMs - DAY_MS) {
+          this.logger.warn(`${this.crossingId}: reading at ${reading.intervalStart} is over a day older than the history; the street clock was reset, starting a new history`);
+          this.resetHistory();
+        } else {
+          return false;
+        }
+      } else {
+        const gap = Math.round((startMs - lastMs) / stepMs) - 1;
+        if (gap >= this.options.historyLimitIntervals) {
+          this.resetHistory();
+        } else {
+          for (let k = 0; k < gap; k++) this.values.push(this.approaches.map(() => null));
+        }
+      }
+    }
+    if (this.firstIntervalStartMs === null) this.firstIntervalStartMs = startMs;
+
+    const row = this.approaches.map((id) => {
+      const v = reading.counts[id];
+      return v === undefined ? null : v;
+    });
+    if (!this.unknownApproachWarned && Object.keys(reading.counts).some((id) => !this.approaches.includes(id))) {
+      this.unknownApproachWarned = true;
+      this.logger.warn(`${this.crossingId}: reading names approaches this crossing does not have; they are ignored`);
+    }
+    this.values.push(row);
+    const excess = this.values.length - this.options.historyLimitIntervals;
+    if (excess > 0) {
+      this.values.splice(0, excess);
+      this.firstIntervalStartMs += excess * stepMs;
+      this.intervalsAtLastTraining = Math.max(0, this.intervalsAtLastTraining - excess);
+    }
+    return true;
+  }
+
+  /** Forecasts after the newest interval and publishes it; starts training when due. */
+  forecastLatest(): ForecastMessage | null {
+    if (this.firstIntervalStartMs === null || this.values.length === 0) return null;
+    const series = this.series();
+    const clean = cleanSeries(series);
+    const index = clean.values.length - 1;
+    let steps: StepForecast[];
+    let modelInfo: ModelInfo;
+    const flags: string[] = [];
+    try {
+      if (this.model && index >= firstUsableIndex(this.model.spec)) {
+        steps = this.model.forecast(clean.values, index, this.firstIntervalStartMs, this.calendar);
+        modelInfo = { name: this.model.name, version: this.modelVersion, backend: this.backend, trainedOnIntervals: this.model.trainedOnIntervals };
+      } else {
+        const baseline = new SeasonalNaiveForecaster(this.intervalMinutes, this.options.horizons, clean.values);
+        steps = baseline.forecast(clean.values, index);
+        modelInfo = { name: baseline.name, version: 0, backend: 'none', trainedOnIntervals: 0 };
+        flags.push('baseline-until-trained');
+      }
+      this.lastError = null;
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      this.logger.warn(`${this.crossingId}: forecast failed: ${this.lastError}`);
+      return null;
+    }
+
+    const inputShare = realShare(clean, index - 7, index + 1);
+    if (inputShare < 0.75) flags.push('inputs-mostly-filled');
+    const message = this.buildMessage(clean, index, steps, modelInfo, inputShare, flags);
+    this.sink.publishForecast(message);
+    this.maybeTrain(clean);
+    return message;
+  }
+
+  heartbeat(bufferedMessages: number): HeartbeatMessage {
+    const status: WorkerStatus = this.values.length === 0 ? 'starting' : this.lastError ? 'degraded' : this.model ? 'ok' : 'warming-up';
+    const lastMs = this.firstIntervalStartMs === null ? null : this.firstIntervalStartMs + (this.values.length - 1) * this.intervalMinutes * 60_000;
+    return {
+      v: 1,
+      crossingId: this.crossingId,
+      seq: this.heartbeatSeq++,
+      sentAt: this.clock.now().toISOString(),
+      status,
+      model: this.model
+        ? { name: this.model.name, version: this.modelVersion, backend: this.backend, trainedOnIntervals: this.model.trainedOnIntervals }
+        : null,
+      historyIntervals: this.values.length,
+      lastIntervalStart: lastMs === null ? null : new Date(lastMs).toISOString(),
+      training: this.training,
+      bufferedMessages,
+    };
+  }
+
+  dispose(): void {
+    this.model?.dispose();
+    this.model = null;
+  }
+
+  private buildMessage(clean: CleanSeries, index: number, steps: StepForecast[], model: ModelInfo, inputShare: number, flags: string[]): ForecastMessage {
+    const stepMs = this.intervalMinutes * 60_000;
+    const basedOnMs = (this.firstIntervalStartMs as number) + index * stepMs;
+    const basedOn = new Date(basedOnMs).toISOString();
+    const observedApproaches: Record<string, number | null> = {};
+    let filled = 0;
+    this.approaches.forEach((id, a) => {
+      const real = clean.flags[index][a] === 'real';
+      if (!real) filled++;
+      observedApproaches[id] = real ? Math.round(clean.values[index][a]) : null;
+    });
+    return {
+      v: 1,
+      messageId: `${this.crossingId}:${basedOn}`,
+      crossingId: this.crossingId,
+      seq: this.seq++,
+      sentAt: this.clock.now().toISOString(),
+      basedOnIntervalStart: basedOn,
+      intervalMinutes: this.intervalMinutes,
+      model,
+      horizons: steps.map((step) => ({
+        stepsAhead: step.stepsAhead,
+        horizonMinutes: step.stepsAhead * this.intervalMinutes,
+        intervalStart: new Date(basedOnMs + step.stepsAhead * stepMs).toISOString(),
+        total: roundBand(step.total),
+        approaches: Object.fromEntries(this.approaches.map((id, a) => [id, roundBand(step.approaches[a])])),
+      })),
+      observed: {
+        intervalStart: basedOn,
+        // The total counts filled approaches at their filled value; filledShare says how many.
+        total: Math.round(clean.values[index].reduce((s, v) => s + v, 0)),
+        approaches: observedApproaches,
+        filledShare: filled / this.approaches.length,
+      },
+      quality: { realInputShare: Math.round(inputShare * 1000) / 1000, flags },
+    };
+  }
+
+  private maybeTrain(clean: CleanSeries): void {
+    if (this.training) return;
+    const n = clean.values.length;
+    const due = this.model ? n - this.intervalsAtLastTraining >= this.options.retrainEveryIntervals : n >= this.options.minTrainIntervals;
+    if (!due) return;
+    this.training = true;
+    // Train on a copy: the history keeps growing while the model trains.
+    const values = clean.values.map((row) => [...row]);
+    const firstIntervalStartMs = this.firstIntervalStartMs as number;
+    this.intervalsAtLastTraining = n;
+    void this.trainer
+      .run(async () => {
+        const started = this.clock.now().getTime();
+        const trained = await DenseForecaster.train(
+          { intervalMinutes: this.intervalMinutes, approaches: this.approaches, firstIntervalStartMs, values, calendar: this.calendar },
+          { horizons: this.options.horizons, epochs: this.options.trainEpochs },
+        );
+        const previous = this.model;
+        this.model = trained;
+        this.modelVersion += 1;
+        previous?.dispose();
+        const seconds = (this.clock.now().getTime() - started) / 1000;
+        this.logger.log(
+          `${this.crossingId}: model v${this.modelVersion} trained on ${values.length} intervals in ${seconds.toFixed(1)} s, validation MAE by horizon ${trained.validationMae.map((m) => m.toFixed(1)).join(' / ')}`,
+        );
+        await this.onModelTrained(this, await trained.serialize(), this.modelVersion);
+      })
+      .catch((error) => this.logger.warn(`${this.crossingId}: training failed: ${(error as Error).message}`))
+      .finally(() => {
+        this.training = false;
+      });
+  }
+
+  private series(): IntervalSeries {
+    return { intervalMinutes: this.intervalMinutes, approaches: this.approaches, firstIntervalStartMs: this.firstIntervalStartMs as number, values: this.values };
+  }
+
+  private resetHistory(): void {
+    this.values = [];
+    this.firstIntervalStartMs = null;
+    this.intervalsAtLastTraining = 0;
+  }
+}

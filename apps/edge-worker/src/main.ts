@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError } from '@crosscast/runtime';
+import { EdgeWorkerModule } from './app.module';
+import { readEdgeWorkerConfig } from './config';
+import { WorkerHostService } from './services/worker-host.service';
+
+async function bootstrap(): Promise<void> {
+  const config = readEdgeWorkerConfig();
+  const app = await NestFactory.createApplicationContext(EdgeWorkerModule.forRoot(config), { logger: ['log', 'warn', 'error'] });
+  app.enableShutdownHooks();
+  const host = app.get(WorkerHostService);
+  await host.start();
+  if (config.HEALTH_PORT > 0) host.startHealthServer(config.HEALTH_PORT);
+}
+
+bootstrap().catch((error) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error(`edge worker failed to start: ${(error as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,90 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import IORedis from 'ioredis';
+import { DetectorReading, DetectorReadingSchema, detectorStreamKey, parseMessage } from '@crosscast/contracts';
+import { redisConnectionOptions } from '@crosscast/runtime';
+import { EDGE_CONFIG, EdgeWorkerConfig } from '../config';
+
+export interface FeedBatch {
+  crossingId: string;
+  readings: DetectorReading[];
+  /** Stream id of the last entry in the batch: the worker's new cursor. */
+  lastId: string;
+  rejected: number;
+}
+
+/**
+ * The worker end of the "detector cable": each crossing's readings arrive on its own
+ * Redis stream, written by the street (the simulator). One blocking XREAD serves every
+ * worker hosted in this process; each worker has its own cursor, persisted with its
+ * state, so nothing is missed across a restart.
+ */
+@Injectable()
+export class DetectorFeedRepository {
+  private readonly logger = new Logger('detector-feed');
+  private connection: IORedis | null = null;
+  private stopped = false;
+
+  constructor(@Inject(EDGE_CONFIG) private readonly config: EdgeWorkerConfig) {}
+
+  async run(cursors: Map<string, string>, onBatch: (batch: FeedBatch) => Promise<void>): Promise<void> {
+    this.connection = new IORedis({ ...redisConnectionOptions(this.config.REDIS_URL), maxRetriesPerRequest: null });
+    let lastErrorLog = 0;
+    this.connection.on('error', (error) => {
+      if (Date.now() - lastErrorLog > 10_000) {
+        lastErrorLog = Date.now();
+        this.logger.warn(`Redis unreachable (${error.message}); the workers keep their history and wait`);
+      }
+    });
+    const ids = [...cursors.keys()];
+    const keys = ids.map((id) => detectorStreamKey(id, this.config.STREAM_PREFIX));
+    while (!this.stopped) {
+      let result: Array<[string, Array<[string, string[]]>]> | null;
+      try {
+        result = (await this.connection.xread('COUNT', 2000, 'BLOCK', 1000, 'STREAMS', ...keys, ...ids.map((id) => cursors.get(id) as string))) as typeof result;
+      } catch (error) {
+        if (this.stopped) break;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        continue;
+      }
+      if (!result) continue;
+      for (const [key, entries] of result) {
+        const crossingId = ids[keys.indexOf(key)];
+        const readings: DetectorReading[] = [];
+        let rejected = 0;
+        for (const [, fields] of entries) {
+          const reading = this.decode(crossingId, fields);
+          if (reading) readings.push(reading);
+          else rejected++;
+        }
+        const lastId = entries[entries.length - 1][0];
+        cursors.set(crossingId, lastId);
+        await onBatch({ crossingId, readings, lastId, rejected });
+      }
+    }
+  }
+
+  private decode(crossingId: string, fields: string[]): DetectorReading | null {
+    const index = fields.indexOf('reading');
+    let data: unknown;
+    try {
+      data = index >= 0 ? JSON.parse(fields[index + 1]) : undefined;
+    } catch {
+      data = undefined;
+    }
+    const parsed = parseMessage(DetectorReadingSchema, data);
+    if (!parsed.ok) {
+      this.logger.warn(`${crossingId}: unreadable detector entry ignored: ${parsed.reason}`);
+      return null;
+    }
+    if (parsed.value.crossingId !== crossingId) {
+      this.logger.warn(`${crossingId}: entry for crossing ${parsed.value.crossingId} on this crossing's cable ignored`);
+      return null;
+    }
+    return parsed.value;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.connection?.disconnect();
+  }
+}

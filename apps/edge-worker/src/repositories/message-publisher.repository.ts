@@ -1,0 +1,99 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+import { FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE, HeartbeatMessage } from '@crosscast/contracts';
+import { redisConnectionOptions } from '@crosscast/runtime';
+import { EDGE_CONFIG, EdgeWorkerConfig } from '../config';
+
+/**
+ * Sends forecasts and heartbeats to the city over BullMQ. Forecasts go through an
+ * in-order buffer, so a worker keeps forecasting while Redis is unreachable and delivers
+ * in order when it returns. The buffer holds BUFFER_LIMIT messages in memory; when it is
+ * full the oldest are dropped and counted (a disk-backed buffer is future work). Each
+ * job's id is the forecast's message id, and the fusion store is idempotent, so a resend
+ * is stored once.
+ */
+@Injectable()
+export class MessagePublisherRepository implements OnApplicationShutdown {
+  private readonly logger = new Logger('publisher');
+  private readonly connection: IORedis;
+  private readonly forecasts: Queue;
+  private readonly heartbeats: Queue;
+  private readonly buffer: ForecastMessage[] = [];
+  private draining = false;
+  private closed = false;
+  dropped = 0;
+  sent = 0;
+
+  constructor(@Inject(EDGE_CONFIG) private readonly config: EdgeWorkerConfig) {
+    this.connection = new IORedis({ ...redisConnectionOptions(config.REDIS_URL), maxRetriesPerRequest: null });
+    this.connection.on('error', () => undefined);
+    this.forecasts = new Queue(FORECAST_QUEUE, { connection: this.connection, prefix: config.QUEUE_PREFIX });
+    this.heartbeats = new Queue(HEARTBEAT_QUEUE, { connection: this.connection, prefix: config.QUEUE_PREFIX });
+    this.forecasts.on('error', () => undefined);
+    this.heartbeats.on('error', () => undefined);
+  }
+
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  publishForecast(message: ForecastMessage): void {
+    this.buffer.push(message);
+    if (this.buffer.length > this.config.BUFFER_LIMIT) {
+      this.buffer.shift();
+      this.dropped++;
+      if (this.dropped === 1 || this.dropped % 1000 === 0) this.logger.warn(`buffer full (${this.config.BUFFER_LIMIT}); dropped ${this.dropped} oldest forecasts so far`);
+    }
+    void this.drain();
+  }
+
+  /** Heartbeats are not buffered: only the newest one matters. */
+  async publishHeartbeat(heartbeat: HeartbeatMessage): Promise<void> {
+    if (this.connection.status !== 'ready') return;
+    await this.heartbeats.add('heartbeat', heartbeat, { removeOnComplete: true, removeOnFail: 1000 }).catch(() => undefined);
+  }
+
+  /** Waits until everything buffered has been handed to Redis (or the timeout passes). */
+  async flush(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.buffer.length > 0 && Date.now() < deadline) await sleep(50);
+    return this.buffer.length === 0;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    let backoffMs = 250;
+    try {
+      while (this.buffer.length > 0 && !this.closed) {
+        const message = this.buffer[0];
+        try {
+          await this.forecasts.add('forecast', message, {
+            jobId: message.messageId.replace(/:/g, '_'),
+            attempts: 10,
+            backoff: { type: 'exponential', delay: 1000 },
+          });
+          this.buffer.shift();
+          this.sent++;
+          backoffMs = 250;
+        } catch (error) {
+          this.logger.warn(`forecast not sent yet (${(error as Error).message}); retrying in ${backoffMs} ms, ${this.buffer.length} buffered`);
+          await sleep(backoffMs);
+          backoffMs = Math.min(backoffMs * 2, 10_000);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.flush(3000);
+    this.closed = true;
+    await Promise.allSettled([this.forecasts.close(), this.heartbeats.close()]);
+    this.connection.disconnect();
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,158 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { CityDefinition } from '@crosscast/contracts';
+import { loadCityDefinition } from '@crosscast/seed';
+import { selectTfBackend } from '@crosscast/runtime';
+import { EDGE_CONFIG, EdgeWorkerConfig } from '../config';
+import { CrossingWorker, TrainingRunner } from '../crossing-worker';
+import { DetectorFeedRepository, FeedBatch } from '../repositories/detector-feed.repository';
+import { MessagePublisherRepository } from '../repositories/message-publisher.repository';
+import { StateStoreRepository } from '../repositories/state-store.repository';
+
+const SAVE_STATE_EVERY_BATCHES = 8;
+
+/** One training at a time per process: training yields between batches, forecasting goes on. */
+class SerialTrainingRunner implements TrainingRunner {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(job: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(job, job);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/**
+ * Hosts one or more independent crossing workers in this process (one per container in
+ * production, all 40 in the demo). They share only plumbing: the Redis connection that
+ * reads their detector streams, the BullMQ producer, and the training slot.
+ */
+@Injectable()
+export class WorkerHostService implements OnApplicationShutdown {
+  private readonly logger = new Logger('edge-worker');
+  readonly workers = new Map<string, CrossingWorker>();
+  private readonly batchesSinceSave = new Map<string, number>();
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private feedLoop: Promise<void> | null = null;
+  private healthServer: http.Server | null = null;
+  backend = 'unknown';
+  city: CityDefinition;
+
+  constructor(
+    @Inject(EDGE_CONFIG) private readonly config: EdgeWorkerConfig,
+    private readonly feed: DetectorFeedRepository,
+    private readonly publisher: MessagePublisherRepository,
+    private readonly stateStore: StateStoreRepository,
+  ) {}
+
+  async start(): Promise<void> {
+    this.city = loadCityDefinition(path.resolve(this.config.CITY_DIR));
+    const selected = this.config.crossingSelection === 'all' ? this.city.crossings : this.config.crossingSelection.map((id) => {
+      const crossing = this.city.crossings.find((c) => c.id === id);
+      if (!crossing) throw new Error(`crossing ${id} is not in ${this.config.CITY_DIR} (known: ${this.city.crossings.map((c) => c.id).join(', ')})`);
+      return crossing;
+    });
+    this.backend = await selectTfBackend(this.config.TFJS_BACKEND, (m) => this.logger.log(m));
+
+    const trainer = new SerialTrainingRunner();
+    const clock = { now: () => new Date() };
+    const log = { log: (m: string) => this.logger.log(m), warn: (m: string) => this.logger.warn(m) };
+    for (const crossing of selected) {
+      const worker = new CrossingWorker(
+        crossing,
+        this.city.intervalMinutes,
+        this.city.timeZone,
+        this.backend,
+        {
+          horizons: this.config.HORIZONS,
+          minTrainIntervals: this.config.MIN_TRAIN_INTERVALS,
+          retrainEveryIntervals: this.config.RETRAIN_EVERY_INTERVALS,
+          historyLimitIntervals: this.config.HISTORY_LIMIT_INTERVALS,
+          trainEpochs: this.config.TRAIN_EPOCHS,
+        },
+        this.publisher,
+        trainer,
+        clock,
+        log,
+        async (w, model, version) => {
+          await this.stateStore.saveModel(w.crossingId, version, model);
+          await this.stateStore.saveState(w.snapshot());
+        },
+      );
+      const saved = await this.stateStore.loadState(crossing.id).catch((error) => {
+        this.logger.warn(`${crossing.id}: saved state unreadable (${(error as Error).message}); starting afresh`);
+        return null;
+      });
+      if (saved) await worker.restore(saved.state, saved.model);
+      this.workers.set(crossing.id, worker);
+    }
+    const restored = [...this.workers.values()].filter((w) => w.historyIntervals > 0).length;
+    this.logger.log(`hosting ${this.workers.size} crossing worker(s) (${restored} restored from ${path.resolve(this.config.DATA_DIR)})`);
+
+    this.heartbeatTimer = setInterval(() => void this.sendHeartbeats(), this.config.HEARTBEAT_SECONDS * 1000);
+    void this.sendHeartbeats();
+    const cursors = new Map([...this.workers.values()].map((w) => [w.crossingId, w.streamCursor]));
+    this.feedLoop = this.feed.run(cursors, (batch) => this.onBatch(batch)).catch((error) => {
+      this.logger.error(`detector feed stopped: ${(error as Error).message}`);
+    });
+  }
+
+  private async onBatch(batch: FeedBatch): Promise<void> {
+    const worker = this.workers.get(batch.crossingId);
+    if (!worker) return;
+    let accepted = 0;
+    for (const reading of batch.readings) if (worker.accept(reading)) accepted++;
+    worker.streamCursor = batch.lastId;
+    // Forecast once per batch, after its newest interval: a worker catching up on a
+    // backlog forecasts from where the street is now, not for every old interval.
+    if (accepted > 0) worker.forecastLatest();
+    const count = (this.batchesSinceSave.get(worker.crossingId) ?? 0) + 1;
+    if (count >= SAVE_STATE_EVERY_BATCHES) {
+      this.batchesSinceSave.set(worker.crossingId, 0);
+      await this.stateStore.saveState(worker.snapshot()).catch((error) => this.logger.warn(`${worker.crossingId}: state not saved: ${(error as Error).message}`));
+    } else {
+      this.batchesSinceSave.set(worker.crossingId, count);
+    }
+  }
+
+  private async sendHeartbeats(): Promise<void> {
+    for (const worker of this.workers.values()) await this.publisher.publishHeartbeat(worker.heartbeat(this.publisher.buffered));
+  }
+
+  health() {
+    return {
+      status: 'ok',
+      backend: this.backend,
+      buffered: this.publisher.buffered,
+      sent: this.publisher.sent,
+      dropped: this.publisher.dropped,
+      crossings: [...this.workers.values()].map((w) => {
+        const hb = w.heartbeat(this.publisher.buffered);
+        return { crossingId: w.crossingId, status: hb.status, historyIntervals: hb.historyIntervals, lastIntervalStart: hb.lastIntervalStart, model: hb.model, training: hb.training };
+      }),
+    };
+  }
+
+  /** A container's health check: the process is alive, and its workers' state. */
+  startHealthServer(port: number): void {
+    this.healthServer = http.createServer((request, response) => {
+      if (request.url !== '/health') {
+        response.writeHead(404).end();
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.health()));
+    });
+    this.healthServer.listen(port, '0.0.0.0');
+    this.logger.log(`health on http://127.0.0.1:${port}/health`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.healthServer?.close();
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.feed.stop();
+    await this.feedLoop;
+    await Promise.allSettled([...this.workers.values()].map((w) => this.stateStore.saveState(w.snapshot())));
+    for (const worker of this.workers.values()) worker.dispose();
+  }
+}
