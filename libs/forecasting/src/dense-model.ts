@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Band, StepForecast, band } from './bands';
 import { LocalCalendar } from './calendar';
-import { FeatureSpec, featureRow, firstUsableIndex, inputSize, outputSize, targetRow } from './features';
+import { FeatureSpec, featureRow, firstUsableIndex, inputSize, levelFromOutput, outputSize, targetRow } from './features';
 import { IntervalWidths, intervalWidths } from './quantiles';
 
 export interface DenseTrainingOptions {
@@ -13,6 +13,8 @@ export interface DenseTrainingOptions {
   learningRate: number;
   /** Share of the newest samples held out for the prediction intervals (split conformal). */
   validationShare: number;
+  /** L2 weight penalty on the hidden layer: weeks of data are few samples for a network. */
+  l2: number;
   seed: number;
 }
 
@@ -24,6 +26,7 @@ export const DEFAULT_DENSE_TRAINING: DenseTrainingOptions = {
   batchSize: 64,
   learningRate: 0.01,
   validationShare: 0.2,
+  l2: 0.001,
   seed: 42,
 };
 
@@ -128,7 +131,8 @@ export class DenseForecaster {
         let totalError = 0;
         for (let a = 0; a < approachCount; a++) {
           const column = a * spec.horizons + (h - 1);
-          const error = (ys[trainCount + k][column] - Math.max(0, prediction[column])) * scales[a];
+          const index = first + trainCount + k;
+          const error = values[index + h][a] - Math.max(0, levelFromOutput(spec, values, index, a, prediction[column]));
           approachErrors[a].push(Math.abs(error));
           totalError += error;
         }
@@ -177,7 +181,7 @@ export class DenseForecaster {
     const steps: StepForecast[] = [];
     for (let h = 1; h <= this.spec.horizons; h++) {
       const widths = this.widths[h - 1];
-      const means = this.spec.approaches.map((_, a) => Math.max(0, prediction[a * this.spec.horizons + (h - 1)]) * this.spec.scales[a]);
+      const means = this.spec.approaches.map((_, a) => Math.max(0, levelFromOutput(this.spec, values, index, a, prediction[a * this.spec.horizons + (h - 1)])));
       const approaches: Band[] = means.map((m, a) => band(m, widths.approaches[a]));
       steps.push({ stepsAhead: h, total: band(means.reduce((s, m) => s + m, 0), widths.total), approaches });
     }
@@ -205,6 +209,7 @@ function buildNetwork(spec: FeatureSpec, options: DenseTrainingOptions): tf.Sequ
       units: options.hiddenUnits,
       activation: 'relu',
       kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed }),
+      kernelRegularizer: tf.regularizers.l2({ l2: options.l2 }),
     }),
   );
   model.add(tf.layers.dense({ units: outputSize(spec), kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed + 1 }) }));

@@ -15,7 +15,7 @@ export interface FeatureSpec {
 
 export function inputSize(spec: FeatureSpec): number {
   const a = spec.approaches.length;
-  return a * spec.lags + a * spec.horizons + 2 + 7;
+  return a * spec.lags + a * spec.horizons + 2 + 2;
 }
 
 export function outputSize(spec: FeatureSpec): number {
@@ -30,7 +30,7 @@ export function firstUsableIndex(spec: FeatureSpec): number {
 /**
  * Inputs for a forecast made after interval `index` (the last finished one): the last
  * `lags` values of each approach, each approach's values at the target times yesterday,
- * the target's time of day (sin/cos) and day of week (one-hot), all scaled.
+ * the target's time of day (sin/cos) and weekend flags, all scaled.
  */
 export function featureRow(
   spec: FeatureSpec,
@@ -52,15 +52,26 @@ export function featureRow(
   const slot = calendar.slotOf(targetMs);
   const angle = (2 * Math.PI * slot.minuteOfDay) / (24 * 60);
   row.push(Math.sin(angle), Math.cos(angle));
-  for (let d = 0; d < 7; d++) row.push(d === slot.dayOfWeek ? 1 : 0);
+  // Saturday and Sunday flags rather than a weekday one-hot: a few weeks of history
+  // hold too few of each weekday to learn seven separate patterns.
+  row.push(slot.dayOfWeek === 5 ? 1 : 0, slot.dayOfWeek === 6 ? 1 : 0);
   return row;
 }
 
-/** Targets for a forecast made after `index`: approach-major, then horizon. Scaled. */
+/**
+ * Targets for a forecast made after `index`, approach-major then horizon, scaled: the
+ * change from the last observed value. Learning the change rather than the level keeps a
+ * small network from drifting far from the obvious answer on little data.
+ */
 export function targetRow(spec: FeatureSpec, values: number[][], index: number): number[] {
   const row: number[] = [];
   for (let a = 0; a < spec.approaches.length; a++) {
-    for (let h = 1; h <= spec.horizons; h++) row.push(values[index + h][a] / spec.scales[a]);
+    for (let h = 1; h <= spec.horizons; h++) row.push((values[index + h][a] - values[index][a]) / spec.scales[a]);
   }
   return row;
+}
+
+/** Inverse of targetRow for one output: the forecast level in vehicles. */
+export function levelFromOutput(spec: FeatureSpec, values: number[][], index: number, approach: number, output: number): number {
+  return values[index][approach] + output * spec.scales[approach];
 }
