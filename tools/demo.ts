@@ -164,8 +164,10 @@ async function main(): Promise<void> {
   await waitForHealth(`http://127.0.0.1:${env.PORT}/health`, 60_000);
   // The simulator first: it resets the detector streams, and the workers then read them
   // from the start (nothing is lost: a stream keeps what the workers have not read yet).
-  start('simulator', 'apps/simulator/src/main.js', { ...common });
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const simulatorHealthPort = String(Number(env.PORT) + 1);
+  await checkPortFree(Number(simulatorHealthPort));
+  start('simulator', 'apps/simulator/src/main.js', { ...common, HEALTH_PORT: simulatorHealthPort });
+  await waitForHealth(`http://127.0.0.1:${simulatorHealthPort}/health`, 60_000);
   start('edge-workers', 'apps/edge-worker/src/main.js', { ...common, CROSSING_IDS: 'all', DATA_DIR: path.join(env.DATA_DIR, 'edge') });
 
   say(`${city.crossings.length} crossings of ${city.city}`);

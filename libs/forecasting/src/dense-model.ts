@@ -117,6 +117,9 @@ export class DenseForecaster {
     } finally {
       xTrain.dispose();
       yTrain.dispose();
+      // The optimizer's state is only needed while fitting, and a model does not free an
+      // optimizer object it was handed: without this every retraining leaks its tensors.
+      model.optimizer.dispose();
     }
 
     const forecaster = new DenseForecaster(model, spec, [], values.length, []);

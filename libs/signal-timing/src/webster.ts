@@ -89,7 +89,8 @@ export function websterPlan(phases: PhaseDemand[], partial: Partial<WebsterOptio
   const lowerBound = Math.max(options.minCycleSeconds, minCycleForGreens);
   const cycleCapped = flowRatioSum >= options.maxFlowRatioSum;
   const rawCycle = cycleCapped ? options.maxCycleSeconds : (1.5 * lostTime + 5) / (1 - flowRatioSum);
-  const cycle = Math.round(Math.min(options.maxCycleSeconds, Math.max(lowerBound, rawCycle)));
+  // Minimum greens win over the maximum cycle: a plan must never short a phase's safe green.
+  const cycle = Math.round(Math.max(lowerBound, Math.min(options.maxCycleSeconds, rawCycle)));
 
   const greens = splitGreen(cycle - lostTime, critical.map((c) => c.ratio), options.minGreenSeconds);
   return {

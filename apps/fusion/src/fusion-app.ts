@@ -1,0 +1,48 @@
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import * as path from 'node:path';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, ensureDatabaseExists, runMigrationsLocked } from '@crosscast/persistence';
+import { FusionModule } from './app.module';
+import { FusionConfig } from './config';
+import { CityRepository } from './repositories/city.repository';
+import { ForecastStoreRepository } from './repositories/forecast-store.repository';
+
+/** The dashboard's static files (apps/dashboard/public), from source or from dist/. */
+export const DASHBOARD_DIR = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../../../apps/dashboard/public' : '../../dashboard/public');
+
+/** Creates the database if needed and applies pending migrations under an advisory lock. */
+export async function migrate(databaseUrl: string): Promise<{ created: boolean; applied: string[] }> {
+  const created = await ensureDatabaseExists(databaseUrl);
+  const migrator = new DataSource(dataSourceOptions(databaseUrl));
+  await migrator.initialize();
+  try {
+    return { created, applied: await runMigrationsLocked(migrator) };
+  } finally {
+    await migrator.destroy();
+  }
+}
+
+/**
+ * Builds the fusion application (REST with validation, OpenAPI at /api/docs, dashboard at
+ * /, socket.io, queue consumers) without listening, so tests start exactly what runs.
+ */
+export async function createFusionApp(config: FusionConfig, options: { logger?: false } = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(FusionModule.forRoot(config), options.logger === false ? { logger: false } : {});
+  app.enableShutdownHooks();
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useStaticAssets(DASHBOARD_DIR, { index: 'index.html' });
+
+  const openApi = new DocumentBuilder()
+    .setTitle('Crosscast fusion API')
+    .setDescription('City forecasts, crossing forecasts and signal-timing recommendations fused from the edge workers.')
+    .setVersion('0.1.0')
+    .build();
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi));
+
+  // The crossings come from the seed data; make sure the database knows them.
+  await app.get(ForecastStoreRepository).upsertCrossings(app.get(CityRepository).all());
+  return app;
+}

@@ -1,0 +1,167 @@
+import { Queue, QueueEvents } from 'bullmq';
+import IORedis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { FORECAST_QUEUE, HEARTBEAT_QUEUE } from '@crosscast/contracts';
+import { loadCityDefinition } from '@crosscast/seed';
+import { readFusionConfig } from '../../apps/fusion/src/config';
+import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
+import { forecastMessage } from '../support/forecast-factory';
+import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+
+/**
+ * The fusion service against real PostgreSQL and Redis: messages go in through BullMQ
+ * exactly as workers send them; what comes out is read from the database and the API.
+ */
+describe('fusion ingestion (real PostgreSQL + Redis)', () => {
+  const city = loadCityDefinition('seed-data/boroondara-2006');
+  const crossing = city.crossings.find((c) => c.id === '0970')!;
+  const approachIds = crossing.approaches.map((a) => a.id);
+  const dbName = uniqueName('crosscast_it');
+  const prefix = uniqueName('ccit');
+  let app: NestExpressApplication;
+  let db: DataSource;
+  let redis: IORedis;
+  let forecasts: Queue;
+  let heartbeats: Queue;
+  let events: QueueEvents;
+  let eventsConnection: IORedis;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, PORT: '0' });
+    await migrate(config.DATABASE_URL);
+    app = await createFusionApp(config, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    baseUrl = await app.getUrl();
+    db = await openDatabase(config.DATABASE_URL);
+    redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    forecasts = new Queue(FORECAST_QUEUE, { connection: redis, prefix });
+    heartbeats = new Queue(HEARTBEAT_QUEUE, { connection: redis, prefix });
+    eventsConnection = redis.duplicate();
+    events = new QueueEvents(FORECAST_QUEUE, { connection: eventsConnection, prefix });
+    await events.waitUntilReady();
+  }, 60_000);
+
+  afterAll(async () => {
+    await events?.close();
+    eventsConnection?.disconnect();
+    await forecasts?.close();
+    await heartbeats?.close();
+    redis?.disconnect();
+    await app?.close();
+    await db?.destroy();
+    await dropDatabase(dbName);
+    await clearRedisPrefix(prefix);
+  }, 60_000);
+
+  const count = async (sql: string, params: unknown[] = []) => Number((await db.query(sql, params))[0].count);
+
+  /** Adds a job and waits until the fusion consumer has finished it (completed or failed). */
+  async function deliver(data: unknown, jobId: string): Promise<'completed' | 'failed'> {
+    const job = await forecasts.add('forecast', data, { jobId });
+    return job.waitUntilFinished(events, 30_000).then(
+      () => 'completed' as const,
+      () => 'failed' as const,
+    );
+  }
+
+  it('stores a published forecast once, with its points, observation and a Webster recommendation', async () => {
+    const message = forecastMessage('0970', approachIds, '2006-10-10T08:00:00+11:00');
+    expect(await deliver(message, 'fc-1')).toBe('completed');
+
+    expect(await count(`SELECT count(*) FROM forecasts WHERE message_id = $1`, [message.messageId])).toBe(1);
+    // 4 horizons x (4 approaches + the total)
+    expect(await count(`SELECT count(*) FROM forecast_points fp JOIN forecasts f ON f.id = fp.forecast_id WHERE f.message_id = $1`, [message.messageId])).toBe(20);
+    expect(await count(`SELECT count(*) FROM observations WHERE crossing_id = '0970' AND interval_start = $1`, [message.basedOnIntervalStart])).toBe(5);
+    const [recommendation] = await db.query(`SELECT cycle_seconds, phases FROM recommendations WHERE crossing_id = '0970' AND based_on_interval_start = $1`, [message.basedOnIntervalStart]);
+    expect(recommendation.cycle_seconds).toBeGreaterThanOrEqual(30);
+    expect(recommendation.phases.map((p: { name: string }) => p.name)).toEqual(['north-south', 'east-west']);
+  });
+
+  it('stores a redelivered message once: the same forecast delivered twice is one row', async () => {
+    const message = forecastMessage('0970', approachIds, '2006-10-10T08:15:00+11:00');
+    expect(await deliver(message, 'dup-a')).toBe('completed');
+    expect(await deliver(message, 'dup-b')).toBe('completed');
+    expect(await deliver({ ...message, sentAt: new Date().toISOString(), seq: 8 }, 'dup-c')).toBe('completed');
+    expect(await count(`SELECT count(*) FROM forecasts WHERE message_id = $1`, [message.messageId])).toBe(1);
+    expect(await count(`SELECT count(*) FROM recommendations WHERE crossing_id = '0970' AND based_on_interval_start = $1`, [message.basedOnIntervalStart])).toBe(1);
+  });
+
+  it('puts a malformed message in the dead-letter table with the reason, stores nothing, and keeps consuming', async () => {
+    const message = forecastMessage('0970', approachIds, '2006-10-10T08:30:00+11:00');
+    const broken = { ...message, horizons: message.horizons.map((h, i) => (i === 1 ? { ...h, total: { ...h.total, mean: -5 } } : h)) };
+    expect(await deliver(broken, 'bad-1')).toBe('failed');
+    const [letter] = await db.query(`SELECT reason, payload FROM dead_letters WHERE job_id = 'bad-1'`);
+    expect(letter.reason).toMatch(/horizons\.1\.total\.mean/);
+    expect(JSON.parse(letter.payload).messageId).toBe(message.messageId);
+    expect(await count(`SELECT count(*) FROM forecasts WHERE message_id = $1`, [message.messageId])).toBe(0);
+
+    expect(await deliver('not even an object', 'bad-2')).toBe('failed');
+    expect((await db.query(`SELECT reason FROM dead_letters WHERE job_id = 'bad-2'`))[0].reason).toMatch(/^schema:/);
+
+    // The consumer is still alive: the corrected message is stored.
+    expect(await deliver(message, 'good-after-bad')).toBe('completed');
+    expect(await count(`SELECT count(*) FROM forecasts WHERE message_id = $1`, [message.messageId])).toBe(1);
+  });
+
+  it("rejects a forecast for an unknown crossing or naming another crossing's approach", async () => {
+    const unknown = forecastMessage('9999', ['9999:1'], '2006-10-10T09:00:00+11:00');
+    expect(await deliver(unknown, 'unknown-crossing')).toBe('failed');
+    expect((await db.query(`SELECT reason FROM dead_letters WHERE job_id = 'unknown-crossing'`))[0].reason).toBe('unknown crossing 9999');
+
+    const foreign = forecastMessage('0970', [...approachIds.slice(0, 3), '2000:1'], '2006-10-10T09:00:00+11:00');
+    expect(await deliver(foreign, 'foreign-approach')).toBe('failed');
+    expect((await db.query(`SELECT reason FROM dead_letters WHERE job_id = 'foreign-approach'`))[0].reason).toMatch(/2000:1 does not belong to crossing 0970/);
+    expect(await count(`SELECT count(*) FROM forecasts WHERE crossing_id = '9999' OR message_id = $1`, [foreign.messageId])).toBe(0);
+  });
+
+  it('records heartbeats as crossing status', async () => {
+    await heartbeats.add('heartbeat', {
+      v: 1, crossingId: '2000', seq: 1, sentAt: new Date().toISOString(), status: 'warming-up', model: null,
+      historyIntervals: 10, lastIntervalStart: null, training: false, bufferedMessages: 0,
+    });
+    await eventually(async () => (await db.query(`SELECT worker_status FROM crossing_status WHERE crossing_id = '2000'`))[0]?.worker_status === 'warming-up', 'heartbeat stored');
+  });
+
+  it('serves stored forecasts, the city forecast and recommendations over REST, and explains bad parameters', async () => {
+    const stored = await (await fetch(`${baseUrl}/api/crossings/0970/forecasts?from=2006-10-10T00:00:00%2B11:00&to=2006-10-11T00:00:00%2B11:00`)).json();
+    expect(stored.map((f: { basedOnIntervalStart: string }) => f.basedOnIntervalStart)).toEqual([
+      '2006-10-09T21:00:00.000Z',
+      '2006-10-09T21:15:00.000Z',
+      '2006-10-09T21:30:00.000Z',
+    ]);
+    expect(stored[0].horizons).toHaveLength(4);
+    expect(Object.keys(stored[0].horizons[0].approaches).sort()).toEqual([...approachIds].sort());
+
+    const cityForecast = await (await fetch(`${baseUrl}/api/city/forecast`)).json();
+    expect(cityForecast.crossingsTotal).toBe(city.crossings.length);
+    expect(cityForecast.asOfIntervalStart).toBe('2006-10-09T21:30:00.000Z');
+    // Only 0970 has forecast: every other crossing is listed as not fresh, none dropped.
+    expect(cityForecast.stale).toHaveLength(city.crossings.length - 1);
+    expect(cityForecast.horizons[0].crossingsIncluded).toBe(1);
+
+    const recommendations = await (await fetch(`${baseUrl}/api/recommendations?crossing=0970`)).json();
+    expect(recommendations.length).toBe(3);
+
+    const badDate = await fetch(`${baseUrl}/api/crossings/0970/forecasts?from=yesterday`);
+    expect(badDate.status).toBe(400);
+    expect(JSON.stringify(await badDate.json())).toMatch(/from must be an ISO 8601 date-time/);
+    const reversed = await fetch(`${baseUrl}/api/crossings/0970/forecasts?from=2006-10-11T00:00:00Z&to=2006-10-10T00:00:00Z`);
+    expect(reversed.status).toBe(400);
+    expect(JSON.stringify(await reversed.json())).toMatch(/from must not be after to/);
+    expect((await fetch(`${baseUrl}/api/crossings/no%20such`)).status).toBe(400);
+    expect((await fetch(`${baseUrl}/api/crossings/9999`)).status).toBe(404);
+    expect((await fetch(`${baseUrl}/api/recommendations?crossing=0970&limit=0`)).status).toBe(400);
+    expect((await fetch(`${baseUrl}/api/recommendations?evil=1`)).status).toBe(400);
+
+    const health = await (await fetch(`${baseUrl}/health`)).json();
+    expect(health).toMatchObject({ status: 'ok', postgres: { ok: true }, redis: { ok: true } });
+    expect(health.queues[FORECAST_QUEUE].failed).toBeGreaterThanOrEqual(4);
+
+    const docs = await fetch(`${baseUrl}/api/docs-json`);
+    expect(Object.keys((await docs.json()).paths)).toEqual(
+      expect.arrayContaining(['/api/crossings', '/api/crossings/{id}', '/api/crossings/{id}/forecasts', '/api/city/forecast', '/api/recommendations', '/health']),
+    );
+  });
+});

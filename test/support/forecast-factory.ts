@@ -1,0 +1,28 @@
+import { ForecastMessage } from '@crosscast/contracts';
+
+/** A valid forecast message for a crossing, as an edge worker would send it. */
+export function forecastMessage(crossingId: string, approachIds: string[], basedOn: string, overrides: Partial<ForecastMessage> = {}): ForecastMessage {
+  const basedOnMs = Date.parse(basedOn);
+  const basedOnIso = new Date(basedOnMs).toISOString();
+  const band = (mean: number) => ({ mean, lower80: mean * 0.8, upper80: mean * 1.2, lower95: mean * 0.7, upper95: mean * 1.3 });
+  return {
+    v: 1,
+    messageId: `${crossingId}:${basedOnIso}`,
+    crossingId,
+    seq: 7,
+    sentAt: new Date().toISOString(),
+    basedOnIntervalStart: basedOnIso,
+    intervalMinutes: 15,
+    model: { name: 'dense-mlp', version: 1, backend: 'wasm', trainedOnIntervals: 672 },
+    horizons: [1, 2, 3, 4].map((step) => ({
+      stepsAhead: step,
+      horizonMinutes: step * 15,
+      intervalStart: new Date(basedOnMs + step * 15 * 60_000).toISOString(),
+      total: band(100 * approachIds.length + step),
+      approaches: Object.fromEntries(approachIds.map((id, a) => [id, band(100 + step + (a === 0 ? 50 : 0))])),
+    })),
+    observed: { intervalStart: basedOnIso, total: 100 * approachIds.length, approaches: Object.fromEntries(approachIds.map((id) => [id, 100])), filledShare: 0 },
+    quality: { realInputShare: 1, flags: [] },
+    ...overrides,
+  };
+}

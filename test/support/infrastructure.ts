@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import * as net from 'node:net';
+import { DataSource } from 'typeorm';
+import IORedis from 'ioredis';
+
+/**
+ * Real PostgreSQL and Redis for tests (never mocked). Each test file gets its own
+ * database and its own queue/stream prefixes, so files never see each other's data.
+ */
+export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+export function testDatabaseUrl(name: string): string {
+  return `${TEST_POSTGRES_URL}/${name}`;
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  const admin = new DataSource({ type: 'postgres', url: `${TEST_POSTGRES_URL}/postgres` });
+  await admin.initialize();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await admin.destroy();
+  }
+}
+
+export async function openDatabase(url: string): Promise<DataSource> {
+  const dataSource = new DataSource({ type: 'postgres', url });
+  await dataSource.initialize();
+  return dataSource;
+}
+
+/** Deletes every Redis key under a prefix (queues, streams) after a test file. */
+export async function clearRedisPrefix(prefix: string): Promise<void> {
+  const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls until `probe` returns a truthy value, or fails with the last value seen. */
+export async function eventually<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value as T;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+}
