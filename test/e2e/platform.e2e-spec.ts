@@ -1,0 +1,85 @@
+import { io, Socket } from 'socket.io-client';
+import { DataSource } from 'typeorm';
+import { ForecastView } from '@crosscast/contracts';
+import { eventually, openDatabase } from '../support/infrastructure';
+import { RunningPlatform, startPlatform } from '../support/platform';
+
+/**
+ * The whole path on real parts: the simulator replays recorded counts onto each
+ * crossing's detector stream, the workers forecast from their own history and publish to
+ * BullMQ, fusion stores in PostgreSQL and serves REST and socket.io.
+ */
+describe('platform end to end: simulator -> workers -> BullMQ -> fusion -> PostgreSQL -> REST + socket.io', () => {
+  const crossingIds = ['0970', '2000', '3120'];
+  let platform: RunningPlatform;
+  let db: DataSource;
+  let socket: Socket;
+  const received: ForecastView[] = [];
+
+  beforeAll(async () => {
+    platform = await startPlatform(crossingIds);
+    db = await openDatabase(platform.databaseUrl);
+    socket = io(platform.baseUrl, { transports: ['websocket'] });
+    socket.on('forecast', (view: ForecastView) => received.push(view));
+    await eventually(async () => socket.connected, 'socket.io connection', 20_000);
+  }, 90_000);
+
+  afterAll(async () => {
+    socket?.close();
+    await db?.destroy();
+    await platform?.stop();
+  }, 60_000);
+
+  it('stores forecasts from every crossing worker, each message once', async () => {
+    const perCrossing = await eventually(
+      async () => {
+        const rows: Array<{ crossing_id: string; n: number }> = await db.query(`SELECT crossing_id, count(*)::int AS n FROM forecasts GROUP BY crossing_id`);
+        return rows.length === crossingIds.length && rows.every((r) => r.n >= 3) ? rows : null;
+      },
+      'three forecasts from each crossing',
+      90_000,
+    ).catch((error) => {
+      throw new Error(`${error.message}\n--- platform logs ---\n${platform.logs().slice(-6000)}`);
+    });
+    expect(perCrossing.map((r) => r.crossing_id).sort()).toEqual(crossingIds);
+    const duplicates = await db.query(`SELECT count(*)::int AS n FROM (SELECT crossing_id, based_on_interval_start FROM forecasts GROUP BY 1, 2 HAVING count(*) > 1) d`);
+    expect(duplicates[0].n).toBe(0);
+    expect(Number((await db.query(`SELECT count(*) AS n FROM dead_letters`))[0].n)).toBe(0);
+  }, 120_000);
+
+  it("switches each worker from the baseline to its own trained TensorFlow.js model", async () => {
+    const trained = await eventually(
+      async () => {
+        const rows: Array<{ crossing_id: string; model_backend: string }> = await db.query(
+          `SELECT DISTINCT ON (crossing_id) crossing_id, model_backend FROM forecasts WHERE model_name = 'dense-mlp' ORDER BY crossing_id, based_on_interval_start DESC`,
+        );
+        return rows.length === crossingIds.length ? rows : null;
+      },
+      'a dense-mlp forecast from every crossing',
+      90_000,
+    );
+    // Tests run where @tensorflow/tfjs-node cannot install: WASM (or CPU) must be serving.
+    for (const row of trained) expect(['wasm', 'cpu', 'tensorflow']).toContain(row.model_backend);
+  }, 120_000);
+
+  it('serves the forecasts over REST and streams them over socket.io as they arrive', async () => {
+    const crossing = await (await fetch(`${platform.baseUrl}/api/crossings/0970`)).json();
+    expect(crossing.latestForecast.horizons.map((h: { horizonMinutes: number }) => h.horizonMinutes)).toEqual([15, 30, 45, 60]);
+    expect(crossing.latestRecommendation.method).toBe('webster');
+    expect(crossing.recentObservations.length).toBeGreaterThan(0);
+    expect(crossing.status.freshness).toBe('fresh');
+
+    const forecasts = await (await fetch(`${platform.baseUrl}/api/crossings/2000/forecasts`)).json();
+    expect(forecasts.length).toBeGreaterThan(0);
+
+    await eventually(async () => crossingIds.every((id) => received.some((f) => f.crossingId === id)), 'a live forecast event from every crossing', 30_000);
+    const live = received[received.length - 1];
+    const stored = await db.query(`SELECT count(*)::int AS n FROM forecasts WHERE message_id = $1`, [live.messageId]);
+    expect(stored[0].n).toBe(1);
+
+    const city = await (await fetch(`${platform.baseUrl}/api/city/forecast`)).json();
+    expect(city.crossingsFresh).toBe(crossingIds.length);
+    expect(city.horizons[0].crossingsIncluded).toBe(crossingIds.length);
+    expect(city.horizons[0].total).toBeGreaterThan(0);
+  }, 60_000);
+});
