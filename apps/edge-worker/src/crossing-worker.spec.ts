@@ -1,0 +1,157 @@
+import { CrossingDefinition, DetectorReading, ForecastMessage, ForecastMessageSchema, parseMessage } from '@crosscast/contracts';
+import { SerializedDenseModel } from '@crosscast/forecasting';
+import { selectTfBackend } from '@crosscast/runtime';
+import { CrossingWorker, CrossingWorkerOptions, TrainingRunner } from './crossing-worker';
+
+const crossing: CrossingDefinition = {
+  id: 'X1',
+  name: 'TEST RD / OTHER ST',
+  lat: -37.8,
+  lon: 145.0,
+  approaches: [
+    { id: 'X1:1', direction: 'N', road: 'TEST RD', location: 'TEST_RD N of OTHER_ST', lat: null, lon: null },
+    { id: 'X1:3', direction: 'E', road: 'OTHER ST', location: 'OTHER_ST E of TEST_RD', lat: null, lon: null },
+  ],
+};
+const START = Date.parse('2006-10-01T00:00:00+10:00');
+const STEP = 15 * 60_000;
+
+function reading(index: number, counts?: Record<string, number | null>): DetectorReading {
+  const level = 60 + 50 * Math.sin((2 * Math.PI * index) / 96);
+  return {
+    v: 1,
+    crossingId: 'X1',
+    intervalStart: new Date(START + index * STEP).toISOString(),
+    intervalMinutes: 15,
+    counts: counts ?? { 'X1:1': Math.round(level), 'X1:3': Math.round(level / 2) },
+  };
+}
+
+class ManualTrainer implements TrainingRunner {
+  jobs: Array<() => Promise<unknown>> = [];
+  run<T>(job: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => this.jobs.push(() => job().then(resolve, reject)));
+  }
+  async runAll(): Promise<void> {
+    const jobs = this.jobs.splice(0);
+    for (const job of jobs) await job();
+  }
+}
+
+function makeWorker(options: Partial<CrossingWorkerOptions> = {}) {
+  const published: ForecastMessage[] = [];
+  const trainer = new ManualTrainer();
+  const warnings: string[] = [];
+  const savedModels: SerializedDenseModel[] = [];
+  const worker = new CrossingWorker(
+    crossing,
+    15,
+    'Australia/Melbourne',
+    'wasm',
+    { horizons: 4, minTrainIntervals: 150, retrainEveryIntervals: 96, historyLimitIntervals: 2000, trainEpochs: 3, ...options },
+    { publishForecast: (m) => published.push(m) },
+    trainer,
+    { now: () => new Date('2026-01-01T00:00:00Z') },
+    { log: () => undefined, warn: (m) => warnings.push(m) },
+    // What the host does with a trained model: save it to disk (here: keep it).
+    async (_w, model) => {
+      savedModels.push(model);
+    },
+  );
+  return { worker, published, trainer, warnings, savedModels };
+}
+
+describe('CrossingWorker', () => {
+  beforeAll(async () => {
+    await selectTfBackend('wasm');
+  });
+
+  it('publishes a schema-valid forecast for the next four intervals after each new interval', () => {
+    const { worker, published } = makeWorker();
+    for (let i = 0; i < 10; i++) {
+      worker.accept(reading(i));
+      worker.forecastLatest();
+    }
+    expect(published).toHaveLength(10);
+    const last = published[9];
+    expect(parseMessage(ForecastMessageSchema, last)).toEqual({ ok: true, value: last });
+    expect(last.basedOnIntervalStart).toBe(new Date(START + 9 * STEP).toISOString());
+    expect(last.horizons.map((h) => h.intervalStart)).toEqual([10, 11, 12, 13].map((i) => new Date(START + i * STEP).toISOString()));
+    expect(last.model.name).toBe('seasonal-naive');
+    expect(published.map((m) => m.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('ignores a reading it already has, and fills a gap it did not get', () => {
+    const { worker, published } = makeWorker();
+    worker.accept(reading(0));
+    expect(worker.accept(reading(0))).toBe(false);
+    worker.accept(reading(3));
+    expect(worker.historyIntervals).toBe(4);
+    const message = worker.forecastLatest()!;
+    expect(message.observed.filledShare).toBe(0);
+    expect(published).toHaveLength(1);
+  });
+
+  it('flags filled inputs: a null detector is reported as not observed, not as zero', () => {
+    const { worker } = makeWorker();
+    for (let i = 0; i < 5; i++) worker.accept(reading(i));
+    worker.accept(reading(5, { 'X1:1': null, 'X1:3': 20 }));
+    const message = worker.forecastLatest()!;
+    expect(message.observed.approaches['X1:1']).toBeNull();
+    expect(message.observed.approaches['X1:3']).toBe(20);
+    expect(message.observed.filledShare).toBe(0.5);
+    expect(message.quality.realInputShare).toBeLessThan(1);
+  });
+
+  it('trains its own model in the background once it has enough history, then forecasts with it', async () => {
+    const { worker, published, trainer } = makeWorker();
+    for (let i = 0; i < 200; i++) worker.accept(reading(i));
+    worker.forecastLatest();
+    expect(published[0].model.name).toBe('seasonal-naive');
+    expect(worker.isTraining).toBe(true);
+
+    // The worker keeps forecasting while the training job is pending.
+    worker.accept(reading(200));
+    worker.forecastLatest();
+    expect(published[1].model.name).toBe('seasonal-naive');
+
+    await trainer.runAll();
+    expect(worker.isTraining).toBe(false);
+    worker.accept(reading(201));
+    worker.forecastLatest();
+    expect(published[2].model).toMatchObject({ name: 'dense-mlp', version: 1, backend: 'wasm' });
+    expect(parseMessage(ForecastMessageSchema, published[2]).ok).toBe(true);
+    worker.dispose();
+  }, 60_000);
+
+  it('restores history, sequence and model from its saved state and continues without repeating', async () => {
+    const first = makeWorker();
+    for (let i = 0; i < 200; i++) first.worker.accept(reading(i));
+    first.worker.forecastLatest();
+    await first.trainer.runAll();
+    expect(first.savedModels).toHaveLength(1);
+    const second = makeWorker();
+    await second.worker.restore(first.worker.snapshot(), first.savedModels[0]);
+
+    expect(second.worker.accept(reading(199))).toBe(false);
+    second.worker.accept(reading(200));
+    const message = second.worker.forecastLatest()!;
+    expect(message.seq).toBe(1);
+    expect(message.model.name).toBe('dense-mlp');
+    first.worker.dispose();
+    second.worker.dispose();
+  }, 60_000);
+
+  it('starts a new history when the street clock goes back more than a day (a replay restarted)', () => {
+    const { worker, warnings } = makeWorker();
+    for (let i = 200; i < 210; i++) worker.accept(reading(i));
+    expect(worker.accept(reading(0))).toBe(true);
+    expect(worker.historyIntervals).toBe(1);
+    expect(warnings.some((w) => /clock was reset/.test(w))).toBe(true);
+  });
+
+  it('refuses a reading for another crossing', () => {
+    const { worker } = makeWorker();
+    expect(() => worker.accept({ ...reading(0), crossingId: 'X2' })).toThrow(/delivered to worker X1/);
+  });
+});
