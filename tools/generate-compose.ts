@@ -83,7 +83,7 @@ export function renderCompose(city: ComposeCity, options: RenderComposeOptions =
     'x-worker-environment: &worker-environment',
     `  REDIS_URL: ${q(REDIS_URL)}`,
     `  CITY_DIR: ${q(containerCityDir)}`,
-    `  MODEL_DIR: ${q('/data/models')}`,
+    `  DATA_DIR: ${q('/data/state')}`,
     `  TFJS_BACKEND: ${q('auto')}`,
     `  HEALTH_PORT: ${q('8080')}`,
     `  QUEUE_PREFIX: ${q(QUEUE_PREFIX)}`,

@@ -150,7 +150,7 @@ describe('docker-compose.yml', () => {
       fusion: ['PORT', 'DATABASE_URL', 'REDIS_URL', 'CITY_DIR', 'QUEUE_PREFIX'],
       simulator: ['REDIS_URL', 'CITY_DIR', 'HEALTH_PORT', 'REPLAY_SPEED', 'QUEUE_PREFIX'],
       ...Object.fromEntries(
-        workerNames.map((name) => [name, ['CROSSING_ID', 'REDIS_URL', 'CITY_DIR', 'MODEL_DIR', 'HEALTH_PORT', 'QUEUE_PREFIX']]),
+        workerNames.map((name) => [name, ['CROSSING_ID', 'REDIS_URL', 'CITY_DIR', 'DATA_DIR', 'HEALTH_PORT', 'QUEUE_PREFIX']]),
       ),
     };
     const prefixes = new Set<string>();
@@ -185,7 +185,7 @@ describe('docker-compose.yml', () => {
     expect(env(services.fusion).PORT).toBe('3000');
   });
 
-  it('declares every named volume, and gives each worker its own /data volume holding MODEL_DIR', () => {
+  it('declares every named volume, and gives each worker its own /data volume holding DATA_DIR', () => {
     const declared = Object.keys(compose.volumes ?? {});
     const used = Object.values(services).flatMap((service) => namedVolumes(service).map((v) => v.name));
     expect(used.filter((name) => !declared.includes(name))).toEqual([]);
@@ -193,7 +193,7 @@ describe('docker-compose.yml', () => {
     const workerVolumes = workerNames.map((name) => {
       const data = namedVolumes(services[name]).find((v) => v.target === '/data');
       expect({ name, data: data !== undefined }).toEqual({ name, data: true });
-      expect(env(services[name]).MODEL_DIR.startsWith('/data/')).toBe(true);
+      expect(env(services[name]).DATA_DIR.startsWith('/data/')).toBe(true);
       return data!.name;
     });
     expect(new Set(workerVolumes).size).toBe(workerNames.length);

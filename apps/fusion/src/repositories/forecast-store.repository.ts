@@ -4,7 +4,16 @@ import { DataSource, EntityManager } from 'typeorm';
 import { CrossingDefinition, ForecastMessage, ForecastView, HeartbeatMessage, ObservationView, PhaseTimingView, RecommendationView } from '@crosscast/contracts';
 import { TOTAL_APPROACH } from '@crosscast/persistence';
 
-export type StoreOutcome = { stored: true; forecastId: string } | { stored: false; reason: 'duplicate' };
+export type StoreOutcome = { stored: true; forecastId: string; recommendation: RecommendationView | null } | { stored: false; reason: 'duplicate' };
+
+export interface PlanToStore {
+  method: string;
+  cycleSeconds: number;
+  lostTimeSeconds: number;
+  flowRatioSum: number;
+  oversaturated: boolean;
+  phases: PhaseTimingView[];
+}
 
 export interface StatusRow {
   crossingId: string;
@@ -45,8 +54,12 @@ export class ForecastStoreRepository {
     );
   }
 
-  /** Stores a validated forecast, its points and its observed interval, once. */
-  async storeForecast(message: ForecastMessage, receivedAt: Date): Promise<StoreOutcome> {
+  /**
+   * Stores a validated forecast, its points, its observed interval and the timing plan
+   * derived from it, once, in one transaction: a crash half-way leaves nothing, and the
+   * redelivered message then stores all of it.
+   */
+  async storeForecast(message: ForecastMessage, receivedAt: Date, plan: PlanToStore): Promise<StoreOutcome> {
     return this.dataSource.transaction(async (manager) => {
       const inserted: Array<{ id: string }> = await manager.query(
         `INSERT INTO forecasts (message_id, crossing_id, seq, based_on_interval_start, interval_minutes, model_name, model_version,
@@ -84,7 +97,8 @@ export class ForecastStoreRepository {
            model = EXCLUDED.model`,
         [message.crossingId, message.basedOnIntervalStart, message.observed.total, JSON.stringify(message.model)],
       );
-      return { stored: true, forecastId } as const;
+      const recommendation = await this.insertRecommendation(manager, message.crossingId, message.basedOnIntervalStart, forecastId, plan);
+      return { stored: true, forecastId, recommendation } as const;
     });
   }
 
@@ -147,13 +161,14 @@ export class ForecastStoreRepository {
     );
   }
 
-  async saveRecommendation(
+  private async insertRecommendation(
+    manager: EntityManager,
     crossingId: string,
     basedOnIntervalStart: string,
     forecastId: string,
-    plan: { method: string; cycleSeconds: number; lostTimeSeconds: number; flowRatioSum: number; oversaturated: boolean; phases: PhaseTimingView[] },
+    plan: PlanToStore,
   ): Promise<RecommendationView | null> {
-    const rows = await this.dataSource.query(
+    const rows = await manager.query(
       `INSERT INTO recommendations (crossing_id, based_on_interval_start, forecast_id, method, cycle_seconds, lost_time_seconds,
          flow_ratio_sum, oversaturated, phases)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)

@@ -47,16 +47,13 @@ export class IngestionService {
     }
     const message = parsed.value;
     const receivedAt = this.clock.now();
-    const outcome = await this.store.storeForecast(message, receivedAt);
+    const plan = this.recommendations.planFor(this.city.get(message.crossingId)!, message);
+    const outcome = await this.store.storeForecast(message, receivedAt, plan);
     if (!outcome.stored) return { status: 'duplicate' };
-
-    const crossing = this.city.get(message.crossingId)!;
-    const plan = this.recommendations.planFor(crossing, message);
-    const recommendation = await this.store.saveRecommendation(message.crossingId, message.basedOnIntervalStart, outcome.forecastId, plan);
 
     this.live.emit('forecast', toForecastView(message, receivedAt));
     this.live.emit('observation', toObservationView(message));
-    if (recommendation) this.live.emit('recommendation', recommendation);
+    if (outcome.recommendation) this.live.emit('recommendation', outcome.recommendation);
     this.updates.markDirty();
     return { status: 'stored', forecastId: outcome.forecastId };
   }
