@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
+import { FORECAST_QUEUE, HEARTBEAT_QUEUE } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
 import { DEFAULT_DATABASE_URL, dataSourceOptions, ensureDatabaseExists, runMigrationsLocked } from '@crosscast/persistence';
 import { redisConnectionOptions } from '@crosscast/runtime';
@@ -74,6 +75,22 @@ async function checkPortFree(port: number): Promise<void> {
   });
 }
 
+async function clearQueues(): Promise<void> {
+  const client = new IORedis({ ...redisConnectionOptions(env.REDIS_URL), maxRetriesPerRequest: 1 });
+  try {
+    for (const queue of [FORECAST_QUEUE, HEARTBEAT_QUEUE]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `crosscast:${queue}:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) await client.del(...keys);
+      } while (cursor !== '0');
+    }
+  } finally {
+    client.disconnect();
+  }
+}
+
 async function prepareDatabase(): Promise<DataSource> {
   const dataSource = new DataSource(dataSourceOptions(env.DATABASE_URL));
   await dataSource.initialize();
@@ -82,6 +99,9 @@ async function prepareDatabase(): Promise<DataSource> {
   if (!keepData) {
     // A demo is a fresh replay of October 2006: start from empty tables (DEMO_KEEP_DATA=true keeps them).
     await dataSource.query('TRUNCATE forecast_points, forecasts, observations, recommendations, dead_letters, crossing_status');
+    // The queues too: a job kept from the last run would make the same message id look
+    // already delivered, and a waiting one would land in the fresh tables.
+    await clearQueues();
     fs.rmSync(path.resolve(ROOT, env.DATA_DIR), { recursive: true, force: true });
     say('cleared the previous demo run (set DEMO_KEEP_DATA=true to keep it)');
   }

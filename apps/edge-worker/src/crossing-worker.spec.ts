@@ -81,15 +81,44 @@ describe('CrossingWorker', () => {
     expect(published.map((m) => m.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
-  it('ignores a reading it already has, and fills a gap it did not get', () => {
-    const { worker, published } = makeWorker();
-    worker.accept(reading(0));
-    expect(worker.accept(reading(0))).toBe(false);
-    worker.accept(reading(3));
+  it('ignores a reading it already has, keeps a gap as missing intervals, and fills it when the reading comes late', () => {
+    const { worker } = makeWorker();
+    expect(worker.accept(reading(0))).toBe('appended');
+    expect(worker.accept(reading(0))).toBe('ignored');
+    expect(worker.accept(reading(3))).toBe('appended');
     expect(worker.historyIntervals).toBe(4);
+    expect(worker.accept(reading(1))).toBe('filled');
+    expect(worker.accept(reading(1))).toBe('ignored');
     const message = worker.forecastLatest()!;
     expect(message.observed.filledShare).toBe(0);
-    expect(published).toHaveLength(1);
+    // Interval 1 arrived late and is real; interval 2 never came and is reported as not observed.
+    expect(message.earlierObserved!.map((o) => o.approaches['X1:1'] === null)).toEqual([false, false, true]);
+  });
+
+  it('sends every interval observed since its last forecast, after a backlog, with one forecast', () => {
+    const { worker, published } = makeWorker();
+    for (let i = 0; i < 5; i++) worker.accept(reading(i));
+    worker.forecastLatest();
+    for (let i = 5; i < 12; i++) worker.accept(reading(i));
+    worker.forecastLatest();
+    expect(published).toHaveLength(2);
+    expect(published[1].earlierObserved!.map((o) => o.intervalStart)).toEqual([5, 6, 7, 8, 9, 10].map((i) => new Date(START + i * STEP).toISOString()));
+    expect(published[1].observed.intervalStart).toBe(new Date(START + 11 * STEP).toISOString());
+    expect(parseMessage(ForecastMessageSchema, published[1]).ok).toBe(true);
+  });
+
+  it('holds a reading whose clock jumps over a day ahead until the next one confirms it', () => {
+    const { worker, warnings } = makeWorker();
+    for (let i = 0; i < 10; i++) worker.accept(reading(i));
+    // One reading from a wrong clock: held, then discarded when the street carries on.
+    expect(worker.accept(reading(5000))).toBe('held');
+    expect(worker.accept(reading(10))).toBe('appended');
+    expect(worker.historyIntervals).toBe(11);
+    expect(warnings.some((w) => /discarded a reading whose clock was over a day ahead/.test(w))).toBe(true);
+    // A real jump (a long outage): two consecutive readings confirm it, the gap is kept as missing.
+    expect(worker.accept(reading(300))).toBe('held');
+    expect(worker.accept(reading(301))).toBe('appended');
+    expect(worker.historyIntervals).toBe(302);
   });
 
   it('flags filled inputs: a null detector is reported as not observed, not as zero', () => {
@@ -133,7 +162,7 @@ describe('CrossingWorker', () => {
     const second = makeWorker();
     await second.worker.restore(first.worker.snapshot(), first.savedModels[0]);
 
-    expect(second.worker.accept(reading(199))).toBe(false);
+    expect(second.worker.accept(reading(199))).toBe('ignored');
     second.worker.accept(reading(200));
     const message = second.worker.forecastLatest()!;
     expect(message.seq).toBe(1);
@@ -145,7 +174,7 @@ describe('CrossingWorker', () => {
   it('starts a new history when the street clock goes back more than a day (a replay restarted)', () => {
     const { worker, warnings } = makeWorker();
     for (let i = 200; i < 210; i++) worker.accept(reading(i));
-    expect(worker.accept(reading(0))).toBe(true);
+    expect(worker.accept(reading(0))).toBe('appended');
     expect(worker.historyIntervals).toBe(1);
     expect(warnings.some((w) => /clock was reset/.test(w))).toBe(true);
   });

@@ -13,6 +13,11 @@ import {
   roundBand,
 } from '@crosscast/forecasting';
 
+export type AcceptOutcome = 'appended' | 'filled' | 'ignored' | 'held';
+
+/** Most earlier intervals' observations one forecast carries after a backlog. */
+export const MAX_EARLIER_OBSERVED = 96;
+
 /** Where a worker's messages go (BullMQ in the app, an array in tests). */
 export interface MessageSink {
   publishForecast(message: ForecastMessage): void;
@@ -77,6 +82,9 @@ export class CrossingWorker {
   private training = false;
   private lastError: string | null = null;
   private unknownApproachWarned = false;
+  private heldJump: { startMs: number; row: Array<number | null> } | null = null;
+  /** Newest interval whose observation the city has been sent; later ones go with the next forecast. */
+  private lastReportedIntervalStartMs: number | null = null;
   private readonly calendar: LocalCalendar;
 
   constructor(
@@ -143,42 +151,27 @@ export class CrossingWorker {
   }
 
   /**
-   * Adds one interval's readings to the history. Returns false when the reading was
-   * ignored (already seen). A reading far older than the history means the street's
-   * clock was reset (a replay started again): the history starts afresh.
+   * Adds one interval's readings to the history:
+   * - 'appended': a new newest interval (a gap before it is kept as missing intervals);
+   * - 'filled': a late reading for an interval the history was missing;
+   * - 'ignored': already seen, or malformed for this crossing;
+   * - 'held': a jump more than a day ahead, kept aside until the next reading confirms it
+   *   (one reading with a wrong clock must not wipe the history).
+   * A reading over a day older than the history means the street's clock was reset (a
+   * replay started again): the history starts afresh.
    */
-  accept(reading: DetectorReading): boolean {
+  accept(reading: DetectorReading): AcceptOutcome {
     if (reading.crossingId !== this.crossingId) throw new Error(`reading for ${reading.crossingId} delivered to worker ${this.crossingId}`);
     if (reading.intervalMinutes !== this.intervalMinutes) {
       this.logger.warn(`${this.crossingId}: reading interval ${reading.intervalMinutes} min, expected ${this.intervalMinutes}; ignored`);
-      return false;
+      return 'ignored';
     }
     const startMs = Date.parse(reading.intervalStart);
     const stepMs = this.intervalMinutes * 60_000;
     if (startMs % stepMs !== 0) {
       this.logger.warn(`${this.crossingId}: reading at ${reading.intervalStart} is not on the ${this.intervalMinutes}-minute grid; ignored`);
-      return false;
+      return 'ignored';
     }
-    if (this.firstIntervalStartMs !== null) {
-      const lastMs = this.firstIntervalStartMs + (this.values.length - 1) * stepMs;
-      if (startMs <= lastMs) {
-        if (startMs < lastMs - DAY_MS) {
-          this.logger.warn(`${this.crossingId}: reading at ${reading.intervalStart} is over a day older than the history; the street clock was reset, starting a new history`);
-          this.resetHistory();
-        } else {
-          return false;
-        }
-      } else {
-        const gap = Math.round((startMs - lastMs) / stepMs) - 1;
-        if (gap >= this.options.historyLimitIntervals) {
-          this.resetHistory();
-        } else {
-          for (let k = 0; k < gap; k++) this.values.push(this.approaches.map(() => null));
-        }
-      }
-    }
-    if (this.firstIntervalStartMs === null) this.firstIntervalStartMs = startMs;
-
     const row = this.approaches.map((id) => {
       const v = reading.counts[id];
       return v === undefined ? null : v;
@@ -187,6 +180,50 @@ export class CrossingWorker {
       this.unknownApproachWarned = true;
       this.logger.warn(`${this.crossingId}: reading names approaches this crossing does not have; they are ignored`);
     }
+
+    if (this.firstIntervalStartMs !== null) {
+      const lastMs = this.firstIntervalStartMs + (this.values.length - 1) * stepMs;
+      if (startMs <= lastMs) {
+        if (startMs < lastMs - DAY_MS) {
+          this.logger.warn(`${this.crossingId}: reading at ${reading.intervalStart} is over a day older than the history; the street clock was reset, starting a new history`);
+          this.resetHistory();
+        } else {
+          const index = Math.round((startMs - this.firstIntervalStartMs) / stepMs);
+          if (index >= 0 && this.values[index].every((v) => v === null) && row.some((v) => v !== null)) {
+            this.values[index] = row;
+            return 'filled';
+          }
+          return 'ignored';
+        }
+      } else if (startMs - lastMs > DAY_MS) {
+        const pending = this.heldJump;
+        if (!pending || startMs !== pending.startMs + stepMs) {
+          if (!pending) this.logger.warn(`${this.crossingId}: reading at ${reading.intervalStart} jumps over a day ahead of the history; held until the next reading confirms the clock`);
+          this.heldJump = { startMs, row };
+          return 'held';
+        }
+        // Two consecutive readings agree: the street really moved on (a long outage).
+        this.logger.warn(`${this.crossingId}: the clock jump to ${new Date(pending.startMs).toISOString()} is confirmed`);
+        this.heldJump = null;
+        this.append(pending.startMs, pending.row);
+      } else if (this.heldJump) {
+        this.logger.warn(`${this.crossingId}: discarded a reading whose clock was over a day ahead (${new Date(this.heldJump.startMs).toISOString()})`);
+        this.heldJump = null;
+      }
+    }
+    this.append(startMs, row);
+    return 'appended';
+  }
+
+  private append(startMs: number, row: Array<number | null>): void {
+    const stepMs = this.intervalMinutes * 60_000;
+    if (this.firstIntervalStartMs !== null) {
+      const lastMs = this.firstIntervalStartMs + (this.values.length - 1) * stepMs;
+      const gap = Math.round((startMs - lastMs) / stepMs) - 1;
+      if (gap >= this.options.historyLimitIntervals) this.resetHistory();
+      else for (let k = 0; k < gap; k++) this.values.push(this.approaches.map(() => null));
+    }
+    if (this.firstIntervalStartMs === null) this.firstIntervalStartMs = startMs;
     this.values.push(row);
     const excess = this.values.length - this.options.historyLimitIntervals;
     if (excess > 0) {
@@ -194,7 +231,6 @@ export class CrossingWorker {
       this.firstIntervalStartMs += excess * stepMs;
       this.intervalsAtLastTraining = Math.max(0, this.intervalsAtLastTraining - excess);
     }
-    return true;
   }
 
   /** Forecasts after the newest interval and publishes it; starts training when due. */
@@ -206,21 +242,25 @@ export class CrossingWorker {
     let steps: StepForecast[];
     let modelInfo: ModelInfo;
     const flags: string[] = [];
-    try {
-      if (this.model && index >= firstUsableIndex(this.model.spec)) {
-        steps = this.model.forecast(clean.values, index, this.firstIntervalStartMs, this.calendar);
-        modelInfo = { name: this.model.name, version: this.modelVersion, backend: this.backend, trainedOnIntervals: this.model.trainedOnIntervals };
-      } else {
-        const baseline = new SeasonalNaiveForecaster(this.intervalMinutes, this.options.horizons, clean.values);
-        steps = baseline.forecast(clean.values, index);
-        modelInfo = { name: baseline.name, version: 0, backend: 'none', trainedOnIntervals: 0 };
-        flags.push('baseline-until-trained');
+    let modelSteps: StepForecast[] | null = null;
+    if (this.model && index >= firstUsableIndex(this.model.spec)) {
+      try {
+        modelSteps = this.model.forecast(clean.values, index, this.firstIntervalStartMs, this.calendar);
+        this.lastError = null;
+      } catch (error) {
+        // The crossing must not go silent: fall back to the baseline and report degraded.
+        this.lastError = (error as Error).message;
+        this.logger.warn(`${this.crossingId}: model forecast failed (${this.lastError}); using the baseline`);
       }
-      this.lastError = null;
-    } catch (error) {
-      this.lastError = (error as Error).message;
-      this.logger.warn(`${this.crossingId}: forecast failed: ${this.lastError}`);
-      return null;
+    }
+    if (modelSteps && this.model) {
+      steps = modelSteps;
+      modelInfo = { name: this.model.name, version: this.modelVersion, backend: this.backend, trainedOnIntervals: this.model.trainedOnIntervals };
+    } else {
+      const baseline = new SeasonalNaiveForecaster(this.intervalMinutes, this.options.horizons, clean.values);
+      steps = baseline.forecast(clean.values, index);
+      modelInfo = { name: baseline.name, version: 0, backend: 'none', trainedOnIntervals: 0 };
+      flags.push(this.lastError ? 'model-failed' : 'baseline-until-trained');
     }
 
     const inputShare = realShare(clean, index - 7, index + 1);
@@ -231,13 +271,21 @@ export class CrossingWorker {
     return message;
   }
 
-  heartbeat(bufferedMessages: number): HeartbeatMessage {
+  /** The next heartbeat to send (advances the heartbeat sequence). */
+  nextHeartbeat(bufferedMessages: number): HeartbeatMessage {
+    const heartbeat = this.describe(bufferedMessages);
+    this.heartbeatSeq++;
+    return heartbeat;
+  }
+
+  /** The worker's state as a heartbeat, without advancing the sequence (health checks). */
+  describe(bufferedMessages: number): HeartbeatMessage {
     const status: WorkerStatus = this.values.length === 0 ? 'starting' : this.lastError ? 'degraded' : this.model ? 'ok' : 'warming-up';
     const lastMs = this.firstIntervalStartMs === null ? null : this.firstIntervalStartMs + (this.values.length - 1) * this.intervalMinutes * 60_000;
     return {
       v: 1,
       crossingId: this.crossingId,
-      seq: this.heartbeatSeq++,
+      seq: this.heartbeatSeq,
       sentAt: this.clock.now().toISOString(),
       status,
       model: this.model
@@ -259,13 +307,11 @@ export class CrossingWorker {
     const stepMs = this.intervalMinutes * 60_000;
     const basedOnMs = (this.firstIntervalStartMs as number) + index * stepMs;
     const basedOn = new Date(basedOnMs).toISOString();
-    const observedApproaches: Record<string, number | null> = {};
-    let filled = 0;
-    this.approaches.forEach((id, a) => {
-      const real = clean.flags[index][a] === 'real';
-      if (!real) filled++;
-      observedApproaches[id] = real ? Math.round(clean.values[index][a]) : null;
-    });
+    const unreported = this.lastReportedIntervalStartMs === null ? index : Math.round((basedOnMs - this.lastReportedIntervalStartMs) / stepMs) - 1;
+    const earlier = Math.max(0, Math.min(MAX_EARLIER_OBSERVED, unreported, index));
+    const earlierObserved = Array.from({ length: earlier }, (_, k) => this.observedAt(clean, index - earlier + k));
+    this.lastReportedIntervalStartMs = basedOnMs;
+    const observed = this.observedAt(clean, index);
     return {
       v: 1,
       messageId: `${this.crossingId}:${basedOn}`,
@@ -282,21 +328,36 @@ export class CrossingWorker {
         total: roundBand(step.total),
         approaches: Object.fromEntries(this.approaches.map((id, a) => [id, roundBand(step.approaches[a])])),
       })),
-      observed: {
-        intervalStart: basedOn,
-        // The total counts filled approaches at their filled value; filledShare says how many.
-        total: Math.round(clean.values[index].reduce((s, v) => s + v, 0)),
-        approaches: observedApproaches,
-        filledShare: filled / this.approaches.length,
-      },
+      observed,
+      ...(earlierObserved.length ? { earlierObserved } : {}),
       quality: { realInputShare: Math.round(inputShare * 1000) / 1000, flags },
+    };
+  }
+
+  /** One finished interval as reported to the city: real values, null where filled. */
+  private observedAt(clean: CleanSeries, index: number): ForecastMessage['observed'] {
+    const approaches: Record<string, number | null> = {};
+    let filled = 0;
+    this.approaches.forEach((id, a) => {
+      const real = clean.flags[index][a] === 'real';
+      if (!real) filled++;
+      approaches[id] = real ? Math.round(clean.values[index][a]) : null;
+    });
+    return {
+      intervalStart: new Date((this.firstIntervalStartMs as number) + index * this.intervalMinutes * 60_000).toISOString(),
+      // The total counts filled approaches at their filled value; filledShare says how many.
+      total: Math.round(clean.values[index].reduce((s, v) => s + v, 0)),
+      approaches,
+      filledShare: filled / this.approaches.length,
     };
   }
 
   private maybeTrain(clean: CleanSeries): void {
     if (this.training) return;
     const n = clean.values.length;
-    const due = this.model ? n - this.intervalsAtLastTraining >= this.options.retrainEveryIntervals : n >= this.options.minTrainIntervals;
+    // After a history reset the first model waits for minTrainIntervals again, so a model
+    // trained on weeks is not swapped for one trained on a day or two.
+    const due = n >= this.options.minTrainIntervals && (!this.model || n - this.intervalsAtLastTraining >= this.options.retrainEveryIntervals);
     if (!due) return;
     this.training = true;
     // Train on a copy: the history keeps growing while the model trains.
@@ -334,5 +395,7 @@ export class CrossingWorker {
     this.values = [];
     this.firstIntervalStartMs = null;
     this.intervalsAtLastTraining = 0;
+    this.lastReportedIntervalStartMs = null;
+    this.heldJump = null;
   }
 }

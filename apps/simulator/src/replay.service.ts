@@ -24,6 +24,7 @@ export class ReplayService implements OnApplicationShutdown {
   private nextIndex = 0;
   private playedIntervals = 0;
   private finished = false;
+  private stopped = false;
 
   constructor(@Inject(SIMULATOR_CONFIG) private readonly config: SimulatorConfig) {}
 
@@ -42,6 +43,11 @@ export class ReplayService implements OnApplicationShutdown {
       await this.redis.del(...crossings.map((c) => detectorStreamKey(c.id, this.config.STREAM_PREFIX)));
     }
 
+    const backfillIntervals = Math.ceil((this.config.REPLAY_BACKFILL_DAYS * 24 * 60) / this.schedule.intervalMinutes);
+    if (this.config.STREAM_MAXLEN < backfillIntervals + 96) {
+      // A stream shorter than the backfill would trim history before any worker reads it.
+      throw new Error(`STREAM_MAXLEN (${this.config.STREAM_MAXLEN}) must be at least the backfill (${backfillIntervals} intervals) plus a day (96)`);
+    }
     const firstMs = this.schedule.intervalStartsMs[0];
     const startMs = this.config.REPLAY_START ? Date.parse(this.config.REPLAY_START) : firstMs + this.config.REPLAY_BACKFILL_DAYS * 24 * 3600 * 1000;
     const liveStart = this.schedule.indexAtOrAfter(startMs);
@@ -62,6 +68,7 @@ export class ReplayService implements OnApplicationShutdown {
   }
 
   private scheduleNext(): void {
+    if (this.stopped) return;
     this.timer = setTimeout(() => void this.playNext(), this.stepSeconds() * 1000);
   }
 
@@ -113,6 +120,7 @@ export class ReplayService implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.healthServer?.close();
     this.redis?.disconnect();

@@ -95,6 +95,12 @@ export const ForecastMessageSchema = z
     model: ModelInfoSchema,
     horizons: z.array(HorizonForecastSchema).min(1).max(96),
     observed: ObservedIntervalSchema,
+    /**
+     * Observations of intervals finished since the worker's previous forecast (after a
+     * backlog or restart a worker forecasts once, from the newest interval, but every
+     * interval's observed totals still reach the city). Oldest first.
+     */
+    earlierObserved: z.array(ObservedIntervalSchema).max(96).optional(),
     quality: z
       .object({
         /** Share of the model's input values that were real readings rather than filled. */
@@ -107,6 +113,12 @@ export const ForecastMessageSchema = z
   .superRefine((m, ctx) => {
     if (m.messageId !== `${m.crossingId}:${m.basedOnIntervalStart}`) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['messageId'], message: 'must equal "<crossingId>:<basedOnIntervalStart>"' });
+    }
+    const basedOnMs = Date.parse(m.basedOnIntervalStart);
+    for (const [i, earlier] of (m.earlierObserved ?? []).entries()) {
+      if (!(Date.parse(earlier.intervalStart) < basedOnMs)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['earlierObserved', i, 'intervalStart'], message: 'must be before basedOnIntervalStart' });
+      }
     }
     if (m.observed.intervalStart !== m.basedOnIntervalStart) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['observed', 'intervalStart'], message: 'must equal basedOnIntervalStart' });

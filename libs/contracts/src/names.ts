@@ -1,5 +1,15 @@
 /** BullMQ queue carrying ForecastMessage jobs from edge workers to the fusion service. */
 export const FORECAST_QUEUE = 'crosscast-forecasts';
+/**
+ * Name of the retry backoff of forecast jobs: exponential from 1 s, capped at 30 s. The
+ * producer names it; the consumer (fusion) implements it with forecastRetryDelayMs.
+ */
+export const FORECAST_BACKOFF = 'capped-exponential';
+
+export function forecastRetryDelayMs(attemptsMade: number): number {
+  return Math.min(30_000, 1000 * 2 ** Math.max(0, attemptsMade - 1));
+}
+
 /** BullMQ queue carrying HeartbeatMessage jobs from edge workers to the fusion service. */
 export const HEARTBEAT_QUEUE = 'crosscast-heartbeats';
 /** BullMQ queue carrying TimingPlanMessage jobs from the fusion service to the simulator. */

@@ -77,6 +77,8 @@ export interface CityForecastHorizonView {
   lower80: number;
   upper80: number;
   crossingsIncluded: number;
+  /** Of those, crossings whose forecast was an interval or two older and held flat at its furthest horizon. */
+  crossingsExtended: number;
 }
 
 export interface CityForecastView {

@@ -196,3 +196,13 @@ describe('realShare', () => {
     expect(realShare(clean, 10, 20)).toBe(0);
   });
 });
+
+describe('cleanSeries: a multi-interval outage (the daylight-saving hour)', () => {
+  it('flags every all-zero interval of the run, not only the first', () => {
+    const busy = [30, 40];
+    const values = [busy, busy, [0, 0], [0, 0], [0, 0], [0, 0], busy];
+    const clean = cleanSeries({ intervalMinutes: 15, approaches: ['a', 'b'], firstIntervalStartMs: 0, values });
+    expect(clean.flags.map((row) => row[0])).toEqual(['real', 'real', 'outage', 'outage', 'outage', 'outage', 'real']);
+    expect(clean.values[3]).toEqual([30, 40]);
+  });
+});

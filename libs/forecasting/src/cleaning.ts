@@ -61,11 +61,20 @@ export function cleanSeries(series: IntervalSeries, options: CleaningOptions = D
     }
   }
 
-  // All-zero outages right after a busy interval.
+  // All-zero outages right after a busy interval, and the all-zero intervals that follow
+  // them (the daylight-saving hour is four such intervals).
+  let inOutage = false;
   for (let t = 1; t < n; t++) {
     const row = series.values[t];
     const allZero = row.every((v, a) => flags[t][a] !== 'real' || v === 0) && row.some((v, a) => flags[t][a] === 'real');
-    if (!allZero) continue;
+    if (!allZero) {
+      inOutage = false;
+      continue;
+    }
+    if (inOutage) {
+      for (let a = 0; a < approachCount; a++) if (flags[t][a] === 'real') flags[t][a] = 'outage';
+      continue;
+    }
     let previousTotal = 0;
     let previousReal = false;
     for (let a = 0; a < approachCount; a++) {
@@ -75,6 +84,7 @@ export function cleanSeries(series: IntervalSeries, options: CleaningOptions = D
       }
     }
     if (previousReal && previousTotal >= options.outageMinPreviousTotal) {
+      inOutage = true;
       for (let a = 0; a < approachCount; a++) if (flags[t][a] === 'real') flags[t][a] = 'outage';
     }
   }

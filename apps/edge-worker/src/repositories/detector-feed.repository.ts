@@ -46,7 +46,9 @@ export class DetectorFeedRepository {
         await new Promise((resolve) => setTimeout(resolve, 1000));
         continue;
       }
-      if (!result) continue;
+      // Stopping: leave this batch unread; the cursors were not advanced, so the next
+      // start reads it again.
+      if (!result || this.stopped) continue;
       for (const [key, entries] of result) {
         const crossingId = ids[keys.indexOf(key)];
         const readings: DetectorReading[] = [];

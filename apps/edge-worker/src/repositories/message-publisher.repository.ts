@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import IORedis from 'ioredis';
-import { FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE, HeartbeatMessage } from '@crosscast/contracts';
+import { FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE, HeartbeatMessage } from '@crosscast/contracts';
 import { redisConnectionOptions } from '@crosscast/runtime';
 import { EDGE_CONFIG, EdgeWorkerConfig } from '../config';
 
@@ -9,7 +11,8 @@ import { EDGE_CONFIG, EdgeWorkerConfig } from '../config';
  * Sends forecasts and heartbeats to the city over BullMQ. Forecasts go through an
  * in-order buffer, so a worker keeps forecasting while Redis is unreachable and delivers
  * in order when it returns. The buffer holds BUFFER_LIMIT messages in memory; when it is
- * full the oldest are dropped and counted (a disk-backed buffer is future work). Each
+ * full the oldest are dropped and counted. What is still unsent at shutdown is written to
+ * `<DATA_DIR>/outbox.json` and sent first after the restart. Each
  * job's id is the forecast's message id, and the fusion store is idempotent, so a resend
  * is stored once.
  */
@@ -41,7 +44,8 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
   publishForecast(message: ForecastMessage): void {
     this.buffer.push(message);
     if (this.buffer.length > this.config.BUFFER_LIMIT) {
-      this.buffer.shift();
+      // Never the message being sent right now (index 0 while draining): the next oldest.
+      this.buffer.splice(this.draining ? 1 : 0, 1);
       this.dropped++;
       if (this.dropped === 1 || this.dropped % 1000 === 0) this.logger.warn(`buffer full (${this.config.BUFFER_LIMIT}); dropped ${this.dropped} oldest forecasts so far`);
     }
@@ -71,10 +75,14 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
         try {
           await this.forecasts.add('forecast', message, {
             jobId: message.messageId.replace(/:/g, '_'),
-            attempts: 10,
-            backoff: { type: 'exponential', delay: 1000 },
+            // A database outage must not use up the attempts: fusion retries with a backoff
+            // capped at 30 s (FORECAST_BACKOFF), so 10,000 attempts outlast days of outage.
+            attempts: 10_000,
+            backoff: { type: FORECAST_BACKOFF },
           });
-          this.buffer.shift();
+          // Remove this message by identity: the buffer may have changed while sending.
+          const index = this.buffer.indexOf(message);
+          if (index >= 0) this.buffer.splice(index, 1);
           this.sent++;
           backoffMs = 250;
         } catch (error) {
@@ -88,8 +96,41 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
     }
   }
 
+  /** At shutdown: send what is buffered, and write what could not be sent to the outbox. */
+  async drainOrPersist(timeoutMs: number): Promise<void> {
+    const sentAll = await this.flush(timeoutMs);
+    this.closed = true;
+    if (sentAll) {
+      await fs.rm(this.outboxFile(), { force: true });
+      return;
+    }
+    await fs.mkdir(path.dirname(this.outboxFile()), { recursive: true });
+    await fs.writeFile(`${this.outboxFile()}.tmp`, JSON.stringify(this.buffer));
+    await fs.rename(`${this.outboxFile()}.tmp`, this.outboxFile());
+    this.logger.warn(`Redis unreachable at shutdown: ${this.buffer.length} forecasts kept in ${this.outboxFile()} for the next start`);
+  }
+
+  /** Queues the forecasts a previous run could not send, ahead of new ones. */
+  async restoreOutbox(): Promise<number> {
+    let saved: ForecastMessage[];
+    try {
+      saved = JSON.parse(await fs.readFile(this.outboxFile(), 'utf8')) as ForecastMessage[];
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      this.logger.warn(`outbox unreadable, ignored: ${(error as Error).message}`);
+      return 0;
+    }
+    this.buffer.unshift(...saved.slice(-this.config.BUFFER_LIMIT));
+    await fs.rm(this.outboxFile(), { force: true });
+    void this.drain();
+    return saved.length;
+  }
+
+  private outboxFile(): string {
+    return path.resolve(this.config.DATA_DIR, 'outbox.json');
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    await this.flush(3000);
     this.closed = true;
     await Promise.allSettled([this.forecasts.close(), this.heartbeats.close()]);
     this.connection.disconnect();

@@ -12,7 +12,17 @@ import { PersistedCrossingState } from '../crossing-worker';
  */
 @Injectable()
 export class StateStoreRepository {
+  /** One write at a time per crossing, in call order (training, batches and shutdown all save). */
+  private readonly writes = new Map<string, Promise<unknown>>();
+
   constructor(@Inject(EDGE_CONFIG) private readonly config: EdgeWorkerConfig) {}
+
+  private serialised(crossingId: string, write: () => Promise<void>): Promise<void> {
+    const previous = this.writes.get(crossingId) ?? Promise.resolve();
+    const next = previous.then(write, write);
+    this.writes.set(crossingId, next.catch(() => undefined));
+    return next;
+  }
 
   async loadState(crossingId: string): Promise<{ state: PersistedCrossingState; model: SerializedDenseModel | null } | null> {
     const state = await readJson<PersistedCrossingState>(path.join(this.dir(crossingId), 'state.json'));
@@ -21,11 +31,16 @@ export class StateStoreRepository {
     return { state, model };
   }
 
-  async saveState(state: PersistedCrossingState): Promise<void> {
-    await writeAtomic(path.join(this.dir(state.crossingId), 'state.json'), JSON.stringify(state));
+  saveState(state: PersistedCrossingState): Promise<void> {
+    const text = JSON.stringify(state);
+    return this.serialised(state.crossingId, () => writeAtomic(path.join(this.dir(state.crossingId), 'state.json'), text));
   }
 
-  async saveModel(crossingId: string, version: number, model: SerializedDenseModel): Promise<void> {
+  saveModel(crossingId: string, version: number, model: SerializedDenseModel): Promise<void> {
+    return this.serialised(crossingId, () => this.writeModel(crossingId, version, model));
+  }
+
+  private async writeModel(crossingId: string, version: number, model: SerializedDenseModel): Promise<void> {
     const dir = this.dir(crossingId);
     await writeAtomic(path.join(dir, `model-v${version}.json`), JSON.stringify(model));
     // Keep the newest three versions.
@@ -50,9 +65,19 @@ async function readJson<T>(file: string): Promise<T | null> {
   }
 }
 
+let tempCounter = 0;
+
+/** Write to a unique temp file, flush it to the disk, then rename over the old file. */
 async function writeAtomic(file: string, text: string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(temp, text);
+  const temp = `${file}.${process.pid}.${tempCounter++}.tmp`;
+  const handle = await fs.open(temp, 'w');
+  try {
+    await handle.writeFile(text);
+    // Edge boxes lose power: without a sync the rename can land before the data does.
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
   await fs.rename(temp, file);
 }

@@ -1,9 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { CityDefinition } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
-import { selectTfBackend } from '@crosscast/runtime';
+import { ConfigError, selectTfBackend } from '@crosscast/runtime';
 import { EDGE_CONFIG, EdgeWorkerConfig } from '../config';
 import { CrossingWorker, TrainingRunner } from '../crossing-worker';
 import { DetectorFeedRepository, FeedBatch } from '../repositories/detector-feed.repository';
@@ -29,7 +29,7 @@ class SerialTrainingRunner implements TrainingRunner {
  * reads their detector streams, the BullMQ producer, and the training slot.
  */
 @Injectable()
-export class WorkerHostService implements OnApplicationShutdown {
+export class WorkerHostService implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('edge-worker');
   readonly workers = new Map<string, CrossingWorker>();
   private readonly batchesSinceSave = new Map<string, number>();
@@ -53,7 +53,14 @@ export class WorkerHostService implements OnApplicationShutdown {
       if (!crossing) throw new Error(`crossing ${id} is not in ${this.config.CITY_DIR} (known: ${this.city.crossings.map((c) => c.id).join(', ')})`);
       return crossing;
     });
+    // The model needs a day of lags plus the horizons, and 20 samples beyond that.
+    const minimumTrainable = Math.ceil((24 * 60) / this.city.intervalMinutes) + this.config.HORIZONS + 20;
+    if (this.config.MIN_TRAIN_INTERVALS < minimumTrainable) {
+      throw new ConfigError(`edge-worker: invalid configuration\n  MIN_TRAIN_INTERVALS: must be at least ${minimumTrainable} for ${this.city.intervalMinutes}-minute intervals (a day, the horizons and 20 samples)`);
+    }
     this.backend = await selectTfBackend(this.config.TFJS_BACKEND, (m) => this.logger.log(m));
+    const restoredOutbox = await this.publisher.restoreOutbox();
+    if (restoredOutbox > 0) this.logger.log(`${restoredOutbox} forecasts from the local outbox queued for delivery`);
 
     const trainer = new SerialTrainingRunner();
     const clock = { now: () => new Date() };
@@ -101,12 +108,13 @@ export class WorkerHostService implements OnApplicationShutdown {
   private async onBatch(batch: FeedBatch): Promise<void> {
     const worker = this.workers.get(batch.crossingId);
     if (!worker) return;
-    let accepted = 0;
-    for (const reading of batch.readings) if (worker.accept(reading)) accepted++;
+    let appended = 0;
+    for (const reading of batch.readings) if (worker.accept(reading) === 'appended') appended++;
     worker.streamCursor = batch.lastId;
     // Forecast once per batch, after its newest interval: a worker catching up on a
-    // backlog forecasts from where the street is now, not for every old interval.
-    if (accepted > 0) worker.forecastLatest();
+    // backlog forecasts from where the street is now, not for every old interval (the
+    // older intervals' observations travel with that forecast).
+    if (appended > 0) worker.forecastLatest();
     const count = (this.batchesSinceSave.get(worker.crossingId) ?? 0) + 1;
     if (count >= SAVE_STATE_EVERY_BATCHES) {
       this.batchesSinceSave.set(worker.crossingId, 0);
@@ -117,7 +125,7 @@ export class WorkerHostService implements OnApplicationShutdown {
   }
 
   private async sendHeartbeats(): Promise<void> {
-    for (const worker of this.workers.values()) await this.publisher.publishHeartbeat(worker.heartbeat(this.publisher.buffered));
+    for (const worker of this.workers.values()) await this.publisher.publishHeartbeat(worker.nextHeartbeat(this.publisher.buffered));
   }
 
   health() {
@@ -128,7 +136,7 @@ export class WorkerHostService implements OnApplicationShutdown {
       sent: this.publisher.sent,
       dropped: this.publisher.dropped,
       crossings: [...this.workers.values()].map((w) => {
-        const hb = w.heartbeat(this.publisher.buffered);
+        const hb = w.describe(this.publisher.buffered);
         return { crossingId: w.crossingId, status: hb.status, historyIntervals: hb.historyIntervals, lastIntervalStart: hb.lastIntervalStart, model: hb.model, training: hb.training };
       }),
     };
@@ -147,12 +155,21 @@ export class WorkerHostService implements OnApplicationShutdown {
     this.logger.log(`health on http://127.0.0.1:${port}/health`);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Stops in the order that loses nothing: no new readings, then everything forecast so
+   * far handed to Redis (or written to the local outbox when Redis is down), then each
+   * worker's state saved with its cursor. The publisher closes after this.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.healthServer?.close();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.feed.stop();
     await this.feedLoop;
+    await this.publisher.drainOrPersist(5000);
     await Promise.allSettled([...this.workers.values()].map((w) => this.stateStore.saveState(w.snapshot())));
+  }
+
+  onApplicationShutdown(): void {
     for (const worker of this.workers.values()) worker.dispose();
   }
 }

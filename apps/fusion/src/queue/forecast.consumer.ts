@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
-import { FORECAST_QUEUE, HEARTBEAT_QUEUE } from '@crosscast/contracts';
+import { FORECAST_QUEUE, HEARTBEAT_QUEUE, forecastRetryDelayMs } from '@crosscast/contracts';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 import { QueueRepository } from '../repositories/queue.repository';
 import { IngestionService, IngestOutcome } from '../services/ingestion.service';
@@ -23,6 +23,7 @@ export class QueueConsumers implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     this.queues.startWorker(FORECAST_QUEUE, (job) => this.handle(FORECAST_QUEUE, job, (q, id, data) => this.ingestion.ingestForecast(q, id, data)), {
       concurrency: this.config.FORECAST_CONCURRENCY,
+      settings: { backoffStrategy: (attemptsMade: number) => forecastRetryDelayMs(attemptsMade) },
     });
     // One at a time, so the newest heartbeat of a crossing is always the last written.
     this.queues.startWorker(HEARTBEAT_QUEUE, (job) => this.handle(HEARTBEAT_QUEUE, job, (q, id, data) => this.ingestion.ingestHeartbeat(q, id, data)), {

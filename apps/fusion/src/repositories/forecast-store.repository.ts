@@ -94,7 +94,9 @@ export class ForecastStoreRepository {
            last_observed_total = CASE WHEN crossing_status.last_forecast_interval_start IS NULL
              OR EXCLUDED.last_forecast_interval_start >= crossing_status.last_forecast_interval_start
              THEN EXCLUDED.last_observed_total ELSE crossing_status.last_observed_total END,
-           model = EXCLUDED.model`,
+           model = CASE WHEN crossing_status.last_forecast_interval_start IS NULL
+             OR EXCLUDED.last_forecast_interval_start >= crossing_status.last_forecast_interval_start
+             THEN EXCLUDED.model ELSE crossing_status.model END`,
         [message.crossingId, message.basedOnIntervalStart, message.observed.total, JSON.stringify(message.model)],
       );
       const recommendation = await this.insertRecommendation(manager, message.crossingId, message.basedOnIntervalStart, forecastId, plan);
@@ -120,15 +122,18 @@ export class ForecastStoreRepository {
     );
   }
 
+  /** The forecast's observed interval and any earlier ones it carries (at most 97 x 17 rows, well under the bind limit). */
   private async upsertObservation(manager: EntityManager, message: ForecastMessage): Promise<void> {
-    const { observed } = message;
-    const entries: Array<[string, number | null]> = [[TOTAL_APPROACH, observed.total], ...Object.entries(observed.approaches)];
     const params: unknown[] = [];
-    const rows = entries.map(([approachId, count], i) => {
-      params.push(message.crossingId, observed.intervalStart, approachId, count, observed.filledShare);
-      const o = i * 5;
-      return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5})`;
-    });
+    const rows: string[] = [];
+    for (const observed of [...(message.earlierObserved ?? []), message.observed]) {
+      const entries: Array<[string, number | null]> = [[TOTAL_APPROACH, observed.total], ...Object.entries(observed.approaches)];
+      for (const [approachId, count] of entries) {
+        const o = params.length;
+        params.push(message.crossingId, observed.intervalStart, approachId, count, observed.filledShare);
+        rows.push(`($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5})`);
+      }
+    }
     await manager.query(
       `INSERT INTO observations (crossing_id, interval_start, approach_id, count, filled_share) VALUES ${rows.join(', ')}
        ON CONFLICT (crossing_id, interval_start, approach_id) DO UPDATE SET count = EXCLUDED.count, filled_share = EXCLUDED.filled_share`,

@@ -1,6 +1,6 @@
 import { CrossingStatusView, ForecastView } from '@crosscast/contracts';
 import { computeCityForecast } from './city-forecast.service';
-import { computeStatuses } from './status.service';
+import { cityDataTimeMs, computeStatuses } from './status.service';
 import { StatusRow } from '../repositories/forecast-store.repository';
 
 const T0 = Date.parse('2006-10-10T08:00:00Z');
@@ -40,6 +40,16 @@ describe('crossing freshness', () => {
   });
 });
 
+describe('city data time', () => {
+  it('is the newest crossing, unless that crossing is more than an hour ahead of the rest', () => {
+    const t = (i: number) => at(i).getTime();
+    expect(cityDataTimeMs([t(10), t(10), t(11), t(9)], 15)).toBe(t(11));
+    // One worker with a clock in 2099 must not make every other crossing stale.
+    expect(cityDataTimeMs([t(10), t(10), t(9), Date.parse('2099-01-01T00:00:00Z')], 15)).toBe(t(10));
+    expect(cityDataTimeMs([], 15)).toBeNull();
+  });
+});
+
 describe('city forecast', () => {
   const band = (mean: number) => ({ mean, lower80: mean - 10, upper80: mean + 10, lower95: mean - 20, upper95: mean + 20 });
   const forecast = (crossingId: string, basedOn: number, means: number[]): ForecastView => ({
@@ -64,9 +74,11 @@ describe('city forecast', () => {
       at(10),
       15,
     );
-    // B's forecast made one interval earlier covers the city's next three intervals only.
-    expect(city.horizons.map((h) => h.total)).toEqual([100 + 60, 110 + 70, 120 + 80, 130]);
-    expect(city.horizons.map((h) => h.crossingsIncluded)).toEqual([2, 2, 2, 1]);
+    // B's forecast, made one interval earlier, reaches the city's third interval; its last
+    // horizon is held flat for the fourth instead of letting the total dip.
+    expect(city.horizons.map((h) => h.total)).toEqual([100 + 60, 110 + 70, 120 + 80, 130 + 80]);
+    expect(city.horizons.map((h) => h.crossingsIncluded)).toEqual([2, 2, 2, 2]);
+    expect(city.horizons.map((h) => h.crossingsExtended)).toEqual([0, 0, 0, 1]);
     expect(city.horizons[0]).toMatchObject({ lower80: 140, upper80: 180, intervalStart: at(11).toISOString() });
     expect(city.stale.map((s) => [s.crossingId, s.freshness])).toEqual([['C', 'stale'], ['D', 'offline']]);
     expect(city).toMatchObject({ crossingsTotal: 4, crossingsFresh: 2 });

@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { FUSION_CONFIG, FusionConfig } from '../config';
 import {
   ForecastMessage,
   ForecastMessageSchema,
@@ -14,7 +15,7 @@ import { LiveGateway } from '../gateways/live.gateway';
 import { LiveUpdatesService } from './live-updates.service';
 import { RecommendationService } from './recommendation.service';
 
-export type IngestOutcome = { status: 'stored'; forecastId: string } | { status: 'duplicate' } | { status: 'rejected'; reason: string };
+export type IngestOutcome = { status: 'stored'; forecastId: string } | { status: 'duplicate' } | { status: 'outdated' } | { status: 'rejected'; reason: string };
 
 /** Thrown for messages that must never be retried; the job is kept as failed. */
 export class RejectedMessageError extends Error {}
@@ -29,6 +30,7 @@ export class IngestionService {
   private readonly logger = new Logger(IngestionService.name);
 
   constructor(
+    @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
     private readonly store: ForecastStoreRepository,
     private readonly city: CityRepository,
     private readonly clock: ClockRepository,
@@ -52,7 +54,8 @@ export class IngestionService {
     if (!outcome.stored) return { status: 'duplicate' };
 
     this.live.emit('forecast', toForecastView(message, receivedAt));
-    this.live.emit('observation', toObservationView(message));
+    for (const earlier of message.earlierObserved ?? []) this.live.emit('observation', toObservationView(message.crossingId, earlier));
+    this.live.emit('observation', toObservationView(message.crossingId, message.observed));
     if (outcome.recommendation) this.live.emit('recommendation', outcome.recommendation);
     this.updates.markDirty();
     return { status: 'stored', forecastId: outcome.forecastId };
@@ -65,7 +68,12 @@ export class IngestionService {
       await this.store.recordDeadLetter(queue, jobId, reason as string, data, this.clock.now());
       return { status: 'rejected', reason: reason as string };
     }
-    await this.store.recordHeartbeat(parsed.value, this.clock.now());
+    // A heartbeat says "alive at sentAt": never later than it arrived, and one that waited in
+    // the queue longer than the offline limit (fusion was down) says nothing about now.
+    const receivedAt = this.clock.now();
+    const aliveAt = new Date(Math.min(Date.parse(parsed.value.sentAt), receivedAt.getTime()));
+    if (receivedAt.getTime() - aliveAt.getTime() > this.config.OFFLINE_AFTER_SECONDS * 1000) return { status: 'outdated' };
+    await this.store.recordHeartbeat(parsed.value, aliveAt);
     this.updates.markDirty();
     return { status: 'stored', forecastId: '' };
   }
@@ -102,12 +110,12 @@ function toForecastView(message: ForecastMessage, receivedAt: Date): ForecastVie
   };
 }
 
-function toObservationView(message: ForecastMessage): ObservationView {
+function toObservationView(crossingId: string, observed: ForecastMessage['observed']): ObservationView {
   return {
-    crossingId: message.crossingId,
-    intervalStart: new Date(message.observed.intervalStart).toISOString(),
-    total: message.observed.total,
-    approaches: message.observed.approaches,
-    filledShare: message.observed.filledShare,
+    crossingId,
+    intervalStart: new Date(observed.intervalStart).toISOString(),
+    total: observed.total,
+    approaches: observed.approaches,
+    filledShare: observed.filledShare,
   };
 }

@@ -8,7 +8,7 @@ import { ForecastStoreRepository, StatusRow } from '../repositories/forecast-sto
 /**
  * Decides each crossing's freshness. Forecast age is judged in data time (the replay
  * runs faster than the wall clock): a crossing is stale when its newest forecast is more
- * than STALE_AFTER_INTERVALS behind the newest forecast of any crossing. A worker is
+ * than STALE_AFTER_INTERVALS behind the city's data time (cityDataTimeMs). A worker is
  * offline when no heartbeat came for OFFLINE_AFTER_SECONDS of wall time.
  */
 @Injectable()
@@ -26,6 +26,19 @@ export class StatusService {
   }
 }
 
+/**
+ * The city's "now" in data time: the newest forecast interval of any crossing, ignoring
+ * crossings more than an hour (4 intervals of 15 min) ahead of the median. A single
+ * worker with a wrong clock far ahead cannot make every other crossing look stale.
+ */
+export function cityDataTimeMs(latestPerCrossing: number[], intervalMinutes: number): number | null {
+  if (latestPerCrossing.length === 0) return null;
+  const sorted = [...latestPerCrossing].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  const limit = median + Math.max(4 * intervalMinutes, 60) * 60_000;
+  return sorted.filter((t) => t <= limit).pop() as number;
+}
+
 export function computeStatuses(
   rows: StatusRow[],
   crossingIds: string[],
@@ -34,11 +47,10 @@ export function computeStatuses(
   config: Pick<FusionConfig, 'STALE_AFTER_INTERVALS' | 'OFFLINE_AFTER_SECONDS'>,
 ): { asOf: Date | null; statuses: CrossingStatusView[] } {
   const byId = new Map(rows.map((r) => [r.crossingId, r]));
-  let asOfMs: number | null = null;
-  for (const row of rows) {
-    const t = row.lastForecastIntervalStart?.getTime();
-    if (t !== undefined && (asOfMs === null || t > asOfMs)) asOfMs = t;
-  }
+  const asOfMs = cityDataTimeMs(
+    rows.map((r) => r.lastForecastIntervalStart?.getTime()).filter((t): t is number => t !== undefined),
+    intervalMinutes,
+  );
   const staleBeforeMs = asOfMs === null ? null : asOfMs - config.STALE_AFTER_INTERVALS * intervalMinutes * 60_000;
   const statuses = crossingIds.map((crossingId): CrossingStatusView => {
     const row = byId.get(crossingId);
