@@ -51,13 +51,16 @@ async function checkPostgres(): Promise<void> {
 
 async function checkRedis(): Promise<void> {
   const client = new IORedis({ ...redisConnectionOptions(env.REDIS_URL), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
-  client.on('error', () => undefined);
+  let lastError: Error | null = null;
+  client.on('error', (error: Error) => {
+    lastError = error;
+  });
   try {
     await client.connect();
     await client.ping();
   } catch (error) {
     throw new Error(
-      `Redis is not reachable at ${describeTarget(env.REDIS_URL)} (${(error as Error).message}).\n` +
+      `Redis is not reachable at ${describeTarget(env.REDIS_URL)} (${(lastError ?? (error as Error)).message}).\n` +
         `  Start it, for example:  redis-server --daemonize yes --bind 127.0.0.1 --port 6379\n` +
         `  or:                      docker compose up -d redis   (then REDIS_URL=redis://127.0.0.1:6380)\n` +
         `  or point REDIS_URL at your server.`,
@@ -153,6 +156,7 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  if (children.length === 0) process.exit(code);
   say('stopping: simulator, workers, fusion…');
   for (const name of ['simulator', 'edge-workers', 'fusion']) {
     const child = children.find((c) => c.name === name)?.process;
