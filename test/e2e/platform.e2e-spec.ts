@@ -51,11 +51,11 @@ describe('platform end to end: simulator -> workers -> BullMQ -> fusion -> Postg
     const trained = await eventually(
       async () => {
         const rows: Array<{ crossing_id: string; model_backend: string }> = await db.query(
-          `SELECT DISTINCT ON (crossing_id) crossing_id, model_backend FROM forecasts WHERE model_name = 'dense-mlp' ORDER BY crossing_id, based_on_interval_start DESC`,
+          `SELECT DISTINCT ON (crossing_id) crossing_id, model_backend FROM forecasts WHERE model_name = 'residual-ensemble' ORDER BY crossing_id, based_on_interval_start DESC`,
         );
         return rows.length === crossingIds.length ? rows : null;
       },
-      'a dense-mlp forecast from every crossing',
+      'a residual-ensemble forecast from every crossing',
       90_000,
     );
     // Tests run where @tensorflow/tfjs-node cannot install: WASM (or CPU) must be serving.

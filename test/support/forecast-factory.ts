@@ -13,7 +13,7 @@ export function forecastMessage(crossingId: string, approachIds: string[], based
     sentAt: new Date().toISOString(),
     basedOnIntervalStart: basedOnIso,
     intervalMinutes: 15,
-    model: { name: 'dense-mlp', version: 1, backend: 'wasm', trainedOnIntervals: 672 },
+    model: { name: 'residual-ensemble', version: 1, backend: 'wasm', trainedOnIntervals: 672 },
     horizons: [1, 2, 3, 4].map((step) => ({
       stepsAhead: step,
       horizonMinutes: step * 15,

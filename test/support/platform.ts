@@ -56,17 +56,17 @@ export async function startPlatform(crossingIds: string[], overrides: { simulato
   });
   start('simulator', 'apps/simulator/src/main.js', {
     CROSSING_IDS: crossingIds.join(','),
-    // 0.1 s per 15-minute interval, after two days of history delivered at once.
+    // 0.1 s per 15-minute interval, after three days of history delivered at once.
     REPLAY_SPEED: '9000',
-    REPLAY_BACKFILL_DAYS: '2',
+    REPLAY_BACKFILL_DAYS: '3',
     ...overrides.simulator,
   });
   start('edge-workers', 'apps/edge-worker/src/main.js', {
     CROSSING_IDS: crossingIds.join(','),
     DATA_DIR: dataDir,
     TFJS_BACKEND: 'auto',
-    MIN_TRAIN_INTERVALS: '150',
-    TRAIN_EPOCHS: '5',
+    MIN_TRAIN_INTERVALS: '250',
+    TRAIN_EPOCHS: '4',
     HEARTBEAT_SECONDS: '1',
     ...overrides.worker,
   });

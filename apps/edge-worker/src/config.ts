@@ -19,13 +19,13 @@ export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
       STREAM_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('crosscast'),
       HEARTBEAT_SECONDS: envInt(5, 1, 3600),
       HORIZONS: envInt(4, 1, 16),
-      /** The first model trains once this much history exists (default two days of 15 min). */
-      MIN_TRAIN_INTERVALS: envInt(192, 40, 100_000),
+      /** The first model trains once this much history exists (default three days of 15 min). */
+      MIN_TRAIN_INTERVALS: envInt(288, 40, 100_000),
       /** Retrain in the background after this many new intervals (default a day). */
       RETRAIN_EVERY_INTERVALS: envInt(96, 1, 100_000),
       /** History kept per crossing (default five weeks of 15 min). */
       HISTORY_LIMIT_INTERVALS: envInt(3360, 200, 1_000_000),
-      TRAIN_EPOCHS: envInt(30, 1, 1000),
+      TRAIN_EPOCHS: envInt(12, 1, 1000),
       /** Messages kept in order while Redis is unreachable; beyond it the oldest are dropped and counted. */
       BUFFER_LIMIT: envInt(10_000, 10, 10_000_000),
       /** 0 = no health endpoint (one process hosting many workers for a demo); set in containers. */

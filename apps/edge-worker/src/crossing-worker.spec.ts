@@ -1,5 +1,5 @@
 import { CrossingDefinition, DetectorReading, ForecastMessage, ForecastMessageSchema, parseMessage } from '@crosscast/contracts';
-import { SerializedDenseModel } from '@crosscast/forecasting';
+import { ResidualEnsembleState } from '@crosscast/forecasting';
 import { selectTfBackend } from '@crosscast/runtime';
 import { CrossingWorker, CrossingWorkerOptions, TrainingRunner } from './crossing-worker';
 
@@ -42,7 +42,7 @@ function makeWorker(options: Partial<CrossingWorkerOptions> = {}) {
   const published: ForecastMessage[] = [];
   const trainer = new ManualTrainer();
   const warnings: string[] = [];
-  const savedModels: SerializedDenseModel[] = [];
+  const savedModels: ResidualEnsembleState[] = [];
   const worker = new CrossingWorker(
     crossing,
     15,
@@ -148,8 +148,25 @@ describe('CrossingWorker', () => {
     expect(worker.isTraining).toBe(false);
     worker.accept(reading(201));
     worker.forecastLatest();
-    expect(published[2].model).toMatchObject({ name: 'dense-mlp', version: 1, backend: 'wasm' });
+    expect(published[2].model).toMatchObject({ name: 'residual-ensemble', version: 1, backend: 'wasm' });
     expect(parseMessage(ForecastMessageSchema, published[2]).ok).toBe(true);
+
+    // Drift: once the model has forecast enough intervals that then arrived, the heartbeat
+    // compares its recent error with its validation error.
+    expect(worker.describe(0).drift).toBeNull();
+    for (let i = 202; i < 214; i++) {
+      worker.accept(reading(i));
+      worker.forecastLatest();
+    }
+    const drift = worker.describe(0).drift!;
+    expect(drift.samples).toBe(12);
+    expect(drift.ratio).toBeCloseTo(drift.recentMae / drift.validationMae, 1);
+    // A street that suddenly carries three times the traffic shows as drift.
+    for (let i = 214; i < 240; i++) {
+      worker.accept(reading(i, { 'X1:1': 300, 'X1:3': 300 }));
+      worker.forecastLatest();
+    }
+    expect(worker.describe(0).drift!.ratio).toBeGreaterThan(drift.ratio * 2);
     worker.dispose();
   }, 60_000);
 
@@ -166,7 +183,7 @@ describe('CrossingWorker', () => {
     second.worker.accept(reading(200));
     const message = second.worker.forecastLatest()!;
     expect(message.seq).toBe(1);
-    expect(message.model.name).toBe('dense-mlp');
+    expect(message.model.name).toBe('residual-ensemble');
     first.worker.dispose();
     second.worker.dispose();
   }, 60_000);

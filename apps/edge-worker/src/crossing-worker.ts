@@ -1,14 +1,15 @@
 import { CrossingDefinition, DetectorReading, ForecastMessage, HeartbeatMessage, ModelInfo, WorkerStatus } from '@crosscast/contracts';
 import {
   CleanSeries,
-  DenseForecaster,
+  ResidualEnsembleForecaster,
+  ResidualEnsembleState,
   IntervalSeries,
   LocalCalendar,
   SeasonalNaiveForecaster,
-  SerializedDenseModel,
   StepForecast,
+  DEFAULT_RESIDUAL_ENSEMBLE,
   cleanSeries,
-  firstUsableIndex,
+  intervalsPerDay,
   realShare,
   roundBand,
 } from '@crosscast/forecasting';
@@ -76,13 +77,17 @@ export class CrossingWorker {
   private seq = 0;
   private heartbeatSeq = 0;
   streamCursor = '0';
-  private model: DenseForecaster | null = null;
+  private model: ResidualEnsembleForecaster | null = null;
   private modelVersion = 0;
   private intervalsAtLastTraining = 0;
   private training = false;
   private lastError: string | null = null;
   private unknownApproachWarned = false;
   private heldJump: { startMs: number; row: Array<number | null> } | null = null;
+  /** The model's last 1-step forecast of the crossing total, to score when its interval arrives. */
+  private pendingCheck: { targetMs: number; mean: number } | null = null;
+  /** Absolute 1-step errors of the crossing total by the current model, newest last (at most a day). */
+  private recentErrors: number[] = [];
   /** Newest interval whose observation the city has been sent; later ones go with the next forecast. */
   private lastReportedIntervalStartMs: number | null = null;
   private readonly calendar: LocalCalendar;
@@ -97,7 +102,7 @@ export class CrossingWorker {
     private readonly trainer: TrainingRunner,
     private readonly clock: WorkerClock,
     private readonly logger: WorkerLog,
-    private readonly onModelTrained: (worker: CrossingWorker, model: SerializedDenseModel, version: number) => Promise<void> = async () => undefined,
+    private readonly onModelTrained: (worker: CrossingWorker, model: ResidualEnsembleState, version: number) => Promise<void> = async () => undefined,
   ) {
     this.crossingId = crossing.id;
     this.approaches = crossing.approaches.map((a) => a.id);
@@ -118,7 +123,7 @@ export class CrossingWorker {
   }
 
   /** Restores history, sequence numbers and (if given) the saved model after a restart. */
-  async restore(state: PersistedCrossingState, model: SerializedDenseModel | null): Promise<void> {
+  async restore(state: PersistedCrossingState, model: ResidualEnsembleState | null): Promise<void> {
     if (state.crossingId !== this.crossingId || state.approaches.join(',') !== this.approaches.join(',')) {
       this.logger.warn(`${this.crossingId}: saved state is for a different crossing layout; starting afresh`);
       return;
@@ -129,8 +134,8 @@ export class CrossingWorker {
     this.intervalMinutes = state.intervalMinutes;
     this.firstIntervalStartMs = state.firstIntervalStartMs;
     this.values = state.values;
-    if (model) {
-      this.model = await DenseForecaster.deserialize(model);
+    if (model && model.kind === 'residual-ensemble' && model.approaches.join(',') === this.approaches.join(',')) {
+      this.model = await ResidualEnsembleForecaster.deserialize(model);
       this.modelVersion = state.modelVersion;
       this.intervalsAtLastTraining = model.trainedOnIntervals;
     }
@@ -243,7 +248,7 @@ export class CrossingWorker {
     let modelInfo: ModelInfo;
     const flags: string[] = [];
     let modelSteps: StepForecast[] | null = null;
-    if (this.model && index >= firstUsableIndex(this.model.spec)) {
+    if (this.model && index >= ResidualEnsembleForecaster.firstOrigin(this.intervalMinutes, DEFAULT_RESIDUAL_ENSEMBLE.lags)) {
       try {
         modelSteps = this.model.forecast(clean.values, index, this.firstIntervalStartMs, this.calendar);
         this.lastError = null;
@@ -263,6 +268,12 @@ export class CrossingWorker {
       flags.push(this.lastError ? 'model-failed' : 'baseline-until-trained');
     }
 
+    this.scorePendingCheck(clean, index);
+    if (modelSteps) {
+      this.pendingCheck = { targetMs: (this.firstIntervalStartMs as number) + (index + 1) * this.intervalMinutes * 60_000, mean: steps[0].total.mean };
+    } else {
+      this.pendingCheck = null;
+    }
     const inputShare = realShare(clean, index - 7, index + 1);
     if (inputShare < 0.75) flags.push('inputs-mostly-filled');
     const message = this.buildMessage(clean, index, steps, modelInfo, inputShare, flags);
@@ -295,6 +306,7 @@ export class CrossingWorker {
       lastIntervalStart: lastMs === null ? null : new Date(lastMs).toISOString(),
       training: this.training,
       bufferedMessages,
+      drift: this.drift(),
     };
   }
 
@@ -334,6 +346,32 @@ export class CrossingWorker {
     };
   }
 
+  /**
+   * Drift: the model's recent 1-step error on the crossing total against the error it had
+   * on its held-out days when trained. A ratio well above 1 means the street has changed
+   * (or a detector has) since the model learned it.
+   */
+  drift(): { recentMae: number; validationMae: number; ratio: number; samples: number } | null {
+    if (!this.model || this.recentErrors.length < 8) return null;
+    const recentMae = this.recentErrors.reduce((s, e) => s + e, 0) / this.recentErrors.length;
+    const validationMae = Math.max(1, this.model.validationMae[0] ?? 1);
+    const round = (x: number) => Math.round(x * 100) / 100;
+    return { recentMae: round(recentMae), validationMae: round(validationMae), ratio: round(recentMae / validationMae), samples: this.recentErrors.length };
+  }
+
+  private scorePendingCheck(clean: CleanSeries, index: number): void {
+    const check = this.pendingCheck;
+    if (!check) return;
+    const checkIndex = Math.round((check.targetMs - (this.firstIntervalStartMs as number)) / (this.intervalMinutes * 60_000));
+    if (checkIndex < 0 || checkIndex > index) return;
+    if (clean.flags[checkIndex].every((flag) => flag === 'real')) {
+      const actual = clean.values[checkIndex].reduce((s, v) => s + v, 0);
+      this.recentErrors.push(Math.abs(actual - check.mean));
+      if (this.recentErrors.length > intervalsPerDay(this.intervalMinutes)) this.recentErrors.shift();
+    }
+    this.pendingCheck = null;
+  }
+
   /** One finished interval as reported to the city: real values, null where filled. */
   private observedAt(clean: CleanSeries, index: number): ForecastMessage['observed'] {
     const approaches: Record<string, number | null> = {};
@@ -362,17 +400,20 @@ export class CrossingWorker {
     this.training = true;
     // Train on a copy: the history keeps growing while the model trains.
     const values = clean.values.map((row) => [...row]);
+    const real = clean.flags.map((row) => row.map((flag) => flag === 'real'));
     const firstIntervalStartMs = this.firstIntervalStartMs as number;
     this.intervalsAtLastTraining = n;
     void this.trainer
       .run(async () => {
         const started = this.clock.now().getTime();
-        const trained = await DenseForecaster.train(
-          { intervalMinutes: this.intervalMinutes, approaches: this.approaches, firstIntervalStartMs, values, calendar: this.calendar },
+        const trained = await ResidualEnsembleForecaster.train(
+          { intervalMinutes: this.intervalMinutes, approaches: this.approaches, firstIntervalStartMs, values, isReal: (t, a) => real[t][a], calendar: this.calendar },
           { horizons: this.options.horizons, epochs: this.options.trainEpochs },
         );
         const previous = this.model;
         this.model = trained;
+        this.recentErrors = [];
+        this.pendingCheck = null;
         this.modelVersion += 1;
         previous?.dispose();
         const seconds = (this.clock.now().getTime() - started) / 1000;

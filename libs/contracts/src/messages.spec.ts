@@ -26,7 +26,7 @@ function forecastMessage(patch: (m: ForecastMessage) => void = () => undefined):
     sentAt: '2006-10-01T08:15:01.250Z',
     basedOnIntervalStart: BASED_ON,
     intervalMinutes: 15,
-    model: { name: 'dense-mlp', version: 3, backend: 'wasm', trainedOnIntervals: 672 },
+    model: { name: 'residual-ensemble', version: 3, backend: 'wasm', trainedOnIntervals: 672 },
     horizons: [1, 2, 3, 4].map((h) => horizon(h)),
     observed: { intervalStart: BASED_ON, total: 117, approaches: { '0970:1': 80, '0970:3': 37 }, filledShare: 0 },
     quality: { realInputShare: 0.98, flags: [] },
@@ -121,7 +121,7 @@ describe('HeartbeatMessageSchema', () => {
     seq: 7,
     sentAt: '2006-10-01T08:15:03+10:00',
     status: 'ok',
-    model: { name: 'dense-mlp', version: 1, backend: 'cpu', trainedOnIntervals: 700 },
+    model: { name: 'residual-ensemble', version: 1, backend: 'cpu', trainedOnIntervals: 700 },
     historyIntervals: 700,
     lastIntervalStart: '2006-10-01T08:00:00+10:00',
     training: false,
@@ -138,7 +138,7 @@ describe('HeartbeatMessageSchema', () => {
     ['a negative buffer', { bufferedMessages: -1 }, /^bufferedMessages: /],
     ['a missing training flag', { training: undefined }, /^training: /],
     ['an unknown field', { cpu: 0.4 }, /Unrecognized key.*'cpu'/],
-    ['a model without a backend', { model: { name: 'dense-mlp', version: 1, trainedOnIntervals: 1 } }, /^model\.backend: /],
+    ['a model without a backend', { model: { name: 'residual-ensemble', version: 1, trainedOnIntervals: 1 } }, /^model\.backend: /],
   ])('rejects %s', (_label, change, reason) => {
     const result = parseMessage(HeartbeatMessageSchema, { ...heartbeat, ...change });
     expect(result.ok ? 'accepted' : result.reason).toMatch(reason);

@@ -152,6 +152,12 @@ export const HeartbeatMessageSchema = z
     lastIntervalStart: InstantSchema.nullable(),
     training: z.boolean(),
     bufferedMessages: z.number().int().min(0),
+    /** The model's recent 1-step error on the crossing total against its validation error. */
+    drift: z
+      .object({ recentMae: z.number().min(0), validationMae: z.number().min(0), ratio: z.number().min(0), samples: z.number().int().min(0) })
+      .strict()
+      .nullable()
+      .optional(),
   })
   .strict();
 export type HeartbeatMessage = z.infer<typeof HeartbeatMessageSchema>;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { SerializedDenseModel } from '@crosscast/forecasting';
+import { ResidualEnsembleState } from '@crosscast/forecasting';
 import { EDGE_CONFIG, EdgeWorkerConfig } from '../config';
 import { PersistedCrossingState } from '../crossing-worker';
 
@@ -24,10 +24,10 @@ export class StateStoreRepository {
     return next;
   }
 
-  async loadState(crossingId: string): Promise<{ state: PersistedCrossingState; model: SerializedDenseModel | null } | null> {
+  async loadState(crossingId: string): Promise<{ state: PersistedCrossingState; model: ResidualEnsembleState | null } | null> {
     const state = await readJson<PersistedCrossingState>(path.join(this.dir(crossingId), 'state.json'));
     if (!state) return null;
-    const model = state.modelVersion > 0 ? await readJson<SerializedDenseModel>(path.join(this.dir(crossingId), `model-v${state.modelVersion}.json`)) : null;
+    const model = state.modelVersion > 0 ? await readJson<ResidualEnsembleState>(path.join(this.dir(crossingId), `model-v${state.modelVersion}.json`)) : null;
     return { state, model };
   }
 
@@ -36,11 +36,11 @@ export class StateStoreRepository {
     return this.serialised(state.crossingId, () => writeAtomic(path.join(this.dir(state.crossingId), 'state.json'), text));
   }
 
-  saveModel(crossingId: string, version: number, model: SerializedDenseModel): Promise<void> {
+  saveModel(crossingId: string, version: number, model: ResidualEnsembleState): Promise<void> {
     return this.serialised(crossingId, () => this.writeModel(crossingId, version, model));
   }
 
-  private async writeModel(crossingId: string, version: number, model: SerializedDenseModel): Promise<void> {
+  private async writeModel(crossingId: string, version: number, model: ResidualEnsembleState): Promise<void> {
     const dir = this.dir(crossingId);
     await writeAtomic(path.join(dir, `model-v${version}.json`), JSON.stringify(model));
     // Keep the newest three versions.

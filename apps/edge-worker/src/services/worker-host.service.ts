@@ -53,10 +53,11 @@ export class WorkerHostService implements BeforeApplicationShutdown, OnApplicati
       if (!crossing) throw new Error(`crossing ${id} is not in ${this.config.CITY_DIR} (known: ${this.city.crossings.map((c) => c.id).join(', ')})`);
       return crossing;
     });
-    // The model needs a day of lags plus the horizons, and 20 samples beyond that.
-    const minimumTrainable = Math.ceil((24 * 60) / this.city.intervalMinutes) + this.config.HORIZONS + 20;
+    // The model needs a day of lags, a day of training origins, a day held out, the horizons.
+    const day = Math.ceil((24 * 60) / this.city.intervalMinutes);
+    const minimumTrainable = 2 * day + this.config.HORIZONS + 8;
     if (this.config.MIN_TRAIN_INTERVALS < minimumTrainable) {
-      throw new ConfigError(`edge-worker: invalid configuration\n  MIN_TRAIN_INTERVALS: must be at least ${minimumTrainable} for ${this.city.intervalMinutes}-minute intervals (a day, the horizons and 20 samples)`);
+      throw new ConfigError(`edge-worker: invalid configuration\n  MIN_TRAIN_INTERVALS: must be at least ${minimumTrainable} for ${this.city.intervalMinutes}-minute intervals (two days, the horizons and 8)`);
     }
     this.backend = await selectTfBackend(this.config.TFJS_BACKEND, (m) => this.logger.log(m));
     const restoredOutbox = await this.publisher.restoreOutbox();
@@ -137,7 +138,7 @@ export class WorkerHostService implements BeforeApplicationShutdown, OnApplicati
       dropped: this.publisher.dropped,
       crossings: [...this.workers.values()].map((w) => {
         const hb = w.describe(this.publisher.buffered);
-        return { crossingId: w.crossingId, status: hb.status, historyIntervals: hb.historyIntervals, lastIntervalStart: hb.lastIntervalStart, model: hb.model, training: hb.training };
+        return { crossingId: w.crossingId, status: hb.status, historyIntervals: hb.historyIntervals, lastIntervalStart: hb.lastIntervalStart, model: hb.model, training: hb.training, drift: hb.drift };
       }),
     };
   }

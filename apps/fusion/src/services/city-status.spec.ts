@@ -58,7 +58,7 @@ describe('city forecast', () => {
     basedOnIntervalStart: at(basedOn).toISOString(),
     intervalMinutes: 15,
     receivedAt: now.toISOString(),
-    model: { name: 'dense-mlp', version: 1, backend: 'wasm', trainedOnIntervals: 100 },
+    model: { name: 'residual-ensemble', version: 1, backend: 'wasm', trainedOnIntervals: 100 },
     realInputShare: 1,
     qualityFlags: [],
     horizons: means.map((m, i) => ({ stepsAhead: i + 1, horizonMinutes: (i + 1) * 15, intervalStart: at(basedOn + i + 1).toISOString(), total: band(m), approaches: {} })),

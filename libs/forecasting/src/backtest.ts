@@ -1,0 +1,271 @@
+import { Band, StepForecast } from './bands';
+import { CellFlag, cleanSeries } from './cleaning';
+import { LocalCalendar } from './calendar';
+import { TimeOfWeekProfile } from './profile';
+import { conformalQuantile } from './quantiles';
+import { intervalsPerDay } from './series';
+
+/**
+ * A chronological backtest: models see history up to each origin and forecast the next
+ * intervals; forecasts are scored against the recorded counts in the test window. Pure:
+ * the caller loads the data and decides what to print.
+ */
+export interface BacktestCrossing {
+  id: string;
+  approaches: string[];
+  /** Raw recorded counts, values[t][a]; null = missing. Contiguous intervals from firstIntervalStartMs. */
+  raw: Array<Array<number | null>>;
+}
+
+export interface BacktestData {
+  intervalMinutes: number;
+  firstIntervalStartMs: number;
+  calendar: LocalCalendar;
+  crossings: BacktestCrossing[];
+  /** First interval index of the test window; everything before it is training data. */
+  testStart: number;
+  /** Last interval index of the test window (inclusive). */
+  testEnd: number;
+  horizons: number;
+}
+
+/** What a model gets to train on and must forecast for one crossing. */
+export interface PreparedCrossing {
+  crossing: BacktestCrossing;
+  /** Cleaned values over the whole timeline (the cleaner only fills from the past). */
+  clean: number[][];
+  flags: CellFlag[][];
+  /** Whether a cell may be scored / trained on: a real reading. */
+  isReal: (t: number, a: number) => boolean;
+}
+
+export interface FittedModel {
+  /** Forecasts after each origin index (all < testEnd). */
+  forecastMany(prepared: PreparedCrossing, origins: number[]): StepForecast[][];
+  bytes?: number;
+  /** Milliseconds of single forecasts (one origin per call), when the model measured them. */
+  singleForecastMs?: number[];
+}
+
+export interface BacktestModel {
+  name: string;
+  kind: 'baseline' | 'edge' | 'central';
+  /** Trains on data before `data.testStart`, one crossing at a time (edge, baselines)... */
+  fitCrossing?(prepared: PreparedCrossing, data: BacktestData): Promise<FittedModel>;
+  /** ...or once on every crossing (central). Returns one fitted model per crossing id. */
+  fitCity?(prepared: PreparedCrossing[], data: BacktestData): Promise<Map<string, FittedModel>>;
+}
+
+export interface LevelMetrics {
+  mae: number[];
+  rmse: number[];
+  mape: Array<number | null>;
+  coverage80: Array<number | null>;
+  coverage95: Array<number | null>;
+  width80: Array<number | null>;
+  points: number[];
+}
+
+export interface ModelResult {
+  kind: BacktestModel['kind'];
+  approach: LevelMetrics;
+  crossing: LevelMetrics;
+  trainSeconds: number[];
+  inferMsPerForecast: number[];
+  /** Wall time of single forecasts, one origin per call, as a worker makes them. */
+  singleForecastMs: number[];
+  modelBytes: number[];
+}
+
+export function prepareCrossing(crossing: BacktestCrossing, data: Pick<BacktestData, 'intervalMinutes' | 'firstIntervalStartMs'>): PreparedCrossing {
+  const clean = cleanSeries({ intervalMinutes: data.intervalMinutes, approaches: crossing.approaches, firstIntervalStartMs: data.firstIntervalStartMs, values: crossing.raw });
+  return { crossing, clean: clean.values, flags: clean.flags, isReal: (t, a) => clean.flags[t]?.[a] === 'real' };
+}
+
+class Accumulator {
+  private readonly sums: Array<{ abs: number; sq: number; ape: number; apeN: number; n: number; c80: number; c95: number; w80: number; bands: number }>;
+  constructor(horizons: number) {
+    this.sums = Array.from({ length: horizons }, () => ({ abs: 0, sq: 0, ape: 0, apeN: 0, n: 0, c80: 0, c95: 0, w80: 0, bands: 0 }));
+  }
+  add(h: number, actual: number, band: Band, hasBand: boolean): void {
+    const s = this.sums[h - 1];
+    const error = band.mean - actual;
+    s.abs += Math.abs(error);
+    s.sq += error * error;
+    if (actual > 0) {
+      s.ape += Math.abs(error) / actual;
+      s.apeN++;
+    }
+    s.n++;
+    if (hasBand) {
+      s.bands++;
+      if (actual >= band.lower80 && actual <= band.upper80) s.c80++;
+      if (actual >= band.lower95 && actual <= band.upper95) s.c95++;
+      s.w80 += band.upper80 - band.lower80;
+    }
+  }
+  result(): LevelMetrics {
+    const r = (x: number) => Math.round(x * 1000) / 1000;
+    return {
+      mae: this.sums.map((s) => r(s.abs / Math.max(1, s.n))),
+      rmse: this.sums.map((s) => r(Math.sqrt(s.sq / Math.max(1, s.n)))),
+      mape: this.sums.map((s) => (s.apeN ? r((100 * s.ape) / s.apeN) : null)),
+      coverage80: this.sums.map((s) => (s.bands ? r(s.c80 / s.bands) : null)),
+      coverage95: this.sums.map((s) => (s.bands ? r(s.c95 / s.bands) : null)),
+      width80: this.sums.map((s) => (s.bands ? r(s.w80 / s.bands) : null)),
+      points: this.sums.map((s) => s.n),
+    };
+  }
+}
+
+export interface BacktestProgress {
+  model: string;
+  done: number;
+  total: number;
+  crossingId?: string;
+}
+
+/**
+ * Runs every model over every crossing. Scored: targets inside the test window whose
+ * recorded value is real (not missing, not flagged by cleaning); crossing totals only
+ * where every approach is real. `crossingBands: false` for a model whose crossing totals
+ * have no interval of their own (coverage then reported as null).
+ */
+export async function runBacktest(
+  data: BacktestData,
+  models: BacktestModel[],
+  onProgress: (p: BacktestProgress) => void = () => undefined,
+  now: () => number = () => 0,
+): Promise<Record<string, ModelResult>> {
+  const prepared = data.crossings.map((c) => prepareCrossing(c, data));
+  const origins: number[] = [];
+  for (let t = data.testStart - 1; t <= data.testEnd - 1; t++) origins.push(t);
+  const results: Record<string, ModelResult> = {};
+  for (const model of models) {
+    const approachAcc = new Accumulator(data.horizons);
+    const crossingAcc = new Accumulator(data.horizons);
+    const trainSeconds: number[] = [];
+    const inferMs: number[] = [];
+    const bytes: number[] = [];
+    const single: number[] = [];
+    let fittedCity: Map<string, FittedModel> | null = null;
+    if (model.fitCity) {
+      const started = now();
+      fittedCity = await model.fitCity(prepared, data);
+      trainSeconds.push((now() - started) / 1000);
+    }
+    for (const [i, p] of prepared.entries()) {
+      onProgress({ model: model.name, done: i, total: prepared.length, crossingId: p.crossing.id });
+      let fitted: FittedModel | undefined;
+      if (fittedCity) fitted = fittedCity.get(p.crossing.id);
+      else if (model.fitCrossing) {
+        const started = now();
+        fitted = await model.fitCrossing(p, data);
+        trainSeconds.push((now() - started) / 1000);
+      }
+      if (!fitted) continue;
+      if (fitted.bytes !== undefined) bytes.push(fitted.bytes);
+      const started = now();
+      const forecasts = fitted.forecastMany(p, origins);
+      inferMs.push((now() - started) / Math.max(1, origins.length));
+      if (fitted.singleForecastMs) single.push(...fitted.singleForecastMs);
+      const A = p.crossing.approaches.length;
+      forecasts.forEach((steps, k) => {
+        const t = origins[k];
+        for (const step of steps) {
+          const target = t + step.stepsAhead;
+          if (target < data.testStart || target > data.testEnd) continue;
+          let allReal = true;
+          let total = 0;
+          for (let a = 0; a < A; a++) {
+            if (!p.isReal(target, a)) {
+              allReal = false;
+              continue;
+            }
+            const actual = p.crossing.raw[target][a] as number;
+            total += actual;
+            approachAcc.add(step.stepsAhead, actual, step.approaches[a], true);
+          }
+          if (allReal) crossingAcc.add(step.stepsAhead, total, step.total, !Number.isNaN(step.total.lower80));
+        }
+      });
+      onProgress({ model: model.name, done: i + 1, total: prepared.length, crossingId: p.crossing.id });
+    }
+    results[model.name] = { kind: model.kind, approach: approachAcc.result(), crossing: crossingAcc.result(), trainSeconds, inferMsPerForecast: inferMs, singleForecastMs: single, modelBytes: bytes };
+  }
+  return results;
+}
+
+/**
+ * The four naive baselines, each with split-conformal intervals from its own errors on
+ * the last week of the training data (per horizon; approach level and crossing totals).
+ */
+export function baselineModels(): BacktestModel[] {
+  const make = (name: string, point: (p: PreparedCrossing, data: BacktestData, profile: TimeOfWeekProfile | null, t: number, h: number, a: number) => number, usesProfile = false): BacktestModel => ({
+    name,
+    kind: 'baseline',
+    async fitCrossing(p, data) {
+      const trainEnd = data.testStart - 1;
+      // The plain historical average: the mean of the training values at the same weekday
+      // and time (no shrinkage, no smoothing; the day type's mean only for an empty slot).
+      const profile = usesProfile ? TimeOfWeekProfile.fit(p.clean.slice(0, trainEnd + 1), p.isReal, data.firstIntervalStartMs, data.intervalMinutes, data.calendar, 0, false) : null;
+      const A = p.crossing.approaches.length;
+      const calibrationFrom = Math.max(intervalsPerDay(data.intervalMinutes) * 7, trainEnd - intervalsPerDay(data.intervalMinutes) * 7);
+      const widths = Array.from({ length: data.horizons }, (_, hIndex) => {
+        const h = hIndex + 1;
+        const approachErrors: number[] = [];
+        const totalErrors: number[] = [];
+        for (let t = calibrationFrom; t + h <= trainEnd; t++) {
+          let total = 0;
+          let complete = true;
+          for (let a = 0; a < A; a++) {
+            if (!p.isReal(t + h, a)) {
+              complete = false;
+              continue;
+            }
+            const e = p.clean[t + h][a] - point(p, data, profile, t, h, a);
+            approachErrors.push(Math.abs(e));
+            total += e;
+          }
+          if (complete) totalErrors.push(Math.abs(total));
+        }
+        return { a80: conformalQuantile(approachErrors, 0.8), a95: conformalQuantile(approachErrors, 0.95), t80: conformalQuantile(totalErrors, 0.8), t95: conformalQuantile(totalErrors, 0.95) };
+      });
+      return {
+        forecastMany: (prepared, origins) =>
+          origins.map((t) =>
+            widths.map((w, hIndex) => {
+              const h = hIndex + 1;
+              const means = prepared.crossing.approaches.map((_, a) => Math.max(0, point(prepared, data, profile, t, h, a)));
+              const total = means.reduce((s, m) => s + m, 0);
+              return {
+                stepsAhead: h,
+                total: symmetricBand(total, w.t80, w.t95),
+                approaches: means.map((m) => symmetricBand(m, w.a80, w.a95)),
+              };
+            }),
+          ),
+      };
+    },
+  });
+  return [
+    make('last-value', (p, _d, _pr, t, _h, a) => p.clean[t][a]),
+    make('same-time-yesterday', (p, d, _pr, t, h, a) => p.clean[d.calendar.sameLocalTimeIndex(t + h, 1, d.firstIntervalStartMs, d.intervalMinutes)][a]),
+    make('same-time-last-week', (p, d, _pr, t, h, a) => p.clean[d.calendar.sameLocalTimeIndex(t + h, 7, d.firstIntervalStartMs, d.intervalMinutes)][a]),
+    make(
+      'historical-average',
+      (_p, d, profile, t, h, a) => profile!.at(slotIndex(d, t + h), a),
+      true,
+    ),
+  ];
+}
+
+function slotIndex(data: BacktestData, t: number): number {
+  const local = data.calendar.slotOf(data.firstIntervalStartMs + t * data.intervalMinutes * 60_000);
+  return local.dayOfWeek * intervalsPerDay(data.intervalMinutes) + Math.floor(local.minuteOfDay / data.intervalMinutes);
+}
+
+function symmetricBand(mean: number, q80: number, q95: number): Band {
+  const w95 = Math.max(q80, q95);
+  return { mean, lower80: Math.max(0, mean - q80), upper80: mean + q80, lower95: Math.max(0, mean - w95), upper95: mean + w95 };
+}
