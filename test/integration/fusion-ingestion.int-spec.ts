@@ -116,12 +116,23 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
     expect(await count(`SELECT count(*) FROM forecasts WHERE crossing_id = '9999' OR message_id = $1`, [foreign.messageId])).toBe(0);
   });
 
-  it('records heartbeats as crossing status', async () => {
+  it('records heartbeats, with the worker drift, as crossing status served by the API', async () => {
     await heartbeats.add('heartbeat', {
-      v: 1, crossingId: '2000', seq: 1, sentAt: new Date().toISOString(), status: 'warming-up', model: null,
+      v: 1, crossingId: '2000', seq: 1, sentAt: new Date().toISOString(), status: 'ok', model: null,
+      historyIntervals: 10, lastIntervalStart: null, training: false, bufferedMessages: 0,
+      drift: { recentMae: 30, validationMae: 20, ratio: 1.5, samples: 40 },
+    });
+    await eventually(async () => (await db.query(`SELECT worker_status FROM crossing_status WHERE crossing_id = '2000'`))[0]?.worker_status === 'ok', 'heartbeat stored');
+    const crossing = await (await fetch(`${baseUrl}/api/crossings/2000`)).json();
+    expect(crossing.status.drift).toEqual({ recentMae: 30, validationMae: 20, ratio: 1.5, samples: 40 });
+
+    // A heartbeat that waited in the queue longer than the offline limit says nothing about now.
+    const outdated = await heartbeats.add('heartbeat', {
+      v: 1, crossingId: '2000', seq: 2, sentAt: new Date(Date.now() - 10 * 60_000).toISOString(), status: 'degraded', model: null,
       historyIntervals: 10, lastIntervalStart: null, training: false, bufferedMessages: 0,
     });
-    await eventually(async () => (await db.query(`SELECT worker_status FROM crossing_status WHERE crossing_id = '2000'`))[0]?.worker_status === 'warming-up', 'heartbeat stored');
+    await eventually(async () => (await outdated.getState()) === 'completed', 'the outdated heartbeat consumed');
+    expect((await db.query(`SELECT worker_status FROM crossing_status WHERE crossing_id = '2000'`))[0].worker_status).toBe('ok');
   });
 
   it('serves stored forecasts, the city forecast and recommendations over REST, and explains bad parameters', async () => {

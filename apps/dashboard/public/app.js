@@ -623,7 +623,11 @@
     var model = (status && status.model) || (fc && fc.model) || null;
     els.selModel.innerHTML = model
       ? 'model <strong>' + esc(model.name) + '</strong> v' + esc(model.version) + ' · backend ' + esc(model.backend) +
-        ' · trained on ' + esc(C.fmtInt(model.trainedOnIntervals)) + ' intervals'
+        ' · trained on ' + esc(C.fmtInt(model.trainedOnIntervals)) + ' intervals' +
+        (status && status.drift
+          ? ' · <span id="sel-drift" class="' + (status.drift.ratio > 1.5 ? 'drift-high' : 'drift-ok') + '" title="recent 1-step error of the crossing total against the model\'s validation error">drift ×' +
+            esc(status.drift.ratio.toFixed(2)) + '</span>'
+          : '')
       : 'model: none yet';
 
     // Latest observed: the newest observation we hold, else the status' figure.

@@ -139,6 +139,11 @@ export type ForecastMessage = z.infer<typeof ForecastMessageSchema>;
 export const WorkerStatusSchema = z.enum(['starting', 'warming-up', 'ok', 'degraded']);
 export type WorkerStatus = z.infer<typeof WorkerStatusSchema>;
 
+export const WorkerDriftSchema = z
+  .object({ recentMae: z.number().min(0), validationMae: z.number().min(0), ratio: z.number().min(0), samples: z.number().int().min(0) })
+  .strict();
+export type WorkerDrift = z.infer<typeof WorkerDriftSchema>;
+
 /** Edge worker → fusion (HEARTBEAT_QUEUE), every few seconds of wall time. */
 export const HeartbeatMessageSchema = z
   .object({
@@ -153,11 +158,7 @@ export const HeartbeatMessageSchema = z
     training: z.boolean(),
     bufferedMessages: z.number().int().min(0),
     /** The model's recent 1-step error on the crossing total against its validation error. */
-    drift: z
-      .object({ recentMae: z.number().min(0), validationMae: z.number().min(0), ratio: z.number().min(0), samples: z.number().int().min(0) })
-      .strict()
-      .nullable()
-      .optional(),
+    drift: WorkerDriftSchema.nullable().optional(),
   })
   .strict();
 export type HeartbeatMessage = z.infer<typeof HeartbeatMessageSchema>;

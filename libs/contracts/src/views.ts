@@ -1,4 +1,4 @@
-import type { ForecastBand, ModelInfo, WorkerStatus } from './messages';
+import type { ForecastBand, ModelInfo, WorkerDrift, WorkerStatus } from './messages';
 
 /**
  * Shapes the fusion service serves over REST and streams over socket.io. They are
@@ -15,6 +15,8 @@ export interface CrossingStatusView {
   model: ModelInfo | null;
   /** Latest observed total (vehicles in the last finished interval), if any. */
   lastObservedTotal: number | null;
+  /** From the newest heartbeat: recent 1-step error against validation error (null until measured). */
+  drift: WorkerDrift | null;
 }
 
 export interface ForecastPointView {

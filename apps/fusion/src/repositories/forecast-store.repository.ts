@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { CrossingDefinition, ForecastMessage, ForecastView, HeartbeatMessage, ObservationView, PhaseTimingView, RecommendationView } from '@crosscast/contracts';
+import { CrossingDefinition, ForecastMessage, WorkerDrift, ForecastView, HeartbeatMessage, ObservationView, PhaseTimingView, RecommendationView } from '@crosscast/contracts';
 import { TOTAL_APPROACH } from '@crosscast/persistence';
 
 export type StoreOutcome = { stored: true; forecastId: string; recommendation: RecommendationView | null } | { stored: false; reason: 'duplicate' };
@@ -22,6 +22,7 @@ export interface StatusRow {
   lastForecastIntervalStart: Date | null;
   lastObservedTotal: number | null;
   model: ForecastView['model'] | null;
+  drift: WorkerDrift | null;
 }
 
 const MAX_DEAD_LETTER_PAYLOAD = 64 * 1024;
@@ -158,11 +159,11 @@ export class ForecastStoreRepository {
   async recordHeartbeat(heartbeat: HeartbeatMessage, receivedAt: Date): Promise<void> {
     // Heartbeats are consumed one at a time, in order, so the newest simply wins.
     await this.dataSource.query(
-      `INSERT INTO crossing_status (crossing_id, worker_status, last_heartbeat_at, last_heartbeat_seq, model)
-       VALUES ($1, $2, $3, $4, $5::jsonb)
+      `INSERT INTO crossing_status (crossing_id, worker_status, last_heartbeat_at, last_heartbeat_seq, model, drift)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)
        ON CONFLICT (crossing_id) DO UPDATE SET worker_status = EXCLUDED.worker_status, last_heartbeat_at = EXCLUDED.last_heartbeat_at,
-         last_heartbeat_seq = EXCLUDED.last_heartbeat_seq, model = COALESCE(EXCLUDED.model, crossing_status.model)`,
-      [heartbeat.crossingId, heartbeat.status, receivedAt, heartbeat.seq, heartbeat.model ? JSON.stringify(heartbeat.model) : null],
+         last_heartbeat_seq = EXCLUDED.last_heartbeat_seq, model = COALESCE(EXCLUDED.model, crossing_status.model), drift = EXCLUDED.drift`,
+      [heartbeat.crossingId, heartbeat.status, receivedAt, heartbeat.seq, heartbeat.model ? JSON.stringify(heartbeat.model) : null, heartbeat.drift ? JSON.stringify(heartbeat.drift) : null],
     );
   }
 
@@ -185,7 +186,7 @@ export class ForecastStoreRepository {
 
   async statuses(): Promise<StatusRow[]> {
     const rows = await this.dataSource.query(
-      `SELECT crossing_id, worker_status, last_heartbeat_at, last_forecast_interval_start, last_observed_total, model FROM crossing_status ORDER BY crossing_id`,
+      `SELECT crossing_id, worker_status, last_heartbeat_at, last_forecast_interval_start, last_observed_total, model, drift FROM crossing_status ORDER BY crossing_id`,
     );
     return rows.map((r: Record<string, unknown>) => ({
       crossingId: r.crossing_id as string,
@@ -194,6 +195,7 @@ export class ForecastStoreRepository {
       lastForecastIntervalStart: r.last_forecast_interval_start as Date | null,
       lastObservedTotal: r.last_observed_total as number | null,
       model: r.model as StatusRow['model'],
+      drift: (r.drift as StatusRow['drift']) ?? null,
     }));
   }
 

@@ -16,6 +16,7 @@ function row(crossingId: string, lastForecastIntervals: number | null, heartbeat
     lastForecastIntervalStart: lastForecastIntervals === null ? null : at(lastForecastIntervals),
     lastObservedTotal: 10,
     model: null,
+    drift: null,
   };
 }
 
@@ -64,7 +65,7 @@ describe('city forecast', () => {
     horizons: means.map((m, i) => ({ stepsAhead: i + 1, horizonMinutes: (i + 1) * 15, intervalStart: at(basedOn + i + 1).toISOString(), total: band(m), approaches: {} })),
   });
   const status = (crossingId: string, freshness: CrossingStatusView['freshness']): CrossingStatusView => ({
-    crossingId, freshness, workerStatus: 'ok', lastForecastIntervalStart: null, lastHeartbeatAt: null, model: null, lastObservedTotal: null,
+    crossingId, freshness, workerStatus: 'ok', lastForecastIntervalStart: null, lastHeartbeatAt: null, model: null, lastObservedTotal: null, drift: null,
   });
 
   it('sums fresh crossings by target interval, aligning a crossing one interval behind, and names the others', () => {

@@ -68,5 +68,5 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
 }
 
 function statusKey(s: CrossingStatusView): string {
-  return [s.freshness, s.workerStatus, s.lastForecastIntervalStart, s.lastObservedTotal, s.model?.name, s.model?.version].join('|');
+  return [s.freshness, s.workerStatus, s.lastForecastIntervalStart, s.lastObservedTotal, s.model?.name, s.model?.version, s.drift?.ratio].join('|');
 }

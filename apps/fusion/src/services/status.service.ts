@@ -69,6 +69,7 @@ export function computeStatuses(
       lastHeartbeatAt: lastHeartbeat?.toISOString() ?? null,
       model: row?.model ?? null,
       lastObservedTotal: row?.lastObservedTotal ?? null,
+      drift: row?.drift ?? null,
     };
   });
   return { asOf: asOfMs === null ? null : new Date(asOfMs), statuses };

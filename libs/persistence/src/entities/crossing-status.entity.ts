@@ -1,5 +1,5 @@
 import { Column, Entity, JoinColumn, OneToOne, PrimaryColumn } from 'typeorm';
-import type { ModelInfo } from '@crosscast/contracts';
+import type { ModelInfo, WorkerDrift } from '@crosscast/contracts';
 import { CrossingEntity } from './crossing.entity';
 
 /** What the city last heard from a crossing's worker. One row per crossing. */
@@ -29,4 +29,8 @@ export class CrossingStatusEntity {
 
   @Column({ type: 'jsonb', nullable: true })
   model: ModelInfo | null;
+
+  /** Drift from the newest heartbeat: the model's recent error against its validation error. */
+  @Column({ type: 'jsonb', nullable: true })
+  drift: WorkerDrift | null;
 }
