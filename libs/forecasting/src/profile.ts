@@ -6,7 +6,8 @@ import { intervalsPerDay } from './series';
  * same local weekday and time, shrunk towards the mean of the same day type (weekdays,
  * Saturday, Sunday) at that time, then lightly smoothed over neighbouring slots. With
  * only three or four weeks of history a single weekday slot is a handful of values; the
- * shrinkage keeps one odd day from becoming the profile.
+ * shrinkage keeps one odd day from becoming the profile. (Smoothing applies only to
+ * intervals of 15 minutes or less.)
  */
 export class TimeOfWeekProfile {
   private constructor(
@@ -54,7 +55,9 @@ export class TimeOfWeekProfile {
         const typeMean = typeN[typeSlot] > 0 ? typeSum[typeSlot] / typeN[typeSlot] : overall;
         raw[s] = weekN[s] + shrinkage > 0 ? (weekSum[s] + shrinkage * typeMean) / (weekN[s] + shrinkage) : typeMean;
       }
-      if (!smoothing) {
+      // Smoothing over neighbouring slots helps at 15 minutes or less; at coarser
+      // intervals a neighbour is a different part of the day and would blur the peaks.
+      if (!smoothing || intervalMinutes > 15) {
         table.push(raw);
         continue;
       }
