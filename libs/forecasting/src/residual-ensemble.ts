@@ -433,6 +433,9 @@ function buildMember(inputSize: number, horizons: number, spec: MemberSpec, opti
       ...(spec.hidden.length === 0 ? { inputShape: [inputSize] } : {}),
       units: horizons,
       kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 99 }),
+      // The output layer too: for the linear member it is the only layer, and an
+      // unpenalised linear fit on a week of data makes wild corrections.
+      kernelRegularizer: tf.regularizers.l2({ l2: options.l2 }),
     }),
   );
   model.compile({ optimizer: tf.train.adam(options.learningRate), loss: 'meanSquaredError' });
