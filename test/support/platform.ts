@@ -12,6 +12,8 @@ export interface RunningPlatform {
   databaseUrl: string;
   crossingIds: string[];
   logs(): string;
+  /** Stops the edge-worker process with SIGTERM and starts it again on the same local disk. */
+  restartWorkers(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startPlatform(crossingIds: string[], overrides: { simulato
   await migrate(databaseUrl);
 
   const common = { REDIS_URL: TEST_REDIS_URL, CITY_DIR: 'seed-data/boroondara-2006', QUEUE_PREFIX: prefix, STREAM_PREFIX: prefix, NO_COLOR: '1' };
+  const named = new Map<string, ChildProcess>();
   const start = (name: string, entry: string, env: Record<string, string>) => {
     const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/register-aliases.js'), path.join(ROOT, 'dist', entry)], {
       cwd: ROOT,
@@ -47,6 +50,13 @@ export async function startPlatform(crossingIds: string[], overrides: { simulato
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     children.push(child);
+    named.set(name, child);
+  };
+  const stopChild = async (child: ChildProcess) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await Promise.race([new Promise((resolve) => child.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
 
   start('fusion', 'apps/fusion/src/main.js', { DATABASE_URL: databaseUrl, PORT: String(port), MIGRATE_ON_START: 'false', OFFLINE_AFTER_SECONDS: '60' });
@@ -61,7 +71,7 @@ export async function startPlatform(crossingIds: string[], overrides: { simulato
     REPLAY_BACKFILL_DAYS: '3',
     ...overrides.simulator,
   });
-  start('edge-workers', 'apps/edge-worker/src/main.js', {
+  const workerEnv = {
     CROSSING_IDS: crossingIds.join(','),
     DATA_DIR: dataDir,
     TFJS_BACKEND: 'auto',
@@ -69,20 +79,20 @@ export async function startPlatform(crossingIds: string[], overrides: { simulato
     TRAIN_EPOCHS: '4',
     HEARTBEAT_SECONDS: '1',
     ...overrides.worker,
-  });
+  };
+  start('edge-workers', 'apps/edge-worker/src/main.js', workerEnv);
 
   return {
     baseUrl,
     databaseUrl,
     crossingIds,
     logs: () => output.join('\n'),
+    async restartWorkers() {
+      await stopChild(named.get('edge-workers')!);
+      start('edge-workers', 'apps/edge-worker/src/main.js', workerEnv);
+    },
     async stop() {
-      for (const child of children.reverse()) {
-        if (child.exitCode !== null) continue;
-        child.kill('SIGTERM');
-        await Promise.race([new Promise((resolve) => child.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 10_000))]);
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      }
+      for (const child of [...children].reverse()) await stopChild(child);
       await dropDatabase(dbName);
       await clearRedisPrefix(prefix);
       fs.rmSync(dataDir, { recursive: true, force: true });
