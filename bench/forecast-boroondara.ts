@@ -82,6 +82,9 @@ async function main(): Promise<void> {
     notes: [
       'Scored: test targets whose recorded value is a real reading (missing detector-days, the 2006-10-29 daylight-saving slots and cleaning-flagged values are not scored, for any model); crossing totals only where every approach is real.',
       'historical-average is the plain mean of the training values at the same weekday and local time; same-time-yesterday/last-week use the same local time across the daylight-saving change.',
+      'edge-profile-only (kind ablation) is the edge model without its networks: the shrunk, smoothed time-of-week profile alone. The difference between it and residual-ensemble is what the learned corrections add.',
+      'Baseline intervals are split-conformal on the last training week, with the historical-average profile refitted without that week so the errors are out of sample.',
+      'Every horizon is scored on the same test intervals (origins start horizons intervals before the test window).',
       'Timing figures come from one process on a shared 2-core machine; compare them within this run only.',
     ],
   };

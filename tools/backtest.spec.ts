@@ -39,7 +39,7 @@ describe('npm run backtest', () => {
     expect(report.intervalMinutes).toBe(60);
     expect(report.horizonsMin).toEqual([60, 120, 180, 240]);
     expect(report.test).toEqual(['2024-03-13', '2024-03-15']);
-    expect(Object.keys(report.results)).toEqual(['last-value', 'same-time-yesterday', 'same-time-last-week', 'historical-average', 'residual-ensemble']);
+    expect(Object.keys(report.results)).toEqual(['last-value', 'same-time-yesterday', 'same-time-last-week', 'historical-average', 'edge-profile-only', 'residual-ensemble']);
     for (const result of Object.values(report.results)) {
       expect(result.approach.points.every((n) => n > 100)).toBe(true);
       expect(result.approach.mae.every((m) => Number.isFinite(m))).toBe(true);
@@ -60,5 +60,7 @@ describe('npm run backtest', () => {
     const file = writeHourlyFile(dir);
     await expect(runBacktestCommand({ ...parseBacktestArgs(['--file', file, '--interval', '15']) }, () => undefined)).rejects.toThrow(/is --interval 15 right\?/);
     await expect(runBacktestCommand({ ...parseBacktestArgs(['--file', file, '--test-from', '2024-03-06']) }, () => undefined)).rejects.toThrow(/training needs at least 8 days/);
+    // A horizon of a day or more would let "same time yesterday" read past the origin.
+    await expect(runBacktestCommand({ ...parseBacktestArgs(['--file', file, '--horizons', '24']) }, () => undefined)).rejects.toThrow(/--horizons 24 must be under a day/);
   });
 });

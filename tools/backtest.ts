@@ -172,6 +172,7 @@ export async function runBacktestCommand(
   if (testStart < 0 || testEndIndex < testStart) throw new UsageError(`the test window ${testFrom}..${testTo} holds no intervals of ${options.file} (${dates[0]}..${lastDate})`);
   const trainStart = options.trainFrom ? dates.findIndex((d) => d >= options.trainFrom!) : 0;
   const day = intervalsPerDay(intervalMinutes);
+  if (options.horizons >= day) throw new UsageError(`--horizons ${options.horizons} must be under a day (${day} intervals of ${intervalMinutes} minutes)`);
   if (trainStart < 0 || testStart - trainStart < 8 * day) {
     throw new UsageError(`training needs at least 8 days before the test window; ${options.file} has ${((testStart - Math.max(0, trainStart)) / day).toFixed(1)} days before ${testFrom}`);
   }

@@ -57,7 +57,8 @@ export interface CrossingLocation {
 /**
  * The central reference: the same kind of model trained once on every crossing's raw data
  * (all approaches of the city as one network's samples), with each approach also seeing
- * its three nearest crossings' recent deviations from their profiles. It exists only to
+ * its own crossing's total and its three nearest crossings' recent deviations from their
+ * profiles. It exists only to
  * measure what keeping the data at the edge costs. Its crossing totals carry no interval.
  */
 export function centralModel(locations: CrossingLocation[], options: Partial<ResidualEnsembleOptions> = {}, neighbours = 3): BacktestModel {
@@ -107,7 +108,8 @@ export function centralModel(locations: CrossingLocation[], options: Partial<Res
         return d / totalScale[c];
       };
       const extra = (t: number, k: number) => {
-        const features: number[] = [];
+        // Its own crossing's total (the edge model sees it too), then the neighbours'.
+        const features: number[] = [0, 1, 2, 3].map((l) => totalDeviation(owner[k], t - l));
         const list = nearest[owner[k]];
         for (let i = 0; i < neighbours; i++) {
           const j = list[i];
@@ -123,7 +125,7 @@ export function centralModel(locations: CrossingLocation[], options: Partial<Res
           values: values.slice(0, data.testStart),
           isReal,
           calendar: data.calendar,
-          extraFeatures: { size: 2 * neighbours, at: extra },
+          extraFeatures: { size: 4 + 2 * neighbours, at: extra },
         },
         { ...options, horizons: data.horizons },
       );

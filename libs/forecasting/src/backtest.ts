@@ -49,7 +49,8 @@ export interface FittedModel {
 
 export interface BacktestModel {
   name: string;
-  kind: 'baseline' | 'edge' | 'central';
+  /** 'ablation': the edge model with a part removed, to show what that part is worth. */
+  kind: 'baseline' | 'edge' | 'central' | 'ablation';
   /** Trains on data before `data.testStart`, one crossing at a time (edge, baselines)... */
   fitCrossing?(prepared: PreparedCrossing, data: BacktestData): Promise<FittedModel>;
   /** ...or once on every crossing (central). Returns one fitted model per crossing id. */
@@ -138,8 +139,10 @@ export async function runBacktest(
   now: () => number = () => 0,
 ): Promise<Record<string, ModelResult>> {
   const prepared = data.crossings.map((c) => prepareCrossing(c, data));
+  // Origins from `horizons` intervals before the test window, so every horizon is scored
+  // on the same test intervals.
   const origins: number[] = [];
-  for (let t = data.testStart - 1; t <= data.testEnd - 1; t++) origins.push(t);
+  for (let t = data.testStart - data.horizons; t <= data.testEnd - 1; t++) origins.push(t);
   const results: Record<string, ModelResult> = {};
   for (const model of models) {
     const approachAcc = new Accumulator(data.horizons);
@@ -198,19 +201,31 @@ export async function runBacktest(
 
 /**
  * The four naive baselines, each with split-conformal intervals from its own errors on
- * the last week of the training data (per horizon; approach level and crossing totals).
+ * the last week of the training data (per horizon; approach level and crossing totals),
+ * and the edge model's profile alone as an ablation.
  */
 export function baselineModels(): BacktestModel[] {
-  const make = (name: string, point: (p: PreparedCrossing, data: BacktestData, profile: TimeOfWeekProfile | null, t: number, h: number, a: number) => number, usesProfile = false): BacktestModel => ({
+  const make = (
+    name: string,
+    point: (p: PreparedCrossing, data: BacktestData, profile: TimeOfWeekProfile | null, t: number, h: number, a: number) => number,
+    usesProfile = false,
+    kind: BacktestModel['kind'] = 'baseline',
+    shrinkage = 0,
+    smoothing = false,
+  ): BacktestModel => ({
     name,
-    kind: 'baseline',
+    kind,
     async fitCrossing(p, data) {
       const trainEnd = data.testStart - 1;
       // The plain historical average: the mean of the training values at the same weekday
       // and time (no shrinkage, no smoothing; the day type's mean only for an empty slot).
-      const profile = usesProfile ? TimeOfWeekProfile.fit(p.clean.slice(0, trainEnd + 1), p.isReal, data.firstIntervalStartMs, data.intervalMinutes, data.calendar, 0, false) : null;
+      const fitProfile = (end: number) => TimeOfWeekProfile.fit(p.clean.slice(0, end), p.isReal, data.firstIntervalStartMs, data.intervalMinutes, data.calendar, shrinkage, smoothing);
+      const profile = usesProfile ? fitProfile(trainEnd + 1) : null;
       const A = p.crossing.approaches.length;
+      // Intervals: errors over the last training week, of the baseline as it would have
+      // been before that week (the profile refitted without it), so they are out of sample.
       const calibrationFrom = Math.max(intervalsPerDay(data.intervalMinutes) * 7, trainEnd - intervalsPerDay(data.intervalMinutes) * 7);
+      const calibrationProfile = usesProfile ? fitProfile(calibrationFrom + 1) : null;
       const widths = Array.from({ length: data.horizons }, (_, hIndex) => {
         const h = hIndex + 1;
         const approachErrors: number[] = [];
@@ -223,7 +238,7 @@ export function baselineModels(): BacktestModel[] {
               complete = false;
               continue;
             }
-            const e = p.clean[t + h][a] - point(p, data, profile, t, h, a);
+            const e = p.clean[t + h][a] - point(p, data, calibrationProfile, t, h, a);
             approachErrors.push(Math.abs(e));
             total += e;
           }
@@ -250,13 +265,16 @@ export function baselineModels(): BacktestModel[] {
   });
   return [
     make('last-value', (p, _d, _pr, t, _h, a) => p.clean[t][a]),
-    make('same-time-yesterday', (p, d, _pr, t, h, a) => p.clean[d.calendar.sameLocalTimeIndex(t + h, 1, d.firstIntervalStartMs, d.intervalMinutes)][a]),
-    make('same-time-last-week', (p, d, _pr, t, h, a) => p.clean[d.calendar.sameLocalTimeIndex(t + h, 7, d.firstIntervalStartMs, d.intervalMinutes)][a]),
+    // Never later than the origin t (horizons are checked to stay under a day).
+    make('same-time-yesterday', (p, d, _pr, t, h, a) => p.clean[Math.min(t, d.calendar.sameLocalTimeIndex(t + h, 1, d.firstIntervalStartMs, d.intervalMinutes))][a]),
+    make('same-time-last-week', (p, d, _pr, t, h, a) => p.clean[Math.min(t, d.calendar.sameLocalTimeIndex(t + h, 7, d.firstIntervalStartMs, d.intervalMinutes))][a]),
     make(
       'historical-average',
       (_p, d, profile, t, h, a) => profile!.at(slotIndex(d, t + h), a),
       true,
     ),
+    // The edge model's profile alone (shrunk and smoothed), without its networks.
+    make('edge-profile-only', (_p, d, profile, t, h, a) => profile!.at(slotIndex(d, t + h), a), true, 'ablation', 1, true),
   ];
 }
 

@@ -148,16 +148,29 @@ export class ResidualEnsembleForecaster {
     const slots = values.map((_, t) => slotOfWeek(input.calendar, input.firstIntervalStartMs + t * input.intervalMinutes * 60_000, input.intervalMinutes));
 
     // Profile from the training part only, so the held-out days are truly out of sample.
-    const trainProfile = TimeOfWeekProfile.fit(values.slice(0, splitOrigin + 1), input.isReal, input.firstIntervalStartMs, input.intervalMinutes, input.calendar);
+    const trainPart = values.slice(0, splitOrigin + 1);
+    const trainProfile = TimeOfWeekProfile.fit(trainPart, input.isReal, input.firstIntervalStartMs, input.intervalMinutes, input.calendar);
     const frame = buildFrame(input, trainProfile, slots, scales, totalScale, options);
+    // The networks learn from deviations a profile could not have known: with two weeks or
+    // more, each training week's deviations are taken from a profile fitted without that
+    // week (otherwise the deviations would be smaller and less persistent than live ones).
+    const perWeek = 7 * intervalsPerDay(input.intervalMinutes);
+    const weeks = Math.ceil(trainPart.length / perWeek);
+    let trainingFrame = frame;
+    if (trainPart.length >= 2 * perWeek) {
+      const folds = Array.from({ length: weeks }, (_, w) =>
+        TimeOfWeekProfile.fit(trainPart, (t, a) => Math.floor(t / perWeek) !== w && input.isReal(t, a), input.firstIntervalStartMs, input.intervalMinutes, input.calendar),
+      );
+      trainingFrame = buildFrame(input, (t) => folds[Math.min(weeks - 1, Math.floor(t / perWeek))], slots, scales, totalScale, options);
+    }
 
     // Training samples: only those whose every target is a real reading.
-    const training = frame.samples(first, splitOrigin);
+    const training = trainingFrame.samples(first, splitOrigin);
     if (training.count < 50) throw new Error(`not enough real readings to train: ${training.count} complete samples`);
     const members: tf.LayersModel[] = [];
     for (const [m, spec] of MEMBERS.entries()) {
-      const model = buildMember(frame.inputSize, options.horizons, spec, options, options.seed + 17 * m);
-      const x = tf.tensor2d(training.xs, [training.count, frame.inputSize]);
+      const model = buildMember(trainingFrame.inputSize, options.horizons, spec, options, options.seed + 17 * m);
+      const x = tf.tensor2d(training.xs, [training.count, trainingFrame.inputSize]);
       const y = tf.tensor2d(training.ys, [training.count, options.horizons]);
       try {
         await model.fit(x, y, { epochs: options.epochs, batchSize: options.batchSize, shuffle: true, verbose: 0, yieldEvery: 'batch' });
@@ -327,7 +340,7 @@ interface Frame {
 
 function buildFrame(
   input: ResidualTrainingInput,
-  profile: TimeOfWeekProfile,
+  profile: TimeOfWeekProfile | ((t: number) => TimeOfWeekProfile),
   slots: { length: number; at?: (t: number) => number } | number[],
   scales: number[],
   totalScale: number,
@@ -345,7 +358,8 @@ function buildFrame(
     let row = profileCache.get(t);
     if (!row) {
       const s = slotAt(t);
-      row = approaches.map((_, a) => profile.at(s, a));
+      const source = typeof profile === 'function' ? profile(t) : profile;
+      row = approaches.map((_, a) => source.at(s, a));
       profileCache.set(t, row);
     }
     return row;
@@ -369,8 +383,9 @@ function buildFrame(
     for (let l = 0; l < 4; l++) features.push(totalDeviation(t - l));
     for (let h = 1; h <= H; h++) features.push(profileRow(t + h)[a] / scales[a]);
     for (let h = 1; h <= H; h++) {
+      // Only values known at the origin t.
       const yesterday = sameTimeYesterday(t + h);
-      features.push(yesterday >= 0 ? deviation(yesterday, a) : 0);
+      features.push(yesterday >= 0 && yesterday <= t ? deviation(yesterday, a) : 0);
     }
     const local = calendar.slotOf(firstIntervalStartMs + (t + 1) * intervalMinutes * 60_000);
     const angle = (2 * Math.PI * local.minuteOfDay) / (24 * 60);
