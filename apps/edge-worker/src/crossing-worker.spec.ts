@@ -201,3 +201,13 @@ describe('CrossingWorker', () => {
     expect(() => worker.accept({ ...reading(0), crossingId: 'X2' })).toThrow(/delivered to worker X1/);
   });
 });
+
+describe('compareStreamIds', () => {
+  it('orders Redis stream ids by time, then sequence', () => {
+    const { compareStreamIds } = jest.requireActual('./repositories/detector-feed.repository') as typeof import('./repositories/detector-feed.repository');
+    expect(compareStreamIds('1700000000000-1', '1700000000000-0')).toBeGreaterThan(0);
+    expect(compareStreamIds('1700000000001-0', '1700000000000-9')).toBeGreaterThan(0);
+    expect(compareStreamIds('5-0', '5-0')).toBe(0);
+    expect(compareStreamIds('10-0', '9-0')).toBeGreaterThan(0);
+  });
+});

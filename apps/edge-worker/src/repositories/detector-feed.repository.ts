@@ -37,6 +37,7 @@ export class DetectorFeedRepository {
     });
     const ids = [...cursors.keys()];
     const keys = ids.map((id) => detectorStreamKey(id, this.config.STREAM_PREFIX));
+    await this.warnAboutLostReadings(ids, keys, cursors).catch(() => undefined);
     while (!this.stopped) {
       let result: Array<[string, Array<[string, string[]]>]> | null;
       try {
@@ -61,6 +62,24 @@ export class DetectorFeedRepository {
         const lastId = entries[entries.length - 1][0];
         cursors.set(crossingId, lastId);
         await onBatch({ crossingId, readings, lastId, rejected });
+      }
+    }
+  }
+
+  /**
+   * A restarted worker resumes from its saved cursor. Streams drop their oldest entries
+   * first (MAXLEN), so if the cursor's own entry is gone while newer ones remain, entries
+   * it never read may be gone too (trimmed while it was away, or the stream was reset):
+   * say so, since the history may have a gap.
+   */
+  private async warnAboutLostReadings(ids: string[], keys: string[], cursors: Map<string, string>): Promise<void> {
+    for (const [i, id] of ids.entries()) {
+      const cursor = cursors.get(id) as string;
+      if (cursor === '0') continue;
+      const stillThere = (await this.connection!.xrange(keys[i], cursor, cursor)).length > 0;
+      const first = (await this.connection!.xrange(keys[i], '-', '+', 'COUNT', 1))[0]?.[0];
+      if (!stillThere && first && compareStreamIds(first, cursor) > 0) {
+        this.logger.warn(`${id}: the detector stream no longer holds this worker's last reading (${cursor}; oldest now ${first}): readings may have been trimmed or reset before it read them, so its history may have a gap`);
       }
     }
   }
@@ -90,3 +109,11 @@ export class DetectorFeedRepository {
     this.connection?.disconnect();
   }
 }
+
+/** Orders Redis stream ids "<ms>-<seq>". */
+export function compareStreamIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(Number);
+  const [bm, bs] = b.split('-').map(Number);
+  return am !== bm ? am - bm : (as ?? 0) - (bs ?? 0);
+}
+
