@@ -6,7 +6,8 @@ import { FORECAST_QUEUE, HEARTBEAT_QUEUE } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
 import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
-import { forecastMessage } from '../support/forecast-factory';
+import { DEV_WORKER_KEY_SEED, deriveWorkerKey, signMessage } from '@crosscast/contracts';
+import { forecastMessage, heartbeatMessage, signedAsWorker } from '../support/forecast-factory';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
 
 /**
@@ -83,14 +84,14 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
     const message = forecastMessage('0970', approachIds, '2006-10-10T08:15:00+11:00');
     expect(await deliver(message, 'dup-a')).toBe('completed');
     expect(await deliver(message, 'dup-b')).toBe('completed');
-    expect(await deliver({ ...message, sentAt: new Date().toISOString(), seq: 8 }, 'dup-c')).toBe('completed');
+    expect(await deliver(signedAsWorker({ ...message, sentAt: new Date().toISOString(), seq: 8 }), 'dup-c')).toBe('completed');
     expect(await count(`SELECT count(*) FROM forecasts WHERE message_id = $1`, [message.messageId])).toBe(1);
     expect(await count(`SELECT count(*) FROM recommendations WHERE crossing_id = '0970' AND based_on_interval_start = $1`, [message.basedOnIntervalStart])).toBe(1);
   });
 
   it('puts a malformed message in the dead-letter table with the reason, stores nothing, and keeps consuming', async () => {
     const message = forecastMessage('0970', approachIds, '2006-10-10T08:30:00+11:00');
-    const broken = { ...message, horizons: message.horizons.map((h, i) => (i === 1 ? { ...h, total: { ...h.total, mean: -5 } } : h)) };
+    const broken = signedAsWorker({ ...message, horizons: message.horizons.map((h, i) => (i === 1 ? { ...h, total: { ...h.total, mean: -5 } } : h)) });
     expect(await deliver(broken, 'bad-1')).toBe('failed');
     const [letter] = await db.query(`SELECT reason, payload FROM dead_letters WHERE job_id = 'bad-1'`);
     expect(letter.reason).toMatch(/horizons\.1\.total\.mean/);
@@ -116,21 +117,38 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
     expect(await count(`SELECT count(*) FROM forecasts WHERE crossing_id = '9999' OR message_id = $1`, [foreign.messageId])).toBe(0);
   });
 
+  it('accepts only messages signed with the key of the crossing they name, and not from the future', async () => {
+    const message = forecastMessage('0970', approachIds, '2006-10-10T10:00:00+11:00');
+    const { sig: _sig, ...unsigned } = message;
+    expect(await deliver(unsigned, 'unsigned')).toBe('failed');
+    expect((await db.query(`SELECT reason FROM dead_letters WHERE job_id = 'unsigned'`))[0].reason).toMatch(/sig: /);
+
+    // Signed with crossing 2000's key but claiming to be 0970: one crossing's key cannot write another's data.
+    const forged = signMessage(unsigned, deriveWorkerKey(DEV_WORKER_KEY_SEED, '2000'));
+    expect(await deliver(forged, 'forged')).toBe('failed');
+    expect((await db.query(`SELECT reason FROM dead_letters WHERE job_id = 'forged'`))[0].reason).toBe("signature does not match crossing 0970's key");
+
+    // Tampered after signing.
+    expect(await deliver({ ...message, seq: message.seq + 1 }, 'tampered')).toBe('failed');
+    // Keys from another seed (another city's provisioning) are not this city's keys.
+    expect(await deliver(signedAsWorker(unsigned, 'some-other-seed-value'), 'other-seed')).toBe('failed');
+    // Claims to be sent an hour from now.
+    expect(await deliver(signedAsWorker({ ...unsigned, sentAt: new Date(Date.now() + 3600_000).toISOString() }), 'future')).toBe('failed');
+    expect((await db.query(`SELECT reason FROM dead_letters WHERE job_id = 'future'`))[0].reason).toMatch(/is 3[56]\d\d s in the future/);
+    expect(await count(`SELECT count(*) FROM forecasts WHERE message_id = $1`, [message.messageId])).toBe(0);
+
+    expect(await deliver(message, 'genuine')).toBe('completed');
+    expect(await count(`SELECT count(*) FROM forecasts WHERE message_id = $1`, [message.messageId])).toBe(1);
+  });
+
   it('records heartbeats, with the worker drift, as crossing status served by the API', async () => {
-    await heartbeats.add('heartbeat', {
-      v: 1, crossingId: '2000', seq: 1, sentAt: new Date().toISOString(), status: 'ok', model: null,
-      historyIntervals: 10, lastIntervalStart: null, training: false, bufferedMessages: 0,
-      drift: { recentMae: 30, validationMae: 20, ratio: 1.5, samples: 40 },
-    });
+    await heartbeats.add('heartbeat', heartbeatMessage('2000', { drift: { recentMae: 30, validationMae: 20, ratio: 1.5, samples: 40 } }));
     await eventually(async () => (await db.query(`SELECT worker_status FROM crossing_status WHERE crossing_id = '2000'`))[0]?.worker_status === 'ok', 'heartbeat stored');
     const crossing = await (await fetch(`${baseUrl}/api/crossings/2000`)).json();
     expect(crossing.status.drift).toEqual({ recentMae: 30, validationMae: 20, ratio: 1.5, samples: 40 });
 
     // A heartbeat that waited in the queue longer than the offline limit says nothing about now.
-    const outdated = await heartbeats.add('heartbeat', {
-      v: 1, crossingId: '2000', seq: 2, sentAt: new Date(Date.now() - 10 * 60_000).toISOString(), status: 'degraded', model: null,
-      historyIntervals: 10, lastIntervalStart: null, training: false, bufferedMessages: 0,
-    });
+    const outdated = await heartbeats.add('heartbeat', heartbeatMessage('2000', { seq: 2, sentAt: new Date(Date.now() - 10 * 60_000).toISOString(), status: 'degraded' }));
     await eventually(async () => (await outdated.getState()) === 'completed', 'the outdated heartbeat consumed');
     expect((await db.query(`SELECT worker_status FROM crossing_status WHERE crossing_id = '2000'`))[0].worker_status).toBe('ok');
   });
@@ -141,19 +159,20 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
       '2006-10-09T21:00:00.000Z',
       '2006-10-09T21:15:00.000Z',
       '2006-10-09T21:30:00.000Z',
+      '2006-10-09T23:00:00.000Z',
     ]);
     expect(stored[0].horizons).toHaveLength(4);
     expect(Object.keys(stored[0].horizons[0].approaches).sort()).toEqual([...approachIds].sort());
 
     const cityForecast = await (await fetch(`${baseUrl}/api/city/forecast`)).json();
     expect(cityForecast.crossingsTotal).toBe(city.crossings.length);
-    expect(cityForecast.asOfIntervalStart).toBe('2006-10-09T21:30:00.000Z');
+    expect(cityForecast.asOfIntervalStart).toBe('2006-10-09T23:00:00.000Z');
     // Only 0970 has forecast: every other crossing is listed as not fresh, none dropped.
     expect(cityForecast.stale).toHaveLength(city.crossings.length - 1);
     expect(cityForecast.horizons[0].crossingsIncluded).toBe(1);
 
     const recommendations = await (await fetch(`${baseUrl}/api/recommendations?crossing=0970`)).json();
-    expect(recommendations.length).toBe(3);
+    expect(recommendations.length).toBe(4);
 
     const badDate = await fetch(`${baseUrl}/api/crossings/0970/forecasts?from=yesterday`);
     expect(badDate.status).toBe(400);

@@ -1,11 +1,33 @@
-import { ForecastMessage } from '@crosscast/contracts';
+import { DEV_WORKER_KEY_SEED, ForecastMessage, HeartbeatMessage, UnsignedForecastMessage, deriveWorkerKey, signMessage } from '@crosscast/contracts';
 
-/** A valid forecast message for a crossing, as an edge worker would send it. */
-export function forecastMessage(crossingId: string, approachIds: string[], basedOn: string, overrides: Partial<ForecastMessage> = {}): ForecastMessage {
+/** Signs as the crossing's worker does in local development (keys derived from the dev seed). */
+export function signedAsWorker<T extends { crossingId: string }>(message: T, seed = DEV_WORKER_KEY_SEED): T & { sig: string } {
+  const { sig: _old, ...unsigned } = message as T & { sig?: string };
+  return signMessage(unsigned as T, deriveWorkerKey(seed, message.crossingId));
+}
+
+export function heartbeatMessage(crossingId: string, overrides: Partial<HeartbeatMessage> = {}): HeartbeatMessage {
+  return signedAsWorker({
+    v: 1 as const,
+    crossingId,
+    seq: 1,
+    sentAt: new Date().toISOString(),
+    status: 'ok' as const,
+    model: null,
+    historyIntervals: 10,
+    lastIntervalStart: null,
+    training: false,
+    bufferedMessages: 0,
+    ...overrides,
+  });
+}
+
+/** A valid, signed forecast message for a crossing, as an edge worker would send it. */
+export function forecastMessage(crossingId: string, approachIds: string[], basedOn: string, overrides: Partial<UnsignedForecastMessage> = {}): ForecastMessage {
   const basedOnMs = Date.parse(basedOn);
   const basedOnIso = new Date(basedOnMs).toISOString();
   const band = (mean: number) => ({ mean, lower80: mean * 0.8, upper80: mean * 1.2, lower95: mean * 0.7, upper95: mean * 1.3 });
-  return {
+  return signedAsWorker<UnsignedForecastMessage>({
     v: 1,
     messageId: `${crossingId}:${basedOnIso}`,
     crossingId,
@@ -24,5 +46,5 @@ export function forecastMessage(crossingId: string, approachIds: string[], based
     observed: { intervalStart: basedOnIso, total: 100 * approachIds.length, approaches: Object.fromEntries(approachIds.map((id) => [id, 100])), filledShare: 0 },
     quality: { realInputShare: 1, flags: [] },
     ...overrides,
-  };
+  });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEV_WORKER_KEY_SEED } from '@crosscast/contracts';
 import { envInt, envUrl, readEnvConfig } from '@crosscast/runtime';
 
 /** The edge worker's configuration: environment variables with working local defaults. */
@@ -28,6 +29,10 @@ export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
       TRAIN_EPOCHS: envInt(12, 1, 1000),
       /** Messages kept in order while Redis is unreachable; beyond it the oldest are dropped and counted. */
       BUFFER_LIMIT: envInt(10_000, 10, 10_000_000),
+      /** Signing keys file ({"keys": {"<crossingId>": "<base64>"}}); unset = keys derived from WORKER_KEY_SEED. */
+      WORKER_KEYS_FILE: z.string().min(1).optional(),
+      /** Development only: the seed local keys are derived from (must match the fusion service's). */
+      WORKER_KEY_SEED: z.string().min(8).default(DEV_WORKER_KEY_SEED),
       /** 0 = no health endpoint (one process hosting many workers for a demo); set in containers. */
       HEALTH_PORT: envInt(0, 0, 65535),
     },

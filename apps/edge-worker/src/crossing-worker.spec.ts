@@ -1,4 +1,4 @@
-import { CrossingDefinition, DetectorReading, ForecastMessage, ForecastMessageSchema, parseMessage } from '@crosscast/contracts';
+import { CrossingDefinition, DEV_WORKER_KEY_SEED, DetectorReading, ForecastMessage, ForecastMessageSchema, deriveWorkerKey, parseMessage, signMessage } from '@crosscast/contracts';
 import { ResidualEnsembleState } from '@crosscast/forecasting';
 import { selectTfBackend } from '@crosscast/runtime';
 import { CrossingWorker, CrossingWorkerOptions, TrainingRunner } from './crossing-worker';
@@ -49,7 +49,8 @@ function makeWorker(options: Partial<CrossingWorkerOptions> = {}) {
     'Australia/Melbourne',
     'wasm',
     { horizons: 4, minTrainIntervals: 150, retrainEveryIntervals: 96, historyLimitIntervals: 2000, trainEpochs: 3, ...options },
-    { publishForecast: (m) => published.push(m) },
+    // The host's publisher signs every message with the crossing's key; do the same here.
+    { publishForecast: (m) => published.push(signMessage(m, deriveWorkerKey(DEV_WORKER_KEY_SEED, m.crossingId))) },
     trainer,
     { now: () => new Date('2026-01-01T00:00:00Z') },
     { log: () => undefined, warn: (m) => warnings.push(m) },

@@ -1,4 +1,4 @@
-import { CrossingDefinition, DetectorReading, ForecastMessage, HeartbeatMessage, ModelInfo, WorkerStatus } from '@crosscast/contracts';
+import { CrossingDefinition, DetectorReading, ModelInfo, UnsignedForecastMessage, UnsignedHeartbeatMessage, WorkerStatus } from '@crosscast/contracts';
 import {
   CleanSeries,
   ResidualEnsembleForecaster,
@@ -19,9 +19,9 @@ export type AcceptOutcome = 'appended' | 'filled' | 'ignored' | 'held';
 /** Most earlier intervals' observations one forecast carries after a backlog. */
 export const MAX_EARLIER_OBSERVED = 96;
 
-/** Where a worker's messages go (BullMQ in the app, an array in tests). */
+/** Where a worker's messages go (BullMQ in the app, an array in tests); the sink signs them. */
 export interface MessageSink {
-  publishForecast(message: ForecastMessage): void;
+  publishForecast(message: UnsignedForecastMessage): void;
 }
 
 /** Runs training jobs; the host runs one at a time so training never starves forecasting. */
@@ -239,7 +239,7 @@ export class CrossingWorker {
   }
 
   /** Forecasts after the newest interval and publishes it; starts training when due. */
-  forecastLatest(): ForecastMessage | null {
+  forecastLatest(): UnsignedForecastMessage | null {
     if (this.firstIntervalStartMs === null || this.values.length === 0) return null;
     const series = this.series();
     const clean = cleanSeries(series);
@@ -283,14 +283,14 @@ export class CrossingWorker {
   }
 
   /** The next heartbeat to send (advances the heartbeat sequence). */
-  nextHeartbeat(bufferedMessages: number): HeartbeatMessage {
+  nextHeartbeat(bufferedMessages: number): UnsignedHeartbeatMessage {
     const heartbeat = this.describe(bufferedMessages);
     this.heartbeatSeq++;
     return heartbeat;
   }
 
   /** The worker's state as a heartbeat, without advancing the sequence (health checks). */
-  describe(bufferedMessages: number): HeartbeatMessage {
+  describe(bufferedMessages: number): UnsignedHeartbeatMessage {
     const status: WorkerStatus = this.values.length === 0 ? 'starting' : this.lastError ? 'degraded' : this.model ? 'ok' : 'warming-up';
     const lastMs = this.firstIntervalStartMs === null ? null : this.firstIntervalStartMs + (this.values.length - 1) * this.intervalMinutes * 60_000;
     return {
@@ -315,7 +315,7 @@ export class CrossingWorker {
     this.model = null;
   }
 
-  private buildMessage(clean: CleanSeries, index: number, steps: StepForecast[], model: ModelInfo, inputShare: number, flags: string[]): ForecastMessage {
+  private buildMessage(clean: CleanSeries, index: number, steps: StepForecast[], model: ModelInfo, inputShare: number, flags: string[]): UnsignedForecastMessage {
     const stepMs = this.intervalMinutes * 60_000;
     const basedOnMs = (this.firstIntervalStartMs as number) + index * stepMs;
     const basedOn = new Date(basedOnMs).toISOString();
@@ -373,7 +373,7 @@ export class CrossingWorker {
   }
 
   /** One finished interval as reported to the city: real values, null where filled. */
-  private observedAt(clean: CleanSeries, index: number): ForecastMessage['observed'] {
+  private observedAt(clean: CleanSeries, index: number): UnsignedForecastMessage['observed'] {
     const approaches: Record<string, number | null> = {};
     let filled = 0;
     this.approaches.forEach((id, a) => {

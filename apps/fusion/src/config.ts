@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEV_WORKER_KEY_SEED } from '@crosscast/contracts';
 import { envInt, envUrl, readEnvConfig } from '@crosscast/runtime';
 import { DEFAULT_DATABASE_URL } from '@crosscast/persistence';
 
@@ -18,6 +19,12 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
       /** A crossing with no heartbeat for this many wall-clock seconds is offline. */
       OFFLINE_AFTER_SECONDS: envInt(30, 2, 86400),
       FORECAST_CONCURRENCY: envInt(8, 1, 64),
+      /** Every crossing's signing key ({"keys": {...}}, see `npm run keys:generate`); unset = derived from WORKER_KEY_SEED. */
+      WORKER_KEYS_FILE: z.string().min(1).optional(),
+      /** Development only: the seed local keys are derived from (must match the workers'). */
+      WORKER_KEY_SEED: z.string().min(8).default(DEV_WORKER_KEY_SEED),
+      /** A message whose sentAt is further ahead of this service's clock than this is refused. */
+      MAX_CLOCK_SKEW_SECONDS: envInt(300, 1, 86400),
       /** Create the database if missing and apply migrations at start-up (under an advisory lock). */
       MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
     },

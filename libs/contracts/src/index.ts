@@ -3,3 +3,4 @@ export * from './names';
 export * from './messages';
 export * from './crossings';
 export * from './views';
+export * from './signing';

@@ -23,6 +23,8 @@ function forecastMessage(patch: (m: ForecastMessage) => void = () => undefined):
     messageId: `0970:${BASED_ON}`,
     crossingId: '0970',
     seq: 42,
+    // Schema-valid; whether it matches the crossing's key is the fusion service's check.
+    sig: 'ab'.repeat(32),
     sentAt: '2006-10-01T08:15:01.250Z',
     basedOnIntervalStart: BASED_ON,
     intervalMinutes: 15,
@@ -126,6 +128,7 @@ describe('HeartbeatMessageSchema', () => {
     lastIntervalStart: '2006-10-01T08:00:00+10:00',
     training: false,
     bufferedMessages: 0,
+    sig: 'cd'.repeat(32),
   };
 
   it('accepts a running worker and a starting one with no model or history yet', () => {
@@ -170,5 +173,17 @@ describe('DetectorReadingSchema', () => {
   ])('rejects %s', (_label, change, reason) => {
     const result = parseMessage(DetectorReadingSchema, { ...reading, ...change });
     expect(result.ok ? 'accepted' : result.reason).toMatch(reason);
+  });
+});
+
+describe('message signatures', () => {
+  it('is required and must be a hex HMAC-SHA256', () => {
+    const { sig: _sig, ...unsigned } = forecastMessage();
+    const missing = parseMessage(ForecastMessageSchema, unsigned);
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) expect(missing.reason).toMatch(/^sig: /);
+    const bad = parseMessage(ForecastMessageSchema, { ...forecastMessage(), sig: 'not-hex' });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.reason).toMatch(/sig: must be the hex HMAC-SHA256 signature/);
   });
 });

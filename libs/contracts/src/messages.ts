@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ApproachIdSchema, CrossingIdSchema, InstantSchema } from './ids';
 
 const MAX_APPROACHES = 16;
+/** HMAC-SHA256 of the message's canonical encoding with the crossing's key (see signing.ts). */
+const SignatureSchema = z.string().regex(/^[0-9a-f]{64}$/, 'must be the hex HMAC-SHA256 signature of the message');
 /** 15-minute counts above this are physically impossible for one approach (about 4 lanes at saturation). */
 export const MAX_COUNT_PER_INTERVAL = 2000;
 
@@ -108,6 +110,7 @@ export const ForecastMessageSchema = z
         flags: z.array(z.string().max(64)).max(32),
       })
       .strict(),
+    sig: SignatureSchema,
   })
   .strict()
   .superRefine((m, ctx) => {
@@ -135,6 +138,8 @@ export const ForecastMessageSchema = z
     }
   });
 export type ForecastMessage = z.infer<typeof ForecastMessageSchema>;
+/** A forecast as a worker builds it, before its publisher signs it. */
+export type UnsignedForecastMessage = Omit<ForecastMessage, 'sig'>;
 
 export const WorkerStatusSchema = z.enum(['starting', 'warming-up', 'ok', 'degraded']);
 export type WorkerStatus = z.infer<typeof WorkerStatusSchema>;
@@ -159,9 +164,11 @@ export const HeartbeatMessageSchema = z
     bufferedMessages: z.number().int().min(0),
     /** The model's recent 1-step error on the crossing total against its validation error. */
     drift: WorkerDriftSchema.nullable().optional(),
+    sig: SignatureSchema,
   })
   .strict();
 export type HeartbeatMessage = z.infer<typeof HeartbeatMessageSchema>;
+export type UnsignedHeartbeatMessage = Omit<HeartbeatMessage, 'sig'>;
 
 /** Fusion → simulator (TIMING_PLAN_QUEUE): a plan to apply at a crossing's next cycle boundary. */
 export const TimingPlanMessageSchema = z

@@ -1,2 +1,3 @@
 export * from './tf-backend';
 export * from './env';
+export * from './worker-keys';

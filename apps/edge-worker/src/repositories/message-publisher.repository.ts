@@ -3,7 +3,8 @@ import { Queue } from 'bullmq';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import IORedis from 'ioredis';
-import { FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE, HeartbeatMessage } from '@crosscast/contracts';
+import { FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE, UnsignedForecastMessage, UnsignedHeartbeatMessage, signMessage } from '@crosscast/contracts';
+import { WorkerKeys, loadWorkerKeys } from '@crosscast/runtime';
 import { redisConnectionOptions } from '@crosscast/runtime';
 import { EDGE_CONFIG, EdgeWorkerConfig } from '../config';
 
@@ -27,6 +28,7 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
   private closed = false;
   dropped = 0;
   sent = 0;
+  private readonly keys: WorkerKeys;
 
   constructor(@Inject(EDGE_CONFIG) private readonly config: EdgeWorkerConfig) {
     this.connection = new IORedis({ ...redisConnectionOptions(config.REDIS_URL), maxRetriesPerRequest: null });
@@ -35,13 +37,23 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
     this.heartbeats = new Queue(HEARTBEAT_QUEUE, { connection: this.connection, prefix: config.QUEUE_PREFIX });
     this.forecasts.on('error', () => undefined);
     this.heartbeats.on('error', () => undefined);
+    this.keys = loadWorkerKeys(config.WORKER_KEYS_FILE, config.WORKER_KEY_SEED);
+    this.logger.log(`signing keys: ${this.keys.source}`);
+  }
+
+  /** Signs with the crossing's own key; a worker without one must not publish at all. */
+  private sign<T extends { crossingId: string }>(message: T): T & { sig: string } {
+    const key = this.keys.keyFor(message.crossingId);
+    if (!key) throw new Error(`no signing key for crossing ${message.crossingId} in ${this.keys.source}`);
+    return signMessage(message, key);
   }
 
   get buffered(): number {
     return this.buffer.length;
   }
 
-  publishForecast(message: ForecastMessage): void {
+  publishForecast(unsigned: UnsignedForecastMessage): void {
+    const message = this.sign(unsigned);
     this.buffer.push(message);
     if (this.buffer.length > this.config.BUFFER_LIMIT) {
       // Never the message being sent right now (index 0 while draining): the next oldest.
@@ -53,9 +65,9 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
   }
 
   /** Heartbeats are not buffered: only the newest one matters. */
-  async publishHeartbeat(heartbeat: HeartbeatMessage): Promise<void> {
+  async publishHeartbeat(heartbeat: UnsignedHeartbeatMessage): Promise<void> {
     if (this.connection.status !== 'ready') return;
-    await this.heartbeats.add('heartbeat', heartbeat, { removeOnComplete: true, removeOnFail: 1000 }).catch(() => undefined);
+    await this.heartbeats.add('heartbeat', this.sign(heartbeat), { removeOnComplete: true, removeOnFail: 1000 }).catch(() => undefined);
   }
 
   /** Waits until everything buffered has been handed to Redis (or the timeout passes). */

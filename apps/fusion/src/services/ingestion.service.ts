@@ -6,8 +6,10 @@ import {
   ForecastView,
   HeartbeatMessageSchema,
   ObservationView,
+  hasValidSignature,
   parseMessage,
 } from '@crosscast/contracts';
+import { WorkerKeys, loadWorkerKeys } from '@crosscast/runtime';
 import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { ForecastStoreRepository } from '../repositories/forecast-store.repository';
@@ -28,6 +30,7 @@ export class RejectedMessageError extends Error {}
 @Injectable()
 export class IngestionService {
   private readonly logger = new Logger(IngestionService.name);
+  private readonly keys: WorkerKeys;
 
   constructor(
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
@@ -37,11 +40,28 @@ export class IngestionService {
     private readonly recommendations: RecommendationService,
     private readonly live: LiveGateway,
     private readonly updates: LiveUpdatesService,
-  ) {}
+  ) {
+    this.keys = loadWorkerKeys(config.WORKER_KEYS_FILE, config.WORKER_KEY_SEED);
+    this.logger.log(`worker keys: ${this.keys.source}`);
+  }
+
+  /**
+   * Worker identity: the signature must match the key of the crossing the message names
+   * (so one crossing's key cannot write another's data), and the message must not claim
+   * to come from the future.
+   */
+  private checkIdentity(message: { crossingId: string; sentAt: string; sig: string }): string | null {
+    const key = this.keys.keyFor(message.crossingId);
+    if (!key) return `no signing key is provisioned for crossing ${message.crossingId}`;
+    if (!hasValidSignature(message, key)) return `signature does not match crossing ${message.crossingId}'s key`;
+    const aheadMs = Date.parse(message.sentAt) - this.clock.now().getTime();
+    if (aheadMs > this.config.MAX_CLOCK_SKEW_SECONDS * 1000) return `sentAt ${message.sentAt} is ${Math.round(aheadMs / 1000)} s in the future`;
+    return null;
+  }
 
   async ingestForecast(queue: string, jobId: string, data: unknown): Promise<IngestOutcome> {
     const parsed = parseMessage(ForecastMessageSchema, data);
-    const reason = parsed.ok ? this.checkAgainstCity(parsed.value) : `schema: ${parsed.reason}`;
+    const reason = parsed.ok ? (this.checkAgainstCity(parsed.value) ?? this.checkIdentity(parsed.value)) : `schema: ${parsed.reason}`;
     if (!parsed.ok || reason) {
       await this.store.recordDeadLetter(queue, jobId, reason as string, data, this.clock.now());
       this.logger.warn(`forecast job ${jobId} rejected: ${reason}`);
@@ -63,7 +83,11 @@ export class IngestionService {
 
   async ingestHeartbeat(queue: string, jobId: string, data: unknown): Promise<IngestOutcome> {
     const parsed = parseMessage(HeartbeatMessageSchema, data);
-    const reason = !parsed.ok ? `schema: ${parsed.reason}` : !this.city.get(parsed.value.crossingId) ? `unknown crossing ${parsed.value.crossingId}` : null;
+    const reason = !parsed.ok
+      ? `schema: ${parsed.reason}`
+      : !this.city.get(parsed.value.crossingId)
+        ? `unknown crossing ${parsed.value.crossingId}`
+        : this.checkIdentity(parsed.value);
     if (!parsed.ok || reason) {
       await this.store.recordDeadLetter(queue, jobId, reason as string, data, this.clock.now());
       return { status: 'rejected', reason: reason as string };

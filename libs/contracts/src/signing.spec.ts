@@ -1,0 +1,32 @@
+import { DEV_WORKER_KEY_SEED, canonicalJson, deriveWorkerKey, hasValidSignature, signMessage } from './signing';
+
+describe('message signing', () => {
+  const key = deriveWorkerKey(DEV_WORKER_KEY_SEED, '0970');
+  const message = { v: 1, crossingId: '0970', seq: 3, sentAt: '2006-10-01T00:00:00Z', counts: { b: 2, a: [1, 2.5, null] } };
+
+  it('encodes the same message the same way whatever the key order, and drops undefined', () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: 'é' }, z: undefined })).toBe('{"a":{"c":"é","d":[1,{"x":1,"y":2}]},"b":1}');
+    expect(() => canonicalJson({ a: Number.NaN })).toThrow(/non-finite/);
+  });
+
+  it('verifies a signed message after a JSON round trip with keys reordered', () => {
+    const signed = signMessage(message, key);
+    const received = JSON.parse(JSON.stringify({ counts: signed.counts, sig: signed.sig, seq: signed.seq, v: 1, sentAt: signed.sentAt, crossingId: '0970' }));
+    expect(hasValidSignature(received, key)).toBe(true);
+  });
+
+  it("rejects a changed message, another crossing's key, and a truncated signature", () => {
+    const signed = signMessage(message, key);
+    expect(hasValidSignature({ ...signed, seq: 4 } as { sig: string }, key)).toBe(false);
+    expect(hasValidSignature(signed, deriveWorkerKey(DEV_WORKER_KEY_SEED, '2000'))).toBe(false);
+    expect(hasValidSignature({ ...signed, sig: signed.sig.slice(0, 10) }, key)).toBe(false);
+    // A worker holding 2000's key cannot write for 0970: the receiver uses 0970's key.
+    const forged = signMessage(message, deriveWorkerKey(DEV_WORKER_KEY_SEED, '2000'));
+    expect(hasValidSignature(forged, key)).toBe(false);
+  });
+
+  it('derives a different key per crossing and per seed', () => {
+    expect(deriveWorkerKey('seed-one', '0970').equals(deriveWorkerKey('seed-two', '0970'))).toBe(false);
+    expect(deriveWorkerKey('seed-one', '0970').equals(deriveWorkerKey('seed-one', '2000'))).toBe(false);
+  });
+});

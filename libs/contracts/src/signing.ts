@@ -1,0 +1,45 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Worker identity: every message a worker sends is signed with its crossing's own key,
+ * HMAC-SHA256 over a canonical encoding (JSON with object keys sorted, undefined
+ * dropped), so producer and consumer hash the same bytes whatever order the keys
+ * travelled in. A key can only produce valid signatures for messages naming its crossing,
+ * because the receiver looks the key up by the message's crossing id.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error('cannot sign a non-finite number');
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export function messageSignature(message: object, key: Buffer): string {
+  const { sig: _ignored, ...unsigned } = message as Record<string, unknown>;
+  return createHmac('sha256', key).update(canonicalJson(unsigned)).digest('hex');
+}
+
+export function signMessage<T extends object>(message: T, key: Buffer): T & { sig: string } {
+  return { ...message, sig: messageSignature(message, key) };
+}
+
+export function hasValidSignature(message: { sig: string }, key: Buffer): boolean {
+  const expected = Buffer.from(messageSignature(message, key), 'hex');
+  const given = Buffer.from(message.sig, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * Local development keys: each crossing's key derived from one seed, so a demo or test
+ * needs no key files. Production must provision real keys (WORKER_KEYS_FILE).
+ */
+export const DEV_WORKER_KEY_SEED = 'crosscast-local-development-only';
+
+export function deriveWorkerKey(seed: string, crossingId: string): Buffer {
+  return createHmac('sha256', seed).update(`crosscast-worker-key:${crossingId}`).digest();
+}

@@ -1,0 +1,35 @@
+import * as fs from 'node:fs';
+import { deriveWorkerKey } from '@crosscast/contracts';
+
+/**
+ * Where each crossing's signing key comes from: a keys file (`npm run keys:generate`
+ * writes one: {"keys": {"<crossingId>": "<base64, 32 bytes>"}}) or, for local
+ * development and tests, keys derived from a seed. A worker is given only its own
+ * crossings' keys; the fusion service holds them all.
+ */
+export interface WorkerKeys {
+  keyFor(crossingId: string): Buffer | null;
+  /** For logs: where the keys came from, never the keys. */
+  source: string;
+}
+
+export function loadWorkerKeys(file: string | undefined, seed: string): WorkerKeys {
+  if (!file) {
+    return { keyFor: (crossingId) => deriveWorkerKey(seed, crossingId), source: 'derived from WORKER_KEY_SEED (development only)' };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`WORKER_KEYS_FILE ${file}: ${(error as Error).message}`);
+  }
+  const keys = (parsed as { keys?: unknown })?.keys;
+  if (!keys || typeof keys !== 'object') throw new Error(`WORKER_KEYS_FILE ${file}: expected {"keys": {"<crossingId>": "<base64 key>"}}`);
+  const table = new Map<string, Buffer>();
+  for (const [crossingId, value] of Object.entries(keys as Record<string, unknown>)) {
+    const key = typeof value === 'string' ? Buffer.from(value, 'base64') : Buffer.alloc(0);
+    if (key.length < 32) throw new Error(`WORKER_KEYS_FILE ${file}: the key of crossing ${crossingId} must be at least 32 bytes, base64`);
+    table.set(crossingId, key);
+  }
+  return { keyFor: (crossingId) => table.get(crossingId) ?? null, source: `${file} (${table.size} crossings)` };
+}
