@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError } from '@crosscast/runtime';
+import { ConfigError, loadWorkerKeys } from '@crosscast/runtime';
 import { EdgeWorkerModule } from './app.module';
 import { readEdgeWorkerConfig } from './config';
 import { WorkerHostService } from './services/worker-host.service';
 
 async function bootstrap(): Promise<void> {
   const config = readEdgeWorkerConfig();
+  // Fail with one clear line on a bad keys file, before anything starts.
+  loadWorkerKeys(config.WORKER_KEYS_FILE, config.WORKER_KEY_SEED);
   const app = await NestFactory.createApplicationContext(EdgeWorkerModule.forRoot(config), { logger: ['log', 'warn', 'error'] });
   app.enableShutdownHooks();
   const host = app.get(WorkerHostService);

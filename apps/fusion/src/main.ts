@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError } from '@crosscast/runtime';
+import { ConfigError, loadWorkerKeys } from '@crosscast/runtime';
 import { readFusionConfig } from './config';
 import { createFusionApp, migrate } from './fusion-app';
 
 async function bootstrap(): Promise<void> {
   const logger = new Logger('fusion');
   const config = readFusionConfig();
+  // Fail with one clear line on a bad keys file, before anything starts.
+  loadWorkerKeys(config.WORKER_KEYS_FILE, config.WORKER_KEY_SEED);
   if (config.MIGRATE_ON_START) {
     const { created, applied } = await migrate(config.DATABASE_URL);
     if (created) logger.log('created the database');

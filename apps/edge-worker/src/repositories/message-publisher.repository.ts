@@ -41,6 +41,11 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
     this.logger.log(`signing keys: ${this.keys.source}`);
   }
 
+  /** Crossings of `ids` that have no signing key (checked at start: such a worker must not run). */
+  missingKeys(ids: string[]): string[] {
+    return ids.filter((id) => !this.keys.keyFor(id));
+  }
+
   /** Signs with the crossing's own key; a worker without one must not publish at all. */
   private sign<T extends { crossingId: string }>(message: T): T & { sig: string } {
     const key = this.keys.keyFor(message.crossingId);

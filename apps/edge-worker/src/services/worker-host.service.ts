@@ -59,6 +59,10 @@ export class WorkerHostService implements BeforeApplicationShutdown, OnApplicati
     if (this.config.MIN_TRAIN_INTERVALS < minimumTrainable) {
       throw new ConfigError(`edge-worker: invalid configuration\n  MIN_TRAIN_INTERVALS: must be at least ${minimumTrainable} for ${this.city.intervalMinutes}-minute intervals (two days, the horizons and 8)`);
     }
+    const missing = this.publisher.missingKeys(selected.map((c) => c.id));
+    if (missing.length) {
+      throw new ConfigError(`edge-worker: no signing key for crossing ${missing.join(', ')} in WORKER_KEYS_FILE ${this.config.WORKER_KEYS_FILE}`);
+    }
     this.backend = await selectTfBackend(this.config.TFJS_BACKEND, (m) => this.logger.log(m));
     const restoredOutbox = await this.publisher.restoreOutbox();
     if (restoredOutbox > 0) this.logger.log(`${restoredOutbox} forecasts from the local outbox queued for delivery`);
