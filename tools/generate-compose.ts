@@ -42,6 +42,11 @@ export function workerVolumeName(crossingId: string): string {
   return `${workerServiceName(crossingId)}-data`;
 }
 
+/** The compose secret holding one crossing's signing key. */
+export function workerSecretName(crossingId: string): string {
+  return `worker_key_${crossingId.toLowerCase()}`;
+}
+
 /** Renders the whole `docker-compose.yml` text for a city. Pure and deterministic. */
 export function renderCompose(city: ComposeCity, options: RenderComposeOptions = {}): string {
   const cityDir = normaliseCityDir(options.cityDir ?? DEFAULT_CITY_DIR);
@@ -87,6 +92,7 @@ export function renderCompose(city: ComposeCity, options: RenderComposeOptions =
     `  TFJS_BACKEND: ${q('auto')}`,
     `  HEALTH_PORT: ${q('8080')}`,
     `  QUEUE_PREFIX: ${q(QUEUE_PREFIX)}`,
+    `  NODE_ENV: ${q('production')}`,
     '',
     'services:',
     '  postgres:',
@@ -136,6 +142,10 @@ export function renderCompose(city: ComposeCity, options: RenderComposeOptions =
     `      REDIS_URL: ${q(REDIS_URL)}`,
     `      CITY_DIR: ${q(containerCityDir)}`,
     `      QUEUE_PREFIX: ${q(QUEUE_PREFIX)}`,
+    '      # Every crossing\'s signing key (npm run keys:generate -- --split secrets).',
+    `      WORKER_KEYS_FILE: ${q('/run/secrets/worker_keys')}`,
+    '    secrets:',
+    `      - ${q('worker_keys')}`,
     '    ports:',
     `      - ${q('3000:3000')}`,
     '    depends_on:',
@@ -177,6 +187,9 @@ export function renderCompose(city: ComposeCity, options: RenderComposeOptions =
       '    environment:',
       '      <<: *worker-environment',
       `      CROSSING_ID: ${q(id)}`,
+      `      WORKER_KEYS_FILE: ${q(`/run/secrets/${workerSecretName(id)}`)}`,
+      '    secrets:',
+      `      - ${q(workerSecretName(id))}`,
       '    volumes:',
       `      - ${q(`${workerVolumeName(id)}:/data`)}`,
     );
@@ -184,6 +197,15 @@ export function renderCompose(city: ComposeCity, options: RenderComposeOptions =
 
   lines.push('', 'volumes:', '  postgres-data: {}', '  redis-data: {}');
   for (const id of ids) lines.push(`  ${workerVolumeName(id)}: {}`);
+  lines.push(
+    '',
+    '# Signing keys: create them first with `npm run keys:generate -- --split secrets`.',
+    "# Fusion holds every key; each worker only its own crossing's.",
+    'secrets:',
+    '  worker_keys:',
+    `    file: ${q('./secrets/worker-keys.json')}`,
+  );
+  for (const id of ids) lines.push(`  ${workerSecretName(id)}:`, `    file: ${q(`./secrets/worker-${id}.json`)}`);
   lines.push('');
   return lines.join('\n');
 }

@@ -22,10 +22,12 @@ interface Service {
   depends_on?: string[] | Record<string, { condition?: string }>;
   healthcheck?: { test?: string | string[]; disable?: boolean };
   restart?: string;
+  secrets?: string[];
 }
 interface Compose {
   services: Record<string, Service>;
   volumes?: Record<string, unknown>;
+  secrets?: Record<string, { file?: string }>;
 }
 
 const composeText = fs.readFileSync(COMPOSE_FILE, 'utf8');
@@ -197,6 +199,28 @@ describe('docker-compose.yml', () => {
       return data!.name;
     });
     expect(new Set(workerVolumes).size).toBe(workerNames.length);
+  });
+
+  it("runs in production mode on provisioned signing keys: fusion holds all, each worker only its own crossing's", () => {
+    const declared = compose.secrets ?? {};
+    const fusion = services.fusion;
+    expect(env(fusion).NODE_ENV).toBe('production');
+    expect(fusion.secrets).toEqual(['worker_keys']);
+    expect(env(fusion).WORKER_KEYS_FILE).toBe('/run/secrets/worker_keys');
+    expect(declared.worker_keys?.file).toBe('./secrets/worker-keys.json');
+    for (const name of workerNames) {
+      const id = env(services[name]).CROSSING_ID;
+      const secret = `worker_key_${id.toLowerCase()}`;
+      expect({ name, secrets: services[name].secrets, file: env(services[name]).WORKER_KEYS_FILE, production: env(services[name]).NODE_ENV }).toEqual({
+        name,
+        secrets: [secret],
+        file: `/run/secrets/${secret}`,
+        production: 'production',
+      });
+      expect(declared[secret]?.file).toBe(`./secrets/worker-${id}.json`);
+    }
+    // The key files are made by npm run keys:generate -- --split secrets, never committed.
+    expect(fs.readFileSync(path.join(ROOT, '.gitignore'), 'utf8')).toMatch(/^secrets\/$/m);
   });
 });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEV_WORKER_KEY_SEED } from '@crosscast/contracts';
-import { envInt, envUrl, readEnvConfig } from '@crosscast/runtime';
+import { envInt, envUrl, readEnvConfig, requireRealKeysInProduction } from '@crosscast/runtime';
 
 /** The edge worker's configuration: environment variables with working local defaults. */
 export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -38,6 +38,7 @@ export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     env,
   );
+  requireRealKeysInProduction('edge-worker', env, config.WORKER_KEYS_FILE);
   const crossingSelection: 'all' | string[] = config.CROSSING_ID
     ? [config.CROSSING_ID]
     : config.CROSSING_IDS === 'all'

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { DEV_WORKER_KEY_SEED } from '@crosscast/contracts';
-import { envInt, envUrl, readEnvConfig } from '@crosscast/runtime';
+import { envInt, envUrl, readEnvConfig, requireRealKeysInProduction } from '@crosscast/runtime';
 import { DEFAULT_DATABASE_URL } from '@crosscast/persistence';
 
 /** The fusion service's configuration: environment variables with working local defaults. */
 export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
-  return readEnvConfig(
+  const config = readEnvConfig(
     'fusion',
     {
       PORT: envInt(3000, 0, 65535),
@@ -30,6 +30,8 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     env,
   );
+  requireRealKeysInProduction('fusion', env, config.WORKER_KEYS_FILE);
+  return config;
 }
 
 export type FusionConfig = ReturnType<typeof readFusionConfig>;

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { deriveWorkerKey } from '@crosscast/contracts';
+import { ConfigError } from './env';
 
 /**
  * Where each crossing's signing key comes from: a keys file (`npm run keys:generate`
@@ -32,4 +33,16 @@ export function loadWorkerKeys(file: string | undefined, seed: string): WorkerKe
     table.set(crossingId, key);
   }
   return { keyFor: (crossingId) => table.get(crossingId) ?? null, source: `${file} (${table.size} crossings)` };
+}
+
+/**
+ * With NODE_ENV=production a service must be given real keys: the development seed is in
+ * the source code, so keys derived from it would let anyone sign as any crossing.
+ */
+export function requireRealKeysInProduction(appName: string, env: NodeJS.ProcessEnv, keysFile: string | undefined): void {
+  if (env.NODE_ENV === 'production' && !keysFile) {
+    throw new ConfigError(
+      `${appName}: invalid configuration\n  WORKER_KEYS_FILE: required when NODE_ENV=production (the development key seed is not a secret); create keys with npm run keys:generate`,
+    );
+  }
 }
