@@ -185,13 +185,19 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
     expect((await fetch(`${baseUrl}/api/recommendations?crossing=0970&limit=0`)).status).toBe(400);
     expect((await fetch(`${baseUrl}/api/recommendations?evil=1`)).status).toBe(400);
 
+    // Refused messages are visible to engineers, newest first, with the reason.
+    const letters = await (await fetch(`${baseUrl}/api/dead-letters?queue=crosscast-forecasts&limit=50`)).json();
+    expect(letters.map((l: { jobId: string }) => l.jobId)).toEqual(expect.arrayContaining(['bad-1', 'forged', 'unknown-crossing']));
+    expect(letters.find((l: { jobId: string }) => l.jobId === 'forged').reason).toBe("signature does not match crossing 0970's key");
+    expect((await fetch(`${baseUrl}/api/dead-letters?queue=other`)).status).toBe(400);
+
     const health = await (await fetch(`${baseUrl}/health`)).json();
     expect(health).toMatchObject({ status: 'ok', postgres: { ok: true }, redis: { ok: true } });
     expect(health.queues[FORECAST_QUEUE].failed).toBeGreaterThanOrEqual(4);
 
     const docs = await fetch(`${baseUrl}/api/docs-json`);
     expect(Object.keys((await docs.json()).paths)).toEqual(
-      expect.arrayContaining(['/api/crossings', '/api/crossings/{id}', '/api/crossings/{id}/forecasts', '/api/city/forecast', '/api/recommendations', '/health']),
+      expect.arrayContaining(['/api/crossings', '/api/crossings/{id}', '/api/crossings/{id}/forecasts', '/api/city/forecast', '/api/recommendations', '/api/dead-letters', '/health']),
     );
   });
 });

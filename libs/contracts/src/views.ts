@@ -93,6 +93,17 @@ export interface CityForecastView {
   horizons: CityForecastHorizonView[];
 }
 
+/** A message the fusion service refused, with the reason (GET /api/dead-letters). */
+export interface DeadLetterView {
+  id: string;
+  queue: string;
+  jobId: string;
+  reason: string;
+  /** The message as received, cut to 2 KiB. */
+  payload: string;
+  receivedAt: string;
+}
+
 /** Everything the fusion service emits on socket.io, by event name. */
 export interface FusionServerEvents {
   forecast: (view: ForecastView) => void;

@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RecommendationsQuery } from '../dtos/crossing.dto';
+import { DeadLettersQuery, RecommendationsQuery } from '../dtos/crossing.dto';
 import { CityForecastService } from '../services/city-forecast.service';
 import { CrossingQueryService } from '../services/crossing-query.service';
 
@@ -22,5 +22,11 @@ export class CityController {
   @ApiOperation({ summary: 'Signal-timing recommendations, newest first (Webster cycle and green splits)' })
   recommendations(@Query() query: RecommendationsQuery) {
     return this.crossings.recommendations(query.crossing, query.limit);
+  }
+
+  @Get('dead-letters')
+  @ApiOperation({ summary: 'Messages the fusion service refused (bad schema, unknown crossing, bad signature…), newest first, with the reason' })
+  deadLetters(@Query() query: DeadLettersQuery) {
+    return this.crossings.deadLetters(query.queue, query.limit);
   }
 }

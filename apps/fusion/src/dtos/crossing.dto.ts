@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
 
 export class CrossingIdParams {
   @ApiProperty({ example: '0970', description: 'Crossing id (SCATS site number in the seed data)' })
@@ -25,6 +25,21 @@ export class ForecastRangeQuery {
   @IsInt({ message: 'limit must be a whole number' })
   @Min(1)
   @Max(2000)
+  limit?: number;
+}
+
+export class DeadLettersQuery {
+  @ApiPropertyOptional({ enum: ['crosscast-forecasts', 'crosscast-heartbeats'], description: 'Only this queue' })
+  @IsOptional()
+  @IsIn(['crosscast-forecasts', 'crosscast-heartbeats'], { message: 'queue must be crosscast-forecasts or crosscast-heartbeats' })
+  queue?: string;
+
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be a whole number' })
+  @Min(1)
+  @Max(1000)
   limit?: number;
 }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { CrossingDefinition, ForecastMessage, WorkerDrift, ForecastView, HeartbeatMessage, ObservationView, PhaseTimingView, RecommendationView } from '@crosscast/contracts';
+import { CrossingDefinition, DeadLetterView, ForecastMessage, WorkerDrift, ForecastView, HeartbeatMessage, ObservationView, PhaseTimingView, RecommendationView } from '@crosscast/contracts';
 import { TOTAL_APPROACH } from '@crosscast/persistence';
 
 export type StoreOutcome = { stored: true; forecastId: string; recommendation: RecommendationView | null } | { stored: false; reason: 'duplicate' };
@@ -259,6 +259,21 @@ export class ForecastStoreRepository {
       ? await this.dataSource.query(`SELECT * FROM recommendations WHERE crossing_id = $1 ORDER BY based_on_interval_start DESC LIMIT $2`, [crossingId, limit])
       : await this.dataSource.query(`SELECT * FROM recommendations ORDER BY based_on_interval_start DESC, crossing_id LIMIT $1`, [limit]);
     return rows.map(toRecommendationView);
+  }
+
+  /** Refused messages, newest first: what was wrong, and what arrived (payload cut to 2 KiB here). */
+  async deadLetters(queue: string | undefined, limit: number): Promise<DeadLetterView[]> {
+    const rows = queue
+      ? await this.dataSource.query(`SELECT id, queue, job_id, reason, left(payload, 2048) AS payload, received_at FROM dead_letters WHERE queue = $1 ORDER BY id DESC LIMIT $2`, [queue, limit])
+      : await this.dataSource.query(`SELECT id, queue, job_id, reason, left(payload, 2048) AS payload, received_at FROM dead_letters ORDER BY id DESC LIMIT $1`, [limit]);
+    return rows.map((r: Record<string, unknown>) => ({
+      id: String(r.id),
+      queue: r.queue as string,
+      jobId: r.job_id as string,
+      reason: r.reason as string,
+      payload: r.payload as string,
+      receivedAt: (r.received_at as Date).toISOString(),
+    }));
   }
 
   async ping(): Promise<void> {

@@ -1,5 +1,5 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { CrossingDefinition, CrossingStatusView, ForecastView, ObservationView, RecommendationView } from '@crosscast/contracts';
+import { CrossingDefinition, CrossingStatusView, DeadLetterView, ForecastView, ObservationView, RecommendationView } from '@crosscast/contracts';
 import { CityRepository } from '../repositories/city.repository';
 import { ForecastStoreRepository } from '../repositories/forecast-store.repository';
 import { StatusService } from './status.service';
@@ -51,6 +51,10 @@ export class CrossingQueryService {
   async recommendations(crossing: string | undefined, limit = 100): Promise<RecommendationView[]> {
     if (crossing) this.require(crossing);
     return this.store.recommendations(crossing, limit);
+  }
+
+  deadLetters(queue: string | undefined, limit = 100): Promise<DeadLetterView[]> {
+    return this.store.deadLetters(queue, limit);
   }
 
   private require(id: string): CrossingDefinition {
