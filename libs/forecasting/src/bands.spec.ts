@@ -1,15 +1,5 @@
 import { Band, band, roundBand } from './bands';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../../test/support/prng';
 
 function ordered(b: Band): boolean {
   return b.lower95 <= b.lower80 && b.lower80 <= b.mean && b.mean <= b.upper80 && b.upper80 <= b.upper95;

@@ -1,16 +1,5 @@
 import { conformalQuantile, intervalWidths } from './quantiles';
-
-/** Small seeded PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../../test/support/prng';
 
 /** Standard normal draw (Box-Muller). */
 function gaussian(random: () => number): number {

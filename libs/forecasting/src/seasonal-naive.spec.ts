@@ -1,18 +1,8 @@
 import { Band } from './bands';
 import { SeasonalNaiveForecaster } from './seasonal-naive';
+import { mulberry32 } from '../../../test/support/prng';
 
 const DAY = 96; // 15-minute intervals
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Two approaches with a daily pattern plus noise; the second is quiet at night (near 0). */
 function history(days: number, noise: number, seed = 3): number[][] {

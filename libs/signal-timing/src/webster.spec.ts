@@ -1,20 +1,9 @@
 import { DEFAULT_WEBSTER, PhaseDemand, splitGreen, websterPlan } from './webster';
+import { mulberry32 } from '../../../test/support/prng';
 
 /** One phase with one approach whose flow ratio q/s is `ratio` (s = 1800 veh/h). */
 function phase(name: string, ratio: number, saturation = 1800): PhaseDemand {
   return { name, approaches: [{ id: `${name}:1`, flowVehPerHour: ratio * saturation, saturationFlowVehPerHour: saturation }] };
-}
-
-/** Small seeded PRNG (mulberry32) so the property loops are reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
