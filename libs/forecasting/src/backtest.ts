@@ -1,7 +1,7 @@
-import { Band, StepForecast } from './bands';
+import { Band, StepForecast, band } from './bands';
 import { CellFlag, cleanSeries } from './cleaning';
 import { LocalCalendar } from './calendar';
-import { TimeOfWeekProfile } from './profile';
+import { TimeOfWeekProfile, slotOfWeek } from './profile';
 import { conformalQuantile } from './quantiles';
 import { intervalsPerDay } from './series';
 
@@ -88,9 +88,9 @@ class Accumulator {
   constructor(horizons: number) {
     this.sums = Array.from({ length: horizons }, () => ({ abs: 0, sq: 0, ape: 0, apeN: 0, n: 0, c80: 0, c95: 0, w80: 0, bands: 0 }));
   }
-  add(h: number, actual: number, band: Band, hasBand: boolean): void {
+  add(h: number, actual: number, forecast: Band, hasBand: boolean): void {
     const s = this.sums[h - 1];
-    const error = band.mean - actual;
+    const error = forecast.mean - actual;
     s.abs += Math.abs(error);
     s.sq += error * error;
     if (actual > 0) {
@@ -100,9 +100,9 @@ class Accumulator {
     s.n++;
     if (hasBand) {
       s.bands++;
-      if (actual >= band.lower80 && actual <= band.upper80) s.c80++;
-      if (actual >= band.lower95 && actual <= band.upper95) s.c95++;
-      s.w80 += band.upper80 - band.lower80;
+      if (actual >= forecast.lower80 && actual <= forecast.upper80) s.c80++;
+      if (actual >= forecast.lower95 && actual <= forecast.upper95) s.c95++;
+      s.w80 += forecast.upper80 - forecast.lower80;
     }
   }
   result(): LevelMetrics {
@@ -255,8 +255,8 @@ export function baselineModels(): BacktestModel[] {
               const total = means.reduce((s, m) => s + m, 0);
               return {
                 stepsAhead: h,
-                total: symmetricBand(total, w.t80, w.t95),
-                approaches: means.map((m) => symmetricBand(m, w.a80, w.a95)),
+                total: band(total, { q80: w.t80, q95: w.t95 }),
+                approaches: means.map((m) => band(m, { q80: w.a80, q95: w.a95 })),
               };
             }),
           ),
@@ -270,20 +270,14 @@ export function baselineModels(): BacktestModel[] {
     make('same-time-last-week', (p, d, _pr, t, h, a) => p.clean[Math.min(t, d.calendar.sameLocalTimeIndex(t + h, 7, d.firstIntervalStartMs, d.intervalMinutes))][a]),
     make(
       'historical-average',
-      (_p, d, profile, t, h, a) => profile!.at(slotIndex(d, t + h), a),
+      (_p, d, profile, t, h, a) => profile!.at(slotAt(d, t + h), a),
       true,
     ),
     // The edge model's profile alone (shrunk and smoothed), without its networks.
-    make('edge-profile-only', (_p, d, profile, t, h, a) => profile!.at(slotIndex(d, t + h), a), true, 'ablation', 1, true),
+    make('edge-profile-only', (_p, d, profile, t, h, a) => profile!.at(slotAt(d, t + h), a), true, 'ablation', 1, true),
   ];
 }
 
-function slotIndex(data: BacktestData, t: number): number {
-  const local = data.calendar.slotOf(data.firstIntervalStartMs + t * data.intervalMinutes * 60_000);
-  return local.dayOfWeek * intervalsPerDay(data.intervalMinutes) + Math.floor(local.minuteOfDay / data.intervalMinutes);
-}
-
-function symmetricBand(mean: number, q80: number, q95: number): Band {
-  const w95 = Math.max(q80, q95);
-  return { mean, lower80: Math.max(0, mean - q80), upper80: mean + q80, lower95: Math.max(0, mean - w95), upper95: mean + w95 };
+function slotAt(data: BacktestData, t: number): number {
+  return slotOfWeek(data.calendar, data.firstIntervalStartMs + t * data.intervalMinutes * 60_000, data.intervalMinutes);
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Band, StepForecast } from './bands';
+import { Band, StepForecast, band } from './bands';
 import { LocalCalendar } from './calendar';
 import { TimeOfWeekProfile, slotOfWeek } from './profile';
 import { conformalQuantile } from './quantiles';
@@ -279,10 +279,10 @@ export class ResidualEnsembleForecaster {
           totalMean += mean;
           totalBase += base;
           const spread = Math.sqrt(base + NOISE_FLOOR);
-          return scaledBand(mean, q80[h - 1] * spread, q95[h - 1] * spread);
+          return band(mean, { q80: q80[h - 1] * spread, q95: q95[h - 1] * spread });
         });
         const totalSpread = Math.sqrt(totalBase + NOISE_FLOOR);
-        steps.push({ stepsAhead: h, total: scaledBand(totalMean, q80Total[h - 1] * totalSpread, q95Total[h - 1] * totalSpread), approaches: bands });
+        steps.push({ stepsAhead: h, total: band(totalMean, { q80: q80Total[h - 1] * totalSpread, q95: q95Total[h - 1] * totalSpread }), approaches: bands });
       }
       return steps;
     });
@@ -322,11 +322,6 @@ export class ResidualEnsembleForecaster {
   dispose(): void {
     for (const model of this.members) model.dispose();
   }
-}
-
-function scaledBand(mean: number, q80: number, q95: number): Band {
-  const w95 = Math.max(q80, q95);
-  return { mean, lower80: Math.max(0, mean - q80), upper80: mean + q80, lower95: Math.max(0, mean - w95), upper95: mean + w95 };
 }
 
 interface Frame {
