@@ -6,14 +6,8 @@ import { TOTAL_APPROACH } from '@crosscast/persistence';
 
 export type StoreOutcome = { stored: true; forecastId: string; recommendation: RecommendationView | null } | { stored: false; reason: 'duplicate' };
 
-export interface PlanToStore {
-  method: string;
-  cycleSeconds: number;
-  lostTimeSeconds: number;
-  flowRatioSum: number;
-  oversaturated: boolean;
-  phases: PhaseTimingView[];
-}
+/** A recommendation's plan, as stored beside the forecast it came from. */
+export type PlanToStore = Pick<RecommendationView, 'method' | 'cycleSeconds' | 'lostTimeSeconds' | 'flowRatioSum' | 'oversaturated' | 'phases'>;
 
 export interface StatusRow {
   crossingId: string;
