@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import IORedis from 'ioredis';
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import * as path from 'node:path';
 import { DetectorReading, detectorStreamKey } from '@crosscast/contracts';
 import { loadCityDefinition, readCountsCsv } from '@crosscast/seed';
-import { redisConnectionOptions } from '@crosscast/runtime';
+import { redisConnectionOptions, startHealthServer } from '@crosscast/runtime';
 import { SIMULATOR_CONFIG, SimulatorConfig } from './config';
 import { ReplaySchedule } from './replay-schedule';
 
@@ -59,7 +59,7 @@ export class ReplayService implements OnApplicationShutdown {
       `${crossings.length} crossings: delivered ${liveStart - backfillFrom} intervals of history; live replay from ${new Date(this.schedule.intervalStartsMs[liveStart] ?? startMs).toISOString()} at ${this.config.REPLAY_SPEED}x (one interval every ${this.stepSeconds().toFixed(2)} s)`,
     );
     this.nextIndex = liveStart;
-    if (this.config.HEALTH_PORT > 0) this.startHealthServer(this.config.HEALTH_PORT);
+    if (this.config.HEALTH_PORT > 0) this.healthServer = startHealthServer(this.config.HEALTH_PORT, () => this.healthReport());
     this.scheduleNext();
   }
 
@@ -100,23 +100,19 @@ export class ReplayService implements OnApplicationShutdown {
     if (failed) throw failed[0];
   }
 
-  private startHealthServer(port: number): void {
-    this.healthServer = http.createServer((request, response) => {
-      if (request.url !== '/health') {
-        response.writeHead(404).end();
-        return;
-      }
-      const ok = this.redis.status === 'ready';
-      response.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          status: ok ? 'ok' : 'redis-unreachable',
-          playedIntervals: this.playedIntervals,
-          nextIntervalStart: this.schedule.intervalStartsMs[this.nextIndex] ? new Date(this.schedule.intervalStartsMs[this.nextIndex]).toISOString() : null,
-          finished: this.finished,
-        }),
-      );
-    });
-    this.healthServer.listen(port, '0.0.0.0');
+  /** 503 while Redis is not ready: the street cannot reach the detectors. */
+  private healthReport(): { ok: boolean; body: unknown } {
+    const ok = this.redis.status === 'ready';
+    const next = this.schedule.intervalStartsMs[this.nextIndex];
+    return {
+      ok,
+      body: {
+        status: ok ? 'ok' : 'redis-unreachable',
+        playedIntervals: this.playedIntervals,
+        nextIntervalStart: next ? new Date(next).toISOString() : null,
+        finished: this.finished,
+      },
+    };
   }
 
   onApplicationShutdown(): void {

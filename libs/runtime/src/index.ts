@@ -1,3 +1,4 @@
 export * from './tf-backend';
 export * from './env';
 export * from './worker-keys';
+export * from './health-server';

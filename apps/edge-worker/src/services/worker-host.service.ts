@@ -1,9 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import * as path from 'node:path';
 import { CityDefinition } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
-import { ConfigError, selectTfBackend } from '@crosscast/runtime';
+import { ConfigError, selectTfBackend, startHealthServer } from '@crosscast/runtime';
 import { EDGE_CONFIG, EdgeWorkerConfig } from '../config';
 import { CrossingWorker, TrainingRunner } from '../crossing-worker';
 import { DetectorFeedRepository, FeedBatch } from '../repositories/detector-feed.repository';
@@ -147,16 +147,9 @@ export class WorkerHostService implements BeforeApplicationShutdown, OnApplicati
     };
   }
 
-  /** A container's health check: the process is alive, and its workers' state. */
+  /** A container's health check: the process is alive (always 200), and its workers' state. */
   startHealthServer(port: number): void {
-    this.healthServer = http.createServer((request, response) => {
-      if (request.url !== '/health') {
-        response.writeHead(404).end();
-        return;
-      }
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.health()));
-    });
-    this.healthServer.listen(port, '0.0.0.0');
+    this.healthServer = startHealthServer(port, () => ({ ok: true, body: this.health() }));
     this.logger.log(`health on http://127.0.0.1:${port}/health`);
   }
 
