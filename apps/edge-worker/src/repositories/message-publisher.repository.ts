@@ -7,6 +7,7 @@ import { FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE, Uns
 import { WorkerKeys, loadWorkerKeys } from '@crosscast/runtime';
 import { redisConnectionOptions } from '@crosscast/runtime';
 import { EDGE_CONFIG, EdgeWorkerConfig } from '../config';
+import { readJson, writeAtomic } from './local-files';
 
 /**
  * Sends forecasts and heartbeats to the city over BullMQ. Forecasts go through an
@@ -121,22 +122,20 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
       await fs.rm(this.outboxFile(), { force: true });
       return;
     }
-    await fs.mkdir(path.dirname(this.outboxFile()), { recursive: true });
-    await fs.writeFile(`${this.outboxFile()}.tmp`, JSON.stringify(this.buffer));
-    await fs.rename(`${this.outboxFile()}.tmp`, this.outboxFile());
+    await writeAtomic(this.outboxFile(), JSON.stringify(this.buffer));
     this.logger.warn(`Redis unreachable at shutdown: ${this.buffer.length} forecasts kept in ${this.outboxFile()} for the next start`);
   }
 
   /** Queues the forecasts a previous run could not send, ahead of new ones. */
   async restoreOutbox(): Promise<number> {
-    let saved: ForecastMessage[];
+    let saved: ForecastMessage[] | null;
     try {
-      saved = JSON.parse(await fs.readFile(this.outboxFile(), 'utf8')) as ForecastMessage[];
+      saved = await readJson<ForecastMessage[]>(this.outboxFile());
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
       this.logger.warn(`outbox unreadable, ignored: ${(error as Error).message}`);
       return 0;
     }
+    if (!saved) return 0;
     this.buffer.unshift(...saved.slice(-this.config.BUFFER_LIMIT));
     await fs.rm(this.outboxFile(), { force: true });
     void this.drain();

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ResidualEnsembleState } from '@crosscast/forecasting';
 import { EDGE_CONFIG, EdgeWorkerConfig } from '../config';
+import { readJson, writeAtomic } from './local-files';
 import { PersistedCrossingState } from '../crossing-worker';
 
 /**
@@ -54,30 +55,4 @@ export class StateStoreRepository {
   private dir(crossingId: string): string {
     return path.resolve(this.config.DATA_DIR, crossingId);
   }
-}
-
-async function readJson<T>(file: string): Promise<T | null> {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new Error(`${file}: ${(error as Error).message}`);
-  }
-}
-
-let tempCounter = 0;
-
-/** Write to a unique temp file, flush it to the disk, then rename over the old file. */
-async function writeAtomic(file: string, text: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${tempCounter++}.tmp`;
-  const handle = await fs.open(temp, 'w');
-  try {
-    await handle.writeFile(text);
-    // Edge boxes lose power: without a sync the rename can land before the data does.
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(temp, file);
 }
