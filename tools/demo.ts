@@ -13,7 +13,7 @@ import { DataSource } from 'typeorm';
 import { FORECAST_QUEUE, HEARTBEAT_QUEUE } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
 import { DEFAULT_DATABASE_URL, dataSourceOptions, ensureDatabaseExists, runMigrationsLocked } from '@crosscast/persistence';
-import { redisConnectionOptions } from '@crosscast/runtime';
+import { deleteKeysMatching, redisConnectionOptions } from '@crosscast/runtime';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const env = {
@@ -81,14 +81,7 @@ async function checkPortFree(port: number): Promise<void> {
 async function clearQueues(): Promise<void> {
   const client = new IORedis({ ...redisConnectionOptions(env.REDIS_URL), maxRetriesPerRequest: 1 });
   try {
-    for (const queue of [FORECAST_QUEUE, HEARTBEAT_QUEUE]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await client.scan(cursor, 'MATCH', `crosscast:${queue}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await client.del(...keys);
-      } while (cursor !== '0');
-    }
+    for (const queue of [FORECAST_QUEUE, HEARTBEAT_QUEUE]) await deleteKeysMatching(client, `crosscast:${queue}:*`);
   } finally {
     client.disconnect();
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import { DataSource } from 'typeorm';
 import IORedis from 'ioredis';
+import { deleteKeysMatching } from '@crosscast/runtime';
 
 /**
  * Real PostgreSQL and Redis for tests (never mocked). Each test file gets its own
@@ -38,12 +39,7 @@ export async function openDatabase(url: string): Promise<DataSource> {
 export async function clearRedisPrefix(prefix: string): Promise<void> {
   const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysMatching(redis, `${prefix}:*`);
   } finally {
     redis.disconnect();
   }
