@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
 import { EDGE_CONFIG, EdgeWorkerConfig } from './config';
 import { DetectorFeedRepository } from './repositories/detector-feed.repository';
 import { MessagePublisherRepository } from './repositories/message-publisher.repository';
@@ -7,10 +8,10 @@ import { WorkerHostService } from './services/worker-host.service';
 
 @Module({})
 export class EdgeWorkerModule {
-  static forRoot(config: EdgeWorkerConfig): DynamicModule {
+  static forRoot(config: EdgeWorkerConfig, keys: WorkerKeys): DynamicModule {
     return {
       module: EdgeWorkerModule,
-      providers: [{ provide: EDGE_CONFIG, useValue: config }, DetectorFeedRepository, MessagePublisherRepository, StateStoreRepository, WorkerHostService],
+      providers: [{ provide: EDGE_CONFIG, useValue: config }, { provide: WORKER_KEYS, useValue: keys }, DetectorFeedRepository, MessagePublisherRepository, StateStoreRepository, WorkerHostService],
     };
   }
 }

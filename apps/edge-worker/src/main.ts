@@ -7,9 +7,9 @@ import { WorkerHostService } from './services/worker-host.service';
 
 async function bootstrap(): Promise<void> {
   const config = readEdgeWorkerConfig();
-  // Fail with one clear line on a bad keys file, before anything starts.
-  loadWorkerKeys(config.WORKER_KEYS_FILE, config.WORKER_KEY_SEED);
-  const app = await NestFactory.createApplicationContext(EdgeWorkerModule.forRoot(config), { logger: ['log', 'warn', 'error'] });
+  // Loaded once, here: a bad keys file fails with one clear line before anything starts.
+  const keys = loadWorkerKeys(config.WORKER_KEYS_FILE, config.WORKER_KEY_SEED);
+  const app = await NestFactory.createApplicationContext(EdgeWorkerModule.forRoot(config, keys), { logger: ['log', 'warn', 'error'] });
   app.enableShutdownHooks();
   const host = app.get(WorkerHostService);
   await host.start();

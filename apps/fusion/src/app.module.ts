@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from '@crosscast/persistence';
+import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
 import { FUSION_CONFIG, FusionConfig } from './config';
 import { CityController } from './controllers/city.controller';
 import { CrossingsController } from './controllers/crossings.controller';
@@ -21,13 +22,14 @@ import { StatusService } from './services/status.service';
 
 @Module({})
 export class FusionModule {
-  static forRoot(config: FusionConfig): DynamicModule {
+  static forRoot(config: FusionConfig, keys: WorkerKeys): DynamicModule {
     return {
       module: FusionModule,
       imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), retryAttempts: 3, retryDelay: 1000 })],
       controllers: [CrossingsController, CityController, HealthController],
       providers: [
         { provide: FUSION_CONFIG, useValue: config },
+        { provide: WORKER_KEYS, useValue: keys },
         ClockRepository,
         CityRepository,
         ForecastStoreRepository,

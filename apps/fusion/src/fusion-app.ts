@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, ensureDatabaseExists, runMigrationsLocked } from '@crosscast/persistence';
+import { WorkerKeys, loadWorkerKeys } from '@crosscast/runtime';
 import { FusionModule } from './app.module';
 import { FusionConfig } from './config';
 import { CityRepository } from './repositories/city.repository';
@@ -29,8 +30,9 @@ export async function migrate(databaseUrl: string): Promise<{ created: boolean; 
  * Builds the fusion application (REST with validation, OpenAPI at /api/docs, dashboard at
  * /, socket.io, queue consumers) without listening, so tests start exactly what runs.
  */
-export async function createFusionApp(config: FusionConfig, options: { logger?: false } = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(FusionModule.forRoot(config), options.logger === false ? { logger: false } : {});
+export async function createFusionApp(config: FusionConfig, options: { logger?: false; keys?: WorkerKeys } = {}): Promise<NestExpressApplication> {
+  const keys = options.keys ?? loadWorkerKeys(config.WORKER_KEYS_FILE, config.WORKER_KEY_SEED);
+  const app = await NestFactory.create<NestExpressApplication>(FusionModule.forRoot(config, keys), options.logger === false ? { logger: false } : {});
   app.enableShutdownHooks();
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useStaticAssets(DASHBOARD_DIR, { index: 'index.html' });

@@ -7,14 +7,15 @@ import { createFusionApp, migrate } from './fusion-app';
 async function bootstrap(): Promise<void> {
   const logger = new Logger('fusion');
   const config = readFusionConfig();
-  // Fail with one clear line on a bad keys file, before anything starts.
-  loadWorkerKeys(config.WORKER_KEYS_FILE, config.WORKER_KEY_SEED);
+  // Loaded once, here: a bad keys file fails with one clear line before anything starts.
+  const keys = loadWorkerKeys(config.WORKER_KEYS_FILE, config.WORKER_KEY_SEED);
   if (config.MIGRATE_ON_START) {
     const { created, applied } = await migrate(config.DATABASE_URL);
     if (created) logger.log('created the database');
     logger.log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
   }
-  const app = await createFusionApp(config);
+  const app = await createFusionApp(config, { keys });
+  logger.log(`worker keys: ${keys.source}`);
   await app.listen(config.PORT, '0.0.0.0');
   logger.log(`listening on http://127.0.0.1:${config.PORT} (dashboard /, API docs /api/docs)`);
 }

@@ -14,6 +14,9 @@ export interface WorkerKeys {
   source: string;
 }
 
+/** Injection token for the loaded WorkerKeys (loaded once at start-up, by main). */
+export const WORKER_KEYS = Symbol('WORKER_KEYS');
+
 export function loadWorkerKeys(file: string | undefined, seed: string): WorkerKeys {
   if (!file) {
     return { keyFor: (crossingId) => deriveWorkerKey(seed, crossingId), source: 'derived from WORKER_KEY_SEED (development only)' };

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import IORedis from 'ioredis';
 import { FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE, UnsignedForecastMessage, UnsignedHeartbeatMessage, signMessage } from '@crosscast/contracts';
-import { WorkerKeys, loadWorkerKeys } from '@crosscast/runtime';
+import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
 import { redisConnectionOptions } from '@crosscast/runtime';
 import { EDGE_CONFIG, EdgeWorkerConfig } from '../config';
 import { readJson, writeAtomic } from './local-files';
@@ -29,16 +29,17 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
   private closed = false;
   dropped = 0;
   sent = 0;
-  private readonly keys: WorkerKeys;
 
-  constructor(@Inject(EDGE_CONFIG) private readonly config: EdgeWorkerConfig) {
+  constructor(
+    @Inject(EDGE_CONFIG) private readonly config: EdgeWorkerConfig,
+    @Inject(WORKER_KEYS) private readonly keys: WorkerKeys,
+  ) {
     this.connection = new IORedis({ ...redisConnectionOptions(config.REDIS_URL), maxRetriesPerRequest: null });
     this.connection.on('error', () => undefined);
     this.forecasts = new Queue(FORECAST_QUEUE, { connection: this.connection, prefix: config.QUEUE_PREFIX });
     this.heartbeats = new Queue(HEARTBEAT_QUEUE, { connection: this.connection, prefix: config.QUEUE_PREFIX });
     this.forecasts.on('error', () => undefined);
     this.heartbeats.on('error', () => undefined);
-    this.keys = loadWorkerKeys(config.WORKER_KEYS_FILE, config.WORKER_KEY_SEED);
     this.logger.log(`signing keys: ${this.keys.source}`);
   }
 

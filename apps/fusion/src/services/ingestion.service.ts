@@ -9,7 +9,7 @@ import {
   hasValidSignature,
   parseMessage,
 } from '@crosscast/contracts';
-import { WorkerKeys, loadWorkerKeys } from '@crosscast/runtime';
+import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
 import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { ForecastStoreRepository } from '../repositories/forecast-store.repository';
@@ -30,20 +30,17 @@ export class RejectedMessageError extends Error {}
 @Injectable()
 export class IngestionService {
   private readonly logger = new Logger(IngestionService.name);
-  private readonly keys: WorkerKeys;
 
   constructor(
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
+    @Inject(WORKER_KEYS) private readonly keys: WorkerKeys,
     private readonly store: ForecastStoreRepository,
     private readonly city: CityRepository,
     private readonly clock: ClockRepository,
     private readonly recommendations: RecommendationService,
     private readonly live: LiveGateway,
     private readonly updates: LiveUpdatesService,
-  ) {
-    this.keys = loadWorkerKeys(config.WORKER_KEYS_FILE, config.WORKER_KEY_SEED);
-    this.logger.log(`worker keys: ${this.keys.source}`);
-  }
+  ) {}
 
   /**
    * Worker identity: the signature must match the key of the crossing the message names
