@@ -42,6 +42,17 @@ export function workerVolumeName(crossingId: string): string {
   return `${workerServiceName(crossingId)}-data`;
 }
 
+/** build, image and restart policy of one of this repository's apps, indented under its service. */
+function appImageLines(app: 'fusion' | 'simulator' | 'edge-worker', indent: string): string[] {
+  return [
+    `${indent}build:`,
+    `${indent}  context: ${q('.')}`,
+    `${indent}  dockerfile: ${q(`apps/${app}/Dockerfile`)}`,
+    `${indent}image: ${q(`crosscast/${app}:local`)}`,
+    `${indent}restart: ${q('unless-stopped')}`,
+  ];
+}
+
 /** The compose secret holding one crossing's signing key. */
 export function workerSecretName(crossingId: string): string {
   return `worker_key_${crossingId.toLowerCase()}`;
@@ -73,11 +84,7 @@ export function renderCompose(city: ComposeCity, options: RenderComposeOptions =
     '# Common to every edge worker; each worker adds its CROSSING_ID and its own /data volume,',
     "# which keeps the crossing's detector history and model on its own box.",
     'x-worker: &worker',
-    '  build:',
-    `    context: ${q('.')}`,
-    `    dockerfile: ${q('apps/edge-worker/Dockerfile')}`,
-    `  image: ${q('crosscast/edge-worker:local')}`,
-    `  restart: ${q('unless-stopped')}`,
+    ...appImageLines('edge-worker', '  '),
     '  depends_on:',
     '    redis:',
     `      condition: ${q('service_healthy')}`,
@@ -130,11 +137,7 @@ export function renderCompose(city: ComposeCity, options: RenderComposeOptions =
     '      retries: 10',
     '',
     '  fusion:',
-    '    build:',
-    `      context: ${q('.')}`,
-    `      dockerfile: ${q('apps/fusion/Dockerfile')}`,
-    `    image: ${q('crosscast/fusion:local')}`,
-    `    restart: ${q('unless-stopped')}`,
+    ...appImageLines('fusion', '    '),
     '    environment:',
     `      NODE_ENV: ${q('production')}`,
     `      PORT: ${q('3000')}`,
@@ -158,11 +161,7 @@ export function renderCompose(city: ComposeCity, options: RenderComposeOptions =
     `      test: ${nodeHealthcheck(3000)}`,
     '',
     '  simulator:',
-    '    build:',
-    `      context: ${q('.')}`,
-    `      dockerfile: ${q('apps/simulator/Dockerfile')}`,
-    `    image: ${q('crosscast/simulator:local')}`,
-    `    restart: ${q('unless-stopped')}`,
+    ...appImageLines('simulator', '    '),
     '    environment:',
     `      NODE_ENV: ${q('production')}`,
     `      REDIS_URL: ${q(REDIS_URL)}`,
