@@ -41,8 +41,12 @@ export class CrossingQueryService {
 
   async forecasts(id: string, fromText: string | undefined, toText: string | undefined, limit = 96): Promise<ForecastView[]> {
     this.require(id);
-    let to = toText ? new Date(toText) : null;
-    if (!to) to = (await this.store.latestForecast(id))?.basedOnIntervalStart ? new Date((await this.store.latestForecast(id))!.basedOnIntervalStart) : new Date();
+    let to: Date;
+    if (toText) to = new Date(toText);
+    else {
+      const latest = await this.store.latestForecast(id);
+      to = latest ? new Date(latest.basedOnIntervalStart) : new Date();
+    }
     const from = fromText ? new Date(fromText) : new Date(to.getTime() - DAY_MS);
     if (from.getTime() > to.getTime()) throw new BadRequestException('from must not be after to');
     return this.store.forecasts(id, from, to, limit);
