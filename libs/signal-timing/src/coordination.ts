@@ -15,7 +15,8 @@
  *      crossing i to start at phi + travel time from the last crossing. Each crossing's
  *      green start is put at the circular midpoint of its outbound and inbound ideal
  *      starts, and phi is tried at every whole second of the cycle; the phi with the
- *      widest total band (outbound + inbound, then the wider narrow one) is kept.
+ *      widest total band (outbound + inbound, then the wider narrow one) is kept. The
+ *      one-way wave is also a candidate, so the compromise never has less total band.
  * 4. Bandwidth per direction: the width, in seconds, of the window of times at the first
  *    (or last) crossing at which a vehicle at free-flow speed meets the coordinated
  *    phase's displayed green at every crossing. Queues at the stop line are ignored.
@@ -100,12 +101,16 @@ export function coordinateCorridor(crossings: CorridorCrossing[], links: Corrido
   let greenStarts = outboundIdeal.map(Math.round);
   if (mode === 'two-way' && crossings.length > 1) {
     let best = { starts: greenStarts, total: -1, narrow: -1 };
-    for (let phi = 0; phi < cycle; phi++) {
-      const starts = outboundIdeal.map((out, i) => Math.round(circularMidpoint(out, modulo(phi + inbound[i], cycle), cycle)));
+    const consider = (starts: number[]) => {
       const bands = bandwidths(starts, windows, outbound, inbound, cycle);
       const total = bands.outbound + bands.inbound;
       const narrow = Math.min(bands.outbound, bands.inbound);
       if (total > best.total + 1e-9 || (Math.abs(total - best.total) <= 1e-9 && narrow > best.narrow + 1e-9)) best = { starts, total, narrow };
+    };
+    // The one-way wave is a candidate too, so the compromise is never worse in total.
+    consider(greenStarts);
+    for (let phi = 0; phi < cycle; phi++) {
+      consider(outboundIdeal.map((out, i) => Math.round(circularMidpoint(out, modulo(phi + inbound[i], cycle), cycle))));
     }
     greenStarts = best.starts;
   }

@@ -192,13 +192,14 @@ export function describeDemandTrend(approaches: ApproachTrend[], options: { loca
       let extreme = a.forecast[0];
       for (const point of a.forecast) if (Math.abs(point.meanVehPerHour - start) > Math.abs(extreme.meanVehPerHour - start)) extreme = point;
       const change = extreme.meanVehPerHour - start;
-      return { approach: a.approach, start, change, share: start > 0 ? change / start : change > 0 ? Infinity : 0, minutes: extreme.minutesAhead - startMinutes, end: extreme.meanVehPerHour };
+      const window = a.forecast[a.forecast.length - 1].minutesAhead - startMinutes;
+      return { approach: a.approach, start, change, share: start > 0 ? change / start : change > 0 ? Infinity : 0, minutes: extreme.minutesAhead - startMinutes, window, end: extreme.meanVehPerHour };
     });
   if (changes.length === 0) return 'no forecast flow';
   const notable = changes.filter((c) => Math.abs(c.share) >= minShare && c.change !== 0).sort((a, b) => Math.abs(b.change) - Math.abs(a.change));
   if (notable.length === 0) {
     const busiest = [...changes].sort((a, b) => b.start - a.start)[0];
-    const horizon = Math.max(...changes.map((c) => c.minutes), 0);
+    const horizon = Math.max(...changes.map((c) => c.window), 0);
     return `${period ?? 'demand'} steady (within ${Math.round(minShare * 100)}% over ${horizon} min); busiest: the ${busiest.approach} approach at ${Math.round(busiest.start)} veh/h`;
   }
   const top = notable[0];
