@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { FORECAST_QUEUE, HEARTBEAT_QUEUE } from '@crosscast/contracts';
+import { FORECAST_QUEUE, HEARTBEAT_QUEUE, TIMING_PLAN_QUEUE } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
 import { DEFAULT_DATABASE_URL, dataSourceOptions, ensureDatabaseExists, runMigrationsLocked } from '@crosscast/persistence';
 import { deleteKeysMatching, redisConnectionOptions } from '@crosscast/runtime';
@@ -81,7 +81,7 @@ async function checkPortFree(port: number): Promise<void> {
 async function clearQueues(): Promise<void> {
   const client = new IORedis({ ...redisConnectionOptions(env.REDIS_URL), maxRetriesPerRequest: 1 });
   try {
-    for (const queue of [FORECAST_QUEUE, HEARTBEAT_QUEUE]) await deleteKeysMatching(client, `crosscast:${queue}:*`);
+    for (const queue of [FORECAST_QUEUE, HEARTBEAT_QUEUE, TIMING_PLAN_QUEUE]) await deleteKeysMatching(client, `crosscast:${queue}:*`);
   } finally {
     client.disconnect();
   }
@@ -94,7 +94,8 @@ async function prepareDatabase(): Promise<DataSource> {
   say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
   if (!keepData) {
     // A demo is a fresh replay of October 2006: start from empty tables (DEMO_KEEP_DATA=true keeps them).
-    await dataSource.query('TRUNCATE forecast_points, forecasts, observations, recommendations, dead_letters, crossing_status');
+    // Operators' decisions go with the recommendations they refer to; users are kept.
+    await dataSource.query('TRUNCATE forecast_points, forecasts, observations, running_plans, recommendation_decisions, recommendations, dead_letters, crossing_status');
     // The queues too: a job kept from the last run would make the same message id look
     // already delivered, and a waiting one would land in the fresh tables.
     await clearQueues();
@@ -190,6 +191,7 @@ async function main(): Promise<void> {
   say(`${city.crossings.length} crossings of ${city.city}`);
   say(`dashboard:  http://127.0.0.1:${env.PORT}/`);
   say(`API docs:   http://127.0.0.1:${env.PORT}/api/docs`);
+  say('sign in:    operator / crosscast-operator (accept or reject plans), viewer / crosscast-viewer, admin / crosscast-admin (development users)');
   say(`logs:       ${path.join(env.DATA_DIR, 'logs')}/   — Ctrl-C stops everything`);
 
   let allForecastingReported = false;

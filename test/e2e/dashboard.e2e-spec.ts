@@ -1,16 +1,32 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+import { Browser, Page, chromium } from 'playwright-core';
+import { TIMING_PLAN_QUEUE, TimingPlanMessageSchema } from '@crosscast/contracts';
+import { DEV_PASSWORDS, DevUser } from '../support/auth';
+import { TEST_REDIS_URL, openDatabase } from '../support/infrastructure';
 import { RunningPlatform, startPlatform } from '../support/platform';
 
 /** Debian's chromium; `npx playwright install` cannot download browsers here. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 
+/** Signs in through the page's own form, as a person would. */
+async function signIn(page: Page, user: DevUser): Promise<void> {
+  await page.waitForSelector('#login-form', { state: 'visible', timeout: 30_000 });
+  await page.fill('#login-username', user);
+  await page.fill('#login-password', DEV_PASSWORDS[user]);
+  await page.click('#login-submit');
+  await page.waitForSelector('#login', { state: 'hidden', timeout: 30_000 });
+}
+
 /**
- * The operator dashboard in a real headless browser against the real platform: the map
- * shows the city's crossings, and a live update arrives without a reload.
+ * The operator dashboard in a real headless browser against the real platform: sign-in,
+ * the map shows the city's crossings, a live update arrives without a reload, and an
+ * operator accepts a recommendation (audit trail on the page and in PostgreSQL, the plan
+ * on the timing-plan queue); a viewer sees no decision buttons.
  */
 describe('operator dashboard in headless Chromium', () => {
   const crossingIds = ['0970', '2000', '3120'];
@@ -34,6 +50,14 @@ describe('operator dashboard in headless Chromium', () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`${platform.baseUrl}/#crossing=0970`);
+    // Nothing is shown before signing in: the data needs a token.
+    expect(await page.isVisible('#login-form')).toBe(true);
+    await page.fill('#login-username', 'operator');
+    await page.fill('#login-password', 'wrong-password');
+    await page.click('#login-submit');
+    await page.waitForFunction(() => /wrong password/.test(document.getElementById('login-error')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    await signIn(page, 'operator');
+    expect(await page.textContent('[data-testid="user-role"]')).toBe('operator');
 
     // All 40 crossings of the city are on the map, whether or not their worker runs.
     await page.waitForFunction(() => document.querySelectorAll('circle.crossing').length === 40, undefined, { timeout: 30_000 });
@@ -51,7 +75,43 @@ describe('operator dashboard in headless Chromium', () => {
     expect(Number(await page.textContent('#selected-observed'))).toBeGreaterThanOrEqual(0);
     expect(await page.textContent('[data-testid="recommendation"]')).toMatch(/\d+\s*s/);
 
+    // The operator accepts the recommendation on screen, with a reason.
+    await page.waitForSelector('#accept-rec:not([disabled])', { timeout: 30_000 });
+    await page.fill('#decision-reason', 'e2e: accepted from the dashboard');
+    await page.click('#accept-rec');
+    await page.waitForFunction(() => /^Accepted #\d+ by operator/.test(document.querySelector('[data-testid="decision-result"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    const result = (await page.textContent('[data-testid="decision-result"]'))!;
+    expect(result).toMatch(/sent for the next cycle boundary/);
+    const recommendationId = /#(\d+)/.exec(result)![1];
+    await page.waitForSelector(`[data-testid="audit-list"] li.accepted[data-recommendation-id="${recommendationId}"]`, { timeout: 10_000 });
+
+    const db = await openDatabase(platform.databaseUrl);
+    try {
+      const [row] = await db.query(`SELECT decision, decided_by_username, reason, crossing_id, published_at FROM recommendation_decisions WHERE recommendation_id = $1`, [recommendationId]);
+      expect(row).toMatchObject({ decision: 'accepted', decided_by_username: 'operator', reason: 'e2e: accepted from the dashboard', crossing_id: '0970' });
+      expect(row.published_at).not.toBeNull();
+    } finally {
+      await db.destroy();
+    }
+    const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+    const plans = new Queue(TIMING_PLAN_QUEUE, { connection: redis, prefix: platform.queuePrefix });
+    try {
+      const job = await plans.getJob(`rec-${recommendationId}`);
+      expect(TimingPlanMessageSchema.parse(job?.data)).toMatchObject({ crossingId: '0970', recommendationId, acceptedBy: 'operator' });
+    } finally {
+      await plans.close();
+      redis.disconnect();
+    }
+
     await page.screenshot({ path: path.join(os.tmpdir(), 'crosscast-dashboard.png') });
     expect(pageErrors).toEqual([]);
-  }, 150_000);
+
+    // Signing out returns to the form; a viewer sees the data but no decision buttons.
+    await page.click('#logout');
+    await signIn(page, 'viewer');
+    expect(await page.textContent('[data-testid="user-role"]')).toBe('viewer');
+    await page.waitForFunction(() => /\d+\s*s/.test(document.querySelector('[data-testid="recommendation"]')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    expect(await page.isVisible('[data-testid="decision-box"]')).toBe(false);
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
 });

@@ -1,6 +1,7 @@
 import { io, Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
 import { ForecastView } from '@crosscast/contracts';
+import { authedFetch, loginAs } from '../support/auth';
 import { eventually, openDatabase } from '../support/infrastructure';
 import { RunningPlatform, startPlatform } from '../support/platform';
 
@@ -14,12 +15,15 @@ describe('platform end to end: simulator -> workers -> BullMQ -> fusion -> Postg
   let platform: RunningPlatform;
   let db: DataSource;
   let socket: Socket;
+  let api: ReturnType<typeof authedFetch>;
   const received: ForecastView[] = [];
 
   beforeAll(async () => {
     platform = await startPlatform(crossingIds);
     db = await openDatabase(platform.databaseUrl);
-    socket = io(platform.baseUrl, { transports: ['websocket'] });
+    const token = await loginAs(platform.baseUrl, 'viewer');
+    api = authedFetch(platform.baseUrl, token);
+    socket = io(platform.baseUrl, { transports: ['websocket'], auth: { token } });
     socket.on('forecast', (view: ForecastView) => received.push(view));
     await eventually(async () => socket.connected, 'socket.io connection', 20_000);
   }, 90_000);
@@ -63,13 +67,13 @@ describe('platform end to end: simulator -> workers -> BullMQ -> fusion -> Postg
   }, 120_000);
 
   it('serves the forecasts over REST and streams them over socket.io as they arrive', async () => {
-    const crossing = await (await fetch(`${platform.baseUrl}/api/crossings/0970`)).json();
+    const crossing = await (await api(`/api/crossings/0970`)).json();
     expect(crossing.latestForecast.horizons.map((h: { horizonMinutes: number }) => h.horizonMinutes)).toEqual([15, 30, 45, 60]);
     expect(crossing.latestRecommendation.method).toBe('webster');
     expect(crossing.recentObservations.length).toBeGreaterThan(0);
     expect(crossing.status.freshness).toBe('fresh');
 
-    const forecasts = await (await fetch(`${platform.baseUrl}/api/crossings/2000/forecasts`)).json();
+    const forecasts = await (await api(`/api/crossings/2000/forecasts`)).json();
     expect(forecasts.length).toBeGreaterThan(0);
 
     await eventually(async () => crossingIds.every((id) => received.some((f) => f.crossingId === id)), 'a live forecast event from every crossing', 30_000);
@@ -77,7 +81,7 @@ describe('platform end to end: simulator -> workers -> BullMQ -> fusion -> Postg
     const stored = await db.query(`SELECT count(*)::int AS n FROM forecasts WHERE message_id = $1`, [live.messageId]);
     expect(stored[0].n).toBe(1);
 
-    const city = await (await fetch(`${platform.baseUrl}/api/city/forecast`)).json();
+    const city = await (await api(`/api/city/forecast`)).json();
     expect(city.crossingsFresh).toBe(crossingIds.length);
     expect(city.horizons[0].crossingsIncluded).toBe(crossingIds.length);
     expect(city.horizons[0].total).toBeGreaterThan(0);

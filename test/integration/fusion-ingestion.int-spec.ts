@@ -8,6 +8,7 @@ import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { DEV_WORKER_KEY_SEED, deriveWorkerKey, signMessage } from '@crosscast/contracts';
 import { forecastMessage, heartbeatMessage, signedAsWorker } from '../support/forecast-factory';
+import { authedFetch, loginAs } from '../support/auth';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
 
 /**
@@ -28,6 +29,8 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
   let events: QueueEvents;
   let eventsConnection: IORedis;
   let baseUrl: string;
+  /** fetch with a viewer's token: every REST read needs at least the viewer role. */
+  let api: ReturnType<typeof authedFetch>;
 
   beforeAll(async () => {
     const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, PORT: '0' });
@@ -35,6 +38,7 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
     app = await createFusionApp(config, { logger: false });
     await app.listen(0, '127.0.0.1');
     baseUrl = await app.getUrl();
+    api = authedFetch(baseUrl, await loginAs(baseUrl, 'viewer'));
     db = await openDatabase(config.DATABASE_URL);
     redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     forecasts = new Queue(FORECAST_QUEUE, { connection: redis, prefix });
@@ -144,7 +148,7 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
   it('records heartbeats, with the worker drift, as crossing status served by the API', async () => {
     await heartbeats.add('heartbeat', heartbeatMessage('2000', { drift: { recentMae: 30, validationMae: 20, ratio: 1.5, samples: 40 } }));
     await eventually(async () => (await db.query(`SELECT worker_status FROM crossing_status WHERE crossing_id = '2000'`))[0]?.worker_status === 'ok', 'heartbeat stored');
-    const crossing = await (await fetch(`${baseUrl}/api/crossings/2000`)).json();
+    const crossing = await (await api(`/api/crossings/2000`)).json();
     expect(crossing.status.drift).toEqual({ recentMae: 30, validationMae: 20, ratio: 1.5, samples: 40 });
 
     // A heartbeat that waited in the queue longer than the offline limit says nothing about now.
@@ -154,7 +158,7 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
   });
 
   it('serves stored forecasts, the city forecast and recommendations over REST, and explains bad parameters', async () => {
-    const stored = await (await fetch(`${baseUrl}/api/crossings/0970/forecasts?from=2006-10-10T00:00:00%2B11:00&to=2006-10-11T00:00:00%2B11:00`)).json();
+    const stored = await (await api(`/api/crossings/0970/forecasts?from=2006-10-10T00:00:00%2B11:00&to=2006-10-11T00:00:00%2B11:00`)).json();
     expect(stored.map((f: { basedOnIntervalStart: string }) => f.basedOnIntervalStart)).toEqual([
       '2006-10-09T21:00:00.000Z',
       '2006-10-09T21:15:00.000Z',
@@ -164,38 +168,38 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
     expect(stored[0].horizons).toHaveLength(4);
     expect(Object.keys(stored[0].horizons[0].approaches).sort()).toEqual([...approachIds].sort());
 
-    const cityForecast = await (await fetch(`${baseUrl}/api/city/forecast`)).json();
+    const cityForecast = await (await api(`/api/city/forecast`)).json();
     expect(cityForecast.crossingsTotal).toBe(city.crossings.length);
     expect(cityForecast.asOfIntervalStart).toBe('2006-10-09T23:00:00.000Z');
     // Only 0970 has forecast: every other crossing is listed as not fresh, none dropped.
     expect(cityForecast.stale).toHaveLength(city.crossings.length - 1);
     expect(cityForecast.horizons[0].crossingsIncluded).toBe(1);
 
-    const recommendations = await (await fetch(`${baseUrl}/api/recommendations?crossing=0970`)).json();
+    const recommendations = await (await api(`/api/recommendations?crossing=0970`)).json();
     expect(recommendations.length).toBe(4);
 
-    const badDate = await fetch(`${baseUrl}/api/crossings/0970/forecasts?from=yesterday`);
+    const badDate = await api(`/api/crossings/0970/forecasts?from=yesterday`);
     expect(badDate.status).toBe(400);
     expect(JSON.stringify(await badDate.json())).toMatch(/from must be an ISO 8601 date-time/);
-    const reversed = await fetch(`${baseUrl}/api/crossings/0970/forecasts?from=2006-10-11T00:00:00Z&to=2006-10-10T00:00:00Z`);
+    const reversed = await api(`/api/crossings/0970/forecasts?from=2006-10-11T00:00:00Z&to=2006-10-10T00:00:00Z`);
     expect(reversed.status).toBe(400);
     expect(JSON.stringify(await reversed.json())).toMatch(/from must not be after to/);
-    expect((await fetch(`${baseUrl}/api/crossings/no%20such`)).status).toBe(400);
-    expect((await fetch(`${baseUrl}/api/crossings/9999`)).status).toBe(404);
-    expect((await fetch(`${baseUrl}/api/recommendations?crossing=0970&limit=0`)).status).toBe(400);
-    expect((await fetch(`${baseUrl}/api/recommendations?evil=1`)).status).toBe(400);
+    expect((await api(`/api/crossings/no%20such`)).status).toBe(400);
+    expect((await api(`/api/crossings/9999`)).status).toBe(404);
+    expect((await api(`/api/recommendations?crossing=0970&limit=0`)).status).toBe(400);
+    expect((await api(`/api/recommendations?evil=1`)).status).toBe(400);
 
     // Refused messages are visible to engineers, newest first, with the reason.
-    const letters = await (await fetch(`${baseUrl}/api/dead-letters?queue=crosscast-forecasts&limit=50`)).json();
+    const letters = await (await api(`/api/dead-letters?queue=crosscast-forecasts&limit=50`)).json();
     expect(letters.map((l: { jobId: string }) => l.jobId)).toEqual(expect.arrayContaining(['bad-1', 'forged', 'unknown-crossing']));
     expect(letters.find((l: { jobId: string }) => l.jobId === 'forged').reason).toBe("signature does not match crossing 0970's key");
-    expect((await fetch(`${baseUrl}/api/dead-letters?queue=other`)).status).toBe(400);
+    expect((await api(`/api/dead-letters?queue=other`)).status).toBe(400);
 
     const health = await (await fetch(`${baseUrl}/health`)).json();
     expect(health).toMatchObject({ status: 'ok', postgres: { ok: true }, redis: { ok: true } });
     expect(health.queues[FORECAST_QUEUE].failed).toBeGreaterThanOrEqual(4);
 
-    const docs = await fetch(`${baseUrl}/api/docs-json`);
+    const docs = await api(`/api/docs-json`);
     expect(Object.keys((await docs.json()).paths)).toEqual(
       expect.arrayContaining(['/api/crossings', '/api/crossings/{id}', '/api/crossings/{id}/forecasts', '/api/city/forecast', '/api/recommendations', '/api/dead-letters', '/health']),
     );

@@ -205,9 +205,15 @@ describe('docker-compose.yml', () => {
     const declared = compose.secrets ?? {};
     const fusion = services.fusion;
     expect(env(fusion).NODE_ENV).toBe('production');
-    expect(fusion.secrets).toEqual(['worker_keys']);
+    expect(fusion.secrets).toEqual(['worker_keys', 'jwt_secret', 'admin_password']);
     expect(env(fusion).WORKER_KEYS_FILE).toBe('/run/secrets/worker_keys');
     expect(declared.worker_keys?.file).toBe('./secrets/worker-keys.json');
+    // Operator access: in production fusion refuses to start without a JWT secret and an admin password.
+    expect(env(fusion)).toMatchObject({ JWT_SECRET_FILE: '/run/secrets/jwt_secret', ADMIN_PASSWORD_FILE: '/run/secrets/admin_password', ADMIN_USERNAME: 'admin' });
+    expect(env(fusion).JWT_SECRET).toBeUndefined();
+    expect(env(fusion).ADMIN_PASSWORD).toBeUndefined();
+    expect(declared.jwt_secret?.file).toBe('./secrets/jwt-secret');
+    expect(declared.admin_password?.file).toBe('./secrets/admin-password');
     for (const name of workerNames) {
       const id = env(services[name]).CROSSING_ID;
       const secret = `worker_key_${id.toLowerCase()}`;

@@ -10,6 +10,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 export interface RunningPlatform {
   baseUrl: string;
   databaseUrl: string;
+  /** The BullMQ / stream key prefix of this run's processes. */
+  queuePrefix: string;
   crossingIds: string[];
   logs(): string;
   /** Stops the edge-worker process with SIGTERM and starts it again on the same local disk. */
@@ -85,6 +87,7 @@ export async function startPlatform(crossingIds: string[], overrides: { simulato
   return {
     baseUrl,
     databaseUrl,
+    queuePrefix: prefix,
     crossingIds,
     logs: () => output.join('\n'),
     async restartWorkers() {

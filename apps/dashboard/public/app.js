@@ -48,6 +48,10 @@
       oneStep: new Map(),        // ms(intervalStart of the 1-step horizon) -> mean
       recommendation: null,      // newest RecommendationView
       recHistory: [],            // newest first
+      decisions: new Map(),      // recommendationId -> DecisionView (operators only)
+      audit: [],                 // DecisionView, newest first
+      deciding: false,           // a decision request is in flight
+      lastResult: null,          // { kind: 'accepted'|'rejected'|'error', text }
     };
   }
 
@@ -104,10 +108,77 @@
     }).join('');
   }
 
+  // ------------------------------------------------------------------ sign-in
+
+  /** The bearer token and user, kept in sessionStorage: this tab only, gone when it closes. */
+  var TOKEN_KEY = 'crosscast.session';
+  var auth = { token: null, user: null, expiresAt: null };
+  var liveSocket = null;
+  var started = false;
+
+  function loadSession() {
+    try {
+      var saved = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || 'null');
+      if (saved && saved.token && saved.user && Date.parse(saved.expiresAt) > Date.now()) auth = saved;
+    } catch (err) { /* a damaged entry means: sign in again */ }
+  }
+
+  function isOperator() {
+    return !!(auth.user && (auth.user.role === 'operator' || auth.user.role === 'admin'));
+  }
+
+  function showLogin(message) {
+    els.login.hidden = false;
+    els.userBox.hidden = true;
+    els.loginError.hidden = !message;
+    els.loginError.textContent = message || '';
+    els.loginUsername.focus();
+  }
+
+  /** Forget the token and start over from the sign-in form (a reload drops every live subscription). */
+  function signOut(message) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    if (message) sessionStorage.setItem(TOKEN_KEY + '.message', message);
+    if (liveSocket) liveSocket.disconnect();
+    location.reload();
+  }
+
+  function submitLogin(e) {
+    e.preventDefault();
+    els.loginSubmit.disabled = true;
+    fetch('/api/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ username: els.loginUsername.value.trim(), password: els.loginPassword.value }),
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (body) { return { status: res.status, body: body }; });
+    }).then(function (r) {
+      els.loginSubmit.disabled = false;
+      if (r.status !== 200) {
+        showLogin(r.status === 429 ? 'Too many attempts: wait a minute and try again.' : r.status === 401 ? 'Unknown username or wrong password.' : 'Sign-in failed (HTTP ' + r.status + ').');
+        return;
+      }
+      auth = { token: r.body.token, user: r.body.user, expiresAt: r.body.expiresAt };
+      sessionStorage.setItem(TOKEN_KEY, JSON.stringify(auth));
+      els.loginPassword.value = '';
+      begin();
+    }, function (err) {
+      els.loginSubmit.disabled = false;
+      showLogin('Sign-in failed: ' + err.message);
+    });
+  }
+
+  function authHeaders(extra) {
+    var headers = { accept: 'application/json', authorization: 'Bearer ' + auth.token };
+    for (var k in extra || {}) headers[k] = extra[k];
+    return headers;
+  }
+
   // ------------------------------------------------------------------ REST
 
   function getJSON(url, key) {
-    return fetch(url, { headers: { accept: 'application/json' } }).then(function (res) {
+    return fetch(url, { headers: authHeaders() }).then(function (res) {
+      if (res.status === 401) { signOut('Your session ended: sign in again.'); throw new Error('signed out'); }
       if (!res.ok) throw new Error('HTTP ' + res.status + ' ' + (res.statusText || ''));
       return res.json();
     }).then(function (body) {
@@ -163,6 +234,14 @@
   function loadSelection(sel) {
     var id = encodeURIComponent(sel.id);
     var stillSelected = function () { return state.sel === sel; };
+
+    if (isOperator()) {
+      getJSON('/api/audit?crossing=' + id + '&limit=20', 'audit').then(function (list) {
+        if (!stillSelected() || !Array.isArray(list)) return;
+        list.forEach(function (d) { addDecision(sel, d); });
+        invalidate('crossing');
+      }).catch(function () { /* banner */ });
+    }
 
     getJSON('/api/crossings/' + id, 'detail').then(function (detail) {
       if (!stillSelected()) return;
@@ -271,6 +350,16 @@
     sel.recommendation = sel.recHistory[0];
   }
 
+  function addDecision(sel, d) {
+    if (!d || !d.id || d.crossingId !== sel.id) return;
+    sel.decisions.set(d.recommendationId, d);
+    if (!sel.audit.some(function (x) { return x.id === d.id; })) {
+      sel.audit.push(d);
+      sel.audit.sort(function (a, b) { return Number(b.id) - Number(a.id); });
+      sel.audit.length = Math.min(sel.audit.length, 20);
+    }
+  }
+
   // ------------------------------------------------------------------ socket.io
 
   function connectSocket() {
@@ -280,7 +369,8 @@
       setInterval(pollFallback, POLL_MS);
       return;
     }
-    var socket = window.io({ transports: ['websocket'] });
+    // The handshake carries the token; the server refuses the connection without a valid one.
+    var socket = liveSocket = window.io({ transports: ['websocket'], auth: { token: auth.token } });
 
     socket.on('connect', function () {
       setConnection('connected', 'connected');
@@ -293,7 +383,15 @@
       state.socketConnectedOnce = true;
     });
     socket.on('disconnect', function () { setConnection('reconnecting', 'reconnecting…'); });
-    socket.on('connect_error', function () { setConnection('reconnecting', 'reconnecting…'); });
+    socket.on('connect_error', function (err) {
+      if (err && /^unauthorized/.test(err.message || '')) { signOut('Your session ended: sign in again.'); return; }
+      setConnection('reconnecting', 'reconnecting…');
+    });
+    socket.on('recommendation-decided', function (d) {
+      if (!d || !d.crossingId) return;
+      if (state.sel && d.crossingId === state.sel.id && isOperator()) { addDecision(state.sel, d); invalidate('crossing'); }
+      liveEvent('decision', d.crossingId);
+    });
 
     socket.on('snapshot', function (snap) {
       if (!snap) return;
@@ -654,7 +752,75 @@
 
     renderCrossingChart(sel, obsTimes);
     renderRecommendation(id, rec, sel);
+    renderDecision(rec, sel);
     renderApproaches(id, fc, lastObs);
+  }
+
+  // ------------------------------------------------------------------ operator decisions
+
+  function describePlan(plan) {
+    return plan ? C.fmtInt(plan.cycleSeconds) + ' s (' + plan.phases.map(function (p) { return p.name + ' ' + C.fmtFixed(p.greenSeconds, 0); }).join(' / ') + ')' : 'none';
+  }
+
+  function describeDecision(d) {
+    var when = C.fmtWallClock(new Date(d.decidedAt));
+    if (d.decision === 'accepted') {
+      return 'Accepted #' + d.recommendationId + ' by ' + d.decidedBy + ' at ' + when + ': cycle ' + describePlan(d.plan) +
+        (d.publishedAt ? ', sent for the next cycle boundary.' : ', not sent yet (retrying).');
+    }
+    return 'Rejected #' + d.recommendationId + ' by ' + d.decidedBy + ' at ' + when + (d.reason ? ': ' + d.reason : '.');
+  }
+
+  /** Static controls (not rebuilt on each render, so a half-typed reason survives live updates). */
+  function renderDecision(rec, sel) {
+    if (!isOperator()) { els.decisionBox.hidden = true; return; }
+    els.decisionBox.hidden = false;
+    var decided = rec ? sel.decisions.get(rec.id) : null;
+    els.decisionTarget.textContent = rec
+      ? 'Recommendation #' + rec.id + ' · based on ' + C.fmtDataTimeShort(rec.basedOnIntervalStart) + ' · cycle ' + C.fmtInt(rec.cycleSeconds) + ' s' + (decided ? ' · already ' + decided.decision : '')
+      : 'no recommendation to decide yet';
+    els.acceptRec.dataset.recId = els.rejectRec.dataset.recId = rec ? rec.id : '';
+    els.acceptRec.disabled = els.rejectRec.disabled = !rec || !!decided || sel.deciding;
+    els.decisionResult.className = 'decision-result' + (sel.lastResult ? ' ' + sel.lastResult.kind : '');
+    els.decisionResult.textContent = sel.lastResult ? sel.lastResult.text : '';
+    els.auditList.innerHTML = sel.audit.length ? sel.audit.map(function (d) {
+      return '<li class="' + esc(d.decision) + '" data-recommendation-id="' + esc(d.recommendationId) + '">' +
+        esc(C.fmtWallClock(new Date(d.decidedAt))) + ' · <strong>' + esc(d.decidedBy) + '</strong> ' + esc(d.decision) + ' #' + esc(d.recommendationId) +
+        ' · ' + esc(describePlan(d.plan)) + ' · before: ' + esc(describePlan(d.previousPlan)) + (d.reason ? ' · “' + esc(d.reason) + '”' : '') + '</li>';
+    }).join('') : '<li class="muted">no decisions yet</li>';
+  }
+
+  function decide(kind) {
+    var sel = state.sel;
+    var id = els.acceptRec.dataset.recId;
+    if (!sel || !id || sel.deciding) return;
+    var reason = els.decisionReason.value.trim();
+    sel.deciding = true;
+    invalidate('crossing');
+    fetch('/api/recommendations/' + encodeURIComponent(id) + '/' + kind, {
+      method: 'POST',
+      headers: authHeaders({ 'content-type': 'application/json' }),
+      body: JSON.stringify(reason ? { reason: reason } : {}),
+    }).then(function (res) {
+      if (res.status === 401) { signOut('Your session ended: sign in again.'); throw new Error('signed out'); }
+      return res.json().catch(function () { return {}; }).then(function (body) { return { status: res.status, body: body }; });
+    }).then(function (r) {
+      sel.deciding = false;
+      if (r.status === 200) {
+        addDecision(sel, r.body);
+        sel.lastResult = { kind: r.body.decision, text: describeDecision(r.body) };
+        els.decisionReason.value = '';
+      } else {
+        if (r.status === 409 && r.body.decision) addDecision(sel, r.body.decision);
+        var message = Array.isArray(r.body.message) ? r.body.message.join('; ') : r.body.message;
+        sel.lastResult = { kind: 'error', text: 'Not recorded (HTTP ' + r.status + '): ' + (message || 'unknown error') };
+      }
+      invalidate('crossing');
+    }, function (err) {
+      sel.deciding = false;
+      sel.lastResult = { kind: 'error', text: 'Not recorded: ' + err.message };
+      invalidate('crossing');
+    });
   }
 
   function renderCrossingChart(sel, obsTimes) {
@@ -774,7 +940,17 @@
       selNextMean: $('sel-next-mean'), selNextBand: $('sel-next-band'), selCycle: $('sel-cycle'), selCycleNote: $('sel-cycle-note'),
       chart: $('chart'), chartEmpty: $('chart-empty'), chartReadoutBox: $('chart-readout'),
       recBody: $('rec-body'), approachBody: $('approach-body'),
+      login: $('login'), loginForm: $('login-form'), loginUsername: $('login-username'), loginPassword: $('login-password'),
+      loginSubmit: $('login-submit'), loginError: $('login-error'),
+      userBox: $('user-box'), userName: $('user-name'), userRole: $('user-role'), logout: $('logout'),
+      decisionBox: $('decision-box'), decisionTarget: $('decision-target'), decisionReason: $('decision-reason'),
+      acceptRec: $('accept-rec'), rejectRec: $('reject-rec'), decisionResult: $('decision-result'), auditList: $('audit-list'),
     };
+
+    els.loginForm.addEventListener('submit', submitLogin);
+    els.logout.addEventListener('click', function () { signOut(null); });
+    els.acceptRec.addEventListener('click', function () { decide('accept'); });
+    els.rejectRec.addEventListener('click', function () { decide('reject'); });
 
     els.map.addEventListener('click', function (e) { var id = mapNodeId(e.target); if (id) selectCrossing(id); });
     els.map.addEventListener('keydown', function (e) {
@@ -824,12 +1000,27 @@
     });
   }
 
-  function start() {
-    bind();
+  /** After sign-in: show who is signed in, then load and subscribe. */
+  function begin() {
+    els.login.hidden = true;
+    els.userBox.hidden = false;
+    els.userName.textContent = auth.user.displayName || auth.user.username;
+    els.userRole.textContent = auth.user.role;
+    if (started) return;
+    started = true;
     invalidate('header', 'map', 'city', 'crossing');
     connectSocket();
     loadCrossings();
     loadCity();
+  }
+
+  function start() {
+    bind();
+    loadSession();
+    var message = sessionStorage.getItem(TOKEN_KEY + '.message');
+    sessionStorage.removeItem(TOKEN_KEY + '.message');
+    if (auth.token) begin();
+    else showLogin(message);
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);

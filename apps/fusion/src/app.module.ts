@@ -1,8 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from '@crosscast/persistence';
 import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
+import { AccessGuard } from './auth/access.guard';
+import { AuthService } from './auth/auth.service';
+import { RateLimitGuard, rateLimitThrottlers } from './auth/rate-limit.guard';
 import { FUSION_CONFIG, FusionConfig } from './config';
+import { AdminController } from './controllers/admin.controller';
+import { AuthController } from './controllers/auth.controller';
+import { DecisionsController } from './controllers/decisions.controller';
 import { CityController } from './controllers/city.controller';
 import { CrossingsController } from './controllers/crossings.controller';
 import { HealthController } from './controllers/health.controller';
@@ -11,9 +20,14 @@ import { QueueConsumers } from './queue/forecast.consumer';
 import { CityRepository } from './repositories/city.repository';
 import { ClockRepository } from './repositories/clock.repository';
 import { ForecastStoreRepository } from './repositories/forecast-store.repository';
+import { DecisionsRepository } from './repositories/decisions.repository';
 import { QueueRepository } from './repositories/queue.repository';
+import { TimingPlanPublisher } from './repositories/timing-plan-publisher.repository';
+import { UsersRepository } from './repositories/users.repository';
+import { AccessAdminService } from './services/access-admin.service';
 import { CityForecastService } from './services/city-forecast.service';
 import { CrossingQueryService } from './services/crossing-query.service';
+import { DecisionService } from './services/decision.service';
 import { HealthService } from './services/health.service';
 import { IngestionService } from './services/ingestion.service';
 import { LiveUpdatesService } from './services/live-updates.service';
@@ -25,9 +39,16 @@ export class FusionModule {
   static forRoot(config: FusionConfig, keys: WorkerKeys): DynamicModule {
     return {
       module: FusionModule,
-      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), retryAttempts: 3, retryDelay: 1000 })],
-      controllers: [CrossingsController, CityController, HealthController],
+      imports: [
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), retryAttempts: 3, retryDelay: 1000 }),
+        JwtModule.register({ secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256', expiresIn: config.TOKEN_TTL } }),
+        ThrottlerModule.forRoot({ throttlers: rateLimitThrottlers(config) }),
+      ],
+      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController],
       providers: [
+        // Order matters: who you are (401/403) first, then how often you may write (429).
+        { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: FUSION_CONFIG, useValue: config },
         { provide: WORKER_KEYS, useValue: keys },
         ClockRepository,
@@ -43,6 +64,12 @@ export class FusionModule {
         CrossingQueryService,
         HealthService,
         QueueConsumers,
+        UsersRepository,
+        DecisionsRepository,
+        TimingPlanPublisher,
+        AuthService,
+        DecisionService,
+        AccessAdminService,
       ],
     };
   }

@@ -1,5 +1,8 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { ConfigError } from '@crosscast/runtime';
-import { readFusionConfig } from './config';
+import { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET, readFusionConfig } from './config';
 import { readEdgeWorkerConfig } from '../../edge-worker/src/config';
 
 describe('configuration', () => {
@@ -11,11 +14,67 @@ describe('configuration', () => {
   it('refuses development signing keys in production, for fusion and workers', () => {
     expect(() => readFusionConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
     expect(() => readFusionConfig({ NODE_ENV: 'production' })).toThrow(/WORKER_KEYS_FILE: required when NODE_ENV=production/);
-    expect(readFusionConfig({ NODE_ENV: 'production', WORKER_KEYS_FILE: '/run/secrets/worker_keys' }).WORKER_KEYS_FILE).toBe('/run/secrets/worker_keys');
+    expect(readFusionConfig({ NODE_ENV: 'production', WORKER_KEYS_FILE: '/run/secrets/worker_keys', JWT_SECRET: 'j'.repeat(40), ADMIN_PASSWORD: 'a-real-admin-password' }).WORKER_KEYS_FILE).toBe('/run/secrets/worker_keys');
     expect(() => readEdgeWorkerConfig({ NODE_ENV: 'production', CROSSING_ID: '0970' })).toThrow(/WORKER_KEYS_FILE: required/);
   });
 
   it('names every bad variable in one message', () => {
     expect(() => readFusionConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x' })).toThrow(/PORT: [\s\S]*DATABASE_URL: must be a URL starting with postgres:/);
+  });
+
+  describe('operator access in production', () => {
+    const keys = { NODE_ENV: 'production', WORKER_KEYS_FILE: '/run/secrets/worker_keys' };
+    const good = { ...keys, JWT_SECRET: 'k'.repeat(48), ADMIN_PASSWORD: 'a-real-admin-password' };
+    const problems = (env: Record<string, string>) => {
+      try {
+        readFusionConfig(env);
+        return [];
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message.split('\n').slice(1).map((line) => line.trim());
+      }
+    };
+
+    it('starts with a real secret and admin password', () => {
+      expect(readFusionConfig(good)).toMatchObject({ production: true, JWT_SECRET: 'k'.repeat(48), ADMIN_PASSWORD: 'a-real-admin-password', TOKEN_TTL: 8 * 3600 });
+    });
+
+    it('refuses a missing, short or development JWT secret, one line each', () => {
+      expect(problems({ ...good, JWT_SECRET: '' })).toEqual([expect.stringMatching(/^JWT_SECRET: required when NODE_ENV=production/)]);
+      expect(problems({ ...good, JWT_SECRET: 'short-secret' })).toEqual(['JWT_SECRET: must be at least 32 characters (it is 12)']);
+      expect(problems({ ...good, JWT_SECRET: DEV_JWT_SECRET })).toEqual([expect.stringMatching(/^JWT_SECRET: is the development default/)]);
+    });
+
+    it('refuses a missing, default or short admin password, one line each, together with the other problems', () => {
+      expect(problems({ ...good, ADMIN_PASSWORD: '' })).toEqual([expect.stringMatching(/^ADMIN_PASSWORD: required when NODE_ENV=production/)]);
+      expect(problems({ ...good, ADMIN_PASSWORD: DEV_ADMIN_PASSWORD })).toEqual([expect.stringMatching(/^ADMIN_PASSWORD: is a development default/)]);
+      expect(problems({ ...good, ADMIN_PASSWORD: 'crosscast-operator' })).toEqual([expect.stringMatching(/^ADMIN_PASSWORD: is a development default/)]);
+      expect(problems({ ...good, ADMIN_PASSWORD: 'too-short' })).toEqual(['ADMIN_PASSWORD: must be at least 12 characters']);
+      expect(problems({ NODE_ENV: 'production', WORKER_KEYS_FILE: 'x' })).toEqual([expect.stringMatching(/^JWT_SECRET: required/), expect.stringMatching(/^ADMIN_PASSWORD: required/)]);
+    });
+
+    it('reads the secrets from files (compose secrets) and names a file it cannot read', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosscast-secrets-'));
+      try {
+        fs.writeFileSync(path.join(dir, 'jwt'), `${'s'.repeat(40)}\n`);
+        fs.writeFileSync(path.join(dir, 'admin'), 'from-a-file-password\n');
+        const config = readFusionConfig({ ...keys, JWT_SECRET_FILE: path.join(dir, 'jwt'), ADMIN_PASSWORD_FILE: path.join(dir, 'admin') });
+        expect([config.JWT_SECRET, config.ADMIN_PASSWORD]).toEqual(['s'.repeat(40), 'from-a-file-password']);
+        expect(problems({ ...good, JWT_SECRET_FILE: path.join(dir, 'missing') })).toEqual([expect.stringMatching(/^JWT_SECRET_FILE: cannot read .*missing \(ENOENT\)/), expect.stringMatching(/^JWT_SECRET: required/)]);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('keeps working development defaults, and checks TTL and CORS origins', () => {
+      expect(readFusionConfig({})).toMatchObject({ production: false, JWT_SECRET: DEV_JWT_SECRET, ADMIN_PASSWORD: DEV_ADMIN_PASSWORD, CORS_ORIGINS: [] });
+      expect(readFusionConfig({ TOKEN_TTL: '30m', CORS_ORIGINS: 'https://ops.example.org, http://127.0.0.1:5173' })).toMatchObject({
+        TOKEN_TTL: 1800,
+        CORS_ORIGINS: ['https://ops.example.org', 'http://127.0.0.1:5173'],
+      });
+      expect(() => readFusionConfig({ TOKEN_TTL: 'forever' })).toThrow(/TOKEN_TTL: must be a duration/);
+      expect(() => readFusionConfig({ CORS_ORIGINS: 'https://ops.example.org/dashboard' })).toThrow(/CORS_ORIGINS: "https:\/\/ops.example.org\/dashboard" is not an origin/);
+      expect(() => readFusionConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/);
+    });
   });
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEV_WORKER_KEY_SEED } from '@crosscast/contracts';
 import { envInt, envUrl, readEnvConfig, requireRealKeysInProduction } from '@crosscast/runtime';
 import { DEFAULT_DATABASE_URL } from '@crosscast/persistence';
+import { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET, parseDuration, parseOrigins, resolveAccessSecrets } from './auth/access-config';
 
 /** The fusion service's configuration: environment variables with working local defaults. */
 export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -27,12 +28,33 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
       MAX_CLOCK_SKEW_SECONDS: envInt(300, 1, 86400),
       /** Create the database if missing and apply migrations at start-up (under an advisory lock). */
       MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+      /** `production` refuses development secrets (signing keys, JWT secret, admin password). */
+      NODE_ENV: z.string().default('development'),
+      /** Signs operator tokens (HS256). JWT_SECRET_FILE reads it from a file (compose secret) instead. */
+      JWT_SECRET: z.string().optional(),
+      JWT_SECRET_FILE: z.string().min(1).optional(),
+      /** How long a login token is valid: seconds, or a number with s, m, h or d. */
+      TOKEN_TTL: z.string().default('8h').transform((v, ctx) => parseDuration(v, ctx)),
+      /** The admin created at start when no user of that name exists. */
+      ADMIN_USERNAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, ".", "-" or "_"').default('admin'),
+      ADMIN_PASSWORD: z.string().optional(),
+      ADMIN_PASSWORD_FILE: z.string().min(1).optional(),
+      /** Browser origins allowed to call the API and socket.io, comma-separated; empty = same origin only. */
+      CORS_ORIGINS: z.string().default('').transform((v, ctx) => parseOrigins(v, ctx)),
+      /** Login attempts per minute per client address and username. */
+      LOGIN_RATE_LIMIT: envInt(5, 1, 10000),
+      /** Write requests (POST, PATCH…) per minute per user. */
+      WRITE_RATE_LIMIT: envInt(60, 1, 100000),
     },
     env,
   );
   requireRealKeysInProduction('fusion', env, config.WORKER_KEYS_FILE);
-  return config;
+  const production = config.NODE_ENV === 'production';
+  const secrets = resolveAccessSecrets('fusion', production, config);
+  return { ...config, ...secrets, production };
 }
+
+export { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET };
 
 export type FusionConfig = ReturnType<typeof readFusionConfig>;
 export const FUSION_CONFIG = Symbol('FUSION_CONFIG');

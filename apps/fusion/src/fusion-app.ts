@@ -2,17 +2,37 @@ import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, ensureDatabaseExists, runMigrationsLocked } from '@crosscast/persistence';
 import { WorkerKeys, loadWorkerKeys } from '@crosscast/runtime';
 import { FusionModule } from './app.module';
+import { ConfiguredIoAdapter } from './auth/socket-auth';
 import { FusionConfig } from './config';
 import { CityRepository } from './repositories/city.repository';
 import { ForecastStoreRepository } from './repositories/forecast-store.repository';
 
 /** The dashboard's static files (apps/dashboard/public), from source or from dist/. */
 export const DASHBOARD_DIR = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../../../apps/dashboard/public' : '../../dashboard/public');
+
+/**
+ * The dashboard and the API docs load only their own scripts, styles and images; the
+ * dashboard sets style attributes (bar widths), hence 'unsafe-inline' for styles only.
+ * socket.io connects to the same origin ('self' covers ws: on it). No upgrade to https:
+ * the service may be reached over plain http on a private network.
+ */
+const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'", 'data:'],
+  objectSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  upgradeInsecureRequests: null,
+};
 
 /** Creates the database if needed and applies pending migrations under an advisory lock. */
 export async function migrate(databaseUrl: string): Promise<{ created: boolean; applied: string[] }> {
@@ -34,6 +54,10 @@ export async function createFusionApp(config: FusionConfig, options: { logger?: 
   const keys = options.keys ?? loadWorkerKeys(config.WORKER_KEYS_FILE, config.WORKER_KEY_SEED);
   const app = await NestFactory.create<NestExpressApplication>(FusionModule.forRoot(config, keys), options.logger === false ? { logger: false } : {});
   app.enableShutdownHooks();
+  app.use(helmet({ contentSecurityPolicy: { useDefaults: true, directives: CONTENT_SECURITY_POLICY } }));
+  // No CORS_ORIGINS: no Access-Control-Allow-Origin header at all, so only the same origin can read answers.
+  app.enableCors({ origin: config.CORS_ORIGINS.length ? config.CORS_ORIGINS : false, allowedHeaders: ['Authorization', 'Content-Type'], maxAge: 600 });
+  app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config.CORS_ORIGINS));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useStaticAssets(DASHBOARD_DIR, { index: 'index.html' });
 
@@ -41,6 +65,7 @@ export async function createFusionApp(config: FusionConfig, options: { logger?: 
     .setTitle('Crosscast fusion API')
     .setDescription('City forecasts, crossing forecasts and signal-timing recommendations fused from the edge workers.')
     .setVersion('0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'POST /api/auth/login gives the token' })
     .build();
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi));
 

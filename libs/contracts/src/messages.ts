@@ -170,17 +170,30 @@ export const HeartbeatMessageSchema = z
 export type HeartbeatMessage = z.infer<typeof HeartbeatMessageSchema>;
 export type UnsignedHeartbeatMessage = Omit<HeartbeatMessage, 'sig'>;
 
-/** Fusion → simulator (TIMING_PLAN_QUEUE): a plan to apply at a crossing's next cycle boundary. */
+/**
+ * Fusion → simulator (TIMING_PLAN_QUEUE): a plan an operator accepted. `effectiveFrom` is
+ * always `next-cycle-boundary`: the receiver lets the cycle that is running when the
+ * message arrives finish, then runs this plan from the start of its next cycle (never a
+ * cut in the middle of a green). `acceptedAt` is wall-clock time; the simulator's replay
+ * clock is accelerated, so it does not schedule by it. A phase may serve no detected
+ * approach (a side street without detectors still gets its minimum green).
+ */
 export const TimingPlanMessageSchema = z
   .object({
     v: z.literal(1),
     crossingId: CrossingIdSchema,
+    /** `rec-<recommendationId>`: one plan per accepted recommendation (the BullMQ job id too). */
     planId: z.string().min(1).max(96),
+    recommendationId: z.string().regex(/^\d{1,18}$/),
     cycleSeconds: z.number().min(20).max(300),
     phases: z
-      .array(z.object({ name: z.string().min(1).max(32), approaches: z.array(ApproachIdSchema).min(1), greenSeconds: z.number().min(1).max(300) }).strict())
+      .array(z.object({ name: z.string().min(1).max(32), approaches: z.array(ApproachIdSchema).max(16), greenSeconds: z.number().min(1).max(300) }).strict())
       .min(1)
       .max(8),
+    /** Username of the operator who accepted it. */
+    acceptedBy: z.string().min(1).max(64),
+    acceptedAt: InstantSchema,
+    effectiveFrom: z.literal('next-cycle-boundary'),
   })
   .strict();
 export type TimingPlanMessage = z.infer<typeof TimingPlanMessageSchema>;

@@ -32,4 +32,5 @@ export const SOCKET_EVENTS = {
   crossingStatus: 'crossing-status',
   cityForecast: 'city-forecast',
   snapshot: 'snapshot',
+  recommendationDecided: 'recommendation-decided',
 } as const;

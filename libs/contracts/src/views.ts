@@ -104,8 +104,86 @@ export interface DeadLetterView {
   receivedAt: string;
 }
 
+/** Operator access: roles are ordered, each includes the ones before it. */
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A user as the API shows it: never the password hash. */
+export interface UserView {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  disabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** POST /api/auth/login answer: a bearer token (HS256 JWT) and who it is for. */
+export interface LoginView {
+  token: string;
+  tokenType: 'Bearer';
+  expiresAt: string;
+  user: Pick<UserView, 'id' | 'username' | 'displayName' | 'role'>;
+}
+
+/** A timing plan as it was decided or is running: cycle and greens, per phase. */
+export interface PlanSummaryView {
+  planId: string | null;
+  recommendationId: string;
+  cycleSeconds: number;
+  phases: Array<{ name: string; approaches: string[]; greenSeconds: number }>;
+}
+
+export type DecisionKind = 'accepted' | 'rejected';
+
+/** One audit row: who decided what about which recommendation, and what was running before. */
+export interface DecisionView {
+  id: string;
+  recommendationId: string;
+  crossingId: string;
+  decision: DecisionKind;
+  reason: string | null;
+  decidedBy: string;
+  decidedByRole: Role;
+  decidedAt: string;
+  /** The recommendation's plan (for a rejection: the plan that was turned down). */
+  plan: PlanSummaryView;
+  /** The plan that was running at the crossing when the decision was made (null: none accepted yet). */
+  previousPlan: PlanSummaryView | null;
+  /** Accepted plans only: when the TimingPlanMessage went onto the queue (null: not yet, retried). */
+  publishedAt: string | null;
+}
+
+/** The plan an operator last accepted for a crossing (the "running plan" record). */
+export interface RunningPlanView extends PlanSummaryView {
+  crossingId: string;
+  acceptedBy: string;
+  acceptedAt: string;
+  decisionId: string;
+}
+
+/** A crossing's administrative settings (PATCH /api/admin/crossings/:id). */
+export interface CrossingSettingsView {
+  crossingId: string;
+  name: string;
+  /** When false, operators cannot accept plans for this crossing (e.g. under maintenance). */
+  plansEnabled: boolean;
+  adminNote: string | null;
+  settingsUpdatedBy: string | null;
+  settingsUpdatedAt: string | null;
+}
+
+/** A configured worker signing key, identified by fingerprint only (never the key). */
+export interface WorkerKeyView {
+  crossingId: string;
+  /** First 16 hex digits of SHA-256 over the key; null when no key is provisioned. */
+  fingerprint: string | null;
+}
+
 /** Everything the fusion service emits on socket.io, by event name. */
 export interface FusionServerEvents {
+  'recommendation-decided': (view: DecisionView) => void;
   forecast: (view: ForecastView) => void;
   observation: (view: ObservationView) => void;
   recommendation: (view: RecommendationView) => void;

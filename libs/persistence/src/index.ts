@@ -5,4 +5,7 @@ export * from './entities/forecast-point.entity';
 export * from './entities/observation.entity';
 export * from './entities/recommendation.entity';
 export * from './entities/dead-letter.entity';
+export * from './entities/user.entity';
+export * from './entities/recommendation-decision.entity';
+export * from './entities/running-plan.entity';
 export * from './data-source';

@@ -1,10 +1,13 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/decorators';
 import { DeadLettersQuery, RecommendationsQuery } from '../dtos/crossing.dto';
 import { CityForecastService } from '../services/city-forecast.service';
 import { CrossingQueryService } from '../services/crossing-query.service';
 
 @ApiTags('city')
+@ApiBearerAuth()
+@Roles('viewer')
 @Controller('api')
 export class CityController {
   constructor(

@@ -1,9 +1,12 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/decorators';
 import { CrossingIdParams, ForecastRangeQuery } from '../dtos/crossing.dto';
 import { CrossingQueryService } from '../services/crossing-query.service';
 
 @ApiTags('crossings')
+@ApiBearerAuth()
+@Roles('viewer')
 @Controller('api/crossings')
 export class CrossingsController {
   constructor(private readonly crossings: CrossingQueryService) {}

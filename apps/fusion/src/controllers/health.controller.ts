@@ -1,5 +1,6 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/decorators';
 /** The one method of express's response this controller uses. */
 interface StatusSettable {
   status(code: number): unknown;
@@ -7,6 +8,7 @@ interface StatusSettable {
 import { HealthService } from '../services/health.service';
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}

@@ -18,6 +18,19 @@ export class CrossingEntity {
   @Column({ type: 'jsonb' })
   approaches: ApproachDefinition[];
 
+  /** Set by an admin: when false, operators cannot accept plans for this crossing. */
+  @Column({ name: 'plans_enabled', type: 'boolean', default: true })
+  plansEnabled: boolean;
+
+  @Column({ name: 'admin_note', type: 'text', nullable: true })
+  adminNote: string | null;
+
+  @Column({ name: 'settings_updated_by', type: 'varchar', length: 64, nullable: true })
+  settingsUpdatedBy: string | null;
+
+  @Column({ name: 'settings_updated_at', type: 'timestamptz', nullable: true })
+  settingsUpdatedAt: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

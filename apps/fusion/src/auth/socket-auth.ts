@@ -1,0 +1,47 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { ServerOptions, Socket } from 'socket.io';
+import type { AuthService } from './auth.service';
+
+/** Longest timer Node accepts (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * socket.io handshake middleware (`io.use`): Nest guards do not run on connection, so the
+ * token in `handshake.auth.token` is checked here. A refused client gets a connect_error
+ * whose message starts with "unauthorized:" and says why. An accepted socket carries its
+ * user in `socket.data.user` and is disconnected when its token expires.
+ */
+export function socketAuthMiddleware(auth: AuthService) {
+  return (socket: Socket, next: (error?: Error) => void): void => {
+    const token = socket.handshake.auth?.token;
+    auth.authenticate(typeof token === 'string' ? token : null).then(
+      ({ user, expiresAtMs }) => {
+        socket.data.user = user;
+        const timer = setTimeout(() => socket.disconnect(true), Math.min(MAX_TIMER_MS, Math.max(0, expiresAtMs - Date.now())));
+        timer.unref();
+        socket.once('disconnect', () => clearTimeout(timer));
+        next();
+      },
+      (error: Error) => {
+        const refusal = new Error(`unauthorized: ${error.message}`) as Error & { data?: unknown };
+        refusal.data = { status: 401 };
+        next(refusal);
+      },
+    );
+  };
+}
+
+/** The socket.io server with CORS limited to CORS_ORIGINS (none configured: same origin only). */
+export class ConfiguredIoAdapter extends IoAdapter {
+  constructor(
+    app: INestApplicationContext,
+    private readonly corsOrigins: string[],
+  ) {
+    super(app);
+  }
+
+  override createIOServer(port: number, options?: ServerOptions) {
+    return super.createIOServer(port, { ...options, cors: { origin: this.corsOrigins.length ? this.corsOrigins : false } });
+  }
+}

@@ -1,0 +1,43 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, Roles } from '../auth/decorators';
+import type { AuthenticatedUser } from '../auth/roles';
+import { AuditQuery, DecisionBody, RecommendationIdParams, RunningPlansQuery } from '../dtos/access.dto';
+import { DecisionService } from '../services/decision.service';
+
+@ApiTags('operator workflow')
+@ApiBearerAuth()
+@Controller('api')
+export class DecisionsController {
+  constructor(private readonly decisions: DecisionService) {}
+
+  @Post('recommendations/:id/accept')
+  @Roles('operator')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Accept a recommendation: it becomes the crossing's running plan and a TimingPlanMessage is queued for the next cycle boundary. 409 if already decided" })
+  accept(@Param() params: RecommendationIdParams, @Body() body: DecisionBody, @CurrentUser() user: AuthenticatedUser) {
+    return this.decisions.decide(params.id, 'accepted', body.reason, user);
+  }
+
+  @Post('recommendations/:id/reject')
+  @Roles('operator')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reject a recommendation, with an optional reason. 409 if already decided' })
+  reject(@Param() params: RecommendationIdParams, @Body() body: DecisionBody, @CurrentUser() user: AuthenticatedUser) {
+    return this.decisions.decide(params.id, 'rejected', body.reason, user);
+  }
+
+  @Get('audit')
+  @Roles('operator')
+  @ApiOperation({ summary: 'Decisions on recommendations, newest first: who, when, what, and the plan running before' })
+  audit(@Query() query: AuditQuery) {
+    return this.decisions.audit(query.crossing, query.limit);
+  }
+
+  @Get('running-plans')
+  @Roles('viewer')
+  @ApiOperation({ summary: 'The plan last accepted at each crossing' })
+  runningPlans(@Query() query: RunningPlansQuery) {
+    return this.decisions.runningPlans(query.crossing);
+  }
+}

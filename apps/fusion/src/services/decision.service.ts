@@ -1,0 +1,119 @@
+import { ConflictException, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { DecisionKind, DecisionView, RunningPlanView, TimingPlanMessage, TimingPlanMessageSchema, parseMessage } from '@crosscast/contracts';
+import type { AuthenticatedUser } from '../auth/roles';
+import { LiveGateway } from '../gateways/live.gateway';
+import { ClockRepository } from '../repositories/clock.repository';
+import { DecisionsRepository } from '../repositories/decisions.repository';
+import { TimingPlanPublisher } from '../repositories/timing-plan-publisher.repository';
+
+/** How often accepted plans that did not reach the queue (Redis down) are sent again. */
+const REPUBLISH_EVERY_MS = 10_000;
+
+/**
+ * The operator workflow: accept or reject a recommendation, once. Accepting makes the
+ * recommendation's plan the crossing's running plan and publishes a TimingPlanMessage
+ * towards the simulator; both decisions are kept as the audit trail and streamed to
+ * dashboards (`recommendation-decided`). The decision is committed before the plan is
+ * published: if Redis is down the plan is published later (publishedAt stays null until then).
+ */
+@Injectable()
+export class DecisionService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(DecisionService.name);
+  private timer: NodeJS.Timeout | null = null;
+  private republishing = false;
+
+  constructor(
+    private readonly decisions: DecisionsRepository,
+    private readonly publisher: TimingPlanPublisher,
+    private readonly live: LiveGateway,
+    private readonly clock: ClockRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.republishPending(), REPUBLISH_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async decide(recommendationId: string, decision: DecisionKind, reason: string | undefined, user: AuthenticatedUser): Promise<DecisionView> {
+    const outcome = await this.decisions.decide(recommendationId, decision, reason?.trim() || null, user, this.clock.now());
+    switch (outcome.status) {
+      case 'unknown-recommendation':
+        throw new NotFoundException(`recommendation ${recommendationId} does not exist`);
+      case 'already-decided':
+        throw new ConflictException({
+          statusCode: 409,
+          error: 'Conflict',
+          message: `recommendation ${recommendationId} was already ${outcome.decision.decision} by ${outcome.decision.decidedBy} at ${outcome.decision.decidedAt}`,
+          decision: outcome.decision,
+        });
+      case 'plans-disabled':
+        throw new ConflictException(`crossing ${outcome.crossingId} does not take plans: an admin disabled them (PATCH /api/admin/crossings/${outcome.crossingId})`);
+    }
+    let view = outcome.decision;
+    if (view.decision === 'accepted') view = await this.publish(view);
+    this.live.emit('recommendation-decided', view);
+    return view;
+  }
+
+  audit(crossingId: string | undefined, limit = 100): Promise<DecisionView[]> {
+    return this.decisions.decisions(crossingId, limit);
+  }
+
+  runningPlans(crossingId: string | undefined): Promise<RunningPlanView[]> {
+    return this.decisions.runningPlans(crossingId);
+  }
+
+  /** Sends accepted plans still waiting for the queue; a failure is logged and retried later. */
+  async republishPending(): Promise<number> {
+    if (this.republishing) return 0;
+    this.republishing = true;
+    let sent = 0;
+    try {
+      for (const view of await this.decisions.unpublished(50)) {
+        if ((await this.publish(view)).publishedAt) sent++;
+        else break;
+      }
+    } catch (error) {
+      this.logger.warn(`republishing accepted plans failed: ${(error as Error).message}`);
+    } finally {
+      this.republishing = false;
+    }
+    return sent;
+  }
+
+  private async publish(view: DecisionView): Promise<DecisionView> {
+    const parsed = parseMessage(TimingPlanMessageSchema, toTimingPlanMessage(view));
+    if (!parsed.ok) {
+      // Cannot happen for a Webster plan; if it does, the audit row says it was never sent.
+      this.logger.error(`plan of decision ${view.id} does not fit TimingPlanMessage: ${parsed.reason}`);
+      return view;
+    }
+    try {
+      await this.publisher.publish(parsed.value);
+      const at = this.clock.now();
+      await this.decisions.markPublished(view.id, at);
+      return { ...view, publishedAt: at.toISOString() };
+    } catch (error) {
+      this.logger.warn(`plan ${parsed.value.planId} not published yet (retried every ${REPUBLISH_EVERY_MS / 1000} s): ${(error as Error).message}`);
+      return view;
+    }
+  }
+}
+
+export function toTimingPlanMessage(view: DecisionView): TimingPlanMessage {
+  return {
+    v: 1,
+    crossingId: view.crossingId,
+    planId: view.plan.planId ?? `rec-${view.recommendationId}`,
+    recommendationId: view.recommendationId,
+    cycleSeconds: view.plan.cycleSeconds,
+    phases: view.plan.phases.map((p) => ({ name: p.name, approaches: p.approaches, greenSeconds: p.greenSeconds })),
+    acceptedBy: view.decidedBy,
+    acceptedAt: view.decidedAt,
+    effectiveFrom: 'next-cycle-boundary',
+  };
+}

@@ -1,0 +1,178 @@
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { io, Socket } from 'socket.io-client';
+import { DataSource } from 'typeorm';
+import { DecisionView, TIMING_PLAN_QUEUE, TimingPlanMessageSchema } from '@crosscast/contracts';
+import { loadCityDefinition } from '@crosscast/seed';
+import { readFusionConfig } from '../../apps/fusion/src/config';
+import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
+import { IngestionService } from '../../apps/fusion/src/services/ingestion.service';
+import { authedFetch, loginAs } from '../support/auth';
+import { forecastMessage } from '../support/forecast-factory';
+import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+
+/**
+ * Accepting and rejecting recommendations over REST against real PostgreSQL and Redis:
+ * one decision per recommendation, an audit row naming who and what ran before, the
+ * running plan, the TimingPlanMessage on the timing-plan queue and the live event.
+ */
+describe('operator workflow: accept / reject recommendations (real PostgreSQL + Redis)', () => {
+  const city = loadCityDefinition('seed-data/boroondara-2006');
+  const approaches = (id: string) => city.crossings.find((c) => c.id === id)!.approaches.map((a) => a.id);
+  const dbName = uniqueName('crosscast_ops');
+  const prefix = uniqueName('ccops');
+  let app: NestExpressApplication;
+  let db: DataSource;
+  let redis: IORedis;
+  let plans: Queue;
+  let socket: Socket;
+  let operator: ReturnType<typeof authedFetch>;
+  let admin: ReturnType<typeof authedFetch>;
+  let viewer: ReturnType<typeof authedFetch>;
+  const liveDecisions: DecisionView[] = [];
+  /** Recommendation ids of 0970 (three intervals, oldest first) and of 2000. */
+  let rec0970: string[];
+  let rec2000: string;
+
+  beforeAll(async () => {
+    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix });
+    await migrate(config.DATABASE_URL);
+    app = await createFusionApp(config, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    const baseUrl = await app.getUrl();
+    db = await openDatabase(config.DATABASE_URL);
+    redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    plans = new Queue(TIMING_PLAN_QUEUE, { connection: redis, prefix });
+
+    // Recommendations come from stored forecasts, exactly as from a worker's message.
+    const ingestion = app.get(IngestionService);
+    for (const [i, basedOn] of ['2006-10-10T08:00:00+11:00', '2006-10-10T08:15:00+11:00', '2006-10-10T08:30:00+11:00'].entries()) {
+      const outcome = await ingestion.ingestForecast('test', `f-0970-${i}`, forecastMessage('0970', approaches('0970'), basedOn, { seq: i + 1 }));
+      expect(outcome.status).toBe('stored');
+    }
+    expect((await ingestion.ingestForecast('test', 'f-2000', forecastMessage('2000', approaches('2000'), '2006-10-10T08:00:00+11:00'))).status).toBe('stored');
+    rec0970 = (await db.query(`SELECT id FROM recommendations WHERE crossing_id = '0970' ORDER BY based_on_interval_start`)).map((r: { id: string }) => String(r.id));
+    rec2000 = String((await db.query(`SELECT id FROM recommendations WHERE crossing_id = '2000'`))[0].id);
+
+    operator = authedFetch(baseUrl, await loginAs(baseUrl, 'operator'));
+    admin = authedFetch(baseUrl, await loginAs(baseUrl, 'admin'));
+    viewer = authedFetch(baseUrl, await loginAs(baseUrl, 'viewer'));
+    socket = io(baseUrl, { transports: ['websocket'], auth: { token: await loginAs(baseUrl, 'viewer') } });
+    socket.on('recommendation-decided', (view: DecisionView) => liveDecisions.push(view));
+    await eventually(async () => socket.connected, 'socket.io connection');
+  }, 60_000);
+
+  afterAll(async () => {
+    socket?.close();
+    await plans?.close();
+    redis?.disconnect();
+    await app?.close();
+    await db?.destroy();
+    await dropDatabase(dbName);
+    await clearRedisPrefix(prefix);
+  }, 60_000);
+
+  const decisionsCount = async () => (await db.query(`SELECT count(*)::int AS n FROM recommendation_decisions`))[0].n as number;
+  const post = (path: string, body: unknown = {}, as = operator) => as(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+  it('accepts a recommendation once: audit row, running plan, TimingPlanMessage on the queue and a live event', async () => {
+    const response = await post(`/api/recommendations/${rec0970[0]}/accept`, { reason: 'morning peak' });
+    expect(response.status).toBe(200);
+    const decision: DecisionView = await response.json();
+    const [recommendation] = await db.query(`SELECT cycle_seconds, phases FROM recommendations WHERE id = $1`, [rec0970[0]]);
+    expect(decision).toMatchObject({ recommendationId: rec0970[0], crossingId: '0970', decision: 'accepted', reason: 'morning peak', decidedBy: 'operator', decidedByRole: 'operator', previousPlan: null });
+    expect(decision.plan).toMatchObject({ planId: `rec-${rec0970[0]}`, cycleSeconds: recommendation.cycle_seconds });
+    expect(decision.plan.phases.map((p) => p.greenSeconds)).toEqual(recommendation.phases.map((p: { greenSeconds: number }) => p.greenSeconds));
+    expect(decision.publishedAt).not.toBeNull();
+
+    const [row] = await db.query(`SELECT d.*, u.username FROM recommendation_decisions d JOIN users u ON u.id = d.decided_by_user_id WHERE recommendation_id = $1`, [rec0970[0]]);
+    expect(row).toMatchObject({ decision: 'accepted', decided_by_username: 'operator', username: 'operator', reason: 'morning peak' });
+    const [running] = await db.query(`SELECT * FROM running_plans WHERE crossing_id = '0970'`);
+    expect(running.plan.planId).toBe(`rec-${rec0970[0]}`);
+
+    const job = await plans.getJob(`rec-${rec0970[0]}`);
+    expect(job).toBeDefined();
+    const message = TimingPlanMessageSchema.parse(job!.data);
+    expect(message).toMatchObject({ crossingId: '0970', recommendationId: rec0970[0], cycleSeconds: recommendation.cycle_seconds, acceptedBy: 'operator', effectiveFrom: 'next-cycle-boundary' });
+    expect(message.phases.map((p) => p.name)).toEqual(['north-south', 'east-west']);
+
+    await eventually(async () => liveDecisions.find((d) => d.id === decision.id), 'the recommendation-decided event');
+  });
+
+  it('answers 409 to a second decision on the same recommendation, naming the first, and writes nothing', async () => {
+    const before = await decisionsCount();
+    for (const action of ['accept', 'reject']) {
+      const again = await post(`/api/recommendations/${rec0970[0]}/${action}`, { reason: 'again' });
+      expect(again.status).toBe(409);
+      const body = await again.json();
+      expect(body.message).toMatch(/already accepted by operator/);
+      expect(body.decision).toMatchObject({ recommendationId: rec0970[0], decision: 'accepted' });
+    }
+    expect(await decisionsCount()).toBe(before);
+    expect(await plans.getJobCounts('waiting', 'completed', 'delayed', 'active')).toMatchObject({ waiting: 1 });
+  });
+
+  it('lets exactly one of two simultaneous decisions win', async () => {
+    const [a, b] = await Promise.all([post(`/api/recommendations/${rec0970[1]}/reject`, { reason: 'first' }), post(`/api/recommendations/${rec0970[1]}/reject`, { reason: 'second' })]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    expect((await db.query(`SELECT count(*)::int AS n FROM recommendation_decisions WHERE recommendation_id = $1`, [rec0970[1]]))[0].n).toBe(1);
+  });
+
+  it('records what was running before; a rejection leaves the running plan alone, a later acceptance replaces it', async () => {
+    const [rejected] = await (await operator(`/api/audit?crossing=0970&limit=10`)).json();
+    expect(rejected).toMatchObject({ recommendationId: rec0970[1], decision: 'rejected', previousPlan: { planId: `rec-${rec0970[0]}` }, publishedAt: null });
+    expect((await db.query(`SELECT plan FROM running_plans WHERE crossing_id = '0970'`))[0].plan.planId).toBe(`rec-${rec0970[0]}`);
+    expect(await plans.getJob(`rec-${rec0970[1]}`)).toBeUndefined();
+
+    const accepted = await (await post(`/api/recommendations/${rec0970[2]}/accept`)).json();
+    expect(accepted).toMatchObject({ decision: 'accepted', reason: null, previousPlan: { planId: `rec-${rec0970[0]}` } });
+    const running = await (await viewer('/api/running-plans?crossing=0970')).json();
+    expect(running).toEqual([expect.objectContaining({ crossingId: '0970', planId: `rec-${rec0970[2]}`, acceptedBy: 'operator', decisionId: accepted.id })]);
+
+    // The audit trail, newest first, for operators; viewers may not read it.
+    const audit = await (await operator('/api/audit?crossing=0970')).json();
+    expect(audit.map((d: DecisionView) => [d.recommendationId, d.decision])).toEqual([
+      [rec0970[2], 'accepted'],
+      [rec0970[1], 'rejected'],
+      [rec0970[0], 'accepted'],
+    ]);
+    expect((await viewer('/api/audit')).status).toBe(403);
+  });
+
+  it('answers 400 to bad bodies and ids, 404 to an unknown recommendation, and writes nothing', async () => {
+    const before = await decisionsCount();
+    const jobsBefore = (await plans.getJobs(['waiting', 'completed', 'active', 'delayed', 'failed'])).length;
+    const bad: Array<[string, unknown]> = [
+      [`/api/recommendations/${rec2000}/accept`, { reason: 42 }],
+      [`/api/recommendations/${rec2000}/accept`, { reason: 'x'.repeat(501) }],
+      [`/api/recommendations/${rec2000}/accept`, { reason: 'ok', planOverride: { cycleSeconds: 5 } }],
+      [`/api/recommendations/${rec2000}/reject`, '{"reason": '],
+      ['/api/recommendations/abc/accept', {}],
+      ['/api/recommendations/-1/reject', {}],
+    ];
+    for (const [path, body] of bad) {
+      const response = await post(path, body);
+      expect({ path, body, status: response.status }).toEqual({ path, body, status: 400 });
+    }
+    expect((await post('/api/recommendations/987654321/accept')).status).toBe(404);
+    expect(await decisionsCount()).toBe(before);
+    expect((await plans.getJobs(['waiting', 'completed', 'active', 'delayed', 'failed'])).length).toBe(jobsBefore);
+  });
+
+  it('refuses to accept a plan for a crossing an admin disabled, and accepts again once re-enabled', async () => {
+    const disabled = await admin('/api/admin/crossings/2000', { method: 'PATCH', body: JSON.stringify({ plansEnabled: false, adminNote: 'controller under repair' }) });
+    expect(disabled.status).toBe(200);
+    expect(await disabled.json()).toMatchObject({ crossingId: '2000', plansEnabled: false, adminNote: 'controller under repair', settingsUpdatedBy: 'admin' });
+    const refused = await post(`/api/recommendations/${rec2000}/accept`);
+    expect(refused.status).toBe(409);
+    expect((await refused.json()).message).toMatch(/crossing 2000 does not take plans/);
+    expect(await plans.getJob(`rec-${rec2000}`)).toBeUndefined();
+
+    expect((await admin('/api/admin/crossings/2000', { method: 'PATCH', body: JSON.stringify({ plansEnabled: true }) })).status).toBe(200);
+    expect((await post(`/api/recommendations/${rec2000}/accept`)).status).toBe(200);
+    expect(TimingPlanMessageSchema.parse((await plans.getJob(`rec-${rec2000}`))!.data).crossingId).toBe('2000');
+    const settings = await (await admin('/api/admin/crossings')).json();
+    expect(settings.find((s: { crossingId: string }) => s.crossingId === '2000')).toMatchObject({ plansEnabled: true, adminNote: 'controller under repair' });
+  });
+});
