@@ -7,10 +7,7 @@ const common = {
   moduleNameMapper: { '^@crosscast/(.*)$': '<rootDir>/libs/$1/src' },
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
-    // @nestjs/jwt 12 ships ES modules only; Node 20 requires them natively, jest needs them as CommonJS.
-    '^.+/@nestjs/jwt/dist/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true }, diagnostics: false }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!@nestjs/jwt/)'],
 };
 
 module.exports = {
