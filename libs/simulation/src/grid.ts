@@ -164,3 +164,53 @@ export function turnKind(dx: number, dy: number, ex: number, ey: number): Moveme
   if (dot < -0.7) return 'uturn';
   return cross > 0 ? 'left' : 'right';
 }
+
+export interface IsolatedCrossingOptions {
+  /** Vehicles per hour on the north (southbound) and the west (eastbound) approach. */
+  demandVehPerHour: [number, number];
+  plan: FixedTimePlan;
+  lanes?: number;
+  approachLengthM?: number;
+  speedMps?: number;
+  /** Default: the length's own storage; raise it to study queues without spill-back. */
+  approachStorageVehicles?: number;
+}
+
+/**
+ * One crossing of two one-way streets, each through-only with its own phase: the textbook
+ * setting of Webster's delay formula. Crossing 'X'; approaches 'N-X' and 'W-X'.
+ */
+export function generateIsolatedCrossing(options: IsolatedCrossingOptions): Network {
+  const length = options.approachLengthM ?? 300;
+  const lanes = options.lanes ?? 1;
+  const speed = options.speedMps ?? 13.89;
+  const storage = options.approachStorageVehicles;
+  const nodes: NetworkNode[] = [
+    { id: 'X', kind: 'crossing', x: 0, y: 0 },
+    { id: 'N', kind: 'boundary', x: 0, y: length },
+    { id: 'S', kind: 'boundary', x: 0, y: -length },
+    { id: 'W', kind: 'boundary', x: -length, y: 0 },
+    { id: 'E', kind: 'boundary', x: length, y: 0 },
+  ];
+  const link = (from: string, to: string, approach: boolean): NetworkLink => ({
+    id: `${from}-${to}`, from, to, lengthM: length, lanes, speedMps: speed, ...(approach && storage ? { storageVehicles: storage } : {}),
+  });
+  return {
+    nodes,
+    links: [link('N', 'X', true), link('X', 'S', false), link('W', 'X', true), link('X', 'E', false)],
+    crossings: [{
+      id: 'X',
+      approaches: ['N-X', 'W-X'],
+      movements: [
+        { id: 'N-S', fromLink: 'N-X', toLink: 'X-S', kind: 'through', share: 1 },
+        { id: 'W-E', fromLink: 'W-X', toLink: 'X-E', kind: 'through', share: 1 },
+      ],
+      phases: [{ id: 'north-south', movements: ['N-S'] }, { id: 'east-west', movements: ['W-E'] }],
+      control: { kind: 'fixed', plan: options.plan },
+    }],
+    demand: [
+      { link: 'N-X', intervalSeconds: 3600, vehPerHour: [options.demandVehPerHour[0]] },
+      { link: 'W-X', intervalSeconds: 3600, vehPerHour: [options.demandVehPerHour[1]] },
+    ],
+  };
+}
