@@ -4,3 +4,4 @@ export * from './signals';
 export * from './grid';
 export * from './theory';
 export * from './sumo/writers';
+export * from './boroondara';
