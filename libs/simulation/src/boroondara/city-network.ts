@@ -326,3 +326,30 @@ export function turningShares(kinds: MovementKind[], weights: TurnShares): numbe
   const total = [...present].reduce((s, k) => s + weightOf(k), 0);
   return kinds.map((k) => (present.has(k) ? weightOf(k) / total / kinds.filter((x) => x === k).length : 0));
 }
+
+/** `seed-data/<city>/sim-demand.json`: the calibrated demand, written by `npm run sim:demand`. */
+export interface SimDemandFile {
+  v: 1;
+  network: string;
+  generatedBy: string;
+  source: string;
+  intervalSeconds: number;
+  calibration: { seed: number; iterations: number; fit: Record<string, number> };
+  approachMeanVehPerHour: Record<string, number>;
+  approachPeakVehPerHour: Record<string, number>;
+  roadKeepShare: Record<string, number>;
+  /** Entry link id → veh/h per interval of the typical day (local time from midnight). */
+  entries: Record<string, number[]>;
+}
+
+/** The city network with its calibrated demand, as the simulator runs it. */
+export function buildCalibratedCity(city: CityInput, file: SimDemandFile, partial: Partial<CityNetworkOptions> = {}): SimCity {
+  return buildCityNetwork(city, {
+    ...partial,
+    approachMeanVehPerHour: file.approachMeanVehPerHour,
+    approachPeakVehPerHour: file.approachPeakVehPerHour,
+    roadKeepShare: file.roadKeepShare,
+    demand: file.entries,
+    demandIntervalSeconds: file.intervalSeconds,
+  });
+}
