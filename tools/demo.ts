@@ -3,6 +3,10 @@
  * applies migrations, starts the fusion service, one process hosting every crossing's
  * edge worker, and the simulator replaying the Boroondara counts; prints the dashboard
  * URL and progress; stops everything cleanly on Ctrl-C.
+ *
+ * `npm run demo -- --simulate boroondara` or `-- --simulate grid:4x4`: the simulator runs
+ * the simulation engine instead of replaying the recording (SIMULATOR_MODE=simulate); for
+ * a grid, the grid's city folder is written first and passed to everything as CITY_DIR.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,7 +14,9 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { FORECAST_QUEUE, HEARTBEAT_QUEUE, TIMING_PLAN_QUEUE } from '@crosscast/contracts';
+import { FORECAST_QUEUE, HEARTBEAT_QUEUE, SIMULATION_REPORT_QUEUE, TIMING_PLAN_QUEUE } from '@crosscast/contracts';
+import { parseGridName } from '@crosscast/simulation';
+import { writeGridCity } from './sim-grid-city';
 import { loadCityDefinition } from '@crosscast/seed';
 import { DEFAULT_DATABASE_URL, dataSourceOptions, ensureDatabaseExists, runMigrationsLocked } from '@crosscast/persistence';
 import { deleteKeysMatching, redisConnectionOptions } from '@crosscast/runtime';
@@ -24,6 +30,10 @@ const env = {
   DATA_DIR: process.env.DEMO_DATA_DIR ?? '.data/demo',
 };
 const keepData = process.env.DEMO_KEEP_DATA === 'true';
+const simulateAt = process.argv.indexOf('--simulate');
+/** null: replay the recorded counts; else the simulated network ("boroondara", "grid:4x4"). */
+const simulate = simulateAt >= 0 ? (process.argv[simulateAt + 1] ?? '') : null;
+const SIM_SEED = '1';
 const children: Array<{ name: string; process: ChildProcess }> = [];
 let stopping = false;
 
@@ -81,7 +91,7 @@ async function checkPortFree(port: number): Promise<void> {
 async function clearQueues(): Promise<void> {
   const client = new IORedis({ ...redisConnectionOptions(env.REDIS_URL), maxRetriesPerRequest: 1 });
   try {
-    for (const queue of [FORECAST_QUEUE, HEARTBEAT_QUEUE, TIMING_PLAN_QUEUE]) await deleteKeysMatching(client, `crosscast:${queue}:*`);
+    for (const queue of [FORECAST_QUEUE, HEARTBEAT_QUEUE, TIMING_PLAN_QUEUE, SIMULATION_REPORT_QUEUE]) await deleteKeysMatching(client, `crosscast:${queue}:*`);
   } finally {
     client.disconnect();
   }
@@ -171,6 +181,19 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
+  let simulatorEnv: Record<string, string> = {};
+  if (simulate !== null) {
+    const grid = parseGridName(simulate);
+    if (simulate !== 'boroondara' && !grid) throw new Error(`--simulate takes "boroondara" or "grid:<rows>x<cols>" (e.g. grid:4x4), got "${simulate}"`);
+    if (grid) {
+      // fusion, workers and simulator all read the generated grid's city folder
+      // (beside DATA_DIR, which a fresh demo empties)
+      env.CITY_DIR = path.join(path.dirname(env.DATA_DIR), `demo-city-grid-${grid.rows}x${grid.cols}`);
+      say(`wrote ${path.relative(ROOT, writeGridCity(simulate, path.resolve(ROOT, env.CITY_DIR), Number(SIM_SEED)))}`);
+    }
+    simulatorEnv = { SIMULATOR_MODE: 'simulate', SIM_NETWORK: simulate, SIM_SEED };
+    say(`simulate mode: the simulation engine plays the street on ${simulate}`);
+  }
   const city = loadCityDefinition(path.resolve(ROOT, env.CITY_DIR));
   await checkPostgres();
   await checkRedis();
@@ -184,7 +207,7 @@ async function main(): Promise<void> {
   // from the start (nothing is lost: a stream keeps what the workers have not read yet).
   const simulatorHealthPort = String(Number(env.PORT) + 1);
   await checkPortFree(Number(simulatorHealthPort));
-  start('simulator', 'apps/simulator/src/main.js', { ...common, HEALTH_PORT: simulatorHealthPort });
+  start('simulator', 'apps/simulator/src/main.js', { ...common, ...simulatorEnv, HEALTH_PORT: simulatorHealthPort });
   await waitForHealth(`http://127.0.0.1:${simulatorHealthPort}/health`, 60_000);
   start('edge-workers', 'apps/edge-worker/src/main.js', { ...common, CROSSING_IDS: 'all', DATA_DIR: path.join(env.DATA_DIR, 'edge') });
 
@@ -192,6 +215,7 @@ async function main(): Promise<void> {
   say(`dashboard:  http://127.0.0.1:${env.PORT}/`);
   say(`API docs:   http://127.0.0.1:${env.PORT}/api/docs`);
   say('sign in:    operator / crosscast-operator (accept or reject plans), viewer / crosscast-viewer, admin / crosscast-admin (development users)');
+  if (simulate !== null) say(`simulation: http://127.0.0.1:${simulatorHealthPort}/metrics (latest report: delay, stops, queues, throughput per crossing)`);
   say(`logs:       ${path.join(env.DATA_DIR, 'logs')}/   — Ctrl-C stops everything`);
 
   let allForecastingReported = false;

@@ -23,6 +23,26 @@ export function readSimulatorConfig(env: NodeJS.ProcessEnv = process.env) {
       /** Entries kept per detector stream (a bounded cable). */
       STREAM_MAXLEN: envInt(20_000, 100, 10_000_000),
       HEALTH_PORT: envInt(0, 0, 65535),
+      /** replay: recorded counts (the default); simulate: the simulation engine plays the street. */
+      SIMULATOR_MODE: z.enum(['replay', 'simulate']).default('replay'),
+      /** simulate mode: "boroondara" (CITY_DIR with its sim-demand.json) or a generated grid "grid:RxC". */
+      SIM_NETWORK: z
+        .string()
+        .regex(/^(boroondara|grid:\d{1,2}x\d{1,2})$/, 'must be "boroondara" or "grid:<rows>x<cols>", e.g. grid:4x4')
+        .default('boroondara'),
+      /** Simulated seconds per wall second. */
+      SIM_SPEED: envNumber(450, 1, 1_000_000),
+      SIM_SEED: envInt(1, 0, 2_147_483_647),
+      /** First live interval in data time; a weekday at local midnight, so workers' calendars make sense. */
+      SIM_START: z.string().datetime({ offset: true }).default('2006-10-09T00:00:00+10:00'),
+      /** Days simulated as fast as possible before the live run, so workers can train. */
+      SIM_BACKFILL_DAYS: envNumber(7, 0, 60),
+      /** Write the simulated city's crossings.json here at start (for fusion and workers: CITY_DIR). */
+      SIM_CITY_OUT: z.string().optional(),
+      /** BullMQ prefix of the timing-plan and simulation-report queues (as fusion's). */
+      QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('crosscast'),
+      /** Log the one-line city summary every this many simulated intervals. */
+      SIM_LOG_EVERY_INTERVALS: envInt(4, 1, 10_000),
     },
     env,
   );

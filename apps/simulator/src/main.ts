@@ -4,12 +4,14 @@ import { ConfigError } from '@crosscast/runtime';
 import { SimulatorModule } from './app.module';
 import { readSimulatorConfig } from './config';
 import { ReplayService } from './replay.service';
+import { SimulateService } from './simulate.service';
 
 async function bootstrap(): Promise<void> {
   const config = readSimulatorConfig();
   const app = await NestFactory.createApplicationContext(SimulatorModule.forRoot(config), { logger: ['log', 'warn', 'error'] });
   app.enableShutdownHooks();
-  await app.get(ReplayService).start();
+  if (config.SIMULATOR_MODE === 'simulate') await app.get(SimulateService).start();
+  else await app.get(ReplayService).start();
 }
 
 bootstrap().catch((error) => {

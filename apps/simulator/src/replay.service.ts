@@ -2,11 +2,12 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import IORedis from 'ioredis';
 import type * as http from 'node:http';
 import * as path from 'node:path';
-import { DetectorReading, detectorStreamKey } from '@crosscast/contracts';
+import { DetectorReading } from '@crosscast/contracts';
 import { loadCityDefinition, readCountsCsv } from '@crosscast/seed';
 import { redisConnectionOptions, startHealthServer } from '@crosscast/runtime';
 import { SIMULATOR_CONFIG, SimulatorConfig } from './config';
 import { ReplaySchedule } from './replay-schedule';
+import { DetectorStreamWriter } from './repositories/detector-stream.writer';
 
 /**
  * Replay mode: plays recorded counts on an accelerated clock and writes each crossing's
@@ -18,6 +19,7 @@ import { ReplaySchedule } from './replay-schedule';
 export class ReplayService implements OnApplicationShutdown {
   private readonly logger = new Logger('simulator');
   private redis: IORedis;
+  private writer: DetectorStreamWriter;
   private timer: NodeJS.Timeout | null = null;
   private healthServer: http.Server | null = null;
   private schedule: ReplaySchedule;
@@ -39,9 +41,9 @@ export class ReplayService implements OnApplicationShutdown {
 
     this.redis = new IORedis({ ...redisConnectionOptions(this.config.REDIS_URL), maxRetriesPerRequest: null });
     this.redis.on('error', () => undefined);
-    if (this.config.REPLAY_RESET) {
-      await this.redis.del(...crossings.map((c) => detectorStreamKey(c.id, this.config.STREAM_PREFIX)));
-    }
+    this.writer = new DetectorStreamWriter(this.redis, this.config.STREAM_PREFIX, this.config.STREAM_MAXLEN);
+    this.logger.log('replay mode: recorded counts; timing plans from fusion are not consumed (they act on the simulated street only: SIMULATOR_MODE=simulate)');
+    if (this.config.REPLAY_RESET) await this.writer.reset(crossings.map((c) => c.id));
 
     const backfillIntervals = Math.ceil((this.config.REPLAY_BACKFILL_DAYS * 24 * 60) / this.schedule.intervalMinutes);
     if (this.config.STREAM_MAXLEN < backfillIntervals + 96) {
@@ -90,14 +92,7 @@ export class ReplayService implements OnApplicationShutdown {
   }
 
   private async deliver(readings: DetectorReading[]): Promise<void> {
-    if (readings.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const reading of readings) {
-      pipeline.xadd(detectorStreamKey(reading.crossingId, this.config.STREAM_PREFIX), 'MAXLEN', '~', String(this.config.STREAM_MAXLEN), '*', 'reading', JSON.stringify(reading));
-    }
-    const results = await pipeline.exec();
-    const failed = results?.find(([error]) => error);
-    if (failed) throw failed[0];
+    await this.writer.write(readings);
   }
 
   /** 503 while Redis is not ready: the street cannot reach the detectors. */

@@ -198,6 +198,61 @@ export const TimingPlanMessageSchema = z
   .strict();
 export type TimingPlanMessage = z.infer<typeof TimingPlanMessageSchema>;
 
+const nonNegative = z.number().finite().min(0);
+
+/** One crossing's figures over one simulated interval. */
+export const SimulatedCrossingFiguresSchema = z
+  .object({
+    crossingId: CrossingIdSchema,
+    /** Vehicles over the crossing's stop lines in the interval. */
+    throughput: nonNegative,
+    /** Stop-line delay (time held beyond free flow) per vehicle counted, seconds. */
+    meanDelaySeconds: nonNegative,
+    /** Vehicles held more than a second at the stop line, per vehicle counted. */
+    stopsPerVehicle: nonNegative,
+    /** Vehicles queued at the crossing's stop lines (all approaches), time-averaged. */
+    meanQueue: nonNegative,
+    /** Longest queue on one approach during the interval, vehicles. */
+    maxQueue: nonNegative,
+    /** The timing plan in force at the end of the interval. */
+    planId: z.string().min(1).max(96),
+  })
+  .strict();
+export type SimulatedCrossingFigures = z.infer<typeof SimulatedCrossingFiguresSchema>;
+
+/**
+ * Simulator → fusion (SIMULATION_REPORT_QUEUE): what the simulated street did in one
+ * interval, per crossing and for the city, in simulate mode.
+ */
+export const SimulationReportSchema = z
+  .object({
+    v: z.literal(1),
+    /** "boroondara", "grid:4x4". */
+    network: z.string().min(1).max(64),
+    runId: z.string().min(1).max(96),
+    intervalStart: InstantSchema,
+    intervalMinutes: z.number().int().min(1).max(60),
+    crossings: z.array(SimulatedCrossingFiguresSchema).min(1).max(10_000),
+    city: z
+      .object({
+        throughput: nonNegative,
+        meanDelaySeconds: nonNegative,
+        stopsPerVehicle: nonNegative,
+        /** Sum over crossings of their mean queues. */
+        meanQueue: nonNegative,
+        maxQueue: nonNegative,
+        /** Trips that left the network in the interval, and their mean delay against free flow. */
+        tripsCompleted: nonNegative,
+        meanTripDelaySeconds: nonNegative,
+        vehiclesInside: nonNegative,
+        /** Vehicles waiting outside a full entry link. */
+        vehiclesWaitingToEnter: nonNegative,
+      })
+      .strict(),
+  })
+  .strict();
+export type SimulationReport = z.infer<typeof SimulationReportSchema>;
+
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** Validates `input` and turns the first few schema issues into one readable reason. */

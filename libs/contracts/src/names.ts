@@ -14,6 +14,8 @@ export function forecastRetryDelayMs(attemptsMade: number): number {
 export const HEARTBEAT_QUEUE = 'crosscast-heartbeats';
 /** BullMQ queue carrying TimingPlanMessage jobs from the fusion service to the simulator. */
 export const TIMING_PLAN_QUEUE = 'crosscast-timing-plans';
+/** BullMQ queue carrying SimulationReport jobs from the simulator (simulate mode) to the fusion service. */
+export const SIMULATION_REPORT_QUEUE = 'crosscast-sim-reports';
 
 /**
  * The "detector cable": one Redis stream per crossing, written by the simulator (the

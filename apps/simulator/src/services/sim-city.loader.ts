@@ -1,0 +1,42 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CityDefinition, CityDefinitionSchema } from '@crosscast/contracts';
+import { SimCity, SimDemandFile, buildCalibratedCity, buildGridCity, parseGridName } from '@crosscast/simulation';
+import { loadCityDefinition } from '@crosscast/seed';
+
+export interface LoadedSimCity {
+  sim: SimCity;
+  definition: CityDefinition;
+  /** Entry link → veh/h per interval of a day. */
+  dailyDemand: Record<string, number[]>;
+  intervalMinutes: number;
+  source: string;
+}
+
+/**
+ * The network the simulator runs: "boroondara" = CITY_DIR's crossings with the calibrated
+ * demand of its sim-demand.json (`npm run sim:demand`); "grid:RxC" = a generated grid,
+ * the same for the same seed as `npm run sim:grid-city`.
+ */
+export function loadSimCity(network: string, cityDir: string, seed: number): LoadedSimCity {
+  const grid = parseGridName(network);
+  if (grid) {
+    const { sim, definition } = buildGridCity({ ...grid, seed });
+    const dailyDemand = Object.fromEntries(sim.network.demand.map((d) => [d.link, d.vehPerHour]));
+    return { sim, definition: CityDefinitionSchema.parse(definition), dailyDemand, intervalMinutes: 15, source: definition.source };
+  }
+  const definition = loadCityDefinition(path.resolve(cityDir));
+  const demandFile = path.resolve(cityDir, 'sim-demand.json');
+  if (!fs.existsSync(demandFile)) throw new Error(`${demandFile} is missing: the calibrated demand is made by \`npm run sim:demand\``);
+  const file = JSON.parse(fs.readFileSync(demandFile, 'utf8')) as SimDemandFile;
+  const sim = buildCalibratedCity(definition, file);
+  return { sim, definition, dailyDemand: file.entries, intervalMinutes: file.intervalSeconds / 60, source: `${demandFile} (${file.source})` };
+}
+
+/** Writes the simulated city's crossings.json, so fusion and workers can run on it (CITY_DIR). */
+export function writeCityDefinition(dir: string, definition: CityDefinition): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'crossings.json');
+  fs.writeFileSync(file, `${JSON.stringify(definition, null, 2)}\n`);
+  return file;
+}

@@ -1,0 +1,106 @@
+import { DetectorReading, SimulationReport, TimingPlanMessage } from '@crosscast/contracts';
+import { FixedTimePlan, SimCity, Simulation, createSimulation, mapTimingPlan } from '@crosscast/simulation';
+import { detectorReadings, simulationReport } from './simulated-interval';
+
+export interface SimulatedStreetOptions {
+  seed: number;
+  /** Data time of simulation second 0: a local midnight (the demand profile starts there). */
+  originMs: number;
+  intervalMinutes: number;
+  /** Entry link → veh/h per interval of a day, repeated every day. */
+  dailyDemand: Record<string, number[]>;
+  runId: string;
+}
+
+export interface SimulatedInterval {
+  intervalStartMs: number;
+  readings: DetectorReading[];
+  report: SimulationReport;
+}
+
+export type PlanOutcome = { ok: true; plan: FixedTimePlan } | { ok: false; reason: string };
+
+/**
+ * The simulated street: the engine on a city network, stepped one interval at a time in
+ * data time, with the day's demand profile restarted every midnight and timing plans
+ * taken at the crossings' next cycle boundary. Plain logic, no I/O and no wall clock.
+ */
+export class SimulatedStreet {
+  private readonly sim: Simulation;
+  private readonly intervalSeconds: number;
+  private readonly intervalsPerDay: number;
+  private nextInterval = 0;
+  private readonly runningPlan = new Map<string, string>();
+  private readonly pendingPlan = new Map<string, string>();
+  private readonly crossingsById: Map<string, SimCity['crossings'][number]>;
+
+  constructor(
+    readonly city: SimCity,
+    private readonly options: SimulatedStreetOptions,
+  ) {
+    this.sim = createSimulation({ ...city.network, demand: [] }, { seed: options.seed });
+    this.intervalSeconds = options.intervalMinutes * 60;
+    this.intervalsPerDay = Math.round(86_400 / this.intervalSeconds);
+    this.crossingsById = new Map(city.crossings.map((c) => [c.id, c]));
+    for (const c of city.crossings) this.runningPlan.set(c.id, c.basePlanId);
+  }
+
+  /** Data time of the next interval to simulate. */
+  get nextIntervalStartMs(): number {
+    return this.options.originMs + this.nextInterval * this.intervalSeconds * 1000;
+  }
+
+  get intervalsSimulated(): number {
+    return this.nextInterval;
+  }
+
+  planIdOf(crossingId: string): string {
+    return this.runningPlan.get(crossingId) ?? 'unknown';
+  }
+
+  /** Simulates the next interval and returns what the detectors and the report say about it. */
+  advance(): SimulatedInterval {
+    if (this.nextInterval % this.intervalsPerDay === 0) {
+      for (const [link, rates] of Object.entries(this.options.dailyDemand)) this.sim.setDemand(link, rates, this.intervalSeconds);
+    }
+    const intervalStartMs = this.nextIntervalStartMs;
+    this.nextInterval++;
+    this.sim.advanceTo(this.nextInterval * this.intervalSeconds);
+    const interval = this.sim.takeIntervalReport();
+    // A plan requested during the interval has taken over once the controller is no longer waiting.
+    for (const [crossingId, planId] of [...this.pendingPlan]) {
+      if (!this.sim.signalState(crossingId).pending) {
+        this.runningPlan.set(crossingId, planId);
+        this.pendingPlan.delete(crossingId);
+      }
+    }
+    return {
+      intervalStartMs,
+      readings: detectorReadings(this.city, interval, intervalStartMs, this.options.intervalMinutes),
+      report: simulationReport(this.city, this.options.runId, interval, this.sim.totals(), intervalStartMs, this.options.intervalMinutes, (id) => this.planIdOf(id)),
+    };
+  }
+
+  /** Maps a validated timing plan onto the crossing's phases and requests it for the next cycle boundary. */
+  applyPlan(message: TimingPlanMessage): PlanOutcome {
+    const crossing = this.crossingsById.get(message.crossingId);
+    if (!crossing) return { ok: false, reason: `crossing ${message.crossingId} is not in the simulated network ${this.city.name}` };
+    const state = this.sim.signalState(crossing.id);
+    const current = state.plan ?? this.basePlan(crossing.id);
+    if (!current) return { ok: false, reason: `crossing ${crossing.id} is not under fixed-time control` };
+    const mapped = mapTimingPlan(crossing, current, message.cycleSeconds, message.phases);
+    if (!mapped.ok) return mapped;
+    try {
+      this.sim.setPlan(crossing.id, mapped.plan);
+    } catch (error) {
+      return { ok: false, reason: (error as Error).message };
+    }
+    this.pendingPlan.set(crossing.id, message.planId);
+    return mapped;
+  }
+
+  private basePlan(crossingId: string): FixedTimePlan | null {
+    const control = this.city.network.crossings.find((c) => c.id === crossingId)?.control;
+    return control?.kind === 'fixed' ? control.plan : null;
+  }
+}

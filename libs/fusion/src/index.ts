@@ -1,0 +1,4 @@
+export * from './neighbours';
+export * from './online-stats';
+export * from './week-profile';
+export * from './city-fusion';

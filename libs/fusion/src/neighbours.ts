@@ -1,0 +1,203 @@
+/**
+ * The city's road graph, inferred from the crossings file alone (the seed has no link
+ * table): which crossings share a road, which is next along it on each side, how far, and
+ * which approach of a crossing the next crossing upstream feeds.
+ *
+ * The rule: an approach whose traffic arrives from direction D on road R (e.g. "WARRIGAL RD
+ * N of HIGH STREET RD" = arrives from the north) is fed by the nearest other crossing on R
+ * that lies towards D (bearing within `bearingToleranceDeg` of D). Pure data in, plain data
+ * out, so the simulation can build its road network from the same links.
+ */
+
+export interface NeighbourApproachInput {
+  id: string;
+  /** Side the traffic arrives from: N, NE, E, SE, S, SW, W, NW. */
+  direction: string;
+  road?: string | null;
+  location?: string | null;
+}
+
+export interface NeighbourCrossingInput {
+  id: string;
+  name?: string | null;
+  lat: number;
+  lon: number;
+  approaches: NeighbourApproachInput[];
+}
+
+/** Upstream crossing `from` feeds approach `feedsApproach` of downstream crossing `to`. */
+export interface RoadLink {
+  from: string;
+  to: string;
+  road: string;
+  /** Straight-line distance between the crossings, metres. */
+  distanceM: number;
+  /** Distance at the free-flow speed, seconds. */
+  freeFlowSeconds: number;
+  feedsApproach: string;
+  /** The fed approach's arrival direction (N = traffic arrives from the north). */
+  direction: string;
+}
+
+/** Crossings on one road, in order along it, with the gaps between consecutive ones. */
+export interface RoadCorridor {
+  road: string;
+  crossings: string[];
+  segments: Array<{ a: string; b: string; distanceM: number }>;
+}
+
+export interface NeighbourGraph {
+  links: RoadLink[];
+  roads: RoadCorridor[];
+  /** Per crossing: the crossings it should borrow from when its own worker is missing. */
+  neighbours: Record<string, Array<{ id: string; distanceM: number; relation: 'upstream' | 'downstream' | 'same-road' | 'nearby' }>>;
+}
+
+export interface NeighbourOptions {
+  freeFlowKmh: number;
+  /** Largest angle between an approach's direction and the bearing to its feeder. */
+  bearingToleranceDeg: number;
+  /** Feeders further than this are not linked (the road leaves the study area in between). */
+  maxLinkM: number;
+  /** A crossing with no road neighbour borrows from this many nearest crossings. */
+  nearbyFallback: number;
+}
+
+export const DEFAULT_NEIGHBOUR_OPTIONS: NeighbourOptions = { freeFlowKmh: 50, bearingToleranceDeg: 60, maxLinkM: 5000, nearbyFallback: 3 };
+
+const BEARINGS: Record<string, number> = { N: 0, NE: 45, E: 90, SE: 135, S: 180, SW: 225, W: 270, NW: 315 };
+
+/** "WARRIGAL_RD", "Warrigal  Rd" -> "WARRIGAL RD". */
+export function normaliseRoad(name: string): string {
+  return name.toUpperCase().replace(/[_.]+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** The roads a crossing stands on: its approaches' roads and the parts of its name ("A RD / B ST"). */
+export function crossingRoads(crossing: NeighbourCrossingInput): Set<string> {
+  const roads = new Set<string>();
+  for (const a of crossing.approaches) if (a.road) roads.add(normaliseRoad(a.road));
+  for (const part of (crossing.name ?? '').split('/')) if (part.trim()) roads.add(normaliseRoad(part));
+  return roads;
+}
+
+export function distanceM(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 12_742_000 * Math.asin(Math.sqrt(h));
+}
+
+/** Compass bearing from a to b, degrees clockwise from north. */
+export function bearingDeg(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  const rad = Math.PI / 180;
+  const y = Math.sin((b.lon - a.lon) * rad) * Math.cos(b.lat * rad);
+  const x = Math.cos(a.lat * rad) * Math.sin(b.lat * rad) - Math.sin(a.lat * rad) * Math.cos(b.lat * rad) * Math.cos((b.lon - a.lon) * rad);
+  return ((Math.atan2(y, x) / rad) + 360) % 360;
+}
+
+function angleBetween(a: number, b: number): number {
+  const d = Math.abs(a - b) % 360;
+  return d > 180 ? 360 - d : d;
+}
+
+export function inferNeighbourGraph(crossings: NeighbourCrossingInput[], options: Partial<NeighbourOptions> = {}): NeighbourGraph {
+  const o = { ...DEFAULT_NEIGHBOUR_OPTIONS, ...options };
+  const located = crossings.filter((c) => Number.isFinite(c.lat) && Number.isFinite(c.lon) && !(c.lat === 0 && c.lon === 0));
+  const roadsOf = new Map(located.map((c) => [c.id, crossingRoads(c)]));
+  const secondsPerMetre = 3.6 / o.freeFlowKmh;
+
+  const links: RoadLink[] = [];
+  for (const to of located) {
+    for (const approach of to.approaches) {
+      const direction = approach.direction.toUpperCase();
+      const wanted = BEARINGS[direction];
+      if (wanted === undefined || !approach.road) continue;
+      const road = normaliseRoad(approach.road);
+      let best: { from: NeighbourCrossingInput; d: number } | null = null;
+      for (const from of located) {
+        if (from.id === to.id || !roadsOf.get(from.id)!.has(road)) continue;
+        if (angleBetween(bearingDeg(to, from), wanted) > o.bearingToleranceDeg) continue;
+        const d = distanceM(to, from);
+        if (d <= o.maxLinkM && (!best || d < best.d)) best = { from, d };
+      }
+      if (best) {
+        links.push({
+          from: best.from.id,
+          to: to.id,
+          road,
+          distanceM: Math.round(best.d),
+          freeFlowSeconds: Math.round(best.d * secondsPerMetre),
+          feedsApproach: approach.id,
+          direction,
+        });
+      }
+    }
+  }
+
+  // Corridors: every road with two or more crossings, ordered along its main axis.
+  const byRoad = new Map<string, NeighbourCrossingInput[]>();
+  for (const c of located) for (const r of roadsOf.get(c.id)!) byRoad.set(r, [...(byRoad.get(r) ?? []), c]);
+  const roads: RoadCorridor[] = [];
+  for (const [road, members] of [...byRoad.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    if (members.length < 2) continue;
+    // A gap longer than a link may be splits the road: two streets of the same name
+    // (Boroondara has two High Streets) are two corridors.
+    const pieces: NeighbourCrossingInput[][] = [[]];
+    for (const c of orderAlongAxis(members)) {
+      const piece = pieces[pieces.length - 1];
+      if (piece.length > 0 && distanceM(piece[piece.length - 1], c) > o.maxLinkM) pieces.push([c]);
+      else piece.push(c);
+    }
+    const kept = pieces.filter((p) => p.length >= 2);
+    kept.forEach((ordered, i) => {
+      const segments = ordered.slice(1).map((c, k) => ({ a: ordered[k].id, b: c.id, distanceM: Math.round(distanceM(ordered[k], c)) }));
+      roads.push({ road: kept.length > 1 && i > 0 ? `${road} (${i + 1})` : road, crossings: ordered.map((c) => c.id), segments });
+    });
+  }
+
+  const neighbours: NeighbourGraph['neighbours'] = {};
+  for (const c of located) {
+    const list = new Map<string, { id: string; distanceM: number; relation: 'upstream' | 'downstream' | 'same-road' | 'nearby' }>();
+    for (const l of links) {
+      if (l.to === c.id && !list.has(l.from)) list.set(l.from, { id: l.from, distanceM: l.distanceM, relation: 'upstream' });
+    }
+    for (const l of links) {
+      if (l.from === c.id && !list.has(l.to)) list.set(l.to, { id: l.to, distanceM: l.distanceM, relation: 'downstream' });
+    }
+    for (const r of roads) {
+      for (const s of r.segments) {
+        if (s.distanceM > o.maxLinkM) continue;
+        const other = s.a === c.id ? s.b : s.b === c.id ? s.a : null;
+        if (other && !list.has(other)) list.set(other, { id: other, distanceM: s.distanceM, relation: 'same-road' });
+      }
+    }
+    if (list.size === 0) {
+      located
+        .filter((x) => x.id !== c.id)
+        .map((x) => ({ id: x.id, distanceM: Math.round(distanceM(c, x)) }))
+        .sort((a, b) => a.distanceM - b.distanceM)
+        .slice(0, o.nearbyFallback)
+        .forEach((x) => list.set(x.id, { ...x, relation: 'nearby' }));
+    }
+    neighbours[c.id] = [...list.values()];
+  }
+  return { links, roads, neighbours };
+}
+
+/** Orders points along their principal axis (local metres), so a road reads end to end. */
+function orderAlongAxis<T extends { lat: number; lon: number }>(points: T[]): T[] {
+  const lat0 = points.reduce((s, p) => s + p.lat, 0) / points.length;
+  const lon0 = points.reduce((s, p) => s + p.lon, 0) / points.length;
+  const k = Math.cos((lat0 * Math.PI) / 180);
+  const xy = points.map((p) => [(p.lon - lon0) * k, p.lat - lat0]);
+  let sxx = 0, syy = 0, sxy = 0;
+  for (const [x, y] of xy) {
+    sxx += x * x;
+    syy += y * y;
+    sxy += x * y;
+  }
+  const angle = 0.5 * Math.atan2(2 * sxy, sxx - syy);
+  const [ux, uy] = [Math.cos(angle), Math.sin(angle)];
+  return points.map((p, i) => ({ p, s: xy[i][0] * ux + xy[i][1] * uy })).sort((a, b) => a.s - b.s).map((x) => x.p);
+}

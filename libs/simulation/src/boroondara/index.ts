@@ -1,0 +1,4 @@
+export * from './city-network';
+export * from './grid-city';
+export * from './calibration';
+export * from './timing-plan';

@@ -1,0 +1,51 @@
+/**
+ * Maps a timing plan as fusion sends it (phases named, each with the approach ids it
+ * serves and its green; a cycle length) onto a simulated crossing's own phases.
+ *
+ * Each engine phase takes the green of the one plan phase that serves its approaches
+ * (an engine phase with no detected approach, e.g. an undetected side street, is matched
+ * by name). The time between greens is split evenly: intergreen per phase =
+ * (cycle − Σ greens) / phases, of which up to `amberSeconds` is amber and the rest all-red.
+ */
+import { FixedTimePlan, cycleSeconds } from '../network';
+import { SimCrossing } from './city-network';
+
+export interface PlanPhaseInput {
+  name: string;
+  approaches: string[];
+  greenSeconds: number;
+}
+
+export type PlanMapping = { ok: true; plan: FixedTimePlan } | { ok: false; reason: string };
+
+export function mapTimingPlan(crossing: SimCrossing, current: FixedTimePlan, cycle: number, phases: PlanPhaseInput[], amberSeconds = 3): PlanMapping {
+  const own = new Set(crossing.approaches);
+  const foreign = phases.flatMap((p) => p.approaches).filter((a) => !own.has(a));
+  if (foreign.length > 0) return { ok: false, reason: `approaches ${foreign.join(', ')} do not belong to crossing ${crossing.id}` };
+  if (phases.length !== crossing.phases.length) {
+    return { ok: false, reason: `plan has ${phases.length} phases, crossing ${crossing.id} runs ${crossing.phases.length} (${crossing.phases.map((p) => p.name).join(', ')})` };
+  }
+  const used = new Set<number>();
+  const greens: number[] = [];
+  for (const enginePhase of crossing.phases) {
+    const matches = phases
+      .map((p, i) => ({ p, i }))
+      .filter(({ p }) => (enginePhase.approaches.length > 0 ? p.approaches.some((a) => enginePhase.approaches.includes(a)) : p.name === enginePhase.name));
+    if (matches.length !== 1) {
+      return { ok: false, reason: `phase ${enginePhase.name} (${enginePhase.approaches.join(', ') || 'no detected approach'}) matches ${matches.length} plan phases, expected exactly one` };
+    }
+    const { p, i } = matches[0];
+    const stray = p.approaches.filter((a) => !enginePhase.approaches.includes(a));
+    if (stray.length > 0) return { ok: false, reason: `plan phase ${p.name} mixes approaches of two phases (${stray.join(', ')} are not in ${enginePhase.name})` };
+    if (used.has(i)) return { ok: false, reason: `plan phase ${p.name} matches two phases` };
+    used.add(i);
+    greens.push(p.greenSeconds);
+  }
+  const totalGreen = greens.reduce((s, g) => s + g, 0);
+  const intergreen = (cycle - totalGreen) / greens.length;
+  if (!(intergreen >= 0)) return { ok: false, reason: `greens add up to ${totalGreen} s, more than the ${cycle} s cycle` };
+  const amber = Math.min(amberSeconds, intergreen);
+  const plan: FixedTimePlan = { greenSeconds: greens, amberSeconds: amber, allRedSeconds: intergreen - amber, offsetSeconds: current.offsetSeconds };
+  if (Math.abs(cycleSeconds(plan) - cycle) > 1e-6) return { ok: false, reason: 'internal: cycle mismatch' };
+  return { ok: true, plan };
+}

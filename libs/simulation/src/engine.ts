@@ -1,0 +1,820 @@
+/**
+ * The Crosscast simulation engine: a mesoscopic queue model with exact departure times.
+ *
+ * Vehicles enter at entry links by Poisson arrivals, drive each link at its free-flow speed
+ * and join a first-in-first-out point queue at the stop line. A stop line releases vehicles
+ * one at a time, no closer than the saturation headway (3600 / (saturation flow × lanes)),
+ * only inside an effective-green window of the vehicle's movement (see signals.ts) and only
+ * while the next link has storage left (spill-back). Time advances in fixed steps, but every
+ * departure inside a step gets its exact time, so delays are not rounded to the step.
+ *
+ * Hot-loop state lives in typed arrays (struct of arrays, vehicle ids recycled from a free
+ * list, one ring buffer per link); nothing is allocated per vehicle while stepping unless
+ * trip or vehicle recording is switched on.
+ */
+import { Crossing, FixedTimePlan, Network, SignalControl, linkStorage, planProblems, validateNetwork } from './network';
+import { nextExponential, nextUniform, seedStream } from './prng';
+import { CrossingController, SignalContext, SignalState } from './signals';
+
+export interface SimulationOptions {
+  seed: number;
+  /** Step length, seconds (default 1). Departures inside a step keep their exact times. */
+  stepSeconds?: number;
+  /** Simulation clock at creation, seconds (default 0). */
+  startSeconds?: number;
+  /** Default 1800 veh/h of green per lane. */
+  saturationFlowVehPerHourPerLane?: number;
+  /** Green shown before the queue starts discharging, seconds (default 2). */
+  startupLostSeconds?: number;
+  /** Amber still used by discharging vehicles, seconds (default 2, at most the amber). */
+  amberUsedSeconds?: number;
+  /** A vehicle held longer than this at a stop line counts as a stop (default 1 s). */
+  stopDelaySeconds?: number;
+  /** Vehicles cruise at this fraction of the free-flow speed (default 1); delay is still measured against free flow. */
+  cruiseSpeedFactor?: number;
+  /** Keep every completed trip for takeCompletedTrips(). */
+  recordTrips?: boolean;
+  /** Keep every generated vehicle (time and route) for takeDepartures(), e.g. to replay in another simulator. */
+  recordVehicles?: boolean;
+  /** A route is cut (the vehicle leaves at the end of the link) after this many links (default 4 × links). */
+  maxRouteLinks?: number;
+}
+
+export interface ApproachReport {
+  crossingId: string;
+  approachLinkId: string;
+  /** Vehicles over the stop line in the interval (the stop-line detector count). */
+  detectorCount: number;
+  /** Vehicles queued at the stop line, time-averaged over the interval. */
+  meanQueue: number;
+  maxQueue: number;
+  /** Stop-line delay (departure − free-flow arrival at the stop line) of the vehicles counted. */
+  totalDelaySeconds: number;
+  meanDelaySeconds: number;
+  stops: number;
+}
+
+export interface IntervalReport {
+  fromSeconds: number;
+  toSeconds: number;
+  approaches: ApproachReport[];
+  /** Trips completed in the interval. */
+  trips: { count: number; meanTravelSeconds: number; meanDelaySeconds: number };
+  entered: number;
+  exited: number;
+}
+
+export interface NetworkTotals {
+  nowSeconds: number;
+  generated: number;
+  entered: number;
+  exited: number;
+  inside: number;
+  waitingToEnter: number;
+  totalTravelSeconds: number;
+  totalDelaySeconds: number;
+  meanTravelSeconds: number;
+  meanDelaySeconds: number;
+  stops: number;
+}
+
+export interface Conservation {
+  entered: number;
+  exited: number;
+  /** Counted from the links, independently of entered and exited. */
+  inside: number;
+  generated: number;
+  waitingToEnter: number;
+  holds: boolean;
+}
+
+export interface CompletedTrip {
+  vehicle: number;
+  /** When the vehicle wanted to enter (its arrival at the boundary). */
+  departSeconds: number;
+  /** When it got onto the entry link (later than departSeconds if the link was full). */
+  entrySeconds: number;
+  exitSeconds: number;
+  travelSeconds: number;
+  freeFlowSeconds: number;
+  delaySeconds: number;
+  stops: number;
+}
+
+export interface VehicleDeparture {
+  vehicle: number;
+  departSeconds: number;
+  route: string[];
+}
+
+export interface LinkState {
+  vehicles: number;
+  queued: number;
+  storage: number;
+}
+
+export interface Simulation {
+  readonly nowSeconds: number;
+  step(): void;
+  /** Steps until the clock reaches simSeconds (never beyond it by more than one step). */
+  advanceTo(simSeconds: number): void;
+  /** New fixed-time plan for a crossing, in force from its next cycle boundary. */
+  setPlan(crossingId: string, plan: FixedTimePlan): void;
+  /** New control (fixed or actuated) for a crossing, in force from its next cycle boundary. */
+  setControl(crossingId: string, control: SignalControl): void;
+  /** Replace an entry's demand from now on: one rate, or one per interval from now. */
+  setDemand(entryLinkId: string, vehPerHour: number | number[], intervalSeconds?: number): void;
+  /** Per-approach figures since the last call (or the start), then resets them. */
+  takeIntervalReport(): IntervalReport;
+  totals(): NetworkTotals;
+  conservation(): Conservation;
+  signalState(crossingId: string): SignalState;
+  linkState(linkId: string): LinkState;
+  takeCompletedTrips(): CompletedTrip[];
+  takeDepartures(): VehicleDeparture[];
+}
+
+export function createSimulation(network: Network, options: SimulationOptions): Simulation {
+  return new QueueSimulation(network, options);
+}
+
+const NO_CROSSING = -1;
+
+class QueueSimulation implements Simulation {
+  nowSeconds: number;
+  private readonly dt: number;
+  private readonly stopDelay: number;
+  private readonly recordTrips: boolean;
+  private readonly recordVehicles: boolean;
+  private readonly maxRouteLinks: number;
+
+  // links
+  private readonly linkIds: string[];
+  private readonly linkIndex = new Map<string, number>();
+  private readonly linkFree: Float64Array; // free-flow travel time
+  private readonly linkTravel: Float64Array; // cruising travel time
+  private readonly linkHeadway: Float64Array;
+  private readonly linkStorage: Int32Array;
+  private readonly linkCrossing: Int32Array;
+  private readonly ringOffset: Int32Array;
+  private readonly ringHead: Int32Array;
+  private readonly ringCount: Int32Array;
+  private readonly ring: Int32Array;
+  private readonly arrived: Int32Array; // vehicles of the ring whose free-flow arrival at the stop line has passed
+  private readonly detected: Int32Array; // ... that have passed the approach detector
+  private readonly lastDetection: Float64Array;
+  private readonly nextFree: Float64Array;
+  // movements, grouped per link
+  private readonly movStart: Int32Array;
+  private readonly movTo: Int32Array;
+  private readonly movCumShare: Float64Array;
+  private readonly movPhaseMask: Int32Array;
+  // phases (global index = crossing's first phase + local index)
+  private readonly phaseLinkStart: Int32Array;
+  private readonly phaseLinks: Int32Array;
+  private readonly effStart: Float64Array;
+  private readonly effEnd: Float64Array;
+  private readonly crossingIds: string[];
+  private readonly crossingIndex = new Map<string, number>();
+  private readonly crossingFirstPhase: Int32Array;
+  private readonly crossingPhaseCount: Int32Array;
+  private readonly controllers: CrossingController[] = [];
+  // approaches (links ending at a crossing) and their interval accumulators
+  private readonly approachLinks: Int32Array;
+  private readonly accCount: Float64Array;
+  private readonly accDelay: Float64Array;
+  private readonly accStops: Float64Array;
+  private readonly accQueueTime: Float64Array;
+  private readonly accQueueMax: Float64Array;
+  private intervalFrom: number;
+  private intervalTrips = 0;
+  private intervalTravel = 0;
+  private intervalDelay = 0;
+  private intervalEntered = 0;
+  private intervalExited = 0;
+  // entries
+  private readonly entryLink: Int32Array;
+  private readonly entryRng: Uint32Array;
+  private readonly entryNext: Float64Array;
+  private readonly entryRates: number[][];
+  private readonly entryInterval: Float64Array;
+  private readonly entryRatesFrom: Float64Array;
+  private readonly entryByLink = new Map<string, number>();
+  private readonly backlog: number[][];
+  private readonly backlogHead: Int32Array;
+  // vehicles
+  private vCapacity = 0;
+  private vDepart = new Float64Array(0);
+  private vEntry = new Float64Array(0);
+  private vReady = new Float64Array(0);
+  private vFree = new Float64Array(0);
+  private vRoutePos = new Int32Array(0);
+  private vRouteEnd = new Int32Array(0);
+  private vStops = new Int32Array(0);
+  private vSerial = new Int32Array(0);
+  private freeIds = new Int32Array(0);
+  private freeCount = 0;
+  private routes = new Int32Array(1 << 16);
+  private routesUsed = 0;
+  private readonly scratchRoute: Int32Array;
+  // totals
+  private generated = 0;
+  private entered = 0;
+  private exited = 0;
+  private waiting = 0;
+  private totalTravel = 0;
+  private totalDelay = 0;
+  private totalStops = 0;
+  private trips: CompletedTrip[] = [];
+  private departures: VehicleDeparture[] = [];
+
+  constructor(network: Network, options: SimulationOptions) {
+    validateNetwork(network);
+    this.dt = options.stepSeconds ?? 1;
+    if (!(this.dt > 0)) throw new Error('stepSeconds must be positive');
+    this.nowSeconds = options.startSeconds ?? 0;
+    this.intervalFrom = this.nowSeconds;
+    this.stopDelay = options.stopDelaySeconds ?? 1;
+    this.recordTrips = options.recordTrips ?? false;
+    this.recordVehicles = options.recordVehicles ?? false;
+    const saturation = options.saturationFlowVehPerHourPerLane ?? 1800;
+    const cruise = options.cruiseSpeedFactor ?? 1;
+    const nodeKind = new Map(network.nodes.map((n) => [n.id, n.kind]));
+
+    const nLinks = network.links.length;
+    this.maxRouteLinks = options.maxRouteLinks ?? 4 * nLinks;
+    this.scratchRoute = new Int32Array(this.maxRouteLinks + 1);
+    this.linkIds = network.links.map((l) => l.id);
+    network.links.forEach((l, i) => this.linkIndex.set(l.id, i));
+    this.linkFree = new Float64Array(nLinks);
+    this.linkTravel = new Float64Array(nLinks);
+    this.linkHeadway = new Float64Array(nLinks);
+    this.linkStorage = new Int32Array(nLinks);
+    this.linkCrossing = new Int32Array(nLinks).fill(NO_CROSSING);
+    this.ringOffset = new Int32Array(nLinks + 1);
+    network.links.forEach((l, i) => {
+      this.linkFree[i] = l.lengthM / l.speedMps;
+      this.linkTravel[i] = l.lengthM / (l.speedMps * cruise);
+      this.linkHeadway[i] = 3600 / (saturation * l.lanes);
+      this.linkStorage[i] = linkStorage(l);
+      this.ringOffset[i + 1] = this.ringOffset[i] + this.linkStorage[i];
+    });
+    this.ring = new Int32Array(this.ringOffset[nLinks]);
+    this.ringHead = new Int32Array(nLinks);
+    this.ringCount = new Int32Array(nLinks);
+    this.arrived = new Int32Array(nLinks);
+    this.detected = new Int32Array(nLinks);
+    this.lastDetection = new Float64Array(nLinks).fill(-Infinity);
+    this.nextFree = new Float64Array(nLinks).fill(-Infinity);
+
+    // crossings, phases, movements
+    this.crossingIds = network.crossings.map((c) => c.id);
+    const nPhases = network.crossings.reduce((s, c) => s + c.phases.length, 0);
+    this.effStart = new Float64Array(nPhases);
+    this.effEnd = new Float64Array(nPhases);
+    this.crossingFirstPhase = new Int32Array(network.crossings.length);
+    this.crossingPhaseCount = new Int32Array(network.crossings.length);
+    const movementsByLink: { to: number; share: number; mask: number }[][] = network.links.map(() => []);
+    const linksByPhase: number[][] = [];
+    let firstPhase = 0;
+    network.crossings.forEach((crossing: Crossing, ci) => {
+      if (crossing.phases.length > 30) throw new Error(`crossing ${crossing.id}: more than 30 phases`);
+      this.crossingIndex.set(crossing.id, ci);
+      this.crossingFirstPhase[ci] = firstPhase;
+      this.crossingPhaseCount[ci] = crossing.phases.length;
+      for (const approach of crossing.approaches) this.linkCrossing[this.linkIndex.get(approach)!] = ci;
+      crossing.phases.forEach(() => linksByPhase.push([]));
+      for (const m of crossing.movements) {
+        let mask = 0;
+        crossing.phases.forEach((p, pi) => {
+          if (p.movements.includes(m.id)) {
+            mask |= 1 << pi;
+            const served = linksByPhase[firstPhase + pi];
+            const from = this.linkIndex.get(m.fromLink)!;
+            if (!served.includes(from)) served.push(from);
+          }
+        });
+        movementsByLink[this.linkIndex.get(m.fromLink)!].push({ to: this.linkIndex.get(m.toLink)!, share: m.share, mask });
+      }
+      firstPhase += crossing.phases.length;
+    });
+    this.movStart = new Int32Array(nLinks + 1);
+    movementsByLink.forEach((ms, i) => (this.movStart[i + 1] = this.movStart[i] + ms.length));
+    this.movTo = new Int32Array(this.movStart[nLinks]);
+    this.movCumShare = new Float64Array(this.movStart[nLinks]);
+    this.movPhaseMask = new Int32Array(this.movStart[nLinks]);
+    movementsByLink.forEach((ms, i) => {
+      let cum = 0;
+      ms.forEach((m, k) => {
+        cum += m.share;
+        this.movTo[this.movStart[i] + k] = m.to;
+        this.movCumShare[this.movStart[i] + k] = k === ms.length - 1 ? 1 : cum;
+        this.movPhaseMask[this.movStart[i] + k] = m.mask;
+      });
+    });
+    this.phaseLinkStart = new Int32Array(nPhases + 1);
+    linksByPhase.forEach((ls, p) => (this.phaseLinkStart[p + 1] = this.phaseLinkStart[p] + ls.length));
+    this.phaseLinks = Int32Array.from(linksByPhase.flat());
+    const approaches: number[] = [];
+    for (let i = 0; i < nLinks; i++) if (this.linkCrossing[i] !== NO_CROSSING) approaches.push(i);
+    this.approachLinks = Int32Array.from(approaches);
+    this.accCount = new Float64Array(nLinks);
+    this.accDelay = new Float64Array(nLinks);
+    this.accStops = new Float64Array(nLinks);
+    this.accQueueTime = new Float64Array(nLinks);
+    this.accQueueMax = new Float64Array(nLinks);
+
+    const ctx: SignalContext = {
+      effStart: this.effStart,
+      effEnd: this.effEnd,
+      startupLostSeconds: options.startupLostSeconds ?? 2,
+      amberUsedSeconds: options.amberUsedSeconds ?? 2,
+      phaseHasDemand: (g, t, lead) => this.phaseHasDemand(g, t, lead),
+      phaseHasCall: (g, t, gap, lead) => this.phaseHasCall(g, t, gap, lead),
+    };
+    network.crossings.forEach((crossing, ci) => {
+      this.controllers.push(new CrossingController(ctx, this.crossingFirstPhase[ci], crossing.phases.length, crossing.control, this.nowSeconds));
+    });
+
+    // entries: every link leaving a boundary node, with or without demand
+    const entries = network.links.map((l, i) => (nodeKind.get(l.from) === 'boundary' ? i : -1)).filter((i) => i >= 0);
+    this.entryLink = Int32Array.from(entries);
+    this.entryRng = new Uint32Array(entries.length);
+    this.entryNext = new Float64Array(entries.length).fill(Infinity);
+    this.entryRates = entries.map(() => [0]);
+    this.entryInterval = new Float64Array(entries.length).fill(3600);
+    this.entryRatesFrom = new Float64Array(entries.length).fill(this.nowSeconds);
+    this.backlog = entries.map(() => []);
+    this.backlogHead = new Int32Array(entries.length);
+    entries.forEach((li, e) => {
+      this.entryByLink.set(this.linkIds[li], e);
+      this.entryRng[e] = seedStream(options.seed, e);
+    });
+    for (const d of network.demand) {
+      const e = this.entryByLink.get(d.link)!;
+      this.entryRates[e] = [...d.vehPerHour];
+      this.entryInterval[e] = d.intervalSeconds;
+      this.entryRatesFrom[e] = 0; // a network's demand profile is in simulation time from 0
+      this.entryNext[e] = this.drawArrival(e, this.nowSeconds);
+    }
+    this.growVehicles(1024);
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  step(): void {
+    const t = this.nowSeconds;
+    const tEnd = t + this.dt;
+    for (let c = 0; c < this.controllers.length; c++) this.controllers[c].update(t);
+    this.admitArrivals(t, tEnd);
+    const nLinks = this.linkIds.length;
+    for (let l = 0; l < nLinks; l++) if (this.ringCount[l] > 0) this.discharge(l, t, tEnd);
+    for (let l = 0; l < nLinks; l++) this.advanceArrivals(l, tEnd);
+    const dt = this.dt;
+    for (let a = 0; a < this.approachLinks.length; a++) {
+      const l = this.approachLinks[a];
+      const q = this.arrived[l];
+      this.accQueueTime[l] += q * dt;
+      if (q > this.accQueueMax[l]) this.accQueueMax[l] = q;
+    }
+    this.nowSeconds = tEnd;
+  }
+
+  advanceTo(simSeconds: number): void {
+    while (this.nowSeconds + this.dt * 1e-9 < simSeconds) this.step();
+  }
+
+  setPlan(crossingId: string, plan: FixedTimePlan): void {
+    this.setControl(crossingId, { kind: 'fixed', plan });
+  }
+
+  setControl(crossingId: string, control: SignalControl): void {
+    const ci = this.crossing(crossingId);
+    if (control.kind === 'fixed') {
+      const problems = planProblems(control.plan, this.crossingPhaseCount[ci]);
+      if (problems.length > 0) throw new Error(`plan for ${crossingId}: ${problems.join('; ')}`);
+    }
+    this.controllers[ci].request(control);
+  }
+
+  setDemand(entryLinkId: string, vehPerHour: number | number[], intervalSeconds = 3600): void {
+    const e = this.entryByLink.get(entryLinkId);
+    if (e === undefined) throw new Error(`${entryLinkId} is not an entry link`);
+    const rates = typeof vehPerHour === 'number' ? [vehPerHour] : [...vehPerHour];
+    if (rates.length === 0 || rates.some((r) => !(r >= 0))) throw new Error('demand rates must be >= 0');
+    this.entryRates[e] = rates;
+    this.entryInterval[e] = intervalSeconds;
+    this.entryRatesFrom[e] = this.nowSeconds;
+    // Poisson arrivals are memoryless: redrawing the next arrival from now is exact.
+    this.entryNext[e] = this.drawArrival(e, this.nowSeconds);
+  }
+
+  takeIntervalReport(): IntervalReport {
+    const span = this.nowSeconds - this.intervalFrom;
+    const approaches: ApproachReport[] = [];
+    for (let a = 0; a < this.approachLinks.length; a++) {
+      const l = this.approachLinks[a];
+      const count = this.accCount[l];
+      approaches.push({
+        crossingId: this.crossingIds[this.linkCrossing[l]],
+        approachLinkId: this.linkIds[l],
+        detectorCount: count,
+        meanQueue: span > 0 ? this.accQueueTime[l] / span : 0,
+        maxQueue: this.accQueueMax[l],
+        totalDelaySeconds: this.accDelay[l],
+        meanDelaySeconds: count > 0 ? this.accDelay[l] / count : 0,
+        stops: this.accStops[l],
+      });
+    }
+    const report: IntervalReport = {
+      fromSeconds: this.intervalFrom,
+      toSeconds: this.nowSeconds,
+      approaches,
+      trips: {
+        count: this.intervalTrips,
+        meanTravelSeconds: this.intervalTrips > 0 ? this.intervalTravel / this.intervalTrips : 0,
+        meanDelaySeconds: this.intervalTrips > 0 ? this.intervalDelay / this.intervalTrips : 0,
+      },
+      entered: this.intervalEntered,
+      exited: this.intervalExited,
+    };
+    for (const acc of [this.accCount, this.accDelay, this.accStops, this.accQueueTime, this.accQueueMax]) acc.fill(0);
+    this.intervalFrom = this.nowSeconds;
+    this.intervalTrips = this.intervalTravel = this.intervalDelay = this.intervalEntered = this.intervalExited = 0;
+    return report;
+  }
+
+  totals(): NetworkTotals {
+    return {
+      nowSeconds: this.nowSeconds,
+      generated: this.generated,
+      entered: this.entered,
+      exited: this.exited,
+      inside: this.countInside(),
+      waitingToEnter: this.waiting,
+      totalTravelSeconds: this.totalTravel,
+      totalDelaySeconds: this.totalDelay,
+      meanTravelSeconds: this.exited > 0 ? this.totalTravel / this.exited : 0,
+      meanDelaySeconds: this.exited > 0 ? this.totalDelay / this.exited : 0,
+      stops: this.totalStops,
+    };
+  }
+
+  conservation(): Conservation {
+    const inside = this.countInside();
+    let waiting = 0;
+    for (let e = 0; e < this.backlog.length; e++) waiting += this.backlog[e].length - this.backlogHead[e];
+    return {
+      entered: this.entered,
+      exited: this.exited,
+      inside,
+      generated: this.generated,
+      waitingToEnter: waiting,
+      holds: this.entered === this.exited + inside && this.generated === this.entered + waiting,
+    };
+  }
+
+  signalState(crossingId: string): SignalState {
+    const controller = this.controllers[this.crossing(crossingId)];
+    controller.update(this.nowSeconds); // the same decision the next step would take first
+    return controller.state(this.nowSeconds);
+  }
+
+  linkState(linkId: string): LinkState {
+    const l = this.linkIndex.get(linkId);
+    if (l === undefined) throw new Error(`unknown link ${linkId}`);
+    return { vehicles: this.ringCount[l], queued: this.arrived[l], storage: this.linkStorage[l] };
+  }
+
+  takeCompletedTrips(): CompletedTrip[] {
+    const trips = this.trips;
+    this.trips = [];
+    return trips;
+  }
+
+  takeDepartures(): VehicleDeparture[] {
+    const departures = this.departures;
+    this.departures = [];
+    return departures;
+  }
+
+  // ---------------------------------------------------------------- stepping
+
+  private crossing(crossingId: string): number {
+    const ci = this.crossingIndex.get(crossingId);
+    if (ci === undefined) throw new Error(`unknown crossing ${crossingId}`);
+    return ci;
+  }
+
+  private countInside(): number {
+    let inside = 0;
+    for (let l = 0; l < this.ringCount.length; l++) inside += this.ringCount[l];
+    return inside;
+  }
+
+  /** Next Poisson arrival after `from` under a piecewise-constant rate (exact by memorylessness). */
+  private drawArrival(e: number, from: number): number {
+    const rates = this.entryRates[e];
+    const interval = this.entryInterval[e];
+    const origin = this.entryRatesFrom[e];
+    let t = from;
+    for (;;) {
+      const k = Math.floor((t - origin) / interval);
+      const last = k >= rates.length - 1;
+      const rate = rates[Math.max(0, Math.min(k, rates.length - 1))] / 3600;
+      const intervalEnd = last ? Infinity : origin + (k + 1) * interval;
+      if (rate <= 0) {
+        if (last) return Infinity;
+        t = intervalEnd;
+        continue;
+      }
+      const candidate = t + nextExponential(this.entryRng, e) / rate;
+      if (candidate < intervalEnd) return candidate;
+      t = intervalEnd;
+    }
+  }
+
+  private admitArrivals(t: number, tEnd: number): void {
+    for (let e = 0; e < this.entryLink.length; e++) {
+      const link = this.entryLink[e];
+      const queue = this.backlog[e];
+      // vehicles held outside a full entry link go first, at the start of the step
+      while (this.backlogHead[e] < queue.length && this.ringCount[link] < this.linkStorage[link]) {
+        this.enter(queue[this.backlogHead[e]++], link, t);
+        this.waiting--;
+      }
+      if (this.backlogHead[e] === queue.length && queue.length > 0) {
+        queue.length = 0;
+        this.backlogHead[e] = 0;
+      }
+      while (this.entryNext[e] < tEnd) {
+        const at = this.entryNext[e];
+        const v = this.createVehicle(e, link, at);
+        if (this.backlogHead[e] === queue.length && this.ringCount[link] < this.linkStorage[link]) {
+          this.enter(v, link, at);
+        } else {
+          queue.push(v);
+          this.waiting++;
+        }
+        this.entryNext[e] = this.drawArrival(e, at);
+      }
+    }
+  }
+
+  private createVehicle(e: number, entryLink: number, departAt: number): number {
+    if (this.freeCount === 0) this.growVehicles(this.vCapacity * 2);
+    const v = this.freeIds[--this.freeCount];
+    // the whole route is drawn now from the entry's stream, by the turning shares
+    const route = this.scratchRoute;
+    let n = 0;
+    let link = entryLink;
+    route[n++] = link;
+    while (this.linkCrossing[link] !== NO_CROSSING && n <= this.maxRouteLinks) {
+      const u = nextUniform(this.entryRng, e);
+      let m = this.movStart[link];
+      const end = this.movStart[link + 1] - 1;
+      while (m < end && u >= this.movCumShare[m]) m++;
+      link = this.movTo[m];
+      route[n++] = link;
+    }
+    if (this.routesUsed + n > this.routes.length) this.compactRoutes(n);
+    const start = this.routesUsed;
+    this.routes.set(route.subarray(0, n), start);
+    this.routesUsed += n;
+    this.vRoutePos[v] = start;
+    this.vRouteEnd[v] = start + n;
+    this.vDepart[v] = departAt;
+    this.vStops[v] = 0;
+    this.vSerial[v] = this.generated++;
+    if (this.recordVehicles) {
+      this.departures.push({ vehicle: this.vSerial[v], departSeconds: departAt, route: Array.from(route.subarray(0, n), (l) => this.linkIds[l]) });
+    }
+    return v;
+  }
+
+  private enter(v: number, link: number, at: number): void {
+    this.vEntry[v] = at;
+    this.vFree[v] = this.linkFree[link];
+    this.push(link, v, at + this.linkTravel[link]);
+    this.entered++;
+    this.intervalEntered++;
+  }
+
+  /** Appends to the link's FIFO, keeping it ordered by stop-line arrival time. */
+  private push(link: number, v: number, ready: number): void {
+    this.vReady[v] = ready;
+    const base = this.ringOffset[link];
+    const cap = this.linkStorage[link];
+    let pos = this.ringHead[link] + this.ringCount[link];
+    if (pos >= cap) pos -= cap;
+    this.ring[base + pos] = v;
+    // Vehicles from different upstream links enter within the same step in link order,
+    // not time order: bubble the newcomer back past any that arrive later.
+    let k = this.ringCount[link];
+    const settled = this.arrived[link] > this.detected[link] ? this.arrived[link] : this.detected[link];
+    while (k > settled) {
+      let prev = pos - 1;
+      if (prev < 0) prev += cap;
+      const u = this.ring[base + prev];
+      if (this.vReady[u] <= ready) break;
+      this.ring[base + prev] = v;
+      this.ring[base + pos] = u;
+      pos = prev;
+      k--;
+    }
+    this.ringCount[link]++;
+  }
+
+  private pop(link: number): void {
+    let head = this.ringHead[link] + 1;
+    if (head >= this.linkStorage[link]) head = 0;
+    this.ringHead[link] = head;
+    this.ringCount[link]--;
+    if (this.arrived[link] > 0) this.arrived[link]--;
+    if (this.detected[link] > 0) this.detected[link]--;
+  }
+
+  private discharge(link: number, t: number, tEnd: number): void {
+    const base = this.ringOffset[link];
+    if (this.linkCrossing[link] === NO_CROSSING) {
+      // an exit link: vehicles leave the network when they reach its end
+      while (this.ringCount[link] > 0) {
+        const v = this.ring[base + this.ringHead[link]];
+        const ready = this.vReady[v];
+        if (ready >= tEnd) return;
+        this.pop(link);
+        this.finish(v, ready);
+      }
+      return;
+    }
+    const firstPhase = this.crossingFirstPhase[this.linkCrossing[link]];
+    const headway = this.linkHeadway[link];
+    while (this.ringCount[link] > 0) {
+      const v = this.ring[base + this.ringHead[link]];
+      const ready = this.vReady[v];
+      let at = ready > this.nextFree[link] ? ready : this.nextFree[link];
+      if (at < t) at = t;
+      if (at >= tEnd) return;
+      const routePos = this.vRoutePos[v];
+      if (routePos + 1 >= this.vRouteEnd[v]) {
+        // route cut at maxRouteLinks: the vehicle leaves here
+        this.pop(link);
+        this.finish(v, at);
+        continue;
+      }
+      const next = this.routes[routePos + 1];
+      let m = this.movStart[link];
+      while (this.movTo[m] !== next) m++;
+      let mask = this.movPhaseMask[m];
+      let release = Infinity;
+      for (let p = 0; mask !== 0; p++, mask >>>= 1) {
+        if ((mask & 1) === 0) continue;
+        const from = this.effStart[firstPhase + p];
+        const candidate = at > from ? at : from;
+        if (candidate < this.effEnd[firstPhase + p] && candidate < release) release = candidate;
+      }
+      if (release >= tEnd) return; // red, or green only after this step
+      if (this.ringCount[next] >= this.linkStorage[next]) return; // spill-back: no room downstream
+      this.pop(link);
+      this.nextFree[link] = release + headway;
+      const held = release - ready;
+      this.accCount[link]++;
+      this.accDelay[link] += held;
+      if (held > this.stopDelay) {
+        this.accStops[link]++;
+        this.vStops[v]++;
+        this.totalStops++;
+      }
+      this.vRoutePos[v] = routePos + 1;
+      this.vFree[v] += this.linkFree[next];
+      this.push(next, v, release + this.linkTravel[next]);
+    }
+  }
+
+  private advanceArrivals(link: number, tEnd: number): void {
+    const count = this.ringCount[link];
+    if (count === 0) return;
+    const base = this.ringOffset[link];
+    const cap = this.linkStorage[link];
+    const head = this.ringHead[link];
+    let a = this.arrived[link];
+    while (a < count) {
+      let pos = head + a;
+      if (pos >= cap) pos -= cap;
+      if (this.vReady[this.ring[base + pos]] > tEnd) break;
+      a++;
+    }
+    this.arrived[link] = a;
+  }
+
+  private finish(v: number, at: number): void {
+    const travel = at - this.vEntry[v];
+    const delay = travel - this.vFree[v];
+    this.exited++;
+    this.intervalExited++;
+    this.totalTravel += travel;
+    this.totalDelay += delay;
+    this.intervalTrips++;
+    this.intervalTravel += travel;
+    this.intervalDelay += delay;
+    if (this.recordTrips) {
+      this.trips.push({
+        vehicle: this.vSerial[v],
+        departSeconds: this.vDepart[v],
+        entrySeconds: this.vEntry[v],
+        exitSeconds: at,
+        travelSeconds: travel,
+        freeFlowSeconds: this.vFree[v],
+        delaySeconds: delay,
+        stops: this.vStops[v],
+      });
+    }
+    this.vRoutePos[v] = -1;
+    this.freeIds[this.freeCount++] = v;
+  }
+
+  // ---------------------------------------------------------------- detectors
+
+  private phaseHasDemand(g: number, t: number, lead: number): boolean {
+    for (let k = this.phaseLinkStart[g]; k < this.phaseLinkStart[g + 1]; k++) {
+      const l = this.phaseLinks[k];
+      if (this.ringCount[l] > 0 && this.vReady[this.ring[this.ringOffset[l] + this.ringHead[l]]] <= t + lead) return true;
+    }
+    return false;
+  }
+
+  private phaseHasCall(g: number, t: number, gap: number, lead: number): boolean {
+    for (let k = this.phaseLinkStart[g]; k < this.phaseLinkStart[g + 1]; k++) {
+      const l = this.phaseLinks[k];
+      if (this.arrived[l] > 0) return true; // a standing queue holds the detector
+      this.advanceDetections(l, t, lead);
+      if (t - this.lastDetection[l] < gap) return true;
+    }
+    return false;
+  }
+
+  /** Vehicles cross the detector `lead` seconds before their free-flow stop-line arrival. */
+  private advanceDetections(link: number, t: number, lead: number): void {
+    const count = this.ringCount[link];
+    const base = this.ringOffset[link];
+    const cap = this.linkStorage[link];
+    let d = this.detected[link];
+    while (d < count) {
+      let pos = this.ringHead[link] + d;
+      if (pos >= cap) pos -= cap;
+      const crossed = this.vReady[this.ring[base + pos]] - lead;
+      if (crossed > t) break;
+      if (crossed > this.lastDetection[link]) this.lastDetection[link] = crossed;
+      d++;
+    }
+    this.detected[link] = d;
+  }
+
+  // ---------------------------------------------------------------- storage
+
+  private growVehicles(capacity: number): void {
+    const old = this.vCapacity;
+    const grow = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(capacity);
+      b.set(a);
+      return b;
+    };
+    const f64 = (n: number) => new Float64Array(n);
+    const i32 = (n: number) => new Int32Array(n);
+    this.vDepart = grow(this.vDepart, f64);
+    this.vEntry = grow(this.vEntry, f64);
+    this.vReady = grow(this.vReady, f64);
+    this.vFree = grow(this.vFree, f64);
+    this.vRoutePos = grow(this.vRoutePos, i32);
+    this.vRouteEnd = grow(this.vRouteEnd, i32);
+    this.vStops = grow(this.vStops, i32);
+    this.vSerial = grow(this.vSerial, i32);
+    const freeIds = new Int32Array(capacity);
+    freeIds.set(this.freeIds.subarray(0, this.freeCount));
+    // new ids are handed out lowest first
+    for (let id = capacity - 1; id >= old; id--) freeIds[this.freeCount++] = id;
+    this.freeIds = freeIds;
+    for (let id = old; id < capacity; id++) this.vRoutePos[id] = -1;
+    this.vCapacity = capacity;
+  }
+
+  /** Route storage is append-only; when full, keep only the remaining routes of live vehicles. */
+  private compactRoutes(needed: number): void {
+    let live = needed;
+    for (let v = 0; v < this.vCapacity; v++) if (this.vRoutePos[v] >= 0) live += this.vRouteEnd[v] - this.vRoutePos[v];
+    const size = Math.max(this.routes.length, 2 * live);
+    const compacted = new Int32Array(size);
+    let used = 0;
+    for (let v = 0; v < this.vCapacity; v++) {
+      const pos = this.vRoutePos[v];
+      if (pos < 0) continue;
+      const len = this.vRouteEnd[v] - pos;
+      compacted.set(this.routes.subarray(pos, pos + len), used);
+      this.vRoutePos[v] = used;
+      this.vRouteEnd[v] = used + len;
+      used += len;
+    }
+    this.routes = compacted;
+    this.routesUsed = used;
+  }
+}

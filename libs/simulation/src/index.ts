@@ -1,0 +1,7 @@
+export * from './network';
+export * from './engine';
+export * from './signals';
+export * from './grid';
+export * from './theory';
+export * from './sumo/writers';
+export * from './boroondara';

@@ -1,0 +1,182 @@
+/**
+ * The network a simulation runs on: plain, JSON-serialisable data.
+ *
+ * Nodes are signalised crossings or boundary nodes (where vehicles enter and leave).
+ * Links are one-way roads between two nodes. A link that starts at a boundary node is an
+ * entry (it may carry demand); a link that ends at a boundary node is an exit. Every link
+ * that ends at a crossing is one of that crossing's approaches; its movements say where its
+ * vehicles go next (with turning shares) and the signal phases say when they may.
+ */
+export type NodeKind = 'crossing' | 'boundary';
+
+export interface NetworkNode {
+  id: string;
+  kind: NodeKind;
+  /** Metres, east. */
+  x: number;
+  /** Metres, north. */
+  y: number;
+}
+
+export interface NetworkLink {
+  id: string;
+  from: string;
+  to: string;
+  lengthM: number;
+  lanes: number;
+  /** Free-flow speed, metres per second. */
+  speedMps: number;
+  /** Vehicles the link holds when jammed; default lengthM × lanes / jam spacing (7 m). */
+  storageVehicles?: number;
+}
+
+export type MovementKind = 'through' | 'left' | 'right' | 'uturn';
+
+/** From an approach (incoming link) of a crossing to one of its outgoing links. */
+export interface Movement {
+  id: string;
+  fromLink: string;
+  toLink: string;
+  kind: MovementKind;
+  /** Share of the approach's vehicles taking this movement; an approach's shares sum to 1. */
+  share: number;
+}
+
+export interface SignalPhase {
+  id: string;
+  /** Movement ids that have green in this phase. */
+  movements: string[];
+}
+
+/**
+ * A fixed-time plan. The cycle is the sum over phases of green + amber + all-red; each
+ * cycle starts at offsetSeconds + k × cycle (simulation time).
+ */
+export interface FixedTimePlan {
+  /** Displayed green per phase, in phase order. */
+  greenSeconds: number[];
+  amberSeconds: number;
+  allRedSeconds: number;
+  offsetSeconds: number;
+}
+
+/**
+ * The actuated reference controller: phases in order, each green held at least
+ * minGreen, extended while its approach detectors see vehicles closer than gapSeconds
+ * (or a standing queue), ended at maxGreen; phases with no demand are skipped.
+ */
+export interface ActuatedSettings {
+  minGreenSeconds: number;
+  maxGreenSeconds: number;
+  /** Passage time: green ends when no vehicle crossed the detectors for this long. */
+  gapSeconds: number;
+  amberSeconds: number;
+  allRedSeconds: number;
+  /** Detector distance upstream of the stop line, in seconds of free-flow travel. */
+  detectorLeadSeconds: number;
+}
+
+export type SignalControl =
+  | { kind: 'fixed'; plan: FixedTimePlan }
+  | { kind: 'actuated'; settings: ActuatedSettings };
+
+export interface Crossing {
+  /** The id of the crossing node. */
+  id: string;
+  /** Incoming link ids. */
+  approaches: string[];
+  movements: Movement[];
+  phases: SignalPhase[];
+  control: SignalControl;
+}
+
+/** Time-varying demand on an entry link: one rate per interval; the last one holds. */
+export interface EntryDemand {
+  link: string;
+  intervalSeconds: number;
+  vehPerHour: number[];
+}
+
+export interface Network {
+  nodes: NetworkNode[];
+  links: NetworkLink[];
+  crossings: Crossing[];
+  demand: EntryDemand[];
+}
+
+export const JAM_SPACING_M = 7;
+
+export function linkStorage(link: NetworkLink): number {
+  return link.storageVehicles ?? Math.max(1, Math.floor((link.lengthM * link.lanes) / JAM_SPACING_M));
+}
+
+export function cycleSeconds(plan: FixedTimePlan): number {
+  return plan.greenSeconds.reduce((sum, g) => sum + g + plan.amberSeconds + plan.allRedSeconds, 0);
+}
+
+export const DEFAULT_ACTUATED: ActuatedSettings = {
+  minGreenSeconds: 7,
+  maxGreenSeconds: 45,
+  gapSeconds: 3,
+  amberSeconds: 3,
+  allRedSeconds: 2,
+  detectorLeadSeconds: 3,
+};
+
+/** Throws one Error listing every problem found (ids, references, shares, phases, plans). */
+export function validateNetwork(network: Network): void {
+  const problems: string[] = [];
+  const nodes = new Map(network.nodes.map((n) => [n.id, n]));
+  if (nodes.size !== network.nodes.length) problems.push('duplicate node ids');
+  const links = new Map(network.links.map((l) => [l.id, l]));
+  if (links.size !== network.links.length) problems.push('duplicate link ids');
+  for (const link of network.links) {
+    if (!nodes.has(link.from) || !nodes.has(link.to)) problems.push(`link ${link.id}: unknown node`);
+    if (!(link.lengthM > 0) || !(link.speedMps > 0) || !(link.lanes >= 1)) problems.push(`link ${link.id}: length, speed and lanes must be positive`);
+    if (linkStorage(link) < 1) problems.push(`link ${link.id}: storage below one vehicle`);
+  }
+  const crossingIds = new Set<string>();
+  for (const crossing of network.crossings) {
+    const where = `crossing ${crossing.id}`;
+    if (nodes.get(crossing.id)?.kind !== 'crossing') problems.push(`${where}: no crossing node with that id`);
+    if (crossingIds.has(crossing.id)) problems.push(`${where}: duplicate`);
+    crossingIds.add(crossing.id);
+    const movementIds = new Set(crossing.movements.map((m) => m.id));
+    const shareByApproach = new Map<string, number>(crossing.approaches.map((a) => [a, 0]));
+    for (const m of crossing.movements) {
+      if (links.get(m.fromLink)?.to !== crossing.id) problems.push(`${where}: movement ${m.id} does not start on an approach of this crossing`);
+      if (links.get(m.toLink)?.from !== crossing.id) problems.push(`${where}: movement ${m.id} does not leave this crossing`);
+      if (!shareByApproach.has(m.fromLink)) problems.push(`${where}: movement ${m.id} from ${m.fromLink}, which is not a listed approach`);
+      else shareByApproach.set(m.fromLink, shareByApproach.get(m.fromLink)! + m.share);
+      if (!crossing.phases.some((p) => p.movements.includes(m.id))) problems.push(`${where}: movement ${m.id} is in no phase`);
+    }
+    for (const [approach, total] of shareByApproach) {
+      if (Math.abs(total - 1) > 1e-6) problems.push(`${where}: turning shares of ${approach} sum to ${total}, not 1`);
+    }
+    for (const phase of crossing.phases) {
+      for (const id of phase.movements) if (!movementIds.has(id)) problems.push(`${where}: phase ${phase.id} names unknown movement ${id}`);
+    }
+    if (crossing.phases.length === 0) problems.push(`${where}: no phases`);
+    if (crossing.control.kind === 'fixed') problems.push(...planProblems(crossing.control.plan, crossing.phases.length).map((p) => `${where}: ${p}`));
+  }
+  for (const link of network.links) {
+    if (nodes.get(link.to)?.kind === 'crossing' && !network.crossings.find((c) => c.id === link.to)?.approaches.includes(link.id)) {
+      problems.push(`link ${link.id}: ends at crossing ${link.to} but is not one of its approaches`);
+    }
+  }
+  for (const d of network.demand) {
+    const link = links.get(d.link);
+    if (!link || nodes.get(link.from)?.kind !== 'boundary') problems.push(`demand on ${d.link}: not an entry link (from a boundary node)`);
+    if (!(d.intervalSeconds > 0) || d.vehPerHour.length === 0 || d.vehPerHour.some((v) => !(v >= 0))) problems.push(`demand on ${d.link}: needs a positive interval and rates >= 0`);
+  }
+  if (problems.length > 0) throw new Error(`invalid network: ${problems.join('; ')}`);
+}
+
+export function planProblems(plan: FixedTimePlan, phaseCount: number): string[] {
+  const problems: string[] = [];
+  if (plan.greenSeconds.length !== phaseCount) problems.push(`plan has ${plan.greenSeconds.length} greens for ${phaseCount} phases`);
+  if (plan.greenSeconds.some((g) => !(g > 0))) problems.push('every green must be positive');
+  if (!(plan.amberSeconds >= 0) || !(plan.allRedSeconds >= 0)) problems.push('amber and all-red must be >= 0');
+  if (!Number.isFinite(plan.offsetSeconds)) problems.push('offset must be finite');
+  return problems;
+}
