@@ -37,6 +37,8 @@ const ROUTE_ACCESS: Record<string, Access> = {
   'GET /api/recommendations': 'viewer',
   'GET /api/dead-letters': 'viewer',
   'GET /api/running-plans': 'viewer',
+  'GET /api/simulation/latest': 'viewer',
+  'GET /api/simulation/crossings/:id': 'viewer',
   'GET /api/audit': 'operator',
   'POST /api/recommendations/:id/accept': 'operator',
   'POST /api/recommendations/:id/reject': 'operator',

@@ -22,6 +22,8 @@
   var RETRY_MS = 5000;
   /** REST refresh period when socket.io is unavailable, so the page still moves. */
   var POLL_MS = 15000;
+  /** Simulated intervals kept and listed per selected crossing. */
+  var SIM_SERIES = 12;
 
   // ------------------------------------------------------------------ state
 
@@ -31,6 +33,7 @@
     statuses: new Map(),    // id -> CrossingStatusView
     lastObsAt: new Map(),   // id -> ms of the newest observation seen live (orders status updates)
     city: null,             // CityForecastView
+    simulation: null,       // SimulationSnapshotView: the simulated street's newest interval (simulate mode)
     selectedId: null,
     sel: null,              // see newSelection()
     chartHours: 6,
@@ -52,6 +55,7 @@
       audit: [],                 // DecisionView, newest first
       deciding: false,           // a decision request is in flight
       lastResult: null,          // { kind: 'accepted'|'rejected'|'error', text }
+      simSeries: [],             // SimulatedCrossingView, newest first (simulate mode)
     };
   }
 
@@ -272,6 +276,11 @@
       setTimeout(function () { if (stillSelected()) loadSelection(sel); }, RETRY_MS);
     });
 
+    getJSON('/api/simulation/crossings/' + id + '?limit=' + SIM_SERIES, 'simulation').then(function (list) {
+      if (!stillSelected()) return;
+      addSimulated(sel, list);
+      invalidate('crossing');
+    }).catch(function () { /* banner */ });
     getJSON('/api/recommendations?crossing=' + id + '&limit=12', 'recommendations').then(function (recs) {
       if (!stillSelected() || !Array.isArray(recs)) return;
       recs.forEach(function (r) { addRecommendation(sel, r); });
@@ -429,6 +438,15 @@
       if (state.sel && r.crossingId === state.sel.id) { addRecommendation(state.sel, r); invalidate('crossing'); }
       liveEvent('recommendation', r.crossingId);
     });
+    socket.on('simulation-report', function (report) {
+      if (!report || !report.crossings) return;
+      state.simulation = report;
+      if (state.sel) {
+        var mine = report.crossings.filter(function (c) { return c.crossingId === state.sel.id; });
+        if (mine.length) { addSimulated(state.sel, mine); invalidate('crossing'); }
+      }
+      liveEvent('simulation', null);
+    });
     socket.on('city-forecast', function (city) {
       setCity(city, true);
       clearError('city'); // a failed REST fetch is moot once the live view arrives
@@ -439,7 +457,15 @@
   function pollFallback() {
     loadCity();
     loadCrossings();
+    loadSimulation();
     if (state.sel) loadSelection(state.sel);
+  }
+
+  /** The simulated street's newest interval (simulate mode); null in replay mode. */
+  function loadSimulation() {
+    return getJSON('/api/simulation/latest', 'simulation').then(function (body) {
+      if (body && body.latest) { state.simulation = body.latest; invalidate('crossing'); }
+    }).catch(function () { /* banner */ });
   }
 
   function setConnection(stateName, text) {
@@ -754,6 +780,7 @@
     renderRecommendation(id, rec, sel);
     renderDecision(rec, sel);
     renderApproaches(id, fc, lastObs);
+    renderSimulated(sel);
   }
 
   // ------------------------------------------------------------------ operator decisions
@@ -895,6 +922,45 @@
       (history ? '<div class="rec-history">' + history + '</div>' : '');
   }
 
+  /** Merges measured intervals (any order) into sel.simSeries, newest first, one per interval. */
+  function addSimulated(sel, list) {
+    var byStart = new Map(sel.simSeries.map(function (m) { return [m.intervalStart, m]; }));
+    (list || []).forEach(function (m) { byStart.set(new Date(m.intervalStart).toISOString(), Object.assign({}, m, { intervalStart: new Date(m.intervalStart).toISOString() })); });
+    sel.simSeries = Array.from(byStart.values()).sort(function (a, b) { return ms(b.intervalStart) - ms(a.intervalStart); }).slice(0, SIM_SERIES);
+  }
+
+  /**
+   * What the simulated street measured at the selected crossing (simulate mode only):
+   * the newest interval's delay, stops, queues and throughput, and the recent intervals
+   * with the plan that ran, so an accepted plan's effect on delay is visible.
+   */
+  function renderSimulated(sel) {
+    var panel = $('sim-panel');
+    if (!state.simulation && !sel.simSeries.length) { panel.hidden = true; return; }
+    panel.hidden = false;
+    $('sim-network').textContent = state.simulation ? '· ' + state.simulation.network : '';
+    var body = $('sim-body');
+    if (!sel.simSeries.length) { body.innerHTML = '<div class="empty">no simulated measurements for this crossing yet</div>'; return; }
+    var now = sel.simSeries[0];
+    var city = state.simulation && state.simulation.city;
+    var rows = sel.simSeries.map(function (m, i) {
+      var older = sel.simSeries[i + 1];
+      var changed = older && older.planId !== m.planId;
+      return '<tr' + (changed ? ' class="plan-change"' : '') + '><td>' + esc(C.fmtClock(m.intervalStart)) + '</td>' +
+        '<td class="num strong">' + esc(m.meanDelaySeconds.toFixed(1)) + '</td>' +
+        '<td class="num">' + esc(m.stopsPerVehicle.toFixed(2)) + '</td>' +
+        '<td class="num">' + esc(m.meanQueue.toFixed(1)) + '</td>' +
+        '<td class="num">' + esc(C.fmtInt(m.throughput)) + '</td>' +
+        '<td>' + esc(m.planId) + (changed ? ' <span class="pill pill-muted">new plan</span>' : '') + '</td></tr>';
+    }).join('');
+    body.innerHTML =
+      '<div class="sim-now" data-testid="sim-delay">delay <strong id="sim-delay-value">' + esc(now.meanDelaySeconds.toFixed(1)) + '</strong> s/veh · ' +
+      esc(now.stopsPerVehicle.toFixed(2)) + ' stops/veh · queue ' + esc(now.meanQueue.toFixed(1)) + ' (max ' + esc(C.fmtInt(now.maxQueue)) + ') veh · ' +
+      esc(C.fmtInt(now.throughput)) + ' veh · plan <strong id="sim-plan">' + esc(now.planId) + '</strong></div>' +
+      (city ? '<div class="muted small">city: ' + esc(city.meanDelaySeconds.toFixed(1)) + ' s/veh, ' + esc(C.fmtInt(city.throughput)) + ' veh per interval</div>' : '') +
+      '<table class="appr-table"><thead><tr><th>Interval</th><th class="num">Delay s/veh</th><th class="num">Stops/veh</th><th class="num">Queue</th><th class="num">Veh</th><th>Plan</th></tr></thead><tbody>' + rows + '</tbody></table>';
+  }
+
   function renderApproaches(crossingId, fc, lastObs) {
     var c = state.byId.get(crossingId);
     var horizons = fc ? fc.horizons.slice().sort(function (a, b) { return a.stepsAhead - b.stepsAhead; }) : [];
@@ -1012,6 +1078,7 @@
     connectSocket();
     loadCrossings();
     loadCity();
+    loadSimulation();
   }
 
   function start() {

@@ -15,13 +15,16 @@ import { DecisionsController } from './controllers/decisions.controller';
 import { CityController } from './controllers/city.controller';
 import { CrossingsController } from './controllers/crossings.controller';
 import { HealthController } from './controllers/health.controller';
+import { SimulationController } from './controllers/simulation.controller';
 import { LiveGateway } from './gateways/live.gateway';
 import { QueueConsumers } from './queue/forecast.consumer';
+import { SimulationReportConsumer } from './queue/simulation-report.consumer';
 import { CityRepository } from './repositories/city.repository';
 import { ClockRepository } from './repositories/clock.repository';
 import { ForecastStoreRepository } from './repositories/forecast-store.repository';
 import { DecisionsRepository } from './repositories/decisions.repository';
 import { QueueRepository } from './repositories/queue.repository';
+import { SimulationStoreRepository } from './repositories/simulation-store.repository';
 import { TimingPlanPublisher } from './repositories/timing-plan-publisher.repository';
 import { UsersRepository } from './repositories/users.repository';
 import { AccessAdminService } from './services/access-admin.service';
@@ -32,6 +35,7 @@ import { HealthService } from './services/health.service';
 import { IngestionService } from './services/ingestion.service';
 import { LiveUpdatesService } from './services/live-updates.service';
 import { RecommendationService } from './services/recommendation.service';
+import { SimulationMeasurementsService } from './services/simulation-measurements.service';
 import { StatusService } from './services/status.service';
 
 @Module({})
@@ -44,7 +48,7 @@ export class FusionModule {
         JwtModule.register({ secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256', expiresIn: config.TOKEN_TTL } }),
         ThrottlerModule.forRoot({ throttlers: rateLimitThrottlers(config) }),
       ],
-      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController],
+      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController],
       providers: [
         // Order matters: who you are (401/403) first, then how often you may write (429).
         { provide: APP_GUARD, useClass: AccessGuard },
@@ -70,6 +74,9 @@ export class FusionModule {
         AuthService,
         DecisionService,
         AccessAdminService,
+        SimulationStoreRepository,
+        SimulationMeasurementsService,
+        SimulationReportConsumer,
       ],
     };
   }

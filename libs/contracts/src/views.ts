@@ -182,7 +182,32 @@ export interface WorkerKeyView {
 }
 
 /** Everything the fusion service emits on socket.io, by event name. */
+/** One simulated crossing's measured figures for one interval (from a SimulationReport). */
+export interface SimulatedCrossingView {
+  crossingId: string;
+  intervalStart: string;
+  throughput: number;
+  meanDelaySeconds: number;
+  stopsPerVehicle: number;
+  meanQueue: number;
+  maxQueue: number;
+  /** The timing plan the simulated street ran at the end of the interval. */
+  planId: string;
+}
+
+/** The newest simulated interval of the newest simulation run, city totals and crossings. */
+export interface SimulationSnapshotView {
+  runId: string;
+  network: string;
+  intervalStart: string;
+  intervalMinutes: number;
+  city: { throughput: number; meanDelaySeconds: number; stopsPerVehicle: number; meanQueue: number; maxQueue: number; vehiclesInside: number };
+  crossings: SimulatedCrossingView[];
+}
+
 export interface FusionServerEvents {
+  /** The simulator measured another interval (simulate mode only). */
+  'simulation-report': (view: SimulationSnapshotView) => void;
   'recommendation-decided': (view: DecisionView) => void;
   forecast: (view: ForecastView) => void;
   observation: (view: ObservationView) => void;

@@ -8,14 +8,16 @@ import { ObservationEntity } from './entities/observation.entity';
 import { RecommendationEntity } from './entities/recommendation.entity';
 import { RecommendationDecisionEntity } from './entities/recommendation-decision.entity';
 import { RunningPlanEntity } from './entities/running-plan.entity';
+import { SimulationMeasurementEntity, SimulationReportEntity } from './entities/simulation-measurement.entity';
 import { UserEntity } from './entities/user.entity';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema';
 import { WorkerDrift1764400000000 } from './migrations/1764400000000-worker-drift';
 import { OperatorAccess1764500000000 } from './migrations/1764500000000-operator-access';
+import { SimulationMeasurements1764800000000 } from './migrations/1764800000000-simulation-measurements';
 
 /** Listed, not globbed: the compiled layout must not decide what the schema is. */
-export const ENTITIES = [CrossingEntity, CrossingStatusEntity, ForecastEntity, ForecastPointEntity, ObservationEntity, RecommendationEntity, DeadLetterEntity, UserEntity, RecommendationDecisionEntity, RunningPlanEntity];
-export const MIGRATIONS = [InitialSchema1764300000000, WorkerDrift1764400000000, OperatorAccess1764500000000];
+export const ENTITIES = [CrossingEntity, CrossingStatusEntity, ForecastEntity, ForecastPointEntity, ObservationEntity, RecommendationEntity, DeadLetterEntity, UserEntity, RecommendationDecisionEntity, RunningPlanEntity, SimulationReportEntity, SimulationMeasurementEntity];
+export const MIGRATIONS = [InitialSchema1764300000000, WorkerDrift1764400000000, OperatorAccess1764500000000, SimulationMeasurements1764800000000];
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/crosscast';
 

@@ -57,3 +57,13 @@ export class RecommendationsQuery {
   @Max(1000)
   limit?: number;
 }
+
+export class SimulationSeriesQuery {
+  @ApiPropertyOptional({ description: 'Newest intervals to return (1-672), default 96' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be a whole number' })
+  @Min(1)
+  @Max(672)
+  limit?: number;
+}

@@ -1,0 +1,32 @@
+import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/decorators';
+import { CrossingIdParams, SimulationSeriesQuery } from '../dtos/crossing.dto';
+import { CityRepository } from '../repositories/city.repository';
+import { SimulationMeasurementsService } from '../services/simulation-measurements.service';
+
+const DEFAULT_SERIES_LIMIT = 96;
+
+@ApiTags('simulation')
+@ApiBearerAuth()
+@Roles('viewer')
+@Controller('api/simulation')
+export class SimulationController {
+  constructor(
+    private readonly simulation: SimulationMeasurementsService,
+    private readonly city: CityRepository,
+  ) {}
+
+  @Get('latest')
+  @ApiOperation({ summary: "The simulated street's newest measured interval (simulate mode): `{ latest }` with city totals and every crossing's delay, stops, queues, throughput and running plan; `latest` is null in replay mode" })
+  async latest() {
+    return { latest: await this.simulation.latest() };
+  }
+
+  @Get('crossings/:id')
+  @ApiOperation({ summary: "One crossing's measured intervals in the newest simulation run, newest first" })
+  crossing(@Param() params: CrossingIdParams, @Query() query: SimulationSeriesQuery) {
+    if (!this.city.get(params.id)) throw new NotFoundException(`crossing ${params.id} is not part of this city`);
+    return this.simulation.crossingSeries(params.id, query.limit ?? DEFAULT_SERIES_LIMIT);
+  }
+}

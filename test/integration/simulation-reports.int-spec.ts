@@ -1,0 +1,120 @@
+import { Queue, QueueEvents } from 'bullmq';
+import IORedis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { SIMULATION_REPORT_QUEUE, SimulationReport, SimulationSnapshotView } from '@crosscast/contracts';
+import { readFusionConfig } from '../../apps/fusion/src/config';
+import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
+import { authedFetch, loginAs } from '../support/auth';
+import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+
+/**
+ * The simulator's measurements reach the operator: a SimulationReport put on its queue is
+ * stored once (redelivery changes nothing), served over REST, and a report naming a
+ * crossing the city does not have is refused whole with a dead-letter reason.
+ */
+describe('simulation reports in the fusion service (real PostgreSQL + Redis)', () => {
+  const dbName = uniqueName('crosscast_sim');
+  const prefix = uniqueName('ccsim');
+  let app: NestExpressApplication;
+  let db: DataSource;
+  let redis: IORedis;
+  let reports: Queue;
+  let events: QueueEvents;
+  let eventsConnection: IORedis;
+  let api: ReturnType<typeof authedFetch>;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, PORT: '0' });
+    await migrate(config.DATABASE_URL);
+    app = await createFusionApp(config, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    baseUrl = await app.getUrl();
+    api = authedFetch(baseUrl, await loginAs(baseUrl, 'viewer'));
+    db = await openDatabase(config.DATABASE_URL);
+    redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    reports = new Queue(SIMULATION_REPORT_QUEUE, { connection: redis, prefix });
+    eventsConnection = redis.duplicate();
+    events = new QueueEvents(SIMULATION_REPORT_QUEUE, { connection: eventsConnection, prefix });
+    await events.waitUntilReady();
+  }, 60_000);
+
+  afterAll(async () => {
+    await events?.close();
+    eventsConnection?.disconnect();
+    await reports?.close();
+    redis?.disconnect();
+    await app?.close();
+    await db?.destroy();
+    await dropDatabase(dbName);
+    await clearRedisPrefix(prefix);
+  }, 60_000);
+
+  const count = async (sql: string) => Number((await db.query(sql))[0].count);
+
+  function report(intervalStart: string, delay0970: number, planId = 'base'): SimulationReport {
+    return {
+      v: 1,
+      network: 'boroondara',
+      runId: 'run-1',
+      intervalStart,
+      intervalMinutes: 15,
+      crossings: [
+        { crossingId: '0970', throughput: 900, meanDelaySeconds: delay0970, stopsPerVehicle: 0.6, meanQueue: 7.5, maxQueue: 21, planId },
+        { crossingId: '2000', throughput: 640, meanDelaySeconds: 18.2, stopsPerVehicle: 0.5, meanQueue: 4, maxQueue: 12, planId: 'base' },
+      ],
+      city: { throughput: 1540, meanDelaySeconds: 24.1, stopsPerVehicle: 0.56, meanQueue: 11.5, maxQueue: 21, tripsCompleted: 1400, meanTripDelaySeconds: 40.2, vehiclesInside: 310, vehiclesWaitingToEnter: 0 },
+    };
+  }
+
+  async function deliver(data: unknown, jobId: string): Promise<'completed' | 'failed'> {
+    const job = await reports.add('simulation-report', data, { jobId });
+    return job.waitUntilFinished(events, 30_000).then(
+      () => 'completed' as const,
+      () => 'failed' as const,
+    );
+  }
+
+  it('answers null before the simulator reported anything (replay mode)', async () => {
+    const response = await api('/api/simulation/latest');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ latest: null });
+  });
+
+  it('stores each report once and serves the newest interval and a crossing series', async () => {
+    expect(await deliver(report('2006-10-10T08:00:00+10:00', 31.5), 'r-1')).toBe('completed');
+    expect(await deliver(report('2006-10-10T08:15:00+10:00', 22.25, 'rec-7'), 'r-2')).toBe('completed');
+    // The same report again (a redelivery under another job id): nothing new.
+    expect(await deliver(report('2006-10-10T08:15:00+10:00', 22.25, 'rec-7'), 'r-2-again')).toBe('completed');
+    expect(await count(`SELECT count(*) FROM simulation_reports`)).toBe(2);
+    expect(await count(`SELECT count(*) FROM simulation_measurements`)).toBe(4);
+
+    const { latest } = (await (await api('/api/simulation/latest')).json()) as { latest: SimulationSnapshotView };
+    expect(latest).toMatchObject({ runId: 'run-1', network: 'boroondara', intervalStart: '2006-10-09T22:15:00.000Z' });
+    expect(latest.crossings.find((c) => c.crossingId === '0970')).toMatchObject({ meanDelaySeconds: 22.25, planId: 'rec-7' });
+
+    const series = await (await api('/api/simulation/crossings/0970?limit=10')).json();
+    expect(series.map((m: { meanDelaySeconds: number; planId: string }) => [m.meanDelaySeconds, m.planId])).toEqual([
+      [22.25, 'rec-7'],
+      [31.5, 'base'],
+    ]);
+  });
+
+  it('refuses a report naming an unknown crossing, whole, with the reason in the dead letters', async () => {
+    const bad = report('2006-10-10T08:30:00+10:00', 20);
+    bad.crossings.push({ ...bad.crossings[0], crossingId: 'nowhere' });
+    expect(await deliver(bad, 'r-bad')).toBe('failed');
+    expect(await count(`SELECT count(*) FROM simulation_reports WHERE interval_start = '2006-10-10T08:30:00+10:00'`)).toBe(0);
+    const [letter] = await db.query(`SELECT reason FROM dead_letters WHERE job_id = 'r-bad'`);
+    expect(letter.reason).toMatch(/crossings this city does not have: nowhere/);
+    expect(await deliver({ v: 1, runId: 'x' }, 'r-malformed')).toBe('failed');
+    const [malformed] = await db.query(`SELECT reason FROM dead_letters WHERE job_id = 'r-malformed'`);
+    expect(malformed.reason).toMatch(/invalid simulation report: network: Required/);
+  });
+
+  it('answers 404 for a crossing the city does not have and 400 for a bad limit', async () => {
+    expect((await api('/api/simulation/crossings/nowhere')).status).toBe(404);
+    expect((await api('/api/simulation/crossings/0970?limit=0')).status).toBe(400);
+  });
+});
