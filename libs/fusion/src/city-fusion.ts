@@ -380,20 +380,27 @@ export class CityFusion {
       ownMean.set(id, targets.map((t) => (usable ? this.ownPointFor(l.forecast!, t) : null)));
     }
     const profiles = new Map(this.ids.map((id) => [id, targets.map((t) => this.profileAt(id, t))]));
-    const deviation = (id: string, k: number): number | null => {
+    // Each usable worker's forecast deviation from its profile, per horizon: what the
+    // neighbour estimates read.
+    const deviations = new Map(this.ids.map((id) => [id, targets.map((_, k) => {
       const own = ownMean.get(id)![k];
       if (!own) return null;
       const p = profiles.get(id)![k];
       return (own.mean - p) / (p + 2 * o.noiseFloor);
-    };
+    })]));
+    const deviation = (id: string, k: number): number | null => deviations.get(id)![k];
+    // The city-wide fits are the priors of every crossing's fit: solve them once.
+    const stackingPrior = this.cityStacking.map((fit) => fit.solve([0, 0, 0], o.cityRidge));
+    const neighbourPrior = this.cityNeighbourFit.solve([0, 0, 0], o.cityRidge);
 
     const crossings: Record<string, FusedPoint[]> = {};
     for (const id of this.ids) {
       const l = this.learners.get(id)!;
+      const neighbourTheta = l.neighbourFit.solve(neighbourPrior, o.crossingRidge);
       crossings[id] = targets.map((targetMs, k) => {
         const p = profiles.get(id)![k];
         const scale = Math.sqrt(p + o.noiseFloor);
-        const n = this.neighbourEstimate(id, k, p, deviation);
+        const n = this.neighbourEstimate(id, p, neighbourTheta, (other) => deviation(other, k));
         const estimateSigma = scale;
         const estimate = this.bandFrom(n, estimateSigma, l.estimateResiduals[k], this.cityEstimateResiduals[k], null);
         const own = ownMean.get(id)![k];
@@ -402,7 +409,7 @@ export class CityFusion {
         if (!own) {
           point = { ...estimate, horizonMin: (k + 1) * this.config.intervalMinutes, targetIntervalMs: targetMs, source: 'estimated' };
         } else {
-          const theta = this.stackingWeights(l, k);
+          const theta = l.stacking[k].solve(stackingPrior[k], o.crossingRidge);
           const x = [1, clip((p - own.mean) / scale), clip((n - own.mean) / scale)];
           const mean = Math.max(0, own.mean + scale * (theta[0] * x[0] + theta[1] * x[1] + theta[2] * x[2]));
           const ownSigma = (own.hi80 - own.lo80) / (2 * Z80);
@@ -510,10 +517,9 @@ export class CityFusion {
    * current forecast deviations (upstream ones weighted by closeness) and the city's,
    * through a regression learned on observed deviations.
    */
-  private neighbourEstimate(id: string, k: number, profile: number, deviation: (id: string, k: number) => number | null): number {
+  private neighbourEstimate(id: string, profile: number, theta: number[], deviationOf: (other: string) => number | null): number {
     const o = this.options;
-    const { nb, city } = this.neighbourFeatures(id, (other) => deviation(other, k));
-    const theta = this.neighbourWeights(id);
+    const { nb, city } = this.neighbourFeatures(id, deviationOf);
     const d = theta[0] + theta[1] * nb + theta[2] * city;
     return Math.max(0, profile + (profile + 2 * o.noiseFloor) * Math.max(-0.9, Math.min(3, d)));
   }
@@ -539,16 +545,6 @@ export class CityFusion {
     }
     const city = cityN > 0 ? citySum / cityN : 0;
     return { nb: wSum > 0 ? nb / wSum : city, city };
-  }
-
-  private neighbourWeights(id: string): number[] {
-    const prior = this.cityNeighbourFit.solve([0, 0, 0], this.options.cityRidge);
-    return this.learner(id).neighbourFit.solve(prior, this.options.crossingRidge);
-  }
-
-  private stackingWeights(l: CrossingLearner, k: number): number[] {
-    const prior = this.cityStacking[k].solve([0, 0, 0], this.options.cityRidge);
-    return l.stacking[k].solve(prior, this.options.crossingRidge);
   }
 
   private bandFrom(mean: number, sigma: number, own: ResidualBuffer, city: ResidualBuffer, carried: HorizonPoint | null): Omit<HorizonPoint, 'horizonMin'> {
