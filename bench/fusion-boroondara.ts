@@ -30,7 +30,8 @@ const VALIDATION_FROM = '2006-10-18';
 const TEST_FROM = '2006-10-25';
 const TEST_TO = '2006-10-31';
 const KNOCKOUT_SHARES = [0.1, 0.25, 0.5];
-const KNOCKOUT_DRAWS = 5;
+
+const DEFAULT_KNOCKOUT_DRAWS = 5;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -73,6 +74,9 @@ async function trainAndForecast(prepared: PreparedCrossing[], data: BacktestData
 async function main(): Promise<void> {
   const epochs = arg('epochs') ? Number(arg('epochs')) : undefined;
   const cacheFile = arg('cache');
+  // For quick iterations only: fewer knock-out draws, fusion options other than the defaults.
+  const KNOCKOUT_DRAWS = arg('draws') ? Number(arg('draws')) : DEFAULT_KNOCKOUT_DRAWS;
+  const fusionOptions = arg('fusion-options') ? JSON.parse(arg('fusion-options')!) : {};
   const city = loadCityDefinition(CITY_DIR);
   const calendar = new LocalCalendar(city.timeZone);
   log(`reading ${CITY_DIR}/counts.csv.gz`);
@@ -138,7 +142,7 @@ async function main(): Promise<void> {
     timeZone: city.timeZone,
     crossings: crossingsDef,
     groups: { 'scored-city': scoredCity },
-    options: { horizons: HORIZONS },
+    options: { ...fusionOptions, horizons: HORIZONS },
   });
 
   const stepInterval = (f: CityFusion, t: number, source: ForecastTable | null, missing: Set<string>): FusionResult => {
@@ -263,7 +267,7 @@ async function main(): Promise<void> {
   const ownMae = mae(own);
   const fusedMae = mae(fused);
   const pct = (a: number, b: number) => Math.round((10000 * (a - b)) / b) / 100;
-  const k25 = knockout.find((k) => k.share === 0.25)!;
+  const k25 = knockout.find((k) => k.share === 0.25) ?? { estimate_mae: [NaN], profile_mae: [NaN], estimate_coverage80: [NaN] };
   const cityCov = cov80(cityFused);
   const goals = {
     fused_never_worse_than_own: { met: fusedMae.every((m, k) => m <= ownMae[k]), fused_vs_own_pct: fusedMae.map((m, k) => pct(m, ownMae[k])) },
@@ -277,6 +281,7 @@ async function main(): Promise<void> {
     backend: forecasts.backend,
     edge_model: 'residual-ensemble',
     edge_epochs: forecasts.epochs,
+    fusion_options: fusionOptions,
     horizons_min: Array.from({ length: HORIZONS }, (_, k) => (k + 1) * table.intervalMinutes),
     phases: {
       history: [dates[0], dates[validationStart - 1]],

@@ -79,6 +79,8 @@ export interface FusionOptions {
   cityRidge: number;
   /** Counts are noisier at the peaks: residuals are scaled by sqrt(profile + noiseFloor). */
   noiseFloor: number;
+  /** Whether the stacking may learn a per-crossing bias (a constant correction). */
+  stackingIntercept: boolean;
   /** An aggregate's residual is recorded when observed members carry this share of its spread. */
   aggregateMinObservedShare: number;
   /** Aggregate predictions are scored this many intervals after their target (late observations). */
@@ -96,6 +98,7 @@ export const DEFAULT_FUSION_OPTIONS: FusionOptions = {
   crossingRidge: 100,
   cityRidge: 200,
   noiseFloor: 10,
+  stackingIntercept: true,
   aggregateMinObservedShare: 0.6,
   aggregateScoreLagIntervals: 2,
   neighbours: {},
@@ -126,6 +129,8 @@ interface PendingPrediction {
   neighbours: number;
   scale: number;
   fused?: { mean: number; sigma: number };
+  /** The stacked mean, whether or not it was the one served (its record decides that). */
+  stacked?: number;
   estimate: { mean: number; sigma: number };
 }
 
@@ -144,7 +149,8 @@ interface CrossingLearner {
   stacking: ForgettingLeastSquares[];
   fusedResiduals: ResidualBuffer[];
   estimateResiduals: ResidualBuffer[];
-  ownErrors: Array<{ absSum: number; sqSum: number; n: number }>;
+  /** Forgotten error sums of the worker's own forecast and of the stacked one, per horizon. */
+  ownErrors: Array<{ absSum: number; sqSum: number; n: number; stackedAbsSum: number }>;
   neighbourFit: ForgettingLeastSquares;
   pending: Record<string, PendingPrediction[]>;
   /** Recently observed intervals (ms), so a re-sent observation is not learned twice. */
@@ -163,7 +169,7 @@ export interface CityFusionState {
     stacking: ForgettingLeastSquaresState[];
     fusedResiduals: ResidualBufferState[];
     estimateResiduals: ResidualBufferState[];
-    ownErrors: Array<{ absSum: number; sqSum: number; n: number }>;
+    ownErrors: Array<{ absSum: number; sqSum: number; n: number; stackedAbsSum: number }>;
     neighbourFit: ForgettingLeastSquaresState;
     pending: Record<string, PendingPrediction[]>;
     seen: number[];
@@ -234,7 +240,7 @@ export class CityFusion {
             stacking: perHorizon(() => ForgettingLeastSquares.create(STACK_DIM, o.crossingForgetting)),
             fusedResiduals: perHorizon(() => new ResidualBuffer(o.residualCapacity)),
             estimateResiduals: perHorizon(() => new ResidualBuffer(o.residualCapacity)),
-            ownErrors: perHorizon(() => ({ absSum: 0, sqSum: 0, n: 0 })),
+            ownErrors: perHorizon(() => ({ absSum: 0, sqSum: 0, n: 0, stackedAbsSum: 0 })),
             neighbourFit: ForgettingLeastSquares.create(NEIGHBOUR_DIM, o.crossingForgetting),
             pending: {},
             seen: [],
@@ -380,20 +386,27 @@ export class CityFusion {
       ownMean.set(id, targets.map((t) => (usable ? this.ownPointFor(l.forecast!, t) : null)));
     }
     const profiles = new Map(this.ids.map((id) => [id, targets.map((t) => this.profileAt(id, t))]));
-    const deviation = (id: string, k: number): number | null => {
+    // Each usable worker's forecast deviation from its profile, per horizon: what the
+    // neighbour estimates read.
+    const deviations = new Map(this.ids.map((id) => [id, targets.map((_, k) => {
       const own = ownMean.get(id)![k];
       if (!own) return null;
       const p = profiles.get(id)![k];
       return (own.mean - p) / (p + 2 * o.noiseFloor);
-    };
+    })]));
+    const deviation = (id: string, k: number): number | null => deviations.get(id)![k];
+    // The city-wide fits are the priors of every crossing's fit: solve them once.
+    const stackingPrior = this.cityStacking.map((fit) => fit.solve([0, 0, 0], o.cityRidge));
+    const neighbourPrior = this.cityNeighbourFit.solve([0, 0, 0], o.cityRidge);
 
     const crossings: Record<string, FusedPoint[]> = {};
     for (const id of this.ids) {
       const l = this.learners.get(id)!;
+      const neighbourTheta = l.neighbourFit.solve(neighbourPrior, o.crossingRidge);
       crossings[id] = targets.map((targetMs, k) => {
         const p = profiles.get(id)![k];
         const scale = Math.sqrt(p + o.noiseFloor);
-        const n = this.neighbourEstimate(id, k, p, deviation);
+        const n = this.neighbourEstimate(id, p, neighbourTheta, (other) => deviation(other, k));
         const estimateSigma = scale;
         const estimate = this.bandFrom(n, estimateSigma, l.estimateResiduals[k], this.cityEstimateResiduals[k], null);
         const own = ownMean.get(id)![k];
@@ -402,9 +415,15 @@ export class CityFusion {
         if (!own) {
           point = { ...estimate, horizonMin: (k + 1) * this.config.intervalMinutes, targetIntervalMs: targetMs, source: 'estimated' };
         } else {
-          const theta = this.stackingWeights(l, k);
-          const x = [1, clip((p - own.mean) / scale), clip((n - own.mean) / scale)];
-          const mean = Math.max(0, own.mean + scale * (theta[0] * x[0] + theta[1] * x[1] + theta[2] * x[2]));
+          const theta = l.stacking[k].solve(stackingPrior[k], o.crossingRidge);
+          const x = [o.stackingIntercept ? 1 : 0, clip((p - own.mean) / scale), clip((n - own.mean) / scale)];
+          const stacked = Math.max(0, own.mean + scale * (theta[0] * x[0] + theta[1] * x[1] + theta[2] * x[2]));
+          // Serve the stacked mean only where it has beaten the worker's own forecast on
+          // this crossing and horizon recently (both scored on the same past intervals).
+          const errors = l.ownErrors[k];
+          const useStacked = errors.n >= o.minResiduals && errors.stackedAbsSum < errors.absSum;
+          const mean = useStacked ? stacked : own.mean;
+          record.stacked = stacked;
           const ownSigma = (own.hi80 - own.lo80) / (2 * Z80);
           const sigma = ownSigma > 0.5 ? ownSigma : scale;
           const hasHistory = l.fusedResiduals[k].size >= o.minResiduals || this.cityFusedResiduals[k].size >= o.minResiduals;
@@ -416,7 +435,7 @@ export class CityFusion {
             horizonMin: (k + 1) * this.config.intervalMinutes,
             targetIntervalMs: targetMs,
             source: hasHistory ? 'fused' : 'own',
-            weights: { own: 1 - theta[1] - theta[2], profile: theta[1], neighbours: theta[2], bias: scale * theta[0] },
+            weights: useStacked ? { own: 1 - theta[1] - theta[2], profile: theta[1], neighbours: theta[2], bias: scale * theta[0] } : { own: 1, profile: 0, neighbours: 0, bias: 0 },
           };
         }
         (l.pending[String(targetMs)] ??= []).push(record);
@@ -510,10 +529,9 @@ export class CityFusion {
    * current forecast deviations (upstream ones weighted by closeness) and the city's,
    * through a regression learned on observed deviations.
    */
-  private neighbourEstimate(id: string, k: number, profile: number, deviation: (id: string, k: number) => number | null): number {
+  private neighbourEstimate(id: string, profile: number, theta: number[], deviationOf: (other: string) => number | null): number {
     const o = this.options;
-    const { nb, city } = this.neighbourFeatures(id, (other) => deviation(other, k));
-    const theta = this.neighbourWeights(id);
+    const { nb, city } = this.neighbourFeatures(id, deviationOf);
     const d = theta[0] + theta[1] * nb + theta[2] * city;
     return Math.max(0, profile + (profile + 2 * o.noiseFloor) * Math.max(-0.9, Math.min(3, d)));
   }
@@ -541,16 +559,6 @@ export class CityFusion {
     return { nb: wSum > 0 ? nb / wSum : city, city };
   }
 
-  private neighbourWeights(id: string): number[] {
-    const prior = this.cityNeighbourFit.solve([0, 0, 0], this.options.cityRidge);
-    return this.learner(id).neighbourFit.solve(prior, this.options.crossingRidge);
-  }
-
-  private stackingWeights(l: CrossingLearner, k: number): number[] {
-    const prior = this.cityStacking[k].solve([0, 0, 0], this.options.cityRidge);
-    return l.stacking[k].solve(prior, this.options.crossingRidge);
-  }
-
   private bandFrom(mean: number, sigma: number, own: ResidualBuffer, city: ResidualBuffer, carried: HorizonPoint | null): Omit<HorizonPoint, 'horizonMin'> {
     const o = this.options;
     const buffer = own.size >= o.minResiduals ? own : city.size >= o.minResiduals ? city : null;
@@ -573,7 +581,7 @@ export class CityFusion {
   private score(l: CrossingLearner, p: PendingPrediction, y: number): void {
     const k = p.k;
     if (p.own !== undefined && p.fused) {
-      const x = [1, clip((p.profile - p.own) / p.scale), clip((p.neighbours - p.own) / p.scale)];
+      const x = [this.options.stackingIntercept ? 1 : 0, clip((p.profile - p.own) / p.scale), clip((p.neighbours - p.own) / p.scale)];
       const r = clip((y - p.own) / p.scale);
       l.stacking[k].update(x, r);
       this.cityStacking[k].update(x, r);
@@ -582,6 +590,7 @@ export class CityFusion {
       e.absSum = e.absSum * decay + Math.abs(y - p.own);
       e.sqSum = e.sqSum * decay + (y - p.own) ** 2;
       e.n = e.n * decay + 1;
+      e.stackedAbsSum = e.stackedAbsSum * decay + Math.abs(y - (p.stacked ?? p.fused.mean));
       const u = Math.abs(y - p.fused.mean) / p.fused.sigma;
       l.fusedResiduals[k].push(u);
       this.cityFusedResiduals[k].push(u);

@@ -18,27 +18,28 @@ export interface ResidualBufferState {
   capacity: number;
   values: number[];
   next: number;
+  added: number;
+  cache: { q80: number; q95: number; atCount: number } | null;
 }
 
 /** The newest `capacity` residuals (absolute, normalised), with their 80/95 % quantiles. */
 export class ResidualBuffer {
-  private cache: { q80: number; q95: number; atCount: number } | null = null;
-  private added = 0;
-
   constructor(
     readonly capacity: number,
     private readonly values: number[] = [],
     private next = 0,
+    private added = 0,
+    private cache: { q80: number; q95: number; atCount: number } | null = null,
     /** Quantiles are recomputed after this many new residuals, not on every read. */
     private readonly refreshEvery = 8,
   ) {}
 
   static fromJSON(s: ResidualBufferState): ResidualBuffer {
-    return new ResidualBuffer(s.capacity, [...s.values], s.next);
+    return new ResidualBuffer(s.capacity, [...s.values], s.next, s.added, s.cache ? { ...s.cache } : null);
   }
 
   toJSON(): ResidualBufferState {
-    return { capacity: this.capacity, values: this.values.map((v) => Math.round(v * 1e4) / 1e4), next: this.next };
+    return { capacity: this.capacity, values: [...this.values], next: this.next, added: this.added, cache: this.cache ? { ...this.cache } : null };
   }
 
   get size(): number {
@@ -91,8 +92,7 @@ export class ForgettingLeastSquares {
   }
 
   toJSON(): ForgettingLeastSquaresState {
-    const r = (v: number) => Math.round(v * 1e5) / 1e5;
-    return { dim: this.s.dim, forgetting: this.s.forgetting, xx: this.s.xx.map(r), xy: this.s.xy.map(r), n: r(this.s.n) };
+    return { dim: this.s.dim, forgetting: this.s.forgetting, xx: [...this.s.xx], xy: [...this.s.xy], n: this.s.n };
   }
 
   get samples(): number {

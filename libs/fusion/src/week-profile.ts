@@ -40,8 +40,7 @@ export class WeekProfile {
   }
 
   toJSON(): WeekProfileState {
-    const r = (v: number) => Math.round(v * 100) / 100;
-    return { weekMean: this.s.weekMean.map(r), weekWeight: this.s.weekWeight.map(r), typeMean: this.s.typeMean.map(r), typeWeight: this.s.typeWeight.map(r), overallMean: r(this.s.overallMean), overallWeight: r(this.s.overallWeight) };
+    return { ...this.s, weekMean: [...this.s.weekMean], weekWeight: [...this.s.weekWeight], typeMean: [...this.s.typeMean], typeWeight: [...this.s.typeWeight] };
   }
 
   get observations(): number {
