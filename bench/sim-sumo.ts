@@ -25,6 +25,9 @@ export interface SumoTrip {
 export interface SumoRun {
   netconvertSeconds: number;
   sumoSeconds: number;
+  /** user + system CPU seconds of sumo, and its peak RSS, when /usr/bin/time is there. */
+  sumoCpuSeconds: number | null;
+  sumoPeakRssMb: number | null;
   trips: Map<number, SumoTrip>;
   teleports: number;
   version: string;
@@ -69,8 +72,12 @@ export function runSumo(network: Network, departures: VehicleDeparture[], dir: s
   const netconvertSeconds = (performance.now() - t0) / 1000;
   if (netconvert.status !== 0) throw new Error(`netconvert failed: ${netconvert.stderr}`);
 
+  // /usr/bin/time reports sumo's CPU time and peak memory (this machine's cores are shared)
+  const timed = fs.existsSync('/usr/bin/time');
+  const timeFile = file('sumo.time');
   const t1 = performance.now();
-  const sumo = spawnSync('sumo', [
+  const sumo = spawnSync(timed ? '/usr/bin/time' : 'sumo', [
+    ...(timed ? ['-f', '%U %S %M', '-o', timeFile, 'sumo'] : []),
     '--net-file', file('net.net.xml'), '--route-files', file('routes.rou.xml'),
     '--tripinfo-output', file('tripinfo.xml'), '--step-length', '1',
     '--no-step-log', 'true', '--duration-log.disable', 'true', '--seed', '1',
@@ -80,7 +87,14 @@ export function runSumo(network: Network, departures: VehicleDeparture[], dir: s
   const sumoSeconds = (performance.now() - t1) / 1000;
   if (sumo.status !== 0) throw new Error(`sumo failed: ${sumo.stderr}`);
   const teleports = (sumo.stderr.match(/Teleporting vehicle/g) ?? []).length;
-  return { netconvertSeconds, sumoSeconds, trips: readTripinfo(fs.readFileSync(file('tripinfo.xml'), 'utf8')), teleports, version: sumoVersion() };
+  let sumoCpuSeconds: number | null = null;
+  let sumoPeakRssMb: number | null = null;
+  if (timed) {
+    const [user, system, maxRssKb] = fs.readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-3).map(Number);
+    sumoCpuSeconds = user + system;
+    sumoPeakRssMb = maxRssKb / 1024;
+  }
+  return { netconvertSeconds, sumoSeconds, sumoCpuSeconds, sumoPeakRssMb, trips: readTripinfo(fs.readFileSync(file('tripinfo.xml'), 'utf8')), teleports, version: sumoVersion() };
 }
 
 export function readTripinfo(xml: string): Map<number, SumoTrip> {
