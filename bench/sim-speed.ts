@@ -3,7 +3,8 @@
  *
  * 4×4, 10×10 and 32×32 grids at moderate demand (600 veh/h per entry, about 40 % of an
  * approach's capacity), one simulated hour each, every scenario in its own Node process so
- * peak memory is its own. Then SUMO on the identical 10×10 scenario (the same vehicles:
+ * peak memory is its own; the fastest of REPEATS runs counts (the cores are shared), and
+ * CPU time is reported beside wall time. Then SUMO on the identical 10×10 scenario (the same vehicles:
  * departure times and routes) for the same simulated hour; netconvert time is reported
  * separately and not counted in SUMO's time.
  *
@@ -30,6 +31,8 @@ interface ScenarioResult {
   build_seconds: number;
   wall_seconds: number;
   cpu_seconds: number;
+  first_run_wall_seconds?: number;
+  first_run_cpu_seconds?: number;
   sim_seconds_per_wall_second: number;
   vehicles_entered: number;
   vehicles_completed: number;
@@ -42,7 +45,22 @@ interface ScenarioResult {
   baseline_rss_mb: number;
 }
 
+/** The machine's 2 cores are shared: each scenario runs REPEATS times in its process, the fastest run counts. */
+const REPEATS = 3;
+
 function scenario(n: number): ScenarioResult {
+  let best: ScenarioResult | null = null;
+  let first: ScenarioResult | null = null;
+  for (let run = 1; run <= REPEATS; run++) {
+    const result = timedRun(n, run);
+    first ??= result;
+    if (!best || result.wall_seconds < best.wall_seconds) best = result;
+  }
+  // the first run includes the JIT warming up: the honest figure for a one-off run
+  return { ...best!, first_run_wall_seconds: first!.wall_seconds, first_run_cpu_seconds: first!.cpu_seconds, peak_rss_mb: r2(process.resourceUsage().maxRSS / 1024) };
+}
+
+function timedRun(n: number, run: number): ScenarioResult {
   const baselineRss = process.memoryUsage().rss;
   const t0 = performance.now();
   const network = generateGrid({ rows: n, cols: n, demandLevel: DEMAND, seed: 1 });
@@ -55,7 +73,7 @@ function scenario(n: number): ScenarioResult {
     sim.advanceTo(t);
     vehicleSeconds += sim.conservation().inside * 60;
     peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-    if (t % 600 === 0) process.stderr.write(`  ${n}×${n}: ${t / 60} simulated min, ${((performance.now() - t1) / 1000).toFixed(1)} s wall, ${sim.conservation().inside} vehicles inside\n`);
+    if (t % 600 === 0) process.stderr.write(`  ${n}×${n} run ${run}/${REPEATS}: ${t / 60} simulated min, ${((performance.now() - t1) / 1000).toFixed(1)} s wall, ${sim.conservation().inside} vehicles inside\n`);
   }
   const wall = (performance.now() - t1) / 1000;
   const cpu = process.cpuUsage(cpu0);
@@ -113,15 +131,19 @@ function sumoComparison(ours: ScenarioResult) {
     sumo_sim_seconds_per_wall_second: r2(sumoRate),
     ours_wall_seconds: ours.wall_seconds,
     ours_sim_seconds_per_wall_second: ours.sim_seconds_per_wall_second,
+    ours_first_run_wall_seconds: ours.first_run_wall_seconds!,
     speed_ratio_ours_over_sumo: r2(run.sumoSeconds / ours.wall_seconds),
+    speed_ratio_first_run_over_sumo: r2(run.sumoSeconds / ours.first_run_wall_seconds!),
     sumo_cpu_seconds: run.sumoCpuSeconds === null ? null : r2(run.sumoCpuSeconds),
     ours_cpu_seconds: ours.cpu_seconds,
+    ours_first_run_cpu_seconds: ours.first_run_cpu_seconds!,
     cpu_speed_ratio_ours_over_sumo: run.sumoCpuSeconds === null ? null : r2(run.sumoCpuSeconds / ours.cpu_seconds),
+    cpu_speed_ratio_first_run_over_sumo: run.sumoCpuSeconds === null ? null : r2(run.sumoCpuSeconds / ours.first_run_cpu_seconds!),
     sumo_peak_rss_mb: run.sumoPeakRssMb === null ? null : r2(run.sumoPeakRssMb),
     sumo_trips_completed_in_hour: run.trips.size,
     note: 'SUMO time is the sumo process wall time (loading the network and routes included, netconvert excluded); step 1 s, no GUI, tripinfo output on',
   };
-  console.log(`  SUMO ${result.sumo_wall_seconds} s wall (${result.sumo_sim_seconds_per_wall_second} sim s per s), netconvert ${result.netconvert_seconds} s; ours ${ours.wall_seconds} s: ${result.speed_ratio_ours_over_sumo}× faster by wall time, ${result.cpu_speed_ratio_ours_over_sumo ?? '?'}× by CPU time (SUMO ${result.sumo_cpu_seconds ?? '?'} s, ours ${ours.cpu_seconds} s)`);
+  console.log(`  SUMO ${result.sumo_wall_seconds} s wall (${result.sumo_sim_seconds_per_wall_second} sim s per s), netconvert ${result.netconvert_seconds} s; ours ${ours.wall_seconds} s: ${result.speed_ratio_ours_over_sumo}× faster by wall time, ${result.cpu_speed_ratio_ours_over_sumo ?? '?'}× by CPU time (SUMO ${result.sumo_cpu_seconds ?? '?'} s, ours ${ours.cpu_seconds} s); first (cold) run: ${result.speed_ratio_first_run_over_sumo}× by wall, ${result.cpu_speed_ratio_first_run_over_sumo ?? '?'}× by CPU`);
   return result;
 }
 
@@ -131,15 +153,15 @@ function main(): void {
     process.stdout.write(JSON.stringify(scenario(Number(process.argv[childIndex + 1]))));
     return;
   }
-  console.log(`Simulation speed: one simulated hour, ${DEMAND} veh/h per entry, 1 s steps, SUMO-calibrated settings, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'})`);
+  console.log(`Simulation speed: one simulated hour (fastest of ${REPEATS} runs), ${DEMAND} veh/h per entry, 1 s steps, SUMO-calibrated settings, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'})`);
   const results: ScenarioResult[] = [];
   for (const n of SIZES) {
     console.log(`running ${n}×${n} ...`);
     results.push(runChild(n));
   }
-  console.log('\ngrid    crossings  wall s  CPU s  sim s/wall s  vehicles  veh/wall s  peak RSS MB  peak heap MB');
+  console.log('\ngrid    crossings  wall s  CPU s  1st run wall s  sim s/wall s  vehicles  veh/wall s  peak RSS MB  peak heap MB');
   for (const r of results) {
-    console.log(`${r.grid.padEnd(7)} ${String(r.crossings).padStart(9)} ${r.wall_seconds.toFixed(2).padStart(7)} ${r.cpu_seconds.toFixed(2).padStart(6)} ${String(r.sim_seconds_per_wall_second).padStart(13)} ${String(r.vehicles_entered).padStart(9)} ${String(r.vehicles_per_wall_second).padStart(11)} ${r.peak_rss_mb.toFixed(0).padStart(12)} ${r.peak_heap_used_mb.toFixed(0).padStart(13)}`);
+    console.log(`${r.grid.padEnd(7)} ${String(r.crossings).padStart(9)} ${r.wall_seconds.toFixed(2).padStart(7)} ${r.cpu_seconds.toFixed(2).padStart(6)} ${r.first_run_wall_seconds!.toFixed(2).padStart(15)} ${String(r.sim_seconds_per_wall_second).padStart(13)} ${String(r.vehicles_entered).padStart(9)} ${String(r.vehicles_per_wall_second).padStart(11)} ${r.peak_rss_mb.toFixed(0).padStart(12)} ${r.peak_heap_used_mb.toFixed(0).padStart(13)}`);
   }
   console.log('');
   const sumo = sumoComparison(results.find((r) => r.grid === '10x10')!);
@@ -148,12 +170,15 @@ function main(): void {
     generated_by: 'npm run bench:sim-speed',
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version },
     demand_veh_per_hour_per_entry: DEMAND,
+    repeats_fastest_counts: REPEATS,
+    load_average_at_end: os.loadavg().map(r2),
     scenarios: results,
     sumo,
     goals: {
       grid_32x32_hour_under_10s: big.wall_seconds < 10,
-      at_least_50x_sumo_on_10x10: 'speed_ratio_ours_over_sumo' in sumo ? sumo.speed_ratio_ours_over_sumo >= 50 : null,
-      at_least_50x_sumo_on_10x10_by_cpu_time: 'cpu_speed_ratio_ours_over_sumo' in sumo && sumo.cpu_speed_ratio_ours_over_sumo !== null ? sumo.cpu_speed_ratio_ours_over_sumo >= 50 : null,
+      grid_32x32_hour_under_10s_first_run: big.first_run_wall_seconds! < 10,
+      at_least_50x_sumo_on_10x10: 'speed_ratio_first_run_over_sumo' in sumo ? sumo.speed_ratio_first_run_over_sumo >= 50 : null,
+      at_least_50x_sumo_on_10x10_by_cpu_time: 'cpu_speed_ratio_first_run_over_sumo' in sumo && sumo.cpu_speed_ratio_first_run_over_sumo !== null ? sumo.cpu_speed_ratio_first_run_over_sumo >= 50 : null,
     },
   };
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
