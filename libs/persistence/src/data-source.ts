@@ -8,10 +8,11 @@ import { ObservationEntity } from './entities/observation.entity';
 import { RecommendationEntity } from './entities/recommendation.entity';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema';
 import { WorkerDrift1764400000000 } from './migrations/1764400000000-worker-drift';
+import { ForecastOncePerInterval1764500000000 } from './migrations/1764500000000-forecast-once-per-interval';
 
 /** Listed, not globbed: the compiled layout must not decide what the schema is. */
 export const ENTITIES = [CrossingEntity, CrossingStatusEntity, ForecastEntity, ForecastPointEntity, ObservationEntity, RecommendationEntity, DeadLetterEntity];
-export const MIGRATIONS = [InitialSchema1764300000000, WorkerDrift1764400000000];
+export const MIGRATIONS = [InitialSchema1764300000000, WorkerDrift1764400000000, ForecastOncePerInterval1764500000000];
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/crosscast';
 
