@@ -3,6 +3,7 @@ import { eventually, openDatabase } from '../support/infrastructure';
 import { OwnRedis, startOwnRedis } from '../support/own-servers';
 import { RunningPlatform, startPlatform } from '../support/platform';
 import { healthOf } from '../support/fusion-rest';
+import { missingObservations, newestForecastInterval } from './worker-support';
 import { CITY, burstOfForecasts, enqueueForecasts, recordFaultResult, storedCount, tally, withLogs } from './fault-support';
 
 /**
@@ -39,6 +40,7 @@ describe('fault: Redis restarted during a burst', () => {
     await enqueueForecasts(redis.url, platform.prefix, messages);
     await withLogs(eventually(async () => (await storedCount(db, ids)) >= 1500, '1,500 stored before the restart', 180_000, 100), platform.logs);
 
+    const since = await newestForecastInterval(db, WORKER_CROSSING);
     await redis.stop();
     const atStop = await storedCount(db, ids);
     await withLogs(eventually(async () => {
@@ -58,23 +60,17 @@ describe('fault: Redis restarted during a burst', () => {
     expect(platform.isRunning('fusion') && platform.isRunning('edge-workers') && platform.isRunning('simulator')).toBe(true);
 
     const result = await tally(db, ids);
-    // No observed interval of the worker's crossing is missing from its first forecast on
-    // (the backfill before it is summarised by at most 96 earlier intervals, by design).
-    const span: Array<{ first: Date; last: Date; n: number }> = await db.query(
-      `SELECT min(interval_start) AS first, max(interval_start) AS last, count(*)::int AS n FROM observations
-       WHERE crossing_id = $1 AND approach_id = '*' AND interval_start >= (SELECT min(based_on_interval_start) FROM forecasts WHERE crossing_id = $1)`,
-      [WORKER_CROSSING],
-    );
-    const expectedIntervals = (span[0].last.getTime() - span[0].first.getTime()) / (15 * 60_000) + 1;
+    // No observed interval of the worker's crossing is missing since the restart began.
+    const observations = await missingObservations(db, WORKER_CROSSING, since);
     const deadLetters = Number((await db.query(`SELECT count(*) AS n FROM dead_letters`))[0].n);
     recordFaultResult({
       scenario: 'Redis restarted (AOF everysec, orderly stop) mid-burst',
       ...result,
       recoverySeconds,
-      notes: `stopped after ${atStop} stored, down 3 s + stop/start; worker ${WORKER_CROSSING} observations ${span[0].n}/${expectedIntervals} intervals contiguous; ${deadLetters} dead letters`,
+      notes: `stopped after ${atStop} stored, down 3 s + stop/start; worker ${WORKER_CROSSING} observations ${observations.present}/${observations.expected} intervals since the stop; ${deadLetters} dead letters`,
     });
     expect(result).toEqual({ sent: BURST, stored: BURST, lost: 0, duplicated: 0 });
-    expect(span[0].n).toBe(expectedIntervals);
+    expect(observations.present).toBe(observations.expected);
     expect(deadLetters).toBe(0);
   }, 600_000);
 });
