@@ -3,7 +3,7 @@ import { eventually, openDatabase } from '../support/infrastructure';
 import { OwnRedis, startOwnRedis } from '../support/own-servers';
 import { RunningPlatform, startPlatform } from '../support/platform';
 import { healthOf } from '../support/fusion-rest';
-import { missingObservations, newestForecastInterval } from './worker-support';
+import { missingObservations, newestForecastInterval, workerHealth } from './worker-support';
 import { CITY, burstOfForecasts, enqueueForecasts, recordFaultResult, storedCount, tally, withLogs } from './fault-support';
 
 /**
@@ -60,8 +60,18 @@ describe('fault: Redis restarted during a burst', () => {
     expect(platform.isRunning('fusion') && platform.isRunning('edge-workers') && platform.isRunning('simulator')).toBe(true);
 
     const result = await tally(db, ids);
-    // No observed interval of the worker's crossing is missing since the restart began.
-    const observations = await missingObservations(db, WORKER_CROSSING, since);
+    // No observed interval of the worker's crossing is missing since the restart began. Fusion
+    // consumes 8 jobs at a time, so the newest forecast can land before older ones: stop the
+    // street and let the worker's last forecasts land first.
+    await platform.kill('simulator', 'SIGTERM');
+    const observations = await withLogs(eventually(async () => {
+      const worker = await workerHealth(platform.workerHealthUrl('edge-workers'));
+      const seen = await missingObservations(db, WORKER_CROSSING, since);
+      return worker.buffered === 0 && seen.present === seen.expected ? seen : null;
+    }, 'every observed interval since the stop stored', 60_000, 500), platform.logs).catch(async (error) => {
+      const seen = await missingObservations(db, WORKER_CROSSING, since);
+      throw new Error(`${error.message}: ${seen.present} of ${seen.expected}`);
+    });
     const deadLetters = Number((await db.query(`SELECT count(*) AS n FROM dead_letters`))[0].n);
     recordFaultResult({
       scenario: 'Redis restarted (AOF everysec, orderly stop) mid-burst',

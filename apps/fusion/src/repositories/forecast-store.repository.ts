@@ -170,7 +170,7 @@ export class ForecastStoreRepository {
     await this.dataSource.query(
       `INSERT INTO dead_letters (queue, job_id, reason, payload, received_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (queue, job_id) DO NOTHING`,
-      [queue, jobId, reason.slice(0, 4000), text.slice(0, MAX_DEAD_LETTER_PAYLOAD), receivedAt],
+      [queue, jobId, withoutNul(reason).slice(0, 4000), withoutNul(text).slice(0, MAX_DEAD_LETTER_PAYLOAD), receivedAt],
     );
   }
 
@@ -333,6 +333,17 @@ export class ForecastStoreRepository {
     }
     return [...views.values()];
   }
+}
+
+/** PostgreSQL text cannot hold NUL; a refused message's reason may quote one (zod quotes the value it got). */
+function withoutNul(text: string): string {
+  return text.replace(/\u0000/g, '\\u0000');
+}
+
+/** SQLSTATE class 22 (data exception): the values themselves are unstorable, so a retry cannot help. */
+export function isDataException(error: unknown): boolean {
+  const code = (error as { code?: string; driverError?: { code?: string } })?.driverError?.code ?? (error as { code?: string })?.code;
+  return typeof code === 'string' && code.startsWith('22');
 }
 
 function toRecommendationView(r: Record<string, unknown>): RecommendationView {
