@@ -12,10 +12,20 @@ import {
 import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
 import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
-import { ForecastStoreRepository } from '../repositories/forecast-store.repository';
+import { ForecastStoreRepository, isDataException } from '../repositories/forecast-store.repository';
 import { LiveGateway } from '../gateways/live.gateway';
 import { LiveUpdatesService } from './live-updates.service';
 import { RecommendationService } from './recommendation.service';
+
+/**
+ * Replay window: a forecast not stored before whose seq is more than this many behind the
+ * highest seq accepted from its crossing is refused as replayed (or hopelessly old). Wide
+ * enough for BullMQ's concurrent, out-of-order delivery and for a worker's buffer replayed
+ * after a long outage (a worker sends about one forecast per interval: 2,000 is three weeks
+ * of 15-minute intervals), narrow enough that a captured old message cannot be slipped in.
+ * A worker's seq never goes back (it is journalled before use), so honest workers never hit it.
+ */
+export const SEQ_REPLAY_WINDOW = 2000;
 
 export type IngestOutcome = { status: 'stored'; forecastId: string } | { status: 'duplicate' } | { status: 'outdated' } | { status: 'rejected'; reason: string };
 
@@ -67,7 +77,21 @@ export class IngestionService {
     const message = parsed.value;
     const receivedAt = this.clock.now();
     const plan = this.recommendations.planFor(this.city.get(message.crossingId)!, message);
-    const outcome = await this.store.storeForecast(message, receivedAt, plan);
+    let outcome: Awaited<ReturnType<ForecastStoreRepository['storeForecast']>>;
+    try {
+      outcome = await this.store.storeForecast(message, receivedAt, plan, SEQ_REPLAY_WINDOW);
+    } catch (error) {
+      // Schema-valid but unstorable values (a seq beyond bigint, a NUL in a text) would fail
+      // every retry: refuse the message instead. The transaction rolled back: nothing written.
+      if (!isDataException(error)) throw error;
+      return this.refuse(queue, jobId, `database refused the values: ${(error as Error).message}`, data);
+    }
+    if (!outcome.stored && outcome.reason === 'replayed') {
+      const replayed = `seq ${message.seq} is replayed or too old: more than ${SEQ_REPLAY_WINDOW} behind crossing ${message.crossingId}'s highest accepted seq ${outcome.highestSeq}`;
+      await this.store.recordDeadLetter(queue, jobId, replayed, data, receivedAt);
+      this.logger.warn(`forecast job ${jobId} rejected: ${replayed}`);
+      return { status: 'rejected', reason: replayed };
+    }
     if (!outcome.stored) return { status: 'duplicate' };
 
     this.live.emit('forecast', toForecastView(message, receivedAt));
@@ -94,9 +118,20 @@ export class IngestionService {
     const receivedAt = this.clock.now();
     const aliveAt = new Date(Math.min(Date.parse(parsed.value.sentAt), receivedAt.getTime()));
     if (receivedAt.getTime() - aliveAt.getTime() > this.config.OFFLINE_AFTER_SECONDS * 1000) return { status: 'outdated' };
-    await this.store.recordHeartbeat(parsed.value, aliveAt);
+    try {
+      await this.store.recordHeartbeat(parsed.value, aliveAt);
+    } catch (error) {
+      if (!isDataException(error)) throw error;
+      return this.refuse(queue, jobId, `database refused the values: ${(error as Error).message}`, data);
+    }
     this.updates.markDirty();
     return { status: 'stored', forecastId: '' };
+  }
+
+  private async refuse(queue: string, jobId: string, reason: string, data: unknown): Promise<IngestOutcome> {
+    await this.store.recordDeadLetter(queue, jobId, reason, data, this.clock.now());
+    this.logger.warn(`${queue} job ${jobId} rejected: ${reason}`);
+    return { status: 'rejected', reason };
   }
 
   /** Checks a schema-valid forecast against the city: known crossing, its own approaches. */
