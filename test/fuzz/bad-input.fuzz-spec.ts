@@ -15,6 +15,7 @@ import { CrossingWorker } from '../../apps/edge-worker/src/crossing-worker';
 import { forecastMessage, heartbeatMessage, signedAsWorker } from '../support/forecast-factory';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
 import { restGet } from '../support/fusion-rest';
+import { bearer, loginAs } from '../support/auth';
 
 /**
  * Bad input everywhere gets a clear answer and changes nothing: property-based inputs
@@ -87,7 +88,9 @@ describe('bad input: forecasts, heartbeats and REST against the real fusion serv
   };
 
   beforeAll(async () => {
-    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, PORT: '0' });
+    // Writes are rate limited (tested in access-control.int-spec.ts); lifted here so every
+    // generated body reaches validation instead of stopping at 429.
+    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, PORT: '0', WRITE_RATE_LIMIT: '100000' });
     await migrate(config.DATABASE_URL);
     app = await createFusionApp(config, { logger: false });
     await app.listen(0, '127.0.0.1');
@@ -204,6 +207,52 @@ describe('bad input: forecasts, heartbeats and REST against the real fusion serv
       { numRuns: RUNS },
     );
     expect(await counts()).toEqual(before);
+  }, 300_000);
+
+  it('REST bodies of every write: hostile bodies and ids get 4xx, never a 5xx, and write nothing', async () => {
+    const operator = await loginAs(baseUrl, 'operator');
+    const admin = await loginAs(baseUrl, 'admin');
+    const writeCounts = async () => {
+      const rows: Array<{ t: string; n: number; h: string }> = await db.query(
+        `SELECT 'users' AS t, count(*)::int AS n, md5(coalesce(string_agg(username || role || disabled::text || coalesce(display_name, ''), ',' ORDER BY id), '')) AS h FROM users
+         UNION ALL SELECT 'decisions', count(*)::int, '' FROM recommendation_decisions
+         UNION ALL SELECT 'running_plans', count(*)::int, '' FROM running_plans
+         UNION ALL SELECT 'crossings', count(*)::int, md5(coalesce(string_agg(id || plans_enabled::text || coalesce(admin_note, ''), ',' ORDER BY id), '')) FROM crossings`,
+      );
+      return Object.fromEntries(rows.map((r) => [r.t, `${r.n}:${r.h}`]));
+    };
+    const hostileValue = fc.oneof(nasty, fc.object({ maxDepth: 2 }));
+    // Bodies that are wrong in at least one field: a known field with a hostile value, or an unknown field.
+    const badBody = (fields: string[]) =>
+      fc.oneof(
+        fc.tuple(fc.constantFrom(...fields), hostileValue).map(([k, v]) => ({ [k]: v })),
+        fc.tuple(fc.string({ minLength: 1, maxLength: 20 }).filter((k) => !fields.includes(k)), hostileValue).map(([k, v]) => ({ [k]: v })),
+        fc.constantFrom('[]', 'null', '"text"', '{"a":', 'x'.repeat(300_000)),
+      );
+    const writes = fc.oneof(
+      // Ids: malformed, or well-formed but of no recommendation (a real one with an acceptable body would rightly be decided).
+      fc.tuple(fc.oneof(fc.string({ maxLength: 30 }).filter((id) => !/^\d+$/.test(id)), fc.constantFrom('0', '-1', '1e3', '99999999999999999999', '900000000000000001', '1;DROP TABLE users')), badBody(['reason']), fc.constantFrom('accept', 'reject')).map(
+        ([id, body, verb]) => ({ method: 'POST', path: `/api/recommendations/${encodeURIComponent(id || 'x')}/${verb}`, body, token: operator }),
+      ),
+      badBody(['username', 'password', 'role', 'displayName']).map((body) => ({ method: 'POST', path: '/api/admin/users', body, token: admin })),
+      fc.tuple(fc.string({ maxLength: 30 }), badBody(['role', 'disabled', 'displayName'])).map(([id, body]) => ({ method: 'PATCH', path: `/api/admin/users/${encodeURIComponent(id || 'x')}`, body, token: admin })),
+      fc.tuple(fc.string({ maxLength: 30 }), badBody(['plansEnabled', 'note'])).map(([id, body]) => ({ method: 'PATCH', path: `/api/admin/crossings/${encodeURIComponent(id || 'x')}`, body, token: admin })),
+      badBody(['username', 'password']).map((body) => ({ method: 'POST', path: '/api/auth/login', body, token: '' })),
+    );
+    const before = await writeCounts();
+    await fc.assert(
+      fc.asyncProperty(writes, async (request) => {
+        const response = await fetch(`${baseUrl}${request.path}`, {
+          method: request.method,
+          headers: { 'content-type': 'application/json', ...(request.token ? bearer(request.token) : {}) },
+          body: typeof request.body === 'string' ? request.body : JSON.stringify(request.body),
+        });
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(response.status).toBeLessThan(500);
+      }),
+      { numRuns: RUNS },
+    );
+    expect(await writeCounts()).toEqual(before);
   }, 300_000);
 });
 
