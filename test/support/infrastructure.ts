@@ -19,8 +19,8 @@ export function testDatabaseUrl(name: string): string {
   return `${TEST_POSTGRES_URL}/${name}`;
 }
 
-export async function dropDatabase(name: string): Promise<void> {
-  const admin = new DataSource({ type: 'postgres', url: `${TEST_POSTGRES_URL}/postgres` });
+export async function dropDatabase(name: string, serverUrl = TEST_POSTGRES_URL): Promise<void> {
+  const admin = new DataSource({ type: 'postgres', url: `${serverUrl}/postgres` });
   await admin.initialize();
   try {
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
@@ -36,8 +36,8 @@ export async function openDatabase(url: string): Promise<DataSource> {
 }
 
 /** Deletes every Redis key under a prefix (queues, streams) after a test file. */
-export async function clearRedisPrefix(prefix: string): Promise<void> {
-  const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+export async function clearRedisPrefix(prefix: string, redisUrl = TEST_REDIS_URL): Promise<void> {
+  const redis = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
     await deleteKeysMatching(redis, `${prefix}:*`);
   } finally {

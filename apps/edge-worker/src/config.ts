@@ -7,7 +7,10 @@ export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = readEnvConfig(
     'edge-worker',
     {
+      /** The city link: BullMQ, where forecasts and heartbeats go. */
       REDIS_URL: envUrl('redis://127.0.0.1:6379', ['redis:']),
+      /** The street-side detector feed (the crossing's own streams); unset = REDIS_URL. */
+      DETECTOR_REDIS_URL: z.string().regex(/^redis:\/\/\S+$/, 'must be a URL starting with redis://').optional(),
       CITY_DIR: z.string().min(1).default('seed-data/boroondara-2006'),
       /** One crossing per process (one container per crossing)... */
       CROSSING_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
@@ -29,6 +32,8 @@ export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
       TRAIN_EPOCHS: envInt(12, 1, 1000),
       /** Messages kept in order while Redis is unreachable; beyond it the oldest are dropped and counted. */
       BUFFER_LIMIT: envInt(10_000, 10, 10_000_000),
+      /** The same bound in bytes of unsent forecasts on the local disk (default 64 MiB). */
+      BUFFER_LIMIT_BYTES: envInt(64 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
       /** Signing keys file ({"keys": {"<crossingId>": "<base64>"}}); unset = keys derived from WORKER_KEY_SEED. */
       WORKER_KEYS_FILE: z.string().min(1).optional(),
       /** Development only: the seed local keys are derived from (must match the fusion service's). */
@@ -44,7 +49,7 @@ export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
     : config.CROSSING_IDS === 'all'
       ? 'all'
       : config.CROSSING_IDS.split(',').map((s) => s.trim()).filter(Boolean);
-  return { ...config, crossingSelection };
+  return { ...config, crossingSelection, detectorRedisUrl: config.DETECTOR_REDIS_URL ?? config.REDIS_URL };
 }
 
 export type EdgeWorkerConfig = ReturnType<typeof readEdgeWorkerConfig>;

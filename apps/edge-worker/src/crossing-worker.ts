@@ -141,6 +141,19 @@ export class CrossingWorker {
     }
   }
 
+  /**
+   * Never reuse a sequence number: after a crash the saved state may be older than the
+   * last forecast sent (state is saved every few batches; every forecast is journalled),
+   * so the host passes the highest seq its journal has seen.
+   */
+  continueSequenceAfter(highestUsedSeq: number): void {
+    this.seq = Math.max(this.seq, highestUsedSeq + 1);
+  }
+
+  get nextSeq(): number {
+    return this.seq;
+  }
+
   snapshot(): PersistedCrossingState {
     return {
       crossingId: this.crossingId,

@@ -12,10 +12,11 @@ import { UserEntity } from './entities/user.entity';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema';
 import { WorkerDrift1764400000000 } from './migrations/1764400000000-worker-drift';
 import { OperatorAccess1764500000000 } from './migrations/1764500000000-operator-access';
+import { ForecastOncePerInterval1764600000000 } from './migrations/1764600000000-forecast-once-per-interval';
 
 /** Listed, not globbed: the compiled layout must not decide what the schema is. */
 export const ENTITIES = [CrossingEntity, CrossingStatusEntity, ForecastEntity, ForecastPointEntity, ObservationEntity, RecommendationEntity, DeadLetterEntity, UserEntity, RecommendationDecisionEntity, RunningPlanEntity];
-export const MIGRATIONS = [InitialSchema1764300000000, WorkerDrift1764400000000, OperatorAccess1764500000000];
+export const MIGRATIONS = [InitialSchema1764300000000, WorkerDrift1764400000000, OperatorAccess1764500000000, ForecastOncePerInterval1764600000000];
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/crosscast';
 

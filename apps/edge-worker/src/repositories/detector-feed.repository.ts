@@ -27,7 +27,7 @@ export class DetectorFeedRepository {
   constructor(@Inject(EDGE_CONFIG) private readonly config: EdgeWorkerConfig) {}
 
   async run(cursors: Map<string, string>, onBatch: (batch: FeedBatch) => Promise<void>): Promise<void> {
-    this.connection = new IORedis({ ...redisConnectionOptions(this.config.REDIS_URL), maxRetriesPerRequest: null });
+    this.connection = new IORedis({ ...redisConnectionOptions(this.config.detectorRedisUrl), maxRetriesPerRequest: null });
     let lastErrorLog = 0;
     this.connection.on('error', (error) => {
       if (Date.now() - lastErrorLog > 10_000) {
@@ -85,23 +85,12 @@ export class DetectorFeedRepository {
   }
 
   private decode(crossingId: string, fields: string[]): DetectorReading | null {
-    const index = fields.indexOf('reading');
-    let data: unknown;
-    try {
-      data = index >= 0 ? JSON.parse(fields[index + 1]) : undefined;
-    } catch {
-      data = undefined;
-    }
-    const parsed = parseMessage(DetectorReadingSchema, data);
-    if (!parsed.ok) {
-      this.logger.warn(`${crossingId}: unreadable detector entry ignored: ${parsed.reason}`);
+    const decoded = decodeDetectorEntry(crossingId, fields);
+    if ('reason' in decoded) {
+      this.logger.warn(`${crossingId}: detector entry ignored: ${decoded.reason}`);
       return null;
     }
-    if (parsed.value.crossingId !== crossingId) {
-      this.logger.warn(`${crossingId}: entry for crossing ${parsed.value.crossingId} on this crossing's cable ignored`);
-      return null;
-    }
-    return parsed.value;
+    return decoded.reading;
   }
 
   stop(): void {
@@ -117,3 +106,25 @@ export function compareStreamIds(a: string, b: string): number {
   return am !== bm ? am - bm : (as ?? 0) - (bs ?? 0);
 }
 
+
+/**
+ * One detector stream entry (its field list) as a reading for this crossing, or the reason
+ * it is ignored: no `reading` field, not JSON, not a DetectorReading, or naming another
+ * crossing. Never throws: whatever arrives on the cable must not stop the worker.
+ */
+export function decodeDetectorEntry(crossingId: string, fields: unknown): { reading: DetectorReading } | { reason: string } {
+  const list = Array.isArray(fields) ? fields : [];
+  const index = list.indexOf('reading');
+  const text = index >= 0 && index % 2 === 0 ? list[index + 1] : undefined;
+  if (typeof text !== 'string') return { reason: 'no "reading" field' };
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { reason: 'reading is not JSON' };
+  }
+  const parsed = parseMessage(DetectorReadingSchema, data);
+  if (!parsed.ok) return { reason: `unreadable reading: ${parsed.reason}` };
+  if (parsed.value.crossingId !== crossingId) return { reason: `reading for crossing ${parsed.value.crossingId} on this crossing's cable` };
+  return { reading: parsed.value };
+}

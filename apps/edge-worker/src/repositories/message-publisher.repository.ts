@@ -7,16 +7,19 @@ import { FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE, Uns
 import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
 import { redisConnectionOptions } from '@crosscast/runtime';
 import { EDGE_CONFIG, EdgeWorkerConfig } from '../config';
-import { readJson, writeAtomic } from './local-files';
+import { readJson } from './local-files';
+import { OutboxJournal } from './outbox-journal';
 
 /**
- * Sends forecasts and heartbeats to the city over BullMQ. Forecasts go through an
- * in-order buffer, so a worker keeps forecasting while Redis is unreachable and delivers
- * in order when it returns. The buffer holds BUFFER_LIMIT messages in memory; when it is
- * full the oldest are dropped and counted. What is still unsent at shutdown is written to
- * `<DATA_DIR>/outbox.json` and sent first after the restart. Each
- * job's id is the forecast's message id, and the fusion store is idempotent, so a resend
- * is stored once.
+ * Sends forecasts and heartbeats to the city over BullMQ (the city link, REDIS_URL).
+ * Every forecast is first written durably to the outbox journal on the local disk
+ * (`<DATA_DIR>/outbox.jsonl`, see OutboxJournal), then sent in order; the journal forgets
+ * it once Redis has it. So a worker keeps forecasting while Redis is unreachable, a kill
+ * or power cut loses nothing, and everything is delivered in order when Redis returns.
+ * The journal is bounded (BUFFER_LIMIT forecasts, BUFFER_LIMIT_BYTES bytes): when full, the
+ * oldest forecast is dropped and its observations ride on the crossing's next forecast.
+ * Each job's id is the forecast's message id, and the fusion store is idempotent, so a
+ * resend is stored once.
  */
 @Injectable()
 export class MessagePublisherRepository implements OnApplicationShutdown {
@@ -24,10 +27,11 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
   private readonly connection: IORedis;
   private readonly forecasts: Queue;
   private readonly heartbeats: Queue;
-  private readonly buffer: ForecastMessage[] = [];
+  private readonly journal: OutboxJournal;
+  /** The message being handed to Redis right now: never dropped. */
+  private inFlight: string | null = null;
   private draining = false;
   private closed = false;
-  dropped = 0;
   sent = 0;
 
   constructor(
@@ -40,6 +44,11 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
     this.heartbeats = new Queue(HEARTBEAT_QUEUE, { connection: this.connection, prefix: config.QUEUE_PREFIX });
     this.forecasts.on('error', () => undefined);
     this.heartbeats.on('error', () => undefined);
+    this.journal = new OutboxJournal(
+      path.resolve(config.DATA_DIR, 'outbox.jsonl'),
+      { messages: config.BUFFER_LIMIT, bytes: config.BUFFER_LIMIT_BYTES },
+      (message) => this.sign(stripSignature(message)),
+    );
     this.logger.log(`signing keys: ${this.keys.source}`);
   }
 
@@ -56,17 +65,38 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
   }
 
   get buffered(): number {
-    return this.buffer.length;
+    return this.journal.size;
+  }
+
+  get bufferedBytes(): number {
+    return this.journal.bytes;
+  }
+
+  get dropped(): number {
+    return this.journal.dropped;
+  }
+
+  get observationsLost(): number {
+    return this.journal.observationsLost;
+  }
+
+  /** The highest forecast seq this crossing has ever journalled (a restart continues after it). */
+  highestSeqFor(crossingId: string): number | null {
+    return this.journal.highestSeqFor(crossingId);
   }
 
   publishForecast(unsigned: UnsignedForecastMessage): void {
     const message = this.sign(unsigned);
-    this.buffer.push(message);
-    if (this.buffer.length > this.config.BUFFER_LIMIT) {
-      // Never the message being sent right now (index 0 while draining): the next oldest.
-      this.buffer.splice(this.draining ? 1 : 0, 1);
-      this.dropped++;
-      if (this.dropped === 1 || this.dropped % 1000 === 0) this.logger.warn(`buffer full (${this.config.BUFFER_LIMIT}); dropped ${this.dropped} oldest forecasts so far`);
+    const drops = this.journal.append(message, this.inFlight);
+    for (const drop of drops) {
+      if (this.journal.dropped === 1 || this.journal.dropped % 1000 === 0 || drop.observationsLost > 0) {
+        this.logger.warn(
+          `outbox full (${this.config.BUFFER_LIMIT} forecasts / ${this.config.BUFFER_LIMIT_BYTES} bytes): dropped ${drop.dropped}` +
+            (drop.carriedInto ? `, its observations carried by ${drop.carriedInto}` : '') +
+            (drop.observationsLost ? `; ${drop.observationsLost} observed interval(s) lost` : '') +
+            ` (${this.journal.dropped} dropped so far)`,
+        );
+      }
     }
     void this.drain();
   }
@@ -80,8 +110,8 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
   /** Waits until everything buffered has been handed to Redis (or the timeout passes). */
   async flush(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (this.buffer.length > 0 && Date.now() < deadline) await sleep(50);
-    return this.buffer.length === 0;
+    while (this.journal.size > 0 && Date.now() < deadline) await sleep(50);
+    return this.journal.size === 0;
   }
 
   private async drain(): Promise<void> {
@@ -89,8 +119,8 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
     this.draining = true;
     let backoffMs = 250;
     try {
-      while (this.buffer.length > 0 && !this.closed) {
-        const message = this.buffer[0];
+      for (let message = this.journal.first(); message && !this.closed; message = this.journal.first()) {
+        this.inFlight = message.messageId;
         try {
           await this.forecasts.add('forecast', message, {
             jobId: message.messageId.replace(/:/g, '_'),
@@ -99,59 +129,60 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
             attempts: 10_000,
             backoff: { type: FORECAST_BACKOFF },
           });
-          // Remove this message by identity: the buffer may have changed while sending.
-          const index = this.buffer.indexOf(message);
-          if (index >= 0) this.buffer.splice(index, 1);
+          this.journal.ack(message.messageId);
           this.sent++;
           backoffMs = 250;
         } catch (error) {
-          this.logger.warn(`forecast not sent yet (${(error as Error).message}); retrying in ${backoffMs} ms, ${this.buffer.length} buffered`);
+          if (this.closed) break;
+          this.logger.warn(`forecast not sent yet (${(error as Error).message}); retrying in ${backoffMs} ms, ${this.journal.size} buffered`);
           await sleep(backoffMs);
           backoffMs = Math.min(backoffMs * 2, 10_000);
         }
       }
     } finally {
+      this.inFlight = null;
       this.draining = false;
     }
   }
 
-  /** At shutdown: send what is buffered, and write what could not be sent to the outbox. */
+  /** At shutdown: give Redis a few seconds to take what is buffered; the rest stays in the journal. */
   async drainOrPersist(timeoutMs: number): Promise<void> {
     const sentAll = await this.flush(timeoutMs);
     this.closed = true;
-    if (sentAll) {
-      await fs.rm(this.outboxFile(), { force: true });
-      return;
-    }
-    await writeAtomic(this.outboxFile(), JSON.stringify(this.buffer));
-    this.logger.warn(`Redis unreachable at shutdown: ${this.buffer.length} forecasts kept in ${this.outboxFile()} for the next start`);
+    if (!sentAll) this.logger.warn(`Redis unreachable at shutdown: ${this.journal.size} forecasts kept in ${this.journal.file} for the next start`);
   }
 
-  /** Queues the forecasts a previous run could not send, ahead of new ones. */
+  /**
+   * Replays the journal (forecasts a previous run had not handed to Redis, in order) and
+   * starts sending them, ahead of new ones. Also takes over an `outbox.json` written by an
+   * older version at shutdown.
+   */
   async restoreOutbox(): Promise<number> {
-    let saved: ForecastMessage[] | null;
+    const pending = this.journal.open();
+    const legacyFile = path.resolve(this.config.DATA_DIR, 'outbox.json');
+    let legacy: ForecastMessage[] | null = null;
     try {
-      saved = await readJson<ForecastMessage[]>(this.outboxFile());
+      legacy = await readJson<ForecastMessage[]>(legacyFile);
     } catch (error) {
-      this.logger.warn(`outbox unreadable, ignored: ${(error as Error).message}`);
-      return 0;
+      this.logger.warn(`old outbox unreadable, ignored: ${(error as Error).message}`);
     }
-    if (!saved) return 0;
-    this.buffer.unshift(...saved.slice(-this.config.BUFFER_LIMIT));
-    await fs.rm(this.outboxFile(), { force: true });
+    for (const message of legacy ?? []) this.journal.append(message, null);
+    await fs.rm(legacyFile, { force: true });
     void this.drain();
-    return saved.length;
-  }
-
-  private outboxFile(): string {
-    return path.resolve(this.config.DATA_DIR, 'outbox.json');
+    return pending + (legacy?.length ?? 0);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([this.forecasts.close(), this.heartbeats.close()]);
     this.connection.disconnect();
+    this.journal.close();
   }
+}
+
+function stripSignature(message: ForecastMessage): UnsignedForecastMessage {
+  const { sig: _sig, ...unsigned } = message;
+  return unsigned;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -97,6 +97,8 @@ export class WorkerHostService implements BeforeApplicationShutdown, OnApplicati
         return null;
       });
       if (saved) await worker.restore(saved.state, saved.model);
+      const journalled = this.publisher.highestSeqFor(crossing.id);
+      if (journalled !== null) worker.continueSequenceAfter(journalled);
       this.workers.set(crossing.id, worker);
     }
     const restored = [...this.workers.values()].filter((w) => w.historyIntervals > 0).length;
@@ -139,10 +141,12 @@ export class WorkerHostService implements BeforeApplicationShutdown, OnApplicati
       backend: this.backend,
       buffered: this.publisher.buffered,
       sent: this.publisher.sent,
+      bufferedBytes: this.publisher.bufferedBytes,
       dropped: this.publisher.dropped,
+      observationsLost: this.publisher.observationsLost,
       crossings: [...this.workers.values()].map((w) => {
         const hb = w.describe(this.publisher.buffered);
-        return { crossingId: w.crossingId, status: hb.status, historyIntervals: hb.historyIntervals, lastIntervalStart: hb.lastIntervalStart, model: hb.model, training: hb.training, drift: hb.drift };
+        return { crossingId: w.crossingId, nextSeq: w.nextSeq, status: hb.status, historyIntervals: hb.historyIntervals, lastIntervalStart: hb.lastIntervalStart, model: hb.model, training: hb.training, drift: hb.drift };
       }),
     };
   }
@@ -155,7 +159,7 @@ export class WorkerHostService implements BeforeApplicationShutdown, OnApplicati
 
   /**
    * Stops in the order that loses nothing: no new readings, then everything forecast so
-   * far handed to Redis (or written to the local outbox when Redis is down), then each
+   * far handed to Redis (what Redis did not take stays in the outbox journal), then each
    * worker's state saved with its cursor. The publisher closes after this.
    */
   async beforeApplicationShutdown(): Promise<void> {

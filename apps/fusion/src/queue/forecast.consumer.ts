@@ -23,6 +23,10 @@ export class QueueConsumers implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     this.queues.startWorker(FORECAST_QUEUE, (job) => this.handle(FORECAST_QUEUE, job, (q, id, data) => this.ingestion.ingestForecast(q, id, data)), {
       concurrency: this.config.FORECAST_CONCURRENCY,
+      // A job whose fusion process died mid-way (SIGKILL, power) "stalls" and goes back to
+      // the queue when its lock expires. BullMQ fails it after maxStalledCount stalls (default
+      // 1); a forecast must survive any number of crashes, and the store is idempotent.
+      maxStalledCount: 1000,
       settings: { backoffStrategy: (attemptsMade: number) => forecastRetryDelayMs(attemptsMade) },
     });
     // One at a time, so the newest heartbeat of a crossing is always the last written.

@@ -4,7 +4,11 @@ import { DataSource, EntityManager } from 'typeorm';
 import { CrossingDefinition, DeadLetterView, ForecastMessage, WorkerDrift, ForecastView, HeartbeatMessage, ObservationView, PhaseTimingView, RecommendationView } from '@crosscast/contracts';
 import { TOTAL_APPROACH } from '@crosscast/persistence';
 
-export type StoreOutcome = { stored: true; forecastId: string; recommendation: RecommendationView | null } | { stored: false; reason: 'duplicate' };
+export type StoreOutcome =
+  | { stored: true; forecastId: string; recommendation: RecommendationView | null }
+  | { stored: false; reason: 'duplicate' }
+  /** Not stored before, and its seq is more than the window behind the crossing's highest accepted seq. */
+  | { stored: false; reason: 'replayed'; highestSeq: number };
 
 /** A recommendation's plan, as stored beside the forecast it came from. */
 export type PlanToStore = Pick<RecommendationView, 'method' | 'cycleSeconds' | 'lostTimeSeconds' | 'flowRatioSum' | 'oversaturated' | 'phases'>;
@@ -53,14 +57,33 @@ export class ForecastStoreRepository {
    * Stores a validated forecast, its points, its observed interval and the timing plan
    * derived from it, once, in one transaction: a crash half-way leaves nothing, and the
    * redelivered message then stores all of it.
+   *
+   * Order of the checks, safe under BullMQ's concurrent and repeated delivery:
+   * 1. already stored (same message id, or same crossing and interval) → 'duplicate', a no-op;
+   * 2. the crossing's status row is locked (FOR UPDATE), so one crossing's forecasts pass
+   *    this point one at a time; a seq more than `seqWindow` behind the highest accepted
+   *    one is 'replayed' (nothing written);
+   * 3. insert (ON CONFLICT DO NOTHING covers a concurrent twin that got in first), and
+   *    raise the highest accepted seq.
    */
-  async storeForecast(message: ForecastMessage, receivedAt: Date, plan: PlanToStore): Promise<StoreOutcome> {
+  async storeForecast(message: ForecastMessage, receivedAt: Date, plan: PlanToStore, seqWindow = Number.MAX_SAFE_INTEGER): Promise<StoreOutcome> {
     return this.dataSource.transaction(async (manager) => {
+      const known: unknown[] = await manager.query(
+        `SELECT 1 FROM forecasts WHERE message_id = $1 OR (crossing_id = $2 AND based_on_interval_start = $3) LIMIT 1`,
+        [message.messageId, message.crossingId, message.basedOnIntervalStart],
+      );
+      if (known.length > 0) return { stored: false, reason: 'duplicate' } as const;
+      const status: Array<{ last_forecast_seq: string | null }> = await manager.query(
+        `SELECT last_forecast_seq FROM crossing_status WHERE crossing_id = $1 FOR UPDATE`,
+        [message.crossingId],
+      );
+      const highestSeq = status[0]?.last_forecast_seq === null || status[0] === undefined ? null : Number(status[0].last_forecast_seq);
+      if (highestSeq !== null && message.seq < highestSeq - seqWindow) return { stored: false, reason: 'replayed', highestSeq } as const;
       const inserted: Array<{ id: string }> = await manager.query(
         `INSERT INTO forecasts (message_id, crossing_id, seq, based_on_interval_start, interval_minutes, model_name, model_version,
            model_backend, trained_on_intervals, real_input_share, quality_flags, sent_at, received_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)
-         ON CONFLICT (message_id) DO NOTHING RETURNING id`,
+         ON CONFLICT DO NOTHING RETURNING id`,
         [
           message.messageId,
           message.crossingId,
@@ -82,9 +105,10 @@ export class ForecastStoreRepository {
       await this.insertPoints(manager, forecastId, message);
       await this.upsertObservation(manager, message);
       await manager.query(
-        `INSERT INTO crossing_status (crossing_id, last_forecast_interval_start, last_observed_total, model)
-         VALUES ($1, $2, $3, $4::jsonb)
+        `INSERT INTO crossing_status (crossing_id, last_forecast_interval_start, last_observed_total, model, last_forecast_seq)
+         VALUES ($1, $2, $3, $4::jsonb, $5)
          ON CONFLICT (crossing_id) DO UPDATE SET
+           last_forecast_seq = GREATEST(crossing_status.last_forecast_seq, EXCLUDED.last_forecast_seq),
            last_forecast_interval_start = GREATEST(crossing_status.last_forecast_interval_start, EXCLUDED.last_forecast_interval_start),
            last_observed_total = CASE WHEN crossing_status.last_forecast_interval_start IS NULL
              OR EXCLUDED.last_forecast_interval_start >= crossing_status.last_forecast_interval_start
@@ -92,7 +116,7 @@ export class ForecastStoreRepository {
            model = CASE WHEN crossing_status.last_forecast_interval_start IS NULL
              OR EXCLUDED.last_forecast_interval_start >= crossing_status.last_forecast_interval_start
              THEN EXCLUDED.model ELSE crossing_status.model END`,
-        [message.crossingId, message.basedOnIntervalStart, message.observed.total, JSON.stringify(message.model)],
+        [message.crossingId, message.basedOnIntervalStart, message.observed.total, JSON.stringify(message.model), message.seq],
       );
       const recommendation = await this.insertRecommendation(manager, message.crossingId, message.basedOnIntervalStart, forecastId, plan);
       return { stored: true, forecastId, recommendation } as const;

@@ -17,6 +17,16 @@ import { LiveGateway } from '../gateways/live.gateway';
 import { LiveUpdatesService } from './live-updates.service';
 import { RecommendationService } from './recommendation.service';
 
+/**
+ * Replay window: a forecast not stored before whose seq is more than this many behind the
+ * highest seq accepted from its crossing is refused as replayed (or hopelessly old). Wide
+ * enough for BullMQ's concurrent, out-of-order delivery and for a worker's buffer replayed
+ * after a long outage (a worker sends about one forecast per interval: 2,000 is three weeks
+ * of 15-minute intervals), narrow enough that a captured old message cannot be slipped in.
+ * A worker's seq never goes back (it is journalled before use), so honest workers never hit it.
+ */
+export const SEQ_REPLAY_WINDOW = 2000;
+
 export type IngestOutcome = { status: 'stored'; forecastId: string } | { status: 'duplicate' } | { status: 'outdated' } | { status: 'rejected'; reason: string };
 
 /** Thrown for messages that must never be retried; the job is kept as failed. */
@@ -67,7 +77,13 @@ export class IngestionService {
     const message = parsed.value;
     const receivedAt = this.clock.now();
     const plan = this.recommendations.planFor(this.city.get(message.crossingId)!, message);
-    const outcome = await this.store.storeForecast(message, receivedAt, plan);
+    const outcome = await this.store.storeForecast(message, receivedAt, plan, SEQ_REPLAY_WINDOW);
+    if (!outcome.stored && outcome.reason === 'replayed') {
+      const replayed = `seq ${message.seq} is replayed or too old: more than ${SEQ_REPLAY_WINDOW} behind crossing ${message.crossingId}'s highest accepted seq ${outcome.highestSeq}`;
+      await this.store.recordDeadLetter(queue, jobId, replayed, data, receivedAt);
+      this.logger.warn(`forecast job ${jobId} rejected: ${replayed}`);
+      return { status: 'rejected', reason: replayed };
+    }
     if (!outcome.stored) return { status: 'duplicate' };
 
     this.live.emit('forecast', toForecastView(message, receivedAt));

@@ -21,6 +21,10 @@ export class CrossingStatusEntity {
   @Column({ name: 'last_heartbeat_seq', type: 'bigint', nullable: true })
   lastHeartbeatSeq: string | null;
 
+  /** Highest forecast sequence number accepted from the worker (replay window). */
+  @Column({ name: 'last_forecast_seq', type: 'bigint', nullable: true })
+  lastForecastSeq: string | null;
+
   @Column({ name: 'last_forecast_interval_start', type: 'timestamptz', nullable: true })
   lastForecastIntervalStart: Date | null;
 

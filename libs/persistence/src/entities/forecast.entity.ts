@@ -1,10 +1,10 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { CrossingEntity } from './crossing.entity';
 
-/** One forecast message from a crossing's worker, stored once (message_id is unique). */
+/** One forecast message from a crossing's worker, stored once: one per message id, and one per crossing and interval. */
 @Entity({ name: 'forecasts' })
 @Unique('uq_forecasts_message_id', ['messageId'])
-@Index('ix_forecasts_crossing_interval', ['crossingId', 'basedOnIntervalStart'])
+@Unique('uq_forecasts_crossing_interval', ['crossingId', 'basedOnIntervalStart'])
 export class ForecastEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
