@@ -8,4 +8,5 @@ export * from './entities/dead-letter.entity';
 export * from './entities/user.entity';
 export * from './entities/recommendation-decision.entity';
 export * from './entities/running-plan.entity';
+export * from './entities/planning-evaluation.entity';
 export * from './data-source';
