@@ -134,7 +134,8 @@ export class RecommendationsRepository {
       );
       if (inserted.length === 0) return { status: 'already-evaluated' } as const;
 
-      const expired: Array<{ id: string }> = await manager.query(
+      // (TypeORM answers an UPDATE with [rows, count].)
+      const [expired]: [Array<{ id: string }>, number] = await manager.query(
         `UPDATE recommendations SET status = 'expired', status_changed_at = $3
          WHERE crossing_id = $1 AND status = 'pending' AND valid_until <= $2 RETURNING id`,
         [evaluation.crossingId, evaluation.basedOnIntervalStart, evaluation.evaluatedAt],
@@ -142,7 +143,7 @@ export class RecommendationsRepository {
       const rec = evaluation.recommendation;
       if (!rec) return { status: 'stored', evaluation: toEvaluationView(inserted[0]), recommendation: null, supersededIds: [], expiredIds: expired.map((r) => String(r.id)) } as const;
 
-      const superseded: Array<{ id: string }> = await manager.query(
+      const [superseded]: [Array<{ id: string }>, number] = await manager.query(
         `UPDATE recommendations SET status = 'superseded', status_changed_at = $2 WHERE crossing_id = $1 AND status = 'pending' RETURNING id`,
         [evaluation.crossingId, evaluation.evaluatedAt],
       );
@@ -177,7 +178,7 @@ export class RecommendationsRepository {
           rec.automatic ? JSON.stringify(rec.automatic) : null,
         ],
       );
-      const [linked] = await manager.query(
+      const [[linked]] = await manager.query(
         `UPDATE planning_evaluations SET recommendation_id = $3 WHERE crossing_id = $1 AND planning_period_start = $2 RETURNING *`,
         [evaluation.crossingId, evaluation.planningPeriodStart, row.id],
       );
