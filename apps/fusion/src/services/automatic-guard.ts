@@ -109,26 +109,18 @@ export function clipToGuardRails(running: { cycleSeconds: number; phases: Array<
  */
 function splitWithinBounds(available: number, wanted: number[], bounds: Array<{ lo: number; hi: number }>): number[] {
   const n = wanted.length;
-  const greens = new Array<number>(n).fill(0);
-  const fixed = new Array<boolean>(n).fill(false);
-  // Share in proportion; pin phases that leave their bounds, share the rest again.
-  for (let round = 0; round <= n; round++) {
-    const freeWanted = sum(wanted.map((w, i) => (fixed[i] ? 0 : w)));
-    const freeCount = fixed.filter((f) => !f).length;
-    const remaining = available - sum(greens.map((g, i) => (fixed[i] ? g : 0)));
-    let pinned = false;
-    for (let i = 0; i < n; i++) {
-      if (fixed[i]) continue;
-      const share = freeWanted > 0 ? (remaining * wanted[i]) / freeWanted : remaining / freeCount;
-      greens[i] = share;
-      if (share < bounds[i].lo || share > bounds[i].hi) {
-        greens[i] = share < bounds[i].lo ? bounds[i].lo : bounds[i].hi;
-        fixed[i] = true;
-        pinned = true;
-      }
-    }
-    if (!pinned) break;
+  // Find the scale k with sum(clamp(k * wanted_i, lo_i, hi_i)) = available (the sum grows with k): bisection.
+  const weights = wanted.map((w) => Math.max(w, 1e-6));
+  const filled = (k: number) => weights.map((w, i) => Math.min(bounds[i].hi, Math.max(bounds[i].lo, k * w)));
+  let low = 0;
+  let high = Math.max(...bounds.map((b, i) => b.hi / weights[i]));
+  for (let step = 0; step < 100; step++) {
+    const mid = (low + high) / 2;
+    if (sum(filled(mid)) < available) low = mid;
+    else high = mid;
   }
+  const greens = filled(high);
+  // Whole seconds adding up to `available`, each within its bounds: largest remainders first.
   const rounded = greens.map((g, i) => Math.min(bounds[i].hi, Math.max(bounds[i].lo, Math.floor(g))));
   let leftover = available - sum(rounded);
   const order = greens.map((g, i) => ({ i, r: g - Math.floor(g) })).sort((a, b) => b.r - a.r);
