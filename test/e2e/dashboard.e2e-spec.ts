@@ -36,7 +36,10 @@ describe('operator dashboard in headless Chromium', () => {
   beforeAll(async () => {
     if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install it with \`apt-get install -y chromium\` (.ci/run does)`);
     // A slower replay (one interval a second) so the test can watch updates arrive one by one.
-    platform = await startPlatform(crossingIds, { simulator: { REPLAY_SPEED: '900' } });
+    // Recommendations at every hourly planning period with any gain: this test checks the page and
+    // the workflow, not the hysteresis (test/integration/recommendations.int-spec.ts does). An hour
+    // of data time is 4 s here, so a shown recommendation is not superseded while it is clicked.
+    platform = await startPlatform(crossingIds, { simulator: { REPLAY_SPEED: '900' }, fusion: { PLANNING_PERIOD_MINUTES: '60', MIN_GAIN_SECONDS: '0', MIN_GAIN_SHARE: '0' } });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
   }, 90_000);
 
@@ -73,10 +76,14 @@ describe('operator dashboard in headless Chromium', () => {
     expect(await page.textContent('#last-update')).not.toBe(firstUpdate);
     expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
     expect(Number(await page.textContent('#selected-observed'))).toBeGreaterThanOrEqual(0);
+    // A pending forecast-driven recommendation, with its reason and expected delays.
+    await page.waitForSelector('[data-testid="recommendation-status"]', { timeout: 60_000 });
     expect(await page.textContent('[data-testid="recommendation"]')).toMatch(/\d+\s*s/);
+    expect(await page.textContent('[data-testid="recommendation-reason"]')).toMatch(/approach|steady/);
+    expect(await page.textContent('[data-testid="recommendation-delay"]')).toMatch(/Expected delay [\d.]+ s → [\d.]+ s per vehicle \(gain/);
 
     // The operator accepts the recommendation on screen, with a reason.
-    await page.waitForSelector('#accept-rec:not([disabled])', { timeout: 30_000 });
+    await page.waitForSelector('#accept-rec:not([disabled])', { timeout: 60_000 });
     await page.fill('#decision-reason', 'e2e: accepted from the dashboard');
     await page.click('#accept-rec');
     await page.waitForFunction(() => /^Accepted #\d+ by operator/.test(document.querySelector('[data-testid="decision-result"]')?.textContent ?? ''), undefined, { timeout: 15_000 });

@@ -19,7 +19,8 @@ describe('platform end to end: simulator -> workers -> BullMQ -> fusion -> Postg
   const received: ForecastView[] = [];
 
   beforeAll(async () => {
-    platform = await startPlatform(crossingIds);
+    // Any gain makes a recommendation here: this checks the wiring; hysteresis is tested in integration.
+    platform = await startPlatform(crossingIds, { fusion: { MIN_GAIN_SECONDS: '0', MIN_GAIN_SHARE: '0' } });
     db = await openDatabase(platform.databaseUrl);
     const token = await loginAs(platform.baseUrl, 'viewer');
     api = authedFetch(platform.baseUrl, token);

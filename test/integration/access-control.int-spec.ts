@@ -33,6 +33,9 @@ const ROUTE_ACCESS: Record<string, Access> = {
   'GET /api/crossings': 'viewer',
   'GET /api/crossings/:id': 'viewer',
   'GET /api/crossings/:id/forecasts': 'viewer',
+  'GET /api/crossings/:id/recommendation': 'viewer',
+  // Operators may turn automatic mode off; turning it on is checked again in the service: admin only.
+  'PUT /api/crossings/:id/automatic': 'operator',
   'GET /api/city/forecast': 'viewer',
   'GET /api/recommendations': 'viewer',
   'GET /api/dead-letters': 'viewer',
@@ -125,6 +128,7 @@ describe('access control (real PostgreSQL + Redis)', () => {
       expect((await db.query(`SELECT count(*)::int AS n FROM recommendation_decisions`))[0].n).toBe(0);
       expect((await db.query(`SELECT username FROM users ORDER BY username`)).map((r: { username: string }) => r.username)).toEqual(['admin', 'operator', 'viewer']);
       expect((await db.query(`SELECT count(*)::int AS n FROM crossings WHERE settings_updated_at IS NOT NULL`))[0].n).toBe(0);
+      expect((await db.query(`SELECT count(*)::int AS n FROM crossings WHERE automatic_updated_at IS NOT NULL`))[0].n).toBe(0);
     });
   });
 

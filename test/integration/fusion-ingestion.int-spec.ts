@@ -71,7 +71,7 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
     );
   }
 
-  it('stores a published forecast once, with its points, observation and a Webster recommendation', async () => {
+  it('stores a published forecast once, with its points, observation and a planning evaluation', async () => {
     const message = forecastMessage('0970', approachIds, '2006-10-10T08:00:00+11:00');
     expect(await deliver(message, 'fc-1')).toBe('completed');
 
@@ -79,9 +79,11 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
     // 4 horizons x (4 approaches + the total)
     expect(await count(`SELECT count(*) FROM forecast_points fp JOIN forecasts f ON f.id = fp.forecast_id WHERE f.message_id = $1`, [message.messageId])).toBe(20);
     expect(await count(`SELECT count(*) FROM observations WHERE crossing_id = '0970' AND interval_start = $1`, [message.basedOnIntervalStart])).toBe(5);
-    const [recommendation] = await db.query(`SELECT cycle_seconds, phases FROM recommendations WHERE crossing_id = '0970' AND based_on_interval_start = $1`, [message.basedOnIntervalStart]);
-    expect(recommendation.cycle_seconds).toBeGreaterThanOrEqual(30);
-    expect(recommendation.phases.map((p: { name: string }) => p.name)).toEqual(['north-south', 'east-west']);
+    // Light morning traffic, close to what was observed: planned, but not worth a change (hysteresis).
+    const [evaluation] = await db.query(`SELECT outcome, reason, forecast_message_id FROM planning_evaluations WHERE crossing_id = '0970' AND based_on_interval_start = $1`, [message.basedOnIntervalStart]);
+    expect(evaluation).toMatchObject({ outcome: 'not-needed', forecast_message_id: message.messageId });
+    expect(evaluation.reason).toMatch(/north approach/);
+    expect(await count(`SELECT count(*) FROM recommendations WHERE crossing_id = '0970'`)).toBe(0);
   });
 
   it('stores a redelivered message once: the same forecast delivered twice is one row', async () => {
@@ -90,7 +92,7 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
     expect(await deliver(message, 'dup-b')).toBe('completed');
     expect(await deliver(signedAsWorker({ ...message, sentAt: new Date().toISOString(), seq: 8 }), 'dup-c')).toBe('completed');
     expect(await count(`SELECT count(*) FROM forecasts WHERE message_id = $1`, [message.messageId])).toBe(1);
-    expect(await count(`SELECT count(*) FROM recommendations WHERE crossing_id = '0970' AND based_on_interval_start = $1`, [message.basedOnIntervalStart])).toBe(1);
+    expect(await count(`SELECT count(*) FROM planning_evaluations WHERE crossing_id = '0970' AND based_on_interval_start = $1`, [message.basedOnIntervalStart])).toBe(1);
   });
 
   it('puts a malformed message in the dead-letter table with the reason, stores nothing, and keeps consuming', async () => {
@@ -175,8 +177,10 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
     expect(cityForecast.stale).toHaveLength(city.crossings.length - 1);
     expect(cityForecast.horizons[0].crossingsIncluded).toBe(1);
 
-    const recommendations = await (await api(`/api/recommendations?crossing=0970`)).json();
-    expect(recommendations.length).toBe(4);
+    // Each forecast was planned from; none gained enough for a recommendation, and the panel says why.
+    expect(await (await api(`/api/recommendations?crossing=0970`)).json()).toEqual([]);
+    const panel = await (await api(`/api/crossings/0970/recommendation`)).json();
+    expect(panel).toMatchObject({ crossingId: '0970', pending: null, lastEvaluation: { outcome: 'not-needed', basedOnIntervalStart: '2006-10-09T23:00:00.000Z' } });
 
     const badDate = await api(`/api/crossings/0970/forecasts?from=yesterday`);
     expect(badDate.status).toBe(400);

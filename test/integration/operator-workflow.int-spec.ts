@@ -9,7 +9,7 @@ import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { IngestionService } from '../../apps/fusion/src/services/ingestion.service';
 import { authedFetch, loginAs } from '../support/auth';
-import { forecastMessage } from '../support/forecast-factory';
+import { shapedForecast } from '../support/planning-forecasts';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
 
 /**
@@ -19,7 +19,7 @@ import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabas
  */
 describe('operator workflow: accept / reject recommendations (real PostgreSQL + Redis)', () => {
   const city = loadCityDefinition('seed-data/boroondara-2006');
-  const approaches = (id: string) => city.crossings.find((c) => c.id === id)!.approaches.map((a) => a.id);
+  const crossing = (id: string) => city.crossings.find((c) => c.id === id)!;
   const dbName = uniqueName('crosscast_ops');
   const prefix = uniqueName('ccops');
   let app: NestExpressApplication;
@@ -31,9 +31,26 @@ describe('operator workflow: accept / reject recommendations (real PostgreSQL + 
   let admin: ReturnType<typeof authedFetch>;
   let viewer: ReturnType<typeof authedFetch>;
   const liveDecisions: DecisionView[] = [];
-  /** Recommendation ids of 0970 (three intervals, oldest first) and of 2000. */
-  let rec0970: string[];
+  /** Recommendation ids of 0970 (oldest first, made as the tests need them: a newer one supersedes a pending one) and of 2000. */
+  const rec0970: string[] = [];
   let rec2000: string;
+  let ingestion: IngestionService;
+  let seq = 0;
+
+  /**
+   * A recommendation from a stored forecast, exactly as from a worker's message: the peak
+   * rises on the north-south road or on the east-west road, alternately, so each one
+   * gains against the plan accepted before it (hysteresis).
+   */
+  async function recommendation(crossingId: string, basedOn: string, peakOn: 'north-south' | 'east-west'): Promise<string> {
+    const rising = [260, 330, 400, 450];
+    const peak: Record<string, number[]> = peakOn === 'north-south' ? { N: rising, S: rising } : { E: rising, W: rising };
+    const message = shapedForecast(crossing(crossingId), basedOn, { observed: { N: 200, S: 200, E: 200, W: 200 }, forecast: peak, seq: ++seq });
+    expect((await ingestion.ingestForecast('test', `f-${crossingId}-${seq}`, message)).status).toBe('stored');
+    const [row] = await db.query(`SELECT id FROM recommendations WHERE crossing_id = $1 AND based_on_interval_start = $2`, [crossingId, message.basedOnIntervalStart]);
+    expect(row).toBeDefined();
+    return String(row.id);
+  }
 
   beforeAll(async () => {
     const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix });
@@ -45,15 +62,9 @@ describe('operator workflow: accept / reject recommendations (real PostgreSQL + 
     redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     plans = new Queue(TIMING_PLAN_QUEUE, { connection: redis, prefix });
 
-    // Recommendations come from stored forecasts, exactly as from a worker's message.
-    const ingestion = app.get(IngestionService);
-    for (const [i, basedOn] of ['2006-10-10T08:00:00+11:00', '2006-10-10T08:15:00+11:00', '2006-10-10T08:30:00+11:00'].entries()) {
-      const outcome = await ingestion.ingestForecast('test', `f-0970-${i}`, forecastMessage('0970', approaches('0970'), basedOn, { seq: i + 1 }));
-      expect(outcome.status).toBe('stored');
-    }
-    expect((await ingestion.ingestForecast('test', 'f-2000', forecastMessage('2000', approaches('2000'), '2006-10-10T08:00:00+11:00'))).status).toBe('stored');
-    rec0970 = (await db.query(`SELECT id FROM recommendations WHERE crossing_id = '0970' ORDER BY based_on_interval_start`)).map((r: { id: string }) => String(r.id));
-    rec2000 = String((await db.query(`SELECT id FROM recommendations WHERE crossing_id = '2000'`))[0].id);
+    ingestion = app.get(IngestionService);
+    rec0970.push(await recommendation('0970', '2006-10-10T16:00:00+11:00', 'north-south'));
+    rec2000 = await recommendation('2000', '2006-10-10T16:00:00+11:00', 'north-south');
 
     operator = authedFetch(baseUrl, await loginAs(baseUrl, 'operator'));
     admin = authedFetch(baseUrl, await loginAs(baseUrl, 'admin'));
@@ -114,6 +125,7 @@ describe('operator workflow: accept / reject recommendations (real PostgreSQL + 
   });
 
   it('lets exactly one of two simultaneous decisions win', async () => {
+    rec0970.push(await recommendation('0970', '2006-10-10T16:15:00+11:00', 'east-west'));
     const [a, b] = await Promise.all([post(`/api/recommendations/${rec0970[1]}/reject`, { reason: 'first' }), post(`/api/recommendations/${rec0970[1]}/reject`, { reason: 'second' })]);
     expect([a.status, b.status].sort()).toEqual([200, 409]);
     expect((await db.query(`SELECT count(*)::int AS n FROM recommendation_decisions WHERE recommendation_id = $1`, [rec0970[1]]))[0].n).toBe(1);
@@ -125,6 +137,7 @@ describe('operator workflow: accept / reject recommendations (real PostgreSQL + 
     expect((await db.query(`SELECT plan FROM running_plans WHERE crossing_id = '0970'`))[0].plan.planId).toBe(`rec-${rec0970[0]}`);
     expect(await plans.getJob(`rec-${rec0970[1]}`)).toBeUndefined();
 
+    rec0970.push(await recommendation('0970', '2006-10-10T16:30:00+11:00', 'east-west'));
     const accepted = await (await post(`/api/recommendations/${rec0970[2]}/accept`)).json();
     expect(accepted).toMatchObject({ decision: 'accepted', reason: null, previousPlan: { planId: `rec-${rec0970[0]}` } });
     const running = await (await viewer('/api/running-plans?crossing=0970')).json();

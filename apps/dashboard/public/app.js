@@ -50,7 +50,11 @@
       latestForecast: null,      // ForecastView with the newest basedOnIntervalStart
       oneStep: new Map(),        // ms(intervalStart of the 1-step horizon) -> mean
       recommendation: null,      // newest RecommendationView
-      recHistory: [],            // newest first
+      recHistory: [],            // newest planning period first
+      lastEvaluation: null,      // PlanningEvaluationView: why there is (no) recommendation
+      automatic: null,           // AutomaticModeView
+      hysteresis: null,          // { minGainSeconds, minGainShare, ... }
+      togglingAutomatic: false,
       decisions: new Map(),      // recommendationId -> DecisionView (operators only)
       audit: [],                 // DecisionView, newest first
       deciding: false,           // a decision request is in flight
@@ -125,6 +129,10 @@
       var saved = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || 'null');
       if (saved && saved.token && saved.user && Date.parse(saved.expiresAt) > Date.now()) auth = saved;
     } catch (err) { /* a damaged entry means: sign in again */ }
+  }
+
+  function isAdmin() {
+    return !!(auth.user && auth.user.role === 'admin');
   }
 
   function isOperator() {
@@ -286,6 +294,17 @@
       recs.forEach(function (r) { addRecommendation(sel, r); });
       invalidate('crossing');
     }).catch(function () { /* banner */ });
+
+    // The panel: pending recommendation, the last evaluation (why none) and automatic mode.
+    getJSON('/api/crossings/' + id + '/recommendation', 'recommendation panel').then(function (panel) {
+      if (!stillSelected() || !panel) return;
+      if (panel.latest) addRecommendation(sel, panel.latest);
+      if (panel.pending) addRecommendation(sel, panel.pending);
+      sel.lastEvaluation = panel.lastEvaluation;
+      sel.automatic = panel.automatic;
+      sel.hysteresis = panel.hysteresis;
+      invalidate('crossing');
+    }).catch(function () { /* banner */ });
   }
 
   function crossingFromHash() {
@@ -351,12 +370,21 @@
   function addRecommendation(sel, r) {
     if (!r || !r.id) return;
     if (sel.recHistory.some(function (x) { return x.id === r.id; })) return;
+    // A new recommendation supersedes the pending ones before it (the server did the same).
+    sel.recHistory.forEach(function (x) { if (x.status === 'pending' && ms(x.planningPeriodStart) < ms(r.planningPeriodStart)) x.status = 'superseded'; });
     sel.recHistory.push(r);
     sel.recHistory.sort(function (a, b) {
-      return ms(b.basedOnIntervalStart) - ms(a.basedOnIntervalStart) || ms(b.createdAt) - ms(a.createdAt);
+      return ms(b.planningPeriodStart || b.basedOnIntervalStart) - ms(a.planningPeriodStart || a.basedOnIntervalStart) || ms(b.createdAt) - ms(a.createdAt);
     });
     sel.recHistory.length = Math.min(sel.recHistory.length, 12);
     sel.recommendation = sel.recHistory[0];
+  }
+
+  /** A decision (by an operator or automatic mode) changes the recommendation's status for everyone. */
+  function markDecided(sel, d) {
+    sel.recHistory.forEach(function (x) {
+      if (x.id === d.recommendationId) x.status = d.decidedByRole === 'automatic' ? 'applied-automatically' : d.decision;
+    });
   }
 
   function addDecision(sel, d) {
@@ -398,7 +426,11 @@
     });
     socket.on('recommendation-decided', function (d) {
       if (!d || !d.crossingId) return;
-      if (state.sel && d.crossingId === state.sel.id && isOperator()) { addDecision(state.sel, d); invalidate('crossing'); }
+      if (state.sel && d.crossingId === state.sel.id) {
+        markDecided(state.sel, d);
+        if (isOperator()) addDecision(state.sel, d);
+        invalidate('crossing');
+      }
       liveEvent('decision', d.crossingId);
     });
 
@@ -446,6 +478,11 @@
         if (mine.length) { addSimulated(state.sel, mine); invalidate('crossing'); }
       }
       liveEvent('simulation', null);
+    });
+    socket.on('automatic-mode', function (view) {
+      if (!view || !state.sel || view.crossingId !== state.sel.id) return;
+      state.sel.automatic = view;
+      invalidate('crossing');
     });
     socket.on('city-forecast', function (city) {
       setCity(city, true);
@@ -778,6 +815,8 @@
 
     renderCrossingChart(sel, obsTimes);
     renderRecommendation(id, rec, sel);
+    renderExplanation(rec, sel);
+    renderAutomatic(sel);
     renderDecision(rec, sel);
     renderApproaches(id, fc, lastObs);
     renderSimulated(sel);
@@ -803,11 +842,13 @@
     if (!isOperator()) { els.decisionBox.hidden = true; return; }
     els.decisionBox.hidden = false;
     var decided = rec ? sel.decisions.get(rec.id) : null;
+    var notPending = rec && rec.status && rec.status !== 'pending';
     els.decisionTarget.textContent = rec
-      ? 'Recommendation #' + rec.id + ' · based on ' + C.fmtDataTimeShort(rec.basedOnIntervalStart) + ' · cycle ' + C.fmtInt(rec.cycleSeconds) + ' s' + (decided ? ' · already ' + decided.decision : '')
+      ? 'Recommendation #' + rec.id + ' · based on ' + C.fmtDataTimeShort(rec.basedOnIntervalStart) + ' · cycle ' + C.fmtInt(rec.cycleSeconds) + ' s' +
+        (decided ? ' · already ' + decided.decision : notPending ? ' · ' + rec.status : '')
       : 'no recommendation to decide yet';
     els.acceptRec.dataset.recId = els.rejectRec.dataset.recId = rec ? rec.id : '';
-    els.acceptRec.disabled = els.rejectRec.disabled = !rec || !!decided || sel.deciding;
+    els.acceptRec.disabled = els.rejectRec.disabled = !rec || !!decided || !!notPending || sel.deciding;
     els.decisionResult.className = 'decision-result' + (sel.lastResult ? ' ' + sel.lastResult.kind : '');
     els.decisionResult.textContent = sel.lastResult ? sel.lastResult.text : '';
     els.auditList.innerHTML = sel.audit.length ? sel.audit.map(function (d) {
@@ -846,6 +887,66 @@
     }, function (err) {
       sel.deciding = false;
       sel.lastResult = { kind: 'error', text: 'Not recorded: ' + err.message };
+      invalidate('crossing');
+    });
+  }
+
+  var BASIS_TEXT = { centre: 'the centre forecast', upper: 'the upper 80% bound' };
+  var COMPARED_TEXT = { 'running-plan': 'the running plan', 'observed-webster': 'the base plan (Webster on the last hour observed)', 'default': 'the default plan (60 s, equal greens)' };
+
+  /** Why: the reason, expected delay running → recommended (gain), basis, congestion, status, automatic mode's verdict. */
+  function renderExplanation(rec, sel) {
+    var ev = sel.lastEvaluation;
+    if (!rec || !rec.reason) {
+      // No (forecast-driven) recommendation: say what the last evaluation found.
+      els.recExplain.innerHTML = ev && ev.outcome === 'not-needed'
+        ? '<div class="muted">No change needed for the period from ' + esc(C.fmtClock(ev.planningPeriodStart)) + ': expected gain ' + esc(C.fmtFixed(ev.gainSeconds, 1)) + ' s/veh' +
+          (sel.hysteresis ? ' (needs ' + esc(C.fmtFixed(sel.hysteresis.minGainSeconds, 1)) + ' s and ' + esc(C.fmtPct(sel.hysteresis.minGainShare)) + ')' : '') + '.</div>' +
+          '<div class="muted small">' + esc(ev.reason) + '</div>'
+        : '';
+      return;
+    }
+    var tags = '<span class="tag ' + esc(rec.status) + '" data-testid="recommendation-status">' + esc(rec.status) + '</span>' +
+      (rec.congested ? '<span class="tag congested" data-testid="recommendation-congested">congested</span>' : '');
+    var delay = rec.expectedDelayRunningSeconds == null ? '' :
+      '<div class="delay" data-testid="recommendation-delay">Expected delay <strong>' + esc(C.fmtFixed(rec.expectedDelayRunningSeconds, 1)) + ' s → ' + esc(C.fmtFixed(rec.expectedDelayRecommendedSeconds, 1)) +
+      ' s</strong> per vehicle (gain ' + esc(C.fmtFixed(rec.gainSeconds, 1)) + ' s, ' + esc(C.fmtPct(rec.gainShare)) + ') against ' + esc(COMPARED_TEXT[rec.comparedWith && rec.comparedWith.source] || 'the running plan') + '</div>';
+    var basis = rec.basis ? '<div class="muted small" data-testid="recommendation-basis">Planned for ' + esc(BASIS_TEXT[rec.basis] || rec.basis) + ' · period from ' + esc(C.fmtClock(rec.planningPeriodStart)) +
+      (rec.validUntil ? ' until ' + esc(C.fmtClock(rec.validUntil)) : '') + '</div>' : '';
+    var auto = rec.automatic ? '<div class="auto-note ' + esc(rec.automatic.action) + '" data-testid="recommendation-automatic">' + esc(rec.automatic.note) + '</div>' : '';
+    els.recExplain.innerHTML = '<div>' + tags + '<span class="reason" data-testid="recommendation-reason">' + esc(rec.reason) + '</span></div>' + delay + basis + auto;
+  }
+
+  function renderAutomatic(sel) {
+    var on = !!(sel.automatic && sel.automatic.enabled);
+    els.automaticBadge.hidden = !on;
+    // Admins switch it both ways; operators can only switch it off (the safe direction).
+    var canToggle = isAdmin() || (on && isOperator());
+    els.automaticToggle.hidden = !canToggle || !sel.automatic;
+    els.automaticToggle.textContent = on ? 'Turn automatic off' : 'Turn automatic on';
+    els.automaticToggle.disabled = sel.togglingAutomatic;
+  }
+
+  function toggleAutomatic() {
+    var sel = state.sel;
+    if (!sel || !sel.automatic || sel.togglingAutomatic) return;
+    sel.togglingAutomatic = true;
+    invalidate('crossing');
+    fetch('/api/crossings/' + encodeURIComponent(sel.id) + '/automatic', {
+      method: 'PUT',
+      headers: authHeaders({ 'content-type': 'application/json' }),
+      body: JSON.stringify({ enabled: !sel.automatic.enabled }),
+    }).then(function (res) {
+      if (res.status === 401) { signOut('Your session ended: sign in again.'); throw new Error('signed out'); }
+      return res.json().then(function (body) { return { status: res.status, body: body }; });
+    }).then(function (r) {
+      sel.togglingAutomatic = false;
+      if (r.status === 200) sel.automatic = r.body;
+      else sel.lastResult = { kind: 'error', text: 'Automatic mode not changed (HTTP ' + r.status + '): ' + (r.body && r.body.message) };
+      invalidate('crossing');
+    }, function (err) {
+      sel.togglingAutomatic = false;
+      sel.lastResult = { kind: 'error', text: 'Automatic mode not changed: ' + err.message };
       invalidate('crossing');
     });
   }
@@ -1006,6 +1107,7 @@
       selNextMean: $('sel-next-mean'), selNextBand: $('sel-next-band'), selCycle: $('sel-cycle'), selCycleNote: $('sel-cycle-note'),
       chart: $('chart'), chartEmpty: $('chart-empty'), chartReadoutBox: $('chart-readout'),
       recBody: $('rec-body'), approachBody: $('approach-body'),
+      recExplain: $('rec-explain'), automaticBadge: $('automatic-badge'), automaticToggle: $('automatic-toggle'),
       login: $('login'), loginForm: $('login-form'), loginUsername: $('login-username'), loginPassword: $('login-password'),
       loginSubmit: $('login-submit'), loginError: $('login-error'),
       userBox: $('user-box'), userName: $('user-name'), userRole: $('user-role'), logout: $('logout'),
@@ -1016,6 +1118,7 @@
     els.loginForm.addEventListener('submit', submitLogin);
     els.logout.addEventListener('click', function () { signOut(null); });
     els.acceptRec.addEventListener('click', function () { decide('accept'); });
+    els.automaticToggle.addEventListener('click', toggleAutomatic);
     els.rejectRec.addEventListener('click', function () { decide('reject'); });
 
     els.map.addEventListener('click', function (e) { var id = mapNodeId(e.target); if (id) selectCrossing(id); });

@@ -16,6 +16,7 @@ import { CityController } from './controllers/city.controller';
 import { CrossingsController } from './controllers/crossings.controller';
 import { HealthController } from './controllers/health.controller';
 import { SimulationController } from './controllers/simulation.controller';
+import { RecommendationsController } from './controllers/recommendations.controller';
 import { LiveGateway } from './gateways/live.gateway';
 import { QueueConsumers } from './queue/forecast.consumer';
 import { SimulationReportConsumer } from './queue/simulation-report.consumer';
@@ -23,11 +24,13 @@ import { CityRepository } from './repositories/city.repository';
 import { ClockRepository } from './repositories/clock.repository';
 import { ForecastStoreRepository } from './repositories/forecast-store.repository';
 import { DecisionsRepository } from './repositories/decisions.repository';
+import { RecommendationsRepository } from './repositories/recommendations.repository';
 import { QueueRepository } from './repositories/queue.repository';
 import { SimulationStoreRepository } from './repositories/simulation-store.repository';
 import { TimingPlanPublisher } from './repositories/timing-plan-publisher.repository';
 import { UsersRepository } from './repositories/users.repository';
 import { AccessAdminService } from './services/access-admin.service';
+import { AutomaticModeService } from './services/automatic-mode.service';
 import { CityForecastService } from './services/city-forecast.service';
 import { CrossingQueryService } from './services/crossing-query.service';
 import { DecisionService } from './services/decision.service';
@@ -48,7 +51,7 @@ export class FusionModule {
         JwtModule.register({ secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256', expiresIn: config.TOKEN_TTL } }),
         ThrottlerModule.forRoot({ throttlers: rateLimitThrottlers(config) }),
       ],
-      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController],
+      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController, RecommendationsController],
       providers: [
         // Order matters: who you are (401/403) first, then how often you may write (429).
         { provide: APP_GUARD, useClass: AccessGuard },
@@ -77,6 +80,8 @@ export class FusionModule {
         SimulationStoreRepository,
         SimulationMeasurementsService,
         SimulationReportConsumer,
+        RecommendationsRepository,
+        AutomaticModeService,
       ],
     };
   }

@@ -18,6 +18,22 @@ describe('configuration', () => {
     expect(() => readEdgeWorkerConfig({ NODE_ENV: 'production', CROSSING_ID: '0970' })).toThrow(/WORKER_KEYS_FILE: required/);
   });
 
+  it('has recommendation and automatic-mode defaults, and refuses bad or contradictory values', () => {
+    expect(readFusionConfig({})).toMatchObject({
+      PLANNING_PERIOD_MINUTES: 15,
+      PLANNING_HORIZON_MINUTES: 60,
+      MIN_GAIN_SECONDS: 2,
+      MIN_GAIN_SHARE: 0.05,
+      AUTOMATIC_MIN_CYCLE_SECONDS: 30,
+      AUTOMATIC_MAX_CYCLE_SECONDS: 120,
+      AUTOMATIC_MAX_CYCLE_CHANGE_SHARE: 0.2,
+      AUTOMATIC_MAX_GREEN_CHANGE_SHARE: 0.25,
+      AUTOMATIC_MIN_MINUTES_BETWEEN_CHANGES: 30,
+    });
+    expect(() => readFusionConfig({ MIN_GAIN_SHARE: '1.5', PLANNING_PERIOD_MINUTES: '0' })).toThrow(/PLANNING_PERIOD_MINUTES: [\s\S]*MIN_GAIN_SHARE: /);
+    expect(() => readFusionConfig({ AUTOMATIC_MIN_CYCLE_SECONDS: '90', AUTOMATIC_MAX_CYCLE_SECONDS: '60' })).toThrow(/AUTOMATIC_MIN_CYCLE_SECONDS: must not exceed AUTOMATIC_MAX_CYCLE_SECONDS \(60\)/);
+  });
+
   it('names every bad variable in one message', () => {
     expect(() => readFusionConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x' })).toThrow(/PORT: [\s\S]*DATABASE_URL: must be a URL starting with postgres:/);
   });

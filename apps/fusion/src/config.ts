@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEV_WORKER_KEY_SEED } from '@crosscast/contracts';
-import { envInt, envUrl, readEnvConfig, requireRealKeysInProduction } from '@crosscast/runtime';
+import { ConfigError, envInt, envNumber, envUrl, readEnvConfig, requireRealKeysInProduction } from '@crosscast/runtime';
 import { DEFAULT_DATABASE_URL } from '@crosscast/persistence';
 import { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET, parseDuration, parseOrigins, resolveAccessSecrets } from './auth/access-config';
 
@@ -45,9 +45,28 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
       LOGIN_RATE_LIMIT: envInt(5, 1, 10000),
       /** Write requests (POST, PATCH…) per minute per user. */
       WRITE_RATE_LIMIT: envInt(60, 1, 100000),
+      /** Recommendations: at most one per crossing and planning period (data-time minutes, aligned to the epoch in UTC). */
+      PLANNING_PERIOD_MINUTES: envInt(15, 1, 1440),
+      /** Forecast horizons up to this far ahead are planned for. */
+      PLANNING_HORIZON_MINUTES: envInt(60, 1, 1440),
+      /** Hysteresis: a recommendation only when the expected gain is at least this many s/veh… */
+      MIN_GAIN_SECONDS: envNumber(2, 0, 600),
+      /** …and at least this share of the running plan's expected delay. */
+      MIN_GAIN_SHARE: envNumber(0.05, 0, 1),
+      /** Automatic mode's guard rails: the cycle it may set… */
+      AUTOMATIC_MIN_CYCLE_SECONDS: envInt(30, 20, 300),
+      AUTOMATIC_MAX_CYCLE_SECONDS: envInt(120, 20, 300),
+      /** …how much the cycle and any phase's green may change in one step (share of the running value)… */
+      AUTOMATIC_MAX_CYCLE_CHANGE_SHARE: envNumber(0.2, 0.01, 1),
+      AUTOMATIC_MAX_GREEN_CHANGE_SHARE: envNumber(0.25, 0.01, 1),
+      /** …and the least data time between two automatic changes at a crossing, minutes. */
+      AUTOMATIC_MIN_MINUTES_BETWEEN_CHANGES: envInt(30, 0, 1440),
     },
     env,
   );
+  if (config.AUTOMATIC_MIN_CYCLE_SECONDS > config.AUTOMATIC_MAX_CYCLE_SECONDS) {
+    throw new ConfigError(`fusion: invalid configuration\n  AUTOMATIC_MIN_CYCLE_SECONDS: must not exceed AUTOMATIC_MAX_CYCLE_SECONDS (${config.AUTOMATIC_MAX_CYCLE_SECONDS})`);
+  }
   requireRealKeysInProduction('fusion', env, config.WORKER_KEYS_FILE);
   const production = config.NODE_ENV === 'production';
   const secrets = resolveAccessSecrets('fusion', production, config);

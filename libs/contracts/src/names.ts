@@ -35,4 +35,5 @@ export const SOCKET_EVENTS = {
   cityForecast: 'city-forecast',
   snapshot: 'snapshot',
   recommendationDecided: 'recommendation-decided',
+  automaticMode: 'automatic-mode',
 } as const;

@@ -56,6 +56,38 @@ export interface PhaseTimingView {
   greenSeconds: number;
 }
 
+/**
+ * Life of a recommendation: `pending` until an operator accepts or rejects it, automatic
+ * mode applies it, a newer recommendation for the crossing supersedes it, or its planning
+ * horizon passes (in data time) without a decision.
+ */
+export const RECOMMENDATION_STATUSES = ['pending', 'accepted', 'rejected', 'superseded', 'expired', 'applied-automatically'] as const;
+export type RecommendationStatus = (typeof RECOMMENDATION_STATUSES)[number];
+
+/** The plan a recommendation was judged against (effective greens, as the delay model uses them). */
+export interface ComparedPlanView {
+  /**
+   * `running-plan`: the plan last accepted at the crossing (running_plans);
+   * `observed-webster`: none accepted yet, Webster on the flows observed over the last planning horizon;
+   * `default`: none accepted and nothing observed, the documented default (60 s, equal greens).
+   */
+  source: 'running-plan' | 'observed-webster' | 'default';
+  planId: string | null;
+  cycleSeconds: number;
+  phases: Array<{ name: string; greenSeconds: number }>;
+}
+
+/** What automatic mode did, or would not do, with a recommendation (null: automatic mode was off). */
+export interface AutomaticOutcomeView {
+  /** `apply`: within the guard rails (possibly clipped), applied as user `automatic`; `hold`: left to the operators. */
+  action: 'apply' | 'hold';
+  /** Why, in operator words: "crossing is stale", "cycle clipped from 84 s to 72 s (±20% per period)". */
+  note: string;
+  /** The plan automatic mode sends (the recommendation's, or clipped by the guard rails); null when held. */
+  plan: Pick<PlanSummaryView, 'cycleSeconds' | 'phases'> | null;
+  clipped: boolean;
+}
+
 export interface RecommendationView {
   id: string;
   crossingId: string;
@@ -67,6 +99,76 @@ export interface RecommendationView {
   oversaturated: boolean;
   phases: PhaseTimingView[];
   createdAt: string;
+  /** The planning period it is for (one recommendation per crossing and period at most). */
+  planningPeriodStart: string;
+  /** End of the planning horizon it was computed over: after this (data time) a pending one expires. */
+  validUntil: string | null;
+  status: RecommendationStatus;
+  statusChangedAt: string | null;
+  /** Which Webster candidate won on expected delay: designed for the forecast's centre or its upper 80 % bound. */
+  basis: 'centre' | 'upper' | null;
+  /** Expected HCM control delay over the forecast's demand scenarios, s/veh: running plan and recommended plan. */
+  expectedDelayRunningSeconds: number | null;
+  expectedDelayRecommendedSeconds: number | null;
+  /** expectedDelayRunning - expectedDelayRecommended, s/veh, and as a share of the running delay. */
+  gainSeconds: number | null;
+  gainShare: number | null;
+  congested: boolean | null;
+  /** Operator text: the demand trend, the basis chosen and why, the gain, congestion. */
+  reason: string | null;
+  /** The forecast it came from (ForecastMessage.messageId). */
+  forecastMessageId: string | null;
+  comparedWith: ComparedPlanView | null;
+  automatic: AutomaticOutcomeView | null;
+}
+
+/** One planning evaluation per crossing and period, whether or not it passed the hysteresis (the explanation trail). */
+export interface PlanningEvaluationView {
+  crossingId: string;
+  planningPeriodStart: string;
+  basedOnIntervalStart: string;
+  forecastMessageId: string;
+  /** `recommended`: the gain passed both thresholds; `not-needed`: the running plan stays. */
+  outcome: 'recommended' | 'not-needed';
+  gainSeconds: number;
+  gainShare: number;
+  expectedDelayRunningSeconds: number;
+  expectedDelayRecommendedSeconds: number;
+  basis: 'centre' | 'upper';
+  congested: boolean;
+  reason: string;
+  recommendationId: string | null;
+  evaluatedAt: string;
+}
+
+/** A crossing's automatic mode and its guard rails (PUT /api/crossings/:id/automatic). */
+export interface AutomaticModeView {
+  crossingId: string;
+  enabled: boolean;
+  updatedBy: string | null;
+  updatedAt: string | null;
+  /** The planning period of the last plan automatic mode applied (data time), if any. */
+  lastAppliedPeriodStart: string | null;
+  guardRails: {
+    minCycleSeconds: number;
+    maxCycleSeconds: number;
+    maxCycleChangeShare: number;
+    maxGreenChangeShare: number;
+    minMinutesBetweenChanges: number;
+  };
+}
+
+/** GET /api/crossings/:id/recommendation: what the crossing's recommendation panel shows. */
+export interface CrossingRecommendationView {
+  crossingId: string;
+  /** The recommendation waiting for a decision, if any. */
+  pending: RecommendationView | null;
+  /** The newest recommendation whatever its status (e.g. just applied automatically). */
+  latest: RecommendationView | null;
+  /** The newest planning evaluation: says why there is no recommendation when the gain was too small. */
+  lastEvaluation: PlanningEvaluationView | null;
+  automatic: AutomaticModeView;
+  hysteresis: { minGainSeconds: number; minGainShare: number; planningPeriodMinutes: number; planningHorizonMinutes: number };
 }
 
 export interface CityForecastHorizonView {
@@ -138,6 +240,9 @@ export interface PlanSummaryView {
 export type DecisionKind = 'accepted' | 'rejected';
 
 /** One audit row: who decided what about which recommendation, and what was running before. */
+/** Who decided: an operator's role, or `automatic` for automatic mode (user `automatic`, no login). */
+export type DeciderRole = Role | 'automatic';
+
 export interface DecisionView {
   id: string;
   recommendationId: string;
@@ -145,7 +250,7 @@ export interface DecisionView {
   decision: DecisionKind;
   reason: string | null;
   decidedBy: string;
-  decidedByRole: Role;
+  decidedByRole: DeciderRole;
   decidedAt: string;
   /** The recommendation's plan (for a rejection: the plan that was turned down). */
   plan: PlanSummaryView;
@@ -212,6 +317,7 @@ export interface FusionServerEvents {
   forecast: (view: ForecastView) => void;
   observation: (view: ObservationView) => void;
   recommendation: (view: RecommendationView) => void;
+  'automatic-mode': (view: AutomaticModeView) => void;
   'crossing-status': (view: CrossingStatusView) => void;
   'city-forecast': (view: CityForecastView) => void;
   snapshot: (view: { statuses: CrossingStatusView[]; city: CityForecastView }) => void;

@@ -5,6 +5,7 @@ import { DeadLetterEntity } from './entities/dead-letter.entity';
 import { ForecastPointEntity } from './entities/forecast-point.entity';
 import { ForecastEntity } from './entities/forecast.entity';
 import { ObservationEntity } from './entities/observation.entity';
+import { PlanningEvaluationEntity } from './entities/planning-evaluation.entity';
 import { RecommendationEntity } from './entities/recommendation.entity';
 import { RecommendationDecisionEntity } from './entities/recommendation-decision.entity';
 import { RunningPlanEntity } from './entities/running-plan.entity';
@@ -14,11 +15,12 @@ import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-s
 import { WorkerDrift1764400000000 } from './migrations/1764400000000-worker-drift';
 import { OperatorAccess1764500000000 } from './migrations/1764500000000-operator-access';
 import { ForecastOncePerInterval1764600000000 } from './migrations/1764600000000-forecast-once-per-interval';
+import { ForecastRecommendations1764700000000 } from './migrations/1764700000000-forecast-recommendations';
 import { SimulationMeasurements1764800000000 } from './migrations/1764800000000-simulation-measurements';
 
 /** Listed, not globbed: the compiled layout must not decide what the schema is. */
-export const ENTITIES = [CrossingEntity, CrossingStatusEntity, ForecastEntity, ForecastPointEntity, ObservationEntity, RecommendationEntity, DeadLetterEntity, UserEntity, RecommendationDecisionEntity, RunningPlanEntity, SimulationReportEntity, SimulationMeasurementEntity];
-export const MIGRATIONS = [InitialSchema1764300000000, WorkerDrift1764400000000, OperatorAccess1764500000000, ForecastOncePerInterval1764600000000, SimulationMeasurements1764800000000];
+export const ENTITIES = [CrossingEntity, CrossingStatusEntity, ForecastEntity, ForecastPointEntity, ObservationEntity, RecommendationEntity, DeadLetterEntity, UserEntity, RecommendationDecisionEntity, RunningPlanEntity, PlanningEvaluationEntity, SimulationReportEntity, SimulationMeasurementEntity];
+export const MIGRATIONS = [InitialSchema1764300000000, WorkerDrift1764400000000, OperatorAccess1764500000000, ForecastOncePerInterval1764600000000, ForecastRecommendations1764700000000, SimulationMeasurements1764800000000];
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/crosscast';
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/decorators';
-import { DeadLettersQuery, RecommendationsQuery } from '../dtos/crossing.dto';
+import { DeadLettersQuery } from '../dtos/crossing.dto';
 import { CityForecastService } from '../services/city-forecast.service';
 import { CrossingQueryService } from '../services/crossing-query.service';
 
@@ -19,12 +19,6 @@ export class CityController {
   @ApiOperation({ summary: 'City total for the next four intervals: sum over fresh crossings, stale crossings listed' })
   async forecast() {
     return (await this.cityForecast.cityForecast()).city;
-  }
-
-  @Get('recommendations')
-  @ApiOperation({ summary: 'Signal-timing recommendations, newest first (Webster cycle and green splits)' })
-  recommendations(@Query() query: RecommendationsQuery) {
-    return this.crossings.recommendations(query.crossing, query.limit);
   }
 
   @Get('dead-letters')

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
+import { RECOMMENDATION_STATUSES, RecommendationStatus } from '@crosscast/contracts';
 
 export class CrossingIdParams {
   @ApiProperty({ example: '0970', description: 'Crossing id (SCATS site number in the seed data)' })
@@ -49,6 +50,11 @@ export class RecommendationsQuery {
   @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'crossing must be 1-32 letters, digits, "-" or "_"' })
   crossing?: string;
 
+  @ApiPropertyOptional({ enum: RECOMMENDATION_STATUSES, description: 'Only recommendations with this status' })
+  @IsOptional()
+  @IsIn(RECOMMENDATION_STATUSES, { message: `status must be one of ${RECOMMENDATION_STATUSES.join(', ')}` })
+  status?: RecommendationStatus;
+
   @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
   @IsOptional()
   @Type(() => Number)
@@ -66,4 +72,10 @@ export class SimulationSeriesQuery {
   @Min(1)
   @Max(672)
   limit?: number;
+}
+
+export class AutomaticModeBody {
+  @ApiProperty({ example: true, description: 'true turns automatic mode on (admin only), false turns it off (operator or admin)' })
+  @IsBoolean({ message: 'enabled must be true or false' })
+  enabled: boolean;
 }

@@ -1,14 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { CrossingSettingsView, DecisionKind, DecisionView, PhaseTimingView, PlanSummaryView, Role, RunningPlanView } from '@crosscast/contracts';
-import type { AuthenticatedUser } from '../auth/roles';
+import { CrossingSettingsView, DeciderRole, DecisionKind, DecisionView, PhaseTimingView, PlanSummaryView, RecommendationStatus, RunningPlanView } from '@crosscast/contracts';
 
 export type DecideOutcome =
   | { status: 'decided'; decision: DecisionView }
   | { status: 'already-decided'; decision: DecisionView }
   | { status: 'unknown-recommendation' }
-  | { status: 'plans-disabled'; crossingId: string };
+  | { status: 'plans-disabled'; crossingId: string }
+  /** Superseded by a newer recommendation or expired: nothing to decide any more. */
+  | { status: 'not-pending'; recommendationStatus: RecommendationStatus; crossingId: string };
+
+/** Who decides: a signed-in user, or automatic mode (no user row: userId null, role 'automatic'). */
+export interface Decider {
+  userId: string | null;
+  username: string;
+  role: DeciderRole;
+}
+
+/** Automatic mode's decider: every automatic change is in the audit trail under this name. */
+export const AUTOMATIC_DECIDER: Decider = { userId: null, username: 'automatic', role: 'automatic' };
+
+/** What the decision does to the recommendation's status. */
+const STATUS_AFTER: Record<DecisionKind, RecommendationStatus> = { accepted: 'accepted', rejected: 'rejected' };
 
 /**
  * The operator workflow's tables: decisions (the audit trail), the plan running at each
@@ -22,42 +36,56 @@ export class DecisionsRepository {
    * Records one decision on a recommendation, in one transaction: the crossing row is
    * locked so decisions on one crossing take turns (the "plan running before" is exact),
    * and the unique recommendation_id makes a second decision, even a concurrent one, a
-   * conflict. Accepting also replaces the crossing's running plan.
+   * conflict. Only a pending recommendation can be decided. Accepting also replaces the
+   * crossing's running plan. Automatic mode comes through here too (AUTOMATIC_DECIDER),
+   * with the plan its guard rails allow (`plan`, else the recommendation's own).
    */
-  async decide(recommendationId: string, decision: DecisionKind, reason: string | null, user: AuthenticatedUser, at: Date): Promise<DecideOutcome> {
+  async decide(
+    recommendationId: string,
+    decision: DecisionKind,
+    reason: string | null,
+    decider: Decider,
+    at: Date,
+    plan?: Pick<PlanSummaryView, 'cycleSeconds' | 'phases'>,
+  ): Promise<DecideOutcome> {
     return this.dataSource.transaction(async (manager) => {
-      const [recommendation] = await manager.query(`SELECT id, crossing_id, cycle_seconds, phases FROM recommendations WHERE id = $1`, [recommendationId]);
-      if (!recommendation) return { status: 'unknown-recommendation' } as const;
-      const crossingId = recommendation.crossing_id as string;
+      const [found] = await manager.query(`SELECT crossing_id FROM recommendations WHERE id = $1`, [recommendationId]);
+      if (!found) return { status: 'unknown-recommendation' } as const;
+      const crossingId = found.crossing_id as string;
       const [crossing] = await manager.query(`SELECT plans_enabled FROM crossings WHERE id = $1 FOR UPDATE`, [crossingId]);
+      // Read after the lock: a planning evaluation may just have superseded it.
+      const [recommendation] = await manager.query(`SELECT id, crossing_id, cycle_seconds, phases, status FROM recommendations WHERE id = $1`, [recommendationId]);
       const existing = await manager.query(`SELECT * FROM recommendation_decisions WHERE recommendation_id = $1`, [recommendationId]);
       if (existing.length) return { status: 'already-decided', decision: toDecisionView(existing[0]) } as const;
+      if (recommendation.status !== 'pending') return { status: 'not-pending', recommendationStatus: recommendation.status as RecommendationStatus, crossingId } as const;
       if (decision === 'accepted' && crossing && !crossing.plans_enabled) return { status: 'plans-disabled', crossingId } as const;
 
       const [running] = await manager.query(`SELECT plan FROM running_plans WHERE crossing_id = $1`, [crossingId]);
-      const plan: PlanSummaryView = {
+      const decided: PlanSummaryView = {
         planId: decision === 'accepted' ? planIdFor(recommendationId) : null,
         recommendationId: String(recommendation.id),
-        cycleSeconds: recommendation.cycle_seconds,
-        phases: (recommendation.phases as PhaseTimingView[]).map((p) => ({ name: p.name, approaches: p.approaches, greenSeconds: p.greenSeconds })),
+        cycleSeconds: plan?.cycleSeconds ?? recommendation.cycle_seconds,
+        phases: plan?.phases ?? (recommendation.phases as PhaseTimingView[]).map((p) => ({ name: p.name, approaches: p.approaches, greenSeconds: p.greenSeconds })),
       };
       const inserted = await manager.query(
         `INSERT INTO recommendation_decisions (recommendation_id, crossing_id, decision, reason, decided_by_user_id, decided_by_username,
            decided_by_role, decided_at, plan, previous_plan)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb)
          ON CONFLICT (recommendation_id) DO NOTHING RETURNING *`,
-        [recommendationId, crossingId, decision, reason, user.id, user.username, user.role, at, JSON.stringify(plan), running ? JSON.stringify(running.plan) : null],
+        [recommendationId, crossingId, decision, reason, decider.userId, decider.username, decider.role, at, JSON.stringify(decided), running ? JSON.stringify(running.plan) : null],
       );
       if (!inserted.length) {
         const [winner] = await manager.query(`SELECT * FROM recommendation_decisions WHERE recommendation_id = $1`, [recommendationId]);
         return { status: 'already-decided', decision: toDecisionView(winner) } as const;
       }
+      const status: RecommendationStatus = decider.role === 'automatic' && decision === 'accepted' ? 'applied-automatically' : STATUS_AFTER[decision];
+      await manager.query(`UPDATE recommendations SET status = $2, status_changed_at = $3 WHERE id = $1`, [recommendationId, status, at]);
       if (decision === 'accepted') {
         await manager.query(
           `INSERT INTO running_plans (crossing_id, decision_id, plan, accepted_by, accepted_at) VALUES ($1, $2, $3::jsonb, $4, $5)
            ON CONFLICT (crossing_id) DO UPDATE SET decision_id = EXCLUDED.decision_id, plan = EXCLUDED.plan,
              accepted_by = EXCLUDED.accepted_by, accepted_at = EXCLUDED.accepted_at`,
-          [crossingId, inserted[0].id, JSON.stringify(plan), user.username, at],
+          [crossingId, inserted[0].id, JSON.stringify(decided), decider.username, at],
         );
       }
       return { status: 'decided', decision: toDecisionView(inserted[0]) } as const;
@@ -131,7 +159,7 @@ function toDecisionView(r: Record<string, unknown>): DecisionView {
     decision: r.decision as DecisionKind,
     reason: (r.reason as string | null) ?? null,
     decidedBy: r.decided_by_username as string,
-    decidedByRole: r.decided_by_role as Role,
+    decidedByRole: r.decided_by_role as DeciderRole,
     decidedAt: (r.decided_at as Date).toISOString(),
     plan: r.plan as PlanSummaryView,
     previousPlan: (r.previous_plan as PlanSummaryView | null) ?? null,

@@ -1,17 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { CrossingDefinition, DeadLetterView, ForecastMessage, WorkerDrift, ForecastView, HeartbeatMessage, ObservationView, PhaseTimingView, RecommendationView } from '@crosscast/contracts';
+import { CrossingDefinition, DeadLetterView, ForecastMessage, WorkerDrift, ForecastView, HeartbeatMessage, ObservationView, RecommendationView } from '@crosscast/contracts';
 import { TOTAL_APPROACH } from '@crosscast/persistence';
+import { toRecommendationView } from './recommendations.repository';
 
 export type StoreOutcome =
-  | { stored: true; forecastId: string; recommendation: RecommendationView | null }
+  | { stored: true; forecastId: string }
   | { stored: false; reason: 'duplicate' }
   /** Not stored before, and its seq is more than the window behind the crossing's highest accepted seq. */
   | { stored: false; reason: 'replayed'; highestSeq: number };
-
-/** A recommendation's plan, as stored beside the forecast it came from. */
-export type PlanToStore = Pick<RecommendationView, 'method' | 'cycleSeconds' | 'lostTimeSeconds' | 'flowRatioSum' | 'oversaturated' | 'phases'>;
 
 export interface StatusRow {
   crossingId: string;
@@ -54,9 +52,10 @@ export class ForecastStoreRepository {
   }
 
   /**
-   * Stores a validated forecast, its points, its observed interval and the timing plan
-   * derived from it, once, in one transaction: a crash half-way leaves nothing, and the
-   * redelivered message then stores all of it.
+   * Stores a validated forecast, its points and its observed interval, once, in one
+   * transaction: a crash half-way leaves nothing, and the redelivered message then stores
+   * all of it. (Recommendations are planned afterwards, once per crossing and planning
+   * period: RecommendationService.)
    *
    * Order of the checks, safe under BullMQ's concurrent and repeated delivery:
    * 1. already stored (same message id, or same crossing and interval) → 'duplicate', a no-op;
@@ -66,7 +65,7 @@ export class ForecastStoreRepository {
    * 3. insert (ON CONFLICT DO NOTHING covers a concurrent twin that got in first), and
    *    raise the highest accepted seq.
    */
-  async storeForecast(message: ForecastMessage, receivedAt: Date, plan: PlanToStore, seqWindow = Number.MAX_SAFE_INTEGER): Promise<StoreOutcome> {
+  async storeForecast(message: ForecastMessage, receivedAt: Date, seqWindow = Number.MAX_SAFE_INTEGER): Promise<StoreOutcome> {
     return this.dataSource.transaction(async (manager) => {
       const known: unknown[] = await manager.query(
         `SELECT 1 FROM forecasts WHERE message_id = $1 OR (crossing_id = $2 AND based_on_interval_start = $3) LIMIT 1`,
@@ -118,8 +117,7 @@ export class ForecastStoreRepository {
              THEN EXCLUDED.model ELSE crossing_status.model END`,
         [message.crossingId, message.basedOnIntervalStart, message.observed.total, JSON.stringify(message.model), message.seq],
       );
-      const recommendation = await this.insertRecommendation(manager, message.crossingId, message.basedOnIntervalStart, forecastId, plan);
-      return { stored: true, forecastId, recommendation } as const;
+      return { stored: true, forecastId } as const;
     });
   }
 
@@ -183,23 +181,6 @@ export class ForecastStoreRepository {
          last_heartbeat_seq = EXCLUDED.last_heartbeat_seq, model = COALESCE(EXCLUDED.model, crossing_status.model), drift = EXCLUDED.drift`,
       [heartbeat.crossingId, heartbeat.status, receivedAt, heartbeat.seq, heartbeat.model ? JSON.stringify(heartbeat.model) : null, heartbeat.drift ? JSON.stringify(heartbeat.drift) : null],
     );
-  }
-
-  private async insertRecommendation(
-    manager: EntityManager,
-    crossingId: string,
-    basedOnIntervalStart: string,
-    forecastId: string,
-    plan: PlanToStore,
-  ): Promise<RecommendationView | null> {
-    const rows = await manager.query(
-      `INSERT INTO recommendations (crossing_id, based_on_interval_start, forecast_id, method, cycle_seconds, lost_time_seconds,
-         flow_ratio_sum, oversaturated, phases)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
-       ON CONFLICT (crossing_id, based_on_interval_start) DO NOTHING RETURNING *`,
-      [crossingId, basedOnIntervalStart, forecastId, plan.method, plan.cycleSeconds, plan.lostTimeSeconds, plan.flowRatioSum, plan.oversaturated, JSON.stringify(plan.phases)],
-    );
-    return rows.length ? toRecommendationView(rows[0]) : null;
   }
 
   async statuses(): Promise<StatusRow[]> {
@@ -274,8 +255,8 @@ export class ForecastStoreRepository {
 
   async recommendations(crossingId: string | undefined, limit: number): Promise<RecommendationView[]> {
     const rows = crossingId
-      ? await this.dataSource.query(`SELECT * FROM recommendations WHERE crossing_id = $1 ORDER BY based_on_interval_start DESC LIMIT $2`, [crossingId, limit])
-      : await this.dataSource.query(`SELECT * FROM recommendations ORDER BY based_on_interval_start DESC, crossing_id LIMIT $1`, [limit]);
+      ? await this.dataSource.query(`SELECT * FROM recommendations WHERE crossing_id = $1 ORDER BY planning_period_start DESC LIMIT $2`, [crossingId, limit])
+      : await this.dataSource.query(`SELECT * FROM recommendations ORDER BY planning_period_start DESC, crossing_id LIMIT $1`, [limit]);
     return rows.map(toRecommendationView);
   }
 
@@ -344,19 +325,4 @@ function withoutNul(text: string): string {
 export function isDataException(error: unknown): boolean {
   const code = (error as { code?: string; driverError?: { code?: string } })?.driverError?.code ?? (error as { code?: string })?.code;
   return typeof code === 'string' && code.startsWith('22');
-}
-
-function toRecommendationView(r: Record<string, unknown>): RecommendationView {
-  return {
-    id: String(r.id),
-    crossingId: r.crossing_id as string,
-    basedOnIntervalStart: (r.based_on_interval_start as Date).toISOString(),
-    method: r.method as string,
-    cycleSeconds: r.cycle_seconds as number,
-    lostTimeSeconds: r.lost_time_seconds as number,
-    flowRatioSum: r.flow_ratio_sum as number,
-    oversaturated: r.oversaturated as boolean,
-    phases: r.phases as PhaseTimingView[],
-    createdAt: (r.created_at as Date).toISOString(),
-  };
 }

@@ -1,9 +1,9 @@
 import { ConflictException, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { DecisionKind, DecisionView, RunningPlanView, TimingPlanMessage, TimingPlanMessageSchema, parseMessage } from '@crosscast/contracts';
+import { DecisionKind, DecisionView, PlanSummaryView, RunningPlanView, TimingPlanMessage, TimingPlanMessageSchema, parseMessage } from '@crosscast/contracts';
 import type { AuthenticatedUser } from '../auth/roles';
 import { LiveGateway } from '../gateways/live.gateway';
 import { ClockRepository } from '../repositories/clock.repository';
-import { DecisionsRepository } from '../repositories/decisions.repository';
+import { AUTOMATIC_DECIDER, DecideOutcome, Decider, DecisionsRepository } from '../repositories/decisions.repository';
 import { TimingPlanPublisher } from '../repositories/timing-plan-publisher.repository';
 
 /** How often accepted plans that did not reach the queue (Redis down) are sent again. */
@@ -39,7 +39,8 @@ export class DecisionService implements OnModuleInit, OnModuleDestroy {
   }
 
   async decide(recommendationId: string, decision: DecisionKind, reason: string | undefined, user: AuthenticatedUser): Promise<DecisionView> {
-    const outcome = await this.decisions.decide(recommendationId, decision, reason?.trim() || null, user, this.clock.now());
+    const decider: Decider = { userId: user.id, username: user.username, role: user.role };
+    const outcome = await this.record(recommendationId, decision, reason?.trim() || null, decider);
     switch (outcome.status) {
       case 'unknown-recommendation':
         throw new NotFoundException(`recommendation ${recommendationId} does not exist`);
@@ -52,11 +53,33 @@ export class DecisionService implements OnModuleInit, OnModuleDestroy {
         });
       case 'plans-disabled':
         throw new ConflictException(`crossing ${outcome.crossingId} does not take plans: an admin disabled them (PATCH /api/admin/crossings/${outcome.crossingId})`);
+      case 'not-pending':
+        throw new ConflictException(
+          outcome.recommendationStatus === 'superseded'
+            ? `recommendation ${recommendationId} was superseded by a newer recommendation for crossing ${outcome.crossingId}`
+            : `recommendation ${recommendationId} is ${outcome.recommendationStatus}: only a pending recommendation can be decided`,
+        );
     }
+    return outcome.decision;
+  }
+
+  /**
+   * Automatic mode accepts through the same path as an operator: the audit row (decided by
+   * `automatic`), the running plan, the TimingPlanMessage and the live event. `plan` is
+   * what the guard rails allow (possibly clipped from the recommendation's).
+   */
+  applyAutomatically(recommendationId: string, plan: Pick<PlanSummaryView, 'cycleSeconds' | 'phases'>, note: string): Promise<DecideOutcome> {
+    return this.record(recommendationId, 'accepted', note, AUTOMATIC_DECIDER, plan);
+  }
+
+  /** One decision: recorded in one transaction, then (accepted) published, then streamed. */
+  private async record(recommendationId: string, decision: DecisionKind, reason: string | null, decider: Decider, plan?: Pick<PlanSummaryView, 'cycleSeconds' | 'phases'>): Promise<DecideOutcome> {
+    const outcome = await this.decisions.decide(recommendationId, decision, reason, decider, this.clock.now(), plan);
+    if (outcome.status !== 'decided') return outcome;
     let view = outcome.decision;
     if (view.decision === 'accepted') view = await this.publish(view);
     this.live.emit('recommendation-decided', view);
-    return view;
+    return { status: 'decided', decision: view };
   }
 
   audit(crossingId: string | undefined, limit = 100): Promise<DecisionView[]> {

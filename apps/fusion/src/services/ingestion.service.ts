@@ -34,7 +34,8 @@ export class RejectedMessageError extends Error {}
 
 /**
  * Takes one message off a queue: validates it against the shared schema and the city's
- * crossings, stores it once, derives a recommendation, and tells the dashboards. A bad
+ * crossings, stores it once, has it planned from (RecommendationService: at most one
+ * recommendation per crossing and planning period), and tells the dashboards. A bad
  * message becomes a dead-letter row with the reason; it never stops the consumer.
  */
 @Injectable()
@@ -76,10 +77,9 @@ export class IngestionService {
     }
     const message = parsed.value;
     const receivedAt = this.clock.now();
-    const plan = this.recommendations.planFor(this.city.get(message.crossingId)!, message);
     let outcome: Awaited<ReturnType<ForecastStoreRepository['storeForecast']>>;
     try {
-      outcome = await this.store.storeForecast(message, receivedAt, plan, SEQ_REPLAY_WINDOW);
+      outcome = await this.store.storeForecast(message, receivedAt, SEQ_REPLAY_WINDOW);
     } catch (error) {
       // Schema-valid but unstorable values (a seq beyond bigint, a NUL in a text) would fail
       // every retry: refuse the message instead. The transaction rolled back: nothing written.
@@ -92,12 +92,17 @@ export class IngestionService {
       this.logger.warn(`forecast job ${jobId} rejected: ${replayed}`);
       return { status: 'rejected', reason: replayed };
     }
-    if (!outcome.stored) return { status: 'duplicate' };
+    if (!outcome.stored) {
+      // Planning is idempotent per crossing and period: a redelivery after a crash between
+      // storing and planning still gets its period planned, otherwise this is a no-op.
+      await this.recommendations.evaluateForecast(message);
+      return { status: 'duplicate' };
+    }
 
     this.live.emit('forecast', toForecastView(message, receivedAt));
     for (const earlier of message.earlierObserved ?? []) this.live.emit('observation', toObservationView(message.crossingId, earlier));
     this.live.emit('observation', toObservationView(message.crossingId, message.observed));
-    if (outcome.recommendation) this.live.emit('recommendation', outcome.recommendation);
+    await this.recommendations.evaluateForecast(message);
     this.updates.markDirty();
     return { status: 'stored', forecastId: outcome.forecastId };
   }

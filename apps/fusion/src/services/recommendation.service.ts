@@ -1,28 +1,195 @@
-import { Injectable } from '@nestjs/common';
-import { CrossingDefinition, ForecastMessage, PhaseTimingView } from '@crosscast/contracts';
-import { DEFAULT_PHASING, DEFAULT_WEBSTER, TimingPlan, twoPhaseDemand, websterPlan } from '@crosscast/signal-timing';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ComparedPlanView, CrossingStatusView, ForecastMessage, PlanningEvaluationView, RecommendationView } from '@crosscast/contracts';
+import { PlanningResult, planForForecast, shouldRecommend } from '@crosscast/signal-timing';
+import { FUSION_CONFIG, FusionConfig } from '../config';
+import { LiveGateway } from '../gateways/live.gateway';
+import { CityRepository } from '../repositories/city.repository';
+import { ClockRepository } from '../repositories/clock.repository';
+import { ForecastStoreRepository } from '../repositories/forecast-store.repository';
+import { RecommendationsRepository } from '../repositories/recommendations.repository';
+import { GuardRails, automaticOutcome } from './automatic-guard';
+import { DecisionService } from './decision.service';
+import { comparedPlan, planningInputFor, planningPeriodStartMs, planningWindowEndMs, toPhaseTimingViews } from './planning-inputs';
+import { StatusService } from './status.service';
+
+export type EvaluationResult =
+  | { status: 'recommended'; recommendation: RecommendationView; evaluation: PlanningEvaluationView }
+  | { status: 'not-needed'; evaluation: PlanningEvaluationView }
+  /** This crossing and period were evaluated before (redelivery, or an earlier forecast of the period). */
+  | { status: 'already-evaluated' }
+  /** A newer forecast of the crossing is stored: plans come only from the newest. */
+  | { status: 'older-forecast' }
+  /** The planner refused the input (logged); retrying would not help, so nothing is stored. */
+  | { status: 'planning-failed'; reason: string };
+
+/** How often a period's evaluation is retried when an operator's decision changes the running plan meanwhile. */
+const MAX_PLANNING_ATTEMPTS = 3;
 
 /**
- * Turns a crossing's forecast into a first timing recommendation: each approach's flow
- * over the forecast hour (the mean of its horizons, scaled to vehicles per hour), a
- * two-phase split by axis, Webster's cycle and greens. Saturation flow, lanes and lost
- * times are the stated defaults of libs/signal-timing.
+ * Forecast-driven recommendations. For each crossing and planning period, the first
+ * stored forecast that is the crossing's newest is planned from: approach means and 80 %
+ * upper bounds over the planning horizon against the running plan (planner and hysteresis
+ * in libs/signal-timing). Every evaluation is stored (the explanation trail); a
+ * recommendation only when the gain passes the hysteresis, then streamed, then handed to
+ * automatic mode when the crossing has it on and the guard rails allow.
  */
 @Injectable()
 export class RecommendationService {
-  readonly assumptions = { ...DEFAULT_PHASING, ...DEFAULT_WEBSTER };
+  private readonly logger = new Logger(RecommendationService.name);
 
-  planFor(crossing: CrossingDefinition, forecast: ForecastMessage): TimingPlan & { phases: PhaseTimingView[] } {
-    const perHour = 60 / forecast.intervalMinutes;
-    const approaches = crossing.approaches.map((approach) => {
-      const means = forecast.horizons.map((h) => h.approaches[approach.id]?.mean ?? 0);
-      const flow = (means.reduce((s, m) => s + m, 0) / Math.max(1, means.length)) * perHour;
-      return { id: approach.id, direction: approach.direction, flowVehPerHour: flow };
-    });
-    const plan = websterPlan(twoPhaseDemand(approaches));
+  constructor(
+    @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
+    private readonly city: CityRepository,
+    private readonly store: ForecastStoreRepository,
+    private readonly recommendations: RecommendationsRepository,
+    private readonly status: StatusService,
+    private readonly decisions: DecisionService,
+    private readonly live: LiveGateway,
+    private readonly clock: ClockRepository,
+  ) {}
+
+  get guardRails(): GuardRails {
     return {
-      ...plan,
-      phases: plan.phases.map((p) => ({ ...p, flowVehPerHour: Math.round(p.flowVehPerHour), flowRatio: Math.round(p.flowRatio * 1000) / 1000 })),
+      minCycleSeconds: this.config.AUTOMATIC_MIN_CYCLE_SECONDS,
+      maxCycleSeconds: this.config.AUTOMATIC_MAX_CYCLE_SECONDS,
+      maxCycleChangeShare: this.config.AUTOMATIC_MAX_CYCLE_CHANGE_SHARE,
+      maxGreenChangeShare: this.config.AUTOMATIC_MAX_GREEN_CHANGE_SHARE,
+      minMinutesBetweenChanges: this.config.AUTOMATIC_MIN_MINUTES_BETWEEN_CHANGES,
     };
   }
+
+  get settings() {
+    return { PLANNING_PERIOD_MINUTES: this.config.PLANNING_PERIOD_MINUTES, PLANNING_HORIZON_MINUTES: this.config.PLANNING_HORIZON_MINUTES };
+  }
+
+  get hysteresis() {
+    return { minGainSeconds: this.config.MIN_GAIN_SECONDS, minGainShare: this.config.MIN_GAIN_SHARE };
+  }
+
+  /** Plans from a stored (or already stored) forecast; idempotent per crossing and period. */
+  async evaluateForecast(message: ForecastMessage): Promise<EvaluationResult> {
+    const crossing = this.city.get(message.crossingId);
+    if (!crossing) throw new Error(`unknown crossing ${message.crossingId}`);
+    const basedOnMs = Date.parse(message.basedOnIntervalStart);
+    const periodStart = new Date(planningPeriodStartMs(basedOnMs, this.config.PLANNING_PERIOD_MINUTES));
+    const settings = { periodMinutes: this.config.PLANNING_PERIOD_MINUTES, horizonMinutes: this.config.PLANNING_HORIZON_MINUTES };
+
+    for (let attempt = 1; attempt <= MAX_PLANNING_ATTEMPTS; attempt++) {
+      const context = await this.recommendations.planningContext(crossing.id, periodStart);
+      if (context.evaluation) {
+        await this.resumeAutomatic(context.evaluation);
+        return { status: 'already-evaluated' };
+      }
+      if (context.newestBasedOn && context.newestBasedOn.getTime() > basedOnMs) return { status: 'older-forecast' };
+
+      // The base plan (no plan accepted yet) is Webster on the flows observed over the last planning horizon.
+      const observedIntervals = Math.max(1, Math.round(this.config.PLANNING_HORIZON_MINUTES / message.intervalMinutes));
+      const observations = context.runningPlan ? [] : await this.store.recentObservations(crossing.id, observedIntervals);
+      let compared: ComparedPlanView;
+      let result: PlanningResult;
+      try {
+        compared = comparedPlan(crossing, context.runningPlan, observations, message.intervalMinutes);
+        result = planForForecast(planningInputFor(crossing, message, compared, settings, this.city.city.timeZone));
+      } catch (error) {
+        // Pure and deterministic: the same input fails again, so do not fail (and retry) the job.
+        const reason = (error as Error).message;
+        this.logger.error(`crossing ${crossing.id}: no plan from forecast ${message.messageId}: ${reason}`);
+        return { status: 'planning-failed', reason };
+      }
+      const recommend = shouldRecommend(result, this.hysteresis);
+
+      const phases = toPhaseTimingViews(result.plan);
+      const automatic =
+        recommend && context.automatic.enabled
+          ? automaticOutcome(
+              {
+                ...(await this.crossingStatus(crossing.id)),
+                qualityFlags: message.quality.flags,
+                hasRunningPlan: context.runningPlan !== null,
+                plansEnabled: context.automatic.plansEnabled,
+                periodStartMs: periodStart.getTime(),
+                lastAppliedPeriodStartMs: context.lastAutomaticPeriodStart?.getTime() ?? null,
+              },
+              compared,
+              result.plan,
+              { cycleSeconds: result.plan.cycleSeconds, phases: phases.map((p) => ({ name: p.name, approaches: p.approaches, greenSeconds: p.greenSeconds })) },
+              this.guardRails,
+            )
+          : null;
+
+      const stored = await this.recommendations.storeEvaluation(
+        {
+          crossingId: crossing.id,
+          planningPeriodStart: periodStart,
+          basedOnIntervalStart: new Date(basedOnMs),
+          forecastMessageId: message.messageId,
+          ...verdict(result),
+          evaluatedAt: this.clock.now(),
+          recommendation: recommend
+            ? {
+                validUntil: new Date(planningWindowEndMs(message, this.config.PLANNING_HORIZON_MINUTES)),
+                method: result.plan.method,
+                cycleSeconds: result.plan.cycleSeconds,
+                lostTimeSeconds: result.plan.lostTimeSeconds,
+                flowRatioSum: result.plan.flowRatioSum,
+                oversaturated: result.plan.oversaturated,
+                phases,
+                comparedWith: compared,
+                automatic,
+              }
+            : null,
+        },
+        context.runningPlan?.decisionId ?? null,
+      );
+      if (stored.status === 'running-plan-changed') continue;
+      if (stored.status === 'already-evaluated') return { status: 'already-evaluated' };
+      if (!stored.recommendation) return { status: 'not-needed', evaluation: stored.evaluation };
+
+      this.live.emit('recommendation', stored.recommendation);
+      if (automatic?.action === 'apply') await this.applyAutomatically(stored.recommendation);
+      return { status: 'recommended', recommendation: (await this.recommendations.recommendationById(stored.recommendation.id)) ?? stored.recommendation, evaluation: stored.evaluation };
+    }
+    throw new Error(`crossing ${crossing.id}: the running plan kept changing while planning period ${periodStart.toISOString()}; the job is retried`);
+  }
+
+  /**
+   * A redelivered forecast whose period was evaluated: if automatic mode had decided to
+   * apply the recommendation but the process stopped before it did, finish the job (the
+   * decision itself is once-only).
+   */
+  private async resumeAutomatic(evaluation: PlanningEvaluationView): Promise<void> {
+    if (!evaluation.recommendationId) return;
+    const recommendation = await this.recommendations.recommendationById(evaluation.recommendationId);
+    if (recommendation?.status === 'pending' && recommendation.automatic?.action === 'apply') await this.applyAutomatically(recommendation);
+  }
+
+  private async applyAutomatically(recommendation: RecommendationView): Promise<void> {
+    const automatic = recommendation.automatic!;
+    const outcome = await this.decisions.applyAutomatically(recommendation.id, automatic.plan!, automatic.note);
+    if (outcome.status === 'decided') {
+      this.logger.log(`crossing ${recommendation.crossingId}: recommendation ${recommendation.id} ${automatic.note}`);
+      return;
+    }
+    // Refused at the last moment (an admin disabled plans, an operator decided first…): say so on the recommendation.
+    const why = outcome.status === 'plans-disabled' ? 'an admin disabled plans for this crossing' : outcome.status === 'not-pending' ? `it is ${outcome.recommendationStatus}` : outcome.status;
+    await this.recommendations.recordAutomaticOutcome(recommendation.id, { action: 'hold', note: `not applied automatically: ${why}`, plan: null, clipped: false });
+  }
+
+  private async crossingStatus(crossingId: string): Promise<Pick<CrossingStatusView, 'freshness' | 'workerStatus'>> {
+    const { statuses } = await this.status.statuses();
+    const status = statuses.find((s) => s.crossingId === crossingId);
+    return { freshness: status?.freshness ?? 'unknown', workerStatus: status?.workerStatus ?? null };
+  }
+}
+
+function verdict(result: PlanningResult) {
+  return {
+    gainSeconds: result.gainSeconds,
+    gainShare: result.gainShare,
+    expectedDelayRunningSeconds: result.expectedDelayRunning,
+    expectedDelayRecommendedSeconds: result.expectedDelayRecommended,
+    basis: result.chosenBasis,
+    congested: result.congested,
+    reason: result.reason,
+  };
 }

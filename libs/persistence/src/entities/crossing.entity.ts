@@ -31,6 +31,16 @@ export class CrossingEntity {
   @Column({ name: 'settings_updated_at', type: 'timestamptz', nullable: true })
   settingsUpdatedAt: Date | null;
 
+  /** Automatic mode: recommendations within the guard rails are applied without an operator. */
+  @Column({ name: 'automatic_enabled', type: 'boolean', default: false })
+  automaticEnabled: boolean;
+
+  @Column({ name: 'automatic_updated_by', type: 'varchar', length: 64, nullable: true })
+  automaticUpdatedBy: string | null;
+
+  @Column({ name: 'automatic_updated_at', type: 'timestamptz', nullable: true })
+  automaticUpdatedAt: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

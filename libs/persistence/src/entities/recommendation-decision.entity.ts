@@ -1,5 +1,5 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import type { DecisionKind, PlanSummaryView, Role } from '@crosscast/contracts';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import type { DeciderRole, DecisionKind, PlanSummaryView } from '@crosscast/contracts';
 import { CrossingEntity } from './crossing.entity';
 import { RecommendationEntity } from './recommendation.entity';
 import { UserEntity } from './user.entity';
@@ -13,6 +13,7 @@ import { UserEntity } from './user.entity';
 @Entity({ name: 'recommendation_decisions' })
 @Unique('uq_recommendation_decisions_recommendation', ['recommendationId'])
 @Index('ix_recommendation_decisions_crossing_decided', ['crossingId', 'decidedAt'])
+@Check('ck_recommendation_decisions_decider', `"decided_by_user_id" IS NOT NULL OR "decided_by_role" = 'automatic'`)
 export class RecommendationDecisionEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
@@ -37,8 +38,9 @@ export class RecommendationDecisionEntity {
   @Column({ type: 'text', nullable: true })
   reason: string | null;
 
-  @Column({ name: 'decided_by_user_id', type: 'bigint' })
-  decidedByUserId: string;
+  /** Null only for automatic mode's decisions (role 'automatic'): no user row, no login. */
+  @Column({ name: 'decided_by_user_id', type: 'bigint', nullable: true })
+  decidedByUserId: string | null;
 
   @ManyToOne(() => UserEntity)
   @JoinColumn({ name: 'decided_by_user_id', foreignKeyConstraintName: 'fk_recommendation_decisions_user' })
@@ -48,7 +50,7 @@ export class RecommendationDecisionEntity {
   decidedByUsername: string;
 
   @Column({ name: 'decided_by_role', type: 'varchar', length: 16 })
-  decidedByRole: Role;
+  decidedByRole: DeciderRole;
 
   @Column({ name: 'decided_at', type: 'timestamptz' })
   decidedAt: Date;

@@ -1,0 +1,34 @@
+import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, Roles } from '../auth/decorators';
+import type { AuthenticatedUser } from '../auth/roles';
+import { AutomaticModeBody, CrossingIdParams, RecommendationsQuery } from '../dtos/crossing.dto';
+import { AutomaticModeService } from '../services/automatic-mode.service';
+
+@ApiTags('recommendations')
+@ApiBearerAuth()
+@Controller('api')
+export class RecommendationsController {
+  constructor(private readonly recommendations: AutomaticModeService) {}
+
+  @Get('recommendations')
+  @Roles('viewer')
+  @ApiOperation({ summary: 'Forecast-driven timing recommendations, newest planning period first: plan, expected delay running vs recommended, gain, basis, congestion, reason, status' })
+  list(@Query() query: RecommendationsQuery) {
+    return this.recommendations.list(query.crossing, query.status, query.limit);
+  }
+
+  @Get('crossings/:id/recommendation')
+  @Roles('viewer')
+  @ApiOperation({ summary: "A crossing's recommendation panel: the pending recommendation (or null), the newest one, the last planning evaluation (why there is none), automatic mode" })
+  forCrossing(@Param() params: CrossingIdParams) {
+    return this.recommendations.forCrossing(params.id);
+  }
+
+  @Put('crossings/:id/automatic')
+  @Roles('operator')
+  @ApiOperation({ summary: 'Turn automatic mode on (admin) or off (operator or admin) for a crossing: recommendations within the guard rails are then applied as user `automatic`' })
+  setAutomatic(@Param() params: CrossingIdParams, @Body() body: AutomaticModeBody, @CurrentUser() user: AuthenticatedUser) {
+    return this.recommendations.set(params.id, body.enabled, user);
+  }
+}

@@ -1,0 +1,292 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import {
+  AutomaticOutcomeView,
+  ComparedPlanView,
+  PhaseTimingView,
+  PlanningEvaluationView,
+  RecommendationStatus,
+  RecommendationView,
+  RunningPlanView,
+} from '@crosscast/contracts';
+
+/** What a planning evaluation stores: the planner's verdict, and the recommendation when the gain passed. */
+export interface EvaluationToStore {
+  crossingId: string;
+  planningPeriodStart: Date;
+  basedOnIntervalStart: Date;
+  forecastMessageId: string;
+  gainSeconds: number;
+  gainShare: number;
+  expectedDelayRunningSeconds: number;
+  expectedDelayRecommendedSeconds: number;
+  basis: 'centre' | 'upper';
+  congested: boolean;
+  reason: string;
+  evaluatedAt: Date;
+  /** Present only when the gain passed the hysteresis. */
+  recommendation: {
+    validUntil: Date;
+    method: string;
+    cycleSeconds: number;
+    lostTimeSeconds: number;
+    flowRatioSum: number;
+    oversaturated: boolean;
+    phases: PhaseTimingView[];
+    comparedWith: ComparedPlanView;
+    automatic: AutomaticOutcomeView | null;
+  } | null;
+}
+
+export type StoreEvaluationOutcome =
+  | { status: 'stored'; evaluation: PlanningEvaluationView; recommendation: RecommendationView | null; supersededIds: string[]; expiredIds: string[] }
+  /** The period was evaluated already (redelivery, or a concurrent twin got in first). */
+  | { status: 'already-evaluated' }
+  /** The running plan changed while the planner ran (an operator decided): plan again. */
+  | { status: 'running-plan-changed' };
+
+/** What the planner needs from the database about one crossing, read before planning. */
+export interface PlanningContext {
+  evaluation: PlanningEvaluationView | null;
+  /** The crossing's newest stored forecast interval: only that forecast is planned from. */
+  newestBasedOn: Date | null;
+  runningPlan: RunningPlanView | null;
+  automatic: { enabled: boolean; plansEnabled: boolean; updatedBy: string | null; updatedAt: Date | null };
+  lastAutomaticPeriodStart: Date | null;
+}
+
+export interface AutomaticSettingsRow {
+  crossingId: string;
+  enabled: boolean;
+  updatedBy: string | null;
+  updatedAt: Date | null;
+  lastAppliedPeriodStart: Date | null;
+}
+
+/**
+ * Recommendations, planning evaluations and automatic-mode settings in PostgreSQL. An
+ * evaluation is keyed by (crossing, planning period): under BullMQ redelivery the second
+ * attempt finds it and changes nothing. Evaluations and decisions on one crossing lock
+ * its `crossings` row, so they take turns.
+ */
+@Injectable()
+export class RecommendationsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async planningContext(crossingId: string, periodStart: Date): Promise<PlanningContext> {
+    const [[evaluation], [newest], [running], [crossing], [lastAutomatic]] = await Promise.all([
+      this.dataSource.query(`SELECT * FROM planning_evaluations WHERE crossing_id = $1 AND planning_period_start = $2`, [crossingId, periodStart]),
+      this.dataSource.query(`SELECT max(based_on_interval_start) AS newest FROM forecasts WHERE crossing_id = $1`, [crossingId]),
+      this.dataSource.query(`SELECT * FROM running_plans WHERE crossing_id = $1`, [crossingId]),
+      this.dataSource.query(`SELECT automatic_enabled, plans_enabled, automatic_updated_by, automatic_updated_at FROM crossings WHERE id = $1`, [crossingId]),
+      this.dataSource.query(`SELECT max(planning_period_start) AS last FROM recommendations WHERE crossing_id = $1 AND status = 'applied-automatically'`, [crossingId]),
+    ]);
+    return {
+      evaluation: evaluation ? toEvaluationView(evaluation) : null,
+      newestBasedOn: (newest?.newest as Date | null) ?? null,
+      runningPlan: running ? toRunningPlanView(running) : null,
+      automatic: {
+        enabled: Boolean(crossing?.automatic_enabled),
+        plansEnabled: crossing ? Boolean(crossing.plans_enabled) : false,
+        updatedBy: crossing?.automatic_updated_by ?? null,
+        updatedAt: crossing?.automatic_updated_at ?? null,
+      },
+      lastAutomaticPeriodStart: (lastAutomatic?.last as Date | null) ?? null,
+    };
+  }
+
+  /**
+   * Stores one period's evaluation and, when the gain passed, its recommendation, in one
+   * transaction: the crossing row is locked; if the running plan is no longer the one the
+   * planner was given, nothing is written ('running-plan-changed'). A new recommendation
+   * supersedes the crossing's pending ones; pending ones whose window has passed (in data
+   * time: this forecast's interval) expire.
+   */
+  async storeEvaluation(evaluation: EvaluationToStore, expectedRunningDecisionId: string | null): Promise<StoreEvaluationOutcome> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT id FROM crossings WHERE id = $1 FOR UPDATE`, [evaluation.crossingId]);
+      const [running] = await manager.query(`SELECT decision_id FROM running_plans WHERE crossing_id = $1`, [evaluation.crossingId]);
+      if ((running ? String(running.decision_id) : null) !== expectedRunningDecisionId) return { status: 'running-plan-changed' } as const;
+
+      const [forecast] = await manager.query(`SELECT id FROM forecasts WHERE message_id = $1`, [evaluation.forecastMessageId]);
+      const inserted = await manager.query(
+        `INSERT INTO planning_evaluations (crossing_id, planning_period_start, based_on_interval_start, forecast_id, forecast_message_id, outcome,
+           gain_seconds, gain_share, expected_delay_running_seconds, expected_delay_recommended_seconds, basis, congested, reason, evaluated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         ON CONFLICT (crossing_id, planning_period_start) DO NOTHING RETURNING *`,
+        [
+          evaluation.crossingId,
+          evaluation.planningPeriodStart,
+          evaluation.basedOnIntervalStart,
+          forecast?.id ?? null,
+          evaluation.forecastMessageId,
+          evaluation.recommendation ? 'recommended' : 'not-needed',
+          evaluation.gainSeconds,
+          evaluation.gainShare,
+          evaluation.expectedDelayRunningSeconds,
+          evaluation.expectedDelayRecommendedSeconds,
+          evaluation.basis,
+          evaluation.congested,
+          evaluation.reason,
+          evaluation.evaluatedAt,
+        ],
+      );
+      if (inserted.length === 0) return { status: 'already-evaluated' } as const;
+
+      // (TypeORM answers an UPDATE with [rows, count].)
+      const [expired]: [Array<{ id: string }>, number] = await manager.query(
+        `UPDATE recommendations SET status = 'expired', status_changed_at = $3
+         WHERE crossing_id = $1 AND status = 'pending' AND valid_until <= $2 RETURNING id`,
+        [evaluation.crossingId, evaluation.basedOnIntervalStart, evaluation.evaluatedAt],
+      );
+      const rec = evaluation.recommendation;
+      if (!rec) return { status: 'stored', evaluation: toEvaluationView(inserted[0]), recommendation: null, supersededIds: [], expiredIds: expired.map((r) => String(r.id)) } as const;
+
+      const [superseded]: [Array<{ id: string }>, number] = await manager.query(
+        `UPDATE recommendations SET status = 'superseded', status_changed_at = $2 WHERE crossing_id = $1 AND status = 'pending' RETURNING id`,
+        [evaluation.crossingId, evaluation.evaluatedAt],
+      );
+      const [row] = await manager.query(
+        `INSERT INTO recommendations (crossing_id, based_on_interval_start, forecast_id, method, cycle_seconds, lost_time_seconds, flow_ratio_sum,
+           oversaturated, phases, planning_period_start, valid_until, status, status_changed_at, basis, expected_delay_running_seconds,
+           expected_delay_recommended_seconds, gain_seconds, gain_share, congested, reason, forecast_message_id, compared_with, automatic)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, 'pending', $12, $13, $14, $15, $16, $17, $18, $19, $20, $21::jsonb, $22::jsonb)
+         RETURNING *`,
+        [
+          evaluation.crossingId,
+          evaluation.basedOnIntervalStart,
+          forecast?.id ?? null,
+          rec.method,
+          rec.cycleSeconds,
+          rec.lostTimeSeconds,
+          rec.flowRatioSum,
+          rec.oversaturated,
+          JSON.stringify(rec.phases),
+          evaluation.planningPeriodStart,
+          rec.validUntil,
+          evaluation.evaluatedAt,
+          evaluation.basis,
+          evaluation.expectedDelayRunningSeconds,
+          evaluation.expectedDelayRecommendedSeconds,
+          evaluation.gainSeconds,
+          evaluation.gainShare,
+          evaluation.congested,
+          evaluation.reason,
+          evaluation.forecastMessageId,
+          JSON.stringify(rec.comparedWith),
+          rec.automatic ? JSON.stringify(rec.automatic) : null,
+        ],
+      );
+      const [[linked]] = await manager.query(
+        `UPDATE planning_evaluations SET recommendation_id = $3 WHERE crossing_id = $1 AND planning_period_start = $2 RETURNING *`,
+        [evaluation.crossingId, evaluation.planningPeriodStart, row.id],
+      );
+      return {
+        status: 'stored',
+        evaluation: toEvaluationView(linked),
+        recommendation: toRecommendationView(row),
+        supersededIds: superseded.map((r) => String(r.id)),
+        expiredIds: expired.map((r) => String(r.id)),
+      } as const;
+    });
+  }
+
+  async recommendationById(id: string): Promise<RecommendationView | null> {
+    const [row] = await this.dataSource.query(`SELECT * FROM recommendations WHERE id = $1`, [id]);
+    return row ? toRecommendationView(row) : null;
+  }
+
+  async recordAutomaticOutcome(id: string, outcome: AutomaticOutcomeView): Promise<void> {
+    await this.dataSource.query(`UPDATE recommendations SET automatic = $2::jsonb WHERE id = $1`, [id, JSON.stringify(outcome)]);
+  }
+
+  /** Newest planning period first. */
+  async recommendations(filter: { crossingId?: string; status?: RecommendationStatus }, limit: number): Promise<RecommendationView[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.crossingId) where.push(`crossing_id = $${params.push(filter.crossingId)}`);
+    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
+    const rows = await this.dataSource.query(
+      `SELECT * FROM recommendations ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY planning_period_start DESC, crossing_id LIMIT $${params.push(limit)}`,
+      params,
+    );
+    return rows.map(toRecommendationView);
+  }
+
+  async lastEvaluation(crossingId: string): Promise<PlanningEvaluationView | null> {
+    const [row] = await this.dataSource.query(`SELECT * FROM planning_evaluations WHERE crossing_id = $1 ORDER BY planning_period_start DESC LIMIT 1`, [crossingId]);
+    return row ? toEvaluationView(row) : null;
+  }
+
+  async automaticSettings(crossingId: string): Promise<AutomaticSettingsRow | null> {
+    const [row] = await this.dataSource.query(
+      `SELECT c.id, c.automatic_enabled, c.automatic_updated_by, c.automatic_updated_at,
+         (SELECT max(planning_period_start) FROM recommendations r WHERE r.crossing_id = c.id AND r.status = 'applied-automatically') AS last_applied
+       FROM crossings c WHERE c.id = $1`,
+      [crossingId],
+    );
+    return row
+      ? { crossingId: row.id, enabled: row.automatic_enabled, updatedBy: row.automatic_updated_by ?? null, updatedAt: row.automatic_updated_at ?? null, lastAppliedPeriodStart: row.last_applied ?? null }
+      : null;
+  }
+
+  async setAutomatic(crossingId: string, enabled: boolean, by: string, at: Date): Promise<void> {
+    await this.dataSource.query(`UPDATE crossings SET automatic_enabled = $2, automatic_updated_by = $3, automatic_updated_at = $4 WHERE id = $1`, [crossingId, enabled, by, at]);
+  }
+}
+
+export function toRecommendationView(r: Record<string, unknown>): RecommendationView {
+  const iso = (v: unknown) => (v ? (v as Date).toISOString() : null);
+  return {
+    id: String(r.id),
+    crossingId: r.crossing_id as string,
+    basedOnIntervalStart: (r.based_on_interval_start as Date).toISOString(),
+    method: r.method as string,
+    cycleSeconds: r.cycle_seconds as number,
+    lostTimeSeconds: r.lost_time_seconds as number,
+    flowRatioSum: r.flow_ratio_sum as number,
+    oversaturated: r.oversaturated as boolean,
+    phases: r.phases as PhaseTimingView[],
+    createdAt: (r.created_at as Date).toISOString(),
+    planningPeriodStart: iso(r.planning_period_start ?? r.based_on_interval_start)!,
+    validUntil: iso(r.valid_until),
+    status: (r.status as RecommendationStatus | undefined) ?? 'pending',
+    statusChangedAt: iso(r.status_changed_at),
+    basis: (r.basis as 'centre' | 'upper' | null) ?? null,
+    expectedDelayRunningSeconds: (r.expected_delay_running_seconds as number | null) ?? null,
+    expectedDelayRecommendedSeconds: (r.expected_delay_recommended_seconds as number | null) ?? null,
+    gainSeconds: (r.gain_seconds as number | null) ?? null,
+    gainShare: (r.gain_share as number | null) ?? null,
+    congested: (r.congested as boolean | null) ?? null,
+    reason: (r.reason as string | null) ?? null,
+    forecastMessageId: (r.forecast_message_id as string | null) ?? null,
+    comparedWith: (r.compared_with as ComparedPlanView | null) ?? null,
+    automatic: (r.automatic as AutomaticOutcomeView | null) ?? null,
+  };
+}
+
+function toEvaluationView(r: Record<string, unknown>): PlanningEvaluationView {
+  return {
+    crossingId: r.crossing_id as string,
+    planningPeriodStart: (r.planning_period_start as Date).toISOString(),
+    basedOnIntervalStart: (r.based_on_interval_start as Date).toISOString(),
+    forecastMessageId: r.forecast_message_id as string,
+    outcome: r.outcome as PlanningEvaluationView['outcome'],
+    gainSeconds: r.gain_seconds as number,
+    gainShare: r.gain_share as number,
+    expectedDelayRunningSeconds: r.expected_delay_running_seconds as number,
+    expectedDelayRecommendedSeconds: r.expected_delay_recommended_seconds as number,
+    basis: r.basis as 'centre' | 'upper',
+    congested: r.congested as boolean,
+    reason: r.reason as string,
+    recommendationId: r.recommendation_id === null || r.recommendation_id === undefined ? null : String(r.recommendation_id),
+    evaluatedAt: (r.evaluated_at as Date).toISOString(),
+  };
+}
+
+function toRunningPlanView(r: Record<string, unknown>): RunningPlanView {
+  const plan = r.plan as RunningPlanView;
+  return { ...plan, crossingId: r.crossing_id as string, acceptedBy: r.accepted_by as string, acceptedAt: (r.accepted_at as Date).toISOString(), decisionId: String(r.decision_id) };
+}

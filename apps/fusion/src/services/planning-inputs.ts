@@ -1,0 +1,156 @@
+/**
+ * The pure glue between what fusion stores and the planner of libs/signal-timing: a
+ * crossing's forecast becomes lane groups with per-horizon flows and 80 % upper bounds,
+ * the running plan (or, when none was accepted, a base plan) becomes the plan to beat.
+ * No Nest, no I/O, no clock: data in, data out. The traffic maths stays in the lib.
+ */
+import { ComparedPlanView, CompassDirection, CrossingDefinition, ForecastMessage, ObservationView, PhaseTimingView, RunningPlanView } from '@crosscast/contracts';
+import { DEFAULT_PHASING, DEFAULT_WEBSTER, LaneGroupForecast, PlanningInput, PhaseSpec, SignalPlan, TimingPlan, twoPhaseDemand, websterPlan } from '@crosscast/signal-timing';
+
+export interface PlanningSettings {
+  /** At most one recommendation per crossing and period (data-time minutes). */
+  periodMinutes: number;
+  /** Forecast horizons up to this far ahead are planned for. */
+  horizonMinutes: number;
+}
+
+/**
+ * The base plan when no plan was ever accepted at a crossing and nothing was observed:
+ * a 60 s cycle with the effective green shared equally. A stated default, not a measured
+ * plan: the real controller's plan is not known to fusion until an operator accepts one.
+ */
+export const DEFAULT_BASE_CYCLE_SECONDS = 60;
+
+const DIRECTION_NAMES: Record<CompassDirection, string> = {
+  N: 'north',
+  NE: 'north-east',
+  E: 'east',
+  SE: 'south-east',
+  S: 'south',
+  SW: 'south-west',
+  W: 'west',
+  NW: 'north-west',
+};
+
+/** The start of the planning period holding an instant: periods are aligned to the epoch (UTC). */
+export function planningPeriodStartMs(instantMs: number, periodMinutes: number): number {
+  const periodMs = periodMinutes * 60_000;
+  return Math.floor(instantMs / periodMs) * periodMs;
+}
+
+/** "north" for an approach arriving from the north: what an operator calls it. */
+export function approachName(direction: CompassDirection): string {
+  return DIRECTION_NAMES[direction];
+}
+
+/** The two phases fusion plans with (north-south and east-west, see twoPhaseDemand) and which phase each approach moves in. */
+export function phasing(crossing: CrossingDefinition): { phases: PhaseSpec[]; phaseOf: Map<string, string> } {
+  const demand = twoPhaseDemand(crossing.approaches.map((a) => ({ id: a.id, direction: a.direction, flowVehPerHour: 0 })));
+  const phaseOf = new Map<string, string>();
+  for (const phase of demand) for (const approach of phase.approaches) phaseOf.set(approach.id, phase.name);
+  return { phases: demand.map((p) => ({ name: p.name })), phaseOf };
+}
+
+/** Saturation flow of one approach under the stated assumptions (1,800 veh/h/lane, 2 lanes). */
+export const APPROACH_SATURATION_VEH_PER_HOUR = DEFAULT_PHASING.saturationFlowPerLane * DEFAULT_PHASING.lanesPerApproach;
+
+/** The forecast horizons inside the planning horizon (at least the first one), nearest first. */
+export function horizonsToPlan(forecast: Pick<ForecastMessage, 'horizons'>, horizonMinutes: number): ForecastMessage['horizons'] {
+  const sorted = [...forecast.horizons].sort((a, b) => a.stepsAhead - b.stepsAhead);
+  const inside = sorted.filter((h) => h.horizonMinutes <= horizonMinutes);
+  return inside.length > 0 ? inside : sorted.slice(0, 1);
+}
+
+/**
+ * One lane group per approach: per horizon the forecast mean and 80 % upper bound in
+ * veh/h, and the flow just observed (the start of the trend in the reason text). An
+ * approach the forecast does not name (a detector that reported nothing) counts as 0.
+ */
+export function laneGroupsFromForecast(crossing: CrossingDefinition, forecast: ForecastMessage, horizonMinutes: number): LaneGroupForecast[] {
+  const perHour = 60 / forecast.intervalMinutes;
+  const { phaseOf } = phasing(crossing);
+  const horizons = horizonsToPlan(forecast, horizonMinutes);
+  return crossing.approaches.map((approach) => {
+    const observed = forecast.observed.approaches[approach.id];
+    return {
+      id: approach.id,
+      approach: approachName(approach.direction),
+      phase: phaseOf.get(approach.id)!,
+      saturationFlowVehPerHour: APPROACH_SATURATION_VEH_PER_HOUR,
+      forecast: horizons.map((h) => {
+        const band = h.approaches[approach.id];
+        const mean = Math.max(0, band?.mean ?? 0) * perHour;
+        return { minutesAhead: h.horizonMinutes, meanVehPerHour: mean, upper80VehPerHour: Math.max(mean, (band?.upper80 ?? 0) * perHour) };
+      }),
+      currentVehPerHour: observed === null || observed === undefined ? undefined : observed * perHour,
+    };
+  });
+}
+
+/** The end of the window a plan was made for: the end of the furthest horizon planned. */
+export function planningWindowEndMs(forecast: ForecastMessage, horizonMinutes: number): number {
+  const horizons = horizonsToPlan(forecast, horizonMinutes);
+  const last = horizons[horizons.length - 1];
+  return Date.parse(last.intervalStart) + forecast.intervalMinutes * 60_000;
+}
+
+/** Local hour (0-23) of an instant in the city's zone, to name morning and evening peaks. */
+export function localHour(instantMs: number, timeZone: string): number {
+  const text = new Intl.DateTimeFormat('en-GB', { timeZone, hour: 'numeric', hourCycle: 'h23' }).format(new Date(instantMs));
+  return Number(text) % 24;
+}
+
+/**
+ * The plan a recommendation must beat. The running plan (last accepted) when its phases
+ * are the ones planned with; otherwise the crossing's base plan: Webster on the mean flow
+ * of each approach over the observed intervals given (the last planning horizon), or, with
+ * no observation at all, the documented default (60 s, equal greens).
+ */
+export function comparedPlan(crossing: CrossingDefinition, running: RunningPlanView | null, observations: ObservationView[], intervalMinutes: number): ComparedPlanView {
+  const { phases } = phasing(crossing);
+  const names = phases.map((p) => p.name);
+  if (running && names.every((name) => running.phases.some((p) => p.name === name))) {
+    return { source: 'running-plan', planId: running.planId, cycleSeconds: running.cycleSeconds, phases: running.phases.map((p) => ({ name: p.name, greenSeconds: p.greenSeconds })) };
+  }
+  const perHour = 60 / intervalMinutes;
+  const flows = crossing.approaches.map((approach) => {
+    const counts = observations.map((o) => o.approaches[approach.id]).filter((c): c is number => typeof c === 'number' && Number.isFinite(c) && c >= 0);
+    return { approach, counts };
+  });
+  if (flows.some((f) => f.counts.length > 0)) {
+    const plan = websterPlan(
+      twoPhaseDemand(flows.map(({ approach, counts }) => ({ id: approach.id, direction: approach.direction, flowVehPerHour: counts.length ? (counts.reduce((s, c) => s + c, 0) / counts.length) * perHour : 0 }))),
+    );
+    return { source: 'observed-webster', planId: null, cycleSeconds: plan.cycleSeconds, phases: plan.phases.map((p) => ({ name: p.name, greenSeconds: p.greenSeconds })) };
+  }
+  const lostPerPhase = DEFAULT_WEBSTER.startUpLostSeconds + DEFAULT_WEBSTER.amberSeconds + DEFAULT_WEBSTER.allRedSeconds - DEFAULT_WEBSTER.amberUsedAsGreenSeconds;
+  const green = (DEFAULT_BASE_CYCLE_SECONDS - lostPerPhase * names.length) / names.length;
+  return { source: 'default', planId: null, cycleSeconds: DEFAULT_BASE_CYCLE_SECONDS, phases: names.map((name) => ({ name, greenSeconds: green })) };
+}
+
+export function toSignalPlan(plan: Pick<ComparedPlanView, 'cycleSeconds' | 'phases'>): SignalPlan {
+  return { cycleSeconds: plan.cycleSeconds, phases: plan.phases.map((p) => ({ name: p.name, greenSeconds: p.greenSeconds })) };
+}
+
+/** Everything planForForecast needs for one crossing, forecast and plan to beat. */
+export function planningInputFor(crossing: CrossingDefinition, forecast: ForecastMessage, compared: ComparedPlanView, settings: PlanningSettings, timeZone: string): PlanningInput {
+  const windowStartMs = Date.parse(horizonsToPlan(forecast, settings.horizonMinutes)[0].intervalStart);
+  return {
+    laneGroups: laneGroupsFromForecast(crossing, forecast, settings.horizonMinutes),
+    phases: phasing(crossing).phases,
+    runningPlan: toSignalPlan(compared),
+    localHour: localHour(windowStartMs, timeZone),
+  };
+}
+
+/** A plan's phases as REST and socket.io show them (flows rounded for people). */
+export function toPhaseTimingViews(plan: TimingPlan): PhaseTimingView[] {
+  return plan.phases.map((p) => ({
+    name: p.name,
+    approaches: p.approaches,
+    flowVehPerHour: Math.round(p.flowVehPerHour),
+    saturationFlowVehPerHour: p.saturationFlowVehPerHour,
+    flowRatio: Math.round(p.flowRatio * 1000) / 1000,
+    greenSeconds: p.greenSeconds,
+  }));
+}
