@@ -83,10 +83,19 @@ describe('operator dashboard in headless Chromium', () => {
     expect(await page.textContent('[data-testid="recommendation-delay"]')).toMatch(/Expected delay [\d.]+ s → [\d.]+ s per vehicle \(gain/);
 
     // The operator accepts the recommendation on screen, with a reason.
-    await page.waitForSelector('#accept-rec:not([disabled])', { timeout: 60_000 });
-    await page.fill('#decision-reason', 'e2e: accepted from the dashboard');
-    await page.click('#accept-rec');
-    await page.waitForFunction(() => /^Accepted #\d+ by operator/.test(document.querySelector('[data-testid="decision-result"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    // The replay runs at thousands of times real speed, so the recommendation on screen can
+    // be superseded by the next period's between render and click: the server then answers
+    // 409 and the operator accepts the new one, as a person would.
+    for (let attempt = 1; ; attempt++) {
+      await page.waitForSelector('#accept-rec:not([disabled])', { timeout: 60_000 });
+      await page.fill('#decision-reason', 'e2e: accepted from the dashboard');
+      await page.click('#accept-rec');
+      await page.waitForFunction(() => /^(Accepted #\d+ by operator|Not recorded)/.test(document.querySelector('[data-testid="decision-result"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+      const outcome = (await page.textContent('[data-testid="decision-result"]'))!;
+      if (/^Accepted/.test(outcome)) break;
+      expect(outcome).toMatch(/HTTP 409/);
+      if (attempt === 3) throw new Error(`three accepts refused: ${outcome}`);
+    }
     const result = (await page.textContent('[data-testid="decision-result"]'))!;
     expect(result).toMatch(/sent for the next cycle boundary/);
     const recommendationId = /#(\d+)/.exec(result)![1];
