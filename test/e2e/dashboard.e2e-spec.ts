@@ -86,15 +86,27 @@ describe('operator dashboard in headless Chromium', () => {
     // The replay runs at thousands of times real speed, so the recommendation on screen can
     // be superseded by the next period's between render and click: the server then answers
     // 409 and the operator accepts the new one, as a person would.
+    let previousOutcome = '';
     for (let attempt = 1; ; attempt++) {
       await page.waitForSelector('#accept-rec:not([disabled])', { timeout: 60_000 });
+      const recId = await page.getAttribute('#accept-rec', 'data-rec-id');
       await page.fill('#decision-reason', 'e2e: accepted from the dashboard');
       await page.click('#accept-rec');
-      await page.waitForFunction(() => /^(Accepted #\d+ by operator|Not recorded)/.test(document.querySelector('[data-testid="decision-result"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+      await page.waitForFunction(
+        (previous) => {
+          const text = document.querySelector('[data-testid="decision-result"]')?.textContent ?? '';
+          return /^Accepted #\d+ by operator/.test(text) || (/^Not recorded/.test(text) && text !== previous);
+        },
+        previousOutcome,
+        { timeout: 15_000 },
+      );
       const outcome = (await page.textContent('[data-testid="decision-result"]'))!;
       if (/^Accepted/.test(outcome)) break;
       expect(outcome).toMatch(/HTTP 409/);
       if (attempt === 3) throw new Error(`three accepts refused: ${outcome}`);
+      previousOutcome = outcome;
+      // Wait for the next pending recommendation before trying again.
+      await page.waitForFunction((refused) => document.getElementById('accept-rec')?.getAttribute('data-rec-id') !== refused, recId, { timeout: 60_000 });
     }
     const result = (await page.textContent('[data-testid="decision-result"]'))!;
     expect(result).toMatch(/sent for the next cycle boundary/);
