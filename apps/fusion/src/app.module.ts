@@ -22,6 +22,7 @@ import { SimulationReportConsumer } from './queue/simulation-report.consumer';
 import { CityRepository } from './repositories/city.repository';
 import { ClockRepository } from './repositories/clock.repository';
 import { ForecastStoreRepository } from './repositories/forecast-store.repository';
+import { FusionStateRepository } from './repositories/fusion-state.repository';
 import { DecisionsRepository } from './repositories/decisions.repository';
 import { QueueRepository } from './repositories/queue.repository';
 import { SimulationStoreRepository } from './repositories/simulation-store.repository';
@@ -29,6 +30,7 @@ import { TimingPlanPublisher } from './repositories/timing-plan-publisher.reposi
 import { UsersRepository } from './repositories/users.repository';
 import { AccessAdminService } from './services/access-admin.service';
 import { CityForecastService } from './services/city-forecast.service';
+import { CityFusionService } from './services/city-fusion.service';
 import { CrossingQueryService } from './services/crossing-query.service';
 import { DecisionService } from './services/decision.service';
 import { HealthService } from './services/health.service';
@@ -61,6 +63,8 @@ export class FusionModule {
         QueueRepository,
         LiveGateway,
         StatusService,
+        FusionStateRepository,
+        CityFusionService,
         CityForecastService,
         RecommendationService,
         LiveUpdatesService,

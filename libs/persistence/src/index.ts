@@ -9,4 +9,5 @@ export * from './entities/user.entity';
 export * from './entities/recommendation-decision.entity';
 export * from './entities/running-plan.entity';
 export * from './entities/simulation-measurement.entity';
+export * from './entities/fusion-state.entity';
 export * from './data-source';
