@@ -148,9 +148,18 @@ describe('views of a fusion run', () => {
     expect(city.crossingsWithoutData).toEqual(['D', 'E']);
     const fused = fusedCityView(result, statuses, withData);
     expect(fused.crossings.map((c) => c.crossingId)).toEqual(['A', 'B', 'C']);
+    const everyone = cityForecastView({ result, statuses, asOf: new Date(now), intervalMinutes: 15, withData: new Set(IDS), roads: fusion.graph.roads });
     for (const [k, h] of city.horizons.entries()) {
       expect(h.crossingsIncluded).toBe(3);
       expect(h.total).toBeCloseTo(fused.crossings.reduce((sum, c) => sum + c.horizons[k].total.mean, 0), 6);
+      // Their spread is left out of the band too.
+      expect(h.upper80 - h.total).toBeLessThan(everyone.horizons[k].upper80 - everyone.horizons[k].total);
+      expect(h.upper80 - h.total).toBeGreaterThan(0);
+    }
+    // With every crossing included, the band is the library's own.
+    for (const [k, h] of everyone.horizons.entries()) {
+      expect(h.upper80).toBeCloseTo(result.city[k].hi80, 0);
+      expect(h.upper95).toBeCloseTo(result.city[k].hi95, 0);
     }
   });
 

@@ -113,16 +113,22 @@ export function fusedCityView(result: FusionResult | null, statuses: CrossingSta
 
 /**
  * An aggregate's horizon over the members fusion has data for. The library's aggregate
- * covers every member; crossings never heard from carry a meaningless estimate, so their
- * means are taken out and the interval (the library's, conformal on the aggregate's own
- * residuals) is re-centred on what is left. The total is the sum of the members' means as
- * served (rounded to 0.1), so the parts shown add up to the total shown.
+ * covers every member; crossings never heard from carry a meaningless estimate, so they are
+ * taken out: the total is the sum of the included members' means as served (rounded to
+ * 0.1, so the parts shown add up to the total shown), and the interval keeps the library's
+ * learned width per unit of the members' summed 80 % half-widths (conformal on the
+ * aggregate's own residuals), applied to the included members only. With every member
+ * included this is exactly the library's interval.
  */
 function aggregateHorizon(agg: AggregatePoint, k: number, members: string[], result: FusionResult, withData: ReadonlySet<string>): AggregateHorizonView {
-  const included = members.filter((id) => withData.has(id) && result.crossings[id]);
+  const present = members.filter((id) => result.crossings[id]);
+  const included = present.filter((id) => withData.has(id));
   const total = round1(included.reduce((sum, id) => sum + round1(result.crossings[id][k].mean), 0));
-  const half80 = agg.hi80 - agg.mean;
-  const half95 = agg.hi95 - agg.mean;
+  const spread = (ids: string[]) => ids.reduce((sum, id) => sum + (result.crossings[id][k].hi80 - result.crossings[id][k].lo80) / 2, 0);
+  const spreadAll = spread(present);
+  const share = spreadAll > 0 ? spread(included) / spreadAll : 0;
+  const half80 = (agg.hi80 - agg.mean) * share;
+  const half95 = (agg.hi95 - agg.mean) * share;
   return {
     stepsAhead: k + 1,
     horizonMinutes: agg.horizonMin,
