@@ -30,7 +30,7 @@ describe('dashboard: a stopped worker’s crossing is shown as estimated', () =>
   beforeAll(async () => {
     if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install it with \`apt-get install -y chromium\` (.ci/run does)`);
     // The shared worker process hosts the other two; 2000 gets its own process, so it can be stopped alone.
-    platform = await startPlatform(crossingIds, { simulator: { REPLAY_SPEED: '1800' }, worker: { CROSSING_IDS: crossingIds.filter((id) => id !== STOPPED).join(',') } });
+    platform = await startPlatform(crossingIds, { simulator: { REPLAY_SPEED: '900' }, worker: { CROSSING_IDS: crossingIds.filter((id) => id !== STOPPED).join(',') } });
     stoppedWorker = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/register-aliases.js'), path.join(ROOT, 'dist/apps/edge-worker/src/main.js')], {
       cwd: ROOT,
       env: {
@@ -96,13 +96,22 @@ describe('dashboard: a stopped worker’s crossing is shown as estimated', () =>
     await page.waitForSelector(`circle.crossing[data-crossing-id="${STOPPED}"][data-source="estimated"]`, { timeout: 60_000 });
     expect(await page.getAttribute(`circle.crossing[data-crossing-id="${STOPPED}"]`, 'class')).toMatch(/\bestimated\b/);
     expect(await page.textContent(`circle.crossing[data-crossing-id="${STOPPED}"] title`)).toMatch(/estimated from neighbours and profile/);
-    for (const id of crossingIds.filter((x) => x !== STOPPED)) {
-      expect(await page.getAttribute(`circle.crossing[data-crossing-id="${id}"]`, 'data-source')).not.toBe('estimated');
-    }
+    // The crossings whose workers run are not estimated. (On a loaded machine one of them can
+    // fall two intervals behind for a moment and be estimated too; it then recovers.)
+    const running = crossingIds.filter((x) => x !== STOPPED);
+    await page.waitForFunction(
+      (ids) => ids.every((id) => document.querySelector(`circle.crossing[data-crossing-id="${id}"]`)?.getAttribute('data-source') !== 'estimated'),
+      running,
+      { timeout: 30_000 },
+    );
 
     // The alert names the crossing and says estimates are shown.
-    await page.waitForSelector(`[data-testid="stale-alert"] [data-alert-crossing="${STOPPED}"]`, { timeout: 30_000 });
-    expect(await page.textContent('[data-testid="stale-alert"]')).toMatch(/^1 crossing (stale|offline|stale or offline): 2000 — estimates shown/);
+    await page.waitForFunction(
+      () => /^1 crossing (stale|offline|stale or offline): 2000 — estimates shown/.test(document.querySelector('[data-testid="stale-alert"]')?.textContent ?? ''),
+      undefined,
+      { timeout: 30_000 },
+    );
+    expect(await page.isVisible(`[data-testid="stale-alert"] [data-alert-crossing="${STOPPED}"]`)).toBe(true);
 
     // The crossing panel says so, with the estimate and its band; the city panel counts it.
     await page.waitForFunction(() => /^estimated \(worker (stale|offline)\)/.test(document.querySelector('[data-testid="estimate-label"]')?.textContent ?? ''), undefined, { timeout: 30_000 });
