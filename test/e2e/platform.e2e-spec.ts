@@ -74,8 +74,9 @@ describe('platform end to end: simulator -> workers -> BullMQ -> fusion -> Postg
     expect(crossing.recentObservations.length).toBeGreaterThan(0);
     expect(crossing.status.freshness).toBe('fresh');
 
-    const forecasts = await (await api(`/api/crossings/2000/forecasts`)).json();
+    const { forecasts, fused } = await (await api(`/api/crossings/2000/forecasts`)).json();
     expect(forecasts.length).toBeGreaterThan(0);
+    expect(fused.horizons.map((h: { source: string }) => h.source)).not.toContain('estimated');
 
     await eventually(async () => crossingIds.every((id) => received.some((f) => f.crossingId === id)), 'a live forecast event from every crossing', 30_000);
     const live = received[received.length - 1];
@@ -86,6 +87,7 @@ describe('platform end to end: simulator -> workers -> BullMQ -> fusion -> Postg
     expect(city.crossingsFresh).toBe(crossingIds.length);
     expect(city.horizons[0].crossingsIncluded).toBe(crossingIds.length);
     expect(city.horizons[0].total).toBeGreaterThan(0);
+    expect(city.method).toBe('city-fusion');
   }, 60_000);
 });
 

@@ -160,7 +160,7 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
   });
 
   it('serves stored forecasts, the city forecast and recommendations over REST, and explains bad parameters', async () => {
-    const stored = await (await api(`/api/crossings/0970/forecasts?from=2006-10-10T00:00:00%2B11:00&to=2006-10-11T00:00:00%2B11:00`)).json();
+    const { forecasts: stored } = await (await api(`/api/crossings/0970/forecasts?from=2006-10-10T00:00:00%2B11:00&to=2006-10-11T00:00:00%2B11:00`)).json();
     expect(stored.map((f: { basedOnIntervalStart: string }) => f.basedOnIntervalStart)).toEqual([
       '2006-10-09T21:00:00.000Z',
       '2006-10-09T21:15:00.000Z',

@@ -33,6 +33,8 @@
     statuses: new Map(),    // id -> CrossingStatusView
     lastObsAt: new Map(),   // id -> ms of the newest observation seen live (orders status updates)
     city: null,             // CityForecastView
+    fused: new Map(),       // id -> CrossingFusionView: the city fusion's values (source own / fused / estimated)
+    fusedFromSocket: false, // once the socket delivered the full fused view, REST estimates no longer override it
     simulation: null,       // SimulationSnapshotView: the simulated street's newest interval (simulate mode)
     selectedId: null,
     sel: null,              // see newSelection()
@@ -209,6 +211,8 @@
       state.byId = new Map(list.map(function (c) { return [c.id, c]; }));
       // The socket snapshot may already have delivered fresher statuses; REST fills gaps only.
       list.forEach(function (c) { if (c.status && !state.statuses.has(c.id)) state.statuses.set(c.id, c.status); });
+      // Estimates for stale / offline crossings; the socket's fused view is fuller and newer.
+      if (!state.fusedFromSocket) list.forEach(function (c) { if (c.estimate) state.fused.set(c.id, c.estimate); });
       if (!state.selectedId || !state.byId.has(state.selectedId)) {
         var wanted = crossingFromHash();
         selectCrossing(wanted && state.byId.has(wanted) ? wanted : list.length ? list[0].id : null);
@@ -339,6 +343,14 @@
     invalidate('header', 'city');
   }
 
+  /** The city fusion's per-crossing values (snapshot and `fused-forecast` events): replaced wholesale. */
+  function setFused(view) {
+    if (!view || !Array.isArray(view.crossings)) return;
+    state.fused = new Map(view.crossings.map(function (c) { return [c.crossingId, c]; }));
+    state.fusedFromSocket = true;
+    invalidate('map', 'city', 'crossing');
+  }
+
   function addObservation(sel, o) {
     var t = ms(o.intervalStart);
     if (!isFinite(t)) return;
@@ -438,6 +450,7 @@
       if (!snap) return;
       (snap.statuses || []).forEach(setStatus);
       if (snap.city) setCity(snap.city, true);
+      if (snap.fused) setFused(snap.fused);
       liveEvent('snapshot', null);
       invalidate('header', 'map', 'city', 'crossing');
     });
@@ -483,6 +496,10 @@
       if (!view || !state.sel || view.crossingId !== state.sel.id) return;
       state.sel.automatic = view;
       invalidate('crossing');
+    });
+    socket.on('fused-forecast', function (view) {
+      setFused(view);
+      liveEvent('fused forecast', null);
     });
     socket.on('city-forecast', function (city) {
       setCity(city, true);
@@ -530,6 +547,17 @@
   /** Grey is shared by offline and unknown; CSS keys off this class. */
   function freshClass(f) {
     return f === 'fresh' || f === 'stale' ? f : 'offline';
+  }
+
+  /** The fused view of a crossing when fusion estimates it (no usable worker forecast), else null. */
+  function estimateOf(id) {
+    var f = state.fused.get(id);
+    return f && f.source === 'estimated' ? f : null;
+  }
+
+  function sourceOf(id) {
+    var f = state.fused.get(id);
+    return f ? f.source : 'none';
   }
 
   function crossingName(id) {
@@ -590,15 +618,19 @@
       var flow = s ? s.lastObservedTotal : null;
       var r = flow == null ? 5 : 5 + 11 * Math.sqrt(Math.max(0, flow) / maxFlow);
       n.circle.setAttribute('r', r.toFixed(1));
+      var estimated = !!estimateOf(id);
       n.circle.setAttribute('data-freshness', f);
-      n.circle.setAttribute('class', 'crossing ' + freshClass(f) + (id === state.selectedId ? ' selected' : ''));
-      n.circle.setAttribute('aria-label', crossingName(id) + ', ' + f + ', ' + (flow == null ? 'no data' : flow + ' vehicles per 15 min'));
+      n.circle.setAttribute('data-source', sourceOf(id));
+      n.circle.setAttribute('class', 'crossing ' + freshClass(f) + (estimated ? ' estimated' : '') + (id === state.selectedId ? ' selected' : ''));
+      n.circle.setAttribute('aria-label', crossingName(id) + ', ' + f + (estimated ? ', estimated' : '') + ', ' + (flow == null ? 'no data' : flow + ' vehicles per 15 min'));
+      n.est.setAttribute('visibility', estimated ? 'visible' : 'hidden');
       n.ring.setAttribute('r', (r + 4).toFixed(1));
       n.ring.setAttribute('visibility', id === state.selectedId ? 'visible' : 'hidden');
       n.label.setAttribute('x', (n.x + r + 3).toFixed(1));
       n.flow.setAttribute('x', (n.x + r + 3).toFixed(1));
       n.flow.textContent = flow == null ? '–' : String(Math.round(flow));
-      n.title.textContent = crossingName(id) + ' (' + id + ') · ' + f + ' · ' + (flow == null ? 'no data' : Math.round(flow) + ' veh/15 min');
+      n.title.textContent = crossingName(id) + ' (' + id + ') · ' + f + ' · ' + (flow == null ? 'no data' : Math.round(flow) + ' veh/15 min') +
+        (estimated ? ' · estimated from neighbours and profile' : '');
       n.g.setAttribute('class', 'crossing-node' + (id === state.selectedId ? ' is-selected' : ''));
     });
     // Keep the selected crossing drawn on top.
@@ -690,9 +722,11 @@
       var label = C.svgEl('text', { class: 'crossing-label', x: (p.x + 8).toFixed(1), y: (p.y - 1).toFixed(1) });
       label.textContent = c.id;
       var flow = C.svgEl('text', { class: 'crossing-flow', x: (p.x + 8).toFixed(1), y: (p.y + 9).toFixed(1) });
-      g.appendChild(ring); g.appendChild(circle); g.appendChild(label); g.appendChild(flow);
+      var est = C.svgEl('text', { class: 'crossing-est', x: p.x.toFixed(1), y: (p.y + 3).toFixed(1), 'text-anchor': 'middle', visibility: 'hidden', 'aria-hidden': 'true' });
+      est.textContent = 'E';
+      g.appendChild(ring); g.appendChild(circle); g.appendChild(est); g.appendChild(label); g.appendChild(flow);
       layer.appendChild(g);
-      mapNodes.set(c.id, { g: g, ring: ring, circle: circle, label: label, flow: flow, title: title, x: p.x, y: p.y });
+      mapNodes.set(c.id, { g: g, ring: ring, circle: circle, est: est, label: label, flow: flow, title: title, x: p.x, y: p.y });
     });
     svg.appendChild(layer);
   }
@@ -708,7 +742,7 @@
     var f = freshnessOf(id);
     els.mapHover.innerHTML =
       '<span class="dot ' + freshClass(f) + '"></span><strong>' + esc(id) + '</strong> ' + esc(crossingName(id)) +
-      ' <span class="muted">· ' + esc(f) + ' · ' +
+      ' <span class="muted">· ' + esc(f) + (estimateOf(id) ? ' · estimated from neighbours and profile' : '') + ' · ' +
       esc(s && s.lastObservedTotal != null ? C.fmtInt(s.lastObservedTotal) + ' veh / 15 min' : 'no observation') +
       ' · forecast ' + esc(s && s.lastForecastIntervalStart ? C.fmtDataTimeShort(s.lastForecastIntervalStart) : '—') + '</span>';
   }
@@ -718,30 +752,48 @@
   function renderCity() {
     var city = state.city;
     var horizons = city && Array.isArray(city.horizons) ? city.horizons.slice().sort(function (a, b) { return a.stepsAhead - b.stepsAhead; }).slice(0, 4) : [];
+    var estimatedCount = city && city.crossingsEstimated != null ? city.crossingsEstimated : 0;
 
     if (!city || !city.asOfIntervalStart || !horizons.length) {
       els.cityBody.innerHTML = '<div class="empty">waiting for the first forecasts…</div>';
       els.cityIncluded.textContent = city ? city.crossingsFresh + ' of ' + city.crossingsTotal + ' crossings fresh' : '';
     } else {
       var maxHi = Math.max.apply(null, horizons.map(function (h) { return h.upper80; })) || 1;
-      els.cityIncluded.textContent = city.crossingsFresh + ' of ' + city.crossingsTotal + ' crossings fresh · as of ' + C.fmtClock(city.asOfIntervalStart);
+      els.cityIncluded.innerHTML = esc(city.crossingsFresh + ' of ' + city.crossingsTotal + ' crossings fresh') +
+        ' · <span id="city-estimated" data-testid="city-estimated" class="' + (estimatedCount ? 'est' : '') + '">' + esc(estimatedCount) + ' estimated</span>' +
+        ' · as of ' + esc(C.fmtClock(city.asOfIntervalStart));
       var rows = horizons.map(function (h) {
         var lo = (h.lower80 / maxHi) * 100, hi = (h.upper80 / maxHi) * 100, mid = (h.total / maxHi) * 100;
+        var est = h.crossingsEstimated || 0;
         return '<tr>' +
           '<td class="h">+' + esc(h.horizonMinutes) + ' min</td>' +
           '<td class="muted">' + esc(C.fmtClock(h.intervalStart)) + '</td>' +
           '<td class="num big">' + esc(C.fmtInt(h.total)) + '</td>' +
-          '<td class="num muted">' + esc(C.fmtInt(h.lower80)) + '–' + esc(C.fmtInt(h.upper80)) + '</td>' +
+          '<td class="num muted" title="95% ' + esc(C.fmtInt(h.lower95)) + '–' + esc(C.fmtInt(h.upper95)) + '">' + esc(C.fmtInt(h.lower80)) + '–' + esc(C.fmtInt(h.upper80)) + '</td>' +
           '<td class="bandcell"><div class="bandbar"><span class="band" style="left:' + lo.toFixed(1) + '%;width:' + Math.max(0.5, hi - lo).toFixed(1) + '%"></span>' +
           '<span class="mean" style="left:' + mid.toFixed(1) + '%"></span></div></td>' +
           '<td class="num">' + esc(h.crossingsIncluded) + '/' + esc(city.crossingsTotal) + '</td>' +
+          '<td class="num' + (est ? ' est' : '') + '">' + esc(est) + '</td>' +
           '</tr>';
       }).join('');
+      var corridors = (city.corridors || []).map(function (c) {
+        var h = c.horizons && c.horizons[0];
+        if (!h) return '';
+        return '<tr><td>' + esc(c.road) + '</td><td class="num">' + esc(h.crossingsIncluded) + '/' + esc(c.crossings.length) + '</td>' +
+          '<td class="num' + (h.crossingsEstimated ? ' est' : '') + '">' + esc(h.crossingsEstimated) + '</td>' +
+          '<td class="num strong">' + esc(C.fmtInt(h.total)) + '</td><td class="num muted">' + esc(C.fmtInt(h.lower80)) + '–' + esc(C.fmtInt(h.upper80)) + '</td></tr>';
+      }).join('');
       els.cityBody.innerHTML =
-        '<table class="city-table"><thead><tr><th>Horizon</th><th>Interval</th><th class="num">Vehicles</th><th class="num">80% band</th><th></th><th class="num" title="crossings included in the total">Incl.</th></tr></thead>' +
+        '<table class="city-table" data-testid="city-table"><thead><tr><th>Horizon</th><th>Interval</th><th class="num">Vehicles</th><th class="num">80% band</th><th></th>' +
+        '<th class="num" title="crossings in the total">Incl.</th><th class="num" title="of those, estimated from profile and neighbours">Est.</th></tr></thead>' +
         '<tbody>' + rows + '</tbody></table>' +
-        '<p class="note muted">Sum of fresh crossings’ forecasts, vehicles per ' + esc(city.intervalMinutes) + ' min; band is the (wide) sum of bounds.</p>';
+        '<p class="note muted">City fusion, vehicles per ' + esc(city.intervalMinutes) + ' min: each crossing’s worker forecast fused with the city’s profile and its neighbours; ' +
+        'crossings whose worker is stale, offline or degraded are estimated from their historical profile and their neighbours (wider bands). ' +
+        'Bands are computed on the total’s own errors' + (city.crossingsWithoutData && city.crossingsWithoutData.length ? '; ' + esc(city.crossingsWithoutData.length) + ' crossings without any data are left out' : '') + '.</p>' +
+        (corridors ? '<details class="corridors"><summary>Corridors, next interval (' + esc(city.corridors.length) + ' roads)</summary>' +
+          '<table class="city-table"><thead><tr><th>Road</th><th class="num">Incl.</th><th class="num">Est.</th><th class="num">Vehicles</th><th class="num">80% band</th></tr></thead><tbody>' + corridors + '</tbody></table></details>' : '');
     }
+    renderStaleAlert();
 
     // Stale list: from the city view (authoritative for the total), topped up by live statuses.
     var stale = new Map();
@@ -759,9 +811,49 @@
     }).join('') : '<span class="muted">none — all crossings fresh</span>';
   }
 
+  /**
+   * The alert under the header: crossings whose worker has stopped (stale) or gone silent
+   * (offline), which fusion now estimates. Crossings that never reported are not alerted.
+   */
+  function renderStaleAlert() {
+    var down = allCrossingIds().filter(function (id) { var f = freshnessOf(id); return f === 'stale' || f === 'offline'; }).sort();
+    if (!down.length) { els.staleAlert.hidden = true; els.staleAlert.textContent = ''; return; }
+    var stale = down.filter(function (id) { return freshnessOf(id) === 'stale'; }).length;
+    var what = stale === down.length ? 'stale' : stale === 0 ? 'offline' : 'stale or offline';
+    var withEstimate = down.filter(function (id) { return estimateOf(id); }).length;
+    var shown = down.slice(0, 8).map(function (id) {
+      return '<button type="button" class="chip ' + freshClass(freshnessOf(id)) + '" data-select="' + esc(id) + '" data-alert-crossing="' + esc(id) + '">' + esc(id) + '</button>';
+    }).join(' ');
+    els.staleAlert.hidden = false;
+    els.staleAlert.innerHTML = '<strong>' + esc(down.length) + ' crossing' + (down.length === 1 ? '' : 's') + ' ' + esc(what) + ':</strong> ' + shown +
+      (down.length > 8 ? ' … ' : ' ') + '— ' +
+      (withEstimate === down.length ? 'estimates shown' : withEstimate ? 'estimates shown for ' + withEstimate + ' of them' : 'no estimate yet') +
+      ' (from their historical profile and their neighbours).';
+  }
+
   // ------------------------------------------------------------------ crossing panel
 
   var chartReadout = null;
+
+  var SOURCE_TEXT = {
+    own: 'the worker\'s own forecast (fusion has no track record for it yet)',
+    fused: 'the worker\'s forecast fused with the city\'s profile and its neighbours',
+    estimated: 'estimated from the crossing\'s historical profile and its neighbours: no usable worker forecast',
+  };
+
+  /** "estimated (worker stale)" with the estimate and its band, when the selected crossing is estimated. */
+  function renderEstimateNote(fusedView) {
+    var box = els.selEstimate;
+    if (!fusedView || fusedView.source !== 'estimated') { box.hidden = true; box.textContent = ''; return; }
+    var why = fusedView.freshness === 'fresh' ? (fusedView.workerStatus === 'degraded' ? 'worker degraded' : 'worker forecast not usable') : 'worker ' + fusedView.freshness;
+    var rows = fusedView.horizons.map(function (h) {
+      return '<span class="est-h">+' + esc(h.horizonMinutes) + ' min <strong>' + esc(C.fmtInt(h.total.mean)) + '</strong> <span class="muted">(80% ' +
+        esc(C.fmtInt(h.total.lower80)) + '–' + esc(C.fmtInt(h.total.upper80)) + ')</span></span>';
+    }).join(' · ');
+    box.hidden = false;
+    box.innerHTML = '<strong data-testid="estimate-label">estimated (' + esc(why) + ')</strong>: ' + rows +
+      '<div class="muted small">' + esc(fusedView.reason || SOURCE_TEXT.estimated) + '. The chart shows the estimate; the worker\'s last own forecast is in the table below.</div>';
+  }
 
   function renderCrossing() {
     var sel = state.sel;
@@ -805,8 +897,16 @@
     els.selForecastQuality.textContent = fc
       ? 'real inputs ' + C.fmtPct(fc.realInputShare) + (fc.qualityFlags && fc.qualityFlags.length ? ' · ' + fc.qualityFlags.join(', ') : '')
       : '';
-    els.selNextMean.textContent = h1 ? C.fmtInt(h1.total.mean) : '—';
-    els.selNextBand.textContent = h1 ? C.fmtClock(h1.intervalStart) + ' · 80% ' + C.fmtInt(h1.total.lower80) + '–' + C.fmtInt(h1.total.upper80) : '';
+    // Next interval: the city fusion's value when it has one (own, fused or estimated), else the worker's forecast.
+    var fusedView = state.fused.get(id) || null;
+    var f1 = fusedView && fusedView.horizons && fusedView.horizons[0];
+    var next = f1 ? { t: f1.intervalStart, band: f1.total, source: f1.source } : h1 ? { t: h1.intervalStart, band: h1.total, source: 'own' } : null;
+    els.selNextMean.textContent = next ? C.fmtInt(next.band.mean) : '—';
+    els.selNextBand.textContent = next ? C.fmtClock(next.t) + ' · 80% ' + C.fmtInt(next.band.lower80) + '–' + C.fmtInt(next.band.upper80) : '';
+    els.selForecastSource.textContent = next ? next.source : '';
+    els.selForecastSource.className = 'source-tag' + (next && next.source === 'estimated' ? ' estimated' : '');
+    els.selForecastSource.title = next ? SOURCE_TEXT[next.source] || '' : '';
+    renderEstimateNote(fusedView);
 
     var rec = sel.recommendation;
     els.selCycle.textContent = rec ? C.fmtInt(rec.cycleSeconds) : '—';
@@ -957,7 +1057,20 @@
     var oneStep = Array.from(sel.oneStep.entries()).sort(function (a, b) { return a[0] - b[0]; })
       .map(function (e) { return { t: e[0], v: e[1] }; });
     var forecast = null, nowT = null;
-    if (fc) {
+    var est = estimateOf(sel.id);
+    if (est) {
+      // No usable worker forecast: draw fusion's estimate (and its wider band) from the city's now.
+      var asOf = ms(est.asOfIntervalStart);
+      var asOfObs = sel.observations.get(asOf);
+      nowT = asOf + (state.city && state.city.intervalMinutes || 15) * MINUTE;
+      forecast = {
+        baseT: asOf,
+        baseV: asOfObs && asOfObs.total != null ? asOfObs.total : null,
+        points: est.horizons.map(function (h) {
+          return { t: ms(h.intervalStart), mean: h.total.mean, lo80: h.total.lower80, hi80: h.total.upper80, lo95: h.total.lower95, hi95: h.total.upper95 };
+        }),
+      };
+    } else if (fc) {
       var base = ms(fc.basedOnIntervalStart);
       var baseObs = sel.observations.get(base);
       nowT = base + (fc.intervalMinutes || 15) * MINUTE;
@@ -1104,7 +1217,7 @@
       selId: $('sel-id'), selName: $('sel-name'), selFreshness: $('sel-freshness'), selWorker: $('sel-worker'), selModel: $('sel-model'),
       selectedObserved: $('selected-observed'), selObservedTime: $('sel-observed-time'),
       selectedForecastTime: $('selected-forecast-time'), selForecastQuality: $('sel-forecast-quality'),
-      selNextMean: $('sel-next-mean'), selNextBand: $('sel-next-band'), selCycle: $('sel-cycle'), selCycleNote: $('sel-cycle-note'),
+      selNextMean: $('sel-next-mean'), selNextBand: $('sel-next-band'), selForecastSource: $('sel-forecast-source'), selEstimate: $('sel-estimate'), staleAlert: $('stale-alert'), selCycle: $('sel-cycle'), selCycleNote: $('sel-cycle-note'),
       chart: $('chart'), chartEmpty: $('chart-empty'), chartReadoutBox: $('chart-readout'),
       recBody: $('rec-body'), approachBody: $('approach-body'),
       recExplain: $('rec-explain'), automaticBadge: $('automatic-badge'), automaticToggle: $('automatic-toggle'),

@@ -23,6 +23,7 @@ import { SimulationReportConsumer } from './queue/simulation-report.consumer';
 import { CityRepository } from './repositories/city.repository';
 import { ClockRepository } from './repositories/clock.repository';
 import { ForecastStoreRepository } from './repositories/forecast-store.repository';
+import { FusionStateRepository } from './repositories/fusion-state.repository';
 import { DecisionsRepository } from './repositories/decisions.repository';
 import { RecommendationsRepository } from './repositories/recommendations.repository';
 import { QueueRepository } from './repositories/queue.repository';
@@ -32,6 +33,7 @@ import { UsersRepository } from './repositories/users.repository';
 import { AccessAdminService } from './services/access-admin.service';
 import { AutomaticModeService } from './services/automatic-mode.service';
 import { CityForecastService } from './services/city-forecast.service';
+import { CityFusionService } from './services/city-fusion.service';
 import { CrossingQueryService } from './services/crossing-query.service';
 import { DecisionService } from './services/decision.service';
 import { HealthService } from './services/health.service';
@@ -64,6 +66,8 @@ export class FusionModule {
         QueueRepository,
         LiveGateway,
         StatusService,
+        FusionStateRepository,
+        CityFusionService,
         CityForecastService,
         RecommendationService,
         LiveUpdatesService,

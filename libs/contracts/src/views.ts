@@ -171,28 +171,100 @@ export interface CrossingRecommendationView {
   hysteresis: { minGainSeconds: number; minGainShare: number; planningPeriodMinutes: number; planningHorizonMinutes: number };
 }
 
-export interface CityForecastHorizonView {
+/**
+ * Where a served value comes from: `own` = the worker's forecast passed through, `fused` =
+ * the worker's forecast stacked with the city's profile and the neighbours (city fusion),
+ * `estimated` = no usable worker forecast (stale, offline or degraded): the crossing's
+ * historical profile moved by what its neighbours and the city forecast now.
+ */
+export type FusedSource = 'own' | 'fused' | 'estimated';
+
+/** One horizon of a crossing's fused (or estimated) forecast, crossing total only. */
+export interface FusedPointView {
   stepsAhead: number;
   horizonMinutes: number;
   intervalStart: string;
-  /** Sum of the fresh crossings' central forecasts (vehicles per interval). */
+  source: FusedSource;
+  /** Mean and the 80 % / 95 % interval computed by the fusion (split-conformal). */
+  total: ForecastBand;
+  /** How the mean was made (fused points): own × w.own + profile × w.profile + neighbours × w.neighbours + bias. */
+  weights?: { own: number; profile: number; neighbours: number; bias: number };
+}
+
+/** A crossing's fused picture for the intervals after the city's "now". */
+export interface CrossingFusionView {
+  crossingId: string;
+  /** The city's data time this was fused at: horizons are the intervals after it. */
+  asOfIntervalStart: string;
+  freshness: CrossingFreshness;
+  workerStatus: WorkerStatus | null;
+  /** `estimated` when any horizon is estimated, else `fused` when any is fused, else `own`. */
+  source: FusedSource;
+  /** Why the crossing is estimated ("worker stale: …"); null when it is not. */
+  reason: string | null;
+  horizons: FusedPointView[];
+}
+
+/** One horizon of an aggregate (the city, or one corridor): parts add up to `total`. */
+export interface AggregateHorizonView {
+  stepsAhead: number;
+  horizonMinutes: number;
+  intervalStart: string;
+  /** Sum of the included crossings' fused or estimated means (vehicles per interval). */
   total: number;
-  /** Naive 80% band: sums of bounds; a conservative (wide) interval. */
+  /** The aggregate's own 80 % / 95 % interval: conformal on its own residuals, not a sum of bounds. */
   lower80: number;
   upper80: number;
+  lower95: number;
+  upper95: number;
+  /** Crossings in the total (every crossing fusion has data for, fresh or estimated). */
   crossingsIncluded: number;
-  /** Of those, crossings whose forecast was an interval or two older and held flat at its furthest horizon. */
+  /** Of those, crossings whose value is estimated (no usable worker forecast). */
+  crossingsEstimated: number;
+}
+
+export interface CityForecastHorizonView extends AggregateHorizonView {
+  /** Of the included crossings, fresh ones whose newest forecast did not reach this far (its furthest horizon held flat). */
   crossingsExtended: number;
+}
+
+/** The crossings of one road, in order along it, and their summed forecast. */
+export interface CorridorForecastView {
+  road: string;
+  /** All crossings on the road, in road order. */
+  crossings: string[];
+  horizons: AggregateHorizonView[];
 }
 
 export interface CityForecastView {
   /** The newest interval any worker has reported on: the city's "now" in data time. */
   asOfIntervalStart: string | null;
   intervalMinutes: number;
+  /**
+   * How the numbers are made. `city-fusion`: crossings fused (fresh workers) or estimated
+   * from profile and neighbours (stale, offline, degraded), city and corridor intervals
+   * conformal on their own residuals. `no-data`: nothing has arrived yet.
+   */
+  method: 'city-fusion' | 'no-data';
   crossingsTotal: number;
   crossingsFresh: number;
+  /** Crossings whose values are estimated now (their worker is stale, offline or degraded). */
+  crossingsEstimated: number;
+  /** Crossings fusion has never received data from: left out of every total. */
+  crossingsWithoutData: string[];
+  /** Not-fresh crossings (stale, offline, unknown), as before fusion. */
   stale: Array<{ crossingId: string; lastForecastIntervalStart: string | null; freshness: CrossingFreshness }>;
+  /** The estimated crossings and why ("worker offline: estimated from its historical profile and its neighbours"). */
+  estimated: Array<{ crossingId: string; freshness: CrossingFreshness; workerStatus: WorkerStatus | null; reason: string }>;
   horizons: CityForecastHorizonView[];
+  /** Per road with at least one crossing fusion has data for. */
+  corridors: CorridorForecastView[];
+}
+
+/** `fused-forecast` socket event: every crossing's fused or estimated values after a fusion run. */
+export interface FusedCityView {
+  asOfIntervalStart: string | null;
+  crossings: CrossingFusionView[];
 }
 
 /** A message the fusion service refused, with the reason (GET /api/dead-letters). */
@@ -320,5 +392,7 @@ export interface FusionServerEvents {
   'automatic-mode': (view: AutomaticModeView) => void;
   'crossing-status': (view: CrossingStatusView) => void;
   'city-forecast': (view: CityForecastView) => void;
-  snapshot: (view: { statuses: CrossingStatusView[]; city: CityForecastView }) => void;
+  /** Each crossing's fused or estimated values, after each fusion run (the map marks estimated crossings). */
+  'fused-forecast': (view: FusedCityView) => void;
+  snapshot: (view: { statuses: CrossingStatusView[]; city: CityForecastView; fused: FusedCityView }) => void;
 }

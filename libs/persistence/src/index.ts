@@ -10,4 +10,5 @@ export * from './entities/recommendation-decision.entity';
 export * from './entities/running-plan.entity';
 export * from './entities/simulation-measurement.entity';
 export * from './entities/planning-evaluation.entity';
+export * from './entities/fusion-state.entity';
 export * from './data-source';

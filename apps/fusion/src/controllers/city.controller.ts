@@ -16,7 +16,10 @@ export class CityController {
   ) {}
 
   @Get('city/forecast')
-  @ApiOperation({ summary: 'City total for the next four intervals: sum over fresh crossings, stale crossings listed' })
+  @ApiOperation({
+    summary:
+      'City and corridor (per road) totals for the next four intervals from the city fusion: fresh crossings fused, stale / offline / degraded ones estimated from profile and neighbours (counted), 80 % and 95 % intervals computed on the totals\' own errors; `method`, estimated and stale crossings listed',
+  })
   async forecast() {
     return (await this.cityForecast.cityForecast()).city;
   }

@@ -1,5 +1,3 @@
-import { CrossingStatusView, ForecastView } from '@crosscast/contracts';
-import { computeCityForecast } from './city-forecast.service';
 import { cityDataTimeMs, computeStatuses } from './status.service';
 import { StatusRow } from '../repositories/forecast-store.repository';
 
@@ -48,46 +46,5 @@ describe('city data time', () => {
     // One worker with a clock in 2099 must not make every other crossing stale.
     expect(cityDataTimeMs([t(10), t(10), t(9), Date.parse('2099-01-01T00:00:00Z')], 15)).toBe(t(10));
     expect(cityDataTimeMs([], 15)).toBeNull();
-  });
-});
-
-describe('city forecast', () => {
-  const band = (mean: number) => ({ mean, lower80: mean - 10, upper80: mean + 10, lower95: mean - 20, upper95: mean + 20 });
-  const forecast = (crossingId: string, basedOn: number, means: number[]): ForecastView => ({
-    messageId: `${crossingId}:${at(basedOn).toISOString()}`,
-    crossingId,
-    basedOnIntervalStart: at(basedOn).toISOString(),
-    intervalMinutes: 15,
-    receivedAt: now.toISOString(),
-    model: { name: 'residual-ensemble', version: 1, backend: 'wasm', trainedOnIntervals: 100 },
-    realInputShare: 1,
-    qualityFlags: [],
-    horizons: means.map((m, i) => ({ stepsAhead: i + 1, horizonMinutes: (i + 1) * 15, intervalStart: at(basedOn + i + 1).toISOString(), total: band(m), approaches: {} })),
-  });
-  const status = (crossingId: string, freshness: CrossingStatusView['freshness']): CrossingStatusView => ({
-    crossingId, freshness, workerStatus: 'ok', lastForecastIntervalStart: null, lastHeartbeatAt: null, model: null, lastObservedTotal: null, drift: null,
-  });
-
-  it('sums fresh crossings by target interval, aligning a crossing one interval behind, and names the others', () => {
-    const city = computeCityForecast(
-      [forecast('A', 10, [100, 110, 120, 130]), forecast('B', 9, [50, 60, 70, 80]), forecast('C', 5, [999, 999, 999, 999])],
-      [status('A', 'fresh'), status('B', 'fresh'), status('C', 'stale'), status('D', 'offline')],
-      at(10),
-      15,
-    );
-    // B's forecast, made one interval earlier, reaches the city's third interval; its last
-    // horizon is held flat for the fourth instead of letting the total dip.
-    expect(city.horizons.map((h) => h.total)).toEqual([100 + 60, 110 + 70, 120 + 80, 130 + 80]);
-    expect(city.horizons.map((h) => h.crossingsIncluded)).toEqual([2, 2, 2, 2]);
-    expect(city.horizons.map((h) => h.crossingsExtended)).toEqual([0, 0, 0, 1]);
-    expect(city.horizons[0]).toMatchObject({ lower80: 140, upper80: 180, intervalStart: at(11).toISOString() });
-    expect(city.stale.map((s) => [s.crossingId, s.freshness])).toEqual([['C', 'stale'], ['D', 'offline']]);
-    expect(city).toMatchObject({ crossingsTotal: 4, crossingsFresh: 2 });
-  });
-
-  it('has no horizons before any forecast arrived, but still lists every crossing', () => {
-    const city = computeCityForecast([], [status('A', 'unknown')], null, 15);
-    expect(city.horizons).toEqual([]);
-    expect(city.stale).toHaveLength(1);
   });
 });

@@ -1,15 +1,32 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { CrossingDefinition, CrossingStatusView, DeadLetterView, ForecastView, ObservationView, RecommendationView } from '@crosscast/contracts';
+import { CrossingDefinition, CrossingFusionView, CrossingStatusView, DeadLetterView, ForecastView, ObservationView, RecommendationView } from '@crosscast/contracts';
 import { CityRepository } from '../repositories/city.repository';
 import { ForecastStoreRepository } from '../repositories/forecast-store.repository';
-import { StatusService } from './status.service';
+import { CityForecastService } from './city-forecast.service';
 
-export type CrossingSummary = CrossingDefinition & { status: CrossingStatusView };
+export type CrossingSummary = CrossingDefinition & {
+  status: CrossingStatusView;
+  /** For a crossing without a usable worker forecast (stale, offline, degraded): fusion's estimate. Null otherwise. */
+  estimate: CrossingFusionView | null;
+};
 export type CrossingDetail = CrossingSummary & {
   latestForecast: ForecastView | null;
   latestRecommendation: RecommendationView | null;
   recentObservations: ObservationView[];
+  /** Fusion's values for the intervals after the city's now, whatever their source (null: no data yet). */
+  fused: CrossingFusionView | null;
 };
+
+/** GET /api/crossings/:id/forecasts: the worker's own stored forecasts, and beside them fusion's newest values. */
+export interface CrossingForecastsView {
+  crossingId: string;
+  /** The worker's own forecasts whose based-on interval lies in [from, to], oldest first. */
+  forecasts: ForecastView[];
+  /** The fused series for the newest interval, with its source per horizon (own, fused, estimated). */
+  fused: CrossingFusionView | null;
+}
+
+const estimateOf = (fused: CrossingFusionView | null | undefined): CrossingFusionView | null => (fused?.source === 'estimated' ? fused : null);
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -19,27 +36,36 @@ export class CrossingQueryService {
   constructor(
     private readonly city: CityRepository,
     private readonly store: ForecastStoreRepository,
-    private readonly status: StatusService,
+    private readonly cityForecast: CityForecastService,
   ) {}
 
   async list(): Promise<CrossingSummary[]> {
-    const { statuses } = await this.status.statuses();
+    const { statuses, fused } = await this.cityForecast.picture();
     const byId = new Map(statuses.map((s) => [s.crossingId, s]));
-    return this.city.all().map((c) => ({ ...c, status: byId.get(c.id)! }));
+    const fusedById = new Map(fused.crossings.map((c) => [c.crossingId, c]));
+    return this.city.all().map((c) => ({ ...c, status: byId.get(c.id)!, estimate: estimateOf(fusedById.get(c.id)) }));
   }
 
   async detail(id: string): Promise<CrossingDetail> {
     const crossing = this.require(id);
-    const [{ statuses }, latestForecast, recommendations, recentObservations] = await Promise.all([
-      this.status.statuses(),
+    const [{ fused, statuses }, latestForecast, recommendations, recentObservations] = await Promise.all([
+      this.cityForecast.crossingFusion(id),
       this.store.latestForecast(id),
       this.store.recommendations(id, 1),
       this.store.recentObservations(id, 96),
     ]);
-    return { ...crossing, status: statuses.find((s) => s.crossingId === id)!, latestForecast, latestRecommendation: recommendations[0] ?? null, recentObservations };
+    return {
+      ...crossing,
+      status: statuses.find((s) => s.crossingId === id)!,
+      estimate: estimateOf(fused),
+      latestForecast,
+      latestRecommendation: recommendations[0] ?? null,
+      recentObservations,
+      fused,
+    };
   }
 
-  async forecasts(id: string, fromText: string | undefined, toText: string | undefined, limit = 96): Promise<ForecastView[]> {
+  async forecasts(id: string, fromText: string | undefined, toText: string | undefined, limit = 96): Promise<CrossingForecastsView> {
     this.require(id);
     let to: Date;
     if (toText) to = new Date(toText);
@@ -49,7 +75,8 @@ export class CrossingQueryService {
     }
     const from = fromText ? new Date(fromText) : new Date(to.getTime() - DAY_MS);
     if (from.getTime() > to.getTime()) throw new BadRequestException('from must not be after to');
-    return this.store.forecasts(id, from, to, limit);
+    const [forecasts, { fused }] = await Promise.all([this.store.forecasts(id, from, to, limit), this.cityForecast.crossingFusion(id)]);
+    return { crossingId: id, forecasts, fused };
   }
 
   async recommendations(crossing: string | undefined, limit = 100): Promise<RecommendationView[]> {

@@ -14,6 +14,7 @@ import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { ForecastStoreRepository, isDataException } from '../repositories/forecast-store.repository';
 import { LiveGateway } from '../gateways/live.gateway';
+import { CityFusionService } from './city-fusion.service';
 import { LiveUpdatesService } from './live-updates.service';
 import { RecommendationService } from './recommendation.service';
 
@@ -36,7 +37,8 @@ export class RejectedMessageError extends Error {}
  * Takes one message off a queue: validates it against the shared schema and the city's
  * crossings, stores it once, has it planned from (RecommendationService: at most one
  * recommendation per crossing and planning period), and tells the dashboards. A bad
- * message becomes a dead-letter row with the reason; it never stops the consumer.
+ * message becomes a dead-letter row with the reason; it never stops the consumer. Each
+ * newly stored forecast also feeds the city fusion model.
  */
 @Injectable()
 export class IngestionService {
@@ -51,6 +53,7 @@ export class IngestionService {
     private readonly recommendations: RecommendationService,
     private readonly live: LiveGateway,
     private readonly updates: LiveUpdatesService,
+    private readonly fusion: CityFusionService,
   ) {}
 
   /**
@@ -98,6 +101,8 @@ export class IngestionService {
       await this.recommendations.evaluateForecast(message);
       return { status: 'duplicate' };
     }
+    // Only after the commit, and only for a message stored now: a redelivery never feeds twice.
+    this.fusion.record(message, receivedAt);
 
     this.live.emit('forecast', toForecastView(message, receivedAt));
     for (const earlier of message.earlierObserved ?? []) this.live.emit('observation', toObservationView(message.crossingId, earlier));

@@ -7,9 +7,10 @@ const BROADCAST_EVERY_MS = 1000;
 const RECHECK_EVERY_MS = 5000;
 
 /**
- * Pushes the city forecast and crossing status changes to dashboards, at most once a
- * second however many forecasts arrive, and every few seconds regardless so that a
- * worker going silent shows up as offline without any message arriving.
+ * Pushes the city forecast, the crossings' fused values and crossing status changes to
+ * dashboards, at most once a second however many forecasts arrive, and every few seconds
+ * regardless so that a worker going silent shows up as offline (and estimated) without
+ * any message arriving. Each tick is also what runs the city fusion when data time moved.
  */
 @Injectable()
 export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
@@ -19,6 +20,7 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private readonly lastSent = new Map<string, string>();
+  private lastFusedKey = '';
 
   constructor(
     private readonly cityForecast: CityForecastService,
@@ -27,8 +29,8 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.live.setSnapshotProvider(async () => {
-      const { city, statuses } = await this.cityForecast.cityForecast();
-      return { city, statuses };
+      const { city, statuses, fused } = await this.cityForecast.picture();
+      return { city, statuses, fused };
     });
     this.timer = setInterval(() => void this.tick(), BROADCAST_EVERY_MS);
     this.timer.unref();
@@ -49,8 +51,15 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     this.dirty = false;
     this.lastBroadcastMs = now;
     try {
-      const { city, statuses } = await this.cityForecast.cityForecast();
+      const { city, statuses, fused } = await this.cityForecast.picture();
       this.live.emit('city-forecast', city);
+      // Per-crossing fused values change with each fusion run, or when a crossing turns
+      // estimated; unchanged, they are not sent again.
+      const fusedKey = JSON.stringify(fused);
+      if (fusedKey !== this.lastFusedKey) {
+        this.lastFusedKey = fusedKey;
+        this.live.emit('fused-forecast', fused);
+      }
       for (const status of statuses) {
         const key = statusKey(status);
         if (this.lastSent.get(status.crossingId) !== key) {

@@ -1,0 +1,297 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { CrossingStatusView, ForecastMessage } from '@crosscast/contracts';
+import { CityFusion, CityFusionState, CrossingState, FusionResult, HorizonPoint } from '@crosscast/fusion';
+import { FUSION_CONFIG, FusionConfig } from '../config';
+import { CityRepository } from '../repositories/city.repository';
+import { ClockRepository } from '../repositories/clock.repository';
+import { FusionStateRepository, ReplayForecastRow, ReplayObservationRow } from '../repositories/fusion-state.repository';
+import { fusionStates, isDegradedForecast, sameStates } from './fusion-views';
+
+/** The saved state's layout; a snapshot of another version is ignored and rebuilt from rows. */
+const FORMAT_VERSION = 1;
+const SNAPSHOT_NAME = 'city';
+/** How often the learned state is saved when it changed (and always at shutdown). */
+const SNAPSHOT_EVERY_MS = 60_000;
+/** Cold start without a usable snapshot: replay this many days of stored data time. */
+const REPLAY_DAYS = 7;
+/** At most this many stored forecasts are replayed at start (7 days of 40 crossings is 26,880). */
+const REPLAY_LIMIT = 100_000;
+/**
+ * After a snapshot, forecasts received from this long before its newest fed row are replayed
+ * too: ingestion runs several jobs at once, so a row received a little earlier may have
+ * committed after the snapshot. Replaying one twice is harmless (the library ignores an
+ * observation it has seen, and keeps only a crossing's newest forecast).
+ */
+const REPLAY_OVERLAP_MS = 5 * 60_000;
+/** Observations a forecast can carry before its based-on interval (`earlierObserved` holds at most 96). */
+const EARLIER_OBSERVED_INTERVALS = 96;
+
+interface SavedFusion {
+  fusion: CityFusionState;
+  last: { result: FusionResult; states: Record<string, CrossingState> } | null;
+  withData: string[];
+  fedThroughReceivedMs: number | null;
+}
+
+export interface FusionPicture {
+  /** The newest fusion run (or, when only crossing states changed since, a preview). */
+  result: FusionResult;
+  /** Crossings fusion has observations from: the only ones it can estimate. */
+  withData: ReadonlySet<string>;
+}
+
+/**
+ * Holds the city's one CityFusion model (libs/fusion) and drives it with what the workers
+ * send: every newly stored forecast's observations and horizons (`record`, called by
+ * ingestion after the store transaction commits; a duplicate is never stored, so never
+ * fed), and `fuse()` once each time the city's data time advances (`picture`).
+ *
+ * State survives restarts two ways: the learned state is saved as JSON in `fusion_state`
+ * every minute when it changed and at shutdown (one upsert, atomic), together with the
+ * last fusion result, so a restart serves the same picture at once; and stored rows the
+ * snapshot does not cover (received after it, or all of the last REPLAY_DAYS when there is
+ * no usable snapshot) are replayed from PostgreSQL at start, in data-time order.
+ *
+ * One fusion instance per city: a second instance would learn and save its own copy.
+ */
+@Injectable()
+export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
+  private readonly logger = new Logger(CityFusionService.name);
+  private fusion: CityFusion;
+  /** The last real fusion run and the crossing states it used. */
+  private last: { result: FusionResult; states: Record<string, CrossingState> } | null = null;
+  /** A throwaway run at the same data time, for crossing states that changed since `last`. */
+  private preview: { result: FusionResult; states: Record<string, CrossingState> } | null = null;
+  private readonly withData = new Set<string>();
+  private fedThroughReceivedMs: number | null = null;
+  private changedSinceSave = false;
+  private ready: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private closing = false;
+
+  constructor(
+    @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
+    private readonly city: CityRepository,
+    private readonly repository: FusionStateRepository,
+    private readonly clock: ClockRepository,
+  ) {
+    this.fusion = this.newFusion();
+  }
+
+  /** Start-up: restore and replay before the queue consumers start (they start at bootstrap). */
+  async onModuleInit(): Promise<void> {
+    this.ready = this.restore();
+    await this.ready;
+    this.timer = setInterval(() => void this.saveIfChanged(), SNAPSHOT_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** After the HTTP server and the timers stopped, before the database closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    await this.saveIfChanged();
+  }
+
+  /** The city's corridors (fusion's road graph), crossings in road order. */
+  roads(): Array<{ road: string; crossings: string[] }> {
+    return this.fusion.graph.roads.map((r) => ({ road: r.road, crossings: r.crossings }));
+  }
+
+  /** Feeds one newly stored forecast: its observed intervals (oldest first), then its horizons. */
+  record(message: ForecastMessage, receivedAt: Date): void {
+    const observed = [...(message.earlierObserved ?? []), message.observed].sort((a, b) => Date.parse(a.intervalStart) - Date.parse(b.intervalStart));
+    for (const o of observed) {
+      if (o.total === null) continue;
+      this.fusion.observe(message.crossingId, Date.parse(o.intervalStart), o.total, undefined, { filledShare: o.filledShare });
+      this.withData.add(message.crossingId);
+    }
+    this.fusion.addForecast(message.crossingId, Date.parse(message.basedOnIntervalStart), message.horizons.map((h) => ({
+      horizonMin: h.horizonMinutes,
+      mean: h.total.mean,
+      lo80: h.total.lower80,
+      hi80: h.total.upper80,
+      lo95: h.total.lower95,
+      hi95: h.total.upper95,
+    })), { degraded: isDegradedForecast(message.quality.flags) });
+    this.fedThroughReceivedMs = Math.max(this.fedThroughReceivedMs ?? 0, receivedAt.getTime());
+    this.changedSinceSave = true;
+  }
+
+  /**
+   * The fused city for the city's data time `asOf`. Fusion runs once per data-time step:
+   * when `asOf` is newer than the last run. When only crossing states changed since (a
+   * worker went offline with the rest of the city silent too), a copy of the model is
+   * fused instead, so the learned state never records the same interval twice.
+   */
+  async picture(statuses: CrossingStatusView[], asOf: Date | null): Promise<FusionPicture | null> {
+    await this.ready;
+    const states = fusionStates(statuses);
+    if (asOf && !this.closing && (!this.last || asOf.getTime() > this.last.result.nowIntervalMs)) {
+      this.last = { result: this.fusion.fuse(asOf.getTime(), states), states };
+      this.preview = null;
+      this.changedSinceSave = true;
+    }
+    if (!this.last) return null;
+    if (sameStates(states, this.last.states)) return { result: this.last.result, withData: this.withData };
+    if (!this.preview || !sameStates(states, this.preview.states) || this.preview.result.nowIntervalMs !== this.last.result.nowIntervalMs) {
+      const copy = CityFusion.fromJSON(this.fusion.toJSON());
+      this.preview = { result: copy.fuse(this.last.result.nowIntervalMs, states), states };
+    }
+    return { result: this.preview.result, withData: this.withData };
+  }
+
+  /** The model's whole learned state (for tests and diagnostics). */
+  stateJson(): string {
+    return JSON.stringify(this.fusion.toJSON());
+  }
+
+  /** Saves the learned state if it changed since the last save. */
+  async saveIfChanged(): Promise<void> {
+    if (!this.changedSinceSave) return;
+    this.changedSinceSave = false;
+    const saved: SavedFusion = { fusion: this.fusion.toJSON(), last: this.last, withData: [...this.withData], fedThroughReceivedMs: this.fedThroughReceivedMs };
+    try {
+      await this.repository.save(SNAPSHOT_NAME, {
+        formatVersion: FORMAT_VERSION,
+        state: JSON.stringify(saved),
+        fusedThrough: this.last ? new Date(this.last.result.nowIntervalMs) : null,
+        fedThroughReceivedAt: this.fedThroughReceivedMs === null ? null : new Date(this.fedThroughReceivedMs),
+        savedAt: this.clock.now(),
+      });
+    } catch (error) {
+      this.changedSinceSave = true;
+      this.logger.warn(`saving the fusion state failed (retried in ${SNAPSHOT_EVERY_MS / 1000} s): ${(error as Error).message}`);
+    }
+  }
+
+  private newFusion(): CityFusion {
+    const city = this.city.city;
+    return new CityFusion({ intervalMinutes: city.intervalMinutes, timeZone: city.timeZone, crossings: city.crossings });
+  }
+
+  /** Restores the saved state if it fits this city, then replays the stored rows it does not cover. */
+  private async restore(): Promise<void> {
+    const started = Date.now();
+    const saved = await this.repository.load(SNAPSHOT_NAME);
+    let restored = false;
+    if (saved) {
+      const problem = this.restoreFrom(saved.formatVersion, saved.state);
+      if (problem) this.logger.warn(`saved fusion state not used (${problem}); rebuilding from stored rows`);
+      else restored = true;
+    }
+    const newest = await this.repository.newestForecastInterval();
+    if (!newest) {
+      this.logger.log(restored ? 'fusion state restored; no stored forecasts' : 'fusion starts empty: no stored forecasts');
+      return;
+    }
+    const from = new Date(newest.getTime() - REPLAY_DAYS * 24 * 3600_000);
+    const receivedAfter = restored && this.fedThroughReceivedMs !== null ? new Date(this.fedThroughReceivedMs - REPLAY_OVERLAP_MS) : null;
+    const forecasts = await this.repository.forecastsForReplay(from, receivedAfter, REPLAY_LIMIT);
+    const observations = await this.repository.observationsForReplay(this.observationWindows(forecasts));
+    const fused = this.replay(forecasts, observations);
+    this.logger.log(
+      `fusion ${restored ? 'state restored' : 'rebuilt'}: replayed ${forecasts.length} forecasts and ${observations.length} observations ` +
+        `(${fused} fusion runs) in ${Date.now() - started} ms; fused through ${this.last ? new Date(this.last.result.nowIntervalMs).toISOString() : 'nothing yet'}`,
+    );
+    if (fused > 0 || !restored) this.changedSinceSave = true;
+  }
+
+  /** Returns why the saved state cannot be used, or null once it is in place. */
+  private restoreFrom(formatVersion: number, text: string): string | null {
+    if (formatVersion !== FORMAT_VERSION) return `format ${formatVersion}, expected ${FORMAT_VERSION}`;
+    let saved: SavedFusion;
+    try {
+      saved = JSON.parse(text);
+    } catch (error) {
+      return `not JSON: ${(error as Error).message}`;
+    }
+    const city = this.city.city;
+    const cfg = saved.fusion?.config;
+    if (!cfg || cfg.intervalMinutes !== city.intervalMinutes || cfg.timeZone !== city.timeZone) return 'another interval length or time zone';
+    const savedIds = cfg.crossings.map((c) => c.id).join(',');
+    if (savedIds !== city.crossings.map((c) => c.id).join(',')) return 'another set of crossings';
+    try {
+      // The current crossings file (coordinates, roads) builds the graph; the learned state is per crossing id.
+      this.fusion = new CityFusion({ ...cfg, crossings: city.crossings }, saved.fusion);
+    } catch (error) {
+      return `unreadable: ${(error as Error).message}`;
+    }
+    this.last = saved.last;
+    this.withData.clear();
+    for (const id of saved.withData) this.withData.add(id);
+    this.fedThroughReceivedMs = saved.fedThroughReceivedMs;
+    return null;
+  }
+
+  /** Per crossing: the observations its replayed forecasts carried (up to 96 intervals before each). */
+  private observationWindows(forecasts: ReplayForecastRow[]): Array<{ crossingId: string; from: Date; to: Date }> {
+    const stepMs = this.city.city.intervalMinutes * 60_000;
+    const spans = new Map<string, { from: number; to: number }>();
+    for (const f of forecasts) {
+      const span = spans.get(f.crossingId);
+      const from = f.basedOnMs - EARLIER_OBSERVED_INTERVALS * stepMs;
+      if (!span) spans.set(f.crossingId, { from, to: f.basedOnMs });
+      else {
+        span.from = Math.min(span.from, from);
+        span.to = Math.max(span.to, f.basedOnMs);
+      }
+    }
+    return [...spans].map(([crossingId, s]) => ({ crossingId, from: new Date(s.from), to: new Date(s.to) }));
+  }
+
+  /**
+   * Feeds stored rows in data-time order as they arrived live: per interval, its
+   * observations, then the forecasts based on it, then a fusion run for each interval after
+   * the last one in the state. Crossing states are judged in data time as StatusService
+   * does (stale when the newest forecast is more than STALE_AFTER_INTERVALS behind);
+   * heartbeats are not replayed. Returns the number of fusion runs.
+   */
+  private replay(forecasts: ReplayForecastRow[], observations: ReplayObservationRow[]): number {
+    const stepMs = this.city.city.intervalMinutes * 60_000;
+    const intervals = [...new Set([...observations.map((o) => o.intervalStartMs), ...forecasts.map((f) => f.basedOnMs)])].sort((a, b) => a - b);
+    const observationsAt = groupBy(observations, (o) => o.intervalStartMs);
+    const forecastsAt = groupBy(forecasts, (f) => f.basedOnMs);
+    const newestForecast = new Map<string, number>();
+    let runs = 0;
+    for (const t of intervals) {
+      for (const o of observationsAt.get(t) ?? []) {
+        this.fusion.observe(o.crossingId, t, o.total, undefined, { filledShare: o.filledShare });
+        this.withData.add(o.crossingId);
+      }
+      const basedOnT = forecastsAt.get(t) ?? [];
+      for (const f of basedOnT) {
+        this.fusion.addForecast(f.crossingId, t, f.points.map((p): HorizonPoint => ({ horizonMin: p.horizonMinutes, mean: p.mean, lo80: p.lower80, hi80: p.upper80, lo95: p.lower95, hi95: p.upper95 })), {
+          degraded: isDegradedForecast(f.qualityFlags),
+        });
+        newestForecast.set(f.crossingId, Math.max(newestForecast.get(f.crossingId) ?? t, t));
+        this.fedThroughReceivedMs = Math.max(this.fedThroughReceivedMs ?? 0, f.receivedAtMs);
+      }
+      // The city's data time only moves with forecasts; fuse where it did.
+      if (basedOnT.length === 0 || (this.last && t <= this.last.result.nowIntervalMs)) continue;
+      const states: Record<string, CrossingState> = {};
+      for (const c of this.city.all()) {
+        const newest = newestForecast.get(c.id);
+        states[c.id] = newest === undefined ? 'offline' : newest < t - this.config.STALE_AFTER_INTERVALS * stepMs ? 'stale' : 'fresh';
+      }
+      this.last = { result: this.fusion.fuse(t, states), states };
+      runs++;
+    }
+    this.preview = null;
+    return runs;
+  }
+}
+
+function groupBy<T>(items: T[], key: (item: T) => number): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}

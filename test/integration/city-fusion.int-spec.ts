@@ -1,0 +1,251 @@
+import { Queue, QueueEvents } from 'bullmq';
+import IORedis from 'ioredis';
+import { io } from 'socket.io-client';
+import { DataSource } from 'typeorm';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { CityForecastView, CrossingFusionView, FORECAST_QUEUE, FusedCityView, ForecastBand } from '@crosscast/contracts';
+import { loadCityDefinition } from '@crosscast/seed';
+import { readFusionConfig } from '../../apps/fusion/src/config';
+import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
+import { CityFusionService } from '../../apps/fusion/src/services/city-fusion.service';
+import { forecastMessage, heartbeatMessage, signedAsWorker } from '../support/forecast-factory';
+import { authedFetch, loginAs } from '../support/auth';
+import { mulberry32 } from '../support/prng';
+import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+
+/**
+ * The city fusion inside the fusion service, against real PostgreSQL and Redis: three
+ * crossings on Warrigal Rd send forecasts through BullMQ interval by interval; then one
+ * worker stops. Its crossing must be served as estimated (REST and socket.io) with wider
+ * intervals, the city's parts must add up, a redelivered message must change nothing, and
+ * a restart must serve the same fused picture (from the saved state) or rebuild one from
+ * the stored rows when the saved state is gone.
+ */
+describe('city fusion in the fusion service (real PostgreSQL + Redis)', () => {
+  const city = loadCityDefinition('seed-data/boroondara-2006');
+  const IDS = ['0970', '2000', '3126'];
+  const STOPPED = '2000';
+  const STEP = 15 * 60_000;
+  const T0 = Date.parse('2006-10-09T00:00:00+10:00');
+  const FEED_INTERVALS = 100;
+  const dbName = uniqueName('crosscast_fusion_it');
+  const prefix = uniqueName('ccfu');
+  const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, PORT: '0' });
+  let app: NestExpressApplication;
+  let db: DataSource;
+  let redis: IORedis;
+  let forecasts: Queue;
+  let heartbeats: Queue;
+  let events: QueueEvents;
+  let eventsConnection: IORedis;
+  let baseUrl: string;
+  let api: ReturnType<typeof authedFetch>;
+
+  async function startApp(): Promise<void> {
+    app = await createFusionApp(config, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    baseUrl = await app.getUrl();
+    api = authedFetch(baseUrl, await loginAs(baseUrl, 'viewer'));
+  }
+
+  beforeAll(async () => {
+    await migrate(config.DATABASE_URL);
+    await startApp();
+    db = await openDatabase(config.DATABASE_URL);
+    redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    forecasts = new Queue(FORECAST_QUEUE, { connection: redis, prefix });
+    heartbeats = new Queue('crosscast-heartbeats', { connection: redis, prefix });
+    eventsConnection = redis.duplicate();
+    events = new QueueEvents(FORECAST_QUEUE, { connection: eventsConnection, prefix });
+    await events.waitUntilReady();
+  }, 60_000);
+
+  afterAll(async () => {
+    await events?.close();
+    eventsConnection?.disconnect();
+    await forecasts?.close();
+    await heartbeats?.close();
+    redis?.disconnect();
+    await app?.close();
+    await db?.destroy();
+    await dropDatabase(dbName);
+    await clearRedisPrefix(prefix);
+  }, 60_000);
+
+  // ------------------------------------------------------------------ a street with known noise
+
+  const random = mulberry32(20061009);
+  const truth = new Map<string, number>();
+  /** Each crossing's total: a daily wave, scaled per crossing, plus noise the workers cannot know. */
+  function observedTotal(id: string, t: number): number {
+    const key = `${id}:${t}`;
+    if (!truth.has(key)) {
+      const slot = t % 96;
+      const level = 1 + 0.4 * IDS.indexOf(id);
+      truth.set(key, Math.round(Math.max(0, level * (200 + 150 * Math.sin((2 * Math.PI * (slot - 30)) / 96)) + 40 * (random() - 0.5))));
+    }
+    return truth.get(key)!;
+  }
+  const band = (mean: number, half80: number): ForecastBand => ({ mean, lower80: Math.max(0, mean - half80), upper80: mean + half80, lower95: Math.max(0, mean - 1.5 * half80), upper95: mean + 1.5 * half80 });
+
+  /** What a good worker sends for interval t: the observed total, and forecasts close to what will happen. */
+  function workerMessage(id: string, t: number) {
+    const approaches = city.crossings.find((c) => c.id === id)!.approaches.map((a) => a.id);
+    const basedOn = new Date(T0 + t * STEP).toISOString();
+    // Whole vehicles per approach, adding up to the total.
+    const split = (total: number) => Object.fromEntries(approaches.map((a, i) => [a, Math.floor(total / approaches.length) + (i === 0 ? total % approaches.length : 0)]));
+    const base = forecastMessage(id, approaches, basedOn);
+    return signedAsWorker({
+      ...base,
+      horizons: base.horizons.map((h) => {
+        const mean = Math.max(0, observedTotal(id, t + h.stepsAhead) + 6 * (random() - 0.5));
+        const total = band(mean, 10);
+        return { ...h, total, approaches: Object.fromEntries(approaches.map((a) => [a, band(mean / approaches.length, 10 / approaches.length)])) };
+      }),
+      observed: { intervalStart: basedOn, total: observedTotal(id, t), approaches: split(observedTotal(id, t)), filledShare: 0 },
+    });
+  }
+
+  const sent = new Map<string, ReturnType<typeof workerMessage>>();
+  async function deliver(data: unknown, jobId: string): Promise<void> {
+    const job = await forecasts.add('forecast', data, { jobId });
+    await job.waitUntilFinished(events, 30_000);
+  }
+  /** One interval of the street: the running workers' messages, then a read, which lets fusion run for it. */
+  async function feedInterval(t: number, crossings: string[]): Promise<void> {
+    await Promise.all(crossings.map((id) => {
+      const message = workerMessage(id, t);
+      sent.set(`${id}:${t}`, message);
+      return deliver(message, `${id}-${t}`);
+    }));
+    expect((await api('/api/city/forecast')).status).toBe(200);
+  }
+
+  const cityForecast = async (): Promise<CityForecastView> => (await api('/api/city/forecast')).json();
+  const fusedOf = async (id: string): Promise<CrossingFusionView> => (await (await api(`/api/crossings/${id}/forecasts`)).json()).fused;
+  const width80 = (v: CrossingFusionView, k: number) => v.horizons[k].total.upper80 - v.horizons[k].total.lower80;
+
+  // ------------------------------------------------------------------ the tests
+
+  let fusedBeforeStop: CrossingFusionView;
+
+  it('fuses every running crossing and adds them up into the city and Warrigal Rd', async () => {
+    for (let t = 0; t < FEED_INTERVALS; t++) await feedInterval(t, IDS);
+
+    const cityView = await cityForecast();
+    expect(cityView.method).toBe('city-fusion');
+    expect(cityView.asOfIntervalStart).toBe(new Date(T0 + (FEED_INTERVALS - 1) * STEP).toISOString());
+    expect(cityView.crossingsEstimated).toBe(0);
+    expect(cityView.crossingsWithoutData).toHaveLength(city.crossings.length - IDS.length);
+    expect(cityView.horizons.map((h) => h.crossingsIncluded)).toEqual([3, 3, 3, 3]);
+    const warrigal = cityView.corridors.find((c) => c.road === 'WARRIGAL RD')!;
+    expect(warrigal.crossings).toEqual(expect.arrayContaining(IDS));
+    expect(warrigal.horizons[0].crossingsIncluded).toBe(3);
+
+    fusedBeforeStop = await fusedOf(STOPPED);
+    expect(fusedBeforeStop.source).not.toBe('estimated');
+    expect(fusedBeforeStop.horizons.map((h) => h.source)).not.toContain('estimated');
+    expect(fusedBeforeStop.reason).toBeNull();
+  }, 120_000);
+
+  it("estimates a stopped worker's crossing from profile and neighbours, wider, and says so in REST and on the socket", async () => {
+    // 2000's worker stops; the others carry on for three more intervals: 2000 is now stale.
+    for (let t = FEED_INTERVALS; t < FEED_INTERVALS + 3; t++) await feedInterval(t, IDS.filter((id) => id !== STOPPED));
+
+    const list: Array<{ id: string; status: { freshness: string }; estimate: CrossingFusionView | null }> = await (await api('/api/crossings')).json();
+    const stopped = list.find((c) => c.id === STOPPED)!;
+    expect(stopped.status.freshness).toBe('stale');
+    expect(stopped.estimate).toMatchObject({ source: 'estimated', freshness: 'stale' });
+    expect(stopped.estimate!.reason).toMatch(/^worker stale .*estimated from its historical profile and its neighbours/);
+    expect(list.find((c) => c.id === '0970')!.estimate).toBeNull();
+
+    const fused = await fusedOf(STOPPED);
+    expect(fused.horizons.map((h) => h.source)).toEqual(['estimated', 'estimated', 'estimated', 'estimated']);
+    for (let k = 0; k < 4; k++) {
+      // Its profile has learned the crossing's level: the estimate is in its range, not zero.
+      expect(fused.horizons[k].total.mean).toBeGreaterThan(0.3 * fusedBeforeStop.horizons[k].total.mean);
+      expect(width80(fused, k)).toBeGreaterThan(width80(fusedBeforeStop, k));
+    }
+    // The worker's own forecasts are still there, beside the estimate.
+    const { forecasts: own } = await (await api(`/api/crossings/${STOPPED}/forecasts`)).json();
+    expect(own.length).toBeGreaterThan(0);
+    const detail = await (await api(`/api/crossings/${STOPPED}`)).json();
+    expect(detail.estimate.source).toBe('estimated');
+    expect(detail.fused.horizons).toEqual(fused.horizons);
+
+    const cityView = await cityForecast();
+    expect(cityView.crossingsEstimated).toBe(1);
+    expect(cityView.estimated).toEqual([expect.objectContaining({ crossingId: STOPPED, freshness: 'stale' })]);
+    expect(cityView.stale.map((s) => s.crossingId)).toContain(STOPPED);
+    // The city is the sum of its parts as served.
+    const parts = await Promise.all(IDS.map(fusedOf));
+    for (const [k, h] of cityView.horizons.entries()) {
+      expect(h).toMatchObject({ crossingsIncluded: 3, crossingsEstimated: 1 });
+      expect(h.total).toBeCloseTo(parts.reduce((sum, p) => sum + p.horizons[k].total.mean, 0), 6);
+      expect(h.lower80).toBeLessThan(h.total);
+      expect(h.upper80).toBeGreaterThan(h.total);
+    }
+
+    // socket.io: the snapshot on connect carries the estimate, so a page opened now marks it.
+    const token = await loginAs(baseUrl, 'viewer');
+    const socket = io(baseUrl, { transports: ['websocket'], auth: { token }, reconnection: false });
+    try {
+      const snapshot = await new Promise<{ fused: FusedCityView; city: CityForecastView }>((resolve, reject) => {
+        socket.once('snapshot', resolve);
+        socket.once('connect_error', reject);
+      });
+      expect(snapshot.fused.crossings.find((c) => c.crossingId === STOPPED)).toMatchObject({ source: 'estimated' });
+      expect(snapshot.city.crossingsEstimated).toBe(1);
+    } finally {
+      socket.disconnect();
+    }
+  }, 60_000);
+
+  it('does not change the fusion when a stored message is delivered again', async () => {
+    const fusion = app.get(CityFusionService);
+    const stateBefore = fusion.stateJson();
+    const cityBefore = await cityForecast();
+    const message = sent.get(`0970:${FEED_INTERVALS + 2}`)!;
+    await deliver(message, 'again-1');
+    await deliver(signedAsWorker({ ...message, seq: message.seq + 1, sentAt: new Date().toISOString() }), 'again-2');
+    // The same message id re-sent with other numbers (a worker restarted and forecast again):
+    // the store keeps the first, and so must the fusion.
+    await deliver(signedAsWorker({ ...message, horizons: message.horizons.map((h) => ({ ...h, total: band(h.total.mean + 50, 10) })) }), 'again-3');
+    expect(fusion.stateJson()).toBe(stateBefore);
+    expect(await cityForecast()).toEqual(cityBefore);
+  }, 60_000);
+
+  it('serves the same fused picture after a restart, from the saved state', async () => {
+    const cityBefore = await cityForecast();
+    const estimateBefore = await fusedOf(STOPPED);
+    await app.close();
+    const [saved] = await db.query(`SELECT fused_through, length(state) AS bytes FROM fusion_state WHERE name = 'city'`);
+    expect(saved.fused_through.toISOString()).toBe(cityBefore.asOfIntervalStart);
+    expect(Number(saved.bytes)).toBeGreaterThan(10_000);
+
+    await startApp();
+    expect(await cityForecast()).toEqual(cityBefore);
+    expect(await fusedOf(STOPPED)).toEqual(estimateBefore);
+  }, 60_000);
+
+  it('rebuilds the fusion from the stored rows when no saved state is usable', async () => {
+    await app.close();
+    await db.query(`UPDATE fusion_state SET state = 'not json' WHERE name = 'city'`);
+    await startApp();
+    const cityView = await cityForecast();
+    expect(cityView.method).toBe('city-fusion');
+    expect(cityView.asOfIntervalStart).toBe(new Date(T0 + (FEED_INTERVALS + 2) * STEP).toISOString());
+    expect(cityView.estimated.map((e) => e.crossingId)).toEqual([STOPPED]);
+    const parts = await Promise.all(IDS.map(fusedOf));
+    for (const [k, h] of cityView.horizons.entries()) expect(h.total).toBeCloseTo(parts.reduce((sum, p) => sum + p.horizons[k].total.mean, 0), 6);
+    expect(width80(parts[IDS.indexOf(STOPPED)], 0)).toBeGreaterThan(width80(parts[0], 0));
+  }, 60_000);
+
+  it('estimates a fresh crossing whose worker reports itself degraded, without waiting for data time to move', async () => {
+    await heartbeats.add('heartbeat', heartbeatMessage('0970', { status: 'degraded' }));
+    await eventually(async () => (await cityForecast()).estimated.some((e) => e.crossingId === '0970'), '0970 estimated after its degraded heartbeat');
+    const fused = await fusedOf('0970');
+    expect(fused).toMatchObject({ source: 'estimated', workerStatus: 'degraded' });
+    expect(fused.reason).toMatch(/^worker degraded/);
+  }, 60_000);
+});
