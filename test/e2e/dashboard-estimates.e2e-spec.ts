@@ -2,13 +2,12 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { DEV_PASSWORDS, authedFetch, loginAs } from '../support/auth';
 import { TEST_REDIS_URL, eventually } from '../support/infrastructure';
 import { RunningPlatform, startPlatform } from '../support/platform';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 const ROOT = path.resolve(__dirname, '..', '..');
 
 /**
@@ -28,7 +27,6 @@ describe('dashboard: a stopped worker’s crossing is shown as estimated', () =>
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosscast-e2e-stopped-'));
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install it with \`apt-get install -y chromium\` (.ci/run does)`);
     // The shared worker process hosts the other two; 2000 gets its own process, so it can be stopped alone.
     platform = await startPlatform(crossingIds, { simulator: { REPLAY_SPEED: '900' }, worker: { CROSSING_IDS: crossingIds.filter((id) => id !== STOPPED).join(',') } });
     stoppedWorker = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/register-aliases.js'), path.join(ROOT, 'dist/apps/edge-worker/src/main.js')], {
@@ -52,7 +50,7 @@ describe('dashboard: a stopped worker’s crossing is shown as estimated', () =>
     const keep = (chunk: Buffer) => stoppedWorkerLog.push(...chunk.toString().split('\n').filter(Boolean));
     stoppedWorker.stdout?.on('data', keep);
     stoppedWorker.stderr?.on('data', keep);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {

@@ -3,24 +3,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
-import { Browser, Page, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { TIMING_PLAN_QUEUE, TimingPlanMessageSchema } from '@crosscast/contracts';
-import { DEV_PASSWORDS, DevUser } from '../support/auth';
+import { acceptShownRecommendation, launchChromium, signIn } from '../support/browser';
 import { TEST_REDIS_URL, openDatabase } from '../support/infrastructure';
 import { RunningPlatform, startPlatform } from '../support/platform';
-
-/** Debian's chromium; `npx playwright install` cannot download browsers here. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
-
-/** Signs in through the page's own form, as a person would. */
-async function signIn(page: Page, user: DevUser): Promise<void> {
-  await page.waitForSelector('#login-form', { state: 'visible', timeout: 30_000 });
-  await page.fill('#login-username', user);
-  await page.fill('#login-password', DEV_PASSWORDS[user]);
-  await page.click('#login-submit');
-  await page.waitForSelector('#login', { state: 'hidden', timeout: 30_000 });
-}
 
 /**
  * The operator dashboard in a real headless browser against the real platform: sign-in,
@@ -34,13 +21,12 @@ describe('operator dashboard in headless Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install it with \`apt-get install -y chromium\` (.ci/run does)`);
     // A slower replay (one interval a second) so the test can watch updates arrive one by one.
     // Recommendations at every hourly planning period with any gain: this test checks the page and
     // the workflow, not the hysteresis (test/integration/recommendations.int-spec.ts does). An hour
-    // of data time is 4 s here, so a shown recommendation is not superseded while it is clicked.
+    // of data time is 4 s here; acceptShownRecommendation copes with one superseded meanwhile.
     platform = await startPlatform(crossingIds, { simulator: { REPLAY_SPEED: '900' }, fusion: { PLANNING_PERIOD_MINUTES: '60', MIN_GAIN_SECONDS: '0', MIN_GAIN_SHARE: '0' } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
@@ -83,31 +69,7 @@ describe('operator dashboard in headless Chromium', () => {
     expect(await page.textContent('[data-testid="recommendation-delay"]')).toMatch(/Expected delay [\d.]+ s → [\d.]+ s per vehicle \(gain/);
 
     // The operator accepts the recommendation on screen, with a reason.
-    // The replay runs at thousands of times real speed, so the recommendation on screen can
-    // be superseded by the next period's between render and click: the server then answers
-    // 409 and the operator accepts the new one, as a person would.
-    let previousOutcome = '';
-    for (let attempt = 1; ; attempt++) {
-      await page.waitForSelector('#accept-rec:not([disabled])', { timeout: 60_000 });
-      const recId = await page.getAttribute('#accept-rec', 'data-rec-id');
-      await page.fill('#decision-reason', 'e2e: accepted from the dashboard');
-      await page.click('#accept-rec');
-      await page.waitForFunction(
-        (previous) => {
-          const text = document.querySelector('[data-testid="decision-result"]')?.textContent ?? '';
-          return /^Accepted #\d+ by operator/.test(text) || (/^Not recorded/.test(text) && text !== previous);
-        },
-        previousOutcome,
-        { timeout: 15_000 },
-      );
-      const outcome = (await page.textContent('[data-testid="decision-result"]'))!;
-      if (/^Accepted/.test(outcome)) break;
-      expect(outcome).toMatch(/HTTP 409/);
-      if (attempt === 3) throw new Error(`three accepts refused: ${outcome}`);
-      previousOutcome = outcome;
-      // Wait for the next pending recommendation before trying again.
-      await page.waitForFunction((refused) => document.getElementById('accept-rec')?.getAttribute('data-rec-id') !== refused, recId, { timeout: 60_000 });
-    }
+    await acceptShownRecommendation(page, 'e2e: accepted from the dashboard');
     const result = (await page.textContent('[data-testid="decision-result"]'))!;
     expect(result).toMatch(/sent for the next cycle boundary/);
     const recommendationId = /#(\d+)/.exec(result)![1];
