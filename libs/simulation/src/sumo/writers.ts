@@ -1,1 +1,165 @@
-export {};
+/**
+ * Plain-XML writers for SUMO (strings only, no I/O): nodes, edges, connections and signal
+ * programs for netconvert, and a routes file with given vehicles. The signal-program writer
+ * is meant to be reused to export recommended timings.
+ *
+ * Conventions, so SUMO runs the network our engine runs:
+ * - Every edge gets its length from our link (`length`), and netconvert is run without
+ *   internal junction lanes (`--no-internal-links`), so route lengths are ours exactly.
+ * - Lanes: a right turn leaves from lane 0 (the rightmost), a left turn from the last lane,
+ *   through traffic from every lane. Connections carry explicit link indices, which the
+ *   programs' state strings follow.
+ * - Left turns get 'g' (green, yield to opposing traffic); all others 'G'.
+ */
+import { ActuatedSettings, Crossing, FixedTimePlan, Network, NetworkLink } from '../network';
+import type { VehicleDeparture } from '../engine';
+
+export interface SumoConnection {
+  from: string;
+  to: string;
+  fromLane: number;
+  toLane: number;
+  movementId: string;
+  linkIndex: number;
+  left: boolean;
+}
+
+/** One SUMO vehicle type; defaults are SUMO's passenger car, with no speed spread. */
+export interface SumoVehicleType {
+  id: string;
+  accel: number;
+  decel: number;
+  sigma: number;
+  length: number;
+  minGap: number;
+  tau: number;
+  maxSpeed: number;
+  speedDev: number;
+}
+
+export const SUMO_PASSENGER_CAR: SumoVehicleType = { id: 'car', accel: 2.6, decel: 4.5, sigma: 0.5, length: 5, minGap: 2.5, tau: 1, maxSpeed: 55.56, speedDev: 0 };
+
+export function sumoConnections(crossing: Crossing, links: Map<string, NetworkLink>): SumoConnection[] {
+  const connections: SumoConnection[] = [];
+  for (const m of crossing.movements) {
+    const inLanes = links.get(m.fromLink)!.lanes;
+    const outLanes = links.get(m.toLink)!.lanes;
+    const pairs: [number, number][] =
+      m.kind === 'right' ? [[0, 0]]
+        : m.kind === 'left' || m.kind === 'uturn' ? [[inLanes - 1, outLanes - 1]]
+          : Array.from({ length: inLanes }, (_, i) => [i, Math.min(i, outLanes - 1)] as [number, number]);
+    for (const [fromLane, toLane] of pairs) {
+      connections.push({ from: m.fromLink, to: m.toLink, fromLane, toLane, movementId: m.id, linkIndex: connections.length, left: m.kind === 'left' || m.kind === 'uturn' });
+    }
+  }
+  return connections;
+}
+
+export function sumoNodesXml(network: Network): string {
+  const lines = network.nodes.map((n) => `  <node id="${esc(n.id)}" x="${num(n.x)}" y="${num(n.y)}" type="${n.kind === 'crossing' ? 'traffic_light' : 'priority'}"/>`);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<nodes>\n${lines.join('\n')}\n</nodes>\n`;
+}
+
+export function sumoEdgesXml(network: Network): string {
+  const lines = network.links.map((l) => `  <edge id="${esc(l.id)}" from="${esc(l.from)}" to="${esc(l.to)}" numLanes="${l.lanes}" speed="${num(l.speedMps)}" length="${num(l.lengthM)}"/>`);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<edges>\n${lines.join('\n')}\n</edges>\n`;
+}
+
+export function sumoConnectionsXml(network: Network): string {
+  const links = new Map(network.links.map((l) => [l.id, l]));
+  const lines: string[] = [];
+  for (const crossing of network.crossings) {
+    for (const c of sumoConnections(crossing, links)) {
+      lines.push(`  <connection from="${esc(c.from)}" to="${esc(c.to)}" fromLane="${c.fromLane}" toLane="${c.toLane}"/>`);
+    }
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<connections>\n${lines.join('\n')}\n</connections>\n`;
+}
+
+/**
+ * Signal programs for every crossing (or only those in `only`), with their current control:
+ * fixed time as a static program with offset, actuated as SUMO's actuated program
+ * (minDur/maxDur, max-gap). Phase order and link indices follow sumoConnections().
+ */
+export interface SumoTlsOptions {
+  /** Only these crossings (default all). */
+  only?: Set<string>;
+  /** Left turns yield to opposing traffic ('g', default) or have priority ('G', as our engine assumes). */
+  permittedLeft?: boolean;
+}
+
+export function sumoTlsXml(network: Network, options: SumoTlsOptions = {}): string {
+  const only = options.only;
+  const leftState = options.permittedLeft === false ? 'G' : 'g';
+  const links = new Map(network.links.map((l) => [l.id, l]));
+  const out: string[] = [];
+  const connectionLines: string[] = [];
+  for (const crossing of network.crossings) {
+    if (only && !only.has(crossing.id)) continue;
+    const connections = sumoConnections(crossing, links);
+    const state = (phase: number, stage: 'green' | 'amber' | 'red') =>
+      connections.map((c) => {
+        if (stage === 'red' || !crossing.phases[phase].movements.includes(c.movementId)) return 'r';
+        if (stage === 'amber') return 'y';
+        return c.left ? leftState : 'G';
+      }).join('');
+    const control = crossing.control;
+    if (control.kind === 'fixed') {
+      out.push(`  <tlLogic id="${esc(crossing.id)}" type="static" programID="crosscast" offset="${num(control.plan.offsetSeconds)}">`);
+      out.push(...phaseLines(crossing, control.plan, state));
+    } else {
+      out.push(`  <tlLogic id="${esc(crossing.id)}" type="actuated" programID="crosscast" offset="0">`);
+      out.push(`    <param key="max-gap" value="${num(control.settings.gapSeconds)}"/>`);
+      out.push(...actuatedPhaseLines(crossing, control.settings, state));
+    }
+    out.push('  </tlLogic>');
+    for (const c of connections) {
+      connectionLines.push(`  <connection from="${esc(c.from)}" to="${esc(c.to)}" fromLane="${c.fromLane}" toLane="${c.toLane}" tl="${esc(crossing.id)}" linkIndex="${c.linkIndex}"/>`);
+    }
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<tlLogics>\n${out.join('\n')}\n${connectionLines.join('\n')}\n</tlLogics>\n`;
+}
+
+function phaseLines(crossing: Crossing, plan: FixedTimePlan, state: (p: number, s: 'green' | 'amber' | 'red') => string): string[] {
+  const lines: string[] = [];
+  crossing.phases.forEach((phase, p) => {
+    lines.push(`    <phase duration="${num(plan.greenSeconds[p])}" state="${state(p, 'green')}" name="${esc(phase.id)}"/>`);
+    if (plan.amberSeconds > 0) lines.push(`    <phase duration="${num(plan.amberSeconds)}" state="${state(p, 'amber')}"/>`);
+    if (plan.allRedSeconds > 0) lines.push(`    <phase duration="${num(plan.allRedSeconds)}" state="${state(p, 'red')}"/>`);
+  });
+  return lines;
+}
+
+function actuatedPhaseLines(crossing: Crossing, s: ActuatedSettings, state: (p: number, s: 'green' | 'amber' | 'red') => string): string[] {
+  const lines: string[] = [];
+  crossing.phases.forEach((phase, p) => {
+    lines.push(`    <phase duration="${num(s.minGreenSeconds)}" minDur="${num(s.minGreenSeconds)}" maxDur="${num(s.maxGreenSeconds)}" state="${state(p, 'green')}" name="${esc(phase.id)}"/>`);
+    if (s.amberSeconds > 0) lines.push(`    <phase duration="${num(s.amberSeconds)}" state="${state(p, 'amber')}"/>`);
+    if (s.allRedSeconds > 0) lines.push(`    <phase duration="${num(s.allRedSeconds)}" state="${state(p, 'red')}"/>`);
+  });
+  return lines;
+}
+
+/**
+ * A routes file with the given vehicles (sorted by departure, as SUMO requires). Vehicles
+ * enter at full speed on the best lane, as they arrive at an entry in our engine.
+ */
+export function sumoRoutesXml(departures: VehicleDeparture[], vType: SumoVehicleType = SUMO_PASSENGER_CAR): string {
+  const sorted = [...departures].sort((a, b) => a.departSeconds - b.departSeconds || a.vehicle - b.vehicle);
+  const t = vType;
+  const lines = [
+    `  <vType id="${esc(t.id)}" accel="${num(t.accel)}" decel="${num(t.decel)}" sigma="${num(t.sigma)}" length="${num(t.length)}" minGap="${num(t.minGap)}" tau="${num(t.tau)}" maxSpeed="${num(t.maxSpeed)}" speedDev="${num(t.speedDev)}"/>`,
+  ];
+  for (const d of sorted) {
+    lines.push(`  <vehicle id="${d.vehicle}" type="${esc(t.id)}" depart="${d.departSeconds.toFixed(2)}" departLane="best" departSpeed="max"><route edges="${d.route.map(esc).join(' ')}"/></vehicle>`);
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<routes>\n${lines.join('\n')}\n</routes>\n`;
+}
+
+function num(x: number): string {
+  return Number.isInteger(x) ? String(x) : String(Math.round(x * 1000) / 1000);
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
