@@ -20,6 +20,7 @@ describe('generateGrid', () => {
       expect(crossing.control.kind).toBe('fixed');
       if (crossing.control.kind === 'fixed') expect(cycleSeconds(crossing.control.plan)).toBe(60);
     }
+    expect(JSON.parse(JSON.stringify(network))).toEqual(network); // plain data
     const link = network.links.find((l) => l.id === 'c0_0-c0_1')!;
     expect(link).toMatchObject({ lengthM: 200, lanes: 2, speedMps: 13.89 });
   });
