@@ -46,6 +46,8 @@ export interface DayRun {
   pm_peak_mean_delay_s: number;
   plan_changes: number;
   wall_seconds: number;
+  /** Vehicles and their total delay by minute of departure (to compare any window, e.g. with SUMO). */
+  byDepartureMinute: { vehicles: Float64Array; delaySeconds: Float64Array };
   /** Detector counts per link per 15-minute slot (for the next days' forecasts). */
   counts: Record<string, number[]>;
   /** Every plan sent, in order (for the SUMO export). */
@@ -105,6 +107,17 @@ function percentile(sortedValues: Float64Array, p: number): number {
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
+/** Mean delay of the vehicles that departed in [from, to) seconds. */
+export function windowMeanDelay(byMinute: DayRun['byDepartureMinute'], from: number, to: number): number {
+  let vehicles = 0;
+  let delay = 0;
+  for (let m = Math.floor(from / 60); m < Math.ceil(to / 60); m++) {
+    vehicles += byMinute.vehicles[m];
+    delay += byMinute.delaySeconds[m];
+  }
+  return vehicles > 0 ? delay / vehicles : 0;
+}
+
 export function runDay(scenario: TimingScenario, strategy: Strategy, options: DayOptions): DayRun {
   const started = performance.now();
   const network = withControl(scenario.network, strategy);
@@ -118,18 +131,17 @@ export function runDay(scenario: TimingScenario, strategy: Strategy, options: Da
   let delay = 0;
   let stops = 0;
   let throughput = 0;
-  const peaks = { am: { n: 0, delay: 0, from: 7 * 3600, to: 9 * 3600 }, pm: { n: 0, delay: 0, from: 16.5 * 3600, to: 18.5 * 3600 } };
+  const byDepartureMinute = { vehicles: new Float64Array(DAY_S / 60), delaySeconds: new Float64Array(DAY_S / 60) };
   const drainTrips = () => {
     for (const trip of sim.takeCompletedTrips()) {
       const d = trip.delaySeconds + (trip.entrySeconds - trip.departSeconds);
       trips++;
       delay += d;
       stops += trip.stops;
-      for (const p of Object.values(peaks)) {
-        if (trip.departSeconds >= p.from && trip.departSeconds < p.to) {
-          p.n++;
-          p.delay += d;
-        }
+      const minute = Math.floor(trip.departSeconds / 60);
+      if (minute < DAY_S / 60) {
+        byDepartureMinute.vehicles[minute]++;
+        byDepartureMinute.delaySeconds[minute] += d;
       }
     }
   };
@@ -176,8 +188,9 @@ export function runDay(scenario: TimingScenario, strategy: Strategy, options: Da
     vehicles_generated: left.generated,
     vehicles_completed: trips,
     vehicles_left_after_run_out: left.inside + left.waitingToEnter,
-    am_peak_mean_delay_s: r2(peaks.am.delay / Math.max(1, peaks.am.n)),
-    pm_peak_mean_delay_s: r2(peaks.pm.delay / Math.max(1, peaks.pm.n)),
+    am_peak_mean_delay_s: r2(windowMeanDelay(byDepartureMinute, 7 * 3600, 9 * 3600)),
+    pm_peak_mean_delay_s: r2(windowMeanDelay(byDepartureMinute, 16.5 * 3600, 18.5 * 3600)),
+    byDepartureMinute,
     plan_changes: requestsLog.length,
     wall_seconds: r2((performance.now() - started) / 1000),
     counts,

@@ -142,7 +142,8 @@ export interface Simulation {
    * An independent copy of the whole simulation state (vehicles, queues, signals, random
    * streams, pending plans): both runs go on identically until one of them is given a
    * different plan or demand. For paired what-if runs ("this hour with and without the
-   * change") without replaying the day from the start.
+   * change") without replaying the day from the start. The fork starts with no recorded
+   * trips or departures; those not yet taken stay with the original.
    */
   fork(): Simulation;
 }
@@ -533,8 +534,13 @@ class QueueSimulation implements Simulation {
   }
 
   fork(): Simulation {
-    const copied = new Map<unknown, unknown>();
-    const copy = deepCopy(this, copied) as QueueSimulation;
+    // Trips and departures recorded but not yet taken stay with the original (and are not copied: they can be large).
+    const { trips, departures } = this;
+    this.trips = [];
+    this.departures = [];
+    const copy = deepCopy(this, new Map<unknown, unknown>()) as QueueSimulation;
+    this.trips = trips;
+    this.departures = departures;
     // The signal context's detector callbacks close over the original engine: rebind them.
     const context = (copy.controllers[0] as unknown as { ctx?: SignalContext } | undefined)?.ctx;
     if (context) {

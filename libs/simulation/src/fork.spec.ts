@@ -33,4 +33,19 @@ describe('simulation fork', () => {
     expect(copy.signalState('c0_0').plan?.greenSeconds).toEqual([50, 7]);
     expect(sim.signalState('c0_0').plan?.greenSeconds).toEqual([25, 25]);
   });
+
+  it('leaves recorded trips and departures with the original, and runs an actuated crossing on its own detectors', () => {
+    const net = network();
+    net.crossings[0].control = { kind: 'actuated', settings: { minGreenSeconds: 7, maxGreenSeconds: 45, gapSeconds: 3, amberSeconds: 3, allRedSeconds: 1, detectorLeadSeconds: 3 } };
+    const sim = createSimulation(net, { seed: 9, recordTrips: true, recordVehicles: true });
+    sim.advanceTo(900);
+    const copy = sim.fork();
+    expect(copy.takeDepartures()).toEqual([]);
+    expect(copy.takeCompletedTrips()).toEqual([]);
+    expect(sim.takeDepartures().length).toBeGreaterThan(100);
+    sim.advanceTo(1800);
+    copy.advanceTo(1800);
+    expect(copy.totals()).toEqual(sim.totals());
+    expect(copy.signalState('c0_0')).toEqual(sim.signalState('c0_0'));
+  });
 });
