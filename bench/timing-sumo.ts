@@ -3,13 +3,12 @@
  * the same vehicles (departure time and full route, as bench/sim-sumo.ts does).
  *
  * Programs: for each crossing, the exact signal sequence our engine ran is rebuilt from
- * the plan requests (a new plan starts at the first cycle boundary at or after it was
- * sent; a plan whose offset does not line up lengthens its first green once, as in
- * libs/simulation/src/signals.ts) and written as ONE static `<tlLogic>` whose phases are
- * the whole day's cycles back to back (offset 0, so SUMO's time t is the program's
- * second t). Loaded as an additional file, the program replaces netconvert's. This is the
- * "time-indexed program" route; SUMO 1.15's WAUT switching restarts programs at their
- * first phase, which would not reproduce the engine's transitions.
+ * the plan requests (`signalCycles`, libs/simulation/src/sumo/timeline.ts) and written as
+ * ONE static `<tlLogic>` whose phases are the whole day's cycles back to back
+ * (`timelineTlLogic`, offset 0, so SUMO's time t is the program's second t). Loaded as an
+ * additional file, the program replaces netconvert's. This is the "time-indexed program"
+ * route: it reproduces the engine's plan transitions (dwell to a new offset) exactly,
+ * which switching between programs (WAUT) would not.
  *
  * Left turns get priority ('G'): our engine has no opposed left turns.
  */
@@ -18,80 +17,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  FixedTimePlan, Network, SUMO_PASSENGER_CAR, cycleSeconds, sumoConnections, sumoConnectionsXml, sumoEdgesXml, sumoNodesXml, sumoRoutesXml, sumoTlsXml,
+  FixedTimePlan, Network, SUMO_PASSENGER_CAR, signalCycles, sumoConnectionsXml, sumoEdgesXml, sumoNodesXml, sumoRoutesXml, sumoSafeNetwork, sumoTlsXml, timelineTlLogic,
 } from '@crosscast/simulation';
 import { readTripinfo, sumoVersion } from './sim-sumo';
 import { DayRun, windowMeanDelay } from './timing-run';
 import { TimingScenario } from './timing-scenarios';
 
 export { findSumo } from './sim-sumo';
-
-export interface Cycle {
-  start: number;
-  plan: FixedTimePlan;
-  /** Extra green of the first phase (a dwell transition to a new offset). */
-  dwell: number;
-}
-
-const mod = (a: number, m: number) => ((a % m) + m) % m;
-
-/** The cycles a crossing runs from time 0 to `until`, given its plan at 0 and the plans sent later (the engine's rules). */
-export function signalCycles(initial: FixedTimePlan, requests: Array<{ atSeconds: number; plan: FixedTimePlan }>, until: number): Cycle[] {
-  let plan = initial;
-  let c = cycleSeconds(plan);
-  let start = mod(plan.offsetSeconds, c);
-  if (start > 0) start -= c;
-  const cycles: Cycle[] = [{ start, plan, dwell: 0 }];
-  let end = start + c;
-  let next = 0;
-  while (end < until) {
-    const boundary = end;
-    while (next < requests.length && requests[next].atSeconds <= boundary) plan = requests[next++].plan;
-    c = cycleSeconds(plan);
-    let dwell = mod(plan.offsetSeconds - boundary, c);
-    if (dwell < 1e-9 || c - dwell < 1e-9) dwell = 0;
-    cycles.push({ start: boundary, plan, dwell });
-    end = boundary + c + dwell;
-  }
-  return cycles;
-}
-
-/** One static tlLogic holding the whole sequence of cycles from time 0. */
-export function timelineTlLogic(network: Network, crossingId: string, cycles: Cycle[], programId: string): string {
-  const crossing = network.crossings.find((c) => c.id === crossingId)!;
-  const links = new Map(network.links.map((l) => [l.id, l]));
-  const connections = sumoConnections(crossing, links);
-  const state = (phase: number, stage: 'green' | 'amber' | 'red') =>
-    connections.map((c) => (stage === 'red' || !crossing.phases[phase].movements.includes(c.movementId) ? 'r' : stage === 'amber' ? 'y' : 'G')).join('');
-  const phases: Array<{ duration: number; state: string }> = [];
-  for (const cycle of cycles) {
-    let t = cycle.start;
-    cycle.plan.greenSeconds.forEach((green, p) => {
-      const steps: Array<[number, string]> = [
-        [green + (p === 0 ? cycle.dwell : 0), state(p, 'green')],
-        [cycle.plan.amberSeconds, state(p, 'amber')],
-        [cycle.plan.allRedSeconds, state(p, 'red')],
-      ];
-      for (const [duration, s] of steps) {
-        const from = Math.max(0, t);
-        t += duration;
-        if (t > from) phases.push({ duration: t - from, state: s });
-      }
-    });
-  }
-  // merge equal neighbours (shorter file, same signals)
-  const merged: typeof phases = [];
-  for (const p of phases) {
-    const last = merged[merged.length - 1];
-    if (last && last.state === p.state) last.duration += p.duration;
-    else merged.push({ ...p });
-  }
-  return [
-    `  <tlLogic id="${crossingId}" type="static" programID="${programId}" offset="0">`,
-    ...merged.map((p) => `    <phase duration="${Math.round(p.duration * 1000) / 1000}" state="${p.state}"/>`),
-    '  </tlLogic>',
-  ].join('\n');
-}
 
 /**
  * A whole day in SUMO takes too long for the time budget (the 4×4 grid's morning alone is
@@ -103,40 +35,6 @@ export const SUMO_WINDOWS: Record<TimingScenario['name'], { from: number; to: nu
   grid_4x4: { from: 6 * 3600, to: 10 * 3600, note: 'the morning peak: vehicles departing 06:00-10:00 only; SUMO starts from an empty network' },
   boroondara: { from: 7.5 * 3600, to: 8.5 * 3600, note: 'the morning peak hour: vehicles departing 07:30-08:30 only; SUMO starts from an empty network and uses physical link storage (the engine runs Boroondara with vertical queues)' },
 };
-
-/**
- * The network with ids SUMO accepts (Boroondara's exit links are named like "0970>exit:E";
- * SUMO rejects '>' in ids): every node and link id with characters other than letters,
- * digits, '_', '-', '.' and ':' replaced, kept unique.
- */
-export function sumoSafeNetwork(network: Network): { network: Network; id: (original: string) => string } {
-  const renamed = new Map<string, string>();
-  const used = new Set<string>();
-  const id = (original: string): string => {
-    let safe = renamed.get(original);
-    if (safe !== undefined) return safe;
-    const base = original.replace(/[^A-Za-z0-9_.:-]/g, '_').replace(/^:/, '_');
-    safe = base;
-    for (let k = 2; used.has(safe); k++) safe = `${base}_${k}`;
-    used.add(safe);
-    renamed.set(original, safe);
-    return safe;
-  };
-  return {
-    network: {
-      nodes: network.nodes.map((n) => ({ ...n, id: id(n.id) })),
-      links: network.links.map((l) => ({ ...l, id: id(l.id), from: id(l.from), to: id(l.to) })),
-      crossings: network.crossings.map((c) => ({
-        ...c,
-        id: id(c.id),
-        approaches: c.approaches.map(id),
-        movements: c.movements.map((m) => ({ ...m, fromLink: id(m.fromLink), toLink: id(m.toLink) })),
-      })),
-      demand: network.demand.map((d) => ({ ...d, link: id(d.link) })),
-    },
-    id,
-  };
-}
 
 export interface SumoStrategyResult {
   vehicles: number;
