@@ -9,7 +9,7 @@
  * - Delay per vehicle = travel time − free-flow travel time + any wait outside a full
  *   entry link; stops = times held more than 1 s at a stop line.
  * - Queue p95 = 95th percentile, over every approach link and minute of the day, of the
- *   longest stop-line queue in that minute (vehicles).
+ *   longest stop-line queue in that minute (vehicles); also over the peak minutes only.
  * - Throughput = vehicles that completed their trip by 24:00.
  * - Gain realised (optional): at every decision that changes plans, the simulation is
  *   forked twice; one fork gets the changes, the other keeps the running plans, and both
@@ -37,6 +37,8 @@ export interface DayRun {
   mean_delay_s: number;
   stops_per_vehicle: number;
   queue_p95_vehicles: number;
+  /** The same, over the minutes of the two peaks only (07:00–09:00, 16:30–18:30). */
+  queue_p95_peaks_vehicles: number;
   throughput_vehicles: number;
   vehicles_generated: number;
   vehicles_completed: number;
@@ -125,6 +127,8 @@ export function runDay(scenario: TimingScenario, strategy: Strategy, options: Da
   const links = Object.values(scenario.laneGroups).flat().map((g) => g.linkId);
   const counts: Record<string, number[]> = Object.fromEntries(links.map((l) => [l, new Array<number>(SLOTS_PER_DAY).fill(0)]));
   const queueSamples: number[] = [];
+  const peakQueueSamples: number[] = [];
+  const inPeak = (t: number) => (t >= 7 * 3600 && t < 9 * 3600) || (t >= 16.5 * 3600 && t < 18.5 * 3600);
   const requestsLog: DayRun['requests'] = [];
   const gains: GainSample[] = [];
   let trips = 0;
@@ -163,6 +167,7 @@ export function runDay(scenario: TimingScenario, strategy: Strategy, options: Da
     const slot = Math.floor(t / SLOT_SECONDS);
     for (const a of sim.takeIntervalReport().approaches) {
       queueSamples.push(a.maxQueue);
+      if (inPeak(t)) peakQueueSamples.push(a.maxQueue);
       const c = counts[a.approachLinkId];
       if (c) c[slot] += a.detectorCount;
     }
@@ -184,6 +189,7 @@ export function runDay(scenario: TimingScenario, strategy: Strategy, options: Da
     mean_delay_s: r2(delay / Math.max(1, trips)),
     stops_per_vehicle: Math.round((1000 * stops) / Math.max(1, trips)) / 1000,
     queue_p95_vehicles: percentile(sorted, 0.95),
+    queue_p95_peaks_vehicles: percentile(Float64Array.from(peakQueueSamples).sort(), 0.95),
     throughput_vehicles: throughput,
     vehicles_generated: left.generated,
     vehicles_completed: trips,
