@@ -138,6 +138,14 @@ export interface Simulation {
   linkState(linkId: string): LinkState;
   takeCompletedTrips(): CompletedTrip[];
   takeDepartures(): VehicleDeparture[];
+  /**
+   * An independent copy of the whole simulation state (vehicles, queues, signals, random
+   * streams, pending plans): both runs go on identically until one of them is given a
+   * different plan or demand. For paired what-if runs ("this hour with and without the
+   * change") without replaying the day from the start. The fork starts with no recorded
+   * trips or departures; those not yet taken stay with the original.
+   */
+  fork(): Simulation;
 }
 
 /**
@@ -525,6 +533,25 @@ class QueueSimulation implements Simulation {
     return departures;
   }
 
+  fork(): Simulation {
+    // Trips and departures recorded but not yet taken stay with the original (and are not copied: they can be large).
+    const { trips, departures } = this;
+    this.trips = [];
+    this.departures = [];
+    const copy = deepCopy(this, new Map<unknown, unknown>()) as QueueSimulation;
+    this.trips = trips;
+    this.departures = departures;
+    // The signal context's detector callbacks close over the original engine: rebind them.
+    const context = (copy.controllers[0] as unknown as { ctx?: SignalContext } | undefined)?.ctx;
+    if (context) {
+      Object.assign(context, {
+        phaseHasDemand: (g: number, t: number, lead: number) => copy.phaseHasDemand(g, t, lead),
+        phaseHasCall: (g: number, t: number, gap: number, lead: number) => copy.phaseHasCall(g, t, gap, lead),
+      });
+    }
+    return copy;
+  }
+
   // ---------------------------------------------------------------- stepping
 
   private crossing(crossingId: string): number {
@@ -855,4 +882,38 @@ class QueueSimulation implements Simulation {
     this.routes = compacted;
     this.routesUsed = used;
   }
+}
+
+/** Structure-preserving deep copy (prototypes, typed arrays, Maps, shared references, cycles); functions are shared. */
+function deepCopy(value: unknown, copied: Map<unknown, unknown>): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const seen = copied.get(value);
+  if (seen !== undefined) return seen;
+  if (ArrayBuffer.isView(value)) {
+    const typed = (value as unknown as Float64Array).slice();
+    copied.set(value, typed);
+    return typed;
+  }
+  if (Array.isArray(value)) {
+    const array: unknown[] = [];
+    copied.set(value, array);
+    for (const item of value) array.push(deepCopy(item, copied));
+    return array;
+  }
+  if (value instanceof Map) {
+    const map = new Map();
+    copied.set(value, map);
+    for (const [k, v] of value) map.set(deepCopy(k, copied), deepCopy(v, copied));
+    return map;
+  }
+  if (value instanceof Set) {
+    const set = new Set();
+    copied.set(value, set);
+    for (const v of value) set.add(deepCopy(v, copied));
+    return set;
+  }
+  const object = Object.create(Object.getPrototypeOf(value));
+  copied.set(value, object);
+  for (const key of Object.keys(value)) object[key] = deepCopy((value as Record<string, unknown>)[key], copied);
+  return object;
 }

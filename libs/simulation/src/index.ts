@@ -4,4 +4,5 @@ export * from './signals';
 export * from './grid';
 export * from './theory';
 export * from './sumo/writers';
+export * from './sumo/timeline';
 export * from './boroondara';
