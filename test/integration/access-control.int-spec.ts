@@ -38,6 +38,7 @@ const ROUTE_ACCESS: Record<string, Access> = {
   'PUT /api/crossings/:id/automatic': 'operator',
   'GET /api/city/forecast': 'viewer',
   'GET /api/recommendations': 'viewer',
+  'GET /api/recommendations/:id/sumo': 'viewer',
   'GET /api/dead-letters': 'viewer',
   'GET /api/running-plans': 'viewer',
   'GET /api/simulation/latest': 'viewer',

@@ -153,6 +153,20 @@ describe('operator workflow: accept / reject recommendations (real PostgreSQL + 
     expect((await viewer('/api/audit')).status).toBe(403);
   });
 
+  it('exports a recommendation as a SUMO program whose steps add up to its cycle; 404 for an unknown one', async () => {
+    const response = await viewer(`/api/recommendations/${rec2000}/sumo`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/application\/xml/);
+    const xml = await response.text();
+    expect(xml).toMatch(new RegExp(`<tlLogic id="2000" type="static" programID="crosscast-rec-${rec2000}" offset="0">`));
+    const [recommendation] = await db.query(`SELECT cycle_seconds FROM recommendations WHERE id = $1`, [rec2000]);
+    const durations = [...xml.matchAll(/<phase duration="([\d.]+)" state="[GgyrR]+"/g)].map((m) => Number(m[1]));
+    expect(durations.length).toBeGreaterThanOrEqual(4);
+    expect(durations.reduce((a, b) => a + b, 0)).toBeCloseTo(Number(recommendation.cycle_seconds), 6);
+    expect((await viewer('/api/recommendations/900000000000000001/sumo')).status).toBe(404);
+    expect((await viewer('/api/recommendations/abc/sumo')).status).toBe(400);
+  });
+
   it('answers 400 to bad bodies and ids, 404 to an unknown recommendation, and writes nothing', async () => {
     const before = await decisionsCount();
     const jobsBefore = (await plans.getJobs(['waiting', 'completed', 'active', 'delayed', 'failed'])).length;

@@ -5,3 +5,4 @@ export * from './demand-scenarios';
 export * from './planner';
 export * from './coordination';
 export * from './sumo-export';
+export * from './sumo-approach-export';

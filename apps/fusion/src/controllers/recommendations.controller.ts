@@ -1,7 +1,8 @@
-import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, Header, Param, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Roles } from '../auth/decorators';
 import type { AuthenticatedUser } from '../auth/roles';
+import { RecommendationIdParams } from '../dtos/access.dto';
 import { AutomaticModeBody, CrossingIdParams, RecommendationsQuery } from '../dtos/crossing.dto';
 import { AutomaticModeService } from '../services/automatic-mode.service';
 
@@ -16,6 +17,14 @@ export class RecommendationsController {
   @ApiOperation({ summary: 'Forecast-driven timing recommendations, newest planning period first: plan, expected delay running vs recommended, gain, basis, congestion, reason, status' })
   list(@Query() query: RecommendationsQuery) {
     return this.recommendations.list(query.crossing, query.status, query.limit);
+  }
+
+  @Get('recommendations/:id/sumo')
+  @Roles('viewer')
+  @Header('content-type', 'application/xml; charset=utf-8')
+  @ApiOperation({ summary: "The recommendation's plan as a SUMO static traffic-light program (<additional><tlLogic>), one signal index per approach in the crossing's approach order (named in a comment), to test it in SUMO" })
+  sumo(@Param() params: RecommendationIdParams) {
+    return this.recommendations.sumoProgram(params.id);
   }
 
   @Get('crossings/:id/recommendation')

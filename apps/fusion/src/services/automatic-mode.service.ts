@@ -1,5 +1,6 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
-import { AutomaticModeView, CrossingRecommendationView, RecommendationStatus, RecommendationView } from '@crosscast/contracts';
+import { AutomaticModeView, CrossingDefinition, CrossingRecommendationView, RecommendationStatus, RecommendationView } from '@crosscast/contracts';
+import { toSumoProgramByApproach } from '@crosscast/signal-timing';
 import type { AuthenticatedUser } from '../auth/roles';
 import { hasRole } from '../auth/roles';
 import { LiveGateway } from '../gateways/live.gateway';
@@ -26,6 +27,17 @@ export class AutomaticModeService {
   async list(crossingId: string | undefined, status: RecommendationStatus | undefined, limit = 100): Promise<RecommendationView[]> {
     if (crossingId) this.require(crossingId);
     return this.recommendations.recommendations({ crossingId, status }, limit);
+  }
+
+  /** The recommendation's plan as a SUMO traffic-light program (one signal index per approach). */
+  async sumoProgram(recommendationId: string): Promise<string> {
+    const recommendation = await this.recommendations.recommendationById(recommendationId);
+    if (!recommendation) throw new NotFoundException(`recommendation ${recommendationId} does not exist`);
+    const crossing = this.require(recommendation.crossingId);
+    return toSumoProgramByApproach(
+      { cycleSeconds: recommendation.cycleSeconds, phases: recommendation.phases },
+      { tlsId: crossing.id, programId: `crosscast-rec-${recommendation.id}`, approachIds: crossing.approaches.map((a) => a.id) },
+    );
   }
 
   async forCrossing(crossingId: string): Promise<CrossingRecommendationView> {
@@ -69,7 +81,9 @@ export class AutomaticModeService {
     return view;
   }
 
-  private require(id: string): void {
-    if (!this.city.get(id)) throw new NotFoundException(`crossing ${id} is not part of ${this.city.city.city}`);
+  private require(id: string): CrossingDefinition {
+    const crossing = this.city.get(id);
+    if (!crossing) throw new NotFoundException(`crossing ${id} is not part of ${this.city.city.city}`);
+    return crossing;
   }
 }
