@@ -79,11 +79,6 @@ export class CrossingQueryService {
     return { crossingId: id, forecasts, fused };
   }
 
-  async recommendations(crossing: string | undefined, limit = 100): Promise<RecommendationView[]> {
-    if (crossing) this.require(crossing);
-    return this.store.recommendations(crossing, limit);
-  }
-
   deadLetters(queue: string | undefined, limit = 100): Promise<DeadLetterView[]> {
     return this.store.deadLetters(queue, limit);
   }
