@@ -22,6 +22,7 @@ import { BacktestData, LocalCalendar, PreparedCrossing, StepForecast, edgeModel,
 import { CityFusion, CityFusionState, CrossingState, FusionResult } from '@crosscast/fusion';
 import { selectTfBackend } from '@crosscast/runtime';
 import { groupByCrossing, loadCityDefinition, readCountsCsv } from '@crosscast/seed';
+import { mulberry32 } from '../test/support/prng';
 
 const CITY_DIR = 'seed-data/boroondara-2006';
 const OUT = path.join('bench', 'results', 'fusion.json');
@@ -42,17 +43,6 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** mulberry32: seeded draws of the knocked-out workers. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** forecasts[crossing][origin index] = the worker's steps from that origin. */
 type ForecastTable = Record<string, Record<number, StepForecast[]>>;
@@ -235,7 +225,7 @@ async function main(): Promise<void> {
     const draws: Array<{ seed: number; missing: string[]; estimate_mae: number[]; profile_mae: number[]; estimate_coverage80: number[] }> = [];
     for (let draw = 0; draw < KNOCKOUT_DRAWS; draw++) {
       const seed = 1000 * Math.round(share * 100) + draw;
-      const random = prng(seed);
+      const random = mulberry32(seed);
       const shuffled = [...ids].map((id) => ({ id, r: random() })).sort((a, b) => a.r - b.r).map((x) => x.id);
       const missing = new Set(shuffled.slice(0, Math.round(share * ids.length)));
       const drawEstimate = acc();

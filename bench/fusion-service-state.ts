@@ -15,21 +15,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CityFusion, CrossingState } from '@crosscast/fusion';
 import { groupByCrossing, loadCityDefinition, readCountsCsv } from '@crosscast/seed';
+import { mulberry32 } from '../test/support/prng';
 
 const CITY_DIR = 'seed-data/boroondara-2006';
 const DAYS = 7;
 const OUT = 'bench/results/fusion-service-state.json';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function main(): Promise<void> {
   const city = loadCityDefinition(CITY_DIR);

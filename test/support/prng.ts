@@ -1,4 +1,4 @@
-/** Small seeded PRNG (mulberry32): reproducible random inputs for property-style test loops. */
+/** Small seeded PRNG (mulberry32): reproducible random inputs for tests and the benchmarks' seeded draws. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
