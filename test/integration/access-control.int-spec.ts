@@ -30,6 +30,7 @@ const ROUTE_ACCESS: Record<string, Access> = {
   'GET /api/docs-json': 'public',
   'GET /api/docs-yaml': 'public',
   'GET /api/auth/me': 'viewer',
+  'POST /api/auth/logout': 'viewer',
   'GET /api/crossings': 'viewer',
   'GET /api/crossings/:id': 'viewer',
   'GET /api/crossings/:id/forecasts': 'viewer',
@@ -55,6 +56,8 @@ const ROUTE_ACCESS: Record<string, Access> = {
 };
 
 const ROLE_ORDER: DevUser[] = ['viewer', 'operator', 'admin'];
+/** Routes that end the caller's tokens: the census signs in again after probing them. */
+const SIGNS_OUT = new Set(['POST /api/auth/logout']);
 /** Route parameters that exist (crossings) or safely do not (ids), so no request changes data. */
 const concrete = (route: string) => route.replace('/crossings/:id', '/crossings/0970').replace(/:id/g, '999999');
 
@@ -120,6 +123,7 @@ describe('access control (real PostgreSQL + Redis)', () => {
       const needed = ROLE_ORDER.indexOf(access);
       for (const [rank, user] of ROLE_ORDER.entries()) {
         const status = (await send(method, route, bearer(tokens[user]))).status;
+        if (SIGNS_OUT.has(key) && rank >= needed) tokens[user] = await loginAs(baseUrl, user);
         if (rank < needed) expect({ user, status }).toEqual({ user, status: 403 });
         else expect({ user, status: [401, 403].includes(status) }).toEqual({ user, status: false });
       }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEV_WORKER_KEY_SEED } from '@crosscast/contracts';
-import { envInt, envUrl, readEnvConfig, requireRealKeysInProduction } from '@crosscast/runtime';
+import { envInt, envNodeEnv, envUrl, listenHost, readEnvConfig, requireRealKeysInProduction } from '@crosscast/runtime';
 
 /** The edge worker's configuration: environment variables with working local defaults. */
 export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -40,6 +40,9 @@ export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
       WORKER_KEY_SEED: z.string().min(8).default(DEV_WORKER_KEY_SEED),
       /** 0 = no health endpoint (one process hosting many workers for a demo); set in containers. */
       HEALTH_PORT: envInt(0, 0, 65535),
+      /** The health endpoint's address; unset = 127.0.0.1, or 0.0.0.0 in production. */
+      HOST: z.string().optional(),
+      NODE_ENV: envNodeEnv(),
     },
     env,
   );
@@ -49,7 +52,7 @@ export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
     : config.CROSSING_IDS === 'all'
       ? 'all'
       : config.CROSSING_IDS.split(',').map((s) => s.trim()).filter(Boolean);
-  return { ...config, crossingSelection, detectorRedisUrl: config.DETECTOR_REDIS_URL ?? config.REDIS_URL };
+  return { ...config, LISTEN_HOST: listenHost(config.HOST, config.NODE_ENV), crossingSelection, detectorRedisUrl: config.DETECTOR_REDIS_URL ?? config.REDIS_URL };
 }
 
 export type EdgeWorkerConfig = ReturnType<typeof readEdgeWorkerConfig>;

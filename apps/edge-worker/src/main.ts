@@ -13,7 +13,7 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const host = app.get(WorkerHostService);
   await host.start();
-  if (config.HEALTH_PORT > 0) host.startHealthServer(config.HEALTH_PORT);
+  if (config.HEALTH_PORT > 0) host.startHealthServer(config.HEALTH_PORT, config.LISTEN_HOST);
 }
 
 bootstrap().catch((error) => {

@@ -30,6 +30,7 @@ import { QueueRepository } from './repositories/queue.repository';
 import { SimulationStoreRepository } from './repositories/simulation-store.repository';
 import { TimingPlanPublisher } from './repositories/timing-plan-publisher.repository';
 import { UsersRepository } from './repositories/users.repository';
+import { AdminAuditRepository } from './repositories/admin-audit.repository';
 import { AccessAdminService } from './services/access-admin.service';
 import { AutomaticModeService } from './services/automatic-mode.service';
 import { CityForecastService } from './services/city-forecast.service';
@@ -76,6 +77,7 @@ export class FusionModule {
         HealthService,
         QueueConsumers,
         UsersRepository,
+        AdminAuditRepository,
         DecisionsRepository,
         TimingPlanPublisher,
         AuthService,

@@ -14,7 +14,7 @@ describe('configuration', () => {
   it('refuses development signing keys in production, for fusion and workers', () => {
     expect(() => readFusionConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
     expect(() => readFusionConfig({ NODE_ENV: 'production' })).toThrow(/WORKER_KEYS_FILE: required when NODE_ENV=production/);
-    expect(readFusionConfig({ NODE_ENV: 'production', WORKER_KEYS_FILE: '/run/secrets/worker_keys', JWT_SECRET: 'j'.repeat(40), ADMIN_PASSWORD: 'a-real-admin-password' }).WORKER_KEYS_FILE).toBe('/run/secrets/worker_keys');
+    expect(readFusionConfig({ NODE_ENV: 'production', WORKER_KEYS_FILE: '/run/secrets/worker_keys', JWT_SECRET: 'q7Vb2-LxN9sKd4TfWm0ZrYc8Hj3Ue6PaGo1Iv5Bn_Es', ADMIN_PASSWORD: 'tram-stop-quartz-47' }).WORKER_KEYS_FILE).toBe('/run/secrets/worker_keys');
     expect(() => readEdgeWorkerConfig({ NODE_ENV: 'production', CROSSING_ID: '0970' })).toThrow(/WORKER_KEYS_FILE: required/);
   });
 
@@ -40,7 +40,10 @@ describe('configuration', () => {
 
   describe('operator access in production', () => {
     const keys = { NODE_ENV: 'production', WORKER_KEYS_FILE: '/run/secrets/worker_keys' };
-    const good = { ...keys, JWT_SECRET: 'k'.repeat(48), ADMIN_PASSWORD: 'a-real-admin-password' };
+    // A secret as npm run secrets:generate makes it, and a password the policy allows.
+  const goodSecret = 'q7Vb2-LxN9sKd4TfWm0ZrYc8Hj3Ue6PaGo1Iv5Bn_Es';
+  const goodPassword = 'tram-stop-quartz-47';
+  const good = { ...keys, JWT_SECRET: goodSecret, ADMIN_PASSWORD: goodPassword };
     const problems = (env: Record<string, string>) => {
       try {
         readFusionConfig(env);
@@ -52,13 +55,32 @@ describe('configuration', () => {
     };
 
     it('starts with a real secret and admin password', () => {
-      expect(readFusionConfig(good)).toMatchObject({ production: true, JWT_SECRET: 'k'.repeat(48), ADMIN_PASSWORD: 'a-real-admin-password', TOKEN_TTL: 8 * 3600 });
+      expect(readFusionConfig(good)).toMatchObject({ production: true, JWT_SECRET: goodSecret, ADMIN_PASSWORD: goodPassword, TOKEN_TTL: 8 * 3600 });
     });
 
     it('refuses a missing, short or development JWT secret, one line each', () => {
       expect(problems({ ...good, JWT_SECRET: '' })).toEqual([expect.stringMatching(/^JWT_SECRET: required when NODE_ENV=production/)]);
       expect(problems({ ...good, JWT_SECRET: 'short-secret' })).toEqual(['JWT_SECRET: must be at least 32 characters (it is 12)']);
       expect(problems({ ...good, JWT_SECRET: DEV_JWT_SECRET })).toEqual([expect.stringMatching(/^JWT_SECRET: is the development default/)]);
+      // Long but predictable: 32 × a, or a repeated word.
+      expect(problems({ ...good, JWT_SECRET: 'a'.repeat(32) })).toEqual([expect.stringMatching(/^JWT_SECRET: is too predictable/)]);
+      expect(problems({ ...good, JWT_SECRET: 'secret'.repeat(8) })).toEqual([expect.stringMatching(/^JWT_SECRET: is too predictable/)]);
+    });
+
+    it('accepts only the exact spelling of NODE_ENV, so a typo never means development', () => {
+      for (const spelling of ['Production', 'prod', ' production', 'PRODUCTION', 'staging']) {
+        expect(() => readFusionConfig({ ...good, NODE_ENV: spelling })).toThrow(/NODE_ENV: must be exactly one of development, test, production/);
+        expect(() => readEdgeWorkerConfig({ NODE_ENV: spelling, CROSSING_ID: '0970' })).toThrow(/NODE_ENV/);
+      }
+      expect(readFusionConfig({ NODE_ENV: 'test' }).production).toBe(false);
+    });
+
+    it('listens on loopback unless told otherwise, and on every interface in production', () => {
+      expect(readFusionConfig({}).LISTEN_HOST).toBe('127.0.0.1');
+      expect(readFusionConfig({ HOST: '0.0.0.0' }).LISTEN_HOST).toBe('0.0.0.0');
+      expect(readFusionConfig(good).LISTEN_HOST).toBe('0.0.0.0');
+      expect(readFusionConfig({ ...good, HOST: '10.0.0.5' }).LISTEN_HOST).toBe('10.0.0.5');
+      expect(readEdgeWorkerConfig({ CROSSING_ID: '0970' }).LISTEN_HOST).toBe('127.0.0.1');
     });
 
     it('refuses a missing, default or short admin password, one line each, together with the other problems', () => {
@@ -66,16 +88,19 @@ describe('configuration', () => {
       expect(problems({ ...good, ADMIN_PASSWORD: DEV_ADMIN_PASSWORD })).toEqual([expect.stringMatching(/^ADMIN_PASSWORD: is a development default/)]);
       expect(problems({ ...good, ADMIN_PASSWORD: 'crosscast-operator' })).toEqual([expect.stringMatching(/^ADMIN_PASSWORD: is a development default/)]);
       expect(problems({ ...good, ADMIN_PASSWORD: 'too-short' })).toEqual(['ADMIN_PASSWORD: must be at least 12 characters']);
+      expect(problems({ ...good, ADMIN_PASSWORD: 'a'.repeat(12) })).toEqual([expect.stringMatching(/^ADMIN_PASSWORD: must use at least 5 different characters/)]);
+      expect(problems({ ...good, ADMIN_PASSWORD: 'my-admin-password' })).toEqual(['ADMIN_PASSWORD: must not contain the username']);
+      expect(problems({ ...good, ADMIN_USERNAME: 'chief', ADMIN_PASSWORD: 'my-admin-password' })).toEqual([]);
       expect(problems({ NODE_ENV: 'production', WORKER_KEYS_FILE: 'x' })).toEqual([expect.stringMatching(/^JWT_SECRET: required/), expect.stringMatching(/^ADMIN_PASSWORD: required/)]);
     });
 
     it('reads the secrets from files (compose secrets) and names a file it cannot read', () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosscast-secrets-'));
       try {
-        fs.writeFileSync(path.join(dir, 'jwt'), `${'s'.repeat(40)}\n`);
+        fs.writeFileSync(path.join(dir, 'jwt'), `${goodSecret}\n`);
         fs.writeFileSync(path.join(dir, 'admin'), 'from-a-file-password\n');
         const config = readFusionConfig({ ...keys, JWT_SECRET_FILE: path.join(dir, 'jwt'), ADMIN_PASSWORD_FILE: path.join(dir, 'admin') });
-        expect([config.JWT_SECRET, config.ADMIN_PASSWORD]).toEqual(['s'.repeat(40), 'from-a-file-password']);
+        expect([config.JWT_SECRET, config.ADMIN_PASSWORD]).toEqual([goodSecret, 'from-a-file-password']);
         expect(problems({ ...good, JWT_SECRET_FILE: path.join(dir, 'missing') })).toEqual([expect.stringMatching(/^JWT_SECRET_FILE: cannot read .*missing \(ENOENT\)/), expect.stringMatching(/^JWT_SECRET: required/)]);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEV_WORKER_KEY_SEED } from '@crosscast/contracts';
-import { ConfigError, envInt, envNumber, envUrl, readEnvConfig, requireRealKeysInProduction } from '@crosscast/runtime';
+import { ConfigError, envInt, envNodeEnv, envNumber, envUrl, listenHost, readEnvConfig, requireRealKeysInProduction } from '@crosscast/runtime';
 import { DEFAULT_DATABASE_URL } from '@crosscast/persistence';
 import { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET, parseDuration, parseOrigins, resolveAccessSecrets } from './auth/access-config';
 
@@ -10,6 +10,8 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
     'fusion',
     {
       PORT: envInt(3000, 0, 65535),
+      /** The address to bind; unset = 127.0.0.1 (development, test) or 0.0.0.0 (production, behind the TLS proxy). */
+      HOST: z.string().optional(),
       DATABASE_URL: envUrl(DEFAULT_DATABASE_URL, ['postgres:', 'postgresql:']),
       REDIS_URL: envUrl('redis://127.0.0.1:6379', ['redis:']),
       CITY_DIR: z.string().min(1).default('seed-data/boroondara-2006'),
@@ -28,12 +30,14 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
       MAX_CLOCK_SKEW_SECONDS: envInt(300, 1, 86400),
       /** Create the database if missing and apply migrations at start-up (under an advisory lock). */
       MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
-      /** `production` refuses development secrets (signing keys, JWT secret, admin password). */
-      NODE_ENV: z.string().default('development'),
+      /** development | test | production, exactly; `production` refuses development secrets and accounts. */
+      NODE_ENV: envNodeEnv(),
       /** Signs operator tokens (HS256). JWT_SECRET_FILE reads it from a file (compose secret) instead. */
       JWT_SECRET: z.string().optional(),
       JWT_SECRET_FILE: z.string().min(1).optional(),
       /** How long a login token is valid: seconds, or a number with s, m, h or d. */
+      // How often open sockets are re-checked against the users table (disable, logout).
+      SESSION_RECHECK_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
       TOKEN_TTL: z.string().default('8h').transform((v, ctx) => parseDuration(v, ctx)),
       /** The admin created at start when no user of that name exists. */
       ADMIN_USERNAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, ".", "-" or "_"').default('admin'),
@@ -70,7 +74,7 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
   requireRealKeysInProduction('fusion', env, config.WORKER_KEYS_FILE);
   const production = config.NODE_ENV === 'production';
   const secrets = resolveAccessSecrets('fusion', production, config);
-  return { ...config, ...secrets, production };
+  return { ...config, ...secrets, production, LISTEN_HOST: listenHost(config.HOST, config.NODE_ENV) };
 }
 
 export { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET };

@@ -16,8 +16,10 @@ async function bootstrap(): Promise<void> {
   }
   const app = await createFusionApp(config, { keys });
   logger.log(`worker keys: ${keys.source}`);
-  await app.listen(config.PORT, '0.0.0.0');
-  logger.log(`listening on http://127.0.0.1:${config.PORT} (dashboard /, API docs /api/docs)`);
+  await app.listen(config.PORT, config.LISTEN_HOST);
+  // The address actually bound (PORT=0 picks one), not the one we hoped for.
+  const bound = app.getHttpServer().address() as { address: string; port: number };
+  logger.log(`listening on http://${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port} (dashboard /, API docs /api/docs)${config.production ? '' : '; development: loopback only unless HOST is set'}`);
 }
 
 bootstrap().catch((error) => {

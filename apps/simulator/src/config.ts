@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { envInt, envNumber, envUrl, readEnvConfig } from '@crosscast/runtime';
+import { envInt, envNodeEnv, envNumber, envUrl, listenHost, readEnvConfig } from '@crosscast/runtime';
 
 /** The simulator's configuration: environment variables with working local defaults. */
 export function readSimulatorConfig(env: NodeJS.ProcessEnv = process.env) {
-  return readEnvConfig(
+  const config = readEnvConfig(
     'simulator',
     {
       REDIS_URL: envUrl('redis://127.0.0.1:6379', ['redis:']),
@@ -43,9 +43,13 @@ export function readSimulatorConfig(env: NodeJS.ProcessEnv = process.env) {
       QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('crosscast'),
       /** Log the one-line city summary every this many simulated intervals. */
       SIM_LOG_EVERY_INTERVALS: envInt(4, 1, 10_000),
+      /** The health endpoint's address; unset = 127.0.0.1, or 0.0.0.0 in production. */
+      HOST: z.string().optional(),
+      NODE_ENV: envNodeEnv(),
     },
     env,
   );
+  return { ...config, LISTEN_HOST: listenHost(config.HOST, config.NODE_ENV) };
 }
 
 export type SimulatorConfig = ReturnType<typeof readSimulatorConfig>;

@@ -61,7 +61,7 @@ export class ReplayService implements OnApplicationShutdown {
       `${crossings.length} crossings: delivered ${liveStart - backfillFrom} intervals of history; live replay from ${new Date(this.schedule.intervalStartsMs[liveStart] ?? startMs).toISOString()} at ${this.config.REPLAY_SPEED}x (one interval every ${this.stepSeconds().toFixed(2)} s)`,
     );
     this.nextIndex = liveStart;
-    if (this.config.HEALTH_PORT > 0) this.healthServer = startHealthServer(this.config.HEALTH_PORT, () => this.healthReport());
+    if (this.config.HEALTH_PORT > 0) this.healthServer = startHealthServer(this.config.HEALTH_PORT, () => this.healthReport(), this.config.LISTEN_HOST);
     this.scheduleNext();
   }
 

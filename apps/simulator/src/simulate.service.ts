@@ -66,7 +66,7 @@ export class SimulateService implements OnApplicationShutdown {
     this.writer = new DetectorStreamWriter(this.redis, c.STREAM_PREFIX, c.STREAM_MAXLEN);
     if (c.REPLAY_RESET) await this.writer.reset(sim.crossings.map((x) => x.id));
     this.reports = new SimulationReportPublisher(c.REDIS_URL, c.QUEUE_PREFIX);
-    if (c.HEALTH_PORT > 0) this.server = startStatusServer(c.HEALTH_PORT, () => this.health(), () => this.metrics());
+    if (c.HEALTH_PORT > 0) this.server = startStatusServer(c.HEALTH_PORT, () => this.health(), () => this.metrics(), c.LISTEN_HOST);
 
     this.phase = 'backfill';
     const started = Date.now();

@@ -12,3 +12,4 @@ export * from './entities/simulation-measurement.entity';
 export * from './entities/planning-evaluation.entity';
 export * from './entities/fusion-state.entity';
 export * from './data-source';
+export * from './entities/admin-audit.entity';

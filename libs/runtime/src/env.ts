@@ -40,3 +40,29 @@ export function redisConnectionOptions(redisUrl: string) {
     db: url.pathname && url.pathname !== '/' ? Number(url.pathname.slice(1)) : 0,
   };
 }
+
+/**
+ * The run modes a service knows. Anything else (`Production`, `prod`, ` production`)
+ * refuses to start: a typo must never quietly mean development, with its public secrets.
+ */
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+export const envNodeEnv = () =>
+  z
+    .string()
+    .default('development')
+    .refine((value): value is NodeEnv => (NODE_ENVS as readonly string[]).includes(value), {
+      message: `must be exactly one of ${NODE_ENVS.join(', ')} (lower case, no spaces); unset means development`,
+    })
+    .transform((value) => value as NodeEnv);
+
+/**
+ * The address a service binds to: what HOST says, else loopback outside production (the
+ * development defaults are public, so they must not be reachable from the network) and
+ * all interfaces in production (a container behind its proxy).
+ */
+export function listenHost(host: string | undefined, nodeEnv: NodeEnv): string {
+  if (host && host.trim()) return host.trim();
+  return nodeEnv === 'production' ? '0.0.0.0' : '127.0.0.1';
+}

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { deriveWorkerKey } from '@crosscast/contracts';
-import { ConfigError } from './env';
+import { ConfigError, NODE_ENVS } from './env';
 
 /**
  * Where each crossing's signing key comes from: a keys file (`npm run keys:generate`
@@ -43,6 +43,11 @@ export function loadWorkerKeys(file: string | undefined, seed: string): WorkerKe
  * the source code, so keys derived from it would let anyone sign as any crossing.
  */
 export function requireRealKeysInProduction(appName: string, env: NodeJS.ProcessEnv, keysFile: string | undefined): void {
+  if (env.NODE_ENV !== undefined && !(NODE_ENVS as readonly string[]).includes(env.NODE_ENV)) {
+    throw new ConfigError(
+      `${appName}: invalid configuration\n  NODE_ENV: must be exactly one of ${NODE_ENVS.join(', ')} (lower case, no spaces); it is ${JSON.stringify(env.NODE_ENV)}`,
+    );
+  }
   if (env.NODE_ENV === 'production' && !keysFile) {
     throw new ConfigError(
       `${appName}: invalid configuration\n  WORKER_KEYS_FILE: required when NODE_ENV=production (the development key seed is not a secret); create keys with npm run keys:generate`,

@@ -152,9 +152,9 @@ export class WorkerHostService implements BeforeApplicationShutdown, OnApplicati
   }
 
   /** A container's health check: the process is alive (always 200), and its workers' state. */
-  startHealthServer(port: number): void {
-    this.healthServer = startHealthServer(port, () => ({ ok: true, body: this.health() }));
-    this.logger.log(`health on http://127.0.0.1:${port}/health`);
+  startHealthServer(port: number, host: string): void {
+    this.healthServer = startHealthServer(port, () => ({ ok: true, body: this.health() }), host);
+    this.logger.log(`health on http://${host}:${port}/health`);
   }
 
   /**

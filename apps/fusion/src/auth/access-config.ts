@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '@crosscast/runtime';
+import { passwordProblem, secretProblem } from './credential-policy';
 
 /**
  * Development defaults for operator access. They are in the source code, so they are not
@@ -14,9 +15,6 @@ export const DEV_USERS = [
   { username: 'operator', displayName: 'Development operator', role: 'operator', password: 'crosscast-operator' },
   { username: 'viewer', displayName: 'Development viewer', role: 'viewer', password: 'crosscast-viewer' },
 ] as const;
-
-export const MIN_JWT_SECRET_LENGTH = 32;
-export const MIN_PRODUCTION_PASSWORD_LENGTH = 12;
 
 /** "8h", "30m", "90s", "2d" or a plain number of seconds → seconds. */
 export function parseDuration(value: string, ctx: z.RefinementCtx): number {
@@ -54,12 +52,14 @@ interface SecretInputs {
   JWT_SECRET_FILE?: string;
   ADMIN_PASSWORD?: string;
   ADMIN_PASSWORD_FILE?: string;
+  ADMIN_USERNAME: string;
 }
 
 /**
  * The JWT secret and the bootstrap admin password, from the variable or from the file
- * it names (compose secrets). In production both must be given, long enough and not the
- * development defaults: each problem is one line, all reported together.
+ * it names (compose secrets). In production both must be given, the secret random enough
+ * (credential-policy.ts) and the password allowed by the password policy (which also
+ * denies the public development passwords): each problem is one line, all reported together.
  */
 export function resolveAccessSecrets(appName: string, production: boolean, input: SecretInputs): { JWT_SECRET: string; ADMIN_PASSWORD: string } {
   const problems: string[] = [];
@@ -78,10 +78,16 @@ export function resolveAccessSecrets(appName: string, production: boolean, input
   if (production) {
     if (!jwtSecret) problems.push('JWT_SECRET: required when NODE_ENV=production (or JWT_SECRET_FILE); make one with npm run secrets:generate');
     else if (jwtSecret === DEV_JWT_SECRET) problems.push('JWT_SECRET: is the development default, which is public; set a random secret');
-    else if (jwtSecret.length < MIN_JWT_SECRET_LENGTH) problems.push(`JWT_SECRET: must be at least ${MIN_JWT_SECRET_LENGTH} characters (it is ${jwtSecret.length})`);
+    else {
+      const weak = secretProblem(jwtSecret);
+      if (weak) problems.push(`JWT_SECRET: ${weak}`);
+    }
     if (!adminPassword) problems.push('ADMIN_PASSWORD: required when NODE_ENV=production (or ADMIN_PASSWORD_FILE): the first admin is created with it');
     else if ((DEV_USERS as ReadonlyArray<{ password: string }>).some((u) => u.password === adminPassword)) problems.push('ADMIN_PASSWORD: is a development default, which is public; choose another');
-    else if (adminPassword.length < MIN_PRODUCTION_PASSWORD_LENGTH) problems.push(`ADMIN_PASSWORD: must be at least ${MIN_PRODUCTION_PASSWORD_LENGTH} characters`);
+    else {
+      const weak = passwordProblem(adminPassword, input.ADMIN_USERNAME);
+      if (weak) problems.push(`ADMIN_PASSWORD: ${weak}`);
+    }
   }
   if (problems.length) throw new ConfigError(`${appName}: invalid configuration\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return { JWT_SECRET: jwtSecret ?? DEV_JWT_SECRET, ADMIN_PASSWORD: adminPassword ?? DEV_ADMIN_PASSWORD };

@@ -10,14 +10,17 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * socket.io handshake middleware (`io.use`): Nest guards do not run on connection, so the
  * token in `handshake.auth.token` is checked here. A refused client gets a connect_error
  * whose message starts with "unauthorized:" and says why. An accepted socket carries its
- * user in `socket.data.user` and is disconnected when its token expires.
+ * user in `socket.data.user` and the token version it signed in with in
+ * `socket.data.tokenVersion` (LiveGateway re-checks both every SESSION_RECHECK_SECONDS),
+ * and is disconnected when its token expires.
  */
 export function socketAuthMiddleware(auth: AuthService) {
   return (socket: Socket, next: (error?: Error) => void): void => {
     const token = socket.handshake.auth?.token;
     auth.authenticate(typeof token === 'string' ? token : null).then(
-      ({ user, expiresAtMs }) => {
+      ({ user, expiresAtMs, tokenVersion }) => {
         socket.data.user = user;
+        socket.data.tokenVersion = tokenVersion;
         const timer = setTimeout(() => socket.disconnect(true), Math.min(MAX_TIMER_MS, Math.max(0, expiresAtMs - Date.now())));
         timer.unref();
         socket.once('disconnect', () => clearTimeout(timer));

@@ -19,6 +19,15 @@ export class AuthController {
     return this.auth.login(body.username, body.password);
   }
 
+  @Post('logout')
+  @Roles('viewer')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Sign out everywhere: every token of this user stops working at once, and their open sockets close within SESSION_RECHECK_SECONDS' })
+  async logout(@CurrentUser() user: AuthenticatedUser): Promise<void> {
+    await this.auth.logout(user);
+  }
+
   @Get('me')
   @Roles('viewer')
   @ApiBearerAuth()

@@ -2,6 +2,7 @@ import { BadRequestException, ConflictException, Inject, Injectable, NotFoundExc
 import { createHash } from 'node:crypto';
 import { CrossingSettingsView, Role, UserView, WorkerKeyView } from '@crosscast/contracts';
 import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
+import { passwordProblem } from '../auth/credential-policy';
 import { hashPassword } from '../auth/password-hasher';
 import type { AuthenticatedUser } from '../auth/roles';
 import { CityRepository } from '../repositories/city.repository';
@@ -25,13 +26,14 @@ export class AccessAdminService {
   }
 
   async createUser(input: { username: string; password: string; role: Role; displayName?: string }): Promise<UserView> {
+    requireAllowedPassword(input.password, input.username);
     const created = await this.users.create({
       username: input.username,
       displayName: input.displayName ?? input.username,
       role: input.role,
       passwordHash: await hashPassword(input.password),
     });
-    if (!created) throw new ConflictException(`a user named ${input.username} already exists`);
+    if (!created) throw new ConflictException(`a user named ${input.username} already exists (usernames are compared without regard to case)`);
     return created;
   }
 
@@ -40,6 +42,7 @@ export class AccessAdminService {
     if (Object.values(changes).every((v) => v === undefined)) throw new BadRequestException('nothing to change: give role, disabled, displayName or password');
     const target = await this.users.findById(id);
     if (!target) throw new NotFoundException(`user ${id} does not exist`);
+    if (changes.password !== undefined) requireAllowedPassword(changes.password, target.username);
     const losesAdmin = target.role === 'admin' && !target.disabled && ((changes.role !== undefined && changes.role !== 'admin') || changes.disabled === true);
     if (losesAdmin && (await this.users.countOtherActiveAdmins(id)) === 0) {
       throw new ConflictException(`${target.username} is the last enabled admin${target.id === by.id ? ' (you)' : ''}: make another admin first`);
@@ -76,4 +79,9 @@ export class AccessAdminService {
       }),
     };
   }
+}
+
+function requireAllowedPassword(password: string, username: string): void {
+  const problem = passwordProblem(password, username);
+  if (problem) throw new BadRequestException(`password ${problem}`);
 }

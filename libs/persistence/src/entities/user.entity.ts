@@ -4,6 +4,7 @@ import type { Role } from '@crosscast/contracts';
 /** Someone who signs in to the dashboard or the API. The password is kept as a salted scrypt hash only. */
 @Entity({ name: 'users' })
 @Unique('uq_users_username', ['username'])
+// Also unique as lower(username) (index uq_users_username_lower, migration 1765000000000).
 export class UserEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
@@ -24,6 +25,14 @@ export class UserEntity {
 
   @Column({ type: 'boolean', default: false })
   disabled: boolean;
+
+  /** Bumped on disable, role or password change and logout: tokens of an older version are refused. */
+  @Column({ name: 'token_version', type: 'integer', default: 0 })
+  tokenVersion: number;
+
+  /** Created with a public development password; production disables such accounts at start. */
+  @Column({ type: 'boolean', default: false })
+  development: boolean;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
