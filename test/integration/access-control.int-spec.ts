@@ -53,6 +53,8 @@ const ROUTE_ACCESS: Record<string, Access> = {
   'GET /api/admin/crossings': 'admin',
   'PATCH /api/admin/crossings/:id': 'admin',
   'GET /api/admin/keys': 'admin',
+  'POST /api/admin/crossings/:id/reset-sequence': 'admin',
+  'GET /api/admin/audit': 'admin',
 };
 
 const ROLE_ORDER: DevUser[] = ['viewer', 'operator', 'admin'];

@@ -208,4 +208,63 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
       expect.arrayContaining(['/api/crossings', '/api/crossings/{id}', '/api/crossings/{id}/forecasts', '/api/city/forecast', '/api/recommendations', '/api/dead-letters', '/health']),
     );
   });
+
+  describe('one bad edge box cannot blind its crossing (signed, but not plausible)', () => {
+    // Another crossing than 0970, so the REST tests below see only their own forecasts.
+    const victim = city.crossings.find((c) => c.id !== '0970')!;
+    const victimApproaches = victim.approaches.map((a) => a.id);
+    const at = (hour: number) => `2006-10-12T${String(hour).padStart(2, '0')}:00:00+11:00`;
+    const reasonOf = async (jobId: string) => (await db.query(`SELECT reason FROM dead_letters WHERE job_id = $1`, [jobId]))[0]?.reason as string;
+    const highestSeq = async () => Number((await db.query(`SELECT last_forecast_seq FROM crossing_status WHERE crossing_id = $1`, [victim.id]))[0].last_forecast_seq);
+
+    it('refuses a seq far ahead, an unfinished or far-future interval, and counts or bands beyond physics; genuine forecasts still get in', async () => {
+      expect(await deliver(forecastMessage(victim.id, victimApproaches, at(6), { seq: 100 }), 'bad-box-genuine-1')).toBe('completed');
+
+      expect(await deliver(forecastMessage(victim.id, victimApproaches, at(7), { seq: 9e15 }), 'bad-box-seq-9e15')).toBe('failed');
+      expect(await reasonOf('bad-box-seq-9e15')).toMatch(/seq 9000000000000000 is impossible/);
+      expect(await deliver(forecastMessage(victim.id, victimApproaches, at(7), { seq: 100 + 100_001 }), 'bad-box-seq-jump')).toBe('failed');
+      expect(await reasonOf('bad-box-seq-jump')).toMatch(/^seq-jump: seq 100101 is more than 100000 ahead/);
+
+      expect(await deliver(forecastMessage(victim.id, victimApproaches, '2099-01-01T00:00:00Z', { seq: 101 }), 'bad-box-2099')).toBe('failed');
+      expect(await reasonOf('bad-box-2099')).toMatch(/has not finished by sentAt/);
+
+      const huge = forecastMessage(victim.id, victimApproaches, at(7), { seq: 101 });
+      const { sig: _sig, ...unsigned } = huge;
+      unsigned.horizons[0].approaches[victimApproaches[0]] = { mean: 4e30, lower80: 4e30, upper80: 4e30, lower95: 4e30, upper95: 4e30 };
+      expect(await deliver(signedAsWorker(unsigned), 'bad-box-band')).toBe('failed');
+      expect(await reasonOf('bad-box-band')).toMatch(/upper95 4e\+30 is more than 2× the physical ceiling/);
+      const flood = forecastMessage(victim.id, victimApproaches, at(7), { seq: 101 });
+      const { sig: _sig2, ...unsignedFlood } = flood;
+      unsignedFlood.observed.approaches[victimApproaches[0]] = 1_000_000;
+      expect(await deliver(signedAsWorker(unsignedFlood), 'bad-box-count')).toBe('failed');
+      expect(await reasonOf('bad-box-count')).toMatch(/1000000 vehicles in 15 min is above the physical ceiling/);
+
+      // Nothing of it was stored: the crossing's seq and data time are the genuine ones.
+      expect(await highestSeq()).toBe(100);
+      const latest = await db.query(`SELECT max(based_on_interval_start) AS latest FROM forecasts WHERE crossing_id = $1`, [victim.id]);
+      expect(new Date(latest[0].latest).toISOString()).toBe(new Date(at(6)).toISOString());
+      expect(await deliver(forecastMessage(victim.id, victimApproaches, at(7), { seq: 101 }), 'bad-box-genuine-2')).toBe('completed');
+    });
+
+    it('lets an admin reset a sequence pushed out of reach, with a reason, audited', async () => {
+      // As after a box that stepped its seq up within the jump window, again and again.
+      await db.query(`UPDATE crossing_status SET last_forecast_seq = 5000000 WHERE crossing_id = $1`, [victim.id]);
+      expect(await deliver(forecastMessage(victim.id, victimApproaches, at(8), { seq: 102 }), 'blinded')).toBe('failed');
+      expect(await reasonOf('blinded')).toMatch(/replayed or too old/);
+
+      const admin = authedFetch(baseUrl, await loginAs(baseUrl, 'admin'));
+      const reset = (crossingId: string, body: unknown) => admin(`/api/admin/crossings/${crossingId}/reset-sequence`, { method: 'POST', body: JSON.stringify(body) });
+      expect((await reset(victim.id, {})).status).toBe(400);
+      expect((await reset('9999', { reason: 'no such crossing' })).status).toBe(404);
+      const done = await reset(victim.id, { reason: 'box replaced, key rotated' });
+      expect(done.status).toBe(200);
+      expect(await done.json()).toEqual({ crossingId: victim.id, previous: { forecastSeq: 5000000, heartbeatSeq: expect.any(Number) } }); // the heartbeat test above sent one
+
+      expect(await deliver(forecastMessage(victim.id, victimApproaches, at(8), { seq: 102 }), 'after-reset')).toBe('completed');
+      expect(await highestSeq()).toBe(102);
+      const audit = await (await admin('/api/admin/audit?limit=5')).json();
+      expect(audit[0]).toMatchObject({ actor: 'admin', action: 'crossing.sequence-reset', target: `crossing:${victim.id}`, details: { reason: 'box replaced, key rotated' } });
+      expect((await admin('/api/admin/audit?limit=0')).status).toBe(400);
+    });
+  });
 });

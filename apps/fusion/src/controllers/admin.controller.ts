@@ -1,8 +1,8 @@
-import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Roles } from '../auth/decorators';
 import type { AuthenticatedUser } from '../auth/roles';
-import { CreateUserBody, UpdateCrossingBody, UpdateUserBody, UserIdParams } from '../dtos/access.dto';
+import { AdminAuditQuery, CreateUserBody, ResetSequenceBody, UpdateCrossingBody, UpdateUserBody, UserIdParams } from '../dtos/access.dto';
 import { CrossingIdParams } from '../dtos/crossing.dto';
 import { AccessAdminService } from '../services/access-admin.service';
 
@@ -21,8 +21,8 @@ export class AdminController {
 
   @Post('users')
   @ApiOperation({ summary: 'Create a user (password at least 12 characters)' })
-  createUser(@Body() body: CreateUserBody) {
-    return this.admin.createUser(body);
+  createUser(@Body() body: CreateUserBody, @CurrentUser() user: AuthenticatedUser) {
+    return this.admin.createUser(body, user);
   }
 
   @Patch('users/:id')
@@ -41,6 +41,22 @@ export class AdminController {
   @ApiOperation({ summary: 'Enable or disable plans for a crossing, or set its admin note' })
   updateCrossing(@Param() params: CrossingIdParams, @Body() body: UpdateCrossingBody, @CurrentUser() user: AuthenticatedUser) {
     return this.admin.updateCrossing(params.id, body, user);
+  }
+
+  @Post('crossings/:id/reset-sequence')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Forget the crossing's highest accepted seqs, so its worker's next forecast is accepted again (after a faulty or compromised box pushed them out of reach; rotate its key too). Needs a reason; audited",
+  })
+  resetSequence(@Param() params: CrossingIdParams, @Body() body: ResetSequenceBody, @CurrentUser() user: AuthenticatedUser) {
+    return this.admin.resetSequence(params.id, body.reason, user);
+  }
+
+  @Get('audit')
+  @ApiOperation({ summary: 'The admin audit log, newest first: user changes, sequence resets, production start-up actions, migrations' })
+  auditLog(@Query() query: AdminAuditQuery) {
+    return this.admin.auditLog(query.limit ?? 100, query.before);
   }
 
   @Get('keys')

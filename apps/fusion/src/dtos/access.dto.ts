@@ -124,3 +124,26 @@ export class UpdateCrossingBody {
   @MaxLength(500)
   adminNote?: string | null;
 }
+
+export class ResetSequenceBody {
+  @ApiProperty({ example: 'worker 0970 replaced after a faulty seq; key rotated', description: 'Why (kept in the admin audit log)' })
+  @IsString({ message: 'reason must be a string' })
+  @MinLength(3, { message: 'reason must say why, in at least 3 characters' })
+  @MaxLength(500, { message: 'reason must be at most 500 characters' })
+  reason: string;
+}
+
+export class AdminAuditQuery {
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be a whole number' })
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Only entries older than this id (paging)' })
+  @IsOptional()
+  @Matches(/^\d{1,18}$/, { message: 'before must be an audit entry id (digits)' })
+  before?: string;
+}

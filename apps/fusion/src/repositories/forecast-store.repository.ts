@@ -9,7 +9,9 @@ export type StoreOutcome =
   | { stored: true; forecastId: string }
   | { stored: false; reason: 'duplicate' }
   /** Not stored before, and its seq is more than the window behind the crossing's highest accepted seq. */
-  | { stored: false; reason: 'replayed'; highestSeq: number };
+  | { stored: false; reason: 'replayed'; highestSeq: number }
+  /** Its seq is more than the jump window ahead of the crossing's highest accepted seq. */
+  | { stored: false; reason: 'seq-jump'; highestSeq: number };
 
 export interface StatusRow {
   crossingId: string;
@@ -61,11 +63,11 @@ export class ForecastStoreRepository {
    * 1. already stored (same message id, or same crossing and interval) → 'duplicate', a no-op;
    * 2. the crossing's status row is locked (FOR UPDATE), so one crossing's forecasts pass
    *    this point one at a time; a seq more than `seqWindow` behind the highest accepted
-   *    one is 'replayed' (nothing written);
+   *    one is 'replayed', one more than `seqJumpWindow` ahead is 'seq-jump' (nothing written);
    * 3. insert (ON CONFLICT DO NOTHING covers a concurrent twin that got in first), and
    *    raise the highest accepted seq.
    */
-  async storeForecast(message: ForecastMessage, receivedAt: Date, seqWindow = Number.MAX_SAFE_INTEGER): Promise<StoreOutcome> {
+  async storeForecast(message: ForecastMessage, receivedAt: Date, seqWindow = Number.MAX_SAFE_INTEGER, seqJumpWindow = Number.MAX_SAFE_INTEGER): Promise<StoreOutcome> {
     return this.dataSource.transaction(async (manager) => {
       const known: unknown[] = await manager.query(
         `SELECT 1 FROM forecasts WHERE message_id = $1 OR (crossing_id = $2 AND based_on_interval_start = $3) LIMIT 1`,
@@ -78,6 +80,7 @@ export class ForecastStoreRepository {
       );
       const highestSeq = status[0]?.last_forecast_seq === null || status[0] === undefined ? null : Number(status[0].last_forecast_seq);
       if (highestSeq !== null && message.seq < highestSeq - seqWindow) return { stored: false, reason: 'replayed', highestSeq } as const;
+      if (highestSeq !== null && message.seq > highestSeq + seqJumpWindow) return { stored: false, reason: 'seq-jump', highestSeq } as const;
       const inserted: Array<{ id: string }> = await manager.query(
         `INSERT INTO forecasts (message_id, crossing_id, seq, based_on_interval_start, interval_minutes, model_name, model_version,
            model_backend, trained_on_intervals, real_input_share, quality_flags, sent_at, received_at)
@@ -170,6 +173,19 @@ export class ForecastStoreRepository {
        ON CONFLICT (queue, job_id) DO NOTHING`,
       [queue, jobId, withoutNul(reason).slice(0, 4000), withoutNul(text).slice(0, MAX_DEAD_LETTER_PAYLOAD), receivedAt],
     );
+  }
+
+  /** Forgets the crossing's highest accepted forecast and heartbeat seqs; returns what they were. */
+  async resetSequence(crossingId: string): Promise<{ forecastSeq: number | null; heartbeatSeq: number | null }> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows: Array<{ last_forecast_seq: string | null; last_heartbeat_seq: string | null }> = await manager.query(
+        `SELECT last_forecast_seq, last_heartbeat_seq FROM crossing_status WHERE crossing_id = $1 FOR UPDATE`,
+        [crossingId],
+      );
+      await manager.query(`UPDATE crossing_status SET last_forecast_seq = NULL, last_heartbeat_seq = NULL WHERE crossing_id = $1`, [crossingId]);
+      const toNumber = (v: string | null | undefined) => (v === null || v === undefined ? null : Number(v));
+      return { forecastSeq: toNumber(rows[0]?.last_forecast_seq), heartbeatSeq: toNumber(rows[0]?.last_heartbeat_seq) };
+    });
   }
 
   async recordHeartbeat(heartbeat: HeartbeatMessage, receivedAt: Date): Promise<void> {

@@ -8,6 +8,8 @@ import type { AuthenticatedUser } from '../auth/roles';
 import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { DecisionsRepository } from '../repositories/decisions.repository';
+import { AdminAuditRepository, AdminAuditView } from '../repositories/admin-audit.repository';
+import { ForecastStoreRepository } from '../repositories/forecast-store.repository';
 import { UsersRepository } from '../repositories/users.repository';
 
 /** Admin work: users, crossings' settings, and which signing keys are configured. */
@@ -19,13 +21,31 @@ export class AccessAdminService {
     private readonly decisions: DecisionsRepository,
     private readonly city: CityRepository,
     private readonly clock: ClockRepository,
+    private readonly audit: AdminAuditRepository,
+    private readonly store: ForecastStoreRepository,
   ) {}
+
+  auditLog(limit: number, beforeId?: string): Promise<AdminAuditView[]> {
+    return this.audit.list(limit, beforeId);
+  }
+
+  /**
+   * Forgets a crossing's highest accepted seqs, so its worker's next forecast is accepted
+   * whatever its seq: the way back after a faulty or compromised box pushed the seq beyond
+   * reach (rotate that crossing's key too). Audited with the values it had.
+   */
+  async resetSequence(crossingId: string, reason: string, by: AuthenticatedUser): Promise<{ crossingId: string; previous: { forecastSeq: number | null; heartbeatSeq: number | null } }> {
+    if (!this.city.get(crossingId)) throw new NotFoundException(`crossing ${crossingId} does not exist`);
+    const previous = await this.store.resetSequence(crossingId);
+    await this.audit.record({ actor: by.username, action: 'crossing.sequence-reset', target: `crossing:${crossingId}`, details: { reason, previous } });
+    return { crossingId, previous };
+  }
 
   listUsers(): Promise<UserView[]> {
     return this.users.list();
   }
 
-  async createUser(input: { username: string; password: string; role: Role; displayName?: string }): Promise<UserView> {
+  async createUser(input: { username: string; password: string; role: Role; displayName?: string }, by: AuthenticatedUser): Promise<UserView> {
     requireAllowedPassword(input.password, input.username);
     const created = await this.users.create({
       username: input.username,
@@ -34,6 +54,7 @@ export class AccessAdminService {
       passwordHash: await hashPassword(input.password),
     });
     if (!created) throw new ConflictException(`a user named ${input.username} already exists (usernames are compared without regard to case)`);
+    await this.audit.record({ actor: by.username, action: 'user.created', target: `user:${created.id}`, details: { username: created.username, role: created.role } });
     return created;
   }
 
@@ -54,6 +75,13 @@ export class AccessAdminService {
       passwordHash: changes.password === undefined ? undefined : await hashPassword(changes.password),
     });
     if (!updated) throw new NotFoundException(`user ${id} does not exist`);
+    const { password, ...visible } = changes;
+    await this.audit.record({
+      actor: by.username,
+      action: 'user.updated',
+      target: `user:${id}`,
+      details: { username: target.username, ...visible, ...(password === undefined ? {} : { passwordChanged: true }) },
+    });
     return updated;
   }
 

@@ -15,6 +15,7 @@ import { ClockRepository } from '../repositories/clock.repository';
 import { ForecastStoreRepository, isDataException } from '../repositories/forecast-store.repository';
 import { LiveGateway } from '../gateways/live.gateway';
 import { CityFusionService } from './city-fusion.service';
+import { SEQ_JUMP_WINDOW, admissionProblem } from './forecast-admission';
 import { LiveUpdatesService } from './live-updates.service';
 import { RecommendationService } from './recommendation.service';
 
@@ -82,7 +83,7 @@ export class IngestionService {
     const receivedAt = this.clock.now();
     let outcome: Awaited<ReturnType<ForecastStoreRepository['storeForecast']>>;
     try {
-      outcome = await this.store.storeForecast(message, receivedAt, SEQ_REPLAY_WINDOW);
+      outcome = await this.store.storeForecast(message, receivedAt, SEQ_REPLAY_WINDOW, SEQ_JUMP_WINDOW);
     } catch (error) {
       // Schema-valid but unstorable values (a seq beyond bigint, a NUL in a text) would fail
       // every retry: refuse the message instead. The transaction rolled back: nothing written.
@@ -94,6 +95,10 @@ export class IngestionService {
       await this.store.recordDeadLetter(queue, jobId, replayed, data, receivedAt);
       this.logger.warn(`forecast job ${jobId} rejected: ${replayed}`);
       return { status: 'rejected', reason: replayed };
+    }
+    if (!outcome.stored && outcome.reason === 'seq-jump') {
+      const jump = `seq-jump: seq ${message.seq} is more than ${SEQ_JUMP_WINDOW} ahead of crossing ${message.crossingId}'s highest accepted seq ${outcome.highestSeq}; an honest worker never jumps so far (if it really did, an admin can reset the crossing's sequence)`;
+      return this.refuse(queue, jobId, jump, data);
     }
     if (!outcome.stored) {
       // Planning is idempotent per crossing and period: a redelivery after a crash between
@@ -144,7 +149,11 @@ export class IngestionService {
     return { status: 'rejected', reason };
   }
 
-  /** Checks a schema-valid forecast against the city: known crossing, its own approaches. */
+  /**
+   * Checks a schema-valid forecast against the city: known crossing, its own approaches,
+   * horizons in step, and what a signed message may claim (forecast-admission.ts: a
+   * finished interval, a possible seq, counts and bands under the physical ceiling).
+   */
   private checkAgainstCity(message: ForecastMessage): string | null {
     const crossing = this.city.get(message.crossingId);
     if (!crossing) return `unknown crossing ${message.crossingId}`;
@@ -158,7 +167,7 @@ export class IngestionService {
         return `horizons.${h.stepsAhead}: intervalStart must be basedOnIntervalStart + stepsAhead intervals`;
       }
     }
-    return null;
+    return admissionProblem(message, { nowMs: this.clock.now().getTime(), maxClockSkewMs: this.config.MAX_CLOCK_SKEW_SECONDS * 1000, approachCount: crossing.approaches.length });
   }
 }
 
