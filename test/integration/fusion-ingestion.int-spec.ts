@@ -209,6 +209,18 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
     );
   });
 
+  it('dead-letters a job whose stored data is not JSON, instead of leaving it active', async () => {
+    // Written to Redis by something other than BullMQ (or corrupted there): park it as a
+    // delayed job, corrupt its data, and let it come due.
+    const job = await forecasts.add('forecast', { placeholder: true }, { jobId: 'not-json', delay: 1500 });
+    await redis.hset(`${prefix}:${FORECAST_QUEUE}:${job.id}`, 'data', '{"crossingId": "0970", "seq": ');
+    await eventually(async () => (await forecasts.getJobState('not-json')) === 'failed', 'the corrupted job to fail', 20_000);
+    const letter = (await db.query(`SELECT reason, payload FROM dead_letters WHERE job_id = 'not-json'`))[0];
+    expect(letter.reason).toBe('job data is not valid JSON');
+    expect(letter.payload).toContain('\\"seq\\": ');
+    expect(await forecasts.getActiveCount()).toBe(0);
+  });
+
   describe('one bad edge box cannot blind its crossing (signed, but not plausible)', () => {
     // Another crossing than 0970, so the REST tests below see only their own forecasts.
     const victim = city.crossings.find((c) => c.id !== '0970')!;

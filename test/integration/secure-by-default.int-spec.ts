@@ -195,6 +195,27 @@ describe('secure by default (real PostgreSQL + Redis)', () => {
       expect((await login(baseUrl, 'juno', 'granite-fern-71')).status).toBe(200);
     });
 
+    it('answers NUL characters and absurd nesting with 400, never 500', async () => {
+      const send = (method: string, path: string, body: string, token: string | null = adminToken) =>
+        fetch(`${baseUrl}${path}`, { method, headers: { 'content-type': 'application/json', ...(token ? bearer(token) : {}) }, body });
+      const nul = 'a\u0000b';
+      const cases: Array<[string, string, string, string | null]> = [
+        ['POST', '/api/admin/users', JSON.stringify({ username: 'nul-user', password: 'tidal-lantern-93', role: 'viewer', displayName: nul }), adminToken],
+        ['PATCH', '/api/admin/crossings/0970', JSON.stringify({ adminNote: nul }), adminToken],
+        ['POST', '/api/recommendations/1/reject', JSON.stringify({ reason: nul }), adminToken],
+        ['POST', '/api/auth/login', JSON.stringify({ username: nul, password: 'whatever-it-is' }), null],
+        ['POST', '/api/auth/login', '['.repeat(5000) + ']'.repeat(5000), null],
+        ['POST', '/api/auth/login', '{"a":'.repeat(2000) + '1' + '}'.repeat(2000), null],
+      ];
+      for (const [method, path, body, token] of cases) {
+        const response = await send(method, path, body, token);
+        const text = await response.text();
+        expect({ path, status: response.status }).toEqual({ path, status: 400 });
+        expect(text).not.toMatch(/at .*\.js|QueryFailedError|INSERT|scrypt/);
+      }
+      expect((await fetch(`${baseUrl}/api/admin/audit?before=${encodeURIComponent(nul)}`, { headers: bearer(adminToken) })).status).toBe(400);
+    });
+
     it('applies a role change to the next request without revoking the token', async () => {
       const created = await createUser('kim', 'amber-meadow-35');
       const token = await tokenFor('kim', 'amber-meadow-35');

@@ -1,3 +1,5 @@
+import { InputSafetyPipe } from './http/input-safety';
+import { SafeErrorsFilter } from './http/safe-errors.filter';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -58,7 +60,9 @@ export async function createFusionApp(config: FusionConfig, options: { logger?: 
   // No CORS_ORIGINS: no Access-Control-Allow-Origin header at all, so only the same origin can read answers.
   app.enableCors({ origin: config.CORS_ORIGINS.length ? config.CORS_ORIGINS : false, allowedHeaders: ['Authorization', 'Content-Type'], maxAge: 600 });
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config.CORS_ORIGINS));
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  // Input safety first (NUL characters, absurd nesting), then the DTOs' validation.
+  app.useGlobalPipes(new InputSafetyPipe(), new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalFilters(new SafeErrorsFilter(app.getHttpAdapter()));
   app.useStaticAssets(DASHBOARD_DIR, { index: 'index.html' });
 
   const openApi = new DocumentBuilder()

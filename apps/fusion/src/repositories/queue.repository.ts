@@ -1,9 +1,45 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { Queue, Worker, Processor, WorkerOptions } from 'bullmq';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Job, JobJsonRaw, Queue, Worker, Processor, WorkerOptions } from 'bullmq';
 import IORedis from 'ioredis';
 import { FORECAST_QUEUE, HEARTBEAT_QUEUE } from '@crosscast/contracts';
 import { redisConnectionOptions } from '@crosscast/runtime';
 import { FUSION_CONFIG, FusionConfig } from '../config';
+
+/**
+ * A job whose stored data (or options) is not JSON reaches the processor as
+ * `{ [UNPARSABLE_JOB_DATA]: <the raw text> }` instead of throwing inside BullMQ, where it
+ * would leave the job in `active` and surface only as a worker 'error'.
+ */
+export const UNPARSABLE_JOB_DATA = '__unparsableJobData';
+const MAX_RAW_KEPT = 16_000;
+
+export function unparsableJobData(data: unknown): string | null {
+  if (!data || typeof data !== 'object' || !(UNPARSABLE_JOB_DATA in data)) return null;
+  return String((data as Record<string, unknown>)[UNPARSABLE_JOB_DATA]);
+}
+
+/** BullMQ's Worker, except that a job it cannot parse becomes a job the processor can refuse. */
+class ParseTolerantWorker extends Worker {
+  protected override createJob(raw: JobJsonRaw, jobId: string): Job {
+    try {
+      return super.createJob(raw, jobId);
+    } catch {
+      const isJson = (text: string | undefined) => {
+        try {
+          JSON.parse(text || '{}');
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const what = !isJson(raw.data) ? String(raw.data) : !isJson(raw.opts) ? `options: ${String(raw.opts)}` : 'job fields (progress, return value or parent)';
+      // Options we cannot read fall back to none: the job is refused anyway.
+      const opts = isJson(raw.opts) ? raw.opts : '{}';
+      const data = JSON.stringify({ [UNPARSABLE_JOB_DATA]: what.slice(0, MAX_RAW_KEPT) });
+      return super.createJob({ ...raw, data, opts, progress: '0', returnvalue: 'null', parent: undefined } as JobJsonRaw, jobId);
+    }
+  }
+}
 
 /**
  * The fusion service's one door to Redis: the BullMQ queues it reads, the workers that
@@ -15,6 +51,8 @@ export class QueueRepository implements OnApplicationShutdown {
   private readonly connection: IORedis;
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
+  private readonly logger = new Logger(QueueRepository.name);
+  private lastWorkerError = '';
 
   constructor(@Inject(FUSION_CONFIG) private readonly config: FusionConfig) {
     // Workers block on Redis: they need maxRetriesPerRequest null to survive reconnects.
@@ -32,7 +70,7 @@ export class QueueRepository implements OnApplicationShutdown {
   }
 
   startWorker(name: string, processor: Processor, options: Partial<WorkerOptions> = {}): Worker {
-    const worker = new Worker(name, processor, {
+    const worker = new ParseTolerantWorker(name, processor, {
       connection: this.connection,
       prefix: this.config.QUEUE_PREFIX,
       autorun: true,
@@ -41,7 +79,12 @@ export class QueueRepository implements OnApplicationShutdown {
       removeOnFail: { count: 10000 },
       ...options,
     });
-    worker.on('error', () => undefined);
+    // Connection errors repeat while Redis is away (health reports that): log each kind once.
+    worker.on('error', (error) => {
+      if (error.message === this.lastWorkerError) return;
+      this.lastWorkerError = error.message;
+      this.logger.warn(`${name} worker: ${error.message}`);
+    });
     this.workers.push(worker);
     return worker;
   }

@@ -13,6 +13,7 @@ import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
 import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { ForecastStoreRepository, isDataException } from '../repositories/forecast-store.repository';
+import { unparsableJobData } from '../repositories/queue.repository';
 import { LiveGateway } from '../gateways/live.gateway';
 import { CityFusionService } from './city-fusion.service';
 import { SEQ_JUMP_WINDOW, admissionProblem } from './forecast-admission';
@@ -72,6 +73,8 @@ export class IngestionService {
   }
 
   async ingestForecast(queue: string, jobId: string, data: unknown): Promise<IngestOutcome> {
+    const raw = unparsableJobData(data);
+    if (raw !== null) return this.refuse(queue, jobId, 'job data is not valid JSON', raw);
     const parsed = parseMessage(ForecastMessageSchema, data);
     const reason = parsed.ok ? (this.checkAgainstCity(parsed.value) ?? this.checkIdentity(parsed.value)) : `schema: ${parsed.reason}`;
     if (!parsed.ok || reason) {
@@ -118,6 +121,8 @@ export class IngestionService {
   }
 
   async ingestHeartbeat(queue: string, jobId: string, data: unknown): Promise<IngestOutcome> {
+    const raw = unparsableJobData(data);
+    if (raw !== null) return this.refuse(queue, jobId, 'job data is not valid JSON', raw);
     const parsed = parseMessage(HeartbeatMessageSchema, data);
     const reason = !parsed.ok
       ? `schema: ${parsed.reason}`
