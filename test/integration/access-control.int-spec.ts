@@ -233,7 +233,7 @@ describe('access control (real PostgreSQL + Redis)', () => {
   describe('admin', () => {
     const admin = () => authedFetch(baseUrl, tokens.admin);
 
-    it('creates, lists, changes and disables users, never showing a hash; changes apply to existing tokens at once', async () => {
+    it('creates, lists, changes and disables users, never showing a hash; a change ends existing tokens at once', async () => {
       const created = await admin()('/api/admin/users', { method: 'POST', body: JSON.stringify({ username: 'dana', password: 'a-long-enough-password', role: 'viewer', displayName: 'Dana' }) });
       expect(created.status).toBe(201);
       const dana = await created.json();
@@ -246,10 +246,12 @@ describe('access control (real PostgreSQL + Redis)', () => {
       expect(listText).toContain('"dana"');
       expect(listText).not.toMatch(/scrypt|hash|password/i);
 
-      const danaToken = await loginAs(baseUrl, 'dana' as DevUser, 'a-long-enough-password');
+      let danaToken = await loginAs(baseUrl, 'dana' as DevUser, 'a-long-enough-password');
       const danaAccept = () => fetch(`${baseUrl}/api/recommendations/999999/accept`, { method: 'POST', headers: { ...bearer(danaToken), 'content-type': 'application/json' }, body: '{}' });
       expect((await danaAccept()).status).toBe(403);
       expect((await admin()(`/api/admin/users/${dana.id}`, { method: 'PATCH', body: JSON.stringify({ role: 'operator' }) })).status).toBe(200);
+      expect((await danaAccept()).status).toBe(401); // the role change revoked the token
+      danaToken = await loginAs(baseUrl, 'dana' as DevUser, 'a-long-enough-password');
       expect((await danaAccept()).status).toBe(404); // through the guard now: the recommendation does not exist
 
       expect((await admin()(`/api/admin/users/${dana.id}`, { method: 'PATCH', body: JSON.stringify({ disabled: true }) })).status).toBe(200);

@@ -216,13 +216,17 @@ describe('secure by default (real PostgreSQL + Redis)', () => {
       expect((await fetch(`${baseUrl}/api/admin/audit?before=${encodeURIComponent(nul)}`, { headers: bearer(adminToken) })).status).toBe(400);
     });
 
-    it('applies a role change to the next request without revoking the token', async () => {
+    it('a role change ends the sessions too: the user signs in again and gets the new role', async () => {
       const created = await createUser('kim', 'amber-meadow-35');
       const token = await tokenFor('kim', 'amber-meadow-35');
-      const accept = () => fetch(`${baseUrl}/api/recommendations/999999/accept`, { method: 'POST', headers: { ...bearer(token), 'content-type': 'application/json' }, body: '{}' });
-      expect((await accept()).status).toBe(403);
+      const socket = await openSocket(token);
+      const accept = (bearerToken: string) =>
+        fetch(`${baseUrl}/api/recommendations/999999/accept`, { method: 'POST', headers: { ...bearer(bearerToken), 'content-type': 'application/json' }, body: '{}' });
+      expect((await accept(token)).status).toBe(403);
       expect((await admin()(`/api/admin/users/${created.body.id}`, { method: 'PATCH', body: JSON.stringify({ role: 'operator' }) })).status).toBe(200);
-      expect((await accept()).status).toBe(404);
+      expect((await accept(token)).status).toBe(401);
+      await closed(socket);
+      expect((await accept(await tokenFor('kim', 'amber-meadow-35'))).status).toBe(404);
     });
   });
 

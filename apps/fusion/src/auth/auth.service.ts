@@ -25,8 +25,8 @@ const BAD_LOGIN = 'unknown username or wrong password';
 /**
  * Logins and tokens. A token is an HS256 JWT with the user's id, name and role, valid for
  * TOKEN_TTL. Every request and socket connection checks the token and then reads the user
- * again (so a role change applies to the next request): disabling a user, changing their
- * password, or signing out bumps the user's token version, and a token of an older version is refused from then on (open
+ * again: disabling a user, changing their role or password, or signing out bumps the
+ * user's token version, and a token of an older version is refused from then on (open
  * sockets are re-checked every SESSION_RECHECK_SECONDS, see LiveGateway).
  */
 @Injectable()
@@ -69,7 +69,7 @@ export class AuthService implements OnApplicationBootstrap {
     }
     const user = await this.users.findById(String(claims.sub));
     if (!user || user.disabled || !isRole(user.role)) throw new UnauthorizedException('the token is not valid: the user is unknown or disabled');
-    if ((claims.ver ?? 0) !== user.tokenVersion) throw new UnauthorizedException('the token has been revoked (sign-out, disable or password change): sign in again');
+    if ((claims.ver ?? 0) !== user.tokenVersion) throw new UnauthorizedException('the token has been revoked (sign-out, disable, role or password change): sign in again');
     return { user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role }, expiresAtMs: claims.exp * 1000, tokenVersion: user.tokenVersion };
   }
 

@@ -16,7 +16,7 @@ type Payload<E extends EventName> = Parameters<FusionServerEvents[E]>[0];
  * middleware, see auth/socket-auth.ts). On connect a client gets a snapshot, so a page
  * opened mid-replay is complete at once. Every SESSION_RECHECK_SECONDS the open sockets'
  * sessions are re-checked in one query, and a socket whose user was disabled, or whose
- * tokens were revoked (sign-out, disable or password change), is disconnected. Clients send no events; a future
+ * tokens were revoked (sign-out, disable, role or password change), is disconnected. Clients send no events; a future
  * @SubscribeMessage handler must declare @Roles (the global AccessGuard refuses it otherwise).
  */
 @WebSocketGateway({ cors: { origin: false } })

@@ -56,16 +56,16 @@ export class UsersRepository {
   }
 
   /**
-   * Applies the changes. A change of the disabled flag or of the password bumps the token
-   * version, so every token issued before it (and its open sockets) stops working. A role
-   * change needs no revocation: every request reads the role from here.
+   * Applies the changes. A change of role, of the disabled flag or of the password bumps the
+   * token version, so every token issued before it (and its open sockets) stops working: the
+   * user signs in again and gets a token (and socket) with the new role.
    */
   async update(id: string, changes: UserChanges): Promise<UserView | null> {
     const rows = await this.dataSource.query(
       `UPDATE users SET role = COALESCE($2::varchar, role), disabled = COALESCE($3::boolean, disabled), display_name = COALESCE($4::varchar, display_name),
          password_hash = COALESCE($5::text, password_hash),
          development = CASE WHEN $5::text IS NULL THEN development ELSE COALESCE($6::boolean, false) END,
-         token_version = token_version + CASE WHEN COALESCE($3::boolean <> disabled, false) OR $5::text IS NOT NULL THEN 1 ELSE 0 END,
+         token_version = token_version + CASE WHEN COALESCE($2::varchar <> role, false) OR COALESCE($3::boolean <> disabled, false) OR $5::text IS NOT NULL THEN 1 ELSE 0 END,
          updated_at = now()
        WHERE id = $1 RETURNING *`,
       [id, changes.role ?? null, changes.disabled ?? null, changes.displayName ?? null, changes.passwordHash ?? null, changes.development ?? null],

@@ -3,7 +3,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Secure by default:
  * - `users.token_version`: every token carries the version it was issued at; disabling a
- *   user, changing their password, or signing out bumps it, and older tokens (and the
+ *   user, changing their role or password, or signing out bumps it, and older tokens (and the
  *   sockets opened with them) stop working at once.
  * - `users.development`: accounts created with a development password (public, in the
  *   README); production disables them at start.
