@@ -283,9 +283,10 @@ describe('access control (real PostgreSQL + Redis)', () => {
   describe('rate limits', () => {
     it('answers 429 with Retry-After after 5 logins a minute for one user from one address, even with the right password', async () => {
       await authedFetch(baseUrl, tokens.admin)('/api/admin/users', { method: 'POST', body: JSON.stringify({ username: 'guessed', password: 'the-right-password', role: 'viewer' }) });
-      const attempt = (password: string) =>
-        fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'guessed', password }) });
-      for (let i = 0; i < 5; i++) expect((await attempt(`guess-${i}`)).status).toBe(401);
+      // Without TRUST_PROXY a forged X-Forwarded-For buys no fresh address.
+      const attempt = (password: string, forwardedFor = '10.9.9.9') =>
+        fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor }, body: JSON.stringify({ username: 'guessed', password }) });
+      for (let i = 0; i < 5; i++) expect((await attempt(`guess-${i}`, `10.9.9.${i}`)).status).toBe(401);
       const limited = await attempt('the-right-password');
       expect(limited.status).toBe(429);
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);

@@ -230,6 +230,66 @@ describe('secure by default (real PostgreSQL + Redis)', () => {
     });
   });
 
+  describe('login limits shared across fusion instances, per address and per username', () => {
+    const dbName = uniqueName('crosscast_rl');
+    const prefix = uniqueName('ccrl');
+    const apps: NestExpressApplication[] = [];
+    const urls: string[] = [];
+
+    beforeAll(async () => {
+      // Two instances on one database and one Redis, behind a proxy on loopback that says who the client is.
+      const config = readFusionConfig({
+        DATABASE_URL: testDatabaseUrl(dbName),
+        REDIS_URL: TEST_REDIS_URL,
+        QUEUE_PREFIX: prefix,
+        TRUST_PROXY: 'loopback',
+        LOGIN_RATE_LIMIT: '5',
+        LOGIN_ADDRESS_RATE_LIMIT: '8',
+        LOGIN_USERNAME_RATE_LIMIT: '10',
+      });
+      await migrate(config.DATABASE_URL);
+      for (let i = 0; i < 2; i++) {
+        const app = await createFusionApp(config, { logger: false });
+        await app.listen(0, '127.0.0.1');
+        apps.push(app);
+        urls.push(await app.getUrl());
+      }
+    }, 60_000);
+
+    afterAll(async () => {
+      for (const app of apps) await app.close();
+      await dropDatabase(dbName);
+      await clearRedisPrefix(prefix);
+    }, 60_000);
+
+    const attempt = (instance: number, from: string, username: string, password = 'not-the-password') =>
+      fetch(`${urls[instance]}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+        body: JSON.stringify({ username, password }),
+      });
+
+    it('counts one user’s guesses from one address on every instance together', async () => {
+      for (let i = 0; i < 5; i++) expect((await attempt(i % 2, '10.1.0.1', 'operator')).status).toBe(401);
+      const limited = await attempt(1, '10.1.0.1', 'operator', 'crosscast-operator');
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      // The same user from another address is not locked out by it.
+      expect((await attempt(0, '10.1.0.2', 'operator', 'crosscast-operator')).status).toBe(200);
+    });
+
+    it('limits one address trying many usernames (credential stuffing)', async () => {
+      for (let i = 0; i < 8; i++) expect((await attempt(i % 2, '10.2.0.1', `someone-${i}`)).status).toBe(401);
+      expect((await attempt(0, '10.2.0.1', 'someone-else')).status).toBe(429);
+      expect((await attempt(0, '10.2.0.2', 'someone-else')).status).toBe(401);
+    });
+
+    it('limits one username tried from many addresses (password spraying)', async () => {
+      for (let i = 0; i < 10; i++) expect((await attempt(i % 2, `10.3.0.${i + 1}`, 'viewer')).status).toBe(401);
+      expect((await attempt(1, '10.3.0.99', 'viewer', 'crosscast-viewer')).status).toBe(429);
+    });
+  });
+
   describe('the migration to case-insensitive names', () => {
     const dbName = uniqueName('crosscast_case');
     afterAll(() => dropDatabase(dbName), 60_000);

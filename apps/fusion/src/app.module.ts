@@ -8,6 +8,7 @@ import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
 import { AccessGuard } from './auth/access.guard';
 import { AuthService } from './auth/auth.service';
 import { RateLimitGuard, rateLimitThrottlers } from './auth/rate-limit.guard';
+import { RedisThrottlerStorage } from './auth/redis-throttler-storage';
 import { FUSION_CONFIG, FusionConfig } from './config';
 import { AdminController } from './controllers/admin.controller';
 import { AuthController } from './controllers/auth.controller';
@@ -47,12 +48,13 @@ import { StatusService } from './services/status.service';
 @Module({})
 export class FusionModule {
   static forRoot(config: FusionConfig, keys: WorkerKeys): DynamicModule {
+    const throttlerStorage = new RedisThrottlerStorage(config.REDIS_URL, config.QUEUE_PREFIX);
     return {
       module: FusionModule,
       imports: [
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), retryAttempts: 3, retryDelay: 1000 }),
         JwtModule.register({ secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256', expiresIn: config.TOKEN_TTL } }),
-        ThrottlerModule.forRoot({ throttlers: rateLimitThrottlers(config) }),
+        ThrottlerModule.forRoot({ throttlers: rateLimitThrottlers(config), storage: throttlerStorage }),
       ],
       controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController, RecommendationsController],
       providers: [
@@ -60,6 +62,8 @@ export class FusionModule {
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: FUSION_CONFIG, useValue: config },
+        // Listed so Nest closes its Redis connection on shutdown.
+        { provide: RedisThrottlerStorage, useValue: throttlerStorage },
         { provide: WORKER_KEYS, useValue: keys },
         ClockRepository,
         CityRepository,

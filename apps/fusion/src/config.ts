@@ -47,6 +47,16 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
       CORS_ORIGINS: z.string().default('').transform((v, ctx) => parseOrigins(v, ctx)),
       /** Login attempts per minute per client address and username. */
       LOGIN_RATE_LIMIT: envInt(5, 1, 10000),
+      /** Login attempts per minute from one client address, whatever the usernames (credential stuffing). */
+      LOGIN_ADDRESS_RATE_LIMIT: envInt(60, 1, 100000),
+      /** Login attempts per minute for one username, from all addresses together (password spraying). */
+      LOGIN_USERNAME_RATE_LIMIT: envInt(30, 1, 100000),
+      /**
+       * Which proxies' X-Forwarded-For to believe for the client address (Express "trust
+       * proxy": addresses or subnets, comma-separated, or loopback/uniquelocal). Empty: none,
+       * the address is the TCP peer's. Set it to the TLS proxy's address only.
+       */
+      TRUST_PROXY: z.string().default(''),
       /** Write requests (POST, PATCH…) per minute per user. */
       WRITE_RATE_LIMIT: envInt(60, 1, 100000),
       /** Recommendations: at most one per crossing and planning period (data-time minutes, aligned to the epoch in UTC). */

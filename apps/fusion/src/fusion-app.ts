@@ -56,6 +56,9 @@ export async function createFusionApp(config: FusionConfig, options: { logger?: 
   const keys = options.keys ?? loadWorkerKeys(config.WORKER_KEYS_FILE, config.WORKER_KEY_SEED);
   const app = await NestFactory.create<NestExpressApplication>(FusionModule.forRoot(config, keys), options.logger === false ? { logger: false } : {});
   app.enableShutdownHooks();
+  // Only the configured proxy may say who the client is (X-Forwarded-For): rate limits and
+  // logs use that address.
+  if (config.TRUST_PROXY) app.set('trust proxy', config.TRUST_PROXY.split(',').map((v) => v.trim()).filter(Boolean));
   app.use(helmet({ contentSecurityPolicy: { useDefaults: true, directives: CONTENT_SECURITY_POLICY } }));
   // No CORS_ORIGINS: no Access-Control-Allow-Origin header at all, so only the same origin can read answers.
   app.enableCors({ origin: config.CORS_ORIGINS.length ? config.CORS_ORIGINS : false, allowedHeaders: ['Authorization', 'Content-Type'], maxAge: 600 });

@@ -4,6 +4,8 @@ import { LOGIN_RATE_LIMIT_KEY } from './decorators';
 import type { AuthenticatedUser } from './roles';
 
 export const LOGIN_THROTTLER = 'login';
+export const LOGIN_ADDRESS_THROTTLER = 'login-address';
+export const LOGIN_USERNAME_THROTTLER = 'login-username';
 export const WRITE_THROTTLER = 'writes';
 
 interface ThrottledRequest {
@@ -18,20 +20,42 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const isLoginRoute = (context: ExecutionContext) => Reflect.getMetadata(LOGIN_RATE_LIMIT_KEY, context.getHandler()) === true;
 const requestOf = (context: ExecutionContext) => context.switchToHttp().getRequest<ThrottledRequest>();
 
-/** Throttler options: strict on login, moderate on writes; reads and socket events are not limited. */
-export function rateLimitThrottlers(config: { LOGIN_RATE_LIMIT: number; WRITE_RATE_LIMIT: number }) {
+const usernameOf = (request: ThrottledRequest) => (typeof request.body?.username === 'string' ? request.body.username.toLowerCase().slice(0, 64) : '');
+const skipUnlessLogin = (context: ExecutionContext) => context.getType() !== 'http' || !isLoginRoute(context);
+
+/**
+ * Throttler options: strict on login, moderate on writes; reads and socket events are not
+ * limited. Logins have three limits: per address and username (one user's password
+ * guessed from one place), per address (many usernames tried from one place) and per
+ * username (one user's password tried from many places). The counters live in Redis
+ * (RedisThrottlerStorage), so they hold across fusion instances.
+ */
+export function rateLimitThrottlers(config: { LOGIN_RATE_LIMIT: number; LOGIN_ADDRESS_RATE_LIMIT: number; LOGIN_USERNAME_RATE_LIMIT: number; WRITE_RATE_LIMIT: number }) {
   return [
+    {
+      name: LOGIN_ADDRESS_THROTTLER,
+      ttl: 60_000,
+      limit: config.LOGIN_ADDRESS_RATE_LIMIT,
+      skipIf: skipUnlessLogin,
+      getTracker: (req: Record<string, unknown>) => (req as unknown as ThrottledRequest).ip ?? 'unknown',
+    },
+    {
+      name: LOGIN_USERNAME_THROTTLER,
+      ttl: 60_000,
+      limit: config.LOGIN_USERNAME_RATE_LIMIT,
+      skipIf: skipUnlessLogin,
+      getTracker: (req: Record<string, unknown>) => usernameOf(req as unknown as ThrottledRequest),
+    },
     {
       name: LOGIN_THROTTLER,
       ttl: 60_000,
       limit: config.LOGIN_RATE_LIMIT,
-      skipIf: (context: ExecutionContext) => context.getType() !== 'http' || !isLoginRoute(context),
+      skipIf: skipUnlessLogin,
       // Per client address and username: guessing one user's password is slowed without
       // locking everyone behind the same proxy out.
       getTracker: (req: Record<string, unknown>) => {
         const request = req as unknown as ThrottledRequest;
-        const username = typeof request.body?.username === 'string' ? request.body.username.toLowerCase().slice(0, 64) : '';
-        return `${request.ip ?? 'unknown'}|${username}`;
+        return `${request.ip ?? 'unknown'}|${usernameOf(request)}`;
       },
     },
     {
