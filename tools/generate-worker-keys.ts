@@ -3,7 +3,10 @@
  * 32-byte signing key per crossing of the city, as a keys file for WORKER_KEYS_FILE. Give
  * the fusion service the whole file and each worker a file with only its own crossing:
  * `--split <dir>` writes `<dir>/worker-keys.json` (all) and `<dir>/worker-<id>.json` (one
- * each), the layout docker-compose.yml mounts as secrets.
+ * each), the layout docker-compose.yml mounts as secrets. Also writes the street link's key
+ * (SIMULATOR_KEY_FILE: fusion signs timing plans and the simulator signs its reports with
+ * it) next to the keys file as `simulator-key.json`, unless one exists (replacing it only
+ * means restarting fusion and the simulator together, but keeping it is the safe default).
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -27,3 +30,9 @@ const write = (file: string, content: object) => {
 write(out, { city: city.city, keys });
 if (split) for (const [id, key] of Object.entries(keys)) write(path.join(split, `worker-${id}.json`), { keys: { [id]: key } });
 console.log(`wrote ${Object.keys(keys).length} crossing keys to ${out}${split ? ` and one file per crossing in ${split}/` : ''} (mode 600); keep them secret`);
+const simulatorKeyFile = path.join(path.dirname(out), 'simulator-key.json');
+if (fs.existsSync(simulatorKeyFile)) console.log(`kept ${simulatorKeyFile} (the street link key: exists)`);
+else {
+  write(simulatorKeyFile, { key: randomBytes(32).toString('base64') });
+  console.log(`wrote ${simulatorKeyFile} (the street link key for fusion and the simulator, SIMULATOR_KEY_FILE; mode 600)`);
+}

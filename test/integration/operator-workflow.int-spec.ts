@@ -3,12 +3,13 @@ import IORedis from 'ioredis';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { io, Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
-import { DecisionView, TIMING_PLAN_QUEUE, TimingPlanMessageSchema } from '@crosscast/contracts';
+import { DecisionView, TIMING_PLAN_QUEUE, SignedTimingPlanMessageSchema } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
 import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { IngestionService } from '../../apps/fusion/src/services/ingestion.service';
 import { authedFetch, loginAs } from '../support/auth';
+import { devPlanJobId } from '../support/forecast-factory';
 import { shapedForecast } from '../support/planning-forecasts';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
 
@@ -102,9 +103,9 @@ describe('operator workflow: accept / reject recommendations (real PostgreSQL + 
     const [running] = await db.query(`SELECT * FROM running_plans WHERE crossing_id = '0970'`);
     expect(running.plan.planId).toBe(`rec-${rec0970[0]}`);
 
-    const job = await plans.getJob(`rec-${rec0970[0]}`);
+    const job = await plans.getJob(devPlanJobId(`rec-${rec0970[0]}`));
     expect(job).toBeDefined();
-    const message = TimingPlanMessageSchema.parse(job!.data);
+    const message = SignedTimingPlanMessageSchema.parse(job!.data);
     expect(message).toMatchObject({ crossingId: '0970', recommendationId: rec0970[0], cycleSeconds: recommendation.cycle_seconds, acceptedBy: 'operator', effectiveFrom: 'next-cycle-boundary' });
     expect(message.phases.map((p) => p.name)).toEqual(['north-south', 'east-west']);
 
@@ -135,7 +136,7 @@ describe('operator workflow: accept / reject recommendations (real PostgreSQL + 
     const [rejected] = await (await operator(`/api/audit?crossing=0970&limit=10`)).json();
     expect(rejected).toMatchObject({ recommendationId: rec0970[1], decision: 'rejected', previousPlan: { planId: `rec-${rec0970[0]}` }, publishedAt: null });
     expect((await db.query(`SELECT plan FROM running_plans WHERE crossing_id = '0970'`))[0].plan.planId).toBe(`rec-${rec0970[0]}`);
-    expect(await plans.getJob(`rec-${rec0970[1]}`)).toBeUndefined();
+    expect(await plans.getJob(devPlanJobId(`rec-${rec0970[1]}`))).toBeUndefined();
 
     rec0970.push(await recommendation('0970', '2006-10-10T16:30:00+11:00', 'east-west'));
     const accepted = await (await post(`/api/recommendations/${rec0970[2]}/accept`)).json();
@@ -194,11 +195,11 @@ describe('operator workflow: accept / reject recommendations (real PostgreSQL + 
     const refused = await post(`/api/recommendations/${rec2000}/accept`);
     expect(refused.status).toBe(409);
     expect((await refused.json()).message).toMatch(/crossing 2000 does not take plans/);
-    expect(await plans.getJob(`rec-${rec2000}`)).toBeUndefined();
+    expect(await plans.getJob(devPlanJobId(`rec-${rec2000}`))).toBeUndefined();
 
     expect((await admin('/api/admin/crossings/2000', { method: 'PATCH', body: JSON.stringify({ plansEnabled: true }) })).status).toBe(200);
     expect((await post(`/api/recommendations/${rec2000}/accept`)).status).toBe(200);
-    expect(TimingPlanMessageSchema.parse((await plans.getJob(`rec-${rec2000}`))!.data).crossingId).toBe('2000');
+    expect(SignedTimingPlanMessageSchema.parse((await plans.getJob(devPlanJobId(`rec-${rec2000}`)))!.data).crossingId).toBe('2000');
     const settings = await (await admin('/api/admin/crossings')).json();
     expect(settings.find((s: { crossingId: string }) => s.crossingId === '2000')).toMatchObject({ plansEnabled: true, adminNote: 'controller under repair' });
   });

@@ -10,14 +10,14 @@ import {
   ForecastMessage,
   RecommendationView,
   TIMING_PLAN_QUEUE,
-  TimingPlanMessageSchema,
+  SignedTimingPlanMessageSchema,
 } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
 import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { IngestionService } from '../../apps/fusion/src/services/ingestion.service';
 import { authedFetch, loginAs } from '../support/auth';
-import { heartbeatMessage } from '../support/forecast-factory';
+import { heartbeatMessage, devPlanJobId } from '../support/forecast-factory';
 import { shapedForecast } from '../support/planning-forecasts';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
 
@@ -222,8 +222,8 @@ describe('forecast-driven recommendations and automatic mode (real PostgreSQL + 
 
     const [running] = await db.query(`SELECT plan, accepted_by FROM running_plans WHERE crossing_id = '0970'`);
     expect(running).toMatchObject({ accepted_by: 'automatic', plan: { planId: `rec-${recommendation.id}`, cycleSeconds: applied.cycleSeconds } });
-    const job = await plans.getJob(`rec-${recommendation.id}`);
-    expect(TimingPlanMessageSchema.parse(job!.data)).toMatchObject({ crossingId: '0970', acceptedBy: 'automatic', cycleSeconds: applied.cycleSeconds, effectiveFrom: 'next-cycle-boundary' });
+    const job = await plans.getJob(devPlanJobId(`rec-${recommendation.id}`));
+    expect(SignedTimingPlanMessageSchema.parse(job!.data)).toMatchObject({ crossingId: '0970', acceptedBy: 'automatic', cycleSeconds: applied.cycleSeconds, effectiveFrom: 'next-cycle-boundary' });
 
     const audit = await (await operator('/api/audit?crossing=0970&limit=1')).json();
     expect(audit[0]).toMatchObject({ recommendationId: recommendation.id, decidedBy: 'automatic', decidedByRole: 'automatic' });
@@ -236,7 +236,7 @@ describe('forecast-driven recommendations and automatic mode (real PostgreSQL + 
     expect(held.automatic).toMatchObject({ action: 'hold', plan: null });
     expect(held.automatic!.note).toMatch(/last automatic change 30 min ago .* at least 60 min/);
     expect(await automaticDecisions('0970')).toHaveLength(1);
-    expect(await plans.getJob(`rec-${held.id}`)).toBeUndefined();
+    expect(await plans.getJob(devPlanJobId(`rec-${held.id}`))).toBeUndefined();
 
     const off = await put(operator, '0970', { enabled: false });
     expect(off.status).toBe(200);
@@ -256,7 +256,7 @@ describe('forecast-driven recommendations and automatic mode (real PostgreSQL + 
     expect(held).toMatchObject({ status: 'pending', automatic: { action: 'hold' } });
     expect(held.automatic!.note).toMatch(/crossing is stale/);
     expect(await automaticDecisions('2000')).toEqual([]);
-    expect(await plans.getJob(`rec-${held.id}`)).toBeUndefined();
+    expect(await plans.getJob(devPlanJobId(`rec-${held.id}`))).toBeUndefined();
   });
 
   it('never changes a crossing automatically while its worker reports degraded', async () => {

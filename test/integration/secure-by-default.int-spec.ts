@@ -44,8 +44,8 @@ describe('secure by default (real PostgreSQL + Redis)', () => {
       const oldAdminToken = await loginAs(devUrl, 'admin');
       await development.close();
 
-      const config = readFusionConfig({ ...base, NODE_ENV: 'production', WORKER_KEYS_FILE: '/run/secrets/worker_keys', JWT_SECRET: PRODUCTION_SECRET, ADMIN_PASSWORD: PRODUCTION_ADMIN_PASSWORD });
-      const production = await createFusionApp(config, { logger: false, keys: loadWorkerKeys(undefined, DEV_WORKER_KEY_SEED) });
+      const config = readFusionConfig({ ...base, NODE_ENV: 'production', WORKER_KEYS_FILE: '/run/secrets/worker_keys', SIMULATOR_KEY_FILE: '/run/secrets/simulator_key', JWT_SECRET: PRODUCTION_SECRET, ADMIN_PASSWORD: PRODUCTION_ADMIN_PASSWORD });
+      const production = await createFusionApp(config, { logger: false, keys: loadWorkerKeys(undefined, DEV_WORKER_KEY_SEED), simulatorKey: Buffer.alloc(32, 1) });
       await production.listen(0, '127.0.0.1');
       const url = await production.getUrl();
       try {
@@ -79,7 +79,7 @@ describe('secure by default (real PostgreSQL + Redis)', () => {
       }
 
       // A second production start changes nothing more.
-      const again = await createFusionApp(config, { logger: false, keys: loadWorkerKeys(undefined, DEV_WORKER_KEY_SEED) });
+      const again = await createFusionApp(config, { logger: false, keys: loadWorkerKeys(undefined, DEV_WORKER_KEY_SEED), simulatorKey: Buffer.alloc(32, 1) });
       await again.init();
       await again.close();
       expect((await db.query(`SELECT count(*)::int AS n FROM admin_audit`))[0].n).toBe(3);

@@ -6,6 +6,7 @@ import { SIMULATION_REPORT_QUEUE, SimulationReport, SimulationSnapshotView } fro
 import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { authedFetch, loginAs } from '../support/auth';
+import { signedAsSimulator } from '../support/forecast-factory';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
 
 /**
@@ -69,7 +70,9 @@ describe('simulation reports in the fusion service (real PostgreSQL + Redis)', (
   }
 
   async function deliver(data: unknown, jobId: string): Promise<'completed' | 'failed'> {
-    const job = await reports.add('simulation-report', data, { jobId });
+    // Signed as the simulator signs (unless a test gives its own signature).
+    const signed = data && typeof data === 'object' && !('sig' in data) ? signedAsSimulator(data) : data;
+    const job = await reports.add('simulation-report', signed, { jobId });
     return job.waitUntilFinished(events, 30_000).then(
       () => 'completed' as const,
       () => 'failed' as const,
@@ -111,6 +114,21 @@ describe('simulation reports in the fusion service (real PostgreSQL + Redis)', (
     expect(await deliver({ v: 1, runId: 'x' }, 'r-malformed')).toBe('failed');
     const [malformed] = await db.query(`SELECT reason FROM dead_letters WHERE job_id = 'r-malformed'`);
     expect(malformed.reason).toMatch(/invalid simulation report: network: Required/);
+  });
+
+  it('stores only reports signed with the simulator link key', async () => {
+    const unsigned = { ...report('2006-10-10T08:45:00+10:00', 5), sig: undefined };
+    delete (unsigned as { sig?: string }).sig;
+    const forged = signedAsSimulator(report('2006-10-10T08:45:00+10:00', 5), Buffer.alloc(32, 7));
+    const tampered = { ...signedAsSimulator(report('2006-10-10T08:45:00+10:00', 5)), runId: 'run-2' };
+    expect(await deliver(forged, 'r-forged')).toBe('failed');
+    expect(await deliver(tampered, 'r-tampered')).toBe('failed');
+    expect(await deliver({ ...unsigned, sig: 'not-hex' }, 'r-unsigned')).toBe('failed');
+    for (const jobId of ['r-forged', 'r-tampered']) {
+      const [letter] = await db.query(`SELECT reason FROM dead_letters WHERE job_id = $1`, [jobId]);
+      expect({ jobId, reason: letter.reason }).toEqual({ jobId, reason: 'simulation report: signature does not match the simulator link key' });
+    }
+    expect(await count(`SELECT count(*) FROM simulation_reports WHERE interval_start = '2006-10-10T08:45:00+10:00'`)).toBe(0);
   });
 
   it('answers 404 for a crossing the city does not have and 400 for a bad limit', async () => {

@@ -1,4 +1,4 @@
-import { DEV_WORKER_KEY_SEED, ForecastMessage, HeartbeatMessage, UnsignedForecastMessage, deriveWorkerKey, signMessage } from '@crosscast/contracts';
+import { DEV_WORKER_KEY_SEED, ForecastMessage, HeartbeatMessage, UnsignedForecastMessage, deriveSimulatorLinkKey, deriveWorkerKey, signMessage, timingPlanJobId } from '@crosscast/contracts';
 
 /** Signs as the crossing's worker does in local development (keys derived from the dev seed). */
 export function signedAsWorker<T extends { crossingId: string }>(message: T, seed = DEV_WORKER_KEY_SEED): T & { sig: string } {
@@ -47,4 +47,16 @@ export function forecastMessage(crossingId: string, approachIds: string[], based
     quality: { realInputShare: 1, flags: [] },
     ...overrides,
   });
+}
+
+/** The development simulator link key (fusion and simulator derive it from the dev seed). */
+export const DEV_SIMULATOR_LINK_KEY = deriveSimulatorLinkKey(DEV_WORKER_KEY_SEED);
+
+/** The BullMQ job id fusion gives a timing plan in development. */
+export const devPlanJobId = (planId: string) => timingPlanJobId(planId, DEV_SIMULATOR_LINK_KEY);
+
+/** A message signed as the simulator signs its reports in development. */
+export function signedAsSimulator<T extends object>(message: T, key: Buffer = DEV_SIMULATOR_LINK_KEY): T & { sig: string } {
+  const { sig: _old, ...unsigned } = message as T & { sig?: string };
+  return signMessage(unsigned as T, key);
 }

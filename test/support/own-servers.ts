@@ -21,18 +21,23 @@ export interface OwnRedis {
   destroy(): Promise<void>;
 }
 
-/** redis-server with append-only persistence, as docker-compose.yml runs it (appendfsync everysec). */
-export async function startOwnRedis(): Promise<OwnRedis> {
+/**
+ * redis-server with append-only persistence, as docker-compose.yml runs it (appendfsync
+ * everysec). `extraArgs` adds server options (an --aclfile); `readyAs` is a user:password
+ * to check readiness with when the default user is off.
+ */
+export async function startOwnRedis(options: { extraArgs?: string[]; readyAs?: string } = {}): Promise<OwnRedis> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosscast-redis-'));
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | null = null;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--dir', dir, '--logfile', path.join(dir, 'redis.log')], {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--dir', dir, '--logfile', path.join(dir, 'redis.log'), ...(options.extraArgs ?? [])], {
       stdio: 'ignore',
     });
     await eventually(async () => {
-      const client = new IORedis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+      const readyUrl = options.readyAs ? `redis://${options.readyAs}@127.0.0.1:${port}` : url;
+      const client = new IORedis(readyUrl, { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
       client.on('error', () => undefined);
       try {
         await client.connect();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEV_WORKER_KEY_SEED } from '@crosscast/contracts';
-import { envInt, envNodeEnv, envUrl, listenHost, readEnvConfig, requireRealKeysInProduction } from '@crosscast/runtime';
+import { envInt, envNodeEnv, envUrl, listenHost, readEnvConfig, redisCredentialEnv, requireRealKeysInProduction, resolveRedisUrl } from '@crosscast/runtime';
 
 /** The edge worker's configuration: environment variables with working local defaults. */
 export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -9,6 +9,7 @@ export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
     {
       /** The city link: BullMQ, where forecasts and heartbeats go. */
       REDIS_URL: envUrl('redis://127.0.0.1:6379', ['redis:']),
+      ...redisCredentialEnv,
       /** The street-side detector feed (the crossing's own streams); unset = REDIS_URL. */
       DETECTOR_REDIS_URL: z.string().regex(/^redis:\/\/\S+$/, 'must be a URL starting with redis://').optional(),
       CITY_DIR: z.string().min(1).default('seed-data/boroondara-2006'),
@@ -52,7 +53,8 @@ export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
     : config.CROSSING_IDS === 'all'
       ? 'all'
       : config.CROSSING_IDS.split(',').map((s) => s.trim()).filter(Boolean);
-  return { ...config, LISTEN_HOST: listenHost(config.HOST, config.NODE_ENV), crossingSelection, detectorRedisUrl: config.DETECTOR_REDIS_URL ?? config.REDIS_URL };
+  const redisUrl = resolveRedisUrl('edge-worker', config, config.NODE_ENV === 'production');
+  return { ...config, REDIS_URL: redisUrl, LISTEN_HOST: listenHost(config.HOST, config.NODE_ENV), crossingSelection, detectorRedisUrl: config.DETECTOR_REDIS_URL ?? redisUrl };
 }
 
 export type EdgeWorkerConfig = ReturnType<typeof readEdgeWorkerConfig>;

@@ -4,7 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from '@crosscast/persistence';
-import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
+import { SIMULATOR_LINK_KEY, WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
 import { AccessGuard } from './auth/access.guard';
 import { AuthService } from './auth/auth.service';
 import { RateLimitGuard, rateLimitThrottlers } from './auth/rate-limit.guard';
@@ -47,7 +47,7 @@ import { StatusService } from './services/status.service';
 
 @Module({})
 export class FusionModule {
-  static forRoot(config: FusionConfig, keys: WorkerKeys): DynamicModule {
+  static forRoot(config: FusionConfig, keys: WorkerKeys, simulatorKey: Buffer): DynamicModule {
     const throttlerStorage = new RedisThrottlerStorage(config.REDIS_URL, config.QUEUE_PREFIX);
     return {
       module: FusionModule,
@@ -65,6 +65,7 @@ export class FusionModule {
         // Listed so Nest closes its Redis connection on shutdown.
         { provide: RedisThrottlerStorage, useValue: throttlerStorage },
         { provide: WORKER_KEYS, useValue: keys },
+        { provide: SIMULATOR_LINK_KEY, useValue: simulatorKey },
         ClockRepository,
         CityRepository,
         ForecastStoreRepository,

@@ -14,7 +14,8 @@ describe('configuration', () => {
   it('refuses development signing keys in production, for fusion and workers', () => {
     expect(() => readFusionConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
     expect(() => readFusionConfig({ NODE_ENV: 'production' })).toThrow(/WORKER_KEYS_FILE: required when NODE_ENV=production/);
-    expect(readFusionConfig({ NODE_ENV: 'production', WORKER_KEYS_FILE: '/run/secrets/worker_keys', JWT_SECRET: 'q7Vb2-LxN9sKd4TfWm0ZrYc8Hj3Ue6PaGo1Iv5Bn_Es', ADMIN_PASSWORD: 'tram-stop-quartz-47' }).WORKER_KEYS_FILE).toBe('/run/secrets/worker_keys');
+    expect(() => readFusionConfig({ NODE_ENV: 'production', WORKER_KEYS_FILE: '/run/secrets/worker_keys' })).toThrow(/SIMULATOR_KEY_FILE: required when NODE_ENV=production/);
+    expect(readFusionConfig({ NODE_ENV: 'production', WORKER_KEYS_FILE: '/run/secrets/worker_keys', SIMULATOR_KEY_FILE: '/run/secrets/simulator_key', JWT_SECRET: 'q7Vb2-LxN9sKd4TfWm0ZrYc8Hj3Ue6PaGo1Iv5Bn_Es', ADMIN_PASSWORD: 'tram-stop-quartz-47' }).WORKER_KEYS_FILE).toBe('/run/secrets/worker_keys');
     expect(() => readEdgeWorkerConfig({ NODE_ENV: 'production', CROSSING_ID: '0970' })).toThrow(/WORKER_KEYS_FILE: required/);
   });
 
@@ -39,7 +40,7 @@ describe('configuration', () => {
   });
 
   describe('operator access in production', () => {
-    const keys = { NODE_ENV: 'production', WORKER_KEYS_FILE: '/run/secrets/worker_keys' };
+    const keys = { NODE_ENV: 'production', WORKER_KEYS_FILE: '/run/secrets/worker_keys', SIMULATOR_KEY_FILE: '/run/secrets/simulator_key' };
     // A secret as npm run secrets:generate makes it, and a password the policy allows.
   const goodSecret = 'q7Vb2-LxN9sKd4TfWm0ZrYc8Hj3Ue6PaGo1Iv5Bn_Es';
   const goodPassword = 'tram-stop-quartz-47';
@@ -91,7 +92,7 @@ describe('configuration', () => {
       expect(problems({ ...good, ADMIN_PASSWORD: 'a'.repeat(12) })).toEqual([expect.stringMatching(/^ADMIN_PASSWORD: must use at least 5 different characters/)]);
       expect(problems({ ...good, ADMIN_PASSWORD: 'my-admin-password' })).toEqual(['ADMIN_PASSWORD: must not contain the username']);
       expect(problems({ ...good, ADMIN_USERNAME: 'chief', ADMIN_PASSWORD: 'my-admin-password' })).toEqual([]);
-      expect(problems({ NODE_ENV: 'production', WORKER_KEYS_FILE: 'x' })).toEqual([expect.stringMatching(/^JWT_SECRET: required/), expect.stringMatching(/^ADMIN_PASSWORD: required/)]);
+      expect(problems({ NODE_ENV: 'production', WORKER_KEYS_FILE: 'x', SIMULATOR_KEY_FILE: 'y' })).toEqual([expect.stringMatching(/^JWT_SECRET: required/), expect.stringMatching(/^ADMIN_PASSWORD: required/)]);
     });
 
     it('reads the secrets from files (compose secrets) and names a file it cannot read', () => {

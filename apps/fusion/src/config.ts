@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEV_WORKER_KEY_SEED } from '@crosscast/contracts';
-import { ConfigError, envInt, envNodeEnv, envNumber, envUrl, listenHost, readEnvConfig, requireRealKeysInProduction } from '@crosscast/runtime';
+import * as fs from 'node:fs';
+import { ConfigError, envInt, envNodeEnv, envNumber, envUrl, listenHost, readEnvConfig, redisCredentialEnv, requirePasswordOffLoopback, requireRealKeysInProduction, requireSimulatorKeyInProduction, resolveRedisUrl, withSecretCredentials } from '@crosscast/runtime';
 import { DEFAULT_DATABASE_URL } from '@crosscast/persistence';
 import { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET, parseDuration, parseOrigins, resolveAccessSecrets } from './auth/access-config';
 
@@ -13,7 +14,10 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
       /** The address to bind; unset = 127.0.0.1 (development, test) or 0.0.0.0 (production, behind the TLS proxy). */
       HOST: z.string().optional(),
       DATABASE_URL: envUrl(DEFAULT_DATABASE_URL, ['postgres:', 'postgresql:']),
+      /** A file whose first line is the database user's password (a compose secret); overrides the URL's. */
+      DATABASE_PASSWORD_FILE: z.string().min(1).optional(),
       REDIS_URL: envUrl('redis://127.0.0.1:6379', ['redis:']),
+      ...redisCredentialEnv,
       CITY_DIR: z.string().min(1).default('seed-data/boroondara-2006'),
       /** BullMQ key prefix; tests use their own so they never see another run's jobs. */
       QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('crosscast'),
@@ -24,6 +28,8 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
       FORECAST_CONCURRENCY: envInt(8, 1, 64),
       /** Every crossing's signing key ({"keys": {...}}, see `npm run keys:generate`); unset = derived from WORKER_KEY_SEED. */
       WORKER_KEYS_FILE: z.string().min(1).optional(),
+      /** The key shared with the simulator ({"key": "<base64>"}): timing plans and simulation reports are signed with it; unset = derived from WORKER_KEY_SEED. */
+      SIMULATOR_KEY_FILE: z.string().min(1).optional(),
       /** Development only: the seed local keys are derived from (must match the workers'). */
       WORKER_KEY_SEED: z.string().min(8).default(DEV_WORKER_KEY_SEED),
       /** A message whose sentAt is further ahead of this service's clock than this is refused. */
@@ -82,9 +88,13 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new ConfigError(`fusion: invalid configuration\n  AUTOMATIC_MIN_CYCLE_SECONDS: must not exceed AUTOMATIC_MAX_CYCLE_SECONDS (${config.AUTOMATIC_MAX_CYCLE_SECONDS})`);
   }
   requireRealKeysInProduction('fusion', env, config.WORKER_KEYS_FILE);
+  requireSimulatorKeyInProduction('fusion', env, config.SIMULATOR_KEY_FILE);
   const production = config.NODE_ENV === 'production';
   const secrets = resolveAccessSecrets('fusion', production, config);
-  return { ...config, ...secrets, production, LISTEN_HOST: listenHost(config.HOST, config.NODE_ENV) };
+  const databaseUrl = withSecretCredentials(config.DATABASE_URL, 'DATABASE_PASSWORD_FILE', { passwordFile: config.DATABASE_PASSWORD_FILE }, (file) => fs.readFileSync(file, 'utf8'));
+  requirePasswordOffLoopback('fusion', 'DATABASE_URL', databaseUrl, production, 'set DATABASE_PASSWORD_FILE (npm run secrets:generate writes it)');
+  const redisUrl = resolveRedisUrl('fusion', config, production);
+  return { ...config, ...secrets, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, production, LISTEN_HOST: listenHost(config.HOST, config.NODE_ENV) };
 }
 
 export { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET };

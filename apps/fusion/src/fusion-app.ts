@@ -8,7 +8,7 @@ import helmet from 'helmet';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, ensureDatabaseExists, runMigrationsLocked } from '@crosscast/persistence';
-import { WorkerKeys, loadWorkerKeys } from '@crosscast/runtime';
+import { WorkerKeys, loadSimulatorLinkKey, loadWorkerKeys } from '@crosscast/runtime';
 import { FusionModule } from './app.module';
 import { ConfiguredIoAdapter } from './auth/socket-auth';
 import { FusionConfig } from './config';
@@ -52,9 +52,10 @@ export async function migrate(databaseUrl: string): Promise<{ created: boolean; 
  * Builds the fusion application (REST with validation, OpenAPI at /api/docs, dashboard at
  * /, socket.io, queue consumers) without listening, so tests start exactly what runs.
  */
-export async function createFusionApp(config: FusionConfig, options: { logger?: false; keys?: WorkerKeys } = {}): Promise<NestExpressApplication> {
+export async function createFusionApp(config: FusionConfig, options: { logger?: false; keys?: WorkerKeys; simulatorKey?: Buffer } = {}): Promise<NestExpressApplication> {
   const keys = options.keys ?? loadWorkerKeys(config.WORKER_KEYS_FILE, config.WORKER_KEY_SEED);
-  const app = await NestFactory.create<NestExpressApplication>(FusionModule.forRoot(config, keys), options.logger === false ? { logger: false } : {});
+  const simulatorKey = options.simulatorKey ?? loadSimulatorLinkKey(config.SIMULATOR_KEY_FILE, config.WORKER_KEY_SEED);
+  const app = await NestFactory.create<NestExpressApplication>(FusionModule.forRoot(config, keys, simulatorKey), options.logger === false ? { logger: false } : {});
   app.enableShutdownHooks();
   // Only the configured proxy may say who the client is (X-Forwarded-For): rate limits and
   // logs use that address.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { envInt, envNodeEnv, envNumber, envUrl, listenHost, readEnvConfig } from '@crosscast/runtime';
+import { DEV_WORKER_KEY_SEED } from '@crosscast/contracts';
+import { envInt, envNodeEnv, envNumber, envUrl, listenHost, readEnvConfig, redisCredentialEnv, requireSimulatorKeyInProduction, resolveRedisUrl } from '@crosscast/runtime';
 
 /** The simulator's configuration: environment variables with working local defaults. */
 export function readSimulatorConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -7,6 +8,7 @@ export function readSimulatorConfig(env: NodeJS.ProcessEnv = process.env) {
     'simulator',
     {
       REDIS_URL: envUrl('redis://127.0.0.1:6379', ['redis:']),
+      ...redisCredentialEnv,
       CITY_DIR: z.string().min(1).default('seed-data/boroondara-2006'),
       /** Counts file in the long CSV format; default `<CITY_DIR>/counts.csv.gz`. */
       COUNTS_FILE: z.string().optional(),
@@ -46,10 +48,15 @@ export function readSimulatorConfig(env: NodeJS.ProcessEnv = process.env) {
       /** The health endpoint's address; unset = 127.0.0.1, or 0.0.0.0 in production. */
       HOST: z.string().optional(),
       NODE_ENV: envNodeEnv(),
+      /** The key shared with fusion ({"key": "<base64>"}): plans are verified and reports signed with it; unset = derived from WORKER_KEY_SEED. */
+      SIMULATOR_KEY_FILE: z.string().min(1).optional(),
+      /** Development only: the seed the link key is derived from when SIMULATOR_KEY_FILE is unset (as fusion's). */
+      WORKER_KEY_SEED: z.string().min(8).default(DEV_WORKER_KEY_SEED),
     },
     env,
   );
-  return { ...config, LISTEN_HOST: listenHost(config.HOST, config.NODE_ENV) };
+  requireSimulatorKeyInProduction('simulator', env, config.SIMULATOR_KEY_FILE);
+  return { ...config, REDIS_URL: resolveRedisUrl('simulator', config, config.NODE_ENV === 'production'), LISTEN_HOST: listenHost(config.HOST, config.NODE_ENV) };
 }
 
 export type SimulatorConfig = ReturnType<typeof readSimulatorConfig>;

@@ -3,7 +3,7 @@ import IORedis from 'ioredis';
 import type * as http from 'node:http';
 import * as path from 'node:path';
 import { DetectorReading, SimulationReport } from '@crosscast/contracts';
-import { redisConnectionOptions } from '@crosscast/runtime';
+import { loadSimulatorLinkKey, redisConnectionOptions } from '@crosscast/runtime';
 import { SIMULATOR_CONFIG, SimulatorConfig } from './config';
 import { TimingPlanConsumer } from './queue/timing-plan.consumer';
 import { SimulationReportPublisher } from './queue/simulation-report.publisher';
@@ -65,7 +65,8 @@ export class SimulateService implements OnApplicationShutdown {
     this.redis.on('error', () => undefined);
     this.writer = new DetectorStreamWriter(this.redis, c.STREAM_PREFIX, c.STREAM_MAXLEN);
     if (c.REPLAY_RESET) await this.writer.reset(sim.crossings.map((x) => x.id));
-    this.reports = new SimulationReportPublisher(c.REDIS_URL, c.QUEUE_PREFIX);
+    const linkKey = loadSimulatorLinkKey(c.SIMULATOR_KEY_FILE, c.WORKER_KEY_SEED);
+    this.reports = new SimulationReportPublisher(c.REDIS_URL, c.QUEUE_PREFIX, linkKey);
     if (c.HEALTH_PORT > 0) this.server = startStatusServer(c.HEALTH_PORT, () => this.health(), () => this.metrics(), c.LISTEN_HOST);
 
     this.phase = 'backfill';
@@ -85,7 +86,7 @@ export class SimulateService implements OnApplicationShutdown {
       `simulated ${backfillIntervals} intervals of history in ${((Date.now() - started) / 1000).toFixed(1)} s; live from ${new Date(this.street.nextIntervalStartMs).toISOString()} at ${c.SIM_SPEED}x (one interval every ${this.stepSeconds().toFixed(2)} s)`,
     );
     // Plans apply to the live street; plans sent while the history was simulated wait in the queue.
-    this.plans = new TimingPlanConsumer(c.REDIS_URL, c.QUEUE_PREFIX, (plan) => this.street.applyPlan(plan));
+    this.plans = new TimingPlanConsumer(c.REDIS_URL, c.QUEUE_PREFIX, (plan) => this.street.applyPlan(plan), linkKey);
     this.plans.start();
     this.phase = 'live';
     this.scheduleNext();

@@ -198,6 +198,10 @@ export const TimingPlanMessageSchema = z
   .strict();
 export type TimingPlanMessage = z.infer<typeof TimingPlanMessageSchema>;
 
+/** A timing plan as it travels: signed by fusion with the simulator link key (HMAC-SHA256, see signing.ts). */
+export const SignedTimingPlanMessageSchema = TimingPlanMessageSchema.extend({ sig: SignatureSchema });
+export type SignedTimingPlanMessage = z.infer<typeof SignedTimingPlanMessageSchema>;
+
 const nonNegative = z.number().finite().min(0);
 
 /** One crossing's figures over one simulated interval. */
@@ -252,6 +256,10 @@ export const SimulationReportSchema = z
   })
   .strict();
 export type SimulationReport = z.infer<typeof SimulationReportSchema>;
+
+/** A simulation report as it travels: signed by the simulator with the simulator link key. */
+export const SignedSimulationReportSchema = SimulationReportSchema.extend({ sig: SignatureSchema });
+export type SignedSimulationReport = z.infer<typeof SignedSimulationReportSchema>;
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 

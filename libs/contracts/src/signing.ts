@@ -43,3 +43,21 @@ export const DEV_WORKER_KEY_SEED = 'crosscast-local-development-only';
 export function deriveWorkerKey(seed: string, crossingId: string): Buffer {
   return createHmac('sha256', seed).update(`crosscast-worker-key:${crossingId}`).digest();
 }
+
+/**
+ * The key fusion and the simulator share for the street link (timing plans fusion →
+ * simulator, simulation reports simulator → fusion). Development derives it from the seed,
+ * production reads SIMULATOR_KEY_FILE (npm run keys:generate writes one).
+ */
+export function deriveSimulatorLinkKey(seed: string): Buffer {
+  return createHmac('sha256', seed).update('crosscast-link-key:simulator').digest();
+}
+
+/**
+ * The BullMQ job id of a timing plan: the same for every publish of one plan (a retry is
+ * not queued twice), and unguessable without the link key, so nobody can place a job with
+ * that id first and have it delivered instead of the accepted plan.
+ */
+export function timingPlanJobId(planId: string, linkKey: Buffer): string {
+  return `plan-${createHmac('sha256', linkKey).update(`timing-plan-job:${planId}`).digest('hex').slice(0, 32)}`;
+}

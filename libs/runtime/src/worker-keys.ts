@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { deriveWorkerKey } from '@crosscast/contracts';
+import { deriveSimulatorLinkKey, deriveWorkerKey } from '@crosscast/contracts';
 import { ConfigError, NODE_ENVS } from './env';
 
 /**
@@ -51,6 +51,37 @@ export function requireRealKeysInProduction(appName: string, env: NodeJS.Process
   if (env.NODE_ENV === 'production' && !keysFile) {
     throw new ConfigError(
       `${appName}: invalid configuration\n  WORKER_KEYS_FILE: required when NODE_ENV=production (the development key seed is not a secret); create keys with npm run keys:generate`,
+    );
+  }
+}
+
+/** Injection token for the simulator link key (fusion side). */
+export const SIMULATOR_LINK_KEY = Symbol('SIMULATOR_LINK_KEY');
+
+/**
+ * The key fusion and the simulator sign the street link with: from SIMULATOR_KEY_FILE
+ * ({"key": "<base64, 32 bytes>"}, npm run keys:generate writes it) or, in development,
+ * derived from the worker key seed. Production refuses to start without the file
+ * (requireSimulatorKeyInProduction).
+ */
+export function loadSimulatorLinkKey(file: string | undefined, seed: string): Buffer {
+  if (!file) return deriveSimulatorLinkKey(seed);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`SIMULATOR_KEY_FILE ${file}: ${(error as Error).message}`);
+  }
+  const value = (parsed as { key?: unknown })?.key;
+  const key = typeof value === 'string' ? Buffer.from(value, 'base64') : Buffer.alloc(0);
+  if (key.length < 32) throw new Error(`SIMULATOR_KEY_FILE ${file}: expected {"key": "<base64, at least 32 bytes>"}`);
+  return key;
+}
+
+export function requireSimulatorKeyInProduction(appName: string, env: NodeJS.ProcessEnv, keyFile: string | undefined): void {
+  if (env.NODE_ENV === 'production' && !keyFile) {
+    throw new ConfigError(
+      `${appName}: invalid configuration\n  SIMULATOR_KEY_FILE: required when NODE_ENV=production (timing plans and simulation reports are signed with it); create it with npm run keys:generate`,
     );
   }
 }

@@ -57,4 +57,16 @@ describe('safe errors filter', () => {
     expect(sent).toEqual([{ status: 500, body: { statusCode: 500, message: 'Internal server error' } }]);
     expect(logged[0]).toBe('POST /api/admin/users: RangeError: Maximum call stack size exceeded');
   });
+
+  it("keeps the body parser's client errors (413 too large) as they are, logging nothing", () => {
+    const tooLarge = Object.assign(new Error('request entity too large'), { status: 413, statusCode: 413, expose: true, type: 'entity.too.large' });
+    const { sent, logged } = run(tooLarge);
+    expect(sent).toEqual([{ status: 413, body: { statusCode: 413, message: 'request entity too large' } }]);
+    expect(logged).toEqual([]);
+  });
+
+  it('does not trust a 4xx status on an error not marked as safe to show', () => {
+    const { sent } = run(Object.assign(new Error('internal detail'), { status: 404 }));
+    expect(sent[0].status).toBe(500);
+  });
 });

@@ -18,11 +18,18 @@ export class SafeErrorsFilter extends BaseExceptionFilter {
     const response = host.switchToHttp().getResponse<{ status(code: number): { json(body: unknown): void }; headersSent?: boolean }>();
     const request = host.switchToHttp().getRequest<{ method?: string; route?: { path?: string }; url?: string }>();
     const error = exception instanceof Error ? exception : new Error(String(exception));
+    if (response.headersSent) return;
+    // Client errors raised before a route runs (the body parser's 413 for a too-large body,
+    // 400 for malformed JSON) follow the http-errors convention: a 4xx status and expose.
+    const clientStatus = clientErrorStatus(error);
+    if (clientStatus !== undefined) {
+      response.status(clientStatus).json({ statusCode: clientStatus, message: error.message.slice(0, 200) });
+      return;
+    }
     const code = (error as { code?: unknown }).code ?? (error as { driverError?: { code?: unknown } }).driverError?.code;
     // The route pattern, not the URL: a URL may carry what the caller typed.
     const where = `${request.method ?? '?'} ${request.route?.path ?? '(no route)'}`;
     this.logger.error(`${where}: ${error.name}${code ? ` (${String(code)})` : ''}: ${error.message.slice(0, 300)}`);
-    if (response.headersSent) return;
     // PostgreSQL's data exceptions (22xxx): the values, not the server, are at fault.
     if (isDataException(error)) {
       response.status(HttpStatus.BAD_REQUEST).json({ statusCode: 400, error: 'Bad Request', message: 'a value in the request cannot be stored' });
@@ -30,4 +37,11 @@ export class SafeErrorsFilter extends BaseExceptionFilter {
     }
     response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({ statusCode: 500, message: 'Internal server error' });
   }
+}
+
+/** The status of an http-errors style client error (4xx, marked as safe to show), if it is one. */
+function clientErrorStatus(error: Error): number | undefined {
+  const { status, statusCode, expose } = error as { status?: unknown; statusCode?: unknown; expose?: unknown };
+  const candidate = typeof status === 'number' ? status : statusCode;
+  return expose === true && typeof candidate === 'number' && candidate >= 400 && candidate < 500 ? candidate : undefined;
 }

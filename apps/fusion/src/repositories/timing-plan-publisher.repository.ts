@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
-import { TIMING_PLAN_QUEUE, TimingPlanMessage } from '@crosscast/contracts';
-import { redisConnectionOptions } from '@crosscast/runtime';
+import { TIMING_PLAN_QUEUE, TimingPlanMessage, signMessage, timingPlanJobId } from '@crosscast/contracts';
+import { SIMULATOR_LINK_KEY, redisConnectionOptions } from '@crosscast/runtime';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 
 const PUBLISH_TIMEOUT_MS = 3000;
@@ -10,15 +10,20 @@ const PUBLISH_TIMEOUT_MS = 3000;
 /**
  * Producer of the timing-plan queue (fusion → simulator). It runs behind an HTTP request,
  * so its Redis connection fails fast instead of waiting for Redis to come back; an
- * unpublished plan is retried by DecisionService. The job id is the plan id, so a retry
- * does not queue the same plan twice while the first job is kept.
+ * unpublished plan is retried by DecisionService. Every plan is signed with the simulator
+ * link key, and its job id is derived from the plan id with that key (timingPlanJobId):
+ * a retry does not queue the same plan twice, and nobody without the key can place a job
+ * under that id first.
  */
 @Injectable()
 export class TimingPlanPublisher implements OnApplicationShutdown {
   private readonly connection: IORedis;
   private readonly queue: Queue;
 
-  constructor(@Inject(FUSION_CONFIG) config: FusionConfig) {
+  constructor(
+    @Inject(FUSION_CONFIG) config: FusionConfig,
+    @Inject(SIMULATOR_LINK_KEY) private readonly linkKey: Buffer,
+  ) {
     this.connection = new IORedis({ ...redisConnectionOptions(config.REDIS_URL), maxRetriesPerRequest: 1, connectTimeout: PUBLISH_TIMEOUT_MS });
     this.connection.on('error', () => undefined);
     this.queue = new Queue(TIMING_PLAN_QUEUE, {
@@ -36,10 +41,16 @@ export class TimingPlanPublisher implements OnApplicationShutdown {
       timer = setTimeout(() => reject(new Error(`Redis did not take the plan within ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS);
     });
     try {
-      await Promise.race([this.queue.add('timing-plan', message, { jobId: message.planId }), timeout]);
+      const signed = signMessage(message, this.linkKey);
+      await Promise.race([this.queue.add('timing-plan', signed, { jobId: this.jobIdOf(message.planId) }), timeout]);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The queue's job id for a plan (tests and operators look plans up by it). */
+  jobIdOf(planId: string): string {
+    return timingPlanJobId(planId, this.linkKey);
   }
 
   async onApplicationShutdown(): Promise<void> {

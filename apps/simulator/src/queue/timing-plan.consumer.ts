@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
-import { TIMING_PLAN_QUEUE, TimingPlanMessage, TimingPlanMessageSchema, parseMessage } from '@crosscast/contracts';
+import { SignedTimingPlanMessageSchema, TIMING_PLAN_QUEUE, TimingPlanMessage, hasValidSignature, parseMessage, timingPlanJobId } from '@crosscast/contracts';
 import { redisConnectionOptions } from '@crosscast/runtime';
 import { PlanOutcome } from '../services/simulated-street';
 
 /**
  * Consumes the timing plans fusion sends (accepted recommendations). A plan that does not
- * validate, or does not fit the crossing, fails its job without retry (kept, with the
+ * validate, is not signed with the link key fusion and the simulator share, arrives under
+ * another job id than its own (a job placed to pre-empt the real plan), or does not fit the crossing, fails its job without retry (kept, with the
  * reason) and the simulation carries on with the plan it runs.
  */
 export class TimingPlanConsumer {
@@ -19,6 +20,7 @@ export class TimingPlanConsumer {
     private readonly redisUrl: string,
     private readonly prefix: string,
     private readonly apply: (plan: TimingPlanMessage) => PlanOutcome,
+    private readonly linkKey: Buffer,
   ) {}
 
   start(): void {
@@ -33,9 +35,11 @@ export class TimingPlanConsumer {
   }
 
   private async handle(job: Job): Promise<{ planId: string; greenSeconds: number[] }> {
-    const parsed = parseMessage(TimingPlanMessageSchema, job.data);
+    const parsed = parseMessage(SignedTimingPlanMessageSchema, job.data);
     if (!parsed.ok) return this.reject(job, `invalid timing plan: ${parsed.reason}`);
-    const plan = parsed.value;
+    if (!hasValidSignature(parsed.value, this.linkKey)) return this.reject(job, `timing plan ${parsed.value.planId}: signature does not match the simulator link key`);
+    if (job.id !== timingPlanJobId(parsed.value.planId, this.linkKey)) return this.reject(job, `timing plan ${parsed.value.planId}: job id ${job.id} is not the plan's own`);
+    const { sig: _sig, ...plan } = parsed.value;
     const outcome = this.apply(plan);
     if (!outcome.ok) return this.reject(job, `timing plan ${plan.planId} for ${plan.crossingId} refused: ${outcome.reason}`);
     this.applied++;
