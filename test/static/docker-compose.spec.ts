@@ -88,14 +88,20 @@ describe('docker-compose.yml', () => {
     expect(services.postgres?.image).toBe('postgres:16-alpine');
     expect(env(services.postgres)).toMatchObject({
       POSTGRES_USER: 'crosscast',
-      POSTGRES_PASSWORD: 'crosscast',
+      POSTGRES_PASSWORD_FILE: '/run/secrets/postgres_password',
       POSTGRES_DB: 'crosscast',
     });
+    // No password is written in the compose file: PostgreSQL and fusion read the same secret.
+    expect(env(services.postgres).POSTGRES_PASSWORD).toBeUndefined();
+    expect(env(services.fusion).DATABASE_PASSWORD_FILE).toBe('/run/secrets/postgres_password');
     expect(namedVolumes(services.postgres).map((v) => v.target)).toContain('/var/lib/postgresql/data');
 
     expect(services.redis?.image).toBe('redis:7-alpine');
     const command = [services.redis.command ?? ''].flat().join(' ');
     expect(command).toMatch(/--appendonly yes/);
+    // Redis asks everyone for a password: the ACL turns the default user off.
+    expect(command).toMatch(/--aclfile \/run\/secrets\/redis_acl/);
+    expect(services.redis.secrets).toContain('redis_acl');
     expect(namedVolumes(services.redis).map((v) => v.target)).toContain('/data');
   });
 
@@ -175,11 +181,7 @@ describe('docker-compose.yml', () => {
     expect(database.protocol).toBe('postgres:');
     expect(database.hostname).toBe('postgres');
     const pg = env(services.postgres);
-    expect([database.username, database.password, database.pathname.slice(1)]).toEqual([
-      pg.POSTGRES_USER,
-      pg.POSTGRES_PASSWORD,
-      pg.POSTGRES_DB,
-    ]);
+    expect([database.username, database.password, database.pathname.slice(1)]).toEqual([pg.POSTGRES_USER, '', pg.POSTGRES_DB]);
   });
 
   it('publishes the fusion API on port 3000', () => {
@@ -205,7 +207,20 @@ describe('docker-compose.yml', () => {
     const declared = compose.secrets ?? {};
     const fusion = services.fusion;
     expect(env(fusion).NODE_ENV).toBe('production');
-    expect(fusion.secrets).toEqual(['worker_keys', 'jwt_secret', 'admin_password']);
+    expect(fusion.secrets).toEqual(['worker_keys', 'simulator_key', 'jwt_secret', 'admin_password', 'postgres_password', 'redis_fusion_password']);
+    // The street link key: fusion signs plans, the simulator verifies them and signs reports.
+    expect(env(fusion).SIMULATOR_KEY_FILE).toBe('/run/secrets/simulator_key');
+    expect(env(services.simulator).SIMULATOR_KEY_FILE).toBe('/run/secrets/simulator_key');
+    expect(services.simulator.secrets).toEqual(expect.arrayContaining(['simulator_key', 'redis_simulator_password']));
+    // Each role signs in to Redis as its own ACL user.
+    expect([env(fusion).REDIS_USERNAME, env(services.simulator).REDIS_USERNAME]).toEqual(['fusion', 'simulator']);
+    for (const [name, service] of Object.entries(services).filter(([n]) => n.startsWith('worker-'))) {
+      expect([name, env(service).REDIS_USERNAME, env(service).REDIS_PASSWORD_FILE]).toEqual([name, 'worker', '/run/secrets/redis_worker_password']);
+      expect(service.secrets).toContain('redis_worker_password');
+    }
+    for (const secret of ['simulator_key', 'postgres_password', 'redis_acl', 'redis_fusion_password', 'redis_worker_password', 'redis_simulator_password']) {
+      expect(declared[secret]?.file).toMatch(/^\.\/secrets\//);
+    }
     expect(env(fusion).WORKER_KEYS_FILE).toBe('/run/secrets/worker_keys');
     expect(declared.worker_keys?.file).toBe('./secrets/worker-keys.json');
     // Operator access: in production fusion refuses to start without a JWT secret and an admin password.
@@ -219,7 +234,8 @@ describe('docker-compose.yml', () => {
       const secret = `worker_key_${id.toLowerCase()}`;
       expect({ name, secrets: services[name].secrets, file: env(services[name]).WORKER_KEYS_FILE, production: env(services[name]).NODE_ENV }).toEqual({
         name,
-        secrets: [secret],
+        // Its own crossing's key only (and its Redis password), never another's.
+        secrets: [secret, 'redis_worker_password'],
         file: `/run/secrets/${secret}`,
         production: 'production',
       });
