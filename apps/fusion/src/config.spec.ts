@@ -35,6 +35,33 @@ describe('configuration', () => {
     expect(() => readFusionConfig({ AUTOMATIC_MIN_CYCLE_SECONDS: '90', AUTOMATIC_MAX_CYCLE_SECONDS: '60' })).toThrow(/AUTOMATIC_MIN_CYCLE_SECONDS: must not exceed AUTOMATIC_MAX_CYCLE_SECONDS \(60\)/);
   });
 
+  it('reads Redis and database passwords from secret files, and refuses password-less ones off loopback in production', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosscast-creds-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'redis'), 'r3dis/p@ss\n');
+      fs.writeFileSync(path.join(dir, 'pg'), 'pg-secret\n');
+      const config = readFusionConfig({
+        REDIS_URL: 'redis://redis:6379',
+        REDIS_USERNAME: 'fusion',
+        REDIS_PASSWORD_FILE: path.join(dir, 'redis'),
+        DATABASE_URL: 'postgres://crosscast@postgres:5432/crosscast',
+        DATABASE_PASSWORD_FILE: path.join(dir, 'pg'),
+      });
+      const redis = new URL(config.REDIS_URL);
+      expect([redis.username, decodeURIComponent(redis.password), redis.hostname]).toEqual(['fusion', 'r3dis/p@ss', 'redis']);
+      expect(decodeURIComponent(new URL(config.DATABASE_URL).password)).toBe('pg-secret');
+      expect(() => readFusionConfig({ REDIS_PASSWORD_FILE: path.join(dir, 'missing') })).toThrow(/REDIS_PASSWORD_FILE .*missing/);
+      const production = { NODE_ENV: 'production', WORKER_KEYS_FILE: '/k', SIMULATOR_KEY_FILE: '/s', JWT_SECRET: 'q7Vb2-LxN9sKd4TfWm0ZrYc8Hj3Ue6PaGo1Iv5Bn_Es', ADMIN_PASSWORD: 'tram-stop-quartz-47' };
+      expect(() => readFusionConfig({ ...production, REDIS_URL: 'redis://redis:6379' })).toThrow(/REDIS_URL: redis is reached without a password/);
+      expect(() => readFusionConfig({ ...production, DATABASE_URL: 'postgres://crosscast@db:5432/crosscast' })).toThrow(/DATABASE_URL: db is reached without a password/);
+      // This machine's own servers (loopback) may run without one.
+      expect(readFusionConfig(production).production).toBe(true);
+      expect(() => readEdgeWorkerConfig({ NODE_ENV: 'production', CROSSING_ID: '0970', WORKER_KEYS_FILE: '/k', REDIS_URL: 'redis://redis:6379' })).toThrow(/REDIS_URL: redis is reached without a password/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names every bad variable in one message', () => {
     expect(() => readFusionConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x' })).toThrow(/PORT: [\s\S]*DATABASE_URL: must be a URL starting with postgres:/);
   });
