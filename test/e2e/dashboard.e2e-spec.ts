@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { Browser } from 'playwright-core';
-import { TIMING_PLAN_QUEUE, TimingPlanMessageSchema } from '@crosscast/contracts';
+import { SignedTimingPlanMessageSchema, TIMING_PLAN_QUEUE } from '@crosscast/contracts';
+import { devPlanJobId } from '../support/forecast-factory';
 import { acceptShownRecommendation, launchChromium, signIn } from '../support/browser';
 import { TEST_REDIS_URL, openDatabase } from '../support/infrastructure';
 import { RunningPlatform, startPlatform } from '../support/platform';
@@ -86,8 +87,9 @@ describe('operator dashboard in headless Chromium', () => {
     const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
     const plans = new Queue(TIMING_PLAN_QUEUE, { connection: redis, prefix: platform.queuePrefix });
     try {
-      const job = await plans.getJob(`rec-${recommendationId}`);
-      expect(TimingPlanMessageSchema.parse(job?.data)).toMatchObject({ crossingId: '0970', recommendationId, acceptedBy: 'operator' });
+      // Under the plan's own job id, signed with the street link key.
+      const job = await plans.getJob(devPlanJobId(`rec-${recommendationId}`));
+      expect(SignedTimingPlanMessageSchema.parse(job?.data)).toMatchObject({ crossingId: '0970', recommendationId, acceptedBy: 'operator' });
     } finally {
       await plans.close();
       redis.disconnect();

@@ -15,11 +15,15 @@ import {
   DetectorReadingSchema,
   SIMULATION_REPORT_QUEUE,
   SimulationReport,
+  SignedSimulationReportSchema,
   SimulationReportSchema,
   TIMING_PLAN_QUEUE,
   TimingPlanMessage,
   detectorStreamKey,
+  signMessage,
+  hasValidSignature,
 } from '@crosscast/contracts';
+import { DEV_SIMULATOR_LINK_KEY, devPlanJobId } from '../support/forecast-factory';
 import { TEST_REDIS_URL, clearRedisPrefix, eventually, freePort, uniqueName } from '../support/infrastructure';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -115,7 +119,9 @@ describe('simulator, simulate mode on grid:2x2', () => {
         return waiting.length >= 3 ? waiting : null;
       }, 'three simulation reports on the queue');
       for (const job of jobs) {
-        const report = SimulationReportSchema.parse(job.data);
+        // Signed with the street link key (development: derived from the dev seed).
+        const report = SignedSimulationReportSchema.parse(job.data);
+        expect(hasValidSignature(report, DEV_SIMULATOR_LINK_KEY)).toBe(true);
         expect(report.network).toBe('grid:2x2');
         expect(report.crossings.map((c) => c.crossingId).sort()).toEqual(['c0_0', 'c0_1', 'c1_0', 'c1_1']);
         expect(report.city.throughput).toBe(report.crossings.reduce((s, c) => s + c.throughput, 0));
@@ -124,7 +130,8 @@ describe('simulator, simulate mode on grid:2x2', () => {
       await reportQueue.close();
     }
     const { latest } = await metrics();
-    expect(SimulationReportSchema.parse(latest).crossings.every((c) => c.planId === 'grid-fixed' || c.planId.startsWith('e2e-'))).toBe(true);
+    const { sig: _sig, ...latestReport } = (latest ?? {}) as SimulationReport & { sig?: string };
+    expect(SimulationReportSchema.parse(latestReport).crossings.every((c) => c.planId === 'grid-fixed' || c.planId.startsWith('e2e-'))).toBe(true);
   });
 
   it('applies an accepted timing plan from the queue at the crossing: the next reports name it', async () => {
@@ -142,7 +149,7 @@ describe('simulator, simulate mode on grid:2x2', () => {
       acceptedAt: '2006-10-09T08:00:00+10:00',
       effectiveFrom: 'next-cycle-boundary',
     };
-    const job = await plans.add('timing-plan', plan);
+    const job = await plans.add('timing-plan', signMessage(plan, DEV_SIMULATOR_LINK_KEY), { jobId: devPlanJobId(plan.planId) });
     await eventually(async () => ((await job.isCompleted()) ? true : null), 'the plan job to complete');
     const after = await eventually(async () => {
       const m = await metrics();
@@ -169,13 +176,13 @@ describe('simulator, simulate mode on grid:2x2', () => {
       acceptedAt: '2006-10-09T08:00:00+10:00',
       effectiveFrom: 'next-cycle-boundary',
     };
-    const job = await plans.add('timing-plan', bad);
+    const job = await plans.add('timing-plan', signMessage(bad, DEV_SIMULATOR_LINK_KEY), { jobId: devPlanJobId(bad.planId) });
     await eventually(async () => ((await job.isFailed()) ? true : null), 'the bad plan job to fail');
     const failed = await plans.getJob(job.id!);
     expect(failed?.failedReason).toMatch(/c0_0:N do not belong to crossing c1_1/);
     expect(failed?.attemptsMade).toBe(1);
 
-    const notAPlan = await plans.add('timing-plan', { v: 1, crossingId: 'c1_1', planId: 'x' });
+    const notAPlan = await plans.add('timing-plan', signMessage({ v: 1, crossingId: 'c1_1', planId: 'x' }, DEV_SIMULATOR_LINK_KEY), { jobId: devPlanJobId('x') });
     await eventually(async () => ((await notAPlan.isFailed()) ? true : null), 'the malformed plan job to fail');
     expect((await plans.getJob(notAPlan.id!))?.failedReason).toMatch(/invalid timing plan: .*cycleSeconds: Required/);
 
