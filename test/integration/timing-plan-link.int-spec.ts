@@ -14,6 +14,7 @@ import { TEST_REDIS_URL, clearRedisPrefix, uniqueName } from '../support/infrast
 describe('timing plans fusion → street (real Redis)', () => {
   const prefix = uniqueName('ccplan');
   let redis: IORedis;
+  let eventsRedis: IORedis;
   let queue: Queue;
   let events: QueueEvents;
   let consumer: TimingPlanConsumer;
@@ -22,7 +23,9 @@ describe('timing plans fusion → street (real Redis)', () => {
   beforeAll(async () => {
     redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     queue = new Queue(TIMING_PLAN_QUEUE, { connection: redis, prefix });
-    events = new QueueEvents(TIMING_PLAN_QUEUE, { connection: redis.duplicate(), prefix });
+    // BullMQ does not close a connection it was given, so the test keeps and closes it.
+    eventsRedis = redis.duplicate();
+    events = new QueueEvents(TIMING_PLAN_QUEUE, { connection: eventsRedis, prefix });
     await events.waitUntilReady();
     // The street accepts every plan that reaches it; what is tested is what reaches it.
     consumer = new TimingPlanConsumer(TEST_REDIS_URL, prefix, (plan) => {
@@ -36,6 +39,7 @@ describe('timing plans fusion → street (real Redis)', () => {
     await consumer?.close();
     await events?.close();
     await queue?.close();
+    eventsRedis?.disconnect();
     redis?.disconnect();
     await clearRedisPrefix(prefix);
   }, 30_000);
