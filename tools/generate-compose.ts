@@ -34,6 +34,16 @@ const DATABASE_URL = 'postgres://crosscast@postgres:5432/crosscast';
 
 const CROSSING_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
+/**
+ * Networks: the street (workers, the simulator's detector feed, Redis's street side) is
+ * internal and never sees PostgreSQL or fusion; the city network carries fusion,
+ * PostgreSQL and Redis; only the TLS proxy joins the operator network and publishes ports.
+ * The proxy has a fixed address on the city network so fusion trusts its X-Forwarded-For
+ * and nobody else's (TRUST_PROXY).
+ */
+export const CITY_SUBNET = '172.30.80.0/24';
+export const PROXY_CITY_ADDRESS = '172.30.80.10';
+
 /** `worker-<id>` with the id kept as written, only lowercased (compose names are lowercase). */
 export function workerServiceName(crossingId: string): string {
   return `worker-${crossingId.toLowerCase()}`;
@@ -89,6 +99,9 @@ export function renderCompose(city: ComposeCity, options: RenderComposeOptions =
     '  depends_on:',
     '    redis:',
     `      condition: ${q('service_healthy')}`,
+    '  # Street side only: a worker reaches Redis, never PostgreSQL or fusion.',
+    '  networks:',
+    `    - ${q('street')}`,
     '  healthcheck:',
     '    <<: *healthcheck-timing',
     `    test: ${nodeHealthcheck(8080)}`,
@@ -116,7 +129,9 @@ export function renderCompose(city: ComposeCity, options: RenderComposeOptions =
     `      - ${q('postgres_password')}`,
     '    volumes:',
     `      - ${q('postgres-data:/var/lib/postgresql/data')}`,
-    '    # Host port 5433 so it does not clash with a local PostgreSQL on 5432.',
+    '    networks:',
+    `      - ${q('city')}`,
+    '    # Host port 5433 (loopback only) so it does not clash with a local PostgreSQL on 5432.',
     '    ports:',
     `      - ${q('127.0.0.1:5433:5432')}`,
     '    healthcheck:',
@@ -136,7 +151,11 @@ export function renderCompose(city: ComposeCity, options: RenderComposeOptions =
     `      - ${q('redis_fusion_password')}`,
     '    volumes:',
     `      - ${q('redis-data:/data')}`,
-    '    # Host port 6380 so it does not clash with a local Redis on 6379.',
+    '    # The one service on both networks: workers reach it from the street, fusion from the city.',
+    '    networks:',
+    `      - ${q('city')}`,
+    `      - ${q('street')}`,
+    '    # Host port 6380 (loopback only) so it does not clash with a local Redis on 6379.',
     '    ports:',
     `      - ${q('127.0.0.1:6380:6379')}`,
     '    healthcheck:',
@@ -165,6 +184,8 @@ export function renderCompose(city: ComposeCity, options: RenderComposeOptions =
     `      JWT_SECRET_FILE: ${q('/run/secrets/jwt_secret')}`,
     `      ADMIN_USERNAME: ${q('admin')}`,
     `      ADMIN_PASSWORD_FILE: ${q('/run/secrets/admin_password')}`,
+    "      # Only the TLS proxy's X-Forwarded-For names a client (login limits per address).",
+    `      TRUST_PROXY: ${q(PROXY_CITY_ADDRESS)}`,
     '    secrets:',
     `      - ${q('worker_keys')}`,
     `      - ${q('simulator_key')}`,
@@ -172,8 +193,9 @@ export function renderCompose(city: ComposeCity, options: RenderComposeOptions =
     `      - ${q('admin_password')}`,
     `      - ${q('postgres_password')}`,
     `      - ${q('redis_fusion_password')}`,
-    '    ports:',
-    `      - ${q('3000:3000')}`,
+    '    # No published port: operators reach fusion through the proxy over HTTPS.',
+    '    networks:',
+    `      - ${q('city')}`,
     '    depends_on:',
     '      postgres:',
     `        condition: ${q('service_healthy')}`,
@@ -199,12 +221,42 @@ export function renderCompose(city: ComposeCity, options: RenderComposeOptions =
     '    secrets:',
     `      - ${q('redis_simulator_password')}`,
     `      - ${q('simulator_key')}`,
+    '    # The street: it feeds the detectors and runs the plans fusion sends through Redis.',
+    '    networks:',
+    `      - ${q('street')}`,
     '    depends_on:',
     '      redis:',
     `        condition: ${q('service_healthy')}`,
     '    healthcheck:',
     '      <<: *healthcheck-timing',
     `      test: ${nodeHealthcheck(8080)}`,
+    '',
+    '  # TLS for the operator side: Caddy terminates HTTPS (its own local CA unless the',
+    '  # city mounts a certificate, see deploy/caddy/Caddyfile) and forwards to fusion.',
+    '  proxy:',
+    `    image: ${q('caddy:2-alpine')}`,
+    `    restart: ${q('unless-stopped')}`,
+    '    environment:',
+    `      CROSSCAST_SITE: ${q('localhost')}`,
+    `      CROSSCAST_TLS: ${q('internal')}`,
+    '    volumes:',
+    `      - ${q('./deploy/caddy/Caddyfile:/etc/caddy/Caddyfile:ro')}`,
+    `      - ${q('caddy-data:/data')}`,
+    '    networks:',
+    '      operator: {}',
+    '      city:',
+    `        ipv4_address: ${q(PROXY_CITY_ADDRESS)}`,
+    '    ports:',
+    `      - ${q('80:80')}`,
+    `      - ${q('443:443')}`,
+    '    depends_on:',
+    '      fusion:',
+    `        condition: ${q('service_healthy')}`,
+    '    healthcheck:',
+    `      test: ${flow(['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:2019/config/'])}`,
+    `      interval: ${q('10s')}`,
+    `      timeout: ${q('5s')}`,
+    '      retries: 6',
   ];
 
   for (const id of ids) {
@@ -224,7 +276,19 @@ export function renderCompose(city: ComposeCity, options: RenderComposeOptions =
     );
   }
 
-  lines.push('', 'volumes:', '  postgres-data: {}', '  redis-data: {}');
+  lines.push(
+    '',
+    'networks:',
+    '  # Workers and the detector feed; no way out and no way to PostgreSQL or fusion.',
+    '  street:',
+    '    internal: true',
+    '  city:',
+    '    ipam:',
+    '      config:',
+    `        - subnet: ${q(CITY_SUBNET)}`,
+    '  operator: {}',
+  );
+  lines.push('', 'volumes:', '  postgres-data: {}', '  redis-data: {}', '  caddy-data: {}');
   for (const id of ids) lines.push(`  ${workerVolumeName(id)}: {}`);
   lines.push(
     '',

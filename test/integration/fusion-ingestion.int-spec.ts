@@ -10,6 +10,7 @@ import { DEV_WORKER_KEY_SEED, deriveWorkerKey, signMessage } from '@crosscast/co
 import { forecastMessage, heartbeatMessage, signedAsWorker } from '../support/forecast-factory';
 import { authedFetch, loginAs } from '../support/auth';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+import { recordSecurityCheck } from '../support/security-results';
 
 /**
  * The fusion service against real PostgreSQL and Redis: messages go in through BullMQ
@@ -219,6 +220,13 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
     expect(letter.reason).toBe('job data is not valid JSON');
     expect(letter.payload).toContain('\\"seq\\": ');
     expect(await forecasts.getActiveCount()).toBe(0);
+    recordSecurityCheck({
+      finding: 7,
+      attack: 'a BullMQ job whose stored data is not valid JSON',
+      expected: 'a dead letter with the reason, not a job active forever',
+      observed: `job failed; dead letter "${letter.reason}"; active jobs ${await forecasts.getActiveCount()}`,
+      test: 'test/integration/fusion-ingestion.int-spec.ts',
+    });
   });
 
   describe('one bad edge box cannot blind its crossing (signed, but not plausible)', () => {
@@ -256,6 +264,13 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
       const latest = await db.query(`SELECT max(based_on_interval_start) AS latest FROM forecasts WHERE crossing_id = $1`, [victim.id]);
       expect(new Date(latest[0].latest).toISOString()).toBe(new Date(at(6)).toISOString());
       expect(await deliver(forecastMessage(victim.id, victimApproaches, at(7), { seq: 101 }), 'bad-box-genuine-2')).toBe('completed');
+      recordSecurityCheck({
+        finding: 3,
+        attack: 'signed forecasts with seq 9e15, seq +100,001, basedOnIntervalStart 2099, bands 4e30, 1,000,000 vehicles per interval',
+        expected: 'each a dead letter naming the rule; the crossing keeps its seq and data time; the next genuine forecast is stored',
+        observed: `5 dead letters; highest seq stays ${100}; next genuine forecast stored`,
+        test: 'test/integration/fusion-ingestion.int-spec.ts',
+      });
     });
 
     it('lets an admin reset a sequence pushed out of reach, with a reason, audited', async () => {
@@ -277,6 +292,13 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
       const audit = await (await admin('/api/admin/audit?limit=5')).json();
       expect(audit[0]).toMatchObject({ actor: 'admin', action: 'crossing.sequence-reset', target: `crossing:${victim.id}`, details: { reason: 'box replaced, key rotated' } });
       expect((await admin('/api/admin/audit?limit=0')).status).toBe(400);
+      recordSecurityCheck({
+        finding: 3,
+        attack: 'a crossing whose seq was pushed out of reach (genuine forecasts refused as replayed)',
+        expected: 'an admin resets the sequence with a reason, audited; genuine forecasts flow again',
+        observed: `reset without reason → 400; with reason → 200; audit row ${audit[0].action}; seq now ${await highestSeq()}`,
+        test: 'test/integration/fusion-ingestion.int-spec.ts',
+      });
     });
   });
 });

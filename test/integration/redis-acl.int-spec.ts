@@ -14,6 +14,7 @@ import { REDIS_ROLES, RedisRole, renderRedisAcl } from '../../tools/redis-acl';
 import { DEV_SIMULATOR_LINK_KEY, devPlanJobId, forecastMessage } from '../support/forecast-factory';
 import { dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
 import { OwnRedis, startOwnRedis } from '../support/own-servers';
+import { recordSecurityCheck } from '../support/security-results';
 
 /**
  * The deployment's Redis ACL (tools/redis-acl.ts, as `npm run secrets:generate` writes it)
@@ -86,6 +87,13 @@ describe('Redis ACL per role (own redis-server with the generated ACL)', () => {
     await expect(worker.set(`${prefix}:throttle:login:x`, '0')).rejects.toThrow(/NOPERM/);
     await expect(worker.flushall()).rejects.toThrow(/NOPERM/);
     await expect(worker.keys('*')).rejects.toThrow(/NOPERM/);
+    recordSecurityCheck({
+      finding: 4,
+      attack: 'Redis without a password; a worker writing timing plans, reports, detector streams, throttle keys; FLUSHALL',
+      expected: 'NOAUTH/WRONGPASS without the role password; NOPERM outside the role',
+      observed: 'no password → NOAUTH; default user → WRONGPASS; worker → NOPERM on plans, reports, streams, throttle, FLUSHALL, KEYS',
+      test: 'test/integration/redis-acl.int-spec.ts',
+    });
   });
 
   it('lets the simulator write detector streams and publish reports, but not forecasts', async () => {

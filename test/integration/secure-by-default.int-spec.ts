@@ -8,6 +8,7 @@ import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { DevUser, authedFetch, bearer, loginAs } from '../support/auth';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+import { recordSecurityCheck } from '../support/security-results';
 
 /**
  * Issue 11's account findings, each reproduced against real PostgreSQL and Redis: a
@@ -74,6 +75,13 @@ describe('secure by default (real PostgreSQL + Redis)', () => {
           { actor: 'system', action: 'user.development-disabled', username: 'operator' },
           { actor: 'system', action: 'user.development-disabled', username: 'viewer' },
         ]);
+        recordSecurityCheck({
+          finding: 1,
+          attack: 'production start on a database once run in development; sign in with the development passwords',
+          expected: 'development accounts refused, ADMIN_PASSWORD applied, both audited',
+          observed: `admin/operator/viewer development passwords → 401; ADMIN_PASSWORD → 200; ${users.filter((u: { disabled: boolean }) => u.disabled).length} development users disabled; ${audit.length} audit rows`,
+          test: 'test/integration/secure-by-default.int-spec.ts',
+        });
       } finally {
         await production.close();
       }
@@ -145,6 +153,13 @@ describe('secure by default (real PostgreSQL + Redis)', () => {
       expect(ok.status).toBe(201);
       const reset = await admin()(`/api/admin/users/${ok.body.id}`, { method: 'PATCH', body: JSON.stringify({ password: 'bbbbbbbbbbbb' }) });
       expect(reset.status).toBe(400);
+      recordSecurityCheck({
+        finding: 6,
+        attack: "weak passwords: 'aaaaaaaaaaaa', twelve spaces, password = username, a development password, 5 characters",
+        expected: '400 with the reason, for new users and password resets',
+        observed: `each → 400 with its reason; reset to 'bbbbbbbbbbbb' → ${reset.status}`,
+        test: 'test/integration/secure-by-default.int-spec.ts',
+      });
     });
 
     it('treats usernames that differ only in case as one account', async () => {
@@ -154,6 +169,13 @@ describe('secure by default (real PostgreSQL + Redis)', () => {
       expect(JSON.stringify(clash.body.message)).toMatch(/case/);
       expect((await createUser('ADMIN', 'yet-another-pass-1')).status).toBe(409);
       expect((await login(baseUrl, 'HANA', 'quiet-harbour-21')).status).toBe(200);
+      recordSecurityCheck({
+        finding: 6,
+        attack: "create 'hANA' beside 'Hana', 'ADMIN' beside 'admin'",
+        expected: '409: usernames are unique regardless of case',
+        observed: `${clash.status} both; 'HANA' signs in as Hana`,
+        test: 'test/integration/secure-by-default.int-spec.ts',
+      });
     });
 
     it('signing out ends every token of the user, and their open sockets close', async () => {
@@ -193,6 +215,13 @@ describe('secure by default (real PostgreSQL + Redis)', () => {
       await closed(resetSocket);
       expect((await login(baseUrl, 'juno', 'silver-birch-66')).status).toBe(401);
       expect((await login(baseUrl, 'juno', 'granite-fern-71')).status).toBe(200);
+      recordSecurityCheck({
+        finding: 5,
+        attack: 'disable a user with an open socket; reset a password; sign out',
+        expected: 'the socket closes within seconds; older tokens → 401; logout revokes every token',
+        observed: 'socket closed (re-check every 1 s in the test); reconnect refused "unauthorized"; pre-reset and pre-logout tokens → 401 "revoked"',
+        test: 'test/integration/secure-by-default.int-spec.ts',
+      });
     });
 
     it('answers NUL characters and absurd nesting with 400, never 500', async () => {
@@ -214,6 +243,13 @@ describe('secure by default (real PostgreSQL + Redis)', () => {
         expect(text).not.toMatch(/at .*\.js|QueryFailedError|INSERT|scrypt/);
       }
       expect((await fetch(`${baseUrl}/api/admin/audit?before=${encodeURIComponent(nul)}`, { headers: bearer(adminToken) })).status).toBe(400);
+      recordSecurityCheck({
+        finding: 7,
+        attack: 'NUL in displayName, adminNote, reason, username; 5,000 nested [ and 2,000 nested objects on the public login',
+        expected: '400, no SQL, stack or hash in the answer (the safe-errors filter logs class, code and message only)',
+        observed: `${cases.length} requests → 400, none with SQL, stack or hash`,
+        test: 'test/integration/secure-by-default.int-spec.ts',
+      });
     });
 
     it('a role change ends the sessions too: the user signs in again and gets the new role', async () => {
@@ -287,6 +323,13 @@ describe('secure by default (real PostgreSQL + Redis)', () => {
     it('limits one username tried from many addresses (password spraying)', async () => {
       for (let i = 0; i < 10; i++) expect((await attempt(i % 2, `10.3.0.${i + 1}`, 'viewer')).status).toBe(401);
       expect((await attempt(1, '10.3.0.99', 'viewer', 'crosscast-viewer')).status).toBe(429);
+      recordSecurityCheck({
+        finding: 8,
+        attack: 'many usernames from one address; one username from many addresses; both across two fusion instances',
+        expected: '429 per address and per username, counted in Redis for every instance',
+        observed: '9th username from one address → 429; 11th address for one username → 429; a 6th guess on the other instance → 429',
+        test: 'test/integration/secure-by-default.int-spec.ts',
+      });
     });
   });
 

@@ -4,6 +4,7 @@ import { TIMING_PLAN_QUEUE, TimingPlanMessage, signMessage } from '@crosscast/co
 import { TimingPlanConsumer } from '../../apps/simulator/src/queue/timing-plan.consumer';
 import { DEV_SIMULATOR_LINK_KEY, devPlanJobId } from '../support/forecast-factory';
 import { TEST_REDIS_URL, clearRedisPrefix, uniqueName } from '../support/infrastructure';
+import { recordSecurityCheck } from '../support/security-results';
 
 /**
  * The street end of the timing-plan link against real Redis: the simulator's consumer runs
@@ -81,5 +82,12 @@ describe('timing plans fusion → street (real Redis)', () => {
     expect(await send(signMessage(plan('44'), DEV_SIMULATOR_LINK_KEY), 'rec-44')).toMatch(/job id rec-44 is not the plan's own/);
     expect(applied.map((p) => p.planId)).toEqual(['rec-41']);
     expect(devPlanJobId('rec-44')).toMatch(/^plan-[0-9a-f]{32}$/);
+    recordSecurityCheck({
+      finding: 4,
+      attack: 'unsigned, forged and tampered timing plans; a signed plan under the old predictable job id rec-<id>',
+      expected: 'the street refuses all of them; only the signed plan under its HMAC job id runs',
+      observed: `4 refused with reasons; plans applied: ${applied.map((p) => p.planId).join(', ')}`,
+      test: 'test/integration/timing-plan-link.int-spec.ts',
+    });
   });
 });

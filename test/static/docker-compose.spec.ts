@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
-import { DEFAULT_CITY_DIR, renderCompose, workerServiceName } from '../../tools/generate-compose';
+import { recordSecurityCheck } from '../support/security-results';
+import { DEFAULT_CITY_DIR, PROXY_CITY_ADDRESS, renderCompose, workerServiceName } from '../../tools/generate-compose';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
@@ -23,9 +24,11 @@ interface Service {
   healthcheck?: { test?: string | string[]; disable?: boolean };
   restart?: string;
   secrets?: string[];
+  networks?: string[] | Record<string, { ipv4_address?: string } | null>;
 }
 interface Compose {
   services: Record<string, Service>;
+  networks?: Record<string, { internal?: boolean; ipam?: { config?: Array<{ subnet?: string }> } } | null>;
   volumes?: Record<string, unknown>;
   secrets?: Record<string, { file?: string }>;
 }
@@ -72,6 +75,20 @@ function containerPorts(service: Service): number[] {
   return (service.ports ?? []).map((port) =>
     typeof port === 'string' ? Number(port.split(':').pop()!.split('/')[0]) : Number(port.target),
   );
+}
+
+function networksOf(service: Service): string[] {
+  const networks = service.networks ?? [];
+  return Array.isArray(networks) ? networks : Object.keys(networks);
+}
+
+/** The host address a published port listens on ('' = every interface). */
+function publishedHostAddresses(service: Service): string[] {
+  return (service.ports ?? []).map((port) => {
+    if (typeof port !== 'string') return '';
+    const parts = port.split(':');
+    return parts.length === 3 ? parts[0] : '';
+  });
 }
 
 function dockerfileOf(service: Service): string {
@@ -184,9 +201,59 @@ describe('docker-compose.yml', () => {
     expect([database.username, database.password, database.pathname.slice(1)]).toEqual([pg.POSTGRES_USER, '', pg.POSTGRES_DB]);
   });
 
-  it('publishes the fusion API on port 3000', () => {
-    expect(containerPorts(services.fusion)).toContain(3000);
+  it('publishes nothing on all interfaces but the TLS proxy; fusion only behind it', () => {
+    const open = Object.entries(services)
+      .filter(([name]) => name !== 'proxy')
+      .flatMap(([name, service]) => publishedHostAddresses(service).filter((host) => host !== '127.0.0.1').map(() => name));
+    expect(open).toEqual([]);
+    expect(services.fusion.ports ?? []).toEqual([]);
+    expect(containerPorts(services.proxy).sort()).toEqual([443, 80]);
     expect(env(services.fusion).PORT).toBe('3000');
+  });
+
+  it('splits the street from the city: workers reach only Redis, PostgreSQL and fusion only the city', () => {
+    const declared = compose.networks ?? {};
+    expect(Object.keys(declared).sort()).toEqual(['city', 'operator', 'street']);
+    expect(declared.street?.internal).toBe(true);
+    for (const name of workerNames) expect({ name, networks: networksOf(services[name]) }).toEqual({ name, networks: ['street'] });
+    expect(networksOf(services.simulator)).toEqual(['street']);
+    expect(networksOf(services.fusion)).toEqual(['city']);
+    expect(networksOf(services.postgres)).toEqual(['city']);
+    expect(networksOf(services.redis).sort()).toEqual(['city', 'street']);
+    expect(networksOf(services.proxy).sort()).toEqual(['city', 'operator']);
+    // Every service uses declared networks only, and nothing else shares the street with workers.
+    for (const [name, service] of Object.entries(services)) {
+      for (const network of networksOf(service)) expect({ name, network, declared: network in declared }).toEqual({ name, network, declared: true });
+    }
+    const onStreet = Object.entries(services).filter(([, service]) => networksOf(service).includes('street')).map(([name]) => name);
+    expect(onStreet.filter((name) => !name.startsWith('worker-')).sort()).toEqual(['redis', 'simulator']);
+  });
+
+  it('terminates TLS in a Caddy proxy that fusion trusts, and only it', () => {
+    const proxy = services.proxy;
+    expect(proxy.image).toBe('caddy:2-alpine');
+    const proxyNetworks = proxy.networks as Record<string, { ipv4_address?: string } | null>;
+    expect(proxyNetworks.city?.ipv4_address).toBe(PROXY_CITY_ADDRESS);
+    const subnet = compose.networks?.city?.ipam?.config?.[0]?.subnet ?? '';
+    expect(PROXY_CITY_ADDRESS.startsWith(subnet.split('.').slice(0, 3).join('.') + '.')).toBe(true);
+    expect(env(services.fusion).TRUST_PROXY).toBe(PROXY_CITY_ADDRESS);
+    expect(dependsOnHealthy(proxy, 'fusion')).toBe(true);
+
+    const mount = (proxy.volumes ?? []).find((v): v is string => typeof v === 'string' && v.includes('/etc/caddy/Caddyfile'));
+    expect(mount).toBeDefined();
+    const caddyfile = fs.readFileSync(path.join(ROOT, mount!.split(':')[0]), 'utf8');
+    const directives = caddyfile.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean);
+    expect(directives).toContain(`reverse_proxy fusion:${env(services.fusion).PORT}`);
+    expect(directives.some((line) => /^tls\s+\S/.test(line))).toBe(true);
+    // The admin API stays inside the container (the health check uses it).
+    expect(directives).toContain('admin 127.0.0.1:2019');
+    expect(healthcheckText(proxy)).toContain('127.0.0.1:2019');    recordSecurityCheck({
+      finding: 4,
+      attack: 'docker-compose.yml: open ports, a flat network shared with street boxes, passwords in the file, plain HTTP',
+      expected: 'only the TLS proxy publishes on all interfaces; workers only on the street network; Redis ACL with passwords from secrets',
+      observed: `published on all interfaces: proxy (${containerPorts(proxy).join(', ')}); workers on ${networksOf(services[workerNames[0]]).join(', ')}; fusion trusts ${env(services.fusion).TRUST_PROXY}; no password in the file`,
+      test: 'test/static/docker-compose.spec.ts',
+    });
   });
 
   it('declares every named volume, and gives each worker its own /data volume holding DATA_DIR', () => {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { ConfigError } from '@crosscast/runtime';
 import { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET, readFusionConfig } from './config';
 import { readEdgeWorkerConfig } from '../../edge-worker/src/config';
+import { recordSecurityCheck } from '../../../test/support/security-results';
 
 describe('configuration', () => {
   it('works with no variables at all (local defaults)', () => {
@@ -92,7 +93,13 @@ describe('configuration', () => {
       expect(problems({ ...good, JWT_SECRET: DEV_JWT_SECRET })).toEqual([expect.stringMatching(/^JWT_SECRET: is the development default/)]);
       // Long but predictable: 32 × a, or a repeated word.
       expect(problems({ ...good, JWT_SECRET: 'a'.repeat(32) })).toEqual([expect.stringMatching(/^JWT_SECRET: is too predictable/)]);
-      expect(problems({ ...good, JWT_SECRET: 'secret'.repeat(8) })).toEqual([expect.stringMatching(/^JWT_SECRET: is too predictable/)]);
+      expect(problems({ ...good, JWT_SECRET: 'secret'.repeat(8) })).toEqual([expect.stringMatching(/^JWT_SECRET: is too predictable/)]);      recordSecurityCheck({
+        finding: 6,
+        attack: "production start with JWT_SECRET = 32 × 'a', 'secret' × 8, the development default, 12 characters",
+        expected: 'refused at start, one line naming the problem',
+        observed: problems({ ...good, JWT_SECRET: 'a'.repeat(32) })[0],
+        test: 'apps/fusion/src/config.spec.ts',
+      });
     });
 
     it('accepts only the exact spelling of NODE_ENV, so a typo never means development', () => {
@@ -100,7 +107,13 @@ describe('configuration', () => {
         expect(() => readFusionConfig({ ...good, NODE_ENV: spelling })).toThrow(/NODE_ENV: must be exactly one of development, test, production/);
         expect(() => readEdgeWorkerConfig({ NODE_ENV: spelling, CROSSING_ID: '0970' })).toThrow(/NODE_ENV/);
       }
-      expect(readFusionConfig({ NODE_ENV: 'test' }).production).toBe(false);
+      expect(readFusionConfig({ NODE_ENV: 'test' }).production).toBe(false);      recordSecurityCheck({
+        finding: 2,
+        attack: "NODE_ENV 'Production', 'prod', ' production', 'PRODUCTION', 'staging'",
+        expected: 'refused at start (never silently development)',
+        observed: 'all five refused: "NODE_ENV: must be exactly one of development, test, production"',
+        test: 'apps/fusion/src/config.spec.ts',
+      });
     });
 
     it('listens on loopback unless told otherwise, and on every interface in production', () => {
@@ -108,7 +121,13 @@ describe('configuration', () => {
       expect(readFusionConfig({ HOST: '0.0.0.0' }).LISTEN_HOST).toBe('0.0.0.0');
       expect(readFusionConfig(good).LISTEN_HOST).toBe('0.0.0.0');
       expect(readFusionConfig({ ...good, HOST: '10.0.0.5' }).LISTEN_HOST).toBe('10.0.0.5');
-      expect(readEdgeWorkerConfig({ CROSSING_ID: '0970' }).LISTEN_HOST).toBe('127.0.0.1');
+      expect(readEdgeWorkerConfig({ CROSSING_ID: '0970' }).LISTEN_HOST).toBe('127.0.0.1');      recordSecurityCheck({
+        finding: 2,
+        attack: 'reach a development fusion or worker (public development secrets) from the network',
+        expected: 'development binds loopback unless HOST says otherwise',
+        observed: `fusion ${readFusionConfig({}).LISTEN_HOST}, worker ${readEdgeWorkerConfig({ CROSSING_ID: '0970' }).LISTEN_HOST}; production ${readFusionConfig(good).LISTEN_HOST} behind the proxy`,
+        test: 'apps/fusion/src/config.spec.ts',
+      });
     });
 
     it('refuses a missing, default or short admin password, one line each, together with the other problems', () => {
