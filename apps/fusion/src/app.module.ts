@@ -32,6 +32,8 @@ import { SimulationStoreRepository } from './repositories/simulation-store.repos
 import { TimingPlanPublisher } from './repositories/timing-plan-publisher.repository';
 import { UsersRepository } from './repositories/users.repository';
 import { AdminAuditRepository } from './repositories/admin-audit.repository';
+import { LeadershipRepository } from './repositories/leadership.repository';
+import { LeadershipService } from './services/leadership.service';
 import { AccessAdminService } from './services/access-admin.service';
 import { AutomaticModeService } from './services/automatic-mode.service';
 import { CityForecastService } from './services/city-forecast.service';
@@ -80,6 +82,8 @@ export class FusionModule {
         IngestionService,
         CrossingQueryService,
         HealthService,
+        LeadershipRepository,
+        LeadershipService,
         QueueConsumers,
         UsersRepository,
         AdminAuditRepository,

@@ -26,6 +26,10 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
       /** A crossing with no heartbeat for this many wall-clock seconds is offline. */
       OFFLINE_AFTER_SECONDS: envInt(30, 2, 86400),
       FORECAST_CONCURRENCY: envInt(8, 1, 64),
+      /** How often each fusion instance checks (leader) or tries to take (follower) the city leadership. */
+      LEADER_CHECK_SECONDS: envInt(2, 1, 60),
+      /** socket.io across fusion instances: 'redis' (events reach every instance's clients) or 'local' (one instance only). */
+      SOCKET_ADAPTER: z.enum(['redis', 'local']).default('redis'),
       /** Every crossing's signing key ({"keys": {...}}, see `npm run keys:generate`); unset = derived from WORKER_KEY_SEED. */
       WORKER_KEYS_FILE: z.string().min(1).optional(),
       /** The key shared with the simulator ({"key": "<base64>"}): timing plans and simulation reports are signed with it; unset = derived from WORKER_KEY_SEED. */

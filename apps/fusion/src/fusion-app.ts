@@ -63,7 +63,7 @@ export async function createFusionApp(config: FusionConfig, options: { logger?: 
   app.use(helmet({ contentSecurityPolicy: { useDefaults: true, directives: CONTENT_SECURITY_POLICY } }));
   // No CORS_ORIGINS: no Access-Control-Allow-Origin header at all, so only the same origin can read answers.
   app.enableCors({ origin: config.CORS_ORIGINS.length ? config.CORS_ORIGINS : false, allowedHeaders: ['Authorization', 'Content-Type'], maxAge: 600 });
-  app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config.CORS_ORIGINS));
+  app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config.CORS_ORIGINS, config.SOCKET_ADAPTER === 'redis' ? { url: config.REDIS_URL, prefix: config.QUEUE_PREFIX } : null));
   // Input safety first (NUL characters, absurd nesting), then the DTOs' validation.
   app.useGlobalPipes(new InputSafetyPipe(), new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new SafeErrorsFilter(app.getHttpAdapter()));

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { FORECAST_QUEUE, HEARTBEAT_QUEUE } from '@crosscast/contracts';
 import { ForecastStoreRepository } from '../repositories/forecast-store.repository';
 import { QueueRepository } from '../repositories/queue.repository';
+import { LeadershipService } from './leadership.service';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -10,6 +11,7 @@ export class HealthService {
   constructor(
     private readonly store: ForecastStoreRepository,
     private readonly queues: QueueRepository,
+    private readonly leadership: LeadershipService,
   ) {}
 
   async report() {
@@ -24,6 +26,8 @@ export class HealthService {
       status: ok ? 'ok' : 'unhealthy',
       postgres: { ok: postgres.ok, error: postgres.error },
       redis: { ok: redis.ok, error: redis.error },
+      // Followers are healthy too: they consume queues and serve reads; the leader also fuses and plans.
+      leadership: this.leadership.current(),
       queues: { [FORECAST_QUEUE]: forecasts.value ?? { error: forecasts.error }, [HEARTBEAT_QUEUE]: heartbeats.value ?? { error: heartbeats.error } },
     };
   }

@@ -1,0 +1,115 @@
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { io, Socket } from 'socket.io-client';
+import { DataSource } from 'typeorm';
+import { FORECAST_QUEUE } from '@crosscast/contracts';
+import { loadCityDefinition } from '@crosscast/seed';
+import { readFusionConfig } from '../../apps/fusion/src/config';
+import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
+import { FencedError, LeadershipRepository } from '../../apps/fusion/src/repositories/leadership.repository';
+import { LeadershipService } from '../../apps/fusion/src/services/leadership.service';
+import { forecastMessage } from '../support/forecast-factory';
+import { loginAs } from '../support/auth';
+import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+
+/**
+ * Two fusion instances on one PostgreSQL and one Redis (issue 16, item 3): exactly one
+ * leads the city-wide steps, elected with an advisory lock; its writes are fenced by epoch;
+ * when it goes, the other takes over; socket.io events reach clients of either instance
+ * through the Redis adapter.
+ */
+describe('several fusion instances (real PostgreSQL + Redis)', () => {
+  const city = loadCityDefinition('seed-data/boroondara-2006');
+  const crossing = city.crossings.find((c) => c.id === '0970')!;
+  const dbName = uniqueName('crosscast_multi');
+  const prefix = uniqueName('ccmulti');
+  const apps: NestExpressApplication[] = [];
+  const urls: string[] = [];
+  const sockets: Socket[] = [];
+  let db: DataSource;
+  let redis: IORedis;
+  let forecasts: Queue;
+
+  beforeAll(async () => {
+    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LEADER_CHECK_SECONDS: '1' });
+    await migrate(config.DATABASE_URL);
+    for (let i = 0; i < 2; i++) {
+      const app = await createFusionApp(config, { logger: false });
+      await app.listen(0, '127.0.0.1');
+      apps.push(app);
+      urls.push(await app.getUrl());
+    }
+    db = await openDatabase(config.DATABASE_URL);
+    redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    forecasts = new Queue(FORECAST_QUEUE, { connection: redis, prefix });
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.close();
+    await forecasts?.close();
+    redis?.disconnect();
+    for (const app of apps) await app.close().catch(() => undefined);
+    await db?.destroy();
+    await dropDatabase(dbName);
+    await clearRedisPrefix(prefix);
+  }, 60_000);
+
+  const health = async (url: string) => (await (await fetch(`${url}/health`)).json()) as { leadership: { role: string; epoch: number; instance: string } };
+
+  it('elects exactly one leader, and /health says which', async () => {
+    const roles = [await health(urls[0]), await health(urls[1])].map((h) => h.leadership.role).sort();
+    expect(roles).toEqual(['follower', 'leader']);
+    const row = (await db.query(`SELECT epoch, holder FROM leadership WHERE role = 'city'`))[0];
+    const leader = [await health(urls[0]), await health(urls[1])].find((h) => h.leadership.role === 'leader')!;
+    expect(Number(row.epoch)).toBe(leader.leadership.epoch);
+    expect(row.holder).toBe(leader.leadership.instance);
+  });
+
+  it('delivers an event from whichever instance stored the forecast to dashboards on both', async () => {
+    const token = await loginAs(urls[0], 'viewer');
+    const received: string[][] = [[], []];
+    for (let i = 0; i < 2; i++) {
+      const socket = io(urls[i], { transports: ['websocket'], auth: { token }, reconnection: false });
+      sockets.push(socket);
+      await new Promise<void>((resolve, reject) => {
+        socket.once('snapshot', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      socket.emit('subscribe-crossing', { crossingId: crossing.id });
+      socket.on('forecast', (view: { messageId: string }) => received[i].push(view.messageId));
+    }
+    const messages = [0, 1, 2, 3].map((i) => forecastMessage(crossing.id, crossing.approaches.map((a) => a.id), `2006-10-10T0${i}:00:00+11:00`, { seq: 10 + i }));
+    for (const [i, message] of messages.entries()) await forecasts.add('forecast', message, { jobId: `multi-${i}` });
+    const ids = messages.map((m) => m.messageId).sort();
+    await eventually(async () => received[0].length >= 4 && received[1].length >= 4, 'both dashboards to receive all four forecasts', 30_000);
+    expect([...new Set(received[0])].sort()).toEqual(ids);
+    expect([...new Set(received[1])].sort()).toEqual(ids);
+    // Each stored once, whichever instance consumed it.
+    expect(Number((await db.query(`SELECT count(*) FROM forecasts WHERE crossing_id = $1`, [crossing.id]))[0].count)).toBe(4);
+  });
+
+  it('fences a deposed leader and hands over to the other instance when the leader goes', async () => {
+    const states = apps.map((app) => app.get(LeadershipService).current());
+    const leaderIndex = states.findIndex((s) => s.role === 'leader');
+    const followerIndex = 1 - leaderIndex;
+    const oldEpoch = states[leaderIndex].epoch;
+    const survivor = apps[followerIndex];
+
+    // The leader's writes pass the fence; a follower's do not.
+    await db.transaction((manager) => apps[leaderIndex].get(LeadershipService).assertLeading(manager));
+    await expect(db.transaction((manager) => survivor.get(LeadershipService).assertLeading(manager))).rejects.toBeInstanceOf(FencedError);
+
+    const started = Date.now();
+    await apps[leaderIndex].close();
+    await eventually(async () => survivor.get(LeadershipService).isLeader(), 'the other instance to take over', 15_000);
+    const tookOverMs = Date.now() - started;
+    expect(tookOverMs).toBeLessThan(15_000);
+    const newEpoch = survivor.get(LeadershipService).current().epoch;
+    expect(newEpoch).toBeGreaterThan(oldEpoch);
+    expect((await health(urls[followerIndex])).leadership).toMatchObject({ role: 'leader', epoch: newEpoch });
+    // A write carrying the old epoch is refused.
+    await expect(db.transaction((manager) => survivor.get(LeadershipRepository).assertEpoch(manager, oldEpoch))).rejects.toThrow(/fenced: this instance led epoch/);
+    await db.transaction((manager) => survivor.get(LeadershipService).assertLeading(manager));
+  }, 30_000);
+});
