@@ -85,7 +85,7 @@ const TABLE_START = '<!-- fault-results:start -->';
 const TABLE_END = '<!-- fault-results:end -->';
 
 /** Scenario order in the table. */
-const ORDER = ['fusion SIGKILL', 'Redis restart', 'PostgreSQL down', 'worker city link cut', 'outbox full', 'worker stops', 'worker restart'];
+const ORDER = ['fusion SIGKILL', 'fusion leader SIGKILL', 'Redis restart', 'PostgreSQL down', 'worker city link cut', 'outbox full', 'worker stops', 'worker restart'];
 
 /**
  * Records one scenario's measured figures in test/faults/results.json and re-renders the

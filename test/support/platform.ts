@@ -9,6 +9,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 export interface RunningPlatform {
   baseUrl: string;
+  /** Every fusion instance's base URL, in start order (baseUrl is the first). */
+  fusionUrls: string[];
   databaseUrl: string;
   /** The BullMQ / stream key prefix of this run's processes. */
   queuePrefix: string;
@@ -41,6 +43,8 @@ export interface PlatformOptions {
   workerGroups?: string[][];
   /** Extra fusion environment. */
   fusion?: Record<string, string>;
+  /** Fusion instances on one database and Redis ('fusion', 'fusion-2', …; default 1). */
+  fusionInstances?: number;
   /** Redis for every app (default TEST_REDIS_URL); per-app overrides go in the env records. */
   redisUrl?: string;
   /** PostgreSQL server (default TEST_POSTGRES_URL); the platform makes its own database there. */
@@ -98,11 +102,18 @@ export async function startPlatform(crossingIds: string[], overrides: PlatformOp
     await waitForExit(child, 5_000);
   };
 
-  start('fusion', 'apps/fusion/src/main.js', { DATABASE_URL: databaseUrl, PORT: String(port), MIGRATE_ON_START: 'false', OFFLINE_AFTER_SECONDS: '60', ...overrides.fusion });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  await eventually(async () => (await fetch(`${baseUrl}/health`)).ok, 'fusion /health', 60_000, 300).catch((error) => {
-    throw new Error(`${error.message}\n${output.join('\n')}`);
-  });
+  const fusionUrls: string[] = [];
+  for (let i = 0; i < (overrides.fusionInstances ?? 1); i++) {
+    const fusionPort = i === 0 ? port : await freePort();
+    start(i === 0 ? 'fusion' : `fusion-${i + 1}`, 'apps/fusion/src/main.js', { DATABASE_URL: databaseUrl, PORT: String(fusionPort), MIGRATE_ON_START: 'false', OFFLINE_AFTER_SECONDS: '60', ...overrides.fusion });
+    fusionUrls.push(`http://127.0.0.1:${fusionPort}`);
+  }
+  const baseUrl = fusionUrls[0];
+  for (const url of fusionUrls) {
+    await eventually(async () => (await fetch(`${url}/health`)).ok, `fusion ${url}/health`, 60_000, 300).catch((error) => {
+      throw new Error(`${error.message}\n${output.join('\n')}`);
+    });
+  }
   if (overrides.simulator !== false) {
     start('simulator', 'apps/simulator/src/main.js', {
       CROSSING_IDS: crossingIds.join(','),
@@ -137,6 +148,7 @@ export async function startPlatform(crossingIds: string[], overrides: PlatformOp
   };
   return {
     baseUrl,
+    fusionUrls,
     databaseUrl,
     queuePrefix: prefix,
     crossingIds,

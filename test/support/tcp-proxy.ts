@@ -56,3 +56,57 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
   };
 }
+
+export interface FailoverProxy {
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback stand-in for the load balancer in front of several fusion instances: each new
+ * connection goes to the first upstream that accepts it, so when one instance dies its
+ * clients reconnect to a survivor. (Sticky enough for socket.io's websocket transport.)
+ */
+export async function startFailoverProxy(upstreamPorts: number[]): Promise<FailoverProxy> {
+  const open = new Set<net.Socket>();
+  const connectFirst = (client: net.Socket, index: number) => {
+    if (index >= upstreamPorts.length) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(upstreamPorts[index], '127.0.0.1');
+    let connected = false;
+    upstream.once('connect', () => {
+      connected = true;
+      open.add(upstream);
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.resume();
+    });
+    const end = () => {
+      if (!connected) return;
+      client.destroy();
+      upstream.destroy();
+      open.delete(client);
+      open.delete(upstream);
+    };
+    upstream.on('error', () => (connected ? end() : connectFirst(client, index + 1)));
+    upstream.on('close', end);
+    client.on('error', end).on('close', end);
+  };
+  const server = net.createServer({ pauseOnConnect: true }, (client) => {
+    open.add(client);
+    connectFirst(client, 0);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      for (const socket of open) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
