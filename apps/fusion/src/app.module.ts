@@ -34,6 +34,8 @@ import { UsersRepository } from './repositories/users.repository';
 import { AdminAuditRepository } from './repositories/admin-audit.repository';
 import { LeadershipRepository } from './repositories/leadership.repository';
 import { LeadershipService } from './services/leadership.service';
+import { PartitionsRepository } from './repositories/partitions.repository';
+import { PartitionMaintenanceService } from './services/partition-maintenance.service';
 import { AccessAdminService } from './services/access-admin.service';
 import { AutomaticModeService } from './services/automatic-mode.service';
 import { CityForecastService } from './services/city-forecast.service';
@@ -84,6 +86,8 @@ export class FusionModule {
         HealthService,
         LeadershipRepository,
         LeadershipService,
+        PartitionsRepository,
+        PartitionMaintenanceService,
         QueueConsumers,
         UsersRepository,
         AdminAuditRepository,

@@ -30,6 +30,13 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
       LEADER_CHECK_SECONDS: envInt(2, 1, 60),
       /** socket.io across fusion instances: 'redis' (events reach every instance's clients) or 'local' (one instance only). */
       SOCKET_ADAPTER: z.enum(['redis', 'local']).default('redis'),
+      /** How often the leader checks the monthly partitions (create ahead, move from DEFAULT, retention); 0 = never. */
+      PARTITION_MAINTENANCE_SECONDS: envInt(300, 0, 86400),
+      /** Retention per partitioned table in days of data time, counted back from the table's newest row; 0 = keep forever. */
+      RETENTION_FORECASTS_DAYS: envInt(0, 0, 36500),
+      RETENTION_FORECAST_POINTS_DAYS: envInt(0, 0, 36500),
+      RETENTION_OBSERVATIONS_DAYS: envInt(0, 0, 36500),
+      RETENTION_PLANNING_EVALUATIONS_DAYS: envInt(0, 0, 36500),
       /** Every crossing's signing key ({"keys": {...}}, see `npm run keys:generate`); unset = derived from WORKER_KEY_SEED. */
       WORKER_KEYS_FILE: z.string().min(1).optional(),
       /** The key shared with the simulator ({"key": "<base64>"}): timing plans and simulation reports are signed with it; unset = derived from WORKER_KEY_SEED. */

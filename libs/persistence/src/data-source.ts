@@ -22,10 +22,11 @@ import { SimulationMeasurements1764800000000 } from './migrations/1764800000000-
 import { FusionState1764900000000 } from './migrations/1764900000000-fusion-state';
 import { SecureByDefault1765000000000 } from './migrations/1765000000000-secure-by-default';
 import { Leadership1765300000000 } from './migrations/1765300000000-leadership';
+import { PartitionedStorage1765400000000 } from './migrations/1765400000000-partitioned-storage';
 
 /** Listed, not globbed: the compiled layout must not decide what the schema is. */
 export const ENTITIES = [CrossingEntity, CrossingStatusEntity, ForecastEntity, ForecastPointEntity, ObservationEntity, RecommendationEntity, DeadLetterEntity, UserEntity, RecommendationDecisionEntity, RunningPlanEntity, PlanningEvaluationEntity, SimulationReportEntity, SimulationMeasurementEntity, FusionStateEntity, AdminAuditEntity];
-export const MIGRATIONS = [InitialSchema1764300000000, WorkerDrift1764400000000, OperatorAccess1764500000000, ForecastOncePerInterval1764600000000, ForecastRecommendations1764700000000, SimulationMeasurements1764800000000, FusionState1764900000000, SecureByDefault1765000000000, Leadership1765300000000];
+export const MIGRATIONS = [InitialSchema1764300000000, WorkerDrift1764400000000, OperatorAccess1764500000000, ForecastOncePerInterval1764600000000, ForecastRecommendations1764700000000, SimulationMeasurements1764800000000, FusionState1764900000000, SecureByDefault1765000000000, Leadership1765300000000, PartitionedStorage1765400000000];
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/crosscast';
 

@@ -13,3 +13,4 @@ export * from './entities/planning-evaluation.entity';
 export * from './entities/fusion-state.entity';
 export * from './data-source';
 export * from './entities/admin-audit.entity';
+export { PARTITIONED_TABLES } from './migrations/1765400000000-partitioned-storage';
