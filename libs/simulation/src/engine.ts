@@ -12,7 +12,7 @@
  * list, one ring buffer per link); nothing is allocated per vehicle while stepping unless
  * trip or vehicle recording is switched on.
  */
-import { Crossing, FixedTimePlan, Network, SignalControl, linkStorage, planProblems, validateNetwork } from './network';
+import { Crossing, FixedTimePlan, Network, SignalControl, controlProblems, linkStorage, validateNetwork } from './network';
 import { nextExponential, nextUniform, seedStream } from './prng';
 import { CrossingController, SignalContext, SignalState } from './signals';
 
@@ -366,6 +366,7 @@ class QueueSimulation implements Simulation {
       amberUsedSeconds: options.amberUsedSeconds ?? 2,
       phaseHasDemand: (g, t, lead) => this.phaseHasDemand(g, t, lead),
       phaseHasCall: (g, t, gap, lead) => this.phaseHasCall(g, t, gap, lead),
+      phasePressure: (g, t, lead) => this.phasePressure(g, t, lead),
     };
     network.crossings.forEach((crossing, ci) => {
       this.controllers.push(new CrossingController(ctx, this.crossingFirstPhase[ci], crossing.phases.length, crossing.control, this.nowSeconds));
@@ -425,10 +426,8 @@ class QueueSimulation implements Simulation {
 
   setControl(crossingId: string, control: SignalControl): void {
     const ci = this.crossing(crossingId);
-    if (control.kind === 'fixed') {
-      const problems = planProblems(control.plan, this.crossingPhaseCount[ci]);
-      if (problems.length > 0) throw new Error(`plan for ${crossingId}: ${problems.join('; ')}`);
-    }
+    const problems = controlProblems(control, this.crossingPhaseCount[ci]);
+    if (problems.length > 0) throw new Error(`plan for ${crossingId}: ${problems.join('; ')}`);
     this.controllers[ci].request(control);
   }
 
@@ -547,6 +546,7 @@ class QueueSimulation implements Simulation {
       Object.assign(context, {
         phaseHasDemand: (g: number, t: number, lead: number) => copy.phaseHasDemand(g, t, lead),
         phaseHasCall: (g: number, t: number, gap: number, lead: number) => copy.phaseHasCall(g, t, gap, lead),
+        phasePressure: (g: number, t: number, lead: number) => copy.phasePressure(g, t, lead),
       });
     }
     return copy;
@@ -816,6 +816,45 @@ class QueueSimulation implements Simulation {
       if (t - this.lastDetection[l] < gap) return true;
     }
     return false;
+  }
+
+  /**
+   * Max-pressure weight of a phase: over its movements, (vehicles of the approach's queue,
+   * or within `lead` seconds of the stop line, bound for that movement − vehicles queued on
+   * the link the movement leads to) × the approach's saturation flow (veh/h).
+   */
+  private phasePressure(g: number, t: number, lead: number): number {
+    let pressure = 0;
+    for (let k = this.phaseLinkStart[g]; k < this.phaseLinkStart[g + 1]; k++) {
+      const l = this.phaseLinks[k];
+      const local = g - this.crossingFirstPhase[this.linkCrossing[l]];
+      const bit = 1 << local;
+      const saturation = 3600 / this.linkHeadway[l];
+      const base = this.ringOffset[l];
+      const cap = this.linkStorage[l];
+      let upstream = 0;
+      for (let i = 0; i < this.ringCount[l]; i++) {
+        let pos = this.ringHead[l] + i;
+        if (pos >= cap) pos -= cap;
+        const v = this.ring[base + pos];
+        if (this.vReady[v] > t + lead) break;
+        const routePos = this.vRoutePos[v];
+        if (routePos + 1 >= this.vRouteEnd[v]) {
+          upstream++;
+          continue;
+        }
+        const next = this.routes[routePos + 1];
+        let m = this.movStart[l];
+        while (this.movTo[m] !== next) m++;
+        if ((this.movPhaseMask[m] & bit) !== 0) upstream++;
+      }
+      let downstream = 0;
+      for (let m = this.movStart[l]; m < this.movStart[l + 1]; m++) {
+        if ((this.movPhaseMask[m] & bit) !== 0) downstream += this.arrived[this.movTo[m]];
+      }
+      pressure += (upstream - downstream) * saturation;
+    }
+    return pressure;
   }
 
   /** Vehicles cross the detector `lead` seconds before their free-flow stop-line arrival. */
