@@ -130,6 +130,11 @@ export interface Simulation {
   setControl(crossingId: string, control: SignalControl): void;
   /** Replace an entry's demand from now on: one rate, or one per interval from now. */
   setDemand(entryLinkId: string, vehPerHour: number | number[], intervalSeconds?: number): void;
+  /**
+   * Scale a link's saturation flow from now on (an incident or a lane closed: 0.5 halves
+   * it; 1 restores it). Storage is unchanged.
+   */
+  setSaturationFactor(linkId: string, factor: number): void;
   /** Per-approach figures since the last call (or the start), then resets them. */
   takeIntervalReport(): IntervalReport;
   totals(): NetworkTotals;
@@ -183,6 +188,7 @@ class QueueSimulation implements Simulation {
   private readonly linkFree: Float64Array; // free-flow travel time
   private readonly linkTravel: Float64Array; // cruising travel time
   private readonly linkHeadway: Float64Array;
+  private readonly linkBaseHeadway: Float64Array;
   private readonly linkStorage: Int32Array;
   private readonly linkCrossing: Int32Array;
   private readonly ringOffset: Int32Array;
@@ -282,6 +288,7 @@ class QueueSimulation implements Simulation {
     this.linkFree = new Float64Array(nLinks);
     this.linkTravel = new Float64Array(nLinks);
     this.linkHeadway = new Float64Array(nLinks);
+    this.linkBaseHeadway = new Float64Array(nLinks);
     this.linkStorage = new Int32Array(nLinks);
     this.linkCrossing = new Int32Array(nLinks).fill(NO_CROSSING);
     this.ringOffset = new Int32Array(nLinks + 1);
@@ -289,6 +296,7 @@ class QueueSimulation implements Simulation {
       this.linkFree[i] = l.lengthM / l.speedMps;
       this.linkTravel[i] = l.lengthM / (l.speedMps * cruise);
       this.linkHeadway[i] = 3600 / (saturation * l.lanes);
+      this.linkBaseHeadway[i] = this.linkHeadway[i];
       this.linkStorage[i] = linkStorage(l);
       this.ringOffset[i + 1] = this.ringOffset[i] + this.linkStorage[i];
     });
@@ -441,6 +449,13 @@ class QueueSimulation implements Simulation {
     this.entryRatesFrom[e] = this.nowSeconds;
     // Poisson arrivals are memoryless: redrawing the next arrival from now is exact.
     this.entryNext[e] = this.drawArrival(e, this.nowSeconds);
+  }
+
+  setSaturationFactor(linkId: string, factor: number): void {
+    const l = this.linkIndex.get(linkId);
+    if (l === undefined) throw new Error(`unknown link ${linkId}`);
+    if (!(factor > 0) || !Number.isFinite(factor)) throw new Error('saturation factor must be positive');
+    this.linkHeadway[l] = this.linkBaseHeadway[l] / factor;
   }
 
   takeIntervalReport(): IntervalReport {
