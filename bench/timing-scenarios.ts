@@ -11,8 +11,8 @@
  *   daylight-saving Sunday). `boroondara_disturbed` is a test weekday with a lane closed
  *   for an hour in the morning peak (saturation halved on the busiest approach) and an
  *   evening surge (+30 % on the entries of the busiest corridor's crossings).
- * - Grids: a tidal day shape with seeded day-to-day variation (network volume ±8 %, each
- *   entry ±12 %, the peaks shifted by up to ±30 min), one draw per day seed.
+ * - Grids: a tidal day shape with seeded day-to-day variation (network volume ±5 %, each
+ *   entry ±10 %, the peaks shifted by up to ±30 min), one draw per day seed.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -222,7 +222,7 @@ function random(seed: number): () => number {
 }
 const gaussian = (rand: () => number) => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 
-export const GRID_DAY_VARIATION = { volume: 0.08, entry: 0.12, peakShiftHours: 0.5 };
+export const GRID_DAY_VARIATION = { volume: 0.05, entry: 0.1, peakShiftHours: 0.5 };
 
 /** One grid day: the tidal shape with this day's volume, per-entry levels and peak times (seeded). */
 export function gridDayDemand(levels: EntryDemand[], daySeed: number): EntryDemand[] {

@@ -401,7 +401,7 @@ export function coordinationGroups(scenario: TimingScenario, corridorOrderFlows:
 /** Forecast horizons (15 min each) the actuated advice is sized for: the next half hour. */
 const ACTUATED_HORIZONS = 2;
 /** A new plan is sent only when the cycle changes or a split moves by at least this much. */
-const ACTUATED_MIN_SPLIT_CHANGE_S = 3;
+const ACTUATED_MIN_SPLIT_CHANGE_S = 5;
 const DETECTOR_LEAD_S = 3;
 
 export function engineControl(plan: CoordinatedActuatedPlan): SignalControl {
@@ -435,7 +435,7 @@ export function engineControl(plan: CoordinatedActuatedPlan): SignalControl {
  *   timed;
  * - other crossings: `coordinatedActuatedPlan` on their own cycle (offset 0).
  * A plan is sent (setControl, in force from the controller's next boundary) when its cycle
- * differs from the running one or a split moves by >= 3 s.
+ * differs from the running one or a split moves by >= 5 s.
  */
 export class CrosscastActuatedStrategy implements Strategy {
   readonly name: StrategyName = 'crosscast_actuated';

@@ -834,11 +834,12 @@ class QueueSimulation implements Simulation {
   }
 
   /**
-   * Max-pressure weight of a phase: over its movements, (vehicles of the approach's queue,
-   * or within `lead` seconds of the stop line, bound for that movement − vehicles queued on
-   * the link the movement leads to) × the approach's saturation flow (veh/h).
+   * Max-pressure weight of a phase (Varaiya's store-and-forward queues are the vehicles on
+   * a link): over its movements, (vehicles on the approach link bound for that movement −
+   * vehicles on the link the movement leads to) × the approach's saturation flow (veh/h).
+   * `lead` is unused (kept for the controller interface).
    */
-  private phasePressure(g: number, t: number, lead: number): number {
+  private phasePressure(g: number, _t: number, _lead: number): number {
     let pressure = 0;
     for (let k = this.phaseLinkStart[g]; k < this.phaseLinkStart[g + 1]; k++) {
       const l = this.phaseLinks[k];
@@ -852,7 +853,6 @@ class QueueSimulation implements Simulation {
         let pos = this.ringHead[l] + i;
         if (pos >= cap) pos -= cap;
         const v = this.ring[base + pos];
-        if (this.vReady[v] > t + lead) break;
         const routePos = this.vRoutePos[v];
         if (routePos + 1 >= this.vRouteEnd[v]) {
           upstream++;
@@ -865,7 +865,7 @@ class QueueSimulation implements Simulation {
       }
       let downstream = 0;
       for (let m = this.movStart[l]; m < this.movStart[l + 1]; m++) {
-        if ((this.movPhaseMask[m] & bit) !== 0) downstream += this.arrived[this.movTo[m]];
+        if ((this.movPhaseMask[m] & bit) !== 0) downstream += this.ringCount[this.movTo[m]];
       }
       pressure += (upstream - downstream) * saturation;
     }

@@ -123,7 +123,7 @@ export interface MaxPressureSettings {
   maxGreenSeconds?: number;
   amberSeconds: number;
   allRedSeconds: number;
-  /** Vehicles this close (seconds of free-flow travel) to the stop line count as queued. */
+  /** Kept for symmetry with the other controllers (the pressure counts every vehicle on the link). */
   detectorLeadSeconds: number;
 }
 

@@ -280,6 +280,16 @@ export class CrossingController {
       if (this.stage === 'green') {
         const elapsed = t - this.stageStart;
         if (this.phase === s.coordinatedPhase) {
+          const next = this.pending;
+          if (next && next.kind === 'coordinated-actuated' && next.settings.coordinatedPhase === s.coordinatedPhase) {
+            // A new coordinated plan with the same coordinated phase takes over in this green
+            // (no extra clearance); it yields from its own next yield point on.
+            this.control = next;
+            this.pending = null;
+            s = next.settings;
+            this.yieldedCycle = Math.floor((t - s.offsetSeconds) / s.cycleSeconds) - 1;
+            return this.updateCoordinated(t, s);
+          }
           if (elapsed < s.minGreenSeconds) return;
           const k = Math.floor((t - s.offsetSeconds) / s.cycleSeconds);
           const reference = s.offsetSeconds + k * s.cycleSeconds;
