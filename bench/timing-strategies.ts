@@ -19,7 +19,7 @@
  * the previous simulated days only.
  */
 import {
-  ActuatedPhaseDemand, CoordinatedActuatedPlan, CorridorCrossing, HcmDelayOptions, actuatedCycle, coordinatedActuatedCorridor, coordinatedActuatedPlan, HysteresisOptions, PhaseDemand, PlanningResult, SignalPlan, TimingPlan, coordinateCorridor, crossingDelay, planForCycle, planForForecast,
+  ActuatedPhaseDemand, ActuatedPlanOptions, CoordinatedActuatedPlan, CorridorCrossing, HcmDelayOptions, actuatedCycle, coordinatedActuatedCorridor, coordinatedActuatedPlan, HysteresisOptions, PhaseDemand, PlanningResult, SignalPlan, TimingPlan, coordinateCorridor, crossingDelay, planForCycle, planForForecast,
   shortestFeasibleCycle, shouldRecommend, websterPlan,
 } from '@crosscast/signal-timing';
 import { DEFAULT_ACTUATED, DEFAULT_MAX_PRESSURE, FixedTimePlan, SignalControl, cycleSeconds } from '@crosscast/simulation';
@@ -448,6 +448,7 @@ export class CrosscastActuatedStrategy implements Strategy {
     private readonly scenario: TimingScenario,
     private readonly forecaster: ProfileForecaster,
     corridorOrderFlows: Record<string, number>,
+    private readonly options: Partial<ActuatedPlanOptions> = {},
   ) {
     const { groups, grouped } = coordinationGroups(scenario, corridorOrderFlows);
     this.groups = groups;
@@ -496,13 +497,13 @@ export class CrosscastActuatedStrategy implements Strategy {
   private planAll(slot: number, countsToday: Record<string, number[]>): Map<string, CoordinatedActuatedPlan> {
     const demand = new Map(this.scenario.crossingIds.map((id) => [id, this.demand(id, slot, countsToday)]));
     const plans = new Map<string, CoordinatedActuatedPlan>();
-    for (const id of this.scenario.crossingIds) if (!this.grouped.has(id)) plans.set(id, coordinatedActuatedPlan(demand.get(id)!));
+    for (const id of this.scenario.crossingIds) if (!this.grouped.has(id)) plans.set(id, coordinatedActuatedPlan(demand.get(id)!, undefined, this.options));
     for (const group of this.groups) {
-      const cycle = Math.max(...group.crossings.map((id) => actuatedCycle(demand.get(id)!)));
+      const cycle = Math.max(...group.crossings.map((id) => actuatedCycle(demand.get(id)!, this.options)));
       // Coordinated phase: from the crossing's busiest corridor (corridors are sorted busiest first).
       const coordinatedPhase = new Map<string, string>();
       for (const corridor of group.corridors) corridor.crossings.forEach((id, i) => coordinatedPhase.has(id) || coordinatedPhase.set(id, corridor.coordinatedPhases[i]));
-      const base = new Map(group.crossings.map((id) => [id, coordinatedActuatedPlan(demand.get(id)!, coordinatedPhase.get(id)!, { cycleSeconds: cycle })]));
+      const base = new Map(group.crossings.map((id) => [id, coordinatedActuatedPlan(demand.get(id)!, coordinatedPhase.get(id)!, { ...this.options, cycleSeconds: cycle })]));
       // When a phase's green starts after the reference point, in the plan's sequence.
       const phaseStart = (id: string, phase: string) => {
         const plan = base.get(id)!;
@@ -520,7 +521,7 @@ export class CrosscastActuatedStrategy implements Strategy {
         const wave = coordinatedActuatedCorridor(
           corridor.crossings.map((id, i) => ({ id, phases: demand.get(id)!, coordinatedPhase: corridor.coordinatedPhases[i] })),
           corridor.distancesM.map((d) => ({ distanceMetres: d, speedKmh: this.scenario.speedKmh })),
-          { cycleSeconds: cycle, mode: 'two-way' },
+          { ...this.options, cycleSeconds: cycle, mode: 'two-way' },
         );
         // wave offsets are the corridor phase's green starts
         const anchorIndex = corridor.crossings.findIndex((id) => reference.has(id));

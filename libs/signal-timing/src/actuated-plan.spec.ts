@@ -7,12 +7,13 @@ const crossing = (main: number, side: number, upperFactor = 1.3): ActuatedPhaseD
 
 describe('coordinated-actuated plans', () => {
   it('splits sum to the cycle, the side phase is sized for its upper bound and the main road gets the rest', () => {
-    const plan = coordinatedActuatedPlan(crossing(1400, 300));
+    const plan = coordinatedActuatedPlan(crossing(1400, 300), undefined, { cycleSeconds: 60 });
     expect(plan.coordinatedPhase).toBe('main');
+    expect(plan.notes).toEqual([]);
     expect(plan.phases.reduce((s, p) => s + p.splitSeconds, 0)).toBe(plan.cycleSeconds);
     const side = plan.phases[1];
-    // green serves 390 veh/h of 1,900 at X = 0.9
-    expect(side.maxGreenSeconds).toBe(Math.max(7, Math.ceil(((390 / 1900) * plan.cycleSeconds) / 0.9)));
+    // green serves 390 veh/h of 1,900 at X = 0.7
+    expect(side.maxGreenSeconds).toBe(Math.max(7, Math.ceil(((390 / 1900) * plan.cycleSeconds) / 0.7)));
     expect(side.forceOffSeconds).toBe(plan.cycleSeconds - 4);
     expect(plan.phases[0].forceOffSeconds).toBe(plan.phases[0].splitSeconds - 4);
     expect(plan.phases[0].splitSeconds).toBeGreaterThan(side.splitSeconds);
@@ -23,6 +24,7 @@ describe('coordinated-actuated plans', () => {
     const wide = coordinatedActuatedPlan(crossing(1400, 300, 1.6), 'main', { cycleSeconds: 60 });
     expect(wide.phases[1].splitSeconds).toBeGreaterThan(narrow.phases[1].splitSeconds);
     expect(actuatedCycle(crossing(2600, 500))).toBeGreaterThan(actuatedCycle(crossing(800, 200)));
+    expect(actuatedCycle(crossing(2000, 500), { cycleBasis: 'upper' })).toBeGreaterThan(actuatedCycle(crossing(2000, 500)));
   });
 
   it('falls back to Webster shares when the upper flows do not fit the cycle, and refuses an unknown phase', () => {

@@ -9,9 +9,10 @@
  * not use returns to the coordinated phase. So the plan's numbers are ceilings, not fixed
  * greens, and sizing them for the upper forecast costs little when demand turns out lower:
  *
- * 1. Cycle: Webster's cycle on the upper-bound flows (bounded), or a given common cycle.
+ * 1. Cycle: Webster's cycle on the mean flows (bounded; or on the upper-bound flows,
+ *    `cycleBasis`), or a given common cycle.
  * 2. Non-coordinated splits: each phase gets the effective green that serves its critical
- *    lane group's upper-bound flow at the target degree of saturation (default 0.9),
+ *    lane group's upper-bound flow at the target degree of saturation (default 0.7),
  *    g = y_upper × C / X_target, at least the minimum green, plus its clearance.
  * 3. The coordinated phase gets the rest of the cycle (it also gets back whatever the
  *    others leave). When the rest is below its own need at the mean flow, every split is
@@ -46,12 +47,14 @@ export interface ActuatedPlanOptions {
   passageSeconds: number;
   amberSeconds: number;
   allRedSeconds: number;
-  /** Target degree of saturation of a non-coordinated phase at its upper-bound flow (default 0.9). */
+  /** Target degree of saturation of a non-coordinated phase at its upper-bound flow (default 0.7: force-offs are ceilings, unused time returns to the main road). */
   targetDegreeOfSaturation: number;
   minCycleSeconds: number;
   maxCycleSeconds: number;
   /** Run this cycle instead of the crossing's own (a corridor's common cycle). */
   cycleSeconds?: number;
+  /** The flows Webster's cycle is computed on (default 'mean': a longer cycle costs the side streets more than the upper bound saves). */
+  cycleBasis: 'mean' | 'upper';
 }
 
 export const DEFAULT_ACTUATED_PLAN: ActuatedPlanOptions = {
@@ -59,9 +62,10 @@ export const DEFAULT_ACTUATED_PLAN: ActuatedPlanOptions = {
   passageSeconds: 2.5,
   amberSeconds: DEFAULT_WEBSTER.amberSeconds,
   allRedSeconds: DEFAULT_WEBSTER.allRedSeconds,
-  targetDegreeOfSaturation: 0.9,
+  targetDegreeOfSaturation: 0.7,
   minCycleSeconds: DEFAULT_WEBSTER.minCycleSeconds,
   maxCycleSeconds: DEFAULT_WEBSTER.maxCycleSeconds,
+  cycleBasis: 'mean',
 };
 
 export interface ActuatedPhaseTiming {
@@ -128,10 +132,10 @@ export function busiestPhase(phases: ActuatedPhaseDemand[]): string {
   return best;
 }
 
-/** The crossing's own cycle for coordinated-actuated control: Webster on the upper-bound flows, bounded. */
+/** The crossing's own cycle for coordinated-actuated control: Webster on the upper-bound (or mean) flows, bounded. */
 export function actuatedCycle(phases: ActuatedPhaseDemand[], partial: Partial<ActuatedPlanOptions> = {}): number {
   const options = { ...DEFAULT_ACTUATED_PLAN, ...partial };
-  return websterPlan(actuatedPhaseDemand(phases, 'upper'), webster(options)).cycleSeconds;
+  return websterPlan(actuatedPhaseDemand(phases, options.cycleBasis), webster(options)).cycleSeconds;
 }
 
 /** A coordinated-actuated plan for one crossing (offset 0 unless `offsetSeconds` is given). */

@@ -837,6 +837,9 @@ class QueueSimulation implements Simulation {
    * Max-pressure weight of a phase (Varaiya's store-and-forward queues are the vehicles on
    * a link): over its movements, (vehicles on the approach link bound for that movement −
    * vehicles on the link the movement leads to) × the approach's saturation flow (veh/h).
+   * A movement into a full link counts nothing, and a link whose head vehicle could not go
+   * on this green (blocked, or another phase's movement: one shared queue per link) counts
+   * no upstream vehicles (capacity-aware: only what a green would move).
    * `lead` is unused (kept for the controller interface).
    */
   private phasePressure(g: number, _t: number, _lead: number): number {
@@ -861,11 +864,14 @@ class QueueSimulation implements Simulation {
         const next = this.routes[routePos + 1];
         let m = this.movStart[l];
         while (this.movTo[m] !== next) m++;
-        if ((this.movPhaseMask[m] & bit) !== 0) upstream++;
+        const served = (this.movPhaseMask[m] & bit) !== 0 && this.ringCount[next] < this.linkStorage[next];
+        if (i === 0 && !served) break; // the head of the shared queue cannot go: a green would move nobody
+        if (served) upstream++;
       }
       let downstream = 0;
       for (let m = this.movStart[l]; m < this.movStart[l + 1]; m++) {
-        if ((this.movPhaseMask[m] & bit) !== 0) downstream += this.ringCount[this.movTo[m]];
+        const next = this.movTo[m];
+        if ((this.movPhaseMask[m] & bit) !== 0 && this.ringCount[next] < this.linkStorage[next]) downstream += this.ringCount[next];
       }
       pressure += (upstream - downstream) * saturation;
     }
