@@ -347,13 +347,13 @@ export interface CoordinationGroup { crossings: string[]; corridors: CorridorSpe
  * Crossings joined by corridors (split where crossings are over COORDINATION_MAX_SPACING_M
  * apart), busiest corridor first (flow of its coordinated phases on the previous days).
  */
-export function coordinationGroups(scenario: TimingScenario, corridorOrderFlows: Record<string, number>): { groups: CoordinationGroup[]; grouped: Set<string> } {
+export function coordinationGroups(scenario: TimingScenario, corridorOrderFlows: Record<string, number>, maxSpacingM = COORDINATION_MAX_SPACING_M): { groups: CoordinationGroup[]; grouped: Set<string> } {
   const grouped = new Set<string>();
   const pieces: CorridorSpec[] = [];
   for (const corridor of scenario.corridors) {
     let piece: CorridorSpec = { ...corridor, crossings: [corridor.crossings[0]], distancesM: [], coordinatedPhases: [corridor.coordinatedPhases[0]] };
     corridor.distancesM.forEach((d, i) => {
-      if (d > COORDINATION_MAX_SPACING_M) {
+      if (d > maxSpacingM) {
         pieces.push(piece);
         piece = { ...corridor, crossings: [], distancesM: [], coordinatedPhases: [] };
       } else {
@@ -403,6 +403,12 @@ const ACTUATED_HORIZONS = 2;
 /** A new plan is sent only when the cycle changes or a split moves by at least this much. */
 const ACTUATED_MIN_SPLIT_CHANGE_S = 5;
 const DETECTOR_LEAD_S = 3;
+/**
+ * The actuated advice coordinates only crossings at most this far apart (platoons disperse;
+ * 1,000 m, 600 m and 400 m were tried on Boroondara's quick test day 2006-10-30, and 400 m
+ * was best there); the others run free.
+ */
+export const ACTUATED_COORDINATION_MAX_SPACING_M = 400;
 
 export function engineControl(plan: CoordinatedActuatedPlan): SignalControl {
   return {
@@ -427,13 +433,15 @@ export function engineControl(plan: CoordinatedActuatedPlan): SignalControl {
  * the forecast of each approach link for the next half hour (the larger of the two
  * horizons' mean and 80 % upper bound; the upper bound also at least the last observed
  * 15 minutes), then
- * - crossings on a coordinated corridor (the same groups as crosscast_coordinated): a
+ * - crossings on a coordinated corridor (groups as crosscast_coordinated, but corridors are
+ *   split where crossings are over ACTUATED_COORDINATION_MAX_SPACING_M = 400 m apart): a
  *   common cycle per group (the longest of its crossings' `actuatedCycle`), each crossing's
  *   coordinated phase from its busiest corridor, splits from `coordinatedActuatedPlan`,
  *   reference points from `coordinatedActuatedCorridor` (two-way), corridor by corridor,
  *   busiest first, a later corridor shifted to keep the green start of a crossing already
  *   timed;
- * - other crossings: `coordinatedActuatedPlan` on their own cycle (offset 0).
+ * - other crossings run free: the actuated controller (no cycle) with the plan's passage
+ *   time and minimum green (max green 45 s); their plans are computed but not sent.
  * A plan is sent (setControl, in force from the controller's next boundary) when its cycle
  * differs from the running one or a split moves by >= 5 s.
  */
@@ -449,8 +457,11 @@ export class CrosscastActuatedStrategy implements Strategy {
     private readonly forecaster: ProfileForecaster,
     corridorOrderFlows: Record<string, number>,
     private readonly options: Partial<ActuatedPlanOptions> = {},
+    /** Crossings on no coordinated corridor run free (actuated, no cycle) with the plan's passage time and minimum green. */
+    private readonly freeIsolated = true,
+    maxSpacingM = ACTUATED_COORDINATION_MAX_SPACING_M,
   ) {
-    const { groups, grouped } = coordinationGroups(scenario, corridorOrderFlows);
+    const { groups, grouped } = coordinationGroups(scenario, corridorOrderFlows, maxSpacingM);
     this.groups = groups;
     this.grouped = grouped;
   }
@@ -460,7 +471,14 @@ export class CrosscastActuatedStrategy implements Strategy {
       this.initial = this.planAll(0, {});
       this.running = new Map(this.initial);
     }
-    return engineControl(this.initial.get(crossingId)!);
+    return this.controlOf(crossingId, this.initial.get(crossingId)!);
+  }
+
+  private controlOf(id: string, plan: CoordinatedActuatedPlan): SignalControl {
+    if (this.freeIsolated && !this.grouped.has(id)) {
+      return { kind: 'actuated', settings: { ...ACTUATED_SETTINGS, gapSeconds: plan.passageSeconds, minGreenSeconds: Math.min(...plan.phases.map((p) => p.minGreenSeconds)) } };
+    }
+    return engineControl(plan);
   }
 
   decide(slot: number, countsToday: Record<string, number[]>): PlanRequest[] {
@@ -472,6 +490,7 @@ export class CrosscastActuatedStrategy implements Strategy {
       const changed = !old || old.cycleSeconds !== plan.cycleSeconds || plan.phases.some((p, i) => Math.abs(p.splitSeconds - old.phases[i].splitSeconds) >= ACTUATED_MIN_SPLIT_CHANGE_S);
       if (!changed) continue;
       this.running.set(id, plan);
+      if (this.freeIsolated && !this.grouped.has(id)) continue; // running free: nothing to send
       requests.push({ crossingId: id, control: engineControl(plan) });
     }
     return requests;
