@@ -157,3 +157,20 @@ describe('conservation under the new controllers', () => {
     }
   });
 });
+
+describe('lane closure (setSaturationFactor)', () => {
+  it('a halved saturation flow passes half as many vehicles from a standing queue, and 1 restores it', () => {
+    const served = (factor: number) => {
+      const network = crossing([3000, 0], { kind: 'fixed', plan: { greenSeconds: [1000, 1], amberSeconds: 0, allRedSeconds: 0, offsetSeconds: 0 } });
+      const sim = createSimulation(network, { seed: 1 });
+      sim.setSaturationFactor('N-X', factor);
+      sim.advanceTo(600);
+      return sim.takeIntervalReport().approaches.find((a) => a.approachLinkId === 'N-X')!.detectorCount;
+    };
+    const full = served(1);
+    const half = served(0.5);
+    expect(full).toBeGreaterThan(250);
+    expect(Math.abs(half - full / 2)).toBeLessThanOrEqual(2);
+    expect(() => createSimulation(crossing([100, 100], { kind: 'fixed', plan: PLAN_30_10 }), { seed: 1 }).setSaturationFactor('N-X', 0)).toThrow(/positive/);
+  });
+});
