@@ -61,7 +61,12 @@ export const MAX_CYCLE_STEP_S = 30;
 export const COORDINATION_MAX_SPACING_M = 1000;
 
 export const ACTUATED_SETTINGS = { ...DEFAULT_ACTUATED, amberSeconds: AMBER_S, allRedSeconds: ALL_RED_S };
-export const MAX_PRESSURE_SETTINGS = { ...DEFAULT_MAX_PRESSURE, amberSeconds: AMBER_S, allRedSeconds: ALL_RED_S };
+/**
+ * Max-pressure: a decision every 15 s after a 20 s minimum green. With 5 s steps and 7 s minimum
+ * greens (the engine's default) it changed phase so often (4 s lost per change) that the 4×4 grid
+ * jammed (quick-mode grid seed 101: 480 s/veh; 10 s / 15 s: 73; 15 s / 20 s: 62; 15 s / 30 s: 68).
+ */
+export const MAX_PRESSURE_SETTINGS = { ...DEFAULT_MAX_PRESSURE, decisionSeconds: 15, minGreenSeconds: 20, amberSeconds: AMBER_S, allRedSeconds: ALL_RED_S };
 
 export function toFixedPlan(plan: TimingPlan, offsetSeconds = plan.offsetSeconds): FixedTimePlan {
   return { greenSeconds: plan.phases.map((p) => p.displayedGreenSeconds), amberSeconds: AMBER_S, allRedSeconds: ALL_RED_S, offsetSeconds };

@@ -353,8 +353,16 @@ export class CrossingController {
           continue;
         }
         const own = this.ctx.phasePressure(this.firstPhase + this.phase, t, s.detectorLeadSeconds);
-        const rival = this.highestPressure(t, s, this.phase);
-        if (rival < 0) return;
+        let rival = this.highestPressure(t, s, this.phase);
+        if (rival < 0) {
+          // No rival has positive pressure: keep a green that moves traffic; one that moves
+          // nobody (own pressure <= 0) passes to the next phase with vehicles waiting.
+          if (own > 0 || !this.otherPhaseHasDemand(t, s.detectorLeadSeconds)) return;
+          rival = this.nextPhaseWithDemand(t, s.detectorLeadSeconds);
+          this.chosen = rival;
+          this.endGreen(t, s.amberSeconds);
+          continue;
+        }
         const rivalPressure = this.ctx.phasePressure(this.firstPhase + rival, t, s.detectorLeadSeconds);
         const maxedOut = s.maxGreenSeconds !== undefined && elapsed >= s.maxGreenSeconds;
         if (rivalPressure <= own && !maxedOut) return;
