@@ -6,9 +6,12 @@
  * residuals, normalised by √(profile + 10) as the residual ensemble does, so bounds are
  * wider at the peaks. The test day's own counts never enter the model.
  *
- * Calendar: the history days are the weekdays right before a Friday (Mon–Thu for four
- * days) in UTC; the test day is that Friday. A Friday slot has no history of its own, so
- * the profile gives the weekday mean of the slot (shrinkage towards the day type).
+ * Calendar: by default the history days are the weekdays right before a Friday (Mon–Thu
+ * for four days) in UTC; the test day is that Friday. A Friday slot has no history of its
+ * own, so the profile gives the weekday mean of the slot (shrinkage towards the day type).
+ * With `firstDayMs` (real recorded days, e.g. Boroondara's), the history is that many
+ * consecutive days from that date and `at` takes the test day's date: the profile knows
+ * weekdays from weekends.
  */
 import { LocalCalendar, TimeOfWeekProfile, conformalQuantile, slotOfWeek } from '@crosscast/forecasting';
 import { SLOTS_PER_DAY } from './timing-scenarios';
@@ -36,16 +39,28 @@ export class ProfileForecaster {
    * history[d][slot][column]: counts per 15 minutes of each previous day (oldest first);
    * `groups` lists the columns that share one conformal quantile (a crossing's links).
    */
-  static fit(columnIds: string[], history: number[][][], groups: number[][]): ProfileForecaster {
-    if (history.length < 2 || history.length > 4) throw new Error('the profile forecaster takes two to four previous weekdays');
-    // The days are labelled as the weekdays right before the test Friday.
-    const fitOn = (days: number[][][]) => TimeOfWeekProfile.fit(days.flat(), () => true, TEST_DAY_MS - days.length * DAY_MS, 15, calendar);
+  static fit(columnIds: string[], history: number[][][], groups: number[][], options: { firstDayMs?: number } = {}): ProfileForecaster {
+    const dated = options.firstDayMs !== undefined;
+    if (history.length < 2 || (!dated && history.length > 4)) throw new Error('the profile forecaster takes two to four previous weekdays (or dated days)');
+    // Undated: the days are labelled as the weekdays right before the test Friday.
+    const first = options.firstDayMs ?? TEST_DAY_MS - history.length * DAY_MS;
+    const isReal = (keep: number[]) => (t: number) => keep.includes(Math.floor(t / SLOTS_PER_DAY));
+    const fitOn = (out: number) => {
+      if (!dated) {
+        const days = history.filter((_, d) => d !== out);
+        return TimeOfWeekProfile.fit(days.flat(), () => true, TEST_DAY_MS - days.length * DAY_MS, 15, calendar);
+      }
+      // Dated: keep the calendar, mark the day left out as not real.
+      const keep = history.map((_, d) => d).filter((d) => d !== out);
+      return TimeOfWeekProfile.fit(history.flat(), isReal(keep), first, 15, calendar);
+    };
     // Leave one day out: the profile of the other days forecasts the day left out.
     const residuals: number[][] = columnIds.map(() => []);
     for (let out = 0; out < history.length; out++) {
-      const profile = fitOn(history.filter((_, d) => d !== out));
+      const profile = fitOn(out);
+      const dayMs = dated ? first + out * DAY_MS : TEST_DAY_MS;
       for (let k = 0; k < SLOTS_PER_DAY; k++) {
-        const slot = slotOfWeek(calendar, TEST_DAY_MS + k * 900_000, 15);
+        const slot = slotOfWeek(calendar, dayMs + k * 900_000, 15);
         columnIds.forEach((_, a) => {
           const expected = profile.at(slot, a);
           residuals[a].push(Math.abs(history[out][k][a] - expected) / Math.sqrt(Math.max(0, expected) + NOISE_FLOOR));
@@ -57,14 +72,17 @@ export class ProfileForecaster {
       const q = conformalQuantile(group.flatMap((a) => residuals[a]), 0.8);
       for (const a of group) q80[a] = q;
     }
-    return new ProfileForecaster(new Map(columnIds.map((id, a) => [id, a])), fitOn(history), q80);
+    return new ProfileForecaster(new Map(columnIds.map((id, a) => [id, a])), fitOn(-1), q80);
   }
 
-  /** Forecast for slot `slot` of the test day (slots past midnight wrap to the same weekday profile). */
+  /** The test day (UTC midnight of its date) when the history is dated. */
+  testDayMs = TEST_DAY_MS;
+
+  /** Forecast for slot `slot` of the test day (slots past midnight wrap to the same day's profile). */
   at(columnId: string, slot: number): SlotForecast {
     const a = this.columns.get(columnId);
     if (a === undefined) throw new Error(`no forecast column ${columnId}`);
-    const slotOfTestDay = slotOfWeek(calendar, TEST_DAY_MS + (slot % SLOTS_PER_DAY) * 900_000, 15);
+    const slotOfTestDay = slotOfWeek(calendar, this.testDayMs + (slot % SLOTS_PER_DAY) * 900_000, 15);
     const mean = Math.max(0, this.profile.at(slotOfTestDay, a));
     return { mean, upper80: mean + this.q80[a] * Math.sqrt(mean + NOISE_FLOOR) };
   }

@@ -18,7 +18,7 @@
  */
 import { FixedTimePlan, Network, SUMO_CALIBRATED, Simulation, VehicleDeparture, createSimulation } from '@crosscast/simulation';
 import { PlanRequest, Strategy } from './timing-strategies';
-import { SLOTS_PER_DAY, SLOT_SECONDS, TimingScenario } from './timing-scenarios';
+import { DaySpec, SLOTS_PER_DAY, SLOT_SECONDS, TimingScenario } from './timing-scenarios';
 
 const DAY_S = 86_400;
 const RUN_OUT_MAX_S = 4 * 3600;
@@ -34,7 +34,11 @@ export interface GainSample {
 export interface DayRun {
   strategy: string;
   seed: number;
+  /** The day (recorded date or 'seed N'). */
+  day: string;
   mean_delay_s: number;
+  /** Mean travel time per vehicle (trip time + wait outside a full entry link), seconds. */
+  mean_travel_s: number;
   stops_per_vehicle: number;
   queue_p95_vehicles: number;
   /** The same, over the minutes of the two peaks only (07:00–09:00, 16:30–18:30). */
@@ -59,13 +63,14 @@ export interface DayRun {
 }
 
 export interface DayOptions {
-  seed: number;
+  /** The day to run: its seed, demand and any disturbance. */
+  day: DaySpec;
   trackGains?: boolean;
   recordVehicles?: boolean;
 }
 
-export function withControl(network: Network, strategy: Strategy): Network {
-  return { ...network, crossings: network.crossings.map((c) => ({ ...c, control: strategy.initialControl(c.id) })) };
+export function withControl(network: Network, strategy: Strategy, day?: DaySpec): Network {
+  return { ...network, demand: day ? day.demand : network.demand, crossings: network.crossings.map((c) => ({ ...c, control: strategy.initialControl(c.id) })) };
 }
 
 function crossingDelays(sim: Simulation, scenario: TimingScenario, ids: string[]): Map<string, { delay: number; vehicles: number }> {
@@ -87,7 +92,7 @@ function measureGains(sim: Simulation, scenario: TimingScenario, slot: number, r
   const ids = requests.map((r) => r.crossingId);
   const without = sim.fork();
   const withChanges = sim.fork();
-  for (const r of requests) withChanges.setPlan(r.crossingId, r.plan);
+  for (const r of requests) withChanges.setControl(r.crossingId, r.control ?? { kind: 'fixed', plan: r.plan! });
   const until = sim.nowSeconds + 3600;
   const results = [without, withChanges].map((fork) => {
     fork.takeIntervalReport();
@@ -122,17 +127,20 @@ export function windowMeanDelay(byMinute: DayRun['byDepartureMinute'], from: num
 
 export function runDay(scenario: TimingScenario, strategy: Strategy, options: DayOptions): DayRun {
   const started = performance.now();
-  const network = withControl(scenario.network, strategy);
-  const sim = createSimulation(network, { seed: options.seed, ...SUMO_CALIBRATED, recordTrips: true, recordVehicles: options.recordVehicles ?? false });
+  const network = withControl(scenario.network, strategy, options.day);
+  const sim = createSimulation(network, { seed: options.day.seed, ...SUMO_CALIBRATED, recordTrips: true, recordVehicles: options.recordVehicles ?? false });
+  const closure = options.day.disturbance?.laneClosure;
   const links = Object.values(scenario.laneGroups).flat().map((g) => g.linkId);
   const counts: Record<string, number[]> = Object.fromEntries(links.map((l) => [l, new Array<number>(SLOTS_PER_DAY).fill(0)]));
   const queueSamples: number[] = [];
   const peakQueueSamples: number[] = [];
   const inPeak = (t: number) => (t >= 7 * 3600 && t < 9 * 3600) || (t >= 16.5 * 3600 && t < 18.5 * 3600);
   const requestsLog: DayRun['requests'] = [];
+  let planChanges = 0;
   const gains: GainSample[] = [];
   let trips = 0;
   let delay = 0;
+  let travel = 0;
   let stops = 0;
   let throughput = 0;
   const byDepartureMinute = { vehicles: new Float64Array(DAY_S / 60), delaySeconds: new Float64Array(DAY_S / 60) };
@@ -141,6 +149,7 @@ export function runDay(scenario: TimingScenario, strategy: Strategy, options: Da
       const d = trip.delaySeconds + (trip.entrySeconds - trip.departSeconds);
       trips++;
       delay += d;
+      travel += trip.travelSeconds + (trip.entrySeconds - trip.departSeconds);
       stops += trip.stops;
       const minute = Math.floor(trip.departSeconds / 60);
       if (minute < DAY_S / 60) {
@@ -152,15 +161,19 @@ export function runDay(scenario: TimingScenario, strategy: Strategy, options: Da
 
   for (let minute = 0; minute < DAY_S / 60; minute++) {
     const t = minute * 60;
+    if (closure && t === closure.fromSeconds) sim.setSaturationFactor(closure.linkId, closure.factor);
+    if (closure && t === closure.toSeconds) sim.setSaturationFactor(closure.linkId, 1);
     if (t % SLOT_SECONDS === 0) {
       const slot = t / SLOT_SECONDS;
       const requests = strategy.decide(slot, counts);
       if (requests.length > 0) {
         if (options.trackGains) gains.push(...measureGains(sim, scenario, slot, requests.filter((r) => r.expectedGainSeconds !== undefined)));
         for (const r of requests) {
-          sim.setPlan(r.crossingId, r.plan);
-          requestsLog.push({ atSeconds: t, crossingId: r.crossingId, plan: r.plan });
+          if (r.control) sim.setControl(r.crossingId, r.control);
+          else sim.setPlan(r.crossingId, r.plan!);
+          if (r.plan) requestsLog.push({ atSeconds: t, crossingId: r.crossingId, plan: r.plan });
         }
+        planChanges += requests.length;
       }
     }
     sim.advanceTo(t + 60);
@@ -185,8 +198,10 @@ export function runDay(scenario: TimingScenario, strategy: Strategy, options: Da
   const sorted = Float64Array.from(queueSamples).sort();
   return {
     strategy: strategy.name,
-    seed: options.seed,
+    seed: options.day.seed,
+    day: options.day.label,
     mean_delay_s: r2(delay / Math.max(1, trips)),
+    mean_travel_s: r2(travel / Math.max(1, trips)),
     stops_per_vehicle: Math.round((1000 * stops) / Math.max(1, trips)) / 1000,
     queue_p95_vehicles: percentile(sorted, 0.95),
     queue_p95_peaks_vehicles: percentile(Float64Array.from(peakQueueSamples).sort(), 0.95),
@@ -197,7 +212,7 @@ export function runDay(scenario: TimingScenario, strategy: Strategy, options: Da
     am_peak_mean_delay_s: r2(windowMeanDelay(byDepartureMinute, 7 * 3600, 9 * 3600)),
     pm_peak_mean_delay_s: r2(windowMeanDelay(byDepartureMinute, 16.5 * 3600, 18.5 * 3600)),
     byDepartureMinute,
-    plan_changes: requestsLog.length,
+    plan_changes: planChanges,
     wall_seconds: r2((performance.now() - started) / 1000),
     counts,
     requests: requestsLog,

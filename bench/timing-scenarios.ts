@@ -1,13 +1,23 @@
 /**
- * The two networks of `npm run bench:timing` and what the planners need to know about
- * them: per crossing its lane groups (one per approach link: the engine keeps one queue
- * per link, shared by its lanes and movements), its phase names, and the corridors that
- * coordination works along.
+ * The networks of `npm run bench:timing` and what the planners need to know about them:
+ * per crossing its lane groups (one per approach link: the engine keeps one queue per
+ * link, shared by its lanes and movements), its phase names, the corridors that
+ * coordination works along, and the days: previous days (what plans and forecasts are
+ * made from) and test days, each with its own demand.
+ *
+ * - Boroondara: every day is one real recorded day of October 2006
+ *   (`seed-data/boroondara-2006/sim-demand-days.json`, one calibration per day): previous
+ *   days 2006-10-09..22 (two full weeks), test days after them (weekdays, a Saturday, the
+ *   daylight-saving Sunday). `boroondara_disturbed` is a test weekday with a lane closed
+ *   for an hour in the morning peak (saturation halved on the busiest approach) and an
+ *   evening surge (+30 % on the entries of the busiest corridor's crossings).
+ * - Grids: a tidal day shape with seeded day-to-day variation (network volume ±5 %, each
+ *   entry ±10 %, the peaks shifted by up to ±30 min), one draw per day seed.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inferNeighbourGraph, normaliseRoad } from '@crosscast/fusion';
-import { CityInput, Network, SimDemandFile, buildCalibratedCity, generateGrid } from '@crosscast/simulation';
+import { CityInput, EntryDemand, Network, SimDemandFile, buildCalibratedCity, generateGrid } from '@crosscast/simulation';
 
 /** Saturation flow per lane the planners assume: the engine's SUMO-calibrated discharge rate. */
 export const SATURATION_PER_LANE = 1900;
@@ -31,8 +41,32 @@ export interface CorridorSpec {
   coordinatedPhases: string[];
 }
 
+export interface Disturbance {
+  description: string;
+  /** Saturation flow of one link scaled by `factor` over [from, to) seconds. */
+  laneClosure?: { linkId: string; fromSeconds: number; toSeconds: number; factor: number };
+}
+
+export interface DaySpec {
+  /** The recorded date (Boroondara) or 'seed N' (grids). */
+  label: string;
+  /** Engine seed (vehicles' arrival times and routes). */
+  seed: number;
+  demand: EntryDemand[];
+  weekend: boolean;
+  disturbance?: Disturbance;
+}
+
+export type ScenarioName = 'boroondara' | 'boroondara_disturbed' | 'grid_4x4' | 'grid_10x10';
+
 export interface TimingScenario {
-  name: 'boroondara' | 'grid_4x4';
+  name: ScenarioName;
+  /** UTC midnight of the first previous day when the days are real dates (the forecaster then knows the day of the week). */
+  historyFirstDayMs?: number;
+  history: DaySpec[];
+  test: DaySpec[];
+  /** Run the sensitivity variants and the gain-realised forks on this network. */
+  extras: boolean;
   description: string;
   /** The network with its pre-existing control (the plans running before the benchmark's days). */
   network: Network;
@@ -62,9 +96,19 @@ function laneGroupsOf(network: Network): { phaseNames: Record<string, string[]>;
 
 const CITY_DIR = path.join('seed-data', 'boroondara-2006');
 
-export function boroondaraScenario(): TimingScenario {
+interface SimDemandDays {
+  intervalSeconds: number;
+  days: Record<string, { dayOfWeek: number; entries: Record<string, number[]> }>;
+}
+
+const DAY_MS = 86_400_000;
+const dateMs = (date: string) => Date.parse(`${date}T00:00:00Z`);
+const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+export function boroondaraScenario(quick: boolean, disturbed = false): TimingScenario {
   const city = JSON.parse(fs.readFileSync(path.join(CITY_DIR, 'crossings.json'), 'utf8')) as CityInput & { crossings: Array<{ approaches: Array<{ road?: string | null }> }> };
   const demand = JSON.parse(fs.readFileSync(path.join(CITY_DIR, 'sim-demand.json'), 'utf8')) as SimDemandFile;
+  const recorded = JSON.parse(fs.readFileSync(path.join(CITY_DIR, 'sim-demand-days.json'), 'utf8')) as SimDemandDays;
   const simCity = buildCalibratedCity(city, demand);
   const network = simCity.network;
   const { phaseNames, laneGroups } = laneGroupsOf(network);
@@ -98,9 +142,46 @@ export function boroondaraScenario(): TimingScenario {
       piece.coordinatedPhases.push(phase);
     });
   }
+  const dayOf = (date: string, seed: number): DaySpec => {
+    const day = recorded.days[date];
+    if (!day) throw new Error(`no recorded day ${date} in sim-demand-days.json`);
+    return {
+      label: date,
+      seed,
+      weekend: day.dayOfWeek >= 5,
+      demand: Object.entries(day.entries).map(([link, rates]) => ({ link, intervalSeconds: recorded.intervalSeconds, vehPerHour: rates })),
+    };
+  };
+  const firstHistory = quick ? '2006-10-16' : '2006-10-09';
+  const history: DaySpec[] = [];
+  for (let ms = dateMs(firstHistory), d = 0; ms <= dateMs('2006-10-22'); ms += DAY_MS, d++) history.push(dayOf(dateOf(ms), 1 + d));
+  const testDates = disturbed ? ['2006-10-30'] : quick ? ['2006-10-30'] : ['2006-10-26', '2006-10-28', '2006-10-29', '2006-10-30', '2006-10-31'];
+  const test = testDates.map((date, i) => dayOf(date, 101 + i));
+  let description = `City of Boroondara (${network.crossings.length} crossings, ${network.links.length} links); each day's demand calibrated to that real day of October 2006 (seed-data/boroondara-2006/sim-demand-days.json); previous days ${history[0].label}..${history[history.length - 1].label}, test days ${testDates.join(', ')}; vertical queues as in the simulator app`;
+  if (disturbed) {
+    // The approach with the highest peak flow of the typical day: its first link (road link or boundary entry) loses a lane.
+    const [closedApproach] = Object.entries(demand.approachPeakVehPerHour).sort((x, y) => y[1] - x[1])[0];
+    const closed = simCity.approachLinks[closedApproach][0];
+    const busiest = [...corridors].sort((a, b) => b.crossings.length - a.crossings.length)[0];
+    const surgeCrossings = new Set(busiest?.crossings ?? []);
+    const surgeLinks = new Set(network.links.filter((l) => surgeCrossings.has(l.to) && test[0].demand.some((d) => d.link === l.id)).map((l) => l.id));
+    test[0] = {
+      ...test[0],
+      demand: test[0].demand.map((d) => (surgeLinks.has(d.link) ? { ...d, vehPerHour: d.vehPerHour.map((r, k) => (k >= 66 && k < 74 ? Math.round(r * 1.3) : r)) } : d)),
+      disturbance: {
+        description: `lane closure: saturation flow of ${closed} halved 07:30-08:30; surge: +30 % on the ${surgeLinks.size} entries into the ${busiest?.name ?? '-'} corridor's crossings 16:30-18:30`,
+        laneClosure: { linkId: closed, fromSeconds: 7.5 * 3600, toSeconds: 8.5 * 3600, factor: 0.5 },
+      },
+    };
+    description += `; disturbance day: ${test[0].disturbance!.description}`;
+  }
   return {
-    name: 'boroondara',
-    description: `City of Boroondara (${network.crossings.length} crossings, ${network.links.length} links), demand calibrated to the October 2006 weekday counts (seed-data/boroondara-2006/sim-demand.json), vertical queues as in the simulator app`,
+    name: disturbed ? 'boroondara_disturbed' : 'boroondara',
+    description,
+    historyFirstDayMs: dateMs(firstHistory),
+    history,
+    test,
+    extras: !disturbed,
     network,
     crossingIds: network.crossings.map((c) => c.id),
     phaseNames,
@@ -122,30 +203,62 @@ const bump = (h: number, centre: number, width: number) => Math.exp(-0.5 * ((h -
  * peaks of `peakShape` (08:00 and 17:30), tidal: the north-south entries carry the heavier
  * morning peak, the east-west entries the heavier evening peak.
  */
-export function tidalShape(hour: number, northSouth: boolean): number {
+export function tidalShape(hour: number, northSouth: boolean, amShiftHours = 0, pmShiftHours = 0): number {
   const morning = northSouth ? 0.85 : 0.5;
   const evening = northSouth ? 0.5 : 0.85;
-  return Math.min(1, 0.15 + 0.45 * bump(hour, 13, 4) + morning * bump(hour, 8, 1.2) + evening * bump(hour, 17.5, 1.4));
+  return Math.min(1, 0.15 + 0.45 * bump(hour, 13, 4) + morning * bump(hour, 8 + amShiftHours, 1.2) + evening * bump(hour, 17.5 + pmShiftHours, 1.4));
 }
 
-export function gridScenario(): TimingScenario {
-  const network = generateGrid({ rows: 4, cols: 4, demandLevel: GRID_PEAK_VEH_PER_HOUR, seed: 1, demandSpread: GRID_SPREAD });
-  network.demand = network.demand.map((d) => {
+/** A small seeded generator (mulberry32) for the grids' day-to-day variation. */
+function random(seed: number): () => number {
+  let a = (seed * 2654435761) >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const gaussian = (rand: () => number) => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+
+export const GRID_DAY_VARIATION = { volume: 0.05, entry: 0.1, peakShiftHours: 0.5 };
+
+/** One grid day: the tidal shape with this day's volume, per-entry levels and peak times (seeded). */
+export function gridDayDemand(levels: EntryDemand[], daySeed: number): EntryDemand[] {
+  const rand = random(daySeed);
+  const volume = 1 + GRID_DAY_VARIATION.volume * gaussian(rand);
+  const amShift = (rand() - 0.5) * 2 * GRID_DAY_VARIATION.peakShiftHours;
+  const pmShift = (rand() - 0.5) * 2 * GRID_DAY_VARIATION.peakShiftHours;
+  return levels.map((d) => {
     const northSouth = /^b[NS]/.test(d.link);
-    const level = d.vehPerHour[0];
-    return { link: d.link, intervalSeconds: SLOT_SECONDS, vehPerHour: Array.from({ length: SLOTS_PER_DAY }, (_, k) => Math.round(level * tidalShape((k + 0.5) / 4, northSouth))) };
+    const level = d.vehPerHour[0] * volume * Math.max(0.5, 1 + GRID_DAY_VARIATION.entry * gaussian(rand));
+    return { link: d.link, intervalSeconds: SLOT_SECONDS, vehPerHour: Array.from({ length: SLOTS_PER_DAY }, (_, k) => Math.round(level * tidalShape((k + 0.5) / 4, northSouth, amShift, pmShift))) };
   });
+}
+
+export function gridScenario(quick: boolean, size = 4): TimingScenario {
+  const network = generateGrid({ rows: size, cols: size, demandLevel: GRID_PEAK_VEH_PER_HOUR, seed: 1, demandSpread: GRID_SPREAD });
+  const levels = network.demand;
+  network.demand = gridDayDemand(levels, 0);
   const { phaseNames, laneGroups } = laneGroupsOf(network);
   const corridors: CorridorSpec[] = [];
-  for (let r = 0; r < 4; r++) {
-    corridors.push({ name: `row ${r}`, crossings: [0, 1, 2, 3].map((c) => `c${r}_${c}`), distancesM: [200, 200, 200], coordinatedPhases: new Array(4).fill('east-west') });
+  const along = Array.from({ length: size }, (_, i) => i);
+  for (let r = 0; r < size; r++) {
+    corridors.push({ name: `row ${r}`, crossings: along.map((c) => `c${r}_${c}`), distancesM: along.slice(1).map(() => 200), coordinatedPhases: new Array(size).fill('east-west') });
   }
-  for (let c = 0; c < 4; c++) {
-    corridors.push({ name: `column ${c}`, crossings: [0, 1, 2, 3].map((r) => `c${r}_${c}`), distancesM: [200, 200, 200], coordinatedPhases: new Array(4).fill('north-south') });
+  for (let c = 0; c < size; c++) {
+    corridors.push({ name: `column ${c}`, crossings: along.map((r) => `c${r}_${c}`), distancesM: along.slice(1).map(() => 200), coordinatedPhases: new Array(size).fill('north-south') });
   }
+  const day = (seed: number): DaySpec => ({ label: `seed ${seed}`, seed, demand: gridDayDemand(levels, seed), weekend: false });
+  const historyDays = size > 4 ? 3 : quick ? 2 : 4;
+  const testSeeds = quick ? [101] : size > 4 ? [101] : [101, 102, 103];
   return {
-    name: 'grid_4x4',
-    description: `4×4 grid, 200 m blocks, 2 lanes, 50 km/h, turns 10/80/10 %, physical link storage with spill-back; entry demand peaks at ${GRID_PEAK_VEH_PER_HOUR} veh/h ±${GRID_SPREAD * 100} % per entry, tidal: morning peak (08:00) heavier north-south, evening peak (17:30) heavier east-west, inter-peak hump at 13:00, night base 15 %`,
+    name: size > 4 ? 'grid_10x10' : 'grid_4x4',
+    description: `${size}×${size} grid, 200 m blocks, 2 lanes, 50 km/h, turns 10/80/10 %, physical link storage with spill-back; entry demand peaks at ${GRID_PEAK_VEH_PER_HOUR} veh/h ±${GRID_SPREAD * 100} % per entry, tidal: morning peak (08:00) heavier north-south, evening peak (17:30) heavier east-west, inter-peak hump at 13:00, night base 15 %; day-to-day variation per day seed: volume ±${GRID_DAY_VARIATION.volume * 100} % (sd), each entry ±${GRID_DAY_VARIATION.entry * 100} % (sd), peaks shifted up to ±${GRID_DAY_VARIATION.peakShiftHours * 60} min`,
+    history: Array.from({ length: historyDays }, (_, d) => day(1 + d)),
+    test: testSeeds.map(day),
+    extras: size === 4,
     network,
     crossingIds: network.crossings.map((c) => c.id),
     phaseNames,

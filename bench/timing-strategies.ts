@@ -1,5 +1,5 @@
 /**
- * The five control strategies of `npm run bench:timing`, each a small object that gives
+ * The control strategies of `npm run bench:timing`, each a small object that gives
  * every crossing its control at midnight and, every 15 minutes, the plans to switch to:
  *
  *   fixed                  one Webster plan per crossing for the whole day, on the mean flow
@@ -9,19 +9,24 @@
  *   actuated               the engine's actuated reference controller
  *   crosscast              the product's path: forecasts → planForForecast → shouldRecommend
  *   crosscast_coordinated  the same, plus a common cycle and offsets along corridors
+ *   max_pressure           max-pressure control (Varaiya), the engine's controller
+ *   crosscast_actuated     the product's advice as coordinated-actuated plans
+ *                          (coordinatedActuatedPlan / coordinatedActuatedCorridor) from the
+ *                          forecasts and their upper bounds, run by the engine's
+ *                          coordinated-actuated controller
  *
  * Flows for (a) and (b) and the forecasts for (d) and (e) come from the detector counts of
  * the previous simulated days only.
  */
 import {
-  CorridorCrossing, HcmDelayOptions, HysteresisOptions, PhaseDemand, PlanningResult, SignalPlan, TimingPlan, coordinateCorridor, crossingDelay, planForCycle, planForForecast,
+  ActuatedPhaseDemand, ActuatedPlanOptions, CoordinatedActuatedPlan, CorridorCrossing, HcmDelayOptions, actuatedCycle, coordinatedActuatedCorridor, coordinatedActuatedPlan, HysteresisOptions, PhaseDemand, PlanningResult, SignalPlan, TimingPlan, coordinateCorridor, crossingDelay, planForCycle, planForForecast,
   shortestFeasibleCycle, shouldRecommend, websterPlan,
 } from '@crosscast/signal-timing';
-import { DEFAULT_ACTUATED, FixedTimePlan, SignalControl, cycleSeconds } from '@crosscast/simulation';
+import { DEFAULT_ACTUATED, DEFAULT_MAX_PRESSURE, FixedTimePlan, SignalControl, cycleSeconds } from '@crosscast/simulation';
 import { ProfileForecaster } from './timing-forecast';
 import { CorridorSpec, SLOTS_PER_DAY, TimingScenario } from './timing-scenarios';
 
-export type StrategyName = 'fixed' | 'time_of_day' | 'actuated' | 'crosscast' | 'crosscast_coordinated';
+export type StrategyName = 'fixed' | 'time_of_day' | 'actuated' | 'max_pressure' | 'crosscast' | 'crosscast_coordinated' | 'crosscast_actuated';
 
 /** Planner settings other than the product defaults, for the sensitivity runs only. */
 export interface PlannerVariant {
@@ -32,7 +37,10 @@ export interface PlannerVariant {
 
 export interface PlanRequest {
   crossingId: string;
-  plan: FixedTimePlan;
+  /** A fixed-time plan (setPlan) ... */
+  plan?: FixedTimePlan;
+  /** ... or any control (setControl). */
+  control?: SignalControl;
   /** The planner's expected saving against the running plan, s/veh (Crosscast only). */
   expectedGainSeconds?: number;
 }
@@ -53,6 +61,12 @@ export const MAX_CYCLE_STEP_S = 30;
 export const COORDINATION_MAX_SPACING_M = 1000;
 
 export const ACTUATED_SETTINGS = { ...DEFAULT_ACTUATED, amberSeconds: AMBER_S, allRedSeconds: ALL_RED_S };
+/**
+ * Max-pressure: a decision every 15 s after a 20 s minimum green. With 5 s steps and 7 s minimum
+ * greens (the engine's default) it changed phase so often (4 s lost per change) that the 4×4 grid
+ * jammed (quick-mode grid seed 101: 480 s/veh; 10 s / 15 s: 73; 15 s / 20 s: 62; 15 s / 30 s: 68).
+ */
+export const MAX_PRESSURE_SETTINGS = { ...DEFAULT_MAX_PRESSURE, decisionSeconds: 15, minGreenSeconds: 20, amberSeconds: AMBER_S, allRedSeconds: ALL_RED_S };
 
 export function toFixedPlan(plan: TimingPlan, offsetSeconds = plan.offsetSeconds): FixedTimePlan {
   return { greenSeconds: plan.phases.map((p) => p.displayedGreenSeconds), amberSeconds: AMBER_S, allRedSeconds: ALL_RED_S, offsetSeconds };
@@ -180,6 +194,10 @@ export function actuatedStrategy(): Strategy {
   return { name: 'actuated', initialControl: () => ({ kind: 'actuated', settings: ACTUATED_SETTINGS }), decide: () => [] };
 }
 
+export function maxPressureStrategy(): Strategy {
+  return { name: 'max_pressure', initialControl: () => ({ kind: 'max-pressure', settings: MAX_PRESSURE_SETTINGS }), decide: () => [] };
+}
+
 // ------------------------------------------------------------------ (d) and (e)
 
 const HORIZONS = 4;
@@ -289,58 +307,15 @@ export class CrosscastStrategy implements Strategy {
   }
 
   private buildGroups(corridorOrderFlows: Record<string, number>): void {
-    // Split corridors where crossings are too far apart to keep a platoon.
-    const pieces: CorridorSpec[] = [];
-    for (const corridor of this.scenario.corridors) {
-      let piece: CorridorSpec = { ...corridor, crossings: [corridor.crossings[0]], distancesM: [], coordinatedPhases: [corridor.coordinatedPhases[0]] };
-      corridor.distancesM.forEach((d, i) => {
-        if (d > COORDINATION_MAX_SPACING_M) {
-          pieces.push(piece);
-          piece = { ...corridor, crossings: [], distancesM: [], coordinatedPhases: [] };
-        } else {
-          piece.distancesM.push(d);
-        }
-        piece.crossings.push(corridor.crossings[i + 1]);
-        piece.coordinatedPhases.push(corridor.coordinatedPhases[i + 1]);
-      });
-      pieces.push(piece);
-    }
-    const corridors = pieces.filter((p) => p.crossings.length >= 2);
-    // Busiest corridor first (flow of its coordinated phases on the previous days).
-    const flowOf = (c: CorridorSpec) =>
-      c.crossings.reduce((s, id, i) => s + this.scenario.laneGroups[id].filter((g) => g.phase === c.coordinatedPhases[i]).reduce((x, g) => x + (corridorOrderFlows[g.linkId] ?? 0), 0), 0);
-    corridors.sort((a, b) => flowOf(b) - flowOf(a));
-    // Groups: crossings joined by corridors (union-find).
-    const parent = new Map<string, string>();
-    const find = (x: string): string => {
-      const p = parent.get(x) ?? x;
-      if (p === x) return x;
-      const root = find(p);
-      parent.set(x, root);
-      return root;
-    };
-    for (const c of corridors) for (const id of c.crossings.slice(1)) parent.set(find(id), find(c.crossings[0]));
-    const byRoot = new Map<string, { crossings: string[]; corridors: CorridorSpec[]; cycle: number | null }>();
-    for (const c of corridors) {
-      const root = find(c.crossings[0]);
-      if (!byRoot.has(root)) byRoot.set(root, { crossings: [], corridors: [], cycle: null });
-      const group = byRoot.get(root)!;
-      group.corridors.push(c);
-      for (const id of c.crossings) {
-        if (!this.grouped.has(id)) {
-          this.grouped.add(id);
-          group.crossings.push(id);
-        }
-      }
-    }
-    this.groups.push(...byRoot.values());
+    const { groups, grouped } = coordinationGroups(this.scenario, corridorOrderFlows);
+    this.groups.push(...groups);
+    for (const id of grouped) this.grouped.add(id);
   }
 
   /** Groups and corridors as coordinated, for the report. */
   describeGroups(): Array<{ crossings: string[]; corridors: string[] }> {
     return this.groups.map((g) => ({ crossings: g.crossings, corridors: g.corridors.map((c) => `${c.name}: ${c.crossings.join(' → ')}`) }));
   }
-
   private coordinate(group: { crossings: string[]; corridors: CorridorSpec[]; cycle: number | null }, results: Map<string, PlanningResult>): PlanRequest[] {
     const triggered = group.crossings.filter((id) => this.recommend(results.get(id)!));
     this.decisions.recommended += triggered.length;
@@ -368,5 +343,220 @@ export class CrosscastStrategy implements Strategy {
       requests.push({ crossingId: id, plan });
     }
     return requests;
+  }
+}
+
+export interface CoordinationGroup { crossings: string[]; corridors: CorridorSpec[]; cycle: number | null }
+
+/**
+ * Crossings joined by corridors (split where crossings are over COORDINATION_MAX_SPACING_M
+ * apart), busiest corridor first (flow of its coordinated phases on the previous days).
+ */
+export function coordinationGroups(scenario: TimingScenario, corridorOrderFlows: Record<string, number>, maxSpacingM = COORDINATION_MAX_SPACING_M): { groups: CoordinationGroup[]; grouped: Set<string> } {
+  const grouped = new Set<string>();
+  const pieces: CorridorSpec[] = [];
+  for (const corridor of scenario.corridors) {
+    let piece: CorridorSpec = { ...corridor, crossings: [corridor.crossings[0]], distancesM: [], coordinatedPhases: [corridor.coordinatedPhases[0]] };
+    corridor.distancesM.forEach((d, i) => {
+      if (d > maxSpacingM) {
+        pieces.push(piece);
+        piece = { ...corridor, crossings: [], distancesM: [], coordinatedPhases: [] };
+      } else {
+        piece.distancesM.push(d);
+      }
+      piece.crossings.push(corridor.crossings[i + 1]);
+      piece.coordinatedPhases.push(corridor.coordinatedPhases[i + 1]);
+    });
+    pieces.push(piece);
+  }
+  const corridors = pieces.filter((p) => p.crossings.length >= 2);
+  // Busiest corridor first (flow of its coordinated phases on the previous days).
+  const flowOf = (c: CorridorSpec) =>
+    c.crossings.reduce((s, id, i) => s + scenario.laneGroups[id].filter((g) => g.phase === c.coordinatedPhases[i]).reduce((x, g) => x + (corridorOrderFlows[g.linkId] ?? 0), 0), 0);
+  corridors.sort((a, b) => flowOf(b) - flowOf(a));
+  // Groups: crossings joined by corridors (union-find).
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    const p = parent.get(x) ?? x;
+    if (p === x) return x;
+    const root = find(p);
+    parent.set(x, root);
+    return root;
+  };
+  for (const c of corridors) for (const id of c.crossings.slice(1)) parent.set(find(id), find(c.crossings[0]));
+  const byRoot = new Map<string, { crossings: string[]; corridors: CorridorSpec[]; cycle: number | null }>();
+  for (const c of corridors) {
+    const root = find(c.crossings[0]);
+    if (!byRoot.has(root)) byRoot.set(root, { crossings: [], corridors: [], cycle: null });
+    const group = byRoot.get(root)!;
+    group.corridors.push(c);
+    for (const id of c.crossings) {
+      if (!grouped.has(id)) {
+        grouped.add(id);
+        group.crossings.push(id);
+      }
+    }
+  }
+  return { groups: [...byRoot.values()], grouped };
+
+}
+
+// ------------------------------------------------------------------ crosscast_actuated
+
+/** Forecast horizons (15 min each) the actuated advice is sized for: the next half hour. */
+const ACTUATED_HORIZONS = 2;
+/** A new plan is sent only when the cycle changes or a split moves by at least this much. */
+const ACTUATED_MIN_SPLIT_CHANGE_S = 5;
+const DETECTOR_LEAD_S = 3;
+/**
+ * The actuated advice coordinates only crossings at most this far apart (platoons disperse;
+ * 1,000 m, 600 m and 400 m were tried on Boroondara's quick test day 2006-10-30, and 400 m
+ * was best there); the others run free.
+ */
+export const ACTUATED_COORDINATION_MAX_SPACING_M = 400;
+
+export function engineControl(plan: CoordinatedActuatedPlan): SignalControl {
+  return {
+    kind: 'coordinated-actuated',
+    settings: {
+      cycleSeconds: plan.cycleSeconds,
+      offsetSeconds: plan.offsetSeconds,
+      coordinatedPhase: plan.coordinatedPhaseIndex,
+      splitSeconds: plan.phases.map((p) => p.splitSeconds),
+      minGreenSeconds: Math.min(...plan.phases.map((p) => p.minGreenSeconds)),
+      maxGreenSeconds: plan.phases.map((p) => p.maxGreenSeconds),
+      gapSeconds: plan.passageSeconds,
+      amberSeconds: plan.amberSeconds,
+      allRedSeconds: plan.allRedSeconds,
+      detectorLeadSeconds: DETECTOR_LEAD_S,
+    },
+  };
+}
+
+/**
+ * The product's advice for the controller the street runs. Every 15 minutes, per crossing:
+ * the forecast of each approach link for the next half hour (the larger of the two
+ * horizons' mean and 80 % upper bound; the upper bound also at least the last observed
+ * 15 minutes), then
+ * - crossings on a coordinated corridor (groups as crosscast_coordinated, but corridors are
+ *   split where crossings are over ACTUATED_COORDINATION_MAX_SPACING_M = 400 m apart): a
+ *   common cycle per group (the longest of its crossings' `actuatedCycle`), each crossing's
+ *   coordinated phase from its busiest corridor, splits from `coordinatedActuatedPlan`,
+ *   reference points from `coordinatedActuatedCorridor` (two-way), corridor by corridor,
+ *   busiest first, a later corridor shifted to keep the green start of a crossing already
+ *   timed;
+ * - other crossings run free: the actuated controller (no cycle) with the plan's passage
+ *   time and minimum green (max green 45 s); their plans are computed but not sent.
+ * A plan is sent (setControl, in force from the controller's next boundary) when its cycle
+ * differs from the running one or a split moves by >= 5 s.
+ */
+export class CrosscastActuatedStrategy implements Strategy {
+  readonly name: StrategyName = 'crosscast_actuated';
+  private readonly groups: CoordinationGroup[];
+  private readonly grouped: Set<string>;
+  private running = new Map<string, CoordinatedActuatedPlan>();
+  private initial: Map<string, CoordinatedActuatedPlan> | null = null;
+
+  constructor(
+    private readonly scenario: TimingScenario,
+    private readonly forecaster: ProfileForecaster,
+    corridorOrderFlows: Record<string, number>,
+    private readonly options: Partial<ActuatedPlanOptions> = {},
+    /** Crossings on no coordinated corridor run free (actuated, no cycle) with the plan's passage time and minimum green. */
+    private readonly freeIsolated = true,
+    maxSpacingM = ACTUATED_COORDINATION_MAX_SPACING_M,
+  ) {
+    const { groups, grouped } = coordinationGroups(scenario, corridorOrderFlows, maxSpacingM);
+    this.groups = groups;
+    this.grouped = grouped;
+  }
+
+  initialControl(crossingId: string): SignalControl {
+    if (!this.initial) {
+      this.initial = this.planAll(0, {});
+      this.running = new Map(this.initial);
+    }
+    return this.controlOf(crossingId, this.initial.get(crossingId)!);
+  }
+
+  private controlOf(id: string, plan: CoordinatedActuatedPlan): SignalControl {
+    if (this.freeIsolated && !this.grouped.has(id)) {
+      return { kind: 'actuated', settings: { ...ACTUATED_SETTINGS, gapSeconds: plan.passageSeconds, minGreenSeconds: Math.min(...plan.phases.map((p) => p.minGreenSeconds)) } };
+    }
+    return engineControl(plan);
+  }
+
+  decide(slot: number, countsToday: Record<string, number[]>): PlanRequest[] {
+    if (slot === 0) return [];
+    const plans = this.planAll(slot, countsToday);
+    const requests: PlanRequest[] = [];
+    for (const [id, plan] of plans) {
+      const old = this.running.get(id);
+      const changed = !old || old.cycleSeconds !== plan.cycleSeconds || plan.phases.some((p, i) => Math.abs(p.splitSeconds - old.phases[i].splitSeconds) >= ACTUATED_MIN_SPLIT_CHANGE_S);
+      if (!changed) continue;
+      this.running.set(id, plan);
+      if (this.freeIsolated && !this.grouped.has(id)) continue; // running free: nothing to send
+      requests.push({ crossingId: id, control: engineControl(plan) });
+    }
+    return requests;
+  }
+
+  private demand(id: string, slot: number, countsToday: Record<string, number[]>): ActuatedPhaseDemand[] {
+    return this.scenario.phaseNames[id].map((name) => ({
+      name,
+      laneGroups: this.scenario.laneGroups[id].filter((g) => g.phase === name).map((g) => {
+        let mean = 0;
+        let upper = 0;
+        for (let h = 0; h < ACTUATED_HORIZONS; h++) {
+          const f = this.forecaster.at(g.linkId, slot + h);
+          mean = Math.max(mean, 4 * f.mean);
+          upper = Math.max(upper, 4 * f.upper80);
+        }
+        const observed = slot > 0 ? 4 * (countsToday[g.linkId]?.[slot - 1] ?? 0) : 0;
+        return { id: g.linkId, meanVehPerHour: mean, upperVehPerHour: Math.max(upper, observed), saturationFlowVehPerHour: g.saturationFlowVehPerHour };
+      }),
+    }));
+  }
+
+  private planAll(slot: number, countsToday: Record<string, number[]>): Map<string, CoordinatedActuatedPlan> {
+    const demand = new Map(this.scenario.crossingIds.map((id) => [id, this.demand(id, slot, countsToday)]));
+    const plans = new Map<string, CoordinatedActuatedPlan>();
+    for (const id of this.scenario.crossingIds) if (!this.grouped.has(id)) plans.set(id, coordinatedActuatedPlan(demand.get(id)!, undefined, this.options));
+    for (const group of this.groups) {
+      const cycle = Math.max(...group.crossings.map((id) => actuatedCycle(demand.get(id)!, this.options)));
+      // Coordinated phase: from the crossing's busiest corridor (corridors are sorted busiest first).
+      const coordinatedPhase = new Map<string, string>();
+      for (const corridor of group.corridors) corridor.crossings.forEach((id, i) => coordinatedPhase.has(id) || coordinatedPhase.set(id, corridor.coordinatedPhases[i]));
+      const base = new Map(group.crossings.map((id) => [id, coordinatedActuatedPlan(demand.get(id)!, coordinatedPhase.get(id)!, { ...this.options, cycleSeconds: cycle })]));
+      // When a phase's green starts after the reference point, in the plan's sequence.
+      const phaseStart = (id: string, phase: string) => {
+        const plan = base.get(id)!;
+        const n = plan.phases.length;
+        let start = 0;
+        for (let j = 0; j < n; j++) {
+          const p = plan.phases[(plan.coordinatedPhaseIndex + j) % n];
+          if (p.name === phase) return start;
+          start += p.splitSeconds;
+        }
+        return 0;
+      };
+      const reference = new Map<string, number>();
+      for (const corridor of group.corridors) {
+        const wave = coordinatedActuatedCorridor(
+          corridor.crossings.map((id, i) => ({ id, phases: demand.get(id)!, coordinatedPhase: corridor.coordinatedPhases[i] })),
+          corridor.distancesM.map((d) => ({ distanceMetres: d, speedKmh: this.scenario.speedKmh })),
+          { ...this.options, cycleSeconds: cycle, mode: 'two-way' },
+        );
+        // wave offsets are the corridor phase's green starts
+        const anchorIndex = corridor.crossings.findIndex((id) => reference.has(id));
+        const shift = anchorIndex < 0 ? 0 : reference.get(corridor.crossings[anchorIndex])! + phaseStart(corridor.crossings[anchorIndex], corridor.coordinatedPhases[anchorIndex]) - wave.crossings[anchorIndex].plan.offsetSeconds;
+        corridor.crossings.forEach((id, i) => {
+          if (reference.has(id)) return;
+          reference.set(id, (((wave.crossings[i].plan.offsetSeconds + shift - phaseStart(id, corridor.coordinatedPhases[i])) % cycle) + cycle) % cycle);
+        });
+      }
+      for (const id of group.crossings) plans.set(id, { ...base.get(id)!, offsetSeconds: reference.get(id) ?? 0 });
+    }
+    return plans;
   }
 }

@@ -31,7 +31,7 @@ export { findSumo } from './sim-sumo';
  * from an empty network; the engine's delay of the vehicles departing in the same window
  * (from its full-day run) is reported beside it.
  */
-export const SUMO_WINDOWS: Record<TimingScenario['name'], { from: number; to: number; note: string }> = {
+export const SUMO_WINDOWS: Partial<Record<TimingScenario['name'], { from: number; to: number; note: string }>> = {
   grid_4x4: { from: 6 * 3600, to: 10 * 3600, note: 'the morning peak: vehicles departing 06:00-10:00 only; SUMO starts from an empty network' },
   boroondara: { from: 7.5 * 3600, to: 8.5 * 3600, note: 'the morning peak hour: vehicles departing 07:30-08:30 only; SUMO starts from an empty network and uses physical link storage (the engine runs Boroondara with vertical queues)' },
 };
@@ -96,7 +96,7 @@ export function sumoComparison(
   fixedPlans: Record<string, FixedTimePlan>,
   options: { quick: boolean; log: (...parts: unknown[]) => void; window?: { from: number; to: number; note: string } },
 ): SumoComparison {
-  const window = options.window ?? SUMO_WINDOWS[scenario.name];
+  const window = options.window ?? SUMO_WINDOWS[scenario.name]!;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `crosscast-timing-${scenario.name}-`));
   const file = (name: string) => path.join(dir, name);
   const { network, id: sumoId } = sumoSafeNetwork({ ...scenario.network, crossings: scenario.network.crossings.map((c) => ({ ...c, control: { kind: 'fixed', plan: fixedPlans[c.id] } })) });

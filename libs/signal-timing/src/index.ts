@@ -6,3 +6,4 @@ export * from './planner';
 export * from './coordination';
 export * from './sumo-export';
 export * from './sumo-approach-export';
+export * from './actuated-plan';

@@ -12,7 +12,7 @@
  * list, one ring buffer per link); nothing is allocated per vehicle while stepping unless
  * trip or vehicle recording is switched on.
  */
-import { Crossing, FixedTimePlan, Network, SignalControl, linkStorage, planProblems, validateNetwork } from './network';
+import { Crossing, FixedTimePlan, Network, SignalControl, controlProblems, linkStorage, validateNetwork } from './network';
 import { nextExponential, nextUniform, seedStream } from './prng';
 import { CrossingController, SignalContext, SignalState } from './signals';
 
@@ -130,6 +130,11 @@ export interface Simulation {
   setControl(crossingId: string, control: SignalControl): void;
   /** Replace an entry's demand from now on: one rate, or one per interval from now. */
   setDemand(entryLinkId: string, vehPerHour: number | number[], intervalSeconds?: number): void;
+  /**
+   * Scale a link's saturation flow from now on (an incident or a lane closed: 0.5 halves
+   * it; 1 restores it). Storage is unchanged.
+   */
+  setSaturationFactor(linkId: string, factor: number): void;
   /** Per-approach figures since the last call (or the start), then resets them. */
   takeIntervalReport(): IntervalReport;
   totals(): NetworkTotals;
@@ -183,6 +188,7 @@ class QueueSimulation implements Simulation {
   private readonly linkFree: Float64Array; // free-flow travel time
   private readonly linkTravel: Float64Array; // cruising travel time
   private readonly linkHeadway: Float64Array;
+  private readonly linkBaseHeadway: Float64Array;
   private readonly linkStorage: Int32Array;
   private readonly linkCrossing: Int32Array;
   private readonly ringOffset: Int32Array;
@@ -282,6 +288,7 @@ class QueueSimulation implements Simulation {
     this.linkFree = new Float64Array(nLinks);
     this.linkTravel = new Float64Array(nLinks);
     this.linkHeadway = new Float64Array(nLinks);
+    this.linkBaseHeadway = new Float64Array(nLinks);
     this.linkStorage = new Int32Array(nLinks);
     this.linkCrossing = new Int32Array(nLinks).fill(NO_CROSSING);
     this.ringOffset = new Int32Array(nLinks + 1);
@@ -289,6 +296,7 @@ class QueueSimulation implements Simulation {
       this.linkFree[i] = l.lengthM / l.speedMps;
       this.linkTravel[i] = l.lengthM / (l.speedMps * cruise);
       this.linkHeadway[i] = 3600 / (saturation * l.lanes);
+      this.linkBaseHeadway[i] = this.linkHeadway[i];
       this.linkStorage[i] = linkStorage(l);
       this.ringOffset[i + 1] = this.ringOffset[i] + this.linkStorage[i];
     });
@@ -366,6 +374,7 @@ class QueueSimulation implements Simulation {
       amberUsedSeconds: options.amberUsedSeconds ?? 2,
       phaseHasDemand: (g, t, lead) => this.phaseHasDemand(g, t, lead),
       phaseHasCall: (g, t, gap, lead) => this.phaseHasCall(g, t, gap, lead),
+      phasePressure: (g, t, lead) => this.phasePressure(g, t, lead),
     };
     network.crossings.forEach((crossing, ci) => {
       this.controllers.push(new CrossingController(ctx, this.crossingFirstPhase[ci], crossing.phases.length, crossing.control, this.nowSeconds));
@@ -425,10 +434,8 @@ class QueueSimulation implements Simulation {
 
   setControl(crossingId: string, control: SignalControl): void {
     const ci = this.crossing(crossingId);
-    if (control.kind === 'fixed') {
-      const problems = planProblems(control.plan, this.crossingPhaseCount[ci]);
-      if (problems.length > 0) throw new Error(`plan for ${crossingId}: ${problems.join('; ')}`);
-    }
+    const problems = controlProblems(control, this.crossingPhaseCount[ci]);
+    if (problems.length > 0) throw new Error(`plan for ${crossingId}: ${problems.join('; ')}`);
     this.controllers[ci].request(control);
   }
 
@@ -442,6 +449,13 @@ class QueueSimulation implements Simulation {
     this.entryRatesFrom[e] = this.nowSeconds;
     // Poisson arrivals are memoryless: redrawing the next arrival from now is exact.
     this.entryNext[e] = this.drawArrival(e, this.nowSeconds);
+  }
+
+  setSaturationFactor(linkId: string, factor: number): void {
+    const l = this.linkIndex.get(linkId);
+    if (l === undefined) throw new Error(`unknown link ${linkId}`);
+    if (!(factor > 0) || !Number.isFinite(factor)) throw new Error('saturation factor must be positive');
+    this.linkHeadway[l] = this.linkBaseHeadway[l] / factor;
   }
 
   takeIntervalReport(): IntervalReport {
@@ -547,6 +561,7 @@ class QueueSimulation implements Simulation {
       Object.assign(context, {
         phaseHasDemand: (g: number, t: number, lead: number) => copy.phaseHasDemand(g, t, lead),
         phaseHasCall: (g: number, t: number, gap: number, lead: number) => copy.phaseHasCall(g, t, gap, lead),
+        phasePressure: (g: number, t: number, lead: number) => copy.phasePressure(g, t, lead),
       });
     }
     return copy;
@@ -816,6 +831,51 @@ class QueueSimulation implements Simulation {
       if (t - this.lastDetection[l] < gap) return true;
     }
     return false;
+  }
+
+  /**
+   * Max-pressure weight of a phase (Varaiya's store-and-forward queues are the vehicles on
+   * a link): over its movements, (vehicles on the approach link bound for that movement −
+   * vehicles on the link the movement leads to) × the approach's saturation flow (veh/h).
+   * A movement into a full link counts nothing, and a link whose head vehicle could not go
+   * on this green (blocked, or another phase's movement: one shared queue per link) counts
+   * no upstream vehicles (capacity-aware: only what a green would move).
+   * `lead` is unused (kept for the controller interface).
+   */
+  private phasePressure(g: number, _t: number, _lead: number): number {
+    let pressure = 0;
+    for (let k = this.phaseLinkStart[g]; k < this.phaseLinkStart[g + 1]; k++) {
+      const l = this.phaseLinks[k];
+      const local = g - this.crossingFirstPhase[this.linkCrossing[l]];
+      const bit = 1 << local;
+      const saturation = 3600 / this.linkHeadway[l];
+      const base = this.ringOffset[l];
+      const cap = this.linkStorage[l];
+      let upstream = 0;
+      for (let i = 0; i < this.ringCount[l]; i++) {
+        let pos = this.ringHead[l] + i;
+        if (pos >= cap) pos -= cap;
+        const v = this.ring[base + pos];
+        const routePos = this.vRoutePos[v];
+        if (routePos + 1 >= this.vRouteEnd[v]) {
+          upstream++;
+          continue;
+        }
+        const next = this.routes[routePos + 1];
+        let m = this.movStart[l];
+        while (this.movTo[m] !== next) m++;
+        const served = (this.movPhaseMask[m] & bit) !== 0 && this.ringCount[next] < this.linkStorage[next];
+        if (i === 0 && !served) break; // the head of the shared queue cannot go: a green would move nobody
+        if (served) upstream++;
+      }
+      let downstream = 0;
+      for (let m = this.movStart[l]; m < this.movStart[l + 1]; m++) {
+        const next = this.movTo[m];
+        if ((this.movPhaseMask[m] & bit) !== 0 && this.ringCount[next] < this.linkStorage[next]) downstream += this.ringCount[next];
+      }
+      pressure += (upstream - downstream) * saturation;
+    }
+    return pressure;
   }
 
   /** Vehicles cross the detector `lead` seconds before their free-flow stop-line arrival. */

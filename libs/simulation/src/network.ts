@@ -76,9 +76,62 @@ export interface ActuatedSettings {
   detectorLeadSeconds: number;
 }
 
+/**
+ * Coordinated-actuated control, as a NEMA controller runs it in coordination (one ring,
+ * phases in order, fixed force-offs). The cycle is counted from the reference point
+ * offsetSeconds + k × cycleSeconds, where the coordinated phase's green starts. Phases
+ * follow in order from the coordinated one, each owning its split (green + amber +
+ * all-red); a non-coordinated phase is forced off where its split ends (cumulative from the
+ * reference point, so time a phase does not use passes to the next), gaps out when no
+ * vehicle crossed its detectors for gapSeconds after its minimum green, ends at its
+ * maximum green, and is skipped when nobody calls it or its minimum green no longer fits
+ * before its force-off. The coordinated phase is on recall: it is not actuated, holds its
+ * green at least to its yield point (its split minus the clearance), then yields once per
+ * cycle to the first calling phase that fits, rests in green when nobody calls, and takes
+ * back every second the others leave unused (early return).
+ */
+export interface CoordinatedActuatedSettings {
+  cycleSeconds: number;
+  /** The reference point: the coordinated phase's green starts at offsetSeconds + k × cycle (at the latest). */
+  offsetSeconds: number;
+  /** Index of the coordinated phase. */
+  coordinatedPhase: number;
+  /** Per phase, in phase order: green + amber + all-red it may use; they sum to the cycle. */
+  splitSeconds: number[];
+  minGreenSeconds: number;
+  /** Per phase, the longest green of a non-coordinated phase (its force-off still applies); default: force-off only. */
+  maxGreenSeconds?: number[];
+  /** Passage time: a non-coordinated green gaps out when no vehicle crossed its detectors for this long. */
+  gapSeconds: number;
+  amberSeconds: number;
+  allRedSeconds: number;
+  /** Detector distance upstream of the stop line, in seconds of free-flow travel. */
+  detectorLeadSeconds: number;
+}
+
+/**
+ * Max-pressure control (Varaiya 2013). Every decisionSeconds after a phase's minimum green,
+ * the controller compares the phases' pressures: per phase, the sum over its movements of
+ * (vehicles queued for the movement − vehicles queued on the link it leads to) × the
+ * approach's saturation flow. The phase with the highest pressure gets (or keeps) the green;
+ * a change goes through amber and all-red. No cycle, no phase order.
+ */
+export interface MaxPressureSettings {
+  decisionSeconds: number;
+  minGreenSeconds: number;
+  /** Optional cap on one green (switch to the best other phase with demand), seconds. */
+  maxGreenSeconds?: number;
+  amberSeconds: number;
+  allRedSeconds: number;
+  /** Kept for symmetry with the other controllers (the pressure counts every vehicle on the link). */
+  detectorLeadSeconds: number;
+}
+
 export type SignalControl =
   | { kind: 'fixed'; plan: FixedTimePlan }
-  | { kind: 'actuated'; settings: ActuatedSettings };
+  | { kind: 'actuated'; settings: ActuatedSettings }
+  | { kind: 'coordinated-actuated'; settings: CoordinatedActuatedSettings }
+  | { kind: 'max-pressure'; settings: MaxPressureSettings };
 
 export interface Crossing {
   /** The id of the crossing node. */
@@ -113,6 +166,14 @@ export function linkStorage(link: NetworkLink): number {
 export function cycleSeconds(plan: FixedTimePlan): number {
   return plan.greenSeconds.reduce((sum, g) => sum + g + plan.amberSeconds + plan.allRedSeconds, 0);
 }
+
+export const DEFAULT_MAX_PRESSURE: MaxPressureSettings = {
+  decisionSeconds: 5,
+  minGreenSeconds: 7,
+  amberSeconds: 3,
+  allRedSeconds: 2,
+  detectorLeadSeconds: 3,
+};
 
 export const DEFAULT_ACTUATED: ActuatedSettings = {
   minGreenSeconds: 7,
@@ -157,7 +218,7 @@ export function validateNetwork(network: Network): void {
       for (const id of phase.movements) if (!movementIds.has(id)) problems.push(`${where}: phase ${phase.id} names unknown movement ${id}`);
     }
     if (crossing.phases.length === 0) problems.push(`${where}: no phases`);
-    if (crossing.control.kind === 'fixed') problems.push(...planProblems(crossing.control.plan, crossing.phases.length).map((p) => `${where}: ${p}`));
+    problems.push(...controlProblems(crossing.control, crossing.phases.length).map((p) => `${where}: ${p}`));
   }
   for (const link of network.links) {
     if (nodes.get(link.to)?.kind === 'crossing' && !network.crossings.find((c) => c.id === link.to)?.approaches.includes(link.id)) {
@@ -178,5 +239,30 @@ export function planProblems(plan: FixedTimePlan, phaseCount: number): string[] 
   if (plan.greenSeconds.some((g) => !(g > 0))) problems.push('every green must be positive');
   if (!(plan.amberSeconds >= 0) || !(plan.allRedSeconds >= 0)) problems.push('amber and all-red must be >= 0');
   if (!Number.isFinite(plan.offsetSeconds)) problems.push('offset must be finite');
+  return problems;
+}
+
+/** Problems of any control for a crossing with phaseCount phases (none for the actuated reference controller). */
+export function controlProblems(control: SignalControl, phaseCount: number): string[] {
+  if (control.kind === 'fixed') return planProblems(control.plan, phaseCount);
+  if (control.kind === 'coordinated-actuated') return coordinatedProblems(control.settings, phaseCount);
+  if (control.kind === 'max-pressure') {
+    const s = control.settings;
+    return s.decisionSeconds > 0 && s.minGreenSeconds >= 0 && s.amberSeconds >= 0 && s.allRedSeconds >= 0 ? [] : ['max-pressure: decision step must be positive, times >= 0'];
+  }
+  return [];
+}
+
+export function coordinatedProblems(s: CoordinatedActuatedSettings, phaseCount: number): string[] {
+  const problems: string[] = [];
+  const clearance = s.amberSeconds + s.allRedSeconds;
+  if (s.splitSeconds.length !== phaseCount) problems.push(`coordinated-actuated: ${s.splitSeconds.length} splits for ${phaseCount} phases`);
+  if (!(s.cycleSeconds > 0)) problems.push('coordinated-actuated: cycle must be positive');
+  if (!Number.isInteger(s.coordinatedPhase) || s.coordinatedPhase < 0 || s.coordinatedPhase >= phaseCount) problems.push(`coordinated-actuated: no phase ${s.coordinatedPhase}`);
+  const total = s.splitSeconds.reduce((a, b) => a + b, 0);
+  if (Math.abs(total - s.cycleSeconds) > 1e-6) problems.push(`coordinated-actuated: splits sum to ${total}, not the cycle ${s.cycleSeconds}`);
+  if (s.splitSeconds.some((x) => !(x >= clearance + s.minGreenSeconds))) problems.push('coordinated-actuated: every split must hold the minimum green and the clearance');
+  if (s.maxGreenSeconds && s.maxGreenSeconds.length !== phaseCount) problems.push('coordinated-actuated: one maximum green per phase');
+  if (!(s.gapSeconds >= 0) || !(s.amberSeconds >= 0) || !(s.allRedSeconds >= 0) || !Number.isFinite(s.offsetSeconds)) problems.push('coordinated-actuated: gap, amber, all-red >= 0 and a finite offset');
   return problems;
 }

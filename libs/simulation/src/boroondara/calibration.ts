@@ -251,3 +251,37 @@ function round2(v: number): number {
 function round4(v: number): number {
   return Math.round(v * 10_000) / 10_000;
 }
+
+/**
+ * One recorded day's entry demands on an already calibrated city (its road keep shares
+ * and topology fixed): boundary entries take the day's targets directly; local entries
+ * start from `initial` (e.g. the typical day's, scaled) and are re-estimated `iterations`
+ * times as max(0, target − delivered by the upstream crossing), per interval.
+ */
+export function calibrateDayDemand(
+  city: SimCity,
+  targets: DayCounts,
+  initial: Record<string, number[]>,
+  options: CalibrationOptions,
+): { demand: Record<string, number[]>; fit: NetworkFit } {
+  const slots = Math.max(...Object.values(targets).map((t) => t.length));
+  const perHour = 3600 / options.intervalSeconds;
+  const demand: Record<string, number[]> = {};
+  for (const [approach, entry] of Object.entries(city.boundaryEntries)) {
+    demand[entry] = (targets[approach] ?? initial[entry] ?? new Array(slots).fill(0)).map((c, k) => (targets[approach] ? c * perHour : (initial[entry]?.[k] ?? 0)));
+  }
+  for (const entry of Object.values(city.localEntries)) demand[entry] = [...(initial[entry] ?? new Array(slots).fill(0))];
+  let fit: NetworkFit | null = null;
+  for (let iteration = 1; iteration <= options.iterations + 1; iteration++) {
+    const run = simulateDay(city, demand, options.intervalSeconds, slots, options.seed);
+    fit = fitReport(city, targets, run.detector, options.intervalSeconds).network;
+    if (iteration > options.iterations) break;
+    for (const [approach, entry] of Object.entries(city.localEntries)) {
+      const target = targets[approach];
+      if (!target) continue;
+      const delivered = run.inflow[approach];
+      demand[entry] = target.map((c, k) => Math.max(0, c - delivered[k]) * perHour);
+    }
+  }
+  return { demand, fit: fit! };
+}

@@ -11,7 +11,7 @@
  *   programs' state strings follow.
  * - Left turns get 'g' (green, yield to opposing traffic); all others 'G'.
  */
-import { ActuatedSettings, Crossing, FixedTimePlan, Network, NetworkLink } from '../network';
+import { ActuatedSettings, Crossing, FixedTimePlan, Network, NetworkLink, SignalControl } from '../network';
 import type { VehicleDeparture } from '../engine';
 
 export interface SumoConnection {
@@ -108,9 +108,11 @@ export function sumoTlsXml(network: Network, options: SumoTlsOptions = {}): stri
       out.push(`  <tlLogic id="${esc(crossing.id)}" type="static" programID="crosscast" offset="${num(control.plan.offsetSeconds)}">`);
       out.push(...phaseLines(crossing, control.plan, state));
     } else {
+      // SUMO's own actuated program stands in for the coordinated-actuated and max-pressure controllers.
+      const settings = actuatedEquivalent(control);
       out.push(`  <tlLogic id="${esc(crossing.id)}" type="actuated" programID="crosscast" offset="0">`);
-      out.push(`    <param key="max-gap" value="${num(control.settings.gapSeconds)}"/>`);
-      out.push(...actuatedPhaseLines(crossing, control.settings, state));
+      out.push(`    <param key="max-gap" value="${num(settings.gapSeconds)}"/>`);
+      out.push(...actuatedPhaseLines(crossing, settings, state));
     }
     out.push('  </tlLogic>');
     for (const c of connections) {
@@ -162,4 +164,15 @@ function num(x: number): string {
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function actuatedEquivalent(control: Exclude<SignalControl, { kind: 'fixed' }>): ActuatedSettings {
+  if (control.kind === 'actuated') return control.settings;
+  if (control.kind === 'max-pressure') {
+    const m = control.settings;
+    return { minGreenSeconds: m.minGreenSeconds, maxGreenSeconds: m.maxGreenSeconds ?? 60, gapSeconds: m.decisionSeconds, amberSeconds: m.amberSeconds, allRedSeconds: m.allRedSeconds, detectorLeadSeconds: m.detectorLeadSeconds };
+  }
+  const c = control.settings;
+  const clearance = c.amberSeconds + c.allRedSeconds;
+  return { minGreenSeconds: c.minGreenSeconds, maxGreenSeconds: Math.max(...c.splitSeconds) - clearance, gapSeconds: c.gapSeconds, amberSeconds: c.amberSeconds, allRedSeconds: c.allRedSeconds, detectorLeadSeconds: c.detectorLeadSeconds };
 }
