@@ -219,9 +219,16 @@ describe('city fusion in the fusion service (real PostgreSQL + Redis)', () => {
     const cityBefore = await cityForecast();
     const estimateBefore = await fusedOf(STOPPED);
     await app.close();
-    const [saved] = await db.query(`SELECT fused_through, length(state) AS bytes FROM fusion_state WHERE name = 'city'`);
+    const [saved] = await db.query(`SELECT fused_through, format_version FROM fusion_state WHERE name = 'city'`);
     expect(saved.fused_through.toISOString()).toBe(cityBefore.asOfIntervalStart);
-    expect(Number(saved.bytes)).toBeGreaterThan(10_000);
+    expect(saved.format_version).toBe(2);
+    // The learned state is one record per crossing (plus the city and its aggregates), none of them the whole state.
+    const records: Array<{ key: string; bytes: string }> = await db.query(`SELECT key, length(state) AS bytes FROM fusion_state_records WHERE name = 'city'`);
+    expect(records.filter((r) => r.key.startsWith('crossing:'))).toHaveLength(city.crossings.length);
+    expect(records.map((r) => r.key)).toContain('city');
+    const total = records.reduce((sum, r) => sum + Number(r.bytes), 0);
+    expect(total).toBeGreaterThan(10_000);
+    for (const r of records.filter((x) => x.key.startsWith('crossing:'))) expect(Number(r.bytes)).toBeLessThan(total / 10);
 
     await startApp();
     expect(await cityForecast()).toEqual(cityBefore);
@@ -230,7 +237,7 @@ describe('city fusion in the fusion service (real PostgreSQL + Redis)', () => {
 
   it('rebuilds the fusion from the stored rows when no saved state is usable', async () => {
     await app.close();
-    await db.query(`UPDATE fusion_state SET state = 'not json' WHERE name = 'city'`);
+    await db.query(`UPDATE fusion_state_records SET state = 'not json' WHERE name = 'city' AND key = 'crossing:${STOPPED}'`);
     await startApp();
     const cityView = await cityForecast();
     expect(cityView.method).toBe('city-fusion');

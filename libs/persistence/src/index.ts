@@ -11,5 +11,6 @@ export * from './entities/running-plan.entity';
 export * from './entities/simulation-measurement.entity';
 export * from './entities/planning-evaluation.entity';
 export * from './entities/fusion-state.entity';
+export * from './entities/fusion-state-record.entity';
 export * from './data-source';
 export * from './entities/admin-audit.entity';
