@@ -2,7 +2,8 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { io, Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
 import { DEV_WORKER_KEY_SEED } from '@crosscast/contracts';
-import { dataSourceOptions } from '@crosscast/persistence';
+import { MIGRATIONS, dataSourceOptions } from '@crosscast/persistence';
+import { SecureByDefault1765000000000 } from '../../libs/persistence/src/migrations/1765000000000-secure-by-default';
 import { loadWorkerKeys } from '@crosscast/runtime';
 import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
@@ -300,10 +301,11 @@ describe('secure by default (real PostgreSQL + Redis)', () => {
       const db = new DataSource(dataSourceOptions(url));
       await db.initialize();
       try {
-        // Back to the schema before this migration, with two accounts that differ only in case.
-        await db.undoLastMigration();
+        // Back to the schema before this migration (undoing the later ones first), with two accounts that differ only in case.
+        const later = MIGRATIONS.length - 1 - MIGRATIONS.indexOf(SecureByDefault1765000000000);
+        for (let i = 0; i <= later; i++) await db.undoLastMigration();
         await db.query(`INSERT INTO users (username, display_name, role, password_hash) VALUES ('Ops', 'first', 'operator', 'x'), ('ops', 'second', 'viewer', 'y')`);
-        expect(await db.runMigrations()).toHaveLength(1);
+        expect(await db.runMigrations()).toHaveLength(later + 1);
         const users = await db.query(`SELECT username, display_name, disabled FROM users ORDER BY id`);
         expect(users[0]).toEqual({ username: 'Ops', display_name: 'first', disabled: false });
         expect(users[1]).toEqual({ username: expect.stringMatching(/^ops~\d+$/), display_name: 'second', disabled: true });
