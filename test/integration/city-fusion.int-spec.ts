@@ -8,6 +8,7 @@ import { loadCityDefinition } from '@crosscast/seed';
 import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { CityFusionService } from '../../apps/fusion/src/services/city-fusion.service';
+import { FusionStateRepository } from '../../apps/fusion/src/repositories/fusion-state.repository';
 import { forecastMessage, heartbeatMessage, signedAsWorker } from '../support/forecast-factory';
 import { authedFetch, loginAs } from '../support/auth';
 import { mulberry32 } from '../support/prng';
@@ -233,6 +234,25 @@ describe('city fusion in the fusion service (real PostgreSQL + Redis)', () => {
     await startApp();
     expect(await cityForecast()).toEqual(cityBefore);
     expect(await fusedOf(STOPPED)).toEqual(estimateBefore);
+  }, 60_000);
+
+  it('reads stored forecasts for a rebuild in pages of whole intervals, the same rows as one read', async () => {
+    const repository = app.get(FusionStateRepository);
+    const from = new Date(T0);
+    const read = async (pageSize: number) => {
+      const pages = [];
+      for await (const page of repository.forecastsForReplay(from, null, pageSize)) pages.push(page);
+      return pages;
+    };
+    const [whole] = await read(1_000_000);
+    expect(whole).toHaveLength(IDS.length * FEED_INTERVALS + (IDS.length - 1) * 3);
+    // 7 rows a page: pages end between intervals, and an interval larger than a page (3 rows > 2) is read whole.
+    for (const pageSize of [7, 2]) {
+      const pages = await read(pageSize);
+      expect(pages.length).toBeGreaterThan(1);
+      expect(pages.flat()).toEqual(whole);
+      for (let i = 1; i < pages.length; i++) expect(pages[i][0].basedOnMs).toBeGreaterThan(pages[i - 1][pages[i - 1].length - 1].basedOnMs);
+    }
   }, 60_000);
 
   it('rebuilds the fusion from the stored rows when no saved state is usable', async () => {
