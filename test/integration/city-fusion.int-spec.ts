@@ -216,6 +216,14 @@ describe('city fusion in the fusion service (real PostgreSQL + Redis)', () => {
     expect(await cityForecast()).toEqual(cityBefore);
   }, 60_000);
 
+  it('serves reads from the cached picture: many reads at once learn nothing and agree', async () => {
+    const fusion = app.get(CityFusionService);
+    const stateBefore = fusion.stateJson();
+    const views = await Promise.all(Array.from({ length: 12 }, () => cityForecast()));
+    for (const view of views) expect(view).toEqual(views[0]);
+    expect(fusion.stateJson()).toBe(stateBefore);
+  }, 60_000);
+
   it('serves the same fused picture after a restart, from the saved state', async () => {
     const cityBefore = await cityForecast();
     const estimateBefore = await fusedOf(STOPPED);

@@ -154,6 +154,37 @@ describe('CityFusion at scale, against the implementation it replaced', () => {
     }
   });
 
+  it('hands out only the records changed since the last take, and they keep a store complete', () => {
+    const { config, feed } = scenario(boroondara, 21);
+    const fusion = new CityFusion(config);
+    const store = new Map<string, string>();
+    const take = () => {
+      const { records, complete } = fusion.takeChangedRecords();
+      if (complete) store.clear();
+      for (const r of records) store.set(r.key, JSON.stringify(r.value));
+      return { keys: records.map((r) => r.key), complete };
+    };
+    expect(take().complete).toBe(true);
+    for (let t = 0; t < 96; t++) fusion.advanceTo(T0 + t * STEP, feed(fusion, t));
+    expect(take()).toMatchObject({ complete: true });
+    expect(take()).toEqual({ keys: [], complete: false });
+    // Two crossings send: their records and the city's (its residuals) change, nothing else.
+    const [a, b] = [boroondara[0].id, boroondara[5].id];
+    fusion.observe(a, T0 + 96 * STEP, 321);
+    fusion.addForecast(b, T0 + 96 * STEP, [{ horizonMin: 15, mean: 100, lo80: 90, hi80: 110, lo95: 85, hi95: 115 }]);
+    const partial = take();
+    expect(partial.complete).toBe(false);
+    expect(partial.keys.sort()).toEqual(['city', `crossing:${a}`, `crossing:${b}`].sort());
+    const fromStore = () => CityFusion.fromRecords(config, [...store].map(([key, text]) => ({ key, value: JSON.parse(text) })));
+    expect(JSON.stringify(fromStore().toJSON())).toBe(JSON.stringify(fusion.toJSON()));
+    // A step changes everything; a failed save asks for everything again.
+    fusion.advanceTo(T0 + 96 * STEP, feed(fusion, 96));
+    expect(take().complete).toBe(true);
+    fusion.markAllChanged();
+    expect(take().complete).toBe(true);
+    expect(JSON.stringify(fromStore().toJSON())).toBe(JSON.stringify(fusion.toJSON()));
+  });
+
   it('refuses records without their city record', () => {
     const { config } = scenario(boroondara, 1);
     const records = new CityFusion(config).toRecords().filter((r) => r.key !== 'city');

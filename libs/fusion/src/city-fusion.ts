@@ -243,6 +243,9 @@ export class CityFusion {
   private lastFuseMs: number | null = null;
   /** Newest interval whose observed deviations taught the neighbour fit. */
   private neighbourDeviationsDone: number | null = null;
+  /** For takeChangedRecords(): crossings fed since the last take, or everything. */
+  private readonly changedCrossings = new Set<string>();
+  private everythingChanged = true;
 
   constructor(readonly config: CityFusionConfig, state?: CityFusionState) {
     this.options = { ...DEFAULT_FUSION_OPTIONS, ...config.options };
@@ -320,9 +323,35 @@ export class CityFusion {
     return stateToRecords(this.toJSON());
   }
 
-  toJSON(): CityFusionState {
+  /**
+   * The records changed since the last take (all of them the first time, after
+   * `markAllChanged()` and after every `advanceTo` step, which touches every crossing),
+   * copied, and forgets the changes: a store that writes them keeps a full copy. Between
+   * steps, only the crossings fed since and the city record (its residuals) change.
+   * `complete` says whether these are all the records.
+   */
+  takeChangedRecords(): { records: FusionStateRecord[]; complete: boolean } {
+    const complete = this.everythingChanged;
+    const records = complete
+      ? this.toRecords()
+      : this.changedCrossings.size === 0
+        ? []
+        : stateToRecords(this.toJSON(this.changedCrossings), { aggregates: false });
+    this.everythingChanged = false;
+    this.changedCrossings.clear();
+    return { records, complete };
+  }
+
+  /** The next `takeChangedRecords()` returns every record (a save failed, or the store was emptied). */
+  markAllChanged(): void {
+    this.everythingChanged = true;
+  }
+
+  /** The whole learned state (or, with `onlyCrossings`, only those crossings' part of it). */
+  toJSON(onlyCrossings?: ReadonlySet<string>): CityFusionState {
     const crossings: CityFusionState['crossings'] = {};
     for (const [id, l] of this.learners) {
+      if (onlyCrossings && !onlyCrossings.has(id)) continue;
       crossings[id] = {
         profile: l.profile.toJSON(),
         forecast: l.forecast,
@@ -379,6 +408,7 @@ export class CityFusion {
     void perApproach;
     const l = this.learner(crossingId);
     if (l.seen.includes(intervalStartMs) || !Number.isFinite(observedTotal)) return;
+    this.changedCrossings.add(crossingId);
     l.seen.push(intervalStartMs);
     if (l.seen.length > SEEN_LIMIT) l.seen.shift();
     const key = String(intervalStartMs);
@@ -408,6 +438,7 @@ export class CityFusion {
     if (l.forecast && l.forecast.issuedForIntervalMs > issuedForIntervalMs) return;
     const points = [...horizonPoints].filter((p) => Number.isFinite(p.mean)).sort((a, b) => a.horizonMin - b.horizonMin);
     l.forecast = { issuedForIntervalMs, points, degraded: meta.degraded ?? false };
+    this.changedCrossings.add(crossingId);
   }
 
   /** The data time of the last `advanceTo()` (null: never advanced). */
@@ -429,6 +460,7 @@ export class CityFusion {
     this.dropStalePending(nowIntervalMs);
     const result = this.predict(nowIntervalMs, crossingStates, true);
     this.lastFuseMs = nowIntervalMs;
+    this.everythingChanged = true;
     return result;
   }
 

@@ -30,10 +30,12 @@ interface CityStateRecord {
   neighbourDeviationsDone: number | null;
 }
 
-export function stateToRecords(state: CityFusionState): FusionStateRecord[] {
+/** With `aggregates: false` the aggregate records are left out (they change only when the fusion steps). */
+export function stateToRecords(state: CityFusionState, options: { aggregates?: boolean } = {}): FusionStateRecord[] {
   const shares = new Map<string, CrossingStateRecord['aggregateShares']>();
   state.pendingAggregates.forEach((agg, index) => {
     for (const [id, [mean, half]] of Object.entries(agg.members)) {
+      if (!(id in state.crossings)) continue;
       const share: [number, number, number, number | null] = [index, mean, half, agg.observed[id] ?? null];
       const list = shares.get(id);
       if (list) list.push(share);
@@ -52,7 +54,7 @@ export function stateToRecords(state: CityFusionState): FusionStateRecord[] {
   };
   return [
     { key: CITY_RECORD, value: city },
-    ...Object.entries(state.aggregateResiduals).map(([key, residuals]) => ({ key: AGGREGATE_RECORD_PREFIX + key, value: residuals })),
+    ...Object.entries(options.aggregates === false ? {} : state.aggregateResiduals).map(([key, residuals]) => ({ key: AGGREGATE_RECORD_PREFIX + key, value: residuals })),
     ...Object.entries(state.crossings).map(([id, crossing]) => ({ key: CROSSING_RECORD_PREFIX + id, value: { ...crossing, aggregateShares: shares.get(id) ?? [] } satisfies CrossingStateRecord })),
   ];
 }

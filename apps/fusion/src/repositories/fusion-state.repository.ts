@@ -76,11 +76,13 @@ export class FusionStateRepository {
   }
 
   /**
-   * Replaces the saved state, head row and records, in one transaction: a crash leaves the
-   * old state or the new one, never half. Records are turned into JSON a batch at a time, so
-   * no text larger than one record is built (callers pass a snapshot that no longer changes).
+   * Saves the head row and records in one transaction: a crash leaves the old state or the
+   * new one, never half. With `complete`, the records are all of them and replace the saved
+   * ones; otherwise they are the ones that changed, written over their saved versions.
+   * Records are turned into JSON a batch at a time, so no text larger than one record is
+   * built (callers pass a snapshot that no longer changes).
    */
-  async save(name: string, saved: StoredFusionState, records: FusionStateRecordValue[]): Promise<void> {
+  async save(name: string, saved: StoredFusionState, records: FusionStateRecordValue[], complete: boolean): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       await manager.query(
         `INSERT INTO fusion_state (name, format_version, state, fused_through, fed_through_received_at, saved_at)
@@ -89,11 +91,12 @@ export class FusionStateRepository {
            fused_through = EXCLUDED.fused_through, fed_through_received_at = EXCLUDED.fed_through_received_at, saved_at = EXCLUDED.saved_at`,
         [name, saved.formatVersion, saved.state, saved.fusedThrough, saved.fedThroughReceivedAt, saved.savedAt],
       );
-      await manager.query(`DELETE FROM fusion_state_records WHERE name = $1`, [name]);
+      if (complete) await manager.query(`DELETE FROM fusion_state_records WHERE name = $1`, [name]);
       for (let i = 0; i < records.length; i += RECORDS_PER_INSERT) {
         const batch = records.slice(i, i + RECORDS_PER_INSERT);
         await manager.query(
-          `INSERT INTO fusion_state_records (name, key, state) SELECT $1, * FROM unnest($2::text[], $3::text[])`,
+          `INSERT INTO fusion_state_records (name, key, state) SELECT $1, * FROM unnest($2::text[], $3::text[])
+           ON CONFLICT (name, key) DO UPDATE SET state = EXCLUDED.state`,
           [name, batch.map((r) => r.key), batch.map((r) => JSON.stringify(r.value))],
         );
       }

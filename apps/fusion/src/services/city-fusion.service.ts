@@ -175,8 +175,9 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
       withData: [...this.withData],
       fedThroughReceivedMs: this.fedThroughReceivedMs,
     };
-    // toRecords() copies the state, so feeding may go on while the records are written.
-    const records = this.fusion.toRecords();
+    // Only the records changed since the last save (all of them after a fusion step), copied,
+    // so feeding may go on while they are written.
+    const { records, complete } = this.fusion.takeChangedRecords();
     try {
       await this.repository.save(SNAPSHOT_NAME, {
         formatVersion: FORMAT_VERSION,
@@ -184,9 +185,11 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
         fusedThrough: this.last ? new Date(this.last.result.nowIntervalMs) : null,
         fedThroughReceivedAt: saved.fedThroughReceivedMs === null ? null : new Date(saved.fedThroughReceivedMs),
         savedAt: this.clock.now(),
-      }, records);
+      }, records, complete);
     } catch (error) {
       this.changedSinceSave = true;
+      // The records taken for this save were not written: the next save writes them all.
+      this.fusion.markAllChanged();
       this.logger.warn(`saving the fusion state failed (retried in ${SNAPSHOT_EVERY_MS / 1000} s): ${(error as Error).message}`);
     }
   }
