@@ -263,6 +263,19 @@ describe('city fusion in the fusion service (real PostgreSQL + Redis)', () => {
     }
   }, 60_000);
 
+  it('saves changed records over the saved ones, and replaces them all on a complete save', async () => {
+    const repository = app.get(FusionStateRepository);
+    const head = { formatVersion: 2, state: '{}', fusedThrough: null, fedThroughReceivedAt: null, savedAt: new Date() };
+    const name = 'partial-save-test';
+    await repository.save(name, head, [{ key: 'crossing:a', value: { n: 1 } }, { key: 'crossing:b', value: { n: 2 } }], true);
+    await repository.save(name, head, [{ key: 'crossing:b', value: { n: 3 } }], false);
+    expect(await repository.loadRecords(name)).toEqual([{ key: 'crossing:a', value: { n: 1 } }, { key: 'crossing:b', value: { n: 3 } }]);
+    await repository.save(name, head, [{ key: 'crossing:c', value: { n: 4 } }], true);
+    expect(await repository.loadRecords(name)).toEqual([{ key: 'crossing:c', value: { n: 4 } }]);
+    await repository.delete(name);
+    expect(await repository.loadRecords(name)).toEqual([]);
+  }, 60_000);
+
   it('rebuilds the fusion from the stored rows when no saved state is usable', async () => {
     await app.close();
     await db.query(`UPDATE fusion_state_records SET state = 'not json' WHERE name = 'city' AND key = 'crossing:${STOPPED}'`);
