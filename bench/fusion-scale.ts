@@ -120,6 +120,15 @@ function main(): void {
     CityFusion.fromRecords(config, records.map((r, i) => ({ key: r.key, value: JSON.parse(texts[i]) })));
     const loadMs = ms(l0);
 
+    // Between steps a save writes only what was fed since the last one: about 1/15 of the
+    // workers report in a minute of a 15-minute interval.
+    fusion.takeChangedRecords();
+    ids.filter((_, i) => i % 15 === 0).forEach((id) => fusion.observe(id, T0 + (WARM_UP + MEASURED) * STEP, 100));
+    const c0 = process.hrtime.bigint();
+    const changed = fusion.takeChangedRecords().records.map((r) => JSON.stringify(r.value));
+    const changedSaveMs = ms(c0);
+    const changedBytes = changed.reduce((sum, t) => sum + t.length, 0);
+
     const plan = OLD_PLAN[n] ?? { warmUp: 4, measured: 2 };
     console.error(`${n} crossings: old fusion, ${plan.warmUp} + ${plan.measured} intervals`);
     const old = new QuadraticCityFusion(config);
@@ -146,13 +155,16 @@ function main(): void {
       records: records.length,
       stateToRecordsAndJsonMs: round(saveMs),
       stateFromRecordsMs: round(loadMs),
+      changedRecordsBetweenSteps: changed.length,
+      changedBytesBetweenSteps: changedBytes,
+      changedRecordsSaveMs: round(changedSaveMs),
       wholeStateFitsOneString: bytes < bufferConstants.MAX_STRING_LENGTH,
     });
   }
 
   const table = [
-    ['crossings', 'step ms (feed+advance)', 'old step ms', 'read fuse ms', 'graph ms', 'old graph ms', 'same graph', 'state MB', 'KB/crossing', 'largest record KB', 'save (records+JSON) ms', 'restore ms'],
-    ...rows.map((r) => [r.crossings, `${r.stepMs} (${r.feedMs}+${r.advanceMs})`, `${r.oldStepMs} (${r.oldFeedMs}+${r.oldFuseMs})`, r.readFuseMs, r.graphMs, r.oldGraphMs, r.sameGraph, ((r.stateBytes as number) / 1e6).toFixed(1), ((r.stateBytesPerCrossing as number) / 1e3).toFixed(1), ((r.largestRecordBytes as number) / 1e3).toFixed(1), r.stateToRecordsAndJsonMs, r.stateFromRecordsMs].map(String)),
+    ['crossings', 'step ms (feed+advance)', 'old step ms', 'read fuse ms', 'graph ms', 'old graph ms', 'same graph', 'state MB', 'KB/crossing', 'largest record KB', 'save (records+JSON) ms', 'restore ms', 'save between steps MB / ms'],
+    ...rows.map((r) => [r.crossings, `${r.stepMs} (${r.feedMs}+${r.advanceMs})`, `${r.oldStepMs} (${r.oldFeedMs}+${r.oldFuseMs})`, r.readFuseMs, r.graphMs, r.oldGraphMs, r.sameGraph, ((r.stateBytes as number) / 1e6).toFixed(1), ((r.stateBytesPerCrossing as number) / 1e3).toFixed(1), ((r.largestRecordBytes as number) / 1e3).toFixed(1), r.stateToRecordsAndJsonMs, r.stateFromRecordsMs, `${((r.changedBytesBetweenSteps as number) / 1e6).toFixed(1)} / ${r.changedRecordsSaveMs}`].map(String)),
   ];
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
   for (const row of table) console.log(row.map((cell, c) => cell.padStart(widths[c])).join('  '));
@@ -166,6 +178,7 @@ function main(): void {
     notes: [
       'step = feeding one interval (observe + addForecast for every crossing) + advanceTo (learn + predict), median over the measured intervals; old = the implementation before issue 16 (feeding + its fuse), over fewer intervals.',
       'read fuse = one read-only fuse() with a crossing state changed (a preview); the old service cloned the model through JSON for this.',
+      'save = toRecords() and one JSON text per record (the save after a fusion step writes all records); save between steps = takeChangedRecords() after 1/15 of the crossings reported (the city record plus theirs).',
       `state after ${WARM_UP} intervals: residual buffers hold at most 672 values, so a state after a week or more is larger (about 130-150 KB per crossing).`,
       'Times on the shared development machine (2 cores, other jobs running): compare rows with each other, not with other machines.',
     ],
