@@ -150,7 +150,7 @@ async function main(): Promise<void> {
       }
       states[id] = steps ? (degraded(p, t) ? 'degraded' : 'fresh') : 'offline';
     }
-    return f.fuse(ms(t), states);
+    return f.advanceTo(ms(t), states);
   };
 
   log(`replaying history 1-${VALIDATION_FROM} (observations only), then the validation week`);

@@ -105,7 +105,7 @@ async function prepareDatabase(): Promise<DataSource> {
   if (!keepData) {
     // A demo is a fresh replay of October 2006: start from empty tables (DEMO_KEEP_DATA=true keeps them).
     // Operators' decisions go with the recommendations they refer to; users are kept.
-    await dataSource.query('TRUNCATE forecast_points, forecasts, observations, running_plans, recommendation_decisions, planning_evaluations, recommendations, dead_letters, crossing_status, fusion_state');
+    await dataSource.query('TRUNCATE forecast_points, forecasts, observations, running_plans, recommendation_decisions, planning_evaluations, recommendations, dead_letters, crossing_status, fusion_state_records, fusion_state');
     // The queues too: a job kept from the last run would make the same message id look
     // already delivered, and a waiting one would land in the fresh tables.
     await clearQueues();

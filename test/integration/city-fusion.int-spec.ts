@@ -8,6 +8,7 @@ import { loadCityDefinition } from '@crosscast/seed';
 import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { CityFusionService } from '../../apps/fusion/src/services/city-fusion.service';
+import { FusionStateRepository } from '../../apps/fusion/src/repositories/fusion-state.repository';
 import { forecastMessage, heartbeatMessage, signedAsWorker } from '../support/forecast-factory';
 import { authedFetch, loginAs } from '../support/auth';
 import { mulberry32 } from '../support/prng';
@@ -215,22 +216,69 @@ describe('city fusion in the fusion service (real PostgreSQL + Redis)', () => {
     expect(await cityForecast()).toEqual(cityBefore);
   }, 60_000);
 
+  it('serves reads from the cached picture: many reads at once learn nothing and agree', async () => {
+    const fusion = app.get(CityFusionService);
+    const stateBefore = fusion.stateJson();
+    const views = await Promise.all(Array.from({ length: 12 }, () => cityForecast()));
+    for (const view of views) expect(view).toEqual(views[0]);
+    expect(fusion.stateJson()).toBe(stateBefore);
+  }, 60_000);
+
   it('serves the same fused picture after a restart, from the saved state', async () => {
     const cityBefore = await cityForecast();
     const estimateBefore = await fusedOf(STOPPED);
     await app.close();
-    const [saved] = await db.query(`SELECT fused_through, length(state) AS bytes FROM fusion_state WHERE name = 'city'`);
+    const [saved] = await db.query(`SELECT fused_through, format_version FROM fusion_state WHERE name = 'city'`);
     expect(saved.fused_through.toISOString()).toBe(cityBefore.asOfIntervalStart);
-    expect(Number(saved.bytes)).toBeGreaterThan(10_000);
+    expect(saved.format_version).toBe(2);
+    // The learned state is one record per crossing (plus the city and its aggregates), none of them the whole state.
+    const records: Array<{ key: string; bytes: string }> = await db.query(`SELECT key, length(state) AS bytes FROM fusion_state_records WHERE name = 'city'`);
+    expect(records.filter((r) => r.key.startsWith('crossing:'))).toHaveLength(city.crossings.length);
+    expect(records.map((r) => r.key)).toContain('city');
+    const total = records.reduce((sum, r) => sum + Number(r.bytes), 0);
+    expect(total).toBeGreaterThan(10_000);
+    for (const r of records.filter((x) => x.key.startsWith('crossing:'))) expect(Number(r.bytes)).toBeLessThan(total / 10);
 
     await startApp();
     expect(await cityForecast()).toEqual(cityBefore);
     expect(await fusedOf(STOPPED)).toEqual(estimateBefore);
   }, 60_000);
 
+  it('reads stored forecasts for a rebuild in pages of whole intervals, the same rows as one read', async () => {
+    const repository = app.get(FusionStateRepository);
+    const from = new Date(T0);
+    const read = async (pageSize: number) => {
+      const pages = [];
+      for await (const page of repository.forecastsForReplay(from, null, pageSize)) pages.push(page);
+      return pages;
+    };
+    const [whole] = await read(1_000_000);
+    expect(whole).toHaveLength(IDS.length * FEED_INTERVALS + (IDS.length - 1) * 3);
+    // 7 rows a page: pages end between intervals, and an interval larger than a page (3 rows > 2) is read whole.
+    for (const pageSize of [7, 2]) {
+      const pages = await read(pageSize);
+      expect(pages.length).toBeGreaterThan(1);
+      expect(pages.flat()).toEqual(whole);
+      for (let i = 1; i < pages.length; i++) expect(pages[i][0].basedOnMs).toBeGreaterThan(pages[i - 1][pages[i - 1].length - 1].basedOnMs);
+    }
+  }, 60_000);
+
+  it('saves changed records over the saved ones, and replaces them all on a complete save', async () => {
+    const repository = app.get(FusionStateRepository);
+    const head = { formatVersion: 2, state: '{}', fusedThrough: null, fedThroughReceivedAt: null, savedAt: new Date() };
+    const name = 'partial-save-test';
+    await repository.save(name, head, [{ key: 'crossing:a', value: { n: 1 } }, { key: 'crossing:b', value: { n: 2 } }], true);
+    await repository.save(name, head, [{ key: 'crossing:b', value: { n: 3 } }], false);
+    expect(await repository.loadRecords(name)).toEqual([{ key: 'crossing:a', value: { n: 1 } }, { key: 'crossing:b', value: { n: 3 } }]);
+    await repository.save(name, head, [{ key: 'crossing:c', value: { n: 4 } }], true);
+    expect(await repository.loadRecords(name)).toEqual([{ key: 'crossing:c', value: { n: 4 } }]);
+    await repository.delete(name);
+    expect(await repository.loadRecords(name)).toEqual([]);
+  }, 60_000);
+
   it('rebuilds the fusion from the stored rows when no saved state is usable', async () => {
     await app.close();
-    await db.query(`UPDATE fusion_state SET state = 'not json' WHERE name = 'city'`);
+    await db.query(`UPDATE fusion_state_records SET state = 'not json' WHERE name = 'city' AND key = 'crossing:${STOPPED}'`);
     await startApp();
     const cityView = await cityForecast();
     expect(cityView.method).toBe('city-fusion');

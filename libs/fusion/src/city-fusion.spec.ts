@@ -91,7 +91,7 @@ function replay(
       fusion.observe(id, MONDAY + t * STEP, city.observed(id, t));
       fusion.addForecast(id, MONDAY + t * STEP, city.forecast(id, t, sigmaOf(id)));
     }
-    onResult(t, fusion.fuse(MONDAY + t * STEP, states));
+    onResult(t, fusion.advanceTo(MONDAY + t * STEP, states));
   }
 }
 
@@ -131,7 +131,7 @@ describe('CityFusion', () => {
       fusion.observe(id, MONDAY + t * STEP, city.observed(id, t));
       fusion.addForecast(id, MONDAY + t * STEP, city.forecast(id, t, 10), { degraded: id === 'D' });
     }
-    const result = fusion.fuse(MONDAY + t * STEP, { A: 'fresh', B: 'stale', C: 'offline', D: 'fresh', E: 'fresh' });
+    const result = fusion.advanceTo(MONDAY + t * STEP, { A: 'fresh', B: 'stale', C: 'offline', D: 'fresh', E: 'fresh' });
     expect(result.crossings.A[0].source).toBe('fused');
     for (const id of ['B', 'C', 'D']) {
       for (const point of result.crossings[id]) {

@@ -1,6 +1,7 @@
 import { NeighbourCrossingInput, NeighbourGraph, NeighbourOptions, inferNeighbourGraph } from './neighbours';
 import { ForgettingLeastSquares, ForgettingLeastSquaresState, ResidualBuffer, ResidualBufferState } from './online-stats';
 import { WeekProfile, WeekProfileState, WeekSlots } from './week-profile';
+import { copyPending, copyPendingAggregate, stateFromRecords, stateToRecords } from './state-records';
 
 /**
  * City fusion: puts the crossings' workers back together into one city picture, using only
@@ -20,9 +21,16 @@ import { WeekProfile, WeekProfileState, WeekSlots } from './week-profile';
  * correlation the crossings' errors have.
  *
  * Pure: no I/O, no clock (times are interval starts in epoch ms, passed in), bounded
- * memory, and `toJSON()` / `CityFusion.fromJSON()` round-trip the whole learned state.
+ * memory, and `toJSON()` / `CityFusion.fromJSON()` (or, for big cities, `toRecords()` /
+ * `CityFusion.fromRecords()`, one record per crossing) round-trip the whole learned state.
  * Call order per interval: `observe()` and `addForecast()` as messages arrive, then
- * `fuse(now)`. `fuse()` also remembers what it predicted, so later observations score it.
+ * `advanceTo(now)` once when the city's data time reaches `now`: it learns what the
+ * intervals before `now` taught and remembers what it predicts, so later observations
+ * score it. `fuse(now)` predicts the same way without changing anything (a read).
+ *
+ * One step costs time linear in the number of crossings: the city-wide deviation every
+ * crossing's neighbour features use is summed once per horizon (or learned interval), not
+ * once per crossing.
  */
 
 export type CrossingState = 'fresh' | 'stale' | 'offline' | 'degraded';
@@ -114,14 +122,14 @@ export interface CityFusionConfig {
   options?: Partial<FusionOptions>;
 }
 
-interface ForecastHeld {
+export interface ForecastHeld {
   issuedForIntervalMs: number;
   points: HorizonPoint[];
   degraded: boolean;
 }
 
 /** What fuse() predicted for one crossing, target and horizon, kept until observed. */
-interface PendingPrediction {
+export interface PendingPrediction {
   k: number;
   /** Stacking inputs, when the worker's forecast was used. */
   own?: number;
@@ -134,7 +142,7 @@ interface PendingPrediction {
   estimate: { mean: number; sigma: number };
 }
 
-interface PendingAggregate {
+export interface PendingAggregate {
   name: string;
   targetMs: number;
   k: number;
@@ -185,6 +193,18 @@ export interface CityFusionState {
   neighbourDeviationsDone: number | null;
 }
 
+/**
+ * One piece of the learned state (see `toRecords()`): `city` (the city-wide fits and
+ * bookkeeping), `aggregate:<kind>:<name>` (an aggregate's residuals) or `crossing:<id>`
+ * (everything learned for one crossing, including its share of pending aggregate
+ * predictions). Each piece stays the same size however large the city, except the city
+ * record's list of pending aggregates, which grows with the number of corridors.
+ */
+export interface FusionStateRecord {
+  key: string;
+  value: unknown;
+}
+
 const Z80 = 1.2816;
 const STACK_DIM = 3; // [bias, profile - own, neighbours - own], in units of `scale`
 const NEIGHBOUR_DIM = 3; // [bias, neighbours' deviation, city deviation]
@@ -192,6 +212,17 @@ const CLIP = 6;
 const SEEN_LIMIT = 192;
 
 const clip = (v: number) => Math.max(-CLIP, Math.min(CLIP, v));
+
+/** The sum and count of the known deviations of all crossings at one time. */
+interface CitySum {
+  sum: number;
+  n: number;
+}
+
+/** Whether a step remembers what it predicts (advanceTo) or only reads (fuse). */
+type Quantiles = (buffer: ResidualBuffer) => { q80: number; q95: number };
+const remembering: Quantiles = (b) => b.quantiles();
+const readOnly: Quantiles = (b) => b.peekQuantiles();
 
 export class CityFusion {
   readonly graph: NeighbourGraph;
@@ -207,9 +238,14 @@ export class CityFusion {
   private cityEstimateResiduals: ResidualBuffer[];
   private aggregateResiduals = new Map<string, ResidualBuffer[]>();
   private pendingAggregates: PendingAggregate[] = [];
+  /** The same pending aggregates by target interval and member crossing. */
+  private readonly pendingAggregatesAt = new Map<number, Map<string, PendingAggregate[]>>();
   private lastFuseMs: number | null = null;
   /** Newest interval whose observed deviations taught the neighbour fit. */
   private neighbourDeviationsDone: number | null = null;
+  /** For takeChangedRecords(): crossings fed since the last take, or everything. */
+  private readonly changedCrossings = new Set<string>();
+  private everythingChanged = true;
 
   constructor(readonly config: CityFusionConfig, state?: CityFusionState) {
     this.options = { ...DEFAULT_FUSION_OPTIONS, ...config.options };
@@ -230,7 +266,7 @@ export class CityFusion {
             estimateResiduals: saved.estimateResiduals.map((s) => ResidualBuffer.fromJSON(s)),
             ownErrors: saved.ownErrors.map((e) => ({ ...e })),
             neighbourFit: ForgettingLeastSquares.fromJSON(saved.neighbourFit),
-            pending: JSON.parse(JSON.stringify(saved.pending)),
+            pending: copyPending(saved.pending),
             seen: [...saved.seen],
             recentDeviation: { ...saved.recentDeviation },
           }
@@ -265,7 +301,9 @@ export class CityFusion {
         : perHorizon(() => new ResidualBuffer(o.residualCapacity)));
     }
     if (state) {
-      this.pendingAggregates = JSON.parse(JSON.stringify(state.pendingAggregates));
+      const membersOf = new Map(this.aggregates.map((a) => [this.aggregateKey(a), a.members]));
+      this.pendingAggregates = state.pendingAggregates.map((agg) => copyPendingAggregate(agg, membersOf.get(agg.name)));
+      for (const agg of this.pendingAggregates) this.indexPendingAggregate(agg);
       this.lastFuseMs = state.lastFuseMs;
       this.neighbourDeviationsDone = state.neighbourDeviationsDone;
     }
@@ -275,9 +313,45 @@ export class CityFusion {
     return new CityFusion(state.config, state);
   }
 
-  toJSON(): CityFusionState {
+  /** Rebuilds a fusion from `toRecords()` (each record typically parsed from its own JSON text). */
+  static fromRecords(config: CityFusionConfig, records: FusionStateRecord[]): CityFusion {
+    return new CityFusion(config, stateFromRecords(config, records));
+  }
+
+  /** The learned state as one record per crossing and aggregate plus a city record (see FusionStateRecord). */
+  toRecords(): FusionStateRecord[] {
+    return stateToRecords(this.toJSON());
+  }
+
+  /**
+   * The records changed since the last take (all of them the first time, after
+   * `markAllChanged()` and after every `advanceTo` step, which touches every crossing),
+   * copied, and forgets the changes: a store that writes them keeps a full copy. Between
+   * steps, only the crossings fed since and the city record (its residuals) change.
+   * `complete` says whether these are all the records.
+   */
+  takeChangedRecords(): { records: FusionStateRecord[]; complete: boolean } {
+    const complete = this.everythingChanged;
+    const records = complete
+      ? this.toRecords()
+      : this.changedCrossings.size === 0
+        ? []
+        : stateToRecords(this.toJSON(this.changedCrossings), { aggregates: false });
+    this.everythingChanged = false;
+    this.changedCrossings.clear();
+    return { records, complete };
+  }
+
+  /** The next `takeChangedRecords()` returns every record (a save failed, or the store was emptied). */
+  markAllChanged(): void {
+    this.everythingChanged = true;
+  }
+
+  /** The whole learned state (or, with `onlyCrossings`, only those crossings' part of it). */
+  toJSON(onlyCrossings?: ReadonlySet<string>): CityFusionState {
     const crossings: CityFusionState['crossings'] = {};
     for (const [id, l] of this.learners) {
+      if (onlyCrossings && !onlyCrossings.has(id)) continue;
       crossings[id] = {
         profile: l.profile.toJSON(),
         forecast: l.forecast,
@@ -286,7 +360,7 @@ export class CityFusion {
         estimateResiduals: l.estimateResiduals.map((b) => b.toJSON()),
         ownErrors: l.ownErrors.map((e) => ({ ...e })),
         neighbourFit: l.neighbourFit.toJSON(),
-        pending: JSON.parse(JSON.stringify(l.pending)),
+        pending: copyPending(l.pending),
         seen: [...l.seen],
         recentDeviation: { ...l.recentDeviation },
       };
@@ -303,7 +377,7 @@ export class CityFusion {
       cityFusedResiduals: this.cityFusedResiduals.map((b) => b.toJSON()),
       cityEstimateResiduals: this.cityEstimateResiduals.map((b) => b.toJSON()),
       aggregateResiduals,
-      pendingAggregates: JSON.parse(JSON.stringify(this.pendingAggregates)),
+      pendingAggregates: this.pendingAggregates.map((agg) => copyPendingAggregate(agg)),
       neighbourDeviationsDone: this.neighbourDeviationsDone,
     };
   }
@@ -334,6 +408,7 @@ export class CityFusion {
     void perApproach;
     const l = this.learner(crossingId);
     if (l.seen.includes(intervalStartMs) || !Number.isFinite(observedTotal)) return;
+    this.changedCrossings.add(crossingId);
     l.seen.push(intervalStartMs);
     if (l.seen.length > SEEN_LIMIT) l.seen.shift();
     const key = String(intervalStartMs);
@@ -342,9 +417,7 @@ export class CityFusion {
     if ((meta.filledShare ?? 0) > this.options.maxFilledShareToLearn) return;
     const y = observedTotal;
     for (const p of pending ?? []) this.score(l, p, y);
-    for (const agg of this.pendingAggregates) {
-      if (agg.targetMs === intervalStartMs && agg.members[crossingId]) agg.observed[crossingId] = y;
-    }
+    for (const agg of this.pendingAggregatesAt.get(intervalStartMs)?.get(crossingId) ?? []) agg.observed[crossingId] = y;
     const slot = this.slots.slotOf(intervalStartMs);
     if (l.profile.observations > 0) {
       const p = Math.max(0, l.profile.at(slot));
@@ -365,18 +438,46 @@ export class CityFusion {
     if (l.forecast && l.forecast.issuedForIntervalMs > issuedForIntervalMs) return;
     const points = [...horizonPoints].filter((p) => Number.isFinite(p.mean)).sort((a, b) => a.horizonMin - b.horizonMin);
     l.forecast = { issuedForIntervalMs, points, degraded: meta.degraded ?? false };
+    this.changedCrossings.add(crossingId);
+  }
+
+  /** The data time of the last `advanceTo()` (null: never advanced). */
+  get advancedToMs(): number | null {
+    return this.lastFuseMs;
   }
 
   /**
-   * The city picture for the `horizons` intervals after `nowIntervalMs`. Crossings not in
-   * `crossingStates` count as offline. A fresh crossing whose worker flagged its forecast
-   * degraded, or that has no forecast for a target, is estimated.
+   * Moves the learned state to data time `nowIntervalMs`, once: teaches the neighbour fits
+   * with the intervals observed since the last step, scores the aggregates that are due,
+   * then predicts (as `fuse()`) and remembers the prediction so the observations of its
+   * targets score it. At or before the last step's time nothing is learned again and this
+   * is `fuse()`.
    */
-  fuse(nowIntervalMs: number, crossingStates: Record<string, CrossingState>): FusionResult {
-    const o = this.options;
+  advanceTo(nowIntervalMs: number, crossingStates: Record<string, CrossingState>): FusionResult {
+    if (this.lastFuseMs !== null && nowIntervalMs <= this.lastFuseMs) return this.fuse(nowIntervalMs, crossingStates);
     this.learnNeighbourDeviations(nowIntervalMs);
     this.scoreAggregates(nowIntervalMs);
     this.dropStalePending(nowIntervalMs);
+    const result = this.predict(nowIntervalMs, crossingStates, true);
+    this.lastFuseMs = nowIntervalMs;
+    this.everythingChanged = true;
+    return result;
+  }
+
+  /**
+   * The city picture for the `horizons` intervals after `nowIntervalMs` from the state as
+   * learned so far, changing nothing (a read: the same call twice gives the same answer).
+   * Crossings not in `crossingStates` count as offline. A fresh crossing whose worker
+   * flagged its forecast degraded, or that has no forecast for a target, is estimated.
+   */
+  fuse(nowIntervalMs: number, crossingStates: Record<string, CrossingState>): FusionResult {
+    return this.predict(nowIntervalMs, crossingStates, false);
+  }
+
+  /** Pending-prediction records and quantile caches are written only when `remember`. */
+  private predict(nowIntervalMs: number, crossingStates: Record<string, CrossingState>, remember: boolean): FusionResult {
+    const o = this.options;
+    const quantiles = remember ? remembering : readOnly;
 
     const targets = Array.from({ length: o.horizons }, (_, i) => nowIntervalMs + (i + 1) * this.stepMs);
     const ownMean = new Map<string, Array<HorizonPoint | null>>();
@@ -395,6 +496,7 @@ export class CityFusion {
       return (own.mean - p) / (p + 2 * o.noiseFloor);
     })]));
     const deviation = (id: string, k: number): number | null => deviations.get(id)![k];
+    const citySums = targets.map((_, k) => this.citySumOf((id) => deviation(id, k)));
     // The city-wide fits are the priors of every crossing's fit: solve them once.
     const stackingPrior = this.cityStacking.map((fit) => fit.solve([0, 0, 0], o.cityRidge));
     const neighbourPrior = this.cityNeighbourFit.solve([0, 0, 0], o.cityRidge);
@@ -406,9 +508,9 @@ export class CityFusion {
       crossings[id] = targets.map((targetMs, k) => {
         const p = profiles.get(id)![k];
         const scale = Math.sqrt(p + o.noiseFloor);
-        const n = this.neighbourEstimate(id, p, neighbourTheta, (other) => deviation(other, k));
+        const n = this.neighbourEstimate(id, p, neighbourTheta, (other) => deviation(other, k), citySums[k]);
         const estimateSigma = scale;
-        const estimate = this.bandFrom(n, estimateSigma, l.estimateResiduals[k], this.cityEstimateResiduals[k], null);
+        const estimate = this.bandFrom(n, estimateSigma, l.estimateResiduals[k], this.cityEstimateResiduals[k], null, quantiles);
         const own = ownMean.get(id)![k];
         const record: PendingPrediction = { k, profile: p, neighbours: n, scale, estimate: { mean: n, sigma: estimateSigma } };
         let point: FusedPoint;
@@ -427,7 +529,7 @@ export class CityFusion {
           const ownSigma = (own.hi80 - own.lo80) / (2 * Z80);
           const sigma = ownSigma > 0.5 ? ownSigma : scale;
           const hasHistory = l.fusedResiduals[k].size >= o.minResiduals || this.cityFusedResiduals[k].size >= o.minResiduals;
-          const band = this.bandFrom(mean, sigma, l.fusedResiduals[k], this.cityFusedResiduals[k], own);
+          const band = this.bandFrom(mean, sigma, l.fusedResiduals[k], this.cityFusedResiduals[k], own, quantiles);
           record.own = own.mean;
           record.fused = { mean, sigma };
           point = {
@@ -438,7 +540,7 @@ export class CityFusion {
             weights: useStacked ? { own: 1 - theta[1] - theta[2], profile: theta[1], neighbours: theta[2], bias: scale * theta[0] } : { own: 1, profile: 0, neighbours: 0, bias: 0 },
           };
         }
-        (l.pending[String(targetMs)] ??= []).push(record);
+        if (remember) (l.pending[String(targetMs)] ??= []).push(record);
         return point;
       });
     }
@@ -460,14 +562,18 @@ export class CityFusion {
           members[id] = [pt.mean, half];
         }
         const residuals = this.aggregateResiduals.get(this.aggregateKey(a))!;
-        this.pendingAggregates.push({ name: this.aggregateKey(a), targetMs, k, members, observed: {} });
+        if (remember) {
+          const pending: PendingAggregate = { name: this.aggregateKey(a), targetMs, k, members, observed: {} };
+          this.pendingAggregates.push(pending);
+          this.indexPendingAggregate(pending);
+        }
         const buffer = residuals[k];
         // Normalised by the members' summed half-widths (what full correlation would give);
         // the learned quantile says how much of that the city's errors actually use.
         let q80: number;
         let q95: number;
         if (buffer.size >= o.minResiduals) {
-          const q = buffer.quantiles();
+          const q = quantiles(buffer);
           q80 = q.q80 * spread;
           q95 = Math.max(q.q95 * spread, q80);
         } else {
@@ -498,7 +604,6 @@ export class CityFusion {
       else if (a.kind === 'group') groups[a.name] = result;
       else city = result;
     }
-    this.lastFuseMs = nowIntervalMs;
     return { nowIntervalMs, horizonsMin: targets.map((_, k) => (k + 1) * this.config.intervalMinutes), crossings, corridors, city, groups };
   }
 
@@ -529,14 +634,18 @@ export class CityFusion {
    * current forecast deviations (upstream ones weighted by closeness) and the city's,
    * through a regression learned on observed deviations.
    */
-  private neighbourEstimate(id: string, profile: number, theta: number[], deviationOf: (other: string) => number | null): number {
+  private neighbourEstimate(id: string, profile: number, theta: number[], deviationOf: (other: string) => number | null, citySum: CitySum): number {
     const o = this.options;
-    const { nb, city } = this.neighbourFeatures(id, deviationOf);
+    const { nb, city } = this.neighbourFeatures(id, deviationOf, citySum);
     const d = theta[0] + theta[1] * nb + theta[2] * city;
     return Math.max(0, profile + (profile + 2 * o.noiseFloor) * Math.max(-0.9, Math.min(3, d)));
   }
 
-  private neighbourFeatures(id: string, deviationOf: (other: string) => number | null): { nb: number; city: number } {
+  /**
+   * The inverse-distance weighted deviation of a crossing's neighbours, and the city's mean
+   * deviation without the crossing itself (taken out of the sum made once for all).
+   */
+  private neighbourFeatures(id: string, deviationOf: (other: string) => number | null, citySum: CitySum): { nb: number; city: number } {
     let wSum = 0;
     let nb = 0;
     for (const n of this.graph.neighbours[id] ?? []) {
@@ -546,26 +655,19 @@ export class CityFusion {
       nb += w * d;
       wSum += w;
     }
-    let citySum = 0;
-    let cityN = 0;
-    for (const other of this.ids) {
-      if (other === id) continue;
-      const d = deviationOf(other);
-      if (d === null) continue;
-      citySum += d;
-      cityN++;
-    }
-    const city = cityN > 0 ? citySum / cityN : 0;
+    const own = deviationOf(id);
+    const cityN = own === null ? citySum.n : citySum.n - 1;
+    const city = cityN > 0 ? (own === null ? citySum.sum : citySum.sum - own) / cityN : 0;
     return { nb: wSum > 0 ? nb / wSum : city, city };
   }
 
-  private bandFrom(mean: number, sigma: number, own: ResidualBuffer, city: ResidualBuffer, carried: HorizonPoint | null): Omit<HorizonPoint, 'horizonMin'> {
+  private bandFrom(mean: number, sigma: number, own: ResidualBuffer, city: ResidualBuffer, carried: HorizonPoint | null, quantiles: Quantiles): Omit<HorizonPoint, 'horizonMin'> {
     const o = this.options;
     const buffer = own.size >= o.minResiduals ? own : city.size >= o.minResiduals ? city : null;
     let h80: number;
     let h95: number;
     if (buffer) {
-      const q = buffer.quantiles();
+      const q = quantiles(buffer);
       h80 = q.q80 * sigma;
       h95 = Math.max(q.q95 * sigma, h80);
     } else if (carried) {
@@ -611,16 +713,29 @@ export class CityFusion {
     for (let t = Math.max(from, upTo - 4 * this.stepMs); t <= upTo; t += this.stepMs) {
       const key = String(t);
       const deviationOf = (other: string) => this.learners.get(other)!.recentDeviation[key] ?? null;
+      const citySum = this.citySumOf(deviationOf);
       for (const id of this.ids) {
         const d = deviationOf(id);
         if (d === null) continue;
-        const { nb, city } = this.neighbourFeatures(id, deviationOf);
+        const { nb, city } = this.neighbourFeatures(id, deviationOf, citySum);
         const x = [1, clip(nb), clip(city)];
         this.learners.get(id)!.neighbourFit.update(x, clip(d));
         this.cityNeighbourFit.update(x, clip(d));
       }
       this.neighbourDeviationsDone = t;
     }
+  }
+
+  private citySumOf(deviationOf: (id: string) => number | null): CitySum {
+    let sum = 0;
+    let n = 0;
+    for (const id of this.ids) {
+      const d = deviationOf(id);
+      if (d === null) continue;
+      sum += d;
+      n++;
+    }
+    return { sum, n };
   }
 
   private scoreAggregates(nowMs: number): void {
@@ -647,6 +762,18 @@ export class CityFusion {
       }
     }
     this.pendingAggregates = keep;
+    for (const targetMs of [...this.pendingAggregatesAt.keys()]) if (targetMs <= due) this.pendingAggregatesAt.delete(targetMs);
+  }
+
+  /** Indexes a pending aggregate prediction by target and member, so an observation finds its own in O(1). */
+  private indexPendingAggregate(agg: PendingAggregate): void {
+    let byMember = this.pendingAggregatesAt.get(agg.targetMs);
+    if (!byMember) this.pendingAggregatesAt.set(agg.targetMs, (byMember = new Map()));
+    for (const id of Object.keys(agg.members)) {
+      const list = byMember.get(id);
+      if (list) list.push(agg);
+      else byMember.set(id, [agg]);
+    }
   }
 
   private dropStalePending(nowMs: number): void {

@@ -1,4 +1,8 @@
+import { loadCityDefinition } from '@crosscast/seed';
+import { mulberry32 } from '../../../test/support/prng';
 import { inferNeighbourGraph, NeighbourCrossingInput } from './neighbours';
+import { inferNeighbourGraphQuadratic } from './reference/quadratic-neighbours';
+import { gridCity, scatteredCity } from './testing/synthetic-cities';
 
 // A small synthetic city: MAIN RD runs north-south through A (north), B and C (south),
 // about 556 m apart (0.005 degrees of latitude); EAST ST crosses at B and runs east to D.
@@ -53,5 +57,34 @@ describe('inferNeighbourGraph', () => {
     expect(graph.neighbours.B.every((n) => n.relation === 'upstream')).toBe(true);
     expect(graph.neighbours.LONE.map((n) => n.relation)).toEqual(['nearby', 'nearby', 'nearby']);
     expect(graph.neighbours.LONE[0].id).toBe('C');
+  });
+});
+
+describe('inferNeighbourGraph with a spatial index', () => {
+  it('returns exactly the graph of the full scan on seeded scattered cities', () => {
+    for (const [seed, count, sizeM] of [[1, 60, 3000], [2, 300, 8000], [3, 500, 20000], [4, 200, 40000]]) {
+      const crossings = scatteredCity(count, mulberry32(seed), { sizeM });
+      expect(inferNeighbourGraph(crossings)).toEqual(inferNeighbourGraphQuadratic(crossings));
+    }
+  });
+
+  it('returns exactly the graph of the full scan on a street grid, also with a crossing far away and one without roads', () => {
+    const crossings = [
+      ...gridCity(12, 9, { spacingM: 250 }),
+      { id: 'far', name: 'ROW 3 ST / NOWHERE LN', lat: -37.2, lon: 145.9, approaches: [{ id: 'far:W', direction: 'W', road: 'ROW 3 ST' }] },
+      { id: 'lonely', name: null, lat: -37.801, lon: 145.001, approaches: [] },
+    ];
+    const graph = inferNeighbourGraph(crossings);
+    expect(graph).toEqual(inferNeighbourGraphQuadratic(crossings));
+    // The grid's roads: a row's crossings are fed from both sides along it.
+    expect(graph.links.filter((l) => l.to === 'r5c4').map((l) => l.from).sort()).toEqual(['r4c4', 'r5c3', 'r5c5', 'r6c4']);
+    expect(graph.neighbours.lonely.map((n) => n.relation)).toEqual(['nearby', 'nearby', 'nearby']);
+  });
+
+  it('returns the same graph on the Boroondara crossings', () => {
+    const crossings = loadCityDefinition('seed-data/boroondara-2006').crossings;
+    const graph = inferNeighbourGraph(crossings);
+    expect(graph).toEqual(inferNeighbourGraphQuadratic(crossings));
+    expect(graph.links).toHaveLength(87);
   });
 });

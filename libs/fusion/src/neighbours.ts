@@ -8,6 +8,7 @@
  * that lies towards D (bearing within `bearingToleranceDeg` of D). Pure data in, plain data
  * out, so the simulation can build its road network from the same links.
  */
+import { SpatialGrid } from './spatial-grid';
 
 export interface NeighbourApproachInput {
   id: string;
@@ -101,11 +102,20 @@ function angleBetween(a: number, b: number): number {
   return d > 180 ? 360 - d : d;
 }
 
+/**
+ * Linear in the number of crossings for a city of bounded density: feeders and the nearby
+ * fallback are searched in grid buckets around each crossing (SpatialGrid), and each
+ * crossing's links and road segments are looked up by crossing instead of scanned. It
+ * returns exactly the graph a full scan would (same links, same order, same ties: the
+ * earlier crossing in the input wins), checked against the old quadratic version in
+ * neighbours.spec.ts.
+ */
 export function inferNeighbourGraph(crossings: NeighbourCrossingInput[], options: Partial<NeighbourOptions> = {}): NeighbourGraph {
   const o = { ...DEFAULT_NEIGHBOUR_OPTIONS, ...options };
   const located = crossings.filter((c) => Number.isFinite(c.lat) && Number.isFinite(c.lon) && !(c.lat === 0 && c.lon === 0));
   const roadsOf = new Map(located.map((c) => [c.id, crossingRoads(c)]));
   const secondsPerMetre = 3.6 / o.freeFlowKmh;
+  const grid = new SpatialGrid(located, SpatialGrid.cellSizeFor(located));
 
   const links: RoadLink[] = [];
   for (const to of located) {
@@ -114,20 +124,26 @@ export function inferNeighbourGraph(crossings: NeighbourCrossingInput[], options
       const wanted = BEARINGS[direction];
       if (wanted === undefined || !approach.road) continue;
       const road = normaliseRoad(approach.road);
-      let best: { from: NeighbourCrossingInput; d: number } | null = null;
-      for (const from of located) {
-        if (from.id === to.id || !roadsOf.get(from.id)!.has(road)) continue;
-        if (angleBetween(bearingDeg(to, from), wanted) > o.bearingToleranceDeg) continue;
-        const d = distanceM(to, from);
-        if (d <= o.maxLinkM && (!best || d < best.d)) best = { from, d };
-      }
-      if (best) {
+      let best: { from: NeighbourCrossingInput; d: number; index: number } | null = null;
+      grid.searchRings(
+        to,
+        (from, index) => {
+          if (from.id === to.id || !roadsOf.get(from.id)!.has(road)) return;
+          if (angleBetween(bearingDeg(to, from), wanted) > o.bearingToleranceDeg) return;
+          const d = distanceM(to, from);
+          // Nearest wins; at equal distance the earlier crossing, as a scan in input order.
+          if (d <= o.maxLinkM && (!best || d < best.d || (d === best.d && index < best.index))) best = { from, d, index };
+        },
+        (nextBoundM) => nextBoundM > o.maxLinkM || (best !== null && nextBoundM > best.d),
+      );
+      const found = best as { from: NeighbourCrossingInput; d: number } | null;
+      if (found) {
         links.push({
-          from: best.from.id,
+          from: found.from.id,
           to: to.id,
           road,
-          distanceM: Math.round(best.d),
-          freeFlowSeconds: Math.round(best.d * secondsPerMetre),
+          distanceM: Math.round(found.d),
+          freeFlowSeconds: Math.round(found.d * secondsPerMetre),
           feedsApproach: approach.id,
           direction,
         });
@@ -137,7 +153,13 @@ export function inferNeighbourGraph(crossings: NeighbourCrossingInput[], options
 
   // Corridors: every road with two or more crossings, ordered along its main axis.
   const byRoad = new Map<string, NeighbourCrossingInput[]>();
-  for (const c of located) for (const r of roadsOf.get(c.id)!) byRoad.set(r, [...(byRoad.get(r) ?? []), c]);
+  for (const c of located) {
+    for (const r of roadsOf.get(c.id)!) {
+      const members = byRoad.get(r);
+      if (members) members.push(c);
+      else byRoad.set(r, [c]);
+    }
+  }
   const roads: RoadCorridor[] = [];
   for (const [road, members] of [...byRoad.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     if (members.length < 2) continue;
@@ -156,37 +178,61 @@ export function inferNeighbourGraph(crossings: NeighbourCrossingInput[], options
     });
   }
 
+  // Per crossing, in the order a scan of all links (then all segments) would meet them.
+  const linksTo = new Map<string, RoadLink[]>();
+  const linksFrom = new Map<string, RoadLink[]>();
+  const segmentsOf = new Map<string, Array<{ other: string; distanceM: number }>>();
+  const append = <V>(map: Map<string, V[]>, key: string, value: V) => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
+  for (const l of links) {
+    append(linksTo, l.to, l);
+    append(linksFrom, l.from, l);
+  }
+  for (const r of roads) {
+    for (const s of r.segments) {
+      if (s.distanceM > o.maxLinkM) continue;
+      append(segmentsOf, s.a, { other: s.b, distanceM: s.distanceM });
+      if (s.b !== s.a) append(segmentsOf, s.b, { other: s.a, distanceM: s.distanceM });
+    }
+  }
+
   const neighbours: NeighbourGraph['neighbours'] = {};
   for (const c of located) {
     const list = new Map<string, { id: string; distanceM: number; relation: 'upstream' | 'downstream' | 'same-road' | 'nearby' }>();
-    for (const l of links) {
-      if (l.to === c.id && !list.has(l.from)) list.set(l.from, { id: l.from, distanceM: l.distanceM, relation: 'upstream' });
-    }
-    for (const l of links) {
-      if (l.from === c.id && !list.has(l.to)) list.set(l.to, { id: l.to, distanceM: l.distanceM, relation: 'downstream' });
-    }
-    for (const r of roads) {
-      for (const s of r.segments) {
-        if (s.distanceM > o.maxLinkM) continue;
-        const other = s.a === c.id ? s.b : s.b === c.id ? s.a : null;
-        if (other && !list.has(other)) list.set(other, { id: other, distanceM: s.distanceM, relation: 'same-road' });
-      }
-    }
-    if (list.size === 0) {
-      located
-        .filter((x) => x.id !== c.id)
-        .map((x) => ({ id: x.id, distanceM: Math.round(distanceM(c, x)) }))
-        .sort((a, b) => a.distanceM - b.distanceM)
-        .slice(0, o.nearbyFallback)
-        .forEach((x) => list.set(x.id, { ...x, relation: 'nearby' }));
-    }
+    for (const l of linksTo.get(c.id) ?? []) if (!list.has(l.from)) list.set(l.from, { id: l.from, distanceM: l.distanceM, relation: 'upstream' });
+    for (const l of linksFrom.get(c.id) ?? []) if (!list.has(l.to)) list.set(l.to, { id: l.to, distanceM: l.distanceM, relation: 'downstream' });
+    for (const s of segmentsOf.get(c.id) ?? []) if (!list.has(s.other)) list.set(s.other, { id: s.other, distanceM: s.distanceM, relation: 'same-road' });
+    if (list.size === 0) for (const x of nearest(grid, c, o.nearbyFallback)) list.set(x.id, { ...x, relation: 'nearby' });
     neighbours[c.id] = [...list.values()];
   }
   return { links, roads, neighbours };
 }
 
+/**
+ * The `count` crossings nearest to `c` by rounded distance, ties in input order (what
+ * sorting every crossing by distance gives), searched outwards until no unvisited crossing
+ * can beat or tie the last one kept.
+ */
+function nearest(grid: SpatialGrid<NeighbourCrossingInput>, c: NeighbourCrossingInput, count: number): Array<{ id: string; distanceM: number }> {
+  if (count <= 0) return [];
+  const found: Array<{ id: string; distanceM: number; index: number }> = [];
+  const ranked = () => found.sort((a, b) => a.distanceM - b.distanceM || a.index - b.index);
+  grid.searchRings(
+    c,
+    (x, index) => {
+      if (x.id !== c.id) found.push({ id: x.id, distanceM: Math.round(distanceM(c, x)), index });
+    },
+    // Rounding: a crossing at bound + 0.5 m could still round to the last one's distance.
+    (nextBoundM) => found.length >= count && nextBoundM > ranked()[count - 1].distanceM + 1,
+  );
+  return ranked().slice(0, count).map(({ id, distanceM: d }) => ({ id, distanceM: d }));
+}
+
 /** Orders points along their principal axis (local metres), so a road reads end to end. */
-function orderAlongAxis<T extends { lat: number; lon: number }>(points: T[]): T[] {
+export function orderAlongAxis<T extends { lat: number; lon: number }>(points: T[]): T[] {
   const lat0 = points.reduce((s, p) => s + p.lat, 0) / points.length;
   const lon0 = points.reduce((s, p) => s + p.lon, 0) / points.length;
   const k = Math.cos((lat0 * Math.PI) / 180);

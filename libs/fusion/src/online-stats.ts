@@ -55,11 +55,25 @@ export class ResidualBuffer {
   }
 
   quantiles(): { q80: number; q95: number } {
-    if (!this.cache || this.added - this.cache.atCount >= this.refreshEvery || this.cache.atCount > this.added) {
-      const sorted = Float64Array.from(this.values).sort();
-      this.cache = { q80: conformalQuantile(sorted, 0.8), q95: conformalQuantile(sorted, 0.95), atCount: this.added };
-    }
-    return { q80: this.cache.q80, q95: this.cache.q95 };
+    if (this.cacheIsStale()) this.cache = { ...this.computeQuantiles(), atCount: this.added };
+    return { q80: this.cache!.q80, q95: this.cache!.q95 };
+  }
+
+  /**
+   * What `quantiles()` would return, without refreshing the cache: a read that must not
+   * change when the next refresh happens (and so the answers after it).
+   */
+  peekQuantiles(): { q80: number; q95: number } {
+    return this.cacheIsStale() ? this.computeQuantiles() : { q80: this.cache!.q80, q95: this.cache!.q95 };
+  }
+
+  private cacheIsStale(): boolean {
+    return !this.cache || this.added - this.cache.atCount >= this.refreshEvery || this.cache.atCount > this.added;
+  }
+
+  private computeQuantiles(): { q80: number; q95: number } {
+    const sorted = Float64Array.from(this.values).sort();
+    return { q80: conformalQuantile(sorted, 0.8), q95: conformalQuantile(sorted, 0.95) };
   }
 }
 

@@ -11,6 +11,7 @@ export * from './entities/running-plan.entity';
 export * from './entities/simulation-measurement.entity';
 export * from './entities/planning-evaluation.entity';
 export * from './entities/fusion-state.entity';
+export * from './entities/fusion-state-record.entity';
 export * from './data-source';
 export * from './entities/admin-audit.entity';
 export { PARTITIONED_TABLES } from './migrations/1765400000000-partitioned-storage';

@@ -3,15 +3,26 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { TOTAL_APPROACH } from '@crosscast/persistence';
 
-/** A saved fusion model as stored (`fusion_state`). */
+/** A saved fusion model's head row as stored (`fusion_state`): its records are separate. */
 export interface StoredFusionState {
   formatVersion: number;
-  /** JSON text. */
+  /** JSON text of the service's bookkeeping (not the learned state: that is in the records). */
   state: string;
   fusedThrough: Date | null;
   fedThroughReceivedAt: Date | null;
   savedAt: Date;
 }
+
+/** One piece of the learned state (CityFusion.toRecords()). */
+export interface FusionStateRecordValue {
+  key: string;
+  value: unknown;
+}
+
+/** Rows per INSERT when saving records (a crossing's record is about 150 KB: a statement stays near 10 MB). */
+const RECORDS_PER_INSERT = 64;
+/** Records per SELECT when loading. */
+const RECORDS_PER_PAGE = 256;
 
 /** One stored forecast as the city fusion reads it: crossing totals only. */
 export interface ReplayForecastRow {
@@ -31,8 +42,9 @@ export interface ReplayObservationRow {
 }
 
 /**
- * The city fusion's I/O: its saved state (one row per model, replaced atomically by a single
- * upsert) and the stored rows it is rebuilt from at start-up (crossing totals only).
+ * The city fusion's I/O: its saved state (a head row per model in `fusion_state` and one
+ * row per record in `fusion_state_records`, replaced together in one transaction) and the
+ * stored rows it is rebuilt from at start-up (crossing totals only, read in pages).
  */
 @Injectable()
 export class FusionStateRepository {
@@ -48,15 +60,47 @@ export class FusionStateRepository {
     return { formatVersion: r.format_version, state: r.state, fusedThrough: r.fused_through, fedThroughReceivedAt: r.fed_through_received_at, savedAt: r.saved_at };
   }
 
-  /** Replaces the saved state in one statement: a crash leaves the old row or the new one, never half. */
-  async save(name: string, saved: StoredFusionState): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO fusion_state (name, format_version, state, fused_through, fed_through_received_at, saved_at)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (name) DO UPDATE SET format_version = EXCLUDED.format_version, state = EXCLUDED.state,
-         fused_through = EXCLUDED.fused_through, fed_through_received_at = EXCLUDED.fed_through_received_at, saved_at = EXCLUDED.saved_at`,
-      [name, saved.formatVersion, saved.state, saved.fusedThrough, saved.fedThroughReceivedAt, saved.savedAt],
-    );
+  /** The saved records of a model, read in pages by key; each record's JSON parsed on its own. */
+  async loadRecords(name: string): Promise<FusionStateRecordValue[]> {
+    const records: FusionStateRecordValue[] = [];
+    let after = '';
+    for (;;) {
+      const rows: Array<{ key: string; state: string }> = await this.dataSource.query(
+        `SELECT key, state FROM fusion_state_records WHERE name = $1 AND key > $2 ORDER BY key LIMIT $3`,
+        [name, after, RECORDS_PER_PAGE],
+      );
+      for (const r of rows) records.push({ key: r.key, value: JSON.parse(r.state) });
+      if (rows.length < RECORDS_PER_PAGE) return records;
+      after = rows[rows.length - 1].key;
+    }
+  }
+
+  /**
+   * Saves the head row and records in one transaction: a crash leaves the old state or the
+   * new one, never half. With `complete`, the records are all of them and replace the saved
+   * ones; otherwise they are the ones that changed, written over their saved versions.
+   * Records are turned into JSON a batch at a time, so no text larger than one record is
+   * built (callers pass a snapshot that no longer changes).
+   */
+  async save(name: string, saved: StoredFusionState, records: FusionStateRecordValue[], complete: boolean): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO fusion_state (name, format_version, state, fused_through, fed_through_received_at, saved_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (name) DO UPDATE SET format_version = EXCLUDED.format_version, state = EXCLUDED.state,
+           fused_through = EXCLUDED.fused_through, fed_through_received_at = EXCLUDED.fed_through_received_at, saved_at = EXCLUDED.saved_at`,
+        [name, saved.formatVersion, saved.state, saved.fusedThrough, saved.fedThroughReceivedAt, saved.savedAt],
+      );
+      if (complete) await manager.query(`DELETE FROM fusion_state_records WHERE name = $1`, [name]);
+      for (let i = 0; i < records.length; i += RECORDS_PER_INSERT) {
+        const batch = records.slice(i, i + RECORDS_PER_INSERT);
+        await manager.query(
+          `INSERT INTO fusion_state_records (name, key, state) SELECT $1, * FROM unnest($2::text[], $3::text[])
+           ON CONFLICT (name, key) DO UPDATE SET state = EXCLUDED.state`,
+          [name, batch.map((r) => r.key), batch.map((r) => JSON.stringify(r.value))],
+        );
+      }
+    });
   }
 
   async delete(name: string): Promise<void> {
@@ -71,18 +115,48 @@ export class FusionStateRepository {
 
   /**
    * Stored forecasts based on `basedOnFrom` or later and, when given, received after
-   * `receivedAfter`, oldest interval first, at most `limit` (crossing totals only).
+   * `receivedAfter`, in data-time order (crossing totals only), a page at a time: each page
+   * holds whole intervals (every forecast based on an interval, never part of one) and about
+   * `pageSize` forecasts, more when one interval alone has more. Reads by the
+   * (based_on_interval_start, crossing_id) index.
    */
-  async forecastsForReplay(basedOnFrom: Date, receivedAfter: Date | null, limit: number): Promise<ReplayForecastRow[]> {
+  async *forecastsForReplay(basedOnFrom: Date, receivedAfter: Date | null, pageSize: number): AsyncGenerator<ReplayForecastRow[]> {
+    let from = basedOnFrom;
+    let inclusive = true;
+    for (;;) {
+      const ids: Array<{ based_on_interval_start: Date }> = await this.dataSource.query(
+        `SELECT based_on_interval_start FROM forecasts
+         WHERE (based_on_interval_start > $1 OR ($2 AND based_on_interval_start = $1)) AND ($3::timestamptz IS NULL OR received_at > $3)
+         ORDER BY based_on_interval_start, crossing_id LIMIT $4`,
+        [from, inclusive, receivedAfter, pageSize],
+      );
+      if (ids.length === 0) return;
+      const full = ids.length === pageSize;
+      const first = ids[0].based_on_interval_start.getTime();
+      const last = ids[ids.length - 1].based_on_interval_start.getTime();
+      // A full page may end inside an interval: keep whole intervals only. A page that is one
+      // interval is read again in full, whatever its size.
+      let untilMs = full && last > first ? last - 1 : last;
+      const page = full && last === first
+        ? await this.forecastsBetween(new Date(first), new Date(first), receivedAfter)
+        : await this.forecastsBetween(new Date(first), new Date(untilMs), receivedAfter);
+      if (page.length > 0) untilMs = page[page.length - 1].basedOnMs;
+      yield page;
+      if (!full) return;
+      from = new Date(untilMs);
+      inclusive = false;
+    }
+  }
+
+  private async forecastsBetween(basedOnFrom: Date, basedOnTo: Date, receivedAfter: Date | null): Promise<ReplayForecastRow[]> {
     const rows = await this.dataSource.query(
       `SELECT f.crossing_id, f.based_on_interval_start, f.received_at, f.quality_flags,
               p.horizon_minutes, p.mean, p.lower80, p.upper80, p.lower95, p.upper95
-       FROM (SELECT id, crossing_id, based_on_interval_start, received_at, quality_flags FROM forecasts
-             WHERE based_on_interval_start >= $1 AND ($2::timestamptz IS NULL OR received_at > $2)
-             ORDER BY based_on_interval_start, crossing_id LIMIT $3) f
+       FROM forecasts f
        JOIN forecast_points p ON p.forecast_id = f.id AND p.approach_id = '${TOTAL_APPROACH}'
+       WHERE f.based_on_interval_start BETWEEN $1 AND $2 AND ($3::timestamptz IS NULL OR f.received_at > $3)
        ORDER BY f.based_on_interval_start, f.crossing_id, p.steps_ahead`,
-      [basedOnFrom, receivedAfter, limit],
+      [basedOnFrom, basedOnTo, receivedAfter],
     );
     const out: ReplayForecastRow[] = [];
     let current: ReplayForecastRow | null = null;

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { CityForecastView, CrossingFusionView, CrossingStatusView, FusedCityView } from '@crosscast/contracts';
 import { CityRepository } from '../repositories/city.repository';
 import { CityFusionService } from './city-fusion.service';
@@ -7,6 +7,8 @@ import { StatusService } from './status.service';
 
 /** Everything the city picture is made of at one moment. */
 export interface CityPicture {
+  /** Counts the pictures built: a new version when anything in it may have changed. */
+  version: number;
   asOf: Date | null;
   statuses: CrossingStatusView[];
   /** GET /api/city/forecast and the `city-forecast` event. */
@@ -15,30 +17,54 @@ export interface CityPicture {
   fused: FusedCityView;
 }
 
+/** The cached picture is rebuilt this often (statuses age in wall time: a silent worker turns stale, then offline). */
+const REFRESH_EVERY_MS = 1000;
+/** A read waits for at most this many rebuilds to catch up with data fed meanwhile (it never waits forever under load). */
+const MAX_CATCH_UP_REFRESHES = 2;
+
 /**
  * The city picture: crossing statuses (StatusService) and the city fusion's latest run
  * (CityFusionService: fused crossings, estimates for stale / offline / degraded ones,
  * corridor and city totals with their own intervals), turned into the served views.
+ *
+ * Reads (REST, the live-update tick, the socket snapshot) get a cached, versioned
+ * picture. It is rebuilt once a second, and before a read when forecasts were fed since it
+ * was built (so a reader sees what was stored before it asked); one rebuild serves every
+ * reader waiting for it. A rebuild reads the statuses once, and the fusion advances only
+ * when the city's data time did (CityFusionService.picture): which read comes first no
+ * longer matters to what fusion learns.
  */
 @Injectable()
-export class CityForecastService {
+export class CityForecastService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(CityForecastService.name);
+  private cached: { picture: CityPicture; fedCount: number; builtAtMs: number } | null = null;
+  private building: Promise<CityPicture> | null = null;
+  private version = 0;
+  private timer: NodeJS.Timeout | null = null;
+
   constructor(
     private readonly status: StatusService,
     private readonly fusion: CityFusionService,
     private readonly city: CityRepository,
   ) {}
 
+  onModuleInit(): void {
+    this.timer = setInterval(() => {
+      if (!this.cached || Date.now() - this.cached.builtAtMs >= REFRESH_EVERY_MS) {
+        this.refresh().catch((error) => this.logger.warn(`refreshing the city picture failed: ${(error as Error).message}`));
+      }
+    }, REFRESH_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** The cached picture; rebuilt first only when none exists yet or forecasts were fed since it was built. */
   async picture(): Promise<CityPicture> {
-    const { asOf, statuses } = await this.status.statuses();
-    const fused = await this.fusion.picture(statuses, asOf);
-    const withData = fused?.withData ?? new Set<string>();
-    const result = fused?.result ?? null;
-    return {
-      asOf,
-      statuses,
-      city: cityForecastView({ result, statuses, asOf, intervalMinutes: this.city.city.intervalMinutes, withData, roads: this.fusion.roads() }),
-      fused: fusedCityView(result, statuses, withData),
-    };
+    for (let i = 0; i < MAX_CATCH_UP_REFRESHES && (!this.cached || this.cached.fedCount < this.fusion.fedCount); i++) await this.refresh();
+    return this.cached ? this.cached.picture : this.refresh();
   }
 
   async cityForecast(): Promise<{ city: CityForecastView; statuses: CrossingStatusView[] }> {
@@ -50,5 +76,28 @@ export class CityForecastService {
   async crossingFusion(crossingId: string): Promise<{ fused: CrossingFusionView | null; statuses: CrossingStatusView[] }> {
     const { statuses, fused } = await this.picture();
     return { fused: fused.crossings.find((c) => c.crossingId === crossingId) ?? null, statuses };
+  }
+
+  /** Rebuilds the cached picture; callers arriving while one is being built share it. */
+  refresh(): Promise<CityPicture> {
+    this.building ??= this.build().finally(() => (this.building = null));
+    return this.building;
+  }
+
+  private async build(): Promise<CityPicture> {
+    const fedCount = this.fusion.fedCount;
+    const { asOf, statuses } = await this.status.statuses();
+    const fused = await this.fusion.picture(statuses, asOf);
+    const withData = fused?.withData ?? new Set<string>();
+    const result = fused?.result ?? null;
+    const picture: CityPicture = {
+      version: ++this.version,
+      asOf,
+      statuses,
+      city: cityForecastView({ result, statuses, asOf, intervalMinutes: this.city.city.intervalMinutes, withData, roads: this.fusion.roads() }),
+      fused: fusedCityView(result, statuses, withData),
+    };
+    this.cached = { picture, fedCount, builtAtMs: Date.now() };
+    return picture;
   }
 }

@@ -1,21 +1,21 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { CrossingStatusView, ForecastMessage } from '@crosscast/contracts';
-import { CityFusion, CityFusionState, CrossingState, FusionResult, HorizonPoint } from '@crosscast/fusion';
+import { CityFusion, CrossingState, FusionResult, HorizonPoint } from '@crosscast/fusion';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { FusionStateRepository, ReplayForecastRow, ReplayObservationRow } from '../repositories/fusion-state.repository';
 import { fusionStates, isDegradedForecast, sameStates } from './fusion-views';
 
-/** The saved state's layout; a snapshot of another version is ignored and rebuilt from rows. */
-const FORMAT_VERSION = 1;
+/** The saved state's layout (2: per-record learned state); a snapshot of another version is ignored and rebuilt from rows. */
+const FORMAT_VERSION = 2;
 const SNAPSHOT_NAME = 'city';
 /** How often the learned state is saved when it changed (and always at shutdown). */
 const SNAPSHOT_EVERY_MS = 60_000;
 /** Cold start without a usable snapshot: replay this many days of stored data time. */
 const REPLAY_DAYS = 7;
-/** At most this many stored forecasts are replayed at start (7 days of 40 crossings is 26,880). */
-const REPLAY_LIMIT = 100_000;
+/** Stored forecasts are replayed at start in pages of about this many (whole intervals). */
+const REPLAY_PAGE = 20_000;
 /**
  * After a snapshot, forecasts received from this long before its newest fed row are replayed
  * too: ingestion runs several jobs at once, so a row received a little earlier may have
@@ -26,8 +26,9 @@ const REPLAY_OVERLAP_MS = 5 * 60_000;
 /** Observations a forecast can carry before its based-on interval (`earlierObserved` holds at most 96). */
 const EARLIER_OBSERVED_INTERVALS = 96;
 
+/** The head row's JSON: the service's bookkeeping; the learned state is in the records. */
 interface SavedFusion {
-  fusion: CityFusionState;
+  city: { intervalMinutes: number; timeZone: string; crossings: number };
   last: { result: FusionResult; states: Record<string, CrossingState> } | null;
   withData: string[];
   fedThroughReceivedMs: number | null;
@@ -40,17 +41,22 @@ export interface FusionPicture {
   withData: ReadonlySet<string>;
 }
 
+const CROSSING_RECORD_PREFIX = 'crossing:';
+
 /**
  * Holds the city's one CityFusion model (libs/fusion) and drives it with what the workers
  * send: every newly stored forecast's observations and horizons (`record`, called by
  * ingestion after the store transaction commits; a duplicate is never stored, so never
- * fed), and `fuse()` once each time the city's data time advances (`picture`).
+ * fed), and `advanceTo()` once each time the city's data time advances (`picture`, called
+ * by CityForecastService's refresh, never per read). Crossing states that change while
+ * data time stands still get a read-only `fuse()` of the same model (a preview).
  *
- * State survives restarts two ways: the learned state is saved as JSON in `fusion_state`
- * every minute when it changed and at shutdown (one upsert, atomic), together with the
- * last fusion result, so a restart serves the same picture at once; and stored rows the
- * snapshot does not cover (received after it, or all of the last REPLAY_DAYS when there is
- * no usable snapshot) are replayed from PostgreSQL at start, in data-time order.
+ * State survives restarts two ways: the learned state is saved every minute when it
+ * changed and at shutdown, as one record per crossing and aggregate (`fusion_state_records`)
+ * under a head row with the last fusion result (`fusion_state`), in one transaction, so a
+ * restart serves the same picture at once; and stored rows the snapshot does not cover
+ * (received after it, or all of the last REPLAY_DAYS when there is no usable snapshot) are
+ * replayed from PostgreSQL at start, in data-time order, a page at a time.
  *
  * One fusion instance per city: a second instance would learn and save its own copy.
  */
@@ -65,6 +71,8 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
   private readonly withData = new Set<string>();
   private fedThroughReceivedMs: number | null = null;
   private changedSinceSave = false;
+  /** Counts what was fed (`record`): a picture built at an older count may miss data. */
+  private fed = 0;
   private ready: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
@@ -119,51 +127,69 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
     })), { degraded: isDegradedForecast(message.quality.flags) });
     this.fedThroughReceivedMs = Math.max(this.fedThroughReceivedMs ?? 0, receivedAt.getTime());
     this.changedSinceSave = true;
+    this.fed++;
+  }
+
+  /** How many forecasts have been fed so far: CityForecastService rebuilds its cached picture when this moved. */
+  get fedCount(): number {
+    return this.fed;
   }
 
   /**
-   * The fused city for the city's data time `asOf`. Fusion runs once per data-time step:
-   * when `asOf` is newer than the last run. When only crossing states changed since (a
-   * worker went offline with the rest of the city silent too), a copy of the model is
-   * fused instead, so the learned state never records the same interval twice.
+   * The fused city for the city's data time `asOf`. The model advances (learns) once per
+   * data-time step: when `asOf` is newer than the last step. When only crossing states
+   * changed since (a worker went offline with the rest of the city silent too), the same
+   * model is read with the new states (`fuse`, which changes nothing); that preview is kept
+   * until the states or the data time change again.
    */
   async picture(statuses: CrossingStatusView[], asOf: Date | null): Promise<FusionPicture | null> {
     await this.ready;
     const states = fusionStates(statuses);
-    if (asOf && !this.closing && (!this.last || asOf.getTime() > this.last.result.nowIntervalMs)) {
-      this.last = { result: this.fusion.fuse(asOf.getTime(), states), states };
+    const advancedTo = this.fusion.advancedToMs;
+    if (asOf && !this.closing && (advancedTo === null || asOf.getTime() > advancedTo)) {
+      this.last = { result: this.fusion.advanceTo(asOf.getTime(), states), states };
       this.preview = null;
       this.changedSinceSave = true;
     }
     if (!this.last) return null;
     if (sameStates(states, this.last.states)) return { result: this.last.result, withData: this.withData };
     if (!this.preview || !sameStates(states, this.preview.states) || this.preview.result.nowIntervalMs !== this.last.result.nowIntervalMs) {
-      const copy = CityFusion.fromJSON(this.fusion.toJSON());
-      this.preview = { result: copy.fuse(this.last.result.nowIntervalMs, states), states };
+      this.preview = { result: this.fusion.fuse(this.last.result.nowIntervalMs, states), states };
     }
     return { result: this.preview.result, withData: this.withData };
   }
 
-  /** The model's whole learned state (for tests and diagnostics). */
+  /** The model's whole learned state as JSON (for tests and diagnostics on small cities). */
   stateJson(): string {
-    return JSON.stringify(this.fusion.toJSON());
+    return JSON.stringify(this.fusion.toRecords());
   }
 
   /** Saves the learned state if it changed since the last save. */
   async saveIfChanged(): Promise<void> {
     if (!this.changedSinceSave) return;
     this.changedSinceSave = false;
-    const saved: SavedFusion = { fusion: this.fusion.toJSON(), last: this.last, withData: [...this.withData], fedThroughReceivedMs: this.fedThroughReceivedMs };
+    const city = this.city.city;
+    const saved: SavedFusion = {
+      city: { intervalMinutes: city.intervalMinutes, timeZone: city.timeZone, crossings: city.crossings.length },
+      last: this.last,
+      withData: [...this.withData],
+      fedThroughReceivedMs: this.fedThroughReceivedMs,
+    };
+    // Only the records changed since the last save (all of them after a fusion step), copied,
+    // so feeding may go on while they are written.
+    const { records, complete } = this.fusion.takeChangedRecords();
     try {
       await this.repository.save(SNAPSHOT_NAME, {
         formatVersion: FORMAT_VERSION,
         state: JSON.stringify(saved),
         fusedThrough: this.last ? new Date(this.last.result.nowIntervalMs) : null,
-        fedThroughReceivedAt: this.fedThroughReceivedMs === null ? null : new Date(this.fedThroughReceivedMs),
+        fedThroughReceivedAt: saved.fedThroughReceivedMs === null ? null : new Date(saved.fedThroughReceivedMs),
         savedAt: this.clock.now(),
-      });
+      }, records, complete);
     } catch (error) {
       this.changedSinceSave = true;
+      // The records taken for this save were not written: the next save writes them all.
+      this.fusion.markAllChanged();
       this.logger.warn(`saving the fusion state failed (retried in ${SNAPSHOT_EVERY_MS / 1000} s): ${(error as Error).message}`);
     }
   }
@@ -179,7 +205,7 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
     const saved = await this.repository.load(SNAPSHOT_NAME);
     let restored = false;
     if (saved) {
-      const problem = this.restoreFrom(saved.formatVersion, saved.state);
+      const problem = await this.restoreFrom(saved.formatVersion, saved.state);
       if (problem) this.logger.warn(`saved fusion state not used (${problem}); rebuilding from stored rows`);
       else restored = true;
     }
@@ -190,33 +216,42 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
     }
     const from = new Date(newest.getTime() - REPLAY_DAYS * 24 * 3600_000);
     const receivedAfter = restored && this.fedThroughReceivedMs !== null ? new Date(this.fedThroughReceivedMs - REPLAY_OVERLAP_MS) : null;
-    const forecasts = await this.repository.forecastsForReplay(from, receivedAfter, REPLAY_LIMIT);
-    const observations = await this.repository.observationsForReplay(this.observationWindows(forecasts));
-    const fused = this.replay(forecasts, observations);
+    let forecasts = 0;
+    let observations = 0;
+    let fused = 0;
+    const newestForecast = new Map<string, number>();
+    for await (const page of this.repository.forecastsForReplay(from, receivedAfter, REPLAY_PAGE)) {
+      const observed = await this.repository.observationsForReplay(this.observationWindows(page));
+      fused += this.replay(page, observed, newestForecast);
+      forecasts += page.length;
+      observations += observed.length;
+    }
     this.logger.log(
-      `fusion ${restored ? 'state restored' : 'rebuilt'}: replayed ${forecasts.length} forecasts and ${observations.length} observations ` +
+      `fusion ${restored ? 'state restored' : 'rebuilt'}: replayed ${forecasts} forecasts and ${observations} observations ` +
         `(${fused} fusion runs) in ${Date.now() - started} ms; fused through ${this.last ? new Date(this.last.result.nowIntervalMs).toISOString() : 'nothing yet'}`,
     );
     if (fused > 0 || !restored) this.changedSinceSave = true;
   }
 
   /** Returns why the saved state cannot be used, or null once it is in place. */
-  private restoreFrom(formatVersion: number, text: string): string | null {
+  private async restoreFrom(formatVersion: number, text: string): Promise<string | null> {
     if (formatVersion !== FORMAT_VERSION) return `format ${formatVersion}, expected ${FORMAT_VERSION}`;
     let saved: SavedFusion;
+    let records: Awaited<ReturnType<FusionStateRepository['loadRecords']>>;
     try {
       saved = JSON.parse(text);
+      records = await this.repository.loadRecords(SNAPSHOT_NAME);
     } catch (error) {
       return `not JSON: ${(error as Error).message}`;
     }
     const city = this.city.city;
-    const cfg = saved.fusion?.config;
-    if (!cfg || cfg.intervalMinutes !== city.intervalMinutes || cfg.timeZone !== city.timeZone) return 'another interval length or time zone';
-    const savedIds = cfg.crossings.map((c) => c.id).join(',');
-    if (savedIds !== city.crossings.map((c) => c.id).join(',')) return 'another set of crossings';
+    if (!saved.city || saved.city.intervalMinutes !== city.intervalMinutes || saved.city.timeZone !== city.timeZone) return 'another interval length or time zone';
+    const savedIds = records.filter((r) => r.key.startsWith(CROSSING_RECORD_PREFIX)).map((r) => r.key.slice(CROSSING_RECORD_PREFIX.length));
+    const cityIds = new Set(city.crossings.map((c) => c.id));
+    if (savedIds.length !== cityIds.size || savedIds.some((id) => !cityIds.has(id))) return 'another set of crossings';
     try {
       // The current crossings file (coordinates, roads) builds the graph; the learned state is per crossing id.
-      this.fusion = new CityFusion({ ...cfg, crossings: city.crossings }, saved.fusion);
+      this.fusion = CityFusion.fromRecords({ intervalMinutes: city.intervalMinutes, timeZone: city.timeZone, crossings: city.crossings }, records);
     } catch (error) {
       return `unreadable: ${(error as Error).message}`;
     }
@@ -250,12 +285,11 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
    * does (stale when the newest forecast is more than STALE_AFTER_INTERVALS behind);
    * heartbeats are not replayed. Returns the number of fusion runs.
    */
-  private replay(forecasts: ReplayForecastRow[], observations: ReplayObservationRow[]): number {
+  private replay(forecasts: ReplayForecastRow[], observations: ReplayObservationRow[], newestForecast: Map<string, number>): number {
     const stepMs = this.city.city.intervalMinutes * 60_000;
     const intervals = [...new Set([...observations.map((o) => o.intervalStartMs), ...forecasts.map((f) => f.basedOnMs)])].sort((a, b) => a - b);
     const observationsAt = groupBy(observations, (o) => o.intervalStartMs);
     const forecastsAt = groupBy(forecasts, (f) => f.basedOnMs);
-    const newestForecast = new Map<string, number>();
     let runs = 0;
     for (const t of intervals) {
       for (const o of observationsAt.get(t) ?? []) {
@@ -271,13 +305,14 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
         this.fedThroughReceivedMs = Math.max(this.fedThroughReceivedMs ?? 0, f.receivedAtMs);
       }
       // The city's data time only moves with forecasts; fuse where it did.
-      if (basedOnT.length === 0 || (this.last && t <= this.last.result.nowIntervalMs)) continue;
+      const advancedTo = this.fusion.advancedToMs;
+      if (basedOnT.length === 0 || (advancedTo !== null && t <= advancedTo)) continue;
       const states: Record<string, CrossingState> = {};
       for (const c of this.city.all()) {
         const newest = newestForecast.get(c.id);
         states[c.id] = newest === undefined ? 'offline' : newest < t - this.config.STALE_AFTER_INTERVALS * stepMs ? 'stale' : 'fresh';
       }
-      this.last = { result: this.fusion.fuse(t, states), states };
+      this.last = { result: this.fusion.advanceTo(t, states), states };
       runs++;
     }
     this.preview = null;

@@ -90,7 +90,7 @@ describe('views of a fusion run', () => {
         }));
         states[id] = 'fresh';
       }
-      fusion.fuse(T0 + t * STEP, states);
+      fusion.advanceTo(T0 + t * STEP, states);
     }
     return { fusion, now: T0 + (last + 1) * STEP, truth };
   }
@@ -103,7 +103,7 @@ describe('views of a fusion run', () => {
       fusion.addForecast(id, now, [1, 2, 3, 4].map((k) => ({ horizonMin: 15 * k, mean: 200, lo80: 192, hi80: 208, lo95: 188, hi95: 212 })));
     }
     const statuses = IDS.map((id) => (id === 'D' ? status(id, 'stale', 'ok', now - 3 * STEP) : status(id, 'fresh', 'ok', now)));
-    const result = fusion.fuse(now, fusionStates(statuses));
+    const result = fusion.advanceTo(now, fusionStates(statuses));
     const withData = new Set(IDS);
 
     const d = crossingFusionView(result, statuses[3], true)!;
@@ -142,7 +142,7 @@ describe('views of a fusion run', () => {
   it('leaves crossings it has no data for out of every total, and lists them', () => {
     const { fusion, now } = trainedFusion();
     const statuses = IDS.map((id) => status(id, 'fresh', 'ok', now - STEP));
-    const result = fusion.fuse(now, fusionStates(statuses));
+    const result = fusion.advanceTo(now, fusionStates(statuses));
     const withData = new Set(['A', 'B', 'C']);
     const city = cityForecastView({ result, statuses, asOf: new Date(now), intervalMinutes: 15, withData, roads: fusion.graph.roads });
     expect(city.crossingsWithoutData).toEqual(['D', 'E']);
@@ -167,7 +167,7 @@ describe('views of a fusion run', () => {
     const { fusion, now } = trainedFusion();
     // E's newest forecast is two intervals old: still fresh, but its 4 horizons end before the city's 3rd and 4th.
     const statuses = IDS.map((id) => status(id, 'fresh', 'ok', id === 'E' ? now - 2 * STEP : now));
-    const result = fusion.fuse(now, fusionStates(statuses));
+    const result = fusion.advanceTo(now, fusionStates(statuses));
     const city = cityForecastView({ result, statuses, asOf: new Date(now), intervalMinutes: 15, withData: new Set(IDS), roads: fusion.graph.roads });
     expect(city.horizons.map((h) => h.crossingsExtended)).toEqual([0, 0, 1, 1]);
   });
