@@ -9,6 +9,7 @@ import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { FencedError, LeadershipRepository } from '../../apps/fusion/src/repositories/leadership.repository';
 import { LeadershipService } from '../../apps/fusion/src/services/leadership.service';
+import { CityFusionService } from '../../apps/fusion/src/services/city-fusion.service';
 import { forecastMessage } from '../support/forecast-factory';
 import { loginAs } from '../support/auth';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
@@ -85,9 +86,17 @@ describe('several fusion instances (real PostgreSQL + Redis)', () => {
     await eventually(async () => received[0].length >= 4 && received[1].length >= 4, 'both dashboards to receive all four forecasts', 30_000);
     expect([...new Set(received[0])].sort()).toEqual(ids);
     expect([...new Set(received[1])].sort()).toEqual(ids);
-    // Each stored once, whichever instance consumed it.
+    // Each stored once, whichever instance consumed it, and fed to both instances' city models.
     expect(Number((await db.query(`SELECT count(*) FROM forecasts WHERE crossing_id = $1`, [crossing.id]))[0].count)).toBe(4);
-  });
+    await eventually(async () => apps.every((app) => app.get(CityFusionService).fedCount === 4), 'both city models to be fed all four forecasts', 10_000).catch((error) => { throw new Error(`${error.message}: fed ${apps.map((app) => app.get(CityFusionService).fedCount).join(', ')}`); });
+    // Only the leader saves the state.
+    const leader = apps.find((app) => app.get(LeadershipService).isLeader())!;
+    const follower = apps.find((app) => !app.get(LeadershipService).isLeader())!;
+    await follower.get(CityFusionService).saveIfChanged();
+    expect(Number((await db.query(`SELECT count(*) AS n FROM fusion_state`))[0].n)).toBe(0);
+    await leader.get(CityFusionService).saveIfChanged();
+    expect(Number((await db.query(`SELECT count(*) AS n FROM fusion_state`))[0].n)).toBe(1);
+   }, 60_000);
 
   it('fences a deposed leader and hands over to the other instance when the leader goes', async () => {
     const states = apps.map((app) => app.get(LeadershipService).current());

@@ -33,6 +33,7 @@ import { TimingPlanPublisher } from './repositories/timing-plan-publisher.reposi
 import { UsersRepository } from './repositories/users.repository';
 import { AdminAuditRepository } from './repositories/admin-audit.repository';
 import { LeadershipRepository } from './repositories/leadership.repository';
+import { FusionFeedRepository } from './repositories/fusion-feed.repository';
 import { LeadershipService } from './services/leadership.service';
 import { PartitionsRepository } from './repositories/partitions.repository';
 import { PartitionMaintenanceService } from './services/partition-maintenance.service';
@@ -85,6 +86,7 @@ export class FusionModule {
         CrossingQueryService,
         HealthService,
         LeadershipRepository,
+        FusionFeedRepository,
         LeadershipService,
         PartitionsRepository,
         PartitionMaintenanceService,

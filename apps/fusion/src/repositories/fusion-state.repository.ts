@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { TOTAL_APPROACH } from '@crosscast/persistence';
 
 /** A saved fusion model's head row as stored (`fusion_state`): its records are separate. */
@@ -82,8 +82,10 @@ export class FusionStateRepository {
    * Records are turned into JSON a batch at a time, so no text larger than one record is
    * built (callers pass a snapshot that no longer changes).
    */
-  async save(name: string, saved: StoredFusionState, records: FusionStateRecordValue[], complete: boolean): Promise<void> {
+  /** `fence` runs first inside the transaction and throws to refuse the write (a deposed leader). */
+  async save(name: string, saved: StoredFusionState, records: FusionStateRecordValue[], complete: boolean, fence?: (manager: EntityManager) => Promise<void>): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
+      if (fence) await fence(manager);
       await manager.query(
         `INSERT INTO fusion_state (name, format_version, state, fused_through, fed_through_received_at, saved_at)
          VALUES ($1, $2, $3, $4, $5, $6)

@@ -5,6 +5,9 @@ import { FUSION_CONFIG, FusionConfig } from '../config';
 import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { FusionStateRepository, ReplayForecastRow, ReplayObservationRow } from '../repositories/fusion-state.repository';
+import { FusionFeedRepository } from '../repositories/fusion-feed.repository';
+import { FencedError } from '../repositories/leadership.repository';
+import { LeadershipService } from './leadership.service';
 import { fusionStates, isDegradedForecast, sameStates } from './fusion-views';
 
 /** The saved state's layout (2: per-record learned state); a snapshot of another version is ignored and rebuilt from rows. */
@@ -58,7 +61,9 @@ const CROSSING_RECORD_PREFIX = 'crossing:';
  * (received after it, or all of the last REPLAY_DAYS when there is no usable snapshot) are
  * replayed from PostgreSQL at start, in data-time order, a page at a time.
  *
- * One fusion instance per city: a second instance would learn and save its own copy.
+ * Several fusion instances: each keeps the whole model (FusionFeedRepository shares every
+ * stored forecast with the others), so reads are served anywhere and a new leader takes
+ * over warm; only the leader saves the state, fenced by its epoch (LeadershipService).
  */
 @Injectable()
 export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
@@ -82,14 +87,25 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
     private readonly city: CityRepository,
     private readonly repository: FusionStateRepository,
     private readonly clock: ClockRepository,
+    private readonly feed: FusionFeedRepository,
+    private readonly leadership: LeadershipService,
   ) {
     this.fusion = this.newFusion();
+    // A new leader writes the whole state at its first save (the old leader's may be older).
+    this.leadership.onChange((state) => {
+      if (state.role !== 'leader') return;
+      this.fusion.markAllChanged();
+      this.changedSinceSave = true;
+    });
   }
 
   /** Start-up: restore and replay before the queue consumers start (they start at bootstrap). */
   async onModuleInit(): Promise<void> {
     this.ready = this.restore();
     await this.ready;
+    await this.feed.subscribe((notice) => {
+      if (notice.instance !== this.leadership.instance) this.feedModel(notice.message, new Date(notice.receivedAt));
+    });
     this.timer = setInterval(() => void this.saveIfChanged(), SNAPSHOT_EVERY_MS);
     this.timer.unref();
   }
@@ -109,8 +125,17 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
     return this.fusion.graph.roads.map((r) => ({ road: r.road, crossings: r.crossings }));
   }
 
-  /** Feeds one newly stored forecast: its observed intervals (oldest first), then its horizons. */
+  /**
+   * Feeds one forecast this instance has just stored, and tells the other instances so they
+   * feed it too.
+   */
   record(message: ForecastMessage, receivedAt: Date): void {
+    this.feedModel(message, receivedAt);
+    this.feed.publish({ instance: this.leadership.instance, receivedAt: receivedAt.toISOString(), message });
+  }
+
+  /** Feeds one stored forecast: its observed intervals (oldest first), then its horizons. */
+  private feedModel(message: ForecastMessage, receivedAt: Date): void {
     const observed = [...(message.earlierObserved ?? []), message.observed].sort((a, b) => Date.parse(a.intervalStart) - Date.parse(b.intervalStart));
     for (const o of observed) {
       if (o.total === null) continue;
@@ -164,9 +189,9 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
     return JSON.stringify(this.fusion.toRecords());
   }
 
-  /** Saves the learned state if it changed since the last save. */
+  /** Saves the learned state if it changed since the last save: the leader only, fenced by its epoch. */
   async saveIfChanged(): Promise<void> {
-    if (!this.changedSinceSave) return;
+    if (!this.changedSinceSave || !this.leadership.isLeader()) return;
     this.changedSinceSave = false;
     const city = this.city.city;
     const saved: SavedFusion = {
@@ -185,8 +210,14 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
         fusedThrough: this.last ? new Date(this.last.result.nowIntervalMs) : null,
         fedThroughReceivedAt: saved.fedThroughReceivedMs === null ? null : new Date(saved.fedThroughReceivedMs),
         savedAt: this.clock.now(),
-      }, records, complete);
+      }, records, complete, (manager) => this.leadership.assertLeading(manager));
     } catch (error) {
+      if (error instanceof FencedError) {
+        // Deposed meanwhile: the new leader saves from its own (warm) model.
+        this.fusion.markAllChanged();
+        this.logger.warn(`fusion state not saved: ${error.message}`);
+        return;
+      }
       this.changedSinceSave = true;
       // The records taken for this save were not written: the next save writes them all.
       this.fusion.markAllChanged();

@@ -1,0 +1,61 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import IORedis from 'ioredis';
+import { ForecastMessage } from '@crosscast/contracts';
+import { redisConnectionOptions } from '@crosscast/runtime';
+import { FUSION_CONFIG, FusionConfig } from '../config';
+
+export interface StoredForecastNotice {
+  /** The instance that stored it (it has fed its own model already). */
+  instance: string;
+  receivedAt: string;
+  message: ForecastMessage;
+}
+
+/**
+ * Every fusion instance keeps the whole city's model, so any of them can take over as
+ * leader warm and serve reads: the instance that stored a forecast feeds its own model and
+ * announces the forecast on a Redis pub/sub channel (`<prefix>:fusion-feed`), and the other
+ * instances feed theirs from it. Pub/sub is at-most-once: an instance that was disconnected
+ * misses what was said meanwhile (its picture can lack those forecasts until their
+ * intervals pass; a restart replays them from PostgreSQL).
+ */
+@Injectable()
+export class FusionFeedRepository implements OnApplicationShutdown {
+  private readonly logger = new Logger(FusionFeedRepository.name);
+  private publisher: IORedis | null = null;
+  private subscriber: IORedis | null = null;
+  private readonly channel: string;
+
+  constructor(@Inject(FUSION_CONFIG) private readonly config: FusionConfig) {
+    this.channel = `${config.QUEUE_PREFIX}:fusion-feed`;
+  }
+
+  publish(notice: StoredForecastNotice): void {
+    if (!this.publisher) {
+      // The offline queue holds notices until the connection is up (the first ones included).
+      this.publisher = new IORedis({ ...redisConnectionOptions(this.config.REDIS_URL), maxRetriesPerRequest: 3 });
+      this.publisher.on('error', () => undefined);
+    }
+    // Best effort: a lost notice only delays another instance's picture, never the store.
+    this.publisher.publish(this.channel, JSON.stringify(notice)).catch(() => undefined);
+  }
+
+  async subscribe(onNotice: (notice: StoredForecastNotice) => void): Promise<void> {
+    const subscriber = new IORedis({ ...redisConnectionOptions(this.config.REDIS_URL), maxRetriesPerRequest: null });
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', (_channel: string, text: string) => {
+      try {
+        onNotice(JSON.parse(text) as StoredForecastNotice);
+      } catch (error) {
+        this.logger.warn(`fusion feed notice ignored: ${(error as Error).message}`);
+      }
+    });
+    this.subscriber = subscriber;
+    await subscriber.subscribe(this.channel).catch((error: Error) => this.logger.warn(`fusion feed: not subscribed yet (${error.message}); ioredis resubscribes on reconnect`));
+  }
+
+  onApplicationShutdown(): void {
+    this.subscriber?.disconnect();
+    this.publisher?.disconnect();
+  }
+}
