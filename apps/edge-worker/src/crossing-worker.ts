@@ -1,6 +1,9 @@
 import { CrossingDefinition, DetectorReading, ModelInfo, UnsignedForecastMessage, UnsignedHeartbeatMessage, WorkerStatus } from '@crosscast/contracts';
 import {
   CleanSeries,
+  CleaningOptions,
+  CleaningSummary,
+  DEFAULT_CLEANING,
   ResidualEnsembleForecaster,
   ResidualEnsembleState,
   IntervalSeries,
@@ -9,9 +12,11 @@ import {
   StepForecast,
   DEFAULT_RESIDUAL_ENSEMBLE,
   cleanSeries,
+  cleaningWarning,
   intervalsPerDay,
   realShare,
   roundBand,
+  summarizeCleaning,
 } from '@crosscast/forecasting';
 
 export type AcceptOutcome = 'appended' | 'filled' | 'ignored' | 'held';
@@ -48,6 +53,8 @@ export interface CrossingWorkerOptions {
   retrainEveryIntervals: number;
   historyLimitIntervals: number;
   trainEpochs: number;
+  /** How readings are judged (default DEFAULT_CLEANING: limits from physics and the detector's history). */
+  cleaning?: Partial<CleaningOptions>;
 }
 
 export interface WorkerClock {
@@ -91,6 +98,10 @@ export class CrossingWorker {
   /** Newest interval whose observation the city has been sent; later ones go with the next forecast. */
   private lastReportedIntervalStartMs: number | null = null;
   private readonly calendar: LocalCalendar;
+  private readonly cleaning: CleaningOptions;
+  /** The cleaning tally of the history at the newest forecast (sent with heartbeats). */
+  private lastCleaning: CleaningSummary | null = null;
+  private cleaningWarned = false;
 
   constructor(
     readonly crossing: CrossingDefinition,
@@ -108,6 +119,7 @@ export class CrossingWorker {
     this.approaches = crossing.approaches.map((a) => a.id);
     this.intervalMinutes = intervalMinutes;
     this.calendar = new LocalCalendar(timeZone);
+    this.cleaning = { ...DEFAULT_CLEANING, ...options.cleaning };
   }
 
   get historyIntervals(): number {
@@ -255,7 +267,8 @@ export class CrossingWorker {
   forecastLatest(): UnsignedForecastMessage | null {
     if (this.firstIntervalStartMs === null || this.values.length === 0) return null;
     const series = this.series();
-    const clean = cleanSeries(series);
+    const clean = cleanSeries(series, this.cleaning);
+    this.tallyCleaning(clean);
     const index = clean.values.length - 1;
     let steps: StepForecast[];
     let modelInfo: ModelInfo;
@@ -320,7 +333,25 @@ export class CrossingWorker {
       training: this.training,
       bufferedMessages,
       drift: this.drift(),
+      cleaning: this.lastCleaning ? { cells: this.lastCleaning.cells, shares: this.lastCleaning.shares, droppedShare: this.lastCleaning.droppedShare } : null,
     };
+  }
+
+  /** The cleaning tally of the history as of the newest forecast (null before the first). */
+  get cleaningSummary(): CleaningSummary | null {
+    return this.lastCleaning;
+  }
+
+  /** Counts every flagged reading; warns once each time the dropped share rises over 5%. */
+  private tallyCleaning(clean: CleanSeries): void {
+    const summary = summarizeCleaning(clean.flags);
+    this.lastCleaning = summary;
+    const warning = cleaningWarning(summary, this.crossingId);
+    if (warning && !this.cleaningWarned) {
+      const limits = clean.limits.map((l, a) => `${this.approaches[a]} <= ${l.maxCount} (${l.source})`).join(', ');
+      this.logger.warn(`${warning}; limits per interval: ${limits}`);
+    }
+    this.cleaningWarned = warning !== null;
   }
 
   dispose(): void {
