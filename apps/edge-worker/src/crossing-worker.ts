@@ -1,5 +1,6 @@
 import { CrossingDefinition, DetectorReading, ModelInfo, UnsignedForecastMessage, UnsignedHeartbeatMessage, WorkerStatus } from '@crosscast/contracts';
 import {
+  AdaptiveIntervals,
   CleanSeries,
   CleaningOptions,
   CleaningSummary,
@@ -85,6 +86,8 @@ export class CrossingWorker {
   private heartbeatSeq = 0;
   streamCursor = '0';
   private model: ResidualEnsembleForecaster | null = null;
+  /** The model's intervals, adapted online to their own misses (reset with each new model). */
+  private intervals: AdaptiveIntervals | null = null;
   private modelVersion = 0;
   private intervalsAtLastTraining = 0;
   private training = false;
@@ -148,6 +151,7 @@ export class CrossingWorker {
     this.values = state.values;
     if (model && model.kind === 'residual-ensemble' && model.approaches.join(',') === this.approaches.join(',')) {
       this.model = await ResidualEnsembleForecaster.deserialize(model);
+      this.intervals = this.model.adaptiveIntervals();
       this.modelVersion = state.modelVersion;
       this.intervalsAtLastTraining = model.trainedOnIntervals;
     }
@@ -276,7 +280,11 @@ export class CrossingWorker {
     let modelSteps: StepForecast[] | null = null;
     if (this.model && index >= ResidualEnsembleForecaster.firstOrigin(this.intervalMinutes, DEFAULT_RESIDUAL_ENSEMBLE.lags)) {
       try {
-        modelSteps = this.model.forecast(clean.values, index, this.firstIntervalStartMs, this.calendar);
+        this.intervals ??= this.model.adaptiveIntervals();
+        modelSteps = this.model.forecast(clean.values, index, this.firstIntervalStartMs, this.calendar, undefined, {
+          intervals: this.intervals,
+          isReal: (t, a) => clean.flags[t]?.[a] === 'real',
+        });
         this.lastError = null;
       } catch (error) {
         // The crossing must not go silent: fall back to the baseline and report degraded.
@@ -357,6 +365,7 @@ export class CrossingWorker {
   dispose(): void {
     this.model?.dispose();
     this.model = null;
+    this.intervals = null;
   }
 
   private buildMessage(clean: CleanSeries, index: number, steps: StepForecast[], model: ModelInfo, inputShare: number, flags: string[]): UnsignedForecastMessage {
@@ -456,6 +465,7 @@ export class CrossingWorker {
         );
         const previous = this.model;
         this.model = trained;
+        this.intervals = trained.adaptiveIntervals();
         this.recentErrors = [];
         this.pendingCheck = null;
         this.modelVersion += 1;
@@ -477,6 +487,7 @@ export class CrossingWorker {
   }
 
   private resetHistory(): void {
+    this.intervals = this.model ? this.model.adaptiveIntervals() : null;
     this.values = [];
     this.firstIntervalStartMs = null;
     this.intervalsAtLastTraining = 0;
