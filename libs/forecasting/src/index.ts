@@ -9,3 +9,4 @@ export * from './residual-ensemble';
 export * from './backtest';
 export * from './backtest-models';
 export * from './adaptive-intervals';
+export * from './synthetic';
