@@ -202,6 +202,7 @@ async function main(): Promise<void> {
       best_baseline_at_1h: bestName,
       edge_vs_best_baseline_pct: vsBest,
       edge_vs_historical_average_pct: edge.approach.mae.map((m, h) => r2((100 * (m - historical[h])) / historical[h])),
+      level_term_used_by_crossings: edge.levelUsedBy?.length ?? 0,
       cleaning: { ...summary, injected_faults: c.injectedFaults ?? null, limits_by_crossing: Object.fromEntries(cleaning.map((k) => [k.id, k.limits])) },
       models: modelJson,
       goals,

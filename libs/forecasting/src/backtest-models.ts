@@ -27,6 +27,7 @@ export function edgeModel(options: Partial<ResidualEnsembleOptions> = {}, timer?
       const bytes = Buffer.byteLength(JSON.stringify(await model.serialize()));
       const fitted: FittedModel = {
         bytes,
+        usesLevel: model.usesLevel,
         forecastMany: (prepared, origins) => {
           // As a worker runs it: the intervals adapt to their own misses as the test days are counted.
           const result = model.forecastMany(

@@ -49,6 +49,8 @@ export interface FittedModel {
   bytes?: number;
   /** Milliseconds of single forecasts (one origin per call), when the model measured them. */
   singleForecastMs?: number[];
+  /** Whether the model scales its profile by the recent level (edge model). */
+  usesLevel?: boolean;
 }
 
 export interface BacktestModel {
@@ -97,6 +99,8 @@ export interface ModelResult {
   /** Wall time of single forecasts, one origin per call, as a worker makes them. */
   singleForecastMs: number[];
   modelBytes: number[];
+  /** Crossings whose model chose the level term (edge model only). */
+  levelUsedBy?: string[];
 }
 
 export function prepareCrossing(crossing: BacktestCrossing, data: Pick<BacktestData, 'intervalMinutes' | 'firstIntervalStartMs' | 'cleaning'>): PreparedCrossing {
@@ -195,6 +199,7 @@ export async function runBacktestDetailed(
     const bytes: number[] = [];
     const single: number[] = [];
     const perCrossing: CrossingMetrics[] = [];
+    const levelUsedBy: string[] = [];
     let fittedCity: Map<string, FittedModel> | null = null;
     if (model.fitCity) {
       const started = now();
@@ -212,6 +217,7 @@ export async function runBacktestDetailed(
       }
       if (!fitted) continue;
       if (fitted.bytes !== undefined) bytes.push(fitted.bytes);
+      if (fitted.usesLevel) levelUsedBy.push(p.crossing.id);
       const started = now();
       const forecasts = fitted.forecastMany(p, origins);
       inferMs.push((now() - started) / Math.max(1, origins.length));
@@ -259,6 +265,7 @@ export async function runBacktestDetailed(
       inferMsPerForecast: inferMs,
       singleForecastMs: single,
       modelBytes: bytes,
+      levelUsedBy,
     };
   }
   return { results, cleaning };
