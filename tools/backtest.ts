@@ -273,8 +273,7 @@ export async function runBacktestCommand(
   log(`test ${labels[data.testStart]}..${labels[data.testEnd]}, horizons ${data.horizons}, ${models.length} models`);
   const started = Date.now();
   let lastLine = 0;
-  const totalSteps = models.length * crossings.length;
-  let modelIndex = -1;
+  let modelStarted = started;
   let lastModel = '';
   const { results, cleaning } = await runBacktestDetailed(
     data,
@@ -282,14 +281,16 @@ export async function runBacktestCommand(
     (p) => {
       if (p.model !== lastModel) {
         lastModel = p.model;
-        modelIndex++;
+        modelStarted = Date.now();
       }
-      const doneSteps = modelIndex * crossings.length + p.done;
       if (p.done === p.total || Date.now() - lastLine > 2000) {
         lastLine = Date.now();
         const elapsed = (Date.now() - started) / 1000;
-        const eta = doneSteps > 0 ? (elapsed * (totalSteps - doneSteps)) / doneSteps : null;
-        log(`  ${p.model}: ${p.done}/${p.total} crossings${p.crossingId ? ` (${p.crossingId})` : ''}, ${elapsed.toFixed(0)} s${eta !== null && doneSteps < totalSteps ? `, about ${eta.toFixed(0)} s to go` : ''}`);
+        // Models differ a lot in cost (a baseline takes a second, the edge model minutes):
+        // the estimate is for the model running now, from its own pace.
+        const modelElapsed = (Date.now() - modelStarted) / 1000;
+        const left = p.done > 0 && p.done < p.total ? ` (${p.model}: about ${((modelElapsed * (p.total - p.done)) / p.done).toFixed(0)} s left)` : '';
+        log(`  ${p.model}: ${p.done}/${p.total} crossings${p.crossingId ? ` (${p.crossingId})` : ''}, ${elapsed.toFixed(0)} s${left}`);
       }
     },
     () => performance.now(),
