@@ -112,8 +112,8 @@ export interface ResidualEnsembleState {
   extraSize: number;
   /** Whether forecasts scale the profile by the level ratio (absent in older models: no). */
   useLevel?: boolean;
-  /** Held-out profile MAE without and with the level ratio, which decided useLevel. */
-  levelCheck?: { plainMae: number; levelMae: number };
+  /** Held-out absolute error of the profile (summed) without and with the level ratio, which decided useLevel. */
+  levelCheck?: { plainError: number; levelError: number };
   members: Array<{ name: string; topology: unknown; weightSpecs: tf.io.WeightsManifestEntry[]; weightDataBase64: string }>;
 }
 
@@ -198,7 +198,6 @@ export class ResidualEnsembleForecaster {
       }
     }
     const useLevel = options.level === 'on' || (options.level === 'auto' && levelError < 0.99 * plainError);
-    const levelCheck = { plainMae: plainError, levelMae: levelError };
     const frame = buildFrame(input, trainProfile, slots, scales, totalScale, options, useLevel ? trainLevel : undefined);
     // The networks learn from deviations a profile could not have known: with two weeks or
     // more, each training week's deviations are taken from a profile fitted without that
@@ -292,7 +291,7 @@ export class ResidualEnsembleForecaster {
         trainedOnIntervals: n,
         extraSize: input.extraFeatures?.size ?? 0,
         useLevel,
-        levelCheck: { plainMae: Math.round(levelCheck.plainMae), levelMae: Math.round(levelCheck.levelMae) },
+        levelCheck: { plainError: Math.round(plainError), levelError: Math.round(levelError) },
       },
       profile,
       members,
