@@ -49,9 +49,51 @@ describe('npm run backtest', () => {
     expect(formatReport(report)).toMatch(/crossing level \(2024-03-13\.\.2024-03-15\)/);
   }, 60_000);
 
+  it('takes date-times for the windows, reports each crossing from its own first reading, and counts what cleaning dropped', async () => {
+    const file = writeHourlyFile(dir);
+    // Crossing B's first two days never reported (its rows are there, counts empty), and one
+    // of A's readings is a fault far over what two lanes carry.
+    const text = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line) => {
+        const [crossing, approach, timestamp] = line.split(',');
+        if (crossing === 'B' && Date.parse(timestamp) < Date.parse('2024-03-06T00:00:00+01:00')) return `${crossing},${approach},${timestamp},,x`;
+        if (approach === 'A:1' && timestamp === new Date(Date.parse('2024-03-08T12:00:00+01:00')).toISOString()) return `${crossing},${approach},${timestamp},99999,x`;
+        return line;
+      })
+      .join('\n');
+    const late = path.join(dir, 'late.csv');
+    fs.writeFileSync(late, text);
+    const options: BacktestCommandOptions = {
+      ...parseBacktestArgs(['--file', late, '--time-zone', 'Europe/Paris', '--test-from', '2024-03-13T06:00', '--test-to', '2024-03-15T17:00', '--models', 'baselines', '--lanes', '2']),
+      backend: 'wasm',
+    };
+    const report = await runBacktestCommand(options, () => undefined);
+    expect(report.testRange).toEqual(['2024-03-13 06:00', '2024-03-15 17:00']);
+    expect(report.trainRange).toEqual(['2024-03-04 00:00', '2024-03-13 05:00']);
+    expect(report.perCrossing.map((c) => [c.id, c.train?.[0]])).toEqual([
+      ['A', '2024-03-04 00:00'],
+      ['B', '2024-03-06 00:00'],
+    ]);
+    const a = report.perCrossing[0];
+    expect(a.cleaning.counts['over-capacity']).toBe(1);
+    // Under the two lanes' 4,800 an hour: 4 x the detector's own 99.5th percentile (peaks near 550).
+    for (const limit of a.limits) expect(limit).toBeGreaterThan(2000);
+    for (const limit of a.limits) expect(limit).toBeLessThan(4800);
+    expect(report.cleaning.counts.missing).toBe(2 * 24 + 1);
+    const table = formatReport(report);
+    expect(table).toMatch(/^B\s+2024-03-06 00:00\s+0\.0%/m);
+    expect(table).toMatch(/cleaning: .*over-capacity 1/);
+    expect(report.results['historical-average'].perCrossing.map((c) => c.id)).toEqual(['A', 'B']);
+    expect(report.results['historical-average'].coverageByCrossing.coverage80.min[0]).not.toBeNull();
+  }, 60_000);
+
   it('explains bad options instead of failing later', async () => {
     expect(() => parseBacktestArgs([])).toThrow('--file is required');
-    expect(() => parseBacktestArgs(['--file', 'x.csv', '--test-from', '2024-02-30'])).toThrow('--test-from must be a date YYYY-MM-DD, got "2024-02-30"');
+    expect(() => parseBacktestArgs(['--file', 'x.csv', '--test-from', '2024-02-30'])).toThrow('--test-from must be a local date YYYY-MM-DD or date-time YYYY-MM-DDTHH:MM, got "2024-02-30"');
+    expect(() => parseBacktestArgs(['--file', 'x.csv', '--test-from', '2024-03-13T25:00'])).toThrow('--test-from must be a local date');
+    expect(parseBacktestArgs(['--file', 'x.csv', '--test-from', '2024-03-13T06:00', '--lanes', '3', '--max-count', '5000'])).toMatchObject({ testFrom: '2024-03-13 06:00', lanes: 3, maxCount: 5000 });
     expect(() => parseBacktestArgs(['--file', 'x.csv', '--models', 'edge,magic'])).toThrow('unknown model "magic"');
     expect(() => parseBacktestArgs(['--file', 'x.csv', '--time-zone', 'Mars/Olympus'])).toThrow('not an IANA time zone');
     expect(() => parseBacktestArgs(['--file', 'x.csv', '--horizons', '0'])).toThrow('--horizons must be a whole number from 1 to 96');

@@ -31,6 +31,17 @@ export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
       /** History kept per crossing (default five weeks of 15 min). */
       HISTORY_LIMIT_INTERVALS: envInt(3360, 200, 1_000_000),
       TRAIN_EPOCHS: envInt(12, 1, 1000),
+      /**
+       * Cleaning limits (see CleaningOptions in libs/forecasting): a count is dropped when it
+       * exceeds lanes x saturation flow x interval hours, or CLEAN_HISTORY_FACTOR x the
+       * detector's own 99.5th percentile. CLEAN_LANES 0 = unknown (CLEAN_DEFAULT_LANES is
+       * assumed, generously); CLEAN_MAX_COUNT > 0 replaces both with one fixed ceiling.
+       */
+      CLEAN_SATURATION_FLOW: envInt(2400, 600, 4000),
+      CLEAN_LANES: envInt(0, 0, 12),
+      CLEAN_DEFAULT_LANES: envInt(6, 1, 12),
+      CLEAN_HISTORY_FACTOR: envInt(4, 2, 100),
+      CLEAN_MAX_COUNT: envInt(0, 0, 1_000_000),
       /** Messages kept in order while Redis is unreachable; beyond it the oldest are dropped and counted. */
       BUFFER_LIMIT: envInt(10_000, 10, 10_000_000),
       /** The same bound in bytes of unsent forecasts on the local disk (default 64 MiB). */
@@ -54,7 +65,14 @@ export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
       ? 'all'
       : config.CROSSING_IDS.split(',').map((s) => s.trim()).filter(Boolean);
   const redisUrl = resolveRedisUrl('edge-worker', config, config.NODE_ENV === 'production');
-  return { ...config, REDIS_URL: redisUrl, LISTEN_HOST: listenHost(config.HOST, config.NODE_ENV), crossingSelection, detectorRedisUrl: config.DETECTOR_REDIS_URL ?? redisUrl };
+  const cleaning = {
+    saturationFlowPerLane: config.CLEAN_SATURATION_FLOW,
+    lanes: config.CLEAN_LANES > 0 ? config.CLEAN_LANES : null,
+    defaultLanes: config.CLEAN_DEFAULT_LANES,
+    historyFactor: config.CLEAN_HISTORY_FACTOR,
+    maxCountPerInterval: config.CLEAN_MAX_COUNT > 0 ? config.CLEAN_MAX_COUNT : null,
+  };
+  return { ...config, cleaning, REDIS_URL: redisUrl, LISTEN_HOST: listenHost(config.HOST, config.NODE_ENV), crossingSelection, detectorRedisUrl: config.DETECTOR_REDIS_URL ?? redisUrl };
 }
 
 export type EdgeWorkerConfig = ReturnType<typeof readEdgeWorkerConfig>;

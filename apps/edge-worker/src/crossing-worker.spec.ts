@@ -1,4 +1,4 @@
-import { CrossingDefinition, DEV_WORKER_KEY_SEED, DetectorReading, ForecastMessage, ForecastMessageSchema, deriveWorkerKey, parseMessage, signMessage } from '@crosscast/contracts';
+import { CrossingDefinition, DEV_WORKER_KEY_SEED, DetectorReading, ForecastMessage, ForecastMessageSchema, HeartbeatMessageSchema, deriveWorkerKey, parseMessage, signMessage } from '@crosscast/contracts';
 import { ResidualEnsembleState } from '@crosscast/forecasting';
 import { selectTfBackend } from '@crosscast/runtime';
 import { CrossingWorker, CrossingWorkerOptions, TrainingRunner } from './crossing-worker';
@@ -195,6 +195,43 @@ describe('CrossingWorker', () => {
     expect(worker.accept(reading(0))).toBe('appended');
     expect(worker.historyIntervals).toBe(1);
     expect(warnings.some((w) => /clock was reset/.test(w))).toBe(true);
+  });
+
+  it('keeps hourly counts of 5,000+ and reports its cleaning tally in a schema-valid heartbeat', () => {
+    const { worker, warnings } = makeWorker();
+    const observedPeak: number[] = [];
+    const hourly = new CrossingWorker(
+      crossing,
+      60,
+      'Australia/Melbourne',
+      'wasm',
+      { horizons: 4, minTrainIntervals: 100_000, retrainEveryIntervals: 96, historyLimitIntervals: 2000, trainEpochs: 1 },
+      { publishForecast: (m) => observedPeak.push(m.observed.approaches['X1:1'] ?? -1) },
+      { run: (job) => job() },
+      { now: () => new Date('2026-01-01T00:00:00Z') },
+      { log: () => undefined, warn: (m) => warnings.push(m) },
+    );
+    const HOUR = 3_600_000;
+    for (let i = 0; i < 24 * 14; i++) {
+      const level = 3000 + 2800 * Math.sin((2 * Math.PI * i) / 24);
+      hourly.accept({ v: 1, crossingId: 'X1', intervalStart: new Date(START + i * HOUR).toISOString(), intervalMinutes: 60, counts: { 'X1:1': Math.round(level), 'X1:3': Math.round(level / 2) } });
+      hourly.forecastLatest();
+    }
+    // Reported to the city as observed (real), not nulled as filled.
+    expect(Math.max(...observedPeak)).toBeGreaterThan(5000);
+    const heartbeat = hourly.describe(0);
+    expect(heartbeat.cleaning).toEqual({ cells: 24 * 14 * 2, shares: { real: 1, missing: 0, invalid: 0, 'over-capacity': 0, 'over-history': 0, 'stuck-zero': 0, outage: 0 }, droppedShare: 0 });
+    const signed = signMessage(heartbeat, deriveWorkerKey(DEV_WORKER_KEY_SEED, 'X1'));
+    expect(parseMessage(HeartbeatMessageSchema, signed)).toEqual({ ok: true, value: signed });
+    expect(warnings).toEqual([]);
+
+    // A detector reading garbage: every dropped reading is counted, and the worker warns once.
+    for (let i = 0; i < 40; i++) worker.accept(reading(i, { 'X1:1': i % 4 === 0 ? -1 : 50, 'X1:3': 20 }));
+    worker.forecastLatest();
+    worker.forecastLatest();
+    expect(worker.describe(0).cleaning).toMatchObject({ cells: 80, droppedShare: 0.125 });
+    expect(worker.describe(0).cleaning!.shares.invalid).toBe(0.125);
+    expect(warnings.filter((w) => /cleaning dropped 12\.5% of 80 readings \(invalid 10\)/.test(w))).toHaveLength(1);
   });
 
   it('refuses a reading for another crossing', () => {

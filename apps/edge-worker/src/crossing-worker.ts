@@ -1,6 +1,10 @@
 import { CrossingDefinition, DetectorReading, ModelInfo, UnsignedForecastMessage, UnsignedHeartbeatMessage, WorkerStatus } from '@crosscast/contracts';
 import {
+  AdaptiveIntervals,
   CleanSeries,
+  CleaningOptions,
+  CleaningSummary,
+  DEFAULT_CLEANING,
   ResidualEnsembleForecaster,
   ResidualEnsembleState,
   IntervalSeries,
@@ -9,9 +13,11 @@ import {
   StepForecast,
   DEFAULT_RESIDUAL_ENSEMBLE,
   cleanSeries,
+  cleaningWarning,
   intervalsPerDay,
   realShare,
   roundBand,
+  summarizeCleaning,
 } from '@crosscast/forecasting';
 
 export type AcceptOutcome = 'appended' | 'filled' | 'ignored' | 'held';
@@ -48,6 +54,8 @@ export interface CrossingWorkerOptions {
   retrainEveryIntervals: number;
   historyLimitIntervals: number;
   trainEpochs: number;
+  /** How readings are judged (default DEFAULT_CLEANING: limits from physics and the detector's history). */
+  cleaning?: Partial<CleaningOptions>;
 }
 
 export interface WorkerClock {
@@ -78,6 +86,8 @@ export class CrossingWorker {
   private heartbeatSeq = 0;
   streamCursor = '0';
   private model: ResidualEnsembleForecaster | null = null;
+  /** The model's intervals, adapted online to their own misses (reset with each new model). */
+  private intervals: AdaptiveIntervals | null = null;
   private modelVersion = 0;
   private intervalsAtLastTraining = 0;
   private training = false;
@@ -91,6 +101,10 @@ export class CrossingWorker {
   /** Newest interval whose observation the city has been sent; later ones go with the next forecast. */
   private lastReportedIntervalStartMs: number | null = null;
   private readonly calendar: LocalCalendar;
+  private readonly cleaning: CleaningOptions;
+  /** The cleaning tally of the history at the newest forecast (sent with heartbeats). */
+  private lastCleaning: CleaningSummary | null = null;
+  private cleaningWarned = false;
 
   constructor(
     readonly crossing: CrossingDefinition,
@@ -108,6 +122,7 @@ export class CrossingWorker {
     this.approaches = crossing.approaches.map((a) => a.id);
     this.intervalMinutes = intervalMinutes;
     this.calendar = new LocalCalendar(timeZone);
+    this.cleaning = { ...DEFAULT_CLEANING, ...options.cleaning };
   }
 
   get historyIntervals(): number {
@@ -136,6 +151,7 @@ export class CrossingWorker {
     this.values = state.values;
     if (model && model.kind === 'residual-ensemble' && model.approaches.join(',') === this.approaches.join(',')) {
       this.model = await ResidualEnsembleForecaster.deserialize(model);
+      this.intervals = this.model.adaptiveIntervals();
       this.modelVersion = state.modelVersion;
       this.intervalsAtLastTraining = model.trainedOnIntervals;
     }
@@ -255,7 +271,8 @@ export class CrossingWorker {
   forecastLatest(): UnsignedForecastMessage | null {
     if (this.firstIntervalStartMs === null || this.values.length === 0) return null;
     const series = this.series();
-    const clean = cleanSeries(series);
+    const clean = cleanSeries(series, this.cleaning);
+    this.tallyCleaning(clean);
     const index = clean.values.length - 1;
     let steps: StepForecast[];
     let modelInfo: ModelInfo;
@@ -263,7 +280,11 @@ export class CrossingWorker {
     let modelSteps: StepForecast[] | null = null;
     if (this.model && index >= ResidualEnsembleForecaster.firstOrigin(this.intervalMinutes, DEFAULT_RESIDUAL_ENSEMBLE.lags)) {
       try {
-        modelSteps = this.model.forecast(clean.values, index, this.firstIntervalStartMs, this.calendar);
+        this.intervals ??= this.model.adaptiveIntervals();
+        modelSteps = this.model.forecast(clean.values, index, this.firstIntervalStartMs, this.calendar, undefined, {
+          intervals: this.intervals,
+          isReal: (t, a) => clean.flags[t]?.[a] === 'real',
+        });
         this.lastError = null;
       } catch (error) {
         // The crossing must not go silent: fall back to the baseline and report degraded.
@@ -320,12 +341,31 @@ export class CrossingWorker {
       training: this.training,
       bufferedMessages,
       drift: this.drift(),
+      cleaning: this.lastCleaning ? { cells: this.lastCleaning.cells, shares: this.lastCleaning.shares, droppedShare: this.lastCleaning.droppedShare } : null,
     };
+  }
+
+  /** The cleaning tally of the history as of the newest forecast (null before the first). */
+  get cleaningSummary(): CleaningSummary | null {
+    return this.lastCleaning;
+  }
+
+  /** Counts every flagged reading; warns once each time the dropped share rises over 5%. */
+  private tallyCleaning(clean: CleanSeries): void {
+    const summary = summarizeCleaning(clean.flags);
+    this.lastCleaning = summary;
+    const warning = cleaningWarning(summary, this.crossingId);
+    if (warning && !this.cleaningWarned) {
+      const limits = clean.limits.map((l, a) => `${this.approaches[a]} <= ${l.maxCount} (${l.source})`).join(', ');
+      this.logger.warn(`${warning}; limits per interval: ${limits}`);
+    }
+    this.cleaningWarned = warning !== null;
   }
 
   dispose(): void {
     this.model?.dispose();
     this.model = null;
+    this.intervals = null;
   }
 
   private buildMessage(clean: CleanSeries, index: number, steps: StepForecast[], model: ModelInfo, inputShare: number, flags: string[]): UnsignedForecastMessage {
@@ -425,6 +465,7 @@ export class CrossingWorker {
         );
         const previous = this.model;
         this.model = trained;
+        this.intervals = trained.adaptiveIntervals();
         this.recentErrors = [];
         this.pendingCheck = null;
         this.modelVersion += 1;
@@ -446,6 +487,7 @@ export class CrossingWorker {
   }
 
   private resetHistory(): void {
+    this.intervals = this.model ? this.model.adaptiveIntervals() : null;
     this.values = [];
     this.firstIntervalStartMs = null;
     this.intervalsAtLastTraining = 0;

@@ -136,12 +136,20 @@ describe('HeartbeatMessageSchema', () => {
     expect(parseMessage(HeartbeatMessageSchema, { ...heartbeat, status: 'starting', model: null, historyIntervals: 0, lastIntervalStart: null }).ok).toBe(true);
   });
 
+  it('accepts the optional cleaning tally, and a heartbeat without it (older workers)', () => {
+    const cleaning = { cells: 2800, shares: { real: 0.95, missing: 0.03, 'over-capacity': 0.02 }, droppedShare: 0.0206 };
+    expect(parseMessage(HeartbeatMessageSchema, { ...heartbeat, cleaning })).toEqual({ ok: true, value: { ...heartbeat, cleaning } });
+    expect(parseMessage(HeartbeatMessageSchema, { ...heartbeat, cleaning: null }).ok).toBe(true);
+  });
+
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['an unknown status', { status: 'sleeping' }, /^status: /],
     ['a negative buffer', { bufferedMessages: -1 }, /^bufferedMessages: /],
     ['a missing training flag', { training: undefined }, /^training: /],
     ['an unknown field', { cpu: 0.4 }, /Unrecognized key.*'cpu'/],
     ['a model without a backend', { model: { name: 'residual-ensemble', version: 1, trainedOnIntervals: 1 } }, /^model\.backend: /],
+    ['a cleaning share above 1', { cleaning: { cells: 10, shares: { real: 1.5 }, droppedShare: 0 } }, /^cleaning\.shares\.real: /],
+    ['a cleaning tally with an unknown field', { cleaning: { cells: 10, shares: {}, droppedShare: 0, note: 'x' } }, /Unrecognized key.*'note'/],
   ])('rejects %s', (_label, change, reason) => {
     const result = parseMessage(HeartbeatMessageSchema, { ...heartbeat, ...change });
     expect(result.ok ? 'accepted' : result.reason).toMatch(reason);

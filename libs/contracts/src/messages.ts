@@ -149,6 +149,20 @@ export const WorkerDriftSchema = z
   .strict();
 export type WorkerDrift = z.infer<typeof WorkerDriftSchema>;
 
+/**
+ * What the worker's cleaning did to its history: the share of cells per reason (real,
+ * missing, invalid, over-capacity, over-history, stuck-zero, outage) and the share of
+ * reported readings it dropped. Nothing is dropped without being counted here.
+ */
+export const WorkerCleaningSchema = z
+  .object({
+    cells: z.number().int().min(0),
+    shares: z.record(z.string().regex(/^[a-z-]{1,24}$/), z.number().min(0).max(1)).refine((r) => Object.keys(r).length <= 16, { message: 'at most 16 reasons' }),
+    droppedShare: z.number().min(0).max(1),
+  })
+  .strict();
+export type WorkerCleaning = z.infer<typeof WorkerCleaningSchema>;
+
 /** Edge worker → fusion (HEARTBEAT_QUEUE), every few seconds of wall time. */
 export const HeartbeatMessageSchema = z
   .object({
@@ -164,6 +178,8 @@ export const HeartbeatMessageSchema = z
     bufferedMessages: z.number().int().min(0),
     /** The model's recent 1-step error on the crossing total against its validation error. */
     drift: WorkerDriftSchema.nullable().optional(),
+    /** Optional (older workers do not send it): the cleaning tally of the worker's history. */
+    cleaning: WorkerCleaningSchema.nullable().optional(),
     sig: SignatureSchema,
   })
   .strict();

@@ -8,9 +8,9 @@ import { ResidualEnsembleForecaster, ResidualEnsembleOptions } from './residual-
  * `timer` (a monotonic clock in ms) makes it also time single forecasts, one origin per
  * call, as a worker makes them.
  */
-export function edgeModel(options: Partial<ResidualEnsembleOptions> = {}, timer?: () => number, singleForecasts = 50): BacktestModel {
+export function edgeModel(options: Partial<ResidualEnsembleOptions> = {}, timer?: () => number, singleForecasts = 50, adaptive = true, name = 'residual-ensemble'): BacktestModel {
   return {
-    name: 'residual-ensemble',
+    name,
     kind: 'edge',
     async fitCrossing(p: PreparedCrossing, data: BacktestData): Promise<FittedModel> {
       const model = await ResidualEnsembleForecaster.train(
@@ -27,8 +27,17 @@ export function edgeModel(options: Partial<ResidualEnsembleOptions> = {}, timer?
       const bytes = Buffer.byteLength(JSON.stringify(await model.serialize()));
       const fitted: FittedModel = {
         bytes,
+        usesLevel: model.usesLevel,
         forecastMany: (prepared, origins) => {
-          const result = model.forecastMany(prepared.clean, origins, data.firstIntervalStartMs, data.calendar);
+          // As a worker runs it: the intervals adapt to their own misses as the test days are counted.
+          const result = model.forecastMany(
+            prepared.clean,
+            origins,
+            data.firstIntervalStartMs,
+            data.calendar,
+            undefined,
+            adaptive ? { intervals: model.adaptiveIntervals(), isReal: prepared.isReal } : undefined,
+          );
           if (timer) {
             // One untimed call first: the first call with a new input shape sets up the
             // backend's kernels; a worker pays that once, not per forecast.

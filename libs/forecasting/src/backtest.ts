@@ -1,5 +1,5 @@
 import { Band, StepForecast, band } from './bands';
-import { CellFlag, cleanSeries } from './cleaning';
+import { CellFlag, CleaningOptions, CleaningSummary, DEFAULT_CLEANING, cleanSeries, summarizeCleaning } from './cleaning';
 import { LocalCalendar } from './calendar';
 import { TimeOfWeekProfile, slotOfWeek } from './profile';
 import { conformalQuantile } from './quantiles';
@@ -27,6 +27,8 @@ export interface BacktestData {
   /** Last interval index of the test window (inclusive). */
   testEnd: number;
   horizons: number;
+  /** How readings are judged (default DEFAULT_CLEANING). */
+  cleaning?: Partial<CleaningOptions>;
 }
 
 /** What a model gets to train on and must forecast for one crossing. */
@@ -37,6 +39,8 @@ export interface PreparedCrossing {
   flags: CellFlag[][];
   /** Whether a cell may be scored / trained on: a real reading. */
   isReal: (t: number, a: number) => boolean;
+  /** The count ceiling cleaning held each approach to. */
+  limits?: number[];
 }
 
 export interface FittedModel {
@@ -45,6 +49,8 @@ export interface FittedModel {
   bytes?: number;
   /** Milliseconds of single forecasts (one origin per call), when the model measured them. */
   singleForecastMs?: number[];
+  /** Whether the model scales its profile by the recent level (edge model). */
+  usesLevel?: boolean;
 }
 
 export interface BacktestModel {
@@ -67,20 +73,42 @@ export interface LevelMetrics {
   points: number[];
 }
 
+/** One crossing's scores for one model. */
+export interface CrossingMetrics {
+  id: string;
+  approach: LevelMetrics;
+  crossing: LevelMetrics;
+}
+
+/** min / median / max over crossings, per horizon (crossings with no scored band left out). */
+export interface Spread {
+  min: Array<number | null>;
+  median: Array<number | null>;
+  max: Array<number | null>;
+}
+
 export interface ModelResult {
   kind: BacktestModel['kind'];
   approach: LevelMetrics;
   crossing: LevelMetrics;
+  perCrossing: CrossingMetrics[];
+  /** How interval coverage varies between crossings (approach level). */
+  coverageByCrossing: { coverage80: Spread; coverage95: Spread };
   trainSeconds: number[];
   inferMsPerForecast: number[];
   /** Wall time of single forecasts, one origin per call, as a worker makes them. */
   singleForecastMs: number[];
   modelBytes: number[];
+  /** Crossings whose model chose the level term (edge model only). */
+  levelUsedBy?: string[];
 }
 
-export function prepareCrossing(crossing: BacktestCrossing, data: Pick<BacktestData, 'intervalMinutes' | 'firstIntervalStartMs'>): PreparedCrossing {
-  const clean = cleanSeries({ intervalMinutes: data.intervalMinutes, approaches: crossing.approaches, firstIntervalStartMs: data.firstIntervalStartMs, values: crossing.raw });
-  return { crossing, clean: clean.values, flags: clean.flags, isReal: (t, a) => clean.flags[t]?.[a] === 'real' };
+export function prepareCrossing(crossing: BacktestCrossing, data: Pick<BacktestData, 'intervalMinutes' | 'firstIntervalStartMs' | 'cleaning'>): PreparedCrossing {
+  const clean = cleanSeries(
+    { intervalMinutes: data.intervalMinutes, approaches: crossing.approaches, firstIntervalStartMs: data.firstIntervalStartMs, values: crossing.raw },
+    { ...DEFAULT_CLEANING, ...data.cleaning },
+  );
+  return { crossing, clean: clean.values, flags: clean.flags, isReal: (t, a) => clean.flags[t]?.[a] === 'real', limits: clean.limits.map((l) => l.maxCount) };
 }
 
 class Accumulator {
@@ -138,7 +166,26 @@ export async function runBacktest(
   onProgress: (p: BacktestProgress) => void = () => undefined,
   now: () => number = () => 0,
 ): Promise<Record<string, ModelResult>> {
+  return (await runBacktestDetailed(data, models, onProgress, now)).results;
+}
+
+/** What cleaning did to one crossing's readings (the whole timeline: training and test). */
+export interface CrossingCleaning {
+  id: string;
+  summary: CleaningSummary;
+  /** The count ceiling per approach, in the crossing's approach order. */
+  limits: number[];
+}
+
+/** runBacktest, with the cleaning tally of every crossing. */
+export async function runBacktestDetailed(
+  data: BacktestData,
+  models: BacktestModel[],
+  onProgress: (p: BacktestProgress) => void = () => undefined,
+  now: () => number = () => 0,
+): Promise<{ results: Record<string, ModelResult>; cleaning: CrossingCleaning[] }> {
   const prepared = data.crossings.map((c) => prepareCrossing(c, data));
+  const cleaning = prepared.map((p) => ({ id: p.crossing.id, summary: summarizeCleaning(p.flags), limits: p.limits ?? [] }));
   // Origins from `horizons` intervals before the test window, so every horizon is scored
   // on the same test intervals.
   const origins: number[] = [];
@@ -151,6 +198,8 @@ export async function runBacktest(
     const inferMs: number[] = [];
     const bytes: number[] = [];
     const single: number[] = [];
+    const perCrossing: CrossingMetrics[] = [];
+    const levelUsedBy: string[] = [];
     let fittedCity: Map<string, FittedModel> | null = null;
     if (model.fitCity) {
       const started = now();
@@ -168,11 +217,14 @@ export async function runBacktest(
       }
       if (!fitted) continue;
       if (fitted.bytes !== undefined) bytes.push(fitted.bytes);
+      if (fitted.usesLevel) levelUsedBy.push(p.crossing.id);
       const started = now();
       const forecasts = fitted.forecastMany(p, origins);
       inferMs.push((now() - started) / Math.max(1, origins.length));
       if (fitted.singleForecastMs) single.push(...fitted.singleForecastMs);
       const A = p.crossing.approaches.length;
+      const ownApproach = new Accumulator(data.horizons);
+      const ownCrossing = new Accumulator(data.horizons);
       forecasts.forEach((steps, k) => {
         const t = origins[k];
         for (const step of steps) {
@@ -188,15 +240,46 @@ export async function runBacktest(
             const actual = p.crossing.raw[target][a] as number;
             total += actual;
             approachAcc.add(step.stepsAhead, actual, step.approaches[a], true);
+            ownApproach.add(step.stepsAhead, actual, step.approaches[a], true);
           }
-          if (allReal) crossingAcc.add(step.stepsAhead, total, step.total, !Number.isNaN(step.total.lower80));
+          if (allReal) {
+            const hasBand = !Number.isNaN(step.total.lower80);
+            crossingAcc.add(step.stepsAhead, total, step.total, hasBand);
+            ownCrossing.add(step.stepsAhead, total, step.total, hasBand);
+          }
         }
       });
+      perCrossing.push({ id: p.crossing.id, approach: ownApproach.result(), crossing: ownCrossing.result() });
       onProgress({ model: model.name, done: i + 1, total: prepared.length, crossingId: p.crossing.id });
     }
-    results[model.name] = { kind: model.kind, approach: approachAcc.result(), crossing: crossingAcc.result(), trainSeconds, inferMsPerForecast: inferMs, singleForecastMs: single, modelBytes: bytes };
+    results[model.name] = {
+      kind: model.kind,
+      approach: approachAcc.result(),
+      crossing: crossingAcc.result(),
+      perCrossing,
+      coverageByCrossing: {
+        coverage80: spread(perCrossing.map((c) => c.approach.coverage80), data.horizons),
+        coverage95: spread(perCrossing.map((c) => c.approach.coverage95), data.horizons),
+      },
+      trainSeconds,
+      inferMsPerForecast: inferMs,
+      singleForecastMs: single,
+      modelBytes: bytes,
+      levelUsedBy,
+    };
   }
-  return results;
+  return { results, cleaning };
+}
+
+function spread(rows: Array<Array<number | null>>, horizons: number): Spread {
+  const out: Spread = { min: [], median: [], max: [] };
+  for (let h = 0; h < horizons; h++) {
+    const xs = rows.map((r) => r[h]).filter((x): x is number => x !== null).sort((a, b) => a - b);
+    out.min.push(xs.length ? xs[0] : null);
+    out.median.push(xs.length ? (xs.length % 2 ? xs[(xs.length - 1) / 2] : Math.round(((xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2) * 1000) / 1000) : null);
+    out.max.push(xs.length ? xs[xs.length - 1] : null);
+  }
+  return out;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { CleanSeries, DEFAULT_CLEANING, cleanSeries, realShare } from './cleaning';
+import { CleanSeries, DEFAULT_CLEANING, approachLimits, cleanSeries, cleaningWarning, realShare, summarizeCleaning } from './cleaning';
 import { IntervalSeries } from './series';
 
 const DAY = 96; // 15-minute intervals
@@ -29,19 +29,37 @@ describe('cleanSeries flags', () => {
     expect(clean.flags[1]).toEqual(['missing', 'real']);
   });
 
-  it('flags negative, non-finite and over-the-limit counts as impossible', () => {
-    const clean = cleanSeries(series([[5, 7], [-1, 3], [1001, 4], [NaN, Infinity]]));
+  it('flags negative and non-finite counts as invalid, and counts over the physical ceiling as over-capacity', () => {
+    // Unknown lanes: 6 x 2,400 veh/h x 0.25 h = 3,600 per 15 minutes.
+    const clean = cleanSeries(series([[5, 7], [-1, 3], [3601, 4], [NaN, Infinity]]));
     expect(clean.flags.slice(1)).toEqual([
-      ['impossible', 'real'],
-      ['impossible', 'real'],
-      ['impossible', 'impossible'],
+      ['invalid', 'real'],
+      ['over-capacity', 'real'],
+      ['invalid', 'invalid'],
     ]);
-    for (const row of clean.values) for (const v of row) expect(Number.isFinite(v) && v >= 0 && v <= 1000).toBe(true);
+    for (const row of clean.values) for (const v of row) expect(Number.isFinite(v) && v >= 0 && v <= 3600).toBe(true);
   });
 
-  it('honours a custom count limit', () => {
-    const clean = cleanSeries(series([[5, 7], [1500, 3]]), { ...DEFAULT_CLEANING, maxCountPerInterval: 2000 });
-    expect(clean.flags[1]).toEqual(['real', 'real']);
+  it('honours a fixed count limit', () => {
+    const clean = cleanSeries(series([[5, 7], [1500, 3], [2500, 3]]), { ...DEFAULT_CLEANING, maxCountPerInterval: 2000 });
+    expect(clean.flags.slice(1)).toEqual([
+      ['real', 'real'],
+      ['over-capacity', 'real'],
+    ]);
+  });
+
+  it('derives the ceiling from lanes when they are known', () => {
+    // Two lanes at 1,800 veh/h over 15 minutes: 900.
+    const options = { ...DEFAULT_CLEANING, lanes: [2, 0], saturationFlowPerLane: 1800 };
+    const clean = cleanSeries(series([[900, 901], [901, 2000]]), options);
+    expect(clean.flags).toEqual([
+      ['real', 'real'],
+      ['over-capacity', 'real'],
+    ]);
+    expect(approachLimits(series([[1, 1]]), options).map((l) => [l.capacity, l.lanesKnown])).toEqual([
+      [900, true],
+      [2700, false],
+    ]);
   });
 
   function withZeroRun(length: number): CleanSeries {
@@ -179,7 +197,7 @@ describe('cleanSeries fill order', () => {
 });
 
 describe('realShare', () => {
-  // Real cells: 2, 1, 0 and 1 (the -5 is impossible, so filled, so not real).
+  // Real cells: 2, 1, 0 and 1 (the -5 is invalid, so filled, so not real).
   const clean = cleanSeries(series([[1, 2], [null, 2], [null, null], [4, -5]]));
 
   it('is the share of real cells in the rows [from, to): filled cells of any kind do not count', () => {
@@ -204,5 +222,58 @@ describe('cleanSeries: a multi-interval outage (the daylight-saving hour)', () =
     const clean = cleanSeries({ intervalMinutes: 15, approaches: ['a', 'b'], firstIntervalStartMs: 0, values });
     expect(clean.flags.map((row) => row[0])).toEqual(['real', 'real', 'outage', 'outage', 'outage', 'outage', 'real']);
     expect(clean.values[3]).toEqual([30, 40]);
+  });
+});
+
+describe('cleanSeries: limits from physics and history, not a fixed number', () => {
+  /** Hourly counts of a big road: a daily curve peaking near 6,500 vehicles an hour. */
+  function hourlyBigRoad(days: number): number[][] {
+    return Array.from({ length: days * 24 }, (_, t) => {
+      const hour = t % 24;
+      const peak = Math.exp(-((hour - 8) ** 2) / 4) + 0.9 * Math.exp(-((hour - 17) ** 2) / 5);
+      const wobble = 1 + 0.05 * Math.sin(t * 1.7);
+      return [Math.round((300 + 6200 * peak) * wobble), Math.round((200 + 3000 * peak) * wobble)];
+    });
+  }
+
+  it('keeps every hourly count of 5,000 and more: nothing is dropped', () => {
+    const values = hourlyBigRoad(28);
+    expect(Math.max(...values.map((r) => r[0]))).toBeGreaterThan(5000);
+    const clean = cleanSeries({ intervalMinutes: 60, approaches: ['A', 'B'], firstIntervalStartMs: 0, values });
+    const summary = summarizeCleaning(clean.flags);
+    expect(summary.counts.real).toBe(summary.cells);
+    expect(summary.droppedShare).toBe(0);
+    expect(cleaningWarning(summary, 'X')).toBeNull();
+    expect(clean.values).toEqual(values);
+  });
+
+  it('catches a stuck-high detector far above its own history, under the physical ceiling', () => {
+    const values = busy(4 * DAY).map((row) => [row[0] % 60, row[1]]); // approach 0 never over 59
+    values[300][0] = 900; // 15x its usual peak, well under 3,600
+    const clean = cleanSeries(series(values));
+    expect(clean.flags[300][0]).toBe('over-history');
+    expect(clean.limits[0].source).toBe('history');
+    expect(clean.limits[0].maxCount).toBeLessThan(900);
+    // A busy hour on a quiet detector is not a fault: the history ceiling has a floor of
+    // half a lane's saturation flow (300 per 15 minutes).
+    expect(clean.limits[0].maxCount).toBeGreaterThanOrEqual(300);
+  });
+
+  it('counts every dropped reading by reason and warns above 5%', () => {
+    const values = busy(200);
+    for (let t = 0; t < 15; t++) values[t * 10][1] = -3;
+    values[5][0] = null as unknown as number;
+    const clean = cleanSeries(series(values));
+    const summary = summarizeCleaning(clean.flags);
+    expect(summary.cells).toBe(400);
+    expect(summary.counts.missing).toBe(1);
+    expect(summary.counts.invalid).toBe(15);
+    expect(summary.reported).toBe(399);
+    expect(summary.droppedShare).toBeCloseTo(15 / 399, 3);
+    expect(cleaningWarning(summary, 'crossing X')).toBeNull(); // 3.8%: under the 5% warning line
+    const more = busy(200);
+    for (let t = 0; t < 30; t++) more[t * 5][1] = -3;
+    const warning = cleaningWarning(summarizeCleaning(cleanSeries(series(more)).flags), 'crossing X');
+    expect(warning).toMatch(/^crossing X: cleaning dropped 7\.5% of 400 readings \(invalid 30\)/);
   });
 });

@@ -1,8 +1,33 @@
 import { IntervalSeries, intervalsPerDay } from './series';
 
+/**
+ * How readings are judged. There is no fixed "impossible" count: an interval's ceiling
+ * comes from physics (lanes x saturation flow x interval length) and, once a detector has
+ * a history, from that detector's own history (a robust high quantile x a factor), so
+ * hourly counts of 5,000 on a big road are kept while a stuck-high loop on a side street
+ * is caught.
+ */
 export interface CleaningOptions {
-  /** A count above this in one interval is impossible for one approach (a detector fault). */
-  maxCountPerInterval: number;
+  /**
+   * A fixed ceiling per interval for every approach, overriding the derived ones
+   * (null = derive from physics and history, the default).
+   */
+  maxCountPerInterval: number | null;
+  /** Vehicles per hour per lane a stop line can discharge at most (saturation flow). */
+  saturationFlowPerLane: number;
+  /**
+   * Lanes of each approach when known (a number for all, or one per approach in the
+   * series' order; 0 or missing = unknown). Unknown approaches get `defaultLanes`.
+   */
+  lanes: number | number[] | null;
+  /** Lanes assumed when unknown: generous, so only the physically absurd is dropped. */
+  defaultLanes: number;
+  /** The history bound: this quantile of the detector's positive real readings... */
+  historyQuantile: number;
+  /** ...times this factor. */
+  historyFactor: number;
+  /** The history bound applies once a detector has this many positive readings. */
+  historyMinReadings: number;
   /** This many consecutive zeros on one approach (or more) are taken as a stuck detector. */
   stuckZeroRunIntervals: number;
   /**
@@ -14,23 +39,83 @@ export interface CleaningOptions {
 }
 
 export const DEFAULT_CLEANING: CleaningOptions = {
-  maxCountPerInterval: 1000,
+  maxCountPerInterval: null,
+  saturationFlowPerLane: 2400,
+  lanes: null,
+  defaultLanes: 6,
+  historyQuantile: 0.995,
+  historyFactor: 4,
+  historyMinReadings: 200,
   stuckZeroRunIntervals: 8,
   outageMinPreviousTotal: 20,
 };
 
-export type CellFlag = 'real' | 'missing' | 'impossible' | 'stuck-zero' | 'outage';
+/**
+ * Why a cell is what it is; anything but 'real' was filled.
+ * - missing: not reported;
+ * - invalid: negative or not a number;
+ * - over-capacity: more than the approach's lanes could carry in the interval;
+ * - over-history: far above anything the detector has counted before (a stuck-high loop);
+ * - stuck-zero / outage: see CleaningOptions.
+ */
+export type CellFlag = 'real' | 'missing' | 'invalid' | 'over-capacity' | 'over-history' | 'stuck-zero' | 'outage';
+
+export const CELL_FLAGS: readonly CellFlag[] = ['real', 'missing', 'invalid', 'over-capacity', 'over-history', 'stuck-zero', 'outage'];
 
 export interface CleanSeries {
   /** Filled values, never null, never negative. */
   values: number[][];
   /** Why each cell is what it is; anything but 'real' was filled. */
   flags: CellFlag[][];
+  /** The ceiling each approach's readings were held to, and where it came from. */
+  limits: ApproachLimit[];
+}
+
+export interface ApproachLimit {
+  /** Counts above this in one interval were dropped. */
+  maxCount: number;
+  /** The physical ceiling: lanes x saturation flow x interval hours. */
+  capacity: number;
+  lanes: number;
+  lanesKnown: boolean;
+  /** The history ceiling (null until the detector has enough history). */
+  history: number | null;
+  source: 'fixed' | 'capacity' | 'history';
+}
+
+/** Per-approach ceilings for a series (see CleaningOptions). */
+export function approachLimits(series: IntervalSeries, options: CleaningOptions = DEFAULT_CLEANING): ApproachLimit[] {
+  const hours = series.intervalMinutes / 60;
+  return series.approaches.map((_, a) => {
+    const given = Array.isArray(options.lanes) ? options.lanes[a] : options.lanes;
+    const lanesKnown = typeof given === 'number' && given > 0;
+    const lanes = lanesKnown ? (given as number) : options.defaultLanes;
+    const capacity = Math.ceil(lanes * options.saturationFlowPerLane * hours);
+    if (options.maxCountPerInterval !== null && options.maxCountPerInterval !== undefined) {
+      return { maxCount: options.maxCountPerInterval, capacity, lanes, lanesKnown, history: null, source: 'fixed' as const };
+    }
+    const positive: number[] = [];
+    for (const row of series.values) {
+      const v = row[a];
+      if (typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= capacity) positive.push(v);
+    }
+    let history: number | null = null;
+    if (positive.length >= options.historyMinReadings) {
+      positive.sort((x, y) => x - y);
+      const q = positive[Math.min(positive.length - 1, Math.floor(options.historyQuantile * positive.length))];
+      // Never below what one lane carries in half the interval: a quiet detector's quantile
+      // is small, and a busy hour on it is not a fault.
+      history = Math.ceil(Math.max(q * options.historyFactor, 0.5 * options.saturationFlowPerLane * hours));
+    }
+    const useHistory = history !== null && history < capacity;
+    return { maxCount: useHistory ? (history as number) : capacity, capacity, lanes, lanesKnown, history, source: useHistory ? ('history' as const) : ('capacity' as const) };
+  });
 }
 
 /**
- * Flags bad readings and fills them. Flags: null (missing), negative/non-finite/over the
- * limit (impossible), runs of zeros longer than the limit (stuck-zero), and all-zero
+ * Flags bad readings and fills them. Flags: null (missing), negative/non-finite (invalid),
+ * over the approach's physical ceiling (over-capacity) or far over its own history
+ * (over-history), runs of zeros longer than the limit (stuck-zero), and all-zero
  * intervals straight after busy ones (outage). Fill order, per cell: same time last week,
  * same time yesterday (if that cell was real), else the last real value of the approach,
  * else the approach's mean of real values, else 0.
@@ -38,14 +123,16 @@ export interface CleanSeries {
 export function cleanSeries(series: IntervalSeries, options: CleaningOptions = DEFAULT_CLEANING): CleanSeries {
   const n = series.values.length;
   const approachCount = series.approaches.length;
+  const limits = approachLimits(series, options);
   const flags: CellFlag[][] = series.values.map((row) =>
-    row.map((v) => {
+    row.map((v, a) => {
       if (v === null || v === undefined) return 'missing';
-      if (!Number.isFinite(v) || v < 0 || v > options.maxCountPerInterval) return 'impossible';
+      if (!Number.isFinite(v) || v < 0) return 'invalid';
+      if (v > limits[a].capacity) return 'over-capacity';
+      if (v > limits[a].maxCount) return limits[a].source === 'history' ? 'over-history' : 'over-capacity';
       return 'real';
     }),
   );
-
   // Stuck-at-zero runs, per approach.
   for (let a = 0; a < approachCount; a++) {
     let runStart = -1;
@@ -123,7 +210,7 @@ export function cleanSeries(series: IntervalSeries, options: CleaningOptions = D
     }
     values[t] = row;
   }
-  return { values, flags };
+  return { values, flags, limits };
 }
 
 /** Share of cells in rows [from, to) that are real readings. */
@@ -137,4 +224,44 @@ export function realShare(clean: CleanSeries, from: number, to: number): number 
     }
   }
   return all === 0 ? 0 : real / all;
+}
+
+/** Cells per flag, and the share of reported readings that cleaning dropped. */
+export interface CleaningSummary {
+  cells: number;
+  /** Cells that held a reading (not 'missing'). */
+  reported: number;
+  counts: Record<CellFlag, number>;
+  /** counts[flag] / cells, rounded to 0.0001. */
+  shares: Record<CellFlag, number>;
+  /** Reported readings dropped (flagged anything but real) / reported readings. */
+  droppedShare: number;
+}
+
+/** Tallies the flags of rows [from, to) (default: all). */
+export function summarizeCleaning(flags: CellFlag[][], from = 0, to = flags.length): CleaningSummary {
+  const counts = Object.fromEntries(CELL_FLAGS.map((f) => [f, 0])) as Record<CellFlag, number>;
+  let cells = 0;
+  for (let t = Math.max(0, from); t < Math.min(to, flags.length); t++) {
+    for (const flag of flags[t]) {
+      counts[flag]++;
+      cells++;
+    }
+  }
+  const reported = cells - counts.missing;
+  const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
+  const shares = Object.fromEntries(CELL_FLAGS.map((f) => [f, cells ? r4(counts[f] / cells) : 0])) as Record<CellFlag, number>;
+  return { cells, reported, counts, shares, droppedShare: reported ? r4((reported - counts.real) / reported) : 0 };
+}
+
+/** Above this share of dropped readings, cleaning warns: the limits or the feed are wrong. */
+export const DROPPED_WARNING_SHARE = 0.05;
+
+/** A one-line warning when cleaning dropped more than DROPPED_WARNING_SHARE of the readings, else null. */
+export function cleaningWarning(summary: CleaningSummary, what: string): string | null {
+  if (summary.droppedShare <= DROPPED_WARNING_SHARE) return null;
+  const reasons = CELL_FLAGS.filter((f) => f !== 'real' && f !== 'missing' && summary.counts[f] > 0)
+    .map((f) => `${f} ${summary.counts[f]}`)
+    .join(', ');
+  return `${what}: cleaning dropped ${(100 * summary.droppedShare).toFixed(1)}% of ${summary.reported} readings (${reasons}); check the interval length, lanes and cleaning limits`;
 }

@@ -8,3 +8,5 @@ export * from './profile';
 export * from './residual-ensemble';
 export * from './backtest';
 export * from './backtest-models';
+export * from './adaptive-intervals';
+export * from './synthetic';

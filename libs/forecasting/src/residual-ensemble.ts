@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { AdaptiveIntervals, PendingForecast } from './adaptive-intervals';
 import { Band, StepForecast, band } from './bands';
 import { LocalCalendar } from './calendar';
 import { TimeOfWeekProfile, slotOfWeek } from './profile';
@@ -22,7 +23,15 @@ import { intervalsPerDay } from './series';
  * chosen on the newest held-out days (the "profile only" member, zero correction, is one
  * of them). Prediction intervals are split-conformal on the same held-out days, with
  * residuals normalised by sqrt(profile + 10) so intervals are wider at the peaks than at
- * night.
+ * night; given an AdaptiveIntervals tracker, forecastMany adapts them online to the
+ * intervals' own recent misses (adaptive conformal inference), so they hold under drift.
+ *
+ * Level: a street that grows or shifts leaves a time-of-week profile behind. The profile
+ * is multiplied by a level ratio per approach, known at the forecast origin: the real
+ * counts of the last `levelWindowDays` before it over what the profile expected for them
+ * (shrunk towards 1 by half a day's worth of counts). Whether the level is used is chosen
+ * on the held-out days (it must lower their profile error by 1%), so a steady city such as
+ * Boroondara keeps the plain profile unless the level helps it too.
  */
 export interface ResidualEnsembleOptions {
   horizons: number;
@@ -35,6 +44,10 @@ export interface ResidualEnsembleOptions {
   hiddenUnits: number;
   l2: number;
   seed: number;
+  /** 'auto': use the level ratio when it lowers the held-out error; 'on' / 'off' force it. */
+  level: 'auto' | 'on' | 'off';
+  /** Days of history the level ratio is measured over. */
+  levelWindowDays: number;
 }
 
 export const DEFAULT_RESIDUAL_ENSEMBLE: ResidualEnsembleOptions = {
@@ -47,6 +60,8 @@ export const DEFAULT_RESIDUAL_ENSEMBLE: ResidualEnsembleOptions = {
   hiddenUnits: 32,
   l2: 0.0005,
   seed: 7,
+  level: 'auto',
+  levelWindowDays: 7,
 };
 
 /** Extra inputs of approach a at origin t (the central reference's neighbours). */
@@ -95,6 +110,10 @@ export interface ResidualEnsembleState {
   validationMae: number[];
   trainedOnIntervals: number;
   extraSize: number;
+  /** Whether forecasts scale the profile by the level ratio (absent in older models: no). */
+  useLevel?: boolean;
+  /** Held-out absolute error of the profile (summed) without and with the level ratio, which decided useLevel. */
+  levelCheck?: { plainError: number; levelError: number };
   members: Array<{ name: string; topology: unknown; weightSpecs: tf.io.WeightsManifestEntry[]; weightDataBase64: string }>;
 }
 
@@ -121,6 +140,17 @@ export class ResidualEnsembleForecaster {
 
   get weights(): number[][] {
     return this.state.weights;
+  }
+
+  /** Whether the profile is scaled by the recent level ratio. */
+  get usesLevel(): boolean {
+    return this.state.useLevel === true;
+  }
+
+  /** A tracker that adapts this model's interval widths online, starting from its calibration. */
+  adaptiveIntervals(rate?: number): AdaptiveIntervals {
+    const { q80, q95, q80Total, q95Total } = this.state;
+    return AdaptiveIntervals.start({ q80, q95, q80Total, q95Total }, rate);
   }
 
   /** The first origin index from which a forecast can be made. */
@@ -150,7 +180,25 @@ export class ResidualEnsembleForecaster {
     // Profile from the training part only, so the held-out days are truly out of sample.
     const trainPart = values.slice(0, splitOrigin + 1);
     const trainProfile = TimeOfWeekProfile.fit(trainPart, input.isReal, input.firstIntervalStartMs, input.intervalMinutes, input.calendar);
-    const frame = buildFrame(input, trainProfile, slots, scales, totalScale, options);
+    const perDayN = intervalsPerDay(input.intervalMinutes);
+    const levelWindow = Math.max(1, Math.round(options.levelWindowDays * perDayN));
+    const levelShrink = scales.map((x) => 0.5 * perDayN * x);
+    const levelOf = (source: (t: number, a: number) => number, isReal: (t: number, a: number) => boolean) =>
+      levelFunction(values, isReal, source, approaches.length, options.horizons, levelWindow, levelShrink, 0);
+    // Held-out days: does the level ratio make the profile a better forecast?
+    const trainLevel = levelOf((t, a) => trainProfile.at(slots[t], a), input.isReal);
+    let plainError = 0;
+    let levelError = 0;
+    for (let t = splitOrigin + 1; t < n; t++) {
+      for (let a = 0; a < approaches.length; a++) {
+        if (!input.isReal(t, a)) continue;
+        const p = trainProfile.at(slots[t], a);
+        plainError += Math.abs(values[t][a] - p);
+        levelError += Math.abs(values[t][a] - p * trainLevel(t, a));
+      }
+    }
+    const useLevel = options.level === 'on' || (options.level === 'auto' && levelError < 0.99 * plainError);
+    const frame = buildFrame(input, trainProfile, slots, scales, totalScale, options, useLevel ? trainLevel : undefined);
     // The networks learn from deviations a profile could not have known: with two weeks or
     // more, each training week's deviations are taken from a profile fitted without that
     // week (otherwise the deviations would be smaller and less persistent than live ones).
@@ -161,7 +209,9 @@ export class ResidualEnsembleForecaster {
       const folds = Array.from({ length: weeks }, (_, w) =>
         TimeOfWeekProfile.fit(trainPart, (t, a) => Math.floor(t / perWeek) !== w && input.isReal(t, a), input.firstIntervalStartMs, input.intervalMinutes, input.calendar),
       );
-      trainingFrame = buildFrame(input, (t) => folds[Math.min(weeks - 1, Math.floor(t / perWeek))], slots, scales, totalScale, options);
+      const foldAt = (t: number) => folds[Math.min(weeks - 1, Math.floor(t / perWeek))];
+      const foldLevel = useLevel ? levelOf((t, a) => foldAt(t).at(slots[t], a), input.isReal) : undefined;
+      trainingFrame = buildFrame(input, foldAt, slots, scales, totalScale, options, foldLevel);
     }
 
     // Training samples: only those whose every target is a real reading.
@@ -225,7 +275,24 @@ export class ResidualEnsembleForecaster {
     // The deployed profile uses all the history, held-out days included.
     const profile = TimeOfWeekProfile.fit(values, input.isReal, input.firstIntervalStartMs, input.intervalMinutes, input.calendar);
     return new ResidualEnsembleForecaster(
-      { kind: 'residual-ensemble', intervalMinutes: input.intervalMinutes, approaches, options, scales, totalScale, weights, q80, q95, q80Total, q95Total, validationMae, trainedOnIntervals: n, extraSize: input.extraFeatures?.size ?? 0 },
+      {
+        kind: 'residual-ensemble',
+        intervalMinutes: input.intervalMinutes,
+        approaches,
+        options,
+        scales,
+        totalScale,
+        weights,
+        q80,
+        q95,
+        q80Total,
+        q95Total,
+        validationMae,
+        trainedOnIntervals: n,
+        extraSize: input.extraFeatures?.size ?? 0,
+        useLevel,
+        levelCheck: { plainError: Math.round(plainError), levelError: Math.round(levelError) },
+      },
       profile,
       members,
     );
@@ -241,6 +308,7 @@ export class ResidualEnsembleForecaster {
     firstIntervalStartMs: number,
     calendar: LocalCalendar,
     extra?: ExtraFeatures,
+    adaptive?: { intervals: AdaptiveIntervals; isReal: (t: number, a: number) => boolean },
   ): StepForecast[][] {
     const { options, scales, weights, q80, q95, q80Total, q95Total, approaches, intervalMinutes, totalScale } = this.state;
     if (origins.length === 0) return [];
@@ -264,12 +332,33 @@ export class ResidualEnsembleForecaster {
       calendar,
       extraFeatures: extra ? { size: this.state.extraSize, at: extra } : undefined,
     };
-    const frame = buildFrame(input, this.profile, { length: values.length, at: slotAt }, scales, totalScale, options);
+    let level: ((t: number, a: number) => number) | undefined;
+    if (this.state.useLevel) {
+      const perDayN = intervalsPerDay(intervalMinutes);
+      const window = Math.max(1, Math.round(options.levelWindowDays * perDayN));
+      const from = Math.max(0, Math.min(...origins) - options.lags - options.horizons - window - 1);
+      level = levelFunction(values, () => true, (t, a) => this.profile.at(slotAt(t), a), approaches.length, options.horizons, window, scales.map((x) => 0.5 * perDayN * x), from);
+    }
+    const frame = buildFrame(input, this.profile, { length: values.length, at: slotAt }, scales, totalScale, options, level);
     const corrections = predictCorrections(this.members, frame, origins, approaches.length, options.horizons);
+    const stepMs = intervalMinutes * 60_000;
+    const tracker = adaptive?.intervals;
+    const actualAt = (targetMs: number) => {
+      const t = Math.round((targetMs - firstIntervalStartMs) / stepMs);
+      if (t < 0 || t >= values.length) return null;
+      return approaches.map((_, a) => (adaptive!.isReal(t, a) ? values[t][a] : null));
+    };
     return origins.map((t, k) => {
+      const originMs = firstIntervalStartMs + t * stepMs;
+      // Score the forecasts whose intervals are now counted, then use the adapted widths.
+      tracker?.observe(originMs, actualAt);
+      const widths = tracker ? tracker.widths : { q80, q95, q80Total, q95Total };
+      const pending: PendingForecast[] = [];
       const steps: StepForecast[] = [];
       for (let h = 1; h <= options.horizons; h++) {
         const w = weights[h - 1];
+        const means: number[] = [];
+        const spreads: number[] = [];
         let totalMean = 0;
         let totalBase = 0;
         const bands: Band[] = approaches.map((_, a) => {
@@ -279,17 +368,28 @@ export class ResidualEnsembleForecaster {
           totalMean += mean;
           totalBase += base;
           const spread = Math.sqrt(base + NOISE_FLOOR);
-          return band(mean, { q80: q80[h - 1] * spread, q95: q95[h - 1] * spread });
+          means.push(mean);
+          spreads.push(spread);
+          return band(mean, { q80: widths.q80[h - 1] * spread, q95: widths.q95[h - 1] * spread });
         });
         const totalSpread = Math.sqrt(totalBase + NOISE_FLOOR);
-        steps.push({ stepsAhead: h, total: band(totalMean, { q80: q80Total[h - 1] * totalSpread, q95: q95Total[h - 1] * totalSpread }), approaches: bands });
+        steps.push({ stepsAhead: h, total: band(totalMean, { q80: widths.q80Total[h - 1] * totalSpread, q95: widths.q95Total[h - 1] * totalSpread }), approaches: bands });
+        pending.push({ targetMs: originMs + h * stepMs, h, means, spreads, totalMean, totalSpread });
       }
+      tracker?.record(originMs, pending);
       return steps;
     });
   }
 
-  forecast(values: number[][], index: number, firstIntervalStartMs: number, calendar: LocalCalendar, extra?: ExtraFeatures): StepForecast[] {
-    return this.forecastMany(values, [index], firstIntervalStartMs, calendar, extra)[0];
+  forecast(
+    values: number[][],
+    index: number,
+    firstIntervalStartMs: number,
+    calendar: LocalCalendar,
+    extra?: ExtraFeatures,
+    adaptive?: { intervals: AdaptiveIntervals; isReal: (t: number, a: number) => boolean },
+  ): StepForecast[] {
+    return this.forecastMany(values, [index], firstIntervalStartMs, calendar, extra, adaptive)[0];
   }
 
   async serialize(): Promise<ResidualEnsembleState> {
@@ -340,6 +440,7 @@ function buildFrame(
   scales: number[],
   totalScale: number,
   options: ResidualEnsembleOptions,
+  level?: (t: number, a: number) => number,
 ): Frame {
   const { values, approaches, calendar, intervalMinutes, firstIntervalStartMs } = input;
   const slotAt = Array.isArray(slots) ? (t: number) => slots[t] : (slots.at as (t: number) => number);
@@ -354,7 +455,7 @@ function buildFrame(
     if (!row) {
       const s = slotAt(t);
       const source = typeof profile === 'function' ? profile(t) : profile;
-      row = approaches.map((_, a) => source.at(s, a));
+      row = level ? approaches.map((_, a) => source.at(s, a) * level(t, a)) : approaches.map((_, a) => source.at(s, a));
       profileCache.set(t, row);
     }
     return row;
@@ -409,6 +510,43 @@ function buildFrame(
       }
       return { xs: xs.subarray(0, k * inputSize), ys: ys.subarray(0, k * H), count: k };
     },
+  };
+}
+
+/**
+ * The level ratio of approach a for target interval t: real counts over profile
+ * expectations in the `window` intervals ending `horizons` intervals before t (so it is
+ * known at every origin that forecasts t), shrunk towards 1 by `shrink[a]` vehicles and
+ * kept within [0.25, 4]. Prefix sums from `from` make each look-up O(1).
+ */
+function levelFunction(
+  values: number[][],
+  isReal: (t: number, a: number) => boolean,
+  profileAt: (t: number, a: number) => number,
+  approachCount: number,
+  horizons: number,
+  window: number,
+  shrink: number[],
+  from: number,
+): (t: number, a: number) => number {
+  const n = values.length;
+  const cumV = Array.from({ length: approachCount }, () => new Float64Array(n - from + 1));
+  const cumP = Array.from({ length: approachCount }, () => new Float64Array(n - from + 1));
+  for (let t = from; t < n; t++) {
+    const i = t - from;
+    for (let a = 0; a < approachCount; a++) {
+      const real = isReal(t, a);
+      cumV[a][i + 1] = cumV[a][i] + (real ? values[t][a] : 0);
+      cumP[a][i + 1] = cumP[a][i] + (real ? profileAt(t, a) : 0);
+    }
+  }
+  return (t, a) => {
+    const end = Math.min(n, t - horizons + 1) - from;
+    const start = Math.max(0, end - window);
+    if (end <= start) return 1;
+    const v = cumV[a][end] - cumV[a][start];
+    const p = cumP[a][end] - cumP[a][start];
+    return Math.min(4, Math.max(0.25, (v + shrink[a]) / (p + shrink[a])));
   };
 }
 

@@ -94,6 +94,16 @@ describe('parseCountsCsvText', () => {
     expect(() => parseCountsCsvText(text, 'counts.csv')).toThrow(
       "counts.csv line 5: timestamp '2006-10-01T00:37:00+10:00' is not aligned to the 15-minute interval",
     );
+    // The odd row is blamed even when it is the first one.
+    const oddFirst = csv(
+      '2006-10-01T00:07:00+10:00,0970,0970:1,1',
+      '2006-10-01T00:15:00+10:00,0970,0970:1,1',
+      '2006-10-01T00:30:00+10:00,0970,0970:1,1',
+      '2006-10-01T00:45:00+10:00,0970,0970:1,1',
+    );
+    expect(() => parseCountsCsvText(oddFirst, 'counts.csv', { intervalMinutes: 15 })).toThrow(
+      "counts.csv line 2: timestamp '2006-10-01T00:07:00+10:00' is not aligned to the 15-minute interval (the other rows are on the grid of '2006-10-01T00:15:00+10:00' on line 3)",
+    );
     // ...also when the interval is given.
     expect(() => parseCountsCsvText(series(5, 4), 'five.csv', { intervalMinutes: 15 })).toThrow(
       'five.csv line 3: timestamp',

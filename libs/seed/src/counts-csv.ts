@@ -199,14 +199,23 @@ class CountsCsvParser {
 
     if (rows.length > 0) {
       const intervalMs = intervalMinutes * MINUTE_MS;
-      const reference = rows[0].intervalStartMs;
+      // The grid is the phase most rows share, not the first row's: when the first row is
+      // the odd one, it is the one to blame, not every row after it.
+      const phaseOf = (ms: number) => ((ms % intervalMs) + intervalMs) % intervalMs;
+      const phases = new Map<number, number>();
+      for (const row of rows) {
+        const phase = phaseOf(row.intervalStartMs);
+        phases.set(phase, (phases.get(phase) ?? 0) + 1);
+      }
+      let gridPhase = phaseOf(rows[0].intervalStartMs);
+      for (const [phase, count] of phases) if (count > (phases.get(gridPhase) ?? 0)) gridPhase = phase;
+      const reference = rows.findIndex((row) => phaseOf(row.intervalStartMs) === gridPhase);
       for (let i = 0; i < rows.length; i++) {
-        const offset = rows[i].intervalStartMs - reference;
-        if (((offset % intervalMs) + intervalMs) % intervalMs !== 0) {
+        if (phaseOf(rows[i].intervalStartMs) !== gridPhase) {
           this.fail(
             this.rowLines[i],
             `timestamp '${this.rowTimestamps[i]}' is not aligned to the ${intervalMinutes}-minute interval ` +
-              `(relative to the first timestamp '${this.rowTimestamps[0]}' on line ${this.rowLines[0]})`,
+              `(the other rows are on the grid of '${this.rowTimestamps[reference]}' on line ${this.rowLines[reference]})`,
           );
         }
       }

@@ -82,6 +82,7 @@ export class WorkerHostService implements BeforeApplicationShutdown, OnApplicati
           retrainEveryIntervals: this.config.RETRAIN_EVERY_INTERVALS,
           historyLimitIntervals: this.config.HISTORY_LIMIT_INTERVALS,
           trainEpochs: this.config.TRAIN_EPOCHS,
+          cleaning: this.config.cleaning,
         },
         this.publisher,
         trainer,
