@@ -25,7 +25,14 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
       STALE_AFTER_INTERVALS: envInt(2, 1, 96),
       /** A crossing with no heartbeat for this many wall-clock seconds is offline. */
       OFFLINE_AFTER_SECONDS: envInt(30, 2, 86400),
-      FORECAST_CONCURRENCY: envInt(8, 1, 64),
+      /** Forecast jobs in flight at once; they are written in micro-batches (INGEST_BATCH_*). */
+      FORECAST_CONCURRENCY: envInt(256, 1, 4096),
+      /** Heartbeat jobs in flight at once (newest-wins upsert, micro-batched). */
+      HEARTBEAT_CONCURRENCY: envInt(256, 1, 4096),
+      /** A micro-batch is written when it holds this many messages... */
+      INGEST_BATCH_SIZE: envInt(256, 1, 4096),
+      /** ...or this many milliseconds after its first message arrived. */
+      INGEST_BATCH_WAIT_MS: envInt(10, 0, 1000),
       /** Every crossing's signing key ({"keys": {...}}, see `npm run keys:generate`); unset = derived from WORKER_KEY_SEED. */
       WORKER_KEYS_FILE: z.string().min(1).optional(),
       /** The key shared with the simulator ({"key": "<base64>"}): timing plans and simulation reports are signed with it; unset = derived from WORKER_KEY_SEED. */
