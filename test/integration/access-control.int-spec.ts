@@ -187,7 +187,7 @@ describe('access control (real PostgreSQL + Redis)', () => {
       expect(viewer).toMatchObject({ error: null, snapshot: true });
     });
 
-    it('census: every client-to-server event handler declares a role (today: joining and leaving a crossing's room)', async () => {
+    it('census: every client-to-server event handler declares a role (today: joining and leaving the room of a crossing)', async () => {
       const gateway = app.get(LiveGateway);
       const prototype = Object.getPrototypeOf(gateway);
       const handlers = new MetadataScanner().getAllMethodNames(prototype).filter((name) => Reflect.getMetadata('message', prototype[name]) !== undefined);
