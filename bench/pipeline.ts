@@ -22,7 +22,7 @@
  *    crossings fusion calls offline is read (all of them heartbeat: any is a false offline).
  *
  * Bounded: at most ~12,300 forecasts per size in phase 1 and ROUNDS rounds in phase 2.
- * Writes bench/results/pipeline.json and prints a table.
+ * Writes bench/results/pipeline.json and prints a table. BENCH_DEBUG=1 passes fusion's log through.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -225,6 +225,7 @@ async function startFusion(env: Record<string, string>): Promise<{ child: ChildP
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const keep = (chunk: Buffer) => {
+    if (process.env.BENCH_DEBUG) process.stderr.write(chunk);
     lines.push(...chunk.toString().split('\n').filter(Boolean));
     if (lines.length > 200) lines.splice(0, lines.length - 200);
   };

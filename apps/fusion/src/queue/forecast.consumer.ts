@@ -3,7 +3,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { FORECAST_QUEUE, HEARTBEAT_QUEUE, forecastRetryDelayMs } from '@crosscast/contracts';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 import { QueueRepository } from '../repositories/queue.repository';
-import { IngestionService, IngestJob, IngestOutcome, IngestResult } from '../services/ingestion.service';
+import { IngestionService, IngestJob, IngestOutcome, IngestResult, settlePlanning } from '../services/ingestion.service';
 import { MicroBatcher } from './micro-batcher';
 
 /**
@@ -18,7 +18,7 @@ import { MicroBatcher } from './micro-batcher';
 @Injectable()
 export class QueueConsumers implements OnApplicationBootstrap {
   private readonly logger = new Logger(QueueConsumers.name);
-  private readonly forecasts: MicroBatcher<IngestJob, IngestResult>;
+  private readonly forecasts: MicroBatcher<IngestJob, { result: IngestResult; planned: Promise<void> | null }>;
   private readonly heartbeats: MicroBatcher<IngestJob, IngestResult>;
 
   constructor(
@@ -26,13 +26,15 @@ export class QueueConsumers implements OnApplicationBootstrap {
     private readonly queues: QueueRepository,
     private readonly ingestion: IngestionService,
   ) {
-    const batching = { maxItems: config.INGEST_BATCH_SIZE, maxWaitMs: config.INGEST_BATCH_WAIT_MS };
-    this.forecasts = new MicroBatcher((jobs) => this.ingestion.ingestForecasts(jobs), batching);
+    // Batches of forecasts lock their crossings' rows: two at once would mostly wait on each
+    // other, so one is written at a time (and the next gathers what arrived meanwhile).
+    const batching = { maxItems: config.INGEST_BATCH_SIZE, maxWaitMs: config.INGEST_BATCH_WAIT_MS, maxConcurrentFlushes: 1 };
+    this.forecasts = new MicroBatcher((jobs) => this.ingestion.ingestForecastBatch(jobs), batching);
     this.heartbeats = new MicroBatcher((jobs) => this.ingestion.ingestHeartbeats(jobs), batching);
   }
 
   onApplicationBootstrap(): void {
-    this.queues.startWorker(FORECAST_QUEUE, (job) => this.handle(FORECAST_QUEUE, job, this.forecasts), {
+    this.queues.startWorker(FORECAST_QUEUE, (job) => this.handleForecast(job), {
       concurrency: this.config.FORECAST_CONCURRENCY,
       // A job whose fusion process died mid-way (SIGKILL, power) "stalls" and goes back to
       // the queue when its lock expires. BullMQ fails it after maxStalledCount stalls (default
@@ -51,10 +53,20 @@ export class QueueConsumers implements OnApplicationBootstrap {
     );
   }
 
-  private async handle(queue: string, job: Job, batcher: MicroBatcher<IngestJob, IngestResult>): Promise<IngestOutcome> {
-    const result = await batcher.add({ queue, jobId: job.id ?? `${job.name}:${job.timestamp}`, data: job.data });
-    if (result.status === 'retry') throw result.error;
-    if (result.status === 'rejected') throw new UnrecoverableError(result.reason);
-    return result;
+  /** Stored in a batch; done once planned from (a crash before that redelivers the job). */
+  private async handleForecast(job: Job): Promise<IngestOutcome> {
+    const { result, planned } = await this.forecasts.add({ queue: FORECAST_QUEUE, jobId: job.id ?? `${job.name}:${job.timestamp}`, data: job.data });
+    return outcomeOf(await settlePlanning(result, planned));
   }
+
+  private async handle(queue: string, job: Job, batcher: MicroBatcher<IngestJob, IngestResult>): Promise<IngestOutcome> {
+    return outcomeOf(await batcher.add({ queue, jobId: job.id ?? `${job.name}:${job.timestamp}`, data: job.data }));
+  }
+}
+
+/** A job's return value, or the error it fails with: retried, or (rejected) kept as failed without retry. */
+function outcomeOf(result: IngestResult): IngestOutcome {
+  if (result.status === 'retry') throw result.error;
+  if (result.status === 'rejected') throw new UnrecoverableError(result.reason);
+  return result;
 }

@@ -3,7 +3,8 @@
  * concurrency) and writes them together: a batch is flushed when it holds `maxItems`, or
  * `maxWaitMs` after its first item arrived. `flush` receives the batch in arrival order
  * and returns one result per item, in the same order; each caller's promise settles with
- * its own result. If `flush` throws, every item of that batch rejects with the error (the
+ * its own result. With `maxConcurrentFlushes`, items that arrive while that many batches
+ * are being written wait and go together into the next batch. If `flush` throws, every item of that batch rejects with the error (the
  * jobs are retried by BullMQ). Plain TypeScript: no Nest, no I/O of its own.
  */
 export class MicroBatcher<T, R> {
@@ -13,14 +14,14 @@ export class MicroBatcher<T, R> {
 
   constructor(
     private readonly flush: (items: T[]) => Promise<R[]>,
-    private readonly options: { maxItems: number; maxWaitMs: number },
+    private readonly options: { maxItems: number; maxWaitMs: number; maxConcurrentFlushes?: number },
   ) {}
 
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
       if (this.pending.length >= this.options.maxItems) this.flushNow();
-      else if (!this.timer) {
+      else if (!this.timer && !this.atLimit()) {
         this.timer = setTimeout(() => this.flushNow(), this.options.maxWaitMs);
       }
     });
@@ -31,12 +32,16 @@ export class MicroBatcher<T, R> {
     return this.inFlight;
   }
 
+  /** As many flushes running as allowed: new items wait, and go in one batch when one finishes. */
+  private atLimit(): boolean {
+    return this.inFlight >= (this.options.maxConcurrentFlushes ?? Number.POSITIVE_INFINITY);
+  }
+
   private flushNow(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
+    if (this.pending.length === 0 || this.atLimit()) return;
+    const batch = this.pending.splice(0, this.options.maxItems);
     this.inFlight++;
     void this.flush(batch.map((b) => b.item))
       .then(
@@ -47,6 +52,9 @@ export class MicroBatcher<T, R> {
         (error) => batch.forEach((b) => b.reject(error)),
       )
       .catch((error) => batch.forEach((b) => b.reject(error)))
-      .finally(() => this.inFlight--);
+      .finally(() => {
+        this.inFlight--;
+        if (this.pending.length > 0) this.flushNow();
+      });
   }
 }

@@ -17,6 +17,7 @@ import { ForecastStoreRepository, StoreOutcome, isDataException } from '../repos
 import { unparsableJobData } from '../repositories/queue.repository';
 import { LiveGateway } from '../gateways/live.gateway';
 import { CityFusionService } from './city-fusion.service';
+import { PlanningLanes } from '../queue/planning-lanes';
 import { SEQ_JUMP_WINDOW, admissionProblem } from './forecast-admission';
 import { LiveUpdatesService } from './live-updates.service';
 import { RecommendationService } from './recommendation.service';
@@ -40,22 +41,25 @@ export interface IngestJob {
   data: unknown;
 }
 
-/** Crossings planned side by side within one batch (each crossing's forecasts in order). */
-const PLANNING_PARALLELISM = 4;
+/** Crossings planned side by side (PlanningLanes); the database pool has 10 connections. */
+const PLANNING_PARALLELISM = 2;
+
+/** A stored job's result once its planning is done; a planning error makes the job retry. */
+export async function settlePlanning(result: IngestResult, planned: Promise<void> | null): Promise<IngestResult> {
+  if (!planned) return result;
+  try {
+    await planned;
+    return result;
+  } catch (error) {
+    return { status: 'retry', error: error as Error };
+  }
+}
 
 function settled(result: IngestResult): IngestOutcome {
   if (result.status === 'retry') throw result.error;
   return result;
 }
 
-/** Runs `work` on every item, at most `limit` at a time. */
-async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  });
-  await Promise.all(lanes);
-}
 
 /** Thrown for messages that must never be retried; the job is kept as failed. */
 export class RejectedMessageError extends Error {}
@@ -70,6 +74,7 @@ export class RejectedMessageError extends Error {}
 @Injectable()
 export class IngestionService {
   private readonly logger = new Logger(IngestionService.name);
+  private readonly planning: PlanningLanes;
 
   constructor(
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
@@ -81,7 +86,9 @@ export class IngestionService {
     private readonly live: LiveGateway,
     private readonly updates: LiveUpdatesService,
     private readonly fusion: CityFusionService,
-  ) {}
+  ) {
+    this.planning = new PlanningLanes((message) => this.recommendations.evaluateForecast(message), PLANNING_PARALLELISM);
+  }
 
   /**
    * Worker identity: the signature must match the key of the crossing the message names
@@ -107,10 +114,12 @@ export class IngestionService {
    * (schema, city, signature; a bad one is dead-lettered), the good ones are stored in one
    * transaction (ForecastStoreRepository.storeForecasts: each once, seq rules in batch
    * order), then each newly stored one feeds the city fusion and its crossing's room, and
-   * each stored or duplicate one is planned from. Returns one result per job, in order; a
+   * each stored or duplicate one is handed to planning. Returns one result per job, in
+   * order, with the promise of its planning (a job is done only when that settles); a
    * `retry` result is an error its job must fail with (BullMQ retries it).
    */
-  async ingestForecasts(jobs: IngestJob[]): Promise<IngestResult[]> {
+  async ingestForecastBatch(jobs: IngestJob[]): Promise<Array<{ result: IngestResult; planned: Promise<void> | null }>> {
+    const S = Date.now();
     const results: Array<IngestResult | null> = [];
     const valid: Array<{ index: number; job: IngestJob; message: ForecastMessage }> = [];
     for (const [index, job] of jobs.entries()) {
@@ -128,11 +137,13 @@ export class IngestionService {
       results.push(null);
       valid.push({ index, job, message: parsed.value });
     }
-    if (valid.length === 0) return results as IngestResult[];
+    if (valid.length === 0) return (results as IngestResult[]).map((result) => ({ result, planned: null }));
 
     const receivedAt = this.clock.now();
+    const T0 = Date.now();
     const outcomes = await this.storeWithFallback(valid, receivedAt);
-    const toPlan: Array<{ index: number; message: ForecastMessage }> = [];
+    const T1 = Date.now();
+    const toPlan: Array<{ index: number; message: ForecastMessage; duplicate: boolean }> = [];
     for (const [k, { index, job, message }] of valid.entries()) {
       const outcome = outcomes[k];
       if ('refused' in outcome) {
@@ -147,7 +158,7 @@ export class IngestionService {
         // Planning is idempotent per crossing and period: a redelivery after a crash between
         // storing and planning still gets its period planned, otherwise this is a no-op.
         results[index] = { status: 'duplicate' };
-        toPlan.push({ index, message });
+        toPlan.push({ index, message, duplicate: true });
       } else {
         // Only after the commit, and only for a message stored now: a redelivery never feeds twice.
         this.fusion.record(message, receivedAt);
@@ -155,28 +166,23 @@ export class IngestionService {
         for (const earlier of message.earlierObserved ?? []) this.live.emitToCrossing(message.crossingId, 'observation', toObservationView(message.crossingId, earlier));
         this.live.emitToCrossing(message.crossingId, 'observation', toObservationView(message.crossingId, message.observed));
         results[index] = { status: 'stored', forecastId: outcome.forecastId };
-        toPlan.push({ index, message });
+        toPlan.push({ index, message, duplicate: false });
       }
     }
     if (outcomes.some((o) => 'stored' in o && o.stored)) this.updates.markDirty();
 
-    // Planning: one crossing's forecasts in batch order, crossings side by side (bounded).
-    const byCrossing = new Map<string, Array<{ index: number; message: ForecastMessage }>>();
-    for (const item of toPlan) {
-      const list = byCrossing.get(item.message.crossingId) ?? [];
-      list.push(item);
-      byCrossing.set(item.message.crossingId, list);
-    }
-    await forEachLimited([...byCrossing.values()], PLANNING_PARALLELISM, async (list) => {
-      for (const { index, message } of list) {
-        try {
-          await this.recommendations.evaluateForecast(message);
-        } catch (error) {
-          results[index] = { status: 'retry', error: error as Error };
-        }
-      }
-    });
-    return results as IngestResult[];
+    // Planning (PlanningLanes) runs after this returns, so the next batch is stored meanwhile.
+    const planned = new Map<number, Promise<void>>(toPlan.map(({ index, message, duplicate }) => [index, this.planning.plan(message, duplicate)]));
+    return (results as IngestResult[]).map((result, index) => ({ result, planned: planned.get(index) ?? null }));
+  }
+
+  /**
+   * `ingestForecastBatch`, then each stored or duplicate job waits until it was planned from
+   * (a planning error becomes a `retry` result).
+   */
+  async ingestForecasts(jobs: IngestJob[]): Promise<IngestResult[]> {
+    const stored = await this.ingestForecastBatch(jobs);
+    return Promise.all(stored.map(({ result, planned }) => settlePlanning(result, planned)));
   }
 
   /**
