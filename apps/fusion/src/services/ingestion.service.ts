@@ -41,8 +41,11 @@ export interface IngestJob {
   data: unknown;
 }
 
-/** Crossings planned side by side (PlanningLanes); the database pool has 10 connections. */
-const PLANNING_PARALLELISM = 2;
+/**
+ * Crossings planned side by side (PlanningLanes). One evaluation runs up to five queries at
+ * once and the database pool has 10 connections: more lanes starve the store (measured).
+ */
+const PLANNING_PARALLELISM = 1;
 
 /** A stored job's result once its planning is done; a planning error makes the job retry. */
 export async function settlePlanning(result: IngestResult, planned: Promise<void> | null): Promise<IngestResult> {
@@ -119,7 +122,6 @@ export class IngestionService {
    * `retry` result is an error its job must fail with (BullMQ retries it).
    */
   async ingestForecastBatch(jobs: IngestJob[]): Promise<Array<{ result: IngestResult; planned: Promise<void> | null }>> {
-    const S = Date.now();
     const results: Array<IngestResult | null> = [];
     const valid: Array<{ index: number; job: IngestJob; message: ForecastMessage }> = [];
     for (const [index, job] of jobs.entries()) {
@@ -140,9 +142,7 @@ export class IngestionService {
     if (valid.length === 0) return (results as IngestResult[]).map((result) => ({ result, planned: null }));
 
     const receivedAt = this.clock.now();
-    const T0 = Date.now();
     const outcomes = await this.storeWithFallback(valid, receivedAt);
-    const T1 = Date.now();
     const toPlan: Array<{ index: number; message: ForecastMessage; duplicate: boolean }> = [];
     for (const [k, { index, job, message }] of valid.entries()) {
       const outcome = outcomes[k];
