@@ -22,7 +22,7 @@
  *    crossings fusion calls offline is read (all of them heartbeat: any is a false offline).
  *
  * Bounded: at most ~12,300 forecasts per size in phase 1 and ROUNDS rounds in phase 2.
- * Writes bench/results/pipeline.json and prints a table. BENCH_DEBUG=1 passes fusion's log through.
+ * Writes bench/results/pipeline.json (sizes run now replace the same sizes there) and prints a table. BENCH_DEBUG=1 passes fusion's log through.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -429,8 +429,16 @@ async function main(): Promise<void> {
     console.error(JSON.stringify(results[results.length - 1]));
   }
   const machine = { cpus: os.cpus().length, load_avg_1m: round1(os.loadavg()[0]), node: process.version, at: new Date().toISOString(), args: process.argv.slice(2) };
+  // Sizes run now replace the same sizes of an earlier run (kept, with that run's machine note).
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
-  fs.writeFileSync(OUT, `${JSON.stringify({ sizes: results, machine }, null, 2)}\n`);
+  let earlier: Array<SizeResult & { machine?: unknown }> = [];
+  try {
+    earlier = (JSON.parse(fs.readFileSync(OUT, 'utf8')) as { sizes: Array<SizeResult & { machine?: unknown }> }).sizes ?? [];
+  } catch {
+    earlier = [];
+  }
+  const merged = [...earlier.filter((e) => !results.some((r) => r.crossings === e.crossings)), ...results.map((r) => ({ ...r, machine }))].sort((x, y) => x.crossings - y.crossings);
+  fs.writeFileSync(OUT, `${JSON.stringify({ sizes: merged }, null, 2)}\n`);
   const rows = results.map((r) => ({
     crossings: r.crossings,
     'stored/s': r.stored_per_s,

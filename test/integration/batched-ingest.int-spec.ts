@@ -9,6 +9,8 @@ import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { IngestionService, SEQ_REPLAY_WINDOW } from '../../apps/fusion/src/services/ingestion.service';
 import { SEQ_JUMP_WINDOW } from '../../apps/fusion/src/services/forecast-admission';
 import { forecastMessage, heartbeatMessage, signedAsWorker } from '../support/forecast-factory';
+import { io, Socket } from 'socket.io-client';
+import { loginAs } from '../support/auth';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
 
 /**
@@ -26,6 +28,7 @@ describe('batched ingestion (real PostgreSQL + Redis)', () => {
   let db: DataSource;
   let ingestion: IngestionService;
   let redis: IORedis;
+  let baseUrl: string;
 
   beforeAll(async () => {
     // Batches of up to 64 jobs, gathered for up to 50 ms: the queue tests below really batch.
@@ -34,6 +37,7 @@ describe('batched ingestion (real PostgreSQL + Redis)', () => {
     app = await createFusionApp(config, { logger: false });
     await app.listen(0, '127.0.0.1');
     ingestion = app.get(IngestionService);
+    baseUrl = await app.getUrl();
     db = await openDatabase(config.DATABASE_URL);
     redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   }, 60_000);
@@ -150,6 +154,53 @@ describe('batched ingestion (real PostgreSQL + Redis)', () => {
       expect(await statusOf(b.id)).toEqual({ worker_status: 'degraded', last_heartbeat_seq: '5' });
     } finally {
       await heartbeats.close();
+    }
+  });
+
+  it('sends a crossing\'s forecasts and observations only to the sockets that joined its room, the summaries to everyone', async () => {
+    const token = await loginAs(baseUrl, 'viewer');
+    const connect = async () => {
+      const socket = io(baseUrl, { transports: ['websocket'], auth: { token }, reconnection: false });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      return socket;
+    };
+    const sockets: Socket[] = [];
+    try {
+      const [followsA, followsB, followsNone] = [await connect(), await connect(), await connect()];
+      sockets.push(followsA, followsB, followsNone);
+      expect(await followsA.emitWithAck('subscribe-crossing', { crossingId: a.id })).toMatchObject({ ok: true, rooms: [`crossing:${a.id}`] });
+      expect(await followsB.emitWithAck('subscribe-crossing', { crossingId: b.id })).toMatchObject({ ok: true });
+      expect(await followsNone.emitWithAck('subscribe-crossing', { crossingId: 'no-such-crossing' })).toMatchObject({ ok: false });
+      const seen = new Map<Socket, string[]>(sockets.map((s) => [s, []]));
+      for (const socket of sockets) {
+        socket.on('forecast', (f: { crossingId: string }) => seen.get(socket)!.push(`forecast ${f.crossingId}`));
+        socket.on('observation', (o: { crossingId: string }) => seen.get(socket)!.push(`observation ${o.crossingId}`));
+        socket.on('crossing-summaries', () => seen.get(socket)!.push('summaries'));
+      }
+      const base = '2006-10-12T08:00:00+11:00';
+      const results = await ingestion.ingestForecasts([
+        { queue: FORECAST_QUEUE, jobId: 'room-a', data: forecastMessage(a.id, approachesOf(a.id), base, { seq: 30_000 }) },
+        { queue: FORECAST_QUEUE, jobId: 'room-b', data: forecastMessage(b.id, approachesOf(b.id), base, { seq: 30_000 }) },
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['stored', 'stored']);
+      // The status tick runs every second: every socket gets the summaries.
+      await eventually(async () => [...seen.values()].every((events) => events.includes('summaries')), 'summaries on every socket', 10_000, 100);
+      expect(seen.get(followsA)!.filter((e) => e !== 'summaries')).toEqual([`forecast ${a.id}`, `observation ${a.id}`]);
+      expect(seen.get(followsB)!.filter((e) => e !== 'summaries')).toEqual([`forecast ${b.id}`, `observation ${b.id}`]);
+      expect(seen.get(followsNone)!.filter((e) => e !== 'summaries')).toEqual([]);
+
+      // Left the room: nothing more of that crossing.
+      expect(await followsA.emitWithAck('unsubscribe-crossing', { crossingId: a.id })).toMatchObject({ ok: true, rooms: [] });
+      seen.get(followsA)!.length = 0;
+      await ingestion.ingestForecasts([{ queue: FORECAST_QUEUE, jobId: 'room-a-2', data: forecastMessage(a.id, approachesOf(a.id), interval(base, 1), { seq: 30_001 }) }]);
+      await ingestion.ingestForecasts([{ queue: FORECAST_QUEUE, jobId: 'room-b-2', data: forecastMessage(b.id, approachesOf(b.id), interval(base, 1), { seq: 30_001 }) }]);
+      await eventually(async () => seen.get(followsB)!.filter((e) => e.startsWith('forecast')).length === 2, 'the second forecast of b', 10_000, 50);
+      expect(seen.get(followsA)!.filter((e) => e !== 'summaries')).toEqual([]);
+    } finally {
+      for (const socket of sockets) socket.disconnect();
     }
   });
 });
