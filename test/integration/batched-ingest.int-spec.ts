@@ -186,8 +186,10 @@ describe('batched ingestion (real PostgreSQL + Redis)', () => {
         { queue: FORECAST_QUEUE, jobId: 'room-b', data: forecastMessage(b.id, approachesOf(b.id), base, { seq: 30_000 }) },
       ]);
       expect(results.map((r) => r.status)).toEqual(['stored', 'stored']);
-      // The status tick runs every second: every socket gets the summaries.
-      await eventually(async () => [...seen.values()].every((events) => events.includes('summaries')), 'summaries on every socket', 10_000, 100);
+      await eventually(async () => seen.get(followsA)!.length >= 2 && seen.get(followsB)!.length >= 2, 'the forecasts in their rooms', 10_000, 50);
+      // A crossing's worker status changes: its summary goes to every socket, after what was sent before.
+      await ingestion.ingestHeartbeats([{ queue: HEARTBEAT_QUEUE, jobId: 'room-hb', data: heartbeatMessage(a.id, { seq: 100, status: 'warming-up' }) }]);
+      await eventually(async () => [...seen.values()].every((events) => events.includes('summaries')), 'summaries on every socket', 10_000, 50);
       expect(seen.get(followsA)!.filter((e) => e !== 'summaries')).toEqual([`forecast ${a.id}`, `observation ${a.id}`]);
       expect(seen.get(followsB)!.filter((e) => e !== 'summaries')).toEqual([`forecast ${b.id}`, `observation ${b.id}`]);
       expect(seen.get(followsNone)!.filter((e) => e !== 'summaries')).toEqual([]);
@@ -202,5 +204,5 @@ describe('batched ingestion (real PostgreSQL + Redis)', () => {
     } finally {
       for (const socket of sockets) socket.disconnect();
     }
-  });
+  }, 60_000);
 });
