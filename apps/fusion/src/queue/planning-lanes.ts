@@ -24,7 +24,8 @@ interface Waiting {
 export class PlanningLanes {
   private readonly waiting = new Map<string, Waiting[]>();
   private readonly running = new Set<string>();
-  private readonly ready: string[] = [];
+  /** Crossings with waiting forecasts and no evaluation running, in arrival order (a Set keeps insertion order). */
+  private readonly ready = new Set<string>();
   private active = 0;
 
   constructor(
@@ -37,14 +38,15 @@ export class PlanningLanes {
       const list = this.waiting.get(message.crossingId) ?? [];
       list.push({ message, duplicate, resolve, reject });
       this.waiting.set(message.crossingId, list);
-      if (!this.running.has(message.crossingId) && !this.ready.includes(message.crossingId)) this.ready.push(message.crossingId);
+      if (!this.running.has(message.crossingId)) this.ready.add(message.crossingId);
       this.pump();
     });
   }
 
   private pump(): void {
-    while (this.active < this.parallel && this.ready.length > 0) {
-      const crossingId = this.ready.shift() as string;
+    while (this.active < this.parallel && this.ready.size > 0) {
+      const crossingId = this.ready.values().next().value as string;
+      this.ready.delete(crossingId);
       const batch = this.waiting.get(crossingId) ?? [];
       this.waiting.delete(crossingId);
       if (batch.length === 0) continue;
@@ -53,7 +55,7 @@ export class PlanningLanes {
       void this.run(batch).finally(() => {
         this.active--;
         this.running.delete(crossingId);
-        if (this.waiting.has(crossingId)) this.ready.push(crossingId);
+        if (this.waiting.has(crossingId)) this.ready.add(crossingId);
         this.pump();
       });
     }
