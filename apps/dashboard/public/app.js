@@ -205,7 +205,8 @@
   }
 
   function loadCrossings() {
-    return getJSON('/api/crossings', 'crossings').then(function (list) {
+    // The whole city in one page (the API's default page is 1000; its maximum 5000).
+    return getJSON('/api/crossings?limit=5000', 'crossings').then(function (list) {
       if (!Array.isArray(list)) throw new Error('unexpected /api/crossings payload');
       state.crossings = list;
       state.byId = new Map(list.map(function (c) { return [c.id, c]; }));
@@ -242,6 +243,7 @@
     state.selectedId = id;
     state.sel = newSelection(id);
     if (crossingFromHash() !== id) history.replaceState(null, '', '#crossing=' + encodeURIComponent(id));
+    followSelected(false);
     invalidate('map', 'crossing');
     loadSelection(state.sel);
   }
@@ -331,6 +333,23 @@
     if (!s || !s.crossingId) return;
     state.statuses.set(s.crossingId, s);
     if (state.crossings.length && !state.byId.has(s.crossingId)) scheduleCrossingsReload();
+  }
+
+  /** Everyone gets the map's summary of every crossing; the full status only comes for the followed one. */
+  function setSummary(s) {
+    if (!s || !s.crossingId) return;
+    setStatus(Object.assign({}, state.statuses.get(s.crossingId) || {}, s));
+  }
+
+  /** Forecasts, observations and full statuses come only for the crossing whose room we joined. */
+  var followedId = null;
+  function followSelected(afterReconnect) {
+    if (!liveSocket) return;
+    var id = state.selectedId;
+    if (id === followedId && !afterReconnect) return;
+    if (followedId && followedId !== id && !afterReconnect) liveSocket.emit('unsubscribe-crossing', { crossingId: followedId });
+    followedId = id;
+    if (id) liveSocket.emit('subscribe-crossing', { crossingId: id });
   }
 
   /** `live`: from socket.io, always current (even if the replay restarted and time went back). */
@@ -424,6 +443,8 @@
     socket.on('connect', function () {
       setConnection('connected', 'connected');
       clearError('socket');
+      // Rooms do not survive a reconnect: join the selected crossing's again.
+      followSelected(true);
       // After a reconnect we may have missed events: refetch what the snapshot does not cover.
       if (state.socketConnectedOnce) {
         loadCrossings();
@@ -459,6 +480,12 @@
       liveEvent('status', s && s.crossingId);
       invalidate('header', 'map', 'city');
       if (s && s.crossingId === state.selectedId) invalidate('crossing');
+    });
+    socket.on('crossing-summaries', function (list) {
+      if (!Array.isArray(list)) return;
+      list.forEach(setSummary);
+      liveEvent('status', null);
+      invalidate('header', 'map', 'city');
     });
     socket.on('observation', function (o) {
       if (!o || !o.crossingId) return;

@@ -25,7 +25,14 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
       STALE_AFTER_INTERVALS: envInt(2, 1, 96),
       /** A crossing with no heartbeat for this many wall-clock seconds is offline. */
       OFFLINE_AFTER_SECONDS: envInt(30, 2, 86400),
-      FORECAST_CONCURRENCY: envInt(8, 1, 64),
+      /** Forecast jobs in flight at once; they are written in micro-batches (INGEST_BATCH_*). */
+      FORECAST_CONCURRENCY: envInt(4096, 1, 16384),
+      /** Heartbeat jobs in flight at once (newest-wins upsert, micro-batched). */
+      HEARTBEAT_CONCURRENCY: envInt(256, 1, 4096),
+      /** A micro-batch is written when it holds this many messages... */
+      INGEST_BATCH_SIZE: envInt(1000, 1, 5000),
+      /** ...or this many milliseconds after its first message arrived. */
+      INGEST_BATCH_WAIT_MS: envInt(10, 0, 1000),
       /** How often each fusion instance checks (leader) or tries to take (follower) the city leadership. */
       LEADER_CHECK_SECONDS: envInt(2, 1, 60),
       /** socket.io across fusion instances: 'redis' (events reach every instance's clients) or 'local' (one instance only). */

@@ -19,6 +19,9 @@ export interface CrossingStatusView {
   drift: WorkerDrift | null;
 }
 
+/** What the city map needs of every crossing; sent to every dashboard (the full status only to the crossing's room). */
+export type CrossingSummaryView = Pick<CrossingStatusView, 'crossingId' | 'freshness' | 'workerStatus' | 'lastObservedTotal'>;
+
 export interface ForecastPointView {
   stepsAhead: number;
   horizonMinutes: number;
@@ -386,11 +389,16 @@ export interface FusionServerEvents {
   /** The simulator measured another interval (simulate mode only). */
   'simulation-report': (view: SimulationSnapshotView) => void;
   'recommendation-decided': (view: DecisionView) => void;
+  /** To the crossing's room only (`subscribe-crossing`). */
   forecast: (view: ForecastView) => void;
+  /** To the crossing's room only (`subscribe-crossing`). */
   observation: (view: ObservationView) => void;
   recommendation: (view: RecommendationView) => void;
   'automatic-mode': (view: AutomaticModeView) => void;
+  /** To the crossing's room only (`subscribe-crossing`). */
   'crossing-status': (view: CrossingStatusView) => void;
+  /** To everyone: the crossings whose summary changed since the last tick (at most once a second). */
+  'crossing-summaries': (views: CrossingSummaryView[]) => void;
   'city-forecast': (view: CityForecastView) => void;
   /** Each crossing's fused or estimated values, after each fusion run (the map marks estimated crossings). */
   'fused-forecast': (view: FusedCityView) => void;

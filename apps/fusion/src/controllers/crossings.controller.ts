@@ -1,7 +1,15 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+
+/** What this controller uses of Express's request and response. */
+interface PagedRequest {
+  originalUrl: string;
+}
+interface PagedResponse {
+  setHeader(name: string, value: string): unknown;
+}
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/decorators';
-import { CrossingIdParams, ForecastRangeQuery } from '../dtos/crossing.dto';
+import { CrossingIdParams, CrossingListQuery, ForecastRangeQuery } from '../dtos/crossing.dto';
 import { CrossingQueryService } from '../services/crossing-query.service';
 
 @ApiTags('crossings')
@@ -12,13 +20,16 @@ export class CrossingsController {
   constructor(private readonly crossings: CrossingQueryService) {}
 
   @Get()
-  @ApiOperation({ summary: 'All crossings with their approaches, live status and, for stale, offline or degraded ones, the estimate fusion serves instead' })
+  @ApiOperation({ summary: 'Crossings (a page of them, in id order; filter by freshness and bounding box) with their approaches, live status and, for stale, offline or degraded ones, the estimate fusion serves instead' })
   @ApiOkResponse({
     description:
-      'Array of crossings, each with `status` (freshness, worker status, last forecast interval, model) and `estimate`: null while the worker\'s own forecast is usable, else `{source: "estimated", reason, horizons[{intervalStart, total{mean, lower80, upper80, lower95, upper95}}]}` from the crossing\'s historical profile and its neighbours.',
+      'Array of crossings (at most `limit`, default 1000; `Link: <...>; rel="next"` when more match, `X-Total-Count` the number that match), each with `status` (freshness, worker status, last forecast interval, model) and `estimate`: null while the worker\'s own forecast is usable, else `{source: "estimated", reason, horizons[{intervalStart, total{mean, lower80, upper80, lower95, upper95}}]}` from the crossing\'s historical profile and its neighbours.',
   })
-  list() {
-    return this.crossings.list();
+  async list(@Query() query: CrossingListQuery, @Req() request: PagedRequest, @Res({ passthrough: true }) response: PagedResponse) {
+    const page = await this.crossings.page(query);
+    response.setHeader('X-Total-Count', String(page.total));
+    if (page.nextOffset !== null) response.setHeader('Link', `<${nextPageUrl(request.originalUrl, page.nextOffset, page.limit)}>; rel="next"`);
+    return page.items;
   }
 
   @Get(':id')
@@ -35,4 +46,12 @@ export class CrossingsController {
   forecasts(@Param() params: CrossingIdParams, @Query() query: ForecastRangeQuery) {
     return this.crossings.forecasts(params.id, query.from, query.to, query.limit);
   }
+}
+
+/** The same request with the next offset (and the page size it used). */
+function nextPageUrl(originalUrl: string, offset: number, limit: number): string {
+  const url = new URL(originalUrl, 'http://local');
+  url.searchParams.set('offset', String(offset));
+  url.searchParams.set('limit', String(limit));
+  return `${url.pathname}${url.search}`;
 }

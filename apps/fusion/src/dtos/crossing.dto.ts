@@ -9,6 +9,38 @@ export class CrossingIdParams {
   id: string;
 }
 
+export const CROSSING_PAGE_DEFAULT = 1000;
+export const CROSSING_PAGE_MAX = 5000;
+const FRESHNESS = ['fresh', 'stale', 'offline', 'unknown'] as const;
+
+export class CrossingListQuery {
+  @ApiPropertyOptional({ default: CROSSING_PAGE_DEFAULT, minimum: 1, maximum: CROSSING_PAGE_MAX, description: 'Crossings per page (in id order). When more match, the `Link` header has rel="next"; `X-Total-Count` says how many match.' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be a whole number' })
+  @Min(1)
+  @Max(CROSSING_PAGE_MAX)
+  limit?: number;
+
+  @ApiPropertyOptional({ default: 0, minimum: 0, description: 'How many matching crossings to skip' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'offset must be a whole number' })
+  @Min(0)
+  @Max(10_000_000)
+  offset?: number;
+
+  @ApiPropertyOptional({ enum: FRESHNESS, description: 'Only crossings with this freshness' })
+  @IsOptional()
+  @IsIn(FRESHNESS, { message: `status must be one of ${FRESHNESS.join(', ')}` })
+  status?: (typeof FRESHNESS)[number];
+
+  @ApiPropertyOptional({ example: '145.0,-37.9,145.1,-37.8', description: 'Only crossings inside this box: minLon,minLat,maxLon,maxLat (degrees)' })
+  @IsOptional()
+  @Matches(/^-?\d{1,3}(\.\d+)?,-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?,-?\d{1,2}(\.\d+)?$/, { message: 'bbox must be minLon,minLat,maxLon,maxLat in degrees' })
+  bbox?: string;
+}
+
 export class ForecastRangeQuery {
   @ApiPropertyOptional({ example: '2006-10-10T00:00:00+11:00', description: 'Earliest based-on interval start (ISO 8601 with zone). Default: 24 h before `to`.' })
   @IsOptional()

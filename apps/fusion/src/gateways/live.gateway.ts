@@ -1,14 +1,27 @@
 import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
-import { OnGatewayConnection, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
 import { FusionServerEvents } from '@crosscast/contracts';
 import { AuthService, sessionKey } from '../auth/auth.service';
 import type { AuthenticatedUser } from '../auth/roles';
 import { FUSION_CONFIG, type FusionConfig } from '../config';
 import { socketAuthMiddleware } from '../auth/socket-auth';
+import { Roles } from '../auth/decorators';
+import { CityRepository } from '../repositories/city.repository';
 
 type EventName = keyof FusionServerEvents;
 type Payload<E extends EventName> = Parameters<FusionServerEvents[E]>[0];
+
+/** Events about one crossing: sent only to the sockets in that crossing's room. */
+export type CrossingEventName = 'forecast' | 'observation' | 'crossing-status';
+
+/** The room of one crossing's detail events. */
+export const crossingRoom = (crossingId: string) => `crossing:${crossingId}`;
+
+/** A socket follows at most this many crossings at once (its oldest room is left first). */
+export const MAX_CROSSING_ROOMS_PER_SOCKET = 32;
+
+export type CrossingSubscriptionReply = { ok: true; crossingId: string; rooms: string[] } | { ok: false; error: string };
 
 /**
  * The socket.io side of the fusion service: dashboards connect here and receive every
@@ -16,8 +29,13 @@ type Payload<E extends EventName> = Parameters<FusionServerEvents[E]>[0];
  * middleware, see auth/socket-auth.ts). On connect a client gets a snapshot, so a page
  * opened mid-replay is complete at once. Every SESSION_RECHECK_SECONDS the open sockets'
  * sessions are re-checked in one query, and a socket whose user was disabled, or whose
- * tokens were revoked (sign-out, disable, role or password change), is disconnected. Clients send no events; a future
- * @SubscribeMessage handler must declare @Roles (the global AccessGuard refuses it otherwise).
+ * tokens were revoked (sign-out, disable, role or password change), is disconnected.
+ *
+ * Fan-out: city-wide events (city-forecast, fused-forecast, crossing-summaries, ...) go to
+ * every client; one crossing's detail events (forecast, observation, crossing-status) go
+ * only to the clients in its room, which a client joins with `subscribe-crossing` (body
+ * `{crossingId}` or the id, viewer role) and leaves with `unsubscribe-crossing`. Every
+ * @SubscribeMessage handler declares @Roles (the global AccessGuard refuses it otherwise).
  */
 @WebSocketGateway({ cors: { origin: false } })
 export class LiveGateway implements OnGatewayConnection, OnGatewayInit, OnModuleDestroy {
@@ -32,6 +50,7 @@ export class LiveGateway implements OnGatewayConnection, OnGatewayInit, OnModule
   constructor(
     private readonly auth: AuthService,
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
+    private readonly city: CityRepository,
   ) {}
 
   afterInit(server: Server): void {
@@ -77,6 +96,37 @@ export class LiveGateway implements OnGatewayConnection, OnGatewayInit, OnModule
     // Before the HTTP server is listening there is nobody to tell.
     if (!this.server) return;
     (this.server.emit as (e: string, p: unknown) => boolean)(event, payload);
+  }
+
+  /** One crossing's detail event, to the sockets following that crossing. */
+  emitToCrossing<E extends CrossingEventName>(crossingId: string, event: E, payload: Payload<E>): void {
+    if (!this.server) return;
+    (this.server.to(crossingRoom(crossingId)).emit as (e: string, p: unknown) => boolean)(event, payload);
+  }
+
+  @Roles('viewer')
+  @SubscribeMessage('subscribe-crossing')
+  subscribeCrossing(@ConnectedSocket() client: Socket, @MessageBody() body: unknown): CrossingSubscriptionReply {
+    const crossingId = this.knownCrossing(body);
+    if (!crossingId) return { ok: false, error: 'unknown crossing: send {"crossingId": "<id>"} of a crossing of this city' };
+    const rooms = [...client.rooms].filter((r) => r.startsWith('crossing:'));
+    if (!rooms.includes(crossingRoom(crossingId)) && rooms.length >= MAX_CROSSING_ROOMS_PER_SOCKET) void client.leave(rooms[0]);
+    void client.join(crossingRoom(crossingId));
+    return { ok: true, crossingId, rooms: [...client.rooms].filter((r) => r.startsWith('crossing:')) };
+  }
+
+  @Roles('viewer')
+  @SubscribeMessage('unsubscribe-crossing')
+  unsubscribeCrossing(@ConnectedSocket() client: Socket, @MessageBody() body: unknown): CrossingSubscriptionReply {
+    const crossingId = this.knownCrossing(body);
+    if (!crossingId) return { ok: false, error: 'unknown crossing: send {"crossingId": "<id>"} of a crossing of this city' };
+    void client.leave(crossingRoom(crossingId));
+    return { ok: true, crossingId, rooms: [...client.rooms].filter((r) => r.startsWith('crossing:')) };
+  }
+
+  private knownCrossing(body: unknown): string | null {
+    const id = typeof body === 'string' ? body : body && typeof body === 'object' ? (body as { crossingId?: unknown }).crossingId : undefined;
+    return typeof id === 'string' && this.city.get(id) ? id : null;
   }
 
   async handleConnection(client: Socket): Promise<void> {

@@ -3,25 +3,38 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { FORECAST_QUEUE, HEARTBEAT_QUEUE, forecastRetryDelayMs } from '@crosscast/contracts';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 import { QueueRepository } from '../repositories/queue.repository';
-import { IngestionService, IngestOutcome } from '../services/ingestion.service';
+import { IngestionService, IngestJob, IngestOutcome, IngestResult, settlePlanning } from '../services/ingestion.service';
+import { MicroBatcher } from './micro-batcher';
 
 /**
- * Consumes the forecast and heartbeat queues. BullMQ delivers at least once; the store is
- * idempotent, so a redelivery is harmless. A rejected message fails its job without retry
- * (kept as evidence, beside its dead-letter row); a database error fails it with retry.
+ * Consumes the forecast and heartbeat queues. Each BullMQ worker runs many jobs at once
+ * (FORECAST_CONCURRENCY, HEARTBEAT_CONCURRENCY); a job hands its message to a micro-batcher
+ * that writes up to INGEST_BATCH_SIZE messages in one transaction, at the latest
+ * INGEST_BATCH_WAIT_MS after the first one arrived, and the job settles with its own
+ * message's outcome. BullMQ delivers at least once; the store is idempotent, so a
+ * redelivery is harmless. A rejected message fails its job without retry (kept as
+ * evidence, beside its dead-letter row); a database error fails the batch's jobs with retry.
  */
 @Injectable()
 export class QueueConsumers implements OnApplicationBootstrap {
   private readonly logger = new Logger(QueueConsumers.name);
+  private readonly forecasts: MicroBatcher<IngestJob, { result: IngestResult; planned: Promise<void> | null }>;
+  private readonly heartbeats: MicroBatcher<IngestJob, IngestResult>;
 
   constructor(
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
     private readonly queues: QueueRepository,
     private readonly ingestion: IngestionService,
-  ) {}
+  ) {
+    // Batches of forecasts lock their crossings' rows: two at once would mostly wait on each
+    // other, so one is written at a time (and the next gathers what arrived meanwhile).
+    const batching = { maxItems: config.INGEST_BATCH_SIZE, maxWaitMs: config.INGEST_BATCH_WAIT_MS, maxConcurrentFlushes: 1 };
+    this.forecasts = new MicroBatcher((jobs) => this.ingestion.ingestForecastBatch(jobs), batching);
+    this.heartbeats = new MicroBatcher((jobs) => this.ingestion.ingestHeartbeats(jobs), batching);
+  }
 
   onApplicationBootstrap(): void {
-    this.queues.startWorker(FORECAST_QUEUE, (job) => this.handle(FORECAST_QUEUE, job, (q, id, data) => this.ingestion.ingestForecast(q, id, data)), {
+    this.queues.startWorker(FORECAST_QUEUE, (job) => this.handleForecast(job), {
       concurrency: this.config.FORECAST_CONCURRENCY,
       // A job whose fusion process died mid-way (SIGKILL, power) "stalls" and goes back to
       // the queue when its lock expires. BullMQ fails it after maxStalledCount stalls (default
@@ -29,17 +42,31 @@ export class QueueConsumers implements OnApplicationBootstrap {
       maxStalledCount: 1000,
       settings: { backoffStrategy: (attemptsMade: number) => forecastRetryDelayMs(attemptsMade) },
     });
-    // One at a time, so the newest heartbeat of a crossing is always the last written.
-    this.queues.startWorker(HEARTBEAT_QUEUE, (job) => this.handle(HEARTBEAT_QUEUE, job, (q, id, data) => this.ingestion.ingestHeartbeat(q, id, data)), {
-      concurrency: 1,
+    // In parallel and in batches: the store keeps each crossing's newest heartbeat whatever
+    // order they are written in.
+    this.queues.startWorker(HEARTBEAT_QUEUE, (job) => this.handle(HEARTBEAT_QUEUE, job, this.heartbeats), {
+      concurrency: this.config.HEARTBEAT_CONCURRENCY,
       removeOnComplete: { count: 100 },
     });
-    this.logger.log(`consuming ${FORECAST_QUEUE} and ${HEARTBEAT_QUEUE} (prefix ${this.config.QUEUE_PREFIX})`);
+    this.logger.log(
+      `consuming ${FORECAST_QUEUE} (${this.config.FORECAST_CONCURRENCY} at once) and ${HEARTBEAT_QUEUE} (${this.config.HEARTBEAT_CONCURRENCY}), batches of up to ${this.config.INGEST_BATCH_SIZE} (prefix ${this.config.QUEUE_PREFIX})`,
+    );
   }
 
-  private async handle(queue: string, job: Job, ingest: (queue: string, jobId: string, data: unknown) => Promise<IngestOutcome>): Promise<IngestOutcome> {
-    const outcome = await ingest(queue, job.id ?? `${job.name}:${job.timestamp}`, job.data);
-    if (outcome.status === 'rejected') throw new UnrecoverableError(outcome.reason);
-    return outcome;
+  /** Stored in a batch; done once planned from (a crash before that redelivers the job). */
+  private async handleForecast(job: Job): Promise<IngestOutcome> {
+    const { result, planned } = await this.forecasts.add({ queue: FORECAST_QUEUE, jobId: job.id ?? `${job.name}:${job.timestamp}`, data: job.data });
+    return outcomeOf(await settlePlanning(result, planned));
   }
+
+  private async handle(queue: string, job: Job, batcher: MicroBatcher<IngestJob, IngestResult>): Promise<IngestOutcome> {
+    return outcomeOf(await batcher.add({ queue, jobId: job.id ?? `${job.name}:${job.timestamp}`, data: job.data }));
+  }
+}
+
+/** A job's return value, or the error it fails with: retried, or (rejected) kept as failed without retry. */
+function outcomeOf(result: IngestResult): IngestOutcome {
+  if (result.status === 'retry') throw result.error;
+  if (result.status === 'rejected') throw new UnrecoverableError(result.reason);
+  return result;
 }

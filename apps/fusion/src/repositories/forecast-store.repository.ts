@@ -36,57 +36,95 @@ export class ForecastStoreRepository {
 
   async upsertCrossings(crossings: CrossingDefinition[]): Promise<void> {
     if (crossings.length === 0) return;
-    const params: unknown[] = [];
-    const rows = crossings.map((c, i) => {
-      params.push(c.id, c.name, c.lat, c.lon, JSON.stringify(c.approaches));
-      const o = i * 5;
-      return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5}::jsonb)`;
-    });
-    await this.dataSource.query(
-      `INSERT INTO crossings (id, name, lat, lon, approaches) VALUES ${rows.join(', ')}
-       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, lat = EXCLUDED.lat, lon = EXCLUDED.lon,
+    await insertChunked(
+      this.dataSource,
+      `INSERT INTO crossings (id, name, lat, lon, approaches) VALUES`,
+      ['', '', '', '', '::jsonb'],
+      crossings.map((c) => [c.id, c.name, c.lat, c.lon, JSON.stringify(c.approaches)]),
+      `ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, lat = EXCLUDED.lat, lon = EXCLUDED.lon,
          approaches = EXCLUDED.approaches, updated_at = now()`,
-      params,
     );
     await this.dataSource.query(
       `INSERT INTO crossing_status (crossing_id) SELECT id FROM crossings ON CONFLICT (crossing_id) DO NOTHING`,
     );
   }
 
-  /**
-   * Stores a validated forecast, its points and its observed interval, once, in one
-   * transaction: a crash half-way leaves nothing, and the redelivered message then stores
-   * all of it. (Recommendations are planned afterwards, once per crossing and planning
-   * period: RecommendationService.)
-   *
-   * Order of the checks, safe under BullMQ's concurrent and repeated delivery:
-   * 1. already stored (same message id, or same crossing and interval) → 'duplicate', a no-op;
-   * 2. the crossing's status row is locked (FOR UPDATE), so one crossing's forecasts pass
-   *    this point one at a time; a seq more than `seqWindow` behind the highest accepted
-   *    one is 'replayed', one more than `seqJumpWindow` ahead is 'seq-jump' (nothing written);
-   * 3. insert (ON CONFLICT DO NOTHING covers a concurrent twin that got in first), and
-   *    raise the highest accepted seq.
-   */
+  /** One forecast: `storeForecasts` with a batch of one. */
   async storeForecast(message: ForecastMessage, receivedAt: Date, seqWindow = Number.MAX_SAFE_INTEGER, seqJumpWindow = Number.MAX_SAFE_INTEGER): Promise<StoreOutcome> {
+    return (await this.storeForecasts([message], receivedAt, seqWindow, seqJumpWindow))[0];
+  }
+
+  /**
+   * Stores a batch of validated forecasts, their points and their observed intervals, each
+   * once, in one transaction: a crash half-way leaves nothing, and the redelivered messages
+   * then store all of it. Returns one outcome per message, in the order given.
+   * (Recommendations are planned afterwards, once per crossing and planning period:
+   * RecommendationService.)
+   *
+   * Safe under BullMQ's concurrent and repeated delivery, and under several batches at once:
+   * 1. the status rows of the batch's crossings are locked (FOR UPDATE) in crossing id order,
+   *    so concurrent batches touching the same crossings queue up instead of deadlocking,
+   *    and one crossing's forecasts pass the checks below one batch at a time;
+   * 2. a message already stored (same message id, or same crossing and interval), or
+   *    repeated earlier in the batch, is a 'duplicate' no-op;
+   * 3. then, in batch order, exactly as if the messages came one by one: a seq more than
+   *    `seqWindow` behind the crossing's highest accepted one is 'replayed', one more than
+   *    `seqJumpWindow` ahead is 'seq-jump' (nothing written for either), and an accepted
+   *    one raises the highest accepted seq for the messages after it;
+   * 4. multi-row inserts (ON CONFLICT DO NOTHING for forecasts and points, last write in
+   *    batch order wins for observations), chunked under PostgreSQL's bind-parameter limit,
+   *    and one status upsert per crossing.
+   */
+  async storeForecasts(messages: ForecastMessage[], receivedAt: Date, seqWindow = Number.MAX_SAFE_INTEGER, seqJumpWindow = Number.MAX_SAFE_INTEGER): Promise<StoreOutcome[]> {
+    if (messages.length === 0) return [];
     return this.dataSource.transaction(async (manager) => {
-      const known: unknown[] = await manager.query(
-        `SELECT 1 FROM forecasts WHERE message_id = $1 OR (crossing_id = $2 AND based_on_interval_start = $3) LIMIT 1`,
-        [message.messageId, message.crossingId, message.basedOnIntervalStart],
+      const crossingIds = [...new Set(messages.map((m) => m.crossingId))].sort();
+      const locked: Array<{ crossing_id: string; last_forecast_seq: string | null }> = await manager.query(
+        `SELECT crossing_id, last_forecast_seq FROM crossing_status WHERE crossing_id = ANY($1::text[]) ORDER BY crossing_id FOR UPDATE`,
+        [crossingIds],
       );
-      if (known.length > 0) return { stored: false, reason: 'duplicate' } as const;
-      const status: Array<{ last_forecast_seq: string | null }> = await manager.query(
-        `SELECT last_forecast_seq FROM crossing_status WHERE crossing_id = $1 FOR UPDATE`,
-        [message.crossingId],
+      const highest = new Map<string, number | null>(locked.map((r) => [r.crossing_id, r.last_forecast_seq === null ? null : Number(r.last_forecast_seq)]));
+      const intervalKey = (crossingId: string, basedOn: string | number | Date) => `${crossingId}|${new Date(basedOn).getTime()}`;
+      const known: Array<{ message_id: string; crossing_id: string; based_on_interval_start: Date }> = await manager.query(
+        `SELECT message_id, crossing_id, based_on_interval_start FROM forecasts
+         WHERE message_id = ANY($1::text[])
+            OR (crossing_id, based_on_interval_start) IN (SELECT * FROM unnest($2::text[], $3::timestamptz[]))`,
+        [messages.map((m) => m.messageId), messages.map((m) => m.crossingId), messages.map((m) => m.basedOnIntervalStart)],
       );
-      const highestSeq = status[0]?.last_forecast_seq === null || status[0] === undefined ? null : Number(status[0].last_forecast_seq);
-      if (highestSeq !== null && message.seq < highestSeq - seqWindow) return { stored: false, reason: 'replayed', highestSeq } as const;
-      if (highestSeq !== null && message.seq > highestSeq + seqJumpWindow) return { stored: false, reason: 'seq-jump', highestSeq } as const;
-      const inserted: Array<{ id: string }> = await manager.query(
+      const seenIds = new Set(known.map((k) => k.message_id));
+      const seenIntervals = new Set(known.map((k) => intervalKey(k.crossing_id, k.based_on_interval_start)));
+
+      const outcomes: Array<StoreOutcome | null> = [];
+      const accepted: Array<{ index: number; message: ForecastMessage }> = [];
+      messages.forEach((message, index) => {
+        const interval = intervalKey(message.crossingId, message.basedOnIntervalStart);
+        if (seenIds.has(message.messageId) || seenIntervals.has(interval)) {
+          outcomes.push({ stored: false, reason: 'duplicate' });
+          return;
+        }
+        const top = highest.get(message.crossingId) ?? null;
+        if (top !== null && message.seq < top - seqWindow) {
+          outcomes.push({ stored: false, reason: 'replayed', highestSeq: top });
+          return;
+        }
+        if (top !== null && message.seq > top + seqJumpWindow) {
+          outcomes.push({ stored: false, reason: 'seq-jump', highestSeq: top });
+          return;
+        }
+        seenIds.add(message.messageId);
+        seenIntervals.add(interval);
+        if (highest.has(message.crossingId)) highest.set(message.crossingId, top === null ? message.seq : Math.max(top, message.seq));
+        outcomes.push(null);
+        accepted.push({ index, message });
+      });
+      if (accepted.length === 0) return outcomes as StoreOutcome[];
+
+      const inserted = await insertChunked(
+        manager,
         `INSERT INTO forecasts (message_id, crossing_id, seq, based_on_interval_start, interval_minutes, model_name, model_version,
-           model_backend, trained_on_intervals, real_input_share, quality_flags, sent_at, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)
-         ON CONFLICT DO NOTHING RETURNING id`,
-        [
+           model_backend, trained_on_intervals, real_input_share, quality_flags, sent_at, received_at) VALUES`,
+        ['', '', '', '', '', '', '', '', '', '', '::jsonb', '', ''],
+        accepted.map(({ message }) => [
           message.messageId,
           message.crossingId,
           message.seq,
@@ -100,16 +138,77 @@ export class ForecastStoreRepository {
           JSON.stringify(message.quality.flags),
           message.sentAt,
           receivedAt,
-        ],
+        ]),
+        `ON CONFLICT DO NOTHING RETURNING id, message_id`,
       );
-      if (inserted.length === 0) return { stored: false, reason: 'duplicate' } as const;
-      const forecastId = inserted[0].id;
-      await this.insertPoints(manager, forecastId, message);
-      await this.upsertObservation(manager, message);
-      await manager.query(
-        `INSERT INTO crossing_status (crossing_id, last_forecast_interval_start, last_observed_total, model, last_forecast_seq)
-         VALUES ($1, $2, $3, $4::jsonb, $5)
-         ON CONFLICT (crossing_id) DO UPDATE SET
+      const idByMessage = new Map(inserted.map((r) => [r.message_id as string, String(r.id)]));
+      const stored = accepted.filter(({ message }) => idByMessage.has(message.messageId));
+      for (const { index, message } of accepted) {
+        const forecastId = idByMessage.get(message.messageId);
+        outcomes[index] = forecastId ? { stored: true, forecastId } : { stored: false, reason: 'duplicate' };
+      }
+      if (stored.length === 0) return outcomes as StoreOutcome[];
+
+      const points: unknown[][] = [];
+      for (const { message } of stored) {
+        const forecastId = idByMessage.get(message.messageId);
+        for (const horizon of message.horizons) {
+          const entries: Array<[string, ForecastMessage['horizons'][number]['total']]> = [[TOTAL_APPROACH, horizon.total], ...Object.entries(horizon.approaches)];
+          for (const [approachId, b] of entries) {
+            points.push([forecastId, horizon.stepsAhead, approachId, message.crossingId, horizon.horizonMinutes, horizon.intervalStart, b.mean, b.lower80, b.upper80, b.lower95, b.upper95]);
+          }
+        }
+      }
+      await insertChunked(
+        manager,
+        `INSERT INTO forecast_points (forecast_id, steps_ahead, approach_id, crossing_id, horizon_minutes, target_interval_start,
+           mean, lower80, upper80, lower95, upper95) VALUES`,
+        ['::bigint', '', '', '', '', '', '', '', '', '', ''],
+        points,
+        `ON CONFLICT DO NOTHING`,
+      );
+
+      // Observations: the same interval may arrive in several forecasts of the batch (the
+      // observed one of one forecast is an earlier one of the next); the last one in batch
+      // order wins, as it would one message at a time.
+      const observations = new Map<string, unknown[]>();
+      for (const { message } of stored) {
+        for (const observed of [...(message.earlierObserved ?? []), message.observed]) {
+          const entries: Array<[string, number | null]> = [[TOTAL_APPROACH, observed.total], ...Object.entries(observed.approaches)];
+          for (const [approachId, count] of entries) {
+            const key = `${message.crossingId}|${new Date(observed.intervalStart).getTime()}|${approachId}`;
+            observations.delete(key);
+            observations.set(key, [message.crossingId, observed.intervalStart, approachId, count, observed.filledShare]);
+          }
+        }
+      }
+      await insertChunked(
+        manager,
+        `INSERT INTO observations (crossing_id, interval_start, approach_id, count, filled_share) VALUES`,
+        ['', '', '', '', ''],
+        [...observations.values()],
+        `ON CONFLICT (crossing_id, interval_start, approach_id) DO UPDATE SET count = EXCLUDED.count, filled_share = EXCLUDED.filled_share`,
+      );
+
+      // One status row per crossing: the highest seq and interval, and the observed total and
+      // model of its newest forecast (the later one in batch order on a tie).
+      const perCrossing = new Map<string, { seq: number; newest: ForecastMessage }>();
+      for (const { message } of stored) {
+        const current = perCrossing.get(message.crossingId);
+        if (!current) perCrossing.set(message.crossingId, { seq: message.seq, newest: message });
+        else {
+          current.seq = Math.max(current.seq, message.seq);
+          if (Date.parse(message.basedOnIntervalStart) >= Date.parse(current.newest.basedOnIntervalStart)) current.newest = message;
+        }
+      }
+      await insertChunked(
+        manager,
+        `INSERT INTO crossing_status (crossing_id, last_forecast_interval_start, last_observed_total, model, last_forecast_seq) VALUES`,
+        ['', '::timestamptz', '::integer', '::jsonb', '::bigint'],
+        [...perCrossing.entries()]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([crossingId, { seq, newest }]) => [crossingId, newest.basedOnIntervalStart, newest.observed.total, JSON.stringify(newest.model), seq]),
+        `ON CONFLICT (crossing_id) DO UPDATE SET
            last_forecast_seq = GREATEST(crossing_status.last_forecast_seq, EXCLUDED.last_forecast_seq),
            last_forecast_interval_start = GREATEST(crossing_status.last_forecast_interval_start, EXCLUDED.last_forecast_interval_start),
            last_observed_total = CASE WHEN crossing_status.last_forecast_interval_start IS NULL
@@ -118,47 +217,9 @@ export class ForecastStoreRepository {
            model = CASE WHEN crossing_status.last_forecast_interval_start IS NULL
              OR EXCLUDED.last_forecast_interval_start >= crossing_status.last_forecast_interval_start
              THEN EXCLUDED.model ELSE crossing_status.model END`,
-        [message.crossingId, message.basedOnIntervalStart, message.observed.total, JSON.stringify(message.model), message.seq],
       );
-      return { stored: true, forecastId } as const;
+      return outcomes as StoreOutcome[];
     });
-  }
-
-  private async insertPoints(manager: EntityManager, forecastId: string, message: ForecastMessage): Promise<void> {
-    const params: unknown[] = [];
-    const rows: string[] = [];
-    for (const horizon of message.horizons) {
-      const entries: Array<[string, ForecastMessage['horizons'][number]['total']]> = [[TOTAL_APPROACH, horizon.total], ...Object.entries(horizon.approaches)];
-      for (const [approachId, b] of entries) {
-        const o = params.length;
-        params.push(forecastId, horizon.stepsAhead, approachId, message.crossingId, horizon.horizonMinutes, horizon.intervalStart, b.mean, b.lower80, b.upper80, b.lower95, b.upper95);
-        rows.push(`(${Array.from({ length: 11 }, (_, k) => `$${o + k + 1}`).join(', ')})`);
-      }
-    }
-    await manager.query(
-      `INSERT INTO forecast_points (forecast_id, steps_ahead, approach_id, crossing_id, horizon_minutes, target_interval_start,
-         mean, lower80, upper80, lower95, upper95) VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`,
-      params,
-    );
-  }
-
-  /** The forecast's observed interval and any earlier ones it carries (at most 97 x 17 rows, well under the bind limit). */
-  private async upsertObservation(manager: EntityManager, message: ForecastMessage): Promise<void> {
-    const params: unknown[] = [];
-    const rows: string[] = [];
-    for (const observed of [...(message.earlierObserved ?? []), message.observed]) {
-      const entries: Array<[string, number | null]> = [[TOTAL_APPROACH, observed.total], ...Object.entries(observed.approaches)];
-      for (const [approachId, count] of entries) {
-        const o = params.length;
-        params.push(message.crossingId, observed.intervalStart, approachId, count, observed.filledShare);
-        rows.push(`($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5})`);
-      }
-    }
-    await manager.query(
-      `INSERT INTO observations (crossing_id, interval_start, approach_id, count, filled_share) VALUES ${rows.join(', ')}
-       ON CONFLICT (crossing_id, interval_start, approach_id) DO UPDATE SET count = EXCLUDED.count, filled_share = EXCLUDED.filled_share`,
-      params,
-    );
   }
 
   async recordDeadLetter(queue: string, jobId: string, reason: string, payload: unknown, receivedAt: Date): Promise<void> {
@@ -188,14 +249,42 @@ export class ForecastStoreRepository {
     });
   }
 
-  async recordHeartbeat(heartbeat: HeartbeatMessage, receivedAt: Date): Promise<void> {
-    // Heartbeats are consumed one at a time, in order, so the newest simply wins.
-    await this.dataSource.query(
-      `INSERT INTO crossing_status (crossing_id, worker_status, last_heartbeat_at, last_heartbeat_seq, model, drift)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)
-       ON CONFLICT (crossing_id) DO UPDATE SET worker_status = EXCLUDED.worker_status, last_heartbeat_at = EXCLUDED.last_heartbeat_at,
-         last_heartbeat_seq = EXCLUDED.last_heartbeat_seq, model = COALESCE(EXCLUDED.model, crossing_status.model), drift = EXCLUDED.drift`,
-      [heartbeat.crossingId, heartbeat.status, receivedAt, heartbeat.seq, heartbeat.model ? JSON.stringify(heartbeat.model) : null, heartbeat.drift ? JSON.stringify(heartbeat.drift) : null],
+  async recordHeartbeat(heartbeat: HeartbeatMessage, aliveAt: Date): Promise<void> {
+    await this.recordHeartbeats([{ heartbeat, aliveAt }]);
+  }
+
+  /**
+   * Heartbeats in any order and in parallel: the newest (latest "alive at", then highest
+   * seq) of each crossing is kept, and an older one never overwrites it. One multi-row
+   * upsert per chunk, rows in crossing id order (the same lock order as storeForecasts).
+   */
+  async recordHeartbeats(beats: Array<{ heartbeat: HeartbeatMessage; aliveAt: Date }>): Promise<void> {
+    const newest = new Map<string, { heartbeat: HeartbeatMessage; aliveAt: Date }>();
+    for (const beat of beats) {
+      const current = newest.get(beat.heartbeat.crossingId);
+      if (!current || beat.aliveAt.getTime() > current.aliveAt.getTime() || (beat.aliveAt.getTime() === current.aliveAt.getTime() && beat.heartbeat.seq > current.heartbeat.seq)) {
+        newest.set(beat.heartbeat.crossingId, beat);
+      }
+    }
+    if (newest.size === 0) return;
+    await insertChunked(
+      this.dataSource,
+      `INSERT INTO crossing_status (crossing_id, worker_status, last_heartbeat_at, last_heartbeat_seq, model, drift) VALUES`,
+      ['', '', '::timestamptz', '::bigint', '::jsonb', '::jsonb'],
+      [...newest.values()]
+        .sort((a, b) => (a.heartbeat.crossingId < b.heartbeat.crossingId ? -1 : a.heartbeat.crossingId > b.heartbeat.crossingId ? 1 : 0))
+        .map(({ heartbeat, aliveAt }) => [
+          heartbeat.crossingId,
+          heartbeat.status,
+          aliveAt,
+          heartbeat.seq,
+          heartbeat.model ? JSON.stringify(heartbeat.model) : null,
+          heartbeat.drift ? JSON.stringify(heartbeat.drift) : null,
+        ]),
+      `ON CONFLICT (crossing_id) DO UPDATE SET worker_status = EXCLUDED.worker_status, last_heartbeat_at = EXCLUDED.last_heartbeat_at,
+         last_heartbeat_seq = EXCLUDED.last_heartbeat_seq, model = COALESCE(EXCLUDED.model, crossing_status.model), drift = EXCLUDED.drift
+       WHERE crossing_status.last_heartbeat_at IS NULL
+          OR (EXCLUDED.last_heartbeat_at, EXCLUDED.last_heartbeat_seq) > (crossing_status.last_heartbeat_at, COALESCE(crossing_status.last_heartbeat_seq, -1))`,
     );
   }
 
@@ -330,6 +419,37 @@ export class ForecastStoreRepository {
     }
     return [...views.values()];
   }
+}
+
+/** PostgreSQL accepts at most 65,535 bind parameters per statement; stay well under it. */
+export const MAX_BIND_PARAMETERS = 60_000;
+
+/**
+ * `<prefix> (..), (..), ... <suffix>` for every row, in as few statements as the bind
+ * limit allows (rows keep their order). `casts` gives each column's cast (or ''). Returns
+ * the rows every chunk's RETURNING produced.
+ */
+export async function insertChunked(
+  db: Pick<DataSource, 'query'> | Pick<EntityManager, 'query'>,
+  prefix: string,
+  casts: string[],
+  rows: unknown[][],
+  suffix: string,
+): Promise<Array<Record<string, unknown>>> {
+  const perChunk = Math.max(1, Math.floor(MAX_BIND_PARAMETERS / casts.length));
+  const returned: Array<Record<string, unknown>> = [];
+  for (let from = 0; from < rows.length; from += perChunk) {
+    const chunk = rows.slice(from, from + perChunk);
+    const params: unknown[] = [];
+    const values = chunk.map((row) => {
+      const o = params.length;
+      params.push(...row);
+      return `(${casts.map((cast, k) => `$${o + k + 1}${cast}`).join(', ')})`;
+    });
+    const result = await db.query(`${prefix} ${values.join(', ')} ${suffix}`, params);
+    if (Array.isArray(result)) returned.push(...result);
+  }
+  return returned;
 }
 
 /** PostgreSQL text cannot hold NUL; a refused message's reason may quote one (zod quotes the value it got). */

@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { CrossingDefinition, CrossingFusionView, CrossingStatusView, DeadLetterView, ForecastView, ObservationView, RecommendationView } from '@crosscast/contracts';
+import { CROSSING_PAGE_DEFAULT } from '../dtos/crossing.dto';
 import { CityRepository } from '../repositories/city.repository';
 import { ForecastStoreRepository } from '../repositories/forecast-store.repository';
 import { CityForecastService } from './city-forecast.service';
@@ -30,6 +31,14 @@ const estimateOf = (fused: CrossingFusionView | null | undefined): CrossingFusio
 
 const DAY_MS = 24 * 3600 * 1000;
 
+export interface CrossingPageQuery {
+  limit?: number;
+  offset?: number;
+  status?: CrossingStatusView['freshness'];
+  /** minLon,minLat,maxLon,maxLat */
+  bbox?: string;
+}
+
 /** Read side of the REST API. */
 @Injectable()
 export class CrossingQueryService {
@@ -40,10 +49,23 @@ export class CrossingQueryService {
   ) {}
 
   async list(): Promise<CrossingSummary[]> {
+    return (await this.page({ limit: Number.MAX_SAFE_INTEGER })).items;
+  }
+
+  /** GET /api/crossings: one page of the crossings that match, in id order. */
+  async page(query: CrossingPageQuery): Promise<{ items: CrossingSummary[]; total: number; limit: number; nextOffset: number | null }> {
+    const limit = query.limit ?? CROSSING_PAGE_DEFAULT;
+    const offset = query.offset ?? 0;
     const { statuses, fused } = await this.cityForecast.picture();
     const byId = new Map(statuses.map((s) => [s.crossingId, s]));
     const fusedById = new Map(fused.crossings.map((c) => [c.crossingId, c]));
-    return this.city.all().map((c) => ({ ...c, status: byId.get(c.id)!, estimate: estimateOf(fusedById.get(c.id)) }));
+    const box = query.bbox ? query.bbox.split(',').map(Number) : null;
+    const matching = [...this.city.all()]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .filter((c) => !query.status || byId.get(c.id)?.freshness === query.status)
+      .filter((c) => !box || (c.lon >= box[0] && c.lat >= box[1] && c.lon <= box[2] && c.lat <= box[3]));
+    const items = matching.slice(offset, offset + limit).map((c) => ({ ...c, status: byId.get(c.id)!, estimate: estimateOf(fusedById.get(c.id)) }));
+    return { items, total: matching.length, limit, nextOffset: offset + limit < matching.length ? offset + limit : null };
   }
 
   async detail(id: string): Promise<CrossingDetail> {

@@ -4,6 +4,7 @@ import {
   ForecastMessage,
   ForecastMessageSchema,
   ForecastView,
+  HeartbeatMessage,
   HeartbeatMessageSchema,
   ObservationView,
   hasValidSignature,
@@ -12,10 +13,11 @@ import {
 import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
 import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
-import { ForecastStoreRepository, isDataException } from '../repositories/forecast-store.repository';
+import { ForecastStoreRepository, StoreOutcome, isDataException } from '../repositories/forecast-store.repository';
 import { unparsableJobData } from '../repositories/queue.repository';
 import { LiveGateway } from '../gateways/live.gateway';
 import { CityFusionService } from './city-fusion.service';
+import { PlanningLanes } from '../queue/planning-lanes';
 import { SEQ_JUMP_WINDOW, admissionProblem } from './forecast-admission';
 import { LiveUpdatesService } from './live-updates.service';
 import { RecommendationService } from './recommendation.service';
@@ -31,6 +33,36 @@ import { RecommendationService } from './recommendation.service';
 export const SEQ_REPLAY_WINDOW = 2000;
 
 export type IngestOutcome = { status: 'stored'; forecastId: string } | { status: 'duplicate' } | { status: 'outdated' } | { status: 'rejected'; reason: string };
+/** An outcome, or an error its job must fail with so that BullMQ retries it. */
+export type IngestResult = IngestOutcome | { status: 'retry'; error: Error };
+export interface IngestJob {
+  queue: string;
+  jobId: string;
+  data: unknown;
+}
+
+/**
+ * Crossings planned side by side (PlanningLanes). One evaluation runs up to five queries at
+ * once and the database pool has 10 connections: more lanes starve the store (measured).
+ */
+const PLANNING_PARALLELISM = 1;
+
+/** A stored job's result once its planning is done; a planning error makes the job retry. */
+export async function settlePlanning(result: IngestResult, planned: Promise<void> | null): Promise<IngestResult> {
+  if (!planned) return result;
+  try {
+    await planned;
+    return result;
+  } catch (error) {
+    return { status: 'retry', error: error as Error };
+  }
+}
+
+function settled(result: IngestResult): IngestOutcome {
+  if (result.status === 'retry') throw result.error;
+  return result;
+}
+
 
 /** Thrown for messages that must never be retried; the job is kept as failed. */
 export class RejectedMessageError extends Error {}
@@ -45,6 +77,7 @@ export class RejectedMessageError extends Error {}
 @Injectable()
 export class IngestionService {
   private readonly logger = new Logger(IngestionService.name);
+  private readonly planning: PlanningLanes;
 
   constructor(
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
@@ -56,7 +89,9 @@ export class IngestionService {
     private readonly live: LiveGateway,
     private readonly updates: LiveUpdatesService,
     private readonly fusion: CityFusionService,
-  ) {}
+  ) {
+    this.planning = new PlanningLanes((message) => this.recommendations.evaluateForecast(message), PLANNING_PARALLELISM);
+  }
 
   /**
    * Worker identity: the signature must match the key of the crossing the message names
@@ -72,80 +107,160 @@ export class IngestionService {
     return null;
   }
 
+  /** One forecast job; throws what would make BullMQ retry it. */
   async ingestForecast(queue: string, jobId: string, data: unknown): Promise<IngestOutcome> {
-    const raw = unparsableJobData(data);
-    if (raw !== null) return this.refuse(queue, jobId, 'job data is not valid JSON', raw);
-    const parsed = parseMessage(ForecastMessageSchema, data);
-    const reason = parsed.ok ? (this.checkAgainstCity(parsed.value) ?? this.checkIdentity(parsed.value)) : `schema: ${parsed.reason}`;
-    if (!parsed.ok || reason) {
-      await this.store.recordDeadLetter(queue, jobId, reason as string, data, this.clock.now());
-      this.logger.warn(`forecast job ${jobId} rejected: ${reason}`);
-      return { status: 'rejected', reason: reason as string };
+    return settled((await this.ingestForecasts([{ queue, jobId, data }]))[0]);
+  }
+
+  /**
+   * A micro-batch of forecast jobs (QueueConsumers): each message is checked on its own
+   * (schema, city, signature; a bad one is dead-lettered), the good ones are stored in one
+   * transaction (ForecastStoreRepository.storeForecasts: each once, seq rules in batch
+   * order), then each newly stored one feeds the city fusion and its crossing's room, and
+   * each stored or duplicate one is handed to planning. Returns one result per job, in
+   * order, with the promise of its planning (a job is done only when that settles); a
+   * `retry` result is an error its job must fail with (BullMQ retries it).
+   */
+  async ingestForecastBatch(jobs: IngestJob[]): Promise<Array<{ result: IngestResult; planned: Promise<void> | null }>> {
+    const results: Array<IngestResult | null> = [];
+    const valid: Array<{ index: number; job: IngestJob; message: ForecastMessage }> = [];
+    for (const [index, job] of jobs.entries()) {
+      const raw = unparsableJobData(job.data);
+      if (raw !== null) {
+        results.push(await this.refuse(job.queue, job.jobId, 'job data is not valid JSON', raw));
+        continue;
+      }
+      const parsed = parseMessage(ForecastMessageSchema, job.data);
+      const reason = parsed.ok ? (this.checkAgainstCity(parsed.value) ?? this.checkIdentity(parsed.value)) : `schema: ${parsed.reason}`;
+      if (!parsed.ok || reason) {
+        results.push(await this.refuse(job.queue, job.jobId, reason as string, job.data));
+        continue;
+      }
+      results.push(null);
+      valid.push({ index, job, message: parsed.value });
     }
-    const message = parsed.value;
+    if (valid.length === 0) return (results as IngestResult[]).map((result) => ({ result, planned: null }));
+
     const receivedAt = this.clock.now();
-    let outcome: Awaited<ReturnType<ForecastStoreRepository['storeForecast']>>;
+    const outcomes = await this.storeWithFallback(valid, receivedAt);
+    const toPlan: Array<{ index: number; message: ForecastMessage; duplicate: boolean }> = [];
+    for (const [k, { index, job, message }] of valid.entries()) {
+      const outcome = outcomes[k];
+      if ('refused' in outcome) {
+        results[index] = await this.refuse(job.queue, job.jobId, outcome.refused, job.data);
+      } else if (!outcome.stored && outcome.reason === 'replayed') {
+        const replayed = `seq ${message.seq} is replayed or too old: more than ${SEQ_REPLAY_WINDOW} behind crossing ${message.crossingId}'s highest accepted seq ${outcome.highestSeq}`;
+        results[index] = await this.refuse(job.queue, job.jobId, replayed, job.data);
+      } else if (!outcome.stored && outcome.reason === 'seq-jump') {
+        const jump = `seq-jump: seq ${message.seq} is more than ${SEQ_JUMP_WINDOW} ahead of crossing ${message.crossingId}'s highest accepted seq ${outcome.highestSeq}; an honest worker never jumps so far (if it really did, an admin can reset the crossing's sequence)`;
+        results[index] = await this.refuse(job.queue, job.jobId, jump, job.data);
+      } else if (!outcome.stored) {
+        // Planning is idempotent per crossing and period: a redelivery after a crash between
+        // storing and planning still gets its period planned, otherwise this is a no-op.
+        results[index] = { status: 'duplicate' };
+        toPlan.push({ index, message, duplicate: true });
+      } else {
+        // Only after the commit, and only for a message stored now: a redelivery never feeds twice.
+        this.fusion.record(message, receivedAt);
+        this.live.emitToCrossing(message.crossingId, 'forecast', toForecastView(message, receivedAt));
+        for (const earlier of message.earlierObserved ?? []) this.live.emitToCrossing(message.crossingId, 'observation', toObservationView(message.crossingId, earlier));
+        this.live.emitToCrossing(message.crossingId, 'observation', toObservationView(message.crossingId, message.observed));
+        results[index] = { status: 'stored', forecastId: outcome.forecastId };
+        toPlan.push({ index, message, duplicate: false });
+      }
+    }
+    if (outcomes.some((o) => 'stored' in o && o.stored)) this.updates.markDirty();
+
+    // Planning (PlanningLanes) runs after this returns, so the next batch is stored meanwhile.
+    const planned = new Map<number, Promise<void>>(toPlan.map(({ index, message, duplicate }) => [index, this.planning.plan(message, duplicate)]));
+    return (results as IngestResult[]).map((result, index) => ({ result, planned: planned.get(index) ?? null }));
+  }
+
+  /**
+   * `ingestForecastBatch`, then each stored or duplicate job waits until it was planned from
+   * (a planning error becomes a `retry` result).
+   */
+  async ingestForecasts(jobs: IngestJob[]): Promise<IngestResult[]> {
+    const stored = await this.ingestForecastBatch(jobs);
+    return Promise.all(stored.map(({ result, planned }) => settlePlanning(result, planned)));
+  }
+
+  /**
+   * Stores the batch; if PostgreSQL refuses some value (a data exception rolls the whole
+   * transaction back), stores the messages one at a time so only the bad one is refused.
+   */
+  private async storeWithFallback(valid: Array<{ message: ForecastMessage }>, receivedAt: Date): Promise<Array<StoreOutcome | { refused: string }>> {
     try {
-      outcome = await this.store.storeForecast(message, receivedAt, SEQ_REPLAY_WINDOW, SEQ_JUMP_WINDOW);
+      return await this.store.storeForecasts(valid.map((v) => v.message), receivedAt, SEQ_REPLAY_WINDOW, SEQ_JUMP_WINDOW);
     } catch (error) {
       // Schema-valid but unstorable values (a seq beyond bigint, a NUL in a text) would fail
       // every retry: refuse the message instead. The transaction rolled back: nothing written.
       if (!isDataException(error)) throw error;
-      return this.refuse(queue, jobId, `database refused the values: ${(error as Error).message}`, data);
+      if (valid.length === 1) return [{ refused: `database refused the values: ${(error as Error).message}` }];
     }
-    if (!outcome.stored && outcome.reason === 'replayed') {
-      const replayed = `seq ${message.seq} is replayed or too old: more than ${SEQ_REPLAY_WINDOW} behind crossing ${message.crossingId}'s highest accepted seq ${outcome.highestSeq}`;
-      await this.store.recordDeadLetter(queue, jobId, replayed, data, receivedAt);
-      this.logger.warn(`forecast job ${jobId} rejected: ${replayed}`);
-      return { status: 'rejected', reason: replayed };
-    }
-    if (!outcome.stored && outcome.reason === 'seq-jump') {
-      const jump = `seq-jump: seq ${message.seq} is more than ${SEQ_JUMP_WINDOW} ahead of crossing ${message.crossingId}'s highest accepted seq ${outcome.highestSeq}; an honest worker never jumps so far (if it really did, an admin can reset the crossing's sequence)`;
-      return this.refuse(queue, jobId, jump, data);
-    }
-    if (!outcome.stored) {
-      // Planning is idempotent per crossing and period: a redelivery after a crash between
-      // storing and planning still gets its period planned, otherwise this is a no-op.
-      await this.recommendations.evaluateForecast(message);
-      return { status: 'duplicate' };
-    }
-    // Only after the commit, and only for a message stored now: a redelivery never feeds twice.
-    this.fusion.record(message, receivedAt);
-
-    this.live.emit('forecast', toForecastView(message, receivedAt));
-    for (const earlier of message.earlierObserved ?? []) this.live.emit('observation', toObservationView(message.crossingId, earlier));
-    this.live.emit('observation', toObservationView(message.crossingId, message.observed));
-    await this.recommendations.evaluateForecast(message);
-    this.updates.markDirty();
-    return { status: 'stored', forecastId: outcome.forecastId };
+    const outcomes: Array<StoreOutcome | { refused: string }> = [];
+    for (const v of valid) outcomes.push(...(await this.storeWithFallback([v], receivedAt)));
+    return outcomes;
   }
 
+  /** One heartbeat job; throws what would make BullMQ retry it. */
   async ingestHeartbeat(queue: string, jobId: string, data: unknown): Promise<IngestOutcome> {
-    const raw = unparsableJobData(data);
-    if (raw !== null) return this.refuse(queue, jobId, 'job data is not valid JSON', raw);
-    const parsed = parseMessage(HeartbeatMessageSchema, data);
-    const reason = !parsed.ok
-      ? `schema: ${parsed.reason}`
-      : !this.city.get(parsed.value.crossingId)
-        ? `unknown crossing ${parsed.value.crossingId}`
-        : this.checkIdentity(parsed.value);
-    if (!parsed.ok || reason) {
-      await this.store.recordDeadLetter(queue, jobId, reason as string, data, this.clock.now());
-      return { status: 'rejected', reason: reason as string };
+    return settled((await this.ingestHeartbeats([{ queue, jobId, data }]))[0]);
+  }
+
+  /**
+   * A micro-batch of heartbeat jobs: each checked on its own (bad ones dead-lettered), the
+   * good ones written in one newest-wins upsert, so they may arrive in any order.
+   */
+  async ingestHeartbeats(jobs: IngestJob[]): Promise<IngestResult[]> {
+    const results: Array<IngestResult | null> = [];
+    const valid: Array<{ index: number; job: IngestJob; heartbeat: HeartbeatMessage; aliveAt: Date }> = [];
+    for (const [index, job] of jobs.entries()) {
+      const raw = unparsableJobData(job.data);
+      if (raw !== null) {
+        results.push(await this.refuse(job.queue, job.jobId, 'job data is not valid JSON', raw));
+        continue;
+      }
+      const parsed = parseMessage(HeartbeatMessageSchema, job.data);
+      const reason = !parsed.ok
+        ? `schema: ${parsed.reason}`
+        : !this.city.get(parsed.value.crossingId)
+          ? `unknown crossing ${parsed.value.crossingId}`
+          : this.checkIdentity(parsed.value);
+      if (!parsed.ok || reason) {
+        await this.store.recordDeadLetter(job.queue, job.jobId, reason as string, job.data, this.clock.now());
+        results.push({ status: 'rejected', reason: reason as string });
+        continue;
+      }
+      // A heartbeat says "alive at sentAt": never later than it arrived, and one that waited in
+      // the queue longer than the offline limit (fusion was down) says nothing about now.
+      const receivedAt = this.clock.now();
+      const aliveAt = new Date(Math.min(Date.parse(parsed.value.sentAt), receivedAt.getTime()));
+      if (receivedAt.getTime() - aliveAt.getTime() > this.config.OFFLINE_AFTER_SECONDS * 1000) {
+        results.push({ status: 'outdated' });
+        continue;
+      }
+      results.push(null);
+      valid.push({ index, job, heartbeat: parsed.value, aliveAt });
     }
-    // A heartbeat says "alive at sentAt": never later than it arrived, and one that waited in
-    // the queue longer than the offline limit (fusion was down) says nothing about now.
-    const receivedAt = this.clock.now();
-    const aliveAt = new Date(Math.min(Date.parse(parsed.value.sentAt), receivedAt.getTime()));
-    if (receivedAt.getTime() - aliveAt.getTime() > this.config.OFFLINE_AFTER_SECONDS * 1000) return { status: 'outdated' };
+    if (valid.length === 0) return results as IngestResult[];
     try {
-      await this.store.recordHeartbeat(parsed.value, aliveAt);
+      await this.store.recordHeartbeats(valid);
+      for (const { index } of valid) results[index] = { status: 'stored', forecastId: '' };
     } catch (error) {
       if (!isDataException(error)) throw error;
-      return this.refuse(queue, jobId, `database refused the values: ${(error as Error).message}`, data);
+      for (const v of valid) {
+        try {
+          await this.store.recordHeartbeats([v]);
+          results[v.index] = { status: 'stored', forecastId: '' };
+        } catch (single) {
+          if (!isDataException(single)) throw single;
+          results[v.index] = await this.refuse(v.job.queue, v.job.jobId, `database refused the values: ${(single as Error).message}`, v.job.data);
+        }
+      }
     }
     this.updates.markDirty();
-    return { status: 'stored', forecastId: '' };
+    return results as IngestResult[];
   }
 
   private async refuse(queue: string, jobId: string, reason: string, data: unknown): Promise<IngestOutcome> {

@@ -1,16 +1,24 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { CrossingStatusView } from '@crosscast/contracts';
+import { CrossingStatusView, CrossingSummaryView } from '@crosscast/contracts';
 import { LiveGateway } from '../gateways/live.gateway';
 import { CityForecastService } from './city-forecast.service';
+import { CityFusionService } from './city-fusion.service';
+import { LeadershipService } from './leadership.service';
 
 const BROADCAST_EVERY_MS = 1000;
 const RECHECK_EVERY_MS = 5000;
 
 /**
  * Pushes the city forecast, the crossings' fused values and crossing status changes to
- * dashboards, at most once a second however many forecasts arrive, and every few seconds
+ * dashboards (a changed crossing's full status to its room, the map's summary of all
+ * changed crossings to everyone in one message), at most once a second however many forecasts arrive, and every few seconds
  * regardless so that a worker going silent shows up as offline (and estimated) without
  * any message arriving. Each tick is also what runs the city fusion when data time moved.
+ *
+ * With several fusion instances only the leader broadcasts these (the Redis adapter takes
+ * them to every instance's dashboards); its model is fed with every instance's forecasts,
+ * so a forecast stored elsewhere marks it dirty too. Per-forecast events are emitted by the
+ * instance that stored the forecast (IngestionService).
  */
 @Injectable()
 export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
@@ -20,11 +28,15 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private readonly lastSent = new Map<string, string>();
+  private readonly lastSummary = new Map<string, string>();
   private lastFusedKey = '';
+  private lastFedCount = -1;
 
   constructor(
     private readonly cityForecast: CityForecastService,
     private readonly live: LiveGateway,
+    private readonly fusion: CityFusionService,
+    private readonly leadership: LeadershipService,
   ) {}
 
   onModuleInit(): void {
@@ -46,6 +58,11 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
 
   private async tick(): Promise<void> {
     const now = Date.now();
+    if (!this.leadership.isLeader()) return;
+    if (this.fusion.fedCount !== this.lastFedCount) {
+      this.lastFedCount = this.fusion.fedCount;
+      this.dirty = true;
+    }
     if (this.running || (!this.dirty && now - this.lastBroadcastMs < RECHECK_EVERY_MS)) return;
     this.running = true;
     this.dirty = false;
@@ -60,13 +77,23 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
         this.lastFusedKey = fusedKey;
         this.live.emit('fused-forecast', fused);
       }
+      // The full status of a crossing goes to its room only; every dashboard gets one
+      // message with the map's summary of the crossings that changed.
+      const summaries: CrossingSummaryView[] = [];
       for (const status of statuses) {
         const key = statusKey(status);
         if (this.lastSent.get(status.crossingId) !== key) {
           this.lastSent.set(status.crossingId, key);
-          this.live.emit('crossing-status', status);
+          this.live.emitToCrossing(status.crossingId, 'crossing-status', status);
+        }
+        const summary: CrossingSummaryView = { crossingId: status.crossingId, freshness: status.freshness, workerStatus: status.workerStatus, lastObservedTotal: status.lastObservedTotal };
+        const summaryKey = [summary.freshness, summary.workerStatus, summary.lastObservedTotal].join('|');
+        if (this.lastSummary.get(status.crossingId) !== summaryKey) {
+          this.lastSummary.set(status.crossingId, summaryKey);
+          summaries.push(summary);
         }
       }
+      if (summaries.length) this.live.emit('crossing-summaries', summaries);
     } catch (error) {
       this.logger.warn(`live update failed: ${(error as Error).message}`);
       this.dirty = true;

@@ -1,0 +1,475 @@
+/**
+ * The ingest pipeline at city scale: workers → BullMQ → fusion → PostgreSQL and socket.io.
+ *
+ *   npm run bench:pipeline -- --quick     16 and 256 crossings
+ *   npm run bench:pipeline                16, 256, 1,024 and 4,096 crossings
+ *   npm run bench:pipeline -- --sizes 1024
+ *
+ * For each size: a grid city (as `sim:grid-city` writes it), a fresh database, and the
+ * compiled fusion service started as a child process (its own RSS, its own CPU) against
+ * local PostgreSQL and Redis (DATABASE_URL / REDIS_URL, loopback by default). Then:
+ *
+ * 1. Throughput. Signed forecasts (as the workers sign them, development keys) for every
+ *    crossing and several intervals are queued while the queue is paused; the queue is
+ *    resumed and the time until every forecast is a row in `forecasts` gives stored/s.
+ *    The ceiling: the same rows (forecasts, points, observations) written by plain
+ *    multi-row INSERTs, in transactions of 500 forecasts, into a second fresh database
+ *    with the same schema, in the same run.
+ * 2. Demo pace. Every 2 s one interval for every crossing (and every 5 s a heartbeat for
+ *    every crossing). Socket clients follow a sample of crossings' rooms and measure
+ *    enqueue → `forecast` event latency; one plain dashboard client counts the bytes it
+ *    receives. GET /api/crossings (the default page) is timed; every 2 s the number of
+ *    crossings fusion calls offline is read (all of them heartbeat: any is a false offline).
+ *
+ * Bounded: at most ~12,300 forecasts per size in phase 1, for at most BENCH_PHASE1_LIMIT_S
+ * (300 s; the rate is then what was stored, `phase1_complete: false`), and `--rounds` rounds
+ * (8 quick, 18 full) in phase 2.
+ * Writes bench/results/pipeline.json (sizes run now replace the same sizes there) and prints a table. BENCH_DEBUG=1 passes fusion's log through.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+import { Client } from 'pg';
+import { io, Socket } from 'socket.io-client';
+import { CrossingDefinition, FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE, HeartbeatMessage, UnsignedForecastMessage, DEV_WORKER_KEY_SEED, deriveWorkerKey, signMessage } from '@crosscast/contracts';
+import { TOTAL_APPROACH } from '@crosscast/persistence';
+import { writeGridCity } from '../tools/sim-grid-city';
+import { migrate } from '../apps/fusion/src/fusion-app';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const POSTGRES_URL = (process.env.DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/$/, '');
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const OUT = path.join(ROOT, 'bench/results/pipeline.json');
+const DEMO_ROUND_MS = 2000;
+const HEARTBEAT_EVERY_MS = 5000;
+/** Phase 1 forecasts per size, at most. */
+const THROUGHPUT_BUDGET = 12_300;
+const SOCKET_SAMPLE_CROSSINGS = 128;
+const PHASE1_LIMIT_MS = Number(process.env.BENCH_PHASE1_LIMIT_S ?? 300) * 1000;
+const ROOMS_PER_SOCKET = 32;
+
+interface SizeResult {
+  crossings: number;
+  instances: number;
+  stored_per_s: number;
+  ceiling_per_s: number;
+  ratio: number;
+  latency_ms: { p50: number; p95: number; p99: number };
+  fusion_rss_mb: number;
+  /** Not measured here (the city fusion's cost: `npm run bench:fusion-service`). */
+  fuse_ms_per_interval: number | null;
+  rest_p95_ms: Record<string, number>;
+  forecasts_phase1: number;
+  /** False when phase 1 hit its time bound (stored_per_s is then what was stored within it). */
+  phase1_complete: boolean;
+  demo_rounds: number;
+  demo_forecasts: number;
+  demo_stored: number;
+  latency_samples: number;
+  rest_bytes: Record<string, number>;
+  dashboard_kb_per_s: number;
+  heartbeats_sent: number;
+  false_offline_max: number;
+  queue_waiting_max: number;
+}
+
+function parseArgs(argv: string[]): { sizes: number[]; rounds: number } {
+  const quick = argv.includes('--quick');
+  const at = argv.indexOf('--sizes');
+  const sizes = at >= 0 ? argv[at + 1].split(',').map(Number) : quick ? [16, 256] : [16, 256, 1024, 4096];
+  const roundsAt = argv.indexOf('--rounds');
+  const rounds = roundsAt >= 0 ? Number(argv[roundsAt + 1]) : quick ? 8 : 18;
+  for (const n of sizes) if (!gridOf(n)) throw new Error(`size ${n} is not a square or 2:1 grid`);
+  return { sizes, rounds };
+}
+
+/** rows x cols with rows * cols = n (square, or twice as wide). */
+function gridOf(n: number): string | null {
+  const r = Math.round(Math.sqrt(n));
+  if (r * r === n) return `${r}x${r}`;
+  const h = Math.round(Math.sqrt(n / 2));
+  return h * h * 2 === n ? `${h}x${2 * h}` : null;
+}
+
+const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const unique = (prefix: string) => `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
+
+/** A signed forecast as a worker sends it (4 horizons, every approach, the observed interval). */
+function forecastFor(c: CrossingDefinition, basedOnMs: number, seq: number, intervalMinutes: number): ForecastMessage {
+  const band = (mean: number) => ({ mean, lower80: mean * 0.8, upper80: mean * 1.2, lower95: mean * 0.7, upper95: mean * 1.3 });
+  const ids = c.approaches.map((a) => a.id);
+  const basedOn = new Date(basedOnMs).toISOString();
+  const unsigned: UnsignedForecastMessage = {
+    v: 1,
+    messageId: `${c.id}:${basedOn}`,
+    crossingId: c.id,
+    seq,
+    sentAt: new Date().toISOString(),
+    basedOnIntervalStart: basedOn,
+    intervalMinutes,
+    model: { name: 'residual-ensemble', version: 1, backend: 'wasm', trainedOnIntervals: 672 },
+    horizons: [1, 2, 3, 4].map((step) => ({
+      stepsAhead: step,
+      horizonMinutes: step * intervalMinutes,
+      intervalStart: new Date(basedOnMs + step * intervalMinutes * 60_000).toISOString(),
+      total: band(60 * ids.length + step),
+      approaches: Object.fromEntries(ids.map((id) => [id, band(60 + step)])),
+    })),
+    observed: { intervalStart: basedOn, total: 60 * ids.length, approaches: Object.fromEntries(ids.map((id) => [id, 60])), filledShare: 0 },
+    quality: { realInputShare: 1, flags: [] },
+  };
+  return signMessage(unsigned, deriveWorkerKey(DEV_WORKER_KEY_SEED, c.id));
+}
+
+function heartbeatFor(c: CrossingDefinition, seq: number): HeartbeatMessage {
+  return signMessage(
+    { v: 1 as const, crossingId: c.id, seq, sentAt: new Date().toISOString(), status: 'ok' as const, model: null, historyIntervals: 672, lastIntervalStart: null, training: false, bufferedMessages: 0 },
+    deriveWorkerKey(DEV_WORKER_KEY_SEED, c.id),
+  );
+}
+
+const jobIdOf = (m: ForecastMessage) => m.messageId.replace(/:/g, '_');
+
+async function addForecasts(queue: Queue, messages: ForecastMessage[], onChunk?: (chunk: ForecastMessage[], atMs: number) => void): Promise<void> {
+  for (let i = 0; i < messages.length; i += 500) {
+    const chunk = messages.slice(i, i + 500);
+    onChunk?.(chunk, Date.now());
+    await queue.addBulk(chunk.map((m) => ({ name: 'forecast', data: m, opts: { jobId: jobIdOf(m), attempts: 10_000, backoff: { type: FORECAST_BACKOFF }, removeOnComplete: { count: 1000 } } })));
+  }
+}
+
+/** The rows the fusion store writes for these forecasts, by plain multi-row INSERTs (500 forecasts per transaction). */
+async function ceilingPerSecond(databaseUrl: string, crossings: CrossingDefinition[], messages: ForecastMessage[]): Promise<number> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const insert = async (prefix: string, rows: unknown[][], suffix = '') => {
+      const width = rows[0]?.length ?? 1;
+      const per = Math.floor(60_000 / width);
+      const out: Array<Record<string, unknown>> = [];
+      for (let i = 0; i < rows.length; i += per) {
+        const chunk = rows.slice(i, i + per);
+        const params: unknown[] = [];
+        const values = chunk.map((row) => `(${row.map((v) => `$${params.push(v)}`).join(', ')})`);
+        out.push(...(await client.query(`${prefix} ${values.join(', ')} ${suffix}`, params)).rows);
+      }
+      return out;
+    };
+    await insert(`INSERT INTO crossings (id, name, lat, lon, approaches) VALUES`, crossings.map((c) => [c.id, c.name, c.lat, c.lon, JSON.stringify(c.approaches)]));
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < messages.length; i += 500) {
+      const batch = messages.slice(i, i + 500);
+      await client.query('BEGIN');
+      const ids = await insert(
+        `INSERT INTO forecasts (message_id, crossing_id, seq, based_on_interval_start, interval_minutes, model_name, model_version, model_backend, trained_on_intervals, real_input_share, quality_flags, sent_at, received_at) VALUES`,
+        batch.map((m) => [m.messageId, m.crossingId, m.seq, m.basedOnIntervalStart, m.intervalMinutes, m.model.name, m.model.version, m.model.backend, m.model.trainedOnIntervals, m.quality.realInputShare, JSON.stringify(m.quality.flags), m.sentAt, new Date()]),
+        'RETURNING id, message_id',
+      );
+      const idOf = new Map(ids.map((r) => [r.message_id as string, r.id]));
+      await insert(
+        `INSERT INTO forecast_points (forecast_id, steps_ahead, approach_id, crossing_id, horizon_minutes, target_interval_start, mean, lower80, upper80, lower95, upper95) VALUES`,
+        batch.flatMap((m) =>
+          m.horizons.flatMap((h) =>
+            [[TOTAL_APPROACH, h.total] as const, ...Object.entries(h.approaches)].map(([a, b]) => [idOf.get(m.messageId), h.stepsAhead, a, m.crossingId, h.horizonMinutes, h.intervalStart, b.mean, b.lower80, b.upper80, b.lower95, b.upper95]),
+          ),
+        ),
+      );
+      await insert(
+        `INSERT INTO observations (crossing_id, interval_start, approach_id, count, filled_share) VALUES`,
+        batch.flatMap((m) => [[TOTAL_APPROACH, m.observed.total] as const, ...Object.entries(m.observed.approaches)].map(([a, n]) => [m.crossingId, m.observed.intervalStart, a, n, m.observed.filledShare])),
+      );
+      await client.query('COMMIT');
+    }
+    return messages.length / (Number(process.hrtime.bigint() - started) / 1e9);
+  } finally {
+    await client.end();
+  }
+}
+
+async function dropDatabase(name: string): Promise<void> {
+  const client = new Client({ connectionString: `${POSTGRES_URL}/postgres` });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+function rssMb(pid: number): number {
+  try {
+    const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    return line ? Number(line.replace(/\D+/g, '')) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startFusion(env: Record<string, string>): Promise<{ child: ChildProcess; baseUrl: string; log: () => string }> {
+  const port = await freePort();
+  const lines: string[] = [];
+  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/register-aliases.js'), path.join(ROOT, 'dist/apps/fusion/src/main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (chunk: Buffer) => {
+    if (process.env.BENCH_DEBUG) process.stderr.write(chunk);
+    lines.push(...chunk.toString().split('\n').filter(Boolean));
+    if (lines.length > 200) lines.splice(0, lines.length - 200);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`fusion exited (${child.exitCode}):\n${lines.slice(-20).join('\n')}`);
+    try {
+      if ((await fetch(`${baseUrl}/health`)).ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`fusion did not become healthy:\n${lines.slice(-20).join('\n')}`);
+    await sleep(300);
+  }
+  return { child, baseUrl, log: () => lines.join('\n') };
+}
+
+async function countForecasts(client: Client): Promise<number> {
+  return Number((await client.query('SELECT count(*) FROM forecasts')).rows[0].count);
+}
+
+async function runSize(n: number, rounds: number): Promise<SizeResult> {
+  const cityDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosscast-bench-city-'));
+  writeGridCity(gridOf(n)!, cityDir, 1);
+  const city = JSON.parse(fs.readFileSync(path.join(cityDir, 'crossings.json'), 'utf8')) as { intervalMinutes: number; crossings: CrossingDefinition[] };
+  const crossings = city.crossings;
+  const step = city.intervalMinutes * 60_000;
+  const dbName = unique('crosscast_bench');
+  const ceilingDb = `${dbName}_ceiling`;
+  const prefix = unique('ccbench');
+  const redis = new IORedis(REDIS_URL, { maxRetriesPerRequest: null });
+  const forecasts = new Queue(FORECAST_QUEUE, { connection: redis, prefix });
+  const heartbeats = new Queue(HEARTBEAT_QUEUE, { connection: redis, prefix });
+  const sockets: Socket[] = [];
+  let fusion: Awaited<ReturnType<typeof startFusion>> | null = null;
+  const db = new Client({ connectionString: `${POSTGRES_URL}/${dbName}` });
+  try {
+    fusion = await startFusion({ DATABASE_URL: `${POSTGRES_URL}/${dbName}`, REDIS_URL, QUEUE_PREFIX: prefix, CITY_DIR: cityDir, MIGRATE_ON_START: 'true', NODE_ENV: 'development' });
+    await db.connect();
+    const login = await fetch(`${fusion.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'viewer', password: 'crosscast-viewer' }) });
+    const { token } = (await login.json()) as { token: string };
+
+    // Phase 1: throughput.
+    const perCrossing = Math.max(2, Math.min(50, Math.floor(THROUGHPUT_BUDGET / n)));
+    const firstMs = Math.floor((Date.now() - 30 * 24 * 3600_000) / step) * step;
+    const phase1: ForecastMessage[] = [];
+    for (let k = 0; k < perCrossing; k++) for (const c of crossings) phase1.push(forecastFor(c, firstMs + k * step, k + 1, city.intervalMinutes));
+    await forecasts.pause();
+    await addForecasts(forecasts, phase1);
+    const t0 = Date.now();
+    await forecasts.resume();
+    // Bounded: after PHASE1_LIMIT_MS the rate is what was stored so far, and the size is marked incomplete.
+    let phase1Stored = 0;
+    while ((phase1Stored = await countForecasts(db)) < phase1.length && Date.now() - t0 < PHASE1_LIMIT_MS) await sleep(100);
+    const storedPerS = phase1Stored / ((Date.now() - t0) / 1000);
+    const phase1Complete = phase1Stored >= phase1.length;
+    if (!phase1Complete) console.error(`phase 1 incomplete: ${phase1Stored} of ${phase1.length} stored in ${PHASE1_LIMIT_MS / 1000} s`);
+    // Let planning of the last batch finish before the ceiling runs beside it (bounded too).
+    const drainUntil = Date.now() + PHASE1_LIMIT_MS;
+    while ((await forecasts.getActiveCount()) + (await forecasts.getWaitingCount()) > 0 && Date.now() < drainUntil) await sleep(100);
+
+    await migrate(`${POSTGRES_URL}/${ceilingDb}`);
+    const ceiling = await ceilingPerSecond(`${POSTGRES_URL}/${ceilingDb}`, crossings, phase1);
+
+    // Phase 2: demo pace, with socket clients.
+    const enqueuedAt = new Map<string, number>();
+    const latencies: number[] = [];
+    const sample = crossings.slice(0, SOCKET_SAMPLE_CROSSINGS);
+    for (let i = 0; i < sample.length; i += ROOMS_PER_SOCKET) {
+      const socket = io(fusion.baseUrl, { transports: ['websocket'], auth: { token }, reconnection: false });
+      sockets.push(socket);
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      for (const c of sample.slice(i, i + ROOMS_PER_SOCKET)) {
+        const reply = (await socket.emitWithAck('subscribe-crossing', { crossingId: c.id })) as { ok: boolean; error?: string };
+        if (!reply.ok) throw new Error(`subscribe-crossing ${c.id}: ${reply.error}`);
+      }
+      socket.on('forecast', (f: { messageId: string }) => {
+        const at = enqueuedAt.get(f.messageId);
+        if (at !== undefined) latencies.push(Date.now() - at);
+      });
+    }
+    const dashboard = io(fusion.baseUrl, { transports: ['websocket'], auth: { token }, reconnection: false });
+    sockets.push(dashboard);
+    let dashboardBytes = 0;
+    dashboard.onAny((_event: string, payload: unknown) => {
+      dashboardBytes += JSON.stringify(payload ?? null).length;
+    });
+    await new Promise<void>((resolve) => dashboard.once('connect', () => resolve()));
+
+    const sampled = new Set(sample.map((c) => c.id));
+    let heartbeatSeq = 0;
+    let heartbeatsSent = 0;
+    const sendHeartbeats = async () => {
+      heartbeatSeq++;
+      const beats = crossings.map((c) => heartbeatFor(c, heartbeatSeq));
+      for (let i = 0; i < beats.length; i += 1000) {
+        await heartbeats.addBulk(beats.slice(i, i + 1000).map((h) => ({ name: 'heartbeat', data: h, opts: { removeOnComplete: { count: 100 } } })));
+      }
+      heartbeatsSent += beats.length;
+    };
+    const restMs: Record<string, number[]> = { crossings_page: [], crossings_offline: [] };
+    const restBytes: Record<string, number> = {};
+    let falseOffline = 0;
+    let queueWaitingMax = 0;
+    let rssMax = rssMb(fusion.child.pid!);
+    const timeRest = async (key: string, url: string) => {
+      const s = process.hrtime.bigint();
+      const res = await fetch(`${fusion!.baseUrl}${url}`, { headers: { authorization: `Bearer ${token}` } });
+      const body = await res.arrayBuffer();
+      restMs[key].push(Number(process.hrtime.bigint() - s) / 1e6);
+      restBytes[key] = body.byteLength;
+      return res;
+    };
+
+    await sendHeartbeats();
+    await sleep(1000); // the first heartbeats in before anything is judged
+    const demoStartCount = await countForecasts(db);
+    const phase2Start = Date.now();
+    let nextHeartbeat = phase2Start + HEARTBEAT_EVERY_MS;
+    let demoForecasts = 0;
+    const byteStart = dashboardBytes;
+    for (let r = 0; r < rounds; r++) {
+      const roundStart = phase2Start + r * DEMO_ROUND_MS;
+      await sleep(Math.max(0, roundStart - Date.now()));
+      const k = perCrossing + r;
+      const round = crossings.map((c) => forecastFor(c, firstMs + k * step, k + 1, city.intervalMinutes));
+      demoForecasts += round.length;
+      await addForecasts(forecasts, round, (chunk, at) => chunk.forEach((m) => sampled.has(m.crossingId) && enqueuedAt.set(m.messageId, at)));
+      if (Date.now() >= nextHeartbeat) {
+        nextHeartbeat += HEARTBEAT_EVERY_MS;
+        await sendHeartbeats();
+      }
+      await timeRest('crossings_page', '/api/crossings');
+      const offline = await timeRest('crossings_offline', '/api/crossings?status=offline&limit=1');
+      falseOffline = Math.max(falseOffline, Number(offline.headers.get('x-total-count') ?? 0));
+      queueWaitingMax = Math.max(queueWaitingMax, await forecasts.getWaitingCount());
+      rssMax = Math.max(rssMax, rssMb(fusion.child.pid!));
+    }
+    // Let the last round arrive (bounded).
+    const settleUntil = Date.now() + 30_000;
+    while ((await countForecasts(db)) < demoStartCount + demoForecasts && Date.now() < settleUntil) await sleep(200);
+    await sleep(500);
+    const demoStored = (await countForecasts(db)) - demoStartCount;
+    const phase2Seconds = (Date.now() - phase2Start) / 1000;
+    rssMax = Math.max(rssMax, rssMb(fusion.child.pid!));
+
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const p95 = (xs: number[]) => round1(quantile([...xs].sort((a, b) => a - b), 0.95));
+    return {
+      crossings: n,
+      instances: 1,
+      stored_per_s: Math.round(storedPerS),
+      ceiling_per_s: Math.round(ceiling),
+      ratio: Math.round((storedPerS / ceiling) * 100) / 100,
+      latency_ms: { p50: round1(quantile(sorted, 0.5)), p95: round1(quantile(sorted, 0.95)), p99: round1(quantile(sorted, 0.99)) },
+      fusion_rss_mb: Math.round(rssMax),
+      fuse_ms_per_interval: null,
+      rest_p95_ms: { crossings_page: p95(restMs.crossings_page), crossings_offline_count: p95(restMs.crossings_offline) },
+      forecasts_phase1: phase1.length,
+      phase1_complete: phase1Complete,
+      demo_rounds: rounds,
+      demo_forecasts: demoForecasts,
+      demo_stored: demoStored,
+      latency_samples: latencies.length,
+      rest_bytes: { crossings_page: restBytes.crossings_page ?? 0 },
+      dashboard_kb_per_s: round1((dashboardBytes - byteStart) / 1024 / phase2Seconds),
+      heartbeats_sent: heartbeatsSent,
+      false_offline_max: falseOffline,
+      queue_waiting_max: queueWaitingMax,
+    };
+  } finally {
+    for (const s of sockets) s.disconnect();
+    if (fusion) {
+      fusion.child.kill('SIGTERM');
+      await Promise.race([new Promise((r) => fusion!.child.once('exit', r)), sleep(10_000)]);
+      if (fusion.child.exitCode === null) fusion.child.kill('SIGKILL');
+    }
+    await db.end().catch(() => undefined);
+    await forecasts.obliterate({ force: true }).catch(() => undefined);
+    await heartbeats.obliterate({ force: true }).catch(() => undefined);
+    await forecasts.close();
+    await heartbeats.close();
+    const keys = await redis.keys(`${prefix}:*`);
+    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+    redis.disconnect();
+    await dropDatabase(dbName).catch(() => undefined);
+    await dropDatabase(ceilingDb).catch(() => undefined);
+    fs.rmSync(cityDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const { sizes, rounds } = parseArgs(process.argv.slice(2));
+  const results: SizeResult[] = [];
+  for (const n of sizes) {
+    console.error(`pipeline: ${n} crossings...`);
+    results.push(await runSize(n, rounds));
+    console.error(JSON.stringify(results[results.length - 1]));
+  }
+  const machine = { cpus: os.cpus().length, load_avg_1m: round1(os.loadavg()[0]), node: process.version, at: new Date().toISOString(), args: process.argv.slice(2) };
+  // Sizes run now replace the same sizes of an earlier run (kept, with that run's machine note).
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  let earlier: Array<SizeResult & { machine?: unknown }> = [];
+  try {
+    earlier = (JSON.parse(fs.readFileSync(OUT, 'utf8')) as { sizes: Array<SizeResult & { machine?: unknown }> }).sizes ?? [];
+  } catch {
+    earlier = [];
+  }
+  const merged = [...earlier.filter((e) => !results.some((r) => r.crossings === e.crossings)), ...results.map((r) => ({ ...r, machine }))].sort((x, y) => x.crossings - y.crossings);
+  fs.writeFileSync(OUT, `${JSON.stringify({ sizes: merged }, null, 2)}\n`);
+  const rows = results.map((r) => ({
+    crossings: r.crossings,
+    'stored/s': r.stored_per_s,
+    'ceiling/s': r.ceiling_per_s,
+    ratio: r.ratio,
+    'p50 ms': r.latency_ms.p50,
+    'p95 ms': r.latency_ms.p95,
+    'p99 ms': r.latency_ms.p99,
+    'rss MB': r.fusion_rss_mb,
+    'REST p95 ms': r.rest_p95_ms.crossings_page,
+    'REST KB': Math.round(r.rest_bytes.crossings_page / 1024),
+    'dash KB/s': r.dashboard_kb_per_s,
+    'false offline': r.false_offline_max,
+    'demo stored': `${r.demo_stored}/${r.demo_forecasts}`,
+  }));
+  console.table(rows);
+  console.log(`wrote ${path.relative(ROOT, OUT)} (machine: ${machine.cpus} cores, load ${machine.load_avg_1m})`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
