@@ -26,6 +26,10 @@ describe('platform end to end: simulator -> workers -> BullMQ -> fusion -> Postg
     api = authedFetch(platform.baseUrl, token);
     socket = io(platform.baseUrl, { transports: ['websocket'], auth: { token } });
     socket.on('forecast', (view: ForecastView) => received.push(view));
+    // Forecasts go to the crossing's room: follow every crossing, as a dashboard follows the one it shows.
+    socket.on('connect', () => {
+      for (const crossingId of crossingIds) socket.emit('subscribe-crossing', { crossingId });
+    });
     await eventually(async () => socket.connected, 'socket.io connection', 20_000);
   }, 90_000);
 
