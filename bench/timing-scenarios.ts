@@ -18,6 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inferNeighbourGraph, normaliseRoad } from '@crosscast/fusion';
 import { CityInput, EntryDemand, Network, SimDemandFile, buildCalibratedCity, generateGrid } from '@crosscast/simulation';
+import { mulberry32 } from '../test/support/prng';
 
 /** Saturation flow per lane the planners assume: the engine's SUMO-calibrated discharge rate. */
 export const SATURATION_PER_LANE = 1900;
@@ -209,17 +210,8 @@ export function tidalShape(hour: number, northSouth: boolean, amShiftHours = 0, 
   return Math.min(1, 0.15 + 0.45 * bump(hour, 13, 4) + morning * bump(hour, 8 + amShiftHours, 1.2) + evening * bump(hour, 17.5 + pmShiftHours, 1.4));
 }
 
-/** A small seeded generator (mulberry32) for the grids' day-to-day variation. */
-function random(seed: number): () => number {
-  let a = (seed * 2654435761) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The grids' day-to-day variation draws from mulberry32, seeded from the day's seed (hashed). */
+const random = (seed: number): (() => number) => mulberry32((seed * 2654435761) >>> 0);
 const gaussian = (rand: () => number) => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 
 export const GRID_DAY_VARIATION = { volume: 0.05, entry: 0.1, peakShiftHours: 0.5 };
