@@ -4,6 +4,7 @@
  *   npm run bench:pipeline -- --quick     16 and 256 crossings
  *   npm run bench:pipeline                16, 256, 1,024 and 4,096 crossings
  *   npm run bench:pipeline -- --sizes 1024
+ *   npm run bench:pipeline -- --quick --instances 2   two fusion processes on one database and Redis
  *
  * For each size: a grid city (as `sim:grid-city` writes it), a fresh database, and the
  * compiled fusion service started as a child process (its own RSS, its own CPU) against
@@ -76,14 +77,17 @@ interface SizeResult {
   queue_waiting_max: number;
 }
 
-function parseArgs(argv: string[]): { sizes: number[]; rounds: number } {
+function parseArgs(argv: string[]): { sizes: number[]; rounds: number; instances: number } {
   const quick = argv.includes('--quick');
   const at = argv.indexOf('--sizes');
   const sizes = at >= 0 ? argv[at + 1].split(',').map(Number) : quick ? [16, 256] : [16, 256, 1024, 4096];
   const roundsAt = argv.indexOf('--rounds');
   const rounds = roundsAt >= 0 ? Number(argv[roundsAt + 1]) : quick ? 8 : 18;
   for (const n of sizes) if (!gridOf(n)) throw new Error(`size ${n} is not a square or 2:1 grid`);
-  return { sizes, rounds };
+  const instancesAt = argv.indexOf('--instances');
+  const instances = instancesAt >= 0 ? Number(argv[instancesAt + 1]) : 1;
+  if (!Number.isInteger(instances) || instances < 1 || instances > 4) throw new Error('--instances must be 1 to 4');
+  return { sizes, rounds, instances };
 }
 
 /** rows x cols with rows * cols = n (square, or twice as wide). */
@@ -255,7 +259,7 @@ async function countForecasts(client: Client): Promise<number> {
   return Number((await client.query('SELECT count(*) FROM forecasts')).rows[0].count);
 }
 
-async function runSize(n: number, rounds: number): Promise<SizeResult> {
+async function runSize(n: number, rounds: number, instances: number): Promise<SizeResult> {
   const cityDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosscast-bench-city-'));
   writeGridCity(gridOf(n)!, cityDir, 1);
   const city = JSON.parse(fs.readFileSync(path.join(cityDir, 'crossings.json'), 'utf8')) as { intervalMinutes: number; crossings: CrossingDefinition[] };
@@ -269,9 +273,15 @@ async function runSize(n: number, rounds: number): Promise<SizeResult> {
   const heartbeats = new Queue(HEARTBEAT_QUEUE, { connection: redis, prefix });
   const sockets: Socket[] = [];
   let fusion: Awaited<ReturnType<typeof startFusion>> | null = null;
+  // With --instances N, more fusion processes share the database, Redis and the queues.
+  const others: Array<Awaited<ReturnType<typeof startFusion>>> = [];
   const db = new Client({ connectionString: `${POSTGRES_URL}/${dbName}` });
   try {
-    fusion = await startFusion({ DATABASE_URL: `${POSTGRES_URL}/${dbName}`, REDIS_URL, QUEUE_PREFIX: prefix, CITY_DIR: cityDir, MIGRATE_ON_START: 'true', NODE_ENV: 'development' });
+    const fusionEnv = { DATABASE_URL: `${POSTGRES_URL}/${dbName}`, REDIS_URL, QUEUE_PREFIX: prefix, CITY_DIR: cityDir, MIGRATE_ON_START: 'true', NODE_ENV: 'development' };
+    fusion = await startFusion(fusionEnv);
+    for (let i = 1; i < instances; i++) others.push(await startFusion(fusionEnv));
+    const all = () => [fusion!, ...others];
+    const rssAll = () => all().map((f) => rssMb(f.child.pid!));
     await db.connect();
     const login = await fetch(`${fusion.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'viewer', password: 'crosscast-viewer' }) });
     const { token } = (await login.json()) as { token: string };
@@ -303,7 +313,8 @@ async function runSize(n: number, rounds: number): Promise<SizeResult> {
     const latencies: number[] = [];
     const sample = crossings.slice(0, SOCKET_SAMPLE_CROSSINGS);
     for (let i = 0; i < sample.length; i += ROOMS_PER_SOCKET) {
-      const socket = io(fusion.baseUrl, { transports: ['websocket'], auth: { token }, reconnection: false });
+      // Spread over the instances: an event stored by one reaches another's clients through the Redis adapter.
+      const socket = io(all()[(i / ROOMS_PER_SOCKET) % instances].baseUrl, { transports: ['websocket'], auth: { token }, reconnection: false });
       sockets.push(socket);
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', () => resolve());
@@ -341,7 +352,7 @@ async function runSize(n: number, rounds: number): Promise<SizeResult> {
     const restBytes: Record<string, number> = {};
     let falseOffline = 0;
     let queueWaitingMax = 0;
-    let rssMax = rssMb(fusion.child.pid!);
+    let rssMax = Math.max(...rssAll());
     const timeRest = async (key: string, url: string) => {
       const s = process.hrtime.bigint();
       const res = await fetch(`${fusion!.baseUrl}${url}`, { headers: { authorization: `Bearer ${token}` } });
@@ -373,7 +384,7 @@ async function runSize(n: number, rounds: number): Promise<SizeResult> {
       const offline = await timeRest('crossings_offline', '/api/crossings?status=offline&limit=1');
       falseOffline = Math.max(falseOffline, Number(offline.headers.get('x-total-count') ?? 0));
       queueWaitingMax = Math.max(queueWaitingMax, await forecasts.getWaitingCount());
-      rssMax = Math.max(rssMax, rssMb(fusion.child.pid!));
+      rssMax = Math.max(rssMax, ...rssAll());
     }
     // Let the last round arrive (bounded).
     const settleUntil = Date.now() + 30_000;
@@ -381,13 +392,13 @@ async function runSize(n: number, rounds: number): Promise<SizeResult> {
     await sleep(500);
     const demoStored = (await countForecasts(db)) - demoStartCount;
     const phase2Seconds = (Date.now() - phase2Start) / 1000;
-    rssMax = Math.max(rssMax, rssMb(fusion.child.pid!));
+    rssMax = Math.max(rssMax, ...rssAll());
 
     const sorted = [...latencies].sort((a, b) => a - b);
     const p95 = (xs: number[]) => round1(quantile([...xs].sort((a, b) => a - b), 0.95));
     return {
       crossings: n,
-      instances: 1,
+      instances,
       stored_per_s: Math.round(storedPerS),
       ceiling_per_s: Math.round(ceiling),
       ratio: Math.round((storedPerS / ceiling) * 100) / 100,
@@ -409,10 +420,10 @@ async function runSize(n: number, rounds: number): Promise<SizeResult> {
     };
   } finally {
     for (const s of sockets) s.disconnect();
-    if (fusion) {
-      fusion.child.kill('SIGTERM');
-      await Promise.race([new Promise((r) => fusion!.child.once('exit', r)), sleep(10_000)]);
-      if (fusion.child.exitCode === null) fusion.child.kill('SIGKILL');
+    for (const f of [...others, ...(fusion ? [fusion] : [])]) {
+      f.child.kill('SIGTERM');
+      await Promise.race([new Promise((r) => f.child.once('exit', r)), sleep(10_000)]);
+      if (f.child.exitCode === null) f.child.kill('SIGKILL');
     }
     await db.end().catch(() => undefined);
     await forecasts.obliterate({ force: true }).catch(() => undefined);
@@ -429,11 +440,11 @@ async function runSize(n: number, rounds: number): Promise<SizeResult> {
 }
 
 async function main(): Promise<void> {
-  const { sizes, rounds } = parseArgs(process.argv.slice(2));
+  const { sizes, rounds, instances } = parseArgs(process.argv.slice(2));
   const results: SizeResult[] = [];
   for (const n of sizes) {
-    console.error(`pipeline: ${n} crossings...`);
-    results.push(await runSize(n, rounds));
+    console.error(`pipeline: ${n} crossings, ${instances} fusion instance(s)...`);
+    results.push(await runSize(n, rounds, instances));
     console.error(JSON.stringify(results[results.length - 1]));
   }
   const machine = { cpus: os.cpus().length, load_avg_1m: round1(os.loadavg()[0]), node: process.version, at: new Date().toISOString(), args: process.argv.slice(2) };
@@ -445,10 +456,12 @@ async function main(): Promise<void> {
   } catch {
     earlier = [];
   }
-  const merged = [...earlier.filter((e) => !results.some((r) => r.crossings === e.crossings)), ...results.map((r) => ({ ...r, machine }))].sort((x, y) => x.crossings - y.crossings);
+  const sameRun = (a: SizeResult, b: SizeResult) => a.crossings === b.crossings && (a.instances ?? 1) === (b.instances ?? 1);
+  const merged = [...earlier.filter((e) => !results.some((r) => sameRun(r, e))), ...results.map((r) => ({ ...r, machine }))].sort((x, y) => x.crossings - y.crossings || x.instances - y.instances);
   fs.writeFileSync(OUT, `${JSON.stringify({ sizes: merged }, null, 2)}\n`);
   const rows = results.map((r) => ({
     crossings: r.crossings,
+    instances: r.instances,
     'stored/s': r.stored_per_s,
     'ceiling/s': r.ceiling_per_s,
     ratio: r.ratio,
