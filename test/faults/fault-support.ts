@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
 import { forecastMessage } from '../support/forecast-factory';
+import { replaceMarkedSection } from '../support/marked-section';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 export const CITY = loadCityDefinition(path.join(ROOT, 'seed-data/boroondara-2006'));
@@ -100,11 +101,6 @@ export function recordFaultResult(result: FaultResult): void {
   };
   merged.sort((a, b) => rank(a.scenario) - rank(b.scenario));
   fs.writeFileSync(RESULTS_FILE, JSON.stringify(merged, null, 2) + '\n');
-  if (!fs.existsSync(RELIABILITY_FILE)) return;
-  const doc = fs.readFileSync(RELIABILITY_FILE, 'utf8');
-  const start = doc.indexOf(TABLE_START);
-  const end = doc.indexOf(TABLE_END);
-  if (start < 0 || end < start) return;
   const table = [
     '| scenario | messages sent | stored | lost | duplicated | time to recover | measured |',
     '|---|---:|---:|---:|---:|---:|---|',
@@ -113,7 +109,7 @@ export function recordFaultResult(result: FaultResult): void {
         `| ${r.scenario} | ${r.sent} | ${r.stored} | ${r.lost} | ${r.duplicated} | ${r.recoverySeconds === null ? '—' : `${r.recoverySeconds.toFixed(1)} s`} | ${r.measuredAt?.slice(0, 10)}; ${r.notes} |`,
     ),
   ].join('\n');
-  fs.writeFileSync(RELIABILITY_FILE, `${doc.slice(0, start + TABLE_START.length)}\n${table}\n${doc.slice(end)}`);
+  replaceMarkedSection(RELIABILITY_FILE, TABLE_START, TABLE_END, table);
 }
 
 export function withLogs<T>(promise: Promise<T>, logs: () => string): Promise<T> {

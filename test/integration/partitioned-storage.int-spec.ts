@@ -5,7 +5,7 @@ import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { PartitionsRepository } from '../../apps/fusion/src/repositories/partitions.repository';
 import { PartitionMaintenanceService } from '../../apps/fusion/src/services/partition-maintenance.service';
-import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+import { clearRedisPrefix, dropDatabase, TEST_REDIS_URL, testDatabaseUrl, undoMigrationsThrough, uniqueName } from '../support/infrastructure';
 
 /**
  * Storage that grows for years (issue 16, item 4): the growing tables are partitioned by
@@ -42,9 +42,7 @@ describe('partitioned storage (real PostgreSQL)', () => {
     db = new DataSource(dataSourceOptions(url));
     await db.initialize();
     // Back to the schema before partitioning, with data in two months.
-    const lastApplied = async () => (await db.query(`SELECT name FROM migrations ORDER BY id DESC LIMIT 1`))[0].name as string;
-    while ((await lastApplied()) !== 'PartitionedStorage1765400000000') await db.undoLastMigration();
-    await db.undoLastMigration();
+    await undoMigrationsThrough(db, 'PartitionedStorage1765400000000');
     await db.query(`INSERT INTO crossings (id, name, lat, lon, approaches) VALUES ('0970', 'test', -37.8, 145.0, '[]') ON CONFLICT DO NOTHING`);
     const [{ id: octId }] = await forecastRow('m-oct', '2006-10-31T23:45:00Z', 1);
     await forecastRow('m-nov', '2006-11-01T00:00:00Z', 2);

@@ -7,7 +7,7 @@ import { loadWorkerKeys } from '@crosscast/runtime';
 import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { DevUser, authedFetch, bearer, loginAs } from '../support/auth';
-import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+import { clearRedisPrefix, dropDatabase, eventually, openDatabase, TEST_REDIS_URL, testDatabaseUrl, undoMigrationsThrough, uniqueName } from '../support/infrastructure';
 import { recordSecurityCheck } from '../support/security-results';
 
 /**
@@ -345,9 +345,7 @@ describe('secure by default (real PostgreSQL + Redis)', () => {
       try {
         // Back to the schema before this migration, with two accounts that differ only in case.
         // (Later migrations are undone first, then this one.)
-        const lastApplied = async () => (await db.query(`SELECT name FROM migrations ORDER BY id DESC LIMIT 1`))[0].name as string;
-        while ((await lastApplied()) !== 'SecureByDefault1765000000000') await db.undoLastMigration();
-        await db.undoLastMigration();
+        await undoMigrationsThrough(db, 'SecureByDefault1765000000000');
         await db.query(`INSERT INTO users (username, display_name, role, password_hash) VALUES ('Ops', 'first', 'operator', 'x'), ('ops', 'second', 'viewer', 'y')`);
         expect((await db.runMigrations()).map((m) => m.name)).toContain('SecureByDefault1765000000000');
         const users = await db.query(`SELECT username, display_name, disabled FROM users ORDER BY id`);

@@ -71,3 +71,16 @@ export async function eventually<T>(probe: () => Promise<T | null | undefined | 
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
 }
+
+/**
+ * Takes a migrated database back to the schema before `migrationName`: undoes the later
+ * migrations first, then that one. For tests of a migration's upgrade path.
+ */
+export async function undoMigrationsThrough(db: DataSource, migrationName: string): Promise<void> {
+  const lastApplied = async () => (await db.query(`SELECT name FROM migrations ORDER BY id DESC LIMIT 1`))[0]?.name as string | undefined;
+  for (let name = await lastApplied(); name !== migrationName; name = await lastApplied()) {
+    if (name === undefined) throw new Error(`${migrationName} is not applied`);
+    await db.undoLastMigration();
+  }
+  await db.undoLastMigration();
+}

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { replaceMarkedSection } from './marked-section';
 
 /**
  * The security table in RELIABILITY.md is filled by the tests that attack the running
@@ -28,16 +29,11 @@ export function recordSecurityCheck(check: SecurityCheck): void {
   const merged = [...all.filter((c) => c.attack !== check.attack), { ...check, measuredAt: new Date().toISOString().slice(0, 10) }];
   merged.sort((a, b) => a.finding - b.finding || a.attack.localeCompare(b.attack));
   fs.writeFileSync(RESULTS_FILE, JSON.stringify(merged, null, 2) + '\n');
-  if (!fs.existsSync(RELIABILITY_FILE)) return;
-  const doc = fs.readFileSync(RELIABILITY_FILE, 'utf8');
-  const start = doc.indexOf(TABLE_START);
-  const end = doc.indexOf(TABLE_END);
-  if (start < 0 || end < start) return;
   const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
   const table = [
     '| # | attack | expected | observed | test | measured |',
     '|---:|---|---|---|---|---|',
     ...merged.map((c) => `| ${c.finding} | ${cell(c.attack)} | ${cell(c.expected)} | ${cell(c.observed)} | ${cell(c.test)} | ${c.measuredAt} |`),
   ].join('\n');
-  fs.writeFileSync(RELIABILITY_FILE, `${doc.slice(0, start + TABLE_START.length)}\n${table}\n${doc.slice(end)}`);
+  replaceMarkedSection(RELIABILITY_FILE, TABLE_START, TABLE_END, table);
 }

@@ -58,12 +58,6 @@ export class LeadershipRepository implements OnApplicationShutdown {
     }
   }
 
-  /** The current epoch and holder, from the pool (any instance may ask). */
-  async current(manager: EntityManager): Promise<{ epoch: number; holder: string | null }> {
-    const rows = await manager.query(`SELECT epoch, holder FROM leadership WHERE role = $1`, [CITY_LEADER_ROLE]);
-    return { epoch: Number(rows[0]?.epoch ?? 0), holder: rows[0]?.holder ?? null };
-  }
-
   /**
    * Inside a write transaction: refuses to go on unless `epoch` is still the city's epoch.
    * FOR SHARE makes a new leader's epoch bump wait until this transaction ends, so a write
