@@ -5,7 +5,7 @@ import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { PartitionsRepository } from '../../apps/fusion/src/repositories/partitions.repository';
 import { PartitionMaintenanceService } from '../../apps/fusion/src/services/partition-maintenance.service';
-import { clearRedisPrefix, dropDatabase, TEST_REDIS_URL, testDatabaseUrl, undoMigrationsThrough, uniqueName } from '../support/infrastructure';
+import { clearRedisPrefix, dropDatabase, eventually, TEST_REDIS_URL, testDatabaseUrl, undoMigrationsThrough, uniqueName } from '../support/infrastructure';
 
 /**
  * Storage that grows for years (issue 16, item 4): the growing tables are partitioned by
@@ -90,5 +90,17 @@ describe('partitioned storage (real PostgreSQL)', () => {
     expect(await partitionsOf('observations')).toContain('observations_p200610');
     // A second pass changes nothing.
     expect(await app.get(PartitionMaintenanceService).maintain()).toEqual({ created: [], dropped: [] });
+  });
+
+  it('runs a pass as soon as an instance leads, not a maintenance period later', async () => {
+    await app?.close();
+    app = null;
+    await forecastRow('m-jan', '2007-01-10T08:00:00Z', 4);
+    expect(Number((await db.query(`SELECT count(*) AS n FROM forecasts_default`))[0].n)).toBe(1);
+    const config = readFusionConfig({ DATABASE_URL: url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, PARTITION_MAINTENANCE_SECONDS: '3600' });
+    app = await createFusionApp(config, { logger: false });
+    await app.init();
+    await eventually(async () => (await partitionsOf('forecasts')).includes('forecasts_p200701'), 'January 2007 to get its partition', 20_000);
+    expect(Number((await db.query(`SELECT count(*) AS n FROM forecasts_default`))[0].n)).toBe(0);
   });
 });

@@ -39,6 +39,10 @@ export class PartitionMaintenanceService implements OnApplicationBootstrap, OnAp
     };
     this.timer = setInterval(tick, this.config.PARTITION_MAINTENANCE_SECONDS * 1000);
     this.timer.unref();
+    // A pass as soon as this instance leads (at start, or on taking over), not a period later.
+    this.leadership.onChange((state) => {
+      if (state.role === 'leader') setImmediate(tick);
+    });
     setImmediate(tick);
   }
 
