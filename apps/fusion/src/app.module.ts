@@ -47,6 +47,7 @@ import { HealthService } from './services/health.service';
 import { IngestionService } from './services/ingestion.service';
 import { LiveUpdatesService } from './services/live-updates.service';
 import { RecommendationService } from './services/recommendation.service';
+import { PlanningService } from './services/planning.service';
 import { SimulationMeasurementsService } from './services/simulation-measurements.service';
 import { StatusService } from './services/status.service';
 
@@ -81,6 +82,7 @@ export class FusionModule {
         CityFusionService,
         CityForecastService,
         RecommendationService,
+        PlanningService,
         LiveUpdatesService,
         IngestionService,
         CrossingQueryService,

@@ -121,6 +121,8 @@ export interface RecommendationView {
   reason: string | null;
   /** The forecast it came from (ForecastMessage.messageId). */
   forecastMessageId: string | null;
+  /** What it was planned from: the city fusion's fused values, its estimate, or the worker's forecast as sent. */
+  inputSource: PlanningInputSource;
   comparedWith: ComparedPlanView | null;
   automatic: AutomaticOutcomeView | null;
 }
@@ -140,9 +142,19 @@ export interface PlanningEvaluationView {
   basis: 'centre' | 'upper';
   congested: boolean;
   reason: string;
+  /** What it was planned from (see RecommendationView.inputSource). */
+  inputSource: PlanningInputSource;
   recommendationId: string | null;
   evaluatedAt: string;
 }
+
+/**
+ * `fused`: the crossing's values from the city fusion step that held its forecast;
+ * `estimate`: the fusion's estimate (the worker's forecast was flagged degraded);
+ * `worker-forecast`: the worker's forecast as sent (it reached fusion after the city step
+ * for its interval, or was planned before fusion fed planning).
+ */
+export type PlanningInputSource = 'fused' | 'estimate' | 'worker-forecast';
 
 /** A crossing's automatic mode and its guard rails (PUT /api/crossings/:id/automatic). */
 export interface AutomaticModeView {
