@@ -97,6 +97,8 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
   /** Wall time each not yet fused data time was first seen as the city's "now". */
   private readonly firstSeenMs = new Map<number, number>();
   private readonly fedListeners: Array<(message: ForecastMessage) => void> = [];
+  /** Live city steps since start and their total time (for /health and the pipeline benchmark). */
+  private readonly stepTiming = { steps: 0, totalMs: 0, lastMs: 0 };
   private ready: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
@@ -185,6 +187,17 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
     this.fedListeners.push(listener);
   }
 
+  /** Live city steps since start: how many, and how long one took (mean and last, ms). */
+  stepStats(): { steps: number; meanStepMs: number | null; lastStepMs: number | null; fusedThrough: string | null } {
+    const { steps, totalMs, lastMs } = this.stepTiming;
+    return {
+      steps,
+      meanStepMs: steps ? Math.round((totalMs / steps) * 10) / 10 : null,
+      lastStepMs: steps ? Math.round(lastMs * 10) / 10 : null,
+      fusedThrough: this.last ? new Date(this.last.result.nowIntervalMs).toISOString() : null,
+    };
+  }
+
   /** The last fusion step and which forecasts it held; null before the first. */
   lastStep(): FusionStep | null {
     return this.last ? { result: this.last.result, included: this.lastIncluded } : null;
@@ -208,8 +221,13 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
     const advancedTo = this.fusion.advancedToMs;
     const stepTo = asOf ? this.settledDataTimeMs(statuses, asOf.getTime()) : null;
     if (stepTo !== null && !this.closing && (advancedTo === null || stepTo > advancedTo)) {
+      const started = performance.now();
       this.last = { result: this.fusion.advanceTo(stepTo, states), states };
       this.lastIncluded = new Map(this.newestFed);
+      const tookMs = performance.now() - started;
+      this.stepTiming.steps++;
+      this.stepTiming.totalMs += tookMs;
+      this.stepTiming.lastMs = tookMs;
       this.preview = null;
       this.changedSinceSave = true;
       for (const t of this.firstSeenMs.keys()) if (t <= stepTo) this.firstSeenMs.delete(t);
