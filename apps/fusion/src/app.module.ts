@@ -13,6 +13,10 @@ import { FUSION_CONFIG, FusionConfig } from './config';
 import { AdminController } from './controllers/admin.controller';
 import { AuthController } from './controllers/auth.controller';
 import { DecisionsController } from './controllers/decisions.controller';
+import { CorridorsController } from './controllers/corridors.controller';
+import { CorridorRecommendationsRepository } from './repositories/corridor-recommendations.repository';
+import { CorridorPlanningService } from './services/corridor-planning.service';
+import { CorridorDecisionService } from './services/corridor-decision.service';
 import { CityController } from './controllers/city.controller';
 import { CrossingsController } from './controllers/crossings.controller';
 import { HealthController } from './controllers/health.controller';
@@ -62,7 +66,7 @@ export class FusionModule {
         JwtModule.register({ secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256', expiresIn: config.TOKEN_TTL } }),
         ThrottlerModule.forRoot({ throttlers: rateLimitThrottlers(config), storage: throttlerStorage }),
       ],
-      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController, RecommendationsController],
+      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController, RecommendationsController, CorridorsController],
       providers: [
         // Order matters: who you are (401/403) first, then how often you may write (429).
         { provide: APP_GUARD, useClass: AccessGuard },
@@ -99,11 +103,14 @@ export class FusionModule {
         TimingPlanPublisher,
         AuthService,
         DecisionService,
+        CorridorDecisionService,
+        CorridorPlanningService,
         AccessAdminService,
         SimulationStoreRepository,
         SimulationMeasurementsService,
         SimulationReportConsumer,
         RecommendationsRepository,
+        CorridorRecommendationsRepository,
         AutomaticModeService,
       ],
     };

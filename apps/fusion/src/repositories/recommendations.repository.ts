@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import {
   AutomaticOutcomeView,
   ComparedPlanView,
@@ -105,11 +105,13 @@ export class RecommendationsRepository {
    * supersedes the crossing's pending ones; pending ones whose window has passed (in data
    * time: this forecast's interval) expire.
    */
-  async storeEvaluation(evaluation: EvaluationToStore, expectedRunningDecisionId: string | null): Promise<StoreEvaluationOutcome> {
+  async storeEvaluation(evaluation: EvaluationToStore, expectedRunningDecisionId: string | null, fence?: (manager: EntityManager) => Promise<void>): Promise<StoreEvaluationOutcome> {
     return this.dataSource.transaction(async (manager) => {
+      // A deposed leader's planning must not write (fencing: it throws FencedError).
+      if (fence) await fence(manager);
       await manager.query(`SELECT id FROM crossings WHERE id = $1 FOR UPDATE`, [evaluation.crossingId]);
-      const [running] = await manager.query(`SELECT decision_id FROM running_plans WHERE crossing_id = $1`, [evaluation.crossingId]);
-      if ((running ? String(running.decision_id) : null) !== expectedRunningDecisionId) return { status: 'running-plan-changed' } as const;
+      const [running] = await manager.query(`SELECT * FROM running_plans WHERE crossing_id = $1`, [evaluation.crossingId]);
+      if ((running ? runningDecisionKey(running) : null) !== expectedRunningDecisionId) return { status: 'running-plan-changed' } as const;
 
       const [forecast] = await manager.query(`SELECT id FROM forecasts WHERE message_id = $1`, [evaluation.forecastMessageId]);
       const inserted = await manager.query(
@@ -317,5 +319,10 @@ function toEvaluationView(r: Record<string, unknown>): PlanningEvaluationView {
 
 function toRunningPlanView(r: Record<string, unknown>): RunningPlanView {
   const plan = r.plan as RunningPlanView;
-  return { ...plan, crossingId: r.crossing_id as string, acceptedBy: r.accepted_by as string, acceptedAt: (r.accepted_at as Date).toISOString(), decisionId: String(r.decision_id) };
+  return { ...plan, crossingId: r.crossing_id as string, acceptedBy: r.accepted_by as string, acceptedAt: (r.accepted_at as Date).toISOString(), decisionId: runningDecisionKey(r) };
+}
+
+/** The decision a running plan came from: a crossing's decision id, or `corridor-<id>` for a corridor decision. */
+export function runningDecisionKey(r: Record<string, unknown>): string {
+  return r.decision_id !== null && r.decision_id !== undefined ? String(r.decision_id) : `corridor-${String(r.corridor_decision_id)}`;
 }

@@ -4,6 +4,7 @@ import { ForecastStoreRepository } from '../repositories/forecast-store.reposito
 import { RecommendationsRepository } from '../repositories/recommendations.repository';
 import { CityForecastService } from './city-forecast.service';
 import { CityFusionService } from './city-fusion.service';
+import { CorridorPlanningService, PlannedInput } from './corridor-planning.service';
 import { LeadershipService } from './leadership.service';
 import { PlanningForecast, planningChoice, planningForecastFromStored } from './planning-inputs';
 import { RecommendationService } from './recommendation.service';
@@ -50,6 +51,8 @@ export class PlanningService implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
   /** Evaluations done since start (planning progress, for /health and benchmarks). */
   private evaluated = 0;
+  /** Per crossing, what it was last planned from: the corridors are planned from these. */
+  private readonly latest = new Map<string, PlannedInput>();
 
   constructor(
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
@@ -59,6 +62,7 @@ export class PlanningService implements OnModuleInit, OnModuleDestroy {
     private readonly stored: RecommendationsRepository,
     private readonly forecasts: ForecastStoreRepository,
     private readonly leadership: LeadershipService,
+    private readonly corridors: CorridorPlanningService,
   ) {}
 
   onModuleInit(): void {
@@ -114,8 +118,9 @@ export class PlanningService implements OnModuleInit, OnModuleDestroy {
     if (!this.leadership.isLeader()) return;
     if (this.sweepDue || Date.now() - this.lastSweepMs >= SWEEP_EVERY_MS) await this.sweep();
     if (this.waiting.size === 0) return;
-    // The cached picture: rebuilt (and the city stepped, once the interval settled) when forecasts were fed since.
-    await this.cityForecast.picture();
+    // The city steps when the picture is rebuilt (once a second, and for readers after new
+    // forecasts) and the interval has settled; planning only reads the last step.
+    await this.cityForecast.cachedPicture();
     const last = this.fusion.lastStep();
     const step = last ? { nowIntervalMs: last.result.nowIntervalMs, crossings: last.result.crossings, included: last.included } : null;
     const now = Date.now();
@@ -134,6 +139,8 @@ export class PlanningService implements OnModuleInit, OnModuleDestroy {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.config.PLANNING_CONCURRENCY, due.length) }, lane));
+    // Corridors whose crossings were all planned in the step's planning period.
+    if (due.length > 0 && step && this.leadership.isLeader()) await this.corridors.planDue(this.latest, step.nowIntervalMs);
   }
 
   private async evaluate(entry: Waiting, forecast: PlanningForecast, source: 'fused' | 'estimate' | 'worker-forecast'): Promise<void> {
@@ -141,6 +148,8 @@ export class PlanningService implements OnModuleInit, OnModuleDestroy {
     try {
       await this.recommendations.evaluateForecast(forecast, source);
       this.evaluated++;
+      const held = this.latest.get(crossingId);
+      if (!held || Date.parse(held.forecast.basedOnIntervalStart) <= Date.parse(forecast.basedOnIntervalStart)) this.latest.set(crossingId, { forecast, source });
       // A newer forecast noted meanwhile stays for the next round.
       if (this.waiting.get(crossingId) === entry) this.waiting.delete(crossingId);
     } catch (error) {

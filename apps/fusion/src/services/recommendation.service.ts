@@ -11,6 +11,7 @@ import { GuardRails, automaticOutcome } from './automatic-guard';
 import { DecisionService } from './decision.service';
 import { PlanningForecast, comparedPlan, planningInputFor, planningPeriodStartMs, planningWindowEndMs, toPhaseTimingViews } from './planning-inputs';
 import { StatusService } from './status.service';
+import { LeadershipService } from './leadership.service';
 
 export type EvaluationResult =
   | { status: 'recommended'; recommendation: RecommendationView; evaluation: PlanningEvaluationView }
@@ -46,6 +47,7 @@ export class RecommendationService {
     private readonly decisions: DecisionService,
     private readonly live: LiveGateway,
     private readonly clock: ClockRepository,
+    private readonly leadership: LeadershipService,
   ) {}
 
   get guardRails(): GuardRails {
@@ -144,6 +146,7 @@ export class RecommendationService {
             : null,
         },
         context.runningPlan?.decisionId ?? null,
+        (manager) => this.leadership.assertLeading(manager),
       );
       if (stored.status === 'running-plan-changed') continue;
       if (stored.status === 'already-evaluated') return { status: 'already-evaluated' };
