@@ -1,5 +1,5 @@
 import { DetectorReading, SimulationReport, TimingPlanMessage } from '@crosscast/contracts';
-import { FixedTimePlan, SimCity, Simulation, createSimulation, mapTimingPlan } from '@crosscast/simulation';
+import { CoordinatedActuatedSettings, FixedTimePlan, SimCity, Simulation, createSimulation, mapCoordinatedPlan, mapTimingPlan } from '@crosscast/simulation';
 import { detectorReadings, simulationReport } from './simulated-interval';
 
 export interface SimulatedStreetOptions {
@@ -18,7 +18,7 @@ export interface SimulatedInterval {
   report: SimulationReport;
 }
 
-export type PlanOutcome = { ok: true; plan: FixedTimePlan } | { ok: false; reason: string };
+export type PlanOutcome = { ok: true; plan: FixedTimePlan } | { ok: true; coordinated: CoordinatedActuatedSettings } | { ok: false; reason: string };
 
 /**
  * The simulated street: the engine on a city network, stepped one interval at a time in
@@ -85,6 +85,18 @@ export class SimulatedStreet {
   applyPlan(message: TimingPlanMessage): PlanOutcome {
     const crossing = this.crossingsById.get(message.crossingId);
     if (!crossing) return { ok: false, reason: `crossing ${message.crossingId} is not in the simulated network ${this.city.name}` };
+    if (message.coordination) {
+      // A corridor's plan: coordinated-actuated from the common cycle boundary (simulation time 0 is every crossing's reference).
+      const coordinated = mapCoordinatedPlan(crossing, message.cycleSeconds, message.phases, message.coordination);
+      if (!coordinated.ok) return coordinated;
+      try {
+        this.sim.setControl(crossing.id, { kind: 'coordinated-actuated', settings: coordinated.settings });
+      } catch (error) {
+        return { ok: false, reason: (error as Error).message };
+      }
+      this.pendingPlan.set(crossing.id, message.planId);
+      return { ok: true, coordinated: coordinated.settings };
+    }
     const state = this.sim.signalState(crossing.id);
     const current = state.plan ?? this.basePlan(crossing.id);
     if (!current) return { ok: false, reason: `crossing ${crossing.id} is not under fixed-time control` };
