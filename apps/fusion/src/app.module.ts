@@ -49,6 +49,7 @@ import { LiveUpdatesService } from './services/live-updates.service';
 import { RecommendationService } from './services/recommendation.service';
 import { SimulationMeasurementsService } from './services/simulation-measurements.service';
 import { StatusService } from './services/status.service';
+import { MEASURES_CONTROLLERS, MEASURES_PROVIDERS } from './measures';
 
 @Module({})
 export class FusionModule {
@@ -61,7 +62,7 @@ export class FusionModule {
         JwtModule.register({ secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256', expiresIn: config.TOKEN_TTL } }),
         ThrottlerModule.forRoot({ throttlers: rateLimitThrottlers(config), storage: throttlerStorage }),
       ],
-      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController, RecommendationsController],
+      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController, RecommendationsController, ...MEASURES_CONTROLLERS],
       providers: [
         // Order matters: who you are (401/403) first, then how often you may write (429).
         { provide: APP_GUARD, useClass: AccessGuard },
@@ -103,6 +104,7 @@ export class FusionModule {
         SimulationReportConsumer,
         RecommendationsRepository,
         AutomaticModeService,
+        ...MEASURES_PROVIDERS,
       ],
     };
   }

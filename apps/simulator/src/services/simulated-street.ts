@@ -1,5 +1,6 @@
-import { DetectorReading, SimulationReport, TimingPlanMessage } from '@crosscast/contracts';
-import { FixedTimePlan, SimCity, Simulation, createSimulation, mapTimingPlan } from '@crosscast/simulation';
+import { DetectorReading, SignalEventLogMessage, SimulationReport, TimingPlanMessage } from '@crosscast/contracts';
+import { FixedTimePlan, SignalEventLog, SimCity, Simulation, createSimulation, mapTimingPlan } from '@crosscast/simulation';
+import { eventLogMessages } from './signal-event-logs';
 import { detectorReadings, simulationReport } from './simulated-interval';
 
 export interface SimulatedStreetOptions {
@@ -10,12 +11,20 @@ export interface SimulatedStreetOptions {
   /** Entry link → veh/h per interval of a day, repeated every day. */
   dailyDemand: Record<string, number[]>;
   runId: string;
+  /** Keep every signal's controller event log (libs/simulation/src/event-log.ts) and return it per interval. */
+  eventLogs?: boolean;
 }
 
 export interface SimulatedInterval {
   intervalStartMs: number;
   readings: DetectorReading[];
   report: SimulationReport;
+  /**
+   * Each crossing's controller event log for the interval before this one (a log is whole
+   * only a step after its interval ends: controllers notice a stage change a step late);
+   * empty without `eventLogs` and for the first interval.
+   */
+  eventLogs: SignalEventLogMessage[];
 }
 
 export type PlanOutcome = { ok: true; plan: FixedTimePlan } | { ok: false; reason: string };
@@ -33,12 +42,15 @@ export class SimulatedStreet {
   private readonly runningPlan = new Map<string, string>();
   private readonly pendingPlan = new Map<string, string>();
   private readonly crossingsById: Map<string, SimCity['crossings'][number]>;
+  private readonly eventLog: SignalEventLog | null;
 
   constructor(
     readonly city: SimCity,
     private readonly options: SimulatedStreetOptions,
   ) {
-    this.sim = createSimulation({ ...city.network, demand: [] }, { seed: options.seed });
+    const approachOfLink = new Map(Object.entries(city.approachLinks).flatMap(([approach, links]) => links.map((l) => [l, approach] as const)));
+    this.eventLog = options.eventLogs ? new SignalEventLog(city.network, { approachIdOf: (link) => approachOfLink.get(link) ?? link }) : null;
+    this.sim = createSimulation({ ...city.network, demand: [] }, { seed: options.seed, ...(this.eventLog ? { eventSink: this.eventLog } : {}) });
     this.intervalSeconds = options.intervalMinutes * 60;
     this.intervalsPerDay = Math.round(86_400 / this.intervalSeconds);
     this.crossingsById = new Map(city.crossings.map((c) => [c.id, c]));
@@ -78,6 +90,7 @@ export class SimulatedStreet {
       intervalStartMs,
       readings: detectorReadings(this.city, interval, intervalStartMs, this.options.intervalMinutes),
       report: simulationReport(this.city, this.options.runId, interval, this.sim.totals(), intervalStartMs, this.options.intervalMinutes, (id) => this.planIdOf(id)),
+      eventLogs: this.eventLog ? eventLogMessages(this.eventLog, this.options.runId, this.options.originMs, this.nextInterval - 2, this.options.intervalMinutes) : [],
     };
   }
 
