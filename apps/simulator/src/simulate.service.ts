@@ -73,9 +73,13 @@ export class SimulateService implements OnApplicationShutdown {
     if (c.HEALTH_PORT > 0) this.server = startStatusServer(c.HEALTH_PORT, () => this.health(), () => this.metrics(), c.LISTEN_HOST);
 
     this.phase = 'backfill';
+    // The event logs are for the live street: not recorded during the backfill (it runs 4-5 times slower with them).
+    if (backfillIntervals > 0) this.street.recordEventLogs(false);
     const started = Date.now();
     let batch: DetectorReading[] = [];
     while (this.street.intervalsSimulated < backfillIntervals && !this.stopped) {
+      // The last backfill interval warms the logs up, so the first live interval's log is whole.
+      if (this.street.intervalsSimulated === backfillIntervals - 1) this.street.recordEventLogs(true);
       const interval = this.street.advance();
       batch.push(...interval.readings);
       this.latest = interval.report;
@@ -110,7 +114,7 @@ export class SimulateService implements OnApplicationShutdown {
     try {
       await this.writer.write(interval.readings);
       await this.reports!.publish(interval.report);
-      // The first live interval carries the last backfill interval's logs: published too.
+      // Each crossing's event log comes one interval late (empty with the first live interval).
       await this.eventLogs?.publish(interval.eventLogs);
     } catch (error) {
       // The street does not wait for Redis: this interval's readings are lost, like a cable fault.

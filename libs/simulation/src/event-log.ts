@@ -103,6 +103,12 @@ const STAGE_CODE: Record<LoggedStage, number> = { green: 1, amber: 8, allRed: 10
 
 export class SignalEventLog implements SimEventSink {
   readonly crossingIds: string[];
+  /**
+   * While false the hooks return at once (a simulator's fast backfill need not pay for a log
+   * nobody reads). Switched on mid-run, the first minute or so is incomplete: vehicles already
+   * past an advance detector or standing at a stop bar were not seen arriving.
+   */
+  recording = true;
   private readonly phaseCrossing: Int32Array;
   private readonly phaseNumber: Int32Array;
   private readonly approaches: Array<ApproachDetectors | undefined>;
@@ -157,6 +163,7 @@ export class SignalEventLog implements SimEventSink {
   }
 
   readonly stage = (globalPhase: number, stage: LoggedStage, at: number, termination?: GreenEnd): void => {
+    if (!this.recording) return;
     const log = this.events[this.phaseCrossing[globalPhase]];
     const param = this.phaseNumber[globalPhase];
     if (stage === 'amber' && termination) log.push({ seconds: at, code: TERMINATION_CODE[termination], param });
@@ -165,7 +172,7 @@ export class SignalEventLog implements SimEventSink {
 
   readonly arrive = (link: number, ready: number): void => {
     const a = this.approaches[link];
-    if (!a) return;
+    if (!a || !this.recording) return;
     const on = ready - a.leadSeconds;
     this.events[a.crossing].push({ seconds: on, code: 82, param: a.advanceChannel }, { seconds: on + a.pulseSeconds, code: 81, param: a.advanceChannel });
     this.occupancy[a.crossing].push({ seconds: ready, channel: a.stopBarChannel, delta: 1 });
@@ -173,7 +180,7 @@ export class SignalEventLog implements SimEventSink {
 
   readonly depart = (link: number, _ready: number, release: number): void => {
     const a = this.approaches[link];
-    if (a) this.occupancy[a.crossing].push({ seconds: release + a.clearSeconds, channel: a.stopBarChannel, delta: -1 });
+    if (a && this.recording) this.occupancy[a.crossing].push({ seconds: release + a.clearSeconds, channel: a.stopBarChannel, delta: -1 });
   };
 
   /** The detector channels of a crossing (its approaches' advance and stop-bar detectors). */
@@ -205,7 +212,8 @@ export class SignalEventLog implements SimEventSink {
       for (; used < points.length && points[used].seconds < toSeconds; used++) {
         const { seconds, channel, delta } = points[used];
         const before = occupants.get(channel) ?? 0;
-        occupants.set(channel, before + delta);
+        // (never below 0: a vehicle that arrived before recording started leaves unseen)
+        occupants.set(channel, Math.max(0, before + delta));
         if (before === 0 && delta === 1) taken.push({ seconds, code: 82, param: channel });
         else if (before === 1 && delta === -1) taken.push({ seconds, code: 81, param: channel });
       }

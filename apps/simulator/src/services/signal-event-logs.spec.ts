@@ -49,3 +49,24 @@ describe('the simulated street\'s controller event logs', () => {
     expect(ons).toBeGreaterThan(100);
   });
 });
+
+describe('event logs switched off for a backfill', () => {
+  it('returns nothing while off, then after one warm-up interval whole logs again', () => {
+    const loaded = loadSimCity('grid:2x2', 'seed-data/boroondara-2006', 5);
+    const ORIGIN = Date.parse('2006-10-09T00:00:00+10:00');
+    const street = new SimulatedStreet(loaded.sim, { seed: 5, originMs: ORIGIN, intervalMinutes: 15, dailyDemand: loaded.dailyDemand, runId: 'test', eventLogs: true });
+    street.recordEventLogs(false);
+    const off = Array.from({ length: 30 }, () => street.advance());
+    expect(off.every((i) => i.eventLogs.length === 0)).toBe(true);
+    street.recordEventLogs(true); // interval 30 warms up
+    expect(street.advance().eventLogs).toEqual([]); // (would be interval 29's: not recorded)
+    expect(street.advance().eventLogs).toEqual([]); // interval 30: the warm-up
+    const first = street.advance().eventLogs; // interval 31
+    expect(first.map((m) => m.intervalStart)).toEqual(Array(4).fill(new Date(ORIGIN + 31 * 900_000).toISOString()));
+    // whole: the same events as a street that logged all along
+    const always = new SimulatedStreet(loaded.sim, { seed: 5, originMs: ORIGIN, intervalMinutes: 15, dailyDemand: loaded.dailyDemand, runId: 'test', eventLogs: true });
+    let reference: typeof first = [];
+    for (let k = 0; k < 33; k++) reference = always.advance().eventLogs;
+    expect(first).toEqual(reference);
+  });
+});

@@ -43,6 +43,8 @@ export class SimulatedStreet {
   private readonly pendingPlan = new Map<string, string>();
   private readonly crossingsById: Map<string, SimCity['crossings'][number]>;
   private readonly eventLog: SignalEventLog | null;
+  /** The first interval whose event logs are returned (logs run from the interval before: a warm-up). */
+  private firstLoggedInterval = 0;
 
   constructor(
     readonly city: SimCity,
@@ -90,8 +92,25 @@ export class SimulatedStreet {
       intervalStartMs,
       readings: detectorReadings(this.city, interval, intervalStartMs, this.options.intervalMinutes),
       report: simulationReport(this.city, this.options.runId, interval, this.sim.totals(), intervalStartMs, this.options.intervalMinutes, (id) => this.planIdOf(id)),
-      eventLogs: this.eventLog ? eventLogMessages(this.eventLog, this.options.runId, this.options.originMs, this.nextInterval - 2, this.options.intervalMinutes) : [],
+      eventLogs: this.eventLog ? this.takeEventLogs(this.nextInterval - 2) : [],
     };
+  }
+
+  /**
+   * Stops recording the signals' event logs (a fast backfill nobody reads them from) or
+   * starts it again: then the next interval is a warm-up and the logs of the one after it
+   * are the first returned, whole.
+   */
+  recordEventLogs(on: boolean): void {
+    if (!this.eventLog) return;
+    this.eventLog.recording = on;
+    this.eventLog.takeUntil(Infinity);
+    this.firstLoggedInterval = on ? this.nextInterval + 1 : Infinity;
+  }
+
+  private takeEventLogs(interval: number) {
+    const messages = eventLogMessages(this.eventLog!, this.options.runId, this.options.originMs, interval, this.options.intervalMinutes);
+    return interval >= this.firstLoggedInterval ? messages : [];
   }
 
   /** Maps a validated timing plan onto the crossing's phases and requests it for the next cycle boundary. */
