@@ -136,6 +136,12 @@ describe('performance measures from the simulator path (real PostgreSQL + Redis)
     expect(view).toEqual(computeMeasures(crossingId, raw, logs[logs.length - 1].channels, { fromMs, toMs, binMinutes: 15 }));
   }, 30_000);
 
+  it('without from/to serves the hour before the end of the newest stored log', async () => {
+    const view = (await (await api(crossingMeasuresPath('0970'))).json()) as CrossingMeasuresView;
+    expect([view.from, view.to]).toEqual(['2006-10-09T20:30:00.000Z', '2006-10-09T21:30:00.000Z']);
+    expect(view.splitMonitor.length).toBeGreaterThan(0);
+  }, 30_000);
+
   it('a redelivered log changes nothing; an unsigned or forged one is refused with a dead letter', async () => {
     const before = await count(`SELECT count(*) FROM signal_event_logs`);
     const again = await queue.add('signal-event-log', signedAsSimulator(published[0]), { jobId: 'again-1' });

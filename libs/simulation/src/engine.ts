@@ -555,12 +555,14 @@ class QueueSimulation implements Simulation {
 
   fork(): Simulation {
     // Trips and departures recorded but not yet taken stay with the original (and are not copied: they can be large).
-    const { trips, departures } = this;
+    const { trips, departures, eventSink } = this;
     this.trips = [];
     this.departures = [];
+    this.eventSink = null; // a fork logs nothing
     const copy = deepCopy(this, new Map<unknown, unknown>()) as QueueSimulation;
     this.trips = trips;
     this.departures = departures;
+    this.eventSink = eventSink;
     // The signal context's detector callbacks close over the original engine: rebind them.
     const context = (copy.controllers[0] as unknown as { ctx?: SignalContext } | undefined)?.ctx;
     if (context) {
@@ -571,7 +573,6 @@ class QueueSimulation implements Simulation {
         onStage: undefined,
       });
     }
-    copy.eventSink = null;
     return copy;
   }
 

@@ -10,7 +10,7 @@ export class MeasuresQuery {
   @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time, e.g. 2025-01-06T07:00:00Z' })
   from?: string;
 
-  @ApiPropertyOptional({ example: '2025-01-06T08:00:00Z', description: 'Window end (exclusive). Default: now. At most 7 days after `from`.' })
+  @ApiPropertyOptional({ example: '2025-01-06T08:00:00Z', description: "Window end (exclusive). Default: the end of the crossing's newest stored log (else now). At most 7 days after `from`." })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time, e.g. 2025-01-06T08:00:00Z' })
   to?: string;

@@ -29,6 +29,15 @@ export class SignalEventLogRepository {
     return rows.length > 0;
   }
 
+  /** End (ms) of the newest stored interval of the crossing, or null before any log. */
+  async latestEnd(crossingId: string): Promise<number | null> {
+    const [row] = await this.dataSource.query(
+      `SELECT max(interval_start + interval_minutes * interval '1 minute') AS end FROM signal_event_logs WHERE crossing_id = $1`,
+      [crossingId],
+    );
+    return row?.end ? new Date(row.end).getTime() : null;
+  }
+
   /**
    * The logs of one crossing overlapping [fromMs, toMs), from the run that reported such
    * an interval last (a restarted simulator starts a new run over the same data time: its

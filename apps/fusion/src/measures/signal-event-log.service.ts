@@ -49,10 +49,14 @@ export class SignalEventLogService {
     return (await this.logs.store(log, receivedAt)) ? { status: 'stored' } : { status: 'duplicate' };
   }
 
-  /** The measures of one crossing over [from, to) (default: the hour before `to`; `to` default now). */
+  /**
+   * The measures of one crossing over [from, to). Defaults: `to` = the end of the newest
+   * stored log of the crossing (the simulator's data time is not the wall clock), else now;
+   * `from` = an hour before `to`.
+   */
   async measures(crossingId: string, from: string | undefined, to: string | undefined, binMinutes: number | undefined): Promise<CrossingMeasuresView> {
     if (!this.city.get(crossingId)) throw new NotFoundException(`crossing ${crossingId} is not part of this city`);
-    const toMs = to ? Date.parse(to) : this.clock.now().getTime();
+    const toMs = to ? Date.parse(to) : ((await this.logs.latestEnd(crossingId)) ?? this.clock.now().getTime());
     const fromMs = from ? Date.parse(from) : toMs - DEFAULT_WINDOW_MS;
     if (!(toMs > fromMs)) throw new BadRequestException('from must be before to');
     if (toMs - fromMs > MAX_MEASURE_WINDOW_MS) throw new BadRequestException('the window may span at most 7 days');
