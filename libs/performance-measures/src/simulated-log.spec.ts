@@ -99,4 +99,16 @@ describe('simulated event log through the performance measures', () => {
       else expect(p1.maxOutShare).toBeGreaterThan(0.5);
     }
   });
+
+  it('a fork of the simulation logs nothing into the original log', () => {
+    const network = generateIsolatedCrossing({ demandVehPerHour: [600, 400], plan: PLAN });
+    const log = new SignalEventLog(network);
+    const sim = createSimulation(network, { seed: 3, eventSink: log });
+    sim.advanceTo(600);
+    const fork = sim.fork();
+    fork.advanceTo(1800);
+    expect(log.takeUntil(Infinity).get('X')!.filter((e) => e.seconds > 700)).toEqual([]);
+    sim.advanceTo(1800);
+    expect(log.takeUntil(Infinity).get('X')!.filter((e) => e.seconds > 700).length).toBeGreaterThan(100);
+  });
 });
