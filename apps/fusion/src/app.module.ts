@@ -13,6 +13,10 @@ import { FUSION_CONFIG, FusionConfig } from './config';
 import { AdminController } from './controllers/admin.controller';
 import { AuthController } from './controllers/auth.controller';
 import { DecisionsController } from './controllers/decisions.controller';
+import { CorridorsController } from './controllers/corridors.controller';
+import { CorridorRecommendationsRepository } from './repositories/corridor-recommendations.repository';
+import { CorridorPlanningService } from './services/corridor-planning.service';
+import { CorridorDecisionService } from './services/corridor-decision.service';
 import { CityController } from './controllers/city.controller';
 import { CrossingsController } from './controllers/crossings.controller';
 import { HealthController } from './controllers/health.controller';
@@ -47,6 +51,7 @@ import { HealthService } from './services/health.service';
 import { IngestionService } from './services/ingestion.service';
 import { LiveUpdatesService } from './services/live-updates.service';
 import { RecommendationService } from './services/recommendation.service';
+import { PlanningService } from './services/planning.service';
 import { SimulationMeasurementsService } from './services/simulation-measurements.service';
 import { StatusService } from './services/status.service';
 import { MEASURES_CONTROLLERS, MEASURES_PROVIDERS } from './measures';
@@ -62,7 +67,7 @@ export class FusionModule {
         JwtModule.register({ secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256', expiresIn: config.TOKEN_TTL } }),
         ThrottlerModule.forRoot({ throttlers: rateLimitThrottlers(config), storage: throttlerStorage }),
       ],
-      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController, RecommendationsController, ...MEASURES_CONTROLLERS],
+      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController, RecommendationsController, CorridorsController, ...MEASURES_CONTROLLERS],
       providers: [
         // Order matters: who you are (401/403) first, then how often you may write (429).
         { provide: APP_GUARD, useClass: AccessGuard },
@@ -82,6 +87,7 @@ export class FusionModule {
         CityFusionService,
         CityForecastService,
         RecommendationService,
+        PlanningService,
         LiveUpdatesService,
         IngestionService,
         CrossingQueryService,
@@ -98,11 +104,14 @@ export class FusionModule {
         TimingPlanPublisher,
         AuthService,
         DecisionService,
+        CorridorDecisionService,
+        CorridorPlanningService,
         AccessAdminService,
         SimulationStoreRepository,
         SimulationMeasurementsService,
         SimulationReportConsumer,
         RecommendationsRepository,
+        CorridorRecommendationsRepository,
         AutomaticModeService,
         ...MEASURES_PROVIDERS,
       ],
