@@ -162,4 +162,11 @@ describe('performance measures from the simulator path (real PostgreSQL + Redis)
     expect((await api(`${crossingMeasuresPath('0970')}?from=yesterday`)).status).toBe(400);
     expect((await fetch(`${baseUrl}${crossingMeasuresPath('0970')}`)).status).toBe(401);
   }, 30_000);
+
+  it('is in the OpenAPI document with its response schema', async () => {
+    const doc = (await (await fetch(`${baseUrl}/api/docs-json`)).json()) as { paths: Record<string, { get?: { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> } }>; components: { schemas: Record<string, { properties: Record<string, unknown> }> } };
+    const get = doc.paths['/api/crossings/{id}/measures'].get!;
+    expect(get.responses['200'].content!['application/json'].schema.$ref).toBe('#/components/schemas/CrossingMeasuresDto');
+    expect(Object.keys(doc.components.schemas.CrossingMeasuresDto.properties).sort()).toEqual(['approachVolumes', 'arrivalsOnGreen', 'binMinutes', 'channels', 'crossingId', 'events', 'from', 'pcd', 'splitFailures', 'splitMonitor', 'to']);
+  }, 30_000);
 });

@@ -47,11 +47,13 @@ export function arrivalChannels(channels: readonly ChannelSpec[], phase: number)
 export function purdueCoordination(events: readonly SignalEvent[], phaseCyclesOfPhase: readonly PhaseCycle[], channels: readonly ChannelSpec[], phase: number, fromMs: number, toMs: number): { pcd: PcdCycle[]; aog: ArrivalsOnGreen } {
   const reds = phaseCyclesOfPhase.filter((c) => c.redStartMs !== null).map((c) => c.redStartMs as number);
   const pcd: PcdCycle[] = [];
+  let g = 0; // the phase's greens are in time order: walk them along with the cycles
   for (let i = 0; i + 1 < reds.length; i++) {
     const start = reds[i];
     const end = reds[i + 1];
+    while (g < phaseCyclesOfPhase.length && phaseCyclesOfPhase[g].greenStartMs < start) g++;
     if (start < fromMs || start >= toMs) continue;
-    const green = phaseCyclesOfPhase.find((c) => c.greenStartMs >= start && c.greenStartMs < end);
+    const green = g < phaseCyclesOfPhase.length && phaseCyclesOfPhase[g].greenStartMs < end ? phaseCyclesOfPhase[g] : undefined;
     const greenAt = green ? (green.greenStartMs - start) / 1000 : null;
     const yellowAt = green && green.yellowStartMs !== null && green.yellowStartMs < end ? (green.yellowStartMs - start) / 1000 : null;
     pcd.push({ phase, cycleStartMs: start, cycleSeconds: (end - start) / 1000, greenAtSeconds: greenAt, yellowAtSeconds: yellowAt, arrivalsSeconds: [], arrivalsOnGreen: 0 });
