@@ -48,6 +48,18 @@ export interface SimEventSink {
   readonly depart: (link: number, ready: number, release: number) => void;
 }
 
+/**
+ * A fixed-time cycle is laid out whole when it starts: its stages are logged then, ahead of
+ * time (a cycle always runs to its end; a new plan starts at a cycle boundary). Each green
+ * ends at the plan's force-off point.
+ */
+export function logFixedCycle(stage: SimEventSink['stage'], firstPhase: number, stages: ReadonlyArray<{ phase: number; stage: 'green' | 'amber' | 'allRed'; from: number; to: number }>): void {
+  for (const s of stages) {
+    stage(firstPhase + s.phase, s.stage, s.from, s.stage === 'amber' ? 'force-off' : undefined);
+    if (s.stage === 'allRed') stage(firstPhase + s.phase, 'endAllRed', s.to);
+  }
+}
+
 export interface EventLogOptions {
   /** Upstream distance of the advance detectors, metres (default 120; at most the link length). */
   advanceDistanceM?: number;

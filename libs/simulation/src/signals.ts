@@ -9,7 +9,7 @@
  * the first amberUsedSeconds of the amber. Effective green = green − startup lost + amber
  * used; lost time per phase = startup lost + (amber + all-red − amber used).
  */
-import type { GreenEnd, SimEventSink } from './event-log';
+import { GreenEnd, SimEventSink, logFixedCycle } from './event-log';
 import { ActuatedSettings, CoordinatedActuatedSettings, FixedTimePlan, MaxPressureSettings, SignalControl, cycleSeconds } from './network';
 
 export type SignalStage = 'green' | 'amber' | 'allRed';
@@ -180,8 +180,7 @@ export class CrossingController {
       pos += plan.allRedSeconds;
     }
     this.cycleEnd = pos;
-    for (const x of this.ctx.onStage ? this.stages : []) this.ctx.onStage!(this.firstPhase + x.phase, x.stage, x.from, x.stage === 'amber' ? 'force-off' : undefined);
-    for (const x of this.ctx.onStage ? this.stages.filter((y) => y.stage === 'allRed') : []) this.ctx.onStage!(this.firstPhase + x.phase, 'endAllRed', x.to);
+    if (this.ctx.onStage) logFixedCycle(this.ctx.onStage, this.firstPhase, this.stages);
   }
 
   private startGreen(p: number, t: number): void {
