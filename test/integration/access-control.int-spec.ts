@@ -35,6 +35,7 @@ const ROUTE_ACCESS: Record<string, Access> = {
   'GET /api/crossings/:id': 'viewer',
   'GET /api/crossings/:id/forecasts': 'viewer',
   'GET /api/crossings/:id/recommendation': 'viewer',
+  'GET /api/crossings/:id/measures': 'viewer',
   // Operators may turn automatic mode off; turning it on is checked again in the service: admin only.
   'PUT /api/crossings/:id/automatic': 'operator',
   'GET /api/city/forecast': 'viewer',

@@ -54,6 +54,7 @@ import { RecommendationService } from './services/recommendation.service';
 import { PlanningService } from './services/planning.service';
 import { SimulationMeasurementsService } from './services/simulation-measurements.service';
 import { StatusService } from './services/status.service';
+import { MEASURES_CONTROLLERS, MEASURES_PROVIDERS } from './measures';
 
 @Module({})
 export class FusionModule {
@@ -66,7 +67,7 @@ export class FusionModule {
         JwtModule.register({ secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256', expiresIn: config.TOKEN_TTL } }),
         ThrottlerModule.forRoot({ throttlers: rateLimitThrottlers(config), storage: throttlerStorage }),
       ],
-      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController, RecommendationsController, CorridorsController],
+      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController, RecommendationsController, CorridorsController, ...MEASURES_CONTROLLERS],
       providers: [
         // Order matters: who you are (401/403) first, then how often you may write (429).
         { provide: APP_GUARD, useClass: AccessGuard },
@@ -112,6 +113,7 @@ export class FusionModule {
         RecommendationsRepository,
         CorridorRecommendationsRepository,
         AutomaticModeService,
+        ...MEASURES_PROVIDERS,
       ],
     };
   }
