@@ -344,6 +344,7 @@ export class ResidualEnsembleForecaster {
         useLevel,
         levelCheck: { plainError: Math.round(plainError), levelError: Math.round(levelError) },
         trainingSamples: training.count,
+        start: 'trained',
       },
       profile,
       members,
