@@ -16,7 +16,8 @@
  *   - full model (reference): its own model trained on 24 days of its history.
  * "daily" (default) refits the scratch and warm models every midnight on the days the
  * crossing has by then, as a worker retrains daily; the "(day 1 only)" rows keep the
- * model fitted on the first day for the whole week. Scored per horizon (15-60 min) at
+ * model fitted on the first day for the whole week. Two ablations (daily): the averaged
+ * networks without local fine-tuning, and the federated profile alone (no networks). Scored per horizon (15-60 min) at
  * approach level and crossing level on real readings only. Prints a table and writes
  * bench/results/forecast-cold-start.json.
  *
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
   }
   const snapshotBytes = Math.max(...[...snapshots.values()].map((s) => Buffer.byteLength(JSON.stringify(s))));
 
-  const methods = ['seasonal-naive', 'last-value', 'scratch', 'scratch (day 1 only)', 'warm-start', 'warm-start (day 1 only)', 'full-model (24 days)'];
+  const methods = ['seasonal-naive', 'last-value', 'scratch', 'scratch (day 1 only)', 'warm-start', 'warm-start (day 1 only)', 'warm, no fine-tuning', 'warm, profile only', 'full-model (24 days)'];
   const pooled = Object.fromEntries(methods.map((m) => [m, { approach: acc(H), crossing: acc(H) }]));
   const perCrossing: Record<string, Record<string, { approach_mae: number[]; crossing_mae: number[]; points: number[] }>> = {};
   const coldSeconds: number[] = [];
@@ -126,6 +127,8 @@ async function main(): Promise<void> {
     const testEnd = data.testEnd - coldFrom;
     const others = pool.filter((c) => c.id !== crossing.id).map((c) => snapshots.get(c.id)!);
     const average = averageSnapshots(others);
+    // Ablation: the federated profile alone (member weights all on "profile only").
+    const profileOnly: FederatedSnapshot = { ...average, combination: average.combination.map((row) => row.map((_, i) => (i === 0 ? 1 : 0))) };
     const scored = (t: number, a: number) => local.isReal(t, a) && global.isReal(t + coldFrom, a);
     const own = Object.fromEntries(methods.map((m) => [m, { approach: acc(H), crossing: acc(H) }]));
     const add = (method: string, t: number, h: number, means: number[]) => {
@@ -184,6 +187,11 @@ async function main(): Promise<void> {
         return coldStart(input(from), null, { horizons: H });
       });
       scoreModel('warm-start', warm, from, to);
+      for (const [method, snapshot, fineTuneEpochs] of [['warm, no fine-tuning', average, 0], ['warm, profile only', profileOnly, 0]] as const) {
+        const ablation = await coldStart(input(from), snapshot, { horizons: H }, { fineTuneEpochs });
+        scoreModel(method, ablation, from, to);
+        ablation.dispose();
+      }
       scoreModel('scratch', scratch, from, to);
       if (d === 0) {
         scoreModel('warm-start (day 1 only)', warm, testStart, testEnd);
