@@ -169,6 +169,10 @@ describe('federated warm start (real PostgreSQL + Redis)', () => {
   }, 60_000);
 
   it("gives a new crossing the FedAvg of the others' snapshots over its signed request, and a model warm-starts from it", async () => {
+    // A snapshot older than FEDERATION_MAX_SNAPSHOT_AGE_DAYS (30) is kept but not averaged.
+    const old = signedAsWorker({ v: 1 as const, crossingId: '2820', sentAt: new Date(Date.now() - 40 * 86_400_000).toISOString(), modelVersion: 1, snapshot: sent.get(donors[0])! });
+    expect(await deliver(old, 'old-2820')).toBe('completed');
+    expect(await storedIds()).toContain('2820');
     const architecture = federatedArchitecture(15, { horizons: 4, lags: 8 });
     const snapshot = await client.fetch(newcomer, architecture);
     expect(snapshot).not.toBeNull();
@@ -178,7 +182,7 @@ describe('federated warm start (real PostgreSQL + Redis)', () => {
     snapshot!.members.forEach((m, i) => m.tensors.forEach((t, j) => t.values.forEach((v, k) => expect(v).toBeCloseTo(expected.members[i].tensors[j].values[k], 5))));
     expect(snapshot!.weekShape).toEqual(expected.weekShape);
 
-    // A donor asking gets the average of the two others only (never its own).
+    // A donor asking gets the average of the two others only (never its own, nor the stale one).
     const forDonor = await client.fetch(donors[0], architecture);
     expect(forDonor!.contributors).toBe(2);
     expect(forDonor!.samples).toBe(sent.get(donors[1])!.samples + sent.get(donors[2])!.samples);
