@@ -13,6 +13,10 @@ import { FUSION_CONFIG, FusionConfig } from './config';
 import { AdminController } from './controllers/admin.controller';
 import { AuthController } from './controllers/auth.controller';
 import { DecisionsController } from './controllers/decisions.controller';
+import { CorridorsController } from './controllers/corridors.controller';
+import { CorridorRecommendationsRepository } from './repositories/corridor-recommendations.repository';
+import { CorridorPlanningService } from './services/corridor-planning.service';
+import { CorridorDecisionService } from './services/corridor-decision.service';
 import { CityController } from './controllers/city.controller';
 import { CrossingsController } from './controllers/crossings.controller';
 import { HealthController } from './controllers/health.controller';
@@ -48,6 +52,7 @@ import { HealthService } from './services/health.service';
 import { IngestionService } from './services/ingestion.service';
 import { LiveUpdatesService } from './services/live-updates.service';
 import { RecommendationService } from './services/recommendation.service';
+import { PlanningService } from './services/planning.service';
 import { SimulationMeasurementsService } from './services/simulation-measurements.service';
 import { StatusService } from './services/status.service';
 
@@ -63,7 +68,7 @@ export class FusionModule {
         ThrottlerModule.forRoot({ throttlers: rateLimitThrottlers(config), storage: throttlerStorage }),
         FederationModule.forRoot(config, keys),
       ],
-      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController, RecommendationsController],
+      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController, RecommendationsController, CorridorsController],
       providers: [
         // Order matters: who you are (401/403) first, then how often you may write (429).
         { provide: APP_GUARD, useClass: AccessGuard },
@@ -83,6 +88,7 @@ export class FusionModule {
         CityFusionService,
         CityForecastService,
         RecommendationService,
+        PlanningService,
         LiveUpdatesService,
         IngestionService,
         CrossingQueryService,
@@ -99,11 +105,14 @@ export class FusionModule {
         TimingPlanPublisher,
         AuthService,
         DecisionService,
+        CorridorDecisionService,
+        CorridorPlanningService,
         AccessAdminService,
         SimulationStoreRepository,
         SimulationMeasurementsService,
         SimulationReportConsumer,
         RecommendationsRepository,
+        CorridorRecommendationsRepository,
         AutomaticModeService,
       ],
     };

@@ -23,6 +23,11 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
       QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('crosscast'),
       /** A crossing whose newest forecast is this many intervals behind the city's newest is stale. */
       STALE_AFTER_INTERVALS: envInt(2, 1, 96),
+      /**
+       * The city fusion steps to a new interval once 90 % of the crossings reporting have sent
+       * it, or this long (ms, wall time) after it first became the city's newest interval.
+       */
+      FUSION_STEP_SETTLE_MS: envInt(5000, 0, 600_000),
       /** A crossing with no heartbeat for this many wall-clock seconds is offline. */
       OFFLINE_AFTER_SECONDS: envInt(30, 2, 86400),
       /** Forecast jobs in flight at once; they are written in micro-batches (INGEST_BATCH_*). */
@@ -91,6 +96,8 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
       PLANNING_PERIOD_MINUTES: envInt(15, 1, 1440),
       /** Forecast horizons up to this far ahead are planned for. */
       PLANNING_HORIZON_MINUTES: envInt(60, 1, 1440),
+      /** Crossings the leader plans side by side (each evaluation runs a few queries; the pool has 10 connections). */
+      PLANNING_CONCURRENCY: envInt(2, 1, 8),
       /** Hysteresis: a recommendation only when the expected gain is at least this many s/veh… */
       MIN_GAIN_SECONDS: envNumber(2, 0, 600),
       /** …and at least this share of the running plan's expected delay. */
