@@ -22,7 +22,7 @@
  * bench/results/forecast-cold-start.json.
  *
  *   --held-out N   crossings held out (default 10)   --pool N   crossings in the pool (default 14)
- *   --epochs N     epochs of the pool's full models (default 12)
+ *   --epochs N     epochs of the pool's full models (default 12)   --out FILE   results file
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -42,7 +42,8 @@ import {
 import { selectTfBackend } from '@crosscast/runtime';
 import { loadBacktestData } from '../tools/backtest';
 
-const OUT = path.join('bench', 'results', 'forecast-cold-start.json');
+const outIndex = process.argv.indexOf('--out');
+const OUT = outIndex >= 0 ? process.argv[outIndex + 1] : path.join('bench', 'results', 'forecast-cold-start.json');
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
