@@ -20,6 +20,7 @@ import { CorridorDecisionService } from './services/corridor-decision.service';
 import { CityController } from './controllers/city.controller';
 import { CrossingsController } from './controllers/crossings.controller';
 import { HealthController } from './controllers/health.controller';
+import { FederationModule } from './federation/federation.module';
 import { SimulationController } from './controllers/simulation.controller';
 import { RecommendationsController } from './controllers/recommendations.controller';
 import { LiveGateway } from './gateways/live.gateway';
@@ -66,6 +67,7 @@ export class FusionModule {
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), retryAttempts: 3, retryDelay: 1000 }),
         JwtModule.register({ secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256', expiresIn: config.TOKEN_TTL } }),
         ThrottlerModule.forRoot({ throttlers: rateLimitThrottlers(config), storage: throttlerStorage }),
+        FederationModule.forRoot(config, keys),
       ],
       controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController, RecommendationsController, CorridorsController, ...MEASURES_CONTROLLERS],
       providers: [

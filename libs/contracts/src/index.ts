@@ -5,3 +5,4 @@ export * from './crossings';
 export * from './views';
 export * from './signing';
 export * from './performance-measures';
+export * from './federation';
