@@ -25,7 +25,8 @@
  * Bounded: at most ~12,300 forecasts per size in phase 1, for at most BENCH_PHASE1_LIMIT_S
  * (300 s; the rate is then what was stored, `phase1_complete: false`), and `--rounds` rounds
  * (8 quick, 18 full) in phase 2.
- * Writes bench/results/pipeline.json (sizes run now replace the same sizes there) and prints a table. BENCH_DEBUG=1 passes fusion's log through.
+ * Writes bench/results/pipeline.json (sizes run now replace the same sizes there) and prints a table. BENCH_DEBUG=1 passes fusion's log through;
+ * BENCH_FUSION_NODE_ARGS adds Node options to the fusion processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -238,7 +239,9 @@ async function freePort(): Promise<number> {
 async function startFusion(env: Record<string, string>): Promise<{ child: ChildProcess; baseUrl: string; log: () => string }> {
   const port = await freePort();
   const lines: string[] = [];
-  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/register-aliases.js'), path.join(ROOT, 'dist/apps/fusion/src/main.js')], {
+  // BENCH_FUSION_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles fusion (Node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_FUSION_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '-r', path.join(ROOT, 'tools/register-aliases.js'), path.join(ROOT, 'dist/apps/fusion/src/main.js')], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -97,7 +97,7 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
       /** Forecast horizons up to this far ahead are planned for. */
       PLANNING_HORIZON_MINUTES: envInt(60, 1, 1440),
       /** Crossings the leader plans side by side (each evaluation runs a few queries; the pool has 10 connections). */
-      PLANNING_CONCURRENCY: envInt(2, 1, 8),
+      PLANNING_CONCURRENCY: envInt(1, 1, 8),
       /** Hysteresis: a recommendation only when the expected gain is at least this many s/veh… */
       MIN_GAIN_SECONDS: envNumber(2, 0, 600),
       /** …and at least this share of the running plan's expected delay. */

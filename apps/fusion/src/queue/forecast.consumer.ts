@@ -3,7 +3,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { FORECAST_QUEUE, HEARTBEAT_QUEUE, forecastRetryDelayMs } from '@crosscast/contracts';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 import { QueueRepository } from '../repositories/queue.repository';
-import { IngestionService, IngestJob, IngestOutcome, IngestResult } from '../services/ingestion.service';
+import { CheckedForecast, IngestionService, IngestJob, IngestOutcome, IngestResult } from '../services/ingestion.service';
 import { MicroBatcher } from './micro-batcher';
 
 /**
@@ -19,7 +19,7 @@ import { MicroBatcher } from './micro-batcher';
 @Injectable()
 export class QueueConsumers implements OnApplicationBootstrap {
   private readonly logger = new Logger(QueueConsumers.name);
-  private readonly forecasts: MicroBatcher<IngestJob, IngestResult>;
+  private readonly forecasts: MicroBatcher<CheckedForecast, IngestResult>;
   private readonly heartbeats: MicroBatcher<IngestJob, IngestResult>;
 
   constructor(
@@ -30,12 +30,12 @@ export class QueueConsumers implements OnApplicationBootstrap {
     // Batches of forecasts lock their crossings' rows: two at once would mostly wait on each
     // other, so one is written at a time (and the next gathers what arrived meanwhile).
     const batching = { maxItems: config.INGEST_BATCH_SIZE, maxWaitMs: config.INGEST_BATCH_WAIT_MS, maxConcurrentFlushes: 1 };
-    this.forecasts = new MicroBatcher((jobs) => this.ingestion.ingestForecasts(jobs), batching);
+    this.forecasts = new MicroBatcher((checked) => this.ingestion.storeCheckedForecasts(checked), batching);
     this.heartbeats = new MicroBatcher((jobs) => this.ingestion.ingestHeartbeats(jobs), batching);
   }
 
   onApplicationBootstrap(): void {
-    this.queues.startWorker(FORECAST_QUEUE, (job) => this.handle(FORECAST_QUEUE, job, this.forecasts), {
+    this.queues.startWorker(FORECAST_QUEUE, (job) => this.handleForecast(job), {
       concurrency: this.config.FORECAST_CONCURRENCY,
       // A job whose fusion process died mid-way (SIGKILL, power) "stalls" and goes back to
       // the queue when its lock expires. BullMQ fails it after maxStalledCount stalls (default
@@ -52,6 +52,13 @@ export class QueueConsumers implements OnApplicationBootstrap {
     this.logger.log(
       `consuming ${FORECAST_QUEUE} (${this.config.FORECAST_CONCURRENCY} at once) and ${HEARTBEAT_QUEUE} (${this.config.HEARTBEAT_CONCURRENCY}), batches of up to ${this.config.INGEST_BATCH_SIZE} (prefix ${this.config.QUEUE_PREFIX})`,
     );
+  }
+
+  /** Checked as it arrives (a refusal settles it at once), stored in the next batch. */
+  private async handleForecast(job: Job): Promise<IngestOutcome> {
+    const checked = await this.ingestion.checkForecastJob({ queue: FORECAST_QUEUE, jobId: job.id ?? `${job.name}:${job.timestamp}`, data: job.data });
+    if ('result' in checked) return outcomeOf(checked.result);
+    return outcomeOf(await this.forecasts.add(checked));
   }
 
   private async handle(queue: string, job: Job, batcher: MicroBatcher<IngestJob, IngestResult>): Promise<IngestOutcome> {

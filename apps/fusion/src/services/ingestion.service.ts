@@ -38,6 +38,11 @@ export interface IngestJob {
   jobId: string;
   data: unknown;
 }
+/** A forecast job whose message passed every check before storage. */
+export interface CheckedForecast {
+  job: IngestJob;
+  message: ForecastMessage;
+}
 
 function settled(result: IngestResult): IngestOutcome {
   if (result.status === 'retry') throw result.error;
@@ -100,24 +105,44 @@ export class IngestionService {
    */
   async ingestForecasts(jobs: IngestJob[]): Promise<IngestResult[]> {
     const results: Array<IngestResult | null> = [];
-    const valid: Array<{ index: number; job: IngestJob; message: ForecastMessage }> = [];
-    for (const [index, job] of jobs.entries()) {
-      const raw = unparsableJobData(job.data);
-      if (raw !== null) {
-        results.push(await this.refuse(job.queue, job.jobId, 'job data is not valid JSON', raw));
-        continue;
+    const valid: CheckedForecast[] = [];
+    for (const job of jobs) {
+      const checked = await this.checkForecastJob(job);
+      if ('result' in checked) results.push(checked.result);
+      else {
+        results.push(null);
+        valid.push(checked);
       }
-      const parsed = parseMessage(ForecastMessageSchema, job.data);
-      const reason = parsed.ok ? (this.checkAgainstCity(parsed.value) ?? this.checkIdentity(parsed.value)) : `schema: ${parsed.reason}`;
-      if (!parsed.ok || reason) {
-        results.push(await this.refuse(job.queue, job.jobId, reason as string, job.data));
-        continue;
-      }
-      results.push(null);
-      valid.push({ index, job, message: parsed.value });
     }
-    if (valid.length === 0) return results as IngestResult[];
+    const stored = await this.storeCheckedForecasts(valid);
+    let k = 0;
+    return results.map((r) => r ?? stored[k++]);
+  }
 
+  /**
+   * One forecast job's checks (JSON, schema, city, signature): a refusal is dead-lettered
+   * and is its result; a message that passes goes on to `storeCheckedForecasts`. The queue
+   * consumer runs this as each job arrives, so checking never waits behind a batch being
+   * written.
+   */
+  async checkForecastJob(job: IngestJob): Promise<CheckedForecast | { result: IngestResult }> {
+    const raw = unparsableJobData(job.data);
+    if (raw !== null) return { result: await this.refuse(job.queue, job.jobId, 'job data is not valid JSON', raw) };
+    const parsed = parseMessage(ForecastMessageSchema, job.data);
+    const reason = parsed.ok ? (this.checkAgainstCity(parsed.value) ?? this.checkIdentity(parsed.value)) : `schema: ${parsed.reason}`;
+    if (!parsed.ok || reason) return { result: await this.refuse(job.queue, job.jobId, reason as string, job.data) };
+    return { job, message: parsed.value };
+  }
+
+  /**
+   * Stores checked forecasts in one transaction (ForecastStoreRepository.storeForecasts:
+   * each once, seq rules in batch order), then each newly stored one feeds the city fusion
+   * (and so planning) and its crossing's room. One result per message, in order.
+   */
+  async storeCheckedForecasts(checked: CheckedForecast[]): Promise<IngestResult[]> {
+    const results: IngestResult[] = [];
+    const valid = checked.map((c, index) => ({ ...c, index }));
+    if (valid.length === 0) return results;
     const receivedAt = this.clock.now();
     const outcomes = await this.storeWithFallback(valid, receivedAt);
     for (const [k, { index, job, message }] of valid.entries()) {
@@ -144,8 +169,7 @@ export class IngestionService {
       }
     }
     if (outcomes.some((o) => 'stored' in o && o.stored)) this.updates.markDirty();
-
-    return results as IngestResult[];
+    return results;
   }
 
   /**
