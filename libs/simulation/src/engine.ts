@@ -946,6 +946,7 @@ class QueueSimulation implements Simulation {
       let bestIdx = -1;
       let bestRelease = Infinity;
       let bestWindowEnd = Infinity;
+      let bestOpposed = false;
       for (let k = 0; k < groups; k++) {
         if (heads[k] < 0) continue;
         const g = first + k;
@@ -978,13 +979,15 @@ class QueueSimulation implements Simulation {
         if (release >= tEnd || release >= bestRelease) continue;
         const next = this.movTo[m];
         if (this.ringCount[next] >= this.linkStorage[next]) continue; // spill-back: no room downstream
-        if (yielding) {
+        const opposed = yielding && this.foeGreen(m, release, release + this.criticalGap);
+        if (opposed) {
           release = this.gapFor(m, release, windowEnd < tEnd ? windowEnd : tEnd, tEnd);
           if (release >= bestRelease) continue;
         }
         bestIdx = heads[k];
         bestRelease = release;
         bestWindowEnd = windowEnd;
+        bestOpposed = opposed;
       }
       if (bestIdx < 0) return;
       const v = this.ring[this.ringAt(link, bestIdx)];
@@ -999,8 +1002,8 @@ class QueueSimulation implements Simulation {
         this.finish(v, bestRelease); // route cut at maxRouteLinks: the vehicle leaves here
         continue;
       }
-      const yielding = this.yieldStart[m + 1] > this.yieldStart[m];
-      const headway = yielding && this.followUp > this.groupHeadway[g] ? this.followUp : this.groupHeadway[g];
+      // in a gap, yielding vehicles follow each other at the follow-up time; unopposed (a protected phase) at the saturation headway
+      const headway = bestOpposed && this.followUp > this.groupHeadway[g] ? this.followUp : this.groupHeadway[g];
       this.groupNextFree[g] = bestRelease + headway;
       this.groupDebt[g] = bestRelease + headway > bestWindowEnd ? bestRelease + headway - bestWindowEnd : 0;
       this.groupDebtWindowEnd[g] = bestWindowEnd;
@@ -1091,6 +1094,19 @@ class QueueSimulation implements Simulation {
       if (at < horizon && n < MAX_CONFLICTS) conflicts[n++] = at;
     }
     return n;
+  }
+
+  /** Some movement that m yields to has an effective green overlapping [from, to). */
+  private foeGreen(m: number, from: number, to: number): boolean {
+    for (let y = this.yieldStart[m]; y < this.yieldStart[m + 1]; y++) {
+      const foe = this.yields[y];
+      const firstPhase = this.crossingFirstPhase[this.linkCrossing[this.movLink[foe]]];
+      let mask = this.movPhaseMask[foe];
+      for (let p = 0; mask !== 0; p++, mask >>>= 1) {
+        if ((mask & 1) !== 0 && this.effStart[firstPhase + p] < to && this.effEnd[firstPhase + p] > from) return true;
+      }
+    }
+    return false;
   }
 
   private isFoe(m: number, candidate: number): boolean {
