@@ -263,3 +263,59 @@ export function generateIsolatedCrossing(options: IsolatedCrossingOptions): Netw
     ],
   };
 }
+
+export interface PermissiveLeftCrossingOptions {
+  /** Vehicles per hour arriving to turn left (from the south, to the west). */
+  leftVehPerHour: number;
+  /** Vehicles per hour of the opposing through stream (from the north, to the south). */
+  opposingVehPerHour: number;
+  plan: FixedTimePlan;
+  /** The left has its own phase (phase 0; the opposing stream phase 1); default: one phase for both. */
+  protectedLeft?: boolean;
+  /** The left yields to the opposing stream (default true). */
+  yields?: boolean;
+  /** Lanes of the opposing stream (default 3: its headways at the stop line stay close to Poisson). */
+  opposingLanes?: number;
+  lengthM?: number;
+}
+
+/**
+ * One crossing to measure a left turn against an opposing stream: approach 'S-X' (one
+ * lane, storage for 20,000 vehicles) turns left only ('left', to 'X-W'); approach 'N-X'
+ * goes through only ('opposing', to 'X-S'). The setting of the HCM permissive left-turn
+ * saturation flow (lanes.ts permissiveSaturationFlow).
+ */
+export function generatePermissiveLeftCrossing(options: PermissiveLeftCrossingOptions): Network {
+  const L = options.lengthM ?? 400;
+  const lanes = options.opposingLanes ?? 3;
+  return {
+    nodes: [
+      { id: 'X', kind: 'crossing', x: 0, y: 0 },
+      { id: 'N', kind: 'boundary', x: 0, y: L },
+      { id: 'S', kind: 'boundary', x: 0, y: -L },
+      { id: 'W', kind: 'boundary', x: -L, y: 0 },
+    ],
+    links: [
+      { id: 'S-X', from: 'S', to: 'X', lengthM: L, lanes: 1, speedMps: 13.89, storageVehicles: 20000 },
+      { id: 'N-X', from: 'N', to: 'X', lengthM: L, lanes, speedMps: 13.89 },
+      { id: 'X-W', from: 'X', to: 'W', lengthM: L, lanes: 1, speedMps: 13.89 },
+      { id: 'X-S', from: 'X', to: 'S', lengthM: L, lanes, speedMps: 13.89 },
+    ],
+    crossings: [{
+      id: 'X',
+      approaches: ['S-X', 'N-X'],
+      movements: [
+        { id: 'left', fromLink: 'S-X', toLink: 'X-W', kind: 'left', share: 1, ...(options.yields ?? true ? { yieldsTo: ['opposing'] } : {}) },
+        { id: 'opposing', fromLink: 'N-X', toLink: 'X-S', kind: 'through', share: 1 },
+      ],
+      phases: options.protectedLeft
+        ? [{ id: 'left', movements: ['left'] }, { id: 'opposing', movements: ['opposing'] }]
+        : [{ id: 'both', movements: ['left', 'opposing'] }],
+      control: { kind: 'fixed', plan: options.plan },
+    }],
+    demand: [
+      { link: 'S-X', intervalSeconds: 3600, vehPerHour: [options.leftVehPerHour] },
+      { link: 'N-X', intervalSeconds: 3600, vehPerHour: [options.opposingVehPerHour] },
+    ],
+  };
+}

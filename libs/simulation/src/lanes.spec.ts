@@ -1,45 +1,10 @@
 import { createSimulation } from './engine';
-import { GridLaneLayout, generateGrid } from './grid';
+import { GridLaneLayout, generateGrid, generatePermissiveLeftCrossing } from './grid';
 import { acceptGap, permissiveSaturationFlow } from './lanes';
 import { FixedTimePlan, Network, validateNetwork } from './network';
 
-/**
- * One crossing: the subject approach S-X turns left only (to X-W), the opposing approach
- * N-X goes through only (to X-S) on three lanes (so its stream at the stop line stays close
- * to Poisson). The plan decides whether the left has its own phase.
- */
 function leftAgainstOpposing(opts: { leftVehPerHour: number; opposingVehPerHour: number; plan: FixedTimePlan; protectedLeft: boolean; yields: boolean }): Network {
-  const L = 400;
-  return {
-    nodes: [
-      { id: 'X', kind: 'crossing', x: 0, y: 0 },
-      { id: 'N', kind: 'boundary', x: 0, y: L },
-      { id: 'S', kind: 'boundary', x: 0, y: -L },
-      { id: 'W', kind: 'boundary', x: -L, y: 0 },
-    ],
-    links: [
-      { id: 'S-X', from: 'S', to: 'X', lengthM: L, lanes: 1, speedMps: 13.89, storageVehicles: 20000 },
-      { id: 'N-X', from: 'N', to: 'X', lengthM: L, lanes: 3, speedMps: 13.89 },
-      { id: 'X-W', from: 'X', to: 'W', lengthM: L, lanes: 1, speedMps: 13.89 },
-      { id: 'X-S', from: 'X', to: 'S', lengthM: L, lanes: 3, speedMps: 13.89 },
-    ],
-    crossings: [{
-      id: 'X',
-      approaches: ['S-X', 'N-X'],
-      movements: [
-        { id: 'left', fromLink: 'S-X', toLink: 'X-W', kind: 'left', share: 1, ...(opts.yields ? { yieldsTo: ['opposing'] } : {}) },
-        { id: 'opposing', fromLink: 'N-X', toLink: 'X-S', kind: 'through', share: 1 },
-      ],
-      phases: opts.protectedLeft
-        ? [{ id: 'left', movements: ['left'] }, { id: 'opposing', movements: ['opposing'] }]
-        : [{ id: 'both', movements: ['left', 'opposing'] }],
-      control: { kind: 'fixed', plan: opts.plan },
-    }],
-    demand: [
-      { link: 'S-X', intervalSeconds: 3600, vehPerHour: [opts.leftVehPerHour] },
-      { link: 'N-X', intervalSeconds: 3600, vehPerHour: [opts.opposingVehPerHour] },
-    ],
-  };
+  return generatePermissiveLeftCrossing(opts);
 }
 
 /** Vehicles per hour over the stop line of each approach, measured after a warm-up. */
