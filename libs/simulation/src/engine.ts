@@ -1051,8 +1051,11 @@ class QueueSimulation implements Simulation {
   /**
    * Adds to conflicts[n..] the earliest crossing times (before horizon) of the vehicles on
    * `link` that movement m yields to. A foe still waiting now could not cross before tEnd
-   * (the first pass moved every one that could), so it counts from tEnd; one whose next link
-   * is full stands and does not count.
+   * (the first pass moved every one that could), so it counts from tEnd. A vehicle that is
+   * not about to go (it yields itself, or its next link is full) holds its lane group, and
+   * one waiting at a full bay's entry holds the whole link: the vehicles they hold do not
+   * count until they move (otherwise two opposing left turns could wait for each other's
+   * held through traffic for ever).
    */
   private foeTimes(m: number, link: number, horizon: number, tEnd: number, n: number): number {
     const conflicts = this.conflicts;
@@ -1060,7 +1063,8 @@ class QueueSimulation implements Simulation {
     const groups = this.groupStart[link + 1] - first;
     const chain = this.groupScanTimes;
     for (let k = 0; k < groups; k++) chain[k] = this.groupNextFree[first + k];
-    let blocked = 0; // groups held by a yielding vehicle at their head
+    // groups held by a vehicle that is not about to go: a yielding one, or one whose next link is full
+    let blocked = 0;
     const firstPhase = this.crossingFirstPhase[this.linkCrossing[link]];
     const assigned = this.linkAssigned[link];
     for (let idx = 0; idx < this.ringCount[link]; idx++) {
@@ -1073,20 +1077,21 @@ class QueueSimulation implements Simulation {
         const k = this.vGroup[v] - first;
         if ((blocked & (1 << k)) !== 0) continue;
         mv = this.vMov[v];
-        earliest = this.vInAt[v] > chain[k] ? this.vInAt[v] : chain[k];
-        if (earliest < tEnd) earliest = tEnd;
-        if (mv >= 0 && this.yieldStart[mv + 1] > this.yieldStart[mv]) {
+        if (mv >= 0 && (this.yieldStart[mv + 1] > this.yieldStart[mv] || this.ringCount[this.movTo[mv]] >= this.linkStorage[this.movTo[mv]])) {
           blocked |= 1 << k;
           continue;
         }
+        earliest = this.vInAt[v] > chain[k] ? this.vInAt[v] : chain[k];
+        if (earliest < tEnd) earliest = tEnd;
         chain[k] = earliest + this.groupHeadway[first + k];
       } else {
+        // not yet in a lane group although it has arrived: it waits at a full bay's entry, and everyone behind it too
+        if (ready < tEnd) break;
         mv = this.movementOf(v, link);
         earliest = ready;
+        if (mv >= 0 && this.ringCount[this.movTo[mv]] >= this.linkStorage[this.movTo[mv]]) continue;
       }
-      if (earliest < tEnd) earliest = tEnd;
       if (mv < 0 || earliest >= horizon || !this.isFoe(m, mv)) continue;
-      if (this.ringCount[this.movTo[mv]] >= this.linkStorage[this.movTo[mv]]) continue;
       // the foe crosses only in a green window of its movement
       let mask = this.movPhaseMask[mv];
       let at = Infinity;

@@ -88,6 +88,17 @@ describe('lane groups', () => {
     expect(shortBay).toBeGreaterThan(1.2 * longBay);
   });
 
+  it('opposing lefts waiting at full bays do not wait for ever for the through traffic the other holds: the crossing empties', () => {
+    const network = generateGrid({ rows: 1, cols: 1, seed: 1, demandLevel: 1500, turnShares: { left: 0.4, through: 0.5, right: 0.1 }, laneLayout: 'left-bay', leftTurns: 'permissive', leftBayLengthM: 7 });
+    const sim = createSimulation(network, { seed: 4 });
+    sim.advanceTo(3600);
+    for (const d of network.demand) sim.setDemand(d.link, 0);
+    sim.advanceTo(4 * 3600);
+    const c = sim.conservation();
+    expect(c.generated).toBeGreaterThan(5000);
+    expect(c.inside + c.waitingToEnter).toBe(0);
+  });
+
   it('through vehicles use every lane that serves them: a saturated shared two-lane approach passes twice the one-lane flow', () => {
     const rate = (lanes: number) => {
       const network = generateGrid({ rows: 1, cols: 1, seed: 1, demandLevel: 0, lanes, turnShares: { left: 0, through: 1, right: 0 }, laneLayout: 'shared' });
