@@ -257,6 +257,7 @@ class QueueSimulation implements Simulation {
   private readonly conflicts = new Float64Array(MAX_CONFLICTS);
   private readonly groupScan = new Int32Array(8);
   private readonly groupScanTimes = new Float64Array(8);
+  private readonly groupPassers = new Int32Array(8);
   // approaches (links ending at a crossing) and their interval accumulators
   private readonly approachLinks: Int32Array;
   private readonly accCount: Float64Array;
@@ -913,13 +914,64 @@ class QueueSimulation implements Simulation {
           best = g;
         }
       }
-      if (best < 0 || this.groupCount[best] >= this.groupStorage[best]) return; // the bay is full: wait at its entry
+      if (best < 0) return;
+      if (this.groupCount[best] >= this.groupStorage[best]) {
+        // its bay is full: it queues in the full-length lanes beside the bay and moves into the bay when it gets there
+        best = this.fullLengthGroup(link);
+        if (best < 0) return; // no full-length group: wait at the link's end, holding everyone behind
+      }
       this.vGroup[v] = best;
       this.vMov[v] = m;
       this.vInAt[v] = ready > now ? ready : now;
       this.groupCount[best]++;
       this.linkAssigned[link] = ++idx;
     }
+  }
+
+  /** Vehicle v (in the k-th group of its link) found its bay full and waits to move into it. */
+  private waitsForBay(v: number, k: number): boolean {
+    const m = this.vMov[v];
+    return m >= 0 && (this.movGroups[m] & (1 << k)) === 0;
+  }
+
+  /** The least loaded full-length lane group of a link (the lanes a bay opens off), or -1. */
+  private fullLengthGroup(link: number): number {
+    let best = -1;
+    let bestLoad = Infinity;
+    for (let g = this.groupStart[link]; g < this.groupStart[link + 1]; g++) {
+      if (this.groupStorage[g] < Number.MAX_SAFE_INTEGER) continue;
+      const load = this.groupCount[g] / this.groupLanes[g];
+      if (load < bestLoad) {
+        bestLoad = load;
+        best = g;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * A vehicle at the head of a group that does not serve its movement (it found its bay
+   * full) moves into the least loaded group that does, if it has room; true if it moved.
+   */
+  private enterBay(link: number, v: number, at: number): boolean {
+    const m = this.vMov[v];
+    const first = this.groupStart[link];
+    let best = -1;
+    let bestLoad = Infinity;
+    for (let g = first; g < this.groupStart[link + 1]; g++) {
+      if ((this.movGroups[m] & (1 << (g - first))) === 0 || this.groupCount[g] >= this.groupStorage[g]) continue;
+      const load = this.groupCount[g] / this.groupLanes[g];
+      if (load < bestLoad) {
+        bestLoad = load;
+        best = g;
+      }
+    }
+    if (best < 0) return false;
+    this.groupCount[this.vGroup[v]]--;
+    this.groupCount[best]++;
+    this.vGroup[v] = best;
+    this.vInAt[v] = at;
+    return true;
   }
 
   /**
@@ -939,12 +991,22 @@ class QueueSimulation implements Simulation {
       this.joinLaneGroups(link, tEnd, now);
       // the first vehicle (ring index) of every group
       heads.fill(-1);
+      const passers = this.groupPassers;
+      passers.fill(-1);
       let found = 0;
       const assigned = this.linkAssigned[link];
-      for (let idx = 0; idx < assigned && found < groups; idx++) {
-        const k = this.vGroup[this.ring[this.ringAt(link, idx)]] - first;
+      for (let idx = 0; idx < assigned && found < 2 * groups; idx++) {
+        const v = this.ring[this.ringAt(link, idx)];
+        const k = this.vGroup[v] - first;
         if (heads[k] < 0) {
           heads[k] = idx;
+          found++;
+          if (!this.waitsForBay(v, k)) {
+            passers[k] = idx;
+            found++;
+          }
+        } else if (passers[k] < 0 && !this.waitsForBay(v, k)) {
+          passers[k] = idx;
           found++;
         }
       }
@@ -952,16 +1014,33 @@ class QueueSimulation implements Simulation {
       let bestRelease = Infinity;
       let bestWindowEnd = Infinity;
       let bestOpposed = false;
+      let moved = false;
       for (let k = 0; k < groups; k++) {
         if (heads[k] < 0) continue;
         const g = first + k;
-        const v = this.ring[this.ringAt(link, heads[k])];
+        let headIdx = heads[k];
+        let v = this.ring[this.ringAt(link, headIdx)];
         let at = this.vInAt[v] > this.groupNextFree[g] ? this.vInAt[v] : this.groupNextFree[g];
         if (at < t) at = t;
         if (at >= tEnd || at >= bestRelease) continue;
+        if (this.waitsForBay(v, k)) {
+          // waiting beside a full bay: it moves in when the bay has room; meanwhile it holds one
+          // lane of its group, and the group's other lanes go on (a one-lane group is held)
+          if (this.enterBay(link, v, at)) {
+            moved = true;
+            break;
+          }
+          if (this.groupLanes[g] < 2 || passers[k] < 0) continue;
+          headIdx = passers[k];
+          v = this.ring[this.ringAt(link, headIdx)];
+          const slower = this.groupNextFree[g] + this.groupHeadway[g] / (this.groupLanes[g] - 1);
+          at = this.vInAt[v] > slower ? this.vInAt[v] : slower;
+          if (at < t) at = t;
+          if (at >= tEnd || at >= bestRelease) continue;
+        }
         const m = this.vMov[v];
         if (m < 0) {
-          bestIdx = heads[k];
+          bestIdx = headIdx;
           bestRelease = at;
           bestWindowEnd = Infinity;
           continue;
@@ -989,11 +1068,12 @@ class QueueSimulation implements Simulation {
           release = this.gapFor(m, release, windowEnd < tEnd ? windowEnd : tEnd, tEnd);
           if (release >= bestRelease) continue;
         }
-        bestIdx = heads[k];
+        bestIdx = headIdx;
         bestRelease = release;
         bestWindowEnd = windowEnd;
         bestOpposed = opposed;
       }
+      if (moved) continue; // a vehicle entered its bay: look at the heads again
       if (bestIdx < 0) return;
       const v = this.ring[this.ringAt(link, bestIdx)];
       const g = this.vGroup[v];
@@ -1063,7 +1143,7 @@ class QueueSimulation implements Simulation {
     const groups = this.groupStart[link + 1] - first;
     const chain = this.groupScanTimes;
     for (let k = 0; k < groups; k++) chain[k] = this.groupNextFree[first + k];
-    // groups held by a vehicle that is not about to go: a yielding one, or one whose next link is full
+    // groups held by a vehicle that is not about to go: a yielding one, one whose next link is full, one waiting for its bay
     let blocked = 0;
     const firstPhase = this.crossingFirstPhase[this.linkCrossing[link]];
     const assigned = this.linkAssigned[link];
@@ -1077,7 +1157,7 @@ class QueueSimulation implements Simulation {
         const k = this.vGroup[v] - first;
         if ((blocked & (1 << k)) !== 0) continue;
         mv = this.vMov[v];
-        if (mv >= 0 && (this.yieldStart[mv + 1] > this.yieldStart[mv] || this.ringCount[this.movTo[mv]] >= this.linkStorage[this.movTo[mv]])) {
+        if (mv >= 0 && (this.yieldStart[mv + 1] > this.yieldStart[mv] || this.ringCount[this.movTo[mv]] >= this.linkStorage[this.movTo[mv]] || (this.movGroups[mv] & (1 << k)) === 0)) {
           blocked |= 1 << k;
           continue;
         }

@@ -17,8 +17,8 @@ function stopLineRates(network: Network, seed: number, warmup: number, measure: 
 }
 
 /** Mean delay of the through vehicles (route straight across) of a 1×1 grid. */
-function throughDelay(layout: GridLaneLayout, leftTurns: 'unopposed' | 'permissive', bay?: number): number {
-  const network = generateGrid({ rows: 1, cols: 1, seed: 1, demandLevel: 700, turnShares: { left: 0.2, through: 0.7, right: 0.1 }, laneLayout: layout, leftTurns, leftBayLengthM: bay });
+function throughDelay(layout: GridLaneLayout, leftTurns: 'unopposed' | 'permissive', bay?: number, demandLevel = 700, lanes = 2): number {
+  const network = generateGrid({ rows: 1, cols: 1, seed: 1, demandLevel, lanes, turnShares: { left: 0.2, through: 0.7, right: 0.1 }, laneLayout: layout, leftTurns, leftBayLengthM: bay });
   const sim = createSimulation(network, { seed: 3, recordTrips: true, recordVehicles: true });
   sim.advanceTo(3 * 3600);
   const straight = new Set(['bN0-c0_0 c0_0-bS0', 'bS0-c0_0 c0_0-bN0', 'bW0-c0_0 c0_0-bE0', 'bE0-c0_0 c0_0-bW0']);
@@ -82,10 +82,16 @@ describe('lane groups', () => {
     expect(bayPermissive).toBeLessThan(0.85 * sharedPermissive);
   });
 
-  it('a full left-turn bay spills back into the through lanes', () => {
-    const longBay = throughDelay('left-bay', 'permissive', 150);
-    const shortBay = throughDelay('left-bay', 'permissive', 7);
+  it('a full left-turn bay spills back: the left turner waiting beside it holds its through lane', () => {
+    // one through lane: held outright
+    const longBay = throughDelay('left-bay', 'permissive', 150, 600, 1);
+    const shortBay = throughDelay('left-bay', 'permissive', 7, 600, 1);
     expect(shortBay).toBeGreaterThan(1.2 * longBay);
+    // two through lanes: the other lane goes on, so the loss is smaller but still there
+    const longBay2 = throughDelay('left-bay', 'permissive', 150, 800);
+    const shortBay2 = throughDelay('left-bay', 'permissive', 7, 800);
+    expect(shortBay2).toBeGreaterThan(longBay2);
+    expect(shortBay2 / longBay2).toBeLessThan(shortBay / longBay);
   });
 
   it('opposing lefts waiting at full bays do not wait for ever for the through traffic the other holds: the crossing empties', () => {
