@@ -889,9 +889,9 @@ class QueueSimulation implements Simulation {
 
   /**
    * Vehicles that reached the back of the stop-line queue (free-flow arrival before tEnd)
-   * join a lane group in arrival order: the least loaded group serving their movement with
-   * room. One that finds no room (a full bay) waits at the bay entry and holds every
-   * vehicle behind it. `now`: the earliest time a vehicle joins (the departure that made room).
+   * join a lane group in arrival order: the least loaded group serving their movement. One
+   * whose bay is full joins the least loaded full-length group and waits at its front for
+   * room in the bay (see dischargeGroups). `now`: the earliest time a vehicle joins.
    */
   private joinLaneGroups(link: number, tEnd: number, now: number): void {
     const first = this.groupStart[link];

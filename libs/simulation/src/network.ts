@@ -42,9 +42,9 @@ export interface NetworkLink {
  * first out, so a left turn waiting for a gap holds everything behind it in its group.
  * Groups without `bayLengthM` run the full length of the link and their lanes add up to
  * the link's `lanes`. A turn bay (`bayLengthM`) adds lanes at the stop line that hold
- * floor(bayLengthM × lanes / 7 m) vehicles; a vehicle that finds its bay full stops at the
- * bay's entry and holds every vehicle behind it on the link (spill-back into the through
- * lanes).
+ * floor(bayLengthM × lanes / 7 m) vehicles; a vehicle that finds its bay full queues in the
+ * full-length lanes beside it and moves into the bay when it reaches their front and the bay
+ * has room, holding one of their lanes meanwhile (spill-back into the through lanes).
  */
 export interface LaneGroup {
   lanes: number;
