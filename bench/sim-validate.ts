@@ -105,12 +105,32 @@ const SUMO_LEVELS = [300, 600, 900];
 const DEMAND_S = 3600;
 
 /** Our engine on a grid for one hour of demand, then until empty: the vehicles it generated and its trips by vehicle. */
-function runOurs(network: Network, options: Partial<SimulationOptions>) {
+function runOurs(network: Network, options: Partial<SimulationOptions>, untilSeconds = Infinity) {
   const sim = createSimulation(network, { seed: 7, recordVehicles: true, recordTrips: true, ...options });
   sim.advanceTo(DEMAND_S);
   for (const d of network.demand) sim.setDemand(d.link, 0);
-  while (sim.conservation().inside + sim.conservation().waitingToEnter > 0) sim.advanceTo(sim.nowSeconds + 600);
-  return { departures: sim.takeDepartures(), trips: new Map(sim.takeCompletedTrips().map((t) => [t.vehicle, t])) };
+  while (sim.conservation().inside + sim.conservation().waitingToEnter > 0 && sim.nowSeconds < untilSeconds) sim.advanceTo(sim.nowSeconds + 600);
+  const c = sim.conservation();
+  return { departures: sim.takeDepartures(), trips: new Map(sim.takeCompletedTrips().map((t) => [t.vehicle, t])), stuck: c.inside + c.waitingToEnter };
+}
+
+/**
+ * Above the validated range: one hour at STRESS_LEVEL veh/h per entry, both simulators stopped
+ * 3 h after demand ends; how many vehicles each got through (our engine can gridlock here).
+ */
+const STRESS_LEVEL = 1300;
+const STRESS_END_S = DEMAND_S + 3 * 3600;
+
+function stressLevel(lanes: Pick<GridOptions, 'laneLayout' | 'leftTurns' | 'leftBayLengthM'>, dir: string) {
+  const network = generateGrid({ ...GRID, demandLevel: STRESS_LEVEL, ...lanes });
+  const ours = runOurs(network, SUMO_CALIBRATED, STRESS_END_S);
+  const sumo = runSumo(network, ours.departures, dir, { permittedLeft: true, endSeconds: STRESS_END_S });
+  const meanOf = (xs: number[]) => r2(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
+  return {
+    vehicles_generated: ours.departures.length,
+    ours_completed: ours.trips.size, ours_stuck_at_end: ours.stuck, ours_mean_delay_completed_s: meanOf([...ours.trips.values()].map((t) => t.delaySeconds)),
+    sumo_completed: sumo.trips.size, sumo_teleports: sumo.teleports, sumo_mean_time_loss_completed_s: meanOf([...sumo.trips.values()].map((t) => t.timeLoss)),
+  };
 }
 
 type OurTrips = ReturnType<typeof runOurs>['trips'];
@@ -184,6 +204,15 @@ function sumoPart() {
       console.log(`      ${name.padEnd(24)} delay ours ${m.delay_ours_s.toFixed(1)} s, timeLoss SUMO ${m.time_loss_sumo_s.toFixed(1)} s, err ${m.delay_error_pct.toFixed(1)} %; TT err ${m.tt_error_pct.toFixed(1)} %; with tc ${DEFAULT_CRITICAL_GAP_SECONDS} s: ${m.ours_with_hcm_critical_gap.delay_ours_s.toFixed(1)} s (${m.ours_with_hcm_critical_gap.delay_error_pct.toFixed(1)} %)`);
     }
   }
+  const stress = {
+    note: `one hour at ${STRESS_LEVEL} veh/h per entry (the bench:timing grid peak), both stopped at ${STRESS_END_S} s; outside the validated range, no goal`,
+    permissive_shared_lanes: stressLevel(LANE_MODELS.permissive_shared_lanes, path.join(dir, `stress-${STRESS_LEVEL}-shared-lanes`)),
+    permissive_left_bay: stressLevel(LANE_MODELS.permissive_left_bay, path.join(dir, `stress-${STRESS_LEVEL}-left-bay`)),
+  };
+  for (const name of Object.keys(LANE_MODELS) as (keyof typeof LANE_MODELS)[]) {
+    const x = stress[name];
+    console.log(`stress ${STRESS_LEVEL} veh/h ${name}: ${x.vehicles_generated} vehicles; ours ${x.ours_completed} completed, ${x.ours_stuck_at_end} stuck (mean delay ${x.ours_mean_delay_completed_s} s); SUMO ${x.sumo_completed} completed, ${x.sumo_teleports} teleports (mean timeLoss ${x.sumo_mean_time_loss_completed_s} s)`);
+  }
   return {
     skipped: false,
     sumo_version: sumoVersion(),
@@ -212,6 +241,7 @@ function sumoPart() {
     goal_permissive_shared_lanes_delay_within_25pct: levels.every((l) => Math.abs(l.permissive_shared_lanes.delay_error_pct) <= 25),
     goal_permissive_left_bay_tt_within_15pct: levels.every((l) => Math.abs(l.permissive_left_bay.tt_error_pct) <= 15),
     goal_permissive_left_bay_delay_within_25pct: levels.every((l) => Math.abs(l.permissive_left_bay.delay_error_pct) <= 25),
+    stress_above_validated_range: stress,
   };
 }
 
