@@ -61,7 +61,7 @@ export function runSumo(network: Network, departures: VehicleDeparture[], dir: s
   fs.writeFileSync(file('net.edg.xml'), sumoEdgesXml(network));
   fs.writeFileSync(file('net.con.xml'), sumoConnectionsXml(network));
   fs.writeFileSync(file('net.tll.xml'), sumoTlsXml(network, { permittedLeft }));
-  fs.writeFileSync(file('routes.rou.xml'), sumoRoutesXml(departures, vType));
+  fs.writeFileSync(file('routes.rou.xml'), sumoRoutesXml(departures, vType, network));
 
   const t0 = performance.now();
   const netconvert = spawnSync('netconvert', [

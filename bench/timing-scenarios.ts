@@ -17,7 +17,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inferNeighbourGraph, normaliseRoad } from '@crosscast/fusion';
-import { CityInput, EntryDemand, Network, SimDemandFile, buildCalibratedCity, generateGrid } from '@crosscast/simulation';
+import { CityInput, EntryDemand, GridOptions, Network, SimDemandFile, buildCalibratedCity, generateGrid } from '@crosscast/simulation';
 import { mulberry32 } from '../test/support/prng';
 
 /** Saturation flow per lane the planners assume: the engine's SUMO-calibrated discharge rate. */
@@ -229,8 +229,9 @@ export function gridDayDemand(levels: EntryDemand[], daySeed: number): EntryDema
   });
 }
 
-export function gridScenario(quick: boolean, size = 4): TimingScenario {
-  const network = generateGrid({ rows: size, cols: size, demandLevel: GRID_PEAK_VEH_PER_HOUR, seed: 1, demandSpread: GRID_SPREAD });
+/** `lanes`: the engine's lane model on the grid (bench:timing --lanes=...); default one queue per approach, unopposed lefts. */
+export function gridScenario(quick: boolean, size = 4, lanes: Pick<GridOptions, 'laneLayout' | 'leftTurns' | 'leftBayLengthM'> = {}): TimingScenario {
+  const network = generateGrid({ rows: size, cols: size, demandLevel: GRID_PEAK_VEH_PER_HOUR, seed: 1, demandSpread: GRID_SPREAD, ...lanes });
   const levels = network.demand;
   network.demand = gridDayDemand(levels, 0);
   const { phaseNames, laneGroups } = laneGroupsOf(network);

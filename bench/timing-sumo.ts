@@ -110,7 +110,7 @@ export function sumoComparison(
   ], { encoding: 'utf8' });
   if (netconvert.status !== 0) throw new Error(`netconvert failed: ${netconvert.stderr}`);
   const vehicles = fixedRun.departures.filter((d) => d.departSeconds >= window.from && d.departSeconds < window.to).map((d) => ({ ...d, route: d.route.map(sumoId) }));
-  fs.writeFileSync(file('routes.rou.xml'), sumoRoutesXml(vehicles, SUMO_PASSENGER_CAR));
+  fs.writeFileSync(file('routes.rou.xml'), sumoRoutesXml(vehicles, SUMO_PASSENGER_CAR, network));
   const end = window.to + 4 * 3600;
   options.log(`  SUMO ${scenario.name}: ${vehicles.length} vehicles departing ${window.from / 3600}-${window.to / 3600} h, files in ${dir}`);
 

@@ -11,7 +11,9 @@
  * come after them and are the same (seed and demand) for every strategy. Then the plans of
  * (a) and (d) run in SUMO on the same network with the same vehicles (timing-sumo.ts).
  *
- * Options: --quick (fewer days), --no-sumo, --network=grid_4x4|grid_10x10|boroondara|boroondara_disturbed (prefix match).
+ * Options: --quick (fewer days), --no-sumo, --network=grid_4x4|grid_10x10|boroondara|boroondara_disturbed (prefix match),
+ * --lanes=one-queue|shared-permissive|left-bay-permissive (the grids' lane model, see generateGrid; results then go to
+ * bench/results/timing-lanes-<model>[-quick].json, never timing.json).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,9 +26,16 @@ import {
 } from './timing-strategies';
 import { SUMO_WINDOWS, SumoComparison, findSumo, sumoComparison } from './timing-sumo';
 
-const OUT = path.join('bench', 'results', 'timing.json');
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
+const LANES = args.find((a) => a.startsWith('--lanes='))?.split('=')[1];
+const LANE_MODELS: Record<string, Parameters<typeof gridScenario>[2]> = {
+  'one-queue': {},
+  'shared-permissive': { laneLayout: 'shared', leftTurns: 'permissive' },
+  'left-bay-permissive': { laneLayout: 'left-bay', leftTurns: 'permissive', leftBayLengthM: 40 },
+};
+if (LANES !== undefined && !(LANES in LANE_MODELS)) throw new Error(`--lanes=${LANES}: one of ${Object.keys(LANE_MODELS).join(', ')}`);
+const OUT = LANES === undefined ? path.join('bench', 'results', 'timing.json') : path.join('bench', 'results', `timing-lanes-${LANES}${QUICK ? '-quick' : ''}.json`);
 const NO_SUMO = args.includes('--no-sumo');
 const ONLY = args.find((a) => a.startsWith('--network='))?.split('=')[1];
 
@@ -249,8 +258,8 @@ function printTable(networks: Record<string, Record<string, unknown>>) {
 async function main(): Promise<void> {
   const sumoAvailable = !NO_SUMO && findSumo() !== null;
   const makers: Array<[ScenarioName, () => TimingScenario]> = [
-    ['grid_4x4', () => gridScenario(QUICK, 4)],
-    ['grid_10x10', () => gridScenario(QUICK, 10)],
+    ['grid_4x4', () => gridScenario(QUICK, 4, LANE_MODELS[LANES ?? 'one-queue'])],
+    ['grid_10x10', () => gridScenario(QUICK, 10, LANE_MODELS[LANES ?? 'one-queue'])],
     ['boroondara', () => boroondaraScenario(QUICK)],
     ['boroondara_disturbed', () => boroondaraScenario(QUICK, true)],
   ];
@@ -280,6 +289,7 @@ async function main(): Promise<void> {
       crosscast_coordinated: `as crosscast; crossings joined by corridors (inferNeighbourGraph roads for Boroondara, rows and columns for the grid; segments longer than ${COORDINATION_MAX_SPACING_M} m split a corridor) share the longest recommended cycle of the group, greens re-split per crossing, offsets from coordinateCorridor two-way, busiest corridor first, a later corridor shifted to keep the offset of a crossing already timed; re-timed when any crossing of the group passes the hysteresis`,
       metrics: 'mean_delay_s: per vehicle of the day, travel time - free-flow time + wait outside a full entry link (the network is run until empty after 24:00); stops_per_vehicle: holds > 1 s at stop lines; queue_p95_vehicles: 95th percentile over approach links x minutes of the longest stop-line queue in the minute (queue_p95_peaks_vehicles: minutes 07:00-09:00 and 16:30-18:30 only); throughput_vehicles: trips completed by 24:00. Values are means over the test seeds (_sd: spread over seeds)',
       not_modelled: 'opposed left turns (the engine has no conflicts inside a crossing; SUMO runs give lefts priority to match), pedestrians, lane choice',
+      ...(LANES !== undefined ? { lane_model: `--lanes=${LANES}: the grids run ${JSON.stringify(LANE_MODELS[LANES])} (generateGrid; permissive lefts yield by gap acceptance, tc 5.0 s in SUMO_CALIBRATED); Boroondara keeps one queue per approach. The planners still see one lane group per approach link.` } : {}),
     },
     networks,
     sumo,

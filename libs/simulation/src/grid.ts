@@ -4,7 +4,7 @@
  * fixed-time plans (north-south, then east-west) and turning shares on every approach.
  */
 import { seedStream, nextUniform } from './prng';
-import { Crossing, EntryDemand, FixedTimePlan, Movement, MovementKind, Network, NetworkLink, NetworkNode } from './network';
+import { Crossing, EntryDemand, FixedTimePlan, LaneGroup, Movement, MovementKind, Network, NetworkLink, NetworkNode } from './network';
 
 export interface GridOptions {
   rows: number;
@@ -33,6 +33,41 @@ export interface GridOptions {
   allRedSeconds?: number;
   /** Offset added per crossing eastwards and southwards (a simple diagonal wave), default 0. */
   offsetStepSeconds?: number;
+  /** Lanes at the stop lines of the crossings' approaches (see GridLaneLayout); default 'one-queue'. */
+  laneLayout?: GridLaneLayout;
+  /** Length of the left-turn bay of 'left-bay', metres (default 40: 5 vehicles). */
+  leftBayLengthM?: number;
+  /**
+   * 'unopposed' (default): a left turn has right of way in its phase. 'permissive': it
+   * yields to the opposing through and right turns (the two-phase plans then have no
+   * protected left).
+   */
+  leftTurns?: 'unopposed' | 'permissive';
+}
+
+/**
+ * - 'one-queue': all lanes of an approach share one queue for every turn (the engine's
+ *   model before lane groups; no lane groups declared).
+ * - 'shared': the rightmost lane takes through and right, the leftmost through and left,
+ *   any between through only (SUMO's lane use in our export, and a common street layout).
+ * - 'left-lane': a full-length left-turn lane on the left, the other lanes through and right.
+ * - 'left-bay': every lane takes through and right, plus a left-turn bay of leftBayLengthM.
+ */
+export type GridLaneLayout = 'one-queue' | 'shared' | 'left-lane' | 'left-bay';
+
+export function gridLaneGroups(layout: GridLaneLayout, lanes: number, bayLengthM = 40): LaneGroup[] | undefined {
+  if (layout === 'one-queue') return undefined;
+  if (layout === 'left-bay') return [{ lanes, turns: ['through', 'right'] }, { lanes: 1, turns: ['left'], bayLengthM }];
+  if (layout === 'left-lane') {
+    if (lanes < 2) throw new Error("'left-lane' needs at least two lanes");
+    return [{ lanes: lanes - 1, turns: ['through', 'right'] }, { lanes: 1, turns: ['left'] }];
+  }
+  if (lanes === 1) return [{ lanes: 1, turns: ['through', 'left', 'right'] }];
+  return [
+    { lanes: 1, turns: ['through', 'right'] },
+    ...(lanes > 2 ? [{ lanes: lanes - 2, turns: ['through'] as MovementKind[] }] : []),
+    { lanes: 1, turns: ['through', 'left'] },
+  ];
 }
 
 export const DEFAULT_TURN_SHARES = { left: 0.1, through: 0.8, right: 0.1 };
@@ -89,6 +124,8 @@ export function generateGrid(options: GridOptions): Network {
     twoWay(`bW${r}`, crossingNodeId(r, 0));
     twoWay(`bE${r}`, crossingNodeId(r, cols - 1));
   }
+  const groups = gridLaneGroups(options.laneLayout ?? 'one-queue', lanes, options.leftBayLengthM);
+  if (groups) for (const l of links) if (byId.get(l.to)!.kind === 'crossing') l.laneGroups = groups.map((g) => ({ ...g, turns: [...g.turns] }));
 
   const crossings: Crossing[] = [];
   for (let r = 0; r < rows; r++) {
@@ -108,6 +145,18 @@ export function generateGrid(options: GridOptions): Network {
           const movementId = `${inLink.id}>${outLink.id}`;
           movements.push({ id: movementId, fromLink: inLink.id, toLink: outLink.id, kind, share: shares[kind] });
           (Math.abs(dy) > Math.abs(dx) ? northSouth : eastWest).push(movementId);
+        }
+      }
+      if (options.leftTurns === 'permissive') {
+        for (const left of movements.filter((m) => m.kind === 'left')) {
+          const inLink = incoming.find((l) => l.id === left.fromLink)!;
+          const [dx, dy] = direction(byId, inLink);
+          const opposing = incoming.find((l) => {
+            const [ox, oy] = direction(byId, l);
+            return dx * ox + dy * oy < -0.7;
+          });
+          const foes = movements.filter((m) => m.fromLink === opposing?.id && (m.kind === 'through' || m.kind === 'right')).map((m) => m.id);
+          if (foes.length > 0) left.yieldsTo = foes;
         }
       }
       const offset = (options.offsetStepSeconds ?? 0) * (r + c);
@@ -211,6 +260,62 @@ export function generateIsolatedCrossing(options: IsolatedCrossingOptions): Netw
     demand: [
       { link: 'N-X', intervalSeconds: 3600, vehPerHour: [options.demandVehPerHour[0]] },
       { link: 'W-X', intervalSeconds: 3600, vehPerHour: [options.demandVehPerHour[1]] },
+    ],
+  };
+}
+
+export interface PermissiveLeftCrossingOptions {
+  /** Vehicles per hour arriving to turn left (from the south, to the west). */
+  leftVehPerHour: number;
+  /** Vehicles per hour of the opposing through stream (from the north, to the south). */
+  opposingVehPerHour: number;
+  plan: FixedTimePlan;
+  /** The left has its own phase (phase 0; the opposing stream phase 1); default: one phase for both. */
+  protectedLeft?: boolean;
+  /** The left yields to the opposing stream (default true). */
+  yields?: boolean;
+  /** Lanes of the opposing stream (default 3: its headways at the stop line stay close to Poisson). */
+  opposingLanes?: number;
+  lengthM?: number;
+}
+
+/**
+ * One crossing to measure a left turn against an opposing stream: approach 'S-X' (one
+ * lane, storage for 20,000 vehicles) turns left only ('left', to 'X-W'); approach 'N-X'
+ * goes through only ('opposing', to 'X-S'). The setting of the HCM permissive left-turn
+ * saturation flow (lanes.ts permissiveSaturationFlow).
+ */
+export function generatePermissiveLeftCrossing(options: PermissiveLeftCrossingOptions): Network {
+  const L = options.lengthM ?? 400;
+  const lanes = options.opposingLanes ?? 3;
+  return {
+    nodes: [
+      { id: 'X', kind: 'crossing', x: 0, y: 0 },
+      { id: 'N', kind: 'boundary', x: 0, y: L },
+      { id: 'S', kind: 'boundary', x: 0, y: -L },
+      { id: 'W', kind: 'boundary', x: -L, y: 0 },
+    ],
+    links: [
+      { id: 'S-X', from: 'S', to: 'X', lengthM: L, lanes: 1, speedMps: 13.89, storageVehicles: 20000 },
+      { id: 'N-X', from: 'N', to: 'X', lengthM: L, lanes, speedMps: 13.89 },
+      { id: 'X-W', from: 'X', to: 'W', lengthM: L, lanes: 1, speedMps: 13.89 },
+      { id: 'X-S', from: 'X', to: 'S', lengthM: L, lanes, speedMps: 13.89 },
+    ],
+    crossings: [{
+      id: 'X',
+      approaches: ['S-X', 'N-X'],
+      movements: [
+        { id: 'left', fromLink: 'S-X', toLink: 'X-W', kind: 'left', share: 1, ...(options.yields ?? true ? { yieldsTo: ['opposing'] } : {}) },
+        { id: 'opposing', fromLink: 'N-X', toLink: 'X-S', kind: 'through', share: 1 },
+      ],
+      phases: options.protectedLeft
+        ? [{ id: 'left', movements: ['left'] }, { id: 'opposing', movements: ['opposing'] }]
+        : [{ id: 'both', movements: ['left', 'opposing'] }],
+      control: { kind: 'fixed', plan: options.plan },
+    }],
+    demand: [
+      { link: 'S-X', intervalSeconds: 3600, vehPerHour: [options.leftVehPerHour] },
+      { link: 'N-X', intervalSeconds: 3600, vehPerHour: [options.opposingVehPerHour] },
     ],
   };
 }

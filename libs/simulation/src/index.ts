@@ -7,3 +7,4 @@ export * from './sumo/writers';
 export * from './sumo/timeline';
 export * from './boroondara';
 export * from './event-log';
+export * from './lanes';

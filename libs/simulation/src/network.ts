@@ -28,6 +28,30 @@ export interface NetworkLink {
   speedMps: number;
   /** Vehicles the link holds when jammed; default lengthM × lanes / jam spacing (7 m). */
   storageVehicles?: number;
+  /**
+   * How the lanes at the stop line are used, when the link is an approach of a crossing
+   * (see LaneGroup). Absent: one group of all `lanes` lanes serving every turn, one queue.
+   */
+  laneGroups?: LaneGroup[];
+}
+
+/**
+ * Lanes of an approach that share one queue at the stop line, listed from the rightmost
+ * group to the leftmost. A vehicle joins, on arrival at the back of the queue, the least
+ * loaded group (vehicles per lane) that serves its turn; a group discharges first in,
+ * first out, so a left turn waiting for a gap holds everything behind it in its group.
+ * Groups without `bayLengthM` run the full length of the link and their lanes add up to
+ * the link's `lanes`. A turn bay (`bayLengthM`) adds lanes at the stop line that hold
+ * floor(bayLengthM × lanes / 7 m) vehicles; a vehicle that finds its bay full queues in the
+ * full-length lanes beside it and moves into the bay when it reaches their front and the bay
+ * has room, holding one of their lanes meanwhile (spill-back into the through lanes).
+ */
+export interface LaneGroup {
+  lanes: number;
+  /** The turns whose vehicles may use these lanes. */
+  turns: MovementKind[];
+  /** A turn bay of this length (metres) instead of full-length lanes. */
+  bayLengthM?: number;
 }
 
 export type MovementKind = 'through' | 'left' | 'right' | 'uturn';
@@ -40,6 +64,14 @@ export interface Movement {
   kind: MovementKind;
   /** Share of the approach's vehicles taking this movement; an approach's shares sum to 1. */
   share: number;
+  /**
+   * Movements (ids, same crossing) this one yields to whenever both have green: a permissive
+   * left turn yields to the opposing through and right turns. Its vehicle at the head of
+   * its lane group goes only into a gap in their stream (critical gap, follow-up time: see
+   * SimulationOptions.permissiveCriticalGapSeconds). In a phase where those movements are
+   * red (a protected left) it goes at the saturation headway. Absent: never yields.
+   */
+  yieldsTo?: string[];
 }
 
 export interface SignalPhase {
@@ -195,6 +227,7 @@ export function validateNetwork(network: Network): void {
     if (!nodes.has(link.from) || !nodes.has(link.to)) problems.push(`link ${link.id}: unknown node`);
     if (!(link.lengthM > 0) || !(link.speedMps > 0) || !(link.lanes >= 1)) problems.push(`link ${link.id}: length, speed and lanes must be positive`);
     if (linkStorage(link) < 1) problems.push(`link ${link.id}: storage below one vehicle`);
+    problems.push(...laneGroupProblems(link).map((p) => `link ${link.id}: ${p}`));
   }
   const crossingIds = new Set<string>();
   for (const crossing of network.crossings) {
@@ -210,6 +243,19 @@ export function validateNetwork(network: Network): void {
       if (!shareByApproach.has(m.fromLink)) problems.push(`${where}: movement ${m.id} from ${m.fromLink}, which is not a listed approach`);
       else shareByApproach.set(m.fromLink, shareByApproach.get(m.fromLink)! + m.share);
       if (!crossing.phases.some((p) => p.movements.includes(m.id))) problems.push(`${where}: movement ${m.id} is in no phase`);
+      for (const foe of m.yieldsTo ?? []) {
+        const f = crossing.movements.find((x) => x.id === foe);
+        if (!f) problems.push(`${where}: movement ${m.id} yields to unknown movement ${foe}`);
+        else if (f.fromLink === m.fromLink) problems.push(`${where}: movement ${m.id} yields to ${foe} from its own approach`);
+        else if (f.yieldsTo?.includes(m.id)) problems.push(`${where}: movements ${m.id} and ${foe} yield to each other`);
+      }
+    }
+    for (const approach of crossing.approaches) {
+      const groups = links.get(approach)?.laneGroups;
+      if (!groups) continue;
+      for (const m of crossing.movements.filter((x) => x.fromLink === approach)) {
+        if (!groups.some((g) => g.turns.includes(m.kind))) problems.push(`${where}: no lane group of ${approach} serves ${m.kind} movement ${m.id}`);
+      }
     }
     for (const [approach, total] of shareByApproach) {
       if (Math.abs(total - 1) > 1e-6) problems.push(`${where}: turning shares of ${approach} sum to ${total}, not 1`);
@@ -231,6 +277,23 @@ export function validateNetwork(network: Network): void {
     if (!(d.intervalSeconds > 0) || d.vehPerHour.length === 0 || d.vehPerHour.some((v) => !(v >= 0))) problems.push(`demand on ${d.link}: needs a positive interval and rates >= 0`);
   }
   if (problems.length > 0) throw new Error(`invalid network: ${problems.join('; ')}`);
+}
+
+export function laneGroupProblems(link: NetworkLink): string[] {
+  const groups = link.laneGroups;
+  if (!groups) return [];
+  const problems: string[] = [];
+  if (groups.length === 0 || groups.length > 8) problems.push('1 to 8 lane groups');
+  if (groups.some((g) => !(Number.isInteger(g.lanes) && g.lanes >= 1) || g.turns.length === 0)) problems.push('every lane group needs whole lanes >= 1 and a turn');
+  if (groups.some((g) => g.bayLengthM !== undefined && !(g.bayLengthM >= JAM_SPACING_M && g.bayLengthM <= link.lengthM))) problems.push(`a bay is ${JAM_SPACING_M} m to the link's length long`);
+  const fullLength = groups.filter((g) => g.bayLengthM === undefined).reduce((s, g) => s + g.lanes, 0);
+  if (fullLength !== link.lanes) problems.push(`full-length lane groups have ${fullLength} lanes, the link ${link.lanes}`);
+  return problems;
+}
+
+/** Vehicles a turn bay holds (jam spacing 7 m); a full-length group is limited only by its link. */
+export function laneGroupStorage(group: LaneGroup): number {
+  return group.bayLengthM === undefined ? Number.MAX_SAFE_INTEGER : Math.max(1, Math.floor((group.bayLengthM * group.lanes) / JAM_SPACING_M));
 }
 
 export function planProblems(plan: FixedTimePlan, phaseCount: number): string[] {

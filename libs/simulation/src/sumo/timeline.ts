@@ -46,14 +46,15 @@ export function signalCycles(initial: FixedTimePlan, requests: Array<{ atSeconds
 /**
  * One static tlLogic holding the whole sequence of cycles from time 0 (offset 0: SUMO's
  * second t is the program's second t; load it as an additional file to replace the
- * network's program). Left turns get priority ('G'), as the engine has no opposed lefts.
+ * network's program). Left turns get priority ('G') unless their movement yields in our
+ * engine (Movement.yieldsTo: 'g').
  */
 export function timelineTlLogic(network: Network, crossingId: string, cycles: Cycle[], programId: string): string {
   const crossing = network.crossings.find((c) => c.id === crossingId)!;
   const links = new Map(network.links.map((l) => [l.id, l]));
   const connections = sumoConnections(crossing, links);
   const state = (phase: number, stage: 'green' | 'amber' | 'red') =>
-    connections.map((c) => (stage === 'red' || !crossing.phases[phase].movements.includes(c.movementId) ? 'r' : stage === 'amber' ? 'y' : 'G')).join('');
+    connections.map((c) => (stage === 'red' || !crossing.phases[phase].movements.includes(c.movementId) ? 'r' : stage === 'amber' ? 'y' : c.yields ? 'g' : 'G')).join('');
   const phases: Array<{ duration: number; state: string }> = [];
   for (const cycle of cycles) {
     let t = cycle.start;

@@ -48,4 +48,28 @@ describe('SUMO writers', () => {
     expect(xml).toContain('<vehicle id="1" type="car" depart="1.25" departLane="best" departSpeed="max"><route edges="c"/></vehicle>');
     expect(xml).toContain('<vType id="car" accel="2.6" decel="4.5" sigma="0.5"');
   });
+
+  it('exports lane groups: a left-turn lane serves only lefts, and a permissive left yields (g) even when other lefts get priority', () => {
+    const lanes = generateGrid({ rows: 1, cols: 1, demandLevel: 300, seed: 1, lanes: 3, laneLayout: 'left-lane', leftTurns: 'permissive' });
+    const byId = new Map(lanes.links.map((l) => [l.id, l]));
+    const fromNorth = sumoConnections(lanes.crossings[0], byId).filter((c) => c.from === 'bN0-c0_0');
+    expect(fromNorth.filter((c) => c.left).map((c) => c.fromLane)).toEqual([2]);
+    expect(fromNorth.filter((c) => !c.left).map((c) => c.fromLane).sort()).toEqual([0, 0, 1]); // right from lane 0, through from 0 and 1
+    const tls = sumoTlsXml(lanes, { permittedLeft: false });
+    expect(tls).toMatch(/state="[^"]*g/);
+  });
+
+  it('splits a link with a turn bay into an upstream edge and a stop-line edge with the bay lane, and routes over both', () => {
+    const bay = generateGrid({ rows: 1, cols: 1, demandLevel: 300, seed: 1, laneLayout: 'left-bay', leftTurns: 'permissive', leftBayLengthM: 40 });
+    const edges = sumoEdgesXml(bay);
+    expect(edges).toContain('<edge id="bN0-c0_0.up" from="bN0" to="bN0-c0_0.bay" numLanes="2" speed="13.89" length="160"/>');
+    expect(edges).toContain('<edge id="bN0-c0_0" from="bN0-c0_0.bay" to="c0_0" numLanes="3" speed="13.89" length="40"/>');
+    expect(sumoNodesXml(bay)).toContain('<node id="bN0-c0_0.bay" x="0" y="40" type="priority"/>');
+    const connections = sumoConnectionsXml(bay);
+    expect(connections).toContain('<connection from="bN0-c0_0.up" to="bN0-c0_0" fromLane="1" toLane="2"/>'); // the bay opens off the left lane
+    const byId = new Map(bay.links.map((l) => [l.id, l]));
+    const left = sumoConnections(bay.crossings[0], byId).filter((c) => c.from === 'bN0-c0_0' && c.left);
+    expect(left.map((c) => c.fromLane)).toEqual([2]);
+    expect(sumoRoutesXml([{ vehicle: 1, departSeconds: 0, route: ['bN0-c0_0', 'c0_0-bS0'] }], undefined, bay)).toContain('<route edges="bN0-c0_0.up bN0-c0_0 c0_0-bS0"/>');
+  });
 });

@@ -6,12 +6,20 @@
  * Conventions, so SUMO runs the network our engine runs:
  * - Every edge gets its length from our link (`length`), and netconvert is run without
  *   internal junction lanes (`--no-internal-links`), so route lengths are ours exactly.
- * - Lanes: a right turn leaves from lane 0 (the rightmost), a left turn from the last lane,
- *   through traffic from every lane. Connections carry explicit link indices, which the
- *   programs' state strings follow.
- * - Left turns get 'g' (green, yield to opposing traffic); all others 'G'.
+ * - Lanes follow the approach's lane groups (network.ts LaneGroup; without them one group
+ *   of all lanes), rightmost group on lane 0: a right turn leaves from the rightmost lane of
+ *   each group serving it, a left (or U) turn from the leftmost, through traffic from every
+ *   lane of its groups. Connections carry explicit link indices, which the programs' state
+ *   strings follow. Without lane groups: right from lane 0, left from the last lane,
+ *   through from every lane.
+ * - A turn bay becomes its own edge: the link's SUMO edge (same id) is the last bayLengthM
+ *   metres with the bay's lanes added, preceded by the edge `<id>.up` (full-length lanes
+ *   only) from a plain node `<id>.bay`; routes list both (sumoRoutesXml with the network).
+ * - A movement that yields (Movement.yieldsTo) gets 'g' (green, yield to conflicting
+ *   traffic); other left turns 'g' unless permittedLeft is false; all others 'G'.
  */
-import { ActuatedSettings, Crossing, FixedTimePlan, Network, NetworkLink, SignalControl } from '../network';
+import { ActuatedSettings, Crossing, FixedTimePlan, LaneGroup, Network, NetworkLink, SignalControl } from '../network';
+import { defaultLaneGroups } from '../lanes';
 import type { VehicleDeparture } from '../engine';
 
 export interface SumoConnection {
@@ -22,6 +30,8 @@ export interface SumoConnection {
   movementId: string;
   linkIndex: number;
   left: boolean;
+  /** The movement yields to others (a permissive turn in our engine). */
+  yields: boolean;
 }
 
 /** One SUMO vehicle type; defaults are SUMO's passenger car, with no speed spread. */
@@ -39,17 +49,42 @@ export interface SumoVehicleType {
 
 export const SUMO_PASSENGER_CAR: SumoVehicleType = { id: 'car', accel: 2.6, decel: 4.5, sigma: 0.5, length: 5, minGap: 2.5, tau: 1, maxSpeed: 55.56, speedDev: 0 };
 
+/** Lane groups of a link at its stop line, with the SUMO lane index of each group's rightmost lane. */
+export function stopLineLanes(link: NetworkLink): { group: LaneGroup; firstLane: number }[] {
+  let lane = 0;
+  return (link.laneGroups ?? defaultLaneGroups(link.lanes)).map((group) => {
+    const firstLane = lane;
+    lane += group.lanes;
+    return { group, firstLane };
+  });
+}
+
+/** The longest turn bay of a link (its SUMO edge is split there), or 0. */
+export function bayLength(link: NetworkLink): number {
+  return Math.max(0, ...(link.laneGroups ?? []).map((g) => g.bayLengthM ?? 0));
+}
+
+/** The SUMO edge a vehicle enters a link by: `<id>.up` when the link has a turn bay. */
+export function sumoFirstEdge(link: NetworkLink): string {
+  return bayLength(link) > 0 ? `${link.id}.up` : link.id;
+}
+
 export function sumoConnections(crossing: Crossing, links: Map<string, NetworkLink>): SumoConnection[] {
   const connections: SumoConnection[] = [];
   for (const m of crossing.movements) {
-    const inLanes = links.get(m.fromLink)!.lanes;
     const outLanes = links.get(m.toLink)!.lanes;
-    const pairs: [number, number][] =
-      m.kind === 'right' ? [[0, 0]]
-        : m.kind === 'left' || m.kind === 'uturn' ? [[inLanes - 1, outLanes - 1]]
-          : Array.from({ length: inLanes }, (_, i) => [i, Math.min(i, outLanes - 1)] as [number, number]);
+    const pairs: [number, number][] = [];
+    for (const { group, firstLane } of stopLineLanes(links.get(m.fromLink)!)) {
+      if (!group.turns.includes(m.kind)) continue;
+      if (m.kind === 'right') pairs.push([firstLane, 0]);
+      else if (m.kind === 'left' || m.kind === 'uturn') pairs.push([firstLane + group.lanes - 1, outLanes - 1]);
+      else for (let i = firstLane; i < firstLane + group.lanes; i++) pairs.push([i, Math.min(i, outLanes - 1)]);
+    }
     for (const [fromLane, toLane] of pairs) {
-      connections.push({ from: m.fromLink, to: m.toLink, fromLane, toLane, movementId: m.id, linkIndex: connections.length, left: m.kind === 'left' || m.kind === 'uturn' });
+      connections.push({
+        from: m.fromLink, to: sumoFirstEdge(links.get(m.toLink)!), fromLane, toLane, movementId: m.id, linkIndex: connections.length,
+        left: m.kind === 'left' || m.kind === 'uturn', yields: (m.yieldsTo?.length ?? 0) > 0,
+      });
     }
   }
   return connections;
@@ -57,17 +92,47 @@ export function sumoConnections(crossing: Crossing, links: Map<string, NetworkLi
 
 export function sumoNodesXml(network: Network): string {
   const lines = network.nodes.map((n) => `  <node id="${esc(n.id)}" x="${num(n.x)}" y="${num(n.y)}" type="${n.kind === 'crossing' ? 'traffic_light' : 'priority'}"/>`);
+  const nodes = new Map(network.nodes.map((n) => [n.id, n]));
+  for (const l of network.links) {
+    const bay = bayLength(l);
+    if (bay <= 0) continue;
+    // where the bay starts, on the straight line between the link's nodes
+    const a = nodes.get(l.from)!;
+    const b = nodes.get(l.to)!;
+    const f = 1 - bay / l.lengthM;
+    lines.push(`  <node id="${esc(l.id)}.bay" x="${num(a.x + f * (b.x - a.x))}" y="${num(a.y + f * (b.y - a.y))}" type="priority"/>`);
+  }
   return `<?xml version="1.0" encoding="UTF-8"?>\n<nodes>\n${lines.join('\n')}\n</nodes>\n`;
 }
 
 export function sumoEdgesXml(network: Network): string {
-  const lines = network.links.map((l) => `  <edge id="${esc(l.id)}" from="${esc(l.from)}" to="${esc(l.to)}" numLanes="${l.lanes}" speed="${num(l.speedMps)}" length="${num(l.lengthM)}"/>`);
+  const lines = network.links.flatMap((l) => {
+    const bay = bayLength(l);
+    if (bay <= 0) return [`  <edge id="${esc(l.id)}" from="${esc(l.from)}" to="${esc(l.to)}" numLanes="${l.lanes}" speed="${num(l.speedMps)}" length="${num(l.lengthM)}"/>`];
+    const stopLine = stopLineLanes(l).reduce((s, x) => s + x.group.lanes, 0);
+    return [
+      `  <edge id="${esc(l.id)}.up" from="${esc(l.from)}" to="${esc(l.id)}.bay" numLanes="${l.lanes}" speed="${num(l.speedMps)}" length="${num(l.lengthM - bay)}"/>`,
+      `  <edge id="${esc(l.id)}" from="${esc(l.id)}.bay" to="${esc(l.to)}" numLanes="${stopLine}" speed="${num(l.speedMps)}" length="${num(bay)}"/>`,
+    ];
+  });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<edges>\n${lines.join('\n')}\n</edges>\n`;
 }
 
 export function sumoConnectionsXml(network: Network): string {
   const links = new Map(network.links.map((l) => [l.id, l]));
   const lines: string[] = [];
+  for (const l of network.links) {
+    if (bayLength(l) <= 0) continue;
+    // into the bay section: full-length lanes go straight on, a bay opens off the nearest full-length lane
+    const layout = stopLineLanes(l);
+    const upLane = new Map<number, number>();
+    for (const { group, firstLane } of layout) if (group.bayLengthM === undefined) for (let i = firstLane; i < firstLane + group.lanes; i++) upLane.set(i, upLane.size);
+    const total = layout.reduce((sum, x) => sum + x.group.lanes, 0);
+    for (let i = 0; i < total; i++) {
+      const nearest = upLane.has(i) ? i : [...upLane.keys()].sort((p, q) => Math.abs(p - i) - Math.abs(q - i))[0];
+      lines.push(`  <connection from="${esc(l.id)}.up" to="${esc(l.id)}" fromLane="${upLane.get(nearest)}" toLane="${i}"/>`);
+    }
+  }
   for (const crossing of network.crossings) {
     for (const c of sumoConnections(crossing, links)) {
       lines.push(`  <connection from="${esc(c.from)}" to="${esc(c.to)}" fromLane="${c.fromLane}" toLane="${c.toLane}"/>`);
@@ -101,7 +166,7 @@ export function sumoTlsXml(network: Network, options: SumoTlsOptions = {}): stri
       connections.map((c) => {
         if (stage === 'red' || !crossing.phases[phase].movements.includes(c.movementId)) return 'r';
         if (stage === 'amber') return 'y';
-        return c.left ? leftState : 'G';
+        return c.yields ? 'g' : c.left ? leftState : 'G';
       }).join('');
     const control = crossing.control;
     if (control.kind === 'fixed') {
@@ -144,16 +209,19 @@ function actuatedPhaseLines(crossing: Crossing, s: ActuatedSettings, state: (p: 
 
 /**
  * A routes file with the given vehicles (sorted by departure, as SUMO requires). Vehicles
- * enter at full speed on the best lane, as they arrive at an entry in our engine.
+ * enter at full speed on the best lane, as they arrive at an entry in our engine. Give the
+ * network when links have turn bays: their routes then list the bay's two edges.
  */
-export function sumoRoutesXml(departures: VehicleDeparture[], vType: SumoVehicleType = SUMO_PASSENGER_CAR): string {
+export function sumoRoutesXml(departures: VehicleDeparture[], vType: SumoVehicleType = SUMO_PASSENGER_CAR, network?: Network): string {
+  const split = new Set((network?.links ?? []).filter((l) => bayLength(l) > 0).map((l) => l.id));
+  const edges = (route: string[]) => route.flatMap((id) => (split.has(id) ? [`${id}.up`, id] : [id]));
   const sorted = [...departures].sort((a, b) => a.departSeconds - b.departSeconds || a.vehicle - b.vehicle);
   const t = vType;
   const lines = [
     `  <vType id="${esc(t.id)}" accel="${num(t.accel)}" decel="${num(t.decel)}" sigma="${num(t.sigma)}" length="${num(t.length)}" minGap="${num(t.minGap)}" tau="${num(t.tau)}" maxSpeed="${num(t.maxSpeed)}" speedDev="${num(t.speedDev)}"/>`,
   ];
   for (const d of sorted) {
-    lines.push(`  <vehicle id="${d.vehicle}" type="${esc(t.id)}" depart="${d.departSeconds.toFixed(2)}" departLane="best" departSpeed="max"><route edges="${d.route.map(esc).join(' ')}"/></vehicle>`);
+    lines.push(`  <vehicle id="${d.vehicle}" type="${esc(t.id)}" depart="${d.departSeconds.toFixed(2)}" departLane="best" departSpeed="max"><route edges="${edges(d.route).map(esc).join(' ')}"/></vehicle>`);
   }
   return `<?xml version="1.0" encoding="UTF-8"?>\n<routes>\n${lines.join('\n')}\n</routes>\n`;
 }

@@ -1,0 +1,151 @@
+import { createSimulation } from './engine';
+import { GridLaneLayout, generateGrid, generatePermissiveLeftCrossing } from './grid';
+import { acceptGap, permissiveSaturationFlow } from './lanes';
+import { FixedTimePlan, Network, validateNetwork } from './network';
+
+function leftAgainstOpposing(opts: { leftVehPerHour: number; opposingVehPerHour: number; plan: FixedTimePlan; protectedLeft: boolean; yields: boolean }): Network {
+  return generatePermissiveLeftCrossing(opts);
+}
+
+/** Vehicles per hour over the stop line of each approach, measured after a warm-up. */
+function stopLineRates(network: Network, seed: number, warmup: number, measure: number): Map<string, number> {
+  const sim = createSimulation(network, { seed });
+  sim.advanceTo(warmup);
+  sim.takeIntervalReport();
+  sim.advanceTo(warmup + measure);
+  return new Map(sim.takeIntervalReport().approaches.map((a) => [a.approachLinkId, (a.detectorCount * 3600) / measure]));
+}
+
+/** Mean delay of the through vehicles (route straight across) of a 1×1 grid. */
+function throughDelay(layout: GridLaneLayout, leftTurns: 'unopposed' | 'permissive', bay?: number, demandLevel = 700, lanes = 2): number {
+  const network = generateGrid({ rows: 1, cols: 1, seed: 1, demandLevel, lanes, turnShares: { left: 0.2, through: 0.7, right: 0.1 }, laneLayout: layout, leftTurns, leftBayLengthM: bay });
+  const sim = createSimulation(network, { seed: 3, recordTrips: true, recordVehicles: true });
+  sim.advanceTo(3 * 3600);
+  const straight = new Set(['bN0-c0_0 c0_0-bS0', 'bS0-c0_0 c0_0-bN0', 'bW0-c0_0 c0_0-bE0', 'bE0-c0_0 c0_0-bW0']);
+  const through = new Set(sim.takeDepartures().filter((d) => straight.has(d.route.join(' '))).map((d) => d.vehicle));
+  const trips = sim.takeCompletedTrips().filter((t) => through.has(t.vehicle) && t.entrySeconds > 600);
+  expect(trips.length).toBeGreaterThan(1000);
+  return trips.reduce((s, t) => s + t.delaySeconds, 0) / trips.length;
+}
+
+describe('gap acceptance', () => {
+  it('goes at once into a long enough gap, else right behind the last vehicle of a short gap', () => {
+    const c = new Float64Array([20, 3, 10]);
+    expect(acceptGap(0, 100, c, 3, 4.5)).toBe(3); // 0..3 is too short, 3..10 is long enough
+    expect(acceptGap(12, 100, new Float64Array([20, 3, 10]), 3, 4.5)).toBe(12); // 12..20 is free
+    expect(acceptGap(0, 100, new Float64Array([1, 4, 7, 10]), 4, 4.5)).toBe(10);
+    expect(acceptGap(0, 9, new Float64Array([1, 4, 7, 10]), 4, 4.5)).toBe(Infinity); // the gap opens only after the limit
+  });
+
+  it('the HCM permissive saturation flow falls with opposing flow and is 3600/tf without any', () => {
+    expect(permissiveSaturationFlow(0)).toBeCloseTo(1440, 6);
+    expect(permissiveSaturationFlow(300)).toBeGreaterThan(permissiveSaturationFlow(600));
+    expect(permissiveSaturationFlow(600)).toBeCloseTo(831.7, 0);
+  });
+});
+
+describe('permissive left turns', () => {
+  const ALWAYS_GREEN: FixedTimePlan = { greenSeconds: [3595], amberSeconds: 3, allRedSeconds: 2, offsetSeconds: 0 };
+
+  it('a saturated permissive left passes what the HCM formula gives for its opposing flow (within 10 %), less as the opposing flow rises', () => {
+    const rates: number[] = [];
+    for (const opposing of [300, 600, 900, 1200]) {
+      const network = leftAgainstOpposing({ leftVehPerHour: 1800, opposingVehPerHour: opposing, plan: ALWAYS_GREEN, protectedLeft: false, yields: true });
+      const measured = stopLineRates(network, 11, 600, 3 * 3600);
+      const left = measured.get('S-X')!;
+      const hcm = permissiveSaturationFlow(opposing);
+      expect(Math.abs(left - hcm) / hcm).toBeLessThan(0.1);
+      expect(measured.get('N-X')!).toBeGreaterThan(0.9 * opposing); // the opposing stream does not yield
+      rates.push(left);
+    }
+    for (let i = 1; i < rates.length; i++) expect(rates[i]).toBeLessThan(rates[i - 1]);
+    // without yielding the same left runs at its saturation flow (1,800 veh/h on one lane)
+    const unopposed = stopLineRates(leftAgainstOpposing({ leftVehPerHour: 2400, opposingVehPerHour: 900, plan: ALWAYS_GREEN, protectedLeft: false, yields: false }), 11, 600, 3600);
+    expect(unopposed.get('S-X')!).toBeGreaterThan(1700);
+  });
+
+  it('a protected left phase is not slowed by the opposing flow it would yield to', () => {
+    const plan: FixedTimePlan = { greenSeconds: [20, 30], amberSeconds: 3, allRedSeconds: 2, offsetSeconds: 0 };
+    const run = (yields: boolean) => stopLineRates(leftAgainstOpposing({ leftVehPerHour: 1500, opposingVehPerHour: 1500, plan, protectedLeft: true, yields }), 5, 600, 2 * 3600).get('S-X')!;
+    const withYield = run(true);
+    expect(withYield).toBeGreaterThan(0.9 * 1800 * (20 / 60)); // effective green 20 s of 60 at 1,800 veh/h
+    expect(Math.abs(withYield - run(false))).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('lane groups', () => {
+  it('a left turn waiting for a gap holds the through vehicles behind it in a shared lane; a left-turn bay keeps them moving', () => {
+    const unopposed = throughDelay('shared', 'unopposed');
+    const sharedPermissive = throughDelay('shared', 'permissive');
+    const bayPermissive = throughDelay('left-bay', 'permissive', 100);
+    expect(sharedPermissive).toBeGreaterThan(1.2 * unopposed);
+    expect(bayPermissive).toBeLessThan(0.85 * sharedPermissive);
+  });
+
+  it('a full left-turn bay spills back: the left turner waiting beside it holds its through lane', () => {
+    // one through lane: held outright
+    const longBay = throughDelay('left-bay', 'permissive', 150, 600, 1);
+    const shortBay = throughDelay('left-bay', 'permissive', 7, 600, 1);
+    expect(shortBay).toBeGreaterThan(1.2 * longBay);
+    // two through lanes: the other lane goes on, so the loss is smaller but still there
+    const longBay2 = throughDelay('left-bay', 'permissive', 150, 800);
+    const shortBay2 = throughDelay('left-bay', 'permissive', 7, 800);
+    expect(shortBay2).toBeGreaterThan(longBay2);
+    expect(shortBay2 / longBay2).toBeLessThan(shortBay / longBay);
+  });
+
+  it('opposing lefts waiting at full bays do not wait for ever for the through traffic the other holds: the crossing empties', () => {
+    const network = generateGrid({ rows: 1, cols: 1, seed: 1, demandLevel: 1500, turnShares: { left: 0.4, through: 0.5, right: 0.1 }, laneLayout: 'left-bay', leftTurns: 'permissive', leftBayLengthM: 7 });
+    const sim = createSimulation(network, { seed: 4 });
+    sim.advanceTo(3600);
+    for (const d of network.demand) sim.setDemand(d.link, 0);
+    sim.advanceTo(4 * 3600);
+    const c = sim.conservation();
+    expect(c.generated).toBeGreaterThan(5000);
+    expect(c.inside + c.waitingToEnter).toBe(0);
+  });
+
+  it('through vehicles use every lane that serves them: a saturated shared two-lane approach passes twice the one-lane flow', () => {
+    const rate = (lanes: number) => {
+      const network = generateGrid({ rows: 1, cols: 1, seed: 1, demandLevel: 0, lanes, turnShares: { left: 0, through: 1, right: 0 }, laneLayout: 'shared' });
+      network.demand = [{ link: 'bN0-c0_0', intervalSeconds: 3600, vehPerHour: [4000] }];
+      return stopLineRates(network, 2, 600, 3600).get('bN0-c0_0')!;
+    };
+    const one = rate(1);
+    expect(one).toBeGreaterThan(600);
+    expect(rate(2) / one).toBeGreaterThan(1.9);
+  });
+
+  it('keeps vehicles, determinism and forks on a permissive grid with shared lanes', () => {
+    const network = generateGrid({ rows: 3, cols: 3, seed: 1, demandLevel: 800, laneLayout: 'shared', leftTurns: 'permissive' });
+    const run = () => {
+      const sim = createSimulation(network, { seed: 9 });
+      sim.advanceTo(1800);
+      return sim;
+    };
+    const a = run();
+    const b = run();
+    expect(b.totals()).toEqual(a.totals());
+    const fork = a.fork();
+    a.advanceTo(2400);
+    fork.advanceTo(2400);
+    expect(fork.totals()).toEqual(a.totals());
+    for (const d of network.demand) a.setDemand(d.link, 0);
+    a.advanceTo(9000);
+    const c = a.conservation();
+    expect(c.holds).toBe(true);
+    expect(c.inside).toBe(0);
+    expect(c.exited).toBe(c.generated);
+  });
+
+  it('rejects lane groups that do not add up to the link or leave a turn unserved, and unknown movements to yield to', () => {
+    const network = generateGrid({ rows: 1, cols: 1, seed: 1, demandLevel: 100, laneLayout: 'left-lane', leftTurns: 'permissive' });
+    expect(() => validateNetwork(network)).not.toThrow();
+    const broken = structuredClone(network);
+    broken.links.find((l) => l.id === 'bN0-c0_0')!.laneGroups = [{ lanes: 1, turns: ['through', 'right'] }];
+    expect(() => validateNetwork(broken)).toThrow(/full-length lane groups have 1 lanes, the link 2.*no lane group of bN0-c0_0 serves left/);
+    const unknown = structuredClone(network);
+    unknown.crossings[0].movements.find((m) => m.kind === 'left')!.yieldsTo = ['nowhere'];
+    expect(() => validateNetwork(unknown)).toThrow(/yields to unknown movement nowhere/);
+  });
+});
