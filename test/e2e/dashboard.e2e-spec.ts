@@ -14,7 +14,9 @@ import { RunningPlatform, startPlatform } from '../support/platform';
  * The operator dashboard in a real headless browser against the real platform: sign-in,
  * the map shows the city's crossings, a live update arrives without a reload, and an
  * operator accepts a recommendation (audit trail on the page and in PostgreSQL, the plan
- * on the timing-plan queue); a viewer sees no decision buttons.
+ * on the timing-plan queue); search by road and id, filter by status, open a crossing from
+ * the list (the map zooms to it), the alerts list (severity order, link, acknowledge); a
+ * viewer sees no decision buttons.
  */
 describe('operator dashboard in headless Chromium', () => {
   const crossingIds = ['0970', '2000', '3120'];
@@ -49,9 +51,10 @@ describe('operator dashboard in headless Chromium', () => {
     await signIn(page, 'operator');
     expect(await page.textContent('[data-testid="user-role"]')).toBe('operator');
 
-    // All 40 crossings of the city are on the map, whether or not their worker runs.
-    await page.waitForFunction(() => document.querySelectorAll('circle.crossing').length === 40, undefined, { timeout: 30_000 });
-    await page.waitForSelector('circle.crossing[data-crossing-id="0970"][data-freshness="fresh"]', { timeout: 60_000 });
+    // All 40 crossings of the city are on the map (its index) and in the list under it, whether or not their worker runs.
+    await page.waitForSelector('[data-testid="map"][data-crossings="40"]', { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length === 40, undefined, { timeout: 30_000 });
+    await page.waitForSelector('#crossing-list li[data-crossing-id="0970"][data-freshness="fresh"]', { timeout: 60_000 });
 
     // A marker on window survives only if the page is never reloaded.
     await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
@@ -94,6 +97,39 @@ describe('operator dashboard in headless Chromium', () => {
       await plans.close();
       redis.disconnect();
     }
+
+    // Search by road, by id; filter by status; open a crossing from the list (the map zooms to it).
+    const listed = () => page.$$eval('#crossing-list li[data-crossing-id]', (rows) => rows.map((r) => r.getAttribute('data-crossing-id')));
+    await page.fill('[data-testid="map-search"]', 'canterbury rd');
+    await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length < 40, undefined, { timeout: 10_000 });
+    expect(await listed()).toContain('3120');
+    expect(await listed()).not.toContain('0970');
+    expect(Number(await page.getAttribute('[data-testid="map"]', 'data-crossings'))).toBe((await listed()).length);
+    await page.fill('[data-testid="map-search"]', '2000');
+    await page.waitForFunction(() => [...document.querySelectorAll('#crossing-list li[data-crossing-id]')].map((r) => r.getAttribute('data-crossing-id')).join() === '2000', undefined, { timeout: 10_000 });
+    await page.waitForSelector('[data-testid="map"][data-crossings="1"]', { timeout: 10_000 });
+    const zoomBefore = Number(await page.getAttribute('[data-testid="map"]', 'data-zoom'));
+    await page.click('#crossing-list li[data-crossing-id="2000"] button');
+    await page.waitForFunction(() => document.getElementById('sel-id')?.textContent === '2000' && location.hash === '#crossing=2000', undefined, { timeout: 10_000 });
+    await page.waitForFunction((before) => Number(document.querySelector('[data-testid="map"]')?.getAttribute('data-zoom')) > before, zoomBefore, { timeout: 10_000 });
+    await page.fill('[data-testid="map-search"]', '');
+    await page.check('[data-filter="fresh"]');
+    await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length < 40, undefined, { timeout: 10_000 });
+    expect(new Set(await page.$$eval('#crossing-list li[data-crossing-id]', (rows) => rows.map((r) => r.getAttribute('data-freshness'))))).toEqual(new Set(['fresh']));
+    await page.uncheck('[data-filter="fresh"]');
+    await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length === 40, undefined, { timeout: 10_000 });
+
+    // The alerts list: pending recommendations (the least severe kind here) link to their crossing and can be acknowledged.
+    await page.waitForSelector('#alerts-list li[data-alert-kind="pending"]', { timeout: 60_000 });
+    const alertKinds = await page.$$eval('#alerts-list li[data-alert-kind]', (rows) => rows.map((r) => r.getAttribute('data-alert-kind')));
+    const severity = ['offline', 'stale', 'degraded', 'drift', 'pending'];
+    expect(alertKinds.map((k) => severity.indexOf(k!))).toEqual([...alertKinds.map((k) => severity.indexOf(k!))].sort((a, b) => a - b));
+    const alertKey = (await page.getAttribute('#alerts-list li[data-alert-kind="pending"]', 'data-alert-key'))!;
+    const alertCrossing = (await page.getAttribute('#alerts-list li[data-alert-kind="pending"]', 'data-crossing-id'))!;
+    await page.click(`#alerts-list li[data-alert-key="${alertKey}"] button[data-select]`);
+    await page.waitForFunction((id) => document.getElementById('sel-id')?.textContent === id, alertCrossing, { timeout: 10_000 });
+    await page.click(`#alerts-list li[data-alert-key="${alertKey}"] button[data-ack]`);
+    await page.waitForFunction((key) => !document.querySelector(`#alerts-list li[data-alert-key="${key}"]`) && /acknowledged/.test(document.getElementById('alerts-summary')?.textContent ?? ''), alertKey, { timeout: 10_000 });
 
     await page.screenshot({ path: path.join(os.tmpdir(), 'crosscast-dashboard.png') });
     expect(pageErrors).toEqual([]);

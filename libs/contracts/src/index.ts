@@ -4,3 +4,4 @@ export * from './messages';
 export * from './crossings';
 export * from './views';
 export * from './signing';
+export * from './api';

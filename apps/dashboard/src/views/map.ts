@@ -1,0 +1,177 @@
+import * as L from 'leaflet';
+import Supercluster, { type ClusterProperties, type PointFeature } from 'supercluster';
+import type { CrossingDefinition, CrossingFreshness } from '@crosscast/contracts';
+import { ShapeMarker } from './map-marker';
+import { FRESHNESS_BY_RANK, STATUS_STYLE } from './map-shapes';
+
+interface PointProps { id: string; rank: number; estimated: boolean; flow: number | null }
+interface ClusterProps { worst: number; bad: number }
+
+/** Individual crossings in view above which ids are not drawn (they would not be legible). */
+const MAX_LABELS = 250;
+/** Clustering radius in px: crossings closer than this on screen are drawn as one cluster. */
+const CLUSTER_RADIUS_PX = 36;
+
+export interface MapSource {
+  crossings: CrossingDefinition[];
+  freshnessOf(id: string): CrossingFreshness;
+  isEstimated(id: string): boolean;
+  flowOf(id: string): number | null;
+  /** Crossings hidden by the search and status filters. */
+  visible(id: string): boolean;
+  selectedId: string | null;
+}
+
+/**
+ * The city map: Leaflet with its canvas renderer (no tiles: faint road lines from the
+ * crossings' approaches give orientation offline), crossings clustered by supercluster at
+ * low zoom (a cluster shows its count and its worst status), single crossings drawn as
+ * their status's shape, ids only when few enough are in view to read them.
+ */
+export class CityMap {
+  readonly map: L.Map;
+  private readonly renderer = L.canvas({ padding: 0.2, tolerance: 4 });
+  private readonly roads = L.layerGroup();
+  private readonly markers = L.layerGroup();
+  private index: Supercluster<PointProps, ClusterProps> | null = null;
+  private layoutKey = '';
+  private drawTimer: number | null = null;
+
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly source: () => MapSource,
+    private readonly onSelect: (id: string) => void,
+    private readonly onHover: (id: string | null, count: number | null) => void,
+  ) {
+    this.map = L.map(container, { preferCanvas: true, renderer: this.renderer, attributionControl: false, zoomSnap: 0.25, minZoom: 3, maxZoom: 20, worldCopyJump: false });
+    this.map.setView([0, 0], 3);
+    L.control.scale({ imperial: false }).addTo(this.map);
+    this.roads.addTo(this.map);
+    this.markers.addTo(this.map);
+    this.map.on('moveend', () => this.draw());
+  }
+
+  /** Data changed: re-index and redraw (at most every `minGapMs`). */
+  refresh(minGapMs = 0): void {
+    if (this.drawTimer !== null) return;
+    this.drawTimer = window.setTimeout(() => {
+      this.drawTimer = null;
+      this.rebuild();
+    }, minGapMs);
+  }
+
+  /** Centres on a crossing, zoomed in far enough that it is drawn on its own. */
+  zoomTo(id: string): void {
+    const c = this.source().crossings.find((x) => x.id === id);
+    if (!c) return;
+    const zoom = this.index ? this.expansionZoomOf(c) : 16;
+    this.map.setView([c.lat, c.lon], Math.max(zoom, this.map.getZoom()));
+  }
+
+  private expansionZoomOf(c: CrossingDefinition): number {
+    // The zoom from which no other crossing lies within the clustering radius of this one.
+    let zoom = Math.max(3, Math.floor(this.map.getZoom()));
+    while (zoom < 18) {
+      const around = this.index!.getClusters([c.lon - 1e-9, c.lat - 1e-9, c.lon + 1e-9, c.lat + 1e-9], zoom);
+      if (around.some((f) => !(f.properties as Partial<ClusterProps>).worst && (f.properties as PointProps).id === c.id)) return zoom;
+      zoom++;
+    }
+    return zoom;
+  }
+
+  private rebuild(): void {
+    const src = this.source();
+    const key = src.crossings.map((c) => c.id).join('|');
+    if (key !== this.layoutKey) {
+      this.layoutKey = key;
+      this.drawRoads(src.crossings);
+      if (src.crossings.length) this.map.fitBounds(L.latLngBounds(src.crossings.map((c) => [c.lat, c.lon] as [number, number])), { padding: [24, 24] });
+    }
+    const points: Array<PointFeature<PointProps>> = [];
+    for (const c of src.crossings) {
+      if (!src.visible(c.id)) continue;
+      points.push({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: [c.lon, c.lat] },
+        properties: { id: c.id, rank: STATUS_STYLE[src.freshnessOf(c.id)].rank, estimated: src.isEstimated(c.id), flow: src.flowOf(c.id) },
+      });
+    }
+    this.index = new Supercluster<PointProps, ClusterProps>({
+      radius: CLUSTER_RADIUS_PX,
+      maxZoom: 17,
+      map: (p) => ({ worst: p.rank, bad: p.rank >= 2 ? 1 : 0 }),
+      reduce: (acc, p) => {
+        acc.worst = Math.max(acc.worst, p.worst);
+        acc.bad += p.bad;
+      },
+    }).load(points);
+    this.container.dataset.crossings = String(points.length);
+    this.draw();
+  }
+
+  private draw(): void {
+    if (!this.index) return;
+    const src = this.source();
+    const b = this.map.getBounds().pad(0.1);
+    const zoom = Math.round(this.map.getZoom());
+    const features = this.index.getClusters([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], zoom);
+    const singles = features.filter((f) => !('cluster' in f.properties)).length;
+    const labels = singles <= MAX_LABELS;
+    let maxFlow = 200;
+    for (const f of features) {
+      const flow = (f.properties as Partial<PointProps>).flow;
+      if (flow != null && flow > maxFlow) maxFlow = flow;
+    }
+    this.markers.clearLayers();
+    let selected: ShapeMarker | null = null;
+    for (const f of features) {
+      const [lon, lat] = f.geometry.coordinates;
+      const props = f.properties as (PointProps | (ClusterProps & ClusterProperties));
+      let marker: ShapeMarker;
+      if ('cluster' in props && props.cluster) {
+        const count = props.point_count;
+        marker = new ShapeMarker([lat, lon], { freshness: FRESHNESS_BY_RANK[props.worst], estimated: false, label: null, count, selected: false }, 9 + Math.min(14, Math.log2(count) * 2));
+        marker.on('click', () => this.map.setView([lat, lon], Math.min(18, this.index!.getClusterExpansionZoom(props.cluster_id))));
+        marker.on('mouseover', () => this.onHover(null, count));
+      } else {
+        const p = props as PointProps;
+        const isSelected = p.id === src.selectedId;
+        const radius = p.flow == null ? 5 : 5 + 6 * Math.sqrt(Math.max(0, p.flow) / maxFlow);
+        marker = new ShapeMarker([lat, lon], { freshness: FRESHNESS_BY_RANK[p.rank], estimated: p.estimated, label: labels ? p.id : null, count: null, selected: isSelected }, radius);
+        marker.on('click', () => this.onSelect(p.id));
+        marker.on('mouseover', () => this.onHover(p.id, null));
+        if (isSelected) selected = marker;
+      }
+      marker.on('mouseout', () => this.onHover(null, null));
+      this.markers.addLayer(marker);
+    }
+    (selected as ShapeMarker | null)?.bringToFront();
+    this.container.dataset.drawn = String(features.length);
+    this.container.dataset.labels = labels ? 'on' : 'off';
+    this.container.dataset.zoom = String(zoom);
+  }
+
+  /** Faint "roads": crossings sharing an approach road, joined in order along the road's longer axis. */
+  private drawRoads(crossings: CrossingDefinition[]): void {
+    this.roads.clearLayers();
+    const roads = new Map<string, Array<[number, number]>>();
+    for (const c of crossings) {
+      const seen = new Set<string>();
+      for (const a of c.approaches) {
+        const name = a.road.trim().toLowerCase();
+        if (!name || seen.has(name)) continue;
+        seen.add(name);
+        if (!roads.has(name)) roads.set(name, []);
+        roads.get(name)!.push([c.lat, c.lon]);
+      }
+    }
+    for (const pts of roads.values()) {
+      if (pts.length < 2) continue;
+      const lats = pts.map((p) => p[0]);
+      const lons = pts.map((p) => p[1]);
+      const alongLon = Math.max(...lons) - Math.min(...lons) >= Math.max(...lats) - Math.min(...lats);
+      pts.sort((a, b) => (alongLon ? a[1] - b[1] : a[0] - b[0]));
+      this.roads.addLayer(L.polyline(pts, { renderer: this.renderer, color: '#2b3a4f', weight: 2, interactive: false }));
+    }
+  }
+}
