@@ -106,7 +106,7 @@ describe('operator dashboard in headless Chromium', () => {
     expect(await listed()).not.toContain('0970');
     expect(Number(await page.getAttribute('[data-testid="map"]', 'data-crossings'))).toBe((await listed()).length);
     await page.fill('[data-testid="map-search"]', '2000');
-    await page.waitForFunction(() => [...document.querySelectorAll('#crossing-list li[data-crossing-id]')].map((r) => r.getAttribute('data-crossing-id')).join() === '2000', undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#crossing-list li[data-crossing-id]')).map((r) => r.getAttribute('data-crossing-id')).join() === '2000', undefined, { timeout: 10_000 });
     await page.waitForSelector('[data-testid="map"][data-crossings="1"]', { timeout: 10_000 });
     const zoomBefore = Number(await page.getAttribute('[data-testid="map"]', 'data-zoom'));
     await page.click('#crossing-list li[data-crossing-id="2000"] button');

@@ -46,6 +46,20 @@ export class CityMap {
     this.map = L.map(container, { preferCanvas: true, renderer: this.renderer, attributionControl: false, zoomSnap: 0.25, minZoom: 3, maxZoom: 20, worldCopyJump: false });
     this.map.setView([0, 0], 3);
     L.control.scale({ imperial: false }).addTo(this.map);
+    const fit = new L.Control({ position: 'topleft' });
+    fit.onAdd = () => {
+      const button = L.DomUtil.create('button', 'map-fit');
+      button.type = 'button';
+      button.textContent = 'City';
+      button.title = 'Show the whole city';
+      button.dataset.testid = 'map-fit';
+      L.DomEvent.on(button, 'click', (e) => {
+        L.DomEvent.stop(e);
+        this.fitCity();
+      });
+      return button;
+    };
+    fit.addTo(this.map);
     this.roads.addTo(this.map);
     this.markers.addTo(this.map);
     this.map.on('moveend', () => this.draw());
@@ -69,14 +83,19 @@ export class CityMap {
   }
 
   private expansionZoomOf(c: CrossingDefinition): number {
-    // The zoom from which no other crossing lies within the clustering radius of this one.
-    let zoom = Math.max(3, Math.floor(this.map.getZoom()));
-    while (zoom < 18) {
-      const around = this.index!.getClusters([c.lon - 1e-9, c.lat - 1e-9, c.lon + 1e-9, c.lat + 1e-9], zoom);
-      if (around.some((f) => !(f.properties as Partial<ClusterProps>).worst && (f.properties as PointProps).id === c.id)) return zoom;
-      zoom++;
+    // The lowest zoom at which this crossing is drawn on its own (not inside a cluster).
+    // The box is ~10 m: the index keeps coordinates in single precision.
+    const box: [number, number, number, number] = [c.lon - 1e-4, c.lat - 1e-4, c.lon + 1e-4, c.lat + 1e-4];
+    for (let zoom = Math.max(3, Math.floor(this.map.getZoom())); zoom < 18; zoom++) {
+      if (this.index!.getClusters(box, zoom).some((f) => (f.properties as Partial<PointProps>).id === c.id)) return zoom;
     }
-    return zoom;
+    return 18;
+  }
+
+  /** Back to the whole city. */
+  fitCity(): void {
+    const crossings = this.source().crossings;
+    if (crossings.length) this.map.fitBounds(L.latLngBounds(crossings.map((c) => [c.lat, c.lon] as [number, number])), { padding: [24, 24] });
   }
 
   private rebuild(): void {
@@ -85,7 +104,7 @@ export class CityMap {
     if (key !== this.layoutKey) {
       this.layoutKey = key;
       this.drawRoads(src.crossings);
-      if (src.crossings.length) this.map.fitBounds(L.latLngBounds(src.crossings.map((c) => [c.lat, c.lon] as [number, number])), { padding: [24, 24] });
+      this.fitCity();
     }
     const points: Array<PointFeature<PointProps>> = [];
     for (const c of src.crossings) {
@@ -98,6 +117,8 @@ export class CityMap {
     }
     this.index = new Supercluster<PointProps, ClusterProps>({
       radius: CLUSTER_RADIUS_PX,
+      // Leaflet's tiles are 256 px: with this extent the radius is in screen pixels.
+      extent: 256,
       maxZoom: 17,
       map: (p) => ({ worst: p.rank, bad: p.rank >= 2 ? 1 : 0 }),
       reduce: (acc, p) => {
@@ -113,10 +134,16 @@ export class CityMap {
     if (!this.index) return;
     const src = this.source();
     const b = this.map.getBounds().pad(0.1);
-    const zoom = Math.round(this.map.getZoom());
+    const zoom = Math.floor(this.map.getZoom());
     const features = this.index.getClusters([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], zoom);
     const singles = features.filter((f) => !('cluster' in f.properties)).length;
     const labels = singles <= MAX_LABELS;
+    const placed = new LabelSpace();
+    // Markers first, so no label covers a crossing.
+    for (const f of features) {
+      const p = this.map.latLngToContainerPoint([f.geometry.coordinates[1], f.geometry.coordinates[0]]);
+      placed.take(p.x - 10, p.y - 10, p.x + 10, p.y + 10);
+    }
     let maxFlow = 200;
     for (const f of features) {
       const flow = (f.properties as Partial<PointProps>).flow;
@@ -137,7 +164,17 @@ export class CityMap {
         const p = props as PointProps;
         const isSelected = p.id === src.selectedId;
         const radius = p.flow == null ? 5 : 5 + 6 * Math.sqrt(Math.max(0, p.flow) / maxFlow);
-        marker = new ShapeMarker([lat, lon], { freshness: FRESHNESS_BY_RANK[p.rank], estimated: p.estimated, label: labels ? p.id : null, count: null, selected: isSelected }, radius);
+        // An id only where it can be read: few crossings in view and no overlap with another label or crossing.
+        let label: string | null = null;
+        if (labels) {
+          const at = this.map.latLngToContainerPoint([lat, lon]);
+          const x0 = at.x + radius * 1.25 + 3;
+          if (placed.free(x0, at.y - 7, x0 + p.id.length * 7, at.y + 7, at.x + 10)) {
+            placed.take(x0, at.y - 7, x0 + p.id.length * 7, at.y + 7);
+            label = p.id;
+          }
+        }
+        marker = new ShapeMarker([lat, lon], { freshness: FRESHNESS_BY_RANK[p.rank], estimated: p.estimated, label, count: null, selected: isSelected }, radius);
         marker.on('click', () => this.onSelect(p.id));
         marker.on('mouseover', () => this.onHover(p.id, null));
         if (isSelected) selected = marker;
@@ -173,5 +210,28 @@ export class CityMap {
       pts.sort((a, b) => (alongLon ? a[1] - b[1] : a[0] - b[0]));
       this.roads.addLayer(L.polyline(pts, { renderer: this.renderer, color: '#2b3a4f', weight: 2, interactive: false }));
     }
+  }
+}
+
+/** Screen boxes already used by markers and labels (a coarse grid of 8 px cells). */
+class LabelSpace {
+  private readonly cells = new Set<number>();
+  private static readonly CELL = 8;
+
+  private *cellsOf(x0: number, y0: number, x1: number, y1: number): Generator<number> {
+    const c = LabelSpace.CELL;
+    for (let gx = Math.floor(x0 / c); gx <= Math.floor(x1 / c); gx++) for (let gy = Math.floor(y0 / c); gy <= Math.floor(y1 / c); gy++) yield gx * 100_003 + gy;
+  }
+
+  take(x0: number, y0: number, x1: number, y1: number): void {
+    for (const k of this.cellsOf(x0, y0, x1, y1)) this.cells.add(k);
+  }
+
+  /** Free, ignoring cells left of `ownRight` (the label's own marker). */
+  free(x0: number, y0: number, x1: number, y1: number, ownRight: number): boolean {
+    const start = Math.max(x0, ownRight + 1);
+    if (start > x1) return true;
+    for (const k of this.cellsOf(start, y0, x1, y1)) if (this.cells.has(k)) return false;
+    return true;
   }
 }
