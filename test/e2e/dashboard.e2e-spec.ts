@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { Browser } from 'playwright-core';
-import { SignedTimingPlanMessageSchema, TIMING_PLAN_QUEUE } from '@crosscast/contracts';
+import { io, Socket } from 'socket.io-client';
+import { FusionServerEvents, RecommendationStatusChangeView, RecommendationView, SERVER_EVENT_NAMES, SignedTimingPlanMessageSchema, TIMING_PLAN_QUEUE } from '@crosscast/contracts';
+import { loginAs } from '../support/auth';
 import { devPlanJobId } from '../support/forecast-factory';
 import { acceptShownRecommendation, launchChromium, signIn } from '../support/browser';
 import { TEST_REDIS_URL, openDatabase } from '../support/infrastructure';
@@ -38,6 +40,13 @@ describe('operator dashboard in headless Chromium', () => {
   }, 60_000);
 
   it('draws every crossing on the map and updates the selected crossing live, without reloading', async () => {
+    // Beside the page, a plain socket client records what the server says about recommendations:
+    // the supersede rule is the server's and arrives as an event (the page no longer infers it).
+    const listener: Socket<FusionServerEvents> = io(platform.baseUrl, { transports: ['websocket'], auth: { token: await loginAs(platform.baseUrl, 'viewer') } });
+    const made: RecommendationView[] = [];
+    const moved: RecommendationStatusChangeView[] = [];
+    listener.on(SERVER_EVENT_NAMES.recommendation, (r) => made.push(r));
+    listener.on(SERVER_EVENT_NAMES.recommendationStatus, (change) => moved.push(change));
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -104,7 +113,8 @@ describe('operator dashboard in headless Chromium', () => {
     await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length < 40, undefined, { timeout: 10_000 });
     expect(await listed()).toContain('3120');
     expect(await listed()).not.toContain('0970');
-    expect(Number(await page.getAttribute('[data-testid="map"]', 'data-crossings'))).toBe((await listed()).length);
+    // The map shows what the list shows.
+    await page.waitForFunction(() => document.querySelector('[data-testid="map"]')?.getAttribute('data-crossings') === String(document.querySelectorAll('#crossing-list li[data-crossing-id]').length), undefined, { timeout: 10_000 });
     await page.fill('[data-testid="map-search"]', '2000');
     await page.waitForFunction(() => Array.from(document.querySelectorAll('#crossing-list li[data-crossing-id]')).map((r) => r.getAttribute('data-crossing-id')).join() === '2000', undefined, { timeout: 10_000 });
     await page.waitForSelector('[data-testid="map"][data-crossings="1"]', { timeout: 10_000 });
@@ -132,6 +142,21 @@ describe('operator dashboard in headless Chromium', () => {
     await page.waitForFunction((key) => !document.querySelector(`#alerts-list li[data-alert-key="${key}"]`) && /acknowledged/.test(document.getElementById('alerts-summary')?.textContent ?? ''), alertKey, { timeout: 10_000 });
 
     await page.screenshot({ path: path.join(os.tmpdir(), 'crosscast-dashboard.png') });
+    // Every superseded recommendation the server announced was one it had made pending for that crossing, superseded by a newer one.
+    for (let waited = 0; !moved.some((m) => m.status === 'superseded') && waited < 60_000; waited += 500) await new Promise((r) => setTimeout(r, 500));
+    listener.disconnect();
+    const superseded = moved.filter((m) => m.status === 'superseded');
+    expect(superseded.length).toBeGreaterThan(0);
+    for (const change of superseded) {
+      for (const id of change.recommendationIds) {
+        const old = made.find((r) => r.id === id);
+        if (old) expect(old.crossingId).toBe(change.crossingId);
+      }
+      const by = made.find((r) => r.id === change.byRecommendationId)!;
+      expect(by.crossingId).toBe(change.crossingId);
+      expect(change.recommendationIds.every((id) => Number(id) < Number(by.id))).toBe(true);
+    }
+
     expect(pageErrors).toEqual([]);
 
     // Signing out returns to the form; a viewer sees the data but no decision buttons.

@@ -40,6 +40,8 @@ export class DashboardApp {
   private readonly filters = new Set<StatusFilter>();
   private searchIndex = new Map<string, string>();
   private started = false;
+  /** The operator changed the search or filters: redraw the map at once, not with the live batch. */
+  private mapNow = false;
 
   start(): void {
     this.bind();
@@ -85,7 +87,8 @@ export class DashboardApp {
         return;
       }
       case 'map':
-        this.map?.refresh(MAP_REFRESH_MS);
+        this.map?.refresh(this.mapNow ? 0 : MAP_REFRESH_MS);
+        this.mapNow = false;
         this.renderList();
         return;
       case 'city':
@@ -216,6 +219,7 @@ export class DashboardApp {
       this.clearError('crossings');
       this.store.setCrossings(list);
       this.searchIndex = new Map(list.map((c) => [c.id, searchText(c)]));
+      this.mapNow = true; // the first picture (or a changed city) at once, not with the live batch
       if (!this.store.selectedId || !this.store.byId.has(this.store.selectedId)) {
         const wanted = crossingFromHash();
         this.select(wanted && this.store.byId.has(wanted) ? wanted : (list[0]?.id ?? null), !!wanted);
@@ -464,7 +468,7 @@ export class DashboardApp {
     let searchTimer: number | undefined;
     search.addEventListener('input', () => {
       clearTimeout(searchTimer);
-      searchTimer = window.setTimeout(() => { this.query = search.value.trim(); this.invalidate('map'); }, 120);
+      searchTimer = window.setTimeout(() => { this.query = search.value.trim(); this.mapNow = true; this.invalidate('map'); }, 120);
     });
     search.addEventListener('keydown', (e) => {
       if (e.key !== 'Enter') return;
@@ -474,7 +478,7 @@ export class DashboardApp {
     const filterBox = byId('status-filters');
     for (const f of STATUS_FILTERS) {
       const input = h('input', { type: 'checkbox', value: f, 'data-filter': f });
-      input.addEventListener('change', () => { if (input.checked) this.filters.add(f); else this.filters.delete(f); this.invalidate('map'); });
+      input.addEventListener('change', () => { if (input.checked) this.filters.add(f); else this.filters.delete(f); this.mapNow = true; this.invalidate('map'); });
       filterBox.appendChild(h('label', { class: `filter filter-${f}` }, input, h('span', { class: `shape shape-${f}`, 'aria-hidden': 'true' }), f));
     }
     document.querySelectorAll<HTMLButtonElement>('.range-buttons button').forEach((btn) => {

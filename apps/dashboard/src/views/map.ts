@@ -11,6 +11,8 @@ interface ClusterProps { worst: number; bad: number }
 const MAX_LABELS = 250;
 /** Clustering radius in px: crossings closer than this on screen are drawn as one cluster. */
 const CLUSTER_RADIUS_PX = 36;
+/** Zooming to a crossing goes at least this far in (a few hundred metres across the map). */
+const STREET_ZOOM = 15;
 
 export interface MapSource {
   crossings: CrossingDefinition[];
@@ -36,6 +38,7 @@ export class CityMap {
   private index: Supercluster<PointProps, ClusterProps> | null = null;
   private layoutKey = '';
   private drawTimer: number | null = null;
+  private drawDue = 0;
 
   constructor(
     private readonly container: HTMLElement,
@@ -65,20 +68,26 @@ export class CityMap {
     this.map.on('moveend', () => this.draw());
   }
 
-  /** Data changed: re-index and redraw (at most every `minGapMs`). */
-  refresh(minGapMs = 0): void {
-    if (this.drawTimer !== null) return;
+  /** Data changed: re-index and redraw within `withinMs` (bursts of updates share one rebuild). */
+  refresh(withinMs = 0): void {
+    const due = performance.now() + withinMs;
+    if (this.drawTimer !== null) {
+      if (this.drawDue <= due) return;
+      clearTimeout(this.drawTimer);
+    }
+    this.drawDue = due;
     this.drawTimer = window.setTimeout(() => {
       this.drawTimer = null;
       this.rebuild();
-    }, minGapMs);
+    }, withinMs);
   }
 
   /** Centres on a crossing, zoomed in far enough that it is drawn on its own. */
   zoomTo(id: string): void {
     const c = this.source().crossings.find((x) => x.id === id);
     if (!c) return;
-    const zoom = this.index ? this.expansionZoomOf(c) : 16;
+    // Street level at least, and far enough in that the crossing is drawn on its own.
+    const zoom = Math.max(STREET_ZOOM, this.index ? this.expansionZoomOf(c) : STREET_ZOOM);
     this.map.setView([c.lat, c.lon], Math.max(zoom, this.map.getZoom()));
   }
 
