@@ -22,7 +22,8 @@
  * - long-task share: the sum of Long Tasks API durations / window;
  * - JS heap: CDP Performance.getMetrics JSHeapUsedSize at the end of the window;
  * - live events the page handled (the page's own counter).
- * A screenshot per size goes to bench/results/dashboard-<n>.png. Each size is bounded
+ * Screenshots per size: bench/results/dashboard-<n>.png (whole city, end of the window) and
+ * dashboard-<n>-street.png (zoomed to a crossing). Each size is bounded
  * (fusion start ≤ 3 min, first render ≤ 60 s, the window). Writes bench/results/dashboard.json.
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -50,6 +51,8 @@ interface SizeResult {
   crossings: number;
   city: string;
   first_full_render_ms: number | null;
+  /** ms after navigation start: bundle loaded, GET /api/crossings sent and answered (and its size), crossings applied, snapshot applied, map first drawn. */
+  first_render_marks_ms?: Record<string, number>;
   frame_ms: { p50: number; p95: number; max: number; frames: number };
   long_task_share: number;
   long_tasks: number;
@@ -238,6 +241,7 @@ async function runSize(n: number, windowS: number): Promise<SizeResult> {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(`${fusion.baseUrl}/#crossing=${encodeURIComponent(crossings[0].id)}`);
     let firstRender: number | null = null;
+    let marks: Record<string, number> = {};
     try {
       await page.waitForFunction(
         (count) => {
@@ -248,6 +252,13 @@ async function runSize(n: number, windowS: number): Promise<SizeResult> {
         { timeout: 60_000, polling: 'raf' },
       );
       firstRender = await page.evaluate(() => performance.now());
+      // Where the first render's time went (marks the page sets once).
+      marks = await page.evaluate(() => {
+        const at = (name: string) => Math.round(performance.getEntriesByName(name)[0]?.startTime ?? NaN);
+        const rest = performance.getEntriesByType('resource').find((e) => /\/api\/crossings\?/.test(e.name)) as PerformanceResourceTiming | undefined;
+        const script = performance.getEntriesByType('resource').find((e) => /dashboard\.js/.test(e.name)) as PerformanceResourceTiming | undefined;
+        return { script_loaded: Math.round(script?.responseEnd ?? NaN), crossings_rest_start: Math.round(rest?.startTime ?? NaN), crossings_rest_end: Math.round(rest?.responseEnd ?? NaN), crossings_rest_kb: Math.round((rest?.encodedBodySize ?? NaN) / 1024), crossings_applied: at('crosscast:crossings'), snapshot_applied: at('crosscast:snapshot'), map_drawn: at('crosscast:map-drawn') };
+      });
     } catch {
       /* reported as missed */
     }
@@ -262,6 +273,7 @@ async function runSize(n: number, windowS: number): Promise<SizeResult> {
     await page.fill('[data-testid="map-search"]', crossings[Math.floor(crossings.length / 2)].id);
     await page.press('[data-testid="map-search"]', 'Enter');
     await sleep((windowS * 1000) / 3);
+    await page.screenshot({ path: path.join(ROOT, screenshot.replace('.png', '-street.png')) });
     await page.fill('[data-testid="map-search"]', '');
     await page.click('[data-testid="map-fit"]');
     await sleep(Math.max(0, windowS * 1000 - (Date.now() - t0)));
@@ -284,6 +296,7 @@ async function runSize(n: number, windowS: number): Promise<SizeResult> {
       crossings: n,
       city: cityName,
       first_full_render_ms: firstRender === null ? null : Math.round(firstRender),
+      first_render_marks_ms: marks,
       frame_ms: { p50: round1(quantile(frames, 0.5)), p95: round1(quantile(frames, 0.95)), max: round1(frames[frames.length - 1] ?? NaN), frames: frames.length },
       long_task_share: Math.round((longSum / elapsed) * 1000) / 1000,
       long_tasks: probe.longTasks.length,

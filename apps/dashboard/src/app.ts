@@ -216,6 +216,7 @@ export class DashboardApp {
   private async loadCrossings(): Promise<void> {
     try {
       const list = await this.api.allCrossings();
+      if (!performance.getEntriesByName('crosscast:crossings').length) performance.mark('crosscast:crossings');
       this.clearError('crossings');
       this.store.setCrossings(list);
       this.searchIndex = new Map(list.map((c) => [c.id, searchText(c)]));
@@ -330,6 +331,7 @@ export class DashboardApp {
       snap.statuses.forEach((s) => store.setStatus(s));
       store.setCity(snap.city, true);
       store.setFused(snap.fused);
+      if (!performance.getEntriesByName('crosscast:snapshot').length) performance.mark('crosscast:snapshot');
       this.liveEvent('snapshot', null);
       this.invalidate('header', 'map', 'city', 'crossing', 'alerts');
     });

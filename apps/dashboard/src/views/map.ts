@@ -192,6 +192,7 @@ export class CityMap {
       this.markers.addLayer(marker);
     }
     (selected as ShapeMarker | null)?.bringToFront();
+    if (features.length && !performance.getEntriesByName('crosscast:map-drawn').length) performance.mark('crosscast:map-drawn');
     this.container.dataset.drawn = String(features.length);
     this.container.dataset.labels = labels ? 'on' : 'off';
     this.container.dataset.zoom = String(zoom);
