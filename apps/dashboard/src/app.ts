@@ -200,7 +200,7 @@ export class DashboardApp {
       flowOf: (id) => this.store.statuses.get(id)?.lastObservedTotal ?? null,
       visible: (id) => this.visible(id),
       selectedId: this.store.selectedId,
-    }), (id) => this.select(id), (id, count) => this.describeHover(id, count));
+    }), (id) => this.select(id), (id, count, bad) => this.describeHover(id, count, bad));
     this.invalidate('header', 'map', 'city', 'crossing', 'alerts');
     this.connect(session.token);
     void this.loadCrossings();
@@ -438,9 +438,9 @@ export class DashboardApp {
     }
   }
 
-  private describeHover(id: string | null, count: number | null): void {
+  private describeHover(id: string | null, count: number | null, bad = 0): void {
     const box = byId('map-hover');
-    if (count) return fill(box, `${count} crossings here · click to zoom in`);
+    if (count) return fill(box, `${count} crossings here${bad ? `, ${bad} stale or offline (shape and colour: the worst of them)` : ''} · click to zoom in`);
     if (!id) return fill(box, 'Hover a crossing for details · click to select · search by id, name or road');
     const s = this.store.statuses.get(id);
     const f = this.store.freshnessOf(id);
@@ -474,6 +474,11 @@ export class DashboardApp {
     });
     search.addEventListener('keydown', (e) => {
       if (e.key !== 'Enter') return;
+      // Whatever was typed counts now, not after the typing pause.
+      clearTimeout(searchTimer);
+      this.query = search.value.trim();
+      this.mapNow = true;
+      this.invalidate('map');
       const first = this.store.crossings.find((c) => this.visible(c.id));
       if (first) this.select(first.id, true);
     });

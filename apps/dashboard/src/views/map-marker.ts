@@ -24,6 +24,8 @@ export interface ShapeOptions {
   label: string | null;
   /** A cluster: how many crossings it stands for (drawn inside). */
   count: number | null;
+  /** A cluster: how many of them are stale or offline (a badge, so one bad crossing does not hide the rest). */
+  bad?: number;
   selected: boolean;
 }
 
@@ -49,7 +51,7 @@ export class ShapeMarker extends L.CircleMarker {
 
   protected _updateBounds(): void {
     const self = this as unknown as MarkerInternals;
-    const r = self._radius * 1.25 + self._clickTolerance();
+    const r = self._radius * 1.25 + self._clickTolerance() + (this.shape.bad ? 12 : 0);
     const labelW = this.shape.label ? 8 + this.shape.label.length * 7 : 0;
     self._pxBounds = new L.Bounds(self._point.subtract([r, r]), self._point.add([r + labelW, r]));
   }
@@ -77,6 +79,19 @@ export class ShapeMarker extends L.CircleMarker {
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
       ctx.fillText(String(this.shape.count), x, y + (style.shape === 'triangle' ? 2 : 0));
+      if (this.shape.bad) {
+        const text = String(this.shape.bad);
+        const bx = x + r * 0.85;
+        const by = y - r * 0.85;
+        const bw = 6 + text.length * 6;
+        ctx.fillStyle = '#f0524f';
+        ctx.beginPath();
+        ctx.roundRect(bx - bw / 2, by - 7, bw, 14, 7);
+        ctx.fill();
+        ctx.fillStyle = '#ffffff';
+        ctx.font = 'bold 10px system-ui, sans-serif';
+        ctx.fillText(text, bx, by + 0.5);
+      }
     } else if (this.shape.estimated) {
       ctx.font = COUNT_FONT;
       ctx.fillStyle = '#0d1117';

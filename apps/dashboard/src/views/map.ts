@@ -44,7 +44,7 @@ export class CityMap {
     private readonly container: HTMLElement,
     private readonly source: () => MapSource,
     private readonly onSelect: (id: string) => void,
-    private readonly onHover: (id: string | null, count: number | null) => void,
+    private readonly onHover: (id: string | null, count: number | null, bad?: number) => void,
   ) {
     this.map = L.map(container, { preferCanvas: true, renderer: this.renderer, attributionControl: false, zoomSnap: 0.25, minZoom: 3, maxZoom: 20, worldCopyJump: false });
     this.map.setView([0, 0], 3);
@@ -166,9 +166,9 @@ export class CityMap {
       let marker: ShapeMarker;
       if ('cluster' in props && props.cluster) {
         const count = props.point_count;
-        marker = new ShapeMarker([lat, lon], { freshness: FRESHNESS_BY_RANK[props.worst], estimated: false, label: null, count, selected: false }, 9 + Math.min(14, Math.log2(count) * 2));
+        marker = new ShapeMarker([lat, lon], { freshness: FRESHNESS_BY_RANK[props.worst], estimated: false, label: null, count, bad: props.bad, selected: false }, 9 + Math.min(14, Math.log2(count) * 2));
         marker.on('click', () => this.map.setView([lat, lon], Math.min(18, this.index!.getClusterExpansionZoom(props.cluster_id))));
-        marker.on('mouseover', () => this.onHover(null, count));
+        marker.on('mouseover', () => this.onHover(null, count, props.bad));
       } else {
         const p = props as PointProps;
         const isSelected = p.id === src.selectedId;
