@@ -9,8 +9,12 @@ interface ClusterProps { worst: number; bad: number }
 
 /** Individual crossings in view above which ids are not drawn (they would not be legible). */
 const MAX_LABELS = 250;
-/** Clustering radius in px: crossings closer than this on screen are drawn as one cluster. */
-const CLUSTER_RADIUS_PX = 36;
+/**
+ * Clustering radius in px: crossings closer than this on screen are drawn as one cluster.
+ * A small city clusters only crossings that would overlap; a big one groups more, so its
+ * overview stays a readable number of clusters.
+ */
+const clusterRadiusPx = (crossings: number) => (crossings <= 200 ? 18 : 36);
 /** Zooming to a crossing goes at least this far in (a few hundred metres across the map). */
 const STREET_ZOOM = 15;
 
@@ -125,7 +129,7 @@ export class CityMap {
       });
     }
     this.index = new Supercluster<PointProps, ClusterProps>({
-      radius: CLUSTER_RADIUS_PX,
+      radius: clusterRadiusPx(points.length),
       // Leaflet's tiles are 256 px: with this extent the radius is in screen pixels.
       extent: 256,
       maxZoom: 17,
