@@ -128,12 +128,27 @@ describe('operator dashboard in headless Chromium', () => {
     expect(new Set(await page.$$eval('#crossing-list li[data-crossing-id]', (rows) => rows.map((r) => r.getAttribute('data-freshness'))))).toEqual(new Set(['fresh']));
     await page.uncheck('[data-filter="fresh"]');
     await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length === 40, undefined, { timeout: 10_000 });
+    // One corridor: the crossings of Warrigal Rd (0970 and 2000 are on it, 3120 is not).
+    await page.waitForSelector('[data-testid="corridor-filter"] option[value="WARRIGAL RD"]', { state: 'attached', timeout: 30_000 });
+    await page.selectOption('[data-testid="corridor-filter"]', 'WARRIGAL RD');
+    await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length < 40, undefined, { timeout: 10_000 });
+    expect(await listed()).toEqual(expect.arrayContaining(['0970', '2000']));
+    expect(await listed()).not.toContain('3120');
+    await page.waitForFunction(() => document.querySelector('[data-testid="map"]')?.getAttribute('data-crossings') === String(document.querySelectorAll('#crossing-list li[data-crossing-id]').length), undefined, { timeout: 10_000 });
+    await page.selectOption('[data-testid="corridor-filter"]', '');
+    await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length === 40, undefined, { timeout: 10_000 });
 
     // The alerts list: pending recommendations (the least severe kind here) link to their crossing and can be acknowledged.
     await page.waitForSelector('#alerts-list li[data-alert-kind="pending"]', { timeout: 60_000 });
     const alertKinds = await page.$$eval('#alerts-list li[data-alert-kind]', (rows) => rows.map((r) => r.getAttribute('data-alert-kind')));
     const severity = ['offline', 'stale', 'degraded', 'drift', 'pending'];
     expect(alertKinds.map((k) => severity.indexOf(k!))).toEqual([...alertKinds.map((k) => severity.indexOf(k!))].sort((a, b) => a - b));
+    // "With alert" shows only crossings that have an open alert.
+    await page.check('[data-filter="alerted"]');
+    await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length < 40, undefined, { timeout: 10_000 });
+    const alerted = new Set(await page.$$eval('#alerts-list li[data-crossing-id]', (rows) => rows.map((r) => r.getAttribute('data-crossing-id'))));
+    for (const id of await listed()) expect(alerted.has(id)).toBe(true);
+    await page.uncheck('[data-filter="alerted"]');
     const alertKey = (await page.getAttribute('#alerts-list li[data-alert-kind="pending"]', 'data-alert-key'))!;
     const alertCrossing = (await page.getAttribute('#alerts-list li[data-alert-kind="pending"]', 'data-crossing-id'))!;
     await page.click(`#alerts-list li[data-alert-key="${alertKey}"] button[data-select]`);

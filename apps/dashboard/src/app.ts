@@ -38,6 +38,11 @@ export class DashboardApp {
   private readout: Readout | null = null;
   private query = '';
   private readonly filters = new Set<StatusFilter>();
+  /** Crossings with an open (not acknowledged) alert, and whether the map shows only those. */
+  private alerted = new Set<string>();
+  private onlyAlerted = false;
+  /** The corridor filter: the crossings of the chosen road, or null for all. */
+  private corridor: Set<string> | null = null;
   private searchIndex = new Map<string, string>();
   private started = false;
   /** The operator changed the search or filters: redraw the map at once, not with the live batch. */
@@ -93,10 +98,15 @@ export class DashboardApp {
         return;
       case 'city':
         renderCity(byId('city-body'), byId('city-included'), store.city);
+        this.renderCorridorOptions();
         return;
       case 'alerts': {
         const alerts = deriveAlerts({ statuses: store.statuses.values(), pending: store.pending.values(), nameOf: (id) => store.nameOf(id) });
         renderAlerts(byId('alerts-list'), byId('alerts-summary'), alerts, (key) => this.acks.has(key));
+        const alerted = new Set(alerts.filter((a) => !this.acks.has(a.key)).map((a) => a.crossingId));
+        const changed = alerted.size !== this.alerted.size || [...alerted].some((id) => !this.alerted.has(id));
+        this.alerted = alerted;
+        if (changed && this.onlyAlerted) this.invalidate('map');
         const down = store.allCrossingIds().map((id) => ({ id, freshness: store.freshnessOf(id) })).filter((d): d is { id: string; freshness: 'stale' | 'offline' } => d.freshness === 'stale' || d.freshness === 'offline').sort((a, b) => (a.id < b.id ? -1 : 1));
         renderStaleAlert(byId('stale-alert'), down, down.filter((d) => store.estimateOf(d.id)).length);
         return;
@@ -111,7 +121,24 @@ export class DashboardApp {
 
   private visible(id: string): boolean {
     const text = this.searchIndex.get(id) ?? id.toLowerCase();
-    return matchesQuery(text, this.query) && matchesStatus(this.filters, this.store.freshnessOf(id), !!this.store.estimateOf(id));
+    return (
+      matchesQuery(text, this.query) &&
+      matchesStatus(this.filters, this.store.freshnessOf(id), !!this.store.estimateOf(id)) &&
+      (!this.onlyAlerted || this.alerted.has(id)) &&
+      (!this.corridor || this.corridor.has(id))
+    );
+  }
+
+  /** The corridor filter's options: the city forecast's roads (kept when the city updates). */
+  private renderCorridorOptions(): void {
+    const select = byId<HTMLSelectElement>('corridor-filter');
+    const roads = (this.store.city?.corridors ?? []).map((c) => c.road).sort();
+    const key = roads.join('|');
+    if (select.dataset.roads === key) return;
+    select.dataset.roads = key;
+    const current = select.value;
+    fill(select, h('option', { value: '' }, 'all corridors'), ...roads.map((r) => h('option', { value: r }, r)));
+    select.value = roads.includes(current) ? current : '';
   }
 
   private renderList(): void {
@@ -488,6 +515,16 @@ export class DashboardApp {
       input.addEventListener('change', () => { if (input.checked) this.filters.add(f); else this.filters.delete(f); this.mapNow = true; this.invalidate('map'); });
       filterBox.appendChild(h('label', { class: `filter filter-${f}` }, input, h('span', { class: `shape shape-${f}`, 'aria-hidden': 'true' }), f));
     }
+    const alertedBox = h('input', { type: 'checkbox', value: 'alerted', 'data-filter': 'alerted' });
+    alertedBox.addEventListener('change', () => { this.onlyAlerted = alertedBox.checked; this.mapNow = true; this.invalidate('map'); });
+    filterBox.appendChild(h('label', { class: 'filter filter-alerted' }, alertedBox, 'with alert'));
+    const corridorSelect = byId<HTMLSelectElement>('corridor-filter');
+    corridorSelect.addEventListener('change', () => {
+      const road = this.store.city?.corridors.find((c) => c.road === corridorSelect.value);
+      this.corridor = road ? new Set(road.crossings) : null;
+      this.mapNow = true;
+      this.invalidate('map');
+    });
     document.querySelectorAll<HTMLButtonElement>('.range-buttons button').forEach((btn) => {
       btn.addEventListener('click', () => {
         this.store.chartHours = Number(btn.dataset.hours) || 6;
