@@ -25,7 +25,8 @@
  * Bounded: at most ~12,300 forecasts per size in phase 1, for at most BENCH_PHASE1_LIMIT_S
  * (300 s; the rate is then what was stored, `phase1_complete: false`), and `--rounds` rounds
  * (8 quick, 18 full) in phase 2.
- * Writes bench/results/pipeline.json (sizes run now replace the same sizes there) and prints a table. BENCH_DEBUG=1 passes fusion's log through.
+ * Writes bench/results/pipeline.json (sizes run now replace the same sizes there) and prints a table. BENCH_DEBUG=1 passes fusion's log through;
+ * BENCH_FUSION_NODE_ARGS adds Node options to the fusion processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -60,8 +61,12 @@ interface SizeResult {
   ratio: number;
   latency_ms: { p50: number; p95: number; p99: number };
   fusion_rss_mb: number;
-  /** Not measured here (the city fusion's cost: `npm run bench:fusion-service`). */
+  /** Mean time of one live city fusion step (advanceTo) in the leading instance over the run, from its /health. */
   fuse_ms_per_interval: number | null;
+  /** Planning (off the ingestion path, on the leader): evaluations made over the run, and crossings still waiting when it ended. */
+  planning_evaluated?: number;
+  planning_waiting_end?: number;
+  fusion_steps?: number;
   rest_p95_ms: Record<string, number>;
   forecasts_phase1: number;
   /** False when phase 1 hit its time bound (stored_per_s is then what was stored within it). */
@@ -75,6 +80,12 @@ interface SizeResult {
   heartbeats_sent: number;
   false_offline_max: number;
   queue_waiting_max: number;
+}
+
+interface Health {
+  leadership?: { role: string };
+  fusion?: { steps: number; meanStepMs: number | null };
+  planning?: { waiting: number; evaluated: number };
 }
 
 function parseArgs(argv: string[]): { sizes: number[]; rounds: number; instances: number } {
@@ -228,7 +239,9 @@ async function freePort(): Promise<number> {
 async function startFusion(env: Record<string, string>): Promise<{ child: ChildProcess; baseUrl: string; log: () => string }> {
   const port = await freePort();
   const lines: string[] = [];
-  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/register-aliases.js'), path.join(ROOT, 'dist/apps/fusion/src/main.js')], {
+  // BENCH_FUSION_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles fusion (Node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_FUSION_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '-r', path.join(ROOT, 'tools/register-aliases.js'), path.join(ROOT, 'dist/apps/fusion/src/main.js')], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -301,7 +314,7 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
     const storedPerS = phase1Stored / ((Date.now() - t0) / 1000);
     const phase1Complete = phase1Stored >= phase1.length;
     if (!phase1Complete) console.error(`phase 1 incomplete: ${phase1Stored} of ${phase1.length} stored in ${PHASE1_LIMIT_MS / 1000} s`);
-    // Let planning of the last batch finish before the ceiling runs beside it (bounded too).
+    // Let the last jobs finish before the ceiling runs beside it (bounded too).
     const drainUntil = Date.now() + PHASE1_LIMIT_MS;
     while ((await forecasts.getActiveCount()) + (await forecasts.getWaitingCount()) > 0 && Date.now() < drainUntil) await sleep(100);
 
@@ -394,6 +407,9 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
     const phase2Seconds = (Date.now() - phase2Start) / 1000;
     rssMax = Math.max(rssMax, ...rssAll());
 
+    // The leader's city steps and planning, as its /health reports them.
+    const healths = await Promise.all(all().map(async (f) => (await (await fetch(`${f.baseUrl}/health`)).json()) as Health));
+    const leaderHealth = healths.find((h) => h.leadership?.role === 'leader') ?? healths[0];
     const sorted = [...latencies].sort((a, b) => a - b);
     const p95 = (xs: number[]) => round1(quantile([...xs].sort((a, b) => a - b), 0.95));
     return {
@@ -404,7 +420,10 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
       ratio: Math.round((storedPerS / ceiling) * 100) / 100,
       latency_ms: { p50: round1(quantile(sorted, 0.5)), p95: round1(quantile(sorted, 0.95)), p99: round1(quantile(sorted, 0.99)) },
       fusion_rss_mb: Math.round(rssMax),
-      fuse_ms_per_interval: null,
+      fuse_ms_per_interval: leaderHealth.fusion?.meanStepMs ?? null,
+      fusion_steps: leaderHealth.fusion?.steps ?? 0,
+      planning_evaluated: leaderHealth.planning?.evaluated ?? 0,
+      planning_waiting_end: leaderHealth.planning?.waiting ?? 0,
       rest_p95_ms: { crossings_page: p95(restMs.crossings_page), crossings_offline_count: p95(restMs.crossings_offline) },
       forecasts_phase1: phase1.length,
       phase1_complete: phase1Complete,
@@ -474,6 +493,8 @@ async function main(): Promise<void> {
     'dash KB/s': r.dashboard_kb_per_s,
     'false offline': r.false_offline_max,
     'demo stored': `${r.demo_stored}/${r.demo_forecasts}`,
+    'fuse ms': r.fuse_ms_per_interval,
+    planned: r.planning_evaluated,
   }));
   console.table(rows);
   console.log(`wrote ${path.relative(ROOT, OUT)} (machine: ${machine.cpus} cores, load ${machine.load_avg_1m})`);

@@ -13,7 +13,7 @@
  * ACL file alone does not reveal them.
  */
 import { createHash } from 'node:crypto';
-import { FORECAST_QUEUE, HEARTBEAT_QUEUE, SIMULATION_REPORT_QUEUE, TIMING_PLAN_QUEUE } from '@crosscast/contracts';
+import { FORECAST_QUEUE, HEARTBEAT_QUEUE, SIGNAL_EVENT_LOG_QUEUE, SIMULATION_REPORT_QUEUE, TIMING_PLAN_QUEUE } from '@crosscast/contracts';
 
 export const REDIS_ROLES = ['fusion', 'worker', 'simulator'] as const;
 export type RedisRole = (typeof REDIS_ROLES)[number];
@@ -27,7 +27,7 @@ export function redisRoleKeyPatterns(prefix: string): Record<RedisRole, string[]
     fusion: [`~${prefix}:*`],
     // %R~: read only. The worker reads its crossing's stream; only the street writes it.
     worker: [queue(FORECAST_QUEUE), queue(HEARTBEAT_QUEUE), `%R~${prefix}:detector:*`],
-    simulator: [queue(TIMING_PLAN_QUEUE), queue(SIMULATION_REPORT_QUEUE), `~${prefix}:detector:*`],
+    simulator: [queue(TIMING_PLAN_QUEUE), queue(SIMULATION_REPORT_QUEUE), queue(SIGNAL_EVENT_LOG_QUEUE), `~${prefix}:detector:*`],
   };
 }
 

@@ -10,6 +10,8 @@ import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { FencedError, LeadershipRepository } from '../../apps/fusion/src/repositories/leadership.repository';
 import { LeadershipService } from '../../apps/fusion/src/services/leadership.service';
 import { CityFusionService } from '../../apps/fusion/src/services/city-fusion.service';
+import { PlanningService } from '../../apps/fusion/src/services/planning.service';
+import { ForecastStoreRepository } from '../../apps/fusion/src/repositories/forecast-store.repository';
 import { forecastMessage } from '../support/forecast-factory';
 import { loginAs } from '../support/auth';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
@@ -96,7 +98,12 @@ describe('several fusion instances (real PostgreSQL + Redis)', () => {
     expect(Number((await db.query(`SELECT count(*) AS n FROM fusion_state`))[0].n)).toBe(0);
     await leader.get(CityFusionService).saveIfChanged();
     expect(Number((await db.query(`SELECT count(*) AS n FROM fusion_state`))[0].n)).toBe(1);
-   }, 60_000);
+    // Only the leader plans, from the newest forecast, whichever instance stored it.
+    await leader.get(PlanningService).whenIdle();
+    const evaluations = await db.query(`SELECT forecast_message_id FROM planning_evaluations WHERE crossing_id = $1 AND based_on_interval_start = $2`, [crossing.id, messages[3].basedOnIntervalStart]);
+    expect(evaluations.map((e: { forecast_message_id: string }) => e.forecast_message_id)).toEqual([messages[3].messageId]);
+    expect(follower.get(PlanningService).progress().evaluated).toBe(0);
+  }, 60_000);
 
   it('fences a deposed leader and hands over to the other instance when the leader goes', async () => {
     const states = apps.map((app) => app.get(LeadershipService).current());
@@ -109,6 +116,11 @@ describe('several fusion instances (real PostgreSQL + Redis)', () => {
     await db.transaction((manager) => apps[leaderIndex].get(LeadershipService).assertLeading(manager));
     await expect(db.transaction((manager) => survivor.get(LeadershipService).assertLeading(manager))).rejects.toBeInstanceOf(FencedError);
 
+    // A forecast stored where no planning heard of it (as if its instance died right after the
+    // commit): the next leader's sweep finds it in PostgreSQL and plans from it.
+    const orphan = forecastMessage(crossing.id, crossing.approaches.map((a) => a.id), '2006-10-10T04:00:00+11:00', { seq: 20 });
+    expect((await survivor.get(ForecastStoreRepository).storeForecasts([orphan], new Date()))[0]).toMatchObject({ stored: true });
+
     const started = Date.now();
     await apps[leaderIndex].close();
     await eventually(async () => survivor.get(LeadershipService).isLeader(), 'the other instance to take over', 15_000);
@@ -120,5 +132,8 @@ describe('several fusion instances (real PostgreSQL + Redis)', () => {
     // A write carrying the old epoch is refused.
     await expect(db.transaction((manager) => survivor.get(LeadershipRepository).assertEpoch(manager, oldEpoch))).rejects.toThrow(/fenced: this instance led epoch/);
     await db.transaction((manager) => survivor.get(LeadershipService).assertLeading(manager));
+    await survivor.get(PlanningService).whenIdle();
+    const [swept] = await db.query(`SELECT forecast_message_id FROM planning_evaluations WHERE crossing_id = $1 AND based_on_interval_start = $2`, [crossing.id, orphan.basedOnIntervalStart]);
+    expect(swept).toEqual({ forecast_message_id: orphan.messageId });
   }, 30_000);
 });

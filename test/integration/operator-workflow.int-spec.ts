@@ -8,6 +8,7 @@ import { loadCityDefinition } from '@crosscast/seed';
 import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { IngestionService } from '../../apps/fusion/src/services/ingestion.service';
+import { PlanningService } from '../../apps/fusion/src/services/planning.service';
 import { authedFetch, loginAs } from '../support/auth';
 import { devPlanJobId } from '../support/forecast-factory';
 import { shapedForecast } from '../support/planning-forecasts';
@@ -48,13 +49,14 @@ describe('operator workflow: accept / reject recommendations (real PostgreSQL + 
     const peak: Record<string, number[]> = peakOn === 'north-south' ? { N: rising, S: rising } : { E: rising, W: rising };
     const message = shapedForecast(crossing(crossingId), basedOn, { observed: { N: 200, S: 200, E: 200, W: 200 }, forecast: peak, seq: ++seq });
     expect((await ingestion.ingestForecast('test', `f-${crossingId}-${seq}`, message)).status).toBe('stored');
+    await app.get(PlanningService).whenIdle();
     const [row] = await db.query(`SELECT id FROM recommendations WHERE crossing_id = $1 AND based_on_interval_start = $2`, [crossingId, message.basedOnIntervalStart]);
     expect(row).toBeDefined();
     return String(row.id);
   }
 
   beforeAll(async () => {
-    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix });
+    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, FUSION_STEP_SETTLE_MS: '500' });
     await migrate(config.DATABASE_URL);
     app = await createFusionApp(config, { logger: false });
     await app.listen(0, '127.0.0.1');

@@ -16,6 +16,7 @@ import { loadCityDefinition } from '@crosscast/seed';
 import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { IngestionService } from '../../apps/fusion/src/services/ingestion.service';
+import { PlanningService } from '../../apps/fusion/src/services/planning.service';
 import { authedFetch, loginAs } from '../support/auth';
 import { heartbeatMessage, devPlanJobId } from '../support/forecast-factory';
 import { shapedForecast } from '../support/planning-forecasts';
@@ -57,7 +58,12 @@ describe('forecast-driven recommendations and automatic mode (real PostgreSQL + 
   const peak = (crossingId: string, time: string, road: 'north-south' | 'east-west', flags: string[] = []) =>
     shapedForecast(crossing(crossingId), at(time), { observed: OBSERVED, forecast: road === 'north-south' ? { N: RISING, S: RISING } : { E: RISING, W: RISING }, seq: ++seq, flags });
 
-  const ingest = async (message: ForecastMessage) => ingestion.ingestForecast('test', `job-${message.messageId}-${++seq}`, message);
+  /** Stores a forecast as the queue consumer would, then waits for planning (PlanningService, off the ingestion path) to catch up. */
+  const ingest = async (message: ForecastMessage) => {
+    const outcome = await ingestion.ingestForecast('test', `job-${message.messageId}-${++seq}`, message);
+    await app.get(PlanningService).whenIdle();
+    return outcome;
+  };
   /** The crossing's recommendation for the planning period starting at this local time. */
   const recommendationAt = async (crossingId: string, time: string): Promise<RecommendationView | undefined> =>
     (await (await viewer(`/api/recommendations?crossing=${crossingId}&limit=100`)).json()).find((r: RecommendationView) => r.planningPeriodStart === new Date(at(time)).toISOString());
@@ -74,6 +80,8 @@ describe('forecast-driven recommendations and automatic mode (real PostgreSQL + 
       QUEUE_PREFIX: prefix,
       PLANNING_PERIOD_MINUTES: '30',
       AUTOMATIC_MIN_MINUTES_BETWEEN_CHANGES: '60',
+      // Crossings here report unevenly: the city steps 0.5 s after a new interval appears instead of waiting 5 s for the others.
+      FUSION_STEP_SETTLE_MS: '500',
     });
     await migrate(config.DATABASE_URL);
     app = await createFusionApp(config, { logger: false });

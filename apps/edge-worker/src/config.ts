@@ -32,6 +32,19 @@ export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
       HISTORY_LIMIT_INTERVALS: envInt(3360, 200, 1_000_000),
       TRAIN_EPOCHS: envInt(12, 1, 1000),
       /**
+       * Federated warm start: the fusion service's base URL (for example http://127.0.0.1:3000).
+       * Set, a worker with WARM_START_MIN_INTERVALS of history but less than
+       * MIN_TRAIN_INTERVALS asks it for the average of other crossings' models and fine-tunes
+       * it locally; unset = no warm start (the seasonal-naive baseline until the first model).
+       */
+      FUSION_URL: z.string().regex(/^https?:\/\/\S+$/, 'must be a URL starting with http:// or https://').optional(),
+      /** Warm start from this much history (default one day of 15 min). */
+      WARM_START_MIN_INTERVALS: envInt(96, 40, 100_000),
+      /** Epochs of local fine-tuning of the averaged networks. */
+      WARM_START_FINE_TUNE_EPOCHS: envInt(4, 0, 1000),
+      /** Share each fully trained model's snapshot (weights, error statistics, a unit-free week shape; never counts) with the city. */
+      SHARE_MODEL_SNAPSHOTS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+      /**
        * Cleaning limits (see CleaningOptions in libs/forecasting): a count is dropped when it
        * exceeds lanes x saturation flow x interval hours, or CLEAN_HISTORY_FACTOR x the
        * detector's own 99.5th percentile. CLEAN_LANES 0 = unknown (CLEAN_DEFAULT_LANES is

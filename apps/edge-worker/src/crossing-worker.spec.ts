@@ -1,7 +1,7 @@
 import { CrossingDefinition, DEV_WORKER_KEY_SEED, DetectorReading, ForecastMessage, ForecastMessageSchema, HeartbeatMessageSchema, deriveWorkerKey, parseMessage, signMessage } from '@crosscast/contracts';
-import { ResidualEnsembleState } from '@crosscast/forecasting';
+import { FederatedSnapshot, LocalCalendar, ResidualEnsembleForecaster, ResidualEnsembleState, exportSnapshot, snapshotProblems } from '@crosscast/forecasting';
 import { selectTfBackend } from '@crosscast/runtime';
-import { CrossingWorker, CrossingWorkerOptions, TrainingRunner } from './crossing-worker';
+import { CrossingWorker, CrossingWorkerOptions, FederationOptions, TrainingRunner, WorkerFederation } from './crossing-worker';
 
 const crossing: CrossingDefinition = {
   id: 'X1',
@@ -38,7 +38,7 @@ class ManualTrainer implements TrainingRunner {
   }
 }
 
-function makeWorker(options: Partial<CrossingWorkerOptions> = {}) {
+function makeWorker(options: Partial<CrossingWorkerOptions> = {}, federation: { client: WorkerFederation; options: FederationOptions } | null = null) {
   const published: ForecastMessage[] = [];
   const trainer = new ManualTrainer();
   const warnings: string[] = [];
@@ -58,6 +58,7 @@ function makeWorker(options: Partial<CrossingWorkerOptions> = {}) {
     async (_w, model) => {
       savedModels.push(model);
     },
+    federation,
   );
   return { worker, published, trainer, warnings, savedModels };
 }
@@ -248,4 +249,77 @@ describe('compareStreamIds', () => {
     expect(compareStreamIds('5-0', '5-0')).toBe(0);
     expect(compareStreamIds('10-0', '9-0')).toBeGreaterThan(0);
   });
+});
+
+describe('CrossingWorker federated warm start', () => {
+  let citySnapshot: FederatedSnapshot;
+
+  beforeAll(async () => {
+    await selectTfBackend('wasm');
+    // Another crossing's model, as the city would average it (one donor is enough here).
+    const values = Array.from({ length: 10 * 96 }, (_, t) => {
+      const level = 60 + 50 * Math.sin((2 * Math.PI * t) / 96);
+      return [Math.round(level), Math.round(level / 2)];
+    });
+    const donor = await ResidualEnsembleForecaster.train(
+      { intervalMinutes: 15, approaches: ['D:1', 'D:2'], firstIntervalStartMs: START, values, isReal: () => true, calendar: new LocalCalendar('Australia/Melbourne') },
+      { epochs: 1 },
+    );
+    citySnapshot = exportSnapshot(donor, 15);
+    donor.dispose();
+  }, 60_000);
+
+  function federated(answer: () => FederatedSnapshot | null) {
+    const requests: string[] = [];
+    const shared: Array<{ crossingId: string; version: number; snapshot: FederatedSnapshot }> = [];
+    const client: WorkerFederation = {
+      fetchWarmStart: async (crossingId) => {
+        requests.push(crossingId);
+        return answer();
+      },
+      publishSnapshot: (crossingId, version, snapshot) => shared.push({ crossingId, version, snapshot }),
+    };
+    return { requests, shared, federation: { client, options: { warmStartMinIntervals: 96, fineTuneEpochs: 1, shareSnapshots: true } } };
+  }
+
+  async function feed(worker: CrossingWorker, trainer: ManualTrainer, from: number, to: number): Promise<void> {
+    for (let i = from; i < to; i++) {
+      worker.accept(reading(i));
+      worker.forecastLatest();
+      await trainer.runAll();
+    }
+  }
+
+  it('warm-starts from the city with a day of history, then replaces it with its own model and shares only that one', async () => {
+    const { requests, shared, federation } = federated(() => citySnapshot);
+    const { worker, published, trainer, savedModels } = makeWorker({ minTrainIntervals: 300 }, federation);
+    await feed(worker, trainer, 0, 95);
+    expect(requests).toEqual([]);
+    expect(published[94].model.name).toBe('seasonal-naive');
+    await feed(worker, trainer, 95, 100);
+    expect(requests).toEqual(['X1']);
+    expect(savedModels[0].start).toBe('federated-warm');
+    expect(published[99].model.name).toBe('residual-ensemble');
+    expect(published[99].quality.flags).toContain('federated-warm-start');
+    // A warm-started model is the city's average, not the crossing's own: it is not shared back.
+    expect(shared).toEqual([]);
+    await feed(worker, trainer, 100, 302);
+    const own = savedModels[savedModels.length - 1];
+    expect(own.start).toBe('trained');
+    expect(published[301].quality.flags).not.toContain('federated-warm-start');
+    expect(shared).toHaveLength(1);
+    expect(shared[0]).toMatchObject({ crossingId: 'X1', version: worker.currentModelVersion });
+    expect(snapshotProblems(shared[0].snapshot)).toEqual([]);
+    worker.dispose();
+  }, 120_000);
+
+  it('keeps the baseline while the city has no average, asking again only every few intervals', async () => {
+    const { requests, federation } = federated(() => null);
+    const { worker, published, trainer } = makeWorker({ minTrainIntervals: 300 }, federation);
+    await feed(worker, trainer, 0, 110);
+    // Asked at 96 intervals, then every 4 new intervals: 96, 100, 104, 108.
+    expect(requests).toHaveLength(4);
+    expect(published[109].model.name).toBe('seasonal-naive');
+    worker.dispose();
+  }, 60_000);
 });

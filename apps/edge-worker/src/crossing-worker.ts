@@ -12,6 +12,11 @@ import {
   SeasonalNaiveForecaster,
   StepForecast,
   DEFAULT_RESIDUAL_ENSEMBLE,
+  FederatedArchitecture,
+  FederatedSnapshot,
+  coldStart,
+  exportSnapshot,
+  federatedArchitecture,
   cleanSeries,
   cleaningWarning,
   intervalsPerDay,
@@ -57,6 +62,29 @@ export interface CrossingWorkerOptions {
   /** How readings are judged (default DEFAULT_CLEANING: limits from physics and the detector's history). */
   cleaning?: Partial<CleaningOptions>;
 }
+
+/**
+ * The worker's side of federated warm start (a BullMQ producer and a signed REST call in
+ * the app; plain objects in tests).
+ */
+export interface WorkerFederation {
+  /** The average of other crossings' snapshots for this architecture, or null while the city has none. */
+  fetchWarmStart(crossingId: string, architecture: FederatedArchitecture): Promise<FederatedSnapshot | null>;
+  /** Shares the transferable part of a fully trained model (weights and error statistics, no counts). */
+  publishSnapshot(crossingId: string, modelVersion: number, snapshot: FederatedSnapshot): void;
+}
+
+export interface FederationOptions {
+  /** Warm-start once the history has this many intervals (and until minTrainIntervals). */
+  warmStartMinIntervals: number;
+  /** Epochs of local fine-tuning of the averaged networks. */
+  fineTuneEpochs: number;
+  /** Whether fully trained models' snapshots are shared with the city. */
+  shareSnapshots: boolean;
+}
+
+/** After a failed or empty warm-start request, wait this many new intervals before asking again. */
+const WARM_START_RETRY_INTERVALS = 4;
 
 export interface WorkerClock {
   now(): Date;
@@ -105,6 +133,8 @@ export class CrossingWorker {
   /** The cleaning tally of the history at the newest forecast (sent with heartbeats). */
   private lastCleaning: CleaningSummary | null = null;
   private cleaningWarned = false;
+  /** History length at the last warm-start request (null: never asked). */
+  private warmStartAskedAt: number | null = null;
 
   constructor(
     readonly crossing: CrossingDefinition,
@@ -117,6 +147,7 @@ export class CrossingWorker {
     private readonly clock: WorkerClock,
     private readonly logger: WorkerLog,
     private readonly onModelTrained: (worker: CrossingWorker, model: ResidualEnsembleState, version: number) => Promise<void> = async () => undefined,
+    private readonly federation: { client: WorkerFederation; options: FederationOptions } | null = null,
   ) {
     this.crossingId = crossing.id;
     this.approaches = crossing.approaches.map((a) => a.id);
@@ -278,7 +309,7 @@ export class CrossingWorker {
     let modelInfo: ModelInfo;
     const flags: string[] = [];
     let modelSteps: StepForecast[] | null = null;
-    if (this.model && index >= ResidualEnsembleForecaster.firstOrigin(this.intervalMinutes, DEFAULT_RESIDUAL_ENSEMBLE.lags)) {
+    if (this.model && index >= this.model.minOrigin) {
       try {
         this.intervals ??= this.model.adaptiveIntervals();
         modelSteps = this.model.forecast(clean.values, index, this.firstIntervalStartMs, this.calendar, undefined, {
@@ -301,6 +332,7 @@ export class CrossingWorker {
       modelInfo = { name: baseline.name, version: 0, backend: 'none', trainedOnIntervals: 0 };
       flags.push(this.lastError ? 'model-failed' : 'baseline-until-trained');
     }
+    if (modelSteps && this.model?.start === 'federated-warm') flags.push('federated-warm-start');
 
     this.scorePendingCheck(clean, index);
     if (modelSteps) {
@@ -447,22 +479,44 @@ export class CrossingWorker {
     if (this.training) return;
     const n = clean.values.length;
     // After a history reset the first model waits for minTrainIntervals again, so a model
-    // trained on weeks is not swapped for one trained on a day or two.
-    const due = n >= this.options.minTrainIntervals && (!this.model || n - this.intervalsAtLastTraining >= this.options.retrainEveryIntervals);
-    if (!due) return;
+    // trained on weeks is not swapped for one trained on a day or two. A warm-started model
+    // is replaced by the crossing's own as soon as it has enough history.
+    const ownModel = this.model?.start === 'trained';
+    const due = n >= this.options.minTrainIntervals && (!this.model || !ownModel || n - this.intervalsAtLastTraining >= this.options.retrainEveryIntervals);
+    if (due) return this.startTraining(clean, 'full');
+    const federation = this.federation;
+    if (!federation || n >= this.options.minTrainIntervals || n < federation.options.warmStartMinIntervals) return;
+    // Cold start: from a day of history until its own model, warm-started from the city's
+    // average of other crossings' models, refreshed as often as a model is retrained.
+    const warmDue = !this.model || (this.model.start === 'federated-warm' && n - this.intervalsAtLastTraining >= this.options.retrainEveryIntervals);
+    const askedRecently = this.warmStartAskedAt !== null && n - this.warmStartAskedAt < WARM_START_RETRY_INTERVALS && n >= this.warmStartAskedAt;
+    if (warmDue && !askedRecently) this.startTraining(clean, 'warm');
+  }
+
+  private startTraining(clean: CleanSeries, kind: 'full' | 'warm'): void {
+    const n = clean.values.length;
     this.training = true;
     // Train on a copy: the history keeps growing while the model trains.
     const values = clean.values.map((row) => [...row]);
     const real = clean.flags.map((row) => row.map((flag) => flag === 'real'));
     const firstIntervalStartMs = this.firstIntervalStartMs as number;
-    this.intervalsAtLastTraining = n;
+    if (kind === 'warm') this.warmStartAskedAt = n;
+    else this.intervalsAtLastTraining = n;
+    const input = { intervalMinutes: this.intervalMinutes, approaches: this.approaches, firstIntervalStartMs, values, isReal: (t: number, a: number) => real[t][a], calendar: this.calendar };
     void this.trainer
       .run(async () => {
         const started = this.clock.now().getTime();
-        const trained = await ResidualEnsembleForecaster.train(
-          { intervalMinutes: this.intervalMinutes, approaches: this.approaches, firstIntervalStartMs, values, isReal: (t, a) => real[t][a], calendar: this.calendar },
-          { horizons: this.options.horizons, epochs: this.options.trainEpochs },
-        );
+        let trained: ResidualEnsembleForecaster;
+        if (kind === 'warm') {
+          const federation = this.federation!;
+          const architecture = federatedArchitecture(this.intervalMinutes, { horizons: this.options.horizons, lags: DEFAULT_RESIDUAL_ENSEMBLE.lags });
+          const snapshot = await federation.client.fetchWarmStart(this.crossingId, architecture);
+          if (!snapshot) return;
+          trained = await coldStart(input, snapshot, { horizons: this.options.horizons }, { fineTuneEpochs: federation.options.fineTuneEpochs });
+          this.intervalsAtLastTraining = n;
+        } else {
+          trained = await ResidualEnsembleForecaster.train(input, { horizons: this.options.horizons, epochs: this.options.trainEpochs });
+        }
         const previous = this.model;
         this.model = trained;
         this.intervals = trained.adaptiveIntervals();
@@ -471,12 +525,17 @@ export class CrossingWorker {
         this.modelVersion += 1;
         previous?.dispose();
         const seconds = (this.clock.now().getTime() - started) / 1000;
+        const how = kind === 'warm' ? 'warm-started from the city\'s federated snapshot and fine-tuned' : 'trained';
         this.logger.log(
-          `${this.crossingId}: model v${this.modelVersion} trained on ${values.length} intervals in ${seconds.toFixed(1)} s, validation MAE by horizon ${trained.validationMae.map((m) => m.toFixed(1)).join(' / ')}`,
+          `${this.crossingId}: model v${this.modelVersion} ${how} on ${values.length} intervals in ${seconds.toFixed(1)} s, validation MAE by horizon ${trained.validationMae.map((m) => m.toFixed(1)).join(' / ')}`,
         );
+        // Only the crossing's own models are shared: a warm-started one is mostly the city's average.
+        if (kind === 'full' && this.federation?.options.shareSnapshots) {
+          this.federation.client.publishSnapshot(this.crossingId, this.modelVersion, exportSnapshot(trained, this.intervalMinutes));
+        }
         await this.onModelTrained(this, await trained.serialize(), this.modelVersion);
       })
-      .catch((error) => this.logger.warn(`${this.crossingId}: training failed: ${(error as Error).message}`))
+      .catch((error) => this.logger.warn(`${this.crossingId}: ${kind === 'warm' ? 'warm start' : 'training'} failed: ${(error as Error).message}`))
       .finally(() => {
         this.training = false;
       });

@@ -13,9 +13,14 @@ import { FUSION_CONFIG, FusionConfig } from './config';
 import { AdminController } from './controllers/admin.controller';
 import { AuthController } from './controllers/auth.controller';
 import { DecisionsController } from './controllers/decisions.controller';
+import { CorridorsController } from './controllers/corridors.controller';
+import { CorridorRecommendationsRepository } from './repositories/corridor-recommendations.repository';
+import { CorridorPlanningService } from './services/corridor-planning.service';
+import { CorridorDecisionService } from './services/corridor-decision.service';
 import { CityController } from './controllers/city.controller';
 import { CrossingsController } from './controllers/crossings.controller';
 import { HealthController } from './controllers/health.controller';
+import { FederationModule } from './federation/federation.module';
 import { SimulationController } from './controllers/simulation.controller';
 import { RecommendationsController } from './controllers/recommendations.controller';
 import { LiveGateway } from './gateways/live.gateway';
@@ -47,8 +52,10 @@ import { HealthService } from './services/health.service';
 import { IngestionService } from './services/ingestion.service';
 import { LiveUpdatesService } from './services/live-updates.service';
 import { RecommendationService } from './services/recommendation.service';
+import { PlanningService } from './services/planning.service';
 import { SimulationMeasurementsService } from './services/simulation-measurements.service';
 import { StatusService } from './services/status.service';
+import { MEASURES_CONTROLLERS, MEASURES_PROVIDERS } from './measures';
 
 @Module({})
 export class FusionModule {
@@ -60,8 +67,9 @@ export class FusionModule {
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), retryAttempts: 3, retryDelay: 1000 }),
         JwtModule.register({ secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256', expiresIn: config.TOKEN_TTL } }),
         ThrottlerModule.forRoot({ throttlers: rateLimitThrottlers(config), storage: throttlerStorage }),
+        FederationModule.forRoot(config, keys),
       ],
-      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController, RecommendationsController],
+      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController, RecommendationsController, CorridorsController, ...MEASURES_CONTROLLERS],
       providers: [
         // Order matters: who you are (401/403) first, then how often you may write (429).
         { provide: APP_GUARD, useClass: AccessGuard },
@@ -81,6 +89,7 @@ export class FusionModule {
         CityFusionService,
         CityForecastService,
         RecommendationService,
+        PlanningService,
         LiveUpdatesService,
         IngestionService,
         CrossingQueryService,
@@ -97,12 +106,16 @@ export class FusionModule {
         TimingPlanPublisher,
         AuthService,
         DecisionService,
+        CorridorDecisionService,
+        CorridorPlanningService,
         AccessAdminService,
         SimulationStoreRepository,
         SimulationMeasurementsService,
         SimulationReportConsumer,
         RecommendationsRepository,
+        CorridorRecommendationsRepository,
         AutomaticModeService,
+        ...MEASURES_PROVIDERS,
       ],
     };
   }

@@ -23,6 +23,11 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
       QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('crosscast'),
       /** A crossing whose newest forecast is this many intervals behind the city's newest is stale. */
       STALE_AFTER_INTERVALS: envInt(2, 1, 96),
+      /**
+       * The city fusion steps to a new interval once 90 % of the crossings reporting have sent
+       * it, or this long (ms, wall time) after it first became the city's newest interval.
+       */
+      FUSION_STEP_SETTLE_MS: envInt(5000, 0, 600_000),
       /** A crossing with no heartbeat for this many wall-clock seconds is offline. */
       OFFLINE_AFTER_SECONDS: envInt(30, 2, 86400),
       /** Forecast jobs in flight at once; they are written in micro-batches (INGEST_BATCH_*). */
@@ -52,6 +57,10 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
       WORKER_KEY_SEED: z.string().min(8).default(DEV_WORKER_KEY_SEED),
       /** A message whose sentAt is further ahead of this service's clock than this is refused. */
       MAX_CLOCK_SKEW_SECONDS: envInt(300, 1, 86400),
+      /** Federated warm start: a new crossing gets an averaged snapshot only when at least this many other crossings shared one. */
+      FEDERATION_MIN_CONTRIBUTORS: envInt(2, 1, 100_000),
+      /** ...sent within this many days (older snapshots are not averaged). */
+      FEDERATION_MAX_SNAPSHOT_AGE_DAYS: envInt(30, 1, 3650),
       /** Create the database if missing and apply migrations at start-up (under an advisory lock). */
       MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
       /** development | test | production, exactly; `production` refuses development secrets and accounts. */
@@ -87,6 +96,8 @@ export function readFusionConfig(env: NodeJS.ProcessEnv = process.env) {
       PLANNING_PERIOD_MINUTES: envInt(15, 1, 1440),
       /** Forecast horizons up to this far ahead are planned for. */
       PLANNING_HORIZON_MINUTES: envInt(60, 1, 1440),
+      /** Crossings the leader plans side by side (each evaluation runs a few queries; the pool has 10 connections). */
+      PLANNING_CONCURRENCY: envInt(1, 1, 8),
       /** Hysteresis: a recommendation only when the expected gain is at least this many s/veh… */
       MIN_GAIN_SECONDS: envNumber(2, 0, 600),
       /** …and at least this share of the running plan's expected delay. */

@@ -43,6 +43,8 @@ export function readSimulatorConfig(env: NodeJS.ProcessEnv = process.env) {
       SIM_CITY_OUT: z.string().optional(),
       /** BullMQ prefix of the timing-plan and simulation-report queues (as fusion's). */
       QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('crosscast'),
+      /** simulate mode: publish every signal's controller event log per interval (for fusion's performance measures). */
+      SIM_EVENT_LOGS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
       /** Log the one-line city summary every this many simulated intervals. */
       SIM_LOG_EVERY_INTERVALS: envInt(4, 1, 10_000),
       /** The health endpoint's address; unset = 127.0.0.1, or 0.0.0.0 in production. */

@@ -7,6 +7,7 @@ import { loadSimulatorLinkKey, redisConnectionOptions } from '@crosscast/runtime
 import { SIMULATOR_CONFIG, SimulatorConfig } from './config';
 import { TimingPlanConsumer } from './queue/timing-plan.consumer';
 import { SimulationReportPublisher } from './queue/simulation-report.publisher';
+import { SignalEventLogPublisher } from './queue/signal-event-log.publisher';
 import { DetectorStreamWriter } from './repositories/detector-stream.writer';
 import { LoadedSimCity, loadSimCity, writeCityDefinition } from './services/sim-city.loader';
 import { citySummaryLine } from './services/simulated-interval';
@@ -30,6 +31,7 @@ export class SimulateService implements OnApplicationShutdown {
   private writer: DetectorStreamWriter;
   private plans: TimingPlanConsumer | null = null;
   private reports: SimulationReportPublisher | null = null;
+  private eventLogs: SignalEventLogPublisher | null = null;
   private street: SimulatedStreet;
   private loaded: LoadedSimCity;
   private server: http.Server | null = null;
@@ -54,7 +56,7 @@ export class SimulateService implements OnApplicationShutdown {
     this.liveStartMs = Date.parse(c.SIM_START);
     const originMs = this.liveStartMs - c.SIM_BACKFILL_DAYS * DAY_MS;
     const runId = `${sim.name}-${c.SIM_SEED}-${Date.now().toString(36)}`;
-    this.street = new SimulatedStreet(sim, { seed: c.SIM_SEED, originMs, intervalMinutes: this.loaded.intervalMinutes, dailyDemand: this.loaded.dailyDemand, runId });
+    this.street = new SimulatedStreet(sim, { seed: c.SIM_SEED, originMs, intervalMinutes: this.loaded.intervalMinutes, dailyDemand: this.loaded.dailyDemand, runId, eventLogs: c.SIM_EVENT_LOGS });
 
     const intervalsPerDay = (24 * 60) / this.loaded.intervalMinutes;
     const backfillIntervals = Math.round(c.SIM_BACKFILL_DAYS * intervalsPerDay);
@@ -67,12 +69,17 @@ export class SimulateService implements OnApplicationShutdown {
     if (c.REPLAY_RESET) await this.writer.reset(sim.crossings.map((x) => x.id));
     const linkKey = loadSimulatorLinkKey(c.SIMULATOR_KEY_FILE, c.WORKER_KEY_SEED);
     this.reports = new SimulationReportPublisher(c.REDIS_URL, c.QUEUE_PREFIX, linkKey);
+    if (c.SIM_EVENT_LOGS) this.eventLogs = new SignalEventLogPublisher(c.REDIS_URL, c.QUEUE_PREFIX, linkKey);
     if (c.HEALTH_PORT > 0) this.server = startStatusServer(c.HEALTH_PORT, () => this.health(), () => this.metrics(), c.LISTEN_HOST);
 
     this.phase = 'backfill';
+    // The event logs are for the live street: not recorded during the backfill (it runs 4-5 times slower with them).
+    if (backfillIntervals > 0) this.street.recordEventLogs(false);
     const started = Date.now();
     let batch: DetectorReading[] = [];
     while (this.street.intervalsSimulated < backfillIntervals && !this.stopped) {
+      // The last backfill interval warms the logs up, so the first live interval's log is whole.
+      if (this.street.intervalsSimulated === backfillIntervals - 1) this.street.recordEventLogs(true);
       const interval = this.street.advance();
       batch.push(...interval.readings);
       this.latest = interval.report;
@@ -107,6 +114,8 @@ export class SimulateService implements OnApplicationShutdown {
     try {
       await this.writer.write(interval.readings);
       await this.reports!.publish(interval.report);
+      // Each crossing's event log comes one interval late (empty with the first live interval).
+      await this.eventLogs?.publish(interval.eventLogs);
     } catch (error) {
       // The street does not wait for Redis: this interval's readings are lost, like a cable fault.
       this.logger.warn(`Redis unreachable, interval ${new Date(interval.intervalStartMs).toISOString()} not delivered: ${(error as Error).message}`);
@@ -151,6 +160,7 @@ export class SimulateService implements OnApplicationShutdown {
     this.server?.close();
     await this.plans?.close().catch(() => undefined);
     await this.reports?.close().catch(() => undefined);
+    await this.eventLogs?.close().catch(() => undefined);
     this.redis?.disconnect();
   }
 }

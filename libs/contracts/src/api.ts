@@ -80,6 +80,8 @@ export const SERVER_EVENT_NAMES = {
   forecast: 'forecast',
   observation: 'observation',
   recommendation: 'recommendation',
+  corridorRecommendation: 'corridor-recommendation',
+  corridorDecided: 'corridor-decided',
   automaticMode: 'automatic-mode',
   crossingStatus: 'crossing-status',
   crossingSummaries: 'crossing-summaries',

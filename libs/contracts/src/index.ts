@@ -5,3 +5,5 @@ export * from './crossings';
 export * from './views';
 export * from './signing';
 export * from './api';
+export * from './performance-measures';
+export * from './federation';

@@ -209,7 +209,22 @@ export const TimingPlanMessageSchema = z
     /** Username of the operator who accepted it. */
     acceptedBy: z.string().min(1).max(64),
     acceptedAt: InstantSchema,
-    effectiveFrom: z.literal('next-cycle-boundary'),
+    /** A crossing's plan starts at its next cycle boundary; a corridor's at the next boundary of the common cycle (counted from local midnight). */
+    effectiveFrom: z.enum(['next-cycle-boundary', 'common-cycle-boundary']),
+    /** A corridor's coordinated-actuated plan: run it actuated within these splits, its reference point at offsetSeconds. */
+    coordination: z
+      .object({
+        corridorRecommendationId: z.string().regex(/^\d{1,18}$/),
+        offsetSeconds: z.number().min(0).max(300),
+        coordinatedPhase: z.string().min(1).max(32),
+        splitSeconds: z.array(z.number().min(1).max(300)).min(1).max(8),
+        minGreenSeconds: z.number().min(1).max(60),
+        passageSeconds: z.number().min(0.5).max(10),
+        amberSeconds: z.number().min(0).max(10),
+        allRedSeconds: z.number().min(0).max(10),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type TimingPlanMessage = z.infer<typeof TimingPlanMessageSchema>;

@@ -37,4 +37,6 @@ export const SOCKET_EVENTS = {
   snapshot: 'snapshot',
   recommendationDecided: 'recommendation-decided',
   automaticMode: 'automatic-mode',
+  corridorRecommendation: 'corridor-recommendation',
+  corridorDecided: 'corridor-decided',
 } as const;

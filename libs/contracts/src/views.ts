@@ -121,6 +121,8 @@ export interface RecommendationView {
   reason: string | null;
   /** The forecast it came from (ForecastMessage.messageId). */
   forecastMessageId: string | null;
+  /** What it was planned from: the city fusion's fused values, its estimate, or the worker's forecast as sent. */
+  inputSource: PlanningInputSource;
   comparedWith: ComparedPlanView | null;
   automatic: AutomaticOutcomeView | null;
 }
@@ -140,9 +142,19 @@ export interface PlanningEvaluationView {
   basis: 'centre' | 'upper';
   congested: boolean;
   reason: string;
+  /** What it was planned from (see RecommendationView.inputSource). */
+  inputSource: PlanningInputSource;
   recommendationId: string | null;
   evaluatedAt: string;
 }
+
+/**
+ * `fused`: the crossing's values from the city fusion step that held its forecast;
+ * `estimate`: the fusion's estimate (the worker's forecast was flagged degraded);
+ * `worker-forecast`: the worker's forecast as sent (it reached fusion after the city step
+ * for its interval, or was planned before fusion fed planning).
+ */
+export type PlanningInputSource = 'fused' | 'estimate' | 'worker-forecast';
 
 /** A crossing's automatic mode and its guard rails (PUT /api/crossings/:id/automatic). */
 export interface AutomaticModeView {
@@ -310,6 +322,84 @@ export interface PlanSummaryView {
   recommendationId: string;
   cycleSeconds: number;
   phases: Array<{ name: string; approaches: string[]; greenSeconds: number }>;
+  /** Present when the plan is a corridor's coordinated-actuated plan (greens are then the force-off greens). */
+  coordination?: PlanCoordinationView;
+}
+
+/** How a crossing runs its part of a corridor plan: coordinated-actuated, from the common cycle boundary. */
+export interface PlanCoordinationView {
+  corridorRecommendationId: string;
+  corridor: string;
+  /** The coordinated phase's green starts at offsetSeconds + k × cycle, counted from the common reference (local midnight). */
+  offsetSeconds: number;
+  coordinatedPhase: string;
+  /** Per phase, in the plan's phase order: green + amber + all-red the phase may use (its force-off). */
+  splitSeconds: number[];
+  minGreenSeconds: number;
+  /** Passage (gap) time of the non-coordinated phases. */
+  passageSeconds: number;
+  amberSeconds: number;
+  allRedSeconds: number;
+}
+
+export type CorridorRecommendationStatus = 'pending' | 'accepted' | 'rejected' | 'superseded' | 'expired';
+
+/** One crossing's part of a corridor recommendation. */
+export interface CorridorCrossingView {
+  crossingId: string;
+  /** Its coordinated-actuated plan (greens = split − clearance) with the coordination settings. */
+  plan: PlanSummaryView & { coordination: PlanCoordinationView };
+  /** Road distance to the next crossing of the corridor, metres (null for the last). */
+  linkToNextMetres: number | null;
+  expectedDelayRunningSeconds: number;
+  expectedDelayPlanSeconds: number;
+  /** What this crossing's demand was planned from. */
+  inputSource: PlanningInputSource;
+}
+
+/**
+ * A coordinated-actuated plan for the crossings of one road run close enough for platoons:
+ * a common cycle, offsets for both directions, splits per crossing (POST
+ * /api/corridor-recommendations/:id/accept decides it for every crossing at once).
+ */
+export interface CorridorRecommendationView {
+  id: string;
+  /** "HIGH STREET RD: 0970 → 2000" — the road and its first and last crossing. */
+  corridor: string;
+  road: string;
+  crossingIds: string[];
+  planningPeriodStart: string;
+  basedOnIntervalStart: string;
+  validUntil: string;
+  cycleSeconds: number;
+  /** Through band at free-flow speed, seconds, outbound (first → last crossing) and inbound. */
+  bandwidthSeconds: { outbound: number; inbound: number };
+  crossings: CorridorCrossingView[];
+  /** Flow-weighted over the corridor, s/veh (HCM, coordination credited by the progression factor). */
+  expectedDelayRunningSeconds: number;
+  expectedDelayPlanSeconds: number;
+  gainSeconds: number;
+  gainShare: number;
+  reason: string;
+  status: CorridorRecommendationStatus;
+  createdAt: string;
+  statusChangedAt: string | null;
+}
+
+/** The audit row of a corridor decision: one row naming every crossing the corridor plan changed. */
+export interface CorridorDecisionView {
+  id: string;
+  corridorRecommendationId: string;
+  corridor: string;
+  crossingIds: string[];
+  decision: DecisionKind;
+  reason: string | null;
+  decidedBy: string;
+  decidedByRole: DeciderRole;
+  decidedAt: string;
+  /** What each crossing ran before (null: nothing accepted there yet). */
+  previousPlans: Record<string, PlanSummaryView | null>;
+  publishedAt: string | null;
 }
 
 export type DecisionKind = 'accepted' | 'rejected';
@@ -394,6 +484,10 @@ export interface FusionServerEvents {
   /** To the crossing's room only (`subscribe-crossing`). */
   observation: (view: ObservationView) => void;
   recommendation: (view: RecommendationView) => void;
+  /** A new corridor recommendation (coordinated-actuated plan for a road run of crossings). */
+  'corridor-recommendation': (view: CorridorRecommendationView) => void;
+  /** One decision on a corridor recommendation, naming every crossing it changed. */
+  'corridor-decided': (view: CorridorDecisionView) => void;
   'automatic-mode': (view: AutomaticModeView) => void;
   /** To the crossing's room only (`subscribe-crossing`). */
   'crossing-status': (view: CrossingStatusView) => void;

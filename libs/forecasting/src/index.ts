@@ -10,3 +10,4 @@ export * from './backtest';
 export * from './backtest-models';
 export * from './adaptive-intervals';
 export * from './synthetic';
+export * from './federated';

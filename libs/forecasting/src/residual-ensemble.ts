@@ -79,18 +79,19 @@ export interface ResidualTrainingInput {
   extraFeatures?: { size: number; at: ExtraFeatures };
 }
 
-interface MemberSpec {
+export interface MemberSpec {
   name: string;
   hidden: number[];
 }
 
-const MEMBERS: MemberSpec[] = [
+/** The ensemble's networks (exported for federated warm start, see federated.ts). */
+export const MEMBERS: readonly MemberSpec[] = [
   { name: 'linear', hidden: [] },
   { name: 'mlp-a', hidden: [32] },
   { name: 'mlp-b', hidden: [24, 12] },
 ];
 
-const NOISE_FLOOR = 10;
+export const NOISE_FLOOR = 10;
 
 export interface ResidualEnsembleState {
   kind: 'residual-ensemble';
@@ -115,6 +116,15 @@ export interface ResidualEnsembleState {
   /** Held-out absolute error of the profile (summed) without and with the level ratio, which decided useLevel. */
   levelCheck?: { plainError: number; levelError: number };
   members: Array<{ name: string; topology: unknown; weightSpecs: tf.io.WeightsManifestEntry[]; weightDataBase64: string }>;
+  /** Complete training samples the networks learned from (absent in older models); the FedAvg weight. */
+  trainingSamples?: number;
+  /**
+   * The first origin a forecast can be made from, when lower than firstOrigin() (a cold-started
+   * model forecasts from its first day, with yesterday's deviations taken as zero).
+   */
+  minOrigin?: number;
+  /** How the model started: trained alone, or warm-started from a federated snapshot (absent: trained alone). */
+  start?: 'trained' | 'scratch-cold' | 'federated-warm';
 }
 
 export class ResidualEnsembleForecaster {
@@ -140,6 +150,47 @@ export class ResidualEnsembleForecaster {
 
   get weights(): number[][] {
     return this.state.weights;
+  }
+
+  get options(): ResidualEnsembleOptions {
+    return this.state.options;
+  }
+
+  /** Complete samples the networks were trained on (0 when unknown). */
+  get trainingSamples(): number {
+    return this.state.trainingSamples ?? 0;
+  }
+
+  /** The first origin index this model can forecast from. */
+  get minOrigin(): number {
+    return this.state.minOrigin ?? ResidualEnsembleForecaster.firstOrigin(this.state.intervalMinutes, this.state.options.lags);
+  }
+
+  get start(): 'trained' | 'scratch-cold' | 'federated-warm' {
+    return this.state.start ?? 'trained';
+  }
+
+  /** Normalised interval widths per horizon, as calibrated. */
+  get calibration(): { q80: number[]; q95: number[]; q80Total: number[]; q95Total: number[] } {
+    const { q80, q95, q80Total, q95Total } = this.state;
+    return { q80: [...q80], q95: [...q95], q80Total: [...q80Total], q95Total: [...q95Total] };
+  }
+
+  get timeOfWeekProfile(): TimeOfWeekProfile {
+    return this.profile;
+  }
+
+  /** Each member's weight tensors (copies), in layer order. */
+  memberWeights(): Array<{ name: string; tensors: Array<{ shape: number[]; values: Float32Array }> }> {
+    return this.members.map((model, m) => ({
+      name: MEMBERS[m].name,
+      tensors: model.getWeights().map((w) => ({ shape: [...w.shape], values: Float32Array.from(w.dataSync()) })),
+    }));
+  }
+
+  /** Builds a forecaster from parts (federated warm start); takes ownership of `members`. */
+  static fromParts(state: Omit<ResidualEnsembleState, 'members' | 'profile'>, profile: TimeOfWeekProfile, members: tf.LayersModel[]): ResidualEnsembleForecaster {
+    return new ResidualEnsembleForecaster(state, profile, members);
   }
 
   /** Whether the profile is scaled by the recent level ratio. */
@@ -292,6 +343,8 @@ export class ResidualEnsembleForecaster {
         extraSize: input.extraFeatures?.size ?? 0,
         useLevel,
         levelCheck: { plainError: Math.round(plainError), levelError: Math.round(levelError) },
+        trainingSamples: training.count,
+        start: 'trained',
       },
       profile,
       members,
@@ -312,7 +365,7 @@ export class ResidualEnsembleForecaster {
   ): StepForecast[][] {
     const { options, scales, weights, q80, q95, q80Total, q95Total, approaches, intervalMinutes, totalScale } = this.state;
     if (origins.length === 0) return [];
-    const minOrigin = ResidualEnsembleForecaster.firstOrigin(intervalMinutes, options.lags);
+    const minOrigin = this.minOrigin;
     for (const t of origins) if (t < minOrigin || t >= values.length) throw new Error(`cannot forecast after index ${t}: need ${minOrigin} <= index < ${values.length}`);
     const slots = new Map<number, number>();
     const slotAt = (t: number) => {
@@ -424,7 +477,8 @@ export class ResidualEnsembleForecaster {
   }
 }
 
-interface Frame {
+/** @internal The feature frame of a crossing's history (exported for federated warm start). */
+export interface Frame {
   inputSize: number;
   profileAt(t: number, a: number): number;
   /** Feature row of approach a at origin t. */
@@ -433,7 +487,8 @@ interface Frame {
   samples(from: number, to: number): { xs: Float32Array; ys: Float32Array; count: number };
 }
 
-function buildFrame(
+/** @internal */
+export function buildFrame(
   input: ResidualTrainingInput,
   profile: TimeOfWeekProfile | ((t: number) => TimeOfWeekProfile),
   slots: { length: number; at?: (t: number) => number } | number[],
@@ -551,7 +606,8 @@ function levelFunction(
 }
 
 /** corrections[member][k][a][h-1], scaled units. */
-function predictCorrections(members: tf.LayersModel[], frame: Frame, origins: number[], approachCount: number, horizons: number): number[][][][] {
+/** @internal */
+export function predictCorrections(members: tf.LayersModel[], frame: Frame, origins: number[], approachCount: number, horizons: number): number[][][][] {
   const xs = new Float32Array(origins.length * approachCount * frame.inputSize);
   let k = 0;
   for (const t of origins) for (let a = 0; a < approachCount; a++, k++) xs.set(frame.row(t, a), k * frame.inputSize);
@@ -563,7 +619,8 @@ function predictCorrections(members: tf.LayersModel[], frame: Frame, origins: nu
   });
 }
 
-function buildMember(inputSize: number, horizons: number, spec: MemberSpec, options: ResidualEnsembleOptions, seed: number): tf.Sequential {
+/** @internal */
+export function buildMember(inputSize: number, horizons: number, spec: MemberSpec, options: ResidualEnsembleOptions, seed: number): tf.Sequential {
   const model = tf.sequential();
   spec.hidden.forEach((units, i) => {
     model.add(

@@ -14,4 +14,6 @@ export * from './entities/fusion-state.entity';
 export * from './entities/fusion-state-record.entity';
 export * from './data-source';
 export * from './entities/admin-audit.entity';
+export * from './entities/signal-event-log.entity';
+export * from './entities/model-snapshot.entity';
 export { PARTITIONED_TABLES } from './migrations/1765400000000-partitioned-storage';

@@ -7,3 +7,4 @@ export * from './coordination';
 export * from './sumo-export';
 export * from './sumo-approach-export';
 export * from './actuated-plan';
+export * from './corridor-advice';

@@ -15,6 +15,7 @@
 import { Crossing, FixedTimePlan, Network, SignalControl, controlProblems, linkStorage, validateNetwork } from './network';
 import { nextExponential, nextUniform, seedStream } from './prng';
 import { CrossingController, SignalContext, SignalState } from './signals';
+import type { SimEventSink } from './event-log';
 
 export interface SimulationOptions {
   seed: number;
@@ -44,6 +45,8 @@ export interface SimulationOptions {
   recordVehicles?: boolean;
   /** A route is cut (the vehicle leaves at the end of the link) after this many links (default 4 × links). */
   maxRouteLinks?: number;
+  /** Receives signal stages and stop-line arrivals/departures for a controller event log (event-log.ts); a fork logs nothing. */
+  eventSink?: SimEventSink;
 }
 
 export interface ApproachReport {
@@ -265,8 +268,10 @@ class QueueSimulation implements Simulation {
   private totalStops = 0;
   private trips: CompletedTrip[] = [];
   private departures: VehicleDeparture[] = [];
+  private eventSink: SimEventSink | null;
 
   constructor(network: Network, options: SimulationOptions) {
+    this.eventSink = options.eventSink ?? null;
     validateNetwork(network);
     this.dt = options.stepSeconds ?? 1;
     if (!(this.dt > 0)) throw new Error('stepSeconds must be positive');
@@ -375,6 +380,7 @@ class QueueSimulation implements Simulation {
       phaseHasDemand: (g, t, lead) => this.phaseHasDemand(g, t, lead),
       phaseHasCall: (g, t, gap, lead) => this.phaseHasCall(g, t, gap, lead),
       phasePressure: (g, t, lead) => this.phasePressure(g, t, lead),
+      onStage: options.eventSink?.stage,
     };
     network.crossings.forEach((crossing, ci) => {
       this.controllers.push(new CrossingController(ctx, this.crossingFirstPhase[ci], crossing.phases.length, crossing.control, this.nowSeconds));
@@ -549,12 +555,14 @@ class QueueSimulation implements Simulation {
 
   fork(): Simulation {
     // Trips and departures recorded but not yet taken stay with the original (and are not copied: they can be large).
-    const { trips, departures } = this;
+    const { trips, departures, eventSink } = this;
     this.trips = [];
     this.departures = [];
+    this.eventSink = null; // a fork logs nothing
     const copy = deepCopy(this, new Map<unknown, unknown>()) as QueueSimulation;
     this.trips = trips;
     this.departures = departures;
+    this.eventSink = eventSink;
     // The signal context's detector callbacks close over the original engine: rebind them.
     const context = (copy.controllers[0] as unknown as { ctx?: SignalContext } | undefined)?.ctx;
     if (context) {
@@ -562,6 +570,7 @@ class QueueSimulation implements Simulation {
         phaseHasDemand: (g: number, t: number, lead: number) => copy.phaseHasDemand(g, t, lead),
         phaseHasCall: (g: number, t: number, gap: number, lead: number) => copy.phaseHasCall(g, t, gap, lead),
         phasePressure: (g: number, t: number, lead: number) => copy.phasePressure(g, t, lead),
+        onStage: undefined,
       });
     }
     return copy;
@@ -672,6 +681,7 @@ class QueueSimulation implements Simulation {
   /** Appends to the link's FIFO, keeping it ordered by stop-line arrival time. */
   private push(link: number, v: number, ready: number): void {
     this.vReady[v] = ready;
+    this.eventSink?.arrive(link, ready);
     const base = this.ringOffset[link];
     const cap = this.linkStorage[link];
     let pos = this.ringHead[link] + this.ringCount[link];
@@ -728,6 +738,7 @@ class QueueSimulation implements Simulation {
       if (routePos + 1 >= this.vRouteEnd[v]) {
         // route cut at maxRouteLinks: the vehicle leaves here
         this.pop(link);
+        this.eventSink?.depart(link, ready, at);
         this.finish(v, at);
         continue;
       }
@@ -750,6 +761,7 @@ class QueueSimulation implements Simulation {
       if (release >= tEnd) return; // red, or green only after this step
       if (this.ringCount[next] >= this.linkStorage[next]) return; // spill-back: no room downstream
       this.pop(link);
+      this.eventSink?.depart(link, ready, release);
       this.nextFree[link] = release + headway;
       // A vehicle may start across the stop line until the window closes; the headway it
       // needs beyond the window is taken from the start of the next one, so a saturated

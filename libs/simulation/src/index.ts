@@ -6,3 +6,4 @@ export * from './theory';
 export * from './sumo/writers';
 export * from './sumo/timeline';
 export * from './boroondara';
+export * from './event-log';

@@ -9,6 +9,7 @@
  * the first amberUsedSeconds of the amber. Effective green = green − startup lost + amber
  * used; lost time per phase = startup lost + (amber + all-red − amber used).
  */
+import { GreenEnd, SimEventSink, logFixedCycle } from './event-log';
 import { ActuatedSettings, CoordinatedActuatedSettings, FixedTimePlan, MaxPressureSettings, SignalControl, cycleSeconds } from './network';
 
 export type SignalStage = 'green' | 'amber' | 'allRed';
@@ -39,6 +40,8 @@ export interface SignalContext {
   phaseHasCall(globalPhase: number, t: number, gapSeconds: number, leadSeconds: number): boolean;
   /** Max-pressure weight of the phase (see the engine's phasePressure). */
   phasePressure(globalPhase: number, t: number, leadSeconds: number): number;
+  /** Told of every stage change, for the controller event log (event-log.ts); optional. */
+  readonly onStage?: SimEventSink['stage'];
 }
 
 interface Stage { phase: number; stage: SignalStage; from: number; to: number }
@@ -177,6 +180,7 @@ export class CrossingController {
       pos += plan.allRedSeconds;
     }
     this.cycleEnd = pos;
+    if (this.ctx.onStage) logFixedCycle(this.ctx.onStage, this.firstPhase, this.stages);
   }
 
   private startGreen(p: number, t: number): void {
@@ -186,10 +190,12 @@ export class CrossingController {
     const g = this.firstPhase + p;
     this.ctx.effStart[g] = t + this.ctx.startupLostSeconds;
     this.ctx.effEnd[g] = Infinity; // decided step by step
+    this.ctx.onStage?.(g, 'green', t);
   }
 
-  private endGreen(t: number, amberSeconds: number): void {
+  private endGreen(t: number, amberSeconds: number, termination: GreenEnd): void {
     this.ctx.effEnd[this.firstPhase + this.phase] = t + Math.min(this.ctx.amberUsedSeconds, amberSeconds);
+    this.ctx.onStage?.(this.firstPhase + this.phase, 'amber', t, termination);
     this.stage = 'amber';
     this.stageStart = t;
   }
@@ -200,8 +206,10 @@ export class CrossingController {
       if (t < this.stageStart + amberSeconds) return null;
       this.stage = 'allRed';
       this.stageStart += amberSeconds;
+      this.ctx.onStage?.(this.firstPhase + this.phase, 'allRed', this.stageStart);
     }
     if (t < this.stageStart + allRedSeconds) return null;
+    this.ctx.onStage?.(this.firstPhase + this.phase, 'endAllRed', this.stageStart + allRedSeconds);
     return this.stageStart + allRedSeconds;
   }
 
@@ -213,9 +221,10 @@ export class CrossingController {
         const elapsed = t - this.stageStart;
         if (elapsed < s.minGreenSeconds) return;
         const g = this.firstPhase + this.phase;
-        const extend = elapsed < s.maxGreenSeconds && this.ctx.phaseHasCall(g, t, s.gapSeconds, s.detectorLeadSeconds);
+        const calling = this.ctx.phaseHasCall(g, t, s.gapSeconds, s.detectorLeadSeconds);
+        const extend = elapsed < s.maxGreenSeconds && calling;
         if (extend || !this.otherPhaseHasDemand(t, s.detectorLeadSeconds)) return; // rest in green without rival demand
-        this.endGreen(t, s.amberSeconds);
+        this.endGreen(t, s.amberSeconds, calling ? 'max-out' : 'gap-out');
       } else {
         const at = this.clearance(t, s.amberSeconds, s.allRedSeconds);
         if (at === null) return;
@@ -299,7 +308,7 @@ export class CrossingController {
           if (!this.pending && this.nextServable(s, 1, t + clearance, t) < 0) return; // rest in green: nobody calls
           this.yieldedCycle = k;
           this.cycleStart = reference;
-          this.endGreen(t, s.amberSeconds);
+          this.endGreen(t, s.amberSeconds, 'force-off');
         } else {
           const j = mod(this.phase - s.coordinatedPhase, this.phaseCount);
           const forcedOff = t >= this.servedCycleStart + this.forceOff(s, j) - 1e-9;
@@ -308,7 +317,7 @@ export class CrossingController {
             const max = s.maxGreenSeconds?.[this.phase] ?? Infinity;
             if (elapsed < max && this.ctx.phaseHasCall(this.firstPhase + this.phase, t, s.gapSeconds, s.detectorLeadSeconds)) return; // extended
           }
-          this.endGreen(t, s.amberSeconds); // force-off, max-out or gap-out
+          this.endGreen(t, s.amberSeconds, forcedOff ? 'force-off' : elapsed >= (s.maxGreenSeconds?.[this.phase] ?? Infinity) ? 'max-out' : 'gap-out');
         }
       } else {
         const at = this.clearance(t, s.amberSeconds, s.allRedSeconds);
@@ -349,7 +358,7 @@ export class CrossingController {
         if (elapsed < s.minGreenSeconds || t < this.nextDecision) return;
         this.nextDecision += s.decisionSeconds * Math.max(1, Math.ceil((t - this.nextDecision + 1e-9) / s.decisionSeconds));
         if (this.pending) {
-          this.endGreen(t, s.amberSeconds);
+          this.endGreen(t, s.amberSeconds, 'force-off');
           continue;
         }
         const own = this.ctx.phasePressure(this.firstPhase + this.phase, t, s.detectorLeadSeconds);
@@ -360,14 +369,14 @@ export class CrossingController {
           if (own > 0 || !this.otherPhaseHasDemand(t, s.detectorLeadSeconds)) return;
           rival = this.nextPhaseWithDemand(t, s.detectorLeadSeconds);
           this.chosen = rival;
-          this.endGreen(t, s.amberSeconds);
+          this.endGreen(t, s.amberSeconds, 'gap-out');
           continue;
         }
         const rivalPressure = this.ctx.phasePressure(this.firstPhase + rival, t, s.detectorLeadSeconds);
         const maxedOut = s.maxGreenSeconds !== undefined && elapsed >= s.maxGreenSeconds;
         if (rivalPressure <= own && !maxedOut) return;
         this.chosen = rival;
-        this.endGreen(t, s.amberSeconds);
+        this.endGreen(t, s.amberSeconds, maxedOut ? 'max-out' : 'force-off');
       } else {
         const at = this.clearance(t, s.amberSeconds, s.allRedSeconds);
         if (at === null) return;

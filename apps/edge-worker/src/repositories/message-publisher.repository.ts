@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import IORedis from 'ioredis';
-import { FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE, UnsignedForecastMessage, UnsignedHeartbeatMessage, signMessage } from '@crosscast/contracts';
+import { FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE, MODEL_SNAPSHOT_QUEUE, UnsignedForecastMessage, UnsignedHeartbeatMessage, UnsignedModelSnapshotMessage, signMessage } from '@crosscast/contracts';
 import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
 import { redisConnectionOptions } from '@crosscast/runtime';
 import { EDGE_CONFIG, EdgeWorkerConfig } from '../config';
@@ -27,6 +27,7 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
   private readonly connection: IORedis;
   private readonly forecasts: Queue;
   private readonly heartbeats: Queue;
+  private readonly snapshots: Queue;
   private readonly journal: OutboxJournal;
   /** The message being handed to Redis right now: never dropped. */
   private inFlight: string | null = null;
@@ -42,6 +43,8 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
     this.connection.on('error', () => undefined);
     this.forecasts = new Queue(FORECAST_QUEUE, { connection: this.connection, prefix: config.QUEUE_PREFIX });
     this.heartbeats = new Queue(HEARTBEAT_QUEUE, { connection: this.connection, prefix: config.QUEUE_PREFIX });
+    this.snapshots = new Queue(MODEL_SNAPSHOT_QUEUE, { connection: this.connection, prefix: config.QUEUE_PREFIX });
+    this.snapshots.on('error', () => undefined);
     this.forecasts.on('error', () => undefined);
     this.heartbeats.on('error', () => undefined);
     this.journal = new OutboxJournal(
@@ -105,6 +108,23 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
   async publishHeartbeat(heartbeat: UnsignedHeartbeatMessage): Promise<void> {
     if (this.connection.status !== 'ready') return;
     await this.heartbeats.add('heartbeat', this.sign(heartbeat), { removeOnComplete: true, removeOnFail: 1000 }).catch(() => undefined);
+  }
+
+  /**
+   * A model snapshot for federated warm start (after each full training). Not journalled:
+   * only the newest matters, and the next training sends another. Returns whether Redis took it.
+   */
+  async publishSnapshot(message: UnsignedModelSnapshotMessage): Promise<boolean> {
+    if (this.connection.status !== 'ready') return false;
+    const signed = this.sign(message);
+    const jobId = `${message.crossingId}_v${message.modelVersion}_${Date.parse(message.sentAt)}`;
+    return this.snapshots
+      .add('snapshot', signed, { jobId, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true })
+      .then(() => true)
+      .catch((error: Error) => {
+        this.logger.warn(`${message.crossingId}: model snapshot not sent (${error.message}); the next training sends another`);
+        return false;
+      });
   }
 
   /** Waits until everything buffered has been handed to Redis (or the timeout passes). */
@@ -174,7 +194,7 @@ export class MessagePublisherRepository implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
-    await Promise.allSettled([this.forecasts.close(), this.heartbeats.close()]);
+    await Promise.allSettled([this.forecasts.close(), this.heartbeats.close(), this.snapshots.close()]);
     this.connection.disconnect();
     this.journal.close();
   }

@@ -5,10 +5,11 @@ import { CityDefinition } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
 import { ConfigError, selectTfBackend, startHealthServer } from '@crosscast/runtime';
 import { EDGE_CONFIG, EdgeWorkerConfig } from '../config';
-import { CrossingWorker, TrainingRunner } from '../crossing-worker';
+import { CrossingWorker, TrainingRunner, WorkerFederation } from '../crossing-worker';
 import { DetectorFeedRepository, FeedBatch } from '../repositories/detector-feed.repository';
 import { MessagePublisherRepository } from '../repositories/message-publisher.repository';
 import { StateStoreRepository } from '../repositories/state-store.repository';
+import { WarmStartClientRepository } from '../repositories/warm-start-client.repository';
 
 const SAVE_STATE_EVERY_BATCHES = 8;
 
@@ -44,6 +45,7 @@ export class WorkerHostService implements BeforeApplicationShutdown, OnApplicati
     private readonly feed: DetectorFeedRepository,
     private readonly publisher: MessagePublisherRepository,
     private readonly stateStore: StateStoreRepository,
+    private readonly warmStart: WarmStartClientRepository,
   ) {}
 
   async start(): Promise<void> {
@@ -70,6 +72,17 @@ export class WorkerHostService implements BeforeApplicationShutdown, OnApplicati
     const trainer = new SerialTrainingRunner();
     const clock = { now: () => new Date() };
     const log = { log: (m: string) => this.logger.log(m), warn: (m: string) => this.logger.warn(m) };
+    // Federated warm start: snapshots go out on the queue, the average comes back over REST.
+    const federationClient: WorkerFederation = {
+      fetchWarmStart: (crossingId, architecture) => (this.warmStart.enabled ? this.warmStart.fetch(crossingId, architecture) : Promise.resolve(null)),
+      publishSnapshot: (crossingId, modelVersion, snapshot) =>
+        void this.publisher.publishSnapshot({ v: 1, crossingId, sentAt: clock.now().toISOString(), modelVersion, snapshot }),
+    };
+    const federation = {
+      client: federationClient,
+      options: { warmStartMinIntervals: this.config.WARM_START_MIN_INTERVALS, fineTuneEpochs: this.config.WARM_START_FINE_TUNE_EPOCHS, shareSnapshots: this.config.SHARE_MODEL_SNAPSHOTS },
+    };
+    if (this.warmStart.enabled) this.logger.log(`federated warm start from ${this.config.FUSION_URL} for crossings with ${this.config.WARM_START_MIN_INTERVALS}+ intervals of history`);
     for (const crossing of selected) {
       const worker = new CrossingWorker(
         crossing,
@@ -92,6 +105,7 @@ export class WorkerHostService implements BeforeApplicationShutdown, OnApplicati
           await this.stateStore.saveModel(w.crossingId, version, model);
           await this.stateStore.saveState(w.snapshot());
         },
+        federation,
       );
       const saved = await this.stateStore.loadState(crossing.id).catch((error) => {
         this.logger.warn(`${crossing.id}: saved state unreadable (${(error as Error).message}); starting afresh`);

@@ -3,7 +3,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { FORECAST_QUEUE, HEARTBEAT_QUEUE, forecastRetryDelayMs } from '@crosscast/contracts';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 import { QueueRepository } from '../repositories/queue.repository';
-import { IngestionService, IngestJob, IngestOutcome, IngestResult, settlePlanning } from '../services/ingestion.service';
+import { CheckedForecast, IngestionService, IngestJob, IngestOutcome, IngestResult } from '../services/ingestion.service';
 import { MicroBatcher } from './micro-batcher';
 
 /**
@@ -11,14 +11,15 @@ import { MicroBatcher } from './micro-batcher';
  * (FORECAST_CONCURRENCY, HEARTBEAT_CONCURRENCY); a job hands its message to a micro-batcher
  * that writes up to INGEST_BATCH_SIZE messages in one transaction, at the latest
  * INGEST_BATCH_WAIT_MS after the first one arrived, and the job settles with its own
- * message's outcome. BullMQ delivers at least once; the store is idempotent, so a
+ * message's outcome, as soon as the batch is committed (planning follows on the leader,
+ * PlanningService). BullMQ delivers at least once; the store is idempotent, so a
  * redelivery is harmless. A rejected message fails its job without retry (kept as
  * evidence, beside its dead-letter row); a database error fails the batch's jobs with retry.
  */
 @Injectable()
 export class QueueConsumers implements OnApplicationBootstrap {
   private readonly logger = new Logger(QueueConsumers.name);
-  private readonly forecasts: MicroBatcher<IngestJob, { result: IngestResult; planned: Promise<void> | null }>;
+  private readonly forecasts: MicroBatcher<CheckedForecast, IngestResult>;
   private readonly heartbeats: MicroBatcher<IngestJob, IngestResult>;
 
   constructor(
@@ -29,7 +30,7 @@ export class QueueConsumers implements OnApplicationBootstrap {
     // Batches of forecasts lock their crossings' rows: two at once would mostly wait on each
     // other, so one is written at a time (and the next gathers what arrived meanwhile).
     const batching = { maxItems: config.INGEST_BATCH_SIZE, maxWaitMs: config.INGEST_BATCH_WAIT_MS, maxConcurrentFlushes: 1 };
-    this.forecasts = new MicroBatcher((jobs) => this.ingestion.ingestForecastBatch(jobs), batching);
+    this.forecasts = new MicroBatcher((checked) => this.ingestion.storeCheckedForecasts(checked), batching);
     this.heartbeats = new MicroBatcher((jobs) => this.ingestion.ingestHeartbeats(jobs), batching);
   }
 
@@ -53,10 +54,11 @@ export class QueueConsumers implements OnApplicationBootstrap {
     );
   }
 
-  /** Stored in a batch; done once planned from (a crash before that redelivers the job). */
+  /** Checked as it arrives (a refusal settles it at once), stored in the next batch. */
   private async handleForecast(job: Job): Promise<IngestOutcome> {
-    const { result, planned } = await this.forecasts.add({ queue: FORECAST_QUEUE, jobId: job.id ?? `${job.name}:${job.timestamp}`, data: job.data });
-    return outcomeOf(await settlePlanning(result, planned));
+    const checked = await this.ingestion.checkForecastJob({ queue: FORECAST_QUEUE, jobId: job.id ?? `${job.name}:${job.timestamp}`, data: job.data });
+    if ('result' in checked) return outcomeOf(checked.result);
+    return outcomeOf(await this.forecasts.add(checked));
   }
 
   private async handle(queue: string, job: Job, batcher: MicroBatcher<IngestJob, IngestResult>): Promise<IngestOutcome> {

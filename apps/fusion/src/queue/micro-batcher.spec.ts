@@ -1,6 +1,4 @@
-import type { ForecastMessage } from '@crosscast/contracts';
 import { MicroBatcher } from './micro-batcher';
-import { PlanningLanes } from './planning-lanes';
 
 describe('MicroBatcher', () => {
   it('writes up to maxItems together and settles each item with its own result', async () => {
@@ -40,39 +38,5 @@ describe('MicroBatcher', () => {
     release();
     await Promise.all([first, ...rest]);
     expect(batches).toEqual([[1], [2, 3, 4]]);
-  });
-});
-
-describe('PlanningLanes', () => {
-  const forecast = (crossingId: string, k: number) => ({ crossingId, basedOnIntervalStart: new Date(Date.UTC(2026, 0, 1, 0, 15 * k)).toISOString(), messageId: `${crossingId}:${k}` }) as ForecastMessage;
-
-  it("evaluates a crossing's newest waiting forecast and every redelivery, in order, one crossing at a time", async () => {
-    const evaluated: string[] = [];
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => (release = r));
-    const lanes = new PlanningLanes(async (m) => {
-      evaluated.push(m.messageId);
-      if (m.messageId === 'a:0') await gate;
-    }, 1);
-    const first = lanes.plan(forecast('a', 0), false);
-    // While a:0 is evaluated, three more of a arrive (one a redelivery) and one of b.
-    const waiting = [lanes.plan(forecast('a', 2), false), lanes.plan(forecast('a', 1), true), lanes.plan(forecast('a', 3), false), lanes.plan(forecast('b', 0), false)];
-    release();
-    await Promise.all([first, ...waiting]);
-    expect(evaluated).toEqual(['a:0', 'b:0', 'a:1', 'a:3']);
-  });
-
-  it('fails the forecasts covered by a failed evaluation, so their jobs are retried', async () => {
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => (release = r));
-    const lanes = new PlanningLanes(async (m) => {
-      if (m.messageId === 'a:0') await gate;
-      if (m.messageId === 'a:2') throw new Error('planning failed');
-    }, 1);
-    const first = lanes.plan(forecast('a', 0), false);
-    const covered = lanes.plan(forecast('a', 1), false);
-    const newest = lanes.plan(forecast('a', 2), false);
-    release();
-    expect((await Promise.allSettled([first, covered, newest])).map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
   });
 });

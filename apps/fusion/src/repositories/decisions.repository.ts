@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CrossingSettingsView, DeciderRole, DecisionKind, DecisionView, PhaseTimingView, PlanSummaryView, RecommendationStatus, RunningPlanView } from '@crosscast/contracts';
+import { runningDecisionKey } from './recommendations.repository';
 
 export type DecideOutcome =
   | { status: 'decided'; decision: DecisionView }
@@ -83,7 +84,7 @@ export class DecisionsRepository {
       if (decision === 'accepted') {
         await manager.query(
           `INSERT INTO running_plans (crossing_id, decision_id, plan, accepted_by, accepted_at) VALUES ($1, $2, $3::jsonb, $4, $5)
-           ON CONFLICT (crossing_id) DO UPDATE SET decision_id = EXCLUDED.decision_id, plan = EXCLUDED.plan,
+           ON CONFLICT (crossing_id) DO UPDATE SET decision_id = EXCLUDED.decision_id, corridor_decision_id = NULL, plan = EXCLUDED.plan,
              accepted_by = EXCLUDED.accepted_by, accepted_at = EXCLUDED.accepted_at`,
           [crossingId, inserted[0].id, JSON.stringify(decided), decider.username, at],
         );
@@ -122,7 +123,7 @@ export class DecisionsRepository {
       crossingId: r.crossing_id as string,
       acceptedBy: r.accepted_by as string,
       acceptedAt: (r.accepted_at as Date).toISOString(),
-      decisionId: String(r.decision_id),
+      decisionId: runningDecisionKey(r),
     }));
   }
 

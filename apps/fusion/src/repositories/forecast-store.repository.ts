@@ -329,6 +329,18 @@ export class ForecastStoreRepository {
     return this.withPoints(headers);
   }
 
+  /** One crossing's stored forecast for an interval, with the per-approach counts observed in that interval (what planning reads). */
+  async forecastWithObserved(crossingId: string, basedOnIntervalStart: Date): Promise<{ forecast: ForecastView; observedApproaches: Record<string, number | null> } | null> {
+    const headers = await this.dataSource.query(`SELECT * FROM forecasts WHERE crossing_id = $1 AND based_on_interval_start = $2`, [crossingId, basedOnIntervalStart]);
+    const [forecast] = await this.withPoints(headers);
+    if (!forecast) return null;
+    const rows = await this.dataSource.query(
+      `SELECT approach_id, count FROM observations WHERE crossing_id = $1 AND interval_start = $2 AND approach_id <> '${TOTAL_APPROACH}'`,
+      [crossingId, basedOnIntervalStart],
+    );
+    return { forecast, observedApproaches: Object.fromEntries(rows.map((r: Record<string, unknown>) => [r.approach_id as string, r.count as number | null])) };
+  }
+
   async forecastById(forecastId: string): Promise<ForecastView | null> {
     const headers = await this.dataSource.query(`SELECT * FROM forecasts WHERE id = $1`, [forecastId]);
     return (await this.withPoints(headers))[0] ?? null;

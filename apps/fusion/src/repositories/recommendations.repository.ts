@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import {
   AutomaticOutcomeView,
   ComparedPlanView,
   PhaseTimingView,
   PlanningEvaluationView,
+  PlanningInputSource,
   RecommendationStatus,
   RecommendationView,
   RunningPlanView,
@@ -24,6 +25,7 @@ export interface EvaluationToStore {
   basis: 'centre' | 'upper';
   congested: boolean;
   reason: string;
+  inputSource: PlanningInputSource;
   evaluatedAt: Date;
   /** Present only when the gain passed the hysteresis. */
   recommendation: {
@@ -103,17 +105,19 @@ export class RecommendationsRepository {
    * supersedes the crossing's pending ones; pending ones whose window has passed (in data
    * time: this forecast's interval) expire.
    */
-  async storeEvaluation(evaluation: EvaluationToStore, expectedRunningDecisionId: string | null): Promise<StoreEvaluationOutcome> {
+  async storeEvaluation(evaluation: EvaluationToStore, expectedRunningDecisionId: string | null, fence?: (manager: EntityManager) => Promise<void>): Promise<StoreEvaluationOutcome> {
     return this.dataSource.transaction(async (manager) => {
+      // A deposed leader's planning must not write (fencing: it throws FencedError).
+      if (fence) await fence(manager);
       await manager.query(`SELECT id FROM crossings WHERE id = $1 FOR UPDATE`, [evaluation.crossingId]);
-      const [running] = await manager.query(`SELECT decision_id FROM running_plans WHERE crossing_id = $1`, [evaluation.crossingId]);
-      if ((running ? String(running.decision_id) : null) !== expectedRunningDecisionId) return { status: 'running-plan-changed' } as const;
+      const [running] = await manager.query(`SELECT * FROM running_plans WHERE crossing_id = $1`, [evaluation.crossingId]);
+      if ((running ? runningDecisionKey(running) : null) !== expectedRunningDecisionId) return { status: 'running-plan-changed' } as const;
 
       const [forecast] = await manager.query(`SELECT id FROM forecasts WHERE message_id = $1`, [evaluation.forecastMessageId]);
       const inserted = await manager.query(
         `INSERT INTO planning_evaluations (crossing_id, planning_period_start, based_on_interval_start, forecast_id, forecast_message_id, outcome,
-           gain_seconds, gain_share, expected_delay_running_seconds, expected_delay_recommended_seconds, basis, congested, reason, evaluated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+           gain_seconds, gain_share, expected_delay_running_seconds, expected_delay_recommended_seconds, basis, congested, reason, evaluated_at, input_source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
          ON CONFLICT (crossing_id, planning_period_start) DO NOTHING RETURNING *`,
         [
           evaluation.crossingId,
@@ -130,6 +134,7 @@ export class RecommendationsRepository {
           evaluation.congested,
           evaluation.reason,
           evaluation.evaluatedAt,
+          evaluation.inputSource,
         ],
       );
       if (inserted.length === 0) return { status: 'already-evaluated' } as const;
@@ -150,8 +155,8 @@ export class RecommendationsRepository {
       const [row] = await manager.query(
         `INSERT INTO recommendations (crossing_id, based_on_interval_start, forecast_id, method, cycle_seconds, lost_time_seconds, flow_ratio_sum,
            oversaturated, phases, planning_period_start, valid_until, status, status_changed_at, basis, expected_delay_running_seconds,
-           expected_delay_recommended_seconds, gain_seconds, gain_share, congested, reason, forecast_message_id, compared_with, automatic)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, 'pending', $12, $13, $14, $15, $16, $17, $18, $19, $20, $21::jsonb, $22::jsonb)
+           expected_delay_recommended_seconds, gain_seconds, gain_share, congested, reason, forecast_message_id, compared_with, automatic, input_source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, 'pending', $12, $13, $14, $15, $16, $17, $18, $19, $20, $21::jsonb, $22::jsonb, $23)
          RETURNING *`,
         [
           evaluation.crossingId,
@@ -176,6 +181,7 @@ export class RecommendationsRepository {
           evaluation.forecastMessageId,
           JSON.stringify(rec.comparedWith),
           rec.automatic ? JSON.stringify(rec.automatic) : null,
+          evaluation.inputSource,
         ],
       );
       const [[linked]] = await manager.query(
@@ -190,6 +196,29 @@ export class RecommendationsRepository {
         expiredIds: expired.map((r) => String(r.id)),
       } as const;
     });
+  }
+
+  /**
+   * Crossings whose newest stored forecast (crossing_status) lies in a planning period with
+   * no evaluation yet, with that forecast's interval: what a new leader, or one that
+   * restarted, still has to plan.
+   */
+  async unplannedCrossings(periodMinutes: number): Promise<Array<{ crossingId: string; basedOnIntervalStart: Date }>> {
+    const rows = await this.dataSource.query(
+      `SELECT s.crossing_id, s.last_forecast_interval_start FROM crossing_status s
+       WHERE s.last_forecast_interval_start IS NOT NULL AND NOT EXISTS (
+         SELECT 1 FROM planning_evaluations e WHERE e.crossing_id = s.crossing_id
+           AND e.planning_period_start = to_timestamp(floor(extract(epoch FROM s.last_forecast_interval_start) / $1) * $1))
+       ORDER BY s.crossing_id`,
+      [periodMinutes * 60],
+    );
+    return rows.map((r: Record<string, unknown>) => ({ crossingId: r.crossing_id as string, basedOnIntervalStart: r.last_forecast_interval_start as Date }));
+  }
+
+  /** Pending recommendations automatic mode decided to apply: a process that stopped before applying one left it so. */
+  async pendingAutomaticApplies(): Promise<RecommendationView[]> {
+    const rows = await this.dataSource.query(`SELECT * FROM recommendations WHERE status = 'pending' AND automatic->>'action' = 'apply' ORDER BY id`);
+    return rows.map(toRecommendationView);
   }
 
   async recommendationById(id: string): Promise<RecommendationView | null> {
@@ -262,6 +291,7 @@ export function toRecommendationView(r: Record<string, unknown>): Recommendation
     congested: (r.congested as boolean | null) ?? null,
     reason: (r.reason as string | null) ?? null,
     forecastMessageId: (r.forecast_message_id as string | null) ?? null,
+    inputSource: (r.input_source as PlanningInputSource | undefined) ?? 'worker-forecast',
     comparedWith: (r.compared_with as ComparedPlanView | null) ?? null,
     automatic: (r.automatic as AutomaticOutcomeView | null) ?? null,
   };
@@ -281,6 +311,7 @@ function toEvaluationView(r: Record<string, unknown>): PlanningEvaluationView {
     basis: r.basis as 'centre' | 'upper',
     congested: r.congested as boolean,
     reason: r.reason as string,
+    inputSource: (r.input_source as PlanningInputSource | undefined) ?? 'worker-forecast',
     recommendationId: r.recommendation_id === null || r.recommendation_id === undefined ? null : String(r.recommendation_id),
     evaluatedAt: (r.evaluated_at as Date).toISOString(),
   };
@@ -288,5 +319,10 @@ function toEvaluationView(r: Record<string, unknown>): PlanningEvaluationView {
 
 function toRunningPlanView(r: Record<string, unknown>): RunningPlanView {
   const plan = r.plan as RunningPlanView;
-  return { ...plan, crossingId: r.crossing_id as string, acceptedBy: r.accepted_by as string, acceptedAt: (r.accepted_at as Date).toISOString(), decisionId: String(r.decision_id) };
+  return { ...plan, crossingId: r.crossing_id as string, acceptedBy: r.accepted_by as string, acceptedAt: (r.accepted_at as Date).toISOString(), decisionId: runningDecisionKey(r) };
+}
+
+/** The decision a running plan came from: a crossing's decision id, or `corridor-<id>` for a corridor decision. */
+export function runningDecisionKey(r: Record<string, unknown>): string {
+  return r.decision_id !== null && r.decision_id !== undefined ? String(r.decision_id) : `corridor-${String(r.corridor_decision_id)}`;
 }

@@ -67,6 +67,15 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
     return this.cached ? this.cached.picture : this.refresh();
   }
 
+  /**
+   * The cached picture as it is (rebuilt once a second by the timer), without catching up
+   * with forecasts fed since: for the leader's planning rounds, which run several times a
+   * second and need only the last city step, not a rebuild per round.
+   */
+  async cachedPicture(): Promise<CityPicture> {
+    return this.cached ? this.cached.picture : this.refresh();
+  }
+
   async cityForecast(): Promise<{ city: CityForecastView; statuses: CrossingStatusView[] }> {
     const { city, statuses } = await this.picture();
     return { city, statuses };

@@ -44,6 +44,19 @@ export interface FusionPicture {
   withData: ReadonlySet<string>;
 }
 
+/** The last real fusion step, as planning reads it. */
+export interface FusionStep {
+  result: FusionResult;
+  /** Per crossing, the based-on interval of the worker forecast the step held (fed before it ran). */
+  included: ReadonlyMap<string, number>;
+}
+
+/**
+ * A step to data time t waits until the interval has settled: at least this share of the
+ * crossings that reported the interval before t (or t) reported t too…
+ */
+export const STEP_SETTLED_SHARE = 0.9;
+
 const CROSSING_RECORD_PREFIX = 'crossing:';
 
 /**
@@ -78,6 +91,14 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
   private changedSinceSave = false;
   /** Counts what was fed (`record`): a picture built at an older count may miss data. */
   private fed = 0;
+  /** Per crossing, the based-on interval of the newest forecast fed. */
+  private readonly newestFed = new Map<string, number>();
+  private lastIncluded: ReadonlyMap<string, number> = new Map();
+  /** Wall time each not yet fused data time was first seen as the city's "now". */
+  private readonly firstSeenMs = new Map<number, number>();
+  private readonly fedListeners: Array<(message: ForecastMessage) => void> = [];
+  /** Live city steps since start and their total time (for /health and the pipeline benchmark). */
+  private readonly stepTiming = { steps: 0, totalMs: 0, lastMs: 0 };
   private ready: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
@@ -153,6 +174,33 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
     this.fedThroughReceivedMs = Math.max(this.fedThroughReceivedMs ?? 0, receivedAt.getTime());
     this.changedSinceSave = true;
     this.fed++;
+    const basedOnMs = Date.parse(message.basedOnIntervalStart);
+    if (basedOnMs > (this.newestFed.get(message.crossingId) ?? -Infinity)) this.newestFed.set(message.crossingId, basedOnMs);
+    for (const listener of this.fedListeners) listener(message);
+  }
+
+  /**
+   * Called with every forecast fed to the model after start-up, stored here or by another
+   * instance (planning follows them; what was stored before start-up it finds in PostgreSQL).
+   */
+  onFed(listener: (message: ForecastMessage) => void): void {
+    this.fedListeners.push(listener);
+  }
+
+  /** Live city steps since start: how many, and how long one took (mean and last, ms). */
+  stepStats(): { steps: number; meanStepMs: number | null; lastStepMs: number | null; fusedThrough: string | null } {
+    const { steps, totalMs, lastMs } = this.stepTiming;
+    return {
+      steps,
+      meanStepMs: steps ? Math.round((totalMs / steps) * 10) / 10 : null,
+      lastStepMs: steps ? Math.round(lastMs * 10) / 10 : null,
+      fusedThrough: this.last ? new Date(this.last.result.nowIntervalMs).toISOString() : null,
+    };
+  }
+
+  /** The last fusion step and which forecasts it held; null before the first. */
+  lastStep(): FusionStep | null {
+    return this.last ? { result: this.last.result, included: this.lastIncluded } : null;
   }
 
   /** How many forecasts have been fed so far: CityForecastService rebuilds its cached picture when this moved. */
@@ -171,10 +219,18 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
     await this.ready;
     const states = fusionStates(statuses);
     const advancedTo = this.fusion.advancedToMs;
-    if (asOf && !this.closing && (advancedTo === null || asOf.getTime() > advancedTo)) {
-      this.last = { result: this.fusion.advanceTo(asOf.getTime(), states), states };
+    const stepTo = asOf ? this.settledDataTimeMs(statuses, asOf.getTime()) : null;
+    if (stepTo !== null && !this.closing && (advancedTo === null || stepTo > advancedTo)) {
+      const started = performance.now();
+      this.last = { result: this.fusion.advanceTo(stepTo, states), states };
+      this.lastIncluded = new Map(this.newestFed);
+      const tookMs = performance.now() - started;
+      this.stepTiming.steps++;
+      this.stepTiming.totalMs += tookMs;
+      this.stepTiming.lastMs = tookMs;
       this.preview = null;
       this.changedSinceSave = true;
+      for (const t of this.firstSeenMs.keys()) if (t <= stepTo) this.firstSeenMs.delete(t);
     }
     if (!this.last) return null;
     if (sameStates(states, this.last.states)) return { result: this.last.result, withData: this.withData };
@@ -182,6 +238,30 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
       this.preview = { result: this.fusion.fuse(this.last.result.nowIntervalMs, states), states };
     }
     return { result: this.preview.result, withData: this.withData };
+  }
+
+  /**
+   * The data time the city may step to: `asOf` once that interval has settled (at least
+   * STEP_SETTLED_SHARE of the crossings reporting it or the interval before it reported it,
+   * or FUSION_STEP_SETTLE_MS of wall time since it was first the city's "now"), else the
+   * interval before it. Stepping at the first crossing's forecast would fuse every other
+   * crossing with its previous forecast, and plan them from that.
+   */
+  private settledDataTimeMs(statuses: CrossingStatusView[], asOfMs: number): number {
+    const stepMs = this.city.city.intervalMinutes * 60_000;
+    let reported = 0;
+    let expected = 0;
+    for (const s of statuses) {
+      const last = s.lastForecastIntervalStart ? Date.parse(s.lastForecastIntervalStart) : null;
+      if (last === null || last < asOfMs - stepMs) continue;
+      expected++;
+      if (last >= asOfMs) reported++;
+    }
+    const now = Date.now();
+    const firstSeen = this.firstSeenMs.get(asOfMs) ?? now;
+    this.firstSeenMs.set(asOfMs, firstSeen);
+    if (reported >= STEP_SETTLED_SHARE * expected || now - firstSeen >= this.config.FUSION_STEP_SETTLE_MS) return asOfMs;
+    return asOfMs - stepMs;
   }
 
   /** The model's whole learned state as JSON (for tests and diagnostics on small cities). */
@@ -333,6 +413,7 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
           degraded: isDegradedForecast(f.qualityFlags),
         });
         newestForecast.set(f.crossingId, Math.max(newestForecast.get(f.crossingId) ?? t, t));
+        this.newestFed.set(f.crossingId, Math.max(this.newestFed.get(f.crossingId) ?? t, t));
         this.fedThroughReceivedMs = Math.max(this.fedThroughReceivedMs ?? 0, f.receivedAtMs);
       }
       // The city's data time only moves with forecasts; fuse where it did.
@@ -344,6 +425,7 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
         states[c.id] = newest === undefined ? 'offline' : newest < t - this.config.STALE_AFTER_INTERVALS * stepMs ? 'stale' : 'fresh';
       }
       this.last = { result: this.fusion.advanceTo(t, states), states };
+      this.lastIncluded = new Map(this.newestFed);
       runs++;
     }
     this.preview = null;

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { FORECAST_QUEUE, HEARTBEAT_QUEUE } from '@crosscast/contracts';
 import { ForecastStoreRepository } from '../repositories/forecast-store.repository';
 import { QueueRepository } from '../repositories/queue.repository';
+import { CityFusionService } from './city-fusion.service';
 import { LeadershipService } from './leadership.service';
+import { PlanningService } from './planning.service';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -12,6 +14,8 @@ export class HealthService {
     private readonly store: ForecastStoreRepository,
     private readonly queues: QueueRepository,
     private readonly leadership: LeadershipService,
+    private readonly fusion: CityFusionService,
+    private readonly planning: PlanningService,
   ) {}
 
   async report() {
@@ -28,6 +32,9 @@ export class HealthService {
       redis: { ok: redis.ok, error: redis.error },
       // Followers are healthy too: they consume queues and serve reads; the leader also fuses and plans.
       leadership: this.leadership.current(),
+      // The city step (every instance keeps the model; steps run where the picture is read) and planning (the leader's).
+      fusion: this.fusion.stepStats(),
+      planning: this.planning.progress(),
       queues: { [FORECAST_QUEUE]: forecasts.value ?? { error: forecasts.error }, [HEARTBEAT_QUEUE]: heartbeats.value ?? { error: heartbeats.error } },
     };
   }

@@ -17,10 +17,8 @@ import { ForecastStoreRepository, StoreOutcome, isDataException } from '../repos
 import { unparsableJobData } from '../repositories/queue.repository';
 import { LiveGateway } from '../gateways/live.gateway';
 import { CityFusionService } from './city-fusion.service';
-import { PlanningLanes } from '../queue/planning-lanes';
 import { SEQ_JUMP_WINDOW, admissionProblem } from './forecast-admission';
 import { LiveUpdatesService } from './live-updates.service';
-import { RecommendationService } from './recommendation.service';
 
 /**
  * Replay window: a forecast not stored before whose seq is more than this many behind the
@@ -40,22 +38,10 @@ export interface IngestJob {
   jobId: string;
   data: unknown;
 }
-
-/**
- * Crossings planned side by side (PlanningLanes). One evaluation runs up to five queries at
- * once and the database pool has 10 connections: more lanes starve the store (measured).
- */
-const PLANNING_PARALLELISM = 1;
-
-/** A stored job's result once its planning is done; a planning error makes the job retry. */
-export async function settlePlanning(result: IngestResult, planned: Promise<void> | null): Promise<IngestResult> {
-  if (!planned) return result;
-  try {
-    await planned;
-    return result;
-  } catch (error) {
-    return { status: 'retry', error: error as Error };
-  }
+/** A forecast job whose message passed every check before storage. */
+export interface CheckedForecast {
+  job: IngestJob;
+  message: ForecastMessage;
 }
 
 function settled(result: IngestResult): IngestOutcome {
@@ -68,16 +54,16 @@ function settled(result: IngestResult): IngestOutcome {
 export class RejectedMessageError extends Error {}
 
 /**
- * Takes one message off a queue: validates it against the shared schema and the city's
- * crossings, stores it once, has it planned from (RecommendationService: at most one
- * recommendation per crossing and planning period), and tells the dashboards. A bad
- * message becomes a dead-letter row with the reason; it never stops the consumer. Each
- * newly stored forecast also feeds the city fusion model.
+ * Takes messages off the queues: validates each against the shared schema and the city's
+ * crossings, stores it once, and tells the dashboards. A bad message becomes a dead-letter
+ * row with the reason; it never stops the consumer. Each newly stored forecast feeds the
+ * city fusion model, and through it planning (PlanningService, on the leader, after the
+ * city step that holds the forecast): a job is done once its message is stored, it never
+ * waits for planning.
  */
 @Injectable()
 export class IngestionService {
   private readonly logger = new Logger(IngestionService.name);
-  private readonly planning: PlanningLanes;
 
   constructor(
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
@@ -85,13 +71,10 @@ export class IngestionService {
     private readonly store: ForecastStoreRepository,
     private readonly city: CityRepository,
     private readonly clock: ClockRepository,
-    private readonly recommendations: RecommendationService,
     private readonly live: LiveGateway,
     private readonly updates: LiveUpdatesService,
     private readonly fusion: CityFusionService,
-  ) {
-    this.planning = new PlanningLanes((message) => this.recommendations.evaluateForecast(message), PLANNING_PARALLELISM);
-  }
+  ) {}
 
   /**
    * Worker identity: the signature must match the key of the crossing the message names
@@ -116,34 +99,52 @@ export class IngestionService {
    * A micro-batch of forecast jobs (QueueConsumers): each message is checked on its own
    * (schema, city, signature; a bad one is dead-lettered), the good ones are stored in one
    * transaction (ForecastStoreRepository.storeForecasts: each once, seq rules in batch
-   * order), then each newly stored one feeds the city fusion and its crossing's room, and
-   * each stored or duplicate one is handed to planning. Returns one result per job, in
-   * order, with the promise of its planning (a job is done only when that settles); a
-   * `retry` result is an error its job must fail with (BullMQ retries it).
+   * order), then each newly stored one feeds the city fusion (and so planning) and its
+   * crossing's room. Returns one result per job, in order; a `retry` result is an error its
+   * job must fail with (BullMQ retries it).
    */
-  async ingestForecastBatch(jobs: IngestJob[]): Promise<Array<{ result: IngestResult; planned: Promise<void> | null }>> {
+  async ingestForecasts(jobs: IngestJob[]): Promise<IngestResult[]> {
     const results: Array<IngestResult | null> = [];
-    const valid: Array<{ index: number; job: IngestJob; message: ForecastMessage }> = [];
-    for (const [index, job] of jobs.entries()) {
-      const raw = unparsableJobData(job.data);
-      if (raw !== null) {
-        results.push(await this.refuse(job.queue, job.jobId, 'job data is not valid JSON', raw));
-        continue;
+    const valid: CheckedForecast[] = [];
+    for (const job of jobs) {
+      const checked = await this.checkForecastJob(job);
+      if ('result' in checked) results.push(checked.result);
+      else {
+        results.push(null);
+        valid.push(checked);
       }
-      const parsed = parseMessage(ForecastMessageSchema, job.data);
-      const reason = parsed.ok ? (this.checkAgainstCity(parsed.value) ?? this.checkIdentity(parsed.value)) : `schema: ${parsed.reason}`;
-      if (!parsed.ok || reason) {
-        results.push(await this.refuse(job.queue, job.jobId, reason as string, job.data));
-        continue;
-      }
-      results.push(null);
-      valid.push({ index, job, message: parsed.value });
     }
-    if (valid.length === 0) return (results as IngestResult[]).map((result) => ({ result, planned: null }));
+    const stored = await this.storeCheckedForecasts(valid);
+    let k = 0;
+    return results.map((r) => r ?? stored[k++]);
+  }
 
+  /**
+   * One forecast job's checks (JSON, schema, city, signature): a refusal is dead-lettered
+   * and is its result; a message that passes goes on to `storeCheckedForecasts`. The queue
+   * consumer runs this as each job arrives, so checking never waits behind a batch being
+   * written.
+   */
+  async checkForecastJob(job: IngestJob): Promise<CheckedForecast | { result: IngestResult }> {
+    const raw = unparsableJobData(job.data);
+    if (raw !== null) return { result: await this.refuse(job.queue, job.jobId, 'job data is not valid JSON', raw) };
+    const parsed = parseMessage(ForecastMessageSchema, job.data);
+    const reason = parsed.ok ? (this.checkAgainstCity(parsed.value) ?? this.checkIdentity(parsed.value)) : `schema: ${parsed.reason}`;
+    if (!parsed.ok || reason) return { result: await this.refuse(job.queue, job.jobId, reason as string, job.data) };
+    return { job, message: parsed.value };
+  }
+
+  /**
+   * Stores checked forecasts in one transaction (ForecastStoreRepository.storeForecasts:
+   * each once, seq rules in batch order), then each newly stored one feeds the city fusion
+   * (and so planning) and its crossing's room. One result per message, in order.
+   */
+  async storeCheckedForecasts(checked: CheckedForecast[]): Promise<IngestResult[]> {
+    const results: IngestResult[] = [];
+    const valid = checked.map((c, index) => ({ ...c, index }));
+    if (valid.length === 0) return results;
     const receivedAt = this.clock.now();
     const outcomes = await this.storeWithFallback(valid, receivedAt);
-    const toPlan: Array<{ index: number; message: ForecastMessage; duplicate: boolean }> = [];
     for (const [k, { index, job, message }] of valid.entries()) {
       const outcome = outcomes[k];
       if ('refused' in outcome) {
@@ -155,10 +156,9 @@ export class IngestionService {
         const jump = `seq-jump: seq ${message.seq} is more than ${SEQ_JUMP_WINDOW} ahead of crossing ${message.crossingId}'s highest accepted seq ${outcome.highestSeq}; an honest worker never jumps so far (if it really did, an admin can reset the crossing's sequence)`;
         results[index] = await this.refuse(job.queue, job.jobId, jump, job.data);
       } else if (!outcome.stored) {
-        // Planning is idempotent per crossing and period: a redelivery after a crash between
-        // storing and planning still gets its period planned, otherwise this is a no-op.
+        // A redelivery: stored before, so fed and planned from before (a crash before planning
+        // is caught by the new leader's sweep, PlanningService).
         results[index] = { status: 'duplicate' };
-        toPlan.push({ index, message, duplicate: true });
       } else {
         // Only after the commit, and only for a message stored now: a redelivery never feeds twice.
         this.fusion.record(message, receivedAt);
@@ -166,23 +166,10 @@ export class IngestionService {
         for (const earlier of message.earlierObserved ?? []) this.live.emitToCrossing(message.crossingId, 'observation', toObservationView(message.crossingId, earlier));
         this.live.emitToCrossing(message.crossingId, 'observation', toObservationView(message.crossingId, message.observed));
         results[index] = { status: 'stored', forecastId: outcome.forecastId };
-        toPlan.push({ index, message, duplicate: false });
       }
     }
     if (outcomes.some((o) => 'stored' in o && o.stored)) this.updates.markDirty();
-
-    // Planning (PlanningLanes) runs after this returns, so the next batch is stored meanwhile.
-    const planned = new Map<number, Promise<void>>(toPlan.map(({ index, message, duplicate }) => [index, this.planning.plan(message, duplicate)]));
-    return (results as IngestResult[]).map((result, index) => ({ result, planned: planned.get(index) ?? null }));
-  }
-
-  /**
-   * `ingestForecastBatch`, then each stored or duplicate job waits until it was planned from
-   * (a planning error becomes a `retry` result).
-   */
-  async ingestForecasts(jobs: IngestJob[]): Promise<IngestResult[]> {
-    const stored = await this.ingestForecastBatch(jobs);
-    return Promise.all(stored.map(({ result, planned }) => settlePlanning(result, planned)));
+    return results;
   }
 
   /**

@@ -2,7 +2,8 @@ import { CrossingDefinition, RunningPlanView } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
 import { planForForecast, shouldRecommend } from '@crosscast/signal-timing';
 import { shapedForecast } from '../../../../test/support/planning-forecasts';
-import { DEFAULT_BASE_CYCLE_SECONDS, comparedPlan, laneGroupsFromForecast, localHour, planningInputFor, planningPeriodStartMs, planningWindowEndMs } from './planning-inputs';
+import type { FusedPoint } from '@crosscast/fusion';
+import { DEFAULT_BASE_CYCLE_SECONDS, FusedStep, comparedPlan, laneGroupsFromForecast, localHour, planningChoice, planningInputFor, planningPeriodStartMs, planningWindowEndMs, withFusedValues } from './planning-inputs';
 
 const city = loadCityDefinition('seed-data/boroondara-2006');
 const crossing = city.crossings.find((c) => c.id === '0970')!; // approaches N, E, S, W
@@ -124,5 +125,61 @@ describe('planning inputs (forecast and plans -> planner input)', () => {
     const result = planForForecast(planningInputFor(oneAxis, message, comparedPlan(oneAxis, null, [], 15), settings, city.timeZone));
     expect(result.plan.phases.map((p) => p.name)).toEqual(['north-south', 'east-west']);
     expect(result.plan.phases[1].greenSeconds).toBe(7);
+  });
+});
+
+describe('planning from the city fusion (withFusedValues, planningChoice)', () => {
+  const forecast = shapedForecast(crossing, EVENING, { observed: { N: 200 }, forecast: { N: [250, 300, 350, 400] }, otherCount: 50, band: 0.2 });
+  const basedOnMs = Date.parse(forecast.basedOnIntervalStart);
+  const stepMs = 15 * 60_000;
+  /** Fused points for the forecast's horizons: the total times `factor`, with the given source. */
+  const fusedPoints = (factor: number, source: FusedPoint['source']): FusedPoint[] =>
+    forecast.horizons.map((h) => ({
+      horizonMin: h.horizonMinutes,
+      targetIntervalMs: Date.parse(h.intervalStart),
+      mean: h.total.mean * factor,
+      lo80: h.total.lower80 * factor,
+      hi80: h.total.upper80 * factor,
+      lo95: h.total.lower95 * factor,
+      hi95: h.total.upper95 * factor,
+      source,
+    }));
+  const step = (included: number | undefined, nowIntervalMs = basedOnMs, points = fusedPoints(1.2, 'fused')): FusedStep => ({
+    nowIntervalMs,
+    crossings: { [crossing.id]: points },
+    included: new Map(included === undefined ? [] : [[crossing.id, included]]),
+  });
+
+  it('puts the fused totals in and scales every approach by the same ratio, keeping the worker split', () => {
+    const { forecast: fused, source } = withFusedValues(forecast, fusedPoints(1.2, 'fused'));
+    expect(source).toBe('fused');
+    const h = forecast.horizons[0];
+    const f = fused.horizons[0];
+    expect(f.total.mean).toBeCloseTo(h.total.mean * 1.2, 9);
+    const north = Object.keys(h.approaches)[0];
+    expect(f.approaches[north].mean).toBeCloseTo(h.approaches[north].mean * 1.2, 9);
+    expect(f.approaches[north].upper80).toBeCloseTo(h.approaches[north].upper80 * 1.2, 9);
+    const sum = Object.values(f.approaches).reduce((acc, b) => acc + b.mean, 0);
+    expect(sum).toBeCloseTo(f.total.mean, 9);
+    // The worker's message itself is left as it was.
+    expect(forecast.horizons[0].total.mean).toBe(h.total.mean);
+  });
+
+  it("says 'estimate' for the fusion's estimate and passes the worker's values through when fusion did", () => {
+    expect(withFusedValues(forecast, fusedPoints(0.5, 'estimated')).source).toBe('estimate');
+    const own = withFusedValues(forecast, fusedPoints(1, 'own'));
+    expect(own).toEqual({ forecast, source: 'worker-forecast' });
+    expect(withFusedValues(forecast, undefined).source).toBe('worker-forecast');
+  });
+
+  it('plans from the step that held the forecast, from the worker forecast when the step ran without it, and waits otherwise', () => {
+    const held = planningChoice(forecast, step(basedOnMs), 0, 7000);
+    expect(held).toMatchObject({ action: 'plan', source: 'fused' });
+    // The step ran at this interval, but with the crossing's previous forecast: this one came late.
+    expect(planningChoice(forecast, step(basedOnMs - stepMs), 0, 7000)).toEqual({ action: 'plan', forecast, source: 'worker-forecast' });
+    // The city has not stepped to this interval yet: wait, but not for ever.
+    expect(planningChoice(forecast, step(basedOnMs - stepMs, basedOnMs - stepMs), 1000, 7000)).toEqual({ action: 'wait' });
+    expect(planningChoice(forecast, null, 1000, 7000)).toEqual({ action: 'wait' });
+    expect(planningChoice(forecast, null, 7000, 7000)).toEqual({ action: 'plan', forecast, source: 'worker-forecast' });
   });
 });

@@ -4,8 +4,111 @@
  * the running plan (or, when none was accepted, a base plan) becomes the plan to beat.
  * No Nest, no I/O, no clock: data in, data out. The traffic maths stays in the lib.
  */
-import { ComparedPlanView, CompassDirection, CrossingDefinition, ForecastMessage, ObservationView, PhaseTimingView, RunningPlanView } from '@crosscast/contracts';
+import { ComparedPlanView, CompassDirection, CrossingDefinition, ForecastBand, ForecastMessage, ForecastView, ObservationView, PhaseTimingView, PlanningInputSource, RunningPlanView } from '@crosscast/contracts';
+import type { FusedPoint } from '@crosscast/fusion';
 import { DEFAULT_PHASING, DEFAULT_WEBSTER, LaneGroupForecast, PlanningInput, PhaseSpec, SignalPlan, TimingPlan, twoPhaseDemand, websterPlan } from '@crosscast/signal-timing';
+
+/**
+ * What a plan is made from: a worker's forecast (as it arrived, or as stored), per approach
+ * and horizon, possibly with the city fusion's values in place of the worker's own.
+ */
+export type PlanningForecast = Pick<ForecastMessage, 'messageId' | 'crossingId' | 'basedOnIntervalStart' | 'intervalMinutes' | 'horizons'> & {
+  observed: Pick<ForecastMessage['observed'], 'approaches'>;
+  quality: Pick<ForecastMessage['quality'], 'flags'>;
+};
+
+/** A stored forecast as planning reads it (the sweep after a restart or a change of leader). */
+export function planningForecastFromStored(forecast: ForecastView, observedApproaches: Record<string, number | null>): PlanningForecast {
+  return {
+    messageId: forecast.messageId,
+    crossingId: forecast.crossingId,
+    basedOnIntervalStart: forecast.basedOnIntervalStart,
+    intervalMinutes: forecast.intervalMinutes,
+    horizons: forecast.horizons,
+    observed: { approaches: observedApproaches },
+    quality: { flags: forecast.qualityFlags },
+  };
+}
+
+/** Below this many vehicles per interval a total is too small to scale approaches by. */
+const MIN_TOTAL_TO_SCALE = 0.5;
+
+/**
+ * The worker's forecast with the city fusion's values put in: per horizon, the fused (or
+ * estimated) total and its bands replace the worker's total, and each approach is scaled
+ * by the same ratio (the worker's split between approaches is kept: fusion works on
+ * totals). Horizons the fusion has no point for keep the worker's values. The source says
+ * what the plan is made from: `fused` when any horizon was fused, `estimate` when the
+ * fusion estimated the crossing (its worker's forecast was flagged degraded), else
+ * `worker-forecast` (the fusion passed the worker's values through).
+ */
+export function withFusedValues(forecast: PlanningForecast, fused: readonly FusedPoint[] | undefined): { forecast: PlanningForecast; source: PlanningInputSource } {
+  if (!fused || fused.length === 0) return { forecast, source: 'worker-forecast' };
+  const byTarget = new Map(fused.map((p) => [p.targetIntervalMs, p]));
+  let anyFused = false;
+  let anyEstimated = false;
+  const horizons = forecast.horizons.map((h) => {
+    const point = byTarget.get(Date.parse(h.intervalStart));
+    if (!point || point.source === 'own') return h;
+    if (point.source === 'fused') anyFused = true;
+    else anyEstimated = true;
+    const total: ForecastBand = { mean: point.mean, lower80: point.lo80, upper80: point.hi80, lower95: point.lo95, upper95: point.hi95 };
+    const ids = Object.keys(h.approaches);
+    const approaches: Record<string, ForecastBand> = {};
+    const ownTotal = h.total.mean;
+    for (const id of ids) {
+      const band = h.approaches[id];
+      // The worker's share of this approach (equal shares when its total is about nothing).
+      const share = ownTotal >= MIN_TOTAL_TO_SCALE ? Math.max(0, band.mean) / ownTotal : 1 / ids.length;
+      const ratio = (fusedValue: number, ownValue: number) => (ownValue >= MIN_TOTAL_TO_SCALE ? fusedValue / ownValue : null);
+      const scaled = (fusedValue: number, ownTotalValue: number, ownApproachValue: number) => {
+        const r = ratio(fusedValue, ownTotalValue);
+        return Math.max(0, r === null ? fusedValue * share : ownApproachValue * r);
+      };
+      const mean = share * point.mean;
+      approaches[id] = {
+        mean,
+        lower80: Math.min(mean, scaled(point.lo80, h.total.lower80, band.lower80)),
+        upper80: Math.max(mean, scaled(point.hi80, h.total.upper80, band.upper80)),
+        lower95: Math.min(mean, scaled(point.lo95, h.total.lower95, band.lower95)),
+        upper95: Math.max(mean, scaled(point.hi95, h.total.upper95, band.upper95)),
+      };
+    }
+    return { ...h, total, approaches };
+  });
+  const source: PlanningInputSource = anyFused ? 'fused' : anyEstimated ? 'estimate' : 'worker-forecast';
+  return { forecast: source === 'worker-forecast' ? forecast : { ...forecast, horizons }, source };
+}
+
+/** The last city fusion step as planning reads it (CityFusionService.lastStep). */
+export interface FusedStep {
+  nowIntervalMs: number;
+  crossings: Record<string, FusedPoint[]>;
+  /** Per crossing, the based-on interval of the worker forecast the step held. */
+  included: ReadonlyMap<string, number>;
+}
+
+export type PlanningChoice =
+  /** Not yet: the city has not stepped to the forecast's interval (it waits for the interval to settle). */
+  | { action: 'wait' }
+  | { action: 'plan'; forecast: PlanningForecast; source: PlanningInputSource };
+
+/**
+ * What to plan a crossing's newest forecast from. When the last city step held this very
+ * forecast, from the step's values for the crossing (withFusedValues). When the step ran
+ * without it (the forecast reached fusion after the city stepped past its interval), or
+ * the city has not stepped to its interval `maxWaitMs` after the forecast was noted (a
+ * worker far ahead of the others), from the worker's forecast as sent. Otherwise wait for
+ * the step.
+ */
+export function planningChoice(forecast: PlanningForecast, step: FusedStep | null, waitedMs: number, maxWaitMs: number): PlanningChoice {
+  const basedOnMs = Date.parse(forecast.basedOnIntervalStart);
+  if (step && step.included.get(forecast.crossingId) === basedOnMs && step.nowIntervalMs >= basedOnMs) {
+    return { action: 'plan', ...withFusedValues(forecast, step.crossings[forecast.crossingId]) };
+  }
+  if ((step && step.nowIntervalMs >= basedOnMs) || waitedMs >= maxWaitMs) return { action: 'plan', forecast, source: 'worker-forecast' };
+  return { action: 'wait' };
+}
 
 export interface PlanningSettings {
   /** At most one recommendation per crossing and period (data-time minutes). */
@@ -66,7 +169,7 @@ export function horizonsToPlan(forecast: Pick<ForecastMessage, 'horizons'>, hori
  * veh/h, and the flow just observed (the start of the trend in the reason text). An
  * approach the forecast does not name (a detector that reported nothing) counts as 0.
  */
-export function laneGroupsFromForecast(crossing: CrossingDefinition, forecast: ForecastMessage, horizonMinutes: number): LaneGroupForecast[] {
+export function laneGroupsFromForecast(crossing: CrossingDefinition, forecast: PlanningForecast, horizonMinutes: number): LaneGroupForecast[] {
   const perHour = 60 / forecast.intervalMinutes;
   const { phaseOf } = phasing(crossing);
   const horizons = horizonsToPlan(forecast, horizonMinutes);
@@ -88,7 +191,7 @@ export function laneGroupsFromForecast(crossing: CrossingDefinition, forecast: F
 }
 
 /** The end of the window a plan was made for: the end of the furthest horizon planned. */
-export function planningWindowEndMs(forecast: ForecastMessage, horizonMinutes: number): number {
+export function planningWindowEndMs(forecast: PlanningForecast, horizonMinutes: number): number {
   const horizons = horizonsToPlan(forecast, horizonMinutes);
   const last = horizons[horizons.length - 1];
   return Date.parse(last.intervalStart) + forecast.intervalMinutes * 60_000;
@@ -133,7 +236,7 @@ export function toSignalPlan(plan: Pick<ComparedPlanView, 'cycleSeconds' | 'phas
 }
 
 /** Everything planForForecast needs for one crossing, forecast and plan to beat. */
-export function planningInputFor(crossing: CrossingDefinition, forecast: ForecastMessage, compared: ComparedPlanView, settings: PlanningSettings, timeZone: string): PlanningInput {
+export function planningInputFor(crossing: CrossingDefinition, forecast: PlanningForecast, compared: ComparedPlanView, settings: PlanningSettings, timeZone: string): PlanningInput {
   const windowStartMs = Date.parse(horizonsToPlan(forecast, settings.horizonMinutes)[0].intervalStart);
   return {
     laneGroups: laneGroupsFromForecast(crossing, forecast, settings.horizonMinutes),

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ComparedPlanView, CrossingStatusView, ForecastMessage, PlanningEvaluationView, RecommendationView } from '@crosscast/contracts';
+import { ComparedPlanView, CrossingStatusView, PlanningEvaluationView, PlanningInputSource, RecommendationView } from '@crosscast/contracts';
 import { PlanningResult, planForForecast, shouldRecommend } from '@crosscast/signal-timing';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 import { LiveGateway } from '../gateways/live.gateway';
@@ -9,8 +9,9 @@ import { ForecastStoreRepository } from '../repositories/forecast-store.reposito
 import { RecommendationsRepository } from '../repositories/recommendations.repository';
 import { GuardRails, automaticOutcome } from './automatic-guard';
 import { DecisionService } from './decision.service';
-import { comparedPlan, planningInputFor, planningPeriodStartMs, planningWindowEndMs, toPhaseTimingViews } from './planning-inputs';
+import { PlanningForecast, comparedPlan, planningInputFor, planningPeriodStartMs, planningWindowEndMs, toPhaseTimingViews } from './planning-inputs';
 import { StatusService } from './status.service';
+import { LeadershipService } from './leadership.service';
 
 export type EvaluationResult =
   | { status: 'recommended'; recommendation: RecommendationView; evaluation: PlanningEvaluationView }
@@ -46,6 +47,7 @@ export class RecommendationService {
     private readonly decisions: DecisionService,
     private readonly live: LiveGateway,
     private readonly clock: ClockRepository,
+    private readonly leadership: LeadershipService,
   ) {}
 
   get guardRails(): GuardRails {
@@ -66,8 +68,11 @@ export class RecommendationService {
     return { minGainSeconds: this.config.MIN_GAIN_SECONDS, minGainShare: this.config.MIN_GAIN_SHARE };
   }
 
-  /** Plans from a stored (or already stored) forecast; idempotent per crossing and period. */
-  async evaluateForecast(message: ForecastMessage): Promise<EvaluationResult> {
+  /**
+   * Plans from a crossing's stored forecast (`message`: with the city fusion's values put
+   * in when `inputSource` says so; PlanningService); idempotent per crossing and period.
+   */
+  async evaluateForecast(message: PlanningForecast, inputSource: PlanningInputSource = 'worker-forecast'): Promise<EvaluationResult> {
     const crossing = this.city.get(message.crossingId);
     if (!crossing) throw new Error(`unknown crossing ${message.crossingId}`);
     const basedOnMs = Date.parse(message.basedOnIntervalStart);
@@ -124,6 +129,7 @@ export class RecommendationService {
           basedOnIntervalStart: new Date(basedOnMs),
           forecastMessageId: message.messageId,
           ...verdict(result),
+          inputSource,
           evaluatedAt: this.clock.now(),
           recommendation: recommend
             ? {
@@ -140,6 +146,7 @@ export class RecommendationService {
             : null,
         },
         context.runningPlan?.decisionId ?? null,
+        (manager) => this.leadership.assertLeading(manager),
       );
       if (stored.status === 'running-plan-changed') continue;
       if (stored.status === 'already-evaluated') return { status: 'already-evaluated' };
@@ -164,6 +171,16 @@ export class RecommendationService {
     if (!evaluation.recommendationId) return;
     const recommendation = await this.recommendations.recommendationById(evaluation.recommendationId);
     if (recommendation?.status === 'pending' && recommendation.automatic?.action === 'apply') await this.applyAutomatically(recommendation);
+  }
+
+  /**
+   * Finishes every automatic application that was decided but not carried out (the process
+   * stopped in between): run by a new leader before it plans anything.
+   */
+  async resumeAutomaticApplies(): Promise<number> {
+    const pending = await this.recommendations.pendingAutomaticApplies();
+    for (const recommendation of pending) await this.applyAutomatically(recommendation);
+    return pending.length;
   }
 
   private async applyAutomatically(recommendation: RecommendationView): Promise<void> {

@@ -44,6 +44,11 @@ export class TimingPlanConsumer {
     if (!outcome.ok) return this.reject(job, `timing plan ${plan.planId} for ${plan.crossingId} refused: ${outcome.reason}`);
     this.applied++;
     const who = plan.acceptedBy ? `, accepted by ${plan.acceptedBy}${plan.recommendationId ? ` (recommendation ${plan.recommendationId})` : ''}` : '';
+    if ('coordinated' in outcome) {
+      const c = outcome.coordinated;
+      this.logger.log(`plan ${plan.planId} for ${plan.crossingId}${who}: coordinated-actuated, cycle ${c.cycleSeconds} s, offset ${c.offsetSeconds} s, splits ${c.splitSeconds.join('/')} s, from the next common cycle boundary`);
+      return { planId: plan.planId, greenSeconds: c.splitSeconds.map((split) => split - c.amberSeconds - c.allRedSeconds) };
+    }
     this.logger.log(`plan ${plan.planId} for ${plan.crossingId}${who}: cycle ${plan.cycleSeconds} s, greens ${outcome.plan.greenSeconds.join('/')} s, from the next cycle boundary`);
     return { planId: plan.planId, greenSeconds: outcome.plan.greenSeconds };
   }

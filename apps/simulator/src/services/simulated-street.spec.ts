@@ -39,4 +39,41 @@ describe('SimulatedStreet', () => {
     expect(next.crossings.find((c) => c.crossingId === 'c0_0')!.planId).toBe('grid-fixed');
     expect(s.applyPlan({ v: 1, crossingId: 'nowhere', planId: 'p-2', recommendationId: '2', acceptedBy: 'operator', acceptedAt: '2006-10-09T08:00:00+10:00', effectiveFrom: 'next-cycle-boundary', cycleSeconds: 60, phases: [{ name: 'a', approaches: ['nowhere:N'], greenSeconds: 20 }] })).toMatchObject({ ok: false, reason: expect.stringMatching(/not in the simulated network/) });
   });
+
+  it("runs a corridor's coordinated-actuated plans from the common cycle boundary, and the street changes", () => {
+    const corridorPlan = (crossingId: string, offsetSeconds: number) => ({
+      v: 1 as const,
+      crossingId,
+      planId: `cor-7-${crossingId}`,
+      recommendationId: '7',
+      acceptedBy: 'operator',
+      acceptedAt: '2006-10-09T08:00:00+10:00',
+      effectiveFrom: 'common-cycle-boundary' as const,
+      cycleSeconds: 80,
+      phases: [
+        { name: 'north-south', approaches: [`${crossingId}:N`, `${crossingId}:S`], greenSeconds: 45 },
+        { name: 'east-west', approaches: [`${crossingId}:E`, `${crossingId}:W`], greenSeconds: 25 },
+      ],
+      coordination: { corridorRecommendationId: '7', offsetSeconds, coordinatedPhase: 'north-south', splitSeconds: [50, 30], minGreenSeconds: 7, passageSeconds: 2.5, amberSeconds: 3, allRedSeconds: 2 },
+    });
+    const coordinated = street('grid:2x2');
+    const plain = street('grid:2x2');
+    for (let k = 0; k < 30; k++) {
+      coordinated.advance();
+      plain.advance();
+    }
+    expect(coordinated.applyPlan(corridorPlan('c0_0', 0))).toMatchObject({ ok: true, coordinated: { cycleSeconds: 80, offsetSeconds: 0, coordinatedPhase: 0, splitSeconds: [50, 30] } });
+    expect(coordinated.applyPlan(corridorPlan('c1_0', 20))).toMatchObject({ ok: true, coordinated: { offsetSeconds: 20 } });
+    const withPlan = coordinated.advance().report;
+    const without = plain.advance().report;
+    expect(withPlan.crossings.find((c) => c.crossingId === 'c0_0')!.planId).toBe('cor-7-c0_0');
+    expect(withPlan.crossings.find((c) => c.crossingId === 'c1_0')!.planId).toBe('cor-7-c1_0');
+    expect(without.crossings.find((c) => c.crossingId === 'c0_0')!.planId).toBe('grid-fixed');
+    // Same seed, same demand: only the two crossings' control differs.
+    const delayAt = (report: typeof withPlan, id: string) => report.crossings.find((c) => c.crossingId === id)!.meanDelaySeconds;
+    expect(delayAt(withPlan, 'c0_0')).not.toBeCloseTo(delayAt(without, 'c0_0'), 3);
+    // Splits that do not add up to the cycle are refused.
+    const bad = corridorPlan('c0_1', 0);
+    expect(coordinated.applyPlan({ ...bad, coordination: { ...bad.coordination, splitSeconds: [50, 40] } })).toMatchObject({ ok: false, reason: expect.stringMatching(/splits add up to 90 s, the cycle is 80 s/) });
+  });
 });

@@ -54,6 +54,10 @@ export class PlanningEvaluationEntity {
   @Column({ type: 'text' })
   reason: string;
 
+  /** What the plan was made from: fused values, the fusion's estimate, or the worker's own forecast. */
+  @Column({ name: 'input_source', type: 'varchar', length: 16, default: 'worker-forecast' })
+  inputSource: 'fused' | 'estimate' | 'worker-forecast';
+
   @Column({ name: 'recommendation_id', type: 'bigint', nullable: true })
   recommendationId: string | null;
 

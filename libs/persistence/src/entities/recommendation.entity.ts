@@ -82,6 +82,10 @@ export class RecommendationEntity {
   @Column({ type: 'text', nullable: true })
   reason: string | null;
 
+  /** What the plan was made from: fused values, the fusion's estimate, or the worker's own forecast. */
+  @Column({ name: 'input_source', type: 'varchar', length: 16, default: 'worker-forecast' })
+  inputSource: 'fused' | 'estimate' | 'worker-forecast';
+
   @Column({ name: 'forecast_message_id', type: 'varchar', length: 96, nullable: true })
   forecastMessageId: string | null;
 

@@ -13,8 +13,13 @@ export class RunningPlanEntity {
   @JoinColumn({ name: 'crossing_id', foreignKeyConstraintName: 'fk_running_plans_crossing' })
   crossing?: CrossingEntity;
 
-  @Column({ name: 'decision_id', type: 'bigint' })
-  decisionId: string;
+  /** The crossing's own decision that set the plan, or null when a corridor decision did. */
+  @Column({ name: 'decision_id', type: 'bigint', nullable: true })
+  decisionId: string | null;
+
+  /** The corridor decision that set the plan (one decision for every crossing of the corridor). */
+  @Column({ name: 'corridor_decision_id', type: 'bigint', nullable: true })
+  corridorDecisionId: string | null;
 
   @ManyToOne(() => RecommendationDecisionEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'decision_id', foreignKeyConstraintName: 'fk_running_plans_decision' })

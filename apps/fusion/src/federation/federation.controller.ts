@@ -1,0 +1,26 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { FEDERATION_PATHS, WarmStartResponse } from '@crosscast/contracts';
+import { Public } from '../auth/decorators';
+import { FederationService } from './federation.service';
+import { WarmStartQuery } from './warm-start.dto';
+
+/**
+ * Workers, not operators, call this: no user token, the request is signed with the
+ * crossing's own key instead (checked by FederationService), like every worker message.
+ */
+@ApiTags('federation')
+@Public()
+@Controller()
+export class FederationController {
+  constructor(private readonly federation: FederationService) {}
+
+  @Get(FEDERATION_PATHS.warmStart.slice(1))
+  @ApiOperation({
+    summary:
+      "A new crossing's warm start: the FedAvg of the other crossings' newest model snapshots (network weights, normalised interval widths and a unit-free week shape; never counts). Signed by the worker (sig = HMAC of warmStartRequestPayload with its key); 401 unsigned or stale, 404 while too few crossings have shared a snapshot",
+  })
+  warmStart(@Query() query: WarmStartQuery): Promise<WarmStartResponse> {
+    return this.federation.warmStart(query);
+  }
+}

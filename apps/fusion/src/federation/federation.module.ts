@@ -1,0 +1,35 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
+import { FUSION_CONFIG, FusionConfig } from '../config';
+import { CityRepository } from '../repositories/city.repository';
+import { ClockRepository } from '../repositories/clock.repository';
+import { QueueRepository } from '../repositories/queue.repository';
+import { FederationController } from './federation.controller';
+import { FederationRepository } from './federation.repository';
+import { FederationService } from './federation.service';
+import { ModelSnapshotConsumer } from './model-snapshot.consumer';
+
+/**
+ * Federated warm start: workers' model snapshots in (MODEL_SNAPSHOT_QUEUE), the averaged
+ * snapshot out (GET /api/federation/warm-start). Self-contained: its own queue connection,
+ * the database through the application's TypeORM data source.
+ */
+@Module({})
+export class FederationModule {
+  static forRoot(config: FusionConfig, keys: WorkerKeys): DynamicModule {
+    return {
+      module: FederationModule,
+      controllers: [FederationController],
+      providers: [
+        { provide: FUSION_CONFIG, useValue: config },
+        { provide: WORKER_KEYS, useValue: keys },
+        CityRepository,
+        ClockRepository,
+        QueueRepository,
+        FederationRepository,
+        FederationService,
+        ModelSnapshotConsumer,
+      ],
+    };
+  }
+}

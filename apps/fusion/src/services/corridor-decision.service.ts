@@ -1,0 +1,141 @@
+import { ConflictException, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { CorridorDecisionView, CorridorRecommendationStatus, CorridorRecommendationView, DecisionKind, PlanSummaryView, TimingPlanMessage, TimingPlanMessageSchema, parseMessage } from '@crosscast/contracts';
+import type { AuthenticatedUser } from '../auth/roles';
+import { LiveGateway } from '../gateways/live.gateway';
+import { ClockRepository } from '../repositories/clock.repository';
+import { CorridorRecommendationsRepository } from '../repositories/corridor-recommendations.repository';
+import { TimingPlanPublisher } from '../repositories/timing-plan-publisher.repository';
+
+/** How often accepted corridor plans that did not all reach the queue are sent again. */
+const REPUBLISH_EVERY_MS = 10_000;
+
+/**
+ * The operator's decision on a corridor recommendation: one decision for every crossing of
+ * the corridor (one audit row naming them all), then, when accepted, one signed
+ * TimingPlanMessage per crossing with its coordination settings, taking effect at the
+ * next boundary of the common cycle. Committed before publishing: if Redis is down the
+ * plans are sent later (publishedAt stays null until every one was queued).
+ */
+@Injectable()
+export class CorridorDecisionService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(CorridorDecisionService.name);
+  private timer: NodeJS.Timeout | null = null;
+  private republishing = false;
+
+  constructor(
+    private readonly corridors: CorridorRecommendationsRepository,
+    private readonly publisher: TimingPlanPublisher,
+    private readonly live: LiveGateway,
+    private readonly clock: ClockRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.republishPending(), REPUBLISH_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  list(status: CorridorRecommendationStatus | undefined, crossingId: string | undefined, limit: number): Promise<CorridorRecommendationView[]> {
+    return this.corridors.list({ status, crossingId }, limit);
+  }
+
+  async byId(id: string): Promise<CorridorRecommendationView> {
+    const found = await this.corridors.byId(id);
+    if (!found) throw new NotFoundException(`corridor recommendation ${id} does not exist`);
+    return found;
+  }
+
+  audit(limit: number): Promise<CorridorDecisionView[]> {
+    return this.corridors.decisions(limit);
+  }
+
+  async decide(id: string, decision: DecisionKind, reason: string | undefined, user: AuthenticatedUser): Promise<CorridorDecisionView> {
+    const outcome = await this.corridors.decide(id, decision, reason?.trim() || null, { userId: user.id, username: user.username, role: user.role }, this.clock.now());
+    switch (outcome.status) {
+      case 'unknown-recommendation':
+        throw new NotFoundException(`corridor recommendation ${id} does not exist`);
+      case 'already-decided':
+        throw new ConflictException({
+          statusCode: 409,
+          error: 'Conflict',
+          message: `corridor recommendation ${id} was already ${outcome.decision.decision} by ${outcome.decision.decidedBy} at ${outcome.decision.decidedAt}`,
+          decision: outcome.decision,
+        });
+      case 'plans-disabled':
+        throw new ConflictException(`crossing ${outcome.crossingId} of the corridor does not take plans: an admin disabled them (PATCH /api/admin/crossings/${outcome.crossingId})`);
+      case 'not-pending':
+        throw new ConflictException(`corridor recommendation ${id} is ${outcome.recommendationStatus}: only a pending one can be decided`);
+    }
+    let view = outcome.decision;
+    if (view.decision === 'accepted') view = await this.publish(view);
+    this.live.emit('corridor-decided', view);
+    return view;
+  }
+
+  /** Sends accepted corridor plans still waiting for the queue; a failure is logged and retried later. */
+  async republishPending(): Promise<number> {
+    if (this.republishing) return 0;
+    this.republishing = true;
+    let sent = 0;
+    try {
+      for (const view of await this.corridors.unpublished(20)) {
+        if ((await this.publish(view)).publishedAt) sent++;
+        else break;
+      }
+    } catch (error) {
+      this.logger.warn(`republishing corridor plans failed: ${(error as Error).message}`);
+    } finally {
+      this.republishing = false;
+    }
+    return sent;
+  }
+
+  /** Every crossing's plan onto the timing-plan queue (job ids from plan ids: sending twice queues once). */
+  private async publish(view: CorridorDecisionView): Promise<CorridorDecisionView> {
+    const plans = await this.corridors.decisionPlans(view.id);
+    try {
+      for (const [crossingId, plan] of Object.entries(plans)) {
+        const parsed = parseMessage(TimingPlanMessageSchema, toCorridorTimingPlanMessage(crossingId, plan, view));
+        if (!parsed.ok) {
+          this.logger.error(`corridor decision ${view.id}: the plan for ${crossingId} does not fit TimingPlanMessage: ${parsed.reason}`);
+          return view;
+        }
+        await this.publisher.publish(parsed.value);
+      }
+      const at = this.clock.now();
+      await this.corridors.markPublished(view.id, at);
+      return { ...view, publishedAt: at.toISOString() };
+    } catch (error) {
+      this.logger.warn(`corridor decision ${view.id}: plans not all published yet (retried every ${REPUBLISH_EVERY_MS / 1000} s): ${(error as Error).message}`);
+      return view;
+    }
+  }
+}
+
+export function toCorridorTimingPlanMessage(crossingId: string, plan: PlanSummaryView, decision: Pick<CorridorDecisionView, 'decidedBy' | 'decidedAt' | 'corridorRecommendationId'>): TimingPlanMessage {
+  const coordination = plan.coordination!;
+  return {
+    v: 1,
+    crossingId,
+    planId: plan.planId ?? `cor-${decision.corridorRecommendationId}-${crossingId}`,
+    recommendationId: decision.corridorRecommendationId,
+    cycleSeconds: plan.cycleSeconds,
+    phases: plan.phases.map((p) => ({ name: p.name, approaches: p.approaches, greenSeconds: p.greenSeconds })),
+    acceptedBy: decision.decidedBy,
+    acceptedAt: decision.decidedAt,
+    effectiveFrom: 'common-cycle-boundary',
+    coordination: {
+      corridorRecommendationId: decision.corridorRecommendationId,
+      offsetSeconds: coordination.offsetSeconds,
+      coordinatedPhase: coordination.coordinatedPhase,
+      splitSeconds: coordination.splitSeconds,
+      minGreenSeconds: coordination.minGreenSeconds,
+      passageSeconds: coordination.passageSeconds,
+      amberSeconds: coordination.amberSeconds,
+      allRedSeconds: coordination.allRedSeconds,
+    },
+  };
+}

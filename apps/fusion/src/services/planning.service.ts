@@ -1,0 +1,188 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { FUSION_CONFIG, FusionConfig } from '../config';
+import { ForecastStoreRepository } from '../repositories/forecast-store.repository';
+import { RecommendationsRepository } from '../repositories/recommendations.repository';
+import { CityForecastService } from './city-forecast.service';
+import { CityFusionService } from './city-fusion.service';
+import { CorridorPlanningService, PlannedInput } from './corridor-planning.service';
+import { LeadershipService } from './leadership.service';
+import { PlanningForecast, planningChoice, planningForecastFromStored } from './planning-inputs';
+import { RecommendationService } from './recommendation.service';
+
+/** How often the leader looks for forecasts to plan from (and retries failed ones when due). */
+const PLAN_EVERY_MS = 250;
+/** The leader checks PostgreSQL for unplanned crossings this often too (and at once when it takes over). */
+const SWEEP_EVERY_MS = 5 * 60_000;
+/** A failed evaluation is retried after 1, 2, 4 … s, at most this long. */
+const MAX_RETRY_DELAY_MS = 60_000;
+/** A forecast waits at most this long past FUSION_STEP_SETTLE_MS for the city step that holds it. */
+const STEP_WAIT_MARGIN_MS = 2_000;
+
+interface Waiting {
+  forecast: PlanningForecast;
+  notedAtMs: number;
+  attempts: number;
+  notBeforeMs: number;
+}
+
+/**
+ * Signal-timing planning, off the ingestion path and driven by data time: stored → fused →
+ * planned → published. Ingestion stores forecasts and its jobs finish; every forecast fed
+ * to the city fusion (here or, through the fusion feed, on another instance) is noted here
+ * as its crossing's newest; the leader plans each noted crossing once the city step that
+ * holds the forecast has run, from the step's fused values for that crossing (or its
+ * estimate when the worker's forecast was flagged degraded; the worker's forecast as sent
+ * when it came after the step: `planningChoice`), and records which (`inputSource`).
+ *
+ * Only a crossing's newest forecast is planned from (RecommendationService plans once per
+ * crossing and planning period), so under a backlog planning falls behind by skipping
+ * older forecasts, never by holding ingestion up. Nothing is lost when a process stops: a
+ * new leader (or a restarted one) first finishes automatic applications that were decided
+ * but not carried out, then plans every crossing whose newest stored forecast's period has
+ * no evaluation (the sweep), and sweeps again every few minutes.
+ */
+@Injectable()
+export class PlanningService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(PlanningService.name);
+  private readonly waiting = new Map<string, Waiting>();
+  private sweepDue = true;
+  private lastSweepMs = 0;
+  private round: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  /** Evaluations done since start (planning progress, for /health and benchmarks). */
+  private evaluated = 0;
+  /** Per crossing, what it was last planned from: the corridors are planned from these. */
+  private readonly latest = new Map<string, PlannedInput>();
+
+  constructor(
+    @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
+    private readonly fusion: CityFusionService,
+    private readonly cityForecast: CityForecastService,
+    private readonly recommendations: RecommendationService,
+    private readonly stored: RecommendationsRepository,
+    private readonly forecasts: ForecastStoreRepository,
+    private readonly leadership: LeadershipService,
+    private readonly corridors: CorridorPlanningService,
+  ) {}
+
+  onModuleInit(): void {
+    this.fusion.onFed((message) => this.note(message));
+    this.leadership.onChange((state) => {
+      if (state.role !== 'leader') return;
+      this.sweepDue = true;
+      void this.kick();
+    });
+    this.timer = setInterval(() => void this.kick(), PLAN_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** A crossing's forecast was stored: plan from it unless a newer one of the crossing is noted. */
+  note(forecast: PlanningForecast): void {
+    const held = this.waiting.get(forecast.crossingId);
+    if (held && Date.parse(held.forecast.basedOnIntervalStart) >= Date.parse(forecast.basedOnIntervalStart)) return;
+    this.waiting.set(forecast.crossingId, { forecast, notedAtMs: Date.now(), attempts: 0, notBeforeMs: 0 });
+  }
+
+  /** Crossings noted and not planned yet, and evaluations done since start. */
+  progress(): { waiting: number; evaluated: number } {
+    return { waiting: this.waiting.size, evaluated: this.evaluated };
+  }
+
+  /**
+   * Resolves once nothing noted is left to plan (for in-process callers and tests that
+   * store a forecast and then read its recommendation); throws after `timeoutMs`.
+   */
+  async whenIdle(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.kick();
+      if (this.waiting.size === 0 && !this.sweepDue) return;
+      if (Date.now() > deadline) throw new Error(`planning not idle after ${timeoutMs} ms: ${this.waiting.size} crossings waiting (leader: ${this.leadership.isLeader()})`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Runs one planning round unless one is running (then waits for it). */
+  private kick(): Promise<void> {
+    this.round ??= this.planRound()
+      .catch((error) => this.logger.warn(`planning round failed: ${(error as Error).message}`))
+      .finally(() => (this.round = null));
+    return this.round;
+  }
+
+  private async planRound(): Promise<void> {
+    if (!this.leadership.isLeader()) return;
+    if (this.sweepDue || Date.now() - this.lastSweepMs >= SWEEP_EVERY_MS) await this.sweep();
+    if (this.waiting.size === 0) return;
+    // The city steps when the picture is rebuilt (once a second, and for readers after new
+    // forecasts) and the interval has settled; planning only reads the last step.
+    await this.cityForecast.cachedPicture();
+    const last = this.fusion.lastStep();
+    const step = last ? { nowIntervalMs: last.result.nowIntervalMs, crossings: last.result.crossings, included: last.included } : null;
+    const now = Date.now();
+    const maxWaitMs = this.config.FUSION_STEP_SETTLE_MS + STEP_WAIT_MARGIN_MS;
+    const due: Array<{ entry: Waiting; forecast: PlanningForecast; source: 'fused' | 'estimate' | 'worker-forecast' }> = [];
+    for (const entry of this.waiting.values()) {
+      if (entry.notBeforeMs > now) continue;
+      const choice = planningChoice(entry.forecast, step, now - entry.notedAtMs, maxWaitMs);
+      if (choice.action === 'plan') due.push({ entry, forecast: choice.forecast, source: choice.source });
+    }
+    let next = 0;
+    const lane = async () => {
+      while (next < due.length && this.leadership.isLeader()) {
+        const { entry, forecast, source } = due[next++];
+        await this.evaluate(entry, forecast, source);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.config.PLANNING_CONCURRENCY, due.length) }, lane));
+    // Corridors whose crossings were all planned in the step's planning period.
+    if (due.length > 0 && step && this.leadership.isLeader()) await this.corridors.planDue(this.latest, step.nowIntervalMs);
+  }
+
+  private async evaluate(entry: Waiting, forecast: PlanningForecast, source: 'fused' | 'estimate' | 'worker-forecast'): Promise<void> {
+    const crossingId = entry.forecast.crossingId;
+    try {
+      await this.recommendations.evaluateForecast(forecast, source);
+      this.evaluated++;
+      const held = this.latest.get(crossingId);
+      if (!held || Date.parse(held.forecast.basedOnIntervalStart) <= Date.parse(forecast.basedOnIntervalStart)) this.latest.set(crossingId, { forecast, source });
+      // A newer forecast noted meanwhile stays for the next round.
+      if (this.waiting.get(crossingId) === entry) this.waiting.delete(crossingId);
+    } catch (error) {
+      entry.attempts++;
+      const delayMs = Math.min(MAX_RETRY_DELAY_MS, 1000 * 2 ** (entry.attempts - 1));
+      entry.notBeforeMs = Date.now() + delayMs;
+      this.logger.warn(`crossing ${crossingId}: planning from ${entry.forecast.messageId} failed (attempt ${entry.attempts}, again in ${delayMs / 1000} s): ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * What a stopped process may have left: automatic applications decided but not carried
+   * out, and crossings whose newest stored forecast was never planned from.
+   */
+  private async sweep(): Promise<void> {
+    this.sweepDue = false;
+    this.lastSweepMs = Date.now();
+    try {
+      const resumed = await this.recommendations.resumeAutomaticApplies();
+      const unplanned = await this.stored.unplannedCrossings(this.config.PLANNING_PERIOD_MINUTES);
+      let noted = 0;
+      for (const { crossingId, basedOnIntervalStart } of unplanned) {
+        const held = this.waiting.get(crossingId);
+        if (held && Date.parse(held.forecast.basedOnIntervalStart) >= basedOnIntervalStart.getTime()) continue;
+        const found = await this.forecasts.forecastWithObserved(crossingId, basedOnIntervalStart);
+        if (!found) continue;
+        this.note(planningForecastFromStored(found.forecast, found.observedApproaches));
+        noted++;
+      }
+      if (resumed || noted) this.logger.log(`planning sweep: ${resumed} automatic applications finished, ${noted} crossings with an unplanned newest forecast`);
+    } catch (error) {
+      this.sweepDue = true;
+      this.logger.warn(`planning sweep failed (retried): ${(error as Error).message}`);
+    }
+  }
+}

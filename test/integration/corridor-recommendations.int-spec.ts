@@ -1,0 +1,151 @@
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { io, Socket } from 'socket.io-client';
+import { DataSource } from 'typeorm';
+import { CorridorDecisionView, CorridorRecommendationView, SignedTimingPlanMessageSchema, TIMING_PLAN_QUEUE, ForecastMessage } from '@crosscast/contracts';
+import { loadCityDefinition } from '@crosscast/seed';
+import { readFusionConfig } from '../../apps/fusion/src/config';
+import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
+import { IngestionService } from '../../apps/fusion/src/services/ingestion.service';
+import { PlanningService } from '../../apps/fusion/src/services/planning.service';
+import { authedFetch, loginAs } from '../support/auth';
+import { shapedForecast } from '../support/planning-forecasts';
+import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+
+/**
+ * Corridor advice against real PostgreSQL and Redis (issue 12, item 3): the leader plans
+ * the crossings of a road run close enough for platoons together once each has a forecast
+ * of the period, as a coordinated-actuated corridor plan; an operator accepts it as one
+ * decision naming every crossing, which sets each crossing's running plan and queues one
+ * signed plan per crossing with its coordination settings.
+ */
+describe('corridor recommendations (real PostgreSQL + Redis)', () => {
+  const city = loadCityDefinition('seed-data/boroondara-2006');
+  const crossing = (id: string) => city.crossings.find((c) => c.id === id)!;
+  // WARRIGAL RD: 3685 (Highbury Rd) and 2000 (Toorak Rd) are 333 m apart on a north-south road.
+  const corridorIds = ['3685', '2000'];
+  const dbName = uniqueName('crosscast_corridor');
+  const prefix = uniqueName('cccor');
+  let app: NestExpressApplication;
+  let db: DataSource;
+  let redis: IORedis;
+  let plans: Queue;
+  let socket: Socket;
+  let ingestion: IngestionService;
+  let viewer: ReturnType<typeof authedFetch>;
+  let operator: ReturnType<typeof authedFetch>;
+  const live: CorridorRecommendationView[] = [];
+  const decided: CorridorDecisionView[] = [];
+  let seq = 0;
+
+  // Melbourne is on +10:00 until 29 October 2006: an evening peak rising on Warrigal Rd.
+  const at = (hhmm: string) => `2006-10-10T${hhmm}:00+10:00`;
+  const RISING = [330, 400, 450, 480];
+  const peak = (id: string, time: string): ForecastMessage =>
+    shapedForecast(crossing(id), at(time), { observed: { N: 200, S: 200, E: 120, W: 120 }, forecast: { N: RISING, S: RISING }, otherCount: 120, seq: ++seq });
+
+  beforeAll(async () => {
+    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, FUSION_STEP_SETTLE_MS: '500', PLANNING_PERIOD_MINUTES: '30' });
+    await migrate(config.DATABASE_URL);
+    app = await createFusionApp(config, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    const baseUrl = await app.getUrl();
+    db = await openDatabase(config.DATABASE_URL);
+    redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    plans = new Queue(TIMING_PLAN_QUEUE, { connection: redis, prefix });
+    ingestion = app.get(IngestionService);
+    viewer = authedFetch(baseUrl, await loginAs(baseUrl, 'viewer'));
+    operator = authedFetch(baseUrl, await loginAs(baseUrl, 'operator'));
+    socket = io(baseUrl, { transports: ['websocket'], auth: { token: await loginAs(baseUrl, 'viewer') } });
+    socket.on('corridor-recommendation', (view: CorridorRecommendationView) => live.push(view));
+    socket.on('corridor-decided', (view: CorridorDecisionView) => decided.push(view));
+    await eventually(async () => socket.connected, 'socket.io connection');
+  }, 60_000);
+
+  afterAll(async () => {
+    socket?.close();
+    await plans?.close();
+    redis?.disconnect();
+    await app?.close();
+    await db?.destroy();
+    await dropDatabase(dbName);
+    await clearRedisPrefix(prefix);
+  }, 60_000);
+
+  it("lists the city's corridors: road runs within platoon distance, with the phase that carries the road", async () => {
+    const corridors = (await (await viewer('/api/corridors')).json()) as Array<{ name: string; crossingIds: string[]; coordinatedPhase: string }>;
+    const warrigal = corridors.find((c) => [...c.crossingIds].sort().join() === [...corridorIds].sort().join());
+    expect(warrigal).toMatchObject({ coordinatedPhase: 'north-south' });
+    expect(warrigal!.name).toMatch(/^WARRIGAL RD: /);
+  });
+
+  it('recommends a corridor plan once every crossing of it was planned in the period, and not before', async () => {
+    for (const id of corridorIds.slice(0, 1)) await ingestion.ingestForecast('test', `c-${id}-1`, peak(id, '17:00'));
+    await app.get(PlanningService).whenIdle();
+    expect(await (await viewer('/api/corridor-recommendations')).json()).toEqual([]);
+
+    await ingestion.ingestForecast('test', `c-${corridorIds[1]}-1`, peak(corridorIds[1], '17:00'));
+    await app.get(PlanningService).whenIdle();
+    const [rec] = (await (await viewer('/api/corridor-recommendations?status=pending')).json()) as CorridorRecommendationView[];
+    expect(rec).toBeDefined();
+    expect([...rec.crossingIds].sort()).toEqual([...corridorIds].sort());
+    expect(rec.planningPeriodStart).toBe(new Date(at('17:00')).toISOString());
+    // One common cycle; each crossing's splits fill it; the road's phase is the coordinated one.
+    for (const part of rec.crossings) {
+      expect(part.plan.cycleSeconds).toBe(rec.cycleSeconds);
+      expect(part.plan.coordination.splitSeconds.reduce((s, x) => s + x, 0)).toBeCloseTo(rec.cycleSeconds, 6);
+      expect(part.plan.coordination.coordinatedPhase).toBe('north-south');
+      expect(part.inputSource).toBe('worker-forecast');
+    }
+    expect(rec.gainSeconds).toBeGreaterThan(0);
+    expect(rec.expectedDelayPlanSeconds).toBeLessThan(rec.expectedDelayRunningSeconds);
+    expect(rec.reason).toMatch(/Coordinating 2 crossings of WARRIGAL RD/);
+    await eventually(async () => live.some((v) => v.id === rec.id), 'the corridor-recommendation event');
+    // Once per corridor and period (30 minutes here): a newer forecast in the same period adds none.
+    await ingestion.ingestForecast('test', `c-${corridorIds[0]}-2`, peak(corridorIds[0], '17:15'));
+    await app.get(PlanningService).whenIdle();
+    expect(Number((await db.query(`SELECT count(*) FROM corridor_recommendations`))[0].count)).toBe(1);
+  }, 60_000);
+
+  it('accepts a corridor plan as one decision naming every crossing: running plans, one signed plan per crossing, 409 the second time', async () => {
+    const [rec] = (await (await viewer('/api/corridor-recommendations?status=pending')).json()) as CorridorRecommendationView[];
+    const response = await operator(`/api/corridor-recommendations/${rec.id}/accept`, { method: 'POST', body: JSON.stringify({ reason: 'evening peak on Warrigal Rd' }) });
+    expect(response.status).toBe(200);
+    const decision = (await response.json()) as CorridorDecisionView;
+    expect(decision).toMatchObject({ corridorRecommendationId: rec.id, decision: 'accepted', decidedBy: 'operator', reason: 'evening peak on Warrigal Rd' });
+    expect([...decision.crossingIds].sort()).toEqual([...corridorIds].sort());
+    expect(decision.publishedAt).not.toBeNull();
+
+    // One audit row for the corridor; the crossings' running plans point at it.
+    const rows = await db.query(`SELECT crossing_ids FROM corridor_decisions`);
+    expect(rows).toHaveLength(1);
+    const running = await db.query(`SELECT crossing_id, decision_id, corridor_decision_id, plan FROM running_plans ORDER BY crossing_id`);
+    expect(running.map((r: { crossing_id: string }) => r.crossing_id)).toEqual([...corridorIds].sort());
+    for (const r of running) {
+      expect(r.decision_id).toBeNull();
+      expect(String(r.corridor_decision_id)).toBe(decision.id);
+      expect(r.plan.coordination).toMatchObject({ corridorRecommendationId: rec.id });
+    }
+    // Pending single-crossing advice at those crossings is superseded by the corridor plan.
+    expect(Number((await db.query(`SELECT count(*) FROM recommendations WHERE crossing_id = ANY($1::text[]) AND status = 'pending'`, [corridorIds]))[0].count)).toBe(0);
+
+    // One signed plan per crossing, with its offset and splits, from the common cycle boundary.
+    const jobs = await plans.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
+    const messages = jobs.map((j) => SignedTimingPlanMessageSchema.parse(j.data)).filter((m) => m.coordination?.corridorRecommendationId === rec.id);
+    expect(messages.map((m) => m.crossingId).sort()).toEqual([...corridorIds].sort());
+    for (const m of messages) {
+      const part = rec.crossings.find((c) => c.crossingId === m.crossingId)!;
+      expect(m).toMatchObject({ effectiveFrom: 'common-cycle-boundary', cycleSeconds: rec.cycleSeconds, planId: `cor-${rec.id}-${m.crossingId}` });
+      expect(m.coordination).toMatchObject({ offsetSeconds: part.plan.coordination.offsetSeconds, splitSeconds: part.plan.coordination.splitSeconds });
+    }
+    await eventually(async () => decided.some((d) => d.id === decision.id), 'the corridor-decided event');
+
+    const again = await operator(`/api/corridor-recommendations/${rec.id}/reject`, { method: 'POST', body: '{}' });
+    expect(again.status).toBe(409);
+    expect(JSON.stringify(await again.json())).toMatch(/already accepted by operator/);
+    expect((await db.query(`SELECT count(*)::int AS n FROM corridor_decisions`))[0].n).toBe(1);
+    // A viewer cannot decide.
+    expect((await viewer(`/api/corridor-recommendations/${rec.id}/accept`, { method: 'POST', body: '{}' })).status).toBe(403);
+  }, 60_000);
+});
