@@ -84,21 +84,21 @@ describe('dashboard: a stopped worker’s crossing is shown as estimated', () =>
     await page.fill('#login-password', DEV_PASSWORDS.viewer);
     await page.click('#login-submit');
     await page.waitForSelector('#login', { state: 'hidden', timeout: 30_000 });
-    await page.waitForSelector(`circle.crossing[data-crossing-id="${STOPPED}"][data-freshness="fresh"]`, { timeout: 30_000 });
-    expect(await page.getAttribute(`circle.crossing[data-crossing-id="${STOPPED}"]`, 'data-source')).not.toBe('estimated');
+    await page.waitForSelector(`#crossing-list li[data-crossing-id="${STOPPED}"][data-freshness="fresh"]`, { timeout: 30_000 });
+    expect(await page.getAttribute(`#crossing-list li[data-crossing-id="${STOPPED}"]`, 'data-source')).not.toBe('estimated');
     await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
 
     // The worker process dies (a crash: no goodbye). The others carry on, so data time moves on.
     stoppedWorker!.kill('SIGKILL');
 
-    await page.waitForSelector(`circle.crossing[data-crossing-id="${STOPPED}"][data-source="estimated"]`, { timeout: 60_000 });
-    expect(await page.getAttribute(`circle.crossing[data-crossing-id="${STOPPED}"]`, 'class')).toMatch(/\bestimated\b/);
-    expect(await page.textContent(`circle.crossing[data-crossing-id="${STOPPED}"] title`)).toMatch(/estimated from neighbours and profile/);
+    await page.waitForSelector(`#crossing-list li[data-crossing-id="${STOPPED}"][data-source="estimated"]`, { timeout: 60_000 });
+    expect(await page.getAttribute(`#crossing-list li[data-crossing-id="${STOPPED}"]`, 'class')).toMatch(/\bestimated\b/);
+    expect(await page.getAttribute(`#crossing-list li[data-crossing-id="${STOPPED}"] button`, 'title')).toMatch(/estimated from neighbours and profile/);
     // The crossings whose workers run are not estimated. (On a loaded machine one of them can
     // fall two intervals behind for a moment and be estimated too; it then recovers.)
     const running = crossingIds.filter((x) => x !== STOPPED);
     await page.waitForFunction(
-      (ids) => ids.every((id) => document.querySelector(`circle.crossing[data-crossing-id="${id}"]`)?.getAttribute('data-source') !== 'estimated'),
+      (ids) => ids.every((id) => document.querySelector(`#crossing-list li[data-crossing-id="${id}"]`)?.getAttribute('data-source') !== 'estimated'),
       running,
       { timeout: 30_000 },
     );

@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { Browser } from 'playwright-core';
-import { SignedTimingPlanMessageSchema, TIMING_PLAN_QUEUE } from '@crosscast/contracts';
+import { io, Socket } from 'socket.io-client';
+import { FusionServerEvents, RecommendationStatusChangeView, RecommendationView, SERVER_EVENT_NAMES, SignedTimingPlanMessageSchema, TIMING_PLAN_QUEUE } from '@crosscast/contracts';
+import { loginAs } from '../support/auth';
 import { devPlanJobId } from '../support/forecast-factory';
 import { acceptShownRecommendation, launchChromium, signIn } from '../support/browser';
 import { TEST_REDIS_URL, openDatabase } from '../support/infrastructure';
@@ -14,7 +16,9 @@ import { RunningPlatform, startPlatform } from '../support/platform';
  * The operator dashboard in a real headless browser against the real platform: sign-in,
  * the map shows the city's crossings, a live update arrives without a reload, and an
  * operator accepts a recommendation (audit trail on the page and in PostgreSQL, the plan
- * on the timing-plan queue); a viewer sees no decision buttons.
+ * on the timing-plan queue); search by road and id, filter by status, open a crossing from
+ * the list (the map zooms to it), the alerts list (severity order, link, acknowledge); a
+ * viewer sees no decision buttons.
  */
 describe('operator dashboard in headless Chromium', () => {
   const crossingIds = ['0970', '2000', '3120'];
@@ -36,6 +40,13 @@ describe('operator dashboard in headless Chromium', () => {
   }, 60_000);
 
   it('draws every crossing on the map and updates the selected crossing live, without reloading', async () => {
+    // Beside the page, a plain socket client records what the server says about recommendations:
+    // the supersede rule is the server's and arrives as an event (the page no longer infers it).
+    const listener: Socket<FusionServerEvents> = io(platform.baseUrl, { transports: ['websocket'], auth: { token: await loginAs(platform.baseUrl, 'viewer') } });
+    const made: RecommendationView[] = [];
+    const moved: RecommendationStatusChangeView[] = [];
+    listener.on(SERVER_EVENT_NAMES.recommendation, (r) => made.push(r));
+    listener.on(SERVER_EVENT_NAMES.recommendationStatus, (change) => moved.push(change));
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -49,9 +60,10 @@ describe('operator dashboard in headless Chromium', () => {
     await signIn(page, 'operator');
     expect(await page.textContent('[data-testid="user-role"]')).toBe('operator');
 
-    // All 40 crossings of the city are on the map, whether or not their worker runs.
-    await page.waitForFunction(() => document.querySelectorAll('circle.crossing').length === 40, undefined, { timeout: 30_000 });
-    await page.waitForSelector('circle.crossing[data-crossing-id="0970"][data-freshness="fresh"]', { timeout: 60_000 });
+    // All 40 crossings of the city are on the map (its index) and in the list under it, whether or not their worker runs.
+    await page.waitForSelector('[data-testid="map"][data-crossings="40"]', { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length === 40, undefined, { timeout: 30_000 });
+    await page.waitForSelector('#crossing-list li[data-crossing-id="0970"][data-freshness="fresh"]', { timeout: 60_000 });
 
     // A marker on window survives only if the page is never reloaded.
     await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
@@ -95,7 +107,71 @@ describe('operator dashboard in headless Chromium', () => {
       redis.disconnect();
     }
 
+    // Search by road, by id; filter by status; open a crossing from the list (the map zooms to it).
+    const listed = () => page.$$eval('#crossing-list li[data-crossing-id]', (rows) => rows.map((r) => r.getAttribute('data-crossing-id')));
+    await page.fill('[data-testid="map-search"]', 'canterbury rd');
+    await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length < 40, undefined, { timeout: 10_000 });
+    expect(await listed()).toContain('3120');
+    expect(await listed()).not.toContain('0970');
+    // The map shows what the list shows.
+    await page.waitForFunction(() => document.querySelector('[data-testid="map"]')?.getAttribute('data-crossings') === String(document.querySelectorAll('#crossing-list li[data-crossing-id]').length), undefined, { timeout: 10_000 });
+    await page.fill('[data-testid="map-search"]', '2000');
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#crossing-list li[data-crossing-id]')).map((r) => r.getAttribute('data-crossing-id')).join() === '2000', undefined, { timeout: 10_000 });
+    await page.waitForSelector('[data-testid="map"][data-crossings="1"]', { timeout: 10_000 });
+    const zoomBefore = Number(await page.getAttribute('[data-testid="map"]', 'data-zoom'));
+    await page.click('#crossing-list li[data-crossing-id="2000"] button');
+    await page.waitForFunction(() => document.getElementById('sel-id')?.textContent === '2000' && location.hash === '#crossing=2000', undefined, { timeout: 10_000 });
+    await page.waitForFunction((before) => Number(document.querySelector('[data-testid="map"]')?.getAttribute('data-zoom')) > before, zoomBefore, { timeout: 10_000 });
+    await page.fill('[data-testid="map-search"]', '');
+    await page.check('[data-filter="fresh"]');
+    await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length < 40, undefined, { timeout: 10_000 });
+    expect(new Set(await page.$$eval('#crossing-list li[data-crossing-id]', (rows) => rows.map((r) => r.getAttribute('data-freshness'))))).toEqual(new Set(['fresh']));
+    await page.uncheck('[data-filter="fresh"]');
+    await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length === 40, undefined, { timeout: 10_000 });
+    // One corridor: the crossings of Warrigal Rd (0970 and 2000 are on it, 3120 is not).
+    await page.waitForSelector('[data-testid="corridor-filter"] option[value="WARRIGAL RD"]', { state: 'attached', timeout: 30_000 });
+    await page.selectOption('[data-testid="corridor-filter"]', 'WARRIGAL RD');
+    await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length < 40, undefined, { timeout: 10_000 });
+    expect(await listed()).toEqual(expect.arrayContaining(['0970', '2000']));
+    expect(await listed()).not.toContain('3120');
+    await page.waitForFunction(() => document.querySelector('[data-testid="map"]')?.getAttribute('data-crossings') === String(document.querySelectorAll('#crossing-list li[data-crossing-id]').length), undefined, { timeout: 10_000 });
+    await page.selectOption('[data-testid="corridor-filter"]', '');
+    await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length === 40, undefined, { timeout: 10_000 });
+
+    // The alerts list: pending recommendations (the least severe kind here) link to their crossing and can be acknowledged.
+    await page.waitForSelector('#alerts-list li[data-alert-kind="pending"]', { timeout: 60_000 });
+    const alertKinds = await page.$$eval('#alerts-list li[data-alert-kind]', (rows) => rows.map((r) => r.getAttribute('data-alert-kind')));
+    const severity = ['offline', 'stale', 'degraded', 'drift', 'pending'];
+    expect(alertKinds.map((k) => severity.indexOf(k!))).toEqual([...alertKinds.map((k) => severity.indexOf(k!))].sort((a, b) => a - b));
+    // "With alert" shows only crossings that have an open alert.
+    await page.check('[data-filter="alerted"]');
+    await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length < 40, undefined, { timeout: 10_000 });
+    const alerted = new Set(await page.$$eval('#alerts-list li[data-crossing-id]', (rows) => rows.map((r) => r.getAttribute('data-crossing-id'))));
+    for (const id of await listed()) expect(alerted.has(id)).toBe(true);
+    await page.uncheck('[data-filter="alerted"]');
+    const alertKey = (await page.getAttribute('#alerts-list li[data-alert-kind="pending"]', 'data-alert-key'))!;
+    const alertCrossing = (await page.getAttribute('#alerts-list li[data-alert-kind="pending"]', 'data-crossing-id'))!;
+    await page.click(`#alerts-list li[data-alert-key="${alertKey}"] button[data-select]`);
+    await page.waitForFunction((id) => document.getElementById('sel-id')?.textContent === id, alertCrossing, { timeout: 10_000 });
+    await page.click(`#alerts-list li[data-alert-key="${alertKey}"] button[data-ack]`);
+    await page.waitForFunction((key) => !document.querySelector(`#alerts-list li[data-alert-key="${key}"]`) && /acknowledged/.test(document.getElementById('alerts-summary')?.textContent ?? ''), alertKey, { timeout: 10_000 });
+
     await page.screenshot({ path: path.join(os.tmpdir(), 'crosscast-dashboard.png') });
+    // Every superseded recommendation the server announced was one it had made pending for that crossing, superseded by a newer one.
+    for (let waited = 0; !moved.some((m) => m.status === 'superseded') && waited < 60_000; waited += 500) await new Promise((r) => setTimeout(r, 500));
+    listener.disconnect();
+    const superseded = moved.filter((m) => m.status === 'superseded');
+    expect(superseded.length).toBeGreaterThan(0);
+    for (const change of superseded) {
+      for (const id of change.recommendationIds) {
+        const old = made.find((r) => r.id === id);
+        if (old) expect(old.crossingId).toBe(change.crossingId);
+      }
+      const by = made.find((r) => r.id === change.byRecommendationId)!;
+      expect(by.crossingId).toBe(change.crossingId);
+      expect(change.recommendationIds.every((id) => Number(id) < Number(by.id))).toBe(true);
+    }
+
     expect(pageErrors).toEqual([]);
 
     // Signing out returns to the form; a viewer sees the data but no decision buttons.

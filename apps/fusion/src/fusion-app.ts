@@ -1,10 +1,11 @@
 import { InputSafetyPipe } from './http/input-safety';
 import { SafeErrorsFilter } from './http/safe-errors.filter';
-import { ValidationPipe } from '@nestjs/common';
+import { Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, ensureDatabaseExists, runMigrationsLocked } from '@crosscast/persistence';
@@ -15,7 +16,7 @@ import { FusionConfig } from './config';
 import { CityRepository } from './repositories/city.repository';
 import { ForecastStoreRepository } from './repositories/forecast-store.repository';
 
-/** The dashboard's static files (apps/dashboard/public), from source or from dist/. */
+/** The dashboard's static files (apps/dashboard/public, with the bundle `npm run build` puts in its dist/), from source or from dist/. */
 export const DASHBOARD_DIR = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../../../apps/dashboard/public' : '../../dashboard/public');
 
 /**
@@ -68,6 +69,7 @@ export async function createFusionApp(config: FusionConfig, options: { logger?: 
   app.useGlobalPipes(new InputSafetyPipe(), new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new SafeErrorsFilter(app.getHttpAdapter()));
   app.useStaticAssets(DASHBOARD_DIR, { index: 'index.html' });
+  if (!fs.existsSync(path.join(DASHBOARD_DIR, 'dist', 'dashboard.js'))) new Logger('Dashboard').warn(`${path.join(DASHBOARD_DIR, 'dist')} has no bundle: the page will not work until \`npm run build\` (or \`npm run build:dashboard\`) makes it`);
 
   const openApi = new DocumentBuilder()
     .setTitle('Crosscast fusion API')

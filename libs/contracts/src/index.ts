@@ -4,5 +4,6 @@ export * from './messages';
 export * from './crossings';
 export * from './views';
 export * from './signing';
+export * from './api';
 export * from './performance-measures';
 export * from './federation';

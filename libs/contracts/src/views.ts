@@ -497,4 +497,6 @@ export interface FusionServerEvents {
   /** Each crossing's fused or estimated values, after each fusion run (the map marks estimated crossings). */
   'fused-forecast': (view: FusedCityView) => void;
   snapshot: (view: { statuses: CrossingStatusView[]; city: CityForecastView; fused: FusedCityView }) => void;
+  /** Pending recommendations the server superseded or expired (the dashboard no longer infers it). */
+  'recommendation-status': (view: import('./api').RecommendationStatusChangeView) => void;
 }

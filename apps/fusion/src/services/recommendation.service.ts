@@ -150,6 +150,9 @@ export class RecommendationService {
       );
       if (stored.status === 'running-plan-changed') continue;
       if (stored.status === 'already-evaluated') return { status: 'already-evaluated' };
+      // The supersede / expiry rule is the server's: tell dashboards what it changed.
+      if (stored.expiredIds.length) this.live.emit('recommendation-status', { crossingId: crossing.id, recommendationIds: stored.expiredIds, status: 'expired', byRecommendationId: null });
+      if (stored.supersededIds.length) this.live.emit('recommendation-status', { crossingId: crossing.id, recommendationIds: stored.supersededIds, status: 'superseded', byRecommendationId: stored.recommendation?.id ?? null });
       if (!stored.recommendation) return { status: 'not-needed', evaluation: stored.evaluation };
 
       this.live.emit('recommendation', stored.recommendation);

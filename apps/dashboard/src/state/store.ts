@@ -1,0 +1,228 @@
+import type {
+  AutomaticModeView,
+  CityForecastView,
+  CrossingDefinition,
+  CrossingFreshness,
+  CrossingFusionView,
+  CrossingStatusView,
+  CrossingSummaryView,
+  DecisionView,
+  ForecastView,
+  FusedCityView,
+  ObservationView,
+  PlanningEvaluationView,
+  RecommendationStatusChangeView,
+  RecommendationView,
+  SimulatedCrossingView,
+  SimulationSnapshotView,
+} from '@crosscast/contracts';
+import { ms } from '../ui/format';
+
+/** Observed history kept per selected crossing (2 days of 15-min intervals). */
+export const MAX_OBSERVATIONS = 192;
+/** Simulated intervals kept per selected crossing. */
+export const SIM_SERIES = 12;
+
+export type Region = 'header' | 'map' | 'city' | 'crossing' | 'alerts';
+
+/** Everything shown for the selected crossing; replaced wholesale when the selection changes. */
+export interface Selection {
+  id: string;
+  loading: boolean;
+  observations: Map<number, ObservationView>;
+  latestForecast: ForecastView | null;
+  /** ms(intervalStart of the 1-step horizon) → mean. */
+  oneStep: Map<number, number>;
+  recommendation: RecommendationView | null;
+  /** Newest planning period first. */
+  recHistory: RecommendationView[];
+  lastEvaluation: PlanningEvaluationView | null;
+  automatic: AutomaticModeView | null;
+  hysteresis: { minGainSeconds: number; minGainShare: number } | null;
+  togglingAutomatic: boolean;
+  decisions: Map<string, DecisionView>;
+  audit: DecisionView[];
+  deciding: boolean;
+  lastResult: { kind: 'accepted' | 'rejected' | 'error'; text: string } | null;
+  simSeries: SimulatedCrossingView[];
+}
+
+export function newSelection(id: string): Selection {
+  return {
+    id, loading: true, observations: new Map(), latestForecast: null, oneStep: new Map(), recommendation: null, recHistory: [],
+    lastEvaluation: null, automatic: null, hysteresis: null, togglingAutomatic: false, decisions: new Map(), audit: [],
+    deciding: false, lastResult: null, simSeries: [],
+  };
+}
+
+/** The dashboard's state: REST gives the starting picture, socket events keep it current. */
+export class Store {
+  crossings: CrossingDefinition[] = [];
+  byId = new Map<string, CrossingDefinition>();
+  statuses = new Map<string, CrossingStatusView>();
+  /** ms of the newest observation seen live per crossing (orders the map's flow figure). */
+  lastObsAt = new Map<string, number>();
+  city: CityForecastView | null = null;
+  fused = new Map<string, CrossingFusionView>();
+  fusedFromSocket = false;
+  simulation: SimulationSnapshotView | null = null;
+  /** Pending recommendations city-wide (for the alerts list), by crossing. */
+  pending = new Map<string, RecommendationView>();
+  selectedId: string | null = null;
+  sel: Selection | null = null;
+  chartHours = 6;
+  liveEvents = 0;
+  /** Bumped whenever anything the map draws changes (status, estimate, the crossing set). */
+  mapVersion = 0;
+
+  setCrossings(list: Array<CrossingDefinition & { status?: CrossingStatusView; estimate?: CrossingFusionView | null }>): void {
+    this.crossings = list;
+    this.byId = new Map(list.map((c) => [c.id, c]));
+    // The socket snapshot may already have delivered fresher statuses; REST fills gaps only.
+    for (const c of list) if (c.status && !this.statuses.has(c.id)) this.statuses.set(c.id, c.status);
+    if (!this.fusedFromSocket) for (const c of list) if (c.estimate) this.fused.set(c.id, c.estimate);
+    this.mapVersion++;
+  }
+
+  setStatus(s: CrossingStatusView): void {
+    this.statuses.set(s.crossingId, s);
+    this.mapVersion++;
+  }
+
+  /** Everyone gets the map's summary of every crossing; the full status only comes for the followed one. */
+  setSummary(s: CrossingSummaryView): void {
+    const prev = this.statuses.get(s.crossingId);
+    this.statuses.set(s.crossingId, { lastForecastIntervalStart: null, lastHeartbeatAt: null, model: null, drift: null, ...prev, ...s });
+    this.mapVersion++;
+  }
+
+  /** `live`: from socket.io, always current (even when a replay restarted and time went back). */
+  setCity(city: CityForecastView, live: boolean): boolean {
+    const cur = this.city;
+    if (!live && cur?.asOfIntervalStart && (!city.asOfIntervalStart || ms(city.asOfIntervalStart) < ms(cur.asOfIntervalStart))) return false;
+    this.city = city;
+    return true;
+  }
+
+  setFused(view: FusedCityView): void {
+    this.fused = new Map(view.crossings.map((c) => [c.crossingId, c]));
+    this.fusedFromSocket = true;
+    this.mapVersion++;
+  }
+
+  /** An observation of any crossing moves the map's flow figure; returns whether it was newer. */
+  noteObservation(o: ObservationView): boolean {
+    const t = ms(o.intervalStart);
+    if ((this.lastObsAt.get(o.crossingId) ?? -Infinity) > t) return false;
+    this.lastObsAt.set(o.crossingId, t);
+    const s = this.statuses.get(o.crossingId);
+    if (s) this.statuses.set(o.crossingId, { ...s, lastObservedTotal: o.total });
+    this.mapVersion++;
+    return true;
+  }
+
+  /** City-wide pending recommendations (alerts): the newest pending one per crossing. */
+  notePending(r: RecommendationView): void {
+    const cur = this.pending.get(r.crossingId);
+    if (r.status === 'pending') {
+      if (!cur || ms(cur.planningPeriodStart) <= ms(r.planningPeriodStart)) this.pending.set(r.crossingId, r);
+    } else if (cur?.id === r.id) this.pending.delete(r.crossingId);
+  }
+
+  /** The server superseded or expired pending recommendations, or an operator decided one. */
+  recommendationsMoved(crossingId: string, ids: string[], status: RecommendationView['status']): void {
+    const idSet = new Set(ids);
+    const cur = this.pending.get(crossingId);
+    if (cur && idSet.has(cur.id)) this.pending.delete(crossingId);
+    if (this.sel?.id === crossingId) for (const r of this.sel.recHistory) if (idSet.has(r.id)) r.status = status;
+  }
+
+  applyStatusChange(change: RecommendationStatusChangeView): void {
+    this.recommendationsMoved(change.crossingId, change.recommendationIds, change.status);
+  }
+
+  applyDecision(d: DecisionView): void {
+    this.recommendationsMoved(d.crossingId, [d.recommendationId], d.decidedByRole === 'automatic' ? 'applied-automatically' : d.decision);
+  }
+
+  freshnessOf(id: string): CrossingFreshness {
+    const f = this.statuses.get(id)?.freshness;
+    return f === 'fresh' || f === 'stale' || f === 'offline' ? f : 'unknown';
+  }
+
+  /** The fused view of a crossing when fusion estimates it (no usable worker forecast), else null. */
+  estimateOf(id: string): CrossingFusionView | null {
+    const f = this.fused.get(id);
+    return f?.source === 'estimated' ? f : null;
+  }
+
+  nameOf(id: string): string {
+    return this.byId.get(id)?.name ?? id;
+  }
+
+  allCrossingIds(): string[] {
+    const ids = new Set(this.crossings.map((c) => c.id));
+    for (const id of this.statuses.keys()) ids.add(id);
+    return [...ids];
+  }
+}
+
+// ---------------------------------------------------------------- selection updates
+
+export function addObservation(sel: Selection, o: ObservationView): void {
+  const t = ms(o.intervalStart);
+  if (!Number.isFinite(t)) return;
+  sel.observations.set(t, o);
+  trimOldest(sel.observations, MAX_OBSERVATIONS);
+}
+
+export function addForecast(sel: Selection, f: ForecastView): void {
+  if (!sel.latestForecast || ms(f.basedOnIntervalStart) >= ms(sel.latestForecast.basedOnIntervalStart)) sel.latestForecast = f;
+  const h1 = f.horizons.find((h) => h.stepsAhead === 1);
+  if (h1) sel.oneStep.set(ms(h1.intervalStart), h1.total.mean);
+  trimOldest(sel.oneStep, MAX_OBSERVATIONS);
+}
+
+/** Adds a recommendation to the history; its status is the server's (supersede and expiry arrive as events). */
+export function addRecommendation(sel: Selection, r: RecommendationView): void {
+  const existing = sel.recHistory.findIndex((x) => x.id === r.id);
+  if (existing >= 0) {
+    // A later copy (REST after a status change) replaces the earlier one.
+    if (r.statusChangedAt && (!sel.recHistory[existing].statusChangedAt || ms(r.statusChangedAt) >= ms(sel.recHistory[existing].statusChangedAt))) sel.recHistory[existing] = r;
+  } else sel.recHistory.push(r);
+  sel.recHistory.sort((a, b) => ms(b.planningPeriodStart || b.basedOnIntervalStart) - ms(a.planningPeriodStart || a.basedOnIntervalStart) || ms(b.createdAt) - ms(a.createdAt));
+  sel.recHistory.length = Math.min(sel.recHistory.length, 12);
+  sel.recommendation = sel.recHistory[0] ?? null;
+}
+
+export function addDecision(sel: Selection, d: DecisionView): void {
+  if (d.crossingId !== sel.id) return;
+  sel.decisions.set(d.recommendationId, d);
+  if (!sel.audit.some((x) => x.id === d.id)) {
+    sel.audit.push(d);
+    sel.audit.sort((a, b) => Number(b.id) - Number(a.id));
+    sel.audit.length = Math.min(sel.audit.length, 20);
+  }
+}
+
+/** Merges measured intervals (any order) into sel.simSeries, newest first, one per interval. */
+export function addSimulated(sel: Selection, list: SimulatedCrossingView[]): void {
+  const byStart = new Map(sel.simSeries.map((m) => [m.intervalStart, m]));
+  for (const m of list) {
+    const start = new Date(m.intervalStart).toISOString();
+    byStart.set(start, { ...m, intervalStart: start });
+  }
+  sel.simSeries = [...byStart.values()].sort((a, b) => ms(b.intervalStart) - ms(a.intervalStart)).slice(0, SIM_SERIES);
+}
+
+export function latestObservation(sel: Selection): ObservationView | null {
+  let best = -Infinity;
+  for (const t of sel.observations.keys()) if (t > best) best = t;
+  return sel.observations.get(best) ?? null;
+}
+
+function trimOldest<V>(map: Map<number, V>, max: number): void {
+  if (map.size <= max) return;
+  const keys = [...map.keys()].sort((a, b) => a - b);
+  for (const k of keys.slice(0, keys.length - max)) map.delete(k);
+}
