@@ -1,13 +1,16 @@
+import { Browser } from 'playwright-core';
 import { CorridorDecisionView, CorridorRecommendationView, SimulatedCrossingView } from '@crosscast/contracts';
 import { authedFetch, loginAs } from '../support/auth';
+import { launchChromium, signIn } from '../support/browser';
 import { eventually } from '../support/infrastructure';
 import { RunningPlatform, startPlatform } from '../support/platform';
 
 /**
  * The corridor loop on real processes (issue 12, item 3): the simulator plays Boroondara in
  * simulate mode and feeds the workers of two crossings 333 m apart on Warrigal Rd; fusion
- * plans them together as a corridor (coordinated-actuated, common cycle, offsets); an
- * operator accepts the corridor plan over REST as one decision; fusion sends each crossing
+ * plans them together as a corridor (coordinated-actuated, common cycle, offsets); the
+ * dashboard (headless Chromium) shows the corridor plan on the crossing and the operator
+ * accepts it there as one decision; fusion sends each crossing
  * its part; the simulator runs both as coordinated-actuated controllers from the common
  * cycle boundary, and its measurements at both crossings come back under the corridor plan,
  * beside the intervals before it.
@@ -15,6 +18,7 @@ import { RunningPlatform, startPlatform } from '../support/platform';
 describe('corridor closed loop in simulate mode: accept a corridor plan, see the simulated street run it at every crossing', () => {
   const corridorIds = ['3685', '2000'];
   let platform: RunningPlatform;
+  let browser: Browser;
 
   beforeAll(async () => {
     // Hourly planning periods with any gain (the hysteresis is tested in the integration specs).
@@ -22,9 +26,11 @@ describe('corridor closed loop in simulate mode: accept a corridor plan, see the
       simulator: { SIMULATOR_MODE: 'simulate', SIM_NETWORK: 'boroondara', SIM_SPEED: '900', SIM_BACKFILL_DAYS: '3' },
       fusion: { PLANNING_PERIOD_MINUTES: '60', MIN_GAIN_SECONDS: '0', MIN_GAIN_SHARE: '0' },
     });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
+    await browser?.close();
     await platform?.stop();
   }, 60_000);
 
@@ -44,10 +50,26 @@ describe('corridor closed loop in simulate mode: accept a corridor plan, see the
     const before = await Promise.all(corridorIds.map(async (id) => (await (await viewer(`/api/simulation/crossings/${id}?limit=1`)).json()) as SimulatedCrossingView[]));
     const basePlans = before.map((series) => series[0]?.planId);
 
-    const response = await operator(`/api/corridor-recommendations/${rec.id}/accept`, { method: 'POST', body: JSON.stringify({ reason: 'e2e: corridor loop' }) });
-    expect(response.status).toBe(200);
-    const decision = (await response.json()) as CorridorDecisionView;
+    // The dashboard shows the corridor plan on one of its crossings; the operator accepts it there.
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${platform.baseUrl}/#crossing=3685`);
+    await signIn(page, 'operator');
+    await page.waitForSelector('[data-testid="corridor-plan"]:not([hidden]) [data-testid="corridor-name"]', { timeout: 60_000 });
+    expect(await page.textContent('[data-testid="corridor-name"]')).toMatch(/^WARRIGAL RD: /);
+    expect(Number(await page.textContent('[data-testid="corridor-cycle"]'))).toBe(rec.cycleSeconds);
+    expect(await page.locator('[data-testid="corridor-plan"] tbody tr').count()).toBe(2);
+    await page.click('[data-testid="show-corridor"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="crossing-list"] li').length === 2, undefined, { timeout: 10_000 });
+    await page.fill('#corridor-reason', 'e2e: corridor loop');
+    await page.click('[data-testid="accept-corridor"]');
+    await page.waitForFunction(() => /Accepted corridor plan #/.test(document.querySelector('[data-testid="corridor-result"]')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    const decisions = (await (await operator('/api/corridor-decisions')).json()) as CorridorDecisionView[];
+    const decision = decisions.find((d) => d.corridorRecommendationId === rec.id)!;
+    expect(decision).toMatchObject({ decision: 'accepted', decidedBy: 'operator', reason: 'e2e: corridor loop' });
     expect([...decision.crossingIds].sort()).toEqual([...corridorIds].sort());
+    expect(pageErrors).toEqual([]);
 
     // Both crossings report intervals under their part of the corridor plan, and intervals before it, each with a delay.
     for (const [i, id] of corridorIds.entries()) {

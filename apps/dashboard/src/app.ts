@@ -15,6 +15,7 @@ import { renderCrossing } from './views/crossing';
 import { renderCrossingList } from './views/crossing-list';
 import { CityMap } from './views/map';
 import { describeDecision, renderRecommendationPanel } from './views/recommendations';
+import { renderCorridorPanel } from './views/corridor';
 
 const RETRY_MS = 5000;
 /** The map re-indexes at most this often while summaries stream in. */
@@ -47,6 +48,7 @@ export class DashboardApp {
   private started = false;
   /** The operator changed the search or filters: redraw the map at once, not with the live batch. */
   private mapNow = false;
+  private decidingCorridor = false;
 
   start(): void {
     this.bind();
@@ -114,6 +116,7 @@ export class DashboardApp {
       case 'crossing': {
         this.readout = renderCrossing(store, store.sel);
         if (store.sel) renderRecommendationPanel(store.byId.get(store.sel.id), store.sel, { operator: hasRole(this.session, 'operator'), admin: hasRole(this.session, 'admin') });
+        renderCorridorPanel(store.sel ? store.corridorFor(store.sel.id) : null, (id) => store.nameOf(id), hasRole(this.session, 'operator'), this.decidingCorridor);
         return;
       }
     }
@@ -269,6 +272,7 @@ export class DashboardApp {
   private async loadPending(): Promise<void> {
     try {
       for (const r of await this.api.recommendations({ status: 'pending', limit: 1000 })) this.store.notePending(r);
+      for (const r of await this.api.corridorRecommendations({ status: 'pending', limit: 500 })) this.store.noteCorridor(r);
       this.invalidate('alerts');
     } catch { /* live events fill in */ }
   }
@@ -387,6 +391,16 @@ export class DashboardApp {
       this.invalidate('alerts');
       this.liveEvent('recommendation', r.crossingId);
     });
+    socket.on(EV.corridorRecommendation, (r) => {
+      store.noteCorridor(r);
+      this.invalidate('crossing');
+      this.liveEvent('corridor plan', null);
+    });
+    socket.on(EV.corridorDecided, (d) => {
+      store.applyCorridorDecision(d);
+      this.invalidate('crossing');
+      this.liveEvent('corridor decision', null);
+    });
     socket.on(EV.recommendationStatus, (change) => {
       store.applyStatusChange(change);
       this.invalidate('alerts', 'crossing');
@@ -425,6 +439,27 @@ export class DashboardApp {
   }
 
   // ---------------------------------------------------------------- operator actions
+
+  /** One decision for every crossing of the corridor plan shown. */
+  private async decideCorridor(kind: 'accept' | 'reject'): Promise<void> {
+    const id = byId('accept-corridor').dataset.corridorId;
+    if (!id || this.decidingCorridor) return;
+    const reasonBox = byId<HTMLInputElement>('corridor-reason');
+    const result = byId('corridor-result');
+    this.decidingCorridor = true;
+    this.invalidate('crossing');
+    try {
+      const decision = await this.api.decideCorridor(id, kind, reasonBox.value.trim());
+      this.store.applyCorridorDecision(decision);
+      result.textContent = `${decision.decision === 'accepted' ? 'Accepted' : 'Rejected'} corridor plan #${decision.corridorRecommendationId} for ${decision.crossingIds.join(', ')} by ${decision.decidedBy}${decision.decision === 'accepted' ? (decision.publishedAt ? ': sent for the next common cycle boundary.' : ': not sent yet (retrying).') : '.'}`;
+      reasonBox.value = '';
+    } catch (error) {
+      result.textContent = `Could not ${kind} the corridor plan: ${(error as Error).message}`;
+    } finally {
+      this.decidingCorridor = false;
+      this.invalidate('crossing');
+    }
+  }
 
   private async decide(kind: 'accept' | 'reject'): Promise<void> {
     const sel = this.store.sel;
@@ -480,6 +515,15 @@ export class DashboardApp {
     byId('login-form').addEventListener('submit', (e) => { e.preventDefault(); void this.submitLogin(); });
     byId('logout').addEventListener('click', () => this.signOut(null));
     byId('accept-rec').addEventListener('click', () => void this.decide('accept'));
+    byId('accept-corridor').addEventListener('click', () => void this.decideCorridor('accept'));
+    byId('reject-corridor').addEventListener('click', () => void this.decideCorridor('reject'));
+    byId('show-corridor').addEventListener('click', () => {
+      // The map and the list keep just the corridor's crossings (the corridor filter), at once.
+      const ids = (byId('show-corridor').dataset.crossings ?? '').split(',').filter(Boolean);
+      this.corridor = ids.length ? new Set(ids) : null;
+      this.mapNow = true;
+      this.invalidate('map');
+    });
     byId('reject-rec').addEventListener('click', () => void this.decide('reject'));
     byId('automatic-toggle').addEventListener('click', () => void this.toggleAutomatic());
     document.addEventListener('click', (e) => {

@@ -24,6 +24,9 @@ export const API_PATHS = {
   audit: '/api/audit',
   simulationLatest: '/api/simulation/latest',
   simulationCrossing: (id: string) => `/api/simulation/crossings/${enc(id)}`,
+  corridorRecommendations: '/api/corridor-recommendations',
+  acceptCorridorRecommendation: (id: string) => `/api/corridor-recommendations/${enc(id)}/accept`,
+  rejectCorridorRecommendation: (id: string) => `/api/corridor-recommendations/${enc(id)}/reject`,
 } as const;
 
 /** GET /api/crossings: one item (definition, live status and, when not usable, fusion's estimate). */

@@ -1,6 +1,9 @@
 import type {
   AutomaticModeView,
   CityForecastView,
+  CorridorDecisionView,
+  CorridorRecommendationStatus,
+  CorridorRecommendationView,
   CrossingDetailView,
   CrossingForecastsView,
   CrossingListItemView,
@@ -104,6 +107,14 @@ export class FusionApi {
   async decide(recommendationId: string, kind: 'accept' | 'reject', reason: string): Promise<DecisionView> {
     const path = kind === 'accept' ? API_PATHS.acceptRecommendation(recommendationId) : API_PATHS.rejectRecommendation(recommendationId);
     return (await this.request<DecisionView>('POST', path, reason ? { reason } : {})).data;
+  }
+
+  corridorRecommendations = (query: { crossing?: string; status?: CorridorRecommendationStatus; limit?: number }) => this.get<CorridorRecommendationView[]>(API_PATHS.corridorRecommendations, query);
+
+  /** One decision for every crossing of the corridor. */
+  async decideCorridor(id: string, kind: 'accept' | 'reject', reason: string): Promise<CorridorDecisionView> {
+    const path = kind === 'accept' ? API_PATHS.acceptCorridorRecommendation(id) : API_PATHS.rejectCorridorRecommendation(id);
+    return (await this.request<CorridorDecisionView>('POST', path, reason ? { reason } : {})).data;
   }
 
   async setAutomatic(crossingId: string, enabled: boolean): Promise<AutomaticModeView> {

@@ -1,6 +1,8 @@
 import type {
   AutomaticModeView,
   CityForecastView,
+  CorridorDecisionView,
+  CorridorRecommendationView,
   CrossingDefinition,
   CrossingFreshness,
   CrossingFusionView,
@@ -68,6 +70,8 @@ export class Store {
   simulation: SimulationSnapshotView | null = null;
   /** Pending recommendations city-wide (for the alerts list), by crossing. */
   pending = new Map<string, RecommendationView>();
+  /** Pending corridor plans by id (a newer one for the same corridor replaces the older). */
+  corridorPending = new Map<string, CorridorRecommendationView>();
   selectedId: string | null = null;
   sel: Selection | null = null;
   chartHours = 6;
@@ -127,6 +131,27 @@ export class Store {
     if (r.status === 'pending') {
       if (!cur || ms(cur.planningPeriodStart) <= ms(r.planningPeriodStart)) this.pending.set(r.crossingId, r);
     } else if (cur?.id === r.id) this.pending.delete(r.crossingId);
+  }
+
+  /** A corridor recommendation arrived (or was loaded): only pending ones are kept, the newest per corridor. */
+  noteCorridor(r: CorridorRecommendationView): void {
+    if (r.status !== 'pending') {
+      this.corridorPending.delete(r.id);
+      return;
+    }
+    for (const [id, other] of this.corridorPending) if (other.corridor === r.corridor && ms(other.planningPeriodStart) <= ms(r.planningPeriodStart)) this.corridorPending.delete(id);
+    this.corridorPending.set(r.id, r);
+  }
+
+  applyCorridorDecision(d: CorridorDecisionView): void {
+    this.corridorPending.delete(d.corridorRecommendationId);
+  }
+
+  /** The pending corridor plan that includes a crossing (the newest when there are several), or null. */
+  corridorFor(crossingId: string): CorridorRecommendationView | null {
+    let best: CorridorRecommendationView | null = null;
+    for (const r of this.corridorPending.values()) if (r.crossingIds.includes(crossingId) && (!best || ms(best.planningPeriodStart) < ms(r.planningPeriodStart))) best = r;
+    return best;
   }
 
   /** The server superseded or expired pending recommendations, or an operator decided one. */
