@@ -72,7 +72,15 @@ describe('platform end to end: simulator -> workers -> BullMQ -> fusion -> Postg
   }, 120_000);
 
   it('serves the forecasts over REST and streams them over socket.io as they arrive', async () => {
-    const crossing = await (await api(`/api/crossings/0970`)).json();
+    // Planning follows storage on the leader (PlanningService), behind the replay at this speed: wait for it.
+    const crossing = await eventually(
+      async () => {
+        const detail = await (await api(`/api/crossings/0970`)).json();
+        return detail.latestRecommendation ? detail : null;
+      },
+      'a recommendation for 0970',
+      60_000,
+    );
     expect(crossing.latestForecast.horizons.map((h: { horizonMinutes: number }) => h.horizonMinutes)).toEqual([15, 30, 45, 60]);
     expect(crossing.latestRecommendation.method).toBe('webster');
     expect(crossing.recentObservations.length).toBeGreaterThan(0);
@@ -92,7 +100,7 @@ describe('platform end to end: simulator -> workers -> BullMQ -> fusion -> Postg
     expect(city.horizons[0].crossingsIncluded).toBe(crossingIds.length);
     expect(city.horizons[0].total).toBeGreaterThan(0);
     expect(city.method).toBe('city-fusion');
-  }, 60_000);
+  }, 150_000);
 });
 
 describe('edge worker restart: reloads its model from local disk and continues without duplicates', () => {
