@@ -26,7 +26,6 @@
  * dashboard-<n>-street.png (zoomed to a crossing). Each size is bounded
  * (fusion start ≤ 3 min, first render ≤ 60 s, the window). Writes bench/results/dashboard.json.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -36,10 +35,8 @@ import { Client } from 'pg';
 import { chromium } from 'playwright-core';
 import { API_PATHS, CrossingDefinition, DEV_WORKER_KEY_SEED, FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE, LoginView, UnsignedForecastMessage, deriveWorkerKey, signMessage } from '@crosscast/contracts';
 import { writeGridCity } from '../tools/sim-grid-city';
+import { FusionProcess, POSTGRES_URL, REDIS_URL, ROOT, dropDatabase, sleep, startFusion, unique } from './fusion-process';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const POSTGRES_URL = (process.env.DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/$/, '');
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 const RESULTS = path.join(ROOT, 'bench/results');
@@ -64,8 +61,6 @@ interface SizeResult {
   missed?: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const unique = (prefix: string) => `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
 const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
@@ -111,57 +106,6 @@ function forecastFor(c: CrossingDefinition, basedOnMs: number, seq: number, inte
   return signMessage(unsigned, deriveWorkerKey(DEV_WORKER_KEY_SEED, c.id));
 }
 
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startFusion(env: Record<string, string>): Promise<{ child: ChildProcess; baseUrl: string; log: () => string }> {
-  const port = await freePort();
-  const lines: string[] = [];
-  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/register-aliases.js'), path.join(ROOT, 'dist/apps/fusion/src/main.js')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (chunk: Buffer) => {
-    if (process.env.BENCH_DEBUG) process.stderr.write(chunk);
-    lines.push(...chunk.toString().split('\n').filter(Boolean));
-    if (lines.length > 200) lines.splice(0, lines.length - 200);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`fusion exited (${child.exitCode}):\n${lines.slice(-20).join('\n')}`);
-    try {
-      if ((await fetch(`${baseUrl}/health`)).ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) throw new Error(`fusion did not become healthy:\n${lines.slice(-20).join('\n')}`);
-    await sleep(300);
-  }
-  return { child, baseUrl, log: () => lines.join('\n') };
-}
-
-async function dropDatabase(name: string): Promise<void> {
-  const client = new Client({ connectionString: `${POSTGRES_URL}/postgres` });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-}
-
 /** In the page before any script: frame deltas and long tasks, read back at the end of the window. */
 const PAGE_PROBE = () => {
   const w = window as unknown as { __bench: { frames: number[]; longTasks: number[]; recording: boolean } };
@@ -195,7 +139,7 @@ async function runSize(n: number, windowS: number): Promise<SizeResult> {
   const redis = new IORedis(REDIS_URL, { maxRetriesPerRequest: null });
   const forecasts = new Queue(FORECAST_QUEUE, { connection: redis, prefix });
   const heartbeats = new Queue(HEARTBEAT_QUEUE, { connection: redis, prefix });
-  let fusion: Awaited<ReturnType<typeof startFusion>> | null = null;
+  let fusion: FusionProcess | null = null;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
   let feeding = true;
   let enqueued = 0;

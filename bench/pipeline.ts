@@ -25,10 +25,9 @@
  * Bounded: at most ~12,300 forecasts per size in phase 1, for at most BENCH_PHASE1_LIMIT_S
  * (300 s; the rate is then what was stored, `phase1_complete: false`), and `--rounds` rounds
  * (8 quick, 18 full) in phase 2.
- * Writes bench/results/pipeline.json (sizes run now replace the same sizes there) and prints a table. BENCH_DEBUG=1 passes fusion's log through;
- * BENCH_FUSION_NODE_ARGS adds Node options to the fusion processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * Writes bench/results/pipeline.json (sizes run now replace the same sizes there) and prints a table. BENCH_DEBUG and
+ * BENCH_FUSION_NODE_ARGS: see fusion-process.ts.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -39,11 +38,9 @@ import { io, Socket } from 'socket.io-client';
 import { CrossingDefinition, FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE, HeartbeatMessage, UnsignedForecastMessage, DEV_WORKER_KEY_SEED, deriveWorkerKey, signMessage } from '@crosscast/contracts';
 import { TOTAL_APPROACH } from '@crosscast/persistence';
 import { writeGridCity } from '../tools/sim-grid-city';
+import { FusionProcess, POSTGRES_URL, REDIS_URL, ROOT, dropDatabase, sleep, startFusion, unique } from './fusion-process';
 import { migrate } from '../apps/fusion/src/fusion-app';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const POSTGRES_URL = (process.env.DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/$/, '');
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const OUT = path.join(ROOT, 'bench/results/pipeline.json');
 const DEMO_ROUND_MS = 2000;
 const HEARTBEAT_EVERY_MS = 5000;
@@ -111,8 +108,6 @@ function gridOf(n: number): string | null {
 
 const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
 const round1 = (x: number) => Math.round(x * 10) / 10;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const unique = (prefix: string) => `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
 
 /** A signed forecast as a worker sends it (4 horizons, every approach, the observed interval). */
 function forecastFor(c: CrossingDefinition, basedOnMs: number, seq: number, intervalMinutes: number): ForecastMessage {
@@ -206,16 +201,6 @@ async function ceilingPerSecond(databaseUrl: string, crossings: CrossingDefiniti
   }
 }
 
-async function dropDatabase(name: string): Promise<void> {
-  const client = new Client({ connectionString: `${POSTGRES_URL}/postgres` });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-}
-
 function rssMb(pid: number): number {
   try {
     const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
@@ -223,49 +208,6 @@ function rssMb(pid: number): number {
   } catch {
     return NaN;
   }
-}
-
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startFusion(env: Record<string, string>): Promise<{ child: ChildProcess; baseUrl: string; log: () => string }> {
-  const port = await freePort();
-  const lines: string[] = [];
-  // BENCH_FUSION_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles fusion (Node refuses --cpu-prof in NODE_OPTIONS).
-  const nodeArgs = (process.env.BENCH_FUSION_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '-r', path.join(ROOT, 'tools/register-aliases.js'), path.join(ROOT, 'dist/apps/fusion/src/main.js')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (chunk: Buffer) => {
-    if (process.env.BENCH_DEBUG) process.stderr.write(chunk);
-    lines.push(...chunk.toString().split('\n').filter(Boolean));
-    if (lines.length > 200) lines.splice(0, lines.length - 200);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`fusion exited (${child.exitCode}):\n${lines.slice(-20).join('\n')}`);
-    try {
-      if ((await fetch(`${baseUrl}/health`)).ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) throw new Error(`fusion did not become healthy:\n${lines.slice(-20).join('\n')}`);
-    await sleep(300);
-  }
-  return { child, baseUrl, log: () => lines.join('\n') };
 }
 
 async function countForecasts(client: Client): Promise<number> {
@@ -285,9 +227,9 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
   const forecasts = new Queue(FORECAST_QUEUE, { connection: redis, prefix });
   const heartbeats = new Queue(HEARTBEAT_QUEUE, { connection: redis, prefix });
   const sockets: Socket[] = [];
-  let fusion: Awaited<ReturnType<typeof startFusion>> | null = null;
+  let fusion: FusionProcess | null = null;
   // With --instances N, more fusion processes share the database, Redis and the queues.
-  const others: Array<Awaited<ReturnType<typeof startFusion>>> = [];
+  const others: Array<FusionProcess> = [];
   const db = new Client({ connectionString: `${POSTGRES_URL}/${dbName}` });
   try {
     const fusionEnv = { DATABASE_URL: `${POSTGRES_URL}/${dbName}`, REDIS_URL, QUEUE_PREFIX: prefix, CITY_DIR: cityDir, MIGRATE_ON_START: 'true', NODE_ENV: 'development' };
