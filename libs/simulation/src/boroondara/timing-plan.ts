@@ -19,28 +19,9 @@ export interface PlanPhaseInput {
 export type PlanMapping = { ok: true; plan: FixedTimePlan } | { ok: false; reason: string };
 
 export function mapTimingPlan(crossing: SimCrossing, current: FixedTimePlan, cycle: number, phases: PlanPhaseInput[], amberSeconds = 3): PlanMapping {
-  const own = new Set(crossing.approaches);
-  const foreign = phases.flatMap((p) => p.approaches).filter((a) => !own.has(a));
-  if (foreign.length > 0) return { ok: false, reason: `approaches ${foreign.join(', ')} do not belong to crossing ${crossing.id}` };
-  if (phases.length !== crossing.phases.length) {
-    return { ok: false, reason: `plan has ${phases.length} phases, crossing ${crossing.id} runs ${crossing.phases.length} (${crossing.phases.map((p) => p.name).join(', ')})` };
-  }
-  const used = new Set<number>();
-  const greens: number[] = [];
-  for (const enginePhase of crossing.phases) {
-    const matches = phases
-      .map((p, i) => ({ p, i }))
-      .filter(({ p }) => (enginePhase.approaches.length > 0 ? p.approaches.some((a) => enginePhase.approaches.includes(a)) : p.name === enginePhase.name));
-    if (matches.length !== 1) {
-      return { ok: false, reason: `phase ${enginePhase.name} (${enginePhase.approaches.join(', ') || 'no detected approach'}) matches ${matches.length} plan phases, expected exactly one` };
-    }
-    const { p, i } = matches[0];
-    const stray = p.approaches.filter((a) => !enginePhase.approaches.includes(a));
-    if (stray.length > 0) return { ok: false, reason: `plan phase ${p.name} mixes approaches of two phases (${stray.join(', ')} are not in ${enginePhase.name})` };
-    if (used.has(i)) return { ok: false, reason: `plan phase ${p.name} matches two phases` };
-    used.add(i);
-    greens.push(p.greenSeconds);
-  }
+  const order = matchPhases(crossing, phases);
+  if (!order.ok) return order;
+  const greens = order.planIndex.map((i) => phases[i].greenSeconds);
   const totalGreen = greens.reduce((s, g) => s + g, 0);
   const intergreen = (cycle - totalGreen) / greens.length;
   if (!(intergreen >= 0)) return { ok: false, reason: `greens add up to ${totalGreen} s, more than the ${cycle} s cycle` };
@@ -99,7 +80,11 @@ export function mapCoordinatedPlan(crossing: SimCrossing, cycle: number, phases:
   };
 }
 
-/** For each engine phase (in order), the index of the one plan phase that serves its approaches. */
+/**
+ * For each engine phase (in order), the index of the one plan phase that serves its
+ * approaches (an engine phase with no detected approach is matched by name); a plan phase
+ * may not mix approaches of two engine phases or serve two of them.
+ */
 function matchPhases(crossing: SimCrossing, phases: PlanPhaseInput[]): { ok: true; planIndex: number[] } | { ok: false; reason: string } {
   const own = new Set(crossing.approaches);
   const foreign = phases.flatMap((p) => p.approaches).filter((a) => !own.has(a));
@@ -112,9 +97,14 @@ function matchPhases(crossing: SimCrossing, phases: PlanPhaseInput[]): { ok: tru
     const matches = phases
       .map((p, i) => ({ p, i }))
       .filter(({ p }) => (enginePhase.approaches.length > 0 ? p.approaches.some((a) => enginePhase.approaches.includes(a)) : p.name === enginePhase.name));
-    if (matches.length !== 1) return { ok: false, reason: `phase ${enginePhase.name} matches ${matches.length} plan phases, expected exactly one` };
-    if (planIndex.includes(matches[0].i)) return { ok: false, reason: `plan phase ${matches[0].p.name} matches two phases` };
-    planIndex.push(matches[0].i);
+    if (matches.length !== 1) {
+      return { ok: false, reason: `phase ${enginePhase.name} (${enginePhase.approaches.join(', ') || 'no detected approach'}) matches ${matches.length} plan phases, expected exactly one` };
+    }
+    const { p, i } = matches[0];
+    const stray = p.approaches.filter((a) => !enginePhase.approaches.includes(a));
+    if (stray.length > 0) return { ok: false, reason: `plan phase ${p.name} mixes approaches of two phases (${stray.join(', ')} are not in ${enginePhase.name})` };
+    if (planIndex.includes(i)) return { ok: false, reason: `plan phase ${p.name} matches two phases` };
+    planIndex.push(i);
   }
   return { ok: true, planIndex };
 }
