@@ -9,6 +9,7 @@ import { FusionFeedRepository } from '../repositories/fusion-feed.repository';
 import { FencedError } from '../repositories/leadership.repository';
 import { LeadershipService } from './leadership.service';
 import { fusionStates, isDegradedForecast, sameStates } from './fusion-views';
+import type { FusedStep } from './planning-inputs';
 
 /** The saved state's layout (2: per-record learned state); a snapshot of another version is ignored and rebuilt from rows. */
 const FORMAT_VERSION = 2;
@@ -42,13 +43,6 @@ export interface FusionPicture {
   result: FusionResult;
   /** Crossings fusion has observations from: the only ones it can estimate. */
   withData: ReadonlySet<string>;
-}
-
-/** The last real fusion step, as planning reads it. */
-export interface FusionStep {
-  result: FusionResult;
-  /** Per crossing, the based-on interval of the worker forecast the step held (fed before it ran). */
-  included: ReadonlyMap<string, number>;
 }
 
 /**
@@ -91,7 +85,7 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
   private changedSinceSave = false;
   /** Counts what was fed (`record`): a picture built at an older count may miss data. */
   private fed = 0;
-  /** Per crossing, the based-on interval of the newest forecast fed. */
+  /** Per crossing, the based-on interval of the newest forecast fed (live, or replayed at start). */
   private readonly newestFed = new Map<string, number>();
   private lastIncluded: ReadonlyMap<string, number> = new Map();
   /** Wall time each not yet fused data time was first seen as the city's "now". */
@@ -199,8 +193,8 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
   }
 
   /** The last fusion step and which forecasts it held; null before the first. */
-  lastStep(): FusionStep | null {
-    return this.last ? { result: this.last.result, included: this.lastIncluded } : null;
+  lastStep(): FusedStep | null {
+    return this.last ? { nowIntervalMs: this.last.result.nowIntervalMs, crossings: this.last.result.crossings, included: this.lastIncluded } : null;
   }
 
   /** How many forecasts have been fed so far: CityForecastService rebuilds its cached picture when this moved. */
@@ -330,10 +324,9 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
     let forecasts = 0;
     let observations = 0;
     let fused = 0;
-    const newestForecast = new Map<string, number>();
     for await (const page of this.repository.forecastsForReplay(from, receivedAfter, REPLAY_PAGE)) {
       const observed = await this.repository.observationsForReplay(this.observationWindows(page));
-      fused += this.replay(page, observed, newestForecast);
+      fused += this.replay(page, observed);
       forecasts += page.length;
       observations += observed.length;
     }
@@ -396,7 +389,7 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
    * does (stale when the newest forecast is more than STALE_AFTER_INTERVALS behind);
    * heartbeats are not replayed. Returns the number of fusion runs.
    */
-  private replay(forecasts: ReplayForecastRow[], observations: ReplayObservationRow[], newestForecast: Map<string, number>): number {
+  private replay(forecasts: ReplayForecastRow[], observations: ReplayObservationRow[]): number {
     const stepMs = this.city.city.intervalMinutes * 60_000;
     const intervals = [...new Set([...observations.map((o) => o.intervalStartMs), ...forecasts.map((f) => f.basedOnMs)])].sort((a, b) => a - b);
     const observationsAt = groupBy(observations, (o) => o.intervalStartMs);
@@ -412,7 +405,6 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
         this.fusion.addForecast(f.crossingId, t, f.points.map((p): HorizonPoint => ({ horizonMin: p.horizonMinutes, mean: p.mean, lo80: p.lower80, hi80: p.upper80, lo95: p.lower95, hi95: p.upper95 })), {
           degraded: isDegradedForecast(f.qualityFlags),
         });
-        newestForecast.set(f.crossingId, Math.max(newestForecast.get(f.crossingId) ?? t, t));
         this.newestFed.set(f.crossingId, Math.max(this.newestFed.get(f.crossingId) ?? t, t));
         this.fedThroughReceivedMs = Math.max(this.fedThroughReceivedMs ?? 0, f.receivedAtMs);
       }
@@ -421,7 +413,7 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
       if (basedOnT.length === 0 || (advancedTo !== null && t <= advancedTo)) continue;
       const states: Record<string, CrossingState> = {};
       for (const c of this.city.all()) {
-        const newest = newestForecast.get(c.id);
+        const newest = this.newestFed.get(c.id);
         states[c.id] = newest === undefined ? 'offline' : newest < t - this.config.STALE_AFTER_INTERVALS * stepMs ? 'stale' : 'fresh';
       }
       this.last = { result: this.fusion.advanceTo(t, states), states };

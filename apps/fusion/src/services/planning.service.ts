@@ -121,8 +121,7 @@ export class PlanningService implements OnModuleInit, OnModuleDestroy {
     // The city steps when the picture is rebuilt (once a second, and for readers after new
     // forecasts) and the interval has settled; planning only reads the last step.
     await this.cityForecast.cachedPicture();
-    const last = this.fusion.lastStep();
-    const step = last ? { nowIntervalMs: last.result.nowIntervalMs, crossings: last.result.crossings, included: last.included } : null;
+    const step = this.fusion.lastStep();
     const now = Date.now();
     const maxWaitMs = this.config.FUSION_STEP_SETTLE_MS + STEP_WAIT_MARGIN_MS;
     const due: Array<{ entry: Waiting; forecast: PlanningForecast; source: 'fused' | 'estimate' | 'worker-forecast' }> = [];
