@@ -6,10 +6,10 @@ import { LiveGateway } from '../gateways/live.gateway';
 import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CorridorRecommendationsRepository } from '../repositories/corridor-recommendations.repository';
-import { ForecastStoreRepository } from '../repositories/forecast-store.repository';
 import { RecommendationsRepository } from '../repositories/recommendations.repository';
 import { CityFusionService } from './city-fusion.service';
 import { LeadershipService } from './leadership.service';
+import { RecommendationService } from './recommendation.service';
 import { PlanningForecast, comparedPlan, laneGroupsFromForecast, phasing, planningPeriodStartMs, planningWindowEndMs, toSignalPlan } from './planning-inputs';
 
 /** A road run of crossings close enough for platoons (road order). */
@@ -48,7 +48,7 @@ export class CorridorPlanningService {
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
     private readonly city: CityRepository,
     private readonly fusion: CityFusionService,
-    private readonly store: ForecastStoreRepository,
+    private readonly planner: RecommendationService,
     private readonly recommendations: RecommendationsRepository,
     private readonly corridors: CorridorRecommendationsRepository,
     private readonly live: LiveGateway,
@@ -118,8 +118,7 @@ export class CorridorPlanningService {
           })),
       }));
       const context = await this.recommendations.planningContext(crossing.id, new Date(periodMs));
-      const observedIntervals = Math.max(1, Math.round(this.config.PLANNING_HORIZON_MINUTES / intervalMinutes));
-      const observations = context.runningPlan ? [] : await this.store.recentObservations(crossing.id, observedIntervals);
+      const observations = await this.planner.observationsForBasePlan(crossing.id, context.runningPlan, intervalMinutes);
       const compared = comparedPlan(crossing, context.runningPlan, observations, intervalMinutes);
       members.push({ id: crossing.id, lat: crossing.lat, lon: crossing.lon, phases, coordinatedPhase: corridor.coordinatedPhase, runningPlan: toSignalPlan(compared) });
     }

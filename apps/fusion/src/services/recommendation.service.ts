@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ComparedPlanView, CrossingStatusView, PlanningEvaluationView, PlanningInputSource, RecommendationView } from '@crosscast/contracts';
+import { ComparedPlanView, CrossingStatusView, ObservationView, PlanningEvaluationView, PlanningInputSource, RecommendationView, RunningPlanView } from '@crosscast/contracts';
 import { PlanningResult, planForForecast, shouldRecommend } from '@crosscast/signal-timing';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 import { LiveGateway } from '../gateways/live.gateway';
@@ -69,6 +69,16 @@ export class RecommendationService {
   }
 
   /**
+   * What the base plan is made from when no plan was accepted at the crossing (Webster on the
+   * flows observed over the last planning horizon): nothing when a plan is running.
+   */
+  async observationsForBasePlan(crossingId: string, runningPlan: RunningPlanView | null, intervalMinutes: number): Promise<ObservationView[]> {
+    if (runningPlan) return [];
+    const observedIntervals = Math.max(1, Math.round(this.config.PLANNING_HORIZON_MINUTES / intervalMinutes));
+    return this.store.recentObservations(crossingId, observedIntervals);
+  }
+
+  /**
    * Plans from a crossing's stored forecast (`message`: with the city fusion's values put
    * in when `inputSource` says so; PlanningService); idempotent per crossing and period.
    */
@@ -87,9 +97,7 @@ export class RecommendationService {
       }
       if (context.newestBasedOn && context.newestBasedOn.getTime() > basedOnMs) return { status: 'older-forecast' };
 
-      // The base plan (no plan accepted yet) is Webster on the flows observed over the last planning horizon.
-      const observedIntervals = Math.max(1, Math.round(this.config.PLANNING_HORIZON_MINUTES / message.intervalMinutes));
-      const observations = context.runningPlan ? [] : await this.store.recentObservations(crossing.id, observedIntervals);
+      const observations = await this.observationsForBasePlan(crossing.id, context.runningPlan, message.intervalMinutes);
       let compared: ComparedPlanView;
       let result: PlanningResult;
       try {
