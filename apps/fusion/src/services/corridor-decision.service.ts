@@ -5,6 +5,7 @@ import { LiveGateway } from '../gateways/live.gateway';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CorridorRecommendationsRepository } from '../repositories/corridor-recommendations.repository';
 import { TimingPlanPublisher } from '../repositories/timing-plan-publisher.repository';
+import { RepublishLoop } from './republish-loop';
 
 /** How often accepted corridor plans that did not all reach the queue are sent again. */
 const REPUBLISH_EVERY_MS = 10_000;
@@ -19,23 +20,23 @@ const REPUBLISH_EVERY_MS = 10_000;
 @Injectable()
 export class CorridorDecisionService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(CorridorDecisionService.name);
-  private timer: NodeJS.Timeout | null = null;
-  private republishing = false;
+  private readonly republisher: RepublishLoop<CorridorDecisionView>;
 
   constructor(
     private readonly corridors: CorridorRecommendationsRepository,
     private readonly publisher: TimingPlanPublisher,
     private readonly live: LiveGateway,
     private readonly clock: ClockRepository,
-  ) {}
+  ) {
+    this.republisher = new RepublishLoop('corridor plans', REPUBLISH_EVERY_MS, () => this.corridors.unpublished(20), async (view) => (await this.publish(view)).publishedAt !== null, this.logger);
+  }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.republishPending(), REPUBLISH_EVERY_MS);
-    this.timer.unref();
+    this.republisher.start();
   }
 
   onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.republisher.stop();
   }
 
   list(status: CorridorRecommendationStatus | undefined, crossingId: string | undefined, limit: number): Promise<CorridorRecommendationView[]> {
@@ -75,23 +76,6 @@ export class CorridorDecisionService implements OnModuleInit, OnModuleDestroy {
     return view;
   }
 
-  /** Sends accepted corridor plans still waiting for the queue; a failure is logged and retried later. */
-  async republishPending(): Promise<number> {
-    if (this.republishing) return 0;
-    this.republishing = true;
-    let sent = 0;
-    try {
-      for (const view of await this.corridors.unpublished(20)) {
-        if ((await this.publish(view)).publishedAt) sent++;
-        else break;
-      }
-    } catch (error) {
-      this.logger.warn(`republishing corridor plans failed: ${(error as Error).message}`);
-    } finally {
-      this.republishing = false;
-    }
-    return sent;
-  }
 
   /** Every crossing's plan onto the timing-plan queue (job ids from plan ids: sending twice queues once). */
   private async publish(view: CorridorDecisionView): Promise<CorridorDecisionView> {

@@ -5,6 +5,7 @@ import { LiveGateway } from '../gateways/live.gateway';
 import { ClockRepository } from '../repositories/clock.repository';
 import { AUTOMATIC_DECIDER, DecideOutcome, Decider, DecisionsRepository } from '../repositories/decisions.repository';
 import { TimingPlanPublisher } from '../repositories/timing-plan-publisher.repository';
+import { RepublishLoop } from './republish-loop';
 
 /** How often accepted plans that did not reach the queue (Redis down) are sent again. */
 const REPUBLISH_EVERY_MS = 10_000;
@@ -19,23 +20,23 @@ const REPUBLISH_EVERY_MS = 10_000;
 @Injectable()
 export class DecisionService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(DecisionService.name);
-  private timer: NodeJS.Timeout | null = null;
-  private republishing = false;
+  private readonly republisher: RepublishLoop<DecisionView>;
 
   constructor(
     private readonly decisions: DecisionsRepository,
     private readonly publisher: TimingPlanPublisher,
     private readonly live: LiveGateway,
     private readonly clock: ClockRepository,
-  ) {}
+  ) {
+    this.republisher = new RepublishLoop('accepted plans', REPUBLISH_EVERY_MS, () => this.decisions.unpublished(50), async (view) => (await this.publish(view)).publishedAt !== null, this.logger);
+  }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.republishPending(), REPUBLISH_EVERY_MS);
-    this.timer.unref();
+    this.republisher.start();
   }
 
   onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.republisher.stop();
   }
 
   async decide(recommendationId: string, decision: DecisionKind, reason: string | undefined, user: AuthenticatedUser): Promise<DecisionView> {
@@ -90,23 +91,6 @@ export class DecisionService implements OnModuleInit, OnModuleDestroy {
     return this.decisions.runningPlans(crossingId);
   }
 
-  /** Sends accepted plans still waiting for the queue; a failure is logged and retried later. */
-  async republishPending(): Promise<number> {
-    if (this.republishing) return 0;
-    this.republishing = true;
-    let sent = 0;
-    try {
-      for (const view of await this.decisions.unpublished(50)) {
-        if ((await this.publish(view)).publishedAt) sent++;
-        else break;
-      }
-    } catch (error) {
-      this.logger.warn(`republishing accepted plans failed: ${(error as Error).message}`);
-    } finally {
-      this.republishing = false;
-    }
-    return sent;
-  }
 
   private async publish(view: DecisionView): Promise<DecisionView> {
     const parsed = parseMessage(TimingPlanMessageSchema, toTimingPlanMessage(view));
