@@ -64,6 +64,8 @@ interface SizeResult {
   planning_evaluated?: number;
   planning_waiting_end?: number;
   fusion_steps?: number;
+  /** V8 heap in use in the leading instance at the end of the run (MB; RSS also holds garbage not yet collected and native memory). */
+  fusion_heap_used_mb?: number | null;
   rest_p95_ms: Record<string, number>;
   forecasts_phase1: number;
   /** False when phase 1 hit its time bound (stored_per_s is then what was stored within it). */
@@ -83,6 +85,7 @@ interface Health {
   leadership?: { role: string };
   fusion?: { steps: number; meanStepMs: number | null };
   planning?: { waiting: number; evaluated: number };
+  memory?: { rss: number; heapUsed: number };
 }
 
 function parseArgs(argv: string[]): { sizes: number[]; rounds: number; instances: number } {
@@ -364,6 +367,7 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
       fusion_rss_mb: Math.round(rssMax),
       fuse_ms_per_interval: leaderHealth.fusion?.meanStepMs ?? null,
       fusion_steps: leaderHealth.fusion?.steps ?? 0,
+      fusion_heap_used_mb: leaderHealth.memory?.heapUsed ?? null,
       planning_evaluated: leaderHealth.planning?.evaluated ?? 0,
       planning_waiting_end: leaderHealth.planning?.waiting ?? 0,
       rest_p95_ms: { crossings_page: p95(restMs.crossings_page), crossings_offline_count: p95(restMs.crossings_offline) },

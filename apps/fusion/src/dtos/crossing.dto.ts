@@ -9,7 +9,8 @@ export class CrossingIdParams {
   id: string;
 }
 
-export const CROSSING_PAGE_DEFAULT = 1000;
+/** A bounded default page (about 190 KB of JSON): a client wanting the whole city pages with `Link` or asks for up to CROSSING_PAGE_MAX. */
+export const CROSSING_PAGE_DEFAULT = 100;
 export const CROSSING_PAGE_MAX = 5000;
 const FRESHNESS = ['fresh', 'stale', 'offline', 'unknown'] as const;
 

@@ -123,7 +123,7 @@ export class CorridorRecommendationsRepository {
       if (rec.status !== 'pending') return { status: 'not-pending', recommendationStatus: rec.status } as const;
       const view = toCorridorRecommendationView(rec);
       // The crossings in id order, so two decisions touching the same crossings cannot deadlock.
-      const crossings = await manager.query(`SELECT id, plans_enabled FROM crossings WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, [view.crossingIds]);
+      const crossings = await manager.query(`SELECT id, plans_enabled FROM crossings WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`, [view.crossingIds]);
       if (decision === 'accepted') {
         const disabled = crossings.find((c: { plans_enabled: boolean }) => !c.plans_enabled);
         if (disabled) return { status: 'plans-disabled', crossingId: disabled.id } as const;

@@ -53,7 +53,7 @@ export class DecisionsRepository {
       const [found] = await manager.query(`SELECT crossing_id FROM recommendations WHERE id = $1`, [recommendationId]);
       if (!found) return { status: 'unknown-recommendation' } as const;
       const crossingId = found.crossing_id as string;
-      const [crossing] = await manager.query(`SELECT plans_enabled FROM crossings WHERE id = $1 FOR UPDATE`, [crossingId]);
+      const [crossing] = await manager.query(`SELECT plans_enabled FROM crossings WHERE id = $1 FOR NO KEY UPDATE`, [crossingId]);
       // Read after the lock: a planning evaluation may just have superseded it.
       const [recommendation] = await manager.query(`SELECT id, crossing_id, cycle_seconds, phases, status FROM recommendations WHERE id = $1`, [recommendationId]);
       const existing = await manager.query(`SELECT * FROM recommendation_decisions WHERE recommendation_id = $1`, [recommendationId]);

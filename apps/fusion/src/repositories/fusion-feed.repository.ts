@@ -11,6 +11,11 @@ export interface StoredForecastNotice {
   message: ForecastMessage;
 }
 
+/** What goes over the channel: the forecasts one instance stored in one batch. */
+interface StoredForecastBatch {
+  notices: StoredForecastNotice[];
+}
+
 /**
  * Every fusion instance keeps the whole city's model, so any of them can take over as
  * leader warm and serve reads: the instance that stored a forecast feeds its own model and
@@ -25,19 +30,33 @@ export class FusionFeedRepository implements OnApplicationShutdown {
   private publisher: IORedis | null = null;
   private subscriber: IORedis | null = null;
   private readonly channel: string;
+  private outbox: StoredForecastNotice[] = [];
 
   constructor(@Inject(FUSION_CONFIG) private readonly config: FusionConfig) {
     this.channel = `${config.QUEUE_PREFIX}:fusion-feed`;
   }
 
+  /**
+   * Announces a stored forecast. Notices stored in the same turn of the event loop (one
+   * ingest batch) go out together as one pub/sub message, not one each.
+   */
   publish(notice: StoredForecastNotice): void {
+    this.outbox.push(notice);
+    if (this.outbox.length === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const notices = this.outbox;
+    this.outbox = [];
+    if (notices.length === 0) return;
     if (!this.publisher) {
       // The offline queue holds notices until the connection is up (the first ones included).
       this.publisher = new IORedis({ ...redisConnectionOptions(this.config.REDIS_URL), maxRetriesPerRequest: 3 });
       this.publisher.on('error', () => undefined);
     }
     // Best effort: a lost notice only delays another instance's picture, never the store.
-    this.publisher.publish(this.channel, JSON.stringify(notice)).catch(() => undefined);
+    const batch: StoredForecastBatch = { notices };
+    this.publisher.publish(this.channel, JSON.stringify(batch)).catch(() => undefined);
   }
 
   async subscribe(onNotice: (notice: StoredForecastNotice) => void): Promise<void> {
@@ -45,7 +64,9 @@ export class FusionFeedRepository implements OnApplicationShutdown {
     subscriber.on('error', () => undefined);
     subscriber.on('message', (_channel: string, text: string) => {
       try {
-        onNotice(JSON.parse(text) as StoredForecastNotice);
+        const parsed = JSON.parse(text) as StoredForecastBatch | StoredForecastNotice;
+        // One notice per message is what instances before batching sent (a rolling upgrade).
+        for (const notice of 'notices' in parsed ? parsed.notices : [parsed]) onNotice(notice);
       } catch (error) {
         this.logger.warn(`fusion feed notice ignored: ${(error as Error).message}`);
       }
@@ -55,6 +76,7 @@ export class FusionFeedRepository implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
+    this.flush();
     this.subscriber?.disconnect();
     this.publisher?.disconnect();
   }

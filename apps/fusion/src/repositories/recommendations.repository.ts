@@ -109,7 +109,10 @@ export class RecommendationsRepository {
     return this.dataSource.transaction(async (manager) => {
       // A deposed leader's planning must not write (fencing: it throws FencedError).
       if (fence) await fence(manager);
-      await manager.query(`SELECT id FROM crossings WHERE id = $1 FOR UPDATE`, [evaluation.crossingId]);
+      // Serialises planning and decisions on this crossing. NO KEY UPDATE, not UPDATE: the
+      // forecast store's inserts take KEY SHARE on the crossing (foreign keys), and FOR UPDATE
+      // would make every ingest batch wait behind planning transactions.
+      await manager.query(`SELECT id FROM crossings WHERE id = $1 FOR NO KEY UPDATE`, [evaluation.crossingId]);
       const [running] = await manager.query(`SELECT * FROM running_plans WHERE crossing_id = $1`, [evaluation.crossingId]);
       if ((running ? runningDecisionKey(running) : null) !== expectedRunningDecisionId) return { status: 'running-plan-changed' } as const;
 

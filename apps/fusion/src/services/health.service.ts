@@ -35,9 +35,17 @@ export class HealthService {
       // The city step (every instance keeps the model; steps run where the picture is read) and planning (the leader's).
       fusion: this.fusion.stepStats(),
       planning: this.planning.progress(),
+      memory: memoryMb(),
       queues: { [FORECAST_QUEUE]: forecasts.value ?? { error: forecasts.error }, [HEARTBEAT_QUEUE]: heartbeats.value ?? { error: heartbeats.error } },
     };
   }
+}
+
+/** This process's memory (MB): resident set and V8 heap, for capacity planning and the pipeline benchmark. */
+function memoryMb(): { rss: number; heapUsed: number; heapTotal: number; external: number } {
+  const m = process.memoryUsage();
+  const mb = (bytes: number) => Math.round(bytes / 1048576);
+  return { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external + m.arrayBuffers) };
 }
 
 async function check<T>(probe: () => Promise<T>): Promise<{ ok: boolean; value?: T; error?: string }> {
