@@ -5,6 +5,7 @@
  *   npm run bench:pipeline                16, 256, 1,024 and 4,096 crossings
  *   npm run bench:pipeline -- --sizes 1024
  *   npm run bench:pipeline -- --quick --instances 2   two fusion processes on one database and Redis
+ *   npm run bench:pipeline -- --sizes 4096 --realtime 60   real time for an hour (pipeline-realtime.ts)
  *
  * For each size: a grid city (as `sim:grid-city` writes it), a fresh database, and the
  * compiled fusion service started as a child process (its own RSS, its own CPU) against
@@ -35,11 +36,13 @@ import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { io, Socket } from 'socket.io-client';
-import { CrossingDefinition, FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE, HeartbeatMessage, UnsignedForecastMessage, DEV_WORKER_KEY_SEED, deriveWorkerKey, signMessage } from '@crosscast/contracts';
+import { CrossingDefinition, FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE } from '@crosscast/contracts';
 import { TOTAL_APPROACH } from '@crosscast/persistence';
 import { writeGridCity } from '../tools/sim-grid-city';
+import { forecastFor, gridOf, heartbeatFor, quantile, round1, rssMb } from './pipeline-support';
 import { FusionProcess, POSTGRES_URL, REDIS_URL, ROOT, dropDatabase, sleep, startFusion, unique } from './fusion-process';
 import { migrate } from '../apps/fusion/src/fusion-app';
+import { RealtimeResult, runRealtime } from './pipeline-realtime';
 
 const OUT = path.join(ROOT, 'bench/results/pipeline.json');
 const DEMO_ROUND_MS = 2000;
@@ -88,7 +91,7 @@ interface Health {
   memory?: { rss: number; heapUsed: number };
 }
 
-function parseArgs(argv: string[]): { sizes: number[]; rounds: number; instances: number } {
+function parseArgs(argv: string[]): { sizes: number[]; rounds: number; instances: number; realtimeMinutes: number | null } {
   const quick = argv.includes('--quick');
   const at = argv.indexOf('--sizes');
   const sizes = at >= 0 ? argv[at + 1].split(',').map(Number) : quick ? [16, 256] : [16, 256, 1024, 4096];
@@ -98,52 +101,10 @@ function parseArgs(argv: string[]): { sizes: number[]; rounds: number; instances
   const instancesAt = argv.indexOf('--instances');
   const instances = instancesAt >= 0 ? Number(argv[instancesAt + 1]) : 1;
   if (!Number.isInteger(instances) || instances < 1 || instances > 4) throw new Error('--instances must be 1 to 4');
-  return { sizes, rounds, instances };
-}
-
-/** rows x cols with rows * cols = n (square, or twice as wide). */
-function gridOf(n: number): string | null {
-  const r = Math.round(Math.sqrt(n));
-  if (r * r === n) return `${r}x${r}`;
-  const h = Math.round(Math.sqrt(n / 2));
-  return h * h * 2 === n ? `${h}x${2 * h}` : null;
-}
-
-const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
-const round1 = (x: number) => Math.round(x * 10) / 10;
-
-/** A signed forecast as a worker sends it (4 horizons, every approach, the observed interval). */
-function forecastFor(c: CrossingDefinition, basedOnMs: number, seq: number, intervalMinutes: number): ForecastMessage {
-  const band = (mean: number) => ({ mean, lower80: mean * 0.8, upper80: mean * 1.2, lower95: mean * 0.7, upper95: mean * 1.3 });
-  const ids = c.approaches.map((a) => a.id);
-  const basedOn = new Date(basedOnMs).toISOString();
-  const unsigned: UnsignedForecastMessage = {
-    v: 1,
-    messageId: `${c.id}:${basedOn}`,
-    crossingId: c.id,
-    seq,
-    sentAt: new Date().toISOString(),
-    basedOnIntervalStart: basedOn,
-    intervalMinutes,
-    model: { name: 'residual-ensemble', version: 1, backend: 'wasm', trainedOnIntervals: 672 },
-    horizons: [1, 2, 3, 4].map((step) => ({
-      stepsAhead: step,
-      horizonMinutes: step * intervalMinutes,
-      intervalStart: new Date(basedOnMs + step * intervalMinutes * 60_000).toISOString(),
-      total: band(60 * ids.length + step),
-      approaches: Object.fromEntries(ids.map((id) => [id, band(60 + step)])),
-    })),
-    observed: { intervalStart: basedOn, total: 60 * ids.length, approaches: Object.fromEntries(ids.map((id) => [id, 60])), filledShare: 0 },
-    quality: { realInputShare: 1, flags: [] },
-  };
-  return signMessage(unsigned, deriveWorkerKey(DEV_WORKER_KEY_SEED, c.id));
-}
-
-function heartbeatFor(c: CrossingDefinition, seq: number): HeartbeatMessage {
-  return signMessage(
-    { v: 1 as const, crossingId: c.id, seq, sentAt: new Date().toISOString(), status: 'ok' as const, model: null, historyIntervals: 672, lastIntervalStart: null, training: false, bufferedMessages: 0 },
-    deriveWorkerKey(DEV_WORKER_KEY_SEED, c.id),
-  );
+  const realtimeAt = argv.indexOf('--realtime');
+  const realtimeMinutes = realtimeAt >= 0 ? Number(argv[realtimeAt + 1]) : null;
+  if (realtimeMinutes !== null && !(realtimeMinutes > 0 && realtimeMinutes <= 240)) throw new Error('--realtime takes minutes, 1 to 240');
+  return { sizes, rounds, instances, realtimeMinutes };
 }
 
 const jobIdOf = (m: ForecastMessage) => m.messageId.replace(/:/g, '_');
@@ -201,15 +162,6 @@ async function ceilingPerSecond(databaseUrl: string, crossings: CrossingDefiniti
     return messages.length / (Number(process.hrtime.bigint() - started) / 1e9);
   } finally {
     await client.end();
-  }
-}
-
-function rssMb(pid: number): number {
-  try {
-    const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
-    return line ? Number(line.replace(/\D+/g, '')) / 1024 : NaN;
-  } catch {
-    return NaN;
   }
 }
 
@@ -404,8 +356,41 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
   }
 }
 
+/** The real-time runs (`--realtime`): each size run now replaces the same size's earlier run in `realtime`. */
+async function mainRealtime(sizes: number[], minutes: number): Promise<void> {
+  const machine = { cpus: os.cpus().length, node: process.version, at: new Date().toISOString(), args: process.argv.slice(2) };
+  const results: Array<RealtimeResult & { machine: unknown }> = [];
+  for (const n of sizes) {
+    console.error(`pipeline, real time: ${n} crossings for ${minutes} min...`);
+    const loadBefore = round1(os.loadavg()[0]);
+    const r = await runRealtime(n, minutes);
+    results.push({ ...r, machine: { ...machine, load_avg_1m_start: loadBefore, load_avg_15m_end: round1(os.loadavg()[2]) } });
+    console.error(JSON.stringify({ ...r, timeline: undefined }));
+  }
+  const file = fs.existsSync(OUT) ? (JSON.parse(fs.readFileSync(OUT, 'utf8')) as { sizes: unknown[]; realtime?: RealtimeResult[] }) : { sizes: [] };
+  file.realtime = [...(file.realtime ?? []).filter((e) => !results.some((r) => r.crossings === e.crossings)), ...results].sort((a, b) => a.crossings - b.crossings);
+  fs.writeFileSync(OUT, `${JSON.stringify(file, null, 2)}\n`);
+  console.table(
+    results.map((r) => ({
+      crossings: r.crossings,
+      minutes: r.minutes,
+      heartbeats: r.heartbeats_sent,
+      forecasts: `${r.forecasts_stored}/${r.forecasts_sent}`,
+      'false offline': r.false_offline_max,
+      'false stale': r.false_stale_max,
+      'hb waiting max': r.heartbeat_queue_waiting_max,
+      'rss MB': r.fusion_rss_mb_max,
+      'cpu cores': r.fusion_cpu_cores_mean,
+      'state saves': r.state.saves_seen,
+      restored: r.state.restored_after_restart,
+    })),
+  );
+  console.log(`wrote ${path.relative(ROOT, OUT)} (realtime)`);
+}
+
 async function main(): Promise<void> {
-  const { sizes, rounds, instances } = parseArgs(process.argv.slice(2));
+  const { sizes, rounds, instances, realtimeMinutes } = parseArgs(process.argv.slice(2));
+  if (realtimeMinutes !== null) return mainRealtime(sizes, realtimeMinutes);
   const results: SizeResult[] = [];
   for (const n of sizes) {
     console.error(`pipeline: ${n} crossings, ${instances} fusion instance(s)...`);
@@ -423,7 +408,13 @@ async function main(): Promise<void> {
   }
   const sameRun = (a: SizeResult, b: SizeResult) => a.crossings === b.crossings && (a.instances ?? 1) === (b.instances ?? 1);
   const merged = [...earlier.filter((e) => !results.some((r) => sameRun(r, e))), ...results.map((r) => ({ ...r, machine }))].sort((x, y) => x.crossings - y.crossings || x.instances - y.instances);
-  fs.writeFileSync(OUT, `${JSON.stringify({ sizes: merged }, null, 2)}\n`);
+  let realtime: unknown;
+  try {
+    realtime = (JSON.parse(fs.readFileSync(OUT, 'utf8')) as { realtime?: unknown }).realtime;
+  } catch {
+    realtime = undefined;
+  }
+  fs.writeFileSync(OUT, `${JSON.stringify({ sizes: merged, ...(realtime ? { realtime } : {}) }, null, 2)}\n`);
   const rows = results.map((r) => ({
     crossings: r.crossings,
     instances: r.instances,

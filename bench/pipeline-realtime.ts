@@ -1,0 +1,237 @@
+/**
+ * bench:pipeline's real-time phase (`--realtime <minutes>`): a grid city run at the pace of
+ * the street, for as long as asked. Data time is wall-clock time: every crossing sends a
+ * heartbeat every 5 s (each at its own offset in the 5 s, as independent workers do) and,
+ * just after each 15-minute interval ends, its forecast of the interval that ended (spread
+ * over the first 60 s, as workers finish at different moments). Before the clock starts,
+ * every crossing sends the interval that ended last, so all start with a forecast.
+ *
+ * Every 10 s it asks fusion how many crossings are offline, stale or unknown (all of them
+ * heartbeat and forecast on time: any is false), and reads the heartbeat queue's backlog
+ * and fusion's RSS and CPU. At the end it checks that the leader saved the city fusion state
+ * during the run (`fusion_state.saved_at`, records per crossing), stops fusion (SIGTERM:
+ * it saves again), starts it again on the same database and reads whether the saved state
+ * was restored (its log) and how long the restart took.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+import { Client } from 'pg';
+import { CrossingDefinition, FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE } from '@crosscast/contracts';
+import { writeGridCity } from '../tools/sim-grid-city';
+import { FusionProcess, POSTGRES_URL, REDIS_URL, dropDatabase, sleep, startFusion, unique } from './fusion-process';
+import { cpuSeconds, forecastFor, gridOf, heartbeatFor, round1, rssMb } from './pipeline-support';
+
+const HEARTBEAT_EVERY_MS = 5000;
+/** Heartbeats go out in this many slices per 5 s, so each crossing keeps its own offset. */
+const HEARTBEAT_SLICES = 10;
+const FORECAST_SPREAD_MS = 60_000;
+const CHECK_EVERY_MS = 10_000;
+
+export interface RealtimeResult {
+  crossings: number;
+  minutes: number;
+  heartbeats_sent: number;
+  forecasts_sent: number;
+  forecasts_stored: number;
+  intervals: number;
+  /** The most crossings fusion called offline / stale / unknown at any check (all are false). */
+  false_offline_max: number;
+  false_stale_max: number;
+  unknown_max: number;
+  checks: number;
+  heartbeat_queue_waiting_max: number;
+  fusion_rss_mb_max: number;
+  /** Mean CPU use of the fusion process over the run (1 = one core). */
+  fusion_cpu_cores_mean: number;
+  state: {
+    saved_during_run: boolean;
+    saves_seen: number;
+    crossing_records: number;
+    restored_after_restart: boolean;
+    restart_to_healthy_s: number | null;
+    restore_log: string | null;
+  };
+  /** The heartbeat queue's backlog and the false offline count, every check (a minute apart in the JSON: every sixth). */
+  timeline: Array<{ at_s: number; offline: number; stale: number; unknown: number; heartbeats_waiting: number; rss_mb: number }>;
+}
+
+async function totalCount(baseUrl: string, token: string, status: string): Promise<number> {
+  const res = await fetch(`${baseUrl}/api/crossings?status=${status}&limit=1`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`GET /api/crossings?status=${status}: ${res.status}`);
+  return Number(res.headers.get('x-total-count') ?? NaN);
+}
+
+export async function runRealtime(n: number, minutes: number): Promise<RealtimeResult> {
+  const grid = gridOf(n);
+  if (!grid) throw new Error(`${n} crossings is not a square or 1:2 grid`);
+  const cityDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosscast-bench-city-'));
+  writeGridCity(grid, cityDir, 1);
+  const city = JSON.parse(fs.readFileSync(path.join(cityDir, 'crossings.json'), 'utf8')) as { intervalMinutes: number; crossings: CrossingDefinition[] };
+  const crossings = city.crossings;
+  const step = city.intervalMinutes * 60_000;
+  const dbName = unique('crosscast_realtime');
+  const prefix = unique('ccrt');
+  const redis = new IORedis(REDIS_URL, { maxRetriesPerRequest: null });
+  const forecasts = new Queue(FORECAST_QUEUE, { connection: redis, prefix });
+  const heartbeats = new Queue(HEARTBEAT_QUEUE, { connection: redis, prefix });
+  const db = new Client({ connectionString: `${POSTGRES_URL}/${dbName}` });
+  let fusion: FusionProcess | null = null;
+  const fusionEnv = { DATABASE_URL: `${POSTGRES_URL}/${dbName}`, REDIS_URL, QUEUE_PREFIX: prefix, CITY_DIR: cityDir, MIGRATE_ON_START: 'true', NODE_ENV: 'development' };
+  try {
+    fusion = await startFusion(fusionEnv);
+    await db.connect();
+    const login = await fetch(`${fusion.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'viewer', password: 'crosscast-viewer' }) });
+    const { token } = (await login.json()) as { token: string };
+
+    let forecastSeq = 0;
+    let forecastsSent = 0;
+    const sendForecasts = async (basedOnMs: number, batch: CrossingDefinition[]) => {
+      const messages: ForecastMessage[] = batch.map((c) => forecastFor(c, basedOnMs, forecastSeq, city.intervalMinutes));
+      for (let i = 0; i < messages.length; i += 500) {
+        await forecasts.addBulk(
+          messages.slice(i, i + 500).map((m) => ({ name: 'forecast', data: m, opts: { jobId: m.messageId.replace(/:/g, '_'), attempts: 10_000, backoff: { type: FORECAST_BACKOFF }, removeOnComplete: { count: 1000 } } })),
+        );
+      }
+      forecastsSent += messages.length;
+    };
+    let heartbeatSeq = 0;
+    let heartbeatsSent = 0;
+    const sendHeartbeats = async (batch: CrossingDefinition[]) => {
+      const beats = batch.map((c) => heartbeatFor(c, heartbeatSeq));
+      await heartbeats.addBulk(beats.map((h) => ({ name: 'heartbeat', data: h, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } })));
+      heartbeatsSent += beats.length;
+    };
+
+    // Everyone starts with the interval that ended last, and a first heartbeat.
+    const firstBoundary = Math.floor(Date.now() / step) * step;
+    forecastSeq = 1;
+    heartbeatSeq = 1;
+    await sendHeartbeats(crossings);
+    await sendForecasts(firstBoundary - step, crossings);
+    const settleUntil = Date.now() + 300_000;
+    while (Number((await db.query('SELECT count(*) FROM forecasts')).rows[0].count) < crossings.length && Date.now() < settleUntil) await sleep(500);
+
+    const started = Date.now();
+    const endAt = started + minutes * 60_000;
+    const cpuStart = cpuSeconds(fusion.child.pid!);
+    const sliceSize = Math.ceil(crossings.length / HEARTBEAT_SLICES);
+    let nextSlice = started;
+    let slice = 0;
+    let nextBoundary = firstBoundary + step;
+    let forecastSlices: { basedOnMs: number; sent: number } | null = null;
+    let nextCheck = started + CHECK_EVERY_MS;
+    let intervals = 1;
+    const result = { offline: 0, stale: 0, unknown: 0, waiting: 0, rss: rssMb(fusion.child.pid!), checks: 0 };
+    const timeline: RealtimeResult['timeline'] = [];
+    let lastSavedAt: string | null = null;
+    let saves = 0;
+
+    while (Date.now() < endAt) {
+      const now = Date.now();
+      if (now >= nextSlice) {
+        if (slice === 0) heartbeatSeq++;
+        await sendHeartbeats(crossings.slice(slice * sliceSize, (slice + 1) * sliceSize));
+        slice = (slice + 1) % HEARTBEAT_SLICES;
+        nextSlice += HEARTBEAT_EVERY_MS / HEARTBEAT_SLICES;
+      }
+      if (now >= nextBoundary && !forecastSlices) {
+        forecastSeq++;
+        intervals++;
+        forecastSlices = { basedOnMs: nextBoundary - step, sent: 0 };
+        nextBoundary += step;
+      }
+      if (forecastSlices) {
+        // Spread over FORECAST_SPREAD_MS after the interval ended.
+        const due = Math.min(crossings.length, Math.ceil(((now - (forecastSlices.basedOnMs + step)) / FORECAST_SPREAD_MS) * crossings.length));
+        if (due > forecastSlices.sent) {
+          await sendForecasts(forecastSlices.basedOnMs, crossings.slice(forecastSlices.sent, due));
+          forecastSlices.sent = due;
+        }
+        if (forecastSlices.sent >= crossings.length) forecastSlices = null;
+      }
+      if (now >= nextCheck) {
+        nextCheck += CHECK_EVERY_MS;
+        const [offline, stale, unknown, waiting] = await Promise.all([
+          totalCount(fusion.baseUrl, token, 'offline'),
+          totalCount(fusion.baseUrl, token, 'stale'),
+          totalCount(fusion.baseUrl, token, 'unknown'),
+          heartbeats.getWaitingCount(),
+        ]);
+        const rss = rssMb(fusion.child.pid!);
+        result.offline = Math.max(result.offline, offline);
+        result.stale = Math.max(result.stale, stale);
+        result.unknown = Math.max(result.unknown, unknown);
+        result.waiting = Math.max(result.waiting, waiting);
+        result.rss = Math.max(result.rss, rss);
+        result.checks++;
+        timeline.push({ at_s: Math.round((now - started) / 1000), offline, stale, unknown, heartbeats_waiting: waiting, rss_mb: Math.round(rss) });
+        const [saved] = (await db.query(`SELECT saved_at FROM fusion_state WHERE name = 'city'`)).rows as Array<{ saved_at: Date }>;
+        const savedAt = saved ? new Date(saved.saved_at).toISOString() : null;
+        if (savedAt && savedAt !== lastSavedAt && Date.parse(savedAt) >= started) saves++;
+        lastSavedAt = savedAt;
+        if (result.checks % 6 === 0) {
+          console.error(
+            `realtime ${n}: ${Math.round((now - started) / 60_000)} of ${minutes} min, offline ${offline}, stale ${stale}, unknown ${unknown}, heartbeats waiting ${waiting}, RSS ${Math.round(rss)} MB, state saves ${saves}`,
+          );
+        }
+      }
+      await sleep(Math.max(0, Math.min(nextSlice, nextCheck) - Date.now()));
+    }
+    const cpuCores = (cpuSeconds(fusion.child.pid!) - cpuStart) / ((Date.now() - started) / 1000);
+    const forecastsStored = Number((await db.query('SELECT count(*) FROM forecasts')).rows[0].count);
+    const crossingRecords = Number((await db.query(`SELECT count(*) FROM fusion_state_records WHERE name = 'city' AND key LIKE 'crossing:%'`)).rows[0].count);
+
+    // Stop (it saves on the way out), start again on the same database, and see it restore.
+    fusion.child.kill('SIGTERM');
+    await Promise.race([new Promise((r) => fusion!.child.once('exit', r)), sleep(60_000)]);
+    if (fusion.child.exitCode === null) fusion.child.kill('SIGKILL');
+    const restartAt = Date.now();
+    fusion = await startFusion(fusionEnv);
+    const restartSeconds = (Date.now() - restartAt) / 1000;
+    const restoreLine = fusion.log().split('\n').find((l) => /fusion (state restored|rebuilt)|saved fusion state not used/.test(l)) ?? null;
+
+    return {
+      crossings: n,
+      minutes,
+      heartbeats_sent: heartbeatsSent,
+      forecasts_sent: forecastsSent,
+      forecasts_stored: forecastsStored,
+      intervals,
+      false_offline_max: result.offline,
+      false_stale_max: result.stale,
+      unknown_max: result.unknown,
+      checks: result.checks,
+      heartbeat_queue_waiting_max: result.waiting,
+      fusion_rss_mb_max: Math.round(result.rss),
+      fusion_cpu_cores_mean: round1(cpuCores * 100) / 100,
+      state: {
+        saved_during_run: saves > 0,
+        saves_seen: saves,
+        crossing_records: crossingRecords,
+        restored_after_restart: restoreLine !== null && restoreLine.includes('state restored'),
+        restart_to_healthy_s: round1(restartSeconds),
+        restore_log: restoreLine ? restoreLine.replace(/^.*?(LOG|WARN) \[\w+\] /, '') : null,
+      },
+      timeline: timeline.filter((_, i) => i % 6 === 5),
+    };
+  } finally {
+    if (fusion) {
+      fusion.child.kill('SIGTERM');
+      await Promise.race([new Promise((r) => fusion!.child.once('exit', r)), sleep(30_000)]);
+      if (fusion.child.exitCode === null) fusion.child.kill('SIGKILL');
+    }
+    await db.end().catch(() => undefined);
+    await forecasts.obliterate({ force: true }).catch(() => undefined);
+    await heartbeats.obliterate({ force: true }).catch(() => undefined);
+    await forecasts.close();
+    await heartbeats.close();
+    const keys = await redis.keys(`${prefix}:*`);
+    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+    redis.disconnect();
+    await dropDatabase(dbName).catch(() => undefined);
+    fs.rmSync(cityDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * What bench:pipeline's phases share: the grid size for a crossing count, signed forecasts
+ * and heartbeats as the workers send them (development keys), and a process's RSS and CPU.
+ */
+import * as fs from 'node:fs';
+import { CrossingDefinition, ForecastMessage, HeartbeatMessage, UnsignedForecastMessage, DEV_WORKER_KEY_SEED, deriveWorkerKey, signMessage } from '@crosscast/contracts';
+
+/** rows x cols with rows * cols = n (square, or twice as wide). */
+export function gridOf(n: number): string | null {
+  const r = Math.round(Math.sqrt(n));
+  if (r * r === n) return `${r}x${r}`;
+  const h = Math.round(Math.sqrt(n / 2));
+  return h * h * 2 === n ? `${h}x${2 * h}` : null;
+}
+
+export const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+export const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** A signed forecast as a worker sends it (4 horizons, every approach, the observed interval). */
+export function forecastFor(c: CrossingDefinition, basedOnMs: number, seq: number, intervalMinutes: number): ForecastMessage {
+  const band = (mean: number) => ({ mean, lower80: mean * 0.8, upper80: mean * 1.2, lower95: mean * 0.7, upper95: mean * 1.3 });
+  const ids = c.approaches.map((a) => a.id);
+  const basedOn = new Date(basedOnMs).toISOString();
+  const unsigned: UnsignedForecastMessage = {
+    v: 1,
+    messageId: `${c.id}:${basedOn}`,
+    crossingId: c.id,
+    seq,
+    sentAt: new Date().toISOString(),
+    basedOnIntervalStart: basedOn,
+    intervalMinutes,
+    model: { name: 'residual-ensemble', version: 1, backend: 'wasm', trainedOnIntervals: 672 },
+    horizons: [1, 2, 3, 4].map((step) => ({
+      stepsAhead: step,
+      horizonMinutes: step * intervalMinutes,
+      intervalStart: new Date(basedOnMs + step * intervalMinutes * 60_000).toISOString(),
+      total: band(60 * ids.length + step),
+      approaches: Object.fromEntries(ids.map((id) => [id, band(60 + step)])),
+    })),
+    observed: { intervalStart: basedOn, total: 60 * ids.length, approaches: Object.fromEntries(ids.map((id) => [id, 60])), filledShare: 0 },
+    quality: { realInputShare: 1, flags: [] },
+  };
+  return signMessage(unsigned, deriveWorkerKey(DEV_WORKER_KEY_SEED, c.id));
+}
+
+export function heartbeatFor(c: CrossingDefinition, seq: number): HeartbeatMessage {
+  return signMessage(
+    { v: 1 as const, crossingId: c.id, seq, sentAt: new Date().toISOString(), status: 'ok' as const, model: null, historyIntervals: 672, lastIntervalStart: null, training: false, bufferedMessages: 0 },
+    deriveWorkerKey(DEV_WORKER_KEY_SEED, c.id),
+  );
+}
+
+export function rssMb(pid: number): number {
+  try {
+    const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    return line ? Number(line.replace(/\D+/g, '')) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of stat (11 and 12 after the command name).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
