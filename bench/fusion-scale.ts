@@ -17,7 +17,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { constants as bufferConstants } from 'node:buffer';
-import { CityFusion, CityFusionConfig, CrossingState, HorizonPoint, inferNeighbourGraph } from '@crosscast/fusion';
+import { CityFusion, CityFusionConfig, CrossingState, HorizonPoint } from '@crosscast/fusion';
+import { inferNeighbourGraph } from '@crosscast/network';
 import { QuadraticCityFusion } from '../libs/fusion/src/reference/quadratic-city-fusion';
 import { inferNeighbourGraphQuadratic } from '../libs/fusion/src/reference/quadratic-neighbours';
 import { gridCity } from '../libs/fusion/src/testing/synthetic-cities';

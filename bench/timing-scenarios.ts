@@ -16,7 +16,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { inferNeighbourGraph, normaliseRoad } from '@crosscast/fusion';
+import { inferNeighbourGraph, normaliseRoad } from '@crosscast/network';
 import { CityInput, EntryDemand, GridOptions, Network, SimDemandFile, buildCalibratedCity, generateGrid } from '@crosscast/simulation';
 import { mulberry32 } from '../test/support/prng';
 

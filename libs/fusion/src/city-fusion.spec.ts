@@ -1,6 +1,6 @@
 import { mulberry32 } from '../../../test/support/prng';
 import { CityFusion, CrossingState, FusionResult, HorizonPoint } from './city-fusion';
-import { NeighbourCrossingInput } from './neighbours';
+import { NeighbourCrossingInput } from '@crosscast/network';
 
 /**
  * A synthetic city with known noise: five crossings along MAIN RD (north to south), each

@@ -1,4 +1,4 @@
-import { NeighbourCrossingInput, NeighbourGraph, NeighbourOptions, inferNeighbourGraph } from './neighbours';
+import { NeighbourCrossingInput, NeighbourGraph, NeighbourOptions, inferNeighbourGraph } from '@crosscast/network';
 import { ForgettingLeastSquares, ForgettingLeastSquaresState, ResidualBuffer, ResidualBufferState } from './online-stats';
 import { WeekProfile, WeekProfileState, WeekSlots } from './week-profile';
 import { copyPending, copyPendingAggregate, stateFromRecords, stateToRecords } from './state-records';

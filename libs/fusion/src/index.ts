@@ -1,4 +1,3 @@
-export * from './neighbours';
 export * from './online-stats';
 export * from './week-profile';
 export * from './city-fusion';

@@ -1,5 +1,6 @@
 import { ActuatedPhaseDemand } from './actuated-plan';
-import { CorridorMember, corridorAdvice, distanceMetres, platoonRatio, platoonRuns, progressionFactor } from './corridor-advice';
+import { distanceM } from '@crosscast/network';
+import { CorridorMember, corridorAdvice, platoonRatio, platoonRuns, progressionFactor } from './corridor-advice';
 
 /** Crossings due north of each other, `spacing` metres apart (about 1e-5 degrees of latitude per 1.11 m). */
 function column(spacings: number[]): Array<{ id: string; lat: number; lon: number }> {
@@ -16,7 +17,7 @@ const phases = (northSouth: number, eastWest: number): ActuatedPhaseDemand[] => 
 describe('corridor advice', () => {
   it('measures distances on the sphere and cuts a road where platoons would disperse', () => {
     const road = column([400, 500, 1500, 300, 2000]);
-    expect(distanceMetres(road[0], road[1])).toBeCloseTo(400, 0);
+    expect(distanceM(road[0], road[1])).toBeCloseTo(400, 0);
     expect(platoonRuns(road, 800).map((run) => run.map((c) => c.id))).toEqual([
       ['c0', 'c1', 'c2'],
       ['c3', 'c4'],

@@ -18,6 +18,7 @@ import { ActuatedPhaseDemand, CoordinatedActuatedPlan, DEFAULT_ACTUATED_PLAN, co
 import { CorridorLink } from './coordination';
 import { laneGroupDelay } from './hcm-delay';
 import { SignalPlan } from './webster';
+import { distanceM } from '@crosscast/network';
 
 export interface CorridorMember {
   id: string;
@@ -63,17 +64,6 @@ export interface CorridorAdvice {
   gainShare: number;
 }
 
-const EARTH_RADIUS_METRES = 6_371_000;
-
-/** Great-circle distance between two crossings, metres. */
-export function distanceMetres(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLon = (b.lon - a.lon) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_METRES * Math.asin(Math.min(1, Math.sqrt(h)));
-}
-
 /**
  * A road's crossings (in road order) cut where two consecutive ones are more than
  * `maxLinkMetres` apart; the runs of two or more are the corridors to coordinate.
@@ -82,7 +72,7 @@ export function platoonRuns<T extends { lat: number; lon: number }>(crossings: T
   const runs: T[][] = [];
   let run: T[] = [];
   for (const crossing of crossings) {
-    if (run.length > 0 && distanceMetres(run[run.length - 1], crossing) > maxLinkMetres) {
+    if (run.length > 0 && distanceM(run[run.length - 1], crossing) > maxLinkMetres) {
       if (run.length >= 2) runs.push(run);
       run = [];
     }
@@ -104,7 +94,7 @@ export function platoonRatio(bandSeconds: number, coordinatedGreenSeconds: numbe
 export function corridorAdvice(members: CorridorMember[], partial: Partial<CorridorAdviceOptions> = {}): CorridorAdvice {
   const options = { ...DEFAULT_CORRIDOR_ADVICE, ...partial };
   if (members.length < 2) throw new Error('a corridor needs at least two crossings');
-  const links: CorridorLink[] = members.slice(1).map((m, i) => ({ distanceMetres: distanceMetres(members[i], m), speedKmh: options.speedKmh }));
+  const links: CorridorLink[] = members.slice(1).map((m, i) => ({ distanceMetres: distanceM(members[i], m), speedKmh: options.speedKmh }));
   const corridor = coordinatedActuatedCorridor(
     members.map((m) => ({ id: m.id, phases: m.phases, coordinatedPhase: m.coordinatedPhase })),
     links,

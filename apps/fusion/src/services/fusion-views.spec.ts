@@ -1,5 +1,6 @@
 import { CrossingStatusView, WorkerStatus } from '@crosscast/contracts';
-import { CityFusion, NeighbourCrossingInput } from '@crosscast/fusion';
+import { CityFusion } from '@crosscast/fusion';
+import { NeighbourCrossingInput } from '@crosscast/network';
 import { mulberry32 } from '../../../../test/support/prng';
 import { cityForecastView, crossingFusionView, estimateReason, fusedCityView, fusionStateOf, fusionStates, isDegradedForecast, sameStates } from './fusion-views';
 

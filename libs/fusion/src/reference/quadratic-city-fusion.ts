@@ -4,7 +4,7 @@
  * check the linear CityFusion against it on seeded cities and bench/fusion-scale.ts can time
  * both. Not exported from the library's index; do not use it in product code.
  */
-import { NeighbourGraph } from '../neighbours';
+import { NeighbourGraph } from '@crosscast/network';
 import { ForgettingLeastSquares, ResidualBuffer } from '../online-stats';
 import { WeekProfile, WeekSlots } from '../week-profile';
 import { AggregatePoint, CityFusionConfig, CityFusionState, CrossingState, DEFAULT_FUSION_OPTIONS, FusedPoint, FusionOptions, FusionResult, HorizonPoint } from '../city-fusion';

@@ -3,7 +3,7 @@
  * crossing; every crossing scanned every link and segment). The unit test checks that the
  * spatially indexed version returns the same graph; bench/fusion-scale.ts times both.
  */
-import { DEFAULT_NEIGHBOUR_OPTIONS, NeighbourCrossingInput, NeighbourGraph, NeighbourOptions, RoadCorridor, RoadLink, bearingDeg, crossingRoads, distanceM, normaliseRoad, orderAlongAxis } from '../neighbours';
+import { DEFAULT_NEIGHBOUR_OPTIONS, NeighbourCrossingInput, NeighbourGraph, NeighbourOptions, RoadCorridor, RoadLink, bearingDeg, crossingRoads, distanceM, normaliseRoad, orderAlongAxis } from '@crosscast/network';
 
 const BEARINGS: Record<string, number> = { N: 0, NE: 45, E: 90, SE: 135, S: 180, SW: 225, W: 270, NW: 315 };
 

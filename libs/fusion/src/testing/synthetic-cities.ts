@@ -1,4 +1,4 @@
-import { NeighbourCrossingInput } from '../neighbours';
+import { NeighbourCrossingInput } from '@crosscast/network';
 
 /**
  * Synthetic crossing layouts for tests and benchmarks (plain data, no I/O): a street grid,

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { crossingRoads, normaliseRoad } from '@crosscast/fusion';
+import { crossingRoads, normaliseRoad } from '@crosscast/network';
 import { ApproachIdSchema, CityDefinitionSchema, CrossingIdSchema } from '@crosscast/contracts';
 import { createSimulation } from '../engine';
 import { validateNetwork } from '../network';

@@ -18,7 +18,7 @@
  * - Two phases (north-south, east-west) grouped as fusion groups them
  *   (`twoPhaseDemand`), with a Webster fixed-time plan on each approach's mean flow.
  */
-import { RoadLink, inferNeighbourGraph, NeighbourOptions } from '@crosscast/fusion';
+import { RoadLink, inferNeighbourGraph, NeighbourOptions } from '@crosscast/network';
 import { twoPhaseDemand, websterPlan, Compass } from '@crosscast/signal-timing';
 import { turnKind } from '../grid';
 import { Crossing, EntryDemand, FixedTimePlan, Movement, MovementKind, Network, NetworkLink, NetworkNode, SignalPhase } from '../network';

@@ -1,8 +1,8 @@
 import { loadCityDefinition } from '@crosscast/seed';
 import { mulberry32 } from '../../../test/support/prng';
 import { inferNeighbourGraph, NeighbourCrossingInput } from './neighbours';
-import { inferNeighbourGraphQuadratic } from './reference/quadratic-neighbours';
-import { gridCity, scatteredCity } from './testing/synthetic-cities';
+import { inferNeighbourGraphQuadratic } from '../../fusion/src/reference/quadratic-neighbours';
+import { gridCity, scatteredCity } from '../../fusion/src/testing/synthetic-cities';
 
 // A small synthetic city: MAIN RD runs north-south through A (north), B and C (south),
 // about 556 m apart (0.005 degrees of latitude); EAST ST crosses at B and runs east to D.

@@ -6,8 +6,10 @@
  * The rule: an approach whose traffic arrives from direction D on road R (e.g. "WARRIGAL RD
  * N of HIGH STREET RD" = arrives from the north) is fed by the nearest other crossing on R
  * that lies towards D (bearing within `bearingToleranceDeg` of D). Pure data in, plain data
- * out, so the simulation can build its road network from the same links.
+ * out, so the simulation, the fusion model, signal timing and the importers all build on the
+ * same links.
  */
+import { bearingDeg, distanceM } from './geometry';
 import { SpatialGrid } from './spatial-grid';
 
 export interface NeighbourApproachInput {
@@ -79,22 +81,6 @@ export function crossingRoads(crossing: NeighbourCrossingInput): Set<string> {
   for (const a of crossing.approaches) if (a.road) roads.add(normaliseRoad(a.road));
   for (const part of (crossing.name ?? '').split('/')) if (part.trim()) roads.add(normaliseRoad(part));
   return roads;
-}
-
-export function distanceM(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLon = (b.lon - a.lon) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
-  return 12_742_000 * Math.asin(Math.sqrt(h));
-}
-
-/** Compass bearing from a to b, degrees clockwise from north. */
-export function bearingDeg(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
-  const rad = Math.PI / 180;
-  const y = Math.sin((b.lon - a.lon) * rad) * Math.cos(b.lat * rad);
-  const x = Math.cos(a.lat * rad) * Math.sin(b.lat * rad) - Math.sin(a.lat * rad) * Math.cos(b.lat * rad) * Math.cos((b.lon - a.lon) * rad);
-  return ((Math.atan2(y, x) / rad) + 360) % 360;
 }
 
 function angleBetween(a: number, b: number): number {

@@ -1,0 +1,9 @@
+/**
+ * One road network model for every part of Crosscast (`@crosscast/network`): geometry
+ * (distances, bearings), the road graph inferred from a crossings file (links, neighbours,
+ * corridors along a road) and a spatial index. Pure TypeScript, no I/O: the simulation
+ * engine, the city fusion model, signal timing and the network importers all use it.
+ */
+export * from './geometry';
+export * from './neighbours';
+export * from './spatial-grid';
