@@ -206,7 +206,7 @@ export async function runRealtime(n: number, minutes: number): Promise<RealtimeR
       checks: result.checks,
       heartbeat_queue_waiting_max: result.waiting,
       fusion_rss_mb_max: Math.round(result.rss),
-      fusion_cpu_cores_mean: round1(cpuCores * 100) / 100,
+      fusion_cpu_cores_mean: Math.round(cpuCores * 100) / 100,
       state: {
         saved_during_run: saves > 0,
         saves_seen: saves,

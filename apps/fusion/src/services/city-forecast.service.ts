@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { CityForecastView, CrossingFusionView, CrossingStatusView, FusedCityView } from '@crosscast/contracts';
 import { CityRepository } from '../repositories/city.repository';
+import { FusionResult } from '@crosscast/fusion';
 import { CityFusionService } from './city-fusion.service';
 import { cityForecastView, fusedCityView } from './fusion-views';
 import { StatusService } from './status.service';
@@ -41,6 +42,8 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
   private building: Promise<CityPicture> | null = null;
   private version = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** The views of the last build, reused while neither the fusion result nor their key changed. */
+  private views: { key: string; result: FusionResult | null; city: CityForecastView; fused: FusedCityView } | null = null;
 
   constructor(
     private readonly status: StatusService,
@@ -99,14 +102,30 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
     const fused = await this.fusion.picture(statuses, asOf);
     const withData = fused?.withData ?? new Set<string>();
     const result = fused?.result ?? null;
-    const picture: CityPicture = {
-      version: ++this.version,
-      asOf,
-      statuses,
-      city: cityForecastView({ result, statuses, asOf, intervalMinutes: this.city.city.intervalMinutes, withData, roads: this.fusion.roads() }),
-      fused: fusedCityView(result, statuses, withData),
-    };
+    // Heartbeats change the statuses every second but rarely what the views show: the city
+    // and fused views are rebuilt only when the fusion result or a shown status field moved.
+    const key = viewKey(statuses, asOf, withData.size);
+    if (!this.views || this.views.result !== result || this.views.key !== key) {
+      this.views = {
+        key,
+        result,
+        city: cityForecastView({ result, statuses, asOf, intervalMinutes: this.city.city.intervalMinutes, withData, roads: this.fusion.roads() }),
+        fused: fusedCityView(result, statuses, withData),
+      };
+    }
+    const picture: CityPicture = { version: ++this.version, asOf, statuses, city: this.views.city, fused: this.views.fused };
     this.cached = { picture, fedCount, builtAtMs: Date.now() };
     return picture;
   }
+}
+
+/**
+ * What the city and fused views are made of besides the fusion result: the data time, how
+ * many crossings have data (the set only grows), and per crossing the status fields the views
+ * show (the last heartbeat only for an offline crossing, whose reason names it).
+ */
+export function viewKey(statuses: CrossingStatusView[], asOf: Date | null, withDataCount: number): string {
+  const parts = [String(asOf?.getTime() ?? ''), String(withDataCount)];
+  for (const s of statuses) parts.push(`${s.crossingId}|${s.freshness}|${s.workerStatus}|${s.lastForecastIntervalStart ?? ''}|${s.freshness === 'offline' ? (s.lastHeartbeatAt ?? '') : ''}`);
+  return parts.join('\n');
 }

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { CrossingStatusView, CrossingSummaryView } from '@crosscast/contracts';
+import { CrossingStatusView, CrossingSummaryView, FusedCityView } from '@crosscast/contracts';
 import { LiveGateway } from '../gateways/live.gateway';
 import { CityForecastService } from './city-forecast.service';
 import { CityFusionService } from './city-fusion.service';
@@ -29,7 +29,7 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
   private running = false;
   private readonly lastSent = new Map<string, string>();
   private readonly lastSummary = new Map<string, string>();
-  private lastFusedKey = '';
+  private lastFused: FusedCityView | null = null;
   private lastFedCount = -1;
 
   constructor(
@@ -71,10 +71,10 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
       const { city, statuses, fused } = await this.cityForecast.picture();
       this.live.emit('city-forecast', city);
       // Per-crossing fused values change with each fusion run, or when a crossing turns
-      // estimated; unchanged, they are not sent again.
-      const fusedKey = JSON.stringify(fused);
-      if (fusedKey !== this.lastFusedKey) {
-        this.lastFusedKey = fusedKey;
+      // estimated; the picture keeps the same view object while they do not (CityForecastService),
+      // so an unchanged one is not sent again.
+      if (fused !== this.lastFused) {
+        this.lastFused = fused;
         this.live.emit('fused-forecast', fused);
       }
       // The full status of a crossing goes to its room only; every dashboard gets one
