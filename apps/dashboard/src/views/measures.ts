@@ -23,9 +23,13 @@ const TERMINATION_TEXT: Record<PhaseTerminationView, string> = { 'gap-out': 'gap
  */
 export function renderMeasures(box: HTMLElement, head: HTMLElement, state: MeasuresState): void {
   const view = state.view;
+  // The window drawn, for tests and the benchmark (the REST response it came from has the same from/to).
+  box.dataset.from = view?.from ?? '';
+  box.dataset.to = view?.to ?? '';
   if (!view) {
     fill(head, state.loading ? 'loading…' : '');
-    fill(box, h('div', { class: 'empty', 'data-testid': 'measures-empty' }, state.error ? `Could not load the measures: ${state.error}` : state.loading ? 'loading the controller event log…' : 'no controller events for this crossing yet'));
+    const testid = state.error ? 'measures-error' : state.loading ? 'measures-loading' : 'measures-empty';
+    fill(box, h('div', { class: 'empty', 'data-testid': testid }, state.error ? `Could not load the measures: ${state.error}` : state.loading ? 'loading the controller event log…' : 'no controller events for this crossing yet'));
     return;
   }
   const fromMs = Date.parse(view.from);
