@@ -105,7 +105,13 @@ describe('dashboard: performance measures and shared acknowledgements in headles
       expect({ marks: p.marks, shapes: p.shapes, bars: p.bars }).toEqual({ marks: rest.greens.length, shapes: rest.greens.length, bars: rest.greens.length });
       expect(p.terminations).toEqual(rest.greens.map((g) => g.termination));
     }
-    await pageA.locator('[data-testid="crossing-panel"]').screenshot({ path: MEASURES_SCREENSHOT });
+    // The crossing view from its header down to the end of the measures (the forecast chart above them).
+    const clip = await pageA.evaluate(() => {
+      const top = document.querySelector('[data-testid="crossing-panel"]')!.getBoundingClientRect();
+      const end = document.querySelector('[data-testid="measures"]')!.getBoundingClientRect();
+      return { x: top.left + window.scrollX, y: top.top + window.scrollY, width: top.width, height: end.bottom - top.top + 8 };
+    });
+    await pageA.screenshot({ path: MEASURES_SCREENSHOT, fullPage: true, clip });
 
     // 2000's worker stops: the crossing goes stale, an alert on every dashboard.
     const detail = async (id: string) => (await (await viewer(API_PATHS.crossing(id))).json()) as CrossingDetailView;

@@ -37,8 +37,12 @@ export interface CongestionView {
   reason: string;
 }
 
-/** What the city map needs of every crossing; sent to every dashboard (the full status only to the crossing's room). */
-export type CrossingSummaryView = Pick<CrossingStatusView, 'crossingId' | 'freshness' | 'workerStatus' | 'lastObservedTotal' | 'congestion'>;
+/**
+ * What the city map and the alerts list need of every crossing; sent to every dashboard
+ * (the full status only to the crossing's room). `lastForecastIntervalStart` keys the
+ * stale / offline alerts, so every dashboard names an alert alike (shared acknowledgements).
+ */
+export type CrossingSummaryView = Pick<CrossingStatusView, 'crossingId' | 'freshness' | 'workerStatus' | 'lastObservedTotal' | 'lastForecastIntervalStart' | 'congestion'>;
 
 export interface ForecastPointView {
   stepsAhead: number;

@@ -99,7 +99,7 @@ export class Store {
   /** Everyone gets the map's summary of every crossing; the full status only comes for the followed one. */
   setSummary(s: CrossingSummaryView): void {
     const prev = this.statuses.get(s.crossingId);
-    this.statuses.set(s.crossingId, { lastForecastIntervalStart: null, lastHeartbeatAt: null, model: null, drift: null, ...prev, ...s });
+    this.statuses.set(s.crossingId, { lastHeartbeatAt: null, model: null, drift: null, ...prev, ...s });
     this.mapVersion++;
   }
 
