@@ -1,5 +1,5 @@
 import type { CrossingDefinition } from './crossings';
-import type { CrossingFusionView, CrossingStatusView, FusionServerEvents, ForecastView, ObservationView, RecommendationStatus, RecommendationView } from './views';
+import type { CrossingFusionView, CrossingStatusView, FusionServerEvents, ForecastView, ObservationView, RecommendationStatus, RecommendationView, Role } from './views';
 
 /**
  * The fusion service's REST paths and socket.io event names, for every client (the
@@ -47,7 +47,7 @@ export interface AlertAcknowledgementView {
   crossingId: string;
   note: string | null;
   acknowledgedBy: string;
-  acknowledgedByRole: string;
+  acknowledgedByRole: Role;
   acknowledgedAt: string;
 }
 

@@ -36,7 +36,7 @@ describe('dashboard alerts', () => {
 
   it('keeps shared acknowledgements by alert key, once each', () => {
     const acks = new Acknowledgements();
-    const ack = { id: '1', alertKey: 'pending:A:9', kind: 'pending' as const, crossingId: 'A', note: null, acknowledgedBy: 'operator', acknowledgedByRole: 'operator', acknowledgedAt: '2026-01-01T00:00:00Z' };
+    const ack = { id: '1', alertKey: 'pending:A:9', kind: 'pending' as const, crossingId: 'A', note: null, acknowledgedBy: 'operator', acknowledgedByRole: 'operator' as const, acknowledgedAt: '2026-01-01T00:00:00Z' };
     expect(acks.add(ack)).toBe(true);
     expect(acks.add({ ...ack, id: '2', acknowledgedBy: 'other' })).toBe(false);
     expect(acks.get('pending:A:9')?.acknowledgedBy).toBe('operator');

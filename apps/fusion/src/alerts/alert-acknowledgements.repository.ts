@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AlertAcknowledgementView, AlertKind } from '@crosscast/contracts';
+import { AlertAcknowledgementView, AlertKind, Role } from '@crosscast/contracts';
 
 export type AcknowledgeOutcome = { status: 'acknowledged'; acknowledgement: AlertAcknowledgementView } | { status: 'already-acknowledged'; acknowledgement: AlertAcknowledgementView };
 
 export interface Acknowledger {
   userId: string;
   username: string;
-  role: string;
+  role: Role;
 }
 
 /** alert_acknowledgements: append and read; the unique alert key makes a second acknowledgement a conflict. */
@@ -45,7 +45,7 @@ function toView(r: Record<string, unknown>): AlertAcknowledgementView {
     crossingId: r.crossing_id as string,
     note: (r.note as string | null) ?? null,
     acknowledgedBy: r.acknowledged_by_username as string,
-    acknowledgedByRole: r.acknowledged_by_role as string,
+    acknowledgedByRole: r.acknowledged_by_role as Role,
     acknowledgedAt: (r.acknowledged_at as Date).toISOString(),
   };
 }
