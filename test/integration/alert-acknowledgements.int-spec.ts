@@ -125,6 +125,15 @@ describe('alert acknowledgements and the congestion verdict (real PostgreSQL + R
     expect((await viewer(`${API_PATHS.alertAcknowledgements}?limit=0`)).status).toBe(400);
   }, 30_000);
 
+  it('is in the OpenAPI document with its schemas', async () => {
+    type Op = { responses: Record<string, { content?: Record<string, { schema: { $ref?: string; items?: { $ref?: string } } }> }> };
+    const doc = (await (await fetch(`${baseUrl}/api/docs-json`)).json()) as { paths: Record<string, { get?: Op; post?: Op }>; components: { schemas: Record<string, { properties: Record<string, unknown> }> } };
+    const path = doc.paths['/api/alert-acknowledgements'];
+    expect(path.post!.responses['201'].content!['application/json'].schema.$ref).toBe('#/components/schemas/AlertAcknowledgementDto');
+    expect(path.get!.responses['200'].content!['application/json'].schema.items!.$ref).toBe('#/components/schemas/AlertAcknowledgementDto');
+    expect(Object.keys(doc.components.schemas.AlertAcknowledgementDto.properties).sort()).toEqual(['acknowledgedAt', 'acknowledgedBy', 'acknowledgedByRole', 'alertKey', 'crossingId', 'id', 'kind', 'note']);
+  }, 30_000);
+
   it('marks a crossing congested while its planning evaluations find the forecast over capacity, keyed by the start of the run', async () => {
     expect((await ingest(forecast('0970', '16:00', HEAVY))).status).toBe('stored');
     expect((await ingest(forecast('2000', '16:00', LIGHT))).status).toBe('stored');
