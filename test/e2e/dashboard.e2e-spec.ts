@@ -17,7 +17,8 @@ import { RunningPlatform, startPlatform } from '../support/platform';
  * the map shows the city's crossings, a live update arrives without a reload, and an
  * operator accepts a recommendation (audit trail on the page and in PostgreSQL, the plan
  * on the timing-plan queue); search by road and id, filter by status, open a crossing from
- * the list (the map zooms to it), the alerts list (severity order, link, acknowledge); a
+ * the list (the map zooms to it), the alerts list (severity order, link, acknowledge, kept on the
+ * server), the measures panel's "no controller events" message (replay mode); a
  * viewer sees no decision buttons.
  */
 describe('operator dashboard in headless Chromium', () => {
@@ -141,7 +142,7 @@ describe('operator dashboard in headless Chromium', () => {
     // The alerts list: pending recommendations (the least severe kind here) link to their crossing and can be acknowledged.
     await page.waitForSelector('#alerts-list li[data-alert-kind="pending"]', { timeout: 60_000 });
     const alertKinds = await page.$$eval('#alerts-list li[data-alert-kind]', (rows) => rows.map((r) => r.getAttribute('data-alert-kind')));
-    const severity = ['offline', 'stale', 'degraded', 'drift', 'pending'];
+    const severity = ['offline', 'stale', 'degraded', 'drift', 'congestion', 'pending'];
     expect(alertKinds.map((k) => severity.indexOf(k!))).toEqual([...alertKinds.map((k) => severity.indexOf(k!))].sort((a, b) => a - b));
     // "With alert" shows only crossings that have an open alert.
     await page.check('[data-filter="alerted"]');
@@ -154,7 +155,24 @@ describe('operator dashboard in headless Chromium', () => {
     await page.click(`#alerts-list li[data-alert-key="${alertKey}"] button[data-select]`);
     await page.waitForFunction((id) => document.getElementById('sel-id')?.textContent === id, alertCrossing, { timeout: 10_000 });
     await page.click(`#alerts-list li[data-alert-key="${alertKey}"] button[data-ack]`);
-    await page.waitForFunction((key) => !document.querySelector(`#alerts-list li[data-alert-key="${key}"]`) && /acknowledged/.test(document.getElementById('alerts-summary')?.textContent ?? ''), alertKey, { timeout: 10_000 });
+    // Shared through the server: listed as acknowledged by the operator (unless the recommendation was superseded meanwhile), and stored.
+    await page.waitForFunction(
+      (key) => {
+        const row = document.querySelector(`#alerts-list li[data-alert-key="${key}"]`);
+        return !row || row.getAttribute('data-acknowledged-by') === 'operator';
+      },
+      alertKey,
+      { timeout: 10_000 },
+    );
+    const ackDb = await openDatabase(platform.databaseUrl);
+    try {
+      expect(await ackDb.query(`SELECT acknowledged_by_username FROM alert_acknowledgements WHERE alert_key = $1`, [alertKey])).toEqual([{ acknowledged_by_username: 'operator' }]);
+    } finally {
+      await ackDb.destroy();
+    }
+    // Replay mode: no controller event logs, and the crossing view says so instead of drawing empty charts.
+    await page.waitForSelector('[data-testid="measures-empty"]', { timeout: 30_000 });
+    expect(await page.textContent('[data-testid="measures-empty"]')).toMatch(/no controller events for this crossing yet/);
 
     await page.screenshot({ path: path.join(os.tmpdir(), 'crosscast-dashboard.png') });
     // Every superseded recommendation the server announced was one it had made pending for that crossing, superseded by a newer one.

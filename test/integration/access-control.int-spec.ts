@@ -56,6 +56,9 @@ const ROUTE_ACCESS: Record<string, Access> = {
   'POST /api/corridor-recommendations/:id/accept': 'operator',
   'POST /api/corridor-recommendations/:id/reject': 'operator',
   'GET /api/corridor-decisions': 'operator',
+  // Shared alert acknowledgements: every role sees them (they are on every dashboard), operators make them.
+  'GET /api/alert-acknowledgements': 'viewer',
+  'POST /api/alert-acknowledgements': 'operator',
   'GET /api/admin/users': 'admin',
   'POST /api/admin/users': 'admin',
   'PATCH /api/admin/users/:id': 'admin',
@@ -142,6 +145,7 @@ describe('access control (real PostgreSQL + Redis)', () => {
 
     it('wrote nothing while probing the write routes', async () => {
       expect((await db.query(`SELECT count(*)::int AS n FROM recommendation_decisions`))[0].n).toBe(0);
+      expect((await db.query(`SELECT count(*)::int AS n FROM alert_acknowledgements`))[0].n).toBe(0);
       expect((await db.query(`SELECT username FROM users ORDER BY username`)).map((r: { username: string }) => r.username)).toEqual(['admin', 'operator', 'viewer']);
       expect((await db.query(`SELECT count(*)::int AS n FROM crossings WHERE settings_updated_at IS NOT NULL`))[0].n).toBe(0);
       expect((await db.query(`SELECT count(*)::int AS n FROM crossings WHERE automatic_updated_at IS NOT NULL`))[0].n).toBe(0);

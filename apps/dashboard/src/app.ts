@@ -16,8 +16,11 @@ import { renderCrossingList } from './views/crossing-list';
 import { CityMap } from './views/map';
 import { describeDecision, renderRecommendationPanel } from './views/recommendations';
 import { renderCorridorPanel } from './views/corridor';
+import { renderMeasures } from './views/measures';
 
 const RETRY_MS = 5000;
+/** The measures are fetched again at most this often while the simulator reports intervals. */
+const MEASURES_REFRESH_MS = 10_000;
 /** The map re-indexes at most this often while summaries stream in. */
 const MAP_REFRESH_MS = 1000;
 
@@ -33,6 +36,8 @@ export class DashboardApp {
   private live: LiveLink | null = null;
   private map: CityMap | null = null;
   private readonly acks = new Acknowledgements();
+  /** Alert keys whose acknowledgement is on its way to the server. */
+  private readonly acking = new Set<string>();
   private readonly dirty = new Set<Region>();
   private frame: number | null = null;
   private readonly errors = new Map<string, string>();
@@ -104,7 +109,7 @@ export class DashboardApp {
         return;
       case 'alerts': {
         const alerts = deriveAlerts({ statuses: store.statuses.values(), pending: store.pending.values(), nameOf: (id) => store.nameOf(id) });
-        renderAlerts(byId('alerts-list'), byId('alerts-summary'), alerts, (key) => this.acks.has(key));
+        renderAlerts(byId('alerts-list'), byId('alerts-summary'), alerts, (key) => this.acks.get(key), hasRole(this.session, 'operator'), this.acking);
         const alerted = new Set(alerts.filter((a) => !this.acks.has(a.key)).map((a) => a.crossingId));
         const changed = alerted.size !== this.alerted.size || [...alerted].some((id) => !this.alerted.has(id));
         this.alerted = alerted;
@@ -115,6 +120,7 @@ export class DashboardApp {
       }
       case 'crossing': {
         this.readout = renderCrossing(store, store.sel);
+        if (store.sel) renderMeasures(byId('measures-body'), byId('measures-head'), store.sel.measures);
         if (store.sel) renderRecommendationPanel(store.byId.get(store.sel.id), store.sel, { operator: hasRole(this.session, 'operator'), admin: hasRole(this.session, 'admin') });
         renderCorridorPanel(store.sel ? store.corridorFor(store.sel.id) : null, (id) => store.nameOf(id), hasRole(this.session, 'operator'), this.decidingCorridor);
         return;
@@ -236,6 +242,7 @@ export class DashboardApp {
     void this.loadCrossings();
     void this.loadCity();
     void this.loadPending();
+    void this.loadAcknowledgements();
     void this.api.simulationLatest().then((b) => {
       if (b.latest) { this.store.simulation = b.latest; this.invalidate('crossing'); }
     }, () => undefined);
@@ -277,6 +284,49 @@ export class DashboardApp {
     } catch { /* live events fill in */ }
   }
 
+  private async loadAcknowledgements(): Promise<void> {
+    try {
+      let added = false;
+      for (const a of await this.api.alertAcknowledgements()) added = this.acks.add(a) || added;
+      this.clearError('acknowledgements');
+      if (added) this.invalidate('alerts');
+    } catch (error) {
+      this.showError('acknowledgements', `Could not load the acknowledged alerts: ${(error as Error).message}`);
+    }
+  }
+
+  /** The selected crossing's performance measures (the hour before its newest controller event log). */
+  private async loadMeasures(sel: Selection): Promise<void> {
+    sel.measures.loading = true;
+    sel.measures.loadedAtMs = Date.now();
+    try {
+      const view = await this.api.crossingMeasures(sel.id);
+      sel.measures = { view, loading: false, error: null, loadedAtMs: sel.measures.loadedAtMs };
+    } catch (error) {
+      sel.measures = { ...sel.measures, loading: false, error: (error as Error).message };
+    }
+    if (this.store.sel === sel) this.invalidate('crossing');
+  }
+
+  /** Acknowledges an alert for every operator; the server's event marks it on every dashboard. */
+  private async acknowledge(key: string): Promise<void> {
+    if (this.acking.has(key) || this.acks.has(key)) return;
+    this.acking.add(key);
+    this.invalidate('alerts');
+    try {
+      this.acks.add(await this.api.acknowledgeAlert(key));
+      this.clearError('acknowledge');
+    } catch (error) {
+      const body = error instanceof ApiError ? (error.body as { acknowledgement?: Parameters<Acknowledgements['add']>[0] } | null) : null;
+      // Someone else was first: show theirs.
+      if (error instanceof ApiError && error.status === 409 && body?.acknowledgement) this.acks.add(body.acknowledgement);
+      else this.showError('acknowledge', `Could not acknowledge the alert: ${(error as Error).message}`);
+    } finally {
+      this.acking.delete(key);
+      this.invalidate('alerts');
+    }
+  }
+
   private select(id: string | null, zoom = false): void {
     const store = this.store;
     if (id === null) {
@@ -304,6 +354,7 @@ export class DashboardApp {
       p.then((v) => { this.clearError(key); if (still()) { use(v); this.invalidate('crossing'); } }, (e: Error) => this.showError(key, `Could not load ${key}: ${e.message}`));
     if (hasRole(this.session, 'operator')) void soft(api.audit(id, 20), 'audit', (list) => list.forEach((d) => addDecision(sel, d)));
     void soft(api.simulationCrossing(id, SIM_SERIES), 'simulation', (list) => addSimulated(sel, list));
+    void this.loadMeasures(sel);
     void soft(api.recommendations({ crossing: id, limit: 12 }), 'recommendations', (list) => list.forEach((r) => addRecommendation(sel, r)));
     void soft(api.crossingRecommendation(id), 'recommendation panel', (panel) => {
       if (panel.latest) addRecommendation(sel, panel.latest);
@@ -351,6 +402,7 @@ export class DashboardApp {
       if (connectedOnce) {
         void this.loadCrossings();
         void this.loadPending();
+        void this.loadAcknowledgements();
         if (this.store.sel) { this.store.sel = newSelection(this.store.sel.id); void this.loadSelection(this.store.sel); }
       }
       connectedOnce = true;
@@ -417,6 +469,8 @@ export class DashboardApp {
       if (store.sel) {
         const mine = report.crossings.filter((c) => c.crossingId === store.sel!.id);
         if (mine.length) { addSimulated(store.sel, mine); this.invalidate('crossing'); }
+        // A new interval of the simulated street: its controller event log follows (one interval late).
+        if (!store.sel.measures.loading && Date.now() - store.sel.measures.loadedAtMs >= MEASURES_REFRESH_MS) void this.loadMeasures(store.sel);
       }
       this.liveEvent('simulation', null);
     });
@@ -424,6 +478,10 @@ export class DashboardApp {
       if (!store.sel || view.crossingId !== store.sel.id) return;
       store.sel.automatic = view;
       this.invalidate('crossing');
+    });
+    socket.on(EV.alertAcknowledged, (ack) => {
+      if (this.acks.add(ack)) this.invalidate('alerts');
+      this.liveEvent('acknowledged', ack.crossingId);
     });
     socket.on(EV.fusedForecast, (view) => {
       store.setFused(view);
@@ -530,8 +588,7 @@ export class DashboardApp {
       const target = e.target as Element | null;
       const ack = target?.closest?.('[data-ack]');
       if (ack) {
-        this.acks.add(ack.getAttribute('data-ack')!);
-        this.invalidate('alerts');
+        void this.acknowledge(ack.getAttribute('data-ack')!);
         return;
       }
       const b = target?.closest?.('[data-select]');

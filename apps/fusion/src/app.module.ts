@@ -56,6 +56,7 @@ import { PlanningService } from './services/planning.service';
 import { SimulationMeasurementsService } from './services/simulation-measurements.service';
 import { StatusService } from './services/status.service';
 import { MEASURES_CONTROLLERS, MEASURES_PROVIDERS } from './measures';
+import { ALERTS_CONTROLLERS, ALERTS_PROVIDERS } from './alerts';
 
 @Module({})
 export class FusionModule {
@@ -69,7 +70,7 @@ export class FusionModule {
         ThrottlerModule.forRoot({ throttlers: rateLimitThrottlers(config), storage: throttlerStorage }),
         FederationModule.forRoot(config, keys),
       ],
-      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController, RecommendationsController, CorridorsController, ...MEASURES_CONTROLLERS],
+      controllers: [CrossingsController, CityController, HealthController, AuthController, DecisionsController, AdminController, SimulationController, RecommendationsController, CorridorsController, ...MEASURES_CONTROLLERS, ...ALERTS_CONTROLLERS],
       providers: [
         // Order matters: who you are (401/403) first, then how often you may write (429).
         { provide: APP_GUARD, useClass: AccessGuard },
@@ -116,6 +117,7 @@ export class FusionModule {
         CorridorRecommendationsRepository,
         AutomaticModeService,
         ...MEASURES_PROVIDERS,
+        ...ALERTS_PROVIDERS,
       ],
     };
   }

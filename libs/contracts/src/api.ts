@@ -1,5 +1,5 @@
 import type { CrossingDefinition } from './crossings';
-import type { CrossingFusionView, CrossingStatusView, FusionServerEvents, ForecastView, ObservationView, RecommendationStatus, RecommendationView } from './views';
+import type { CrossingFusionView, CrossingStatusView, FusionServerEvents, ForecastView, ObservationView, RecommendationStatus, RecommendationView, Role } from './views';
 
 /**
  * The fusion service's REST paths and socket.io event names, for every client (the
@@ -27,7 +27,29 @@ export const API_PATHS = {
   corridorRecommendations: '/api/corridor-recommendations',
   acceptCorridorRecommendation: (id: string) => `/api/corridor-recommendations/${enc(id)}/accept`,
   rejectCorridorRecommendation: (id: string) => `/api/corridor-recommendations/${enc(id)}/reject`,
+  crossingMeasures: (id: string) => `/api/crossings/${enc(id)}/measures`,
+  alertAcknowledgements: '/api/alert-acknowledgements',
 } as const;
+
+/** What an operator is alerted to, most severe first (the dashboard's alerts list). */
+export const ALERT_KINDS = ['offline', 'stale', 'degraded', 'drift', 'congestion', 'pending'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/**
+ * One acknowledged alert (POST / GET /api/alert-acknowledgements, `alert-acknowledged`
+ * event): shared by every operator's dashboard. `alertKey` names the alert's condition
+ * (`<kind>:<crossingId>:<since what>`), so an alert that ends and comes back is new.
+ */
+export interface AlertAcknowledgementView {
+  id: string;
+  alertKey: string;
+  kind: AlertKind;
+  crossingId: string;
+  note: string | null;
+  acknowledgedBy: string;
+  acknowledgedByRole: Role;
+  acknowledgedAt: string;
+}
 
 /** GET /api/crossings: one item (definition, live status and, when not usable, fusion's estimate). */
 export type CrossingListItemView = CrossingDefinition & {
@@ -78,6 +100,7 @@ export type CrossingSubscriptionAnswer = { ok: true; crossingId: string; rooms: 
 /** Every event name of FusionServerEvents, checked by the compiler both ways. */
 export const SERVER_EVENT_NAMES = {
   simulationReport: 'simulation-report',
+  alertAcknowledged: 'alert-acknowledged',
   recommendationDecided: 'recommendation-decided',
   recommendationStatus: 'recommendation-status',
   forecast: 'forecast',

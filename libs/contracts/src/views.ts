@@ -17,10 +17,32 @@ export interface CrossingStatusView {
   lastObservedTotal: number | null;
   /** From the newest heartbeat: recent 1-step error against validation error (null until measured). */
   drift: WorkerDrift | null;
+  /** The server's congestion verdict (see CongestionView); null when the crossing is not congested. */
+  congestion: CongestionView | null;
 }
 
-/** What the city map needs of every crossing; sent to every dashboard (the full status only to the crossing's room). */
-export type CrossingSummaryView = Pick<CrossingStatusView, 'crossingId' | 'freshness' | 'workerStatus' | 'lastObservedTotal'>;
+/**
+ * A congested crossing, decided by the fusion service: the crossing's newest planning
+ * evaluation (its fused forecast for the next planning horizon against the signal's
+ * capacity, libs/signal-timing: critical flow ratio Y >= 0.9, or a phase over capacity,
+ * X > 1) found it congested, and that evaluation is for a planning period at most two
+ * periods before the city's data time. `since` is the first period of the unbroken run
+ * of congested evaluations (it keys the alert: a run that ends and starts again is a new alert).
+ */
+export interface CongestionView {
+  since: string;
+  /** The newest (congested) planning period. */
+  periodStart: string;
+  /** Why, in the planner's words ("cycle capped at 120 s: Y = 0.93 >= 0.9"). */
+  reason: string;
+}
+
+/**
+ * What the city map and the alerts list need of every crossing; sent to every dashboard
+ * (the full status only to the crossing's room). `lastForecastIntervalStart` keys the
+ * stale / offline alerts, so every dashboard names an alert alike (shared acknowledgements).
+ */
+export type CrossingSummaryView = Pick<CrossingStatusView, 'crossingId' | 'freshness' | 'workerStatus' | 'lastObservedTotal' | 'lastForecastIntervalStart' | 'congestion'>;
 
 export interface ForecastPointView {
   stepsAhead: number;
@@ -499,4 +521,6 @@ export interface FusionServerEvents {
   snapshot: (view: { statuses: CrossingStatusView[]; city: CityForecastView; fused: FusedCityView }) => void;
   /** Pending recommendations the server superseded or expired (the dashboard no longer infers it). */
   'recommendation-status': (view: import('./api').RecommendationStatusChangeView) => void;
+  /** An operator acknowledged an alert (to everyone: every dashboard shows who and when). */
+  'alert-acknowledged': (view: import('./api').AlertAcknowledgementView) => void;
 }

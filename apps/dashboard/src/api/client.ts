@@ -1,4 +1,5 @@
 import type {
+  AlertAcknowledgementView,
   AutomaticModeView,
   CityForecastView,
   CorridorDecisionView,
@@ -7,6 +8,7 @@ import type {
   CrossingDetailView,
   CrossingForecastsView,
   CrossingListItemView,
+  CrossingMeasuresView,
   CrossingRecommendationView,
   DecisionView,
   LoginView,
@@ -115,6 +117,17 @@ export class FusionApi {
   async decideCorridor(id: string, kind: 'accept' | 'reject', reason: string): Promise<CorridorDecisionView> {
     const path = kind === 'accept' ? API_PATHS.acceptCorridorRecommendation(id) : API_PATHS.rejectCorridorRecommendation(id);
     return (await this.request<CorridorDecisionView>('POST', path, reason ? { reason } : {})).data;
+  }
+
+  /** The performance measures over [from, to) (default: the hour before the newest stored event log). */
+  crossingMeasures = (id: string, query: { from?: string; to?: string } = {}) => this.get<CrossingMeasuresView>(API_PATHS.crossingMeasures(id), query);
+
+  /** Acknowledged alerts, newest first (shared by every operator). */
+  alertAcknowledgements = (limit = 2000) => this.get<AlertAcknowledgementView[]>(API_PATHS.alertAcknowledgements, { limit });
+
+  /** Acknowledges an alert for every operator (409 when someone already did: the body names who). */
+  async acknowledgeAlert(alertKey: string): Promise<AlertAcknowledgementView> {
+    return (await this.request<AlertAcknowledgementView>('POST', API_PATHS.alertAcknowledgements, { alertKey })).data;
   }
 
   async setAutomatic(crossingId: string, enabled: boolean): Promise<AutomaticModeView> {

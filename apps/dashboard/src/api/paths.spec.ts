@@ -8,10 +8,18 @@ import { API_PATHS } from '@crosscast/contracts';
  * renamed or removed route fails here instead of in an operator's browser.
  */
 describe('API_PATHS against the fusion controllers', () => {
-  const dir = path.resolve(__dirname, '../../../fusion/src/controllers');
+  const dir = path.resolve(__dirname, '../../../fusion/src');
   const routes = new Set<string>();
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.controller.ts'))) {
-    const text = fs.readFileSync(path.join(dir, file), 'utf8');
+  const controllers: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name));
+      else if (e.name.endsWith('.controller.ts')) controllers.push(path.join(d, e.name));
+    }
+  };
+  walk(dir);
+  for (const file of controllers) {
+    const text = fs.readFileSync(file, 'utf8');
     const base = /@Controller\('([^']*)'\)/.exec(text)?.[1] ?? '';
     for (const m of text.matchAll(/@(Get|Post|Put|Patch|Delete)\((?:'([^']*)')?\)/g)) {
       const route = `/${[base, m[2] ?? ''].filter(Boolean).join('/')}`.replace(/\/:[^/]+/g, '/:param');

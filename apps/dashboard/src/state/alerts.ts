@@ -1,8 +1,7 @@
-import type { CrossingStatusView, RecommendationView } from '@crosscast/contracts';
+import type { AlertAcknowledgementView, AlertKind, CrossingStatusView, RecommendationView } from '@crosscast/contracts';
+import { ALERT_KINDS } from '@crosscast/contracts';
 
-/** What an operator is alerted to, most severe first. */
-export const ALERT_KINDS = ['offline', 'stale', 'degraded', 'drift', 'pending'] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
+export { ALERT_KINDS, type AlertKind };
 
 /** A worker's recent 1-step error this many times its validation error is "drifting". */
 export const DRIFT_ALERT_RATIO = 1.5;
@@ -23,8 +22,9 @@ export interface AlertInputs {
 
 /**
  * The alerts list: offline, then stale workers (fusion estimates them), degraded workers,
- * drifting models, then recommendations waiting for a decision. Within a kind, by crossing
- * id. Crossings that never reported (unknown) are not alerted.
+ * drifting models, congested crossings (the server's verdict, `status.congestion`), then
+ * recommendations waiting for a decision. Within a kind, by crossing id. Crossings that
+ * never reported (unknown) are not alerted.
  */
 export function deriveAlerts(input: AlertInputs): Alert[] {
   const alerts: Alert[] = [];
@@ -39,6 +39,9 @@ export function deriveAlerts(input: AlertInputs): Alert[] {
     if (s.drift && s.drift.ratio > DRIFT_ALERT_RATIO) {
       alerts.push({ key: `drift:${id}`, kind: 'drift', crossingId: id, text: `${input.nameOf(id)}: model drift ×${s.drift.ratio.toFixed(2)} (recent error against validation)` });
     }
+    if (s.congestion) {
+      alerts.push({ key: `congestion:${id}:${s.congestion.since}`, kind: 'congestion', crossingId: id, text: `${input.nameOf(id)}: congested, forecast demand near or over capacity (${s.congestion.reason})` });
+    }
   }
   for (const r of input.pending) {
     if (r.status !== 'pending') continue;
@@ -49,30 +52,26 @@ export function deriveAlerts(input: AlertInputs): Alert[] {
 }
 
 /**
- * Acknowledged alerts, kept in this browser (localStorage): acknowledging is per operator
- * workstation, not shared with other dashboards. An alert whose condition ends and starts
- * again has a new key and shows again.
+ * Acknowledged alerts, shared by every operator: loaded from the server
+ * (GET /api/alert-acknowledgements) and kept current by the `alert-acknowledged` event.
+ * An alert whose condition ends and starts again has a new key and shows again.
  */
 export class Acknowledgements {
-  private readonly keys: Set<string>;
-  constructor(private readonly storageKey = 'crosscast.acknowledged') {
-    let saved: unknown = [];
-    try {
-      saved = JSON.parse(localStorage.getItem(storageKey) ?? '[]');
-    } catch {
-      saved = [];
-    }
-    this.keys = new Set(Array.isArray(saved) ? saved.filter((k): k is string => typeof k === 'string') : []);
+  private readonly byKey = new Map<string, AlertAcknowledgementView>();
+
+  get(key: string): AlertAcknowledgementView | undefined {
+    return this.byKey.get(key);
   }
 
   has(key: string): boolean {
-    return this.keys.has(key);
+    return this.byKey.has(key);
   }
 
-  add(key: string): void {
-    this.keys.add(key);
-    // Bounded: the newest 2,000 acknowledgements.
-    const list = [...this.keys].slice(-2000);
-    localStorage.setItem(this.storageKey, JSON.stringify(list));
+  /** Returns whether it was new here. Bounded: the newest 5,000 are kept. */
+  add(ack: AlertAcknowledgementView): boolean {
+    if (this.byKey.has(ack.alertKey)) return false;
+    this.byKey.set(ack.alertKey, ack);
+    if (this.byKey.size > 5000) this.byKey.delete(this.byKey.keys().next().value as string);
+    return true;
   }
 }

@@ -6,6 +6,7 @@ import type {
   CrossingDefinition,
   CrossingFreshness,
   CrossingFusionView,
+  CrossingMeasuresView,
   CrossingStatusView,
   CrossingSummaryView,
   DecisionView,
@@ -47,13 +48,15 @@ export interface Selection {
   deciding: boolean;
   lastResult: { kind: 'accepted' | 'rejected' | 'error'; text: string } | null;
   simSeries: SimulatedCrossingView[];
+  /** Performance measures (PCD, split monitor) from the crossing's controller event log. */
+  measures: { view: CrossingMeasuresView | null; loading: boolean; error: string | null; loadedAtMs: number };
 }
 
 export function newSelection(id: string): Selection {
   return {
     id, loading: true, observations: new Map(), latestForecast: null, oneStep: new Map(), recommendation: null, recHistory: [],
     lastEvaluation: null, automatic: null, hysteresis: null, togglingAutomatic: false, decisions: new Map(), audit: [],
-    deciding: false, lastResult: null, simSeries: [],
+    deciding: false, lastResult: null, simSeries: [], measures: { view: null, loading: true, error: null, loadedAtMs: 0 },
   };
 }
 
@@ -96,7 +99,7 @@ export class Store {
   /** Everyone gets the map's summary of every crossing; the full status only comes for the followed one. */
   setSummary(s: CrossingSummaryView): void {
     const prev = this.statuses.get(s.crossingId);
-    this.statuses.set(s.crossingId, { lastForecastIntervalStart: null, lastHeartbeatAt: null, model: null, drift: null, ...prev, ...s });
+    this.statuses.set(s.crossingId, { lastHeartbeatAt: null, model: null, drift: null, ...prev, ...s });
     this.mapVersion++;
   }
 

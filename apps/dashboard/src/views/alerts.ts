@@ -1,33 +1,40 @@
+import type { AlertAcknowledgementView } from '@crosscast/contracts';
 import { fill, h } from '../ui/dom';
+import { fmtWallClock } from '../ui/format';
 import type { Alert } from '../state/alerts';
 
 const MAX_SHOWN = 200;
 
 /**
- * The alerts list, most severe first. Each row links to its crossing (data-select) and can
- * be acknowledged; acknowledged ones are counted, not listed.
+ * The alerts list, most severe first, then the acknowledged ones with who acknowledged them
+ * and when (shared by every operator). Each row links to its crossing (data-select); an
+ * operator can acknowledge an open one (data-ack).
  */
-export function renderAlerts(list: HTMLElement, summary: HTMLElement, alerts: Alert[], isAcknowledged: (key: string) => boolean): void {
-  const open = alerts.filter((a) => !isAcknowledged(a.key));
-  const acknowledged = alerts.length - open.length;
-  fill(summary, `${open.length} open${acknowledged ? ` · ${acknowledged} acknowledged` : ''}${open.length > MAX_SHOWN ? ` · first ${MAX_SHOWN} shown` : ''}`);
-  if (!open.length) {
-    fill(list, h('li', { class: 'muted' }, alerts.length ? 'all alerts acknowledged' : 'no alerts'));
+export function renderAlerts(list: HTMLElement, summary: HTMLElement, alerts: Alert[], acknowledged: (key: string) => AlertAcknowledgementView | undefined, canAcknowledge: boolean, pending: ReadonlySet<string>): void {
+  const open = alerts.filter((a) => !acknowledged(a.key));
+  const acked = alerts.filter((a) => acknowledged(a.key));
+  fill(summary, `${open.length} open${acked.length ? ` · ${acked.length} acknowledged` : ''}${open.length > MAX_SHOWN ? ` · first ${MAX_SHOWN} shown` : ''}`);
+  if (!alerts.length) {
+    fill(list, h('li', { class: 'muted' }, 'no alerts'));
     return;
   }
-  fill(
-    list,
-    ...open.slice(0, MAX_SHOWN).map((a) =>
-      h(
-        'li',
-        { class: `alert alert-${a.kind}`, 'data-alert-key': a.key, 'data-alert-kind': a.kind, 'data-crossing-id': a.crossingId },
-        h('span', { class: `alert-kind kind-${a.kind}` }, a.kind),
-        h('button', { type: 'button', class: 'link', 'data-select': a.crossingId, title: 'open the crossing' }, a.crossingId),
-        h('span', { class: 'alert-text' }, a.text),
-        h('button', { type: 'button', class: 'btn btn-small ack', 'data-ack': a.key }, 'Acknowledge'),
-      ),
-    ),
-  );
+  const row = (a: Alert, ack: AlertAcknowledgementView | undefined) =>
+    h(
+      'li',
+      { class: `alert alert-${a.kind}${ack ? ' alert-acked' : ''}`, 'data-alert-key': a.key, 'data-alert-kind': a.kind, 'data-crossing-id': a.crossingId, 'data-acknowledged-by': ack?.acknowledgedBy },
+      h('span', { class: `alert-kind kind-${a.kind}` }, a.kind),
+      h('button', { type: 'button', class: 'link', 'data-select': a.crossingId, title: 'open the crossing' }, a.crossingId),
+      h('span', { class: 'alert-text' }, a.text),
+      ack
+        ? h('span', { class: 'ack-by', title: ack.note ?? '' }, `✓ acknowledged by ${ack.acknowledgedBy} at ${fmtWallClock(new Date(ack.acknowledgedAt))}`)
+        : canAcknowledge
+          ? h('button', { type: 'button', class: 'btn btn-small ack', 'data-ack': a.key, disabled: pending.has(a.key) }, pending.has(a.key) ? 'Acknowledging…' : 'Acknowledge')
+          : null,
+    );
+  const rows = [...open.slice(0, MAX_SHOWN).map((a) => row(a, undefined))];
+  if (!open.length) rows.push(h('li', { class: 'muted' }, 'all alerts acknowledged'));
+  rows.push(...acked.slice(0, Math.max(0, MAX_SHOWN - rows.length)).map((a) => row(a, acknowledged(a.key))));
+  fill(list, ...rows);
 }
 
 /** The line under the header: crossings whose worker stopped (stale) or went silent (offline). */

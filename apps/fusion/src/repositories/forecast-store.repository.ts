@@ -21,6 +21,8 @@ export interface StatusRow {
   lastObservedTotal: number | null;
   model: ForecastView['model'] | null;
   drift: WorkerDrift | null;
+  /** The newest planning verdict when it was congested (crossing_congestion), else null. */
+  congestion: { periodStart: Date; since: Date; reason: string } | null;
 }
 
 const MAX_DEAD_LETTER_PAYLOAD = 64 * 1024;
@@ -290,7 +292,10 @@ export class ForecastStoreRepository {
 
   async statuses(): Promise<StatusRow[]> {
     const rows = await this.dataSource.query(
-      `SELECT crossing_id, worker_status, last_heartbeat_at, last_forecast_interval_start, last_observed_total, model, drift FROM crossing_status ORDER BY crossing_id`,
+      `SELECT s.crossing_id, s.worker_status, s.last_heartbeat_at, s.last_forecast_interval_start, s.last_observed_total, s.model, s.drift,
+         c.planning_period_start AS congestion_period, c.congested_since, c.reason AS congestion_reason
+       FROM crossing_status s LEFT JOIN crossing_congestion c ON c.crossing_id = s.crossing_id AND c.congested
+       ORDER BY s.crossing_id`,
     );
     return rows.map((r: Record<string, unknown>) => ({
       crossingId: r.crossing_id as string,
@@ -300,6 +305,7 @@ export class ForecastStoreRepository {
       lastObservedTotal: r.last_observed_total as number | null,
       model: r.model as StatusRow['model'],
       drift: (r.drift as StatusRow['drift']) ?? null,
+      congestion: r.congestion_period ? { periodStart: r.congestion_period as Date, since: (r.congested_since as Date | null) ?? (r.congestion_period as Date), reason: (r.congestion_reason as string | null) ?? 'congested' } : null,
     }));
   }
 

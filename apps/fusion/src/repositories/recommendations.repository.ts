@@ -141,6 +141,7 @@ export class RecommendationsRepository {
         ],
       );
       if (inserted.length === 0) return { status: 'already-evaluated' } as const;
+      await recordCongestion(manager, evaluation);
 
       // (TypeORM answers an UPDATE with [rows, count].)
       const [expired]: [Array<{ id: string }>, number] = await manager.query(
@@ -328,4 +329,21 @@ function toRunningPlanView(r: Record<string, unknown>): RunningPlanView {
 /** The decision a running plan came from: a crossing's decision id, or `corridor-<id>` for a corridor decision. */
 export function runningDecisionKey(r: Record<string, unknown>): string {
   return r.decision_id !== null && r.decision_id !== undefined ? String(r.decision_id) : `corridor-${String(r.corridor_decision_id)}`;
+}
+
+/**
+ * The crossing's congestion verdict (crossing_congestion, the congestion alert): the newest
+ * planning period wins (an older one arriving late changes nothing); while evaluations stay
+ * congested the run keeps its first period as `congested_since`.
+ */
+async function recordCongestion(manager: EntityManager, evaluation: Pick<EvaluationToStore, 'crossingId' | 'planningPeriodStart' | 'congested' | 'reason'>): Promise<void> {
+  await manager.query(
+    `INSERT INTO crossing_congestion AS c (crossing_id, planning_period_start, congested, congested_since, reason)
+     VALUES ($1, $2::timestamptz, $3::boolean, CASE WHEN $3::boolean THEN $2::timestamptz END, $4)
+     ON CONFLICT (crossing_id) DO UPDATE SET
+       congested_since = CASE WHEN NOT EXCLUDED.congested THEN NULL WHEN c.congested THEN c.congested_since ELSE EXCLUDED.planning_period_start END,
+       planning_period_start = EXCLUDED.planning_period_start, congested = EXCLUDED.congested, reason = EXCLUDED.reason
+     WHERE EXCLUDED.planning_period_start > c.planning_period_start`,
+    [evaluation.crossingId, evaluation.planningPeriodStart, evaluation.congested, evaluation.reason],
+  );
 }

@@ -15,6 +15,7 @@ function row(crossingId: string, lastForecastIntervals: number | null, heartbeat
     lastObservedTotal: 10,
     model: null,
     drift: null,
+    congestion: null,
   };
 }
 
@@ -46,5 +47,25 @@ describe('city data time', () => {
     // One worker with a clock in 2099 must not make every other crossing stale.
     expect(cityDataTimeMs([t(10), t(10), t(9), Date.parse('2099-01-01T00:00:00Z')], 15)).toBe(t(10));
     expect(cityDataTimeMs([], 15)).toBeNull();
+  });
+});
+
+describe('congestion (the congestion alert)', () => {
+  const verdict = (periodIntervals: number, sinceIntervals: number) => ({ periodStart: at(periodIntervals), since: at(sinceIntervals), reason: 'evening peak rising; congested: Y = 0.95 >= 0.9' });
+  it("shows the newest congested planning verdict, keyed by the start of its run, while it is at most two planning periods old", () => {
+    const rows = [
+      { ...row('A', 10, 1), congestion: verdict(10, 8) },
+      { ...row('B', 10, 1), congestion: verdict(8, 8) }, // exactly two 15-minute periods before the city's now
+      { ...row('C', 10, 1), congestion: verdict(7, 5) }, // three: the crossing stopped being planned
+      { ...row('D', 10, 1), congestion: null },
+    ];
+    const { statuses } = computeStatuses(rows, ['A', 'B', 'C', 'D'], 15, now, { ...config, PLANNING_PERIOD_MINUTES: 15 });
+    const byId = Object.fromEntries(statuses.map((s) => [s.crossingId, s.congestion]));
+    expect(byId.A).toEqual({ since: at(8).toISOString(), periodStart: at(10).toISOString(), reason: 'Y = 0.95 >= 0.9' });
+    expect(byId.B?.since).toBe(at(8).toISOString());
+    expect(byId.C).toBeNull();
+    expect(byId.D).toBeNull();
+    // Hourly planning periods keep a verdict longer.
+    expect(computeStatuses(rows, ['C'], 15, now, { ...config, PLANNING_PERIOD_MINUTES: 60 }).statuses[0].congestion?.since).toBe(at(5).toISOString());
   });
 });

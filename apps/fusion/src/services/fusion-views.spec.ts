@@ -33,6 +33,7 @@ function status(crossingId: string, freshness: CrossingStatusView['freshness'], 
     model: null,
     lastObservedTotal: null,
     drift: null,
+    congestion: null,
   };
 }
 

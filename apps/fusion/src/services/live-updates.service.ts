@@ -86,8 +86,16 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
           this.lastSent.set(status.crossingId, key);
           this.live.emitToCrossing(status.crossingId, 'crossing-status', status);
         }
-        const summary: CrossingSummaryView = { crossingId: status.crossingId, freshness: status.freshness, workerStatus: status.workerStatus, lastObservedTotal: status.lastObservedTotal };
-        const summaryKey = [summary.freshness, summary.workerStatus, summary.lastObservedTotal].join('|');
+        const summary: CrossingSummaryView = {
+          crossingId: status.crossingId,
+          freshness: status.freshness,
+          workerStatus: status.workerStatus,
+          lastObservedTotal: status.lastObservedTotal,
+          lastForecastIntervalStart: status.lastForecastIntervalStart,
+          congestion: status.congestion,
+        };
+        // (A new forecast brings a new observed total anyway: the forecast time adds few messages.)
+        const summaryKey = [summary.freshness, summary.workerStatus, summary.lastObservedTotal, summary.lastForecastIntervalStart, summary.congestion?.since, summary.congestion?.periodStart].join('|');
         if (this.lastSummary.get(status.crossingId) !== summaryKey) {
           this.lastSummary.set(status.crossingId, summaryKey);
           summaries.push(summary);
@@ -104,5 +112,5 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
 }
 
 function statusKey(s: CrossingStatusView): string {
-  return [s.freshness, s.workerStatus, s.lastForecastIntervalStart, s.lastObservedTotal, s.model?.name, s.model?.version, s.drift?.ratio].join('|');
+  return [s.freshness, s.workerStatus, s.lastForecastIntervalStart, s.lastObservedTotal, s.model?.name, s.model?.version, s.drift?.ratio, s.congestion?.since, s.congestion?.periodStart].join('|');
 }

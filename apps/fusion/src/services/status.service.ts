@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CrossingFreshness, CrossingStatusView, WorkerStatus } from '@crosscast/contracts';
+import { CongestionView, CrossingFreshness, CrossingStatusView, WorkerStatus } from '@crosscast/contracts';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
@@ -39,12 +39,28 @@ export function cityDataTimeMs(latestPerCrossing: number[], intervalMinutes: num
   return sorted.filter((t) => t <= limit).pop() as number;
 }
 
+/** A congested verdict counts while its planning period is at most this many periods before the city's data time. */
+export const CONGESTION_MAX_AGE_PERIODS = 2;
+
+/**
+ * The congestion alert's rule (server-side): the crossing's newest planning evaluation
+ * found its forecast demand over the signal's capacity (libs/signal-timing: Y >= 0.9 or a
+ * phase with X > 1), for a planning period no older than CONGESTION_MAX_AGE_PERIODS
+ * before the city's data time (a crossing that stopped reporting is stale, not congested).
+ */
+export function congestionOf(verdict: StatusRow['congestion'], notBeforeMs: number | null): CongestionView | null {
+  if (!verdict || notBeforeMs === null || verdict.periodStart.getTime() < notBeforeMs) return null;
+  // The planner's reason ends with "congested: <why>"; the alert needs only the why.
+  const why = /congested: (.*)$/.exec(verdict.reason)?.[1] ?? verdict.reason;
+  return { since: verdict.since.toISOString(), periodStart: verdict.periodStart.toISOString(), reason: why };
+}
+
 export function computeStatuses(
   rows: StatusRow[],
   crossingIds: string[],
   intervalMinutes: number,
   now: Date,
-  config: Pick<FusionConfig, 'STALE_AFTER_INTERVALS' | 'OFFLINE_AFTER_SECONDS'>,
+  config: Pick<FusionConfig, 'STALE_AFTER_INTERVALS' | 'OFFLINE_AFTER_SECONDS'> & Partial<Pick<FusionConfig, 'PLANNING_PERIOD_MINUTES'>>,
 ): { asOf: Date | null; statuses: CrossingStatusView[] } {
   const byId = new Map(rows.map((r) => [r.crossingId, r]));
   const asOfMs = cityDataTimeMs(
@@ -52,6 +68,7 @@ export function computeStatuses(
     intervalMinutes,
   );
   const staleBeforeMs = asOfMs === null ? null : asOfMs - config.STALE_AFTER_INTERVALS * intervalMinutes * 60_000;
+  const congestionAfterMs = asOfMs === null ? null : asOfMs - CONGESTION_MAX_AGE_PERIODS * (config.PLANNING_PERIOD_MINUTES ?? 15) * 60_000;
   const statuses = crossingIds.map((crossingId): CrossingStatusView => {
     const row = byId.get(crossingId);
     const lastForecast = row?.lastForecastIntervalStart ?? null;
@@ -70,6 +87,7 @@ export function computeStatuses(
       model: row?.model ?? null,
       lastObservedTotal: row?.lastObservedTotal ?? null,
       drift: row?.drift ?? null,
+      congestion: congestionOf(row?.congestion ?? null, congestionAfterMs),
     };
   });
   return { asOf: asOfMs === null ? null : new Date(asOfMs), statuses };
