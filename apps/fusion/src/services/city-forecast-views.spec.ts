@@ -10,6 +10,7 @@ const status = (over: Partial<CrossingStatusView> = {}): CrossingStatusView => (
   model: null,
   lastObservedTotal: 120,
   drift: null,
+  congestion: null,
   ...over,
 });
 const asOf = new Date('2026-12-06T04:00:00.000Z');
