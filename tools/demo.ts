@@ -14,7 +14,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { FORECAST_QUEUE, HEARTBEAT_QUEUE, SIMULATION_REPORT_QUEUE, TIMING_PLAN_QUEUE } from '@crosscast/contracts';
+import { FORECAST_QUEUE, HEARTBEAT_QUEUE, MODEL_SNAPSHOT_QUEUE, SIGNAL_EVENT_LOG_QUEUE, SIMULATION_REPORT_QUEUE, TIMING_PLAN_QUEUE } from '@crosscast/contracts';
 import { parseGridName } from '@crosscast/simulation';
 import { writeGridCity } from './sim-grid-city';
 import { loadCityDefinition } from '@crosscast/seed';
@@ -91,7 +91,10 @@ async function checkPortFree(port: number): Promise<void> {
 async function clearQueues(): Promise<void> {
   const client = new IORedis({ ...redisConnectionOptions(env.REDIS_URL), maxRetriesPerRequest: 1 });
   try {
-    for (const queue of [FORECAST_QUEUE, HEARTBEAT_QUEUE, TIMING_PLAN_QUEUE, SIMULATION_REPORT_QUEUE]) await deleteKeysMatching(client, `crosscast:${queue}:*`);
+    // Every queue the platform uses: a demo starts from nothing left by an earlier run.
+    for (const queue of [FORECAST_QUEUE, HEARTBEAT_QUEUE, TIMING_PLAN_QUEUE, SIMULATION_REPORT_QUEUE, SIGNAL_EVENT_LOG_QUEUE, MODEL_SNAPSHOT_QUEUE]) {
+      await deleteKeysMatching(client, `crosscast:${queue}:*`);
+    }
   } finally {
     client.disconnect();
   }

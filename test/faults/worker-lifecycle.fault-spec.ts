@@ -12,6 +12,9 @@ async function cityForecast(baseUrl: string): Promise<CityForecastView> {
   return body as CityForecastView;
 }
 
+/** Forecasts each worker has stored before a fault is injected: it runs in steady state. */
+const STEADY_FORECASTS = 8;
+
 /** A worker process stops for good: its crossing turns stale (data time) and the city forecast says so. */
 describe('fault: a worker stops', () => {
   let platform: RunningPlatform;
@@ -28,10 +31,13 @@ describe('fault: a worker stops', () => {
   }, 60_000);
 
   it('turns its crossing stale after two intervals and lists it in the city forecast', async () => {
+    // Steady state before the stop: both fresh, and each worker past its first forecasts (a
+    // worker stopped after its third forecast says little about detection in service).
     await withLogs(eventually(async () => {
       const city = await cityForecast(platform.baseUrl);
-      return city.crossingsFresh === 2 && !city.stale.some((s) => s.crossingId === '2000');
-    }, 'both crossings fresh', 120_000, 500), platform.logs);
+      if (city.crossingsFresh !== 2 || city.stale.some((s) => s.crossingId === '2000')) return false;
+      return (await forecastRows(db, '2000')).length >= STEADY_FORECASTS && (await forecastRows(db, '0970')).length >= STEADY_FORECASTS;
+    }, `both crossings fresh with ${STEADY_FORECASTS} forecasts stored each`, 180_000, 500), platform.logs);
 
     await platform.kill('edge-worker-1', 'SIGTERM');
     const stoppedAt = Date.now();
