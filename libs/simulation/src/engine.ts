@@ -56,6 +56,21 @@ export interface SimulationOptions {
   permissiveCriticalGapSeconds?: number;
   /** Seconds between successive yielding vehicles of one lane group in one gap (default 2.5 s, HCM 2010 follow-up headway). */
   permissiveFollowUpSeconds?: number;
+  /**
+   * Vehicles with a given departure time and route (link ids, each next link reached by a
+   * movement of the crossing the previous one ends at), e.g. a SUMO routes file or a
+   * CityFlow flow file (import/). A vehicle enters the start of its first link, which may
+   * be any link, at its departure time (later if the link is full); its route may end on
+   * any link (it leaves at the link's end). They come on top of the network's Poisson
+   * demand. Invalid routes are refused (one Error listing them).
+   */
+  vehicles?: ScheduledVehicle[];
+}
+
+export interface ScheduledVehicle {
+  id: string;
+  departSeconds: number;
+  route: string[];
 }
 
 export interface ApproachReport {
@@ -117,6 +132,8 @@ export interface CompletedTrip {
   freeFlowSeconds: number;
   delaySeconds: number;
   stops: number;
+  /** The id of a scheduled vehicle (SimulationOptions.vehicles); absent for Poisson-generated ones. */
+  scheduledId?: string;
 }
 
 export interface VehicleDeparture {
@@ -284,6 +301,13 @@ class QueueSimulation implements Simulation {
   private readonly entryByLink = new Map<string, number>();
   private readonly backlog: number[][];
   private readonly backlogHead: Int32Array;
+  // scheduled vehicles (options.vehicles), sorted by departure; backlog per start link
+  private readonly schedDepart: Float64Array;
+  private readonly schedRoutes: Int32Array[];
+  private readonly schedIds: string[];
+  private schedNext = 0;
+  private readonly schedBacklog = new Map<number, number[]>();
+  private vSched = new Int32Array(0);
   // vehicles
   private vCapacity = 0;
   private vDepart = new Float64Array(0);
@@ -476,6 +500,32 @@ class QueueSimulation implements Simulation {
       this.entryRatesFrom[e] = 0; // a network's demand profile is in simulation time from 0
       this.entryNext[e] = this.drawArrival(e, this.nowSeconds);
     }
+    // scheduled vehicles: routes checked against the movements
+    const problems: string[] = [];
+    const scheduled = (options.vehicles ?? []).map((v, k) => ({ v, k })).sort((a, b) => a.v.departSeconds - b.v.departSeconds || a.k - b.k);
+    this.schedDepart = new Float64Array(scheduled.length);
+    this.schedRoutes = [];
+    this.schedIds = [];
+    scheduled.forEach(({ v }, k) => {
+      const route = v.route.map((id) => this.linkIndex.get(id) ?? -1);
+      const unknown = v.route.filter((_, j) => route[j] < 0);
+      if (unknown.length > 0) problems.push(`vehicle ${v.id}: unknown link ${unknown[0]}`);
+      else if (route.length === 0) problems.push(`vehicle ${v.id}: empty route`);
+      else if (!Number.isFinite(v.departSeconds)) problems.push(`vehicle ${v.id}: departure must be finite`);
+      else {
+        for (let j = 0; j + 1 < route.length; j++) {
+          const from = route[j];
+          if (!movementsByLink[from].some((m) => m.to === route[j + 1])) {
+            problems.push(`vehicle ${v.id}: no movement from ${v.route[j]} to ${v.route[j + 1]}`);
+            break;
+          }
+        }
+      }
+      this.schedDepart[k] = v.departSeconds;
+      this.schedRoutes.push(Int32Array.from(route));
+      this.schedIds.push(v.id);
+    });
+    if (problems.length > 0) throw new Error(`invalid vehicles: ${problems.slice(0, 10).join('; ')}${problems.length > 10 ? `; and ${problems.length - 10} more` : ''}`);
     this.growVehicles(1024);
   }
 
@@ -598,6 +648,7 @@ class QueueSimulation implements Simulation {
     const inside = this.countInside();
     let waiting = 0;
     for (let e = 0; e < this.backlog.length; e++) waiting += this.backlog[e].length - this.backlogHead[e];
+    for (const queue of this.schedBacklog.values()) waiting += queue.length;
     return {
       entered: this.entered,
       exited: this.exited,
@@ -716,6 +767,51 @@ class QueueSimulation implements Simulation {
         this.entryNext[e] = this.drawArrival(e, at);
       }
     }
+    if (this.schedDepart.length > 0) this.admitScheduled(t, tEnd);
+  }
+
+  private admitScheduled(t: number, tEnd: number): void {
+    for (const [link, queue] of this.schedBacklog) {
+      while (queue.length > 0 && this.ringCount[link] < this.linkStorage[link]) {
+        this.enter(queue.shift()!, link, t);
+        this.waiting--;
+      }
+    }
+    while (this.schedNext < this.schedDepart.length && this.schedDepart[this.schedNext] < tEnd) {
+      const k = this.schedNext++;
+      const at = Math.max(t, this.schedDepart[k]);
+      const route = this.schedRoutes[k];
+      const link = route[0];
+      const v = this.createRouted(route, at, k);
+      let queue = this.schedBacklog.get(link);
+      if ((queue === undefined || queue.length === 0) && this.ringCount[link] < this.linkStorage[link]) {
+        this.enter(v, link, at);
+      } else {
+        if (!queue) this.schedBacklog.set(link, (queue = []));
+        queue.push(v);
+        this.waiting++;
+      }
+    }
+  }
+
+  private createRouted(route: Int32Array, departAt: number, scheduled: number): number {
+    if (this.freeCount === 0) this.growVehicles(this.vCapacity * 2);
+    const v = this.freeIds[--this.freeCount];
+    const n = route.length;
+    if (this.routesUsed + n > this.routes.length) this.compactRoutes(n);
+    const start = this.routesUsed;
+    this.routes.set(route, start);
+    this.routesUsed += n;
+    this.vRoutePos[v] = start;
+    this.vRouteEnd[v] = start + n;
+    this.vDepart[v] = departAt;
+    this.vStops[v] = 0;
+    this.vSched[v] = scheduled;
+    this.vSerial[v] = this.generated++;
+    if (this.recordVehicles) {
+      this.departures.push({ vehicle: this.vSerial[v], departSeconds: departAt, route: Array.from(route, (l) => this.linkIds[l]) });
+    }
+    return v;
   }
 
   private createVehicle(e: number, entryLink: number, departAt: number): number {
@@ -742,6 +838,7 @@ class QueueSimulation implements Simulation {
     this.vRouteEnd[v] = start + n;
     this.vDepart[v] = departAt;
     this.vStops[v] = 0;
+    this.vSched[v] = -1;
     this.vSerial[v] = this.generated++;
     if (this.recordVehicles) {
       this.departures.push({ vehicle: this.vSerial[v], departSeconds: departAt, route: Array.from(route.subarray(0, n), (l) => this.linkIds[l]) });
@@ -1254,6 +1351,7 @@ class QueueSimulation implements Simulation {
         freeFlowSeconds: this.vFree[v],
         delaySeconds: delay,
         stops: this.vStops[v],
+        ...(this.vSched[v] >= 0 ? { scheduledId: this.schedIds[this.vSched[v]] } : {}),
       });
     }
     this.vRoutePos[v] = -1;
@@ -1364,6 +1462,7 @@ class QueueSimulation implements Simulation {
     this.vMov = grow(this.vMov, i32);
     this.vInAt = grow(this.vInAt, f64);
     this.vSerial = grow(this.vSerial, i32);
+    this.vSched = grow(this.vSched, i32);
     const freeIds = new Int32Array(capacity);
     freeIds.set(this.freeIds.subarray(0, this.freeCount));
     // new ids are handed out lowest first

@@ -1,0 +1,3 @@
+export * from './xml';
+export * from './report';
+export * from './sumo';
