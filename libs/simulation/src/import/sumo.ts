@@ -49,6 +49,7 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
 
   const edges: SumoEdge[] = [];
   const internalLength = new Map<string, number>();
+  const internalSpeed = new Map<string, number>();
   const junctions = new Map<string, SumoJunction>();
   const connections: SumoConnection[] = [];
   const internalVia = new Map<string, string>(); // internal lane → the next internal lane
@@ -73,7 +74,10 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
     if (el.name === 'edge') {
       const fn = el.attrs.function ?? 'normal';
       if (fn === 'internal') {
-        for (const lane of el.children.filter((c) => c.name === 'lane')) internalLength.set(lane.attrs.id, num(lane, 'length'));
+        for (const lane of el.children.filter((c) => c.name === 'lane')) {
+          internalLength.set(lane.attrs.id, num(lane, 'length'));
+          internalSpeed.set(lane.attrs.id, num(lane, 'speed'));
+        }
         continue;
       }
       if (fn !== 'normal') {
@@ -165,11 +169,20 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
     neighbours.get(e.to)!.add(e.from);
   }
   const usedJunctions = [...neighbours.keys()].sort();
+  // the routes are read first: a one-neighbour junction where a route turns around stays a crossing
+  const routeEdges = routesXml === undefined ? [] : importSumoRoutes(routesXml, new Set(carEdges.map((e) => e.id)), log);
+  log.throwIfProblems();
+  const turnedAt = new Set<string>();
+  for (const v of routeEdges) for (let k = 0; k + 1 < v.route.length; k++) {
+    const a = edgeById.get(v.route[k])!;
+    const b = edgeById.get(v.route[k + 1])!;
+    if (a.from === b.to && a.to === b.from) turnedAt.add(a.to);
+  }
   const kind = new Map<string, 'signal' | 'unsignalised' | 'boundary'>();
   for (const id of usedJunctions) {
     const j = junctions.get(id);
     if (!j) { log.problem(`an edge refers to junction ${id}, which is not in the network`); continue; }
-    const ends = neighbours.get(id)!.size <= 1 || !carEdges.some((e) => e.from === id) || !carEdges.some((e) => e.to === id);
+    const ends = (neighbours.get(id)!.size <= 1 && !turnedAt.has(id)) || !carEdges.some((e) => e.from === id) || !carEdges.some((e) => e.to === id);
     if (j.type === 'dead_end' || (ends && j.type !== 'traffic_light')) kind.set(id, 'boundary');
     else if (j.type === 'traffic_light') kind.set(id, 'signal');
     else if (UNSIGNALISED.has(j.type)) kind.set(id, 'unsignalised');
@@ -179,6 +192,7 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
   for (const id of usedJunctions) {
     const j = junctions.get(id)!;
     if (kind.get(id) === 'boundary' && j.type !== 'dead_end') log.note('SUMO junctions at the edge of the network (all edges to one neighbour) become boundary nodes; their U-turns are not modelled, vehicles leave there', id);
+    if (kind.get(id) !== 'boundary' && neighbours.get(id)!.size <= 1) log.note('SUMO dead-end junctions where routes turn around run as unsignalised crossings (no entry demand there)', id);
     if (j.type === 'right_before_left' || j.type === 'left_before_right') log.note(`SUMO ${j.type} junctions run as unsignalised crossings with the yields of their response bits`, id);
   }
 
@@ -207,16 +221,21 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
     return lanes;
   };
   const pathLength = (c: SumoConnection) => chain(c).reduce((s, lane) => s + (internalLength.get(lane) ?? 0), 0);
+  const pathTime = (c: SumoConnection) => chain(c).reduce((s, lane) => s + (internalLength.get(lane) ?? 0) / (internalSpeed.get(lane) ?? Infinity), 0);
 
   // ---- links
   const links: NetworkLink[] = [];
   for (const e of carEdges) {
     const out = carConnections.filter((c) => c.from === e.id && kind.get(e.to) !== 'boundary');
     const inside = out.length > 0 ? out.reduce((s, c) => s + pathLength(c), 0) / out.length : 0;
-    const length = Math.max(...e.lanes.map((l) => l.length)) + inside;
+    const insideTime = out.length > 0 ? out.reduce((s, c) => s + pathTime(c), 0) / out.length : 0;
+    const laneLength = Math.max(...e.lanes.map((l) => l.length));
     const speeds = new Set(e.lanes.map((l) => l.speed));
     if (speeds.size > 1) log.note('SUMO edges whose lanes have different speeds: the fastest is used', e.id);
-    links.push({ id: e.id, from: crossingIdOf.get(e.from)!, to: crossingIdOf.get(e.to)!, lengthM: round3(length), lanes: e.lanes.length, speedMps: Math.max(...speeds) });
+    const laneSpeed = Math.max(...speeds);
+    // the link's speed makes its free-flow time the lane's plus the junction lanes' (slower in turns)
+    const speed = inside > 0 ? (laneLength + inside) / (laneLength / laneSpeed + insideTime) : laneSpeed;
+    links.push({ id: e.id, from: crossingIdOf.get(e.from)!, to: crossingIdOf.get(e.to)!, lengthM: round3(laneLength + inside), lanes: e.lanes.length, speedMps: round3(speed) });
   }
   const linkById = new Map(links.map((l) => [l.id, l]));
 
@@ -351,7 +370,17 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
   log.throwIfProblems();
 
   const network: Network = { nodes, links, crossings, demand: [] };
-  const vehicles = routesXml === undefined ? [] : importSumoRoutes(routesXml, new Set(links.map((l) => l.id)), log);
+  const vehicles = routeEdges;
+  const movementSet = new Set(crossings.flatMap((c) => c.movements.map((m) => `${m.fromLink}\u0000${m.toLink}`)));
+  const boundaryNodes = new Set(nodes.filter((n) => n.kind === 'boundary').map((n) => n.id));
+  for (const v of vehicles) {
+    for (let k = 0; k + 1 < v.route.length; k++) {
+      const at = linkById.get(v.route[k])!.to;
+      if (boundaryNodes.has(at)) { log.problem(`vehicle ${v.id}: its route goes on from ${v.route[k]} at junction ${at}, where the import lets vehicles leave (a boundary)`); break; }
+      if (!movementSet.has(`${v.route[k]}\u0000${v.route[k + 1]}`)) { log.problem(`vehicle ${v.id}: no imported movement from ${v.route[k]} to ${v.route[k + 1]}`); break; }
+    }
+    if (log.problems.length >= 20) break;
+  }
   log.throwIfProblems();
   setTurnSharesFromVehicles(network, vehicles);
   if (vehicles.length > 0) {
