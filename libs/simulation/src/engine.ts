@@ -244,6 +244,7 @@ class QueueSimulation implements Simulation {
   private readonly movTo: Int32Array;
   private readonly movCumShare: Float64Array;
   private readonly movPhaseMask: Int32Array;
+  private readonly movApproachLoss: Float64Array;
   // phases (global index = crossing's first phase + local index)
   private readonly phaseLinkStart: Int32Array;
   private readonly phaseLinks: Int32Array;
@@ -390,7 +391,7 @@ class QueueSimulation implements Simulation {
     this.effEnd = new Float64Array(nPhases);
     this.crossingFirstPhase = new Int32Array(network.crossings.length);
     this.crossingPhaseCount = new Int32Array(network.crossings.length);
-    const movementsByLink: { to: number; share: number; mask: number; id: string; kind: Movement['kind'] }[][] = network.links.map(() => []);
+    const movementsByLink: { to: number; share: number; mask: number; id: string; kind: Movement['kind']; loss: number }[][] = network.links.map(() => []);
     const linksByPhase: number[][] = [];
     let firstPhase = 0;
     network.crossings.forEach((crossing: Crossing, ci) => {
@@ -410,7 +411,7 @@ class QueueSimulation implements Simulation {
             if (!served.includes(from)) served.push(from);
           }
         });
-        movementsByLink[this.linkIndex.get(m.fromLink)!].push({ to: this.linkIndex.get(m.toLink)!, share: m.share, mask, id: m.id, kind: m.kind });
+        movementsByLink[this.linkIndex.get(m.fromLink)!].push({ to: this.linkIndex.get(m.toLink)!, share: m.share, mask, id: m.id, kind: m.kind, loss: m.approachLossSeconds ?? 0 });
       }
       firstPhase += crossing.phases.length;
     });
@@ -419,6 +420,7 @@ class QueueSimulation implements Simulation {
     this.movTo = new Int32Array(this.movStart[nLinks]);
     this.movCumShare = new Float64Array(this.movStart[nLinks]);
     this.movPhaseMask = new Int32Array(this.movStart[nLinks]);
+    this.movApproachLoss = new Float64Array(this.movStart[nLinks]);
     movementsByLink.forEach((ms, i) => {
       let cum = 0;
       ms.forEach((m, k) => {
@@ -426,6 +428,7 @@ class QueueSimulation implements Simulation {
         this.movTo[this.movStart[i] + k] = m.to;
         this.movCumShare[this.movStart[i] + k] = k === ms.length - 1 ? 1 : cum;
         this.movPhaseMask[this.movStart[i] + k] = m.mask;
+        this.movApproachLoss[this.movStart[i] + k] = m.loss;
       });
     });
     const layout = buildLaneLayout(network, this.linkIndex, movementsByLink);
@@ -944,12 +947,12 @@ class QueueSimulation implements Simulation {
       // approach passes exactly saturation × effective green per window on average.
       this.greenDebt[link] = release + headway > windowEnd ? release + headway - windowEnd : 0;
       this.greenDebtWindowEnd[link] = windowEnd;
-      this.cross(link, v, next, release, ready);
+      this.cross(link, v, next, release, ready, m);
     }
   }
 
   /** Vehicle v, already taken off `link`, crosses its stop line at `release` onto `next`. */
-  private cross(link: number, v: number, next: number, release: number, ready: number): void {
+  private cross(link: number, v: number, next: number, release: number, ready: number, m: number): void {
     // Both discharge paths (one queue, lane groups) come through here: the event log's stop-line departure.
     this.eventSink?.depart(link, ready, release);
     const held = release - ready;
@@ -963,7 +966,10 @@ class QueueSimulation implements Simulation {
     }
     this.vRoutePos[v] = this.vRoutePos[v] + 1;
     this.vFree[v] += this.linkFree[next];
-    this.push(next, v, release + this.linkTravel[next] + (stopped ? this.accelerationLoss : 0));
+    // a stopped vehicle needs the time to get back to speed; one taking a movement with an approach loss (slowing for a turn or to look for gaps) at least that
+    const loss = stopped ? this.accelerationLoss : 0;
+    const approach = this.movApproachLoss[m];
+    this.push(next, v, release + this.linkTravel[next] + (approach > loss ? approach : loss));
   }
 
   // ---------------------------------------------------------------- lane groups
@@ -1206,7 +1212,7 @@ class QueueSimulation implements Simulation {
       const slot = m * PASSAGES_KEPT + this.movPassageHead[m];
       this.movPassages[slot] = bestRelease;
       this.movPassageHead[m] = (this.movPassageHead[m] + 1) % PASSAGES_KEPT;
-      this.cross(link, v, this.movTo[m], bestRelease, ready);
+      this.cross(link, v, this.movTo[m], bestRelease, ready, m);
     }
   }
 

@@ -29,7 +29,16 @@ import { XmlElement, parseXml } from './xml';
 export interface SumoImportOptions {
   /** Interval of the entry demand counted from the routes, seconds (default 900). */
   demandIntervalSeconds?: number;
+  /**
+   * The car whose braking and speeding up around junctions becomes each movement's
+   * approachLossSeconds (default SUMO's passenger car: accel 2.6, decel 4.5 m/s²);
+   * null: no approach losses.
+   */
+  car?: { accel: number; decel: number } | null;
 }
+
+/** SUMO's default: a vehicle on a minor link sees foes from 4.5 m before the junction. */
+const MINOR_VISIBILITY_M = 4.5;
 
 const UNSIGNALISED = new Set(['priority', 'priority_stop', 'right_before_left', 'left_before_right', 'unregulated']);
 const IGNORED_NET = new Set(['location', 'type', 'roundabout', 'param']);
@@ -225,6 +234,7 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
 
   // ---- links
   const links: NetworkLink[] = [];
+  const linkLaneSpeed = new Map<string, number>();
   for (const e of carEdges) {
     const out = carConnections.filter((c) => c.from === e.id && kind.get(e.to) !== 'boundary');
     const inside = out.length > 0 ? out.reduce((s, c) => s + pathLength(c), 0) / out.length : 0;
@@ -233,6 +243,7 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
     const speeds = new Set(e.lanes.map((l) => l.speed));
     if (speeds.size > 1) log.note('SUMO edges whose lanes have different speeds: the fastest is used', e.id);
     const laneSpeed = Math.max(...speeds);
+    linkLaneSpeed.set(e.id, laneSpeed);
     // the link's speed makes its free-flow time the lane's plus the junction lanes' (slower in turns)
     const speed = inside > 0 ? (laneLength + inside) / (laneLength / laneSpeed + insideTime) : laneSpeed;
     links.push({ id: e.id, from: crossingIdOf.get(e.from)!, to: crossingIdOf.get(e.to)!, lengthM: round3(laneLength + inside), lanes: e.lanes.length, speedMps: round3(speed) });
@@ -353,6 +364,21 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
     for (const m of kept) {
       const foes = [...(yields.get(m) ?? [])].filter((f) => kept.includes(f)).map((f) => f.id).sort();
       if (foes.length > 0) m.yieldsTo = foes;
+    }
+    // approach loss: braking to the turn's speed (or, on a minor link, to the speed it can stop from within
+    // the visibility distance) and speeding up to the next road's, as SUMO's car does: (Δv)² / (2 b v) + (Δv')² / (2 a v')
+    const car = options.car === undefined ? { accel: 2.6, decel: 4.5 } : options.car;
+    if (car) {
+      for (const m of kept) {
+        const cs = conns.filter((c) => movementOf.get(c) === m);
+        const turnSpeed = cs.reduce((s, c) => s + Math.min(...chain(c).map((lane) => internalSpeed.get(lane) ?? Infinity)), 0) / cs.length;
+        const vIn = linkLaneSpeed.get(m.fromLink)!;
+        const vOut = linkLaneSpeed.get(m.toLink)!;
+        let vTurn = Math.min(vIn, vOut, Number.isFinite(turnSpeed) ? turnSpeed : Infinity);
+        if (m.yieldsTo) vTurn = Math.min(vTurn, Math.sqrt(2 * car.decel * MINOR_VISIBILITY_M));
+        const loss = (vIn - vTurn) ** 2 / (2 * car.decel * vIn) + (vOut - vTurn) ** 2 / (2 * car.accel * vOut);
+        if (loss > 0.005) m.approachLossSeconds = round3(loss);
+      }
     }
     crossings.push({ id: cid, approaches, movements: kept, phases, control });
   }
