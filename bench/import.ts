@@ -17,7 +17,8 @@
  *    that departed, finished ones by their trip, unfinished ones until the end of the run.
  *
  * Needs sumo, netgenerate, duarouter and /usr/share/sumo/tools/randomTrips.py for part 1
- * (skipped with a reason when missing). Writes bench/results/import.json.
+ * (skipped with a reason when missing). Writes bench/results/import.json, and the generated
+ * CityFlow files to .data/bench-import/cityflow-4x4/ (roadnet.json, flow.json).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -29,6 +30,8 @@ import {
 import { readTripinfo, sumoVersion } from './sim-sumo';
 
 const OUT = path.join('bench', 'results', 'import.json');
+/** Where the generated CityFlow grid is written (roadnet.json, flow.json). */
+const CITYFLOW_DIR = path.join('.data', 'bench-import', 'cityflow-4x4');
 const QUICK = process.argv.includes('--quick');
 const SUMO_HOME = process.env.SUMO_HOME ?? '/usr/share/sumo';
 const RANDOM_TRIPS = path.join(SUMO_HOME, 'tools', 'randomTrips.py');
@@ -180,6 +183,10 @@ function cityflowPart() {
   const horizon = 3600;
   const entry = 300;
   const { roadnet, flow } = generateCityFlowGrid({ rows, cols, entryVehPerHour: entry, greenSeconds: 30, clearanceSeconds: 5, endTimeSeconds: horizon });
+  // kept for `npm run sim:import -- --cityflow` (README, Bring your own city)
+  fs.mkdirSync(CITYFLOW_DIR, { recursive: true });
+  fs.writeFileSync(path.join(CITYFLOW_DIR, 'roadnet.json'), `${JSON.stringify(roadnet, null, 1)}\n`);
+  fs.writeFileSync(path.join(CITYFLOW_DIR, 'flow.json'), `${JSON.stringify(flow, null, 1)}\n`);
   const imported = importCityFlow(JSON.stringify(roadnet), JSON.stringify(flow));
   const runWith = (control: 'fixed' | 'max-pressure') => {
     const sim = createSimulation({ ...imported.network, demand: [] }, { seed: 1, vehicles: imported.vehicles.filter((v) => v.departSeconds < horizon), recordTrips: true, recordVehicles: true, ...SUMO_CALIBRATED });
@@ -204,6 +211,7 @@ function cityflowPart() {
   console.log(`\nCityFlow ${rows}×${cols} (${imported.signalised.length} signals), ${entry} veh/h per entry road, ${horizon} s: fixed-time ${fixed.mean_travel_time_s} s (${fixed.unfinished} unfinished), max-pressure ${mp.mean_travel_time_s} s (${mp.unfinished} unfinished); ratio max-pressure / fixed-time ${ratio}`);
   return {
     network: `generateCityFlowGrid ${rows}x${cols}: 300 m roads, 3 lanes (left, straight, right), 11.111 m/s, four light phases (EW straight, EW left, NS straight, NS left; right turns in all) of 30 s, each followed by a 5 s clearance light phase of right turns only`,
+    files: `${CITYFLOW_DIR}/roadnet.json and flow.json`,
     why_generated: 'no CityFlow files are in the project or its data; the generator writes the roadnet.json / flow.json format of CityFlow\'s documentation (intersections with roadLinks, laneLinks and trafficLight lightphases; roads with points and lanes; flows with vehicle, route, interval, startTime, endTime)',
     signals: imported.signalised.length,
     flows: flow.length,

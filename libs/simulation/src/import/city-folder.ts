@@ -139,7 +139,13 @@ export function simCityFromImport(file: SimNetworkFile): SimCity {
   const crossings: SimCrossing[] = file.network.crossings.filter((c) => signalised.has(c.id)).map((c) => ({
     id: c.id,
     approaches: c.approaches.map((l) => approachOf.get(l)!),
-    phases: c.phases.map((p) => ({ name: p.id, approaches: [...new Set(p.movements.map((m) => approachOf.get(c.movements.find((x) => x.id === m)!.fromLink)!))] })),
+    // a phase serves the approaches of its movements other than right turns (CityFlow and SUMO let
+    // rights go in most phases; counting them would make every phase serve every approach)
+    phases: c.phases.map((p) => {
+      const movements = p.movements.map((m) => c.movements.find((x) => x.id === m)!);
+      const main = movements.filter((m) => m.kind !== 'right');
+      return { name: p.id, approaches: [...new Set((main.length > 0 ? main : movements).map((m) => approachOf.get(m.fromLink)!))] };
+    }),
     basePlanId: IMPORTED_BASE_PLAN_ID,
   }));
   const approachLinks: Record<string, string[]> = {};
