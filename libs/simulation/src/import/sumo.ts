@@ -327,12 +327,14 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
       if (!mapped) continue;
       phases = mapped.phases;
       control = mapped.control;
-      // a 'g' movement yields to the conflicting G movements of other approaches in the same phase
+      // as SUMO at a traffic light: a minor-green ('g') link yields to the links its response bits name, when both are green in a phase
       mapped.mainStates.forEach((state) => {
         for (const c of conns) {
           if (state[c.linkIndex!] !== 'g') continue;
+          const r = j.requests.find((x) => x.index === requestIndex.get(c));
+          if (!r) continue;
           for (const f of conns) {
-            if (state[f.linkIndex!] === 'G' && j.requests.some((r) => r.index === requestIndex.get(c) && bit(r.foes, requestIndex.get(f)!))) addYield(movementOf.get(c)!, movementOf.get(f)!);
+            if (GREEN.has(state[f.linkIndex!]) && bit(r.response, requestIndex.get(f)!)) addYield(movementOf.get(c)!, movementOf.get(f)!);
           }
         }
       });
