@@ -231,6 +231,19 @@ describe('simulation engine', () => {
       expect(trip.stops).toBe(0);
     });
 
+    it('are copied by fork(): both runs go on identically', () => {
+      const vehicles = Array.from({ length: 40 }, (_, k) => ({ id: `v${k}`, departSeconds: 3 * k, route: k % 2 ? ['N-X', 'X-S'] : ['W-X', 'X-E'] }));
+      const sim = createSimulation(generateIsolatedCrossing({ demandVehPerHour: [0, 0], plan: PLAN_30_10 }), { seed: 1, recordTrips: true, vehicles });
+      sim.advanceTo(50);
+      const fork = sim.fork();
+      sim.advanceTo(600);
+      fork.advanceTo(600);
+      const ids = (trips: { scheduledId?: string; exitSeconds: number }[]) => trips.map((t) => `${t.scheduledId}@${t.exitSeconds.toFixed(6)}`);
+      const a = sim.takeCompletedTrips();
+      expect(a.length).toBeGreaterThan(30);
+      expect(ids(fork.takeCompletedTrips())).toEqual(ids(a.filter((t) => t.exitSeconds >= 50)));
+    });
+
     it('refuse routes that do not follow movements', () => {
       expect(() => createSimulation(crossing(), { seed: 1, vehicles: [{ id: 'x', departSeconds: 0, route: ['N-X', 'X-E'] }, { id: 'y', departSeconds: 0, route: ['nowhere'] }] }))
         .toThrow('invalid vehicles: vehicle x: no movement from N-X to X-E; vehicle y: unknown link nowhere');
