@@ -511,7 +511,7 @@ export function importSumoRoutes(xml: string, linkIds: Set<string>, log: ImportL
     return v;
   };
   for (const el of root.children) {
-    for (const attr of ['departLane', 'departSpeed', 'departPos', 'arrivalPos', 'arrivalLane', 'arrivalSpeed', 'color', 'type']) {
+    for (const attr of ['departLane', 'departSpeed', 'departPos', 'arrivalPos', 'arrivalLane', 'arrivalSpeed', 'color']) {
       if (el.attrs[attr] !== undefined && (el.name === 'vehicle' || el.name === 'flow')) log.note(`SUMO vehicle attribute ${attr} not modelled (vehicles enter at the start of their first link at its speed)`, attr);
     }
     if (el.name === 'vType') {
