@@ -69,8 +69,9 @@ export interface DayOptions {
   recordVehicles?: boolean;
 }
 
-export function withControl(network: Network, strategy: Strategy, day?: DaySpec): Network {
-  return { ...network, demand: day ? day.demand : network.demand, crossings: network.crossings.map((c) => ({ ...c, control: strategy.initialControl(c.id) })) };
+/** The strategy's control on the timed crossings (all, or `timed`); other crossings (an imported city's unsignalised junctions) keep theirs. */
+export function withControl(network: Network, strategy: Strategy, day?: DaySpec, timed?: Set<string>): Network {
+  return { ...network, demand: day ? day.demand : network.demand, crossings: network.crossings.map((c) => (timed && !timed.has(c.id) ? c : { ...c, control: strategy.initialControl(c.id) })) };
 }
 
 function crossingDelays(sim: Simulation, scenario: TimingScenario, ids: string[]): Map<string, { delay: number; vehicles: number }> {
@@ -127,7 +128,7 @@ export function windowMeanDelay(byMinute: DayRun['byDepartureMinute'], from: num
 
 export function runDay(scenario: TimingScenario, strategy: Strategy, options: DayOptions): DayRun {
   const started = performance.now();
-  const network = withControl(scenario.network, strategy, options.day);
+  const network = withControl(scenario.network, strategy, options.day, new Set(scenario.crossingIds));
   const sim = createSimulation(network, { seed: options.day.seed, ...SUMO_CALIBRATED, recordTrips: true, recordVehicles: options.recordVehicles ?? false });
   const closure = options.day.disturbance?.laneClosure;
   const links = Object.values(scenario.laneGroups).flat().map((g) => g.linkId);

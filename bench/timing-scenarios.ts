@@ -17,7 +17,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inferNeighbourGraph, normaliseRoad } from '@crosscast/network';
-import { CityInput, EntryDemand, GridOptions, Network, SimDemandFile, buildCalibratedCity, generateGrid } from '@crosscast/simulation';
+import { CityInput, EntryDemand, GridOptions, Network, SimDemandFile, SimNetworkFile, buildCalibratedCity, generateGrid } from '@crosscast/simulation';
 import { mulberry32 } from '../test/support/prng';
 
 /** Saturation flow per lane the planners assume: the engine's SUMO-calibrated discharge rate. */
@@ -58,7 +58,7 @@ export interface DaySpec {
   disturbance?: Disturbance;
 }
 
-export type ScenarioName = 'boroondara' | 'boroondara_disturbed' | 'grid_4x4' | 'grid_10x10';
+export type ScenarioName = 'boroondara' | 'boroondara_disturbed' | 'grid_4x4' | 'grid_10x10' | `city:${string}`;
 
 export interface TimingScenario {
   name: ScenarioName;
@@ -258,5 +258,47 @@ export function gridScenario(quick: boolean, size = 4, lanes: Pick<GridOptions, 
     laneGroups,
     corridors,
     speedKmh: 50,
+  };
+}
+
+// ------------------------------------------------------------------ an imported city folder
+
+/**
+ * A city folder written by `npm run sim:import` (bench:timing --city <dir>): its network
+ * with the imported signal programs as the pre-existing control, its signalised crossings
+ * timed (unsignalised junctions keep their always-green phase and are left alone), its day
+ * of entry demand (sim-network.json) with the grids' seeded day-to-day variation (volume
+ * ±5 %, each entry ±10 %). No corridors are known (coordination has none to work along).
+ */
+export function cityScenario(dir: string, quick: boolean): TimingScenario {
+  const file = JSON.parse(fs.readFileSync(path.join(dir, 'sim-network.json'), 'utf8')) as SimNetworkFile;
+  const network = file.network;
+  const signalised = new Set(file.signalised);
+  const levels = Object.entries(file.dailyDemand.entries).map(([link, rates]) => ({ link, intervalSeconds: file.dailyDemand.intervalSeconds, vehPerHour: rates }));
+  const dayDemand = (seed: number): EntryDemand[] => {
+    const rand = random(seed);
+    const volume = 1 + GRID_DAY_VARIATION.volume * gaussian(rand);
+    return levels.map((d) => {
+      const f = volume * Math.max(0.5, 1 + GRID_DAY_VARIATION.entry * gaussian(rand));
+      return { ...d, vehPerHour: d.vehPerHour.map((r) => Math.round(r * f * 1000) / 1000) };
+    });
+  };
+  network.demand = dayDemand(0);
+  const { phaseNames, laneGroups } = laneGroupsOf(network);
+  for (const id of Object.keys(phaseNames)) if (!signalised.has(id)) { delete phaseNames[id]; delete laneGroups[id]; }
+  const day = (seed: number): DaySpec => ({ label: `seed ${seed}`, seed, demand: dayDemand(seed), weekend: false });
+  const history = Array.from({ length: quick ? 2 : 4 }, (_, d) => day(1 + d));
+  return {
+    name: `city:${file.name}`,
+    description: `imported ${file.format} city ${file.name} (${file.source}): ${signalised.size} signalised and ${network.crossings.length - signalised.size} unsignalised crossings, ${network.links.length} links; demand: ${file.dailyDemand.how}, with seeded day-to-day variation (volume ±${GRID_DAY_VARIATION.volume * 100} %, each entry ±${GRID_DAY_VARIATION.entry * 100} %)`,
+    history,
+    test: (quick ? [101] : [101, 102]).map(day),
+    extras: false,
+    network,
+    crossingIds: network.crossings.filter((c) => signalised.has(c.id)).map((c) => c.id),
+    phaseNames,
+    laneGroups,
+    corridors: [],
+    speedKmh: Math.round((network.links.reduce((s, l) => s + l.speedMps, 0) / network.links.length) * 3.6),
   };
 }

@@ -13,13 +13,14 @@
  *
  * Options: --quick (fewer days), --no-sumo, --network=grid_4x4|grid_10x10|boroondara|boroondara_disturbed (prefix match),
  * --lanes=one-queue|shared-permissive|left-bay-permissive (the grids' lane model, see generateGrid; results then go to
- * bench/results/timing-lanes-<model>[-quick].json, never timing.json).
+ * bench/results/timing-lanes-<model>[-quick].json, never timing.json), --city <dir> (only the city folder written by
+ * npm run sim:import; results to bench/results/timing-city-<name>[-quick].json, never timing.json).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProfileForecaster } from './timing-forecast';
 import { DayRun, runDay } from './timing-run';
-import { DaySpec, ScenarioName, TimingScenario, boroondaraScenario, gridScenario } from './timing-scenarios';
+import { DaySpec, ScenarioName, TimingScenario, boroondaraScenario, cityScenario, gridScenario } from './timing-scenarios';
 import {
   ACTUATED_SETTINGS, COORDINATION_MAX_SPACING_M, CrosscastActuatedStrategy, CrosscastStrategy, MAX_CYCLE_STEP_S, MAX_PRESSURE_SETTINGS, PlannerVariant, Strategy, StrategyName, TimeOfDayChoice,
   actuatedStrategy, fixedPlans, fixedStrategy, maxPressureStrategy, meanFlows, timeOfDayPlans, timeOfDayStrategy,
@@ -35,7 +36,11 @@ const LANE_MODELS: Record<string, Parameters<typeof gridScenario>[2]> = {
   'left-bay-permissive': { laneLayout: 'left-bay', leftTurns: 'permissive', leftBayLengthM: 40 },
 };
 if (LANES !== undefined && !(LANES in LANE_MODELS)) throw new Error(`--lanes=${LANES}: one of ${Object.keys(LANE_MODELS).join(', ')}`);
-const OUT = LANES === undefined ? path.join('bench', 'results', 'timing.json') : path.join('bench', 'results', `timing-lanes-${LANES}${QUICK ? '-quick' : ''}.json`);
+const CITY = args.includes('--city') ? args[args.indexOf('--city') + 1] : undefined;
+if (args.includes('--city') && (!CITY || CITY.startsWith('--'))) throw new Error('--city needs a city folder written by npm run sim:import');
+const OUT = CITY !== undefined
+  ? path.join('bench', 'results', `timing-city-${path.basename(path.resolve(CITY)).replace(/[^A-Za-z0-9_-]/g, '_')}${QUICK ? '-quick' : ''}.json`)
+  : LANES === undefined ? path.join('bench', 'results', 'timing.json') : path.join('bench', 'results', `timing-lanes-${LANES}${QUICK ? '-quick' : ''}.json`);
 const NO_SUMO = args.includes('--no-sumo');
 const ONLY = args.find((a) => a.startsWith('--network='))?.split('=')[1];
 
@@ -263,7 +268,7 @@ async function main(): Promise<void> {
     ['boroondara', () => boroondaraScenario(QUICK)],
     ['boroondara_disturbed', () => boroondaraScenario(QUICK, true)],
   ];
-  const scenarios = makers.filter(([name]) => !ONLY || name.startsWith(ONLY)).map(([, make]) => make);
+  const scenarios = CITY !== undefined ? [() => cityScenario(CITY, QUICK)] : makers.filter(([name]) => !ONLY || name.startsWith(ONLY)).map(([, make]) => make);
   const networks: Record<string, Record<string, unknown>> = {};
   const sumo: Record<string, unknown> = {};
   for (const make of scenarios) {

@@ -7,6 +7,8 @@
  * `npm run demo -- --simulate boroondara` or `-- --simulate grid:4x4`: the simulator runs
  * the simulation engine instead of replaying the recording (SIMULATOR_MODE=simulate); for
  * a grid, the grid's city folder is written first and passed to everything as CITY_DIR.
+ * `-- --simulate <city dir>`: an imported city folder (`npm run sim:import`) is CITY_DIR
+ * for everything and the simulator runs its network (SIM_NETWORK=imported).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -187,14 +189,16 @@ async function main(): Promise<void> {
   let simulatorEnv: Record<string, string> = {};
   if (simulate !== null) {
     const grid = parseGridName(simulate);
-    if (simulate !== 'boroondara' && !grid) throw new Error(`--simulate takes "boroondara" or "grid:<rows>x<cols>" (e.g. grid:4x4), got "${simulate}"`);
+    const imported = !grid && simulate !== 'boroondara' && fs.existsSync(path.resolve(ROOT, simulate, 'sim-network.json'));
+    if (simulate !== 'boroondara' && !grid && !imported) throw new Error(`--simulate takes "boroondara", "grid:<rows>x<cols>" (e.g. grid:4x4) or a city folder written by npm run sim:import, got "${simulate}"`);
     if (grid) {
       // fusion, workers and simulator all read the generated grid's city folder
       // (beside DATA_DIR, which a fresh demo empties)
       env.CITY_DIR = path.join(path.dirname(env.DATA_DIR), `demo-city-grid-${grid.rows}x${grid.cols}`);
       say(`wrote ${path.relative(ROOT, writeGridCity(simulate, path.resolve(ROOT, env.CITY_DIR), Number(SIM_SEED)))}`);
     }
-    simulatorEnv = { SIMULATOR_MODE: 'simulate', SIM_NETWORK: simulate, SIM_SEED };
+    if (imported) env.CITY_DIR = simulate;
+    simulatorEnv = { SIMULATOR_MODE: 'simulate', SIM_NETWORK: imported ? 'imported' : simulate, SIM_SEED };
     say(`simulate mode: the simulation engine plays the street on ${simulate}`);
   }
   const city = loadCityDefinition(path.resolve(ROOT, env.CITY_DIR));

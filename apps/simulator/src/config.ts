@@ -27,10 +27,10 @@ export function readSimulatorConfig(env: NodeJS.ProcessEnv = process.env) {
       HEALTH_PORT: envInt(0, 0, 65535),
       /** replay: recorded counts (the default); simulate: the simulation engine plays the street. */
       SIMULATOR_MODE: z.enum(['replay', 'simulate']).default('replay'),
-      /** simulate mode: "boroondara" (CITY_DIR with its sim-demand.json) or a generated grid "grid:RxC". */
+      /** simulate mode: "boroondara" (CITY_DIR with its sim-demand.json), "imported" (CITY_DIR written by `npm run sim:import`) or a generated grid "grid:RxC". */
       SIM_NETWORK: z
         .string()
-        .regex(/^(boroondara|grid:\d{1,2}x\d{1,2})$/, 'must be "boroondara" or "grid:<rows>x<cols>", e.g. grid:4x4')
+        .regex(/^(boroondara|imported|grid:\d{1,2}x\d{1,2})$/, 'must be "boroondara", "imported" or "grid:<rows>x<cols>", e.g. grid:4x4')
         .default('boroondara'),
       /** Simulated seconds per wall second. */
       SIM_SPEED: envNumber(450, 1, 1_000_000),

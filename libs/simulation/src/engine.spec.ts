@@ -199,6 +199,56 @@ describe('simulation engine', () => {
     expect(() => sim.setPlan('X', { ...PLAN_30_10, greenSeconds: [30] })).toThrow(/1 greens for 2 phases/);
     expect(() => sim.setPlan('nowhere', PLAN_30_10)).toThrow(/unknown crossing/);
   });
+  describe('scheduled vehicles', () => {
+    const ALWAYS: FixedTimePlan = { greenSeconds: [3600], amberSeconds: 0, allRedSeconds: 0, offsetSeconds: 0 };
+    const crossing = (approachLoss?: number): Network => {
+      const n = generateIsolatedCrossing({ demandVehPerHour: [0, 0], plan: ALWAYS });
+      n.crossings[0].phases = [{ id: 'all', movements: ['N-S', 'W-E'] }];
+      n.crossings[0].control = { kind: 'fixed', plan: { ...ALWAYS, greenSeconds: [3600] } };
+      if (approachLoss !== undefined) n.crossings[0].movements[0].approachLossSeconds = approachLoss;
+      return n;
+    };
+
+    it('run the given routes at the given times, from any link, ids kept on their trips', () => {
+      const sim = createSimulation(crossing(), {
+        seed: 1, recordTrips: true, startupLostSeconds: 0,
+        vehicles: [{ id: 'b', departSeconds: 20, route: ['N-X', 'X-S'] }, { id: 'a', departSeconds: 10, route: ['X-E'] }],
+      });
+      sim.advanceTo(200);
+      const trips = sim.takeCompletedTrips();
+      expect(trips.map((t) => t.scheduledId)).toEqual(['a', 'b']);
+      expect(trips[0].departSeconds).toBe(10);
+      expect(trips[0].travelSeconds).toBeCloseTo(300 / 13.89, 6);
+      expect(trips[1].delaySeconds).toBeCloseTo(0, 6);
+      expect(sim.conservation().holds).toBe(true);
+    });
+
+    it('a movement\'s approach loss is added to its vehicles\' delay without a stop', () => {
+      const sim = createSimulation(crossing(3), { seed: 1, recordTrips: true, startupLostSeconds: 0, vehicles: [{ id: 'v', departSeconds: 5, route: ['N-X', 'X-S'] }] });
+      sim.advanceTo(200);
+      const [trip] = sim.takeCompletedTrips();
+      expect(trip.delaySeconds).toBeCloseTo(3, 6);
+      expect(trip.stops).toBe(0);
+    });
+
+    it('are copied by fork(): both runs go on identically', () => {
+      const vehicles = Array.from({ length: 40 }, (_, k) => ({ id: `v${k}`, departSeconds: 3 * k, route: k % 2 ? ['N-X', 'X-S'] : ['W-X', 'X-E'] }));
+      const sim = createSimulation(generateIsolatedCrossing({ demandVehPerHour: [0, 0], plan: PLAN_30_10 }), { seed: 1, recordTrips: true, vehicles });
+      sim.advanceTo(50);
+      const fork = sim.fork();
+      sim.advanceTo(600);
+      fork.advanceTo(600);
+      const ids = (trips: { scheduledId?: string; exitSeconds: number }[]) => trips.map((t) => `${t.scheduledId}@${t.exitSeconds.toFixed(6)}`);
+      const a = sim.takeCompletedTrips();
+      expect(a.length).toBeGreaterThan(30);
+      expect(ids(fork.takeCompletedTrips())).toEqual(ids(a.filter((t) => t.exitSeconds >= 50)));
+    });
+
+    it('refuse routes that do not follow movements', () => {
+      expect(() => createSimulation(crossing(), { seed: 1, vehicles: [{ id: 'x', departSeconds: 0, route: ['N-X', 'X-E'] }, { id: 'y', departSeconds: 0, route: ['nowhere'] }] }))
+        .toThrow('invalid vehicles: vehicle x: no movement from N-X to X-E; vehicle y: unknown link nowhere');
+    });
+  });
 });
 
 /** W → A → B → E, plus a cross street N → B → S that takes most of B's cycle. */

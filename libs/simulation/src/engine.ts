@@ -56,6 +56,21 @@ export interface SimulationOptions {
   permissiveCriticalGapSeconds?: number;
   /** Seconds between successive yielding vehicles of one lane group in one gap (default 2.5 s, HCM 2010 follow-up headway). */
   permissiveFollowUpSeconds?: number;
+  /**
+   * Vehicles with a given departure time and route (link ids, each next link reached by a
+   * movement of the crossing the previous one ends at), e.g. a SUMO routes file or a
+   * CityFlow flow file (import/). A vehicle enters the start of its first link, which may
+   * be any link, at its departure time (later if the link is full); its route may end on
+   * any link (it leaves at the link's end). They come on top of the network's Poisson
+   * demand. Invalid routes are refused (one Error listing them).
+   */
+  vehicles?: ScheduledVehicle[];
+}
+
+export interface ScheduledVehicle {
+  id: string;
+  departSeconds: number;
+  route: string[];
 }
 
 export interface ApproachReport {
@@ -117,6 +132,8 @@ export interface CompletedTrip {
   freeFlowSeconds: number;
   delaySeconds: number;
   stops: number;
+  /** The id of a scheduled vehicle (SimulationOptions.vehicles); absent for Poisson-generated ones. */
+  scheduledId?: string;
 }
 
 export interface VehicleDeparture {
@@ -227,6 +244,7 @@ class QueueSimulation implements Simulation {
   private readonly movTo: Int32Array;
   private readonly movCumShare: Float64Array;
   private readonly movPhaseMask: Int32Array;
+  private readonly movApproachLoss: Float64Array;
   // phases (global index = crossing's first phase + local index)
   private readonly phaseLinkStart: Int32Array;
   private readonly phaseLinks: Int32Array;
@@ -284,6 +302,13 @@ class QueueSimulation implements Simulation {
   private readonly entryByLink = new Map<string, number>();
   private readonly backlog: number[][];
   private readonly backlogHead: Int32Array;
+  // scheduled vehicles (options.vehicles), sorted by departure; backlog per start link
+  private readonly schedDepart: Float64Array;
+  private readonly schedRoutes: Int32Array[];
+  private readonly schedIds: string[];
+  private schedNext = 0;
+  private readonly schedBacklog = new Map<number, number[]>();
+  private vSched = new Int32Array(0);
   // vehicles
   private vCapacity = 0;
   private vDepart = new Float64Array(0);
@@ -366,7 +391,7 @@ class QueueSimulation implements Simulation {
     this.effEnd = new Float64Array(nPhases);
     this.crossingFirstPhase = new Int32Array(network.crossings.length);
     this.crossingPhaseCount = new Int32Array(network.crossings.length);
-    const movementsByLink: { to: number; share: number; mask: number; id: string; kind: Movement['kind'] }[][] = network.links.map(() => []);
+    const movementsByLink: { to: number; share: number; mask: number; id: string; kind: Movement['kind']; loss: number }[][] = network.links.map(() => []);
     const linksByPhase: number[][] = [];
     let firstPhase = 0;
     network.crossings.forEach((crossing: Crossing, ci) => {
@@ -386,7 +411,7 @@ class QueueSimulation implements Simulation {
             if (!served.includes(from)) served.push(from);
           }
         });
-        movementsByLink[this.linkIndex.get(m.fromLink)!].push({ to: this.linkIndex.get(m.toLink)!, share: m.share, mask, id: m.id, kind: m.kind });
+        movementsByLink[this.linkIndex.get(m.fromLink)!].push({ to: this.linkIndex.get(m.toLink)!, share: m.share, mask, id: m.id, kind: m.kind, loss: m.approachLossSeconds ?? 0 });
       }
       firstPhase += crossing.phases.length;
     });
@@ -395,6 +420,7 @@ class QueueSimulation implements Simulation {
     this.movTo = new Int32Array(this.movStart[nLinks]);
     this.movCumShare = new Float64Array(this.movStart[nLinks]);
     this.movPhaseMask = new Int32Array(this.movStart[nLinks]);
+    this.movApproachLoss = new Float64Array(this.movStart[nLinks]);
     movementsByLink.forEach((ms, i) => {
       let cum = 0;
       ms.forEach((m, k) => {
@@ -402,6 +428,7 @@ class QueueSimulation implements Simulation {
         this.movTo[this.movStart[i] + k] = m.to;
         this.movCumShare[this.movStart[i] + k] = k === ms.length - 1 ? 1 : cum;
         this.movPhaseMask[this.movStart[i] + k] = m.mask;
+        this.movApproachLoss[this.movStart[i] + k] = m.loss;
       });
     });
     const layout = buildLaneLayout(network, this.linkIndex, movementsByLink);
@@ -476,6 +503,32 @@ class QueueSimulation implements Simulation {
       this.entryRatesFrom[e] = 0; // a network's demand profile is in simulation time from 0
       this.entryNext[e] = this.drawArrival(e, this.nowSeconds);
     }
+    // scheduled vehicles: routes checked against the movements
+    const problems: string[] = [];
+    const scheduled = (options.vehicles ?? []).map((v, k) => ({ v, k })).sort((a, b) => a.v.departSeconds - b.v.departSeconds || a.k - b.k);
+    this.schedDepart = new Float64Array(scheduled.length);
+    this.schedRoutes = [];
+    this.schedIds = [];
+    scheduled.forEach(({ v }, k) => {
+      const route = v.route.map((id) => this.linkIndex.get(id) ?? -1);
+      const unknown = v.route.filter((_, j) => route[j] < 0);
+      if (unknown.length > 0) problems.push(`vehicle ${v.id}: unknown link ${unknown[0]}`);
+      else if (route.length === 0) problems.push(`vehicle ${v.id}: empty route`);
+      else if (!Number.isFinite(v.departSeconds)) problems.push(`vehicle ${v.id}: departure must be finite`);
+      else {
+        for (let j = 0; j + 1 < route.length; j++) {
+          const from = route[j];
+          if (!movementsByLink[from].some((m) => m.to === route[j + 1])) {
+            problems.push(`vehicle ${v.id}: no movement from ${v.route[j]} to ${v.route[j + 1]}`);
+            break;
+          }
+        }
+      }
+      this.schedDepart[k] = v.departSeconds;
+      this.schedRoutes.push(Int32Array.from(route));
+      this.schedIds.push(v.id);
+    });
+    if (problems.length > 0) throw new Error(`invalid vehicles: ${problems.slice(0, 10).join('; ')}${problems.length > 10 ? `; and ${problems.length - 10} more` : ''}`);
     this.growVehicles(1024);
   }
 
@@ -598,6 +651,7 @@ class QueueSimulation implements Simulation {
     const inside = this.countInside();
     let waiting = 0;
     for (let e = 0; e < this.backlog.length; e++) waiting += this.backlog[e].length - this.backlogHead[e];
+    for (const queue of this.schedBacklog.values()) waiting += queue.length;
     return {
       entered: this.entered,
       exited: this.exited,
@@ -716,6 +770,51 @@ class QueueSimulation implements Simulation {
         this.entryNext[e] = this.drawArrival(e, at);
       }
     }
+    if (this.schedDepart.length > 0) this.admitScheduled(t, tEnd);
+  }
+
+  private admitScheduled(t: number, tEnd: number): void {
+    for (const [link, queue] of this.schedBacklog) {
+      while (queue.length > 0 && this.ringCount[link] < this.linkStorage[link]) {
+        this.enter(queue.shift()!, link, t);
+        this.waiting--;
+      }
+    }
+    while (this.schedNext < this.schedDepart.length && this.schedDepart[this.schedNext] < tEnd) {
+      const k = this.schedNext++;
+      const at = Math.max(t, this.schedDepart[k]);
+      const route = this.schedRoutes[k];
+      const link = route[0];
+      const v = this.createRouted(route, at, k);
+      let queue = this.schedBacklog.get(link);
+      if ((queue === undefined || queue.length === 0) && this.ringCount[link] < this.linkStorage[link]) {
+        this.enter(v, link, at);
+      } else {
+        if (!queue) this.schedBacklog.set(link, (queue = []));
+        queue.push(v);
+        this.waiting++;
+      }
+    }
+  }
+
+  private createRouted(route: Int32Array, departAt: number, scheduled: number): number {
+    if (this.freeCount === 0) this.growVehicles(this.vCapacity * 2);
+    const v = this.freeIds[--this.freeCount];
+    const n = route.length;
+    if (this.routesUsed + n > this.routes.length) this.compactRoutes(n);
+    const start = this.routesUsed;
+    this.routes.set(route, start);
+    this.routesUsed += n;
+    this.vRoutePos[v] = start;
+    this.vRouteEnd[v] = start + n;
+    this.vDepart[v] = departAt;
+    this.vStops[v] = 0;
+    this.vSched[v] = scheduled;
+    this.vSerial[v] = this.generated++;
+    if (this.recordVehicles) {
+      this.departures.push({ vehicle: this.vSerial[v], departSeconds: departAt, route: Array.from(route, (l) => this.linkIds[l]) });
+    }
+    return v;
   }
 
   private createVehicle(e: number, entryLink: number, departAt: number): number {
@@ -742,6 +841,7 @@ class QueueSimulation implements Simulation {
     this.vRouteEnd[v] = start + n;
     this.vDepart[v] = departAt;
     this.vStops[v] = 0;
+    this.vSched[v] = -1;
     this.vSerial[v] = this.generated++;
     if (this.recordVehicles) {
       this.departures.push({ vehicle: this.vSerial[v], departSeconds: departAt, route: Array.from(route.subarray(0, n), (l) => this.linkIds[l]) });
@@ -847,12 +947,12 @@ class QueueSimulation implements Simulation {
       // approach passes exactly saturation × effective green per window on average.
       this.greenDebt[link] = release + headway > windowEnd ? release + headway - windowEnd : 0;
       this.greenDebtWindowEnd[link] = windowEnd;
-      this.cross(link, v, next, release, ready);
+      this.cross(link, v, next, release, ready, m);
     }
   }
 
   /** Vehicle v, already taken off `link`, crosses its stop line at `release` onto `next`. */
-  private cross(link: number, v: number, next: number, release: number, ready: number): void {
+  private cross(link: number, v: number, next: number, release: number, ready: number, m: number): void {
     // Both discharge paths (one queue, lane groups) come through here: the event log's stop-line departure.
     this.eventSink?.depart(link, ready, release);
     const held = release - ready;
@@ -866,7 +966,10 @@ class QueueSimulation implements Simulation {
     }
     this.vRoutePos[v] = this.vRoutePos[v] + 1;
     this.vFree[v] += this.linkFree[next];
-    this.push(next, v, release + this.linkTravel[next] + (stopped ? this.accelerationLoss : 0));
+    // a stopped vehicle needs the time to get back to speed; one taking a movement with an approach loss (slowing for a turn or to look for gaps) at least that
+    const loss = stopped ? this.accelerationLoss : 0;
+    const approach = this.movApproachLoss[m];
+    this.push(next, v, release + this.linkTravel[next] + (approach > loss ? approach : loss));
   }
 
   // ---------------------------------------------------------------- lane groups
@@ -1109,7 +1212,7 @@ class QueueSimulation implements Simulation {
       const slot = m * PASSAGES_KEPT + this.movPassageHead[m];
       this.movPassages[slot] = bestRelease;
       this.movPassageHead[m] = (this.movPassageHead[m] + 1) % PASSAGES_KEPT;
-      this.cross(link, v, this.movTo[m], bestRelease, ready);
+      this.cross(link, v, this.movTo[m], bestRelease, ready, m);
     }
   }
 
@@ -1254,6 +1357,7 @@ class QueueSimulation implements Simulation {
         freeFlowSeconds: this.vFree[v],
         delaySeconds: delay,
         stops: this.vStops[v],
+        ...(this.vSched[v] >= 0 ? { scheduledId: this.schedIds[this.vSched[v]] } : {}),
       });
     }
     this.vRoutePos[v] = -1;
@@ -1364,6 +1468,7 @@ class QueueSimulation implements Simulation {
     this.vMov = grow(this.vMov, i32);
     this.vInAt = grow(this.vInAt, f64);
     this.vSerial = grow(this.vSerial, i32);
+    this.vSched = grow(this.vSched, i32);
     const freeIds = new Int32Array(capacity);
     freeIds.set(this.freeIds.subarray(0, this.freeCount));
     // new ids are handed out lowest first

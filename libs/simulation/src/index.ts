@@ -8,3 +8,4 @@ export * from './sumo/timeline';
 export * from './boroondara';
 export * from './event-log';
 export * from './lanes';
+export * from './import';

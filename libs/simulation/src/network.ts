@@ -72,6 +72,14 @@ export interface Movement {
    * red (a protected left) it goes at the saturation headway. Absent: never yields.
    */
   yieldsTo?: string[];
+  /**
+   * Seconds every vehicle of this movement loses around the stop line even when it need
+   * not stop: braking for a slow turn and speeding up again, or creeping up to look for
+   * gaps at a priority junction (SUMO's minor links). Counted as delay, not as a stop; a
+   * vehicle that stopped loses the larger of this and the engine's acceleration loss.
+   * Default 0.
+   */
+  approachLossSeconds?: number;
 }
 
 export interface SignalPhase {
@@ -249,6 +257,7 @@ export function validateNetwork(network: Network): void {
         else if (f.fromLink === m.fromLink) problems.push(`${where}: movement ${m.id} yields to ${foe} from its own approach`);
         else if (f.yieldsTo?.includes(m.id)) problems.push(`${where}: movements ${m.id} and ${foe} yield to each other`);
       }
+      if (m.approachLossSeconds !== undefined && !(m.approachLossSeconds >= 0 && m.approachLossSeconds < 600)) problems.push(`${where}: movement ${m.id}: approach loss must be 0 to 600 s`);
     }
     for (const approach of crossing.approaches) {
       const groups = links.get(approach)?.laneGroups;

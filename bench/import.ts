@@ -1,0 +1,240 @@
+/**
+ * `npm run bench:import [-- --quick]`: bring-your-own-city imports against their own simulators.
+ *
+ * 1. SUMO ("same network, same answer"): netgenerate makes a grid, a spider, a random
+ *    network and a grid with signalised and unsignalised junctions mixed; randomTrips.py +
+ *    duarouter make the vehicles at three demand levels (one routes file per level, the
+ *    default passenger car with no speed spread). SUMO runs the original network with that
+ *    file; our engine runs the imported network (npm run sim:import's importSumo) with the
+ *    very same vehicles (SimulationOptions.vehicles). Per vehicle matched by id: travel time
+ *    (SUMO duration) and delay (ours: travel − free flow; SUMO: timeLoss). Goals: mean
+ *    travel time within 15 %, mean delay within 25 %.
+ * 2. CityFlow: a 4×4 grid written in CityFlow's format by generateCityFlowGrid (we have no
+ *    CityFlow files; the generator follows the format of CityFlow's documentation), imported
+ *    by importCityFlow, run for 3,600 s under the signal-control benchmarks' protocol (four
+ *    phases, decisions every 15 s, 5 s yellow) with the imported fixed-time program and with
+ *    max-pressure. Travel time as CityFlow's get_average_travel_time: over every vehicle
+ *    that departed, finished ones by their trip, unfinished ones until the end of the run.
+ *
+ * Needs sumo, netgenerate, duarouter and /usr/share/sumo/tools/randomTrips.py for part 1
+ * (skipped with a reason when missing). Writes bench/results/import.json, and the generated
+ * CityFlow files to .data/bench-import/cityflow-4x4/ (roadnet.json, flow.json).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  CompletedTrip, DEFAULT_MAX_PRESSURE, ImportedNetwork, SUMO_CALIBRATED, SUMO_PASSENGER_CAR, createSimulation, generateCityFlowGrid, importCityFlow, importSumo,
+} from '@crosscast/simulation';
+import { readTripinfo, sumoVersion } from './sim-sumo';
+
+const OUT = path.join('bench', 'results', 'import.json');
+/** Where the generated CityFlow grid is written (roadnet.json, flow.json). */
+const CITYFLOW_DIR = path.join('.data', 'bench-import', 'cityflow-4x4');
+const QUICK = process.argv.includes('--quick');
+const SUMO_HOME = process.env.SUMO_HOME ?? '/usr/share/sumo';
+const RANDOM_TRIPS = path.join(SUMO_HOME, 'tools', 'randomTrips.py');
+const r2 = (x: number) => Math.round(x * 100) / 100;
+const pct = (ours: number, reference: number) => r2((100 * (ours - reference)) / reference);
+const env = { ...process.env, SUMO_HOME };
+
+function run(cmd: string, args: string[], cwd: string): string {
+  const p = spawnSync(cmd, args, { cwd, encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024 });
+  if (p.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${p.stderr || p.stdout}`);
+  return `${p.stdout}${p.stderr}`;
+}
+
+function haveSumoTools(): string | null {
+  for (const tool of ['sumo', 'netgenerate', 'duarouter']) if (spawnSync(tool, ['--version'], { env }).status !== 0) return `${tool} not on PATH`;
+  if (!fs.existsSync(RANDOM_TRIPS)) return `${RANDOM_TRIPS} missing`;
+  return null;
+}
+
+interface SumoNet { name: string; description: string; netgenerate: string[]; fringeFactor: number }
+
+const NETWORKS: SumoNet[] = [
+  {
+    name: 'grid', description: 'netgenerate grid 3×3, 200 m, 2 lanes, 150 m fringe roads, every junction signalised (--tls.guess)',
+    netgenerate: ['--grid', '--grid.number', '3', '--grid.length', '200', '--grid.attach-length', '150', '--default.lanenumber', '2', '--tls.guess', 'true'], fringeFactor: 20,
+  },
+  {
+    name: 'spider', description: 'netgenerate spider, 5 arms × 3 circles, 150 m, 1 lane, signals guessed (--tls.guess)',
+    netgenerate: ['--spider', '--spider.arm-number', '5', '--spider.circle-number', '3', '--spider.space-radius', '150', '--default.lanenumber', '1', '--tls.guess', 'true'], fringeFactor: 5,
+  },
+  {
+    name: 'random', description: 'netgenerate random network (30 iterations, seed 7, 100-250 m), 1 lane, signals guessed (--tls.guess)',
+    netgenerate: ['--rand', '--rand.iterations', '30', '--seed', '7', '--rand.min-distance', '100', '--rand.max-distance', '250', '--default.lanenumber', '1', '--tls.guess', 'true'], fringeFactor: 5,
+  },
+  {
+    name: 'mixed', description: 'netgenerate grid 3×3, 200 m, 1 lane, 150 m fringe roads; signals at A0, B1, C2, A2 only (--tls.set), the other junctions priority',
+    netgenerate: ['--grid', '--grid.number', '3', '--grid.length', '200', '--grid.attach-length', '150', '--default.lanenumber', '1', '--default-junction-type', 'priority', '--tls.set', 'A0,B1,C2,A2'], fringeFactor: 20,
+  },
+];
+
+/** Seconds between departures (randomTrips --period) for the three demand levels. */
+const LEVELS = [{ name: 'low', period: 4 }, { name: 'medium', period: 2.5 }, { name: 'high', period: 1.6 }];
+const DEMAND_S = QUICK ? 600 : 1800;
+const CAP_S = DEMAND_S + 3600;
+
+function vTypeXml(): string {
+  const t = SUMO_PASSENGER_CAR;
+  return `<additional>\n  <vType id="${t.id}" accel="${t.accel}" decel="${t.decel}" sigma="${t.sigma}" length="${t.length}" minGap="${t.minGap}" tau="${t.tau}" maxSpeed="${t.maxSpeed}" speedDev="${t.speedDev}"/>\n</additional>\n`;
+}
+
+/**
+ * SUMO's Krauss car dawdles: every second it may lose up to sigma × accel of speed, so on
+ * a free road it averages v − sigma × accel / 2 (13.89 − 0.5 × 2.6 / 2 = 13.24 m/s at
+ * 50 km/h, every netgenerate road here): our vehicles cruise at that share of the speed.
+ * Derived from the car's parameters, not fitted to these results.
+ */
+const KRAUSS_CRUISE = 1 - (SUMO_PASSENGER_CAR.sigma * SUMO_PASSENGER_CAR.accel) / 2 / 13.89;
+
+function oursOn(imported: ImportedNetwork, until: number) {
+  const sim = createSimulation({ ...imported.network, demand: [] }, { seed: 1, vehicles: imported.vehicles, recordTrips: true, ...SUMO_CALIBRATED, cruiseSpeedFactor: KRAUSS_CRUISE });
+  const last = imported.vehicles.reduce((m, v) => Math.max(m, v.departSeconds), 0);
+  sim.advanceTo(last + 1);
+  while (sim.conservation().inside + sim.conservation().waitingToEnter > 0 && sim.nowSeconds < until) sim.advanceTo(sim.nowSeconds + 300);
+  const c = sim.conservation();
+  return { trips: new Map(sim.takeCompletedTrips().map((t) => [t.scheduledId!, t])), stuck: c.inside + c.waitingToEnter };
+}
+
+function sumoPart() {
+  const missing = haveSumoTools();
+  if (missing) {
+    console.log(`SUMO comparison skipped: ${missing}`);
+    return { skipped: true, reason: missing };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosscast-bench-import-'));
+  fs.writeFileSync(path.join(dir, 'car.add.xml'), vTypeXml());
+  console.log(`SUMO: ${sumoVersion()}; ${DEMAND_S} s of demand per level, both run until every vehicle has left (ours capped at ${CAP_S} s); files in ${dir}`);
+  console.log('network  level   signals unsig. vehicles  TT ours  TT SUMO   err %  delay ours  timeLoss SUMO   err %  teleports');
+  const networks = [];
+  for (const net of NETWORKS) {
+    const netFile = path.join(dir, `${net.name}.net.xml`);
+    run('netgenerate', [...net.netgenerate, '--output-file', netFile], dir);
+    const netXml = fs.readFileSync(netFile, 'utf8');
+    const levels = [];
+    let signals = 0;
+    let unsignalised = 0;
+    let notes: string[] = [];
+    for (const level of LEVELS) {
+      const rou = path.join(dir, `${net.name}-${level.name}.rou.xml`);
+      run('python3', [
+        RANDOM_TRIPS, '-n', netFile, '-o', path.join(dir, `${net.name}-${level.name}.trips.xml`), '-r', rou, '-b', '0', '-e', String(DEMAND_S), '-p', String(level.period),
+        '--seed', '1', '--fringe-factor', String(net.fringeFactor), '--min-distance', '300', '--additional-file', path.join(dir, 'car.add.xml'),
+        '--trip-attributes', 'type="car" departLane="best" departSpeed="max"', '--validate',
+      ], dir);
+      const imported = importSumo(netXml, fs.readFileSync(rou, 'utf8'));
+      signals = imported.signalised.length;
+      unsignalised = imported.network.crossings.length - signals;
+      notes = imported.notes;
+      const t0 = performance.now();
+      const ours = oursOn(imported, CAP_S);
+      const oursSeconds = (performance.now() - t0) / 1000;
+      const tripinfo = path.join(dir, `${net.name}-${level.name}.tripinfo.xml`);
+      const t1 = performance.now();
+      const log = run('sumo', ['-n', netFile, '-r', rou, '--tripinfo-output', tripinfo, '--step-length', '1', '--seed', '1', '--time-to-teleport', '300', '--no-step-log', 'true', '--duration-log.disable', 'true', '--xml-validation', 'never'], dir);
+      const sumoSeconds = (performance.now() - t1) / 1000;
+      const sumoTrips = readTripinfo(fs.readFileSync(tripinfo, 'utf8'));
+      const teleports = (log.match(/Teleporting vehicle/g) ?? []).length;
+      // tripinfo ids are numeric in randomTrips files; match ours by the same id
+      let n = 0; let ttO = 0; let ttS = 0; let dO = 0; let dS = 0;
+      for (const [id, s] of sumoTrips) {
+        const o: CompletedTrip | undefined = ours.trips.get(String(id));
+        if (!o) continue;
+        n++; ttO += o.travelSeconds; ttS += s.duration; dO += o.delaySeconds; dS += s.timeLoss;
+      }
+      const row = {
+        level: level.name, randomtrips_period_s: level.period, vehicles: imported.vehicles.length, matched: n,
+        ours_completed: ours.trips.size, ours_stuck_at_cap: ours.stuck, sumo_completed: sumoTrips.size, sumo_teleports: teleports,
+        tt_ours_s: r2(ttO / n), tt_sumo_s: r2(ttS / n), tt_error_pct: pct(ttO, ttS),
+        delay_ours_s: r2(dO / n), time_loss_sumo_s: r2(dS / n), delay_error_pct: pct(dO, dS),
+        ours_seconds: r2(oursSeconds), sumo_seconds: r2(sumoSeconds),
+      };
+      levels.push(row);
+      console.log(`${net.name.padEnd(8)} ${level.name.padEnd(7)} ${String(signals).padStart(7)} ${String(unsignalised).padStart(6)} ${String(row.vehicles).padStart(8)} ${row.tt_ours_s.toFixed(1).padStart(8)} ${row.tt_sumo_s.toFixed(1).padStart(8)} ${row.tt_error_pct.toFixed(1).padStart(7)} ${row.delay_ours_s.toFixed(1).padStart(11)} ${row.time_loss_sumo_s.toFixed(1).padStart(14)} ${row.delay_error_pct.toFixed(1).padStart(7)} ${String(teleports).padStart(10)}`);
+    }
+    networks.push({
+      name: net.name, description: net.description, netgenerate: net.netgenerate.join(' '), signals, unsignalised_junctions: unsignalised, import_notes: notes, levels,
+      goal_tt_within_15pct: levels.every((l) => Math.abs(l.tt_error_pct) <= 15),
+      goal_delay_within_25pct: levels.every((l) => Math.abs(l.delay_error_pct) <= 25),
+      worst_tt_error_pct: Math.max(...levels.map((l) => Math.abs(l.tt_error_pct))),
+      worst_delay_error_pct: Math.max(...levels.map((l) => Math.abs(l.delay_error_pct))),
+    });
+  }
+  return {
+    skipped: false,
+    sumo_version: sumoVersion(),
+    demand: `randomTrips.py -b 0 -e ${DEMAND_S} -p <period> --seed 1 --fringe-factor <per network> --min-distance 300 --validate (duarouter routes), vType ${JSON.stringify(SUMO_PASSENGER_CAR)}, departLane best, departSpeed max`,
+    sumo_settings: 'the netgenerate network as it is (internal junction lanes included), step 1 s, seed 1, time-to-teleport 300 s',
+    ours: 'importSumo(net, routes) → createSimulation with the routes file\'s vehicles (SimulationOptions.vehicles), SUMO_CALIBRATED and cruiseSpeedFactor for the Krauss dawdling; link length = lane length + mean internal lane length of its connections, free-flow time including the slower junction lanes; per movement an approach loss for braking to the turn speed (minor links: to the speed it can stop from within 4.5 m) and speeding up again',
+    cruise_speed_factor: Math.round(KRAUSS_CRUISE * 10000) / 10000,
+    compared: 'per vehicle matched by id: travel time (SUMO duration) and delay (ours travel − free flow; SUMO timeLoss)',
+    networks,
+    goal_tt_within_15pct: networks.every((n) => n.goal_tt_within_15pct),
+    goal_delay_within_25pct: networks.every((n) => n.goal_delay_within_25pct),
+  };
+}
+
+function cityflowPart() {
+  const rows = 4;
+  const cols = 4;
+  const horizon = 3600;
+  const entry = 300;
+  const { roadnet, flow } = generateCityFlowGrid({ rows, cols, entryVehPerHour: entry, greenSeconds: 30, clearanceSeconds: 5, endTimeSeconds: horizon });
+  // kept for `npm run sim:import -- --cityflow` (README, Bring your own city)
+  fs.mkdirSync(CITYFLOW_DIR, { recursive: true });
+  fs.writeFileSync(path.join(CITYFLOW_DIR, 'roadnet.json'), `${JSON.stringify(roadnet, null, 1)}\n`);
+  fs.writeFileSync(path.join(CITYFLOW_DIR, 'flow.json'), `${JSON.stringify(flow, null, 1)}\n`);
+  const imported = importCityFlow(JSON.stringify(roadnet), JSON.stringify(flow));
+  const runWith = (control: 'fixed' | 'max-pressure') => {
+    const sim = createSimulation({ ...imported.network, demand: [] }, { seed: 1, vehicles: imported.vehicles.filter((v) => v.departSeconds < horizon), recordTrips: true, recordVehicles: true, ...SUMO_CALIBRATED });
+    if (control === 'max-pressure') {
+      for (const c of imported.network.crossings) sim.setControl(c.id, { kind: 'max-pressure', settings: { ...DEFAULT_MAX_PRESSURE, decisionSeconds: 15, minGreenSeconds: 15, amberSeconds: 5, allRedSeconds: 0 } });
+    }
+    sim.advanceTo(horizon);
+    const departures = sim.takeDepartures();
+    const trips = new Map(sim.takeCompletedTrips().map((t) => [t.vehicle, t]));
+    let total = 0;
+    let unfinished = 0;
+    for (const d of departures) {
+      const t = trips.get(d.vehicle);
+      if (t) total += t.exitSeconds - d.departSeconds;
+      else { total += horizon - d.departSeconds; unfinished++; }
+    }
+    return { vehicles: departures.length, completed: trips.size, unfinished, mean_travel_time_s: r2(total / departures.length) };
+  };
+  const fixed = runWith('fixed');
+  const mp = runWith('max-pressure');
+  const ratio = Math.round((mp.mean_travel_time_s / fixed.mean_travel_time_s) * 1000) / 1000;
+  console.log(`\nCityFlow ${rows}×${cols} (${imported.signalised.length} signals), ${entry} veh/h per entry road, ${horizon} s: fixed-time ${fixed.mean_travel_time_s} s (${fixed.unfinished} unfinished), max-pressure ${mp.mean_travel_time_s} s (${mp.unfinished} unfinished); ratio max-pressure / fixed-time ${ratio}`);
+  return {
+    network: `generateCityFlowGrid ${rows}x${cols}: 300 m roads, 3 lanes (left, straight, right), 11.111 m/s, four light phases (EW straight, EW left, NS straight, NS left; right turns in all) of 30 s, each followed by a 5 s clearance light phase of right turns only`,
+    files: `${CITYFLOW_DIR}/roadnet.json and flow.json`,
+    why_generated: 'no CityFlow files are in the project or its data; the generator writes the roadnet.json / flow.json format of CityFlow\'s documentation (intersections with roadLinks, laneLinks and trafficLight lightphases; roads with points and lanes; flows with vehicle, route, interval, startTime, endTime)',
+    signals: imported.signalised.length,
+    flows: flow.length,
+    demand: `${entry} veh/h per boundary road: 60 % straight across, 20 % left and 20 % right at the first intersection then straight on; deterministic intervals (CityFlow flows)`,
+    protocol: { phases: 4, decision_s: 15, yellow_s: 5, horizon_s: horizon, travel_time: 'mean over every departed vehicle: finished ones exit − departure, unfinished ones horizon − departure (CityFlow get_average_travel_time)' },
+    fixed_time: { ...fixed, plan: '30 s green per phase, 5 s amber (the imported clearance), cycle 140 s, offsets 0' },
+    max_pressure: { ...mp, settings: 'decision every 15 s after a 15 s minimum green, 5 s amber, no all-red; pressure = queued − downstream vehicles × saturation flow (libs/simulation MaxPressureSettings)' },
+    ratio_max_pressure_over_fixed_time: ratio,
+    engine: 'SUMO_CALIBRATED (our engine, not CityFlow): the ratio is our engine\'s, under the protocol\'s definitions',
+  };
+}
+
+function main(): void {
+  const t0 = performance.now();
+  const sumo = sumoPart();
+  const cityflow = cityflowPart();
+  const json = { generated_by: `npm run bench:import${QUICK ? ' -- --quick' : ''}`, quick: QUICK, demand_seconds: DEMAND_S, sumo, cityflow, wall_seconds: r2((performance.now() - t0) / 1000) };
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  fs.writeFileSync(OUT, `${JSON.stringify(json, null, 2)}\n`);
+  if ('networks' in sumo && sumo.networks) {
+    for (const n of sumo.networks) console.log(`${n.name}: travel time ${n.goal_tt_within_15pct ? 'met' : 'MISSED'} (worst ${n.worst_tt_error_pct} %, goal 15 %), delay ${n.goal_delay_within_25pct ? 'met' : 'MISSED'} (worst ${n.worst_delay_error_pct} %, goal 25 %)`);
+  }
+  console.log(`wrote ${OUT}`);
+}
+
+main();

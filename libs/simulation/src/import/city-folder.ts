@@ -1,0 +1,171 @@
+/**
+ * An imported network as a city folder (contents only; the CLI writes them):
+ * - crossings.json: the signalised crossings and their approaches in the shape of
+ *   `CityDefinitionSchema`, so fusion and the workers run with CITY_DIR;
+ * - sim-network.json: the engine's network, the day's entry demand and the import notes,
+ *   read by the simulator with SIM_NETWORK=imported;
+ * - vehicles.json: the demand file's exact vehicles (departure and route), for benches and
+ *   replays of the imported demand.
+ * Pure and deterministic: the same import gives byte-identical files.
+ */
+import type { ScheduledVehicle } from '../engine';
+import { peakShape } from '../grid';
+import { Network } from '../network';
+import type { GridCityDefinition } from '../boroondara/grid-city';
+import type { SimCity, SimCrossing } from '../boroondara/city-network';
+import { ImportedNetwork, ImportFormat } from './report';
+
+export const IMPORTED_BASE_PLAN_ID = 'imported-fixed';
+
+export interface SimNetworkFile {
+  format: ImportFormat;
+  name: string;
+  source: string;
+  network: Network;
+  /** Signalised crossings (in crossings.json); the others are unsignalised junctions. */
+  signalised: string[];
+  /** Approach id (crossings.json) → the link it is. */
+  approachLinks: Record<string, string>;
+  /** A day of entry demand for the simulator: veh/h per interval from local midnight. */
+  dailyDemand: { intervalSeconds: number; entries: Record<string, number[]>; how: string };
+  notes: string[];
+}
+
+export interface ImportedCityFolder {
+  definition: GridCityDefinition;
+  simNetwork: SimNetworkFile;
+  vehicles: { vehicles: ScheduledVehicle[] };
+}
+
+export interface CityFolderOptions {
+  name: string;
+  /** What was imported (file names), for the definition's source. */
+  source: string;
+  centre?: { lat: number; lon: number };
+  timeZone?: string;
+  /**
+   * 'peaks' (default): each entry's mean rate over the demand file is the peak of the grid
+   * cities' day profile (peakShape); 'flat': that rate all day.
+   */
+  dailyProfile?: 'peaks' | 'flat';
+}
+
+const SIDES = ['N', 'NE', 'E', 'SE', 'S', 'SW', 'W', 'NW'];
+
+export function buildImportedCityFolder(imported: ImportedNetwork, options: CityFolderOptions): ImportedCityFolder {
+  const { network } = imported;
+  const centre = options.centre ?? { lat: -37.82, lon: 145.06 };
+  const kx = 111_320 * Math.cos((centre.lat * Math.PI) / 180);
+  const node = new Map(network.nodes.map((n) => [n.id, n]));
+  const signalised = new Set(imported.signalised);
+  const signalNodes = network.nodes.filter((n) => signalised.has(n.id));
+  const all = signalNodes.length > 0 ? signalNodes : network.nodes;
+  const cx = all.reduce((s, n) => s + n.x, 0) / all.length;
+  const cy = all.reduce((s, n) => s + n.y, 0) / all.length;
+  const latLon = (x: number, y: number) => ({ lat: round6(centre.lat + (y - cy) / 110_540), lon: round6(centre.lon + (x - cx) / kx) });
+  const links = new Map(network.links.map((l) => [l.id, l]));
+
+  const definition: GridCityDefinition = {
+    city: `${options.name} (imported ${imported.format === 'sumo' ? 'SUMO' : 'CityFlow'} network, simulated)`,
+    timeZone: options.timeZone ?? 'Australia/Melbourne',
+    intervalMinutes: 15,
+    firstIntervalStart: '2006-10-01T00:00:00+10:00',
+    lastIntervalStart: '2006-10-31T23:45:00+11:00',
+    source: `imported by npm run sim:import from ${options.source}; no recorded counts: the simulator is the only source`,
+    crossings: [],
+  };
+  const approachLinks: Record<string, string> = {};
+  for (const crossing of network.crossings) {
+    if (!signalised.has(crossing.id)) continue;
+    const here = node.get(crossing.id)!;
+    const used = new Set<string>();
+    const approaches = crossing.approaches.map((linkId) => {
+      const from = node.get(links.get(linkId)!.from)!;
+      const bearing = (Math.atan2(from.x - here.x, from.y - here.y) * 180) / Math.PI;
+      const side = SIDES[Math.round((((bearing % 360) + 360) % 360) / 45) % 8];
+      let id = `${crossing.id}:${side}`;
+      for (let k = 2; used.has(id); k++) id = `${crossing.id}:${side}.${k}`;
+      used.add(id);
+      approachLinks[id] = linkId;
+      const at = latLon(here.x + (from.x - here.x) * 0.1, here.y + (from.y - here.y) * 0.1);
+      return { id, direction: side, road: linkId, location: `${linkId}, ${side} of ${crossing.id}`, ...at };
+    });
+    definition.crossings.push({ id: crossing.id, name: `${crossing.id} (${crossing.approaches.length} approaches)`, ...latLon(here.x, here.y), approaches });
+  }
+
+  const profile = options.dailyProfile ?? 'peaks';
+  const intervalSeconds = 900;
+  const entries: Record<string, number[]> = {};
+  for (const d of network.demand) {
+    const rates = d.vehPerHour.slice(0, -1).length > 0 ? d.vehPerHour.slice(0, -1) : d.vehPerHour;
+    const mean = rates.reduce((s, r) => s + r, 0) / rates.length;
+    entries[d.link] = Array.from({ length: 96 }, (_, k) => round3(profile === 'flat' ? mean : mean * peakShape(((k + 0.5) * intervalSeconds) / 3600)));
+  }
+  const simNetwork: SimNetworkFile = {
+    format: imported.format,
+    name: options.name,
+    source: options.source,
+    network,
+    signalised: imported.signalised,
+    approachLinks,
+    dailyDemand: {
+      intervalSeconds,
+      entries,
+      how: profile === 'flat'
+        ? "each entry's mean rate over the demand file, all day"
+        : "each entry's mean rate over the demand file is the peak of the grid cities' day profile (peakShape: 08:00 and 17:30 peaks, night base 15 %)",
+    },
+    notes: imported.notes,
+  };
+  return { definition, simNetwork, vehicles: { vehicles: imported.vehicles } };
+}
+
+/** The files of the folder, as text (JSON, two-space indent, trailing newline). */
+export function cityFolderFiles(folder: ImportedCityFolder): Record<string, string> {
+  const json = (x: unknown) => `${JSON.stringify(x, null, 2)}\n`;
+  return {
+    'crossings.json': json(folder.definition),
+    'sim-network.json': json(folder.simNetwork),
+    'vehicles.json': json(folder.vehicles),
+  };
+}
+
+/** The simulator's view of an imported city folder (sim-network.json). */
+export function simCityFromImport(file: SimNetworkFile): SimCity {
+  const signalised = new Set(file.signalised);
+  const approachOf = new Map(Object.entries(file.approachLinks).map(([a, l]) => [l, a]));
+  const boundary = new Set(file.network.nodes.filter((n) => n.kind === 'boundary').map((n) => n.id));
+  const links = new Map(file.network.links.map((l) => [l.id, l]));
+  const crossings: SimCrossing[] = file.network.crossings.filter((c) => signalised.has(c.id)).map((c) => ({
+    id: c.id,
+    approaches: c.approaches.map((l) => approachOf.get(l)!),
+    // a phase serves the approaches of its movements other than right turns (CityFlow and SUMO let
+    // rights go in most phases; counting them would make every phase serve every approach)
+    phases: c.phases.map((p) => {
+      const movements = p.movements.map((m) => c.movements.find((x) => x.id === m)!);
+      const main = movements.filter((m) => m.kind !== 'right');
+      return { name: p.id, approaches: [...new Set((main.length > 0 ? main : movements).map((m) => approachOf.get(m.fromLink)!))] };
+    }),
+    basePlanId: IMPORTED_BASE_PLAN_ID,
+  }));
+  const approachLinks: Record<string, string[]> = {};
+  const boundaryEntries: Record<string, string> = {};
+  const roadLinks: SimCity['roadLinks'] = [];
+  for (const [approach, linkId] of Object.entries(file.approachLinks)) {
+    approachLinks[approach] = [linkId];
+    const link = links.get(linkId)!;
+    if (boundary.has(link.from)) boundaryEntries[approach] = linkId;
+    if (signalised.has(link.from)) {
+      roadLinks.push({ from: link.from, to: link.to, road: link.id, distanceM: link.lengthM, freeFlowSeconds: link.lengthM / link.speedMps, feedsApproach: approach, direction: approach.split(':')[1].split('.')[0] });
+    }
+  }
+  return { name: `imported:${file.name}`, network: file.network, crossings, approachLinks, boundaryEntries, localEntries: {}, roadLinks };
+}
+
+function round6(v: number): number {
+  return Math.round(v * 1e6) / 1e6;
+}
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}

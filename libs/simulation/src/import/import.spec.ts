@@ -1,0 +1,176 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createSimulation } from '../engine';
+import { validateNetwork } from '../network';
+import { buildImportedCityFolder, cityFolderFiles, simCityFromImport } from './city-folder';
+import { generateCityFlowGrid, importCityFlow } from './cityflow';
+import { ImportError } from './report';
+import { importSumo } from './sumo';
+import { parseXml } from './xml';
+
+const fixture = (name: string) => fs.readFileSync(path.join(__dirname, 'fixtures', name), 'utf8');
+const NET = fixture('two-junctions.net.xml');
+const ROUTES = fixture('two-junctions.rou.xml');
+const ROADNET = fixture('one-intersection.roadnet.json');
+const FLOW = fixture('one-intersection.flow.json');
+
+function refusal(run: () => unknown): string {
+  try {
+    run();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected the import to be refused');
+}
+
+describe('parseXml', () => {
+  it('reads elements, attributes, entities and comments', () => {
+    const root = parseXml('<?xml version="1.0"?>\n<!-- c -->\n<a x="1 &amp; 2"><b y=\'&lt;\'/>\n<b/></a>\n');
+    expect(root).toEqual({ name: 'a', attrs: { x: '1 & 2' }, line: 3, children: [{ name: 'b', attrs: { y: '<' }, children: [], line: 3 }, { name: 'b', attrs: {}, children: [], line: 4 }] });
+  });
+
+  it('refuses what is outside the subset, with the line', () => {
+    expect(() => parseXml('<a>\n<b></c></a>')).toThrow('XML line 2: end tag </c> does not close <b>');
+    expect(() => parseXml('<a>text</a>')).toThrow('text content "text"');
+    expect(() => parseXml('<a x=1/>')).toThrow('not quoted');
+    expect(() => parseXml('<a><![CDATA[x]]></a>')).toThrow('CDATA');
+  });
+});
+
+describe('importSumo', () => {
+  const imported = importSumo(NET, ROUTES);
+  const { network } = imported;
+
+  it('imports junctions, links with lengths and speeds, and car lanes only', () => {
+    expect(network.nodes.map((n) => `${n.id}:${n.kind}`)).toEqual(['E:boundary', 'J1:crossing', 'J2:crossing', 'N1:boundary', 'S2:boundary', 'W:boundary']);
+    const w = network.links.find((l) => l.id === 'W_J1')!;
+    expect(w).toMatchObject({ from: 'W', to: 'J1', lengthM: 190, lanes: 2, speedMps: 13.89 });
+    // lane 0 through, lane 1 through + left: two lane groups, right to left
+    expect(w.laneGroups).toEqual([{ lanes: 1, turns: ['through'] }, { lanes: 1, turns: ['left', 'through'] }]);
+    expect(imported.signalised).toEqual(['J1']);
+    expect(imported.notes.some((n) => n.startsWith('SUMO lanes closed to passenger cars left out') && n.includes('W_J1_2'))).toBe(true);
+    expect(() => validateNetwork(network)).not.toThrow();
+  });
+
+  it('maps the tlLogic to phases and a fixed-time plan, the permissive left yielding', () => {
+    const j1 = network.crossings.find((c) => c.id === 'J1')!;
+    expect(j1.phases).toEqual([
+      { id: 'p0', movements: ['J2_J1>J1_N1', 'J2_J1>J1_W', 'W_J1>J1_J2', 'W_J1>J1_N1'] },
+      { id: 'p1', movements: ['N1_J1>J1_J2', 'N1_J1>J1_W'] },
+    ]);
+    expect(j1.control).toEqual({ kind: 'fixed', plan: { greenSeconds: [30, 20], amberSeconds: 3, allRedSeconds: 2, offsetSeconds: 10 } });
+    expect(j1.movements.find((m) => m.id === 'W_J1>J1_N1')).toMatchObject({ kind: 'left', yieldsTo: ['J2_J1>J1_W'] });
+  });
+
+  it('runs an unsignalised junction always green, minor movements yielding as its response bits say', () => {
+    const j2 = network.crossings.find((c) => c.id === 'J2')!;
+    expect(j2.phases).toHaveLength(1);
+    expect(j2.control).toEqual({ kind: 'fixed', plan: { greenSeconds: [3600], amberSeconds: 0, allRedSeconds: 0, offsetSeconds: 0 } });
+    const yields = Object.fromEntries(j2.movements.filter((m) => m.yieldsTo).map((m) => [m.id, m.yieldsTo]));
+    expect(yields).toEqual({
+      'E_J2>J2_S2': ['J1_J2>J2_E', 'J1_J2>J2_S2'],
+      'S2_J2>J2_E': ['J1_J2>J2_E'],
+      'S2_J2>J2_J1': ['E_J2>J2_J1', 'E_J2>J2_S2', 'J1_J2>J2_E', 'J1_J2>J2_S2'],
+    });
+  });
+
+  it('reads vehicles, named routes and flows, in departure order, and the demand and turning shares they make', () => {
+    expect(imported.vehicles.map((v) => `${v.id}@${v.departSeconds}`)).toEqual(['v0@0', 'f.0@0', 'v1@5', 'f.1@20', 'v2@30', 'f.2@40']);
+    expect(imported.vehicles[0].route).toEqual(['W_J1', 'J1_J2', 'J2_E']);
+    const w = network.demand.find((d) => d.link === 'W_J1')!;
+    expect(w.vehPerHour[0]).toBeCloseTo((4 * 3600) / 900);
+    expect(network.crossings.find((c) => c.id === 'J1')!.movements.find((m) => m.id === 'W_J1>J1_J2')!.share).toBe(1);
+  });
+
+  it('runs in the engine with the exact vehicles', () => {
+    const sim = createSimulation({ ...network, demand: [] }, { seed: 1, vehicles: imported.vehicles, recordTrips: true });
+    sim.advanceTo(600);
+    const trips = sim.takeCompletedTrips();
+    expect(trips.map((t) => t.scheduledId).sort()).toEqual(['f.0', 'f.1', 'f.2', 'v0', 'v1', 'v2']);
+    expect(sim.conservation().holds).toBe(true);
+  });
+
+  it('is deterministic: the same input gives byte-identical city files', () => {
+    const files = () => cityFolderFiles(buildImportedCityFolder(importSumo(NET, ROUTES), { name: 'two', source: 'two-junctions.net.xml + two-junctions.rou.xml' }));
+    const a = files();
+    const b = files();
+    expect(Object.keys(a)).toEqual(['crossings.json', 'sim-network.json', 'vehicles.json']);
+    for (const name of Object.keys(a)) expect(b[name]).toBe(a[name]);
+  });
+
+  it('refuses unsupported elements, naming them and their lines', () => {
+    const withCrossing = NET.replace('</net>', '    <prohibition prohibitor="W_J1->J1_J2" prohibited="N1_J1->J1_J2"/>\n</net>');
+    const message = refusal(() => importSumo(withCrossing));
+    expect(message).toContain('import refused: 1 problem');
+    expect(message).toMatch(/<prohibition> \(line \d+\) is not supported in a SUMO network/);
+    const zipper = NET.replace('<junction id="J2" type="priority"', '<junction id="J2" type="zipper"');
+    expect(refusal(() => importSumo(zipper))).toContain('junction J2: type "zipper" is not supported');
+    const nema = NET.replace('type="static"', 'type="NEMA"');
+    expect(refusal(() => importSumo(nema))).toContain('tlLogic J1: type "NEMA" is not supported');
+    const trip = ROUTES.replace('</routes>', '<trip id="t" depart="1" from="W_J1" to="J2_E"/>\n</routes>');
+    expect(refusal(() => importSumo(NET, trip))).toMatch(/<trip> \(line \d+\) is not supported in a routes file/);
+    const badRoute = ROUTES.replace('edges="S2_J2 J2_J1 J1_W"', 'edges="S2_J2 J2_S2"');
+    expect(refusal(() => importSumo(NET, badRoute))).toContain('vehicle v1: no imported movement from S2_J2 to J2_S2');
+    expect(() => importSumo(withCrossing)).toThrow(ImportError);
+  });
+});
+
+describe('importCityFlow', () => {
+  const imported = importCityFlow(ROADNET, FLOW);
+  const { network } = imported;
+
+  it('imports intersections, roads, lane groups and light phases (clearance phases become the amber)', () => {
+    expect(network.nodes.filter((n) => n.kind === 'crossing').map((n) => n.id)).toEqual(['i']);
+    const w = network.links.find((l) => l.id === 'w_i')!;
+    expect(w).toMatchObject({ lengthM: 300, lanes: 2, speedMps: 11.111 });
+    // CityFlow lane 0 is the inner (left) lane: right to left, through + right, then left
+    expect(w.laneGroups).toEqual([{ lanes: 1, turns: ['right', 'through'] }, { lanes: 1, turns: ['left'] }]);
+    const i = network.crossings[0];
+    expect(i.phases).toEqual([
+      { id: 'p0', movements: ['e_i>i_w', 'w_i>i_e', 'w_i>i_n', 'w_i>i_s'] },
+      { id: 'p1', movements: ['n_i>i_s', 's_i>i_n', 'w_i>i_s'] },
+    ]);
+    // phases played from the first one with more than right turns: offset −5 s in a 55 s cycle
+    expect(i.control).toEqual({ kind: 'fixed', plan: { greenSeconds: [25, 20], amberSeconds: 5, allRedSeconds: 0, offsetSeconds: 50 } });
+    expect(() => validateNetwork(network)).not.toThrow();
+  });
+
+  it('expands flows as CityFlow does (startTime + k × interval up to endTime)', () => {
+    expect(imported.vehicles.map((v) => `${v.id}@${v.departSeconds}`)).toEqual(['flow_0_0@0', 'flow_1_0@5', 'flow_0_1@10', 'flow_0_2@20', 'flow_1_1@20', 'flow_0_3@30', 'flow_1_2@35']);
+  });
+
+  it('refuses unsupported fields and road link types, naming them', () => {
+    const roadnet = JSON.parse(ROADNET);
+    roadnet.intersections[0].roadLinks[0].type = 'turn_u';
+    roadnet.roads[0].shape = 'curvy';
+    const message = refusal(() => importCityFlow(JSON.stringify(roadnet)));
+    expect(message).toContain('road w_i: "shape" is not supported');
+    const roadnet2 = JSON.parse(ROADNET);
+    roadnet2.intersections[0].roadLinks[0].type = 'turn_u';
+    expect(refusal(() => importCityFlow(JSON.stringify(roadnet2)))).toContain('intersection i: roadLink 0 has type "turn_u"');
+    expect(refusal(() => importCityFlow(ROADNET, JSON.stringify([{ route: ['w_i', 'nowhere'], interval: 5, startTime: 0, endTime: 10 }])))).toContain('flow 0: route must list known roads');
+  });
+
+  it('imports a generated CityFlow grid of 16 signals that runs under max-pressure', () => {
+    const { roadnet, flow } = generateCityFlowGrid({ rows: 4, cols: 4, endTimeSeconds: 300 });
+    const grid = importCityFlow(JSON.stringify(roadnet), JSON.stringify(flow));
+    expect(grid.signalised).toHaveLength(16);
+    expect(grid.network.crossings.every((c) => c.phases.length === 4)).toBe(true);
+    const sim = createSimulation({ ...grid.network, demand: [] }, { seed: 1, vehicles: grid.vehicles });
+    for (const c of grid.network.crossings) sim.setControl(c.id, { kind: 'max-pressure', settings: { decisionSeconds: 15, minGreenSeconds: 15, amberSeconds: 5, allRedSeconds: 0, detectorLeadSeconds: 3 } });
+    sim.advanceTo(900);
+    expect(sim.totals().exited).toBeGreaterThan(0.9 * grid.vehicles.length);
+  });
+});
+
+describe('imported city folder', () => {
+  it('names approaches by side and gives the simulator its view of the city', () => {
+    const folder = buildImportedCityFolder(importSumo(NET, ROUTES), { name: 'two', source: 'fixture' });
+    expect(folder.definition.crossings.map((c) => c.id)).toEqual(['J1']);
+    expect(folder.definition.crossings[0].approaches.map((a) => a.id)).toEqual(['J1:W', 'J1:E', 'J1:N']);
+    expect(folder.simNetwork.dailyDemand.entries.W_J1).toHaveLength(96);
+    const sim = simCityFromImport(folder.simNetwork);
+    expect(sim.crossings).toEqual([{ id: 'J1', approaches: ['J1:W', 'J1:E', 'J1:N'], phases: [{ name: 'p0', approaches: ['J1:E', 'J1:W'] }, { name: 'p1', approaches: ['J1:N'] }], basePlanId: 'imported-fixed' }]);
+    expect(sim.boundaryEntries).toEqual({ 'J1:W': 'W_J1', 'J1:N': 'N1_J1' });
+  });
+});
