@@ -35,7 +35,7 @@ import { Client } from 'pg';
 import { chromium } from 'playwright-core';
 import { API_PATHS, CrossingDefinition, DEV_WORKER_KEY_SEED, FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE, LoginView, UnsignedForecastMessage, deriveWorkerKey, signMessage } from '@crosscast/contracts';
 import { writeGridCity } from '../tools/sim-grid-city';
-import { FusionProcess, POSTGRES_URL, REDIS_URL, ROOT, dropDatabase, sleep, startFusion, unique } from './fusion-process';
+import { FusionProcess, POSTGRES_URL, REDIS_URL, ROOT, dropDatabase, dropQueues, sleep, startFusion, stopFusion, unique } from './fusion-process';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
@@ -256,16 +256,8 @@ async function runSize(n: number, windowS: number): Promise<SizeResult> {
   } finally {
     feeding = false;
     await browser.close().catch(() => undefined);
-    if (fusion && fusion.child.exitCode === null) {
-      fusion.child.kill('SIGTERM');
-      await Promise.race([new Promise((r) => fusion!.child.once('exit', r)), sleep(10_000)]);
-      if (fusion.child.exitCode === null) fusion.child.kill('SIGKILL');
-    }
-    await forecasts.obliterate({ force: true }).catch(() => undefined);
-    await heartbeats.obliterate({ force: true }).catch(() => undefined);
-    await forecasts.close();
-    await heartbeats.close();
-    redis.disconnect();
+    if (fusion) await stopFusion(fusion);
+    await dropQueues(redis, prefix, [forecasts, heartbeats]);
     await dropDatabase(dbName).catch(() => undefined);
     if (n !== 40) fs.rmSync(cityDir, { recursive: true, force: true });
   }

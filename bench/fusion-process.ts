@@ -10,6 +10,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import type { Queue } from 'bullmq';
+import type IORedis from 'ioredis';
 import { Client } from 'pg';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -76,4 +78,23 @@ export async function dropDatabase(name: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** Stops a fusion process: SIGTERM (it saves its state on the way out), SIGKILL after `graceMs`. */
+export async function stopFusion(fusion: FusionProcess, graceMs = 10_000): Promise<void> {
+  if (fusion.child.exitCode !== null) return;
+  fusion.child.kill('SIGTERM');
+  await Promise.race([new Promise((r) => fusion.child.once('exit', r)), sleep(graceMs)]);
+  if (fusion.child.exitCode === null) fusion.child.kill('SIGKILL');
+}
+
+/** Empties and closes a run's queues, deletes every key under its prefix and closes the connection. */
+export async function dropQueues(redis: IORedis, prefix: string, queues: Queue[]): Promise<void> {
+  for (const queue of queues) {
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+  }
+  const keys = await redis.keys(`${prefix}:*`);
+  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+  redis.disconnect();
 }

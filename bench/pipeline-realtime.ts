@@ -21,7 +21,7 @@ import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { CrossingDefinition, FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE } from '@crosscast/contracts';
 import { writeGridCity } from '../tools/sim-grid-city';
-import { FusionProcess, POSTGRES_URL, REDIS_URL, dropDatabase, sleep, startFusion, unique } from './fusion-process';
+import { FusionProcess, POSTGRES_URL, REDIS_URL, dropDatabase, dropQueues, sleep, startFusion, stopFusion, unique } from './fusion-process';
 import { cpuSeconds, forecastFor, gridOf, heartbeatFor, round1, rssMb } from './pipeline-support';
 
 const HEARTBEAT_EVERY_MS = 5000;
@@ -185,9 +185,7 @@ export async function runRealtime(n: number, minutes: number): Promise<RealtimeR
     const crossingRecords = Number((await db.query(`SELECT count(*) FROM fusion_state_records WHERE name = 'city' AND key LIKE 'crossing:%'`)).rows[0].count);
 
     // Stop (it saves on the way out), start again on the same database, and see it restore.
-    fusion.child.kill('SIGTERM');
-    await Promise.race([new Promise((r) => fusion!.child.once('exit', r)), sleep(60_000)]);
-    if (fusion.child.exitCode === null) fusion.child.kill('SIGKILL');
+    await stopFusion(fusion, 60_000);
     const restartAt = Date.now();
     fusion = await startFusion(fusionEnv);
     const restartSeconds = (Date.now() - restartAt) / 1000;
@@ -218,19 +216,9 @@ export async function runRealtime(n: number, minutes: number): Promise<RealtimeR
       timeline: timeline.filter((_, i) => i % 6 === 5),
     };
   } finally {
-    if (fusion) {
-      fusion.child.kill('SIGTERM');
-      await Promise.race([new Promise((r) => fusion!.child.once('exit', r)), sleep(30_000)]);
-      if (fusion.child.exitCode === null) fusion.child.kill('SIGKILL');
-    }
+    if (fusion) await stopFusion(fusion, 30_000);
     await db.end().catch(() => undefined);
-    await forecasts.obliterate({ force: true }).catch(() => undefined);
-    await heartbeats.obliterate({ force: true }).catch(() => undefined);
-    await forecasts.close();
-    await heartbeats.close();
-    const keys = await redis.keys(`${prefix}:*`);
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-    redis.disconnect();
+    await dropQueues(redis, prefix, [forecasts, heartbeats]);
     await dropDatabase(dbName).catch(() => undefined);
     fs.rmSync(cityDir, { recursive: true, force: true });
   }

@@ -40,7 +40,7 @@ import { CrossingDefinition, FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, 
 import { TOTAL_APPROACH } from '@crosscast/persistence';
 import { writeGridCity } from '../tools/sim-grid-city';
 import { forecastFor, gridOf, heartbeatFor, quantile, round1, rssMb } from './pipeline-support';
-import { FusionProcess, POSTGRES_URL, REDIS_URL, ROOT, dropDatabase, sleep, startFusion, unique } from './fusion-process';
+import { FusionProcess, POSTGRES_URL, REDIS_URL, ROOT, dropDatabase, dropQueues, sleep, startFusion, stopFusion, unique } from './fusion-process';
 import { migrate } from '../apps/fusion/src/fusion-app';
 import { RealtimeResult, runRealtime } from './pipeline-realtime';
 
@@ -337,19 +337,9 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
     };
   } finally {
     for (const s of sockets) s.disconnect();
-    for (const f of [...others, ...(fusion ? [fusion] : [])]) {
-      f.child.kill('SIGTERM');
-      await Promise.race([new Promise((r) => f.child.once('exit', r)), sleep(10_000)]);
-      if (f.child.exitCode === null) f.child.kill('SIGKILL');
-    }
+    for (const f of [...others, ...(fusion ? [fusion] : [])]) await stopFusion(f);
     await db.end().catch(() => undefined);
-    await forecasts.obliterate({ force: true }).catch(() => undefined);
-    await heartbeats.obliterate({ force: true }).catch(() => undefined);
-    await forecasts.close();
-    await heartbeats.close();
-    const keys = await redis.keys(`${prefix}:*`);
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-    redis.disconnect();
+    await dropQueues(redis, prefix, [forecasts, heartbeats]);
     await dropDatabase(dbName).catch(() => undefined);
     await dropDatabase(ceilingDb).catch(() => undefined);
     fs.rmSync(cityDir, { recursive: true, force: true });
