@@ -135,6 +135,7 @@ describe('the OpenAPI document', () => {
         allCrossings: () => api.allCrossings(10),
         crossing: () => api.crossing('0970'),
         crossingForecasts: () => api.crossingForecasts('0970', '2006-10-09T00:00:00Z', '2006-10-10T00:00:00Z', 96),
+        crossingMeasures: () => api.crossingMeasures('0970', { from: '2006-10-10T06:00:00Z', to: '2006-10-10T07:00:00Z', binMinutes: 15 }),
         crossingRecommendation: () => api.crossingRecommendation('0970'),
         cityForecast: () => api.cityForecast(),
         recommendations: () => api.recommendations({ crossing: '0970', status: 'pending', limit: 5 }),

@@ -7,6 +7,7 @@ import type {
   CrossingDetailView,
   CrossingForecastsView,
   CrossingListItemView,
+  CrossingMeasuresView,
   CrossingRecommendationView,
   DecisionView,
   LoginView,
@@ -124,6 +125,9 @@ export class FusionApi {
     (await this.call('RecommendationsController_list', { query })).data;
   audit = async (crossing: string, limit: number): Promise<DecisionView[]> => (await this.call('DecisionsController_audit', { query: { crossing, limit } })).data;
   simulationLatest = async (): Promise<{ latest: SimulationSnapshotView | null }> => (await this.call('SimulationController_latest')).data;
+  /** ATSPM performance measures over [from, to) (defaults: the hour before the newest stored log). */
+  crossingMeasures = async (id: string, query: ApiOperations['MeasuresController_measures']['query'] = {}): Promise<CrossingMeasuresView> =>
+    (await this.call('MeasuresController_measures', { path: { id }, query })).data;
   simulationCrossing = async (id: string, limit: number): Promise<SimulatedCrossingView[]> => (await this.call('SimulationController_crossing', { path: { id }, query: { limit } })).data;
 
   async decide(recommendationId: string, kind: 'accept' | 'reject', reason: string): Promise<DecisionView> {

@@ -6,6 +6,7 @@ import type {
   CrossingDetailView,
   CrossingForecastsView,
   CrossingListItemView,
+  CrossingMeasuresView,
   CrossingRecommendationView,
   DecisionView,
   LoginView,
@@ -41,6 +42,7 @@ export const SAME_SHAPES: {
   login: Same<ApiResponse<'AuthController_login'>, LoginView>;
   crossings: Same<ApiResponse<'CrossingsController_list'>, CrossingListItemView[]>;
   crossing: Same<ApiResponse<'CrossingsController_detail'>, CrossingDetailView>;
+  crossingMeasures: Same<ApiResponse<'MeasuresController_measures'>, CrossingMeasuresView>;
   crossingForecasts: Same<ApiResponse<'CrossingsController_forecasts'>, CrossingForecastsView>;
   crossingRecommendation: Same<ApiResponse<'RecommendationsController_forCrossing'>, CrossingRecommendationView>;
   cityForecast: Same<ApiResponse<'CityController_forecast'>, CityForecastView>;
@@ -58,6 +60,7 @@ export const SAME_SHAPES: {
   login: true,
   crossings: true,
   crossing: true,
+  crossingMeasures: true,
   crossingForecasts: true,
   crossingRecommendation: true,
   cityForecast: true,
