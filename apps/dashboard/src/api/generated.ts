@@ -153,6 +153,15 @@ export interface CorridorCrossingDto {
   inputSource: 'fused' | 'estimate' | 'worker-forecast';
 }
 
+export interface CorridorDecisionConflictDto {
+  statusCode: number;
+  /** What was wrong; a list for validation errors */
+  message: string | string[];
+  error?: string;
+  /** The decision already made, when it was already decided */
+  decision?: CorridorDecisionDto;
+}
+
 export interface CorridorDecisionDto {
   id: string;
   corridorRecommendationId: string;
@@ -322,6 +331,15 @@ export interface DeadLetterDto {
 export interface DecisionBody {
   /** Why (kept in the audit trail), at most 500 characters */
   reason?: string;
+}
+
+export interface DecisionConflictDto {
+  statusCode: number;
+  /** What was wrong; a list for validation errors */
+  message: string | string[];
+  error?: string;
+  /** The decision already made, when it was already decided */
+  decision?: DecisionDto;
 }
 
 export interface DecisionDto {
@@ -617,6 +635,8 @@ export interface QueueCountsDto {
   completed?: number;
   failed?: number;
   delayed?: number;
+  /** Waiting jobs of a paused queue (BullMQ counts them apart) */
+  paused?: number;
   /** Set instead of the counts when Redis did not answer */
   error?: string;
 }

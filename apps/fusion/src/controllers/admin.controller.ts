@@ -33,6 +33,7 @@ export class AdminController {
   @Patch('users/:id')
   @ApiOperation({ summary: "Change a user's role, display name or password, or disable them (not the last enabled admin)" })
   @ApiOkResponse({ type: UserDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The last enabled admin cannot be disabled or demoted' })
   updateUser(@Param() params: UserIdParams, @Body() body: UpdateUserBody, @CurrentUser() user: AuthenticatedUser): Promise<UserDto> {
     return this.admin.updateUser(params.id, body, user);
   }

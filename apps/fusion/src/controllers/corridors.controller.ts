@@ -6,8 +6,7 @@ import { DecisionBody, RecommendationIdParams } from '../dtos/access.dto';
 import { CorridorAuditQuery, CorridorRecommendationsQuery } from '../dtos/corridor.dto';
 import { CorridorDecisionService } from '../services/corridor-decision.service';
 import { CorridorPlanningService } from '../services/corridor-planning.service';
-import { ErrorResponseDto } from '../dtos/common.view.dto';
-import { CorridorDecisionDto, CorridorDto, CorridorRecommendationDto } from '../dtos/corridor.view.dto';
+import { CorridorDecisionConflictDto, CorridorDecisionDto, CorridorDto, CorridorRecommendationDto } from '../dtos/corridor.view.dto';
 
 @ApiTags('corridors')
 @ApiBearerAuth()
@@ -47,7 +46,7 @@ export class CorridorsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Accept a corridor plan for every crossing of the corridor at once: one audit row naming them all; each crossing gets its plan from the next boundary of the common cycle. 409 if already decided' })
   @ApiOkResponse({ type: CorridorDecisionDto })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'Already decided, or a crossing does not take plans' })
+  @ApiConflictResponse({ type: CorridorDecisionConflictDto, description: 'Already decided (the body names that decision), no longer pending, or a crossing does not take plans' })
   accept(@Param() params: RecommendationIdParams, @Body() body: DecisionBody, @CurrentUser() user: AuthenticatedUser): Promise<CorridorDecisionDto> {
     return this.decisions.decide(params.id, 'accepted', body.reason, user);
   }
@@ -57,7 +56,7 @@ export class CorridorsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Reject a corridor plan, with an optional reason. 409 if already decided' })
   @ApiOkResponse({ type: CorridorDecisionDto })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'Already decided' })
+  @ApiConflictResponse({ type: CorridorDecisionConflictDto, description: 'Already decided (the body names that decision), or no longer pending' })
   reject(@Param() params: RecommendationIdParams, @Body() body: DecisionBody, @CurrentUser() user: AuthenticatedUser): Promise<CorridorDecisionDto> {
     return this.decisions.decide(params.id, 'rejected', body.reason, user);
   }

@@ -4,8 +4,7 @@ import { CurrentUser, Roles } from '../auth/decorators';
 import type { AuthenticatedUser } from '../auth/roles';
 import { AuditQuery, DecisionBody, RecommendationIdParams, RunningPlansQuery } from '../dtos/access.dto';
 import { DecisionService } from '../services/decision.service';
-import { ErrorResponseDto } from '../dtos/common.view.dto';
-import { DecisionDto, RunningPlanDto } from '../dtos/recommendation.view.dto';
+import { DecisionConflictDto, DecisionDto, RunningPlanDto } from '../dtos/recommendation.view.dto';
 
 @ApiTags('operator workflow')
 @ApiBearerAuth()
@@ -18,7 +17,7 @@ export class DecisionsController {
   @HttpCode(200)
   @ApiOperation({ summary: "Accept a recommendation: it becomes the crossing's running plan and a TimingPlanMessage is queued for the next cycle boundary. 409 if already decided" })
   @ApiOkResponse({ type: DecisionDto })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'Already decided, or plans are disabled for the crossing' })
+  @ApiConflictResponse({ type: DecisionConflictDto, description: 'Already decided (the body names that decision), no longer pending (superseded, expired), or plans are disabled for the crossing' })
   accept(@Param() params: RecommendationIdParams, @Body() body: DecisionBody, @CurrentUser() user: AuthenticatedUser): Promise<DecisionDto> {
     return this.decisions.decide(params.id, 'accepted', body.reason, user);
   }
@@ -28,7 +27,7 @@ export class DecisionsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Reject a recommendation, with an optional reason. 409 if already decided' })
   @ApiOkResponse({ type: DecisionDto })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'Already decided' })
+  @ApiConflictResponse({ type: DecisionConflictDto, description: 'Already decided (the body names that decision), or no longer pending' })
   reject(@Param() params: RecommendationIdParams, @Body() body: DecisionBody, @CurrentUser() user: AuthenticatedUser): Promise<DecisionDto> {
     return this.decisions.decide(params.id, 'rejected', body.reason, user);
   }

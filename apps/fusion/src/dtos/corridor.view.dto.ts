@@ -1,5 +1,6 @@
-import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import type { CorridorCrossingView, CorridorDecisionView, CorridorRecommendationStatus, CorridorRecommendationView, DecisionKind, DeciderRole, PlanningInputSource, PlanSummaryView } from '@crosscast/contracts';
+import { ErrorResponseDto } from './common.view.dto';
 import { DECIDER_ROLES, DECISION_KINDS, INPUT_SOURCES, PlanCoordinationDto, PlanPhaseDto, PlanSummaryDto } from './recommendation.view.dto';
 
 const CORRIDOR_STATUSES: CorridorRecommendationStatus[] = ['pending', 'accepted', 'rejected', 'superseded', 'expired'];
@@ -74,4 +75,9 @@ export class CorridorDecisionDto implements CorridorDecisionView {
   })
   previousPlans: Record<string, PlanSummaryDto | null>;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) publishedAt: string | null;
+}
+
+/** 409 on a corridor decision: already decided (with that decision), not pending, or a crossing does not take plans. */
+export class CorridorDecisionConflictDto extends ErrorResponseDto {
+  @ApiPropertyOptional({ type: () => CorridorDecisionDto, description: 'The decision already made, when it was already decided' }) decision?: CorridorDecisionDto;
 }

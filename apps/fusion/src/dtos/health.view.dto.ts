@@ -32,6 +32,7 @@ export class QueueCountsDto {
   @ApiPropertyOptional({ type: 'integer' }) completed?: number;
   @ApiPropertyOptional({ type: 'integer' }) failed?: number;
   @ApiPropertyOptional({ type: 'integer' }) delayed?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'Waiting jobs of a paused queue (BullMQ counts them apart)' }) paused?: number;
   @ApiPropertyOptional({ description: 'Set instead of the counts when Redis did not answer' }) error?: string;
 }
 

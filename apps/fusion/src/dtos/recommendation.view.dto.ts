@@ -18,6 +18,7 @@ import {
   RecommendationView,
   RunningPlanView,
 } from '@crosscast/contracts';
+import { ErrorResponseDto } from './common.view.dto';
 
 export const INPUT_SOURCES: PlanningInputSource[] = ['fused', 'estimate', 'worker-forecast'];
 export const DECISION_KINDS: DecisionKind[] = ['accepted', 'rejected'];
@@ -182,4 +183,9 @@ export class RunningPlanDto extends PlanSummaryDto implements RunningPlanView {
   @ApiProperty() acceptedBy: string;
   @ApiProperty({ format: 'date-time' }) acceptedAt: string;
   @ApiProperty() decisionId: string;
+}
+
+/** 409 on a decision: already decided (with that decision), not pending, or plans disabled for the crossing. */
+export class DecisionConflictDto extends ErrorResponseDto {
+  @ApiPropertyOptional({ type: () => DecisionDto, description: 'The decision already made, when it was already decided' }) decision?: DecisionDto;
 }
