@@ -702,9 +702,16 @@ export interface SimulatedCityDto {
   throughput: number;
   meanDelaySeconds: number;
   stopsPerVehicle: number;
+  /** Sum over crossings of their mean queues */
   meanQueue: number;
   maxQueue: number;
+  /** Trips that left the network in the interval */
+  tripsCompleted: number;
+  /** Their mean delay against free flow */
+  meanTripDelaySeconds: number;
   vehiclesInside: number;
+  /** Vehicles waiting outside a full entry link */
+  vehiclesWaitingToEnter: number;
 }
 
 export interface SimulatedCrossingDto {

@@ -1,6 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { SimulatedCrossingView, SimulationSnapshotView } from '@crosscast/contracts';
 
+type SimulatedCity = SimulationSnapshotView['city'];
+
 export class SimulatedCrossingDto implements SimulatedCrossingView {
   @ApiProperty() crossingId: string;
   @ApiProperty({ format: 'date-time' }) intervalStart: string;
@@ -12,13 +14,16 @@ export class SimulatedCrossingDto implements SimulatedCrossingView {
   @ApiProperty({ description: 'The timing plan the simulated street ran at the end of the interval' }) planId: string;
 }
 
-export class SimulatedCityDto {
+export class SimulatedCityDto implements SimulatedCity {
   @ApiProperty() throughput: number;
   @ApiProperty() meanDelaySeconds: number;
   @ApiProperty() stopsPerVehicle: number;
-  @ApiProperty() meanQueue: number;
+  @ApiProperty({ description: 'Sum over crossings of their mean queues' }) meanQueue: number;
   @ApiProperty() maxQueue: number;
+  @ApiProperty({ description: 'Trips that left the network in the interval' }) tripsCompleted: number;
+  @ApiProperty({ description: 'Their mean delay against free flow' }) meanTripDelaySeconds: number;
   @ApiProperty() vehiclesInside: number;
+  @ApiProperty({ description: 'Vehicles waiting outside a full entry link' }) vehiclesWaitingToEnter: number;
 }
 
 export class SimulationSnapshotDto implements SimulationSnapshotView {
