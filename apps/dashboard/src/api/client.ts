@@ -45,17 +45,20 @@ function messageOf(body: unknown): string | null {
   return Array.isArray(m) ? m.join('; ') : typeof m === 'string' ? m : null;
 }
 
-/** What an operation takes: its path parameters, query and JSON body, as the OpenAPI document declares them. */
-type Input<K extends OperationId> = { path?: ApiOperations[K]['path']; query?: ApiOperations[K]['query']; body?: ApiOperations[K]['body'] };
+/** What an operation takes: its path parameters (required when it has any), query and JSON body, as the OpenAPI document declares them. */
+type Input<K extends OperationId> = { query?: ApiOperations[K]['query']; body?: ApiOperations[K]['body'] } & (Record<string, never> extends ApiOperations[K]['path'] ? { path?: ApiOperations[K]['path'] } : { path: ApiOperations[K]['path'] });
+/** The input argument: optional only for an operation without path parameters. */
+type InputArgument<K extends OperationId> = Record<string, never> extends Input<K> ? [input?: Input<K>] : [input: Input<K>];
 
 /** The URL of an operation: its path template (from the OpenAPI document) with the parameters filled in, and the query. */
-export function operationUrl<K extends OperationId>(operation: K, input: Input<K> = {}): string {
-  const params = (input.path ?? {}) as Record<string, string>;
+export function operationUrl<K extends OperationId>(operation: K, ...[input]: InputArgument<K>): string {
+  const { path: given, query } = (input ?? {}) as { path?: Record<string, string>; query?: Query };
+  const params = given ?? {};
   const path = API_OPERATIONS[operation].path.replace(/\{([^}]+)\}/g, (_, name: string) => {
     if (params[name] === undefined) throw new Error(`${operation}: no value for path parameter ${name}`);
     return encodeURIComponent(params[name]);
   });
-  return withQuery(path, input.query as Query | undefined);
+  return withQuery(path, query);
 }
 
 /**
@@ -99,8 +102,9 @@ export class FusionApi {
   }
 
   /** One operation, with its answer typed from the OpenAPI document. */
-  private async call<K extends OperationId>(operation: K, input: Input<K> = {}): Promise<{ data: ApiOperations[K]['response']; headers: Headers }> {
-    return this.request<ApiOperations[K]['response']>(API_OPERATIONS[operation].method, operationUrl(operation, input), input.body);
+  private async call<K extends OperationId>(operation: K, ...args: InputArgument<K>): Promise<{ data: ApiOperations[K]['response']; headers: Headers }> {
+    const body = (args[0] as { body?: unknown } | undefined)?.body;
+    return this.request<ApiOperations[K]['response']>(API_OPERATIONS[operation].method, operationUrl(operation, ...args), body);
   }
 
   /** Every crossing, page by page (the server's Link header gives the next page). */
