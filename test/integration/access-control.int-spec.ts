@@ -8,6 +8,8 @@ import { readFusionConfig } from '../../apps/fusion/src/config';
 import { ROLES_KEY } from '../../apps/fusion/src/auth/decorators';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { LiveGateway } from '../../apps/fusion/src/gateways/live.gateway';
+import { fusionOpenApiDocument } from '../../apps/fusion/src/openapi/offline-document';
+import { operationsOf } from '../../tools/api-types';
 import { DevUser, authedFetch, bearer, loginAs } from '../support/auth';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
 
@@ -116,6 +118,24 @@ describe('access control (real PostgreSQL + Redis)', () => {
       // An empty body: a write that passes the guard stops at validation (400) or at a missing id (404), writing nothing.
       body: method === 'GET' ? undefined : '{}',
     });
+
+  describe('OpenAPI document', () => {
+    it('served at /api/docs-json is the one the dashboard client types are generated from, with 401 and 403 where the census says', async () => {
+      const served = (await (await fetch(`${baseUrl}/api/docs-json`)).json()) as { paths: object };
+      // The running app's document equals the one built without services (npm run api:generate, test/static/openapi.spec.ts).
+      expect(served).toEqual(JSON.parse(JSON.stringify(await fusionOpenApiDocument())));
+      const operations = operationsOf(served);
+      expect(operations.length).toBeGreaterThan(30);
+      for (const { method, path, operation } of operations) {
+        const key = `${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`;
+        const access = ROUTE_ACCESS[key];
+        const responses = (operation as { responses: Record<string, unknown> }).responses;
+        expect({ key, access: access ?? 'unclassified' }).toEqual({ key, access: expect.stringMatching(/^(public|viewer|operator|admin)$/) });
+        if (access !== 'public') expect({ key, documents401: '401' in responses }).toEqual({ key, documents401: true });
+        expect({ key, documents403: '403' in responses }).toEqual({ key, documents403: access === 'operator' || access === 'admin' });
+      }
+    }, 60_000);
+  });
 
   describe('route census', () => {
     it('knows every registered route: a new route must be classified here before it ships', () => {

@@ -10,6 +10,7 @@ import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { IngestionService } from '../../apps/fusion/src/services/ingestion.service';
 import { PlanningService } from '../../apps/fusion/src/services/planning.service';
 import { authedFetch, loginAs } from '../support/auth';
+import { OpenApiDocumentLike, answerProblems } from '../support/openapi-conformance';
 import { shapedForecast } from '../support/planning-forecasts';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
 
@@ -35,6 +36,7 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
   let ingestion: IngestionService;
   let viewer: ReturnType<typeof authedFetch>;
   let operator: ReturnType<typeof authedFetch>;
+  let baseUrl: string;
   const live: CorridorRecommendationView[] = [];
   const decided: CorridorDecisionView[] = [];
   let seq = 0;
@@ -50,7 +52,7 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
     await migrate(config.DATABASE_URL);
     app = await createFusionApp(config, { logger: false });
     await app.listen(0, '127.0.0.1');
-    const baseUrl = await app.getUrl();
+    baseUrl = await app.getUrl();
     db = await openDatabase(config.DATABASE_URL);
     redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     plans = new Queue(TIMING_PLAN_QUEUE, { connection: redis, prefix });
@@ -147,5 +149,30 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
     expect((await db.query(`SELECT count(*)::int AS n FROM corridor_decisions`))[0].n).toBe(1);
     // A viewer cannot decide.
     expect((await viewer(`/api/corridor-recommendations/${rec.id}/accept`, { method: 'POST', body: '{}' })).status).toBe(403);
+  }, 60_000);
+
+  it('answers as the OpenAPI document says (corridor plans, decisions, coordinated running plans)', async () => {
+    const document = (await (await fetch(`${baseUrl}/api/docs-json`)).json()) as OpenApiDocumentLike;
+    const [rec] = (await (await viewer('/api/corridor-recommendations')).json()) as CorridorRecommendationView[];
+    const asks: Array<[ReturnType<typeof authedFetch>, string, string, unknown?]> = [
+      [viewer, 'GET', '/api/corridors'],
+      [viewer, 'GET', '/api/corridor-recommendations'],
+      [viewer, 'GET', `/api/corridor-recommendations/${rec.id}`],
+      [operator, 'GET', '/api/corridor-decisions'],
+      [viewer, 'GET', '/api/running-plans'],
+      [viewer, 'GET', `/api/crossings/${corridorIds[0]}`],
+      [viewer, 'GET', `/api/crossings/${corridorIds[0]}/recommendation`],
+      [viewer, 'GET', '/api/city/forecast'],
+      [operator, 'POST', `/api/corridor-recommendations/${rec.id}/reject`, {}],
+    ];
+    const problems: string[] = [];
+    const statuses: number[] = [];
+    for (const [as, method, path, body] of asks) {
+      const response = await as(path, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+      statuses.push(response.status);
+      problems.push(...answerProblems(document, method, path, response.status, await response.json()));
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 409]);
+    expect(problems).toEqual([]);
   }, 60_000);
 });

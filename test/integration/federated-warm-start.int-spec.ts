@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DEV_WORKER_KEY_SEED, FEDERATION_PATHS, MODEL_SNAPSHOT_QUEUE, WarmStartResponse } from '@crosscast/contracts';
+import { DEV_WORKER_KEY_SEED, FEDERATION_PATHS, MODEL_SNAPSHOT_QUEUE, WarmStartResponse, deriveWorkerKey, messageSignature, warmStartRequestPayload } from '@crosscast/contracts';
 import {
   FederatedSnapshot,
   LocalCalendar,
@@ -22,6 +22,7 @@ import { WarmStartClientRepository } from '../../apps/edge-worker/src/repositori
 import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { signedAsWorker } from '../support/forecast-factory';
+import { OpenApiDocumentLike, answerProblems } from '../support/openapi-conformance';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
 
 const START = Date.parse('2006-10-02T00:00:00+10:00'); // a Monday
@@ -210,5 +211,24 @@ describe('federated warm start (real PostgreSQL + Redis)', () => {
     expect(await client.fetch(newcomer, federatedArchitecture(15, { horizons: 2, lags: 8 }))).toBeNull();
     const body = (await (await fetch(url({ ...query, horizons: '2', sig: 'b'.repeat(64) }))).json()) as WarmStartResponse & { statusCode: number };
     expect(body.statusCode).toBe(401);
+  }, 60_000);
+
+  it('answers as the OpenAPI document says (200 with the averaged snapshot, 401, 404)', async () => {
+    const document = (await (await fetch(`${baseUrl}/api/docs-json`)).json()) as OpenApiDocumentLike;
+    const signed = (horizons: number) => {
+      const request = { crossingId: newcomer, requestedAt: new Date().toISOString(), intervalMinutes: 15, horizons, lags: 8 };
+      const sig = messageSignature(warmStartRequestPayload(request), deriveWorkerKey(DEV_WORKER_KEY_SEED, newcomer));
+      return `${FEDERATION_PATHS.warmStart}?${new URLSearchParams({ ...Object.fromEntries(Object.entries(request).map(([k, v]) => [k, String(v)])), sig })}`;
+    };
+    const forged = signed(4).replace(/sig=[0-9a-f]+/, `sig=${'c'.repeat(64)}`);
+    const problems: string[] = [];
+    const statuses: number[] = [];
+    for (const path of [signed(4), forged, signed(2)]) {
+      const response = await fetch(`${baseUrl}${path}`);
+      statuses.push(response.status);
+      problems.push(...answerProblems(document, 'GET', path, response.status, await response.json()));
+    }
+    expect(statuses).toEqual([200, 401, 404]);
+    expect(problems).toEqual([]);
   }, 60_000);
 });

@@ -10,6 +10,7 @@ import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { IngestionService } from '../../apps/fusion/src/services/ingestion.service';
 import { PlanningService } from '../../apps/fusion/src/services/planning.service';
 import { authedFetch, loginAs } from '../support/auth';
+import { OpenApiDocumentLike, answerProblems } from '../support/openapi-conformance';
 import { devPlanJobId } from '../support/forecast-factory';
 import { shapedForecast } from '../support/planning-forecasts';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
@@ -32,6 +33,7 @@ describe('operator workflow: accept / reject recommendations (real PostgreSQL + 
   let operator: ReturnType<typeof authedFetch>;
   let admin: ReturnType<typeof authedFetch>;
   let viewer: ReturnType<typeof authedFetch>;
+  let baseUrl: string;
   const liveDecisions: DecisionView[] = [];
   /** Recommendation ids of 0970 (oldest first, made as the tests need them: a newer one supersedes a pending one) and of 2000. */
   const rec0970: string[] = [];
@@ -60,7 +62,7 @@ describe('operator workflow: accept / reject recommendations (real PostgreSQL + 
     await migrate(config.DATABASE_URL);
     app = await createFusionApp(config, { logger: false });
     await app.listen(0, '127.0.0.1');
-    const baseUrl = await app.getUrl();
+    baseUrl = await app.getUrl();
     db = await openDatabase(config.DATABASE_URL);
     redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     plans = new Queue(TIMING_PLAN_QUEUE, { connection: redis, prefix });
@@ -205,4 +207,61 @@ describe('operator workflow: accept / reject recommendations (real PostgreSQL + 
     const settings = await (await admin('/api/admin/crossings')).json();
     expect(settings.find((s: { crossingId: string }) => s.crossingId === '2000')).toMatchObject({ plansEnabled: true, adminNote: 'controller under repair' });
   });
+
+  it('answers as the OpenAPI document says: every property of each answer is in its schema, required ones present, null only where nullable', async () => {
+    const document = (await (await fetch(`${baseUrl}/api/docs-json`)).json()) as OpenApiDocumentLike;
+    // A fresh pending recommendation at 2000 (the last one there was accepted with a north-south peak).
+    const pending = await recommendation('2000', '2006-10-10T17:00:00+11:00', 'east-west');
+    const asks: Array<[ReturnType<typeof authedFetch> | null, string, string, unknown?]> = [
+      [viewer, 'GET', '/api/crossings?limit=3'],
+      [viewer, 'GET', '/api/crossings/0970'],
+      [viewer, 'GET', '/api/crossings/2000'],
+      [viewer, 'GET', '/api/crossings/0970/forecasts?from=2006-10-09T00:00:00Z&to=2006-10-11T00:00:00Z'],
+      [viewer, 'GET', '/api/crossings/2000/recommendation'],
+      [viewer, 'GET', '/api/city/forecast'],
+      [viewer, 'GET', '/api/recommendations?limit=20'],
+      [viewer, 'GET', '/api/running-plans'],
+      [viewer, 'GET', '/api/dead-letters'],
+      [viewer, 'GET', '/api/corridors'],
+      [viewer, 'GET', '/api/corridor-recommendations'],
+      [viewer, 'GET', '/api/simulation/latest'],
+      [viewer, 'GET', '/api/simulation/crossings/0970'],
+      [viewer, 'GET', '/api/auth/me'],
+      [operator, 'GET', '/api/audit?limit=20'],
+      [operator, 'GET', '/api/corridor-decisions'],
+      [operator, 'POST', `/api/recommendations/${pending}/reject`, { reason: 'checking the document' }],
+      [operator, 'PUT', '/api/crossings/2000/automatic', { enabled: false }],
+      [admin, 'GET', '/api/admin/users'],
+      [admin, 'GET', '/api/admin/crossings'],
+      [admin, 'GET', '/api/admin/keys'],
+      [admin, 'GET', '/api/admin/audit'],
+      [null, 'GET', '/health'],
+      [null, 'POST', '/api/auth/login', { username: 'viewer', password: 'crosscast-viewer' }],
+      [admin, 'PATCH', '/api/admin/crossings/3120', { adminNote: 'checked against the document' }],
+      [admin, 'POST', '/api/admin/crossings/3120/reset-sequence', { reason: 'checking the document' }],
+      [admin, 'POST', '/api/admin/users', { username: 'doc-check', password: 'a-long-enough-password', role: 'viewer' }],
+      // Error answers: 400, 401, 403, 404, 409.
+      [viewer, 'GET', '/api/crossings?limit=0'],
+      [null, 'GET', '/api/crossings'],
+      [viewer, 'GET', '/api/audit'],
+      [viewer, 'GET', '/api/crossings/nowhere'],
+      [operator, 'POST', `/api/recommendations/${pending}/accept`, {}],
+    ];
+    const statuses: number[] = [];
+    const problems: string[] = [];
+    for (const [as, method, path, body] of asks) {
+      const init = { method, body: body === undefined ? undefined : JSON.stringify(body) };
+      const response = as ? await as(path, init) : await fetch(`${baseUrl}${path}`, { ...init, headers: body === undefined ? {} : { 'content-type': 'application/json' } });
+      statuses.push(response.status);
+      problems.push(...answerProblems(document, method, path, response.status, await response.json()));
+    }
+    expect(problems).toEqual([]);
+    expect(statuses.slice(0, -5).filter((s) => s !== 200)).toEqual([201]); // the user created
+    expect(statuses.slice(-5)).toEqual([400, 401, 403, 404, 409]);
+    // The check itself fails on an answer with a property its DTO does not list, or without a required one.
+    const detail = await (await viewer('/api/crossings/0970')).json();
+    expect(answerProblems(document, 'GET', '/api/crossings/0970', 200, { ...detail, extra: 1 })).toEqual(['GET /api/crossings/{id} 200.extra: not in the schema']);
+    const { fused: _fused, ...withoutFused } = detail;
+    expect(answerProblems(document, 'GET', '/api/crossings/0970', 200, withoutFused)).toEqual(['GET /api/crossings/{id} 200.fused: required, missing']);
+  }, 60_000);
 });

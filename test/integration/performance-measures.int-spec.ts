@@ -11,6 +11,7 @@ import { SignalEventLogPublisher } from '../../apps/simulator/src/queue/signal-e
 import { loadSimCity } from '../../apps/simulator/src/services/sim-city.loader';
 import { SimulatedStreet } from '../../apps/simulator/src/services/simulated-street';
 import { authedFetch, loginAs } from '../support/auth';
+import { OpenApiDocumentLike, answerProblems } from '../support/openapi-conformance';
 import { DEV_SIMULATOR_LINK_KEY, signedAsSimulator } from '../support/forecast-factory';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
 
@@ -168,5 +169,11 @@ describe('performance measures from the simulator path (real PostgreSQL + Redis)
     const get = doc.paths['/api/crossings/{id}/measures'].get!;
     expect(get.responses['200'].content!['application/json'].schema.$ref).toBe('#/components/schemas/CrossingMeasuresDto');
     expect(Object.keys(doc.components.schemas.CrossingMeasuresDto.properties).sort()).toEqual(['approachVolumes', 'arrivalsOnGreen', 'binMinutes', 'channels', 'crossingId', 'events', 'from', 'pcd', 'splitFailures', 'splitMonitor', 'to']);
+    // A real answer, all the way down, as the document describes it.
+    const path = `${crossingMeasuresPath('0970')}?from=${encodeURIComponent('2006-10-10T06:30:00+10:00')}&to=${encodeURIComponent('2006-10-10T07:15:00+10:00')}&binMinutes=15`;
+    const response = await api(path);
+    const view = (await response.json()) as CrossingMeasuresView;
+    expect(view.splitMonitor.length).toBeGreaterThan(0);
+    expect(answerProblems(doc as unknown as OpenApiDocumentLike, 'GET', path, response.status, view)).toEqual([]);
   }, 30_000);
 });

@@ -6,6 +6,7 @@ import { SIMULATION_REPORT_QUEUE, SimulationReport, SimulationSnapshotView } fro
 import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { authedFetch, loginAs } from '../support/auth';
+import { OpenApiDocumentLike, answerProblems } from '../support/openapi-conformance';
 import { signedAsSimulator } from '../support/forecast-factory';
 import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
 
@@ -134,5 +135,17 @@ describe('simulation reports in the fusion service (real PostgreSQL + Redis)', (
   it('answers 404 for a crossing the city does not have and 400 for a bad limit', async () => {
     expect((await api('/api/simulation/crossings/nowhere')).status).toBe(404);
     expect((await api('/api/simulation/crossings/0970?limit=0')).status).toBe(400);
+  });
+
+  it('answers as the OpenAPI document says', async () => {
+    const document = (await (await fetch(`${baseUrl}/api/docs-json`)).json()) as OpenApiDocumentLike;
+    const problems: string[] = [];
+    for (const path of ['/api/simulation/latest', '/api/simulation/crossings/0970?limit=10', '/api/simulation/crossings/nowhere']) {
+      const response = await api(path);
+      problems.push(...answerProblems(document, 'GET', path, response.status, await response.json()));
+    }
+    expect(problems).toEqual([]);
+    const { latest } = await (await api('/api/simulation/latest')).json();
+    expect(latest).not.toBeNull();
   });
 });

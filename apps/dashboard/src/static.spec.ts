@@ -2,9 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /**
- * The dashboard's sources keep to the rules the reviews asked for: REST paths and socket
- * event names only from @crosscast/contracts (no bare '/api/…' or event-name strings), and
- * data into the DOM through text (no innerHTML / outerHTML / insertAdjacentHTML).
+ * The dashboard's sources keep to the rules the reviews asked for: REST paths only from the
+ * operations generated from the OpenAPI document (api/generated.ts, which
+ * test/static/openapi.spec.ts keeps equal to the document) and socket event names only from
+ * @crosscast/contracts (no bare '/api/…' or event-name strings elsewhere), and data into the
+ * DOM through text (no innerHTML / outerHTML / insertAdjacentHTML).
  */
 describe('dashboard sources', () => {
   const dir = path.join(__dirname);
@@ -25,8 +27,10 @@ describe('dashboard sources', () => {
     expect(files.filter((f) => fs.readFileSync(f, 'utf8').includes(api)).map((f) => path.relative(dir, f))).toEqual([]);
   });
 
-  it('writes no REST path as a string', () => {
-    expect(files.filter((f) => /['"`]\/api\//.test(fs.readFileSync(f, 'utf8'))).map((f) => path.relative(dir, f))).toEqual([]);
+  it('writes no REST path as a string (outside the generated operations)', () => {
+    const handWritten = files.filter((f) => path.relative(dir, f) !== path.join('api', 'generated.ts'));
+    expect(handWritten.length).toBe(files.length - 1);
+    expect(handWritten.filter((f) => /['"`]\/api\//.test(fs.readFileSync(f, 'utf8'))).map((f) => path.relative(dir, f))).toEqual([]);
   });
 
   it('subscribes to and emits no event by a bare name', () => {

@@ -3,7 +3,7 @@ import { SafeErrorsFilter } from './http/safe-errors.filter';
 import { Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,6 +13,7 @@ import { WorkerKeys, loadSimulatorLinkKey, loadWorkerKeys } from '@crosscast/run
 import { FusionModule } from './app.module';
 import { ConfiguredIoAdapter } from './auth/socket-auth';
 import { FusionConfig } from './config';
+import { buildOpenApiDocument } from './openapi/document';
 import { CityRepository } from './repositories/city.repository';
 import { ForecastStoreRepository } from './repositories/forecast-store.repository';
 
@@ -71,13 +72,8 @@ export async function createFusionApp(config: FusionConfig, options: { logger?: 
   app.useStaticAssets(DASHBOARD_DIR, { index: 'index.html' });
   if (!fs.existsSync(path.join(DASHBOARD_DIR, 'dist', 'dashboard.js'))) new Logger('Dashboard').warn(`${path.join(DASHBOARD_DIR, 'dist')} has no bundle: the page will not work until \`npm run build\` (or \`npm run build:dashboard\`) makes it`);
 
-  const openApi = new DocumentBuilder()
-    .setTitle('Crosscast fusion API')
-    .setDescription('City forecasts, crossing forecasts and signal-timing recommendations fused from the edge workers.')
-    .setVersion('0.1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'POST /api/auth/login gives the token' })
-    .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi));
+  // The document (apps/fusion/src/openapi) is built on the first request for it.
+  SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app));
 
   // The crossings come from the seed data; make sure the database knows them.
   await app.get(ForecastStoreRepository).upsertCrossings(app.get(CityRepository).all());

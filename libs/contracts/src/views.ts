@@ -1,4 +1,4 @@
-import type { ForecastBand, ModelInfo, WorkerDrift, WorkerStatus } from './messages';
+import type { ForecastBand, ModelInfo, SimulationReport, WorkerDrift, WorkerStatus } from './messages';
 
 /**
  * Shapes the fusion service serves over REST and streams over socket.io. They are
@@ -493,7 +493,8 @@ export interface SimulationSnapshotView {
   network: string;
   intervalStart: string;
   intervalMinutes: number;
-  city: { throughput: number; meanDelaySeconds: number; stopsPerVehicle: number; meanQueue: number; maxQueue: number; vehiclesInside: number };
+  /** The report's city figures as the simulator sent them (SimulationReportSchema's `city`). */
+  city: SimulationReport['city'];
   crossings: SimulatedCrossingView[];
 }
 

@@ -17,7 +17,7 @@ import type {
   SimulatedCrossingView,
   SimulationSnapshotView,
 } from '@crosscast/contracts';
-import { API_PATHS } from '@crosscast/contracts';
+import { API_OPERATIONS, type ApiOperations, type OperationId } from './generated';
 import type { Session } from './session';
 
 /** A refused request, with the server's message ("HTTP 409: recommendation 12 was superseded …"). */
@@ -46,9 +46,29 @@ function messageOf(body: unknown): string | null {
   return Array.isArray(m) ? m.join('; ') : typeof m === 'string' ? m : null;
 }
 
+/** What an operation takes: its path parameters (required when it has any), query and JSON body, as the OpenAPI document declares them. */
+type Input<K extends OperationId> = { query?: ApiOperations[K]['query']; body?: ApiOperations[K]['body'] } & (Record<string, never> extends ApiOperations[K]['path'] ? { path?: ApiOperations[K]['path'] } : { path: ApiOperations[K]['path'] });
+/** The input argument: optional only for an operation without path parameters. */
+type InputArgument<K extends OperationId> = Record<string, never> extends Input<K> ? [input?: Input<K>] : [input: Input<K>];
+
+/** The URL of an operation: its path template (from the OpenAPI document) with the parameters filled in, and the query. */
+export function operationUrl<K extends OperationId>(operation: K, ...[input]: InputArgument<K>): string {
+  const { path: given, query } = (input ?? {}) as { path?: Record<string, string>; query?: Query };
+  const params = given ?? {};
+  const path = API_OPERATIONS[operation].path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    if (params[name] === undefined) throw new Error(`${operation}: no value for path parameter ${name}`);
+    return encodeURIComponent(params[name]);
+  });
+  return withQuery(path, query);
+}
+
 /**
- * The fusion REST API, typed with the views from @crosscast/contracts. `onUnauthorized`
- * runs when the token is no longer accepted (the app signs out).
+ * The fusion REST API. Every call names its operation (operationId in the OpenAPI
+ * document): the method, path template, parameters and answer type come from
+ * `generated.ts` (`npm run api:generate`), and each method's declared return type is the
+ * @crosscast/contracts view the rest of the dashboard uses, so the compiler checks the
+ * document's schema against it (see contract-check.ts for names and required-ness).
+ * `onUnauthorized` runs when the token is no longer accepted (the app signs out).
  */
 export class FusionApi {
   constructor(
@@ -57,20 +77,22 @@ export class FusionApi {
   ) {}
 
   static async login(username: string, password: string): Promise<LoginView> {
-    const res = await fetch(API_PATHS.login, {
-      method: 'POST',
+    const operation = API_OPERATIONS.AuthController_login;
+    const body: ApiOperations['AuthController_login']['body'] = { username, password };
+    const res = await fetch(operationUrl('AuthController_login'), {
+      method: operation.method,
       headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ username, password }),
+      body: JSON.stringify(body),
     });
-    const body: unknown = await res.json().catch(() => ({}));
-    if (res.status !== 200) throw new ApiError(res.status, messageOf(body) ?? `HTTP ${res.status}`, body);
-    return body as LoginView;
+    const answer: unknown = await res.json().catch(() => ({}));
+    if (res.status !== 200) throw new ApiError(res.status, messageOf(answer) ?? `HTTP ${res.status}`, answer);
+    return answer as ApiOperations['AuthController_login']['response'];
   }
 
-  private async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<{ data: T; headers: Headers }> {
+  private async request<T>(method: string, url: string, body?: unknown): Promise<{ data: T; headers: Headers }> {
     const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${this.session()?.token ?? ''}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     if (res.status === 401) {
       this.onUnauthorized();
       throw new ApiError(401, 'signed out', null);
@@ -80,57 +102,62 @@ export class FusionApi {
     return { data: data as T, headers: res.headers };
   }
 
-  private async get<T>(path: string, query?: Query): Promise<T> {
-    return (await this.request<T>('GET', withQuery(path, query))).data;
+  /** One operation, with its answer typed from the OpenAPI document. */
+  private async call<K extends OperationId>(operation: K, ...args: InputArgument<K>): Promise<{ data: ApiOperations[K]['response']; headers: Headers }> {
+    const body = (args[0] as { body?: unknown } | undefined)?.body;
+    return this.request<ApiOperations[K]['response']>(API_OPERATIONS[operation].method, operationUrl(operation, ...args), body);
   }
 
   /** Every crossing, page by page (the server's Link header gives the next page). */
   async allCrossings(pageSize = 5000): Promise<CrossingListItemView[]> {
     const all: CrossingListItemView[] = [];
-    let next: string | null = withQuery(API_PATHS.crossings, { limit: pageSize });
-    while (next) {
-      const { data, headers }: { data: CrossingListItemView[]; headers: Headers } = await this.request<CrossingListItemView[]>('GET', next);
-      all.push(...data);
-      const link = /<([^>]+)>;\s*rel="next"/.exec(headers.get('link') ?? '');
-      next = link && data.length ? link[1] : null;
+    let page = await this.call('CrossingsController_list', { query: { limit: pageSize } });
+    for (;;) {
+      all.push(...page.data);
+      const link = /<([^>]+)>;\s*rel="next"/.exec(page.headers.get('link') ?? '');
+      if (!link || !page.data.length) return all;
+      // The server's next-page URL: the same operation with another offset.
+      page = await this.request<ApiOperations['CrossingsController_list']['response']>(API_OPERATIONS.CrossingsController_list.method, link[1]);
     }
-    return all;
   }
 
-  crossing = (id: string) => this.get<CrossingDetailView>(API_PATHS.crossing(id));
-  crossingForecasts = (id: string, from: string, to: string, limit: number) => this.get<CrossingForecastsView>(API_PATHS.crossingForecasts(id), { from, to, limit });
-  crossingRecommendation = (id: string) => this.get<CrossingRecommendationView>(API_PATHS.crossingRecommendation(id));
-  cityForecast = () => this.get<CityForecastView>(API_PATHS.cityForecast);
-  recommendations = (query: { crossing?: string; status?: RecommendationStatus; limit?: number }) => this.get<RecommendationView[]>(API_PATHS.recommendations, query);
-  audit = (crossing: string, limit: number) => this.get<DecisionView[]>(API_PATHS.audit, { crossing, limit });
-  simulationLatest = () => this.get<{ latest: SimulationSnapshotView | null }>(API_PATHS.simulationLatest);
-  simulationCrossing = (id: string, limit: number) => this.get<SimulatedCrossingView[]>(API_PATHS.simulationCrossing(id), { limit });
+  crossing = async (id: string): Promise<CrossingDetailView> => (await this.call('CrossingsController_detail', { path: { id } })).data;
+  crossingForecasts = async (id: string, from: string, to: string, limit: number): Promise<CrossingForecastsView> =>
+    (await this.call('CrossingsController_forecasts', { path: { id }, query: { from, to, limit } })).data;
+  crossingRecommendation = async (id: string): Promise<CrossingRecommendationView> => (await this.call('RecommendationsController_forCrossing', { path: { id } })).data;
+  cityForecast = async (): Promise<CityForecastView> => (await this.call('CityController_forecast')).data;
+  recommendations = async (query: { crossing?: string; status?: RecommendationStatus; limit?: number }): Promise<RecommendationView[]> =>
+    (await this.call('RecommendationsController_list', { query })).data;
+  audit = async (crossing: string, limit: number): Promise<DecisionView[]> => (await this.call('DecisionsController_audit', { query: { crossing, limit } })).data;
+  simulationLatest = async (): Promise<{ latest: SimulationSnapshotView | null }> => (await this.call('SimulationController_latest')).data;
+  /** ATSPM performance measures over [from, to) (defaults: the hour before the newest stored log). */
+  crossingMeasures = async (id: string, query: ApiOperations['MeasuresController_measures']['query'] = {}): Promise<CrossingMeasuresView> =>
+    (await this.call('MeasuresController_measures', { path: { id }, query })).data;
+  simulationCrossing = async (id: string, limit: number): Promise<SimulatedCrossingView[]> => (await this.call('SimulationController_crossing', { path: { id }, query: { limit } })).data;
 
   async decide(recommendationId: string, kind: 'accept' | 'reject', reason: string): Promise<DecisionView> {
-    const path = kind === 'accept' ? API_PATHS.acceptRecommendation(recommendationId) : API_PATHS.rejectRecommendation(recommendationId);
-    return (await this.request<DecisionView>('POST', path, reason ? { reason } : {})).data;
+    const input = { path: { id: recommendationId }, body: reason ? { reason } : {} };
+    return (await (kind === 'accept' ? this.call('DecisionsController_accept', input) : this.call('DecisionsController_reject', input))).data;
   }
 
-  corridorRecommendations = (query: { crossing?: string; status?: CorridorRecommendationStatus; limit?: number }) => this.get<CorridorRecommendationView[]>(API_PATHS.corridorRecommendations, query);
+  corridorRecommendations = async (query: { crossing?: string; status?: CorridorRecommendationStatus; limit?: number }): Promise<CorridorRecommendationView[]> =>
+    (await this.call('CorridorsController_list', { query })).data;
 
   /** One decision for every crossing of the corridor. */
   async decideCorridor(id: string, kind: 'accept' | 'reject', reason: string): Promise<CorridorDecisionView> {
-    const path = kind === 'accept' ? API_PATHS.acceptCorridorRecommendation(id) : API_PATHS.rejectCorridorRecommendation(id);
-    return (await this.request<CorridorDecisionView>('POST', path, reason ? { reason } : {})).data;
+    const input = { path: { id }, body: reason ? { reason } : {} };
+    return (await (kind === 'accept' ? this.call('CorridorsController_accept', input) : this.call('CorridorsController_reject', input))).data;
   }
 
-  /** The performance measures over [from, to) (default: the hour before the newest stored event log). */
-  crossingMeasures = (id: string, query: { from?: string; to?: string } = {}) => this.get<CrossingMeasuresView>(API_PATHS.crossingMeasures(id), query);
-
   /** Acknowledged alerts, newest first (shared by every operator). */
-  alertAcknowledgements = (limit = 2000) => this.get<AlertAcknowledgementView[]>(API_PATHS.alertAcknowledgements, { limit });
+  alertAcknowledgements = async (limit = 2000): Promise<AlertAcknowledgementView[]> => (await this.call('AlertsController_list', { query: { limit } })).data;
 
   /** Acknowledges an alert for every operator (409 when someone already did: the body names who). */
   async acknowledgeAlert(alertKey: string): Promise<AlertAcknowledgementView> {
-    return (await this.request<AlertAcknowledgementView>('POST', API_PATHS.alertAcknowledgements, { alertKey })).data;
+    return (await this.call('AlertsController_acknowledge', { body: { alertKey } })).data;
   }
 
   async setAutomatic(crossingId: string, enabled: boolean): Promise<AutomaticModeView> {
-    return (await this.request<AutomaticModeView>('PUT', API_PATHS.crossingAutomatic(crossingId), { enabled })).data;
+    return (await this.call('RecommendationsController_setAutomatic', { path: { id: crossingId }, body: { enabled } })).data;
   }
 }

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { ALERT_KINDS } from '@crosscast/contracts';
+import { ALERT_KINDS, ROLES } from '@crosscast/contracts';
+import type { AlertAcknowledgementView, AlertKind, Role } from '@crosscast/contracts';
 
 /** `<kind>:<crossingId>[:<since what>]`, as the dashboard keys an alert on its condition. */
 export const ALERT_KEY = new RegExp(`^(${ALERT_KINDS.join('|')}):([A-Za-z0-9_-]{1,32})(?::[A-Za-z0-9:.+_-]{1,120})?$`);
@@ -36,13 +37,13 @@ export class AlertAcknowledgementsQuery {
 }
 
 /** The OpenAPI description of AlertAcknowledgementView (libs/contracts). */
-export class AlertAcknowledgementDto {
+export class AlertAcknowledgementDto implements AlertAcknowledgementView {
   @ApiProperty({ example: '7' }) id: string;
   @ApiProperty({ example: 'congestion:0970:2006-10-10T07:00:00.000Z' }) alertKey: string;
-  @ApiProperty({ enum: ALERT_KINDS }) kind: string;
+  @ApiProperty({ enum: ALERT_KINDS }) kind: AlertKind;
   @ApiProperty({ example: '0970' }) crossingId: string;
   @ApiProperty({ type: String, nullable: true }) note: string | null;
   @ApiProperty({ example: 'operator', description: 'Username (copied: stays after a rename)' }) acknowledgedBy: string;
-  @ApiProperty({ example: 'operator' }) acknowledgedByRole: string;
+  @ApiProperty({ enum: ROLES, example: 'operator' }) acknowledgedByRole: Role;
   @ApiProperty({ format: 'date-time' }) acknowledgedAt: string;
 }

@@ -1,9 +1,11 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/decorators';
 import { DeadLettersQuery } from '../dtos/crossing.dto';
 import { CityForecastService } from '../services/city-forecast.service';
 import { CrossingQueryService } from '../services/crossing-query.service';
+import { CityForecastDto } from '../dtos/city.view.dto';
+import { DeadLetterDto } from '../dtos/crossing.view.dto';
 
 @ApiTags('city')
 @ApiBearerAuth()
@@ -20,13 +22,15 @@ export class CityController {
     summary:
       'City and corridor (per road) totals for the next four intervals from the city fusion: fresh crossings fused, stale / offline / degraded ones estimated from profile and neighbours (counted), 80 % and 95 % intervals computed on the totals\' own errors; `method`, estimated and stale crossings listed',
   })
-  async forecast() {
+  @ApiOkResponse({ type: CityForecastDto })
+  async forecast(): Promise<CityForecastDto> {
     return (await this.cityForecast.cityForecast()).city;
   }
 
   @Get('dead-letters')
   @ApiOperation({ summary: 'Messages the fusion service refused (bad schema, unknown crossing, bad signature…), newest first, with the reason' })
-  deadLetters(@Query() query: DeadLettersQuery) {
+  @ApiOkResponse({ type: [DeadLetterDto] })
+  deadLetters(@Query() query: DeadLettersQuery): Promise<DeadLetterDto[]> {
     return this.crossings.deadLetters(query.queue, query.limit);
   }
 }

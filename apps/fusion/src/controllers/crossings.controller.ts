@@ -11,6 +11,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { Roles } from '../auth/decorators';
 import { CrossingIdParams, CrossingListQuery, ForecastRangeQuery } from '../dtos/crossing.dto';
 import { CrossingQueryService } from '../services/crossing-query.service';
+import { CrossingDetailDto, CrossingForecastsDto, CrossingListItemDto } from '../dtos/crossing.view.dto';
 
 @ApiTags('crossings')
 @ApiBearerAuth()
@@ -22,10 +23,15 @@ export class CrossingsController {
   @Get()
   @ApiOperation({ summary: 'Crossings (a page of them, in id order; filter by freshness and bounding box) with their approaches, live status and, for stale, offline or degraded ones, the estimate fusion serves instead' })
   @ApiOkResponse({
+    type: [CrossingListItemDto],
+    headers: {
+      Link: { description: '`<…?offset=…&limit=…>; rel="next"` when more crossings match', schema: { type: 'string' } },
+      'X-Total-Count': { description: 'How many crossings match', schema: { type: 'integer' } },
+    },
     description:
       'Array of crossings (at most `limit`, default 1000; `Link: <...>; rel="next"` when more match, `X-Total-Count` the number that match), each with `status` (freshness, worker status, last forecast interval, model) and `estimate`: null while the worker\'s own forecast is usable, else `{source: "estimated", reason, horizons[{intervalStart, total{mean, lower80, upper80, lower95, upper95}}]}` from the crossing\'s historical profile and its neighbours.',
   })
-  async list(@Query() query: CrossingListQuery, @Req() request: PagedRequest, @Res({ passthrough: true }) response: PagedResponse) {
+  async list(@Query() query: CrossingListQuery, @Req() request: PagedRequest, @Res({ passthrough: true }) response: PagedResponse): Promise<CrossingListItemDto[]> {
     const page = await this.crossings.page(query);
     response.setHeader('X-Total-Count', String(page.total));
     if (page.nextOffset !== null) response.setHeader('Link', `<${nextPageUrl(request.originalUrl, page.nextOffset, page.limit)}>; rel="next"`);
@@ -34,7 +40,8 @@ export class CrossingsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One crossing: status, latest forecast, latest recommendation, last 96 observed intervals, fusion\'s values (`fused`) and, when the worker is not usable, its `estimate`' })
-  detail(@Param() params: CrossingIdParams) {
+  @ApiOkResponse({ type: CrossingDetailDto })
+  detail(@Param() params: CrossingIdParams): Promise<CrossingDetailDto> {
     return this.crossings.detail(params.id);
   }
 
@@ -42,8 +49,8 @@ export class CrossingsController {
   @ApiOperation({
     summary: "A crossing's own stored forecasts (based-on interval in [from, to], oldest first) and, beside them, fusion's series for the newest interval with each horizon's source: own, fused or estimated",
   })
-  @ApiOkResponse({ description: '`{crossingId, forecasts: ForecastView[], fused: {asOfIntervalStart, freshness, source, reason, horizons[{source, total, weights?}]} | null}`' })
-  forecasts(@Param() params: CrossingIdParams, @Query() query: ForecastRangeQuery) {
+  @ApiOkResponse({ type: CrossingForecastsDto, description: '`{crossingId, forecasts: ForecastView[], fused: {asOfIntervalStart, freshness, source, reason, horizons[{source, total, weights?}]} | null}`' })
+  forecasts(@Param() params: CrossingIdParams, @Query() query: ForecastRangeQuery): Promise<CrossingForecastsDto> {
     return this.crossings.forecasts(params.id, query.from, query.to, query.limit);
   }
 }

@@ -1,9 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { FEDERATION_PATHS, WarmStartResponse } from '@crosscast/contracts';
 import { Public } from '../auth/decorators';
 import { FederationService } from './federation.service';
-import { WarmStartQuery } from './warm-start.dto';
+import { WarmStartQuery, WarmStartResponseDto } from './warm-start.dto';
+import { ErrorResponseDto } from '../dtos/common.view.dto';
 
 /**
  * Workers, not operators, call this: no user token, the request is signed with the
@@ -20,7 +21,10 @@ export class FederationController {
     summary:
       "A new crossing's warm start: the FedAvg of the other crossings' newest model snapshots (network weights, normalised interval widths and a unit-free week shape; never counts). Signed by the worker (sig = HMAC of warmStartRequestPayload with its key); 401 unsigned or stale, 404 while too few crossings have shared a snapshot",
   })
-  warmStart(@Query() query: WarmStartQuery): Promise<WarmStartResponse> {
+  @ApiOkResponse({ type: WarmStartResponseDto })
+  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Unsigned, badly signed or stale request' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Too few crossings have shared a snapshot yet' })
+  warmStart(@Query() query: WarmStartQuery): Promise<WarmStartResponseDto> {
     return this.federation.warmStart(query);
   }
 }

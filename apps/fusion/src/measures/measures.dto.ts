@@ -1,6 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsISO8601, IsOptional } from 'class-validator';
+import type {
+  ApproachVolumeView,
+  ArrivalsOnGreenView,
+  CrossingMeasuresView,
+  DetectorChannelConfig,
+  PcdCycleView,
+  PcdPhaseView,
+  PhaseTerminationView,
+  SplitFailureGreenView,
+  SplitFailuresView,
+  SplitMonitorGreenView,
+  SplitMonitorPhaseView,
+} from '@crosscast/contracts';
 
 export const BIN_MINUTES = [1, 5, 15, 60] as const;
 
@@ -22,26 +35,26 @@ export class MeasuresQuery {
   binMinutes?: number;
 }
 
-const TERMINATIONS = ['gap-out', 'max-out', 'force-off', 'unknown'];
+const TERMINATIONS: PhaseTerminationView[] = ['gap-out', 'max-out', 'force-off', 'unknown'];
 
-export class DetectorChannelDto {
+export class DetectorChannelDto implements DetectorChannelConfig {
   @ApiProperty({ example: 1 }) channel: number;
   @ApiProperty({ example: 'c0_0:N' }) approachId: string;
   @ApiProperty({ type: Number, nullable: true, example: 2, description: 'Phase number (1-based) serving the channel' }) phase: number | null;
-  @ApiProperty({ enum: ['advance', 'stop-bar', 'count'] }) kind: string;
+  @ApiProperty({ enum: ['advance', 'stop-bar', 'count'] }) kind: DetectorChannelConfig['kind'];
   @ApiProperty({ description: 'Free-flow seconds from the detector to the stop line; arrivals are moved by it' }) travelSeconds: number;
 }
 
-export class SplitMonitorGreenDto {
+export class SplitMonitorGreenDto implements SplitMonitorGreenView {
   @ApiProperty({ format: 'date-time' }) greenStart: string;
   @ApiProperty() greenSeconds: number;
   @ApiProperty({ type: Number, nullable: true }) yellowSeconds: number | null;
   @ApiProperty({ type: Number, nullable: true }) redClearanceSeconds: number | null;
   @ApiProperty({ type: Number, nullable: true, description: 'Green start to the next green start of the phase' }) cycleSeconds: number | null;
-  @ApiProperty({ enum: TERMINATIONS }) termination: string;
+  @ApiProperty({ enum: TERMINATIONS }) termination: PhaseTerminationView;
 }
 
-export class SplitMonitorPhaseDto {
+export class SplitMonitorPhaseDto implements SplitMonitorPhaseView {
   @ApiProperty() phase: number;
   @ApiProperty({ description: 'Greens starting in the window whose end is logged' }) cycles: number;
   @ApiProperty() meanGreenSeconds: number;
@@ -54,7 +67,7 @@ export class SplitMonitorPhaseDto {
   @ApiProperty({ type: [SplitMonitorGreenDto] }) greens: SplitMonitorGreenDto[];
 }
 
-export class ArrivalsOnGreenDto {
+export class ArrivalsOnGreenDto implements ArrivalsOnGreenView {
   @ApiProperty() phase: number;
   @ApiProperty({ description: 'Red-to-red cycles starting in the window' }) cycles: number;
   @ApiProperty() arrivals: number;
@@ -64,7 +77,7 @@ export class ArrivalsOnGreenDto {
   @ApiProperty({ type: Number, nullable: true, description: 'aogShare / greenShare (HCM platoon ratio)' }) platoonRatio: number | null;
 }
 
-export class PcdCycleDto {
+export class PcdCycleDto implements PcdCycleView {
   @ApiProperty({ format: 'date-time', description: 'Start of red' }) cycleStart: string;
   @ApiProperty() cycleSeconds: number;
   @ApiProperty({ type: Number, nullable: true }) greenAtSeconds: number | null;
@@ -72,19 +85,19 @@ export class PcdCycleDto {
   @ApiProperty({ type: [Number], description: 'Arrivals at the stop line, seconds after cycleStart' }) arrivalsSeconds: number[];
 }
 
-export class PcdPhaseDto {
+export class PcdPhaseDto implements PcdPhaseView {
   @ApiProperty() phase: number;
   @ApiProperty({ type: [PcdCycleDto] }) cycles: PcdCycleDto[];
 }
 
-export class SplitFailureGreenDto {
+export class SplitFailureGreenDto implements SplitFailureGreenView {
   @ApiProperty({ format: 'date-time' }) greenStart: string;
   @ApiProperty({ description: 'Green occupancy ratio of the stop-bar zones' }) greenOccupancy: number;
   @ApiProperty({ description: 'Occupancy ratio over the first 5 s of red' }) redOccupancy: number;
   @ApiProperty({ description: 'Both ratios at or above 0.79' }) failed: boolean;
 }
 
-export class SplitFailuresDto {
+export class SplitFailuresDto implements SplitFailuresView {
   @ApiProperty() phase: number;
   @ApiProperty() cycles: number;
   @ApiProperty() failures: number;
@@ -97,7 +110,7 @@ export class VolumeBinDto {
   @ApiProperty() count: number;
 }
 
-export class ApproachVolumeDto {
+export class ApproachVolumeDto implements ApproachVolumeView {
   @ApiProperty() approachId: string;
   @ApiProperty() total: number;
   @ApiProperty() vehPerHour: number;
@@ -105,7 +118,7 @@ export class ApproachVolumeDto {
 }
 
 /** The OpenAPI description of CrossingMeasuresView (libs/contracts). */
-export class CrossingMeasuresDto {
+export class CrossingMeasuresDto implements CrossingMeasuresView {
   @ApiProperty() crossingId: string;
   @ApiProperty({ format: 'date-time' }) from: string;
   @ApiProperty({ format: 'date-time' }) to: string;

@@ -1,0 +1,49 @@
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import type { LeadershipState } from '../services/leadership.service';
+
+export class DependencyHealthDto {
+  @ApiProperty() ok: boolean;
+  @ApiPropertyOptional({ description: 'Why the check failed (absent when ok)' }) error?: string;
+}
+
+export class LeadershipDto implements LeadershipState {
+  @ApiProperty({ enum: ['leader', 'follower'] }) role: 'leader' | 'follower';
+  @ApiProperty({ type: 'integer', description: 'The epoch this instance leads, or last saw led; 0 = none yet' }) epoch: number;
+  @ApiProperty() instance: string;
+  @ApiProperty({ format: 'date-time' }) since: string;
+}
+
+export class FusionStepsDto {
+  @ApiProperty({ type: 'integer' }) steps: number;
+  @ApiProperty({ type: Number, nullable: true }) meanStepMs: number | null;
+  @ApiProperty({ type: Number, nullable: true }) lastStepMs: number | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) fusedThrough: string | null;
+}
+
+export class PlanningProgressDto {
+  @ApiProperty({ type: 'integer', description: 'Crossings waiting to be planned' }) waiting: number;
+  @ApiProperty({ type: 'integer' }) evaluated: number;
+}
+
+/** A queue's job counts by state, or why they could not be read. */
+export class QueueCountsDto {
+  @ApiPropertyOptional({ type: 'integer' }) waiting?: number;
+  @ApiPropertyOptional({ type: 'integer' }) active?: number;
+  @ApiPropertyOptional({ type: 'integer' }) completed?: number;
+  @ApiPropertyOptional({ type: 'integer' }) failed?: number;
+  @ApiPropertyOptional({ type: 'integer' }) delayed?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'Waiting jobs of a paused queue (BullMQ counts them apart)' }) paused?: number;
+  @ApiPropertyOptional({ description: 'Set instead of the counts when Redis did not answer' }) error?: string;
+}
+
+/** GET /health (200 when PostgreSQL and Redis answer, else 503 with the same body). */
+@ApiExtraModels(QueueCountsDto)
+export class HealthReportDto {
+  @ApiProperty({ enum: ['ok', 'unhealthy'] }) status: string;
+  @ApiProperty({ type: () => DependencyHealthDto }) postgres: DependencyHealthDto;
+  @ApiProperty({ type: () => DependencyHealthDto }) redis: DependencyHealthDto;
+  @ApiProperty({ type: () => LeadershipDto }) leadership: LeadershipDto;
+  @ApiProperty({ type: () => FusionStepsDto }) fusion: FusionStepsDto;
+  @ApiProperty({ type: () => PlanningProgressDto }) planning: PlanningProgressDto;
+  @ApiProperty({ type: 'object', additionalProperties: { $ref: getSchemaPath(QueueCountsDto) }, description: 'Per queue name' }) queues: Record<string, QueueCountsDto>;
+}
