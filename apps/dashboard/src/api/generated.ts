@@ -529,6 +529,7 @@ export interface HealthReportDto {
   leadership: LeadershipDto;
   fusion: FusionStepsDto;
   planning: PlanningProgressDto;
+  memory: ProcessMemoryDto;
   /** Per queue name */
   queues: Record<string, QueueCountsDto>;
 }
@@ -657,6 +658,17 @@ export interface PlanningProgressDto {
   /** Crossings waiting to be planned */
   waiting: number;
   evaluated: number;
+}
+
+export interface ProcessMemoryDto {
+  /** Resident set size */
+  rss: number;
+  /** V8 heap in use */
+  heapUsed: number;
+  /** V8 heap reserved */
+  heapTotal: number;
+  /** Memory outside the V8 heap (buffers, array buffers) */
+  external: number;
 }
 
 export interface QueueCountsDto {

@@ -25,6 +25,14 @@ export class PlanningProgressDto {
   @ApiProperty({ type: 'integer' }) evaluated: number;
 }
 
+/** This process's memory, MB. */
+export class ProcessMemoryDto {
+  @ApiProperty({ type: 'integer', description: 'Resident set size' }) rss: number;
+  @ApiProperty({ type: 'integer', description: 'V8 heap in use' }) heapUsed: number;
+  @ApiProperty({ type: 'integer', description: 'V8 heap reserved' }) heapTotal: number;
+  @ApiProperty({ type: 'integer', description: 'Memory outside the V8 heap (buffers, array buffers)' }) external: number;
+}
+
 /** A queue's job counts by state, or why they could not be read. */
 export class QueueCountsDto {
   @ApiPropertyOptional({ type: 'integer' }) waiting?: number;
@@ -45,5 +53,6 @@ export class HealthReportDto {
   @ApiProperty({ type: () => LeadershipDto }) leadership: LeadershipDto;
   @ApiProperty({ type: () => FusionStepsDto }) fusion: FusionStepsDto;
   @ApiProperty({ type: () => PlanningProgressDto }) planning: PlanningProgressDto;
+  @ApiProperty({ type: () => ProcessMemoryDto }) memory: ProcessMemoryDto;
   @ApiProperty({ type: 'object', additionalProperties: { $ref: getSchemaPath(QueueCountsDto) }, description: 'Per queue name' }) queues: Record<string, QueueCountsDto>;
 }
