@@ -215,6 +215,10 @@ export async function runRealtime(n: number, minutes: number): Promise<RealtimeR
       },
       timeline: timeline.filter((_, i) => i % 6 === 5),
     };
+  } catch (error) {
+    // What fusion said last is the first thing to read when a long run breaks.
+    if (fusion) console.error(`fusion's last log lines:\n${fusion.log().split('\n').slice(-40).join('\n')}\nfusion exit code: ${fusion.child.exitCode}`);
+    throw error;
   } finally {
     if (fusion) await stopFusion(fusion, 30_000);
     await db.end().catch(() => undefined);
