@@ -159,6 +159,9 @@ async function main(): Promise<void> {
     const best = Array.from({ length: HORIZONS }, (_, h) => Math.min(...baselines.map(([, r]) => r.approach.mae[h])));
     const bestName = baselines.reduce((b, [name, r]) => (r.approach.mae[c.oneHourIndex] < results[b].approach.mae[c.oneHourIndex] ? name : b), baselines[0][0]);
     const historical = results['historical-average'].approach.mae;
+    const naive = baselines.filter(([name]) => name !== 'historical-average');
+    const bestNaive = Array.from({ length: HORIZONS }, (_, h) => Math.min(...naive.map(([, r]) => r.approach.mae[h])));
+    const vsNaive = edge.approach.mae.map((m, h) => r2((100 * (m - bestNaive[h])) / bestNaive[h]));
     const h1 = c.oneHourIndex;
     const vsBest = edge.approach.mae.map((m, h) => r2((100 * (m - best[h])) / best[h]));
     const cov80 = edge.approach.coverage80;
@@ -172,6 +175,9 @@ async function main(): Promise<void> {
         ? { mae_at_most_10_14_every_horizon: edge.approach.mae.every((m) => m <= 10.14) }
         : {
             one_hour_15pct_below_best_baseline: edge.approach.mae[h1] <= 0.85 * best[h1],
+            // The issue's wording: "the best naive baseline (last value, same time yesterday,
+            // same time last week)", with the historical average a separate bar (below).
+            one_hour_15pct_below_best_naive_excluding_historical_average: edge.approach.mae[h1] <= 0.85 * bestNaive[h1],
             never_worse_than_historical_average: edge.approach.mae.every((m, h) => m <= historical[h]),
           };
     goals.coverage80_in_78_85 = inRange(cov80, 0.78, 0.85);
@@ -201,6 +207,8 @@ async function main(): Promise<void> {
       best_baseline_mae: best,
       best_baseline_at_1h: bestName,
       edge_vs_best_baseline_pct: vsBest,
+      best_naive_mae_excluding_historical_average: bestNaive,
+      edge_vs_best_naive_excluding_historical_average_pct: vsNaive,
       edge_vs_historical_average_pct: edge.approach.mae.map((m, h) => r2((100 * (m - historical[h])) / historical[h])),
       level_term_used_by_crossings: edge.levelUsedBy?.length ?? 0,
       cleaning: { ...summary, injected_faults: c.injectedFaults ?? null, limits_by_crossing: Object.fromEntries(cleaning.map((k) => [k.id, k.limits])) },
@@ -215,6 +223,7 @@ async function main(): Promise<void> {
         f(edge.approach.mae, 2).padStart(28),
         ...['last-value', 'same-time-yesterday', 'same-time-last-week', 'historical-average'].map((b) => results[b].approach.mae[h1].toFixed(2).padStart(10)),
         `${vsBest[h1] > 0 ? '+' : ''}${vsBest[h1].toFixed(1)}%`.padStart(8),
+        `${vsNaive[h1] > 0 ? '+' : ''}${vsNaive[h1].toFixed(1)}%`.padStart(9),
         f(cov80, 3).padStart(24),
         f(cov95, 3).padStart(24),
         `${edge.coverageByCrossing.coverage80.min[h1]?.toFixed(2)}-${edge.coverageByCrossing.coverage80.max[h1]?.toFixed(2)}`.padStart(10),
@@ -229,6 +238,7 @@ async function main(): Promise<void> {
     'edge MAE by horizon'.padStart(28),
     ...['last@1h', 'yday@1h', 'lastwk@1h', 'histav@1h'].map((h) => h.padStart(10)),
     'vs best'.padStart(8),
+    'vs naive3'.padStart(9),
     'edge cov80 by horizon'.padStart(24),
     'edge cov95 by horizon'.padStart(24),
     'cov80 xing'.padStart(10),
@@ -242,6 +252,7 @@ async function main(): Promise<void> {
     level: 'approach',
     series: out,
     notes: [
+      '"vs best" compares the edge model with the best of all four baselines, the historical average included (goal key one_hour_15pct_below_best_baseline); "vs naive3" with the best of last value, same time yesterday and same time last week, the issue\'s list of naive baselines, the historical average being its separate "never worse" bar (goal key one_hour_15pct_below_best_naive_excluding_historical_average).',
       'MAE per horizon at approach level; "1h" = 1 step for hourly series, 4 steps for 15-minute series. Baselines: last value, same local time yesterday, same local time last week, historical average by time of week.',
       'Coverage: share of real test readings inside the edge model\'s 80% / 95% intervals, pooled over crossings; coverage_by_crossing gives min/median/max over crossings.',
       'The edge model\'s intervals adapt online to their own misses as the test days are counted (adaptive conformal inference), as a worker runs them; baselines keep split-conformal widths from their last training week.',

@@ -134,6 +134,7 @@ export async function startPlatform(crossingIds: string[], overrides: PlatformOp
       TFJS_BACKEND: 'auto',
       MIN_TRAIN_INTERVALS: '250',
       TRAIN_EPOCHS: '4',
+      TRAIN_MIN_STEPS: '0',
       HEARTBEAT_SECONDS: '1',
       HEALTH_PORT: String(healthPort),
       ...overrides.worker,

@@ -28,6 +28,8 @@ export const EDGE_WORKER_ENV = {
   /** History kept per crossing (default five weeks of 15 min). */
   HISTORY_LIMIT_INTERVALS: envInt(3360, 200, 1_000_000),
   TRAIN_EPOCHS: envInt(12, 1, 1000),
+  /** Fewest gradient steps per network: epochs are raised to reach it on a small history (0 = TRAIN_EPOCHS as given). */
+  TRAIN_MIN_STEPS: envInt(600, 0, 100_000),
   /**
    * Federated warm start: the fusion service's base URL (for example http://127.0.0.1:3000).
    * Set, a worker with WARM_START_MIN_INTERVALS of history but less than

@@ -59,6 +59,8 @@ export interface CrossingWorkerOptions {
   retrainEveryIntervals: number;
   historyLimitIntervals: number;
   trainEpochs: number;
+  /** Fewest gradient steps per network (default 600, libs/forecasting minTrainingSteps). */
+  trainMinSteps?: number;
   /** How readings are judged (default DEFAULT_CLEANING: limits from physics and the detector's history). */
   cleaning?: Partial<CleaningOptions>;
 }
@@ -515,7 +517,7 @@ export class CrossingWorker {
           trained = await coldStart(input, snapshot, { horizons: this.options.horizons }, { fineTuneEpochs: federation.options.fineTuneEpochs });
           this.intervalsAtLastTraining = n;
         } else {
-          trained = await ResidualEnsembleForecaster.train(input, { horizons: this.options.horizons, epochs: this.options.trainEpochs });
+          trained = await ResidualEnsembleForecaster.train(input, { horizons: this.options.horizons, epochs: this.options.trainEpochs, ...(this.options.trainMinSteps !== undefined ? { minTrainingSteps: this.options.trainMinSteps } : {}) });
         }
         const previous = this.model;
         this.model = trained;

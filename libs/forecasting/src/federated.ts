@@ -10,6 +10,8 @@ import {
   ResidualTrainingInput,
   bestSimplexWeights,
   buildFrame,
+  fitSeeded,
+  frameInputSize,
   buildMember,
   predictCorrections,
 } from './residual-ensemble';
@@ -86,13 +88,13 @@ export const MAX_SNAPSHOT_WEIGHT = 1000;
 export class IncompatibleSnapshotError extends Error {}
 
 /** The architecture a model with these options has (what a snapshot must match). */
-export function federatedArchitecture(intervalMinutes: number, options: Pick<ResidualEnsembleOptions, 'horizons' | 'lags'>, extraSize = 0): FederatedArchitecture {
+export function federatedArchitecture(intervalMinutes: number, options: Pick<ResidualEnsembleOptions, 'horizons' | 'lags'> & Partial<Pick<ResidualEnsembleOptions, 'lastWeekFeatures'>>, extraSize = 0): FederatedArchitecture {
   const H = options.horizons;
   return {
     intervalMinutes,
     horizons: H,
     lags: options.lags,
-    inputSize: options.lags + 4 + H + H + 2 + 2 + extraSize,
+    inputSize: frameInputSize(options, extraSize),
     members: MEMBERS.map((m) => ({ name: m.name, hidden: [...m.hidden] })),
   };
 }
@@ -387,14 +389,7 @@ export async function coldStart(
       }
       const epochs = snapshot ? coldOptions.fineTuneEpochs : options.epochs;
       if (epochs > 0) {
-        const x = tf.tensor2d(training.xs, [training.count, trainingFrame.inputSize]);
-        const y = tf.tensor2d(training.ys, [training.count, H]);
-        try {
-          await model.fit(x, y, { epochs, batchSize: options.batchSize, shuffle: true, verbose: 0, yieldEvery: 'batch' });
-        } finally {
-          x.dispose();
-          y.dispose();
-        }
+        await fitSeeded(model, training.xs, training.ys, training.count, trainingFrame.inputSize, H, epochs, options.batchSize, options.seed + 17 * m + 5);
       }
       model.optimizer.dispose();
     }

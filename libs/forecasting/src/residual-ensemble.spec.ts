@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { selectTfBackend } from '@crosscast/runtime';
 import { LocalCalendar } from './calendar';
-import { ResidualEnsembleForecaster, bestSimplexWeights } from './residual-ensemble';
+import { DEFAULT_RESIDUAL_ENSEMBLE, ResidualEnsembleForecaster, bestSimplexWeights, buildFrame, frameInputSize, trainingEpochs } from './residual-ensemble';
+import { TimeOfWeekProfile } from './profile';
 
 const START = Date.parse('2006-10-02T00:00:00+10:00');
 const DAY = 96;
@@ -90,6 +91,70 @@ describe('ResidualEnsembleForecaster', () => {
     await expect(
       ResidualEnsembleForecaster.train({ intervalMinutes: 15, approaches: APPROACHES, firstIntervalStartMs: START, values: values.slice(0, 150), isReal: () => true, calendar }),
     ).rejects.toThrow(/not enough history to train: 150 intervals/);
+  });
+});
+
+describe('training is reproducible', () => {
+  beforeAll(async () => {
+    await selectTfBackend('wasm');
+  });
+
+  it('gives the same model for the same data and seed (the shuffle is seeded), another for another seed', async () => {
+    const values = series(9);
+    const train = (seed: number) =>
+      ResidualEnsembleForecaster.train({ intervalMinutes: 15, approaches: APPROACHES, firstIntervalStartMs: START, values, isReal: () => true, calendar }, { epochs: 2, minTrainingSteps: 0, seed });
+    const [a, b, c] = [await train(7), await train(7), await train(8)];
+    const at = (m: ResidualEnsembleForecaster) => m.forecast(values, values.length - 1, START, calendar).map((s) => s.total.mean);
+    expect(at(b)).toEqual(at(a));
+    expect(a.memberWeights()).toEqual(b.memberWeights());
+    expect(c.memberWeights()).not.toEqual(a.memberWeights());
+    [a, b, c].forEach((m) => m.dispose());
+  }, 60_000);
+});
+
+describe('trainingEpochs', () => {
+  it('keeps the given epochs when they already make enough gradient steps', () => {
+    expect(trainingEpochs({ epochs: 12, batchSize: 128, minTrainingSteps: 600 }, 8000)).toBe(12);
+    expect(trainingEpochs({ epochs: 12, batchSize: 128, minTrainingSteps: 0 }, 100)).toBe(12);
+  });
+
+  it('raises them for a small sample: 2,000 hourly samples in batches of 128 are 16 steps an epoch, so 600 steps take 38 epochs', () => {
+    expect(trainingEpochs({ epochs: 12, batchSize: 128, minTrainingSteps: 600 }, 2000)).toBe(38);
+  });
+});
+
+describe('buildFrame last-week inputs', () => {
+  const values = series(16);
+  const options = { ...DEFAULT_RESIDUAL_ENSEMBLE, lastWeekFeatures: true };
+  const input = { intervalMinutes: 15, approaches: APPROACHES, firstIntervalStartMs: START, values, isReal: () => true, calendar };
+  const profile = TimeOfWeekProfile.fit(values.slice(0, 8 * DAY), () => true, START, 15, calendar);
+  const slots = values.map((_, t) => (Math.floor(t / DAY) % 7) * DAY + (t % DAY));
+  const scales = [80, 40];
+
+  it('adds one input per horizon', () => {
+    const frame = buildFrame(input, profile, slots, scales, 120, options);
+    expect(frame.inputSize).toBe(frameInputSize(options));
+    expect(frame.inputSize).toBe(frameInputSize({ ...options, lastWeekFeatures: false }) + options.horizons);
+    expect(frame.row(10 * DAY, 0)).toHaveLength(frame.inputSize);
+  });
+
+  it('reads the deviation at the target time one week before, known at the origin', () => {
+    const frame = buildFrame(input, profile, slots, scales, 120, options);
+    const t = 10 * DAY + 30;
+    const H = options.horizons;
+    const L = options.lags;
+    const row = frame.row(t, 1);
+    for (let h = 1; h <= H; h++) {
+      const lastWeek = t + h - 7 * DAY;
+      expect(row[L + 4 + 2 * H + h - 1]).toBeCloseTo((values[lastWeek][1] - profile.at(slots[lastWeek], 1)) / scales[1], 6);
+    }
+  });
+
+  it('gives 0 where the week before is not in the history', () => {
+    const frame = buildFrame(input, profile, slots, scales, 120, options);
+    const row = frame.row(3 * DAY, 0);
+    const H = options.horizons;
+    expect(row.slice(options.lags + 4 + 2 * H, options.lags + 4 + 3 * H)).toEqual(new Array(H).fill(0));
   });
 });
 

@@ -95,6 +95,7 @@ export class WorkerHostService implements BeforeApplicationShutdown, OnApplicati
           retrainEveryIntervals: this.config.RETRAIN_EVERY_INTERVALS,
           historyLimitIntervals: this.config.HISTORY_LIMIT_INTERVALS,
           trainEpochs: this.config.TRAIN_EPOCHS,
+          trainMinSteps: this.config.TRAIN_MIN_STEPS,
           cleaning: this.config.cleaning,
         },
         this.publisher,
