@@ -32,6 +32,8 @@ export interface FusionHarness {
   api: Record<DevUser, RoleFetch>;
   /** A development user's bearer token (one login per user per run). */
   token(user: DevUser): Promise<string>;
+  /** The shared Redis connection the queues use (for a spec's own commands under `prefix`). */
+  redis(): IORedis;
   /** The BullMQ queue `name` under the run's prefix (one per name, on a shared connection). */
   queue(name: string): Queue;
   /** QueueEvents for `name` on its own connection, ready to use (one per name). */
@@ -106,6 +108,7 @@ export async function startFusionHarness(options: FusionHarnessOptions): Promise
     prefix,
     api: { viewer: asUser('viewer'), operator: asUser('operator'), admin: asUser('admin') },
     token,
+    redis: connection,
     queue(name) {
       let queue = queues.get(name);
       if (!queue) {
