@@ -40,6 +40,11 @@ export interface FusionHarness {
   queueEvents(name: string): Promise<QueueEvents>;
   /** A connected socket.io client signed in as `user`; `listen` adds handlers before it connects. */
   socket(user: DevUser, listen?: (socket: Socket<FusionServerEvents>) => void): Promise<Socket<FusionServerEvents>>;
+  /**
+   * Starts fusion again on the same database and prefix, after the spec closed `app` (a
+   * restart); `app` and `baseUrl` then name the new instance and the users sign in again.
+   */
+  restartApp(): Promise<{ app: NestExpressApplication; baseUrl: string }>;
   /** Closes sockets, queues and the app, drops the database and deletes the prefix's Redis keys. */
   stop(): Promise<void>;
 }
@@ -84,12 +89,11 @@ export async function startFusionHarness(options: FusionHarnessOptions): Promise
     await stop().catch(() => undefined);
     throw error;
   }
-  const baseUrl = await app.getUrl();
 
   const token = (user: DevUser) => {
     let pending = tokens.get(user);
     if (!pending) {
-      pending = loginAs(baseUrl, user);
+      pending = loginAs(harness.baseUrl, user);
       tokens.set(user, pending);
     }
     return pending;
@@ -97,12 +101,12 @@ export async function startFusionHarness(options: FusionHarnessOptions): Promise
   const asUser =
     (user: DevUser): RoleFetch =>
     async (pathAndQuery, init) =>
-      authedFetch(baseUrl, await token(user))(pathAndQuery, init);
+      authedFetch(harness.baseUrl, await token(user))(pathAndQuery, init);
   const connection = () => (redis ??= new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null }));
 
-  return {
+  const harness: FusionHarness = {
     app,
-    baseUrl,
+    baseUrl: await app.getUrl(),
     config,
     db,
     prefix,
@@ -130,12 +134,21 @@ export async function startFusionHarness(options: FusionHarnessOptions): Promise
       return pending;
     },
     async socket(user, listen) {
-      const socket: Socket<FusionServerEvents> = io(baseUrl, { transports: ['websocket'], auth: { token: await token(user) } });
+      const socket: Socket<FusionServerEvents> = io(harness.baseUrl, { transports: ['websocket'], auth: { token: await token(user) } });
       sockets.push(socket);
       listen?.(socket);
       await eventually(async () => socket.connected, 'socket.io connection');
       return socket;
     },
+    async restartApp() {
+      app = await createFusionApp(config, { logger: false });
+      await app.listen(0, '127.0.0.1');
+      harness.app = app;
+      harness.baseUrl = await app.getUrl();
+      tokens.clear();
+      return { app, baseUrl: harness.baseUrl };
+    },
     stop,
   };
+  return harness;
 }
