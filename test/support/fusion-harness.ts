@@ -45,7 +45,9 @@ export interface FusionHarness {
    * restart); `app` and `baseUrl` then name the new instance and the users sign in again.
    */
   restartApp(): Promise<{ app: NestExpressApplication; baseUrl: string }>;
-  /** Closes sockets, queues and the app, drops the database and deletes the prefix's Redis keys. */
+  /** Another fusion instance on the same database and Redis, listening on its own port; stop() closes it. */
+  startInstance(): Promise<{ app: NestExpressApplication; baseUrl: string }>;
+  /** Closes sockets, queues and the apps, drops the database and deletes the prefix's Redis keys. */
   stop(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function startFusionHarness(options: FusionHarnessOptions): Promise
   const eventConnections: IORedis[] = [];
   const sockets: Socket[] = [];
   const tokens = new Map<DevUser, Promise<string>>();
+  const instances: NestExpressApplication[] = [];
 
   const stop = async () => {
     for (const socket of sockets) socket.close();
@@ -74,7 +77,8 @@ export async function startFusionHarness(options: FusionHarnessOptions): Promise
     for (const connection of eventConnections) connection.disconnect();
     for (const queue of queues.values()) await queue.close();
     redis?.disconnect();
-    await app?.close();
+    // A spec may have closed an app itself (a leader going away): closing it again is harmless.
+    for (const instance of [...instances, app]) await instance?.close().catch(() => undefined);
     await db?.destroy();
     await dropDatabase(dbName);
     await clearRedisPrefix(prefix);
@@ -139,6 +143,12 @@ export async function startFusionHarness(options: FusionHarnessOptions): Promise
       listen?.(socket);
       await eventually(async () => socket.connected, 'socket.io connection');
       return socket;
+    },
+    async startInstance() {
+      const instance = await createFusionApp(config, { logger: false });
+      instances.push(instance);
+      await instance.listen(0, '127.0.0.1');
+      return { app: instance, baseUrl: await instance.getUrl() };
     },
     async restartApp() {
       app = await createFusionApp(config, { logger: false });
