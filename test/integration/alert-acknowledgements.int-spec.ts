@@ -1,6 +1,6 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
-import { API_PATHS, AlertAcknowledgementView, CrossingDetailView, ForecastMessage, FusionServerEvents, SERVER_EVENT_NAMES } from '@crosscast/contracts';
+import { API_PATHS, AlertAcknowledgementView, CrossingDetailView, ForecastMessage, SERVER_EVENT_NAMES } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
 import { IngestionService } from '../../apps/fusion/src/services/ingestion.service';
 import { PlanningService } from '../../apps/fusion/src/services/planning.service';

@@ -1,4 +1,3 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
 import { io, Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
 import { DEV_WORKER_KEY_SEED } from '@crosscast/contracts';
