@@ -4,14 +4,13 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { io, Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
 import { DEV_WORKER_KEY_SEED, deriveWorkerKey } from '@crosscast/contracts';
-import { readFusionConfig } from '../../apps/fusion/src/config';
 import { ROLES_KEY } from '../../apps/fusion/src/auth/decorators';
-import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { LiveGateway } from '../../apps/fusion/src/gateways/live.gateway';
 import { fusionOpenApiDocument } from '../../apps/fusion/src/openapi/offline-document';
 import { operationsOf } from '../../tools/api-types';
 import { DevUser, authedFetch, bearer, loginAs } from '../support/auth';
-import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+import { FusionHarness, startFusionHarness } from '../support/fusion-harness';
+import { eventually } from '../support/infrastructure';
 
 type Access = 'public' | 'viewer' | 'operator' | 'admin';
 
@@ -84,9 +83,8 @@ function registeredRoutes(app: NestExpressApplication): string[] {
 }
 
 describe('access control (real PostgreSQL + Redis)', () => {
-  const dbName = uniqueName('crosscast_acl');
-  const prefix = uniqueName('ccacl');
   const allowedOrigin = 'http://ops.crosscast.test:8080';
+  let harness: FusionHarness;
   let app: NestExpressApplication;
   let db: DataSource;
   let baseUrl: string;
@@ -94,21 +92,14 @@ describe('access control (real PostgreSQL + Redis)', () => {
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, CORS_ORIGINS: allowedOrigin });
-    await migrate(config.DATABASE_URL);
-    app = await createFusionApp(config, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    baseUrl = await app.getUrl();
-    db = await openDatabase(config.DATABASE_URL);
-    for (const user of ROLE_ORDER) tokens[user] = await loginAs(baseUrl, user);
+    harness = await startFusionHarness({ name: 'acl', env: { CORS_ORIGINS: allowedOrigin } });
+    ({ app, db, baseUrl } = harness);
+    for (const user of ROLE_ORDER) tokens[user] = await harness.token(user);
   }, 60_000);
 
   afterAll(async () => {
     for (const socket of sockets) socket.close();
-    await app?.close();
-    await db?.destroy();
-    await dropDatabase(dbName);
-    await clearRedisPrefix(prefix);
+    await harness?.stop();
   }, 60_000);
 
   const send = (method: string, route: string, headers: Record<string, string> = {}) =>

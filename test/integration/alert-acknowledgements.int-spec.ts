@@ -1,15 +1,13 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { io, Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
-import { API_PATHS, AlertAcknowledgementView, CrossingDetailView, ForecastMessage, FusionServerEvents, SERVER_EVENT_NAMES } from '@crosscast/contracts';
+import { API_PATHS, AlertAcknowledgementView, CrossingDetailView, ForecastMessage, SERVER_EVENT_NAMES } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
-import { readFusionConfig } from '../../apps/fusion/src/config';
-import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { IngestionService } from '../../apps/fusion/src/services/ingestion.service';
 import { PlanningService } from '../../apps/fusion/src/services/planning.service';
-import { authedFetch, loginAs } from '../support/auth';
+import { authedFetch } from '../support/auth';
+import { FusionHarness, startFusionHarness } from '../support/fusion-harness';
 import { shapedForecast } from '../support/planning-forecasts';
-import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+import { eventually } from '../support/infrastructure';
 
 /**
  * The dashboard's alerts on the server (issue 15 part 3), against real PostgreSQL and Redis:
@@ -24,15 +22,13 @@ import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabas
 describe('alert acknowledgements and the congestion verdict (real PostgreSQL + Redis)', () => {
   const city = loadCityDefinition('seed-data/boroondara-2006');
   const crossing = (id: string) => city.crossings.find((c) => c.id === id)!;
-  const dbName = uniqueName('crosscast_alerts');
-  const prefix = uniqueName('ccalert');
+  let harness: FusionHarness;
   let app: NestExpressApplication;
   let db: DataSource;
   let baseUrl: string;
   let operator: ReturnType<typeof authedFetch>;
   let admin: ReturnType<typeof authedFetch>;
   let viewer: ReturnType<typeof authedFetch>;
-  let socket: Socket<FusionServerEvents>;
   const heard: AlertAcknowledgementView[] = [];
   let seq = 0;
 
@@ -56,26 +52,14 @@ describe('alert acknowledgements and the congestion verdict (real PostgreSQL + R
   const acknowledge = (as: ReturnType<typeof authedFetch>, body: unknown) => as(API_PATHS.alertAcknowledgements, { method: 'POST', body: JSON.stringify(body) });
 
   beforeAll(async () => {
-    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, FUSION_STEP_SETTLE_MS: '500' });
-    await migrate(config.DATABASE_URL);
-    app = await createFusionApp(config, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    baseUrl = await app.getUrl();
-    db = await openDatabase(config.DATABASE_URL);
-    operator = authedFetch(baseUrl, await loginAs(baseUrl, 'operator'));
-    admin = authedFetch(baseUrl, await loginAs(baseUrl, 'admin'));
-    viewer = authedFetch(baseUrl, await loginAs(baseUrl, 'viewer'));
-    socket = io(baseUrl, { transports: ['websocket'], auth: { token: await loginAs(baseUrl, 'viewer') } });
-    socket.on(SERVER_EVENT_NAMES.alertAcknowledged, (view) => heard.push(view));
-    await eventually(async () => socket.connected, 'socket.io connection');
+    harness = await startFusionHarness({ name: 'alerts', env: { FUSION_STEP_SETTLE_MS: '500' } });
+    ({ app, db, baseUrl } = harness);
+    ({ operator, admin, viewer } = harness.api);
+    await harness.socket('viewer', (s) => s.on(SERVER_EVENT_NAMES.alertAcknowledged, (view) => heard.push(view)));
   }, 60_000);
 
   afterAll(async () => {
-    socket?.close();
-    await app?.close();
-    await db?.destroy();
-    await dropDatabase(dbName);
-    await clearRedisPrefix(prefix);
+    await harness?.stop();
   }, 60_000);
 
   it('an operator acknowledges an alert once for everyone: kept with who and when, sent to every dashboard, a second time is a 409', async () => {

@@ -4,14 +4,13 @@ import { DataSource } from 'typeorm';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
-import { readFusionConfig } from '../../apps/fusion/src/config';
-import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { IngestionService, SEQ_REPLAY_WINDOW } from '../../apps/fusion/src/services/ingestion.service';
 import { SEQ_JUMP_WINDOW } from '../../apps/fusion/src/services/forecast-admission';
 import { forecastMessage, heartbeatMessage, signedAsWorker } from '../support/forecast-factory';
 import { io, Socket } from 'socket.io-client';
 import { loginAs } from '../support/auth';
-import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+import { FusionHarness, startFusionHarness } from '../support/fusion-harness';
+import { eventually } from '../support/infrastructure';
 
 /**
  * Batched ingestion against real PostgreSQL and Redis: many forecasts written in one
@@ -22,8 +21,8 @@ describe('batched ingestion (real PostgreSQL + Redis)', () => {
   const city = loadCityDefinition('seed-data/boroondara-2006');
   const [a, b] = city.crossings;
   const approachesOf = (id: string) => city.crossings.find((c) => c.id === id)!.approaches.map((x) => x.id);
-  const dbName = uniqueName('crosscast_it');
-  const prefix = uniqueName('ccbatch');
+  let harness: FusionHarness;
+  let prefix: string;
   let app: NestExpressApplication;
   let db: DataSource;
   let ingestion: IngestionService;
@@ -32,22 +31,14 @@ describe('batched ingestion (real PostgreSQL + Redis)', () => {
 
   beforeAll(async () => {
     // Batches of up to 64 jobs, gathered for up to 50 ms: the queue tests below really batch.
-    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, PORT: '0', INGEST_BATCH_SIZE: '64', INGEST_BATCH_WAIT_MS: '50' });
-    await migrate(config.DATABASE_URL);
-    app = await createFusionApp(config, { logger: false });
-    await app.listen(0, '127.0.0.1');
+    harness = await startFusionHarness({ name: 'batch', env: { INGEST_BATCH_SIZE: '64', INGEST_BATCH_WAIT_MS: '50' } });
+    ({ app, db, baseUrl, prefix } = harness);
     ingestion = app.get(IngestionService);
-    baseUrl = await app.getUrl();
-    db = await openDatabase(config.DATABASE_URL);
-    redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    redis = harness.redis();
   }, 60_000);
 
   afterAll(async () => {
-    redis?.disconnect();
-    await app?.close();
-    await db?.destroy();
-    await dropDatabase(dbName);
-    await clearRedisPrefix(prefix);
+    await harness?.stop();
   }, 60_000);
 
   const count = async (sql: string, params: unknown[] = []) => Number((await db.query(sql, params))[0].count);

@@ -1,18 +1,16 @@
 import { Queue, QueueEvents } from 'bullmq';
-import IORedis from 'ioredis';
 import { io } from 'socket.io-client';
 import { DataSource } from 'typeorm';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { CityForecastView, CrossingFusionView, FORECAST_QUEUE, FusedCityView, ForecastBand } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
-import { readFusionConfig } from '../../apps/fusion/src/config';
-import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { CityFusionService } from '../../apps/fusion/src/services/city-fusion.service';
 import { FusionStateRepository } from '../../apps/fusion/src/repositories/fusion-state.repository';
 import { forecastMessage, heartbeatMessage, signedAsWorker } from '../support/forecast-factory';
 import { authedFetch, loginAs } from '../support/auth';
+import { FusionHarness, startFusionHarness } from '../support/fusion-harness';
 import { mulberry32 } from '../support/prng';
-import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+import { eventually } from '../support/infrastructure';
 
 /**
  * The city fusion inside the fusion service, against real PostgreSQL and Redis: three
@@ -29,48 +27,31 @@ describe('city fusion in the fusion service (real PostgreSQL + Redis)', () => {
   const STEP = 15 * 60_000;
   const T0 = Date.parse('2006-10-09T00:00:00+10:00');
   const FEED_INTERVALS = 100;
-  const dbName = uniqueName('crosscast_fusion_it');
-  const prefix = uniqueName('ccfu');
-  const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, PORT: '0' });
+  let harness: FusionHarness;
   let app: NestExpressApplication;
   let db: DataSource;
-  let redis: IORedis;
   let forecasts: Queue;
   let heartbeats: Queue;
   let events: QueueEvents;
-  let eventsConnection: IORedis;
   let baseUrl: string;
   let api: ReturnType<typeof authedFetch>;
 
+  /** Fusion again on the same database and Redis (after the test closed it). */
   async function startApp(): Promise<void> {
-    app = await createFusionApp(config, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    baseUrl = await app.getUrl();
-    api = authedFetch(baseUrl, await loginAs(baseUrl, 'viewer'));
+    ({ app, baseUrl } = await harness.restartApp());
   }
 
   beforeAll(async () => {
-    await migrate(config.DATABASE_URL);
-    await startApp();
-    db = await openDatabase(config.DATABASE_URL);
-    redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    forecasts = new Queue(FORECAST_QUEUE, { connection: redis, prefix });
-    heartbeats = new Queue('crosscast-heartbeats', { connection: redis, prefix });
-    eventsConnection = redis.duplicate();
-    events = new QueueEvents(FORECAST_QUEUE, { connection: eventsConnection, prefix });
-    await events.waitUntilReady();
+    harness = await startFusionHarness({ name: 'fusion_it' });
+    ({ app, db, baseUrl } = harness);
+    api = harness.api.viewer;
+    forecasts = harness.queue(FORECAST_QUEUE);
+    heartbeats = harness.queue('crosscast-heartbeats');
+    events = await harness.queueEvents(FORECAST_QUEUE);
   }, 60_000);
 
   afterAll(async () => {
-    await events?.close();
-    eventsConnection?.disconnect();
-    await forecasts?.close();
-    await heartbeats?.close();
-    redis?.disconnect();
-    await app?.close();
-    await db?.destroy();
-    await dropDatabase(dbName);
-    await clearRedisPrefix(prefix);
+    await harness?.stop();
   }, 60_000);
 
   // ------------------------------------------------------------------ a street with known noise

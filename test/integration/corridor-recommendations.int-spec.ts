@@ -1,18 +1,15 @@
 import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { io, Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
 import { CorridorDecisionView, CorridorRecommendationView, SignedTimingPlanMessageSchema, TIMING_PLAN_QUEUE, ForecastMessage } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
-import { readFusionConfig } from '../../apps/fusion/src/config';
-import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { IngestionService } from '../../apps/fusion/src/services/ingestion.service';
 import { PlanningService } from '../../apps/fusion/src/services/planning.service';
-import { authedFetch, loginAs } from '../support/auth';
+import { authedFetch } from '../support/auth';
+import { FusionHarness, startFusionHarness } from '../support/fusion-harness';
 import { OpenApiDocumentLike, answerProblems } from '../support/openapi-conformance';
 import { shapedForecast } from '../support/planning-forecasts';
-import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+import { eventually } from '../support/infrastructure';
 
 /**
  * Corridor advice against real PostgreSQL and Redis (issue 12, item 3): the leader plans
@@ -26,13 +23,10 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
   const crossing = (id: string) => city.crossings.find((c) => c.id === id)!;
   // WARRIGAL RD: 3685 (Highbury Rd) and 2000 (Toorak Rd) are 333 m apart on a north-south road.
   const corridorIds = ['3685', '2000'];
-  const dbName = uniqueName('crosscast_corridor');
-  const prefix = uniqueName('cccor');
+  let harness: FusionHarness;
   let app: NestExpressApplication;
   let db: DataSource;
-  let redis: IORedis;
   let plans: Queue;
-  let socket: Socket;
   let ingestion: IngestionService;
   let viewer: ReturnType<typeof authedFetch>;
   let operator: ReturnType<typeof authedFetch>;
@@ -48,31 +42,19 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
     shapedForecast(crossing(id), at(time), { observed: { N: 200, S: 200, E: 120, W: 120 }, forecast: { N: RISING, S: RISING }, otherCount: 120, seq: ++seq });
 
   beforeAll(async () => {
-    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, FUSION_STEP_SETTLE_MS: '500', PLANNING_PERIOD_MINUTES: '30' });
-    await migrate(config.DATABASE_URL);
-    app = await createFusionApp(config, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    baseUrl = await app.getUrl();
-    db = await openDatabase(config.DATABASE_URL);
-    redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    plans = new Queue(TIMING_PLAN_QUEUE, { connection: redis, prefix });
+    harness = await startFusionHarness({ name: 'corridor', env: { FUSION_STEP_SETTLE_MS: '500', PLANNING_PERIOD_MINUTES: '30' } });
+    ({ app, db, baseUrl } = harness);
+    plans = harness.queue(TIMING_PLAN_QUEUE);
     ingestion = app.get(IngestionService);
-    viewer = authedFetch(baseUrl, await loginAs(baseUrl, 'viewer'));
-    operator = authedFetch(baseUrl, await loginAs(baseUrl, 'operator'));
-    socket = io(baseUrl, { transports: ['websocket'], auth: { token: await loginAs(baseUrl, 'viewer') } });
-    socket.on('corridor-recommendation', (view: CorridorRecommendationView) => live.push(view));
-    socket.on('corridor-decided', (view: CorridorDecisionView) => decided.push(view));
-    await eventually(async () => socket.connected, 'socket.io connection');
+    ({ viewer, operator } = harness.api);
+    await harness.socket('viewer', (socket) => {
+      socket.on('corridor-recommendation', (view: CorridorRecommendationView) => live.push(view));
+      socket.on('corridor-decided', (view: CorridorDecisionView) => decided.push(view));
+    });
   }, 60_000);
 
   afterAll(async () => {
-    socket?.close();
-    await plans?.close();
-    redis?.disconnect();
-    await app?.close();
-    await db?.destroy();
-    await dropDatabase(dbName);
-    await clearRedisPrefix(prefix);
+    await harness?.stop();
   }, 60_000);
 
   it("lists the city's corridors: road runs within platoon distance, with the phase that carries the road", async () => {

@@ -1,5 +1,4 @@
 import { Queue, QueueEvents } from 'bullmq';
-import IORedis from 'ioredis';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,11 +18,10 @@ import { loadWorkerKeys, selectTfBackend } from '@crosscast/runtime';
 import { readEdgeWorkerConfig } from '../../apps/edge-worker/src/config';
 import { MessagePublisherRepository } from '../../apps/edge-worker/src/repositories/message-publisher.repository';
 import { WarmStartClientRepository } from '../../apps/edge-worker/src/repositories/warm-start-client.repository';
-import { readFusionConfig } from '../../apps/fusion/src/config';
-import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { signedAsWorker } from '../support/forecast-factory';
 import { OpenApiDocumentLike, answerProblems } from '../support/openapi-conformance';
-import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+import { FusionHarness, startFusionHarness } from '../support/fusion-harness';
+import { TEST_REDIS_URL } from '../support/infrastructure';
 
 const START = Date.parse('2006-10-02T00:00:00+10:00'); // a Monday
 const DAY = 96;
@@ -47,17 +45,15 @@ function series(days: number, approaches: number, size: number, seed: number): n
  * warm-starts a model from it.
  */
 describe('federated warm start (real PostgreSQL + Redis)', () => {
-  const dbName = uniqueName('crosscast_fed');
-  const prefix = uniqueName('ccfed');
+  let harness: FusionHarness;
+  let prefix: string;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crosscast-fed-'));
   const donors = ['0970', '2000', '2200'];
   const newcomer = '2827';
   let app: NestExpressApplication;
   let db: DataSource;
-  let redis: IORedis;
   let snapshotsQueue: Queue;
   let events: QueueEvents;
-  let eventsConnection: IORedis;
   let publisher: MessagePublisherRepository;
   let client: WarmStartClientRepository;
   let baseUrl: string;
@@ -65,17 +61,10 @@ describe('federated warm start (real PostgreSQL + Redis)', () => {
 
   beforeAll(async () => {
     await selectTfBackend('wasm');
-    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, PORT: '0' });
-    await migrate(config.DATABASE_URL);
-    app = await createFusionApp(config, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    baseUrl = await app.getUrl();
-    db = await openDatabase(config.DATABASE_URL);
-    redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    snapshotsQueue = new Queue(MODEL_SNAPSHOT_QUEUE, { connection: redis, prefix });
-    eventsConnection = redis.duplicate();
-    events = new QueueEvents(MODEL_SNAPSHOT_QUEUE, { connection: eventsConnection, prefix });
-    await events.waitUntilReady();
+    harness = await startFusionHarness({ name: 'fed' });
+    ({ app, db, baseUrl, prefix } = harness);
+    snapshotsQueue = harness.queue(MODEL_SNAPSHOT_QUEUE);
+    events = await harness.queueEvents(MODEL_SNAPSHOT_QUEUE);
     // The worker side, as the edge-worker app builds it.
     const edgeConfig = readEdgeWorkerConfig({ REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, DATA_DIR: dataDir, FUSION_URL: baseUrl });
     const keys = loadWorkerKeys(undefined, DEV_WORKER_KEY_SEED);
@@ -95,14 +84,7 @@ describe('federated warm start (real PostgreSQL + Redis)', () => {
 
   afterAll(async () => {
     await publisher?.onApplicationShutdown();
-    await events?.close();
-    eventsConnection?.disconnect();
-    await snapshotsQueue?.close();
-    redis?.disconnect();
-    await app?.close();
-    await db?.destroy();
-    await dropDatabase(dbName);
-    await clearRedisPrefix(prefix);
+    await harness?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 

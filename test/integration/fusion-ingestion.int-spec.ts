@@ -4,12 +4,11 @@ import { DataSource } from 'typeorm';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { FORECAST_QUEUE, HEARTBEAT_QUEUE } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
-import { readFusionConfig } from '../../apps/fusion/src/config';
-import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
+import { FusionHarness, startFusionHarness } from '../support/fusion-harness';
 import { DEV_WORKER_KEY_SEED, deriveWorkerKey, signMessage } from '@crosscast/contracts';
 import { forecastMessage, heartbeatMessage, signedAsWorker } from '../support/forecast-factory';
 import { authedFetch, loginAs } from '../support/auth';
-import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+import { eventually } from '../support/infrastructure';
 import { recordSecurityCheck } from '../support/security-results';
 
 /**
@@ -21,45 +20,30 @@ describe('fusion ingestion (real PostgreSQL + Redis)', () => {
   const city = loadCityDefinition('seed-data/boroondara-2006');
   const crossing = city.crossings.find((c) => c.id === '0970')!;
   const approachIds = crossing.approaches.map((a) => a.id);
-  const dbName = uniqueName('crosscast_it');
-  const prefix = uniqueName('ccit');
+  let harness: FusionHarness;
   let app: NestExpressApplication;
   let db: DataSource;
   let redis: IORedis;
   let forecasts: Queue;
   let heartbeats: Queue;
   let events: QueueEvents;
-  let eventsConnection: IORedis;
   let baseUrl: string;
+  let prefix: string;
   /** fetch with a viewer's token: every REST read needs at least the viewer role. */
   let api: ReturnType<typeof authedFetch>;
 
   beforeAll(async () => {
-    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, PORT: '0' });
-    await migrate(config.DATABASE_URL);
-    app = await createFusionApp(config, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    baseUrl = await app.getUrl();
-    api = authedFetch(baseUrl, await loginAs(baseUrl, 'viewer'));
-    db = await openDatabase(config.DATABASE_URL);
-    redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    forecasts = new Queue(FORECAST_QUEUE, { connection: redis, prefix });
-    heartbeats = new Queue(HEARTBEAT_QUEUE, { connection: redis, prefix });
-    eventsConnection = redis.duplicate();
-    events = new QueueEvents(FORECAST_QUEUE, { connection: eventsConnection, prefix });
-    await events.waitUntilReady();
+    harness = await startFusionHarness({ name: 'it' });
+    ({ app, db, baseUrl, prefix } = harness);
+    api = harness.api.viewer;
+    redis = harness.redis();
+    forecasts = harness.queue(FORECAST_QUEUE);
+    heartbeats = harness.queue(HEARTBEAT_QUEUE);
+    events = await harness.queueEvents(FORECAST_QUEUE);
   }, 60_000);
 
   afterAll(async () => {
-    await events?.close();
-    eventsConnection?.disconnect();
-    await forecasts?.close();
-    await heartbeats?.close();
-    redis?.disconnect();
-    await app?.close();
-    await db?.destroy();
-    await dropDatabase(dbName);
-    await clearRedisPrefix(prefix);
+    await harness?.stop();
   }, 60_000);
 
   const count = async (sql: string, params: unknown[] = []) => Number((await db.query(sql, params))[0].count);

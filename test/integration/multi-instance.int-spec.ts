@@ -1,12 +1,9 @@
 import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { io, Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
 import { FORECAST_QUEUE } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
-import { readFusionConfig } from '../../apps/fusion/src/config';
-import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { FencedError, LeadershipRepository } from '../../apps/fusion/src/repositories/leadership.repository';
 import { LeadershipService } from '../../apps/fusion/src/services/leadership.service';
 import { CityFusionService } from '../../apps/fusion/src/services/city-fusion.service';
@@ -14,7 +11,8 @@ import { PlanningService } from '../../apps/fusion/src/services/planning.service
 import { ForecastStoreRepository } from '../../apps/fusion/src/repositories/forecast-store.repository';
 import { forecastMessage } from '../support/forecast-factory';
 import { loginAs } from '../support/auth';
-import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+import { FusionHarness, startFusionHarness } from '../support/fusion-harness';
+import { eventually } from '../support/infrastructure';
 
 /**
  * Two fusion instances on one PostgreSQL and one Redis (issue 16, item 3): exactly one
@@ -25,37 +23,27 @@ import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabas
 describe('several fusion instances (real PostgreSQL + Redis)', () => {
   const city = loadCityDefinition('seed-data/boroondara-2006');
   const crossing = city.crossings.find((c) => c.id === '0970')!;
-  const dbName = uniqueName('crosscast_multi');
-  const prefix = uniqueName('ccmulti');
+  let harness: FusionHarness;
   const apps: NestExpressApplication[] = [];
   const urls: string[] = [];
   const sockets: Socket[] = [];
   let db: DataSource;
-  let redis: IORedis;
   let forecasts: Queue;
 
   beforeAll(async () => {
-    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LEADER_CHECK_SECONDS: '1' });
-    await migrate(config.DATABASE_URL);
-    for (let i = 0; i < 2; i++) {
-      const app = await createFusionApp(config, { logger: false });
-      await app.listen(0, '127.0.0.1');
-      apps.push(app);
-      urls.push(await app.getUrl());
-    }
-    db = await openDatabase(config.DATABASE_URL);
-    redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    forecasts = new Queue(FORECAST_QUEUE, { connection: redis, prefix });
+    harness = await startFusionHarness({ name: 'multi', env: { LEADER_CHECK_SECONDS: '1' } });
+    apps.push(harness.app);
+    urls.push(harness.baseUrl);
+    const second = await harness.startInstance();
+    apps.push(second.app);
+    urls.push(second.baseUrl);
+    db = harness.db;
+    forecasts = harness.queue(FORECAST_QUEUE);
   }, 90_000);
 
   afterAll(async () => {
     for (const socket of sockets) socket.close();
-    await forecasts?.close();
-    redis?.disconnect();
-    for (const app of apps) await app.close().catch(() => undefined);
-    await db?.destroy();
-    await dropDatabase(dbName);
-    await clearRedisPrefix(prefix);
+    await harness?.stop();
   }, 60_000);
 
   const health = async (url: string) => (await (await fetch(`${url}/health`)).json()) as { leadership: { role: string; epoch: number; instance: string } };

@@ -1,19 +1,16 @@
 import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { io, Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
 import { DecisionView, TIMING_PLAN_QUEUE, SignedTimingPlanMessageSchema } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
-import { readFusionConfig } from '../../apps/fusion/src/config';
-import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { IngestionService } from '../../apps/fusion/src/services/ingestion.service';
 import { PlanningService } from '../../apps/fusion/src/services/planning.service';
-import { authedFetch, loginAs } from '../support/auth';
+import { authedFetch } from '../support/auth';
+import { FusionHarness, startFusionHarness } from '../support/fusion-harness';
 import { OpenApiDocumentLike, answerProblems } from '../support/openapi-conformance';
 import { devPlanJobId } from '../support/forecast-factory';
 import { shapedForecast } from '../support/planning-forecasts';
-import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+import { eventually } from '../support/infrastructure';
 
 /**
  * Accepting and rejecting recommendations over REST against real PostgreSQL and Redis:
@@ -23,13 +20,10 @@ import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabas
 describe('operator workflow: accept / reject recommendations (real PostgreSQL + Redis)', () => {
   const city = loadCityDefinition('seed-data/boroondara-2006');
   const crossing = (id: string) => city.crossings.find((c) => c.id === id)!;
-  const dbName = uniqueName('crosscast_ops');
-  const prefix = uniqueName('ccops');
+  let harness: FusionHarness;
   let app: NestExpressApplication;
   let db: DataSource;
-  let redis: IORedis;
   let plans: Queue;
-  let socket: Socket;
   let operator: ReturnType<typeof authedFetch>;
   let admin: ReturnType<typeof authedFetch>;
   let viewer: ReturnType<typeof authedFetch>;
@@ -58,35 +52,20 @@ describe('operator workflow: accept / reject recommendations (real PostgreSQL + 
   }
 
   beforeAll(async () => {
-    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, FUSION_STEP_SETTLE_MS: '500' });
-    await migrate(config.DATABASE_URL);
-    app = await createFusionApp(config, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    baseUrl = await app.getUrl();
-    db = await openDatabase(config.DATABASE_URL);
-    redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    plans = new Queue(TIMING_PLAN_QUEUE, { connection: redis, prefix });
+    harness = await startFusionHarness({ name: 'ops', env: { FUSION_STEP_SETTLE_MS: '500' } });
+    ({ app, db, baseUrl } = harness);
+    plans = harness.queue(TIMING_PLAN_QUEUE);
 
     ingestion = app.get(IngestionService);
     rec0970.push(await recommendation('0970', '2006-10-10T16:00:00+11:00', 'north-south'));
     rec2000 = await recommendation('2000', '2006-10-10T16:00:00+11:00', 'north-south');
 
-    operator = authedFetch(baseUrl, await loginAs(baseUrl, 'operator'));
-    admin = authedFetch(baseUrl, await loginAs(baseUrl, 'admin'));
-    viewer = authedFetch(baseUrl, await loginAs(baseUrl, 'viewer'));
-    socket = io(baseUrl, { transports: ['websocket'], auth: { token: await loginAs(baseUrl, 'viewer') } });
-    socket.on('recommendation-decided', (view: DecisionView) => liveDecisions.push(view));
-    await eventually(async () => socket.connected, 'socket.io connection');
+    ({ operator, admin, viewer } = harness.api);
+    await harness.socket('viewer', (socket) => socket.on('recommendation-decided', (view: DecisionView) => liveDecisions.push(view)));
   }, 60_000);
 
   afterAll(async () => {
-    socket?.close();
-    await plans?.close();
-    redis?.disconnect();
-    await app?.close();
-    await db?.destroy();
-    await dropDatabase(dbName);
-    await clearRedisPrefix(prefix);
+    await harness?.stop();
   }, 60_000);
 
   const decisionsCount = async () => (await db.query(`SELECT count(*)::int AS n FROM recommendation_decisions`))[0].n as number;

@@ -1,19 +1,17 @@
 import { Queue, QueueEvents } from 'bullmq';
-import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { CrossingMeasuresView, SIGNAL_EVENT_LOG_QUEUE, SignalEventLogMessage, crossingMeasuresPath } from '@crosscast/contracts';
 import { computeMeasures } from '@crosscast/performance-measures';
 import { FixedTimePlan } from '@crosscast/simulation';
-import { readFusionConfig } from '../../apps/fusion/src/config';
-import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { SignalEventLogPublisher } from '../../apps/simulator/src/queue/signal-event-log.publisher';
 import { loadSimCity } from '../../apps/simulator/src/services/sim-city.loader';
 import { SimulatedStreet } from '../../apps/simulator/src/services/simulated-street';
-import { authedFetch, loginAs } from '../support/auth';
+import { authedFetch } from '../support/auth';
+import { FusionHarness, startFusionHarness } from '../support/fusion-harness';
 import { OpenApiDocumentLike, answerProblems } from '../support/openapi-conformance';
 import { DEV_SIMULATOR_LINK_KEY, signedAsSimulator } from '../support/forecast-factory';
-import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+import { TEST_REDIS_URL, eventually } from '../support/infrastructure';
 
 /**
  * The simulator path end to end in one process: the simulated Boroondara street (the
@@ -23,16 +21,14 @@ import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabas
  * published events.
  */
 describe('performance measures from the simulator path (real PostgreSQL + Redis)', () => {
-  const dbName = uniqueName('crosscast_pm');
-  const prefix = uniqueName('ccpm');
+  let harness: FusionHarness;
+  let prefix: string;
   const ORIGIN = Date.parse('2006-10-10T00:00:00+10:00');
   const MIN15 = 15 * 60_000;
   let app: NestExpressApplication;
   let db: DataSource;
-  let redis: IORedis;
   let queue: Queue;
   let events: QueueEvents;
-  let eventsConnection: IORedis;
   let publisher: SignalEventLogPublisher;
   let baseUrl: string;
   let api: ReturnType<typeof authedFetch>;
@@ -41,18 +37,11 @@ describe('performance measures from the simulator path (real PostgreSQL + Redis)
   const count = async (sql: string) => Number((await db.query(sql))[0].count);
 
   beforeAll(async () => {
-    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, PORT: '0' });
-    await migrate(config.DATABASE_URL);
-    app = await createFusionApp(config, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    baseUrl = await app.getUrl();
-    api = authedFetch(baseUrl, await loginAs(baseUrl, 'operator'));
-    db = await openDatabase(config.DATABASE_URL);
-    redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    queue = new Queue(SIGNAL_EVENT_LOG_QUEUE, { connection: redis, prefix });
-    eventsConnection = redis.duplicate();
-    events = new QueueEvents(SIGNAL_EVENT_LOG_QUEUE, { connection: eventsConnection, prefix });
-    await events.waitUntilReady();
+    harness = await startFusionHarness({ name: 'pm' });
+    ({ app, db, baseUrl, prefix } = harness);
+    api = harness.api.operator;
+    queue = harness.queue(SIGNAL_EVENT_LOG_QUEUE);
+    events = await harness.queueEvents(SIGNAL_EVENT_LOG_QUEUE);
     publisher = new SignalEventLogPublisher(TEST_REDIS_URL, prefix, DEV_SIMULATOR_LINK_KEY);
 
     // 06:00-07:30 of a simulated Tuesday: intervals 24-29 published, as the simulator publishes them.
@@ -70,14 +59,7 @@ describe('performance measures from the simulator path (real PostgreSQL + Redis)
 
   afterAll(async () => {
     await publisher?.close();
-    await events?.close();
-    eventsConnection?.disconnect();
-    await queue?.close();
-    redis?.disconnect();
-    await app?.close();
-    await db?.destroy();
-    await dropDatabase(dbName);
-    await clearRedisPrefix(prefix);
+    await harness?.stop();
   }, 60_000);
 
   const crossingsOf = () => [...new Set(published.map((m) => m.crossingId))];

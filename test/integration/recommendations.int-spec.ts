@@ -1,7 +1,5 @@
 import { Queue, QueueEvents } from 'bullmq';
-import IORedis from 'ioredis';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { io, Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
 import {
   AutomaticModeView,
@@ -13,14 +11,13 @@ import {
   SignedTimingPlanMessageSchema,
 } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
-import { readFusionConfig } from '../../apps/fusion/src/config';
-import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { IngestionService } from '../../apps/fusion/src/services/ingestion.service';
 import { PlanningService } from '../../apps/fusion/src/services/planning.service';
-import { authedFetch, loginAs } from '../support/auth';
+import { authedFetch } from '../support/auth';
+import { FusionHarness, startFusionHarness } from '../support/fusion-harness';
 import { heartbeatMessage, devPlanJobId } from '../support/forecast-factory';
 import { shapedForecast } from '../support/planning-forecasts';
-import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
+import { eventually } from '../support/infrastructure';
 
 /**
  * Forecast-driven recommendations against real PostgreSQL and Redis: hysteresis, one
@@ -32,16 +29,12 @@ import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, eventually, openDatabas
 describe('forecast-driven recommendations and automatic mode (real PostgreSQL + Redis)', () => {
   const city = loadCityDefinition('seed-data/boroondara-2006');
   const crossing = (id: string) => city.crossings.find((c) => c.id === id)!;
-  const dbName = uniqueName('crosscast_rec');
-  const prefix = uniqueName('ccrec');
+  let harness: FusionHarness;
   let app: NestExpressApplication;
   let db: DataSource;
-  let redis: IORedis;
   let plans: Queue;
   let forecasts: Queue;
   let events: QueueEvents;
-  let eventsConnection: IORedis;
-  let socket: Socket;
   let ingestion: IngestionService;
   let operator: ReturnType<typeof authedFetch>;
   let admin: ReturnType<typeof authedFetch>;
@@ -74,47 +67,29 @@ describe('forecast-driven recommendations and automatic mode (real PostgreSQL + 
     db.query(`SELECT * FROM recommendation_decisions WHERE crossing_id = $1 AND decided_by_username = 'automatic' ORDER BY id`, [crossingId]);
 
   beforeAll(async () => {
-    const config = readFusionConfig({
-      DATABASE_URL: testDatabaseUrl(dbName),
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      PLANNING_PERIOD_MINUTES: '30',
-      AUTOMATIC_MIN_MINUTES_BETWEEN_CHANGES: '60',
-      // Crossings here report unevenly: the city steps 0.5 s after a new interval appears instead of waiting 5 s for the others.
-      FUSION_STEP_SETTLE_MS: '500',
+    harness = await startFusionHarness({
+      name: 'rec',
+      env: {
+        PLANNING_PERIOD_MINUTES: '30',
+        AUTOMATIC_MIN_MINUTES_BETWEEN_CHANGES: '60',
+        // Crossings here report unevenly: the city steps 0.5 s after a new interval appears instead of waiting 5 s for the others.
+        FUSION_STEP_SETTLE_MS: '500',
+      },
     });
-    await migrate(config.DATABASE_URL);
-    app = await createFusionApp(config, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    const baseUrl = await app.getUrl();
-    db = await openDatabase(config.DATABASE_URL);
-    redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    plans = new Queue(TIMING_PLAN_QUEUE, { connection: redis, prefix });
-    forecasts = new Queue(FORECAST_QUEUE, { connection: redis, prefix });
-    eventsConnection = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    events = new QueueEvents(FORECAST_QUEUE, { connection: eventsConnection, prefix });
-    await events.waitUntilReady();
+    ({ app, db } = harness);
+    plans = harness.queue(TIMING_PLAN_QUEUE);
+    forecasts = harness.queue(FORECAST_QUEUE);
+    events = await harness.queueEvents(FORECAST_QUEUE);
     ingestion = app.get(IngestionService);
-    operator = authedFetch(baseUrl, await loginAs(baseUrl, 'operator'));
-    admin = authedFetch(baseUrl, await loginAs(baseUrl, 'admin'));
-    viewer = authedFetch(baseUrl, await loginAs(baseUrl, 'viewer'));
-    socket = io(baseUrl, { transports: ['websocket'], auth: { token: await loginAs(baseUrl, 'viewer') } });
-    socket.on('recommendation', (view: RecommendationView) => live.push(view));
-    socket.on('automatic-mode', (view: AutomaticModeView) => liveAutomatic.push(view));
-    await eventually(async () => socket.connected, 'socket.io connection');
+    ({ operator, admin, viewer } = harness.api);
+    await harness.socket('viewer', (socket) => {
+      socket.on('recommendation', (view: RecommendationView) => live.push(view));
+      socket.on('automatic-mode', (view: AutomaticModeView) => liveAutomatic.push(view));
+    });
   }, 60_000);
 
   afterAll(async () => {
-    socket?.close();
-    await events?.close();
-    eventsConnection?.disconnect();
-    await forecasts?.close();
-    await plans?.close();
-    redis?.disconnect();
-    await app?.close();
-    await db?.destroy();
-    await dropDatabase(dbName);
-    await clearRedisPrefix(prefix);
+    await harness?.stop();
   }, 60_000);
 
   it('recommends nothing when the forecast is as flat as what was observed (hysteresis), and says why', async () => {

@@ -1,4 +1,3 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
 import { io, Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
 import { DEV_WORKER_KEY_SEED } from '@crosscast/contracts';
@@ -7,6 +6,7 @@ import { loadWorkerKeys } from '@crosscast/runtime';
 import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { DevUser, authedFetch, bearer, loginAs } from '../support/auth';
+import { FusionHarness, startFusionHarness } from '../support/fusion-harness';
 import { clearRedisPrefix, dropDatabase, eventually, openDatabase, TEST_REDIS_URL, testDatabaseUrl, undoMigrationsThrough, uniqueName } from '../support/infrastructure';
 import { recordSecurityCheck } from '../support/security-results';
 
@@ -95,27 +95,20 @@ describe('secure by default (real PostgreSQL + Redis)', () => {
   });
 
   describe('revocation, passwords and names', () => {
-    const dbName = uniqueName('crosscast_sec');
-    const prefix = uniqueName('ccsec');
-    let app: NestExpressApplication;
+    let harness: FusionHarness;
     let baseUrl: string;
     let adminToken: string;
     const sockets: Socket[] = [];
 
     beforeAll(async () => {
-      const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, SESSION_RECHECK_SECONDS: '1' });
-      await migrate(config.DATABASE_URL);
-      app = await createFusionApp(config, { logger: false });
-      await app.listen(0, '127.0.0.1');
-      baseUrl = await app.getUrl();
-      adminToken = await loginAs(baseUrl, 'admin');
+      harness = await startFusionHarness({ name: 'sec', env: { SESSION_RECHECK_SECONDS: '1' } });
+      baseUrl = harness.baseUrl;
+      adminToken = await harness.token('admin');
     }, 60_000);
 
     afterAll(async () => {
       for (const socket of sockets) socket.close();
-      await app?.close();
-      await dropDatabase(dbName);
-      await clearRedisPrefix(prefix);
+      await harness?.stop();
     }, 60_000);
 
     const admin = () => authedFetch(baseUrl, adminToken);
@@ -267,35 +260,20 @@ describe('secure by default (real PostgreSQL + Redis)', () => {
   });
 
   describe('login limits shared across fusion instances, per address and per username', () => {
-    const dbName = uniqueName('crosscast_rl');
-    const prefix = uniqueName('ccrl');
-    const apps: NestExpressApplication[] = [];
+    let harness: FusionHarness;
     const urls: string[] = [];
 
     beforeAll(async () => {
       // Two instances on one database and one Redis, behind a proxy on loopback that says who the client is.
-      const config = readFusionConfig({
-        DATABASE_URL: testDatabaseUrl(dbName),
-        REDIS_URL: TEST_REDIS_URL,
-        QUEUE_PREFIX: prefix,
-        TRUST_PROXY: 'loopback',
-        LOGIN_RATE_LIMIT: '5',
-        LOGIN_ADDRESS_RATE_LIMIT: '8',
-        LOGIN_USERNAME_RATE_LIMIT: '10',
+      harness = await startFusionHarness({
+        name: 'rl',
+        env: { TRUST_PROXY: 'loopback', LOGIN_RATE_LIMIT: '5', LOGIN_ADDRESS_RATE_LIMIT: '8', LOGIN_USERNAME_RATE_LIMIT: '10' },
       });
-      await migrate(config.DATABASE_URL);
-      for (let i = 0; i < 2; i++) {
-        const app = await createFusionApp(config, { logger: false });
-        await app.listen(0, '127.0.0.1');
-        apps.push(app);
-        urls.push(await app.getUrl());
-      }
+      urls.push(harness.baseUrl, (await harness.startInstance()).baseUrl);
     }, 60_000);
 
     afterAll(async () => {
-      for (const app of apps) await app.close();
-      await dropDatabase(dbName);
-      await clearRedisPrefix(prefix);
+      await harness?.stop();
     }, 60_000);
 
     const attempt = (instance: number, from: string, username: string, password = 'not-the-password') =>

@@ -1,14 +1,9 @@
 import { Queue, QueueEvents } from 'bullmq';
-import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { NestExpressApplication } from '@nestjs/platform-express';
 import { SIMULATION_REPORT_QUEUE, SimulationReport, SimulationSnapshotView } from '@crosscast/contracts';
-import { readFusionConfig } from '../../apps/fusion/src/config';
-import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
-import { authedFetch, loginAs } from '../support/auth';
+import { FusionHarness, RoleFetch, startFusionHarness } from '../support/fusion-harness';
 import { OpenApiDocumentLike, answerProblems } from '../support/openapi-conformance';
 import { signedAsSimulator } from '../support/forecast-factory';
-import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
 
 /**
  * The simulator's measurements reach the operator: a SimulationReport put on its queue is
@@ -16,41 +11,23 @@ import { TEST_REDIS_URL, clearRedisPrefix, dropDatabase, openDatabase, testDatab
  * crossing the city does not have is refused whole with a dead-letter reason.
  */
 describe('simulation reports in the fusion service (real PostgreSQL + Redis)', () => {
-  const dbName = uniqueName('crosscast_sim');
-  const prefix = uniqueName('ccsim');
-  let app: NestExpressApplication;
+  let harness: FusionHarness;
   let db: DataSource;
-  let redis: IORedis;
   let reports: Queue;
   let events: QueueEvents;
-  let eventsConnection: IORedis;
-  let api: ReturnType<typeof authedFetch>;
+  let api: RoleFetch;
   let baseUrl: string;
 
   beforeAll(async () => {
-    const config = readFusionConfig({ DATABASE_URL: testDatabaseUrl(dbName), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, PORT: '0' });
-    await migrate(config.DATABASE_URL);
-    app = await createFusionApp(config, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    baseUrl = await app.getUrl();
-    api = authedFetch(baseUrl, await loginAs(baseUrl, 'viewer'));
-    db = await openDatabase(config.DATABASE_URL);
-    redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    reports = new Queue(SIMULATION_REPORT_QUEUE, { connection: redis, prefix });
-    eventsConnection = redis.duplicate();
-    events = new QueueEvents(SIMULATION_REPORT_QUEUE, { connection: eventsConnection, prefix });
-    await events.waitUntilReady();
+    harness = await startFusionHarness({ name: 'sim' });
+    ({ db, baseUrl } = harness);
+    api = harness.api.viewer;
+    reports = harness.queue(SIMULATION_REPORT_QUEUE);
+    events = await harness.queueEvents(SIMULATION_REPORT_QUEUE);
   }, 60_000);
 
   afterAll(async () => {
-    await events?.close();
-    eventsConnection?.disconnect();
-    await reports?.close();
-    redis?.disconnect();
-    await app?.close();
-    await db?.destroy();
-    await dropDatabase(dbName);
-    await clearRedisPrefix(prefix);
+    await harness?.stop();
   }, 60_000);
 
   const count = async (sql: string) => Number((await db.query(sql))[0].count);
