@@ -31,11 +31,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
-import { Client } from 'pg';
 import { chromium } from 'playwright-core';
-import { API_PATHS, CrossingDefinition, DEV_WORKER_KEY_SEED, FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE, LoginView, UnsignedForecastMessage, deriveWorkerKey, signMessage } from '@crosscast/contracts';
+import { API_PATHS, CrossingDefinition, FORECAST_BACKOFF, FORECAST_QUEUE, HEARTBEAT_QUEUE, LoginView } from '@crosscast/contracts';
 import { writeGridCity } from '../tools/sim-grid-city';
 import { FusionProcess, POSTGRES_URL, REDIS_URL, ROOT, dropDatabase, dropQueues, sleep, startFusion, stopFusion, unique } from './fusion-process';
+import { forecastFor, heartbeatFor } from './pipeline-support';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
@@ -79,31 +79,9 @@ function gridOf(n: number): string {
   throw new Error(`size ${n} is not 40 (the seed city), a square or a 2:1 grid`);
 }
 
-function forecastFor(c: CrossingDefinition, basedOnMs: number, seq: number, intervalMinutes: number): ForecastMessage {
-  const wave = 1 + 0.3 * Math.sin(basedOnMs / 3_600_000 + Number.parseInt(c.id.replace(/\D/g, '') || '0', 10));
-  const band = (mean: number) => ({ mean, lower80: mean * 0.8, upper80: mean * 1.2, lower95: mean * 0.7, upper95: mean * 1.3 });
-  const ids = c.approaches.map((a) => a.id);
-  const basedOn = new Date(basedOnMs).toISOString();
-  const unsigned: UnsignedForecastMessage = {
-    v: 1,
-    messageId: `${c.id}:${basedOn}`,
-    crossingId: c.id,
-    seq,
-    sentAt: new Date().toISOString(),
-    basedOnIntervalStart: basedOn,
-    intervalMinutes,
-    model: { name: 'residual-ensemble', version: 1, backend: 'wasm', trainedOnIntervals: 672 },
-    horizons: [1, 2, 3, 4].map((step) => ({
-      stepsAhead: step,
-      horizonMinutes: step * intervalMinutes,
-      intervalStart: new Date(basedOnMs + step * intervalMinutes * 60_000).toISOString(),
-      total: band(60 * wave * ids.length + step),
-      approaches: Object.fromEntries(ids.map((id) => [id, band(60 * wave + step)])),
-    })),
-    observed: { intervalStart: basedOn, total: Math.round(60 * wave * ids.length), approaches: Object.fromEntries(ids.map((id) => [id, Math.round(60 * wave)])), filledShare: 0 },
-    quality: { realInputShare: 1, flags: [] },
-  };
-  return signMessage(unsigned, deriveWorkerKey(DEV_WORKER_KEY_SEED, c.id));
+/** The crossing's traffic level at this hour: varies by crossing and time, so the map has something to show. */
+function waveFor(c: CrossingDefinition, basedOnMs: number): number {
+  return 1 + 0.3 * Math.sin(basedOnMs / 3_600_000 + Number.parseInt(c.id.replace(/\D/g, '') || '0', 10));
 }
 
 /** In the page before any script: frame deltas and long tasks, read back at the end of the window. */
@@ -160,7 +138,7 @@ async function runSize(n: number, windowS: number): Promise<SizeResult> {
         // A few crossings never report (no data) and a few stop after two rounds (stale), so the
         // map and the alerts show every status, as a real city would.
         const live = crossings.filter((_, i) => i % 29 !== 7 && (seq <= 2 || i % 31 !== 5));
-        const messages = live.map((c) => forecastFor(c, basedOnMs, seq, city.intervalMinutes));
+        const messages = live.map((c) => forecastFor(c, basedOnMs, seq, city.intervalMinutes, waveFor(c, basedOnMs)));
         for (let i = 0; i < messages.length; i += 500) {
           await forecasts.addBulk(messages.slice(i, i + 500).map((m) => ({ name: 'forecast', data: m, opts: { jobId: m.messageId.replace(/:/g, '_'), attempts: 10_000, backoff: { type: FORECAST_BACKOFF }, removeOnComplete: { count: 1000 } } })));
         }
@@ -169,7 +147,7 @@ async function runSize(n: number, windowS: number): Promise<SizeResult> {
         if (Date.now() - lastHeartbeat >= HEARTBEAT_EVERY_MS) {
           lastHeartbeat = Date.now();
           heartbeatSeq++;
-          const beats = crossings.filter((_, i) => i % 29 !== 7 && (seq <= 2 || i % 31 !== 5)).map((c) => signMessage({ v: 1 as const, crossingId: c.id, seq: heartbeatSeq, sentAt: new Date().toISOString(), status: 'ok' as const, model: null, historyIntervals: 672, lastIntervalStart: null, training: false, bufferedMessages: 0 }, deriveWorkerKey(DEV_WORKER_KEY_SEED, c.id)));
+          const beats = crossings.filter((_, i) => i % 29 !== 7 && (seq <= 2 || i % 31 !== 5)).map((c) => heartbeatFor(c, heartbeatSeq));
           for (let i = 0; i < beats.length; i += 500) await heartbeats.addBulk(beats.slice(i, i + 500).map((b) => ({ name: 'heartbeat', data: b, opts: { removeOnComplete: { count: 1000 } } })));
         }
         await sleep(Math.max(0, DEMO_ROUND_MS - (Date.now() - started)));

@@ -16,8 +16,12 @@ export function gridOf(n: number): string | null {
 export const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
 export const round1 = (x: number) => Math.round(x * 10) / 10;
 
-/** A signed forecast as a worker sends it (4 horizons, every approach, the observed interval). */
-export function forecastFor(c: CrossingDefinition, basedOnMs: number, seq: number, intervalMinutes: number): ForecastMessage {
+/**
+ * A signed forecast as a worker sends it (4 horizons, every approach, the observed interval):
+ * 60 vehicles per approach and interval, times `level` (the dashboard bench varies it by
+ * crossing and hour so the map has something to show).
+ */
+export function forecastFor(c: CrossingDefinition, basedOnMs: number, seq: number, intervalMinutes: number, level = 1): ForecastMessage {
   const band = (mean: number) => ({ mean, lower80: mean * 0.8, upper80: mean * 1.2, lower95: mean * 0.7, upper95: mean * 1.3 });
   const ids = c.approaches.map((a) => a.id);
   const basedOn = new Date(basedOnMs).toISOString();
@@ -34,10 +38,10 @@ export function forecastFor(c: CrossingDefinition, basedOnMs: number, seq: numbe
       stepsAhead: step,
       horizonMinutes: step * intervalMinutes,
       intervalStart: new Date(basedOnMs + step * intervalMinutes * 60_000).toISOString(),
-      total: band(60 * ids.length + step),
-      approaches: Object.fromEntries(ids.map((id) => [id, band(60 + step)])),
+      total: band(60 * level * ids.length + step),
+      approaches: Object.fromEntries(ids.map((id) => [id, band(60 * level + step)])),
     })),
-    observed: { intervalStart: basedOn, total: 60 * ids.length, approaches: Object.fromEntries(ids.map((id) => [id, 60])), filledShare: 0 },
+    observed: { intervalStart: basedOn, total: Math.round(60 * level * ids.length), approaches: Object.fromEntries(ids.map((id) => [id, Math.round(60 * level)])), filledShare: 0 },
     quality: { realInputShare: 1, flags: [] },
   };
   return signMessage(unsigned, deriveWorkerKey(DEV_WORKER_KEY_SEED, c.id));
