@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { FORECAST_QUEUE, HEARTBEAT_QUEUE } from '@crosscast/contracts';
+import { HealthReportDto } from '../dtos/health.view.dto';
 import { ForecastStoreRepository } from '../repositories/forecast-store.repository';
 import { QueueRepository } from '../repositories/queue.repository';
 import { CityFusionService } from './city-fusion.service';
@@ -18,7 +19,8 @@ export class HealthService {
     private readonly planning: PlanningService,
   ) {}
 
-  async report() {
+  /** Typed with the OpenAPI DTO, so a field added here without its description does not compile. */
+  async report(): Promise<HealthReportDto> {
     const [postgres, redis, forecasts, heartbeats] = await Promise.all([
       check(() => this.store.ping()),
       check(() => this.queues.ping()),
