@@ -16,7 +16,9 @@
  *    resumed and the time until every forecast is a row in `forecasts` gives stored/s.
  *    The ceiling: the same rows (forecasts, points, observations) written by plain
  *    multi-row INSERTs, in transactions of 500 forecasts, into a second fresh database
- *    with the same schema, in the same run.
+ *    with the same schema, in the same run (`ceiling_per_s`, the issue's yardstick); and
+ *    the same again with one unnest array per column, as fusion's store writes them
+ *    (`ceiling_unnest_per_s`, `ratio_unnest`), in a third.
  * 2. Demo pace. Every 2 s one interval for every crossing (and every 5 s a heartbeat for
  *    every crossing). Socket clients follow a sample of crossings' rooms and measure
  *    enqueue → `forecast` event latency; one plain dashboard client counts the bytes it
@@ -42,6 +44,7 @@ import { writeGridCity } from '../tools/sim-grid-city';
 import { forecastFor, gridOf, heartbeatFor, quantile, round1, rssMb } from './pipeline-support';
 import { FusionProcess, POSTGRES_URL, REDIS_URL, ROOT, dropDatabase, dropQueues, sleep, startFusion, stopFusion, unique } from './fusion-process';
 import { migrate } from '../apps/fusion/src/fusion-app';
+import { ColumnSpec, insertColumns } from '../apps/fusion/src/repositories/forecast-store.repository';
 import { RealtimeResult, runRealtime } from './pipeline-realtime';
 
 const OUT = path.join(ROOT, 'bench/results/pipeline.json');
@@ -58,6 +61,9 @@ interface SizeResult {
   instances: number;
   stored_per_s: number;
   ceiling_per_s: number;
+  /** The same rows written as fusion writes them (one unnest array per column), in the same run; `ratio_unnest` = stored_per_s / this. */
+  ceiling_unnest_per_s?: number;
+  ratio_unnest?: number;
   ratio: number;
   latency_ms: { p50: number; p95: number; p99: number };
   fusion_rss_mb: number;
@@ -117,36 +123,53 @@ async function addForecasts(queue: Queue, messages: ForecastMessage[], onChunk?:
   }
 }
 
-/** The rows the fusion store writes for these forecasts, by plain multi-row INSERTs (500 forecasts per transaction). */
-async function ceilingPerSecond(databaseUrl: string, crossings: CrossingDefinition[], messages: ForecastMessage[]): Promise<number> {
+/**
+ * The rows the fusion store writes for these forecasts, written straight into PostgreSQL
+ * (500 forecasts per transaction, no queue, no checks): by plain multi-row INSERTs with a
+ * parameter per value ('values', the issue's yardstick), or by one INSERT … SELECT FROM
+ * unnest per table with an array parameter per column ('unnest', as fusion's store writes
+ * them: insertColumns).
+ */
+async function ceilingPerSecond(databaseUrl: string, crossings: CrossingDefinition[], messages: ForecastMessage[], style: 'values' | 'unnest'): Promise<number> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const insert = async (prefix: string, rows: unknown[][], suffix = '') => {
-      const width = rows[0]?.length ?? 1;
-      const per = Math.floor(60_000 / width);
+    const asRows = { query: async (sql: string, params?: unknown[]) => (await client.query(sql, params)).rows };
+    const insertValues = async (table: string, columns: ColumnSpec[], rows: unknown[][], suffix = '') => {
+      const per = Math.floor(60_000 / columns.length);
       const out: Array<Record<string, unknown>> = [];
       for (let i = 0; i < rows.length; i += per) {
         const chunk = rows.slice(i, i + per);
         const params: unknown[] = [];
         const values = chunk.map((row) => `(${row.map((v) => `$${params.push(v)}`).join(', ')})`);
-        out.push(...(await client.query(`${prefix} ${values.join(', ')} ${suffix}`, params)).rows);
+        out.push(...(await client.query(`INSERT INTO ${table} (${columns.map(([c]) => c).join(', ')}) VALUES ${values.join(', ')} ${suffix}`, params)).rows);
       }
       return out;
     };
-    await insert(`INSERT INTO crossings (id, name, lat, lon, approaches) VALUES`, crossings.map((c) => [c.id, c.name, c.lat, c.lon, JSON.stringify(c.approaches)]));
+    const insert = (table: string, columns: ColumnSpec[], rows: unknown[][], suffix = '') =>
+      style === 'values' ? insertValues(table, columns, rows, suffix) : insertColumns(asRows, table, columns, rows, suffix);
+    await insert('crossings', [['id', 'text'], ['name', 'text'], ['lat', 'float8'], ['lon', 'float8'], ['approaches', 'jsonb']], crossings.map((c) => [c.id, c.name, c.lat, c.lon, JSON.stringify(c.approaches)]));
     const started = process.hrtime.bigint();
     for (let i = 0; i < messages.length; i += 500) {
       const batch = messages.slice(i, i + 500);
       await client.query('BEGIN');
       const ids = await insert(
-        `INSERT INTO forecasts (message_id, crossing_id, seq, based_on_interval_start, interval_minutes, model_name, model_version, model_backend, trained_on_intervals, real_input_share, quality_flags, sent_at, received_at) VALUES`,
+        'forecasts',
+        [
+          ['message_id', 'text'], ['crossing_id', 'text'], ['seq', 'bigint'], ['based_on_interval_start', 'timestamptz'], ['interval_minutes', 'integer'],
+          ['model_name', 'text'], ['model_version', 'integer'], ['model_backend', 'text'], ['trained_on_intervals', 'integer'],
+          ['real_input_share', 'float8'], ['quality_flags', 'jsonb'], ['sent_at', 'timestamptz'], ['received_at', 'timestamptz'],
+        ],
         batch.map((m) => [m.messageId, m.crossingId, m.seq, m.basedOnIntervalStart, m.intervalMinutes, m.model.name, m.model.version, m.model.backend, m.model.trainedOnIntervals, m.quality.realInputShare, JSON.stringify(m.quality.flags), m.sentAt, new Date()]),
         'RETURNING id, message_id',
       );
       const idOf = new Map(ids.map((r) => [r.message_id as string, r.id]));
       await insert(
-        `INSERT INTO forecast_points (forecast_id, steps_ahead, approach_id, crossing_id, horizon_minutes, target_interval_start, mean, lower80, upper80, lower95, upper95) VALUES`,
+        'forecast_points',
+        [
+          ['forecast_id', 'bigint'], ['steps_ahead', 'integer'], ['approach_id', 'text'], ['crossing_id', 'text'], ['horizon_minutes', 'integer'],
+          ['target_interval_start', 'timestamptz'], ['mean', 'float8'], ['lower80', 'float8'], ['upper80', 'float8'], ['lower95', 'float8'], ['upper95', 'float8'],
+        ],
         batch.flatMap((m) =>
           m.horizons.flatMap((h) =>
             [[TOTAL_APPROACH, h.total] as const, ...Object.entries(h.approaches)].map(([a, b]) => [idOf.get(m.messageId), h.stepsAhead, a, m.crossingId, h.horizonMinutes, h.intervalStart, b.mean, b.lower80, b.upper80, b.lower95, b.upper95]),
@@ -154,7 +177,8 @@ async function ceilingPerSecond(databaseUrl: string, crossings: CrossingDefiniti
         ),
       );
       await insert(
-        `INSERT INTO observations (crossing_id, interval_start, approach_id, count, filled_share) VALUES`,
+        'observations',
+        [['crossing_id', 'text'], ['interval_start', 'timestamptz'], ['approach_id', 'text'], ['count', 'integer'], ['filled_share', 'float8']],
         batch.flatMap((m) => [[TOTAL_APPROACH, m.observed.total] as const, ...Object.entries(m.observed.approaches)].map(([a, n]) => [m.crossingId, m.observed.intervalStart, a, n, m.observed.filledShare])),
       );
       await client.query('COMMIT');
@@ -216,7 +240,9 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
     while ((await forecasts.getActiveCount()) + (await forecasts.getWaitingCount()) > 0 && Date.now() < drainUntil) await sleep(100);
 
     await migrate(`${POSTGRES_URL}/${ceilingDb}`);
-    const ceiling = await ceilingPerSecond(`${POSTGRES_URL}/${ceilingDb}`, crossings, phase1);
+    const ceiling = await ceilingPerSecond(`${POSTGRES_URL}/${ceilingDb}`, crossings, phase1, 'values');
+    await migrate(`${POSTGRES_URL}/${ceilingDb}_unnest`);
+    const ceilingUnnest = await ceilingPerSecond(`${POSTGRES_URL}/${ceilingDb}_unnest`, crossings, phase1, 'unnest');
 
     // Phase 2: demo pace, with socket clients.
     const enqueuedAt = new Map<string, number>();
@@ -315,6 +341,8 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
       stored_per_s: Math.round(storedPerS),
       ceiling_per_s: Math.round(ceiling),
       ratio: Math.round((storedPerS / ceiling) * 100) / 100,
+      ceiling_unnest_per_s: Math.round(ceilingUnnest),
+      ratio_unnest: Math.round((storedPerS / ceilingUnnest) * 100) / 100,
       latency_ms: { p50: round1(quantile(sorted, 0.5)), p95: round1(quantile(sorted, 0.95)), p99: round1(quantile(sorted, 0.99)) },
       fusion_rss_mb: Math.round(rssMax),
       fuse_ms_per_interval: leaderHealth.fusion?.meanStepMs ?? null,
@@ -342,6 +370,7 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
     await dropQueues(redis, prefix, [forecasts, heartbeats]);
     await dropDatabase(dbName).catch(() => undefined);
     await dropDatabase(ceilingDb).catch(() => undefined);
+    await dropDatabase(`${ceilingDb}_unnest`).catch(() => undefined);
     fs.rmSync(cityDir, { recursive: true, force: true });
   }
 }
@@ -411,6 +440,7 @@ async function main(): Promise<void> {
     'stored/s': r.stored_per_s,
     'ceiling/s': r.ceiling_per_s,
     ratio: r.ratio,
+    'unnest ratio': r.ratio_unnest,
     'p50 ms': r.latency_ms.p50,
     'p95 ms': r.latency_ms.p95,
     'p99 ms': r.latency_ms.p99,

@@ -51,6 +51,7 @@ import { DecisionService } from './services/decision.service';
 import { HealthService } from './services/health.service';
 import { IngestionService } from './services/ingestion.service';
 import { LiveUpdatesService } from './services/live-updates.service';
+import { CrossingEventsService } from './services/crossing-events.service';
 import { RecommendationService } from './services/recommendation.service';
 import { PlanningService } from './services/planning.service';
 import { SimulationMeasurementsService } from './services/simulation-measurements.service';
@@ -92,6 +93,7 @@ export class FusionModule {
         RecommendationService,
         PlanningService,
         LiveUpdatesService,
+        CrossingEventsService,
         IngestionService,
         CrossingQueryService,
         HealthService,

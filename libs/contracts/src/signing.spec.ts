@@ -9,6 +9,16 @@ describe('message signing', () => {
     expect(() => canonicalJson({ a: Number.NaN })).toThrow(/non-finite/);
   });
 
+  it('orders keys by UTF-16 code units (upper case, digits and astral characters included) and writes undefined array slots as null', () => {
+    // The order every earlier worker signed with: a `<` comparison of the keys.
+    const keys = ['b', 'B', '10', '9', 'a\u{1F600}', 'a\uFFFF', '_', 'é', ''];
+    const expected = [...keys].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    const encoded = canonicalJson(Object.fromEntries(keys.map((k) => [k, 1])));
+    expect(Object.keys(JSON.parse(encoded))).toEqual(Object.keys(Object.fromEntries(expected.map((k) => [k, 1]))));
+    expect(encoded).toBe(`{${expected.map((k) => `${JSON.stringify(k)}:1`).join(',')}}`);
+    expect(canonicalJson([1, undefined, 'x'])).toBe('[1,null,"x"]');
+  });
+
   it('verifies a signed message after a JSON round trip with keys reordered', () => {
     const signed = signMessage(message, key);
     const received = JSON.parse(JSON.stringify({ counts: signed.counts, sig: signed.sig, seq: signed.seq, v: 1, sentAt: signed.sentAt, crossingId: '0970' }));

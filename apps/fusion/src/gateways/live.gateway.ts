@@ -33,8 +33,10 @@ export type CrossingSubscriptionReply = { ok: true; crossingId: string; rooms: s
  *
  * Fan-out: city-wide events (city-forecast, fused-forecast, crossing-summaries, ...) go to
  * every client; one crossing's detail events (forecast, observation, crossing-status) go
- * only to the clients in its room, which a client joins with `subscribe-crossing` (body
- * `{crossingId}` or the id, viewer role) and leaves with `unsubscribe-crossing`. Every
+ * only to the clients in its room (forecast and observation from each instance to its own
+ * sockets, emitToLocalFollowers; crossing-status from the leader through the adapter),
+ * which a client joins with `subscribe-crossing` (body `{crossingId}` or the id, viewer
+ * role) and leaves with `unsubscribe-crossing`. Every
  * @SubscribeMessage handler declares @Roles (the global AccessGuard refuses it otherwise).
  */
 @WebSocketGateway({ cors: { origin: false } })
@@ -98,7 +100,22 @@ export class LiveGateway implements OnGatewayConnection, OnGatewayInit, OnModule
     (this.server.emit as (e: string, p: unknown) => boolean)(event, payload);
   }
 
-  /** One crossing's detail event, to the sockets following that crossing. */
+  /** Whether a socket connected to this instance follows the crossing (its room has a member here). */
+  hasLocalFollowers(crossingId: string): boolean {
+    return (this.server?.sockets.adapter.rooms.get(crossingRoom(crossingId))?.size ?? 0) > 0;
+  }
+
+  /**
+   * One crossing's detail event, to the sockets connected to this instance that follow it
+   * (not through the Redis adapter: every instance hears of a stored forecast from the
+   * fusion feed and tells its own sockets, CrossingEventsService).
+   */
+  emitToLocalFollowers<E extends CrossingEventName>(crossingId: string, event: E, payload: Payload<E>): void {
+    if (!this.hasLocalFollowers(crossingId)) return;
+    (this.server.local.to(crossingRoom(crossingId)).emit as (e: string, p: unknown) => boolean)(event, payload);
+  }
+
+  /** One crossing's detail event, to the sockets following that crossing on every instance (through the Redis adapter). */
   emitToCrossing<E extends CrossingEventName>(crossingId: string, event: E, payload: Payload<E>): void {
     if (!this.server) return;
     (this.server.to(crossingRoom(crossingId)).emit as (e: string, p: unknown) => boolean)(event, payload);

@@ -20,7 +20,9 @@ interface StoredForecastBatch {
  * Every fusion instance keeps the whole city's model, so any of them can take over as
  * leader warm and serve reads: the instance that stored a forecast feeds its own model and
  * announces the forecast on a Redis pub/sub channel (`<prefix>:fusion-feed`), and the other
- * instances feed theirs from it. Pub/sub is at-most-once: an instance that was disconnected
+ * instances feed theirs from it. The same notices carry one crossing's detail events
+ * (forecast, observation) to the dashboards connected to other instances
+ * (CrossingEventsService), so they cost one publish per batch, not one per event. Pub/sub is at-most-once: an instance that was disconnected
  * misses what was said meanwhile (its picture can lack those forecasts until their
  * intervals pass; a restart replays them from PostgreSQL).
  */
@@ -31,6 +33,7 @@ export class FusionFeedRepository implements OnApplicationShutdown {
   private subscriber: IORedis | null = null;
   private readonly channel: string;
   private outbox: StoredForecastNotice[] = [];
+  private readonly listeners: Array<(notice: StoredForecastNotice) => void> = [];
 
   constructor(@Inject(FUSION_CONFIG) private readonly config: FusionConfig) {
     this.channel = `${config.QUEUE_PREFIX}:fusion-feed`;
@@ -59,16 +62,33 @@ export class FusionFeedRepository implements OnApplicationShutdown {
     this.publisher.publish(this.channel, JSON.stringify(batch)).catch(() => undefined);
   }
 
+  /**
+   * Calls `onNotice` with every notice on the channel (this instance's own included: a
+   * listener tells them apart by `instance`). All listeners share one subscriber connection.
+   */
   async subscribe(onNotice: (notice: StoredForecastNotice) => void): Promise<void> {
+    this.listeners.push(onNotice);
+    if (this.subscriber) return;
     const subscriber = new IORedis({ ...redisConnectionOptions(this.config.REDIS_URL), maxRetriesPerRequest: null });
     subscriber.on('error', () => undefined);
     subscriber.on('message', (_channel: string, text: string) => {
+      let notices: StoredForecastNotice[];
       try {
         const parsed = JSON.parse(text) as StoredForecastBatch | StoredForecastNotice;
         // One notice per message is what instances before batching sent (a rolling upgrade).
-        for (const notice of 'notices' in parsed ? parsed.notices : [parsed]) onNotice(notice);
+        notices = 'notices' in parsed ? parsed.notices : [parsed];
       } catch (error) {
-        this.logger.warn(`fusion feed notice ignored: ${(error as Error).message}`);
+        this.logger.warn(`fusion feed message ignored: ${(error as Error).message}`);
+        return;
+      }
+      for (const listener of this.listeners) {
+        for (const notice of notices) {
+          try {
+            listener(notice);
+          } catch (error) {
+            this.logger.warn(`fusion feed notice ignored: ${(error as Error).message}`);
+          }
+        }
       }
     });
     this.subscriber = subscriber;

@@ -3,10 +3,8 @@ import { FUSION_CONFIG, FusionConfig } from '../config';
 import {
   ForecastMessage,
   ForecastMessageSchema,
-  ForecastView,
   HeartbeatMessage,
   HeartbeatMessageSchema,
-  ObservationView,
   hasValidSignature,
   parseMessage,
 } from '@crosscast/contracts';
@@ -15,8 +13,8 @@ import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { ForecastStoreRepository, StoreOutcome, isDataException } from '../repositories/forecast-store.repository';
 import { unparsableJobData } from '../repositories/queue.repository';
-import { LiveGateway } from '../gateways/live.gateway';
 import { CityFusionService } from './city-fusion.service';
+import { CrossingEventsService } from './crossing-events.service';
 import { SEQ_JUMP_WINDOW, admissionProblem } from './forecast-admission';
 import { LiveUpdatesService } from './live-updates.service';
 
@@ -71,7 +69,7 @@ export class IngestionService {
     private readonly store: ForecastStoreRepository,
     private readonly city: CityRepository,
     private readonly clock: ClockRepository,
-    private readonly live: LiveGateway,
+    private readonly crossingEvents: CrossingEventsService,
     private readonly updates: LiveUpdatesService,
     private readonly fusion: CityFusionService,
   ) {}
@@ -162,9 +160,7 @@ export class IngestionService {
       } else {
         // Only after the commit, and only for a message stored now: a redelivery never feeds twice.
         this.fusion.record(message, receivedAt);
-        this.live.emitToCrossing(message.crossingId, 'forecast', toForecastView(message, receivedAt));
-        for (const earlier of message.earlierObserved ?? []) this.live.emitToCrossing(message.crossingId, 'observation', toObservationView(message.crossingId, earlier));
-        this.live.emitToCrossing(message.crossingId, 'observation', toObservationView(message.crossingId, message.observed));
+        this.crossingEvents.storedHere(message, receivedAt);
         results[index] = { status: 'stored', forecastId: outcome.forecastId };
       }
     }
@@ -276,28 +272,4 @@ export class IngestionService {
     }
     return admissionProblem(message, { nowMs: this.clock.now().getTime(), maxClockSkewMs: this.config.MAX_CLOCK_SKEW_SECONDS * 1000, approachCount: crossing.approaches.length });
   }
-}
-
-function toForecastView(message: ForecastMessage, receivedAt: Date): ForecastView {
-  return {
-    messageId: message.messageId,
-    crossingId: message.crossingId,
-    basedOnIntervalStart: new Date(message.basedOnIntervalStart).toISOString(),
-    intervalMinutes: message.intervalMinutes,
-    receivedAt: receivedAt.toISOString(),
-    model: message.model,
-    realInputShare: message.quality.realInputShare,
-    qualityFlags: message.quality.flags,
-    horizons: message.horizons.map((h) => ({ ...h, intervalStart: new Date(h.intervalStart).toISOString() })),
-  };
-}
-
-function toObservationView(crossingId: string, observed: ForecastMessage['observed']): ObservationView {
-  return {
-    crossingId,
-    intervalStart: new Date(observed.intervalStart).toISOString(),
-    total: observed.total,
-    approaches: observed.approaches,
-    filledShare: observed.filledShare,
-  };
 }

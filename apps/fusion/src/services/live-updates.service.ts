@@ -17,8 +17,8 @@ const RECHECK_EVERY_MS = 5000;
  *
  * With several fusion instances only the leader broadcasts these (the Redis adapter takes
  * them to every instance's dashboards); its model is fed with every instance's forecasts,
- * so a forecast stored elsewhere marks it dirty too. Per-forecast events are emitted by the
- * instance that stored the forecast (IngestionService).
+ * so a forecast stored elsewhere marks it dirty too. Per-forecast events reach each
+ * instance's own sockets from the fusion feed (CrossingEventsService).
  */
 @Injectable()
 export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
