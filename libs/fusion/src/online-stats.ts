@@ -126,26 +126,63 @@ export class ForgettingLeastSquares {
 
   solve(prior: number[], ridge: number): number[] {
     const { dim, xx, xy } = this.s;
-    const a = Array.from({ length: dim }, (_, i) => Array.from({ length: dim }, (_, j) => xx[i * dim + j] + (i === j ? ridge : 0)));
-    const b = xy.map((v, i) => v + ridge * prior[i]);
-    return solveLinear(a, b) ?? [...prior];
+    const width = dim + 1;
+    const m = augmentedScratch(dim);
+    for (let i = 0; i < dim; i++) {
+      for (let j = 0; j < dim; j++) m[i * width + j] = xx[i * dim + j] + (i === j ? ridge : 0);
+      m[i * width + dim] = xy[i] + ridge * prior[i];
+    }
+    return eliminate(m, dim) ?? [...prior];
   }
+}
+
+/**
+ * One augmented matrix reused by every solve: the city step solves a few small systems per
+ * crossing and horizon (tens of thousands per step at city scale), and allocating their
+ * rows was a large share of the step's garbage.
+ */
+let scratch = new Float64Array(16);
+function augmentedScratch(n: number): Float64Array {
+  if (scratch.length < n * (n + 1)) scratch = new Float64Array(n * (n + 1));
+  return scratch;
 }
 
 /** Gaussian elimination with partial pivoting; null when singular. */
 export function solveLinear(a: number[][], b: number[]): number[] | null {
   const n = b.length;
-  const m = a.map((row, i) => [...row, b[i]]);
+  const m = augmentedScratch(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) m[i * (n + 1) + j] = a[i][j];
+    m[i * (n + 1) + n] = b[i];
+  }
+  return eliminate(m, n);
+}
+
+/**
+ * Solves the n x (n + 1) augmented system in `m` (row-major) in place, Gauss-Jordan with
+ * partial pivoting (the same operations, in the same order, as on an array of rows).
+ */
+function eliminate(m: Float64Array, n: number): number[] | null {
+  const width = n + 1;
   for (let col = 0; col < n; col++) {
     let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(m[r][col]) > Math.abs(m[pivot][col])) pivot = r;
-    if (Math.abs(m[pivot][col]) < 1e-12) return null;
-    [m[col], m[pivot]] = [m[pivot], m[col]];
+    for (let r = col + 1; r < n; r++) if (Math.abs(m[r * width + col]) > Math.abs(m[pivot * width + col])) pivot = r;
+    if (Math.abs(m[pivot * width + col]) < 1e-12) return null;
+    if (pivot !== col) {
+      for (let c = 0; c < width; c++) {
+        const t = m[col * width + c];
+        m[col * width + c] = m[pivot * width + c];
+        m[pivot * width + c] = t;
+      }
+    }
+    const diagonal = m[col * width + col];
     for (let r = 0; r < n; r++) {
       if (r === col) continue;
-      const f = m[r][col] / m[col][col];
-      for (let c = col; c <= n; c++) m[r][c] -= f * m[col][c];
+      const f = m[r * width + col] / diagonal;
+      for (let c = col; c <= n; c++) m[r * width + c] -= f * m[col * width + c];
     }
   }
-  return m.map((row, i) => row[n] / row[i]);
+  const solution = new Array<number>(n);
+  for (let i = 0; i < n; i++) solution[i] = m[i * width + n] / m[i * width + i];
+  return solution;
 }
