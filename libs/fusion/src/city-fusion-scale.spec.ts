@@ -185,6 +185,27 @@ describe('CityFusion at scale, against the implementation it replaced', () => {
     expect(JSON.stringify(fromStore().toJSON())).toBe(JSON.stringify(fusion.toJSON()));
   });
 
+  it('reads the changed records a chunk at a time, the city and aggregate records once, equal to the whole copy', () => {
+    const { config, feed } = scenario(boroondara, 33);
+    const fusion = new CityFusion(config);
+    for (let t = 0; t < 96; t++) fusion.advanceTo(T0 + t * STEP, feed(fusion, t));
+    const whole = new Map(fusion.toRecords().map((r) => [r.key, JSON.stringify(r.value)]));
+    const { crossings, complete } = fusion.takeChanges();
+    expect(complete).toBe(true);
+    expect(crossings).toHaveLength(boroondara.length);
+    const chunked: Array<[string, string]> = [];
+    for (let from = 0; from < crossings.length; from += 7) {
+      const first = from === 0;
+      const records = fusion.recordsOf(crossings.slice(from, from + 7), { city: first, aggregates: first });
+      if (!first) expect(records.every((r) => r.key.startsWith('crossing:'))).toBe(true);
+      for (const r of records) chunked.push([r.key, JSON.stringify(r.value)]);
+    }
+    // Every record exactly once, each as the whole copy has it (its own aggregate shares included).
+    expect(chunked.map(([key]) => key).sort()).toEqual([...whole.keys()].sort());
+    for (const [key, text] of chunked) expect(text).toBe(whole.get(key));
+    expect(fusion.takeChanges()).toEqual({ crossings: [], complete: false });
+  });
+
   it('refuses records without their city record', () => {
     const { config } = scenario(boroondara, 1);
     const records = new CityFusion(config).toRecords().filter((r) => r.key !== 'city');

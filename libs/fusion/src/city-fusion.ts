@@ -1,7 +1,7 @@
 import { NeighbourCrossingInput, NeighbourGraph, NeighbourOptions, inferNeighbourGraph } from '@crosscast/network';
 import { ForgettingLeastSquares, ForgettingLeastSquaresState, ResidualBuffer, ResidualBufferState } from './online-stats';
 import { WeekProfile, WeekProfileState, WeekSlots } from './week-profile';
-import { copyPending, copyPendingAggregate, stateFromRecords, stateToRecords } from './state-records';
+import { copyPending, copyPendingAggregate, copyPendingAggregateFor, stateFromRecords, stateToRecords } from './state-records';
 
 /**
  * City fusion: puts the crossings' workers back together into one city picture, using only
@@ -331,15 +331,29 @@ export class CityFusion {
    * `complete` says whether these are all the records.
    */
   takeChangedRecords(): { records: FusionStateRecord[]; complete: boolean } {
+    const { crossings, complete } = this.takeChanges();
+    const records = complete ? this.toRecords() : crossings.length === 0 ? [] : this.recordsOf(crossings, { city: true, aggregates: false });
+    return { records, complete };
+  }
+
+  /**
+   * What changed since the last take, without copying anything (and forgets the changes):
+   * the crossings whose records changed (all of them when `complete`, when the city record
+   * and the aggregate records changed too). A store reads them with `recordsOf()` a chunk
+   * at a time, and must not let the model change until it has read them all (the records
+   * are then one consistent state).
+   */
+  takeChanges(): { crossings: string[]; complete: boolean } {
     const complete = this.everythingChanged;
-    const records = complete
-      ? this.toRecords()
-      : this.changedCrossings.size === 0
-        ? []
-        : stateToRecords(this.toJSON(this.changedCrossings), { aggregates: false });
+    const crossings = complete ? [...this.ids] : [...this.changedCrossings];
     this.everythingChanged = false;
     this.changedCrossings.clear();
-    return { records, complete };
+    return { crossings, complete };
+  }
+
+  /** The records of these crossings, plus the city record and the aggregate records when asked, copied now (as `toRecords()` writes them). */
+  recordsOf(crossings: readonly string[], parts: { city: boolean; aggregates: boolean }): FusionStateRecord[] {
+    return stateToRecords(this.toJSON(new Set(crossings)), parts);
   }
 
   /** The next `takeChangedRecords()` returns every record (a save failed, or the store was emptied). */
@@ -377,7 +391,8 @@ export class CityFusion {
       cityFusedResiduals: this.cityFusedResiduals.map((b) => b.toJSON()),
       cityEstimateResiduals: this.cityEstimateResiduals.map((b) => b.toJSON()),
       aggregateResiduals,
-      pendingAggregates: this.pendingAggregates.map((agg) => copyPendingAggregate(agg)),
+      // A part of the state holds only its crossings' shares of the pending aggregates.
+      pendingAggregates: this.pendingAggregates.map((agg) => (onlyCrossings ? copyPendingAggregateFor(agg, onlyCrossings) : copyPendingAggregate(agg))),
       neighbourDeviationsDone: this.neighbourDeviationsDone,
     };
   }

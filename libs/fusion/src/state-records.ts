@@ -30,8 +30,12 @@ interface CityStateRecord {
   neighbourDeviationsDone: number | null;
 }
 
-/** With `aggregates: false` the aggregate records are left out (they change only when the fusion steps). */
-export function stateToRecords(state: CityFusionState, options: { aggregates?: boolean } = {}): FusionStateRecord[] {
+/**
+ * With `aggregates: false` the aggregate records are left out (they change only when the
+ * fusion steps); with `city: false` the city record is (a save written in chunks writes it
+ * with the first chunk only).
+ */
+export function stateToRecords(state: CityFusionState, options: { aggregates?: boolean; city?: boolean } = {}): FusionStateRecord[] {
   const shares = new Map<string, CrossingStateRecord['aggregateShares']>();
   state.pendingAggregates.forEach((agg, index) => {
     for (const [id, [mean, half]] of Object.entries(agg.members)) {
@@ -53,7 +57,7 @@ export function stateToRecords(state: CityFusionState, options: { aggregates?: b
     neighbourDeviationsDone: state.neighbourDeviationsDone,
   };
   return [
-    { key: CITY_RECORD, value: city },
+    ...(options.city === false ? [] : [{ key: CITY_RECORD, value: city }]),
     ...Object.entries(options.aggregates === false ? {} : state.aggregateResiduals).map(([key, residuals]) => ({ key: AGGREGATE_RECORD_PREFIX + key, value: residuals })),
     ...Object.entries(state.crossings).map(([id, crossing]) => ({ key: CROSSING_RECORD_PREFIX + id, value: { ...crossing, aggregateShares: shares.get(id) ?? [] } satisfies CrossingStateRecord })),
   ];
@@ -108,6 +112,25 @@ export function copyPending(pending: Record<string, PendingPrediction[]>): Recor
     }));
   }
   return copy;
+}
+
+/**
+ * A copy of a pending aggregate prediction holding only the given crossings' shares (what
+ * their records need), at a cost that follows the smaller of the two sets.
+ */
+export function copyPendingAggregateFor(agg: PendingAggregate, only: ReadonlySet<string>): PendingAggregate {
+  const members: PendingAggregate['members'] = {};
+  const observed: PendingAggregate['observed'] = {};
+  const take = (id: string) => {
+    const share = agg.members[id];
+    if (share === undefined) return;
+    members[id] = [share[0], share[1]];
+    if (id in agg.observed) observed[id] = agg.observed[id];
+  };
+  const memberIds = Object.keys(agg.members);
+  if (only.size < memberIds.length) for (const id of only) take(id);
+  else for (const id of memberIds) if (only.has(id)) take(id);
+  return { name: agg.name, targetMs: agg.targetMs, k: agg.k, members, observed };
 }
 
 /**

@@ -82,8 +82,20 @@ export class FusionStateRepository {
    * Records are turned into JSON a batch at a time, so no text larger than one record is
    * built (callers pass a snapshot that no longer changes).
    */
-  /** `fence` runs first inside the transaction and throws to refuse the write (a deposed leader). */
-  async save(name: string, saved: StoredFusionState, records: FusionStateRecordValue[], complete: boolean, fence?: (manager: EntityManager) => Promise<void>): Promise<void> {
+  /**
+   * `records` is a list, or chunks of records produced one at a time as the write reaches
+   * them (CityFusionService reads its frozen model a chunk at a time, so a save of a whole
+   * city never holds a copy of all of it). `fence` runs first inside the transaction and
+   * throws to refuse the write (a deposed leader).
+   */
+  async save(
+    name: string,
+    saved: StoredFusionState,
+    records: FusionStateRecordValue[] | Iterable<FusionStateRecordValue[]>,
+    complete: boolean,
+    fence?: (manager: EntityManager) => Promise<void>,
+  ): Promise<void> {
+    const chunks: Iterable<FusionStateRecordValue[]> = isRecordList(records) ? [records] : records;
     await this.dataSource.transaction(async (manager) => {
       if (fence) await fence(manager);
       await manager.query(
@@ -94,13 +106,15 @@ export class FusionStateRepository {
         [name, saved.formatVersion, saved.state, saved.fusedThrough, saved.fedThroughReceivedAt, saved.savedAt],
       );
       if (complete) await manager.query(`DELETE FROM fusion_state_records WHERE name = $1`, [name]);
-      for (let i = 0; i < records.length; i += RECORDS_PER_INSERT) {
-        const batch = records.slice(i, i + RECORDS_PER_INSERT);
-        await manager.query(
-          `INSERT INTO fusion_state_records (name, key, state) SELECT $1, * FROM unnest($2::text[], $3::text[])
-           ON CONFLICT (name, key) DO UPDATE SET state = EXCLUDED.state`,
-          [name, batch.map((r) => r.key), batch.map((r) => JSON.stringify(r.value))],
-        );
+      for (const chunk of chunks) {
+        for (let i = 0; i < chunk.length; i += RECORDS_PER_INSERT) {
+          const batch = chunk.slice(i, i + RECORDS_PER_INSERT);
+          await manager.query(
+            `INSERT INTO fusion_state_records (name, key, state) SELECT $1, * FROM unnest($2::text[], $3::text[])
+             ON CONFLICT (name, key) DO UPDATE SET state = EXCLUDED.state`,
+            [name, batch.map((r) => r.key), batch.map((r) => JSON.stringify(r.value))],
+          );
+        }
       }
     });
   }
@@ -192,4 +206,8 @@ export class FusionStateRepository {
       filledShare: r.filled_share as number,
     }));
   }
+}
+
+function isRecordList(records: FusionStateRecordValue[] | Iterable<FusionStateRecordValue[]>): records is FusionStateRecordValue[] {
+  return Array.isArray(records) && (records.length === 0 || !Array.isArray(records[0]));
 }

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { CrossingStatusView, ForecastMessage } from '@crosscast/contracts';
-import { CityFusion, CrossingState, FusionResult, HorizonPoint } from '@crosscast/fusion';
+import { CityFusion, CrossingState, FusionResult, FusionStateRecord, HorizonPoint } from '@crosscast/fusion';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
@@ -27,6 +27,8 @@ const REPLAY_PAGE = 20_000;
  * observation it has seen, and keeps only a crossing's newest forecast).
  */
 const REPLAY_OVERLAP_MS = 5 * 60_000;
+/** Crossings whose records a save reads from the model at a time (a crossing's record is about 30 KB of JSON). */
+const SAVE_CHUNK_CROSSINGS = 256;
 /** Observations a forecast can carry before its based-on interval (`earlierObserved` holds at most 96). */
 const EARLIER_OBSERVED_INTERVALS = 96;
 
@@ -96,6 +98,9 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
   private ready: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
+  /** A save is reading the model: it must not change (see saveIfChanged). */
+  private saving = false;
+  private readonly fedWhileSaving: Array<[ForecastMessage, Date]> = [];
 
   constructor(
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
@@ -151,6 +156,10 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
 
   /** Feeds one stored forecast: its observed intervals (oldest first), then its horizons. */
   private feedModel(message: ForecastMessage, receivedAt: Date): void {
+    if (this.saving) {
+      this.fedWhileSaving.push([message, receivedAt]);
+      return;
+    }
     const observed = [...(message.earlierObserved ?? []), message.observed].sort((a, b) => Date.parse(a.intervalStart) - Date.parse(b.intervalStart));
     for (const o of observed) {
       if (o.total === null) continue;
@@ -214,7 +223,8 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
     const states = fusionStates(statuses);
     const advancedTo = this.fusion.advancedToMs;
     const stepTo = asOf ? this.settledDataTimeMs(statuses, asOf.getTime()) : null;
-    if (stepTo !== null && !this.closing && (advancedTo === null || stepTo > advancedTo)) {
+    // A save reading the model waits for nothing; the step waits for the save (a later tick).
+    if (stepTo !== null && !this.closing && !this.saving && (advancedTo === null || stepTo > advancedTo)) {
       const started = performance.now();
       this.last = { result: this.fusion.advanceTo(stepTo, states), states };
       this.lastIncluded = new Map(this.newestFed);
@@ -274,9 +284,12 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
       withData: [...this.withData],
       fedThroughReceivedMs: this.fedThroughReceivedMs,
     };
-    // Only the records changed since the last save (all of them after a fusion step), copied,
-    // so feeding may go on while they are written.
-    const { records, complete } = this.fusion.takeChangedRecords();
+    // Only the records changed since the last save (all of them after a fusion step), read
+    // from the model a chunk at a time as the write reaches them: the model is frozen until
+    // the save ends (forecasts fed meanwhile wait in `fedWhileSaving`, and the next step
+    // waits), so the records are one state without holding a copy of all of it.
+    const { crossings, complete } = this.fusion.takeChanges();
+    this.saving = true;
     try {
       await this.repository.save(SNAPSHOT_NAME, {
         formatVersion: FORMAT_VERSION,
@@ -284,7 +297,7 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
         fusedThrough: this.last ? new Date(this.last.result.nowIntervalMs) : null,
         fedThroughReceivedAt: saved.fedThroughReceivedMs === null ? null : new Date(saved.fedThroughReceivedMs),
         savedAt: this.clock.now(),
-      }, records, complete, (manager) => this.leadership.assertLeading(manager));
+      }, this.recordChunks(crossings, complete), complete, (manager) => this.leadership.assertLeading(manager));
     } catch (error) {
       if (error instanceof FencedError) {
         // Deposed meanwhile: the new leader saves from its own (warm) model.
@@ -296,6 +309,17 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
       // The records taken for this save were not written: the next save writes them all.
       this.fusion.markAllChanged();
       this.logger.warn(`saving the fusion state failed (retried in ${SNAPSHOT_EVERY_MS / 1000} s): ${(error as Error).message}`);
+    } finally {
+      this.saving = false;
+      for (const [message, receivedAt] of this.fedWhileSaving.splice(0)) this.feedModel(message, receivedAt);
+    }
+  }
+
+  /** The changed records, SAVE_CHUNK_CROSSINGS crossings at a time; the city and aggregate records come with the first chunk. */
+  private *recordChunks(crossings: string[], complete: boolean): Generator<FusionStateRecord[]> {
+    if (!complete && crossings.length === 0) return;
+    for (let from = 0; from === 0 || from < crossings.length; from += SAVE_CHUNK_CROSSINGS) {
+      yield this.fusion.recordsOf(crossings.slice(from, from + SAVE_CHUNK_CROSSINGS), { city: from === 0, aggregates: complete && from === 0 });
     }
   }
 
