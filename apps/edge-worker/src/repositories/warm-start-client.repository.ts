@@ -36,7 +36,7 @@ export class WarmStartClientRepository implements OnApplicationShutdown {
     const entry = warmStartKey(this.config.QUEUE_PREFIX, FEDERATED_FORMAT, architecture);
     const [payload, signature] = await this.redis().hmget(entry, WARM_START_FIELDS.payload, WARM_START_FIELDS.signature(crossingId));
     const reading = verifyPublishedWarmStart({ payload, signature }, crossingId, key);
-    if (reading.status === 'unpublished') return { status: 'unavailable', reason: `${reading.reason} (${entry})` };
+    if (reading.status === 'unpublished') return { status: 'unavailable', reason: `${reading.reason} at ${entry}` };
     if (reading.status === 'refused') return { status: 'refused', reason: `${entry}: ${reading.reason}` };
     const snapshot = reading.warmStart.snapshot as FederatedSnapshot;
     const problems = snapshotProblems(snapshot, architecture);
