@@ -22,6 +22,8 @@ describe('federated warm start end to end: donors -> fusion -> Redis -> a new cr
   beforeAll(async () => {
     platform = await startPlatform([...donors, newcomer], {
       workerGroups: [donors, [newcomer]],
+      // Two donors are enough here (the default 3 keeps a contributor from reading a single other's weights).
+      fusion: { FEDERATION_MIN_CONTRIBUTORS: '2' },
       // The newcomer never reaches its own first training here: only a warm start can give it a model.
       workerEnv: [{}, { MIN_TRAIN_INTERVALS: '100000', WARM_START_FINE_TUNE_EPOCHS: '1' }],
     });

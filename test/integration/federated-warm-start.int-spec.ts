@@ -133,6 +133,12 @@ describe('federated warm start over Redis (real PostgreSQL + Redis)', () => {
       }
       expect(accepted).toBe(true);
       expect(await settle(`${id}_v3_${sentAt + k}`)).toBe('completed');
+      if (k === 1) {
+        // Two crossings are fewer than FEDERATION_MIN_CONTRIBUTORS (3): each could subtract its own
+        // snapshot from their average and read the other's, so nothing is published yet.
+        expect(await app.get(FederationService).refreshWarmStarts()).toEqual([]);
+        expect(await harness.redis().exists(entryKey)).toBe(0);
+      }
     }
     expect(await storedIds()).toEqual([...donors].sort());
     // An older snapshot arriving late does not replace the newer one.

@@ -182,7 +182,7 @@ describe('Redis ACL per role (own redis-server with the generated ACL)', () => {
 
   it("carries the federated warm start: workers' snapshots reach fusion, fusion's signed average reaches a worker signed in as worker", async () => {
     expect(app).toBeDefined();
-    for (const [k, crossingId] of ['0970', '2000'].entries()) {
+    for (const [k, crossingId] of ['0970', '2000', '2200'].entries()) {
       const message = signedAsWorker({ v: 1 as const, crossingId, sentAt: new Date(Date.now() - 60_000 + k).toISOString(), modelVersion: 1, snapshot: syntheticSnapshot(17 + k) });
       await queueAs('worker', MODEL_SNAPSHOT_QUEUE).add('snapshot', message, { jobId: `acl-${crossingId}` });
     }
@@ -196,7 +196,7 @@ describe('Redis ACL per role (own redis-server with the generated ACL)', () => {
       const result = await client.fetch('2827', DEFAULT_ARCHITECTURE);
       return result.status === 'received' ? result : null;
     }, 'the warm start fusion published, read and verified as the worker user', 30_000);
-    expect(fetched.contributors).toBe(2);
+    expect(fetched.contributors).toBe(3);
     await expect(clientAs('worker').hset(warmStartEntry, WARM_START_FIELDS.payload, '{}')).rejects.toThrow(/NOPERM/);
   }, 60_000);
 });

@@ -54,8 +54,13 @@ export const FUSION_ENV = {
   WORKER_KEY_SEED: z.string().min(8).default(DEV_WORKER_KEY_SEED),
   /** A message whose sentAt is further ahead of this service's clock than this is refused. */
   MAX_CLOCK_SKEW_SECONDS: envInt(300, 1, 86400),
-  /** Federated warm start: an architecture's average is published only when at least this many crossings shared a snapshot of it... */
-  FEDERATION_MIN_CONTRIBUTORS: envInt(2, 1, 100_000),
+  /**
+   * Federated warm start: an architecture's average is published only when at least this
+   * many crossings shared a snapshot of it... Every worker can read it, and a contributor
+   * can subtract its own snapshot: it then sees the average of one crossing fewer. So at
+   * least 2, and 3 by default (no contributor can recover another single crossing's weights).
+   */
+  FEDERATION_MIN_CONTRIBUTORS: envInt(3, 2, 100_000),
   /** ...sent within this many days (older snapshots are not averaged). */
   FEDERATION_MAX_SNAPSHOT_AGE_DAYS: envInt(30, 1, 3650),
   /** The published warm starts are recomputed from the stored snapshots this often (also at start-up and after each new snapshot). */

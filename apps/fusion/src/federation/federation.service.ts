@@ -63,7 +63,7 @@ export class FederationService implements OnApplicationBootstrap, OnApplicationS
     this.refreshTimer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     this.closed = true;
     if (this.refreshTimer) clearInterval(this.refreshTimer);
   }
@@ -133,7 +133,12 @@ export class FederationService implements OnApplicationBootstrap, OnApplicationS
     const groups = new Map<string, Array<{ snapshot: FederatedSnapshot; sentAt: Date }>>();
     for (const row of rows) {
       if (row.sentAt.getTime() < since) continue;
-      const snapshot = JSON.parse(row.snapshot) as FederatedSnapshot;
+      let snapshot: FederatedSnapshot;
+      try {
+        snapshot = JSON.parse(row.snapshot) as FederatedSnapshot;
+      } catch {
+        continue;
+      }
       // Checked on arrival; one this code version cannot read (another architecture) is left out.
       if (snapshotProblems(snapshot).length) continue;
       const key = warmStartKey(this.config.QUEUE_PREFIX, snapshot.format, snapshot.architecture);
