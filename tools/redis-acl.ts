@@ -2,10 +2,12 @@
  * The Redis ACL of a deployment: one user per role, the default user off. Each role may
  * touch only the keys of its own links (BullMQ keeps a queue under `<prefix>:<queue>:*`):
  *
- * - fusion: everything under the prefix (it consumes forecasts, heartbeats and reports,
- *   publishes timing plans, keeps dead letters and the login throttle);
- * - worker: publishes to the forecast and heartbeat queues and reads the detector streams;
- *   it cannot touch timing plans, reports or the streams' contents;
+ * - fusion: everything under the prefix (it consumes forecasts, heartbeats, model snapshots
+ *   and reports, publishes timing plans and the city's warm starts, keeps dead letters and
+ *   the login throttle);
+ * - worker: publishes to the forecast, heartbeat and model-snapshot queues, reads the
+ *   detector streams and the warm starts fusion publishes (`<prefix>:warm-start:*`); it
+ *   cannot write either, nor touch timing plans or reports;
  * - simulator: writes the detector streams, consumes timing plans, publishes reports.
  *
  * Commands: everything but the dangerous ones (FLUSHALL, KEYS, CONFIG, DEBUG…), plus INFO,
@@ -13,7 +15,7 @@
  * ACL file alone does not reveal them.
  */
 import { createHash } from 'node:crypto';
-import { FORECAST_QUEUE, HEARTBEAT_QUEUE, SIGNAL_EVENT_LOG_QUEUE, SIMULATION_REPORT_QUEUE, TIMING_PLAN_QUEUE } from '@crosscast/contracts';
+import { FORECAST_QUEUE, HEARTBEAT_QUEUE, MODEL_SNAPSHOT_QUEUE, SIGNAL_EVENT_LOG_QUEUE, SIMULATION_REPORT_QUEUE, TIMING_PLAN_QUEUE, WARM_START_KEY_SEGMENT } from '@crosscast/contracts';
 
 export const REDIS_ROLES = ['fusion', 'worker', 'simulator'] as const;
 export type RedisRole = (typeof REDIS_ROLES)[number];
@@ -25,8 +27,9 @@ export function redisRoleKeyPatterns(prefix: string): Record<RedisRole, string[]
   const queue = (name: string) => `~${prefix}:${name}:*`;
   return {
     fusion: [`~${prefix}:*`],
-    // %R~: read only. The worker reads its crossing's stream; only the street writes it.
-    worker: [queue(FORECAST_QUEUE), queue(HEARTBEAT_QUEUE), `%R~${prefix}:detector:*`],
+    // %R~: read only. The worker reads its crossing's stream (only the street writes it) and
+    // the city's warm start (only fusion writes it; each is also signed per crossing).
+    worker: [queue(FORECAST_QUEUE), queue(HEARTBEAT_QUEUE), queue(MODEL_SNAPSHOT_QUEUE), `%R~${prefix}:detector:*`, `%R~${prefix}:${WARM_START_KEY_SEGMENT}:*`],
     simulator: [queue(TIMING_PLAN_QUEUE), queue(SIMULATION_REPORT_QUEUE), queue(SIGNAL_EVENT_LOG_QUEUE), `~${prefix}:detector:*`],
   };
 }

@@ -30,8 +30,6 @@ const ROUTE_ACCESS: Record<string, Access> = {
   'GET /api/docs/docs/swagger-ui-init.js': 'public',
   'GET /api/docs-json': 'public',
   'GET /api/docs-yaml': 'public',
-  // Edge workers' warm start: no user token, the request is signed with the crossing's key (401 otherwise; federated-warm-start.int-spec).
-  'GET /api/federation/warm-start': 'public',
   'GET /api/auth/me': 'viewer',
   'POST /api/auth/logout': 'viewer',
   'GET /api/crossings': 'viewer',

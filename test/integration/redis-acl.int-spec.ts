@@ -5,13 +5,29 @@ import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { FORECAST_QUEUE, SIMULATION_REPORT_QUEUE, TIMING_PLAN_QUEUE, TimingPlanMessage, detectorStreamKey, signMessage } from '@crosscast/contracts';
+import {
+  DEV_WORKER_KEY_SEED,
+  FORECAST_QUEUE,
+  MODEL_SNAPSHOT_QUEUE,
+  SIMULATION_REPORT_QUEUE,
+  TIMING_PLAN_QUEUE,
+  TimingPlanMessage,
+  WARM_START_FIELDS,
+  detectorStreamKey,
+  signMessage,
+  warmStartKey,
+} from '@crosscast/contracts';
+import { FEDERATED_FORMAT } from '@crosscast/forecasting';
+import { loadWorkerKeys } from '@crosscast/runtime';
 import { loadCityDefinition } from '@crosscast/seed';
+import { readEdgeWorkerConfig } from '../../apps/edge-worker/src/config';
+import { WarmStartClientRepository } from '../../apps/edge-worker/src/repositories/warm-start-client.repository';
 import { readFusionConfig } from '../../apps/fusion/src/config';
 import { createFusionApp, migrate } from '../../apps/fusion/src/fusion-app';
 import { TimingPlanConsumer } from '../../apps/simulator/src/queue/timing-plan.consumer';
 import { REDIS_ROLES, RedisRole, renderRedisAcl } from '../../tools/redis-acl';
-import { DEV_SIMULATOR_LINK_KEY, devPlanJobId, forecastMessage } from '../support/forecast-factory';
+import { DEFAULT_ARCHITECTURE, syntheticSnapshot } from '../support/federation';
+import { DEV_SIMULATOR_LINK_KEY, devPlanJobId, forecastMessage, signedAsWorker } from '../support/forecast-factory';
 import { dropDatabase, eventually, openDatabase, testDatabaseUrl, uniqueName } from '../support/infrastructure';
 import { OwnRedis, startOwnRedis } from '../support/own-servers';
 import { recordSecurityCheck } from '../support/security-results';
@@ -32,6 +48,7 @@ describe('Redis ACL per role (own redis-server with the generated ACL)', () => {
   let server: OwnRedis;
   const clients: IORedis[] = [];
   const closers: Array<() => Promise<unknown>> = [];
+  const warmStartEntry = warmStartKey(prefix, FEDERATED_FORMAT, DEFAULT_ARCHITECTURE);
 
   const urlAs = (role: RedisRole) => `redis://${role}:${passwords[role]}@127.0.0.1:${server.port}`;
   const clientAs = (role?: RedisRole) => {
@@ -77,8 +94,9 @@ describe('Redis ACL per role (own redis-server with the generated ACL)', () => {
     await expect(anonymous.get('crosscast:anything')).rejects.toThrow(/NOAUTH/);
   });
 
-  it('lets a worker publish forecasts and read detector streams, and nothing else', async () => {
+  it('lets a worker publish forecasts and model snapshots, read detector streams and the warm start, and nothing else', async () => {
     await expect(queueAs('worker', FORECAST_QUEUE).add('forecast', { probe: true })).resolves.toBeDefined();
+    await expect(queueAs('worker', MODEL_SNAPSHOT_QUEUE).add('snapshot', { probe: true })).resolves.toBeDefined();
     await expect(queueAs('worker', TIMING_PLAN_QUEUE).add('timing-plan', { forged: true })).rejects.toThrow(/NOPERM/);
     await expect(queueAs('worker', SIMULATION_REPORT_QUEUE).add('report', { forged: true })).rejects.toThrow(/NOPERM/);
     const worker = clientAs('worker');
@@ -87,11 +105,15 @@ describe('Redis ACL per role (own redis-server with the generated ACL)', () => {
     await expect(worker.set(`${prefix}:throttle:login:x`, '0')).rejects.toThrow(/NOPERM/);
     await expect(worker.flushall()).rejects.toThrow(/NOPERM/);
     await expect(worker.keys('*')).rejects.toThrow(/NOPERM/);
+    // The city's warm start: readable, never writable, by a street worker.
+    await expect(worker.hmget(warmStartEntry, WARM_START_FIELDS.payload, WARM_START_FIELDS.signature('0970'))).resolves.toEqual([null, null]);
+    await expect(worker.hset(warmStartEntry, WARM_START_FIELDS.payload, '{}')).rejects.toThrow(/NOPERM/);
+    await expect(worker.del(warmStartEntry)).rejects.toThrow(/NOPERM/);
     recordSecurityCheck({
       finding: 4,
-      attack: 'Redis without a password; a worker writing timing plans, reports, detector streams, throttle keys; FLUSHALL',
+      attack: "Redis without a password; a worker writing timing plans, reports, detector streams, throttle keys, the city's warm start; FLUSHALL",
       expected: 'NOAUTH/WRONGPASS without the role password; NOPERM outside the role',
-      observed: 'no password → NOAUTH; default user → WRONGPASS; worker → NOPERM on plans, reports, streams, throttle, FLUSHALL, KEYS',
+      observed: 'no password → NOAUTH; default user → WRONGPASS; worker → NOPERM on plans, reports, streams, throttle, warm start (HSET, DEL; HMGET allowed), FLUSHALL, KEYS',
       test: 'test/integration/redis-acl.int-spec.ts',
     });
   });
@@ -104,6 +126,8 @@ describe('Redis ACL per role (own redis-server with the generated ACL)', () => {
     await expect(simulator.get(`${prefix}:throttle:anything`)).rejects.toThrow(/NOPERM/);
   });
 
+  let app: NestExpressApplication;
+
   it('still carries the real links: a worker forecast reaches fusion and PostgreSQL, a fusion plan reaches the street', async () => {
     const crossing = loadCityDefinition('seed-data/boroondara-2006').crossings.find((c) => c.id === '0970')!;
     const config = readFusionConfig({
@@ -115,7 +139,7 @@ describe('Redis ACL per role (own redis-server with the generated ACL)', () => {
       PORT: '0',
     });
     await migrate(config.DATABASE_URL);
-    const app: NestExpressApplication = await createFusionApp(config, { logger: false });
+    app = await createFusionApp(config, { logger: false });
     closers.push(() => app.close());
     await app.listen(0, '127.0.0.1');
     const db: DataSource = await openDatabase(config.DATABASE_URL);
@@ -155,4 +179,24 @@ describe('Redis ACL per role (own redis-server with the generated ACL)', () => {
     await queueAs('fusion', TIMING_PLAN_QUEUE).add('timing-plan', signMessage(plan, DEV_SIMULATOR_LINK_KEY), { jobId: devPlanJobId('rec-1') });
     await eventually(async () => applied.includes('rec-1'), 'the plan applied by the simulator consumer', 20_000);
   }, 90_000);
+
+  it("carries the federated warm start: workers' snapshots reach fusion, fusion's signed average reaches a worker signed in as worker", async () => {
+    expect(app).toBeDefined();
+    for (const [k, crossingId] of ['0970', '2000', '2200'].entries()) {
+      const message = signedAsWorker({ v: 1 as const, crossingId, sentAt: new Date(Date.now() - 60_000 + k).toISOString(), modelVersion: 1, snapshot: syntheticSnapshot(17 + k) });
+      await queueAs('worker', MODEL_SNAPSHOT_QUEUE).add('snapshot', message, { jobId: `acl-${crossingId}` });
+    }
+    const dataDir = fs.mkdtempSync(path.join(dir, 'edge-'));
+    const client = new WarmStartClientRepository(
+      readEdgeWorkerConfig({ REDIS_URL: urlAs('worker'), QUEUE_PREFIX: prefix, DATA_DIR: dataDir }),
+      loadWorkerKeys(undefined, DEV_WORKER_KEY_SEED),
+    );
+    closers.push(async () => client.onApplicationShutdown());
+    const fetched = await eventually(async () => {
+      const result = await client.fetch('2827', DEFAULT_ARCHITECTURE);
+      return result.status === 'received' ? result : null;
+    }, 'the warm start fusion published, read and verified as the worker user', 30_000);
+    expect(fetched.contributors).toBe(3);
+    await expect(clientAs('worker').hset(warmStartEntry, WARM_START_FIELDS.payload, '{}')).rejects.toThrow(/NOPERM/);
+  }, 60_000);
 });

@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { recordSecurityCheck } from '../support/security-results';
 import { DEFAULT_CITY_DIR, PROXY_CITY_ADDRESS, renderCompose, workerServiceName } from '../../tools/generate-compose';
+import { EDGE_WORKER_ENV } from '../../apps/edge-worker/src/config';
+import { FUSION_ENV } from '../../apps/fusion/src/config';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
@@ -227,6 +229,19 @@ describe('docker-compose.yml', () => {
     }
     const onStreet = Object.entries(services).filter(([, service]) => networksOf(service).includes('street')).map(([name]) => name);
     expect(onStreet.filter((name) => !name.startsWith('worker-')).sort()).toEqual(['redis', 'simulator']);
+  });
+
+  it("gets the workers their warm start over Redis, the one link they have: no fusion address, and only variables the worker reads", () => {
+    for (const name of workerNames) {
+      const vars = env(services[name]);
+      // Every variable is one EDGE_WORKER_ENV declares (a stale FUSION_URL would be silently useless).
+      expect({ name, unknown: Object.keys(vars).filter((key) => !(key in EDGE_WORKER_ENV)) }).toEqual({ name, unknown: [] });
+      expect({ name, warmStart: vars.WARM_START ?? 'true', fusionUrl: vars.FUSION_URL }).toEqual({ name, warmStart: 'true', fusionUrl: undefined });
+      // The warm start is read where fusion writes it: the same Redis and key prefix.
+      expect(new URL(vars.REDIS_URL).host).toBe(new URL(env(services.fusion).REDIS_URL).host);
+      expect(vars.QUEUE_PREFIX).toBe(env(services.fusion).QUEUE_PREFIX);
+    }
+    expect(Object.keys(env(services.fusion)).filter((key) => !(key in FUSION_ENV))).toEqual([]);
   });
 
   it('terminates TLS in a Caddy proxy that fusion trusts, and only it', () => {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FEDERATION_PATHS, SERVER_EVENT_NAMES } from '@crosscast/contracts';
+import { SERVER_EVENT_NAMES } from '@crosscast/contracts';
 import { codeQueues, codeRoutes, difference, documentedRoutes, documentedSpecs, filesUnder, section } from '../support/docs-truth';
 
 /**
@@ -13,14 +13,12 @@ const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
 const README = read('README.md');
 const ARCHITECTURE = read('ARCHITECTURE.md');
 const controllers = () => filesUnder(path.join(ROOT, 'apps'), /\.controller\.ts$/).map((file) => ({ file: path.relative(ROOT, file), text: fs.readFileSync(file, 'utf8') }));
-/** Route decorators that name a contracts constant instead of a literal. */
-const RESOLVED = { 'FEDERATION_PATHS.warmStart.slice(1)': FEDERATION_PATHS.warmStart.slice(1) };
 const contractSources = () => filesUnder(path.join(ROOT, 'libs/contracts/src'), /\.ts$/).filter((f) => !f.endsWith('.spec.ts')).map((f) => fs.readFileSync(f, 'utf8'));
 
 describe('docs tell the truth', () => {
   it("README's REST table lists exactly the routes the controllers declare", () => {
     const documented = documentedRoutes(section(README, '## REST API'));
-    const actual = codeRoutes(controllers(), RESOLVED);
+    const actual = codeRoutes(controllers());
     expect(actual.size).toBeGreaterThan(30);
     expect(difference(documented, actual)).toEqual({ undocumented: [], missingInCode: [] });
   });
@@ -55,10 +53,10 @@ describe('docs tell the truth', () => {
     const all = controllers();
     // A controller loses its corridor accept route: the README still lists it.
     const withoutRoute = all.map((c) => ({ ...c, text: c.text.replace("@Post('corridor-recommendations/:id/accept')", '') }));
-    expect(difference(documentedRoutes(rest), codeRoutes(withoutRoute, RESOLVED)).missingInCode).toEqual(['POST /api/corridor-recommendations/:param/accept']);
+    expect(difference(documentedRoutes(rest), codeRoutes(withoutRoute)).missingInCode).toEqual(['POST /api/corridor-recommendations/:param/accept']);
     // The README loses a row: the route is undocumented.
     const withoutRow = rest.split('\n').filter((l) => !l.startsWith('| `GET /api/corridors`')).join('\n');
-    expect(difference(documentedRoutes(withoutRow), codeRoutes(all, RESOLVED)).undocumented).toEqual(['GET /api/corridors']);
+    expect(difference(documentedRoutes(withoutRow), codeRoutes(all)).undocumented).toEqual(['GET /api/corridors']);
     // A queue constant disappears: ARCHITECTURE still names it as a BullMQ queue.
     const queues = codeQueues(contractSources().map((t) => t.replace("export const TIMING_PLAN_QUEUE = 'crosscast-timing-plans';", '')));
     const named = [...section(ARCHITECTURE, '## 4. Messages').matchAll(/BullMQ `(crosscast-[a-z-]+)`/g)].map((m) => m[1]);

@@ -4,7 +4,7 @@ import { envInt, envNodeEnv, envUrl, listenHost, readEnvConfig, redisCredentialE
 
 /** The edge worker's environment variables (zod, with their defaults); apps/edge-worker/README.md lists them (test/static/app-readmes.spec.ts). */
 export const EDGE_WORKER_ENV = {
-  /** The city link: BullMQ, where forecasts and heartbeats go. */
+  /** The city link: BullMQ, where forecasts and heartbeats go, and where the city's warm start is read. */
   REDIS_URL: envUrl('redis://127.0.0.1:6379', ['redis:']),
   ...redisCredentialEnv,
   /** The street-side detector feed (the crossing's own streams); unset = REDIS_URL. */
@@ -31,12 +31,13 @@ export const EDGE_WORKER_ENV = {
   /** Fewest gradient steps per network: epochs are raised to reach it on a small history (0 = TRAIN_EPOCHS as given). */
   TRAIN_MIN_STEPS: envInt(600, 0, 100_000),
   /**
-   * Federated warm start: the fusion service's base URL (for example http://127.0.0.1:3000).
-   * Set, a worker with WARM_START_MIN_INTERVALS of history but less than
-   * MIN_TRAIN_INTERVALS asks it for the average of other crossings' models and fine-tunes
-   * it locally; unset = no warm start (the seasonal-naive baseline until the first model).
+   * Federated warm start: a worker with WARM_START_MIN_INTERVALS of history but less than
+   * MIN_TRAIN_INTERVALS reads the city's average of the crossings' models from Redis
+   * (REDIS_URL, where fusion publishes it signed for each crossing), checks fusion's
+   * signature with its own crossing key and fine-tunes it locally; false = never (the
+   * seasonal-naive baseline until its own model).
    */
-  FUSION_URL: z.string().regex(/^https?:\/\/\S+$/, 'must be a URL starting with http:// or https://').optional(),
+  WARM_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** Warm start from this much history (default one day of 15 min). */
   WARM_START_MIN_INTERVALS: envInt(96, 40, 100_000),
   /** Epochs of local fine-tuning of the averaged networks. */
@@ -86,7 +87,9 @@ export function readEdgeWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
     historyFactor: config.CLEAN_HISTORY_FACTOR,
     maxCountPerInterval: config.CLEAN_MAX_COUNT > 0 ? config.CLEAN_MAX_COUNT : null,
   };
-  return { ...config, cleaning, REDIS_URL: redisUrl, LISTEN_HOST: listenHost(config.HOST, config.NODE_ENV), crossingSelection, detectorRedisUrl: config.DETECTOR_REDIS_URL ?? redisUrl };
+  // Variables this version no longer reads: said at start-up rather than silently ignored.
+  const ignored = env.FUSION_URL ? ['FUSION_URL is no longer used: the warm start is read from Redis (REDIS_URL), where fusion publishes it'] : [];
+  return { ...config, cleaning, REDIS_URL: redisUrl, LISTEN_HOST: listenHost(config.HOST, config.NODE_ENV), crossingSelection, detectorRedisUrl: config.DETECTOR_REDIS_URL ?? redisUrl, ignored };
 }
 
 export type EdgeWorkerConfig = ReturnType<typeof readEdgeWorkerConfig>;

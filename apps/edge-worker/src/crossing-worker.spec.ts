@@ -1,7 +1,7 @@
 import { CrossingDefinition, DEV_WORKER_KEY_SEED, DetectorReading, ForecastMessage, ForecastMessageSchema, HeartbeatMessageSchema, deriveWorkerKey, parseMessage, signMessage } from '@crosscast/contracts';
 import { FederatedSnapshot, LocalCalendar, ResidualEnsembleForecaster, ResidualEnsembleState, exportSnapshot, snapshotProblems } from '@crosscast/forecasting';
 import { selectTfBackend } from '@crosscast/runtime';
-import { CrossingWorker, CrossingWorkerOptions, FederationOptions, TrainingRunner, WorkerFederation } from './crossing-worker';
+import { CrossingWorker, CrossingWorkerOptions, FederationOptions, TrainingRunner, WarmStartFetch, WorkerFederation } from './crossing-worker';
 
 const crossing: CrossingDefinition = {
   id: 'X1',
@@ -42,6 +42,7 @@ function makeWorker(options: Partial<CrossingWorkerOptions> = {}, federation: { 
   const published: ForecastMessage[] = [];
   const trainer = new ManualTrainer();
   const warnings: string[] = [];
+  const logs: string[] = [];
   const savedModels: ResidualEnsembleState[] = [];
   const worker = new CrossingWorker(
     crossing,
@@ -53,14 +54,14 @@ function makeWorker(options: Partial<CrossingWorkerOptions> = {}, federation: { 
     { publishForecast: (m) => published.push(signMessage(m, deriveWorkerKey(DEV_WORKER_KEY_SEED, m.crossingId))) },
     trainer,
     { now: () => new Date('2026-01-01T00:00:00Z') },
-    { log: () => undefined, warn: (m) => warnings.push(m) },
+    { log: (m) => logs.push(m), warn: (m) => warnings.push(m) },
     // What the host does with a trained model: save it to disk (here: keep it).
     async (_w, model) => {
       savedModels.push(model);
     },
     federation,
   );
-  return { worker, published, trainer, warnings, savedModels };
+  return { worker, published, trainer, warnings, logs, savedModels };
 }
 
 describe('CrossingWorker', () => {
@@ -269,7 +270,7 @@ describe('CrossingWorker federated warm start', () => {
     donor.dispose();
   }, 60_000);
 
-  function federated(answer: () => FederatedSnapshot | null) {
+  function federated(answer: () => WarmStartFetch | Promise<WarmStartFetch>, options: Partial<FederationOptions> = {}) {
     const requests: string[] = [];
     const shared: Array<{ crossingId: string; version: number; snapshot: FederatedSnapshot }> = [];
     const client: WorkerFederation = {
@@ -279,8 +280,9 @@ describe('CrossingWorker federated warm start', () => {
       },
       publishSnapshot: (crossingId, version, snapshot) => shared.push({ crossingId, version, snapshot }),
     };
-    return { requests, shared, federation: { client, options: { warmStartMinIntervals: 96, fineTuneEpochs: 1, shareSnapshots: true } } };
+    return { requests, shared, federation: { client, options: { warmStart: true, warmStartMinIntervals: 96, fineTuneEpochs: 1, shareSnapshots: true, ...options } } };
   }
+  const received = (): WarmStartFetch => ({ status: 'received', snapshot: citySnapshot, contributors: 3, publishedAt: '2026-01-01T00:00:00.000Z' });
 
   async function feed(worker: CrossingWorker, trainer: ManualTrainer, from: number, to: number): Promise<void> {
     for (let i = from; i < to; i++) {
@@ -291,14 +293,16 @@ describe('CrossingWorker federated warm start', () => {
   }
 
   it('warm-starts from the city with a day of history, then replaces it with its own model and shares only that one', async () => {
-    const { requests, shared, federation } = federated(() => citySnapshot);
-    const { worker, published, trainer, savedModels } = makeWorker({ minTrainIntervals: 300 }, federation);
+    const { requests, shared, federation } = federated(received);
+    const { worker, published, trainer, savedModels, logs } = makeWorker({ minTrainIntervals: 300 }, federation);
     await feed(worker, trainer, 0, 95);
     expect(requests).toEqual([]);
     expect(published[94].model.name).toBe('seasonal-naive');
     await feed(worker, trainer, 95, 100);
     expect(requests).toEqual(['X1']);
     expect(savedModels[0].start).toBe('federated-warm');
+    expect(worker.warmStartState).toMatchObject({ status: 'used', reason: null, contributors: 3 });
+    expect(logs.some((m) => /model v1 warm-started from the city's average of 3 crossings' models/.test(m))).toBe(true);
     expect(published[99].model.name).toBe('residual-ensemble');
     expect(published[99].quality.flags).toContain('federated-warm-start');
     // A warm-started model is the city's average, not the crossing's own: it is not shared back.
@@ -313,13 +317,58 @@ describe('CrossingWorker federated warm start', () => {
     worker.dispose();
   }, 120_000);
 
-  it('keeps the baseline while the city has no average, asking again only every few intervals', async () => {
-    const { requests, federation } = federated(() => null);
-    const { worker, published, trainer } = makeWorker({ minTrainIntervals: 300 }, federation);
+  it('keeps the baseline while the city has published nothing, says so once, and asks again only every few intervals', async () => {
+    const { requests, federation } = federated(() => ({ status: 'unavailable', reason: 'fusion has published no warm start for this architecture yet' }));
+    const { worker, published, trainer, logs, warnings } = makeWorker({ minTrainIntervals: 300 }, federation);
     await feed(worker, trainer, 0, 110);
     // Asked at 96 intervals, then every 4 new intervals: 96, 100, 104, 108.
     expect(requests).toHaveLength(4);
     expect(published[109].model.name).toBe('seasonal-naive');
+    expect(published[95].quality.flags).not.toContain('warm-start-unavailable');
+    expect(published[109].quality.flags).toEqual(expect.arrayContaining(['baseline-until-trained', 'warm-start-unavailable']));
+    expect(worker.warmStartState).toMatchObject({ status: 'unavailable', reason: 'fusion has published no warm start for this architecture yet' });
+    expect(logs.filter((m) => m.includes('no warm start from the city'))).toEqual([
+      'X1: no warm start from the city (fusion has published no warm start for this architecture yet); forecasting with the seasonal-naive baseline, asking again every 4 intervals, and training its own model from scratch at 300 intervals',
+    ]);
+    expect(warnings).toEqual([]);
     worker.dispose();
   }, 60_000);
+
+  it('never builds a model from a refused payload: warns once, stays on the baseline, then trains its own from scratch', async () => {
+    const { requests, federation } = federated(() => ({ status: 'refused', reason: "signature does not match crossing X1's key: not written by fusion, or altered since" }));
+    const { worker, published, trainer, warnings, savedModels } = makeWorker({ minTrainIntervals: 200 }, federation);
+    await feed(worker, trainer, 0, 120);
+    expect(requests.length).toBeGreaterThanOrEqual(6);
+    expect(savedModels).toEqual([]);
+    expect(published[119].model.name).toBe('seasonal-naive');
+    expect(published[119].quality.flags).toContain('warm-start-refused');
+    expect(warnings.filter((m) => m.includes('warm start refused'))).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^X1: warm start refused \(signature does not match crossing X1's key/);
+    await feed(worker, trainer, 120, 202);
+    expect(savedModels.map((m) => m.start)).toEqual(['trained']);
+    expect(published[201].model.name).toBe('residual-ensemble');
+    expect(published[201].quality.flags).not.toContain('warm-start-refused');
+    worker.dispose();
+  }, 120_000);
+
+  it('treats a failed read (Redis down) as no warm start and asks again later; WARM_START=false never asks', async () => {
+    let down = true;
+    const { requests, federation } = federated(() => (down ? Promise.reject(new Error('Connection is closed.')) : received()));
+    const { worker, published, trainer, savedModels } = makeWorker({ minTrainIntervals: 300 }, federation);
+    await feed(worker, trainer, 0, 97);
+    expect(worker.warmStartState).toMatchObject({ status: 'unavailable', reason: 'the city link failed: Connection is closed.' });
+    expect(published[96].quality.flags).toContain('warm-start-unavailable');
+    down = false;
+    await feed(worker, trainer, 97, 101);
+    expect(requests).toHaveLength(2);
+    expect(savedModels.map((m) => m.start)).toEqual(['federated-warm']);
+    worker.dispose();
+
+    const off = federated(received, { warmStart: false });
+    const quiet = makeWorker({ minTrainIntervals: 300 }, off.federation);
+    await feed(quiet.worker, quiet.trainer, 0, 110);
+    expect(off.requests).toEqual([]);
+    expect(quiet.published[109].quality.flags).toEqual(['baseline-until-trained']);
+    quiet.worker.dispose();
+  }, 120_000);
 });

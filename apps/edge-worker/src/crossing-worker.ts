@@ -66,17 +66,37 @@ export interface CrossingWorkerOptions {
 }
 
 /**
- * The worker's side of federated warm start (a BullMQ producer and a signed REST call in
- * the app; plain objects in tests).
+ * What asking the city for a warm start gave: the verified average, nothing usable yet
+ * (nothing published for this architecture, Redis unreachable), or a payload refused
+ * (not signed by fusion for this crossing, altered, malformed, another architecture).
+ */
+export type WarmStartFetch =
+  | { status: 'received'; snapshot: FederatedSnapshot; contributors: number; publishedAt: string }
+  | { status: 'unavailable' | 'refused'; reason: string };
+
+/** The worker's last warm-start attempt (GET /health; forecasts on the baseline carry it as a flag). */
+export interface WarmStartState {
+  status: 'used' | 'unavailable' | 'refused';
+  reason: string | null;
+  /** Crossings averaged in the warm start used. */
+  contributors: number | null;
+  at: string;
+}
+
+/**
+ * The worker's side of federated warm start (a BullMQ producer and a Redis read in the
+ * app; plain objects in tests).
  */
 export interface WorkerFederation {
-  /** The average of other crossings' snapshots for this architecture, or null while the city has none. */
-  fetchWarmStart(crossingId: string, architecture: FederatedArchitecture): Promise<FederatedSnapshot | null>;
+  /** The city's verified average for this architecture, or why there is none. May reject (Redis errors). */
+  fetchWarmStart(crossingId: string, architecture: FederatedArchitecture): Promise<WarmStartFetch>;
   /** Shares the transferable part of a fully trained model (weights and error statistics, no counts). */
   publishSnapshot(crossingId: string, modelVersion: number, snapshot: FederatedSnapshot): void;
 }
 
 export interface FederationOptions {
+  /** Whether to ask the city for a warm start at all (snapshots may be shared either way). */
+  warmStart: boolean;
   /** Warm-start once the history has this many intervals (and until minTrainIntervals). */
   warmStartMinIntervals: number;
   /** Epochs of local fine-tuning of the averaged networks. */
@@ -137,6 +157,7 @@ export class CrossingWorker {
   private cleaningWarned = false;
   /** History length at the last warm-start request (null: never asked). */
   private warmStartAskedAt: number | null = null;
+  private lastWarmStart: WarmStartState | null = null;
 
   constructor(
     readonly crossing: CrossingDefinition,
@@ -335,6 +356,8 @@ export class CrossingWorker {
       flags.push(this.lastError ? 'model-failed' : 'baseline-until-trained');
     }
     if (modelSteps && this.model?.start === 'federated-warm') flags.push('federated-warm-start');
+    // On the baseline after asking the city: say why there is no warm start.
+    if (!modelSteps && this.lastWarmStart && this.lastWarmStart.status !== 'used') flags.push(`warm-start-${this.lastWarmStart.status}`);
 
     this.scorePendingCheck(clean, index);
     if (modelSteps) {
@@ -377,6 +400,11 @@ export class CrossingWorker {
       drift: this.drift(),
       cleaning: this.lastCleaning ? { cells: this.lastCleaning.cells, shares: this.lastCleaning.shares, droppedShare: this.lastCleaning.droppedShare } : null,
     };
+  }
+
+  /** The last warm-start attempt (null: never asked). */
+  get warmStartState(): WarmStartState | null {
+    return this.lastWarmStart;
   }
 
   /** The cleaning tally of the history as of the newest forecast (null before the first). */
@@ -487,9 +515,9 @@ export class CrossingWorker {
     const due = n >= this.options.minTrainIntervals && (!this.model || !ownModel || n - this.intervalsAtLastTraining >= this.options.retrainEveryIntervals);
     if (due) return this.startTraining(clean, 'full');
     const federation = this.federation;
-    if (!federation || n >= this.options.minTrainIntervals || n < federation.options.warmStartMinIntervals) return;
+    if (!federation?.options.warmStart || n >= this.options.minTrainIntervals || n < federation.options.warmStartMinIntervals) return;
     // Cold start: from a day of history until its own model, warm-started from the city's
-    // average of other crossings' models, refreshed as often as a model is retrained.
+    // average of the crossings' models, refreshed as often as a model is retrained.
     const warmDue = !this.model || (this.model.start === 'federated-warm' && n - this.intervalsAtLastTraining >= this.options.retrainEveryIntervals);
     const askedRecently = this.warmStartAskedAt !== null && n - this.warmStartAskedAt < WARM_START_RETRY_INTERVALS && n >= this.warmStartAskedAt;
     if (warmDue && !askedRecently) this.startTraining(clean, 'warm');
@@ -512,9 +540,12 @@ export class CrossingWorker {
         if (kind === 'warm') {
           const federation = this.federation!;
           const architecture = federatedArchitecture(this.intervalMinutes, { horizons: this.options.horizons, lags: DEFAULT_RESIDUAL_ENSEMBLE.lags });
-          const snapshot = await federation.client.fetchWarmStart(this.crossingId, architecture);
-          if (!snapshot) return;
-          trained = await coldStart(input, snapshot, { horizons: this.options.horizons }, { fineTuneEpochs: federation.options.fineTuneEpochs });
+          const fetched = await federation.client
+            .fetchWarmStart(this.crossingId, architecture)
+            .catch((error): WarmStartFetch => ({ status: 'unavailable', reason: `the city link failed: ${(error as Error).message}` }));
+          if (fetched.status !== 'received') return this.noteWarmStart(fetched.status, fetched.reason, null);
+          trained = await coldStart(input, fetched.snapshot, { horizons: this.options.horizons }, { fineTuneEpochs: federation.options.fineTuneEpochs });
+          this.noteWarmStart('used', null, fetched.contributors);
           this.intervalsAtLastTraining = n;
         } else {
           trained = await ResidualEnsembleForecaster.train(input, { horizons: this.options.horizons, epochs: this.options.trainEpochs, ...(this.options.trainMinSteps !== undefined ? { minTrainingSteps: this.options.trainMinSteps } : {}) });
@@ -527,7 +558,7 @@ export class CrossingWorker {
         this.modelVersion += 1;
         previous?.dispose();
         const seconds = (this.clock.now().getTime() - started) / 1000;
-        const how = kind === 'warm' ? 'warm-started from the city\'s federated snapshot and fine-tuned' : 'trained';
+        const how = kind === 'warm' ? `warm-started from the city's average of ${this.lastWarmStart?.contributors ?? '?'} crossings' models and fine-tuned` : 'trained';
         this.logger.log(
           `${this.crossingId}: model v${this.modelVersion} ${how} on ${values.length} intervals in ${seconds.toFixed(1)} s, validation MAE by horizon ${trained.validationMae.map((m) => m.toFixed(1)).join(' / ')}`,
         );
@@ -537,10 +568,27 @@ export class CrossingWorker {
         }
         await this.onModelTrained(this, await trained.serialize(), this.modelVersion);
       })
-      .catch((error) => this.logger.warn(`${this.crossingId}: ${kind === 'warm' ? 'warm start' : 'training'} failed: ${(error as Error).message}`))
+      .catch((error) => {
+        this.logger.warn(`${this.crossingId}: ${kind === 'warm' ? 'warm start' : 'training'} failed: ${(error as Error).message}`);
+        if (kind === 'warm') this.noteWarmStart('unavailable', `building the model failed: ${(error as Error).message}`, null);
+      })
       .finally(() => {
         this.training = false;
       });
+  }
+
+  /**
+   * Keeps the warm-start outcome and says why there is none when that changes: the worker
+   * then forecasts with the seasonal-naive baseline, asks again every few intervals, and
+   * trains its own model from scratch once it has minTrainIntervals of history.
+   */
+  private noteWarmStart(status: WarmStartState['status'], reason: string | null, contributors: number | null): void {
+    const previous = this.lastWarmStart;
+    this.lastWarmStart = { status, reason, contributors, at: this.clock.now().toISOString() };
+    if (status === 'used' || (previous?.status === status && previous.reason === reason)) return;
+    const then = `forecasting with the seasonal-naive baseline, asking again every ${WARM_START_RETRY_INTERVALS} intervals, and training its own model from scratch at ${this.options.minTrainIntervals} intervals`;
+    if (status === 'refused') this.logger.warn(`${this.crossingId}: warm start refused (${reason}); ${then}`);
+    else this.logger.log(`${this.crossingId}: no warm start from the city (${reason}); ${then}`);
   }
 
   private series(): IntervalSeries {

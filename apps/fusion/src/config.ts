@@ -54,10 +54,17 @@ export const FUSION_ENV = {
   WORKER_KEY_SEED: z.string().min(8).default(DEV_WORKER_KEY_SEED),
   /** A message whose sentAt is further ahead of this service's clock than this is refused. */
   MAX_CLOCK_SKEW_SECONDS: envInt(300, 1, 86400),
-  /** Federated warm start: a new crossing gets an averaged snapshot only when at least this many other crossings shared one. */
-  FEDERATION_MIN_CONTRIBUTORS: envInt(2, 1, 100_000),
+  /**
+   * Federated warm start: an architecture's average is published only when at least this
+   * many crossings shared a snapshot of it... Every worker can read it, and a contributor
+   * can subtract its own snapshot: it then sees the average of one crossing fewer. So at
+   * least 2, and 3 by default (no contributor can recover another single crossing's weights).
+   */
+  FEDERATION_MIN_CONTRIBUTORS: envInt(3, 2, 100_000),
   /** ...sent within this many days (older snapshots are not averaged). */
   FEDERATION_MAX_SNAPSHOT_AGE_DAYS: envInt(30, 1, 3650),
+  /** The published warm starts are recomputed from the stored snapshots this often (also at start-up and after each new snapshot). */
+  FEDERATION_REFRESH_MINUTES: envInt(60, 1, 1440),
   /** Create the database if missing and apply migrations at start-up (under an advisory lock). */
   MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** development | test | production, exactly; `production` refuses development secrets and accounts. */

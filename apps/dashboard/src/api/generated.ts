@@ -418,49 +418,6 @@ export interface EstimatedCrossingDto {
   reason: string;
 }
 
-export interface FederatedArchitectureDto {
-  intervalMinutes: number;
-  horizons: number;
-  lags: number;
-  inputSize: number;
-  members: FederatedMemberArchitectureDto[];
-}
-
-export interface FederatedCalibrationDto {
-  q80: number[];
-  q95: number[];
-  q80Total: number[];
-  q95Total: number[];
-}
-
-export interface FederatedMemberArchitectureDto {
-  name: string;
-  /** Hidden layer widths */
-  hidden: number[];
-}
-
-export interface FederatedMemberDto {
-  name: string;
-  tensors: FederatedTensorDto[];
-}
-
-export interface FederatedSnapshotDto {
-  format: string;
-  architecture: FederatedArchitectureDto;
-  samples: number;
-  contributors: number;
-  members: FederatedMemberDto[];
-  /** Per horizon, the combination weights of the members */
-  combination: number[][];
-  calibration: FederatedCalibrationDto;
-  weekShape: number[];
-}
-
-export interface FederatedTensorDto {
-  shape: number[];
-  values: number[];
-}
-
 export interface ForecastBandDto {
   mean: number;
   lower80: number;
@@ -859,13 +816,6 @@ export interface VolumeBinDto {
   count: number;
 }
 
-export interface WarmStartResponseDto {
-  snapshot: FederatedSnapshotDto;
-  /** How many crossings' snapshots were averaged (never the requester's) */
-  contributors: number;
-  newestSnapshotAt: string;
-}
-
 export interface WorkerDriftDto {
   recentMae: number;
   validationMae: number;
@@ -915,7 +865,6 @@ export const API_OPERATIONS = {
   DecisionsController_audit: { method: 'GET', path: '/api/audit' },
   DecisionsController_reject: { method: 'POST', path: '/api/recommendations/{id}/reject' },
   DecisionsController_runningPlans: { method: 'GET', path: '/api/running-plans' },
-  FederationController_warmStart: { method: 'GET', path: '/api/federation/warm-start' },
   HealthController_check: { method: 'GET', path: '/health' },
   MeasuresController_measures: { method: 'GET', path: '/api/crossings/{id}/measures' },
   RecommendationsController_forCrossing: { method: 'GET', path: '/api/crossings/{id}/recommendation' },
@@ -1123,13 +1072,6 @@ export interface ApiOperations {
     query: { crossing?: string };
     body: undefined;
     response: RunningPlanDto[];
-  };
-  /** GET /api/federation/warm-start: A new crossing's warm start: the FedAvg of the other crossings' newest model snapshots (network weights, normalised interval widths and a unit-free week shape; never counts). Signed by the worker (sig = HMAC of warmStartRequestPayload with its key); 401 unsigned or stale, 404 while too few crossings have shared a snapshot */
-  FederationController_warmStart: {
-    path: Record<string, never>;
-    query: { crossingId: string; requestedAt: string; intervalMinutes: number; horizons: number; lags: number; sig: string };
-    body: undefined;
-    response: WarmStartResponseDto;
   };
   /** GET /health: PostgreSQL, Redis and queue state; 503 when a dependency is down */
   HealthController_check: {

@@ -1,17 +1,25 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { FEDERATION_PATHS, FederatedSnapshotSchema, messageSignature, warmStartRequestPayload } from '@crosscast/contracts';
-import { FederatedArchitecture, FederatedSnapshot, snapshotProblems } from '@crosscast/forecasting';
-import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import IORedis from 'ioredis';
+import { WARM_START_FIELDS, verifyPublishedWarmStart, warmStartKey } from '@crosscast/contracts';
+import { FEDERATED_FORMAT, FederatedArchitecture, FederatedSnapshot, snapshotProblems } from '@crosscast/forecasting';
+import { WORKER_KEYS, WorkerKeys, redisConnectionOptions } from '@crosscast/runtime';
 import { EDGE_CONFIG, EdgeWorkerConfig } from '../config';
+import type { WarmStartFetch } from '../crossing-worker';
+
+const READ_TIMEOUT_MS = 10_000;
 
 /**
- * Asks the fusion service (FUSION_URL) for a warm start: a GET signed with the crossing's
- * own key. The answer is checked here too (schema, shapes, this worker's architecture)
- * before any model is built from it. 404 = the city has no average yet (null).
+ * Reads the city's warm start from Redis (REDIS_URL, the city link the worker already
+ * has; fusion publishes it there, see libs/contracts `warmStartKey`): one HMGET of the
+ * payload and of the signature fusion made for this crossing with its key. Nothing is
+ * used unless that signature verifies over the exact bytes read, the payload is a warm
+ * start, and its snapshot fits this worker's architecture (snapshotProblems).
+ * Its own connection, opened at the first read, that fails a read rather than waiting:
+ * the read runs in the training slot.
  */
 @Injectable()
-export class WarmStartClientRepository {
-  private readonly logger = new Logger('warm-start');
+export class WarmStartClientRepository implements OnApplicationShutdown {
+  private connection: IORedis | null = null;
 
   constructor(
     @Inject(EDGE_CONFIG) private readonly config: EdgeWorkerConfig,
@@ -19,28 +27,33 @@ export class WarmStartClientRepository {
   ) {}
 
   get enabled(): boolean {
-    return Boolean(this.config.FUSION_URL);
+    return this.config.WARM_START;
   }
 
-  async fetch(crossingId: string, architecture: FederatedArchitecture, now = new Date()): Promise<FederatedSnapshot | null> {
+  async fetch(crossingId: string, architecture: FederatedArchitecture): Promise<WarmStartFetch> {
     const key = this.keys.keyFor(crossingId);
-    if (!key || !this.config.FUSION_URL) return null;
-    const request = { crossingId, requestedAt: now.toISOString(), intervalMinutes: architecture.intervalMinutes, horizons: architecture.horizons, lags: architecture.lags };
-    const query = new URLSearchParams({ ...Object.fromEntries(Object.entries(request).map(([k, v]) => [k, String(v)])), sig: messageSignature(warmStartRequestPayload(request), key) });
-    const url = new URL(`${FEDERATION_PATHS.warmStart}?${query}`, this.config.FUSION_URL);
-    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-    if (response.status === 404) {
-      this.logger.log(`${crossingId}: no warm start from the city yet (${((await response.json().catch(() => ({}))) as { message?: string }).message ?? '404'})`);
-      return null;
-    }
-    if (!response.ok) throw new Error(`warm start request answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
-    const body = (await response.json()) as { snapshot?: unknown; contributors?: number };
-    const parsed = FederatedSnapshotSchema.safeParse(body.snapshot);
-    if (!parsed.success) throw new Error(`warm start answer is not a snapshot: ${parsed.error.issues[0]?.message}`);
-    const snapshot = parsed.data as FederatedSnapshot;
+    if (!key) return { status: 'refused', reason: `no key for crossing ${crossingId} to check fusion's signature with` };
+    const entry = warmStartKey(this.config.QUEUE_PREFIX, FEDERATED_FORMAT, architecture);
+    const [payload, signature] = await this.redis().hmget(entry, WARM_START_FIELDS.payload, WARM_START_FIELDS.signature(crossingId));
+    const reading = verifyPublishedWarmStart({ payload, signature }, crossingId, key);
+    if (reading.status === 'unpublished') return { status: 'unavailable', reason: `${reading.reason} at ${entry}` };
+    if (reading.status === 'refused') return { status: 'refused', reason: `${entry}: ${reading.reason}` };
+    const snapshot = reading.warmStart.snapshot as FederatedSnapshot;
     const problems = snapshotProblems(snapshot, architecture);
-    if (problems.length) throw new Error(`warm start answer is unusable: ${problems.slice(0, 3).join('; ')}`);
-    this.logger.log(`${crossingId}: warm start received, averaged from ${body.contributors ?? snapshot.contributors} crossings`);
-    return snapshot;
+    if (problems.length) return { status: 'refused', reason: `${entry}: unusable snapshot: ${problems.slice(0, 3).join('; ')}` };
+    return { status: 'received', snapshot, contributors: reading.warmStart.contributors, publishedAt: reading.warmStart.publishedAt };
+  }
+
+  private redis(): IORedis {
+    if (!this.connection) {
+      this.connection = new IORedis({ ...redisConnectionOptions(this.config.REDIS_URL), maxRetriesPerRequest: 1, connectTimeout: READ_TIMEOUT_MS, commandTimeout: READ_TIMEOUT_MS });
+      this.connection.on('error', () => undefined);
+    }
+    return this.connection;
+  }
+
+  onApplicationShutdown(): void {
+    this.connection?.disconnect();
+    this.connection = null;
   }
 }

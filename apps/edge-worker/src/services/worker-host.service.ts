@@ -72,17 +72,27 @@ export class WorkerHostService implements BeforeApplicationShutdown, OnApplicati
     const trainer = new SerialTrainingRunner();
     const clock = { now: () => new Date() };
     const log = { log: (m: string) => this.logger.log(m), warn: (m: string) => this.logger.warn(m) };
-    // Federated warm start: snapshots go out on the queue, the average comes back over REST.
+    // Federated warm start: snapshots go out on the queue, the city's average comes back through Redis.
     const federationClient: WorkerFederation = {
-      fetchWarmStart: (crossingId, architecture) => (this.warmStart.enabled ? this.warmStart.fetch(crossingId, architecture) : Promise.resolve(null)),
+      fetchWarmStart: (crossingId, architecture) => this.warmStart.fetch(crossingId, architecture),
       publishSnapshot: (crossingId, modelVersion, snapshot) =>
         void this.publisher.publishSnapshot({ v: 1, crossingId, sentAt: clock.now().toISOString(), modelVersion, snapshot }),
     };
     const federation = {
       client: federationClient,
-      options: { warmStartMinIntervals: this.config.WARM_START_MIN_INTERVALS, fineTuneEpochs: this.config.WARM_START_FINE_TUNE_EPOCHS, shareSnapshots: this.config.SHARE_MODEL_SNAPSHOTS },
+      options: {
+        warmStart: this.warmStart.enabled,
+        warmStartMinIntervals: this.config.WARM_START_MIN_INTERVALS,
+        fineTuneEpochs: this.config.WARM_START_FINE_TUNE_EPOCHS,
+        shareSnapshots: this.config.SHARE_MODEL_SNAPSHOTS,
+      },
     };
-    if (this.warmStart.enabled) this.logger.log(`federated warm start from ${this.config.FUSION_URL} for crossings with ${this.config.WARM_START_MIN_INTERVALS}+ intervals of history`);
+    for (const note of this.config.ignored) this.logger.warn(note);
+    this.logger.log(
+      this.warmStart.enabled
+        ? `federated warm start from the city's average in Redis for crossings with ${this.config.WARM_START_MIN_INTERVALS}+ intervals of history`
+        : 'federated warm start off (WARM_START=false)',
+    );
     for (const crossing of selected) {
       const worker = new CrossingWorker(
         crossing,
@@ -162,7 +172,17 @@ export class WorkerHostService implements BeforeApplicationShutdown, OnApplicati
       observationsLost: this.publisher.observationsLost,
       crossings: [...this.workers.values()].map((w) => {
         const hb = w.describe(this.publisher.buffered);
-        return { crossingId: w.crossingId, nextSeq: w.nextSeq, status: hb.status, historyIntervals: hb.historyIntervals, lastIntervalStart: hb.lastIntervalStart, model: hb.model, training: hb.training, drift: hb.drift };
+        return {
+          crossingId: w.crossingId,
+          nextSeq: w.nextSeq,
+          status: hb.status,
+          historyIntervals: hb.historyIntervals,
+          lastIntervalStart: hb.lastIntervalStart,
+          model: hb.model,
+          training: hb.training,
+          drift: hb.drift,
+          warmStart: w.warmStartState,
+        };
       }),
     };
   }

@@ -4,22 +4,22 @@ import { FUSION_CONFIG, FusionConfig } from '../config';
 import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { QueueRepository } from '../repositories/queue.repository';
-import { FederationController } from './federation.controller';
 import { FederationRepository } from './federation.repository';
 import { FederationService } from './federation.service';
 import { ModelSnapshotConsumer } from './model-snapshot.consumer';
+import { WarmStartPublisherRepository } from './warm-start-publisher.repository';
 
 /**
  * Federated warm start: workers' model snapshots in (MODEL_SNAPSHOT_QUEUE), the averaged
- * snapshot out (GET /api/federation/warm-start). Self-contained: its own queue connection,
- * the database through the application's TypeORM data source.
+ * snapshot out, published into Redis and signed per crossing (warmStartKey), where workers
+ * read it over the city link they already have. Self-contained: its own Redis
+ * connections, the database through the application's TypeORM data source.
  */
 @Module({})
 export class FederationModule {
   static forRoot(config: FusionConfig, keys: WorkerKeys): DynamicModule {
     return {
       module: FederationModule,
-      controllers: [FederationController],
       providers: [
         { provide: FUSION_CONFIG, useValue: config },
         { provide: WORKER_KEYS, useValue: keys },
@@ -27,6 +27,7 @@ export class FederationModule {
         ClockRepository,
         QueueRepository,
         FederationRepository,
+        WarmStartPublisherRepository,
         FederationService,
         ModelSnapshotConsumer,
       ],

@@ -35,14 +35,21 @@ export class FederationRepository {
     return result.length > 0;
   }
 
-  /** The newest snapshot of every crossing but `exceptCrossingId`, in one format, sent after `since`. */
-  async latestExcept(exceptCrossingId: string, format: string, since: Date): Promise<StoredSnapshot[]> {
-    const rows: Array<{ crossing_id: string; model_version: number; samples: number; snapshot: string; sent_at: Date }> = await this.dataSource.query(
-      `SELECT crossing_id, model_version, samples, snapshot, sent_at FROM model_snapshots
-       WHERE crossing_id <> $1 AND format = $2 AND sent_at >= $3 ORDER BY crossing_id`,
-      [exceptCrossingId, format, since],
+  /** The newest snapshot of every crossing in one format (one row per crossing), with when fusion stored it. */
+  async latestAll(format: string): Promise<Array<StoredSnapshot & { receivedAt: Date }>> {
+    const rows: Array<{ crossing_id: string; model_version: number; samples: number; snapshot: string; sent_at: Date; received_at: Date }> = await this.dataSource.query(
+      `SELECT crossing_id, model_version, samples, snapshot, sent_at, received_at FROM model_snapshots
+       WHERE format = $1 ORDER BY crossing_id`,
+      [format],
     );
-    return rows.map((r) => ({ crossingId: r.crossing_id, modelVersion: r.model_version, samples: r.samples, snapshot: r.snapshot, sentAt: new Date(r.sent_at) }));
+    return rows.map((r) => ({
+      crossingId: r.crossing_id,
+      modelVersion: r.model_version,
+      samples: r.samples,
+      snapshot: r.snapshot,
+      sentAt: new Date(r.sent_at),
+      receivedAt: new Date(r.received_at),
+    }));
   }
 
   async recordDeadLetter(queue: string, jobId: string, reason: string, payload: unknown, receivedAt: Date): Promise<void> {

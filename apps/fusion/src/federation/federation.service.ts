@@ -1,40 +1,72 @@
-import { Inject, Injectable, Logger, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import {
   ModelSnapshotMessageSchema,
   MODEL_SNAPSHOT_QUEUE,
-  WarmStartRequest,
-  WarmStartResponse,
+  PublishedWarmStart,
   hasValidSignature,
-  warmStartRequestPayload,
+  warmStartKey,
+  warmStartSignature,
 } from '@crosscast/contracts';
-import { FEDERATED_FORMAT, FederatedSnapshot, averageSnapshots, federatedArchitecture, snapshotProblems } from '@crosscast/forecasting';
+import { FEDERATED_FORMAT, FederatedSnapshot, averageSnapshots, snapshotProblems } from '@crosscast/forecasting';
 import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { unparsableJobData } from '../repositories/queue.repository';
 import { FederationRepository } from './federation.repository';
+import { WarmStartPublisherRepository } from './warm-start-publisher.repository';
 
 export type SnapshotOutcome = { status: 'stored' | 'unchanged'; crossingId: string } | { status: 'rejected'; reason: string };
+
+/** One architecture's outcome in a refresh of the published warm starts. */
+export interface WarmStartPublication {
+  key: string;
+  /** Crossings whose snapshots are averaged (0 when removed for having too few). */
+  contributors: number;
+  /** Crossings it is signed for. */
+  signedFor: number;
+  /** published / removed, or kept: Redis already held one computed from newer snapshots. */
+  outcome: 'published' | 'removed' | 'kept-newer';
+}
 
 /**
  * Federated warm start, city side: keeps each crossing's newest model snapshot (checked:
  * schema, known crossing, the crossing's own signature, shapes and finite numbers; a bad
- * one is dead-lettered, never stored or averaged) and answers a new worker's signed
- * request with the FedAvg of the other crossings' snapshots of its architecture. The
- * averaging is the forecasting lib's; this service only wires it.
+ * one is dead-lettered, never stored or averaged), and publishes into Redis, per
+ * architecture, the FedAvg of the crossings' newest snapshots, signed for every crossing
+ * with that crossing's key (libs/contracts `warmStartKey`): after each stored snapshot, at
+ * start-up and every FEDERATION_REFRESH_MINUTES (which also drops snapshots grown older
+ * than FEDERATION_MAX_SNAPSHOT_AGE_DAYS and restores what a Redis lost). The averaging is
+ * the forecasting lib's; this service only wires it.
  */
 @Injectable()
-export class FederationService {
+export class FederationService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(FederationService.name);
+  private refreshTimer: NodeJS.Timeout | null = null;
+  /** The refresh running now, and at most one waiting behind it (it will see every snapshot stored meanwhile). */
+  private running: Promise<WarmStartPublication[]> | null = null;
+  private queued: Promise<WarmStartPublication[]> | null = null;
+  private closed = false;
 
   constructor(
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
     @Inject(WORKER_KEYS) private readonly keys: WorkerKeys,
     private readonly store: FederationRepository,
+    private readonly warmStarts: WarmStartPublisherRepository,
     private readonly city: CityRepository,
     private readonly clock: ClockRepository,
   ) {}
+
+  onApplicationBootstrap(): void {
+    void this.refreshWarmStarts();
+    this.refreshTimer = setInterval(() => void this.refreshWarmStarts(), this.config.FEDERATION_REFRESH_MINUTES * 60_000);
+    this.refreshTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    this.closed = true;
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+  }
 
   async ingest(jobId: string, data: unknown): Promise<SnapshotOutcome> {
     const raw = unparsableJobData(data);
@@ -63,42 +95,87 @@ export class FederationService {
       sentAt: new Date(message.sentAt),
       receivedAt: this.clock.now(),
     });
+    // A new snapshot changes its architecture's average: publish it (failures are logged; the next refresh retries).
+    if (stored) void this.refreshWarmStarts();
     return { status: stored ? 'stored' : 'unchanged', crossingId: message.crossingId };
   }
 
   /**
-   * The warm start for a new crossing: the average of every other crossing's newest
-   * snapshot of the requested architecture, sent within FEDERATION_MAX_SNAPSHOT_AGE_DAYS.
-   * 401 unless signed by the crossing's key within MAX_CLOCK_SKEW_SECONDS; 404 while fewer
-   * than FEDERATION_MIN_CONTRIBUTORS crossings have shared one.
+   * Recomputes and publishes every architecture's warm start from the stored snapshots.
+   * One refresh at a time: a call while one runs waits for the next, which starts after it
+   * and sees everything stored meanwhile. Never rejects (a failure is logged and returns []).
    */
-  async warmStart(request: WarmStartRequest): Promise<WarmStartResponse> {
-    const key = this.city.get(request.crossingId) ? this.keys.keyFor(request.crossingId) : null;
-    if (!key || !hasValidSignature({ ...warmStartRequestPayload(request), sig: request.sig }, key)) {
-      throw new UnauthorizedException(`warm start refused: not signed with crossing ${request.crossingId}'s key`);
+  refreshWarmStarts(): Promise<WarmStartPublication[]> {
+    if (!this.running) {
+      this.running = this.publishWarmStarts()
+        .catch((error) => {
+          if (!this.closed) this.logger.warn(`warm starts not published: ${(error as Error).message}`);
+          return [];
+        })
+        .finally(() => {
+          this.running = null;
+        });
+      return this.running;
     }
-    const now = this.clock.now().getTime();
-    const skewMs = Math.abs(Date.parse(request.requestedAt) - now);
-    if (skewMs > this.config.MAX_CLOCK_SKEW_SECONDS * 1000) {
-      throw new UnauthorizedException(`warm start refused: requestedAt ${request.requestedAt} is ${Math.round(skewMs / 1000)} s from this service's clock (at most ${this.config.MAX_CLOCK_SKEW_SECONDS} s)`);
+    this.queued ??= this.running.then(() => {
+      this.queued = null;
+      return this.refreshWarmStarts();
+    });
+    return this.queued;
+  }
+
+  private async publishWarmStarts(): Promise<WarmStartPublication[]> {
+    const now = this.clock.now();
+    const rows = await this.store.latestAll(FEDERATED_FORMAT);
+    // The newest receipt this read saw: Redis keeps an entry computed from newer snapshots (another instance).
+    const revision = rows.reduce((newest, row) => Math.max(newest, row.receivedAt.getTime()), 0);
+    const since = now.getTime() - this.config.FEDERATION_MAX_SNAPSHOT_AGE_DAYS * 24 * 3600 * 1000;
+    const groups = new Map<string, Array<{ snapshot: FederatedSnapshot; sentAt: Date }>>();
+    for (const row of rows) {
+      if (row.sentAt.getTime() < since) continue;
+      let snapshot: FederatedSnapshot;
+      try {
+        snapshot = JSON.parse(row.snapshot) as FederatedSnapshot;
+      } catch {
+        continue;
+      }
+      // Checked on arrival; one this code version cannot read (another architecture) is left out.
+      if (snapshotProblems(snapshot).length) continue;
+      const key = warmStartKey(this.config.QUEUE_PREFIX, snapshot.format, snapshot.architecture);
+      groups.set(key, [...(groups.get(key) ?? []), { snapshot, sentAt: row.sentAt }]);
     }
-    const architecture = federatedArchitecture(request.intervalMinutes, { horizons: request.horizons, lags: request.lags });
-    const since = new Date(now - this.config.FEDERATION_MAX_SNAPSHOT_AGE_DAYS * 24 * 3600 * 1000);
-    const usable: Array<{ snapshot: FederatedSnapshot; sentAt: Date }> = [];
-    for (const row of await this.store.latestExcept(request.crossingId, FEDERATED_FORMAT, since)) {
-      const snapshot = JSON.parse(row.snapshot) as FederatedSnapshot;
-      // Stored snapshots were checked on arrival; another architecture (horizons, lags, interval) is simply not this worker's.
-      if (snapshotProblems(snapshot, architecture).length === 0) usable.push({ snapshot, sentAt: row.sentAt });
+    const crossingKeys = this.city.all().flatMap((c) => {
+      const key = this.keys.keyFor(c.id);
+      return key ? [[c.id, key] as const] : [];
+    });
+    const publications: WarmStartPublication[] = [];
+    for (const [key, group] of groups) {
+      if (group.length < this.config.FEDERATION_MIN_CONTRIBUTORS) continue;
+      const published: PublishedWarmStart = {
+        v: 1,
+        kind: 'crosscast-warm-start',
+        publishedAt: now.toISOString(),
+        contributors: group.length,
+        newestSnapshotAt: new Date(Math.max(...group.map((g) => g.sentAt.getTime()))).toISOString(),
+        snapshot: averageSnapshots(group.map((g) => g.snapshot)),
+      };
+      const payload = JSON.stringify(published);
+      const signatures = crossingKeys.map(([crossingId, crossingKey]): [string, string] => [crossingId, warmStartSignature(payload, crossingKey)]);
+      const written = await this.warmStarts.publish(key, { payload, revision, signatures });
+      publications.push({ key, contributors: group.length, signedFor: signatures.length, outcome: written ? 'published' : 'kept-newer' });
     }
-    if (usable.length < this.config.FEDERATION_MIN_CONTRIBUTORS) {
-      throw new NotFoundException(
-        `no warm start yet: ${usable.length} other crossing(s) have shared a model snapshot of this architecture in the last ${this.config.FEDERATION_MAX_SNAPSHOT_AGE_DAYS} days, at least ${this.config.FEDERATION_MIN_CONTRIBUTORS} are needed (FEDERATION_MIN_CONTRIBUTORS)`,
-      );
+    // Entries whose architecture has too few recent snapshots now (or none): workers then train from scratch.
+    const current = new Set(publications.map((p) => p.key));
+    for (const key of await this.warmStarts.publishedKeys()) {
+      if (current.has(key)) continue;
+      const removed = await this.warmStarts.remove(key, revision);
+      publications.push({ key, contributors: 0, signedFor: 0, outcome: removed ? 'removed' : 'kept-newer' });
     }
-    const snapshot = averageSnapshots(usable.map((u) => u.snapshot));
-    const newest = Math.max(...usable.map((u) => u.sentAt.getTime()));
-    this.logger.log(`warm start for ${request.crossingId}: average of ${usable.length} crossings' snapshots`);
-    return { snapshot, contributors: usable.length, newestSnapshotAt: new Date(newest).toISOString() };
+    for (const p of publications) {
+      if (p.outcome === 'published') this.logger.log(`warm start ${p.key} published: the average of ${p.contributors} crossings' snapshots, signed for ${p.signedFor} crossings`);
+      else if (p.outcome === 'removed') this.logger.log(`warm start ${p.key} removed: fewer than ${this.config.FEDERATION_MIN_CONTRIBUTORS} crossings have shared a snapshot of it in the last ${this.config.FEDERATION_MAX_SNAPSHOT_AGE_DAYS} days`);
+    }
+    return publications;
   }
 
   private async refuse(jobId: string, reason: string, data: unknown): Promise<SnapshotOutcome> {

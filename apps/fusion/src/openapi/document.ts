@@ -69,7 +69,7 @@ export function describeErrorResponses(document: OpenAPIObject, controllers: Arr
 
 /**
  * The controllers a module definition declares, with those of the modules it imports
- * (FusionModule.forRoot's own and FederationModule's): what the real application serves.
+ * (FusionModule.forRoot's own and its feature modules'): what the real application serves.
  */
 export function controllersDeclared(definition: DynamicModule): Array<Type<unknown>> {
   const own = (definition.controllers ?? []) as Array<Type<unknown>>;
