@@ -101,6 +101,7 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
   /** A save is reading the model: it must not change (see saveIfChanged). */
   private saving = false;
   private readonly fedWhileSaving: Array<[ForecastMessage, Date]> = [];
+  private saveInFlight: Promise<void> | null = null;
 
   constructor(
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
@@ -275,7 +276,17 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
 
   /** Saves the learned state if it changed since the last save: the leader only, fenced by its epoch. */
   async saveIfChanged(): Promise<void> {
+    // One save at a time (the timer's and the shutdown's): a second waits for the first,
+    // then saves what changed since.
+    while (this.saveInFlight) await this.saveInFlight;
     if (!this.changedSinceSave || !this.leadership.isLeader()) return;
+    this.saveInFlight = this.save().finally(() => {
+      this.saveInFlight = null;
+    });
+    await this.saveInFlight;
+  }
+
+  private async save(): Promise<void> {
     this.changedSinceSave = false;
     const city = this.city.city;
     const saved: SavedFusion = {
