@@ -346,6 +346,14 @@ export interface CrossingStatusDto {
   drift: WorkerDriftDto | null;
   /** The server's congestion verdict (newest planning evaluation near or over capacity, at most two periods old); null when not congested */
   congestion: CongestionDto | null;
+  /** While offline: the last heartbeat before the worker went silent (keys the offline alert) */
+  offlineSince: string | null;
+  /** While stale: the newest forecast interval when the crossing went stale, kept while it stays stale (keys the stale alert) */
+  staleSince: string | null;
+  /** While degraded: the first heartbeat of the unbroken degraded run (keys the degraded alert) */
+  degradedSince: string | null;
+  /** While drifting (drift ratio over 1.5): the first heartbeat of the unbroken drifting run (keys the drift alert) */
+  driftingSince: string | null;
 }
 
 export interface DeadLetterDto {
