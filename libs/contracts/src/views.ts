@@ -401,6 +401,19 @@ export interface CorridorCrossingView {
  * a common cycle, offsets for both directions, splits per crossing (POST
  * /api/corridor-recommendations/:id/accept decides it for every crossing at once).
  */
+/**
+ * GET /api/corridors: one corridor of the city, a run of two or more crossings along one
+ * road close enough for platoons (the unit a corridor plan coordinates), in road order.
+ */
+export interface CorridorView {
+  /** "HIGH STREET RD: 0970 → 2000" — as a corridor plan's `corridor` names it. */
+  name: string;
+  road: string;
+  crossingIds: string[];
+  /** The phase that carries the road. */
+  coordinatedPhase: string;
+}
+
 export interface CorridorRecommendationView {
   id: string;
   /** "HIGH STREET RD: 0970 → 2000" — the road and its first and last crossing. */

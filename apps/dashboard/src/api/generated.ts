@@ -1146,10 +1146,10 @@ export interface ApiOperations {
     body: undefined;
     response: HealthReportDto;
   };
-  /** GET /api/crossings/{id}/measures: ATSPM performance measures of a crossing over [from, to), from its controller event log: split monitor (green per phase per cycle, gap-out / max-out / force-off shares), arrivals on green, Purdue Coordination Diagram points, split failures and approach volumes (simulate mode: the simulator's signals; definitions in the README) */
+  /** GET /api/crossings/{id}/measures: ATSPM performance measures of a crossing over [from, to) (default: the `minutes`, 60, before the end of its newest stored log), from its controller event log: split monitor (green per phase per cycle, gap-out / max-out / force-off shares), arrivals on green, Purdue Coordination Diagram points, split failures and approach volumes (simulate mode: the simulator's signals; definitions in the README) */
   MeasuresController_measures: {
     path: { id: string };
-    query: { from?: string; to?: string; binMinutes?: 1 | 5 | 15 | 60 };
+    query: { from?: string; to?: string; minutes?: number; binMinutes?: 1 | 5 | 15 | 60 };
     body: undefined;
     response: CrossingMeasuresDto;
   };
