@@ -158,8 +158,10 @@ export class DashboardApp {
    * "Show on map"), or none: its line is highlighted and the map and the list keep just its
    * crossings, at once.
    */
-  private chooseCorridor(name: string | null): void {
+  private chooseCorridor(name: string | null, fit = true): void {
     const corridor = name === null ? undefined : this.store.corridors.find((c) => c.name === name);
+    // A corridor chosen from the filter or a plan is brought into view (one clicked on the map is in view already).
+    if (corridor && fit && corridor.name !== this.store.selectedCorridor) this.map?.fitCorridor(corridor.name);
     this.store.selectedCorridor = corridor?.name ?? null;
     this.corridor = corridor ? new Set(corridor.crossingIds) : null;
     this.renderCorridorOptions();
@@ -258,7 +260,7 @@ export class DashboardApp {
     }), {
       select: (id) => this.select(id),
       hover: (id, count, bad) => this.describeHover(id, count, bad),
-      chooseCorridor: (name) => this.chooseCorridor(name === this.store.selectedCorridor ? null : name),
+      chooseCorridor: (name) => this.chooseCorridor(name === this.store.selectedCorridor ? null : name, false),
       hoverCorridor: (c) => fill(byId('map-hover'), ...(c ? [h('strong', undefined, c.name), h('span', { class: 'muted' }, ` · ${c.crossingIds.length} crossings · coordinated ${c.coordinatedPhase} · click to ${c.name === this.store.selectedCorridor ? 'show every crossing again' : 'show just this corridor'}`)] : ['Hover a crossing for details · click to select · search by id, name or road'])),
     });
     this.invalidate('header', 'map', 'city', 'crossing', 'alerts');
@@ -299,8 +301,6 @@ export class DashboardApp {
     try {
       this.store.corridors = await this.api.corridors();
       this.clearError('corridors');
-      // A choice made before they came (a corridor plan's "Show on map") keeps its name.
-      if (this.store.selectedCorridor) this.chooseCorridor(this.store.selectedCorridor);
       this.renderCorridorOptions();
       this.mapNow = true;
       this.invalidate('map');

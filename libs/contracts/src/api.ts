@@ -24,6 +24,7 @@ export const API_PATHS = {
   audit: '/api/audit',
   simulationLatest: '/api/simulation/latest',
   simulationCrossing: (id: string) => `/api/simulation/crossings/${enc(id)}`,
+  corridors: '/api/corridors',
   corridorRecommendations: '/api/corridor-recommendations',
   acceptCorridorRecommendation: (id: string) => `/api/corridor-recommendations/${enc(id)}/accept`,
   rejectCorridorRecommendation: (id: string) => `/api/corridor-recommendations/${enc(id)}/reject`,

@@ -1,11 +1,12 @@
 import * as L from 'leaflet';
 import type { CorridorView, CrossingDefinition } from '@crosscast/contracts';
+import { CORRIDOR_COLOURS } from './map-shapes';
 
 /** How a corridor's line is drawn: every corridor, the chosen one, the others while one is chosen. */
 export const CORRIDOR_STYLE = {
-  normal: { color: '#4f8f95', weight: 3, opacity: 1 },
-  selected: { color: '#c792ea', weight: 7, opacity: 1 },
-  dimmed: { color: '#4f8f95', weight: 2, opacity: 0.45 },
+  normal: { color: CORRIDOR_COLOURS.normal, weight: 3, opacity: 1 },
+  selected: { color: CORRIDOR_COLOURS.selected, weight: 7, opacity: 1 },
+  dimmed: { color: CORRIDOR_COLOURS.normal, weight: 2, opacity: 0.45 },
 } as const;
 
 /** The corridor's crossings in road order as map points, leaving out crossings without a position. */

@@ -120,6 +120,16 @@ export class CityMap {
     return 18;
   }
 
+  /** Fits the map to a corridor's crossings (the corridor just chosen). */
+  fitCorridor(name: string): void {
+    const src = this.source();
+    const corridor = src.corridors.find((c) => c.name === name);
+    if (!corridor) return;
+    const ids = new Set(corridor.crossingIds);
+    const points = src.crossings.filter((c) => ids.has(c.id) && Number.isFinite(c.lat) && Number.isFinite(c.lon)).map((c) => [c.lat, c.lon] as [number, number]);
+    if (points.length) this.map.fitBounds(L.latLngBounds(points), { padding: [48, 48], maxZoom: STREET_ZOOM });
+  }
+
   /** Back to the whole city. */
   fitCity(): void {
     const crossings = this.source().crossings;
