@@ -1,5 +1,6 @@
 import 'leaflet/dist/leaflet.css';
 import { SERVER_EVENT_NAMES as EV } from '@crosscast/contracts';
+import type { CorridorView } from '@crosscast/contracts';
 import { ApiError, FusionApi } from './api/client';
 import { type Session, clearSession, hasRole, loadSession, saveSession, takeSignInMessage } from './api/session';
 import { type ConnectionState, LiveLink } from './live/socket';
@@ -260,8 +261,11 @@ export class DashboardApp {
     }), {
       select: (id) => this.select(id),
       hover: (id, count, bad) => this.describeHover(id, count, bad),
-      chooseCorridor: (name) => this.chooseCorridor(name === this.store.selectedCorridor ? null : name, false),
-      hoverCorridor: (c) => fill(byId('map-hover'), ...(c ? [h('strong', undefined, c.name), h('span', { class: 'muted' }, ` · ${c.crossingIds.length} crossings · coordinated ${c.coordinatedPhase} · click to ${c.name === this.store.selectedCorridor ? 'show every crossing again' : 'show just this corridor'}`)] : ['Hover a crossing for details · click to select · search by id, name or road'])),
+      chooseCorridor: (name) => {
+        this.chooseCorridor(name === this.store.selectedCorridor ? null : name, false);
+        this.describeCorridor(this.store.corridors.find((c) => c.name === name) ?? null);
+      },
+      hoverCorridor: (c) => this.describeCorridor(c),
     });
     this.invalidate('header', 'map', 'city', 'crossing', 'alerts');
     this.connect(session.token);
@@ -641,6 +645,12 @@ export class DashboardApp {
       sel.togglingAutomatic = false;
       this.invalidate('crossing');
     }
+  }
+
+  private describeCorridor(c: CorridorView | null): void {
+    if (!c) return this.describeHover(null, null);
+    const chosen = c.name === this.store.selectedCorridor;
+    fill(byId('map-hover'), h('strong', undefined, c.name), h('span', { class: 'muted' }, ` · ${c.crossingIds.length} crossings · coordinated ${c.coordinatedPhase} · click to ${chosen ? 'show every crossing again' : 'show just this corridor'}`));
   }
 
   private describeHover(id: string | null, count: number | null, bad = 0): void {

@@ -111,7 +111,8 @@ function volumeFigure(view: CrossingMeasuresView, window: { fromMs: number; toMs
   const g = volumeGeometry(view.approachVolumes, view.binMinutes, window, plot);
   const svg = s('svg', { class: 'measure-chart volume-chart', viewBox: `0 0 ${plot.width} ${plot.height}`, role: 'img', 'aria-label': `Approach volume, vehicles per hour in ${view.binMinutes}-minute bins` });
   const out: SVGElement[] = [];
-  axes(out, plot, g.xTicks, g.yTicks, 'veh/h');
+  // (The unit is in the title: "veh/h" beside the top tick would not fit the left margin.)
+  axes(out, plot, g.xTicks, g.yTicks, '');
   const style = (i: number) => ({ stroke: SERIES_COLOURS[i % SERIES_COLOURS.length], 'stroke-dasharray': SERIES_DASHES[i % SERIES_DASHES.length] || undefined });
   g.series.forEach((series, i) => out.push(s('path', { class: 'vol-line', d: series.path, 'data-approach': series.approachId, 'data-bins': series.bins, ...style(i) })));
   svg.replaceChildren(...out);
