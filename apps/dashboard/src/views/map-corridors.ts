@@ -4,7 +4,7 @@ import { CORRIDOR_COLOURS } from './map-shapes';
 
 /** How a corridor's line is drawn: every corridor, the chosen one, the others while one is chosen. */
 export const CORRIDOR_STYLE = {
-  normal: { color: CORRIDOR_COLOURS.normal, weight: 3, opacity: 1 },
+  normal: { color: CORRIDOR_COLOURS.normal, weight: 4, opacity: 1 },
   selected: { color: CORRIDOR_COLOURS.selected, weight: 7, opacity: 1 },
   dimmed: { color: CORRIDOR_COLOURS.normal, weight: 2, opacity: 0.45 },
 } as const;

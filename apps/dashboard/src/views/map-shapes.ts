@@ -11,7 +11,7 @@ export const STATUS_STYLE: Record<CrossingFreshness, { shape: 'circle' | 'triang
   offline: { shape: 'square', colour: '#9aa4b0', rank: 3 },
 };
 /** Corridor lines on the map: every corridor, and the chosen one (a colour no status uses, and thicker). */
-export const CORRIDOR_COLOURS = { normal: '#4f8f95', selected: '#c792ea' } as const;
+export const CORRIDOR_COLOURS = { normal: '#56a3a6', selected: '#c792ea' } as const;
 
 export const FRESHNESS_BY_RANK: CrossingFreshness[] = ['fresh', 'unknown', 'stale', 'offline'];
 
