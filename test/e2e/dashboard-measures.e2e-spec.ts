@@ -2,6 +2,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Browser, Page, Response } from 'playwright-core';
 import { API_PATHS, CrossingDetailView, CrossingMeasuresView } from '@crosscast/contracts';
+import { isoToCityLocal } from '../../apps/dashboard/src/state/measures-window';
+import { TIME_ZONE } from '../../apps/dashboard/src/ui/format';
 import { authedFetch, loginAs } from '../support/auth';
 import { launchChromium, signIn } from '../support/browser';
 import { eventually, openDatabase } from '../support/infrastructure';
@@ -15,9 +17,52 @@ export const MEASURES_SCREENSHOT = process.env.MEASURES_SCREENSHOT ?? path.join(
  * headless Chromium against the real platform with the simulator in simulate mode (its
  * signals' controller event logs reach fusion): the Purdue Coordination Diagram and the
  * split monitor of the selected crossing are drawn with exactly as many arrival dots and
- * green bars as the REST response the page received says; an alert acknowledged on one
+ * green bars as the REST response the page received says; the window picker (last 4 h, a
+ * from–to in city time, a backwards from–to refused) asks for that window and draws its
+ * split failures and approach volumes as the answer holds them; an alert acknowledged on one
  * operator's page shows as acknowledged (who) on a second operator's page, from the server.
  */
+/** Waits until the page draws a measures answer that `wanted` accepts, and returns that answer. */
+async function drawnWindow(page: Page, seen: CrossingMeasuresView[], wanted: (m: CrossingMeasuresView) => boolean): Promise<CrossingMeasuresView> {
+  return eventually(
+    async () => {
+      const drawn = await page.evaluate(() => ({ from: document.getElementById('measures-body')!.dataset.from, to: document.getElementById('measures-body')!.dataset.to, loading: /refreshing|loading/.test(document.getElementById('measures-head')?.textContent ?? '') }));
+      const answer = [...seen].reverse().find((m) => m.from === drawn.from && m.to === drawn.to);
+      return !drawn.loading && answer && wanted(answer) ? answer : null;
+    },
+    'the measures of the chosen window drawn',
+    30_000,
+    200,
+  );
+}
+
+/** Split failures and approach volumes drawn equal the answer: per phase its greens in the window and its failures, per approach its bins. */
+async function expectDrawn(page: Page, m: CrossingMeasuresView): Promise<void> {
+  const inWindow = (iso: string) => Date.parse(iso) >= Date.parse(m.from) && Date.parse(iso) < Date.parse(m.to);
+  const drawn = await page.evaluate(() => ({
+    failures: Array.from(document.querySelectorAll('[data-testid="split-failures"]')).map((f) => ({
+      phase: Number(f.getAttribute('data-phase')),
+      greens: Number(f.getAttribute('data-greens')),
+      failures: Number(f.getAttribute('data-failures')),
+      gor: (f.querySelector('path.sf-gor')?.getAttribute('d')?.match(/M/g) ?? []).length,
+      ror: (f.querySelector('path.sf-ror')?.getAttribute('d')?.match(/M/g) ?? []).length,
+      bars: (f.querySelector('path.sf-fail')?.getAttribute('d')?.match(/M/g) ?? []).length,
+    })),
+    volumes: Array.from(document.querySelectorAll('[data-testid="volumes"] path.vol-line')).map((l) => ({ approach: l.getAttribute('data-approach'), bins: Number(l.getAttribute('data-bins')) })),
+    pcdDots: Array.from(document.querySelectorAll('[data-testid="pcd"]')).reduce((n, f) => n + Number(f.getAttribute('data-dots')), 0),
+  }));
+  expect(drawn.failures.map((f) => f.phase)).toEqual(m.splitFailures.map((f) => f.phase));
+  for (const f of drawn.failures) {
+    const rest = m.splitFailures.find((x) => x.phase === f.phase)!;
+    const greens = rest.greens.filter((g) => inWindow(g.greenStart));
+    const failed = greens.filter((g) => g.failed).length;
+    expect(f).toEqual({ phase: f.phase, greens: greens.length, failures: failed, gor: greens.length, ror: greens.length, bars: failed });
+  }
+  expect(drawn.volumes).toEqual(m.approachVolumes.map((v) => ({ approach: v.approachId, bins: v.bins.filter((b) => inWindow(b.start)).length })));
+  expect(drawn.volumes.reduce((n, v) => n + v.bins, 0)).toBeGreaterThan(0);
+  expect(drawn.pcdDots).toBe(m.pcd.reduce((n, p) => n + p.cycles.reduce((k, c) => k + c.arrivalsSeconds.length, 0), 0));
+}
+
 describe('dashboard: performance measures and shared acknowledgements in headless Chromium', () => {
   let platform: RunningPlatform;
   let browser: Browser;
@@ -105,6 +150,35 @@ describe('dashboard: performance measures and shared acknowledgements in headles
       expect({ marks: p.marks, shapes: p.shapes, bars: p.bars }).toEqual({ marks: rest.greens.length, shapes: rest.greens.length, bars: rest.greens.length });
       expect(p.terminations).toEqual(rest.greens.map((g) => g.termination));
     }
+    // The window picker: the last 4 hours of the log, then a from–to in city time. Each time
+    // the page asks for that window and draws exactly what the answer holds, split failures
+    // and approach volumes included.
+    const firstWindow = source!;
+    await pageA.click('[data-testid="measures-window"] button[data-minutes="240"]');
+    await pageA.waitForSelector('[data-testid="measures-window"][data-window="240"] button[data-minutes="240"].active', { timeout: 5_000 });
+    const fourHours = await drawnWindow(pageA, measures, (m) => Date.parse(m.to) - Date.parse(m.from) === 4 * 3_600_000);
+    expect(Date.parse(fourHours.to)).toBeGreaterThanOrEqual(Date.parse(firstWindow.to));
+    await expectDrawn(pageA, fourHours);
+    // From–to: the last half hour of that window, typed as city time.
+    const fromIso = new Date(Date.parse(fourHours.to) - 30 * 60_000).toISOString();
+    await pageA.fill('[data-testid="measures-from"]', isoToCityLocal(fromIso, TIME_ZONE));
+    await pageA.fill('[data-testid="measures-to"]', isoToCityLocal(fourHours.to, TIME_ZONE));
+    await pageA.click('[data-testid="measures-range-show"]');
+    const range = await drawnWindow(pageA, measures, (m) => m.from === fromIso && m.to === fourHours.to);
+    expect(await pageA.getAttribute('[data-testid="measures-window"]', 'data-window')).toBe('range');
+    await expectDrawn(pageA, range);
+    // A backwards from–to is refused on the page, without asking the server.
+    const asked = measures.length;
+    await pageA.fill('[data-testid="measures-from"]', isoToCityLocal(fourHours.to, TIME_ZONE));
+    await pageA.fill('[data-testid="measures-to"]', isoToCityLocal(fromIso, TIME_ZONE));
+    await pageA.click('[data-testid="measures-range-show"]');
+    await pageA.waitForSelector('[data-testid="measures-range-error"]:not([hidden])', { timeout: 5_000 });
+    expect(await pageA.textContent('[data-testid="measures-range-error"]')).toMatch(/start must be before the end/);
+    expect(measures.length).toBe(asked);
+    // Back to the last hour.
+    await pageA.click('[data-testid="measures-window"] button[data-minutes="60"]');
+    await drawnWindow(pageA, measures, (m) => Date.parse(m.to) - Date.parse(m.from) === 3_600_000);
+
     // The crossing view from its header down to the end of the measures (the forecast chart above them).
     const clip = await pageA.evaluate(() => {
       const top = document.querySelector('[data-testid="crossing-panel"]')!.getBoundingClientRect();

@@ -3,13 +3,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
-import { Browser } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { io, Socket } from 'socket.io-client';
-import { FusionServerEvents, RecommendationStatusChangeView, RecommendationView, SERVER_EVENT_NAMES, SignedTimingPlanMessageSchema, TIMING_PLAN_QUEUE } from '@crosscast/contracts';
-import { loginAs } from '../support/auth';
+import { API_PATHS, CorridorView, FusionServerEvents, RecommendationStatusChangeView, RecommendationView, SERVER_EVENT_NAMES, SignedTimingPlanMessageSchema, TIMING_PLAN_QUEUE } from '@crosscast/contracts';
+import { authedFetch, loginAs } from '../support/auth';
 import { devPlanJobId } from '../support/forecast-factory';
-import { acceptShownRecommendation, launchChromium, signIn } from '../support/browser';
-import { TEST_REDIS_URL, openDatabase } from '../support/infrastructure';
+import { SELECTED_RGB, acceptShownRecommendation, corridorLineSpot, highlightPixels, launchChromium, signIn } from '../support/browser';
+import { TEST_REDIS_URL, eventually, openDatabase } from '../support/infrastructure';
 import { RunningPlatform, startPlatform } from '../support/platform';
 
 /**
@@ -17,10 +17,28 @@ import { RunningPlatform, startPlatform } from '../support/platform';
  * the map shows the city's crossings, a live update arrives without a reload, and an
  * operator accepts a recommendation (audit trail on the page and in PostgreSQL, the plan
  * on the timing-plan queue); search by road and id, filter by status, open a crossing from
- * the list (the map zooms to it), the alerts list (severity order, link, acknowledge, kept on the
- * server), the measures panel's "no controller events" message (replay mode); a
- * viewer sees no decision buttons.
+ * the list (the map zooms to it), the corridors outlined on the map (one line per corridor of
+ * GET /api/corridors; chosen in the filter or by a click on its line: highlighted on the
+ * canvas, the list keeps its crossings; a second click shows all again), the alerts list
+ * (severity order, link, acknowledge, kept on the server), the measures panel's "no
+ * controller events" message (replay mode); a viewer sees no decision buttons.
  */
+/** A point over a corridor line once the map has stopped moving (the same point twice, 300 ms apart). */
+async function steadySpot(page: Page, rgb?: Parameters<typeof corridorLineSpot>[1]): Promise<{ x: number; y: number }> {
+  let last: { x: number; y: number } | null = null;
+  return eventually(
+    async () => {
+      const spot = await corridorLineSpot(page, rgb);
+      const same = spot && last && spot.x === last.x && spot.y === last.y;
+      last = spot;
+      return same ? spot : null;
+    },
+    'a corridor line clear of crossings on the map, the map at rest',
+    15_000,
+    300,
+  );
+}
+
 describe('operator dashboard in headless Chromium', () => {
   const crossingIds = ['0970', '2000', '3120'];
   let platform: RunningPlatform;
@@ -129,14 +147,45 @@ describe('operator dashboard in headless Chromium', () => {
     expect(new Set(await page.$$eval('#crossing-list li[data-crossing-id]', (rows) => rows.map((r) => r.getAttribute('data-freshness'))))).toEqual(new Set(['fresh']));
     await page.uncheck('[data-filter="fresh"]');
     await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length === 40, undefined, { timeout: 10_000 });
-    // One corridor: the crossings of Warrigal Rd (0970 and 2000 are on it, 3120 is not).
-    await page.waitForSelector('[data-testid="corridor-filter"] option[value="WARRIGAL RD"]', { state: 'attached', timeout: 30_000 });
-    await page.selectOption('[data-testid="corridor-filter"]', 'WARRIGAL RD');
+    // Corridors (GET /api/corridors) are outlined on the map, one line each.
+    const corridors = (await (await authedFetch(platform.baseUrl, await loginAs(platform.baseUrl, 'viewer'))(API_PATHS.corridors)).json()) as CorridorView[];
+    expect(corridors.length).toBeGreaterThan(0);
+    await page.waitForSelector(`[data-testid="map"][data-corridors="${corridors.length}"]`, { timeout: 30_000 });
+    expect(await page.getAttribute('[data-testid="map"]', 'data-corridor-selected')).toBe('');
+    expect(await highlightPixels(page)).toBe(0);
+    // Choose one in the corridor filter (the longest): its line is highlighted, the list keeps its crossings.
+    const longest = [...corridors].sort((a, b) => b.crossingIds.length - a.crossingIds.length)[0];
+    await page.selectOption('[data-testid="corridor-filter"]', longest.name);
+    await page.waitForFunction((name) => document.querySelector('[data-testid="map"]')?.getAttribute('data-corridor-selected') === name, longest.name, { timeout: 10_000 });
     await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length < 40, undefined, { timeout: 10_000 });
-    expect(await listed()).toEqual(expect.arrayContaining(['0970', '2000']));
-    expect(await listed()).not.toContain('3120');
+    expect((await listed()).sort()).toEqual([...longest.crossingIds].sort());
     await page.waitForFunction(() => document.querySelector('[data-testid="map"]')?.getAttribute('data-crossings') === String(document.querySelectorAll('#crossing-list li[data-crossing-id]').length), undefined, { timeout: 10_000 });
+    await eventually(async () => (await highlightPixels(page)) > 50, 'the chosen corridor drawn highlighted', 10_000);
     await page.selectOption('[data-testid="corridor-filter"]', '');
+    await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length === 40, undefined, { timeout: 10_000 });
+    await eventually(async () => (await highlightPixels(page)) === 0, 'no corridor highlighted', 10_000);
+
+    // Choose one on the map itself: a click on a corridor's line (away from any crossing). The map is
+    // still fitted to the corridor chosen above, so its line is long enough on screen to click.
+    const spot = await steadySpot(page);
+    await page.mouse.move(spot.x - 3, spot.y);
+    await page.mouse.move(spot.x, spot.y, { steps: 3 });
+    await page.waitForFunction(() => /crossings · coordinated/.test(document.getElementById('map-hover')?.textContent ?? ''), undefined, { timeout: 5_000 });
+    await page.mouse.click(spot.x, spot.y);
+    const chosen = await page.waitForFunction(() => document.querySelector('[data-testid="map"]')?.getAttribute('data-corridor-selected') || null, undefined, { timeout: 10_000 });
+    const chosenName = (await chosen.jsonValue()) as string;
+    const chosenCorridor = corridors.find((c) => c.name === chosenName)!;
+    expect(chosenCorridor).toBeDefined();
+    // The filter names it, the list keeps its crossings, its line is highlighted.
+    expect(await page.$eval('[data-testid="corridor-filter"]', (el) => (el as HTMLSelectElement).value)).toBe(chosenName);
+    await page.waitForFunction((n) => document.querySelectorAll('#crossing-list li[data-crossing-id]').length === n, chosenCorridor.crossingIds.length, { timeout: 10_000 });
+    expect((await listed()).sort()).toEqual([...chosenCorridor.crossingIds].sort());
+    await eventually(async () => (await highlightPixels(page)) > 50, 'the clicked corridor highlighted', 10_000);
+    await page.screenshot({ path: path.join(os.tmpdir(), 'crosscast-dashboard-corridor.png') });
+    // A second click on the chosen line shows every crossing again.
+    const again = await steadySpot(page, SELECTED_RGB);
+    await page.mouse.click(again.x, again.y);
+    await page.waitForFunction(() => document.querySelector('[data-testid="map"]')?.getAttribute('data-corridor-selected') === '', undefined, { timeout: 10_000 });
     await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length === 40, undefined, { timeout: 10_000 });
 
     // The alerts list: pending recommendations (the least severe kind here) link to their crossing and can be acknowledged.

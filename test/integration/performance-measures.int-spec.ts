@@ -123,6 +123,12 @@ describe('performance measures from the simulator path (real PostgreSQL + Redis)
     const view = (await (await api(crossingMeasuresPath('0970'))).json()) as CrossingMeasuresView;
     expect([view.from, view.to]).toEqual(['2006-10-09T20:30:00.000Z', '2006-10-09T21:30:00.000Z']);
     expect(view.splitMonitor.length).toBeGreaterThan(0);
+    // `minutes` (the dashboard's "last 4 h" / "24 h"): that long before the same end; ignored with `from`.
+    const longer = (await (await api(`${crossingMeasuresPath('0970')}?minutes=240`)).json()) as CrossingMeasuresView;
+    expect([longer.from, longer.to]).toEqual(['2006-10-09T17:30:00.000Z', '2006-10-09T21:30:00.000Z']);
+    const given = (await (await api(`${crossingMeasuresPath('0970')}?minutes=240&from=2006-10-09T21:00:00Z`)).json()) as CrossingMeasuresView;
+    expect([given.from, given.to]).toEqual(['2006-10-09T21:00:00.000Z', '2006-10-09T21:30:00.000Z']);
+    for (const bad of ['0', '10081', '1.5', 'many']) expect((await api(`${crossingMeasuresPath('0970')}?minutes=${bad}`)).status).toBe(400);
   }, 30_000);
 
   it('a redelivered log changes nothing; an unsigned or forged one is refused with a dead letter', async () => {

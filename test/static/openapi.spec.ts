@@ -138,7 +138,10 @@ describe('the OpenAPI document', () => {
         allCrossings: () => api.allCrossings(10),
         crossing: () => api.crossing('0970'),
         crossingForecasts: () => api.crossingForecasts('0970', '2006-10-09T00:00:00Z', '2006-10-10T00:00:00Z', 96),
-        crossingMeasures: () => api.crossingMeasures('0970', { from: '2006-10-10T06:00:00Z', to: '2006-10-10T07:00:00Z', binMinutes: 15 }),
+        crossingMeasures: async () => {
+          await api.crossingMeasures('0970', { from: '2006-10-10T06:00:00Z', to: '2006-10-10T07:00:00Z', binMinutes: 15 });
+          await api.crossingMeasures('0970', { minutes: 240 });
+        },
         crossingRecommendation: () => api.crossingRecommendation('0970'),
         cityForecast: () => api.cityForecast(),
         recommendations: () => api.recommendations({ crossing: '0970', status: 'pending', limit: 5 }),
@@ -149,6 +152,7 @@ describe('the OpenAPI document', () => {
           await api.decide('12', 'accept', 'ok');
           await api.decide('12', 'reject', '');
         },
+        corridors: () => api.corridors(),
         corridorRecommendations: () => api.corridorRecommendations({ status: 'pending', limit: 5 }),
         decideCorridor: async () => {
           await api.decideCorridor('3', 'accept', '');

@@ -1,13 +1,15 @@
 import 'leaflet/dist/leaflet.css';
 import { SERVER_EVENT_NAMES as EV } from '@crosscast/contracts';
+import type { CorridorView } from '@crosscast/contracts';
 import { ApiError, FusionApi } from './api/client';
 import { type Session, clearSession, hasRole, loadSession, saveSession, takeSignInMessage } from './api/session';
 import { type ConnectionState, LiveLink } from './live/socket';
 import { Acknowledgements, deriveAlerts } from './state/alerts';
+import { type MeasuresWindow, cityLocalToIso, follows, isoToCityLocal, measuresQuery, rangeProblem, sameWindow } from './state/measures-window';
 import { STATUS_FILTERS, type StatusFilter, matchesQuery, matchesStatus, searchText } from './state/search';
 import { type Region, type Selection, Store, addDecision, addForecast, addObservation, addRecommendation, addSimulated, latestObservation, newSelection, SIM_SERIES } from './state/store';
 import { byId, fill, h } from './ui/dom';
-import { HOUR, fmtDataTime, fmtWallClock, ms } from './ui/format';
+import { HOUR, TIME_ZONE, fmtDataTime, fmtWallClock, ms } from './ui/format';
 import { renderAlerts, renderStaleAlert } from './views/alerts';
 import type { Readout } from './views/chart';
 import { renderCity } from './views/city';
@@ -47,7 +49,7 @@ export class DashboardApp {
   /** Crossings with an open (not acknowledged) alert, and whether the map shows only those. */
   private alerted = new Set<string>();
   private onlyAlerted = false;
-  /** The corridor filter: the crossings of the chosen road, or null for all. */
+  /** The corridor filter: the crossings of the chosen corridor (or of a corridor plan), or null for all. */
   private corridor: Set<string> | null = null;
   private searchIndex = new Map<string, string>();
   private started = false;
@@ -105,7 +107,6 @@ export class DashboardApp {
         return;
       case 'city':
         renderCity(byId('city-body'), byId('city-included'), store.city);
-        this.renderCorridorOptions();
         return;
       case 'alerts': {
         const alerts = deriveAlerts({ statuses: store.statuses.values(), pending: store.pending.values(), nameOf: (id) => store.nameOf(id) });
@@ -120,7 +121,10 @@ export class DashboardApp {
       }
       case 'crossing': {
         this.readout = renderCrossing(store, store.sel);
-        if (store.sel) renderMeasures(byId('measures-body'), byId('measures-head'), store.sel.measures);
+        if (store.sel) {
+          renderMeasures(byId('measures-body'), byId('measures-head'), store.sel.measures, (approachId) => this.approachLabel(store.sel!.id, approachId));
+          this.renderMeasuresWindow();
+        }
         if (store.sel) renderRecommendationPanel(store.byId.get(store.sel.id), store.sel, { operator: hasRole(this.session, 'operator'), admin: hasRole(this.session, 'admin') });
         renderCorridorPanel(store.sel ? store.corridorFor(store.sel.id) : null, (id) => store.nameOf(id), hasRole(this.session, 'operator'), this.decidingCorridor);
         return;
@@ -138,16 +142,32 @@ export class DashboardApp {
     );
   }
 
-  /** The corridor filter's options: the city forecast's roads (kept when the city updates). */
+  /** The corridor filter's options: the city's corridors (GET /api/corridors), the chosen one selected. */
   private renderCorridorOptions(): void {
     const select = byId<HTMLSelectElement>('corridor-filter');
-    const roads = (this.store.city?.corridors ?? []).map((c) => c.road).sort();
-    const key = roads.join('|');
-    if (select.dataset.roads === key) return;
-    select.dataset.roads = key;
-    const current = select.value;
-    fill(select, h('option', { value: '' }, 'all corridors'), ...roads.map((r) => h('option', { value: r }, r)));
-    select.value = roads.includes(current) ? current : '';
+    const names = this.store.corridors.map((c) => c.name);
+    const key = names.join('|');
+    if (select.dataset.corridors !== key) {
+      select.dataset.corridors = key;
+      fill(select, h('option', { value: '' }, 'all corridors'), ...this.store.corridors.map((c) => h('option', { value: c.name, title: `${c.crossingIds.length} crossings: ${c.crossingIds.join(', ')}` }, c.name)));
+    }
+    select.value = this.store.selectedCorridor ?? '';
+  }
+
+  /**
+   * Chooses a corridor (from its line on the map, the corridor filter or a corridor plan's
+   * "Show on map"), or none: its line is highlighted and the map and the list keep just its
+   * crossings, at once.
+   */
+  private chooseCorridor(name: string | null, fit = true): void {
+    const corridor = name === null ? undefined : this.store.corridors.find((c) => c.name === name);
+    // A corridor chosen from the filter or a plan is brought into view (one clicked on the map is in view already).
+    if (corridor && fit && corridor.name !== this.store.selectedCorridor) this.map?.fitCorridor(corridor.name);
+    this.store.selectedCorridor = corridor?.name ?? null;
+    this.corridor = corridor ? new Set(corridor.crossingIds) : null;
+    this.renderCorridorOptions();
+    this.mapNow = true;
+    this.invalidate('map');
   }
 
   private renderList(): void {
@@ -236,10 +256,21 @@ export class DashboardApp {
       flowOf: (id) => this.store.statuses.get(id)?.lastObservedTotal ?? null,
       visible: (id) => this.visible(id),
       selectedId: this.store.selectedId,
-    }), (id) => this.select(id), (id, count, bad) => this.describeHover(id, count, bad));
+      corridors: this.store.corridors,
+      selectedCorridor: this.store.selectedCorridor,
+    }), {
+      select: (id) => this.select(id),
+      hover: (id, count, bad) => this.describeHover(id, count, bad),
+      chooseCorridor: (name) => {
+        this.chooseCorridor(name === this.store.selectedCorridor ? null : name, false);
+        this.describeCorridor(this.store.corridors.find((c) => c.name === name) ?? null);
+      },
+      hoverCorridor: (c) => this.describeCorridor(c),
+    });
     this.invalidate('header', 'map', 'city', 'crossing', 'alerts');
     this.connect(session.token);
     void this.loadCrossings();
+    void this.loadCorridors();
     void this.loadCity();
     void this.loadPending();
     void this.loadAcknowledgements();
@@ -269,6 +300,20 @@ export class DashboardApp {
     }
   }
 
+  /** The city's corridors: fixed for a city, loaded once (retried until they come). */
+  private async loadCorridors(): Promise<void> {
+    try {
+      this.store.corridors = await this.api.corridors();
+      this.clearError('corridors');
+      this.renderCorridorOptions();
+      this.mapNow = true;
+      this.invalidate('map');
+    } catch (error) {
+      this.showError('corridors', `Could not load the corridors: ${(error as Error).message}`);
+      setTimeout(() => void this.loadCorridors(), RETRY_MS);
+    }
+  }
+
   private async loadCity(): Promise<void> {
     try {
       const city = await this.api.cityForecast();
@@ -295,17 +340,60 @@ export class DashboardApp {
     }
   }
 
-  /** The selected crossing's performance measures (the hour before its newest controller event log). */
+  /**
+   * The selected crossing's performance measures over the chosen window (the last 1 h, 4 h or
+   * 24 h of its controller event log, or a from–to). A newer request wins: an answer for a
+   * window no longer chosen is dropped.
+   */
   private async loadMeasures(sel: Selection): Promise<void> {
+    const request = ++sel.measures.request;
     sel.measures.loading = true;
     sel.measures.loadedAtMs = Date.now();
+    this.invalidate('crossing');
     try {
-      const view = await this.api.crossingMeasures(sel.id);
-      sel.measures = { view, loading: false, error: null, loadedAtMs: sel.measures.loadedAtMs };
+      const view = await this.api.crossingMeasures(sel.id, measuresQuery(this.store.measuresWindow));
+      if (request !== sel.measures.request) return;
+      sel.measures = { view, loading: false, error: null, loadedAtMs: sel.measures.loadedAtMs, request };
     } catch (error) {
+      if (request !== sel.measures.request) return;
       sel.measures = { ...sel.measures, loading: false, error: (error as Error).message };
     }
     if (this.store.sel === sel) this.invalidate('crossing');
+  }
+
+  /** The operator picked another window for the measures charts. */
+  private setMeasuresWindow(window: MeasuresWindow): void {
+    byId('measures-range-error').hidden = true;
+    if (sameWindow(window, this.store.measuresWindow) && this.store.sel?.measures.view) return;
+    this.store.measuresWindow = window;
+    if (this.store.sel) void this.loadMeasures(this.store.sel);
+    this.renderMeasuresWindow();
+  }
+
+  /** The picker shows the chosen window; the from–to inputs show the window drawn (city time). */
+  private renderMeasuresWindow(): void {
+    const window = this.store.measuresWindow;
+    const box = byId('measures-window');
+    box.dataset.window = window.kind === 'last' ? String(window.minutes) : 'range';
+    box.querySelectorAll<HTMLButtonElement>('button[data-minutes]').forEach((b) => {
+      const on = window.kind === 'last' && Number(b.dataset.minutes) === window.minutes;
+      b.classList.toggle('active', on);
+      b.setAttribute('aria-pressed', String(on));
+    });
+    const view = this.store.sel?.measures.view;
+    const from = byId<HTMLInputElement>('measures-from');
+    const to = byId<HTMLInputElement>('measures-to');
+    // Not while the operator is typing a window.
+    if (view && document.activeElement !== from && document.activeElement !== to) {
+      from.value = isoToCityLocal(view.from, TIME_ZONE);
+      to.value = isoToCityLocal(view.to, TIME_ZONE);
+    }
+  }
+
+  /** "N (Warrigal Rd)" for an approach of the crossing, else its id. */
+  private approachLabel(crossingId: string, approachId: string): string {
+    const a = this.store.byId.get(crossingId)?.approaches.find((x) => x.id === approachId);
+    return a ? `${a.direction}${a.road ? ` (${a.road})` : ''}` : approachId;
   }
 
   /** Acknowledges an alert for every operator; the server's event marks it on every dashboard. */
@@ -470,7 +558,8 @@ export class DashboardApp {
         const mine = report.crossings.filter((c) => c.crossingId === store.sel!.id);
         if (mine.length) { addSimulated(store.sel, mine); this.invalidate('crossing'); }
         // A new interval of the simulated street: its controller event log follows (one interval late).
-        if (!store.sel.measures.loading && Date.now() - store.sel.measures.loadedAtMs >= MEASURES_REFRESH_MS) void this.loadMeasures(store.sel);
+        // (Only a window that follows the log: a fixed from–to stays as it is.)
+        if (follows(store.measuresWindow) && !store.sel.measures.loading && Date.now() - store.sel.measures.loadedAtMs >= MEASURES_REFRESH_MS) void this.loadMeasures(store.sel);
       }
       this.liveEvent('simulation', null);
     });
@@ -558,6 +647,12 @@ export class DashboardApp {
     }
   }
 
+  private describeCorridor(c: CorridorView | null): void {
+    if (!c) return this.describeHover(null, null);
+    const chosen = c.name === this.store.selectedCorridor;
+    fill(byId('map-hover'), h('strong', undefined, c.name), h('span', { class: 'muted' }, ` · ${c.crossingIds.length} crossings · coordinated ${c.coordinatedPhase} · click to ${chosen ? 'show every crossing again' : 'show just this corridor'}`));
+  }
+
   private describeHover(id: string | null, count: number | null, bad = 0): void {
     const box = byId('map-hover');
     if (count) return fill(box, `${count} crossings here${bad ? `, ${bad} stale or offline (shape and colour: the worst of them)` : ''} · click to zoom in`);
@@ -576,8 +671,13 @@ export class DashboardApp {
     byId('accept-corridor').addEventListener('click', () => void this.decideCorridor('accept'));
     byId('reject-corridor').addEventListener('click', () => void this.decideCorridor('reject'));
     byId('show-corridor').addEventListener('click', () => {
-      // The map and the list keep just the corridor's crossings (the corridor filter), at once.
-      const ids = (byId('show-corridor').dataset.crossings ?? '').split(',').filter(Boolean);
+      // The corridor plan's corridor, highlighted; the map and the list keep just its crossings.
+      const button = byId('show-corridor');
+      const name = button.dataset.corridor ?? '';
+      if (this.store.corridors.some((c) => c.name === name)) return this.chooseCorridor(name);
+      // Not among the corridors loaded (yet): its crossings still make the filter.
+      const ids = (button.dataset.crossings ?? '').split(',').filter(Boolean);
+      this.store.selectedCorridor = null;
       this.corridor = ids.length ? new Set(ids) : null;
       this.mapNow = true;
       this.invalidate('map');
@@ -620,16 +720,24 @@ export class DashboardApp {
     alertedBox.addEventListener('change', () => { this.onlyAlerted = alertedBox.checked; this.mapNow = true; this.invalidate('map'); });
     filterBox.appendChild(h('label', { class: 'filter filter-alerted' }, alertedBox, 'with alert'));
     const corridorSelect = byId<HTMLSelectElement>('corridor-filter');
-    corridorSelect.addEventListener('change', () => {
-      const road = this.store.city?.corridors.find((c) => c.road === corridorSelect.value);
-      this.corridor = road ? new Set(road.crossings) : null;
-      this.mapNow = true;
-      this.invalidate('map');
+    corridorSelect.addEventListener('change', () => this.chooseCorridor(corridorSelect.value || null));
+    byId('measures-window').querySelectorAll<HTMLButtonElement>('button[data-minutes]').forEach((btn) => {
+      btn.addEventListener('click', () => this.setMeasuresWindow({ kind: 'last', minutes: Number(btn.dataset.minutes) }));
     });
-    document.querySelectorAll<HTMLButtonElement>('.range-buttons button').forEach((btn) => {
+    byId('measures-range').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const from = cityLocalToIso(byId<HTMLInputElement>('measures-from').value, TIME_ZONE);
+      const to = cityLocalToIso(byId<HTMLInputElement>('measures-to').value, TIME_ZONE);
+      const problem = rangeProblem(from, to);
+      const error = byId('measures-range-error');
+      error.hidden = !problem;
+      error.textContent = problem ? `Measures window: ${problem}.` : '';
+      if (!problem) this.setMeasuresWindow({ kind: 'range', from: from!, to: to! });
+    });
+    document.querySelectorAll<HTMLButtonElement>('.chart-range button').forEach((btn) => {
       btn.addEventListener('click', () => {
         this.store.chartHours = Number(btn.dataset.hours) || 6;
-        document.querySelectorAll('.range-buttons button').forEach((b) => b.classList.toggle('active', b === btn));
+        document.querySelectorAll('.chart-range button').forEach((b) => b.classList.toggle('active', b === btn));
         this.invalidate('crossing');
       });
     });

@@ -24,6 +24,7 @@ export const API_PATHS = {
   audit: '/api/audit',
   simulationLatest: '/api/simulation/latest',
   simulationCrossing: (id: string) => `/api/simulation/crossings/${enc(id)}`,
+  corridors: '/api/corridors',
   corridorRecommendations: '/api/corridor-recommendations',
   acceptCorridorRecommendation: (id: string) => `/api/corridor-recommendations/${enc(id)}/accept`,
   rejectCorridorRecommendation: (id: string) => `/api/corridor-recommendations/${enc(id)}/reject`,
@@ -35,10 +36,42 @@ export const API_PATHS = {
 export const ALERT_KINDS = ['offline', 'stale', 'degraded', 'drift', 'congestion', 'pending'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
+/** A worker's recent 1-step error over this many times its validation error is "drifting" (the server's drift verdict). */
+export const DRIFT_ALERT_RATIO = 1.5;
+
+/** The alert kinds a crossing's status raises (the rest, `pending`, comes from recommendations). */
+export type StatusAlertKind = Exclude<AlertKind, 'pending'>;
+
+/** An alert's key: `<kind>:<crossingId>:<episode>`, the episode being where it began (or a recommendation id). */
+export const alertKey = (kind: AlertKind, crossingId: string, episode: string): string => `${kind}:${crossingId}:${episode}`;
+
+/** What of a crossing's status the alert rules read. */
+export type AlertStatusFields = Pick<CrossingStatusView, 'crossingId' | 'freshness' | 'congestion' | 'offlineSince' | 'staleSince' | 'degradedSince' | 'driftingSince'>;
+
+/**
+ * The alerts a crossing's status raises now, each keyed on the start of its episode, so
+ * an acknowledgement stays with the episode an operator acknowledged (new forecasts and
+ * heartbeats while it lasts keep the key) and a condition that ends and comes back is a
+ * new alert. Offline and stale exclude each other (freshness) and hide degraded (the
+ * worker's own word is out of date then); crossings never heard from raise nothing.
+ * The episode starts are the server's (CrossingStatusView); a stale crossing that never
+ * sent a forecast has the episode `never`.
+ */
+export function statusAlerts(s: AlertStatusFields): Array<{ kind: StatusAlertKind; key: string }> {
+  const out: Array<{ kind: StatusAlertKind; key: string }> = [];
+  const add = (kind: StatusAlertKind, since: string | null | undefined) => out.push({ kind, key: alertKey(kind, s.crossingId, since ?? 'never') });
+  if (s.freshness === 'offline') add('offline', s.offlineSince);
+  else if (s.freshness === 'stale') add('stale', s.staleSince);
+  else if (s.degradedSince) add('degraded', s.degradedSince);
+  if (s.driftingSince) add('drift', s.driftingSince);
+  if (s.congestion) add('congestion', s.congestion.since);
+  return out;
+}
+
 /**
  * One acknowledged alert (POST / GET /api/alert-acknowledgements, `alert-acknowledged`
- * event): shared by every operator's dashboard. `alertKey` names the alert's condition
- * (`<kind>:<crossingId>:<since what>`), so an alert that ends and comes back is new.
+ * event): shared by every operator's dashboard. `alertKey` names the alert's episode
+ * (`<kind>:<crossingId>:<since when>`, see `statusAlerts`), so an alert that ends and comes back is new.
  */
 export interface AlertAcknowledgementView {
   id: string;

@@ -19,6 +19,20 @@ export interface CrossingStatusView {
   drift: WorkerDrift | null;
   /** The server's congestion verdict (see CongestionView); null when the crossing is not congested. */
   congestion: CongestionView | null;
+  /**
+   * Where each worker alert's episode began (the server's; the alert key carries it, see
+   * `statusAlerts` in api.ts), null while the condition does not hold:
+   * - `offlineSince`: the last heartbeat before the worker went silent (while offline);
+   * - `staleSince`: the crossing's newest forecast interval when it went stale (kept while it
+   *   stays stale, even when late forecasts arrive);
+   * - `degradedSince`: the first heartbeat of the unbroken run reporting `degraded`;
+   * - `driftingSince`: the first heartbeat of the unbroken run whose drift ratio is over
+   *   DRIFT_ALERT_RATIO (the server's drift verdict).
+   */
+  offlineSince: string | null;
+  staleSince: string | null;
+  degradedSince: string | null;
+  driftingSince: string | null;
 }
 
 /**
@@ -39,10 +53,13 @@ export interface CongestionView {
 
 /**
  * What the city map and the alerts list need of every crossing; sent to every dashboard
- * (the full status only to the crossing's room). `lastForecastIntervalStart` keys the
- * stale / offline alerts, so every dashboard names an alert alike (shared acknowledgements).
+ * (the full status only to the crossing's room). The episode starts (`…Since`, `congestion`)
+ * key the alerts, so every dashboard names an alert alike (shared acknowledgements).
  */
-export type CrossingSummaryView = Pick<CrossingStatusView, 'crossingId' | 'freshness' | 'workerStatus' | 'lastObservedTotal' | 'lastForecastIntervalStart' | 'congestion'>;
+export type CrossingSummaryView = Pick<
+  CrossingStatusView,
+  'crossingId' | 'freshness' | 'workerStatus' | 'lastObservedTotal' | 'lastForecastIntervalStart' | 'congestion' | 'offlineSince' | 'staleSince' | 'degradedSince' | 'driftingSince'
+>;
 
 export interface ForecastPointView {
   stepsAhead: number;
@@ -384,6 +401,19 @@ export interface CorridorCrossingView {
  * a common cycle, offsets for both directions, splits per crossing (POST
  * /api/corridor-recommendations/:id/accept decides it for every crossing at once).
  */
+/**
+ * GET /api/corridors: one corridor of the city, a run of two or more crossings along one
+ * road close enough for platoons (the unit a corridor plan coordinates), in road order.
+ */
+export interface CorridorView {
+  /** "HIGH STREET RD: 0970 → 2000" — as a corridor plan's `corridor` names it. */
+  name: string;
+  road: string;
+  crossingIds: string[];
+  /** The phase that carries the road. */
+  coordinatedPhase: string;
+}
+
 export interface CorridorRecommendationView {
   id: string;
   /** "HIGH STREET RD: 0970 → 2000" — the road and its first and last crossing. */

@@ -5,6 +5,7 @@ import type {
   CorridorDecisionView,
   CorridorRecommendationStatus,
   CorridorRecommendationView,
+  CorridorView,
   CrossingDetailView,
   CrossingForecastsView,
   CrossingListItemView,
@@ -140,6 +141,8 @@ export class FusionApi {
     return (await (kind === 'accept' ? this.call('DecisionsController_accept', input) : this.call('DecisionsController_reject', input))).data;
   }
 
+  /** The city's corridors (runs of crossings along one road), in road order: the map outlines them. */
+  corridors = async (): Promise<CorridorView[]> => (await this.call('CorridorsController_corridors')).data;
   corridorRecommendations = async (query: { crossing?: string; status?: CorridorRecommendationStatus; limit?: number }): Promise<CorridorRecommendationView[]> =>
     (await this.call('CorridorsController_list', { query })).data;
 

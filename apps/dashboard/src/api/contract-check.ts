@@ -4,6 +4,7 @@ import type {
   CityForecastView,
   CorridorDecisionView,
   CorridorRecommendationView,
+  CorridorView,
   CrossingDetailView,
   CrossingForecastsView,
   CrossingListItemView,
@@ -53,6 +54,7 @@ export const SAME_SHAPES: {
   simulationCrossing: Same<ApiResponse<'SimulationController_crossing'>, SimulatedCrossingView[]>;
   accept: Same<ApiResponse<'DecisionsController_accept'>, DecisionView>;
   reject: Same<ApiResponse<'DecisionsController_reject'>, DecisionView>;
+  corridors: Same<ApiResponse<'CorridorsController_corridors'>, CorridorView[]>;
   corridorRecommendations: Same<ApiResponse<'CorridorsController_list'>, CorridorRecommendationView[]>;
   acceptCorridor: Same<ApiResponse<'CorridorsController_accept'>, CorridorDecisionView>;
   rejectCorridor: Same<ApiResponse<'CorridorsController_reject'>, CorridorDecisionView>;
@@ -73,6 +75,7 @@ export const SAME_SHAPES: {
   simulationCrossing: true,
   accept: true,
   reject: true,
+  corridors: true,
   corridorRecommendations: true,
   acceptCorridor: true,
   rejectCorridor: true,

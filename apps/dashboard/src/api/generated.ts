@@ -346,6 +346,14 @@ export interface CrossingStatusDto {
   drift: WorkerDriftDto | null;
   /** The server's congestion verdict (newest planning evaluation near or over capacity, at most two periods old); null when not congested */
   congestion: CongestionDto | null;
+  /** While offline: the last heartbeat before the worker went silent (keys the offline alert) */
+  offlineSince: string | null;
+  /** While stale: the newest forecast interval when the crossing went stale, kept while it stays stale (keys the stale alert) */
+  staleSince: string | null;
+  /** While degraded: the first heartbeat of the unbroken degraded run (keys the degraded alert) */
+  degradedSince: string | null;
+  /** While drifting (drift ratio over 1.5): the first heartbeat of the unbroken drifting run (keys the drift alert) */
+  driftingSince: string | null;
 }
 
 export interface DeadLetterDto {
@@ -1080,10 +1088,10 @@ export interface ApiOperations {
     body: undefined;
     response: HealthReportDto;
   };
-  /** GET /api/crossings/{id}/measures: ATSPM performance measures of a crossing over [from, to), from its controller event log: split monitor (green per phase per cycle, gap-out / max-out / force-off shares), arrivals on green, Purdue Coordination Diagram points, split failures and approach volumes (simulate mode: the simulator's signals; definitions in the README) */
+  /** GET /api/crossings/{id}/measures: ATSPM performance measures of a crossing over [from, to) (default: the `minutes`, 60, before the end of its newest stored log), from its controller event log: split monitor (green per phase per cycle, gap-out / max-out / force-off shares), arrivals on green, Purdue Coordination Diagram points, split failures and approach volumes (simulate mode: the simulator's signals; definitions in the README) */
   MeasuresController_measures: {
     path: { id: string };
-    query: { from?: string; to?: string; binMinutes?: 1 | 5 | 15 | 60 };
+    query: { from?: string; to?: string; minutes?: number; binMinutes?: 1 | 5 | 15 | 60 };
     body: undefined;
     response: CrossingMeasuresDto;
   };

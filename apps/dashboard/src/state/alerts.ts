@@ -1,13 +1,10 @@
-import type { AlertAcknowledgementView, AlertKind, CrossingStatusView, RecommendationView } from '@crosscast/contracts';
-import { ALERT_KINDS } from '@crosscast/contracts';
+import type { AlertAcknowledgementView, AlertKind, CrossingStatusView, RecommendationView, StatusAlertKind } from '@crosscast/contracts';
+import { ALERT_KINDS, DRIFT_ALERT_RATIO, alertKey, statusAlerts } from '@crosscast/contracts';
 
-export { ALERT_KINDS, type AlertKind };
-
-/** A worker's recent 1-step error this many times its validation error is "drifting". */
-export const DRIFT_ALERT_RATIO = 1.5;
+export { ALERT_KINDS, DRIFT_ALERT_RATIO, type AlertKind };
 
 export interface Alert {
-  /** Stable while the condition lasts (kind, crossing, and since when): acknowledging keys on it. */
+  /** Stable for one episode of the condition (kind, crossing, and where the episode began): acknowledging keys on it. */
   key: string;
   kind: AlertKind;
   crossingId: string;
@@ -24,37 +21,43 @@ export interface AlertInputs {
  * The alerts list: offline, then stale workers (fusion estimates them), degraded workers,
  * drifting models, congested crossings (the server's verdict, `status.congestion`), then
  * recommendations waiting for a decision. Within a kind, by crossing id. Crossings that
- * never reported (unknown) are not alerted.
+ * never reported (unknown) are not alerted. Which alerts a status raises and their keys
+ * (one per episode) are the contracts' `statusAlerts`, the same rule the server's tests use.
  */
 export function deriveAlerts(input: AlertInputs): Alert[] {
   const alerts: Alert[] = [];
   for (const s of input.statuses) {
     const id = s.crossingId;
-    const since = s.lastForecastIntervalStart ?? 'never';
-    if (s.freshness === 'offline' || s.freshness === 'stale') {
-      alerts.push({ key: `${s.freshness}:${id}:${since}`, kind: s.freshness, crossingId: id, text: `${input.nameOf(id)}: worker ${s.freshness}, estimated from profile and neighbours` });
-    } else if (s.workerStatus === 'degraded') {
-      alerts.push({ key: `degraded:${id}:${since}`, kind: 'degraded', crossingId: id, text: `${input.nameOf(id)}: worker degraded` });
-    }
-    if (s.drift && s.drift.ratio > DRIFT_ALERT_RATIO) {
-      alerts.push({ key: `drift:${id}`, kind: 'drift', crossingId: id, text: `${input.nameOf(id)}: model drift ×${s.drift.ratio.toFixed(2)} (recent error against validation)` });
-    }
-    if (s.congestion) {
-      alerts.push({ key: `congestion:${id}:${s.congestion.since}`, kind: 'congestion', crossingId: id, text: `${input.nameOf(id)}: congested, forecast demand near or over capacity (${s.congestion.reason})` });
-    }
+    const name = input.nameOf(id);
+    for (const { kind, key } of statusAlerts(s)) alerts.push({ key, kind, crossingId: id, text: alertText(kind, name, s) });
   }
   for (const r of input.pending) {
     if (r.status !== 'pending') continue;
-    alerts.push({ key: `pending:${r.crossingId}:${r.id}`, kind: 'pending', crossingId: r.crossingId, text: `${input.nameOf(r.crossingId)}: recommendation #${r.id} waits for a decision (cycle ${Math.round(r.cycleSeconds)} s)` });
+    alerts.push({ key: alertKey('pending', r.crossingId, r.id), kind: 'pending', crossingId: r.crossingId, text: `${input.nameOf(r.crossingId)}: recommendation #${r.id} waits for a decision (cycle ${Math.round(r.cycleSeconds)} s)` });
   }
   const rank = (k: AlertKind) => ALERT_KINDS.indexOf(k);
   return alerts.sort((a, b) => rank(a.kind) - rank(b.kind) || (a.crossingId < b.crossingId ? -1 : a.crossingId > b.crossingId ? 1 : 0));
 }
 
+function alertText(kind: StatusAlertKind, name: string, s: CrossingStatusView): string {
+  switch (kind) {
+    case 'offline':
+    case 'stale':
+      return `${name}: worker ${kind}, estimated from profile and neighbours`;
+    case 'degraded':
+      return `${name}: worker degraded`;
+    case 'drift':
+      // The ratio comes with the full status (the followed crossing, the snapshot); summaries carry only the verdict.
+      return `${name}: model drift${s.drift ? ` ×${s.drift.ratio.toFixed(2)}` : ''} (recent error over ${DRIFT_ALERT_RATIO}× validation)`;
+    case 'congestion':
+      return `${name}: congested, forecast demand near or over capacity (${s.congestion?.reason ?? 'newest planning evaluation'})`;
+  }
+}
+
 /**
  * Acknowledged alerts, shared by every operator: loaded from the server
  * (GET /api/alert-acknowledgements) and kept current by the `alert-acknowledged` event.
- * An alert whose condition ends and starts again has a new key and shows again.
+ * An alert whose condition ends and starts again (a new episode) has a new key and shows again.
  */
 export class Acknowledgements {
   private readonly byKey = new Map<string, AlertAcknowledgementView>();

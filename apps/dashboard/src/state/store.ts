@@ -3,6 +3,7 @@ import type {
   CityForecastView,
   CorridorDecisionView,
   CorridorRecommendationView,
+  CorridorView,
   CrossingDefinition,
   CrossingFreshness,
   CrossingFusionView,
@@ -20,6 +21,7 @@ import type {
   SimulationSnapshotView,
 } from '@crosscast/contracts';
 import { ms } from '../ui/format';
+import { DEFAULT_WINDOW, type MeasuresWindow } from './measures-window';
 
 /** Observed history kept per selected crossing (2 days of 15-min intervals). */
 export const MAX_OBSERVATIONS = 192;
@@ -48,15 +50,15 @@ export interface Selection {
   deciding: boolean;
   lastResult: { kind: 'accepted' | 'rejected' | 'error'; text: string } | null;
   simSeries: SimulatedCrossingView[];
-  /** Performance measures (PCD, split monitor) from the crossing's controller event log. */
-  measures: { view: CrossingMeasuresView | null; loading: boolean; error: string | null; loadedAtMs: number };
+  /** Performance measures (PCD, split monitor, split failures, volumes) from the crossing's controller event log. */
+  measures: { view: CrossingMeasuresView | null; loading: boolean; error: string | null; loadedAtMs: number; request: number };
 }
 
 export function newSelection(id: string): Selection {
   return {
     id, loading: true, observations: new Map(), latestForecast: null, oneStep: new Map(), recommendation: null, recHistory: [],
     lastEvaluation: null, automatic: null, hysteresis: null, togglingAutomatic: false, decisions: new Map(), audit: [],
-    deciding: false, lastResult: null, simSeries: [], measures: { view: null, loading: true, error: null, loadedAtMs: 0 },
+    deciding: false, lastResult: null, simSeries: [], measures: { view: null, loading: true, error: null, loadedAtMs: 0, request: 0 },
   };
 }
 
@@ -75,9 +77,15 @@ export class Store {
   pending = new Map<string, RecommendationView>();
   /** Pending corridor plans by id (a newer one for the same corridor replaces the older). */
   corridorPending = new Map<string, CorridorRecommendationView>();
+  /** The city's corridors (GET /api/corridors), outlined on the map. */
+  corridors: CorridorView[] = [];
+  /** The corridor chosen on the map or in the corridor filter (its name), or null. */
+  selectedCorridor: string | null = null;
   selectedId: string | null = null;
   sel: Selection | null = null;
   chartHours = 6;
+  /** The measures charts' window (kept when another crossing is opened). */
+  measuresWindow: MeasuresWindow = DEFAULT_WINDOW;
   liveEvents = 0;
   /** Bumped whenever anything the map draws changes (status, estimate, the crossing set). */
   mapVersion = 0;

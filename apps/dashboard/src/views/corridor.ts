@@ -20,6 +20,7 @@ export function renderCorridorPanel(rec: CorridorRecommendationView | null, name
   byId<HTMLButtonElement>('accept-corridor').disabled = deciding;
   byId<HTMLButtonElement>('reject-corridor').disabled = deciding;
   byId('show-corridor').dataset.crossings = rec.crossingIds.join(',');
+  byId('show-corridor').dataset.corridor = rec.corridor;
   const rows = rec.crossings.map((part) =>
     h(
       'tr',

@@ -10,6 +10,9 @@ export const STATUS_STYLE: Record<CrossingFreshness, { shape: 'circle' | 'triang
   stale: { shape: 'triangle', colour: '#e3a21a', rank: 2 },
   offline: { shape: 'square', colour: '#9aa4b0', rank: 3 },
 };
+/** Corridor lines on the map: every corridor, and the chosen one (a colour no status uses, and thicker). */
+export const CORRIDOR_COLOURS = { normal: '#56a3a6', selected: '#c792ea' } as const;
+
 export const FRESHNESS_BY_RANK: CrossingFreshness[] = ['fresh', 'unknown', 'stale', 'offline'];
 
 /** Traces the shape's path centred on (x, y) with "radius" r. */

@@ -1,6 +1,7 @@
 import * as L from 'leaflet';
 import Supercluster, { type ClusterProperties, type PointFeature } from 'supercluster';
-import type { CrossingDefinition, CrossingFreshness } from '@crosscast/contracts';
+import type { CorridorView, CrossingDefinition, CrossingFreshness } from '@crosscast/contracts';
+import { CorridorOutlines } from './map-corridors';
 import { ShapeMarker } from './map-marker';
 import { FRESHNESS_BY_RANK, STATUS_STYLE } from './map-shapes';
 
@@ -26,19 +27,32 @@ export interface MapSource {
   /** Crossings hidden by the search and status filters. */
   visible(id: string): boolean;
   selectedId: string | null;
+  /** The city's corridors (REST), outlined on the map; the chosen one is highlighted. */
+  corridors: readonly CorridorView[];
+  selectedCorridor: string | null;
+}
+
+export interface MapEvents {
+  select(id: string): void;
+  hover(id: string | null, count: number | null, bad?: number): void;
+  /** A corridor's line was clicked. */
+  chooseCorridor(name: string): void;
+  hoverCorridor(corridor: CorridorView | null): void;
 }
 
 /**
  * The city map: Leaflet with its canvas renderer (no tiles: faint road lines from the
- * crossings' approaches give orientation offline), crossings clustered by supercluster at
- * low zoom (a cluster shows its count and its worst status), single crossings drawn as
- * their status's shape, ids only when few enough are in view to read them.
+ * crossings' approaches give orientation offline), the corridors outlined (map-corridors.ts),
+ * crossings clustered by supercluster at low zoom (a cluster shows its count and its worst
+ * status), single crossings drawn as their status's shape, ids only when few enough are in
+ * view to read them.
  */
 export class CityMap {
   readonly map: L.Map;
   private readonly renderer = L.canvas({ padding: 0.2, tolerance: 4 });
   private readonly roads = L.layerGroup();
   private readonly markers = L.layerGroup();
+  private readonly corridors: CorridorOutlines;
   private index: Supercluster<PointProps, ClusterProps> | null = null;
   private layoutKey = '';
   private drawTimer: number | null = null;
@@ -47,9 +61,9 @@ export class CityMap {
   constructor(
     private readonly container: HTMLElement,
     private readonly source: () => MapSource,
-    private readonly onSelect: (id: string) => void,
-    private readonly onHover: (id: string | null, count: number | null, bad?: number) => void,
+    private readonly events: MapEvents,
   ) {
+    this.corridors = new CorridorOutlines(this.renderer, (name) => this.events.chooseCorridor(name), (c) => this.events.hoverCorridor(c));
     this.map = L.map(container, { preferCanvas: true, renderer: this.renderer, attributionControl: false, zoomSnap: 0.25, minZoom: 3, maxZoom: 20, worldCopyJump: false });
     this.map.setView([0, 0], 3);
     L.control.scale({ imperial: false }).addTo(this.map);
@@ -68,6 +82,7 @@ export class CityMap {
     };
     fit.addTo(this.map);
     this.roads.addTo(this.map);
+    this.corridors.layer.addTo(this.map);
     this.markers.addTo(this.map);
     this.map.on('moveend', () => this.draw());
   }
@@ -105,6 +120,16 @@ export class CityMap {
     return 18;
   }
 
+  /** Fits the map to a corridor's crossings (the corridor just chosen). */
+  fitCorridor(name: string): void {
+    const src = this.source();
+    const corridor = src.corridors.find((c) => c.name === name);
+    if (!corridor) return;
+    const ids = new Set(corridor.crossingIds);
+    const points = src.crossings.filter((c) => ids.has(c.id) && Number.isFinite(c.lat) && Number.isFinite(c.lon)).map((c) => [c.lat, c.lon] as [number, number]);
+    if (points.length) this.map.fitBounds(L.latLngBounds(points), { padding: [48, 48], maxZoom: STREET_ZOOM });
+  }
+
   /** Back to the whole city. */
   fitCity(): void {
     const crossings = this.source().crossings;
@@ -119,6 +144,9 @@ export class CityMap {
       this.drawRoads(src.crossings);
       this.fitCity();
     }
+    this.corridors.update(src.corridors, src.crossings, src.selectedCorridor);
+    this.container.dataset.corridors = String(this.corridors.count);
+    this.container.dataset.corridorSelected = this.corridors.selected ?? '';
     const points: Array<PointFeature<PointProps>> = [];
     for (const c of src.crossings) {
       if (!src.visible(c.id)) continue;
@@ -172,7 +200,7 @@ export class CityMap {
         const count = props.point_count;
         marker = new ShapeMarker([lat, lon], { freshness: FRESHNESS_BY_RANK[props.worst], estimated: false, label: null, count, bad: props.bad, selected: false }, 9 + Math.min(14, Math.log2(count) * 2));
         marker.on('click', () => this.map.setView([lat, lon], Math.min(18, this.index!.getClusterExpansionZoom(props.cluster_id))));
-        marker.on('mouseover', () => this.onHover(null, count, props.bad));
+        marker.on('mouseover', () => this.events.hover(null, count, props.bad));
       } else {
         const p = props as PointProps;
         const isSelected = p.id === src.selectedId;
@@ -188,11 +216,11 @@ export class CityMap {
           }
         }
         marker = new ShapeMarker([lat, lon], { freshness: FRESHNESS_BY_RANK[p.rank], estimated: p.estimated, label, count: null, selected: isSelected }, radius);
-        marker.on('click', () => this.onSelect(p.id));
-        marker.on('mouseover', () => this.onHover(p.id, null));
+        marker.on('click', () => this.events.select(p.id));
+        marker.on('mouseover', () => this.events.hover(p.id, null));
         if (isSelected) selected = marker;
       }
-      marker.on('mouseout', () => this.onHover(null, null));
+      marker.on('mouseout', () => this.events.hover(null, null));
       this.markers.addLayer(marker);
     }
     (selected as ShapeMarker | null)?.bringToFront();

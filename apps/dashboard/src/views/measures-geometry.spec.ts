@@ -1,5 +1,5 @@
 import type { PcdPhaseView, SplitMonitorPhaseView } from '@crosscast/contracts';
-import { markerPath, niceSteps, pcdGeometry, scale, splitGeometry, splitTop, timeTicks } from './measures-geometry';
+import { markerPath, niceSteps, pcdGeometry, scale, splitFailureGeometry, splitGeometry, splitTop, timeTicks, volumeGeometry } from './measures-geometry';
 
 const T0 = Date.parse('2006-10-10T07:00:00Z');
 const iso = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -90,5 +90,49 @@ describe('performance-measure chart geometry', () => {
       expect(paths[1]).toBe('M7 7h6v6h-6Z');
       expect(paths[3]).toBe('M7 7L13 13M13 7L7 13');
     });
+  });
+});
+
+describe('split failure and approach volume geometry', () => {
+  const box2 = { width: 640, height: 120, pad: { l: 40, r: 0, t: 10, b: 10 } };
+  it('puts each green in the window at its start, its two occupancy ratios on 0–100 %, and a bar where it failed', () => {
+    const g = splitFailureGeometry(
+      {
+        phase: 2,
+        cycles: 3,
+        failures: 1,
+        failureShare: 1 / 3,
+        greens: [
+          { greenStart: iso(0), greenOccupancy: 0.5, redOccupancy: 0.1, failed: false },
+          { greenStart: iso(300), greenOccupancy: 0.95, redOccupancy: 0.85, failed: true },
+          { greenStart: iso(600), greenOccupancy: 1.2, redOccupancy: 0, failed: false }, // at the window's end: out
+        ],
+      },
+      window,
+      box2,
+    );
+    expect(g.gor.map((p) => [p.x, p.y])).toEqual([[40, 60], [340, 15]]); // 50 % half-way down 100 px of plot; 95 % near the top
+    expect(g.ror.map((p) => p.y)).toEqual([100, 25]);
+    expect(g.failures).toEqual([340]);
+    expect(g.thresholdY).toBe(31); // 79 %
+    expect(g.yTicks.map((t) => t.value)).toEqual([0, 25, 50, 75, 100]);
+  });
+
+  it('draws each approach as veh/h steps across its bins, on one axis topped by the busiest bin', () => {
+    const g = volumeGeometry(
+      [
+        { approachId: 'N', total: 30, vehPerHour: 180, bins: [{ start: iso(300), count: 20 }, { start: iso(0), count: 10 }] },
+        { approachId: 'S', total: 5, vehPerHour: 30, bins: [{ start: iso(0), count: 5 }, { start: iso(900), count: 99 }] }, // the second bin is after the window
+      ],
+      5,
+      window,
+      box2,
+    );
+    // 20 vehicles in 5 minutes = 240 veh/h (the 99 after the window does not count): the axis ends on a round 300.
+    expect(g.yTop).toBe(300);
+    expect(g.series.map((s) => s.bins)).toEqual([2, 1]);
+    // Bins in time order, joined where one ends as the next starts.
+    expect(g.series[0].path).toBe('M40 70L340 70L340 30L640 30');
+    expect(g.series[1].path).toBe('M40 90L340 90');
   });
 });

@@ -1,4 +1,4 @@
-import type { PcdPhaseView, PhaseTerminationView, SplitMonitorPhaseView } from '@crosscast/contracts';
+import type { ApproachVolumeView, PcdPhaseView, PhaseTerminationView, SplitFailuresView, SplitMonitorPhaseView } from '@crosscast/contracts';
 
 /**
  * Geometry of the performance-measure charts (Purdue Coordination Diagram, split monitor):
@@ -217,6 +217,126 @@ export function splitGeometry(phase: SplitMonitorPhaseView, window: { fromMs: nu
     xTicks: timeTicks(window.fromMs, window.toMs, Math.max(2, Math.floor(plotW / 70))).map((t) => ({ at: f1(X(t)), value: t })),
     yTicks: yScale.values.map((v) => ({ at: f1(Y(v)), value: v })),
     counts,
+  };
+}
+
+// ------------------------------------------------------------------ split failures
+
+/** ATSPM's split failure rule: both occupancy ratios at or above this (the server decides `failed`; the line shows it). */
+export const SPLIT_FAILURE_THRESHOLD = 0.79;
+
+export interface OccupancyPoint {
+  x: number;
+  y: number;
+  failed: boolean;
+}
+
+export interface SplitFailureGeometry {
+  phase: number;
+  /** Green occupancy ratio of each green (its start time, 0–100 %). */
+  gor: OccupancyPoint[];
+  /** Occupancy ratio of the first 5 s of red after each green. */
+  ror: OccupancyPoint[];
+  /** x of each failed green (a bar from the bottom to the top of the plot). */
+  failures: number[];
+  thresholdY: number;
+  top: number;
+  bottom: number;
+  xTicks: Tick[];
+  yTicks: Tick[];
+}
+
+/**
+ * One phase's split failures (ATSPM): per green, its green occupancy ratio and its red
+ * occupancy ratio (first 5 s of red) of the stop-bar zones at the green's start time, on
+ * 0–100 %, the 79 % line, and a bar at each green the server judged failed (both ratios at
+ * or above it). Greens outside the window are left out.
+ */
+export function splitFailureGeometry(phase: SplitFailuresView, window: { fromMs: number; toMs: number }, box: PlotBox): SplitFailureGeometry {
+  const plotW = box.width - box.pad.l - box.pad.r;
+  const X = scale(window.fromMs, window.toMs, box.pad.l, box.pad.l + plotW);
+  const bottom = box.height - box.pad.b;
+  const Y = scale(0, 1, bottom, box.pad.t);
+  const gor: OccupancyPoint[] = [];
+  const ror: OccupancyPoint[] = [];
+  const failures: number[] = [];
+  for (const g of phase.greens) {
+    const t = Date.parse(g.greenStart);
+    if (!(t >= window.fromMs && t < window.toMs)) continue;
+    const x = f1(X(t));
+    gor.push({ x, y: f1(Y(clamp01(g.greenOccupancy))), failed: g.failed });
+    ror.push({ x, y: f1(Y(clamp01(g.redOccupancy))), failed: g.failed });
+    if (g.failed) failures.push(x);
+  }
+  return {
+    phase: phase.phase,
+    gor,
+    ror,
+    failures,
+    thresholdY: f1(Y(SPLIT_FAILURE_THRESHOLD)),
+    top: box.pad.t,
+    bottom,
+    xTicks: timeTicks(window.fromMs, window.toMs, Math.max(2, Math.floor(plotW / 70))).map((t) => ({ at: f1(X(t)), value: t })),
+    yTicks: [0, 0.25, 0.5, 0.75, 1].map((v) => ({ at: f1(Y(v)), value: v * 100 })),
+  };
+}
+
+const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
+
+// ------------------------------------------------------------------ approach volume
+
+export interface VolumeSeries {
+  approachId: string;
+  /** A step line: flat across each bin at its rate (SVG path data, one subpath per run of bins). */
+  path: string;
+  bins: number;
+  total: number;
+  vehPerHour: number;
+}
+
+export interface VolumeGeometry {
+  series: VolumeSeries[];
+  /** veh/h at the top of the plot. */
+  yTop: number;
+  xTicks: Tick[];
+  yTicks: Tick[];
+}
+
+/**
+ * Approach volumes as rates: each bin's count × 60 / binMinutes veh/h drawn flat across the
+ * bin, one step line per approach, all on one y axis (the busiest bin sets its top).
+ * Bins outside the window are left out; a gap between bins lifts the pen.
+ */
+export function volumeGeometry(volumes: readonly ApproachVolumeView[], binMinutes: number, window: { fromMs: number; toMs: number }, box: PlotBox): VolumeGeometry {
+  const perHour = 60 / binMinutes;
+  const binMs = binMinutes * 60_000;
+  let max = 0;
+  const inWindow = (start: number) => start >= window.fromMs && start < window.toMs;
+  for (const v of volumes) for (const b of v.bins) if (inWindow(Date.parse(b.start))) max = Math.max(max, b.count * perHour);
+  const yScale = niceSteps(max || 100, 4);
+  const plotW = box.width - box.pad.l - box.pad.r;
+  const X = scale(window.fromMs, window.toMs, box.pad.l, box.pad.l + plotW);
+  const Y = scale(0, yScale.top, box.height - box.pad.b, box.pad.t);
+  const series = volumes.map((v): VolumeSeries => {
+    let path = '';
+    let lastEnd: number | null = null;
+    let bins = 0;
+    for (const b of [...v.bins].sort((a, c) => Date.parse(a.start) - Date.parse(c.start))) {
+      const start = Date.parse(b.start);
+      if (!inWindow(start)) continue;
+      const end = Math.min(start + binMs, window.toMs);
+      const y = f1(Y(b.count * perHour));
+      path += `${lastEnd === start ? 'L' : 'M'}${f1(X(start))} ${y}L${f1(X(end))} ${y}`;
+      lastEnd = start + binMs;
+      bins++;
+    }
+    return { approachId: v.approachId, path, bins, total: v.total, vehPerHour: v.vehPerHour };
+  });
+  return {
+    series,
+    yTop: yScale.top,
+    xTicks: timeTicks(window.fromMs, window.toMs, Math.max(2, Math.floor(plotW / 70))).map((t) => ({ at: f1(X(t)), value: t })),
+    yTicks: yScale.values.map((v) => ({ at: f1(Y(v)), value: v })),
   };
 }
 

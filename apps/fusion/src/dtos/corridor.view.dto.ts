@@ -1,12 +1,12 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import type { CorridorCrossingView, CorridorDecisionView, CorridorRecommendationStatus, CorridorRecommendationView, DecisionKind, DeciderRole, PlanningInputSource, PlanSummaryView } from '@crosscast/contracts';
+import type { CorridorCrossingView, CorridorDecisionView, CorridorView, CorridorRecommendationStatus, CorridorRecommendationView, DecisionKind, DeciderRole, PlanningInputSource, PlanSummaryView } from '@crosscast/contracts';
 import { ErrorResponseDto } from './common.view.dto';
 import { DECIDER_ROLES, DECISION_KINDS, INPUT_SOURCES, PlanCoordinationDto, PlanPhaseDto, PlanSummaryDto } from './recommendation.view.dto';
 
 const CORRIDOR_STATUSES: CorridorRecommendationStatus[] = ['pending', 'accepted', 'rejected', 'superseded', 'expired'];
 
 /** GET /api/corridors: one corridor. */
-export class CorridorDto {
+export class CorridorDto implements CorridorView {
   @ApiProperty({ example: 'HIGH STREET RD: 0970 → 2000' }) name: string;
   @ApiProperty() road: string;
   @ApiProperty({ type: [String], description: 'In road order' }) crossingIds: string[];

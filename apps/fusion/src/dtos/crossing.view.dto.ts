@@ -36,6 +36,10 @@ export class CrossingStatusDto implements CrossingStatusView {
   @ApiProperty({ type: Number, nullable: true, description: 'Vehicles in the last finished interval' }) lastObservedTotal: number | null;
   @ApiProperty({ type: () => WorkerDriftDto, nullable: true, description: 'Recent 1-step error against validation error (null until measured)' }) drift: WorkerDriftDto | null;
   @ApiProperty({ type: () => CongestionDto, nullable: true, description: "The server's congestion verdict (newest planning evaluation near or over capacity, at most two periods old); null when not congested" }) congestion: CongestionDto | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'While offline: the last heartbeat before the worker went silent (keys the offline alert)' }) offlineSince: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'While stale: the newest forecast interval when the crossing went stale, kept while it stays stale (keys the stale alert)' }) staleSince: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'While degraded: the first heartbeat of the unbroken degraded run (keys the degraded alert)' }) degradedSince: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'While drifting (drift ratio over 1.5): the first heartbeat of the unbroken drifting run (keys the drift alert)' }) driftingSince: string | null;
 }
 
 @ApiExtraModels(ForecastBandDto)

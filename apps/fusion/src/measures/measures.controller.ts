@@ -16,10 +16,10 @@ export class MeasuresController {
   @Get(':id/measures')
   @ApiOperation({
     summary:
-      "ATSPM performance measures of a crossing over [from, to), from its controller event log: split monitor (green per phase per cycle, gap-out / max-out / force-off shares), arrivals on green, Purdue Coordination Diagram points, split failures and approach volumes (simulate mode: the simulator's signals; definitions in the README)",
+      "ATSPM performance measures of a crossing over [from, to) (default: the `minutes`, 60, before the end of its newest stored log), from its controller event log: split monitor (green per phase per cycle, gap-out / max-out / force-off shares), arrivals on green, Purdue Coordination Diagram points, split failures and approach volumes (simulate mode: the simulator's signals; definitions in the README)",
   })
   @ApiOkResponse({ type: CrossingMeasuresDto })
   measures(@Param() params: CrossingIdParams, @Query() query: MeasuresQuery): Promise<CrossingMeasuresView> {
-    return this.logs.measures(params.id, query.from, query.to, query.binMinutes);
+    return this.logs.measures(params.id, query.from, query.to, query.binMinutes, query.minutes);
   }
 }

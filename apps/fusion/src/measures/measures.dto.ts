@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsISO8601, IsOptional } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
 import type {
   ApproachVolumeView,
   ArrivalsOnGreenView,
@@ -18,7 +18,7 @@ import type {
 export const BIN_MINUTES = [1, 5, 15, 60] as const;
 
 export class MeasuresQuery {
-  @ApiPropertyOptional({ example: '2025-01-06T07:00:00Z', description: 'Window start (ISO 8601 with zone). Default: an hour before `to`. Cycles (greens, red-to-red cycles) starting in [from, to) count.' })
+  @ApiPropertyOptional({ example: '2025-01-06T07:00:00Z', description: 'Window start (ISO 8601 with zone). Default: `minutes` (60) before `to`. Cycles (greens, red-to-red cycles) starting in [from, to) count.' })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time, e.g. 2025-01-06T07:00:00Z' })
   from?: string;
@@ -27,6 +27,14 @@ export class MeasuresQuery {
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time, e.g. 2025-01-06T08:00:00Z' })
   to?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 10080, default: 60, description: 'Window length in minutes when `from` is not given: the window is [to − minutes, to), e.g. the last 4 hours of the log with 240 (ignored with `from`)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'minutes must be a whole number' })
+  @Min(1, { message: 'minutes must be at least 1' })
+  @Max(10080, { message: 'minutes must be at most 10080 (7 days)' })
+  minutes?: number;
 
   @ApiPropertyOptional({ enum: BIN_MINUTES, default: 15, description: 'Approach volume bin, minutes' })
   @IsOptional()

@@ -54,10 +54,10 @@ export class SignalEventLogService {
    * stored log of the crossing (the simulator's data time is not the wall clock), else now;
    * `from` = an hour before `to`.
    */
-  async measures(crossingId: string, from: string | undefined, to: string | undefined, binMinutes: number | undefined): Promise<CrossingMeasuresView> {
+  async measures(crossingId: string, from: string | undefined, to: string | undefined, binMinutes: number | undefined, minutes?: number): Promise<CrossingMeasuresView> {
     if (!this.city.get(crossingId)) throw new NotFoundException(`crossing ${crossingId} is not part of this city`);
     const toMs = to ? Date.parse(to) : ((await this.logs.latestEnd(crossingId)) ?? this.clock.now().getTime());
-    const fromMs = from ? Date.parse(from) : toMs - DEFAULT_WINDOW_MS;
+    const fromMs = from ? Date.parse(from) : toMs - (minutes ? minutes * 60_000 : DEFAULT_WINDOW_MS);
     if (!(toMs > fromMs)) throw new BadRequestException('from must be before to');
     if (toMs - fromMs > MAX_MEASURE_WINDOW_MS) throw new BadRequestException('the window may span at most 7 days');
     const logs = await this.logs.overlapping(crossingId, fromMs - MEASURE_MARGIN_MS, toMs + MEASURE_MARGIN_MS);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { CrossingDefinition, DeadLetterView, ForecastMessage, WorkerDrift, ForecastView, HeartbeatMessage, ObservationView, RecommendationView } from '@crosscast/contracts';
+import { CrossingDefinition, DRIFT_ALERT_RATIO, DeadLetterView, ForecastMessage, WorkerDrift, ForecastView, HeartbeatMessage, ObservationView, RecommendationView } from '@crosscast/contracts';
 import { TOTAL_APPROACH } from '@crosscast/persistence';
 import { toRecommendationView } from './recommendations.repository';
 
@@ -23,6 +23,10 @@ export interface StatusRow {
   drift: WorkerDrift | null;
   /** The newest planning verdict when it was congested (crossing_congestion), else null. */
   congestion: { periodStart: Date; since: Date; reason: string } | null;
+  /** Episode starts (migration 1765840000000): first degraded heartbeat of the run, first drifting one, the forecast when it went stale. */
+  degradedSince: Date | null;
+  driftingSince: Date | null;
+  staleSince: Date | null;
 }
 
 const MAX_DEAD_LETTER_PAYLOAD = 64 * 1024;
@@ -274,10 +278,15 @@ export class ForecastStoreRepository {
       }
     }
     if (newest.size === 0) return;
+    // The episode starts ride along: a degraded (drifting) heartbeat starts a run unless one is
+    // already running, any other heartbeat ends it. Only the newest heartbeat writes (WHERE).
     await insertColumns(
       this.dataSource,
       'crossing_status',
-      [['crossing_id', 'text'], ['worker_status', 'text'], ['last_heartbeat_at', 'timestamptz'], ['last_heartbeat_seq', 'bigint'], ['model', 'jsonb'], ['drift', 'jsonb']],
+      [
+        ['crossing_id', 'text'], ['worker_status', 'text'], ['last_heartbeat_at', 'timestamptz'], ['last_heartbeat_seq', 'bigint'],
+        ['model', 'jsonb'], ['drift', 'jsonb'], ['degraded_since', 'timestamptz'], ['drifting_since', 'timestamptz'],
+      ],
       [...newest.values()]
         .sort((a, b) => (a.heartbeat.crossingId < b.heartbeat.crossingId ? -1 : a.heartbeat.crossingId > b.heartbeat.crossingId ? 1 : 0))
         .map(({ heartbeat, aliveAt }) => [
@@ -287,18 +296,38 @@ export class ForecastStoreRepository {
           heartbeat.seq,
           heartbeat.model ? JSON.stringify(heartbeat.model) : null,
           heartbeat.drift ? JSON.stringify(heartbeat.drift) : null,
+          heartbeat.status === 'degraded' ? aliveAt : null,
+          isDrifting(heartbeat.drift) ? aliveAt : null,
         ]),
       `ON CONFLICT (crossing_id) DO UPDATE SET worker_status = EXCLUDED.worker_status, last_heartbeat_at = EXCLUDED.last_heartbeat_at,
-         last_heartbeat_seq = EXCLUDED.last_heartbeat_seq, model = COALESCE(EXCLUDED.model, crossing_status.model), drift = EXCLUDED.drift
+         last_heartbeat_seq = EXCLUDED.last_heartbeat_seq, model = COALESCE(EXCLUDED.model, crossing_status.model), drift = EXCLUDED.drift,
+         degraded_since = CASE WHEN EXCLUDED.degraded_since IS NULL THEN NULL ELSE COALESCE(crossing_status.degraded_since, EXCLUDED.degraded_since) END,
+         drifting_since = CASE WHEN EXCLUDED.drifting_since IS NULL THEN NULL ELSE COALESCE(crossing_status.drifting_since, EXCLUDED.drifting_since) END
        WHERE crossing_status.last_heartbeat_at IS NULL
           OR (EXCLUDED.last_heartbeat_at, EXCLUDED.last_heartbeat_seq) > (crossing_status.last_heartbeat_at, COALESCE(crossing_status.last_heartbeat_seq, -1))`,
     );
   }
 
+  /**
+   * The stale episodes the leader's tick saw begin and end: `began` gets its episode start
+   * (the newest forecast interval when it went stale) unless one is already kept, `ended`
+   * is cleared. Two statements whatever the count.
+   */
+  async recordStaleEpisodes(began: Array<{ crossingId: string; since: string }>, ended: string[]): Promise<void> {
+    if (began.length) {
+      await this.dataSource.query(
+        `UPDATE crossing_status s SET stale_since = b.since FROM unnest($1::varchar[], $2::timestamptz[]) AS b(crossing_id, since)
+         WHERE s.crossing_id = b.crossing_id AND s.stale_since IS NULL`,
+        [began.map((b) => b.crossingId), began.map((b) => b.since)],
+      );
+    }
+    if (ended.length) await this.dataSource.query(`UPDATE crossing_status SET stale_since = NULL WHERE crossing_id = ANY($1::varchar[]) AND stale_since IS NOT NULL`, [ended]);
+  }
+
   async statuses(): Promise<StatusRow[]> {
     const rows = await this.dataSource.query(
       `SELECT s.crossing_id, s.worker_status, s.last_heartbeat_at, s.last_forecast_interval_start, s.last_observed_total, s.model, s.drift,
-         c.planning_period_start AS congestion_period, c.congested_since, c.reason AS congestion_reason
+         s.degraded_since, s.drifting_since, s.stale_since, c.planning_period_start AS congestion_period, c.congested_since, c.reason AS congestion_reason
        FROM crossing_status s LEFT JOIN crossing_congestion c ON c.crossing_id = s.crossing_id AND c.congested
        ORDER BY s.crossing_id`,
     );
@@ -311,6 +340,9 @@ export class ForecastStoreRepository {
       model: r.model as StatusRow['model'],
       drift: (r.drift as StatusRow['drift']) ?? null,
       congestion: r.congestion_period ? { periodStart: r.congestion_period as Date, since: (r.congested_since as Date | null) ?? (r.congestion_period as Date), reason: (r.congestion_reason as string | null) ?? 'congested' } : null,
+      degradedSince: (r.degraded_since as Date | null) ?? null,
+      driftingSince: (r.drifting_since as Date | null) ?? null,
+      staleSince: (r.stale_since as Date | null) ?? null,
     }));
   }
 
@@ -486,6 +518,11 @@ export async function insertColumns(
     if (Array.isArray(result)) returned.push(...result);
   }
   return returned;
+}
+
+/** The server's drift verdict on one heartbeat: recent 1-step error over DRIFT_ALERT_RATIO × the validation error. */
+export function isDrifting(drift: WorkerDrift | null | undefined): boolean {
+  return !!drift && drift.ratio > DRIFT_ALERT_RATIO;
 }
 
 /** PostgreSQL text cannot hold NUL; a refused message's reason may quote one (zod quotes the value it got). */

@@ -11,6 +11,10 @@ const status = (over: Partial<CrossingStatusView> = {}): CrossingStatusView => (
   lastObservedTotal: 120,
   drift: null,
   congestion: null,
+  offlineSince: null,
+  staleSince: null,
+  degradedSince: null,
+  driftingSince: null,
   ...over,
 });
 const asOf = new Date('2026-12-06T04:00:00.000Z');

@@ -1,4 +1,4 @@
-import { cityDataTimeMs, computeStatuses } from './status.service';
+import { cityDataTimeMs, computeStatuses, staleEpisodeChanges } from './status.service';
 import { StatusRow } from '../repositories/forecast-store.repository';
 
 const T0 = Date.parse('2006-10-10T08:00:00Z');
@@ -16,6 +16,9 @@ function row(crossingId: string, lastForecastIntervals: number | null, heartbeat
     model: null,
     drift: null,
     congestion: null,
+    degradedSince: null,
+    driftingSince: null,
+    staleSince: null,
   };
 }
 
@@ -67,5 +70,44 @@ describe('congestion (the congestion alert)', () => {
     expect(byId.D).toBeNull();
     // Hourly planning periods keep a verdict longer.
     expect(computeStatuses(rows, ['C'], 15, now, { ...config, PLANNING_PERIOD_MINUTES: 60 }).statuses[0].congestion?.since).toBe(at(5).toISOString());
+  });
+});
+
+describe('alert episodes (where each worker alert began: its key)', () => {
+  const heartbeatAt = (secondsAgo: number) => new Date(now.getTime() - secondsAgo * 1000);
+  it('names the start of each episode in the status, and nothing while the condition does not hold', () => {
+    const rows: StatusRow[] = [
+      row('OFF', 10, 31), // offline: since its last heartbeat
+      { ...row('STALE', 7, 1), staleSince: at(6) }, // stale, kept since an earlier forecast (late forecasts arrived since)
+      row('STALE2', 7, 1), // stale, not kept yet: the newest forecast (what the leader's tick will keep)
+      { ...row('DEG', 10, 1), workerStatus: 'degraded', degradedSince: heartbeatAt(600) },
+      { ...row('DRIFT', 10, 1), driftingSince: heartbeatAt(300) },
+      { ...row('FRESH', 10, 1), staleSince: at(3) }, // fresh again: a kept stale start no longer shows
+    ];
+    const { statuses } = computeStatuses(rows, rows.map((r) => r.crossingId), 15, now, config);
+    const by = Object.fromEntries(statuses.map((s) => [s.crossingId, [s.offlineSince, s.staleSince, s.degradedSince, s.driftingSince]]));
+    expect(by).toEqual({
+      OFF: [heartbeatAt(31).toISOString(), null, null, null],
+      STALE: [null, at(6).toISOString(), null, null],
+      STALE2: [null, at(7).toISOString(), null, null],
+      DEG: [null, null, heartbeatAt(600).toISOString(), null],
+      DRIFT: [null, null, null, heartbeatAt(300).toISOString()],
+      FRESH: [null, null, null, null],
+    });
+  });
+
+  it('keeps a stale episode once, ends it when the crossing is fresh (or unknown) again, and lets offline leave it as it is', () => {
+    const view = (crossingId: string, freshness: 'fresh' | 'stale' | 'offline' | 'unknown', staleSince: string | null = null) => ({ ...computeStatuses([], [crossingId], 15, now, config).statuses[0], freshness, staleSince });
+    const kept = new Map<string, string | null>();
+    // First call: everything is written (the SQL only fills empty starts and clears set ones).
+    let changes = staleEpisodeChanges([view('A', 'stale', 't1'), view('B', 'fresh'), view('C', 'offline')], kept);
+    expect(changes).toEqual({ began: [{ crossingId: 'A', since: 't1' }], ended: ['B'] });
+    kept.set('A', 't1').set('B', null);
+    // Still stale with a later forecast: nothing to write (the kept start stays).
+    expect(staleEpisodeChanges([view('A', 'stale', 't1'), view('B', 'fresh')], kept)).toEqual({ began: [], ended: [] });
+    // Offline in between is the same episode; fresh ends it; stale again is a new one.
+    expect(staleEpisodeChanges([view('A', 'offline')], kept)).toEqual({ began: [], ended: [] });
+    changes = staleEpisodeChanges([view('A', 'fresh'), view('B', 'stale', 't9')], kept);
+    expect(changes).toEqual({ began: [{ crossingId: 'B', since: 't9' }], ended: ['A'] });
   });
 });

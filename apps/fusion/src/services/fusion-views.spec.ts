@@ -34,6 +34,10 @@ function status(crossingId: string, freshness: CrossingStatusView['freshness'], 
     lastObservedTotal: null,
     drift: null,
     congestion: null,
+    offlineSince: null,
+    staleSince: null,
+    degradedSince: null,
+    driftingSince: null,
   };
 }
 

@@ -4,6 +4,7 @@ import { LiveGateway } from '../gateways/live.gateway';
 import { CityForecastService } from './city-forecast.service';
 import { CityFusionService } from './city-fusion.service';
 import { LeadershipService } from './leadership.service';
+import { StatusService } from './status.service';
 
 const BROADCAST_EVERY_MS = 1000;
 const RECHECK_EVERY_MS = 5000;
@@ -37,6 +38,7 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     private readonly live: LiveGateway,
     private readonly fusion: CityFusionService,
     private readonly leadership: LeadershipService,
+    private readonly status: StatusService,
   ) {}
 
   onModuleInit(): void {
@@ -69,6 +71,9 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     this.lastBroadcastMs = now;
     try {
       const { city, statuses, fused } = await this.cityForecast.picture();
+      // Where stale episodes began is kept as the leader sees them (it keys the stale alert).
+      // A failed write is tried again on the next tick; the broadcast goes out regardless.
+      await this.status.recordStaleEpisodes(statuses).catch((error: Error) => this.logger.warn(`stale episodes not kept: ${error.message}`));
       this.live.emit('city-forecast', city);
       // Per-crossing fused values change with each fusion run, or when a crossing turns
       // estimated; the picture keeps the same view object while they do not (CityForecastService),
@@ -93,9 +98,13 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
           lastObservedTotal: status.lastObservedTotal,
           lastForecastIntervalStart: status.lastForecastIntervalStart,
           congestion: status.congestion,
+          offlineSince: status.offlineSince,
+          staleSince: status.staleSince,
+          degradedSince: status.degradedSince,
+          driftingSince: status.driftingSince,
         };
         // (A new forecast brings a new observed total anyway: the forecast time adds few messages.)
-        const summaryKey = [summary.freshness, summary.workerStatus, summary.lastObservedTotal, summary.lastForecastIntervalStart, summary.congestion?.since, summary.congestion?.periodStart].join('|');
+        const summaryKey = [summary.freshness, summary.workerStatus, summary.lastObservedTotal, summary.lastForecastIntervalStart, summary.congestion?.since, summary.congestion?.periodStart, summary.offlineSince, summary.staleSince, summary.degradedSince, summary.driftingSince].join('|');
         if (this.lastSummary.get(status.crossingId) !== summaryKey) {
           this.lastSummary.set(status.crossingId, summaryKey);
           summaries.push(summary);
@@ -112,5 +121,5 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
 }
 
 function statusKey(s: CrossingStatusView): string {
-  return [s.freshness, s.workerStatus, s.lastForecastIntervalStart, s.lastObservedTotal, s.model?.name, s.model?.version, s.drift?.ratio, s.congestion?.since, s.congestion?.periodStart].join('|');
+  return [s.freshness, s.workerStatus, s.lastForecastIntervalStart, s.lastObservedTotal, s.model?.name, s.model?.version, s.drift?.ratio, s.congestion?.since, s.congestion?.periodStart, s.offlineSince, s.staleSince, s.degradedSince, s.driftingSince].join('|');
 }

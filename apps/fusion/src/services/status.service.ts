@@ -20,10 +20,44 @@ export class StatusService {
     private readonly clock: ClockRepository,
   ) {}
 
+  /** What the leader's tick last kept of each crossing's stale episode (start, or null: none). */
+  private readonly staleKept = new Map<string, string | null>();
+
   async statuses(): Promise<{ asOf: Date | null; statuses: CrossingStatusView[] }> {
     const rows = await this.store.statuses();
     return computeStatuses(rows, this.city.all().map((c) => c.id), this.city.city.intervalMinutes, this.clock.now(), this.config);
   }
+
+  /**
+   * Keeps where stale episodes began (`stale_since`), from the statuses the leader's tick
+   * computed: state moves when it sees a crossing turn stale or fresh, not on reads. Writes
+   * only the changes since its last call (all of them on the first).
+   */
+  async recordStaleEpisodes(statuses: readonly CrossingStatusView[]): Promise<void> {
+    const { began, ended } = staleEpisodeChanges(statuses, this.staleKept);
+    if (!began.length && !ended.length) return;
+    await this.store.recordStaleEpisodes(began, ended);
+    for (const b of began) this.staleKept.set(b.crossingId, b.since);
+    for (const id of ended) this.staleKept.set(id, null);
+  }
+}
+
+/**
+ * The stale episodes to keep and to end, against what was kept: a stale crossing with a
+ * start begins one (unless kept), a fresh or unknown one ends it. Offline neither begins
+ * nor ends one: a worker that was stale, went silent and came back without a fresh
+ * forecast is still in the same episode.
+ */
+export function staleEpisodeChanges(statuses: readonly CrossingStatusView[], kept: ReadonlyMap<string, string | null>): { began: Array<{ crossingId: string; since: string }>; ended: string[] } {
+  const began: Array<{ crossingId: string; since: string }> = [];
+  const ended: string[] = [];
+  for (const s of statuses) {
+    const known = kept.get(s.crossingId);
+    if (s.freshness === 'stale' && s.staleSince) {
+      if (!known) began.push({ crossingId: s.crossingId, since: s.staleSince });
+    } else if ((s.freshness === 'fresh' || s.freshness === 'unknown') && known !== null) ended.push(s.crossingId);
+  }
+  return { began, ended };
 }
 
 /**
@@ -53,6 +87,22 @@ export function congestionOf(verdict: StatusRow['congestion'], notBeforeMs: numb
   // The planner's reason ends with "congested: <why>"; the alert needs only the why.
   const why = /congested: (.*)$/.exec(verdict.reason)?.[1] ?? verdict.reason;
   return { since: verdict.since.toISOString(), periodStart: verdict.periodStart.toISOString(), reason: why };
+}
+
+/**
+ * Where each worker alert's episode began (the alert keys, `statusAlerts` in the contracts):
+ * offline since its last heartbeat; stale since the newest forecast when it went stale (the
+ * kept `stale_since`, else the newest forecast now: what the leader's tick will keep);
+ * degraded and drifting since the first heartbeat of their run (kept by the heartbeat upsert).
+ */
+export function episodesOf(freshness: CrossingFreshness, row: StatusRow | undefined): Pick<CrossingStatusView, 'offlineSince' | 'staleSince' | 'degradedSince' | 'driftingSince'> {
+  const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
+  return {
+    offlineSince: freshness === 'offline' ? iso(row?.lastHeartbeatAt) : null,
+    staleSince: freshness === 'stale' ? iso(row?.staleSince ?? row?.lastForecastIntervalStart) : null,
+    degradedSince: row?.workerStatus === 'degraded' ? iso(row.degradedSince) : null,
+    driftingSince: iso(row?.driftingSince),
+  };
 }
 
 export function computeStatuses(
@@ -88,6 +138,7 @@ export function computeStatuses(
       lastObservedTotal: row?.lastObservedTotal ?? null,
       drift: row?.drift ?? null,
       congestion: congestionOf(row?.congestion ?? null, congestionAfterMs),
+      ...episodesOf(freshness, row),
     };
   });
   return { asOf: asOfMs === null ? null : new Date(asOfMs), statuses };

@@ -37,4 +37,16 @@ export class CrossingStatusEntity {
   /** Drift from the newest heartbeat: the model's recent error against its validation error. */
   @Column({ type: 'jsonb', nullable: true })
   drift: WorkerDrift | null;
+
+  /** First heartbeat of the unbroken run reporting `degraded` (keys the degraded alert; migration 1765840000000). */
+  @Column({ name: 'degraded_since', type: 'timestamptz', nullable: true })
+  degradedSince: Date | null;
+
+  /** First heartbeat of the unbroken run with a drift ratio over DRIFT_ALERT_RATIO (keys the drift alert). */
+  @Column({ name: 'drifting_since', type: 'timestamptz', nullable: true })
+  driftingSince: Date | null;
+
+  /** The newest forecast interval when the crossing went stale (keys the stale alert; kept by the leader's tick). */
+  @Column({ name: 'stale_since', type: 'timestamptz', nullable: true })
+  staleSince: Date | null;
 }

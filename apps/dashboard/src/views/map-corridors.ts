@@ -1,0 +1,90 @@
+import * as L from 'leaflet';
+import type { CorridorView, CrossingDefinition } from '@crosscast/contracts';
+import { CORRIDOR_COLOURS } from './map-shapes';
+
+/** How a corridor's line is drawn: every corridor, the chosen one, the others while one is chosen. */
+export const CORRIDOR_STYLE = {
+  normal: { color: CORRIDOR_COLOURS.normal, weight: 4, opacity: 1 },
+  selected: { color: CORRIDOR_COLOURS.selected, weight: 7, opacity: 1 },
+  dimmed: { color: CORRIDOR_COLOURS.normal, weight: 2, opacity: 0.45 },
+} as const;
+
+/** The corridor's crossings in road order as map points, leaving out crossings without a position. */
+export function corridorPath(corridor: CorridorView, byId: ReadonlyMap<string, CrossingDefinition>): Array<[number, number]> {
+  const points: Array<[number, number]> = [];
+  for (const id of corridor.crossingIds) {
+    const c = byId.get(id);
+    if (c && Number.isFinite(c.lat) && Number.isFinite(c.lon)) points.push([c.lat, c.lon]);
+  }
+  return points;
+}
+
+/**
+ * The city's corridors outlined on the map: one polyline per corridor through its
+ * crossings in road order, on the map's canvas renderer, under the crossings. The lines
+ * are built once per corridor list (the list is static for a city) and only restyled when
+ * the chosen corridor changes, so live updates cost nothing here and panning redraws a few
+ * hundred simple paths at most (Leaflet simplifies them at city zoom).
+ */
+export class CorridorOutlines {
+  readonly layer = L.layerGroup();
+  private readonly lines = new Map<string, L.Polyline>();
+  private drawnFrom: readonly CorridorView[] | null = null;
+  private drawnFor: readonly CrossingDefinition[] | null = null;
+  private chosen: string | null = null;
+
+  constructor(
+    private readonly renderer: L.Renderer,
+    private readonly onChoose: (name: string) => void,
+    private readonly onHover: (corridor: CorridorView | null) => void,
+  ) {}
+
+  /** Draws (when the corridors or the crossings changed) and marks the chosen corridor. Returns whether anything changed. */
+  update(corridors: readonly CorridorView[], crossings: readonly CrossingDefinition[], chosen: string | null): boolean {
+    let changed = false;
+    if (corridors !== this.drawnFrom || crossings !== this.drawnFor) {
+      this.drawnFrom = corridors;
+      this.drawnFor = crossings;
+      this.layer.clearLayers();
+      this.lines.clear();
+      const byId = new Map(crossings.map((c) => [c.id, c]));
+      for (const corridor of corridors) {
+        const path = corridorPath(corridor, byId);
+        if (path.length < 2) continue;
+        const line = L.polyline(path, { renderer: this.renderer, ...CORRIDOR_STYLE.normal, lineCap: 'round', lineJoin: 'round', interactive: true, bubblingMouseEvents: false });
+        line.on('click', (e) => {
+          L.DomEvent.stop(e);
+          this.onChoose(corridor.name);
+        });
+        line.on('mouseover', () => this.onHover(corridor));
+        line.on('mouseout', () => this.onHover(null));
+        this.lines.set(corridor.name, line);
+        this.layer.addLayer(line);
+      }
+      this.chosen = null;
+      this.restyle(chosen);
+      changed = true;
+    } else if (chosen !== this.chosen) {
+      this.restyle(chosen);
+      changed = true;
+    }
+    return changed;
+  }
+
+  get count(): number {
+    return this.lines.size;
+  }
+
+  /** The chosen corridor's name when it is drawn, else null. */
+  get selected(): string | null {
+    return this.chosen !== null && this.lines.has(this.chosen) ? this.chosen : null;
+  }
+
+  private restyle(chosen: string | null): void {
+    const anyChosen = chosen !== null && this.lines.has(chosen);
+    for (const [name, line] of this.lines) line.setStyle(name === chosen ? CORRIDOR_STYLE.selected : anyChosen ? CORRIDOR_STYLE.dimmed : CORRIDOR_STYLE.normal);
+    // The chosen line above the other lines (the crossings are drawn after it, on top).
+    if (anyChosen) this.lines.get(chosen)!.bringToFront();
+    this.chosen = chosen;
+  }
+}
