@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import type { Queue } from 'bullmq';
 import type IORedis from 'ioredis';
 import { Client } from 'pg';
+import { FUSION_NODE_ARGS } from '../apps/fusion/src/node-options';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const POSTGRES_URL = (process.env.DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/$/, '');
@@ -42,7 +43,8 @@ export async function freePort(): Promise<number> {
 export async function startFusion(env: Record<string, string>): Promise<FusionProcess> {
   const port = await freePort();
   const lines: string[] = [];
-  const nodeArgs = (process.env.BENCH_FUSION_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // As deployed (apps/fusion/src/node-options.ts), then BENCH_FUSION_NODE_ARGS (a later flag wins).
+  const nodeArgs = [...FUSION_NODE_ARGS, ...(process.env.BENCH_FUSION_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const child = spawn(process.execPath, [...nodeArgs, '-r', path.join(ROOT, 'tools/register-aliases.js'), path.join(ROOT, 'dist/apps/fusion/src/main.js')], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NO_COLOR: '1' },

@@ -11,6 +11,7 @@
  * for everything and the simulator runs its network (SIM_NETWORK=imported).
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { FUSION_NODE_ARGS } from '../apps/fusion/src/node-options';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -124,7 +125,8 @@ function start(name: string, entry: string, extraEnv: Record<string, string>): C
   const logDir = path.resolve(ROOT, env.DATA_DIR, 'logs');
   fs.mkdirSync(logDir, { recursive: true });
   const log = fs.createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/register-aliases.js'), path.join(ROOT, 'dist', entry)], {
+  const nodeArgs = name === 'fusion' ? [...FUSION_NODE_ARGS] : [];
+  const child = spawn(process.execPath, [...nodeArgs, '-r', path.join(ROOT, 'tools/register-aliases.js'), path.join(ROOT, 'dist', entry)], {
     cwd: ROOT,
     env: { ...process.env, ...extraEnv, NO_COLOR: '1', FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,6 +12,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { DEFAULT_CITY_DIR } from '../../tools/generate-compose';
+import { FUSION_MAX_OLD_SPACE_MB, FUSION_NODE_ARGS } from '../../apps/fusion/src/node-options';
 import { CROSSING_NODE_LABEL, DEFAULT_K8S_FILE, EDGE_NODE_LABEL, k8sWorkerName, renderK8s, renderK8sYaml } from '../../tools/generate-k8s';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -49,6 +50,19 @@ describe('Kubernetes manifests (deploy/k8s/crosscast.yaml)', () => {
     const broken = JSON.parse(JSON.stringify(find('Deployment', 'fusion')));
     delete broken.spec.selector;
     expect(() => new Deployment(broken).validate()).toThrow();
+  });
+
+  it("caps fusion's heap the same way wherever it starts, well under the container's memory limit", () => {
+    const heapFlag = `--max-old-space-size=${FUSION_MAX_OLD_SPACE_MB}`;
+    expect(FUSION_NODE_ARGS).toContain(heapFlag);
+    // The image (compose and Kubernetes run it), npm run start:fusion; demo and benchmarks import FUSION_NODE_ARGS.
+    expect(fs.readFileSync(path.join(ROOT, 'apps/fusion/Dockerfile'), 'utf8')).toContain(`ENV NODE_OPTIONS="${FUSION_NODE_ARGS.join(' ')}"`);
+    const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>;
+    expect(scripts['start:fusion'].split(' ')).toEqual(expect.arrayContaining([...FUSION_NODE_ARGS]));
+    const limit = find('Deployment', 'fusion').spec.template.spec.containers[0].resources.limits.memory as string;
+    const limitMb = Number(limit.replace(/Gi$/, '')) * 1024 || Number(limit.replace(/Mi$/, ''));
+    // Code, buffers and native memory take a few hundred MB beside the heap.
+    expect(limitMb - FUSION_MAX_OLD_SPACE_MB).toBeGreaterThanOrEqual(256);
   });
 
   it('runs fusion replicated, behind a disruption budget, ready only when /health says so', () => {
