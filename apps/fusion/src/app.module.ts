@@ -52,6 +52,7 @@ import { HealthService } from './services/health.service';
 import { IngestionService } from './services/ingestion.service';
 import { LiveUpdatesService } from './services/live-updates.service';
 import { CrossingEventsService } from './services/crossing-events.service';
+import { IngestEvents } from './services/ingest-events';
 import { RecommendationService } from './services/recommendation.service';
 import { PlanningService } from './services/planning.service';
 import { SimulationMeasurementsService } from './services/simulation-measurements.service';
@@ -94,6 +95,7 @@ export class FusionModule {
         PlanningService,
         LiveUpdatesService,
         CrossingEventsService,
+        IngestEvents,
         IngestionService,
         CrossingQueryService,
         HealthService,

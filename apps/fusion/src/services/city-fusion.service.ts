@@ -7,6 +7,7 @@ import { ClockRepository } from '../repositories/clock.repository';
 import { FusionStateRepository, ReplayForecastRow, ReplayObservationRow } from '../repositories/fusion-state.repository';
 import { FusionFeedRepository } from '../repositories/fusion-feed.repository';
 import { FencedError } from '../repositories/leadership.repository';
+import { IngestEvents } from './ingest-events';
 import { LeadershipService } from './leadership.service';
 import { fusionStates, isDegradedForecast, sameStates } from './fusion-views';
 import type { FusedStep } from './planning-inputs';
@@ -110,8 +111,10 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
     private readonly clock: ClockRepository,
     private readonly feed: FusionFeedRepository,
     private readonly leadership: LeadershipService,
+    events: IngestEvents,
   ) {
     this.fusion = this.newFusion();
+    events.onForecastStored((message, receivedAt) => this.record(message, receivedAt));
     // A new leader writes the whole state at its first save (the old leader's may be older).
     this.leadership.onChange((state) => {
       if (state.role !== 'leader') return;
@@ -147,8 +150,8 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
   }
 
   /**
-   * Feeds one forecast this instance has just stored, and tells the other instances so they
-   * feed it too.
+   * Feeds one forecast this instance has just stored (IngestEvents.forecastStored), and
+   * tells the other instances so they feed it too.
    */
   record(message: ForecastMessage, receivedAt: Date): void {
     this.feedModel(message, receivedAt);

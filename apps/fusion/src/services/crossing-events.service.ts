@@ -2,12 +2,13 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ForecastMessage, ForecastView, ObservationView } from '@crosscast/contracts';
 import { LiveGateway } from '../gateways/live.gateway';
 import { FusionFeedRepository } from '../repositories/fusion-feed.repository';
+import { IngestEvents } from './ingest-events';
 import { LeadershipService } from './leadership.service';
 
 /**
  * One crossing's detail events (`forecast`, then its `observation`s) for the dashboards
  * that follow it. Every instance tells only its own sockets: the instance that stored a
- * forecast at once (IngestionService calls `storedHere`), the others when the fusion feed
+ * forecast at once (IngestEvents.forecastStored), the others when the fusion feed
  * brings them the same forecast. So a stored batch costs one pub/sub message (the feed's,
  * which every instance needs anyway for its model) instead of one adapter publish per
  * event, and a crossing nobody follows on an instance costs that instance nothing (its
@@ -19,7 +20,10 @@ export class CrossingEventsService implements OnModuleInit {
     private readonly live: LiveGateway,
     private readonly feed: FusionFeedRepository,
     private readonly leadership: LeadershipService,
-  ) {}
+    events: IngestEvents,
+  ) {
+    events.onForecastStored((message, receivedAt) => this.storedHere(message, receivedAt));
+  }
 
   async onModuleInit(): Promise<void> {
     await this.feed.subscribe((notice) => {

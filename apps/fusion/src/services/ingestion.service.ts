@@ -13,10 +13,8 @@ import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { ForecastStoreRepository, StoreOutcome, isDataException } from '../repositories/forecast-store.repository';
 import { unparsableJobData } from '../repositories/queue.repository';
-import { CityFusionService } from './city-fusion.service';
-import { CrossingEventsService } from './crossing-events.service';
+import { IngestEvents } from './ingest-events';
 import { SEQ_JUMP_WINDOW, admissionProblem } from './forecast-admission';
-import { LiveUpdatesService } from './live-updates.service';
 
 /**
  * Replay window: a forecast not stored before whose seq is more than this many behind the
@@ -69,9 +67,7 @@ export class IngestionService {
     private readonly store: ForecastStoreRepository,
     private readonly city: CityRepository,
     private readonly clock: ClockRepository,
-    private readonly crossingEvents: CrossingEventsService,
-    private readonly updates: LiveUpdatesService,
-    private readonly fusion: CityFusionService,
+    private readonly events: IngestEvents,
   ) {}
 
   /**
@@ -159,12 +155,11 @@ export class IngestionService {
         results[index] = { status: 'duplicate' };
       } else {
         // Only after the commit, and only for a message stored now: a redelivery never feeds twice.
-        this.fusion.record(message, receivedAt);
-        this.crossingEvents.storedHere(message, receivedAt);
+        this.events.forecastStored(message, receivedAt);
         results[index] = { status: 'stored', forecastId: outcome.forecastId };
       }
     }
-    if (outcomes.some((o) => 'stored' in o && o.stored)) this.updates.markDirty();
+    if (outcomes.some((o) => 'stored' in o && o.stored)) this.events.batchWritten();
     return results;
   }
 
@@ -242,7 +237,7 @@ export class IngestionService {
         }
       }
     }
-    this.updates.markDirty();
+    this.events.batchWritten();
     return results as IngestResult[];
   }
 

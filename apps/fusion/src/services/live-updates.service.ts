@@ -3,6 +3,7 @@ import { CrossingStatusView, CrossingSummaryView, FusedCityView } from '@crossca
 import { LiveGateway } from '../gateways/live.gateway';
 import { CityForecastService } from './city-forecast.service';
 import { CityFusionService } from './city-fusion.service';
+import { IngestEvents } from './ingest-events';
 import { LeadershipService } from './leadership.service';
 import { StatusService } from './status.service';
 
@@ -39,7 +40,10 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     private readonly fusion: CityFusionService,
     private readonly leadership: LeadershipService,
     private readonly status: StatusService,
-  ) {}
+    events: IngestEvents,
+  ) {
+    events.onBatchWritten(() => this.markDirty());
+  }
 
   onModuleInit(): void {
     this.live.setSnapshotProvider(async () => {
