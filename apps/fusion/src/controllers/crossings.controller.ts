@@ -29,7 +29,7 @@ export class CrossingsController {
       'X-Total-Count': { description: 'How many crossings match', schema: { type: 'integer' } },
     },
     description:
-      'Array of crossings (at most `limit`, default 1000; `Link: <...>; rel="next"` when more match, `X-Total-Count` the number that match), each with `status` (freshness, worker status, last forecast interval, model) and `estimate`: null while the worker\'s own forecast is usable, else `{source: "estimated", reason, horizons[{intervalStart, total{mean, lower80, upper80, lower95, upper95}}]}` from the crossing\'s historical profile and its neighbours.',
+      'Array of crossings (at most `limit`, default 100; `Link: <...>; rel="next"` when more match, `X-Total-Count` the number that match), each with `status` (freshness, worker status, last forecast interval, model) and `estimate`: null while the worker\'s own forecast is usable, else `{source: "estimated", reason, horizons[{intervalStart, total{mean, lower80, upper80, lower95, upper95}}]}` from the crossing\'s historical profile and its neighbours.',
   })
   async list(@Query() query: CrossingListQuery, @Req() request: PagedRequest, @Res({ passthrough: true }) response: PagedResponse): Promise<CrossingListItemDto[]> {
     const page = await this.crossings.page(query);
