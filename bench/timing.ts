@@ -221,9 +221,21 @@ function gainRealisedActuated(gains: GainSample[], tracked: boolean) {
     mean_measured_gain_s: r2(mean(xs.map((g) => g.measuredGainSeconds))),
     vehicle_weighted_measured_gain_s: r2(xs.reduce((s, g) => s + g.measuredGainSeconds * g.vehiclesInHour, 0) / Math.max(1, xs.reduce((s, g) => s + g.vehiclesInHour, 0))),
   });
+  // Per decision (all changes of one 15-minute decision together, vehicle-weighted): a corridor re-timing trades delay between its crossings.
+  const slots = [...new Set(gains.map((g) => g.slot))];
+  const decisions = slots.map((slot) => {
+    const xs = gains.filter((g) => g.slot === slot);
+    const vehicles = Math.max(1, xs.reduce((s, g) => s + g.vehiclesInHour, 0));
+    return { expected: xs.reduce((s, g) => s + g.expectedGainSeconds * g.vehiclesInHour, 0) / vehicles, measured: xs.reduce((s, g) => s + g.measuredGainSeconds * g.vehiclesInHour, 0) / vehicles };
+  });
   return {
     definition: 'per change crosscast_actuated sent on the first test day (a coordinated plan re-timed, or a crossing switched between coordinated and free operation): the simulation is forked at the decision; one fork applies that decision\'s changes, the other keeps the running controls, both run one hour with no further change. Measured gain at the crossing = its stop-line delay per vehicle over the hour without the change − with it. Expected gain = evaluateActuatedGroup (libs/signal-timing) on the decision\'s forecast: the crossing\'s expected delay under the operation before − after. expected_sign_share: measured gain > 0 where the expected gain is >= 0, < 0 where it is negative; measured_positive_share: measured gain > 0.',
     ...summary(gains),
+    by_decision: {
+      decisions: decisions.length,
+      expected_sign_share: r2(decisions.length > 0 ? decisions.filter((x) => (x.expected >= 0 ? x.measured > 0 : x.measured < 0)).length / decisions.length : 0),
+      measured_positive_share: r2(decisions.length > 0 ? decisions.filter((x) => x.measured > 0).length / decisions.length : 0),
+    },
     by_change: { 'coordinated plan (re-timed or switched to coordinated)': summary(byKind('coordinated-actuated')), 'switched to free operation': summary(byKind('actuated')) },
   };
 }
