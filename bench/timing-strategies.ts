@@ -19,7 +19,7 @@
  * the previous simulated days only.
  */
 import {
-  ActuatedGroupOptions, ActuatedPhaseDemand, ActuatedPlanOptions, PlanChangeOptions, RetimingOptions, DEFAULT_RETIMING, actuatedPlanChanged, evaluateActuatedGroup, laneGroupCapacities, planningFlows, retimingGain, CoordinatedActuatedPlan, CorridorCrossing, HcmDelayOptions, coordinatedActuatedPlan, planActuatedGroup, HysteresisOptions, PhaseDemand, PlanningResult, SignalPlan, TimingPlan, coordinateCorridor, crossingDelay, planForCycle, planForForecast,
+  ActuatedGroupOptions, ActuatedPhaseDemand, ActuatedPlanOptions, CrossingOperation, PlanChangeOptions, RetimingOptions, actuatedPlanChanged, groupChanges, laneGroupCapacities, planningFlows, CoordinatedActuatedPlan, CorridorCrossing, HcmDelayOptions, coordinatedActuatedPlan, planActuatedGroup, HysteresisOptions, PhaseDemand, PlanningResult, SignalPlan, TimingPlan, coordinateCorridor, crossingDelay, planForCycle, planForForecast,
   shortestFeasibleCycle, shouldRecommend, websterPlan,
 } from '@crosscast/signal-timing';
 import { DEFAULT_ACTUATED, DEFAULT_MAX_PRESSURE, FixedTimePlan, SignalControl, cycleSeconds } from '@crosscast/simulation';
@@ -450,7 +450,7 @@ export function engineControl(plan: CoordinatedActuatedPlan): SignalControl {
  * is always sent.
  */
 /** A crossing's advice: its coordinated-actuated plan, and whether it runs it (false: free operation). */
-type RunningAdvice = { plan: CoordinatedActuatedPlan; coordinated: boolean };
+type RunningAdvice = CrossingOperation;
 
 export class CrosscastActuatedStrategy implements Strategy {
   readonly name: StrategyName = 'crosscast_actuated';
@@ -481,7 +481,7 @@ export class CrosscastActuatedStrategy implements Strategy {
     private readonly planChange: Partial<PlanChangeOptions> = {},
     /** A saturated count of a force-off-bound lane group raises its demand a step (`planningFlows`); false: the count only raises the upper bound, as before. */
     private readonly raiseSaturated = true,
-    /** Send re-timed coordinated plans only for an expected gain (`retimingGain`) or a saturated lane group; false: whenever actuatedPlanChanged. */
+    /** `groupChanges`' expected-gain tests (re-timings, switches to free); false: every change actuatedPlanChanged or the group planner finds is sent. */
     private readonly gateRetiming = true,
     private readonly retiming: Partial<RetimingOptions> = {},
   ) {
@@ -507,47 +507,29 @@ export class CrosscastActuatedStrategy implements Strategy {
   decide(slot: number, countsToday: Record<string, number[]>): PlanRequest[] {
     if (slot === 0) return [];
     const { plans, demand, saturated } = this.planAll(slot, countsToday);
-    const before = new Map(this.running);
-    // Changes of operation (free <-> coordinated) passed planActuatedGroup's hysteresis; re-timings of coordinated plans are gated below.
-    const switches = new Map<string, RunningAdvice>();
-    const retimes = new Map<string, RunningAdvice>();
     for (const [id, next] of plans) {
       const advised = this.advice.get(id);
       if (advised && (advised.coordinated !== next.coordinated || (next.coordinated && actuatedPlanChanged(advised.plan, next.plan, this.planChange)))) this.adviceChanges.push({ slot, crossingId: id });
       this.advice.set(id, next);
-      const old = this.running.get(id)!;
-      if (old.coordinated !== next.coordinated) switches.set(id, next);
-      else if (next.coordinated && actuatedPlanChanged(old.plan, next.plan, this.planChange)) retimes.set(id, next);
     }
-    const options = { ...this.groupOptions, plan: this.options, delay: { maxGreenSeconds: ACTUATED_SETTINGS.maxGreenSeconds } };
-    const gains = new Map<string, number>();
+    const requests: PlanRequest[] = [];
     for (const group of this.groups) {
-      const ids = group.crossings;
-      if (!ids.some((id) => switches.has(id) || retimes.has(id))) continue;
-      const corridors = group.corridors.map((c) => ({ ...c, speedKmh: this.scenario.speedKmh }));
-      const operation = (state: (id: string) => RunningAdvice) => new Map(ids.map((id) => [id, state(id).coordinated ? state(id).plan : null]));
-      const withSwitches = (id: string) => switches.get(id) ?? before.get(id)!;
-      const withAll = (id: string) => switches.get(id) ?? retimes.get(id) ?? before.get(id)!;
-      const retimed = ids.filter((id) => retimes.has(id));
-      let send = retimed.length > 0;
-      if (send && this.gateRetiming) {
-        // Crossings left coordinated on different cycles would lose each other's platoons: then the re-timings go too.
-        const cycles = new Set(ids.filter((id) => withSwitches(id).coordinated).map((id) => withSwitches(id).plan.cycleSeconds));
-        const gain = retimingGain(evaluateActuatedGroup(demand, corridors, operation(withSwitches), options), evaluateActuatedGroup(demand, corridors, operation(withAll), options), retimed);
-        send = cycles.size > 1 || retimed.some((id) => saturated.has(id)) || gain >= (this.retiming.minGainSeconds ?? DEFAULT_RETIMING.minGainSeconds);
-      }
-      const final = (id: string) => (send ? withAll(id) : withSwitches(id));
-      const was = evaluateActuatedGroup(demand, corridors, operation((id) => before.get(id)!), options);
-      const now = evaluateActuatedGroup(demand, corridors, operation(final), options);
-      for (const id of ids) {
-        if (!switches.has(id) && !(send && retimes.has(id))) continue;
-        this.running.set(id, final(id));
-        gains.set(id, was.get(id)!.delaySeconds - now.get(id)!.delaySeconds);
+      const changes = groupChanges(
+        demand,
+        group.corridors.map((c) => ({ ...c, speedKmh: this.scenario.speedKmh })),
+        new Map(group.crossings.map((id) => [id, this.running.get(id)!])),
+        new Map(group.crossings.map((id) => [id, plans.get(id)!])),
+        saturated,
+        { ...this.groupOptions, plan: this.options, delay: { maxGreenSeconds: ACTUATED_SETTINGS.maxGreenSeconds }, planChange: this.planChange, retiming: this.retiming, gate: this.gateRetiming },
+      );
+      for (const change of changes) {
+        this.running.set(change.crossingId, change.operation);
+        requests.push({ crossingId: change.crossingId, control: this.controlOf(change.operation), expectedGainSeconds: change.expectedGainSeconds });
       }
     }
     this.coordinatedBySlot[slot] = [...this.running.values()].filter((x) => x.coordinated).length;
     this.coordinatedLog[slot] = new Set([...this.running].filter(([, x]) => x.coordinated).map(([id]) => id));
-    return [...gains].map(([id, gain]) => ({ crossingId: id, control: this.controlOf(this.running.get(id)!), expectedGainSeconds: gain }));
+    return requests;
   }
 
   /** The crossing's planning flows; adds it to `saturated` when a count reached its running capacity. */

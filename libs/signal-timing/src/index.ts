@@ -10,3 +10,4 @@ export * from './actuated-plan';
 export * from './corridor-advice';
 export * from './actuated-delay';
 export * from './actuated-group';
+export * from './actuated-changes';
