@@ -26,6 +26,8 @@ const RUN_OUT_MAX_S = 4 * 3600;
 export interface GainSample {
   slot: number;
   crossingId: string;
+  /** The control sent: 'fixed' (a fixed-time plan), 'coordinated-actuated', 'actuated' (free operation). */
+  kind: string;
   expectedGainSeconds: number;
   measuredGainSeconds: number;
   vehiclesInHour: number;
@@ -53,13 +55,19 @@ export interface DayRun {
   plan_changes: number;
   wall_seconds: number;
   /** Vehicles and their total delay by minute of departure (to compare any window, e.g. with SUMO). */
-  byDepartureMinute: { vehicles: Float64Array; delaySeconds: Float64Array };
+  byDepartureMinute: { vehicles: Float64Array; delaySeconds: Float64Array; entryWaitSeconds: Float64Array };
   /** Detector counts per link per 15-minute slot (for the next days' forecasts). */
   counts: Record<string, number[]>;
   /** Every plan sent, in order (for the SUMO export). */
   requests: Array<{ atSeconds: number; crossingId: string; plan: FixedTimePlan }>;
+  /** Every change sent (plan or control), in order. */
+  changes: Array<{ atSeconds: number; crossingId: string; kind: string }>;
   gains: GainSample[];
   departures: VehicleDeparture[];
+  /** Per crossing: stop-line delay (s) and vehicles over its approaches, per 15-minute slot of the day. */
+  crossingDelay: Record<string, { delaySeconds: number[]; vehicles: number[] }>;
+  /** Per approach link: stop-line delay (s) per 15-minute slot (vehicles: `counts`). */
+  linkDelay: Record<string, number[]>;
 }
 
 export interface DayOptions {
@@ -104,7 +112,7 @@ function measureGains(sim: Simulation, scenario: TimingScenario, slot: number, r
     const a = results[0].get(r.crossingId)!;
     const b = results[1].get(r.crossingId)!;
     const perVehicle = (x: { delay: number; vehicles: number }) => (x.vehicles > 0 ? x.delay / x.vehicles : 0);
-    return { slot, crossingId: r.crossingId, expectedGainSeconds: r.expectedGainSeconds ?? 0, measuredGainSeconds: perVehicle(a) - perVehicle(b), vehiclesInHour: b.vehicles };
+    return { slot, crossingId: r.crossingId, kind: r.control?.kind ?? 'fixed', expectedGainSeconds: r.expectedGainSeconds ?? 0, measuredGainSeconds: perVehicle(a) - perVehicle(b), vehiclesInHour: b.vehicles };
   });
 }
 
@@ -133,10 +141,13 @@ export function runDay(scenario: TimingScenario, strategy: Strategy, options: Da
   const closure = options.day.disturbance?.laneClosure;
   const links = Object.values(scenario.laneGroups).flat().map((g) => g.linkId);
   const counts: Record<string, number[]> = Object.fromEntries(links.map((l) => [l, new Array<number>(SLOTS_PER_DAY).fill(0)]));
+  const crossingDelay: DayRun['crossingDelay'] = Object.fromEntries(scenario.crossingIds.map((id) => [id, { delaySeconds: new Array<number>(SLOTS_PER_DAY).fill(0), vehicles: new Array<number>(SLOTS_PER_DAY).fill(0) }]));
+  const linkDelay: Record<string, number[]> = Object.fromEntries(links.map((l) => [l, new Array<number>(SLOTS_PER_DAY).fill(0)]));
   const queueSamples: number[] = [];
   const peakQueueSamples: number[] = [];
   const inPeak = (t: number) => (t >= 7 * 3600 && t < 9 * 3600) || (t >= 16.5 * 3600 && t < 18.5 * 3600);
   const requestsLog: DayRun['requests'] = [];
+  const changes: DayRun['changes'] = [];
   let planChanges = 0;
   const gains: GainSample[] = [];
   let trips = 0;
@@ -144,7 +155,7 @@ export function runDay(scenario: TimingScenario, strategy: Strategy, options: Da
   let travel = 0;
   let stops = 0;
   let throughput = 0;
-  const byDepartureMinute = { vehicles: new Float64Array(DAY_S / 60), delaySeconds: new Float64Array(DAY_S / 60) };
+  const byDepartureMinute = { vehicles: new Float64Array(DAY_S / 60), delaySeconds: new Float64Array(DAY_S / 60), entryWaitSeconds: new Float64Array(DAY_S / 60) };
   const drainTrips = () => {
     for (const trip of sim.takeCompletedTrips()) {
       const d = trip.delaySeconds + (trip.entrySeconds - trip.departSeconds);
@@ -156,6 +167,7 @@ export function runDay(scenario: TimingScenario, strategy: Strategy, options: Da
       if (minute < DAY_S / 60) {
         byDepartureMinute.vehicles[minute]++;
         byDepartureMinute.delaySeconds[minute] += d;
+        byDepartureMinute.entryWaitSeconds[minute] += trip.entrySeconds - trip.departSeconds;
       }
     }
   };
@@ -173,6 +185,7 @@ export function runDay(scenario: TimingScenario, strategy: Strategy, options: Da
           if (r.control) sim.setControl(r.crossingId, r.control);
           else sim.setPlan(r.crossingId, r.plan!);
           if (r.plan) requestsLog.push({ atSeconds: t, crossingId: r.crossingId, plan: r.plan });
+          changes.push({ atSeconds: t, crossingId: r.crossingId, kind: r.control?.kind ?? 'fixed' });
         }
         planChanges += requests.length;
       }
@@ -184,6 +197,13 @@ export function runDay(scenario: TimingScenario, strategy: Strategy, options: Da
       if (inPeak(t)) peakQueueSamples.push(a.maxQueue);
       const c = counts[a.approachLinkId];
       if (c) c[slot] += a.detectorCount;
+      const ld = linkDelay[a.approachLinkId];
+      if (ld) ld[slot] += a.totalDelaySeconds;
+      const x = crossingDelay[a.crossingId];
+      if (x) {
+        x.delaySeconds[slot] += a.totalDelaySeconds;
+        x.vehicles[slot] += a.detectorCount;
+      }
     }
     drainTrips();
   }
@@ -217,7 +237,10 @@ export function runDay(scenario: TimingScenario, strategy: Strategy, options: Da
     wall_seconds: r2((performance.now() - started) / 1000),
     counts,
     requests: requestsLog,
+    changes,
     gains,
     departures: options.recordVehicles ? sim.takeDepartures() : [],
+    crossingDelay,
+    linkDelay,
   };
 }

@@ -46,6 +46,8 @@ export interface Disturbance {
   description: string;
   /** Saturation flow of one link scaled by `factor` over [from, to) seconds. */
   laneClosure?: { linkId: string; fromSeconds: number; toSeconds: number; factor: number };
+  /** The windows the disturbance acts in and the crossings it hits first (for the report). */
+  windows: Array<{ name: string; fromSeconds: number; toSeconds: number; crossings: string[] }>;
 }
 
 export interface DaySpec {
@@ -106,7 +108,14 @@ const DAY_MS = 86_400_000;
 const dateMs = (date: string) => Date.parse(`${date}T00:00:00Z`);
 const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-export function boroondaraScenario(quick: boolean, disturbed = false): TimingScenario {
+/**
+ * `days`: 'test' (the benchmark's days) or 'tuning' (bench:timing --tuning-days): days that
+ * end before the test days' previous days start to matter for choosing a planner's settings
+ * — previous days 2006-10-01..14 (quick: 08..14), tuning days 2006-10-17 (Tue), 19 (Thu),
+ * 21 (Sat), 22 (Sun) (quick: 17 and 21), disturbed: 2006-10-16 (Mon). Planner settings are
+ * chosen on these, never on the test days.
+ */
+export function boroondaraScenario(quick: boolean, disturbed = false, days: 'test' | 'tuning' = 'test'): TimingScenario {
   const city = JSON.parse(fs.readFileSync(path.join(CITY_DIR, 'crossings.json'), 'utf8')) as CityInput & { crossings: Array<{ approaches: Array<{ road?: string | null }> }> };
   const demand = JSON.parse(fs.readFileSync(path.join(CITY_DIR, 'sim-demand.json'), 'utf8')) as SimDemandFile;
   const recorded = JSON.parse(fs.readFileSync(path.join(CITY_DIR, 'sim-demand-days.json'), 'utf8')) as SimDemandDays;
@@ -153,11 +162,15 @@ export function boroondaraScenario(quick: boolean, disturbed = false): TimingSce
       demand: Object.entries(day.entries).map(([link, rates]) => ({ link, intervalSeconds: recorded.intervalSeconds, vehPerHour: rates })),
     };
   };
-  const firstHistory = quick ? '2006-10-16' : '2006-10-09';
+  const tuning = days === 'tuning';
+  const firstHistory = tuning ? (quick ? '2006-10-08' : '2006-10-01') : quick ? '2006-10-16' : '2006-10-09';
+  const lastHistory = tuning ? '2006-10-14' : '2006-10-22';
   const history: DaySpec[] = [];
-  for (let ms = dateMs(firstHistory), d = 0; ms <= dateMs('2006-10-22'); ms += DAY_MS, d++) history.push(dayOf(dateOf(ms), 1 + d));
-  const testDates = disturbed ? ['2006-10-30'] : quick ? ['2006-10-30'] : ['2006-10-26', '2006-10-28', '2006-10-29', '2006-10-30', '2006-10-31'];
-  const test = testDates.map((date, i) => dayOf(date, 101 + i));
+  for (let ms = dateMs(firstHistory), d = 0; ms <= dateMs(lastHistory); ms += DAY_MS, d++) history.push(dayOf(dateOf(ms), 1 + d));
+  const testDates = tuning
+    ? disturbed ? ['2006-10-16'] : quick ? ['2006-10-17', '2006-10-21'] : ['2006-10-17', '2006-10-19', '2006-10-21', '2006-10-22']
+    : disturbed ? ['2006-10-30'] : quick ? ['2006-10-30'] : ['2006-10-26', '2006-10-28', '2006-10-29', '2006-10-30', '2006-10-31'];
+  const test = testDates.map((date, i) => dayOf(date, (tuning ? 201 : 101) + i));
   let description = `City of Boroondara (${network.crossings.length} crossings, ${network.links.length} links); each day's demand calibrated to that real day of October 2006 (seed-data/boroondara-2006/sim-demand-days.json); previous days ${history[0].label}..${history[history.length - 1].label}, test days ${testDates.join(', ')}; vertical queues as in the simulator app`;
   if (disturbed) {
     // The approach with the highest peak flow of the typical day: its first link (road link or boundary entry) loses a lane.
@@ -172,13 +185,17 @@ export function boroondaraScenario(quick: boolean, disturbed = false): TimingSce
       disturbance: {
         description: `lane closure: saturation flow of ${closed} halved 07:30-08:30; surge: +30 % on the ${surgeLinks.size} entries into the ${busiest?.name ?? '-'} corridor's crossings 16:30-18:30`,
         laneClosure: { linkId: closed, fromSeconds: 7.5 * 3600, toSeconds: 8.5 * 3600, factor: 0.5 },
+        windows: [
+          { name: 'lane closure 07:30-08:30', fromSeconds: 7.5 * 3600, toSeconds: 8.5 * 3600, crossings: [network.links.find((l) => l.id === closed)!.to].filter((id) => network.crossings.some((c) => c.id === id)) },
+          { name: `surge 16:30-18:30 (${busiest?.name ?? '-'})`, fromSeconds: 16.5 * 3600, toSeconds: 18.5 * 3600, crossings: [...surgeCrossings] },
+        ],
       },
     };
     description += `; disturbance day: ${test[0].disturbance!.description}`;
   }
   return {
     name: disturbed ? 'boroondara_disturbed' : 'boroondara',
-    description,
+    description: tuning ? `${description} [TUNING DAYS, not the benchmark's test days]` : description,
     historyFirstDayMs: dateMs(firstHistory),
     history,
     test,
@@ -229,8 +246,11 @@ export function gridDayDemand(levels: EntryDemand[], daySeed: number): EntryDema
   });
 }
 
-/** `lanes`: the engine's lane model on the grid (bench:timing --lanes=...); default one queue per approach, unopposed lefts. */
-export function gridScenario(quick: boolean, size = 4, lanes: Pick<GridOptions, 'laneLayout' | 'leftTurns' | 'leftBayLengthM'> = {}): TimingScenario {
+/**
+ * `lanes`: the engine's lane model on the grid (bench:timing --lanes=...); default one queue per approach, unopposed lefts.
+ * `days`: 'tuning' (bench:timing --tuning-days) runs day seeds 201.. instead of the test seeds 101.. (same previous days).
+ */
+export function gridScenario(quick: boolean, size = 4, lanes: Pick<GridOptions, 'laneLayout' | 'leftTurns' | 'leftBayLengthM'> = {}, days: 'test' | 'tuning' = 'test'): TimingScenario {
   const network = generateGrid({ rows: size, cols: size, demandLevel: GRID_PEAK_VEH_PER_HOUR, seed: 1, demandSpread: GRID_SPREAD, ...lanes });
   const levels = network.demand;
   network.demand = gridDayDemand(levels, 0);
@@ -245,10 +265,11 @@ export function gridScenario(quick: boolean, size = 4, lanes: Pick<GridOptions, 
   }
   const day = (seed: number): DaySpec => ({ label: `seed ${seed}`, seed, demand: gridDayDemand(levels, seed), weekend: false });
   const historyDays = size > 4 ? 3 : quick ? 2 : 4;
-  const testSeeds = quick ? [101] : size > 4 ? [101] : [101, 102, 103];
+  const firstSeed = days === 'tuning' ? 201 : 101;
+  const testSeeds = quick || size > 4 ? [firstSeed] : [firstSeed, firstSeed + 1, firstSeed + 2];
   return {
     name: size > 4 ? 'grid_10x10' : 'grid_4x4',
-    description: `${size}×${size} grid, 200 m blocks, 2 lanes, 50 km/h, turns 10/80/10 %, physical link storage with spill-back; entry demand peaks at ${GRID_PEAK_VEH_PER_HOUR} veh/h ±${GRID_SPREAD * 100} % per entry, tidal: morning peak (08:00) heavier north-south, evening peak (17:30) heavier east-west, inter-peak hump at 13:00, night base 15 %; day-to-day variation per day seed: volume ±${GRID_DAY_VARIATION.volume * 100} % (sd), each entry ±${GRID_DAY_VARIATION.entry * 100} % (sd), peaks shifted up to ±${GRID_DAY_VARIATION.peakShiftHours * 60} min`,
+    description: `${days === 'tuning' ? '[TUNING DAYS, not the benchmark\'s test days] ' : ''}${size}×${size} grid, 200 m blocks, 2 lanes, 50 km/h, turns 10/80/10 %, physical link storage with spill-back; entry demand peaks at ${GRID_PEAK_VEH_PER_HOUR} veh/h ±${GRID_SPREAD * 100} % per entry, tidal: morning peak (08:00) heavier north-south, evening peak (17:30) heavier east-west, inter-peak hump at 13:00, night base 15 %; day-to-day variation per day seed: volume ±${GRID_DAY_VARIATION.volume * 100} % (sd), each entry ±${GRID_DAY_VARIATION.entry * 100} % (sd), peaks shifted up to ±${GRID_DAY_VARIATION.peakShiftHours * 60} min`,
     history: Array.from({ length: historyDays }, (_, d) => day(1 + d)),
     test: testSeeds.map(day),
     extras: size === 4,

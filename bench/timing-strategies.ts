@@ -19,7 +19,7 @@
  * the previous simulated days only.
  */
 import {
-  ActuatedPhaseDemand, ActuatedPlanOptions, CoordinatedActuatedPlan, CorridorCrossing, HcmDelayOptions, actuatedCycle, coordinatedActuatedCorridor, coordinatedActuatedPlan, HysteresisOptions, PhaseDemand, PlanningResult, SignalPlan, TimingPlan, coordinateCorridor, crossingDelay, planForCycle, planForForecast,
+  ActuatedGroupOptions, ActuatedPhaseDemand, ActuatedPlanOptions, CrossingOperation, PlanChangeOptions, RetimingOptions, actuatedPlanChanged, groupChanges, laneGroupCapacities, planningFlows, CoordinatedActuatedPlan, CorridorCrossing, HcmDelayOptions, coordinatedActuatedPlan, planActuatedGroup, HysteresisOptions, PhaseDemand, PlanningResult, SignalPlan, TimingPlan, coordinateCorridor, crossingDelay, planForCycle, planForForecast,
   shortestFeasibleCycle, shouldRecommend, websterPlan,
 } from '@crosscast/signal-timing';
 import { DEFAULT_ACTUATED, DEFAULT_MAX_PRESSURE, FixedTimePlan, SignalControl, cycleSeconds } from '@crosscast/simulation';
@@ -405,8 +405,6 @@ export function coordinationGroups(scenario: TimingScenario, corridorOrderFlows:
 
 /** Forecast horizons (15 min each) the actuated advice is sized for: the next half hour. */
 const ACTUATED_HORIZONS = 2;
-/** A new plan is sent only when the cycle changes or a split moves by at least this much. */
-const ACTUATED_MIN_SPLIT_CHANGE_S = 5;
 const DETECTOR_LEAD_S = 3;
 /**
  * The actuated advice coordinates only crossings at most this far apart (platoons disperse;
@@ -439,70 +437,104 @@ export function engineControl(plan: CoordinatedActuatedPlan): SignalControl {
  * horizons' mean and 80 % upper bound; the upper bound also at least the last observed
  * 15 minutes), then
  * - crossings on a coordinated corridor (groups as crosscast_coordinated, but corridors are
- *   split where crossings are over ACTUATED_COORDINATION_MAX_SPACING_M = 400 m apart): a
- *   common cycle per group (the longest of its crossings' `actuatedCycle`), each crossing's
- *   coordinated phase from its busiest corridor, splits from `coordinatedActuatedPlan`,
- *   reference points from `coordinatedActuatedCorridor` (two-way), corridor by corridor,
- *   busiest first, a later corridor shifted to keep the green start of a crossing already
- *   timed;
- * - other crossings run free: the actuated controller (no cycle) with the plan's passage
- *   time and minimum green (max green 45 s); their plans are computed but not sent.
- * A plan is sent (setControl, in force from the controller's next boundary) when its cycle
- * differs from the running one or a split moves by >= 5 s.
+ *   split where crossings are over ACTUATED_COORDINATION_MAX_SPACING_M = 400 m apart):
+ *   `planActuatedGroup` (libs/signal-timing): a common cycle per group, splits from
+ *   `coordinatedActuatedPlan`, two-way reference points, and the expected delay of each
+ *   crossing coordinated and free (HCM actuated-phase estimate); a crossing runs
+ *   coordinated only where that pays (its neighbours' platoon credit included), with
+ *   hysteresis (a change of operation needs 0.5 s/veh of expected gain);
+ * - other crossings, and grouped crossings where coordination does not pay, run free: the
+ *   actuated controller (no cycle) with the plan's passage time and minimum green (max green 45 s).
+ * A coordinated plan is sent (setControl, in force from the controller's next boundary) when
+ * its cycle differs from the running one or a split moves by >= 5 s; a change of operation
+ * is always sent.
  */
+/** A crossing's advice: its coordinated-actuated plan, and whether it runs it (false: free operation). */
+type RunningAdvice = CrossingOperation;
+
 export class CrosscastActuatedStrategy implements Strategy {
   readonly name: StrategyName = 'crosscast_actuated';
   private readonly groups: CoordinationGroup[];
-  private readonly grouped: Set<string>;
-  private running = new Map<string, CoordinatedActuatedPlan>();
-  private initial: Map<string, CoordinatedActuatedPlan> | null = null;
+  /** The plan per crossing and whether it runs coordinated (false: free). */
+  private running = new Map<string, { plan: CoordinatedActuatedPlan; coordinated: boolean }>();
+  private initial: Map<string, { plan: CoordinatedActuatedPlan; coordinated: boolean }> | null = null;
+  /** Per decision slot, how many crossings run coordinated, and which (for the report). */
+  readonly coordinatedBySlot: number[] = [];
+  readonly coordinatedLog: Array<Set<string>> = [];
+  /** The advice of the last decision per crossing (sent or not: a crossing running free has nothing to send). */
+  private advice = new Map<string, { plan: CoordinatedActuatedPlan; coordinated: boolean }>();
+  /** Every decision at which a crossing's advice changed (free ↔ coordinated, or a coordinated plan's cycle or split as actuatedPlanChanged counts it). */
+  readonly adviceChanges: Array<{ slot: number; crossingId: string }> = [];
+  /** Per decision slot and grouped crossing: expected delay free and coordinated (s/veh), and the choice (for calibration checks). */
+  readonly expectations: Array<{ slot: number; id: string; free: number; coordinated: number; xFree: number; xCoord: number; chosen: boolean; platoonRatio: number; cycle: number }> = [];
 
   constructor(
     private readonly scenario: TimingScenario,
     private readonly forecaster: ProfileForecaster,
     corridorOrderFlows: Record<string, number>,
     private readonly options: Partial<ActuatedPlanOptions> = {},
-    /** Crossings on no coordinated corridor run free (actuated, no cycle) with the plan's passage time and minimum green. */
-    private readonly freeIsolated = true,
+    /** Let `planActuatedGroup` run single crossings free where coordination does not pay (false: every grouped crossing coordinated, as before). */
+    private readonly prune = true,
     maxSpacingM = ACTUATED_COORDINATION_MAX_SPACING_M,
+    /** Other settings of `planActuatedGroup` (sensitivity runs). */
+    private readonly groupOptions: Partial<Pick<ActuatedGroupOptions, 'platoonShare' | 'minGainSeconds' | 'freeMaxDegreeOfSaturation'>> = {},
+    private readonly planChange: Partial<PlanChangeOptions> = {},
+    /** A saturated count of a force-off-bound lane group raises its demand a step (`planningFlows`); false: the count only raises the upper bound, as before. */
+    private readonly raiseSaturated = true,
+    /** `groupChanges`' expected-gain tests (re-timings, switches to free); false: every change actuatedPlanChanged or the group planner finds is sent. */
+    private readonly gateRetiming = true,
+    private readonly retiming: Partial<RetimingOptions> = {},
   ) {
-    const { groups, grouped } = coordinationGroups(scenario, corridorOrderFlows, maxSpacingM);
-    this.groups = groups;
-    this.grouped = grouped;
+    this.groups = coordinationGroups(scenario, corridorOrderFlows, maxSpacingM).groups;
   }
 
   initialControl(crossingId: string): SignalControl {
     if (!this.initial) {
-      this.initial = this.planAll(0, {});
+      this.initial = this.planAll(0, {}).plans;
       this.running = new Map(this.initial);
+      this.advice = new Map(this.initial);
+      this.coordinatedBySlot[0] = [...this.initial.values()].filter((x) => x.coordinated).length;
+      this.coordinatedLog[0] = new Set([...this.initial].filter(([, x]) => x.coordinated).map(([id]) => id));
     }
-    return this.controlOf(crossingId, this.initial.get(crossingId)!);
+    return this.controlOf(this.initial.get(crossingId)!);
   }
 
-  private controlOf(id: string, plan: CoordinatedActuatedPlan): SignalControl {
-    if (this.freeIsolated && !this.grouped.has(id)) {
-      return { kind: 'actuated', settings: { ...ACTUATED_SETTINGS, gapSeconds: plan.passageSeconds, minGreenSeconds: Math.min(...plan.phases.map((p) => p.minGreenSeconds)) } };
-    }
-    return engineControl(plan);
+  private controlOf(x: { plan: CoordinatedActuatedPlan; coordinated: boolean }): SignalControl {
+    if (!x.coordinated) return freeControl(x.plan);
+    return engineControl(x.plan);
   }
 
   decide(slot: number, countsToday: Record<string, number[]>): PlanRequest[] {
     if (slot === 0) return [];
-    const plans = this.planAll(slot, countsToday);
-    const requests: PlanRequest[] = [];
-    for (const [id, plan] of plans) {
-      const old = this.running.get(id);
-      const changed = !old || old.cycleSeconds !== plan.cycleSeconds || plan.phases.some((p, i) => Math.abs(p.splitSeconds - old.phases[i].splitSeconds) >= ACTUATED_MIN_SPLIT_CHANGE_S);
-      if (!changed) continue;
-      this.running.set(id, plan);
-      if (this.freeIsolated && !this.grouped.has(id)) continue; // running free: nothing to send
-      requests.push({ crossingId: id, control: engineControl(plan) });
+    const { plans, demand, saturated } = this.planAll(slot, countsToday);
+    for (const [id, next] of plans) {
+      const advised = this.advice.get(id);
+      if (advised && (advised.coordinated !== next.coordinated || (next.coordinated && actuatedPlanChanged(advised.plan, next.plan, this.planChange)))) this.adviceChanges.push({ slot, crossingId: id });
+      this.advice.set(id, next);
     }
+    const requests: PlanRequest[] = [];
+    for (const group of this.groups) {
+      const changes = groupChanges(
+        demand,
+        group.corridors.map((c) => ({ ...c, speedKmh: this.scenario.speedKmh })),
+        new Map(group.crossings.map((id) => [id, this.running.get(id)!])),
+        new Map(group.crossings.map((id) => [id, plans.get(id)!])),
+        saturated,
+        { ...this.groupOptions, plan: this.options, delay: { maxGreenSeconds: ACTUATED_SETTINGS.maxGreenSeconds }, planChange: this.planChange, retiming: this.retiming, gate: this.gateRetiming },
+      );
+      for (const change of changes) {
+        this.running.set(change.crossingId, change.operation);
+        requests.push({ crossingId: change.crossingId, control: this.controlOf(change.operation), expectedGainSeconds: change.expectedGainSeconds });
+      }
+    }
+    this.coordinatedBySlot[slot] = [...this.running.values()].filter((x) => x.coordinated).length;
+    this.coordinatedLog[slot] = new Set([...this.running].filter(([, x]) => x.coordinated).map(([id]) => id));
     return requests;
   }
 
-  private demand(id: string, slot: number, countsToday: Record<string, number[]>): ActuatedPhaseDemand[] {
-    return this.scenario.phaseNames[id].map((name) => ({
+  /** The crossing's planning flows; adds it to `saturated` when a count reached its running capacity. */
+  private demand(id: string, slot: number, countsToday: Record<string, number[]>, saturated = new Set<string>()): ActuatedPhaseDemand[] {
+    const forecast = this.scenario.phaseNames[id].map((name) => ({
       name,
       laneGroups: this.scenario.laneGroups[id].filter((g) => g.phase === name).map((g) => {
         let mean = 0;
@@ -512,51 +544,46 @@ export class CrosscastActuatedStrategy implements Strategy {
           mean = Math.max(mean, 4 * f.mean);
           upper = Math.max(upper, 4 * f.upper80);
         }
-        const observed = slot > 0 ? 4 * (countsToday[g.linkId]?.[slot - 1] ?? 0) : 0;
-        return { id: g.linkId, meanVehPerHour: mean, upperVehPerHour: Math.max(upper, observed), saturationFlowVehPerHour: g.saturationFlowVehPerHour };
+        return { id: g.linkId, meanVehPerHour: mean, upperVehPerHour: upper, saturationFlowVehPerHour: g.saturationFlowVehPerHour };
+      }),
+    }));
+    // The running coordinated plan's capacities tell a saturated count from a demand (free operation has no fixed capacity).
+    const running = this.running.get(id);
+    const capacity = running?.coordinated && this.raiseSaturated ? laneGroupCapacities(running.plan, forecast) : null;
+    return forecast.map((p) => ({
+      name: p.name,
+      laneGroups: p.laneGroups.map((g) => {
+        const observed = slot > 0 ? 4 * (countsToday[g.id]?.[slot - 1] ?? 0) : undefined;
+        if (!this.raiseSaturated) return { ...g, upperVehPerHour: Math.max(g.upperVehPerHour, observed ?? 0) };
+        const flows = planningFlows(g.meanVehPerHour, g.upperVehPerHour, observed, capacity?.get(g.id));
+        if (flows.saturated) saturated.add(id);
+        return { ...g, meanVehPerHour: flows.meanVehPerHour, upperVehPerHour: flows.upperVehPerHour };
       }),
     }));
   }
 
-  private planAll(slot: number, countsToday: Record<string, number[]>): Map<string, CoordinatedActuatedPlan> {
-    const demand = new Map(this.scenario.crossingIds.map((id) => [id, this.demand(id, slot, countsToday)]));
-    const plans = new Map<string, CoordinatedActuatedPlan>();
-    for (const id of this.scenario.crossingIds) if (!this.grouped.has(id)) plans.set(id, coordinatedActuatedPlan(demand.get(id)!, undefined, this.options));
+  private planAll(slot: number, countsToday: Record<string, number[]>): { plans: Map<string, RunningAdvice>; demand: Record<string, ActuatedPhaseDemand[]>; saturated: Set<string> } {
+    const saturated = new Set<string>();
+    const demand = Object.fromEntries(this.scenario.crossingIds.map((id) => [id, this.demand(id, slot, countsToday, saturated)]));
+    const plans = new Map<string, { plan: CoordinatedActuatedPlan; coordinated: boolean }>();
+    for (const id of this.scenario.crossingIds) plans.set(id, { plan: coordinatedActuatedPlan(demand[id], undefined, this.options), coordinated: false });
+    const running = new Map([...this.running].map(([id, x]) => [id, x.coordinated]));
     for (const group of this.groups) {
-      const cycle = Math.max(...group.crossings.map((id) => actuatedCycle(demand.get(id)!, this.options)));
-      // Coordinated phase: from the crossing's busiest corridor (corridors are sorted busiest first).
-      const coordinatedPhase = new Map<string, string>();
-      for (const corridor of group.corridors) corridor.crossings.forEach((id, i) => coordinatedPhase.has(id) || coordinatedPhase.set(id, corridor.coordinatedPhases[i]));
-      const base = new Map(group.crossings.map((id) => [id, coordinatedActuatedPlan(demand.get(id)!, coordinatedPhase.get(id)!, { ...this.options, cycleSeconds: cycle })]));
-      // When a phase's green starts after the reference point, in the plan's sequence.
-      const phaseStart = (id: string, phase: string) => {
-        const plan = base.get(id)!;
-        const n = plan.phases.length;
-        let start = 0;
-        for (let j = 0; j < n; j++) {
-          const p = plan.phases[(plan.coordinatedPhaseIndex + j) % n];
-          if (p.name === phase) return start;
-          start += p.splitSeconds;
-        }
-        return 0;
-      };
-      const reference = new Map<string, number>();
-      for (const corridor of group.corridors) {
-        const wave = coordinatedActuatedCorridor(
-          corridor.crossings.map((id, i) => ({ id, phases: demand.get(id)!, coordinatedPhase: corridor.coordinatedPhases[i] })),
-          corridor.distancesM.map((d) => ({ distanceMetres: d, speedKmh: this.scenario.speedKmh })),
-          { ...this.options, cycleSeconds: cycle, mode: 'two-way' },
-        );
-        // wave offsets are the corridor phase's green starts
-        const anchorIndex = corridor.crossings.findIndex((id) => reference.has(id));
-        const shift = anchorIndex < 0 ? 0 : reference.get(corridor.crossings[anchorIndex])! + phaseStart(corridor.crossings[anchorIndex], corridor.coordinatedPhases[anchorIndex]) - wave.crossings[anchorIndex].plan.offsetSeconds;
-        corridor.crossings.forEach((id, i) => {
-          if (reference.has(id)) return;
-          reference.set(id, (((wave.crossings[i].plan.offsetSeconds + shift - phaseStart(id, corridor.coordinatedPhases[i])) % cycle) + cycle) % cycle);
-        });
+      const advice = planActuatedGroup(
+        demand,
+        group.corridors.map((c) => ({ ...c, speedKmh: this.scenario.speedKmh })),
+        { ...this.groupOptions, plan: this.options, delay: { maxGreenSeconds: ACTUATED_SETTINGS.maxGreenSeconds }, prune: this.prune, running: this.running.size > 0 ? running : undefined },
+      );
+      for (const c of advice.crossings) {
+        plans.set(c.id, { plan: c.plan, coordinated: c.coordinated });
+        this.expectations.push({ slot, id: c.id, free: c.expectedFree.delaySeconds, coordinated: c.expectedCoordinated.delaySeconds, xFree: c.expectedFree.maxDegreeOfSaturation, xCoord: c.expectedCoordinated.maxDegreeOfSaturation, chosen: c.coordinated, platoonRatio: c.platoonOnGreen ?? -1, cycle: c.plan.cycleSeconds });
       }
-      for (const id of group.crossings) plans.set(id, { ...base.get(id)!, offsetSeconds: reference.get(id) ?? 0 });
     }
-    return plans;
+    return { plans, demand, saturated };
   }
+}
+
+/** Free operation with a plan's passage time and minimum green (the actuated controller, max green 45 s). */
+export function freeControl(plan: CoordinatedActuatedPlan): SignalControl {
+  return { kind: 'actuated', settings: { ...ACTUATED_SETTINGS, gapSeconds: plan.passageSeconds, minGreenSeconds: Math.min(...plan.phases.map((p) => p.minGreenSeconds)) } };
 }

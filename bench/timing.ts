@@ -14,13 +14,15 @@
  * Options: --quick (fewer days), --no-sumo, --network=grid_4x4|grid_10x10|boroondara|boroondara_disturbed (prefix match),
  * --lanes=one-queue|shared-permissive|left-bay-permissive (the grids' lane model, see generateGrid; results then go to
  * bench/results/timing-lanes-<model>[-quick].json, never timing.json), --city <dir> (only the city folder written by
- * npm run sim:import; results to bench/results/timing-city-<name>[-quick].json, never timing.json).
+ * npm run sim:import; results to bench/results/timing-city-<name>[-quick].json, never timing.json), --tuning-days (the
+ * days planner settings are chosen on, before the test days' previous days: Boroondara 2006-10-17/19/21/22 from 01..14,
+ * disturbed 2006-10-16; grids day seeds 201..; results to bench/results/timing-tuning[-quick].json, never timing.json).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProfileForecaster } from './timing-forecast';
-import { DayRun, runDay } from './timing-run';
-import { DaySpec, ScenarioName, TimingScenario, boroondaraScenario, cityScenario, gridScenario } from './timing-scenarios';
+import { DayRun, GainSample, runDay, windowMeanDelay } from './timing-run';
+import { DaySpec, SLOT_SECONDS, ScenarioName, TimingScenario, boroondaraScenario, cityScenario, gridScenario } from './timing-scenarios';
 import {
   ACTUATED_SETTINGS, COORDINATION_MAX_SPACING_M, CrosscastActuatedStrategy, CrosscastStrategy, MAX_CYCLE_STEP_S, MAX_PRESSURE_SETTINGS, PlannerVariant, Strategy, StrategyName, TimeOfDayChoice,
   actuatedStrategy, fixedPlans, fixedStrategy, maxPressureStrategy, meanFlows, timeOfDayPlans, timeOfDayStrategy,
@@ -37,8 +39,12 @@ const LANE_MODELS: Record<string, Parameters<typeof gridScenario>[2]> = {
 };
 if (LANES !== undefined && !(LANES in LANE_MODELS)) throw new Error(`--lanes=${LANES}: one of ${Object.keys(LANE_MODELS).join(', ')}`);
 const CITY = args.includes('--city') ? args[args.indexOf('--city') + 1] : undefined;
+const TUNING = args.includes('--tuning-days');
+const DAYS = TUNING ? 'tuning' : 'test';
 if (args.includes('--city') && (!CITY || CITY.startsWith('--'))) throw new Error('--city needs a city folder written by npm run sim:import');
-const OUT = CITY !== undefined
+const OUT = TUNING
+  ? path.join('bench', 'results', `timing-tuning${LANES ? `-lanes-${LANES}` : ''}${QUICK ? '-quick' : ''}.json`)
+  : CITY !== undefined
   ? path.join('bench', 'results', `timing-city-${path.basename(path.resolve(CITY)).replace(/[^A-Za-z0-9_-]/g, '_')}${QUICK ? '-quick' : ''}.json`)
   : LANES === undefined ? path.join('bench', 'results', 'timing.json') : path.join('bench', 'results', `timing-lanes-${LANES}${QUICK ? '-quick' : ''}.json`);
 const NO_SUMO = args.includes('--no-sumo');
@@ -109,6 +115,7 @@ async function benchNetwork(scenario: TimingScenario, sumoAvailable: boolean) {
   const runs = Object.fromEntries(STRATEGIES.map((name) => [name, [] as DayRun[]])) as Record<StrategyName, DayRun[]>;
   let coordinationGroups: unknown = null;
   const decisionStats: Record<string, unknown[]> = { crosscast: [], crosscast_coordinated: [] };
+  const actuatedAdvice: ActuatedAdviceLog[] = [];
   for (const [i, day] of scenario.test.entries()) {
     if (scenario.historyFirstDayMs !== undefined) forecaster.testDayMs = Date.parse(`${day.label}T00:00:00Z`);
     for (const name of STRATEGIES) {
@@ -119,10 +126,14 @@ async function benchNetwork(scenario: TimingScenario, sumoAvailable: boolean) {
       else if (name === 'max_pressure') strategy = maxPressureStrategy();
       else if (name === 'crosscast_actuated') strategy = new CrosscastActuatedStrategy(scenario, forecaster, dayFlows);
       else strategy = new CrosscastStrategy(scenario, forecaster, fixed, name === 'crosscast_coordinated', dayFlows);
-      const trackGains = scenario.extras && name === 'crosscast' && i === 0;
+      const trackGains = scenario.extras && (name === 'crosscast' || name === 'crosscast_actuated') && i === 0;
       const wantVehicles = i === 0 && (name === 'fixed' || name === 'crosscast') && sumoAvailable;
       const run = runDay(scenario, strategy, { day, trackGains, recordVehicles: wantVehicles });
       runs[name].push(run);
+      if (strategy instanceof CrosscastActuatedStrategy) {
+        const log = strategy.coordinatedLog;
+        actuatedAdvice.push({ day: day.label, adviceChanges: strategy.adviceChanges, coordinatedBySlot: strategy.coordinatedBySlot, coordinatedAt: (slot) => log[slot] ?? new Set() });
+      }
       if (strategy instanceof CrosscastStrategy) {
         decisionStats[name].push({ seed: day.seed, day: day.label, ...strategy.decisions });
         if (strategy.coordinated) coordinationGroups = strategy.describeGroups();
@@ -168,6 +179,14 @@ async function benchNetwork(scenario: TimingScenario, sumoAvailable: boolean) {
     mean_measured_gain_s: r2(mean(gains.map((g) => g.measuredGainSeconds))),
     vehicle_weighted_measured_gain_s: r2(gains.reduce((s, g) => s + g.measuredGainSeconds * g.vehiclesInHour, 0) / Math.max(1, gains.reduce((s, g) => s + g.vehiclesInHour, 0))),
   };
+  result.gain_realised_actuated = gainRealisedActuated(runs.crosscast_actuated[0]?.gains ?? [], scenario.extras);
+  const disturbance = disturbanceWindows(scenario, runs, actuatedAdvice);
+  if (disturbance) result.disturbance_window = disturbance;
+  result.crosscast_actuated_operation = {
+    definition: 'crossings of crosscast_actuated running coordinated (the rest free) at each hour of the test days (decision at hh:00), and plan changes sent',
+    crossings_on_corridors: scenario.crossingIds.length,
+    coordinated_by_hour: actuatedAdvice.map((a) => ({ day: a.day, crossings: Array.from({ length: 24 }, (_, h) => a.coordinatedBySlot[4 * h] ?? 0) })),
+  };
   result.sensitivity_first_seed = sensitivity;
   result.setup = {
     description: scenario.description,
@@ -185,6 +204,107 @@ async function benchNetwork(scenario: TimingScenario, sumoAvailable: boolean) {
   const goals = goalsOf(result, scenario.name);
   result.goals = goals;
   return { result, sumo };
+}
+
+/** Gain realised by the changes crosscast_actuated sent (first test day): the planner's expected gain against the forked hour's measured one. */
+function gainRealisedActuated(gains: GainSample[], tracked: boolean) {
+  if (!tracked) return { skipped: 'no forks on this network (as for gain_realised)' };
+  const share = (xs: GainSample[], keep: (g: GainSample) => boolean) => r2(xs.length > 0 ? xs.filter(keep).length / xs.length : 0);
+  const sameSign = (g: GainSample) => (g.expectedGainSeconds >= 0 ? g.measuredGainSeconds > 0 : g.measuredGainSeconds < 0);
+  const byKind = (kind: string) => gains.filter((g) => g.kind === kind);
+  const summary = (xs: GainSample[]) => ({
+    changes: xs.length,
+    expected_positive: xs.filter((g) => g.expectedGainSeconds > 0).length,
+    measured_positive_share: share(xs, (g) => g.measuredGainSeconds > 0),
+    expected_sign_share: share(xs, sameSign),
+    mean_expected_gain_s: r2(mean(xs.map((g) => g.expectedGainSeconds))),
+    mean_measured_gain_s: r2(mean(xs.map((g) => g.measuredGainSeconds))),
+    vehicle_weighted_measured_gain_s: r2(xs.reduce((s, g) => s + g.measuredGainSeconds * g.vehiclesInHour, 0) / Math.max(1, xs.reduce((s, g) => s + g.vehiclesInHour, 0))),
+  });
+  // Per decision (all changes of one 15-minute decision together, vehicle-weighted): a corridor re-timing trades delay between its crossings.
+  const slots = [...new Set(gains.map((g) => g.slot))];
+  const decisions = slots.map((slot) => {
+    const xs = gains.filter((g) => g.slot === slot);
+    const vehicles = Math.max(1, xs.reduce((s, g) => s + g.vehiclesInHour, 0));
+    return { expected: xs.reduce((s, g) => s + g.expectedGainSeconds * g.vehiclesInHour, 0) / vehicles, measured: xs.reduce((s, g) => s + g.measuredGainSeconds * g.vehiclesInHour, 0) / vehicles };
+  });
+  return {
+    definition: 'per change crosscast_actuated sent on the first test day (a coordinated plan re-timed, or a crossing switched between coordinated and free operation): the simulation is forked at the decision; one fork applies that decision\'s changes, the other keeps the running controls, both run one hour with no further change. Measured gain at the crossing = its stop-line delay per vehicle over the hour without the change − with it. Expected gain = evaluateActuatedGroup (libs/signal-timing) on the decision\'s forecast: the crossing\'s expected delay under the operation before − after. expected_sign_share: measured gain > 0 where the expected gain is >= 0, < 0 where it is negative; measured_positive_share: measured gain > 0.',
+    ...summary(gains),
+    by_decision: {
+      decisions: decisions.length,
+      expected_sign_share: r2(decisions.length > 0 ? decisions.filter((x) => (x.expected >= 0 ? x.measured > 0 : x.measured < 0)).length / decisions.length : 0),
+      measured_positive_share: r2(decisions.length > 0 ? decisions.filter((x) => x.measured > 0).length / decisions.length : 0),
+    },
+    by_change: { 'coordinated plan (re-timed or switched to coordinated)': summary(byKind('coordinated-actuated')), 'switched to free operation': summary(byKind('actuated')) },
+  };
+}
+
+/** Delay over each disturbance window, per strategy, and how fast the advice changed at the crossings it hits. */
+interface ActuatedAdviceLog {
+  day: string;
+  adviceChanges: Array<{ slot: number; crossingId: string }>;
+  coordinatedBySlot: number[];
+  coordinatedAt(slot: number): Set<string>;
+}
+
+function disturbanceWindows(scenario: TimingScenario, runs: Record<StrategyName, DayRun[]>, actuatedAdvice: ActuatedAdviceLog[]) {
+  const d = scenario.test.findIndex((day) => day.disturbance);
+  if (d < 0) return null;
+  const day = scenario.test[d];
+  return {
+    definition: 'day ' + day.label + ': mean_delay_s = mean trip delay of the vehicles that departed inside the window (whole network); crossings_stop_line_delay_s = stop-line delay per vehicle at the crossings the disturbance hits, over the window\'s 15-minute slots. periods_until_*: 15-minute decisions after the window starts until the first change at one of those crossings (1 = the first decision that has counts from inside the window; null = none before the window ends); changed_at_start: a change at the decision at the window\'s start (forecast-driven, not a reaction). For crosscast_actuated the advice is per crossing: coordinated plan or free operation (a free crossing has nothing to re-time: its actuated controller answers the traffic cycle by cycle).',
+    windows: day.disturbance!.windows.map((w) => {
+      const fromSlot = Math.floor(w.fromSeconds / SLOT_SECONDS);
+      const toSlot = Math.ceil(w.toSeconds / SLOT_SECONDS);
+      const hit = new Set(w.crossings);
+      const perStrategy: Record<string, unknown> = {};
+      for (const name of STRATEGIES) {
+        const run = runs[name][d];
+        let delay = 0;
+        let vehicles = 0;
+        for (const id of w.crossings) {
+          for (let k = fromSlot; k < toSlot; k++) {
+            delay += run.crossingDelay[id].delaySeconds[k];
+            vehicles += run.crossingDelay[id].vehicles[k];
+          }
+        }
+        perStrategy[name] = { mean_delay_s: r2(windowMeanDelay(run.byDepartureMinute, w.fromSeconds, w.toSeconds)), crossings_stop_line_delay_s: r2(vehicles > 0 ? delay / vehicles : 0) };
+      }
+      const reaction = (slots: number[]) => {
+        const after = slots.filter((k) => k > fromSlot && k < toSlot).sort((a, b) => a - b);
+        return { periods: after.length > 0 ? after[0] - fromSlot : null, changedAtStart: slots.includes(fromSlot) };
+      };
+      const sent = (name: StrategyName) => reaction(runs[name][d].changes.filter((c) => hit.has(c.crossingId)).map((c) => Math.round(c.atSeconds / SLOT_SECONDS)));
+      const advice = actuatedAdvice.find((a) => a.day === day.label);
+      const advised = reaction((advice?.adviceChanges ?? []).filter((c) => hit.has(c.crossingId)).map((c) => c.slot));
+      // Crossings of the window that crosscast_actuated ran coordinated at its start (a free crossing has no plan to change).
+      const coordinatedHit = w.crossings.filter((id) => (advice?.coordinatedAt(fromSlot - 1) ?? new Set<string>()).has(id));
+      const m = (name: StrategyName) => (perStrategy[name] as { mean_delay_s: number }).mean_delay_s;
+      const s = (name: StrategyName) => (perStrategy[name] as { crossings_stop_line_delay_s: number }).crossings_stop_line_delay_s;
+      const cut = (a: number, b: number) => r2((100 * (b - a)) / Math.max(1e-9, b));
+      return {
+        name: w.name,
+        from_s: w.fromSeconds,
+        to_s: w.toSeconds,
+        crossings: w.crossings,
+        strategies: perStrategy,
+        crosscast_actuated: {
+          delay_reduction_vs_time_of_day_pct: cut(m('crosscast_actuated'), m('time_of_day')),
+          goal_20pct_vs_time_of_day: cut(m('crosscast_actuated'), m('time_of_day')) >= 20,
+          crossings_delay_reduction_vs_time_of_day_pct: cut(s('crosscast_actuated'), s('time_of_day')),
+          delay_reduction_vs_actuated_pct: cut(m('crosscast_actuated'), m('actuated')),
+          crossings_coordinated_at_start: coordinatedHit,
+          periods_until_advice_changed: advised.periods,
+          advice_changed_at_start: advised.changedAtStart,
+          periods_until_change_sent: sent('crosscast_actuated').periods,
+          goal_reacts_within_2_periods: advised.periods !== null ? advised.periods <= 2 : coordinatedHit.length === 0 && !advised.changedAtStart ? 'not applicable: the crossings it hits run free (their actuated controllers answer the traffic cycle by cycle)' : false,
+        },
+        crosscast: { periods_until_change_sent: sent('crosscast').periods, changed_at_start: sent('crosscast').changedAtStart },
+        crosscast_coordinated: { periods_until_change_sent: sent('crosscast_coordinated').periods, changed_at_start: sent('crosscast_coordinated').changedAtStart },
+      };
+    }),
+  };
 }
 
 function goalsOf(result: Record<string, unknown>, network: ScenarioName) {
@@ -233,6 +353,13 @@ function printTable(networks: Record<string, Record<string, unknown>>) {
     }
     const gains = result.gain_realised as { recommendations: number; sign_realised_share: number };
     console.log(`${name.padEnd(11)} gain realised (sign and >= half the expected size): ${result.gain_realised_share} of ${gains.recommendations} plan changes (sign alone: ${gains.sign_realised_share})`);
+    const actuated = result.gain_realised_actuated as { changes?: number; expected_sign_share?: number; measured_positive_share?: number; mean_expected_gain_s?: number; mean_measured_gain_s?: number };
+    if (actuated.changes !== undefined) console.log(`${name.padEnd(11)} crosscast_actuated changes with the expected sign: ${actuated.expected_sign_share} of ${actuated.changes} (measured gain > 0: ${actuated.measured_positive_share}; mean expected ${actuated.mean_expected_gain_s} s, measured ${actuated.mean_measured_gain_s} s)`);
+    const disturbance = result.disturbance_window as { windows: Array<{ name: string; strategies: Record<string, { mean_delay_s: number }>; crosscast_actuated: Record<string, number | boolean | string | null> }> } | undefined;
+    for (const w of disturbance?.windows ?? []) {
+      const c = w.crosscast_actuated;
+      console.log(`${name.padEnd(11)} window ${w.name}: ${STRATEGIES.map((x) => `${x} ${w.strategies[x].mean_delay_s}`).join(', ')} s/veh; crosscast_actuated ${c.delay_reduction_vs_time_of_day_pct} % below time-of-day (goal >= 20 %: ${c.goal_20pct_vs_time_of_day ? 'met' : 'MISSED'}), advice changed after ${c.periods_until_advice_changed ?? 'no'} periods (goal <= 2: ${typeof c.goal_reacts_within_2_periods === 'string' ? 'n/a, runs free' : c.goal_reacts_within_2_periods ? 'met' : 'MISSED'})`);
+    }
   }
   console.log('\ngoals                                   crosscast                 crosscast_coordinated');
   for (const [name, result] of Object.entries(networks)) {
@@ -263,10 +390,10 @@ function printTable(networks: Record<string, Record<string, unknown>>) {
 async function main(): Promise<void> {
   const sumoAvailable = !NO_SUMO && findSumo() !== null;
   const makers: Array<[ScenarioName, () => TimingScenario]> = [
-    ['grid_4x4', () => gridScenario(QUICK, 4, LANE_MODELS[LANES ?? 'one-queue'])],
-    ['grid_10x10', () => gridScenario(QUICK, 10, LANE_MODELS[LANES ?? 'one-queue'])],
-    ['boroondara', () => boroondaraScenario(QUICK)],
-    ['boroondara_disturbed', () => boroondaraScenario(QUICK, true)],
+    ['grid_4x4', () => gridScenario(QUICK, 4, LANE_MODELS[LANES ?? 'one-queue'], DAYS)],
+    ['grid_10x10', () => gridScenario(QUICK, 10, LANE_MODELS[LANES ?? 'one-queue'], DAYS)],
+    ['boroondara', () => boroondaraScenario(QUICK, false, DAYS)],
+    ['boroondara_disturbed', () => boroondaraScenario(QUICK, true, DAYS)],
   ];
   const scenarios = CITY !== undefined ? [() => cityScenario(CITY, QUICK)] : makers.filter(([name]) => !ONLY || name.startsWith(ONLY)).map(([, make]) => make);
   const networks: Record<string, Record<string, unknown>> = {};
@@ -288,7 +415,7 @@ async function main(): Promise<void> {
       plans: 'Webster (websterPlan, product defaults: 3 s amber, 1 s all-red, 4 s lost per phase, cycle 30-120 s, 7 s minimum green) on lane groups = approach links, saturation 1,900 veh/h per lane',
       actuated: ACTUATED_SETTINGS,
       max_pressure: MAX_PRESSURE_SETTINGS,
-      crosscast_actuated: 'every 15 min per crossing: forecasts of the next half hour (larger of two horizons; mean and 80 % upper bound, the upper bound at least the last 15 min observed) -> coordinatedActuatedPlan (libs/signal-timing: cycle = Webster on the mean flows, non-coordinated splits sized for the upper flow at X 0.7 as force-offs, the coordinated phase the rest, min green 7 s, passage 2.5 s, max green = split - clearance); cycle from the mean forecast; crossings on corridors (groups as crosscast_coordinated, corridors split where crossings are over 400 m apart) share the longest own cycle of their group and get reference points from coordinatedActuatedCorridor (two-way); other crossings run free (actuated, passage 2.5 s, min 7 s, max 45 s). Run by the engine\'s coordinated-actuated controller (fixed force-offs, early return, phase skipping). A plan is sent when the cycle changes or a split moves >= 5 s.',
+      crosscast_actuated: 'every 15 min per crossing: forecasts of the next half hour (larger of two horizons; mean and 80 % upper bound, the upper bound at least the last 15 min observed) -> coordinatedActuatedPlan (libs/signal-timing: cycle = Webster on the mean flows, non-coordinated splits sized for the upper flow at X 0.7 as force-offs, the coordinated phase the rest, min green 7 s, passage 2.5 s, max green = split - clearance). Crossings on corridors (groups as crosscast_coordinated, corridors split where crossings are over 400 m apart) -> planActuatedGroup: the longest own cycle of the group, two-way reference points, and per crossing the expected delay coordinated (HCM actuated-phase estimate, progression from the platoons its coordinated neighbours send into its green) and free; a crossing runs coordinated only where that pays (neighbours\' platoon credit included, 0.5 s/veh hysteresis), and may run free only while its free operation stays at X <= 0.5 (above it the isolated estimate favours free operation where the engine measured coordination gaining on the tuning days). Other crossings run free (actuated, passage 2.5 s, min 7 s, max 45 s). Coordinated plans run on the engine\'s coordinated-actuated controller (fixed force-offs, early return, phase skipping). groupChanges decides what is sent: re-timed coordinated plans (cycle changed, or a split moved >= 5 s or by >= 20 % of its green: actuatedPlanChanged) only for >= 0.5 s/veh expected gain at the re-timed crossings (retimingGain), a saturated side street or a cycle that must stay common; a change of operation passes planActuatedGroup\'s hysteresis, one to free operation only if free is also expected to beat the plan running.',
       days: 'Boroondara: one calibration per recorded day (seed-data/boroondara-2006/sim-demand-days.json, npm run sim:demand-days); grids: seeded day-to-day variation (timing-scenarios.ts)',
       crosscast: `every 15 min per crossing: profile forecast (TimeOfWeekProfile on the previous days, split-conformal 80 % bound) for 4 horizons, planForForecast against the running plan, shouldRecommend with the product defaults (>= 2 s/veh and >= 5 %), setPlan (next cycle boundary). Bench guard rail: the cycle moves at most ${MAX_CYCLE_STEP_S} s per decision. Starts the day on plan (a).`,
       crosscast_coordinated: `as crosscast; crossings joined by corridors (inferNeighbourGraph roads for Boroondara, rows and columns for the grid; segments longer than ${COORDINATION_MAX_SPACING_M} m split a corridor) share the longest recommended cycle of the group, greens re-split per crossing, offsets from coordinateCorridor two-way, busiest corridor first, a later corridor shifted to keep the offset of a crossing already timed; re-timed when any crossing of the group passes the hysteresis`,
