@@ -8,6 +8,7 @@
  *   replays of the imported demand.
  * Pure and deterministic: the same import gives byte-identical files.
  */
+import { compassSide, localPlane, planeBearingDeg, roadsOfLinks } from '@crosscast/network';
 import type { ScheduledVehicle } from '../engine';
 import { peakShape } from '../grid';
 import { Network } from '../network';
@@ -50,20 +51,23 @@ export interface CityFolderOptions {
   dailyProfile?: 'peaks' | 'flat';
 }
 
-const SIDES = ['N', 'NE', 'E', 'SE', 'S', 'SW', 'W', 'NW'];
-
 export function buildImportedCityFolder(imported: ImportedNetwork, options: CityFolderOptions): ImportedCityFolder {
   const { network } = imported;
   const centre = options.centre ?? { lat: -37.82, lon: 145.06 };
-  const kx = 111_320 * Math.cos((centre.lat * Math.PI) / 180);
   const node = new Map(network.nodes.map((n) => [n.id, n]));
   const signalised = new Set(imported.signalised);
   const signalNodes = network.nodes.filter((n) => signalised.has(n.id));
   const all = signalNodes.length > 0 ? signalNodes : network.nodes;
-  const cx = all.reduce((s, n) => s + n.x, 0) / all.length;
-  const cy = all.reduce((s, n) => s + n.y, 0) / all.length;
-  const latLon = (x: number, y: number) => ({ lat: round6(centre.lat + (y - cy) / 110_540), lon: round6(centre.lon + (x - cx) / kx) });
+  const plane = localPlane(centre, { x: all.reduce((s, n) => s + n.x, 0) / all.length, y: all.reduce((s, n) => s + n.y, 0) / all.length });
+  const latLon = (x: number, y: number) => {
+    const p = plane.toLatLon({ x, y });
+    return { lat: round6(p.lat), lon: round6(p.lon) };
+  };
   const links = new Map(network.links.map((l) => [l.id, l]));
+  // Each approach's road is the network's road (links joined by through movements and by their
+  // opposite direction), so fusion's road graph, inferred from crossings.json by
+  // @crosscast/network, finds the links and corridors this network has.
+  const roads = roadsOfLinks(network.links, network.crossings.flatMap((c) => c.movements.filter((m) => m.kind === 'through').map((m) => [m.fromLink, m.toLink] as const)));
 
   const definition: GridCityDefinition = {
     city: `${options.name} (imported ${imported.format === 'sumo' ? 'SUMO' : 'CityFlow'} network, simulated)`,
@@ -81,14 +85,13 @@ export function buildImportedCityFolder(imported: ImportedNetwork, options: City
     const used = new Set<string>();
     const approaches = crossing.approaches.map((linkId) => {
       const from = node.get(links.get(linkId)!.from)!;
-      const bearing = (Math.atan2(from.x - here.x, from.y - here.y) * 180) / Math.PI;
-      const side = SIDES[Math.round((((bearing % 360) + 360) % 360) / 45) % 8];
+      const side = compassSide(planeBearingDeg(here, from));
       let id = `${crossing.id}:${side}`;
       for (let k = 2; used.has(id); k++) id = `${crossing.id}:${side}.${k}`;
       used.add(id);
       approachLinks[id] = linkId;
       const at = latLon(here.x + (from.x - here.x) * 0.1, here.y + (from.y - here.y) * 0.1);
-      return { id, direction: side, road: linkId, location: `${linkId}, ${side} of ${crossing.id}`, ...at };
+      return { id, direction: side, road: roads.get(linkId)!, location: `${linkId}, ${side} of ${crossing.id}`, ...at };
     });
     definition.crossings.push({ id: crossing.id, name: `${crossing.id} (${crossing.approaches.length} approaches)`, ...latLon(here.x, here.y), approaches });
   }
