@@ -36,6 +36,8 @@ export interface GridCityDefinition {
     lon: number;
     approaches: Array<{ id: string; direction: string; road: string; location: string; lat: number; lon: number }>;
   }>;
+  /** Per crossing, the plan its controller runs (imported programs): the plan fusion's recommendations must beat. */
+  basePlans?: Record<string, { planId: string; cycleSeconds: number; phases: Array<{ name: string; greenSeconds: number }> }>;
 }
 
 export const GRID_BASE_PLAN_ID = 'grid-fixed';

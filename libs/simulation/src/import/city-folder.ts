@@ -9,9 +9,10 @@
  * Pure and deterministic: the same import gives byte-identical files.
  */
 import { compassSide, localPlane, planeBearingDeg, roadsOfLinks } from '@crosscast/network';
+import { Compass, twoPhaseDemand } from '@crosscast/signal-timing';
 import type { ScheduledVehicle } from '../engine';
 import { peakShape } from '../grid';
-import { Network } from '../network';
+import { Crossing, Network } from '../network';
 import type { GridCityDefinition } from '../boroondara/grid-city';
 import type { SimCity, SimCrossing } from '../boroondara/city-network';
 import { ImportedNetwork, ImportFormat } from './report';
@@ -95,6 +96,17 @@ export function buildImportedCityFolder(imported: ImportedNetwork, options: City
     });
     definition.crossings.push({ id: crossing.id, name: `${crossing.id} (${crossing.approaches.length} approaches)`, ...latLon(here.x, here.y), approaches });
   }
+  // The imported programs are the plans fusion's recommendations must beat (basePlans), where
+  // they are fixed-time and their phases are fusion's two (north-south, east-west).
+  const basePlans: NonNullable<GridCityDefinition['basePlans']> = {};
+  const approachOfLink = new Map(Object.entries(approachLinks).map(([a, l]) => [l, a]));
+  const unplanned: string[] = [];
+  for (const c of definition.crossings) {
+    const plan = importedBasePlan(network.crossings.find((x) => x.id === c.id)!, c.approaches, approachOfLink);
+    if (plan) basePlans[c.id] = plan;
+    else unplanned.push(c.id);
+  }
+  if (Object.keys(basePlans).length > 0) definition.basePlans = basePlans;
 
   const profile = options.dailyProfile ?? 'peaks';
   const intervalSeconds = 900;
@@ -118,9 +130,37 @@ export function buildImportedCityFolder(imported: ImportedNetwork, options: City
         ? "each entry's mean rate over the demand file, all day"
         : "each entry's mean rate over the demand file is the peak of the grid cities' day profile (peakShape: 08:00 and 17:30 peaks, night base 15 %)",
     },
-    notes: imported.notes,
+    notes: unplanned.length > 0
+      ? [...imported.notes, `programs that are not fixed-time with a north-south and an east-west phase are not given to fusion as the plan to beat (it assumes Webster on the flows observed) (${unplanned.length}): ${unplanned.slice(0, 5).join(', ')}${unplanned.length > 5 ? ` and ${unplanned.length - 5} more` : ''}`].sort()
+      : imported.notes,
   };
   return { definition, simNetwork, vehicles: { vehicles: imported.vehicles } };
+}
+
+/**
+ * A fixed-time imported program as fusion's base plan: each phase must serve the approaches
+ * (movements other than right turns) of exactly one of fusion's two phases, each of those
+ * once; null otherwise (actuated control, left-turn phases, a one-axis crossing).
+ */
+function importedBasePlan(crossing: Crossing, approaches: Array<{ id: string; direction: string }>, approachOfLink: Map<string, string>): NonNullable<GridCityDefinition['basePlans']>[string] | null {
+  if (crossing.control.kind !== 'fixed') return null;
+  const fusionPhases = twoPhaseDemand(approaches.map((a) => ({ id: a.id, direction: a.direction as Compass, flowVehPerHour: 0 })));
+  if (fusionPhases.some((p) => p.approaches.length === 0) || crossing.phases.length !== fusionPhases.length) return null;
+  const nameOf = new Map(fusionPhases.flatMap((p) => p.approaches.map((a) => [a.id, p.name] as const)));
+  const names = crossing.phases.map((phase) => {
+    const movements = phase.movements.map((m) => crossing.movements.find((x) => x.id === m)!);
+    const main = movements.filter((m) => m.kind !== 'right');
+    const served = new Set((main.length > 0 ? main : movements).map((m) => nameOf.get(approachOfLink.get(m.fromLink)!)));
+    return served.size === 1 ? [...served][0]! : null;
+  });
+  if (names.some((n) => n === null) || new Set(names).size !== names.length) return null;
+  const { plan } = crossing.control;
+  const cycle = plan.greenSeconds.reduce((s, g) => s + g + plan.amberSeconds + plan.allRedSeconds, 0);
+  return {
+    planId: IMPORTED_BASE_PLAN_ID,
+    cycleSeconds: round3(cycle),
+    phases: fusionPhases.map((p) => ({ name: p.name, greenSeconds: round3(plan.greenSeconds[names.indexOf(p.name)]) })),
+  };
 }
 
 /** The files of the folder, as text (JSON, two-space indent, trailing newline). */

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CityDefinitionSchema } from '@crosscast/contracts';
 import { inferNeighbourGraph } from '@crosscast/network';
 import { createSimulation } from '../engine';
 import { validateNetwork } from '../network';
@@ -175,6 +176,19 @@ describe('imported city folder', () => {
     expect(sim.boundaryEntries).toEqual({ 'J1:W': 'W_J1', 'J1:N': 'N1_J1' });
     // roads: W_J1 and J1_J2 continue straight through J1 (and J2), each with its opposite
     expect(folder.definition.crossings[0].approaches.map((a) => a.road)).toEqual(['road E_J2', 'road E_J2', 'road J1_N1']);
+    // the imported program (30 + 3 + 2, 20 + 3 + 2) is the plan fusion must beat, by fusion's phase names
+    expect(folder.definition.basePlans).toEqual({
+      J1: { planId: 'imported-fixed', cycleSeconds: 60, phases: [{ name: 'north-south', greenSeconds: 20 }, { name: 'east-west', greenSeconds: 30 }] },
+    });
+    expect(CityDefinitionSchema.parse(folder.definition).basePlans?.J1.cycleSeconds).toBe(60);
+  });
+
+  it('gives fusion no base plan for a program that is not its two phases, and says so', () => {
+    // the CityFlow grid: four phases (straight and left per axis)
+    const { roadnet, flow } = generateCityFlowGrid({ rows: 1, cols: 1 });
+    const folder = buildImportedCityFolder(importCityFlow(JSON.stringify(roadnet), JSON.stringify(flow)), { name: 'one', source: 'generated' });
+    expect(folder.definition.basePlans).toBeUndefined();
+    expect(folder.simNetwork.notes.join('\n')).toMatch(/programs that are not fixed-time with a north-south and an east-west phase are not given to fusion .* \(1\): intersection_1_1/);
   });
 
   it("writes roads from which fusion's road graph (@crosscast/network) finds the network's links and corridors", () => {
