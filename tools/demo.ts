@@ -31,6 +31,8 @@ const env = {
   PORT: process.env.PORT ?? '3000',
   CITY_DIR: process.env.CITY_DIR ?? 'seed-data/boroondara-2006',
   DATA_DIR: process.env.DEMO_DATA_DIR ?? '.data/demo',
+  /** The apps' BullMQ prefix (they read QUEUE_PREFIX too): a fresh demo empties only its own queues. */
+  QUEUE_PREFIX: process.env.QUEUE_PREFIX ?? 'crosscast',
 };
 const keepData = process.env.DEMO_KEEP_DATA === 'true';
 const simulateAt = process.argv.indexOf('--simulate');
@@ -96,22 +98,31 @@ async function clearQueues(): Promise<void> {
   try {
     // Every queue the platform uses: a demo starts from nothing left by an earlier run.
     for (const queue of [FORECAST_QUEUE, HEARTBEAT_QUEUE, TIMING_PLAN_QUEUE, SIMULATION_REPORT_QUEUE, SIGNAL_EVENT_LOG_QUEUE, MODEL_SNAPSHOT_QUEUE]) {
-      await deleteKeysMatching(client, `crosscast:${queue}:*`);
+      await deleteKeysMatching(client, `${env.QUEUE_PREFIX}:${queue}:*`);
     }
   } finally {
     client.disconnect();
   }
 }
 
-async function prepareDatabase(): Promise<DataSource> {
+async function prepareDatabase(cityCrossingIds: string[]): Promise<DataSource> {
   const dataSource = new DataSource(dataSourceOptions(env.DATABASE_URL));
   await dataSource.initialize();
   const applied = await runMigrationsLocked(dataSource);
   say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
   if (!keepData) {
     // A demo is a fresh replay of October 2006: start from empty tables (DEMO_KEEP_DATA=true keeps them).
-    // Operators' decisions go with the recommendations they refer to; users are kept.
-    await dataSource.query('TRUNCATE forecast_points, forecasts, observations, running_plans, recommendation_decisions, planning_evaluations, recommendations, dead_letters, crossing_status, fusion_state_records, fusion_state');
+    // Operators' decisions go with the recommendations they refer to; users are kept. The
+    // simulated street's reports and event logs go too: the measures and the simulation panel
+    // would otherwise show the last run's intervals until this run's data time passed them.
+    await dataSource.query(
+      `TRUNCATE forecast_points, forecasts, observations, running_plans, recommendation_decisions, planning_evaluations, recommendations,
+         corridor_decisions, corridor_recommendations, crossing_congestion, alert_acknowledgements, dead_letters, crossing_status,
+         fusion_state_records, fusion_state, model_snapshots, simulation_measurements, simulation_reports, signal_event_logs`,
+    );
+    // Crossings of another city (an earlier demo on another folder) would come back as
+    // crossings without a worker; this city's crossings keep their admin settings.
+    await dataSource.query('DELETE FROM crossings WHERE NOT (id = ANY($1::text[]))', [cityCrossingIds]);
     // The queues too: a job kept from the last run would make the same message id look
     // already delivered, and a waiting one would land in the fresh tables.
     await clearQueues();
@@ -207,7 +218,7 @@ async function main(): Promise<void> {
   await checkPostgres();
   await checkRedis();
   await checkPortFree(Number(env.PORT));
-  const db = await prepareDatabase();
+  const db = await prepareDatabase(city.crossings.map((c) => c.id));
 
   const common = { DATABASE_URL: env.DATABASE_URL, REDIS_URL: env.REDIS_URL, CITY_DIR: env.CITY_DIR };
   start('fusion', 'apps/fusion/src/main.js', { ...common, PORT: env.PORT, MIGRATE_ON_START: 'false' });

@@ -4,26 +4,15 @@
  * exports them) into Crosscast's counts CSV per approach and interval, and reports the
  * log's gaps and doubtful detectors. `--measures <file.json>` also writes the performance
  * measures (split monitor, phase termination, arrivals on green, Purdue Coordination
- * Diagram, split failures). Run with --help for the options.
+ * Diagram, split failures, approach volumes), the same view as `npm run measures` and
+ * fusion's GET /api/crossings/:id/measures (tools/event-log-measures.ts). Run with --help
+ * for the options.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  CountOptions,
-  DEFAULT_COUNT_OPTIONS,
-  EventLogCounts,
-  WallClockResolver,
-  coordinationMeasures,
-  countDetectorEvents,
-  isTimeZone,
-  parseDetectorMap,
-  parseEventLog,
-  phaseGreens,
-  sortEvents,
-  splitFailures,
-  splitMonitor,
-} from '@crosscast/controller-events';
+import { CountOptions, DEFAULT_COUNT_OPTIONS, EventLogCounts, WallClockResolver, countDetectorEvents, isTimeZone, parseDetectorMap, parseEventLog, sortEvents } from '@crosscast/controller-events';
+import { MeasuresInputError, localTimeJson, measuresPerSignal } from './event-log-measures';
 
 const USAGE = `Usage: npm run import:events -- --file <events.csv> --detectors <map.json> --out <counts.csv> [options]
 
@@ -40,7 +29,8 @@ Options:
   --stuck-on-seconds <n>    a detector on this long without off is flagged stuck (default ${DEFAULT_COUNT_OPTIONS.stuckOnSeconds})
   --chatter-ms <n>          two detector-ons this close are chatter (default ${DEFAULT_COUNT_OPTIONS.chatterMs})
   --report <file.json>      where to write the findings (default <out>.report.json)
-  --measures <file.json>    also write the performance measures
+  --measures <file.json>    also write the performance measures per signal over the whole log
+                            (as npm run measures writes them; approach volumes per --interval)
   --skip-bad-rows           import the good rows of a file with bad ones (default: refuse the file)
 `;
 
@@ -157,6 +147,19 @@ export function runImportEvents(options: ImportEventsOptions, log: (line: string
 
   const events = sortEvents(parsed.events);
   const counts = countDetectorEvents(events, map, options.count);
+  // The same measures fusion serves (computeMeasures of @crosscast/performance-measures), per
+  // signal over its whole log, approach volumes per interval, in local wall-clock time;
+  // computed before anything is written, so a bad travel time in the map writes nothing.
+  let measuresJson: string | null = null;
+  if (options.measures) {
+    try {
+      const perSignal = measuresPerSignal(events, map, mapJson, { fromLocalMs: null, toLocalMs: null, binMinutes: counts.intervalMinutes }, options.detectors);
+      measuresJson = localTimeJson(perSignal.flatMap((s) => (s.view ? [s.view] : [])));
+    } catch (error) {
+      if (error instanceof MeasuresInputError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
   const zone = new WallClockResolver(options.timeZone);
   let nonexistent = 0;
   let ambiguous = 0;
@@ -211,7 +214,7 @@ export function runImportEvents(options: ImportEventsOptions, log: (line: string
     missingSignals: counts.missingSignals,
   };
   fs.writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`);
-  if (options.measures) fs.writeFileSync(options.measures, `${JSON.stringify(performanceMeasures(events, map), null, 2)}\n`);
+  if (measuresJson !== null) fs.writeFileSync(options.measures!, measuresJson);
 
   log(`wrote ${summary.rows} rows to ${options.out} (${summary.missingRows} missing inside gaps, ${report.partialRows} partial intervals), findings in ${options.report}`);
   for (const g of report.gaps) log(`  gap: signal ${g.signal} logged nothing from ${g.from} to ${g.to} (${g.minutes.toFixed(1)} min)`);
@@ -221,21 +224,6 @@ export function runImportEvents(options: ImportEventsOptions, log: (line: string
   for (const s of counts.missingSignals) log(`  signal ${s} is in the detector map but has no events in the log`);
   if (nonexistent) log(`  ${nonexistent} interval(s) fall in the hour skipped when clocks went forward in ${options.timeZone}: not written`);
   return summary;
-}
-
-function performanceMeasures(events: ReturnType<typeof sortEvents>, map: ReturnType<typeof parseDetectorMap>) {
-  return [...map.values()].map((signal) => {
-    const own = events.filter((e) => e.signalId === signal.signalId);
-    const { greens, unmatchedTerminations } = phaseGreens(own);
-    return {
-      signal: signal.signalId,
-      crossing: signal.crossingId,
-      splitMonitor: splitMonitor(greens),
-      unmatchedTerminations,
-      coordination: coordinationMeasures(own, signal).map(({ arrivals, ...rest }) => ({ ...rest, arrivals: arrivals.map((a) => [a.localMs, a.secondsInCycle, a.onGreen ? 1 : 0]) })),
-      splitFailures: splitFailures(own, signal, greens),
-    };
-  });
 }
 
 if (require.main === module) {

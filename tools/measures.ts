@@ -5,14 +5,15 @@
  * arrivals on green with the Purdue Coordination Diagram points, split failures and
  * approach volumes, per signal in the detector map. Prints a table per signal; writes the
  * whole result (the same view as GET /api/crossings/:id/measures) as JSON with --out.
- * Run with --help for the options.
+ * The measures are computed as fusion serves them (tools/event-log-measures.ts →
+ * computeMeasures of @crosscast/performance-measures). Run with --help for the options.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CrossingMeasuresView } from '@crosscast/contracts';
 import { parseDetectorMap, parseEventLog, parseLocalTimestamp } from '@crosscast/controller-events';
-import { ChannelSpec, computeMeasures } from '@crosscast/performance-measures';
+import { MeasuresInputError, localTimeJson, measuresPerSignal } from './event-log-measures';
 
 const USAGE = `Usage: npm run measures -- --file <events.csv> [--file <more.csv> ...] --detectors <map.json> [options]
 
@@ -88,7 +89,7 @@ export function runMeasures(options: MeasuresOptions, log: (line: string) => voi
       throw new UsageError(`cannot read the ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
   };
-  let mapJson: { signals?: Record<string, { detectors?: Record<string, { travelSeconds?: unknown }> }> };
+  let mapJson: unknown;
   try {
     mapJson = JSON.parse(read(options.detectors, 'detector map'));
   } catch (error) {
@@ -107,32 +108,25 @@ export function runMeasures(options: MeasuresOptions, log: (line: string) => voi
     log(`read ${parsed.events.length} events from ${file}`);
     return parsed.events;
   });
+  let perSignal;
+  try {
+    perSignal = measuresPerSignal(events, map, mapJson, { fromLocalMs: options.fromLocalMs, toLocalMs: options.toLocalMs, binMinutes: options.binMinutes }, options.detectors);
+  } catch (error) {
+    if (error instanceof MeasuresInputError) throw new UsageError(error.message);
+    throw error;
+  }
   const views: CrossingMeasuresView[] = [];
-  for (const signal of map.values()) {
-    const own = events.filter((e) => e.signalId === signal.signalId);
-    if (own.length === 0) {
-      log(`signal ${signal.signalId}: no events in the log`);
+  for (const { signalId, view } of perSignal) {
+    if (!view) {
+      log(`signal ${signalId}: no events in the log`);
       continue;
     }
-    const channels: ChannelSpec[] = [...signal.channels.values()].map((c) => {
-      const travel = mapJson.signals?.[signal.signalId]?.detectors?.[String(c.channel)]?.travelSeconds;
-      if (travel !== undefined && !(typeof travel === 'number' && travel >= 0 && travel <= 120)) throw new UsageError(`${options.detectors}: signals.${signal.signalId}.detectors.${c.channel}.travelSeconds must be a number of seconds from 0 to 120`);
-      return { ...c, travelSeconds: (travel as number | undefined) ?? 0 };
-    });
-    const first = Math.min(...own.map((e) => e.localMs));
-    const last = Math.max(...own.map((e) => e.localMs));
-    const fromMs = options.fromLocalMs ?? first;
-    const toMs = options.toLocalMs ?? last + 1;
-    if (toMs <= fromMs) throw new UsageError(`signal ${signal.signalId}: the window is empty`);
-    const view = computeMeasures(signal.crossingId, own, channels, { fromMs, toMs, binMinutes: options.binMinutes });
     views.push(view);
-    printSummary(signal.signalId, view, log);
+    printSummary(signalId, view, log);
   }
   if (options.out) {
     fs.mkdirSync(path.dirname(path.resolve(options.out)), { recursive: true });
-    // Local wall-clock times: drop the "Z" the ISO formatting adds, it would claim UTC.
-    const text = JSON.stringify(views, (_key, value) => (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(value) ? value.slice(0, -1) : value), 2);
-    fs.writeFileSync(options.out, `${text}\n`);
+    fs.writeFileSync(options.out, localTimeJson(views));
     log(`wrote ${options.out}`);
   }
   return views;

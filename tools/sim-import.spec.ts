@@ -38,6 +38,16 @@ describe('npm run sim:import', () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 
+  it('says how to get traffic lights when a network has none, and writes nothing', () => {
+    // the fixture with J1 a priority junction: no signalised crossing left for fusion and the workers
+    const net = fs.readFileSync(path.join(FIXTURES, 'two-junctions.net.xml'), 'utf8').replace('<junction id="J1" type="traffic_light"', '<junction id="J1" type="priority"');
+    const file = path.join(tmp, 'no-lights.net.xml');
+    fs.writeFileSync(file, net.replace(/ tl="J1" linkIndex="\d+"/g, '').replace(/<tlLogic[\s\S]*?<\/tlLogic>/, ''));
+    const out = path.join(tmp, 'no-lights');
+    expect(() => runSimImport({ sumo: file, out })).toThrow(/no-lights\.net\.xml has no traffic lights .* --tls\.guess true/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('imports a CityFlow roadnet and flow', () => {
     const out = path.join(tmp, 'cityflow');
     const { imported } = runSimImport({ cityflow: [path.join(FIXTURES, 'one-intersection.roadnet.json'), path.join(FIXTURES, 'one-intersection.flow.json')], out });

@@ -47,6 +47,14 @@ export function runSimImport(args: SimImportArgs): { imported: ImportedNetwork; 
   const imported = args.sumo
     ? importSumo(read(args.sumo), args.routes ? read(args.routes) : undefined)
     : importCityFlow(read(args.cityflow![0]), args.cityflow![1] ? read(args.cityflow![1]) : undefined);
+  if (imported.signalised.length === 0) {
+    // fusion and the workers run the signalised crossings: a city folder without one has nothing for them
+    throw new Error(
+      args.sumo
+        ? `${args.sumo} has no traffic lights (junctions of type traffic_light with a tlLogic): a city needs at least one signalised crossing. netgenerate makes them with --tls.guess true (and roads of 2 lanes, e.g. --default.lanenumber 2) or --tls.set <junction ids>; netconvert with --tls.guess or --tls.set`
+        : `${args.cityflow![0]} has no signalised intersection (every intersection is virtual): a city needs at least one`,
+    );
+  }
   const inputs = (args.sumo ? [args.sumo, args.routes] : args.cityflow!).filter((x): x is string => !!x).map((f) => path.basename(f));
   const folder = buildImportedCityFolder(imported, {
     name: args.name ?? path.basename(path.resolve(args.out)),

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 /**
  * The core stays plain: the maths libraries import no framework, no I/O and no server
  * client, and the one road network model (`@crosscast/network`) sits below everything else,
- * so the simulation engine no longer reaches into the fusion model for its roads.
+ * so the simulation engine no longer reaches into the fusion model for its roads, and the
+ * engine, its importers, fusion and signal timing take their geometry from it.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -20,6 +21,27 @@ const PURE_LIBS: Record<string, string[]> = {
 
 /** Modules a pure library must not import: frameworks, servers, files, network, clocks of their own. */
 const FORBIDDEN = [/^@nestjs\//, /^(node:)?(fs|fs\/promises|net|http|https|child_process|worker_threads)$/, /^(pg|typeorm|ioredis|bullmq|socket\.io)/];
+
+/**
+ * Libraries whose road geometry (distances, bearings, the lat/lon projection) comes from
+ * `@crosscast/network`, not from their own trigonometry: the simulation engine and its
+ * importers, the fusion model and signal timing.
+ */
+const GEOMETRY_FROM_NETWORK = ['simulation', 'fusion', 'signal-timing'];
+const OWN_GEOMETRY = [/\bMath\.(atan2|hypot)\b/, /\b111_?320\b/, /\b110_?540\b/];
+
+/** Lines of a file that do their own road geometry (what @crosscast/network is for). */
+export function geometryProblems(files: Array<{ file: string; text: string }>): string[] {
+  const problems: string[] = [];
+  for (const { file, text } of files) {
+    text.split('\n').forEach((line, i) => {
+      if (/^\s*(\/\/|\*|\/\*)/.test(line)) return;
+      const found = OWN_GEOMETRY.map((re) => re.exec(line)?.[0]).find(Boolean);
+      if (found) problems.push(`${file}:${i + 1} computes geometry itself (${found}); use @crosscast/network`);
+    });
+  }
+  return problems;
+}
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -65,7 +87,20 @@ describe('library boundaries', () => {
     });
   }
 
+  for (const lib of GEOMETRY_FROM_NETWORK) {
+    it(`libs/${lib} takes its road geometry from @crosscast/network (no atan2, hypot or projection constants of its own)`, () => {
+      const files = sourceFiles(path.join(ROOT, 'libs', lib, 'src'))
+        .filter((f) => !f.includes(`${path.sep}reference${path.sep}`) && !f.includes(`${path.sep}testing${path.sep}`))
+        .map((f) => ({ file: path.relative(ROOT, f), text: fs.readFileSync(f, 'utf8') }));
+      expect(geometryProblems(files)).toEqual([]);
+    });
+  }
+
   it('catches what it is there for', () => {
+    expect(geometryProblems([{ file: 'libs/simulation/src/import/x.ts', text: `// Math.hypot in a comment is fine\nconst d = Math.hypot(dx, dy);\nconst kx = 111_320 * Math.cos(lat);` }])).toEqual([
+      'libs/simulation/src/import/x.ts:2 computes geometry itself (Math.hypot); use @crosscast/network',
+      'libs/simulation/src/import/x.ts:3 computes geometry itself (111_320); use @crosscast/network',
+    ]);
     const file = 'libs/simulation/src/x.ts';
     expect(boundaryProblems('simulation', [{ file, text: `import { inferNeighbourGraph } from '@crosscast/fusion';` }], PURE_LIBS.simulation)).toEqual([`${file} imports @crosscast/fusion`]);
     expect(boundaryProblems('network', [{ file: 'libs/network/src/x.ts', text: `import * as fs from 'node:fs';\nimport { Injectable } from '@nestjs/common';` }], [])).toEqual([

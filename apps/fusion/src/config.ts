@@ -46,6 +46,8 @@ export const FUSION_ENV = {
   RETENTION_FORECAST_POINTS_DAYS: envInt(0, 0, 36500),
   RETENTION_OBSERVATIONS_DAYS: envInt(0, 0, 36500),
   RETENTION_PLANNING_EVALUATIONS_DAYS: envInt(0, 0, 36500),
+  /** Controller event logs (simulate mode's per-signal logs, the source of the performance measures), by interval_start. */
+  RETENTION_SIGNAL_EVENT_LOGS_DAYS: envInt(0, 0, 36500),
   /** Every crossing's signing key ({"keys": {...}}, see `npm run keys:generate`); unset = derived from WORKER_KEY_SEED. */
   WORKER_KEYS_FILE: z.string().min(1).optional(),
   /** The key shared with the simulator ({"key": "<base64>"}): timing plans and simulation reports are signed with it; unset = derived from WORKER_KEY_SEED. */

@@ -28,6 +28,22 @@ export const CrossingDefinitionSchema = z
   .strict();
 export type CrossingDefinition = z.infer<typeof CrossingDefinitionSchema>;
 
+/**
+ * The plan a crossing's controller runs until an operator accepts one here (an imported
+ * network's own program, say): the plan fusion's recommendations must beat instead of an
+ * assumed one. Phases by the planner's two-phase names (`north-south`, `east-west`), green
+ * as shown to drivers; the cycle includes every phase's amber and all-red.
+ */
+export const BasePlanSchema = z
+  .object({
+    planId: z.string().min(1).max(96),
+    cycleSeconds: z.number().positive().max(600),
+    phases: z.array(z.object({ name: z.string().min(1), greenSeconds: z.number().positive().max(600) }).strict()).min(1),
+  })
+  .strict()
+  .refine((plan) => plan.phases.reduce((s, p) => s + p.greenSeconds, 0) < plan.cycleSeconds, { message: 'the greens must leave room in the cycle for the clearances' });
+export type BasePlan = z.infer<typeof BasePlanSchema>;
+
 /** `seed-data/<city>/crossings.json`. */
 export const CityDefinitionSchema = z
   .object({
@@ -38,6 +54,14 @@ export const CityDefinitionSchema = z
     lastIntervalStart: z.string(),
     source: z.string(),
     crossings: z.array(CrossingDefinitionSchema).min(1),
+    /** Optional: per crossing id, the plan its controller runs (`npm run sim:import` writes the imported programs). */
+    basePlans: z.record(CrossingIdSchema, BasePlanSchema).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((city, ctx) => {
+    const ids = new Set(city.crossings.map((c) => c.id));
+    for (const id of Object.keys(city.basePlans ?? {})) {
+      if (!ids.has(id)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['basePlans', id], message: `base plan for ${id}, which is not one of the crossings` });
+    }
+  });
 export type CityDefinition = z.infer<typeof CityDefinitionSchema>;

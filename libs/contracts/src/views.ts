@@ -110,10 +110,11 @@ export type RecommendationStatus = (typeof RECOMMENDATION_STATUSES)[number];
 export interface ComparedPlanView {
   /**
    * `running-plan`: the plan last accepted at the crossing (running_plans);
-   * `observed-webster`: none accepted yet, Webster on the flows observed over the last planning horizon;
-   * `default`: none accepted and nothing observed, the documented default (60 s, equal greens).
+   * `base-plan`: none accepted yet, the plan the city folder says the controller runs (crossings.json `basePlans`: an imported program);
+   * `observed-webster`: none accepted and no base plan, Webster on the flows observed over the last planning horizon;
+   * `default`: none accepted, no base plan and nothing observed, the documented default (60 s, equal greens).
    */
-  source: 'running-plan' | 'observed-webster' | 'default';
+  source: 'running-plan' | 'base-plan' | 'observed-webster' | 'default';
   planId: string | null;
   cycleSeconds: number;
   phases: Array<{ name: string; greenSeconds: number }>;

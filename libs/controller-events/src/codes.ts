@@ -33,13 +33,3 @@ export interface ControllerEvent {
   /** 1-based line in the source file, for messages. */
   line: number;
 }
-
-/** How a phase's green ended, from the event logged with its green termination. */
-export type PhaseTermination = 'gap-out' | 'max-out' | 'force-off' | 'unknown';
-
-export function terminationOf(code: number): PhaseTermination | null {
-  if (code === EventCode.PhaseGapOut) return 'gap-out';
-  if (code === EventCode.PhaseMaxOut) return 'max-out';
-  if (code === EventCode.PhaseForceOff) return 'force-off';
-  return null;
-}

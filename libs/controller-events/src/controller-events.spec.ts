@@ -4,15 +4,11 @@ import {
   ControllerEvent,
   EventCode,
   WallClockResolver,
-  coordinationMeasures,
   countDetectorEvents,
   parseDetectorMap,
   parseEventLog,
   parseLocalTimestamp,
-  phaseGreens,
   sortEvents,
-  splitFailures,
-  splitMonitor,
 } from './index';
 
 const SAMPLES = join(__dirname, '..', '..', '..', 'seed-data', 'udot-atspm-samples');
@@ -173,82 +169,7 @@ describe('WallClockResolver', () => {
   });
 });
 
-describe('performance measures', () => {
-  it('split monitor and phase termination from the UDOT termination log', () => {
-    const events = parseEventLog(sample('7115TerminationData.csv')).events;
-    const { greens, unmatchedTerminations } = phaseGreens(sortEvents(events));
-    const monitor = splitMonitor(greens);
-    const byPhase = new Map(monitor.map((m) => [m.phase, m]));
-    // Direct tally from the file: each termination code (4 gap out, 5 max out, 6 force off, 7 end of green)
-    // counted when its phase's begin green came earlier in the log; the log loses a few begin greens.
-    const open = new Set<number>();
-    const tally = { 4: 0, 5: 0, 6: 0, 7: 0, orphan7: 0 };
-    for (const e of events) {
-      if (e.code === 1) open.add(e.param);
-      else if ((e.code === 4 || e.code === 5 || e.code === 6) && open.has(e.param)) tally[e.code] += 1;
-      else if (e.code === 7) open.has(e.param) ? (tally[7] += 1) : (tally.orphan7 += 1), open.delete(e.param);
-    }
-    expect(tally[7] + tally.orphan7).toBe(365);
-    expect(monitor.reduce((n, m) => n + m.cycles, 0)).toBe(tally[7]);
-    expect(unmatchedTerminations).toBe(tally.orphan7);
-    expect(monitor.reduce((n, m) => n + Math.round(m.gapOutShare * m.cycles), 0)).toBe(tally[4]);
-    expect(monitor.reduce((n, m) => n + Math.round(m.maxOutShare * m.cycles), 0)).toBe(tally[5]);
-    expect(monitor.reduce((n, m) => n + Math.round(m.forceOffShare * m.cycles), 0)).toBe(tally[6]);
-    const p2 = byPhase.get(2)!;
-    expect(p2.meanGreenSeconds).toBeGreaterThan(20);
-    expect(p2.meanSplitSeconds).not.toBeNull();
-  });
-
-  it('Purdue Coordination Diagram and arrivals on green on synthetic cycles', () => {
-    // 60 s cycles: red from 0 s, green 20–50 s, yellow 50–54 s; arrivals every 6 s → 5 of 10 on green.
-    const events: ControllerEvent[] = [];
-    let line = 0;
-    const ev = (localMs: number, code: number, param: number) => events.push({ signalId: '7115', localMs, code, param, line: line++ });
-    for (let c = 0; c < 5; c++) {
-      const t0 = c * 60_000;
-      ev(t0, EventCode.PhaseEndYellow, 2);
-      ev(t0 + 20_000, EventCode.PhaseBeginGreen, 2);
-      ev(t0 + 50_000, EventCode.PhaseBeginYellow, 2);
-      for (let a = 1; a <= 10; a++) ev(t0 + a * 6_000 - 3_000, EventCode.DetectorOn, 2);
-    }
-    ev(300_000, EventCode.PhaseEndYellow, 2);
-    const [p2] = coordinationMeasures(sortEvents(events), MAP_7115.get('7115')!);
-    expect(p2.cycles).toHaveLength(5);
-    expect(p2.cycles[0]).toMatchObject({ cycleSeconds: 60, greenAtSeconds: 20, yellowAtSeconds: 50 });
-    expect(p2.arrivalsCounted).toBe(50);
-    expect(p2.arrivalsOnGreenShare).toBeCloseTo(0.5, 6);
-    expect(p2.greenShare).toBeCloseTo(0.5, 6);
-    expect(p2.platoonRatio).toBeCloseTo(1, 6);
-  });
-
-  it('arrivals on green on the UDOT cycle log match a direct check of each arrival', () => {
-    const cycles = parseEventLog(sample('CycleEvents.csv')).events;
-    const arrivals = parseEventLog(sample('ApproachVolumeTestLogs.csv')).events.filter((e) => e.param === 2);
-    const all = sortEvents([...cycles, ...arrivals]);
-    const [p2] = coordinationMeasures(all, MAP_7115.get('7115')!);
-    const greens = cycles.filter((e) => e.code === 1).map((e) => e.localMs);
-    const yellows = cycles.filter((e) => e.code === 8).map((e) => e.localMs);
-    const reds = cycles.filter((e) => e.code === 9).map((e) => e.localMs);
-    const inside = arrivals.filter((a) => a.localMs >= reds[0] && a.localMs < reds[reds.length - 1]);
-    const onGreen = inside.filter((a) => greens.some((g, i) => a.localMs >= g && a.localMs < yellows[i])).length;
-    expect(p2.arrivalsCounted).toBe(inside.length);
-    expect(p2.arrivalsOnGreenShare).toBeCloseTo(onGreen / inside.length, 10);
-  });
-
-  it('split failures need the queue on the stop bar through green and into red', () => {
-    const map = parseDetectorMap({ signals: { '1': { detectors: { '5': { approach: '1:N', phase: 2, kind: 'stop-bar' } } } } }).get('1')!;
-    const e = (localMs: number, code: number, param: number, line: number): ControllerEvent => ({ signalId: '1', localMs, code, param, line });
-    const events = sortEvents([
-      // Cycle 1: occupied all green and the first 5 s of red → failure.
-      e(0, 1, 2, 1), e(0, 82, 5, 2), e(30_000, 8, 2, 3), e(34_000, 9, 2, 4), e(36_000, 11, 2, 5), e(42_000, 81, 5, 6),
-      // Cycle 2: the queue clears halfway through green → no failure.
-      e(60_000, 1, 2, 7), e(60_000, 82, 5, 8), e(75_000, 81, 5, 9), e(90_000, 8, 2, 10), e(96_000, 11, 2, 11),
-    ]);
-    const failures = splitFailures(events, map, phaseGreens(events).greens);
-    expect(failures.map((f) => f.failed)).toEqual([true, false]);
-    expect(failures[1].greenOccupancy).toBeCloseTo(0.5, 6);
-  });
-
+describe('detector map', () => {
   it('refuses a detector map with bad entries, naming each', () => {
     expect(() => parseDetectorMap({ signals: { '7115': { detectors: { x: { approach: 'a' }, '3': { approach: 'bad id!', phase: 99, kind: 'loop' } } } } })).toThrow(
       /detectors\.3\.approach[\s\S]*detectors\.3\.phase[\s\S]*detectors\.3\.kind[\s\S]*signals\.7115\.detectors\.x: the channel must be a whole number/,

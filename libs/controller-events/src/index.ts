@@ -3,4 +3,3 @@ export * from './parse';
 export * from './local-time';
 export * from './detector-map';
 export * from './counts';
-export * from './measures';

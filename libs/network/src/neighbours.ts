@@ -10,6 +10,7 @@
  * same links.
  */
 import { bearingDeg, distanceM } from './geometry';
+import { SIDE_BEARINGS, angleBetweenDeg } from './plane';
 import { SpatialGrid } from './spatial-grid';
 
 export interface NeighbourApproachInput {
@@ -68,8 +69,6 @@ export interface NeighbourOptions {
 
 export const DEFAULT_NEIGHBOUR_OPTIONS: NeighbourOptions = { freeFlowKmh: 50, bearingToleranceDeg: 60, maxLinkM: 5000, nearbyFallback: 3 };
 
-const BEARINGS: Record<string, number> = { N: 0, NE: 45, E: 90, SE: 135, S: 180, SW: 225, W: 270, NW: 315 };
-
 /** "WARRIGAL_RD", "Warrigal  Rd" -> "WARRIGAL RD". */
 export function normaliseRoad(name: string): string {
   return name.toUpperCase().replace(/[_.]+/g, ' ').replace(/\s+/g, ' ').trim();
@@ -81,11 +80,6 @@ export function crossingRoads(crossing: NeighbourCrossingInput): Set<string> {
   for (const a of crossing.approaches) if (a.road) roads.add(normaliseRoad(a.road));
   for (const part of (crossing.name ?? '').split('/')) if (part.trim()) roads.add(normaliseRoad(part));
   return roads;
-}
-
-function angleBetween(a: number, b: number): number {
-  const d = Math.abs(a - b) % 360;
-  return d > 180 ? 360 - d : d;
 }
 
 /**
@@ -107,7 +101,7 @@ export function inferNeighbourGraph(crossings: NeighbourCrossingInput[], options
   for (const to of located) {
     for (const approach of to.approaches) {
       const direction = approach.direction.toUpperCase();
-      const wanted = BEARINGS[direction];
+      const wanted = SIDE_BEARINGS[direction];
       if (wanted === undefined || !approach.road) continue;
       const road = normaliseRoad(approach.road);
       let best: { from: NeighbourCrossingInput; d: number; index: number } | null = null;
@@ -115,7 +109,7 @@ export function inferNeighbourGraph(crossings: NeighbourCrossingInput[], options
         to,
         (from, index) => {
           if (from.id === to.id || !roadsOf.get(from.id)!.has(road)) return;
-          if (angleBetween(bearingDeg(to, from), wanted) > o.bearingToleranceDeg) return;
+          if (angleBetweenDeg(bearingDeg(to, from), wanted) > o.bearingToleranceDeg) return;
           const d = distanceM(to, from);
           // Nearest wins; at equal distance the earlier crossing, as a scan in input order.
           if (d <= o.maxLinkM && (!best || d < best.d || (d === best.d && index < best.index))) best = { from, d, index };

@@ -17,4 +17,4 @@ export * from './entities/admin-audit.entity';
 export * from './entities/signal-event-log.entity';
 export * from './entities/model-snapshot.entity';
 export * from './entities/alert-acknowledgement.entity';
-export { PARTITIONED_TABLES } from './migrations/1765400000000-partitioned-storage';
+export { PARTITIONED_TABLES } from './partitioned-tables';

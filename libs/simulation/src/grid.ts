@@ -3,6 +3,7 @@
  * two-way, a boundary node beyond each street end where vehicles enter and leave, two-phase
  * fixed-time plans (north-south, then east-west) and turning shares on every approach.
  */
+import { planeDistanceM } from '@crosscast/network';
 import { seedStream, nextUniform } from './prng';
 import { Crossing, EntryDemand, FixedTimePlan, LaneGroup, Movement, MovementKind, Network, NetworkLink, NetworkNode } from './network';
 
@@ -107,7 +108,7 @@ export function generateGrid(options: GridOptions): Network {
     for (const [from, to] of [[a, b], [b, a]]) {
       const p = byId.get(from)!;
       const q = byId.get(to)!;
-      links.push({ id: `${from}-${to}`, from, to, lengthM: Math.hypot(q.x - p.x, q.y - p.y), lanes, speedMps: speed });
+      links.push({ id: `${from}-${to}`, from, to, lengthM: planeDistanceM(p, q), lanes, speedMps: speed });
     }
   };
   for (let r = 0; r < rows; r++) {
@@ -201,7 +202,7 @@ export function peakShape(hour: number): number {
 function direction(byId: Map<string, NetworkNode>, link: NetworkLink): [number, number] {
   const p = byId.get(link.from)!;
   const q = byId.get(link.to)!;
-  const len = Math.hypot(q.x - p.x, q.y - p.y);
+  const len = planeDistanceM(p, q);
   return [(q.x - p.x) / len, (q.y - p.y) / len];
 }
 

@@ -147,7 +147,7 @@ export interface CityForecastHorizonDto {
 }
 
 export interface ComparedPlanDto {
-  source: 'running-plan' | 'observed-webster' | 'default';
+  source: 'running-plan' | 'base-plan' | 'observed-webster' | 'default';
   planId: string | null;
   cycleSeconds: number;
   phases: PhaseGreenDto[];

@@ -5,7 +5,7 @@ import { fmtClock, fmtDataTimeShort, fmtFixed, fmtInt, fmtPct, fmtWallClock } fr
 
 const PALETTE = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'];
 const BASIS_TEXT: Record<string, string> = { centre: 'the centre forecast', upper: 'the upper 80% bound' };
-const COMPARED_TEXT: Record<string, string> = { 'running-plan': 'the running plan', 'observed-webster': 'the base plan (Webster on the last hour observed)', default: 'the default plan (60 s, equal greens)' };
+const COMPARED_TEXT: Record<string, string> = { 'running-plan': 'the running plan', 'base-plan': "the crossing's own program (the city folder's base plan)", 'observed-webster': 'the base plan (Webster on the last hour observed)', default: 'the default plan (60 s, equal greens)' };
 
 export interface RecommendationAccess {
   operator: boolean;

@@ -39,7 +39,7 @@ export class PhaseGreenDto {
 }
 
 export class ComparedPlanDto implements ComparedPlanView {
-  @ApiProperty({ enum: ['running-plan', 'observed-webster', 'default'] }) source: ComparedPlanView['source'];
+  @ApiProperty({ enum: ['running-plan', 'base-plan', 'observed-webster', 'default'] }) source: ComparedPlanView['source'];
   @ApiProperty({ type: String, nullable: true }) planId: string | null;
   @ApiProperty() cycleSeconds: number;
   @ApiProperty({ type: () => [PhaseGreenDto] }) phases: PhaseGreenDto[];

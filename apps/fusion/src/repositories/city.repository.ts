@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import * as path from 'node:path';
-import { CityDefinition, CrossingDefinition } from '@crosscast/contracts';
+import { BasePlan, CityDefinition, CrossingDefinition } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 
@@ -21,5 +21,10 @@ export class CityRepository {
 
   all(): CrossingDefinition[] {
     return this.city.crossings;
+  }
+
+  /** The plan the crossing's controller runs according to the city folder (`basePlans`), if it says. */
+  basePlan(crossingId: string): BasePlan | undefined {
+    return this.city.basePlans?.[crossingId];
   }
 }

@@ -119,7 +119,7 @@ export class CorridorPlanningService {
       }));
       const context = await this.recommendations.planningContext(crossing.id, new Date(periodMs));
       const observations = await this.planner.observationsForBasePlan(crossing.id, context.runningPlan, intervalMinutes);
-      const compared = comparedPlan(crossing, context.runningPlan, observations, intervalMinutes);
+      const compared = comparedPlan(crossing, context.runningPlan, observations, intervalMinutes, this.city.basePlan(crossing.id));
       members.push({ id: crossing.id, lat: crossing.lat, lon: crossing.lon, phases, coordinatedPhase: corridor.coordinatedPhase, runningPlan: toSignalPlan(compared) });
     }
     const advice = corridorAdvice(members);

@@ -57,6 +57,7 @@ export class PartitionMaintenanceService implements OnApplicationBootstrap, OnAp
       forecast_points: this.config.RETENTION_FORECAST_POINTS_DAYS,
       observations: this.config.RETENTION_OBSERVATIONS_DAYS,
       planning_evaluations: this.config.RETENTION_PLANNING_EVALUATIONS_DAYS,
+      signal_event_logs: this.config.RETENTION_SIGNAL_EVENT_LOGS_DAYS,
     };
     return byTable[table];
   }

@@ -92,6 +92,22 @@ describe('planning inputs (forecast and plans -> planner input)', () => {
     });
     // A running plan with other phase names (a future phasing) is not comparable: the base plan is used.
     expect(comparedPlan(crossing, { ...running, phases: [{ name: 'all', approaches: [], greenSeconds: 70 }] }, [], 15).source).toBe('default');
+
+    // The controller's own program from the city folder (an imported network's) beats the assumed
+    // base plans until a plan is accepted; the accepted plan beats it.
+    const own = { planId: 'imported-fixed', cycleSeconds: 90, phases: [{ name: 'east-west', greenSeconds: 42 }, { name: 'north-south', greenSeconds: 42 }] };
+    expect(comparedPlan(crossing, null, observations, 15, own)).toEqual({
+      source: 'base-plan',
+      planId: 'imported-fixed',
+      cycleSeconds: 90,
+      phases: [
+        { name: 'east-west', greenSeconds: 42 },
+        { name: 'north-south', greenSeconds: 42 },
+      ],
+    });
+    expect(comparedPlan(crossing, running, observations, 15, own).source).toBe('running-plan');
+    // one without the planner's phases is not comparable either
+    expect(comparedPlan(crossing, null, observations, 15, { ...own, phases: [{ name: 'p0', greenSeconds: 42 }] }).source).toBe('observed-webster');
   });
 
   it('names local peaks and ends the window after the furthest horizon planned', () => {

@@ -4,7 +4,7 @@
  * the running plan (or, when none was accepted, a base plan) becomes the plan to beat.
  * No Nest, no I/O, no clock: data in, data out. The traffic maths stays in the lib.
  */
-import { ComparedPlanView, CompassDirection, CrossingDefinition, ForecastBand, ForecastMessage, ForecastView, ObservationView, PhaseTimingView, PlanningInputSource, RunningPlanView } from '@crosscast/contracts';
+import { BasePlan, ComparedPlanView, CompassDirection, CrossingDefinition, ForecastBand, ForecastMessage, ForecastView, ObservationView, PhaseTimingView, PlanningInputSource, RunningPlanView } from '@crosscast/contracts';
 import type { FusedPoint } from '@crosscast/fusion';
 import { DEFAULT_PHASING, DEFAULT_WEBSTER, LaneGroupForecast, PlanningInput, PhaseSpec, SignalPlan, TimingPlan, twoPhaseDemand, websterPlan } from '@crosscast/signal-timing';
 
@@ -205,15 +205,20 @@ export function localHour(instantMs: number, timeZone: string): number {
 
 /**
  * The plan a recommendation must beat. The running plan (last accepted) when its phases
- * are the ones planned with; otherwise the crossing's base plan: Webster on the mean flow
- * of each approach over the observed intervals given (the last planning horizon), or, with
- * no observation at all, the documented default (60 s, equal greens).
+ * are the ones planned with; otherwise the plan the city folder says the controller runs
+ * (`basePlans` in crossings.json, e.g. an imported program) when it has those phases;
+ * otherwise an assumed base plan: Webster on the mean flow of each approach over the
+ * observed intervals given (the last planning horizon), or, with no observation at all,
+ * the documented default (60 s, equal greens).
  */
-export function comparedPlan(crossing: CrossingDefinition, running: RunningPlanView | null, observations: ObservationView[], intervalMinutes: number): ComparedPlanView {
+export function comparedPlan(crossing: CrossingDefinition, running: RunningPlanView | null, observations: ObservationView[], intervalMinutes: number, basePlan?: BasePlan): ComparedPlanView {
   const { phases } = phasing(crossing);
   const names = phases.map((p) => p.name);
   if (running && names.every((name) => running.phases.some((p) => p.name === name))) {
     return { source: 'running-plan', planId: running.planId, cycleSeconds: running.cycleSeconds, phases: running.phases.map((p) => ({ name: p.name, greenSeconds: p.greenSeconds })) };
+  }
+  if (basePlan && names.every((name) => basePlan.phases.some((p) => p.name === name))) {
+    return { source: 'base-plan', planId: basePlan.planId, cycleSeconds: basePlan.cycleSeconds, phases: basePlan.phases.map((p) => ({ name: p.name, greenSeconds: p.greenSeconds })) };
   }
   const perHour = 60 / intervalMinutes;
   const flows = crossing.approaches.map((approach) => {

@@ -102,7 +102,7 @@ describe('RecommendationService', () => {
     const repo = new MemoryRecommendations();
     const emitted: Array<[string, unknown]> = [];
     const live = { emit: (event: string, payload: unknown) => emitted.push([event, payload]) } as unknown as LiveGateway;
-    const city = { get: (id: string) => (id === '0970' ? CROSSING : undefined), city: { timeZone: 'Australia/Melbourne', intervalMinutes: 15 } } as unknown as CityRepository;
+    const city = { get: (id: string) => (id === '0970' ? CROSSING : undefined), basePlan: () => undefined, city: { timeZone: 'Australia/Melbourne', intervalMinutes: 15 } } as unknown as CityRepository;
     // No plan running: the base plan is Webster on an even hour of observations.
     const store = { recentObservations: async () => [0, 1, 2, 3].map((k) => ({ crossingId: '0970', intervalStart: iso(-15 * k), total: 400, approaches: Object.fromEntries(CROSSING.approaches.map((a) => [a.id, 100])), filledShare: 1 })) } as unknown as ForecastStoreRepository;
     const status = { statuses: async () => ({ asOf: null, statuses: [{ crossingId: '0970', freshness: 'fresh', workerStatus: 'ok' }] }) } as unknown as StatusService;

@@ -101,7 +101,7 @@ export class RecommendationService {
       let compared: ComparedPlanView;
       let result: PlanningResult;
       try {
-        compared = comparedPlan(crossing, context.runningPlan, observations, message.intervalMinutes);
+        compared = comparedPlan(crossing, context.runningPlan, observations, message.intervalMinutes, this.city.basePlan(crossing.id));
         result = planForForecast(planningInputFor(crossing, message, compared, settings, this.city.city.timeZone));
       } catch (error) {
         // Pure and deterministic: the same input fails again, so do not fail (and retry) the job.

@@ -55,11 +55,11 @@ export class PartitionedStorage1765400000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(ENSURE_MONTH_PARTITION_FUNCTION);
     await queryRunner.query(`ALTER TABLE "forecast_points" DROP CONSTRAINT IF EXISTS "fk_forecast_points_forecast"`);
-    for (const spec of PARTITIONED_TABLES) await rebuild(queryRunner, spec.table, spec, spec.column);
+    for (const spec of PARTITIONED_TABLES) await rebuildTable(queryRunner, spec.table, spec, spec.column);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const spec of [...PARTITIONED_TABLES].reverse()) await rebuild(queryRunner, spec.table, spec.before, null);
+    for (const spec of [...PARTITIONED_TABLES].reverse()) await rebuildTable(queryRunner, spec.table, spec.before, null);
     await queryRunner.query(`ALTER TABLE "forecast_points" ADD CONSTRAINT "fk_forecast_points_forecast" FOREIGN KEY ("forecast_id") REFERENCES "forecasts"("id") ON DELETE CASCADE`);
     await queryRunner.query(`DROP FUNCTION IF EXISTS crosscast_ensure_month_partition(text, text, timestamptz)`);
   }
@@ -87,8 +87,9 @@ END $$`;
 /**
  * Re-creates `table` with the same columns, partitioned by month of `column` (or plain when
  * null), copies the rows, and puts back its keys, foreign keys, checks and plain indexes.
+ * Later migrations partition their tables with it too (1765860000000, signal_event_logs).
  */
-async function rebuild(q: QueryRunner, table: string, keys: Keys, column: string | null): Promise<void> {
+export async function rebuildTable(q: QueryRunner, table: string, keys: Keys, column: string | null): Promise<void> {
   const { primaryKey, uniques } = keys;
   const old = `${table}_before_rebuild`;
   const [{ oid }] = await q.query(`SELECT $1::regclass::oid AS oid`, [table]);

@@ -18,7 +18,7 @@
  * - Two phases (north-south, east-west) grouped as fusion groups them
  *   (`twoPhaseDemand`), with a Webster fixed-time plan on each approach's mean flow.
  */
-import { RoadLink, inferNeighbourGraph, NeighbourOptions } from '@crosscast/network';
+import { COMPASS_SIDES, RoadLink, SIDE_BEARINGS, angleBetweenDeg, inferNeighbourGraph, localPlane, NeighbourOptions, planeBearingDeg, planeDistanceM, towardsBearing } from '@crosscast/network';
 import { twoPhaseDemand, websterPlan, Compass } from '@crosscast/signal-timing';
 import { turnKind } from '../grid';
 import { Crossing, EntryDemand, FixedTimePlan, Movement, MovementKind, Network, NetworkLink, NetworkNode, SignalPhase } from '../network';
@@ -144,19 +144,8 @@ export interface SimCity {
   roadLinks: RoadLink[];
 }
 
-const BEARING: Record<string, number> = { N: 0, NE: 45, E: 90, SE: 135, S: 180, SW: 225, W: 270, NW: 315 };
-const SIDES = Object.keys(BEARING);
-
-/** Unit vector (x east, y north) pointing towards a compass bearing. */
-function towards(bearingDeg: number): [number, number] {
-  const r = (bearingDeg * Math.PI) / 180;
-  return [Math.sin(r), Math.cos(r)];
-}
-
-function angleBetween(a: number, b: number): number {
-  const d = Math.abs(a - b) % 360;
-  return d > 180 ? 360 - d : d;
-}
+const BEARING = SIDE_BEARINGS;
+const SIDES = COMPASS_SIDES;
 
 export const BASE_PLAN_ID = 'webster-base';
 
@@ -170,8 +159,8 @@ export function buildCityNetwork(city: CityInput, partial: Partial<CityNetworkOp
   // Local metres around the city's centre (equirectangular: a city is small).
   const lat0 = city.crossings.reduce((s, c) => s + c.lat, 0) / city.crossings.length;
   const lon0 = city.crossings.reduce((s, c) => s + c.lon, 0) / city.crossings.length;
-  const kx = 111_320 * Math.cos((lat0 * Math.PI) / 180);
-  const position = new Map(city.crossings.map((c) => [c.id, { x: (c.lon - lon0) * kx, y: (c.lat - lat0) * 110_540 }]));
+  const plane = localPlane({ lat: lat0, lon: lon0 });
+  const position = new Map(city.crossings.map((c) => [c.id, plane.toPlane(c)]));
 
   const graph = inferNeighbourGraph(city.crossings, { freeFlowKmh: o.speedKmh, ...o.neighbours });
   const feederOf = new Map(graph.links.map((l) => [l.feedsApproach, l]));
@@ -186,7 +175,7 @@ export function buildCityNetwork(city: CityInput, partial: Partial<CityNetworkOp
   const outbound = new Map<string, Array<{ link: string; heading: number; toNode: string; leave?: string }>>(city.crossings.map((c) => [c.id, []]));
   const offset = (id: string, side: string, metres: number) => {
     const p = position.get(id)!;
-    const [ux, uy] = towards(BEARING[side]);
+    const [ux, uy] = towardsBearing(BEARING[side]);
     return { x: p.x + ux * metres, y: p.y + uy * metres };
   };
   const usedRoadLinks: RoadLink[] = [];
@@ -204,13 +193,13 @@ export function buildCityNetwork(city: CityInput, partial: Partial<CityNetworkOp
       if (feeder) {
         const p = position.get(feeder.from)!;
         const q = position.get(c.id)!;
-        const length = Math.max(o.minLinkM, Math.hypot(q.x - p.x, q.y - p.y));
+        const length = Math.max(o.minLinkM, planeDistanceM(p, q));
         links.push({ id: a.id, from: feeder.from, to: c.id, lengthM: length, lanes, speedMps });
         // Beside each road link, a "leave" exit: the traffic that turns off into side
         // streets before the next crossing (its share is calibrated, roadKeepShare).
         const leaveNode = `leave:${a.id}`;
-        const bearing = compassBearing(p, q);
-        const [ux, uy] = towards(bearing);
+        const bearing = planeBearingDeg(p, q);
+        const [ux, uy] = towardsBearing(bearing);
         nodes.push({ id: leaveNode, kind: 'boundary', x: p.x + ux * o.localLinkM, y: p.y + uy * o.localLinkM });
         const leaveLink = `${a.id}:leave`;
         links.push({ id: leaveLink, from: feeder.from, to: leaveNode, lengthM: o.localLinkM, lanes: o.lanes, speedMps });
@@ -245,7 +234,7 @@ export function buildCityNetwork(city: CityInput, partial: Partial<CityNetworkOp
     }
     const out = outbound.get(c.id)!;
     for (const side of SIDES.filter((s) => sides.has(s))) {
-      if (out.some((l) => angleBetween(l.heading, BEARING[side]) <= 45)) continue;
+      if (out.some((l) => angleBetweenDeg(l.heading, BEARING[side]) <= 45)) continue;
       const exitNode = `exit:${c.id}:${side}`;
       nodes.push({ id: exitNode, kind: 'boundary', ...offset(c.id, side, o.boundaryLinkM) });
       const id = `${c.id}>exit:${side}`;
@@ -270,7 +259,7 @@ export function buildCityNetwork(city: CityInput, partial: Partial<CityNetworkOp
       const all = outbound.get(c.id)!;
       const withoutReturn = all.filter((out) => out.toNode !== fromNode);
       const options = withoutReturn.length > 0 ? withoutReturn : all;
-      const kinds = options.map((out) => turnKind(...towards(heading), ...towards(out.heading)));
+      const kinds = options.map((out) => turnKind(...towardsBearing(heading), ...towardsBearing(out.heading)));
       const shares = turningShares(kinds, o.turnShares);
       const addMovement = (toLink: string, kind: MovementKind, share: number) => {
         if (share <= 0) return;
@@ -308,11 +297,6 @@ export function buildCityNetwork(city: CityInput, partial: Partial<CityNetworkOp
   }
   if (o.linkStorageVehicles > 0) for (const link of links) link.storageVehicles = o.linkStorageVehicles;
   return { name: 'boroondara', network: { nodes, links, crossings, demand }, crossings: simCrossings, approachLinks, boundaryEntries, localEntries, roadLinks: usedRoadLinks };
-}
-
-/** Bearing from p to q in local metres, degrees clockwise from north. */
-function compassBearing(p: { x: number; y: number }, q: { x: number; y: number }): number {
-  return ((Math.atan2(q.x - p.x, q.y - p.y) * 180) / Math.PI + 360) % 360;
 }
 
 /**

@@ -4,6 +4,7 @@
  * coordinates around a reference point, and a `crossings.json`-shaped city definition so
  * fusion and the workers can be started for it (CITY_DIR).
  */
+import { compassSide, localPlane, planeBearingDeg } from '@crosscast/network';
 import { GridOptions, generateGrid } from '../grid';
 import { Network } from '../network';
 import { SimCity, SimCrossing } from './city-network';
@@ -35,6 +36,8 @@ export interface GridCityDefinition {
     lon: number;
     approaches: Array<{ id: string; direction: string; road: string; location: string; lat: number; lon: number }>;
   }>;
+  /** Per crossing, the plan its controller runs (imported programs): the plan fusion's recommendations must beat. */
+  basePlans?: Record<string, { planId: string; cycleSeconds: number; phases: Array<{ name: string; greenSeconds: number }> }>;
 }
 
 export const GRID_BASE_PLAN_ID = 'grid-fixed';
@@ -46,12 +49,6 @@ export function parseGridName(name: string): { rows: number; cols: number } | nu
   const rows = Number(match[1]);
   const cols = Number(match[2]);
   return rows >= 1 && cols >= 1 ? { rows, cols } : null;
-}
-
-function sideOf(dx: number, dy: number): string {
-  // (dx, dy) points from the crossing to where the traffic comes from
-  if (Math.abs(dy) >= Math.abs(dx)) return dy > 0 ? 'N' : 'S';
-  return dx > 0 ? 'E' : 'W';
 }
 
 export function buildGridCity(options: GridCityOptions): { sim: SimCity; definition: GridCityDefinition } {
@@ -66,11 +63,12 @@ export function buildGridCity(options: GridCityOptions): { sim: SimCity; definit
   };
   const network: Network = generateGrid(gridOptions);
   const centre = options.centre ?? { lat: -37.82, lon: 145.06 };
-  const kx = 111_320 * Math.cos((centre.lat * Math.PI) / 180);
   const crossingNodes = network.nodes.filter((n) => n.kind === 'crossing');
-  const cx = crossingNodes.reduce((s, n) => s + n.x, 0) / crossingNodes.length;
-  const cy = crossingNodes.reduce((s, n) => s + n.y, 0) / crossingNodes.length;
-  const latLon = (x: number, y: number) => ({ lat: round6(centre.lat + (y - cy) / 110_540), lon: round6(centre.lon + (x - cx) / kx) });
+  const plane = localPlane(centre, { x: crossingNodes.reduce((s, n) => s + n.x, 0) / crossingNodes.length, y: crossingNodes.reduce((s, n) => s + n.y, 0) / crossingNodes.length });
+  const latLon = (x: number, y: number) => {
+    const p = plane.toLatLon({ x, y });
+    return { lat: round6(p.lat), lon: round6(p.lon) };
+  };
   const node = new Map(network.nodes.map((n) => [n.id, n]));
   const rowRoad = (id: string) => `STREET ${Number(/^c(\d+)_/.exec(id)![1]) + 1}`;
   const colRoad = (id: string) => `AVENUE ${Number(/_(\d+)$/.exec(id)![1]) + 1}`;
@@ -93,7 +91,7 @@ export function buildGridCity(options: GridCityOptions): { sim: SimCity; definit
     const approaches = crossing.approaches.map((linkId) => {
       const link = network.links.find((l) => l.id === linkId)!;
       const from = node.get(link.from)!;
-      const side = sideOf(from.x - here.x, from.y - here.y);
+      const side = compassSide(planeBearingDeg(here, from)); // the side the traffic comes from
       const id = `${crossing.id}:${side}`;
       approachLinks[id] = [linkId];
       approachOfLink.set(linkId, id);

@@ -8,9 +8,11 @@
  *   replays of the imported demand.
  * Pure and deterministic: the same import gives byte-identical files.
  */
+import { compassSide, localPlane, planeBearingDeg, roadsOfLinks } from '@crosscast/network';
+import { Compass, twoPhaseDemand } from '@crosscast/signal-timing';
 import type { ScheduledVehicle } from '../engine';
 import { peakShape } from '../grid';
-import { Network } from '../network';
+import { Crossing, Network } from '../network';
 import type { GridCityDefinition } from '../boroondara/grid-city';
 import type { SimCity, SimCrossing } from '../boroondara/city-network';
 import { ImportedNetwork, ImportFormat } from './report';
@@ -50,20 +52,23 @@ export interface CityFolderOptions {
   dailyProfile?: 'peaks' | 'flat';
 }
 
-const SIDES = ['N', 'NE', 'E', 'SE', 'S', 'SW', 'W', 'NW'];
-
 export function buildImportedCityFolder(imported: ImportedNetwork, options: CityFolderOptions): ImportedCityFolder {
   const { network } = imported;
   const centre = options.centre ?? { lat: -37.82, lon: 145.06 };
-  const kx = 111_320 * Math.cos((centre.lat * Math.PI) / 180);
   const node = new Map(network.nodes.map((n) => [n.id, n]));
   const signalised = new Set(imported.signalised);
   const signalNodes = network.nodes.filter((n) => signalised.has(n.id));
   const all = signalNodes.length > 0 ? signalNodes : network.nodes;
-  const cx = all.reduce((s, n) => s + n.x, 0) / all.length;
-  const cy = all.reduce((s, n) => s + n.y, 0) / all.length;
-  const latLon = (x: number, y: number) => ({ lat: round6(centre.lat + (y - cy) / 110_540), lon: round6(centre.lon + (x - cx) / kx) });
+  const plane = localPlane(centre, { x: all.reduce((s, n) => s + n.x, 0) / all.length, y: all.reduce((s, n) => s + n.y, 0) / all.length });
+  const latLon = (x: number, y: number) => {
+    const p = plane.toLatLon({ x, y });
+    return { lat: round6(p.lat), lon: round6(p.lon) };
+  };
   const links = new Map(network.links.map((l) => [l.id, l]));
+  // Each approach's road is the network's road (links joined by through movements and by their
+  // opposite direction), so fusion's road graph, inferred from crossings.json by
+  // @crosscast/network, finds the links and corridors this network has.
+  const roads = roadsOfLinks(network.links, network.crossings.flatMap((c) => c.movements.filter((m) => m.kind === 'through').map((m) => [m.fromLink, m.toLink] as const)));
 
   const definition: GridCityDefinition = {
     city: `${options.name} (imported ${imported.format === 'sumo' ? 'SUMO' : 'CityFlow'} network, simulated)`,
@@ -81,17 +86,27 @@ export function buildImportedCityFolder(imported: ImportedNetwork, options: City
     const used = new Set<string>();
     const approaches = crossing.approaches.map((linkId) => {
       const from = node.get(links.get(linkId)!.from)!;
-      const bearing = (Math.atan2(from.x - here.x, from.y - here.y) * 180) / Math.PI;
-      const side = SIDES[Math.round((((bearing % 360) + 360) % 360) / 45) % 8];
+      const side = compassSide(planeBearingDeg(here, from));
       let id = `${crossing.id}:${side}`;
       for (let k = 2; used.has(id); k++) id = `${crossing.id}:${side}.${k}`;
       used.add(id);
       approachLinks[id] = linkId;
       const at = latLon(here.x + (from.x - here.x) * 0.1, here.y + (from.y - here.y) * 0.1);
-      return { id, direction: side, road: linkId, location: `${linkId}, ${side} of ${crossing.id}`, ...at };
+      return { id, direction: side, road: roads.get(linkId)!, location: `${linkId}, ${side} of ${crossing.id}`, ...at };
     });
     definition.crossings.push({ id: crossing.id, name: `${crossing.id} (${crossing.approaches.length} approaches)`, ...latLon(here.x, here.y), approaches });
   }
+  // The imported programs are the plans fusion's recommendations must beat (basePlans), where
+  // they are fixed-time and their phases are fusion's two (north-south, east-west).
+  const basePlans: NonNullable<GridCityDefinition['basePlans']> = {};
+  const approachOfLink = new Map(Object.entries(approachLinks).map(([a, l]) => [l, a]));
+  const unplanned: string[] = [];
+  for (const c of definition.crossings) {
+    const plan = importedBasePlan(network.crossings.find((x) => x.id === c.id)!, c.approaches, approachOfLink);
+    if (plan) basePlans[c.id] = plan;
+    else unplanned.push(c.id);
+  }
+  if (Object.keys(basePlans).length > 0) definition.basePlans = basePlans;
 
   const profile = options.dailyProfile ?? 'peaks';
   const intervalSeconds = 900;
@@ -115,9 +130,37 @@ export function buildImportedCityFolder(imported: ImportedNetwork, options: City
         ? "each entry's mean rate over the demand file, all day"
         : "each entry's mean rate over the demand file is the peak of the grid cities' day profile (peakShape: 08:00 and 17:30 peaks, night base 15 %)",
     },
-    notes: imported.notes,
+    notes: unplanned.length > 0
+      ? [...imported.notes, `programs that are not fixed-time with a north-south and an east-west phase are not given to fusion as the plan to beat (it assumes Webster on the flows observed) (${unplanned.length}): ${unplanned.slice(0, 5).join(', ')}${unplanned.length > 5 ? ` and ${unplanned.length - 5} more` : ''}`].sort()
+      : imported.notes,
   };
   return { definition, simNetwork, vehicles: { vehicles: imported.vehicles } };
+}
+
+/**
+ * A fixed-time imported program as fusion's base plan: each phase must serve the approaches
+ * (movements other than right turns) of exactly one of fusion's two phases, each of those
+ * once; null otherwise (actuated control, left-turn phases, a one-axis crossing).
+ */
+function importedBasePlan(crossing: Crossing, approaches: Array<{ id: string; direction: string }>, approachOfLink: Map<string, string>): NonNullable<GridCityDefinition['basePlans']>[string] | null {
+  if (crossing.control.kind !== 'fixed') return null;
+  const fusionPhases = twoPhaseDemand(approaches.map((a) => ({ id: a.id, direction: a.direction as Compass, flowVehPerHour: 0 })));
+  if (fusionPhases.some((p) => p.approaches.length === 0) || crossing.phases.length !== fusionPhases.length) return null;
+  const nameOf = new Map(fusionPhases.flatMap((p) => p.approaches.map((a) => [a.id, p.name] as const)));
+  const names = crossing.phases.map((phase) => {
+    const movements = phase.movements.map((m) => crossing.movements.find((x) => x.id === m)!);
+    const main = movements.filter((m) => m.kind !== 'right');
+    const served = new Set((main.length > 0 ? main : movements).map((m) => nameOf.get(approachOfLink.get(m.fromLink)!)));
+    return served.size === 1 ? [...served][0]! : null;
+  });
+  if (names.some((n) => n === null) || new Set(names).size !== names.length) return null;
+  const { plan } = crossing.control;
+  const cycle = plan.greenSeconds.reduce((s, g) => s + g + plan.amberSeconds + plan.allRedSeconds, 0);
+  return {
+    planId: IMPORTED_BASE_PLAN_ID,
+    cycleSeconds: round3(cycle),
+    phases: fusionPhases.map((p) => ({ name: p.name, greenSeconds: round3(plan.greenSeconds[names.indexOf(p.name)]) })),
+  };
 }
 
 /** The files of the folder, as text (JSON, two-space indent, trailing newline). */

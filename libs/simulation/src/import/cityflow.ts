@@ -15,6 +15,7 @@
  *   startTime + k × interval while ≤ endTime (CityFlow's rule). `vehicle` parameters are
  *   noted, not modelled.
  */
+import { polylineLengthM } from '@crosscast/network';
 import type { ScheduledVehicle } from '../engine';
 import { Crossing, LaneGroup, Movement, MovementKind, Network, NetworkLink, NetworkNode, SignalPhase } from '../network';
 import { ImportLog, ImportedNetwork, entryDemandFromVehicles, setTurnSharesFromVehicles } from './report';
@@ -59,8 +60,7 @@ export function importCityFlow(roadnetJson: string, flowJson?: string, options: 
   for (const r of roadnet.roads) {
     if (!idOf.has(r.startIntersection) || !idOf.has(r.endIntersection)) { log.problem(`road ${r.id}: unknown intersection`); continue; }
     if (!Array.isArray(r.points) || r.points.length < 2 || !Array.isArray(r.lanes) || r.lanes.length === 0) { log.problem(`road ${r.id}: needs two points and a lane`); continue; }
-    let length = 0;
-    for (let k = 1; k < r.points.length; k++) length += Math.hypot(r.points[k].x - r.points[k - 1].x, r.points[k].y - r.points[k - 1].y);
+    const length = polylineLengthM(r.points);
     const speeds = new Set(r.lanes.map((l) => l.maxSpeed));
     if (speeds.size > 1) log.note('CityFlow roads whose lanes have different speeds: the fastest is used', r.id);
     links.push({ id: r.id, from: idOf.get(r.startIntersection)!, to: idOf.get(r.endIntersection)!, lengthM: Math.round(length * 1000) / 1000, lanes: r.lanes.length, speedMps: Math.max(...speeds) });

@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CityDefinitionSchema } from '@crosscast/contracts';
+import { inferNeighbourGraph } from '@crosscast/network';
 import { createSimulation } from '../engine';
 import { validateNetwork } from '../network';
 import { buildImportedCityFolder, cityFolderFiles, simCityFromImport } from './city-folder';
@@ -172,5 +174,43 @@ describe('imported city folder', () => {
     const sim = simCityFromImport(folder.simNetwork);
     expect(sim.crossings).toEqual([{ id: 'J1', approaches: ['J1:W', 'J1:E', 'J1:N'], phases: [{ name: 'p0', approaches: ['J1:E', 'J1:W'] }, { name: 'p1', approaches: ['J1:N'] }], basePlanId: 'imported-fixed' }]);
     expect(sim.boundaryEntries).toEqual({ 'J1:W': 'W_J1', 'J1:N': 'N1_J1' });
+    // roads: W_J1 and J1_J2 continue straight through J1 (and J2), each with its opposite
+    expect(folder.definition.crossings[0].approaches.map((a) => a.road)).toEqual(['road E_J2', 'road E_J2', 'road J1_N1']);
+    // the imported program (30 + 3 + 2, 20 + 3 + 2) is the plan fusion must beat, by fusion's phase names
+    expect(folder.definition.basePlans).toEqual({
+      J1: { planId: 'imported-fixed', cycleSeconds: 60, phases: [{ name: 'north-south', greenSeconds: 20 }, { name: 'east-west', greenSeconds: 30 }] },
+    });
+    expect(CityDefinitionSchema.parse(folder.definition).basePlans?.J1.cycleSeconds).toBe(60);
+  });
+
+  it('gives fusion no base plan for a program that is not its two phases, and says so', () => {
+    // the CityFlow grid: four phases (straight and left per axis)
+    const { roadnet, flow } = generateCityFlowGrid({ rows: 1, cols: 1 });
+    const folder = buildImportedCityFolder(importCityFlow(JSON.stringify(roadnet), JSON.stringify(flow)), { name: 'one', source: 'generated' });
+    expect(folder.definition.basePlans).toBeUndefined();
+    expect(folder.simNetwork.notes.join('\n')).toMatch(/programs that are not fixed-time with a north-south and an east-west phase are not given to fusion .* \(1\): intersection_1_1/);
+  });
+
+  it("writes roads from which fusion's road graph (@crosscast/network) finds the network's links and corridors", () => {
+    const { roadnet, flow } = generateCityFlowGrid({ rows: 3, cols: 3, spacingM: 300 });
+    const imported = importCityFlow(JSON.stringify(roadnet), JSON.stringify(flow));
+    const folder = buildImportedCityFolder(imported, { name: 'grid', source: 'generated' });
+    const graph = inferNeighbourGraph(folder.definition.crossings);
+    // every link between two signalised crossings, and no other, feeds the approach it is
+    const signalised = new Set(imported.signalised);
+    const approachOf = new Map(Object.entries(folder.simNetwork.approachLinks).map(([a, l]) => [l, a]));
+    const expected = imported.network.links.filter((l) => signalised.has(l.from) && signalised.has(l.to)).map((l) => `${l.from}>${l.to}@${approachOf.get(l.id)}`).sort();
+    expect(expected).toHaveLength(24);
+    expect(graph.links.map((l) => `${l.from}>${l.to}@${l.feedsApproach}`).sort()).toEqual(expected);
+    for (const l of graph.links) expect(Math.abs(l.distanceM - 300)).toBeLessThanOrEqual(5);
+    // the corridors: three rows and three columns of three crossings
+    expect(graph.roads).toHaveLength(6);
+    for (const road of graph.roads) expect(road.crossings).toHaveLength(3);
+    // in order along the road (either way round)
+    const runs = graph.roads.map((r) => r.crossings.map((id) => /_(\d+)_(\d+)$/.exec(id)!.slice(1).join(','))).map((run) => (run[0] < run[2] ? run : [...run].reverse()));
+    for (const k of [1, 2, 3]) {
+      expect(runs).toContainEqual([`1,${k}`, `2,${k}`, `3,${k}`]);
+      expect(runs).toContainEqual([`${k},1`, `${k},2`, `${k},3`]);
+    }
   });
 });

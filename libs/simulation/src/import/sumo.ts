@@ -21,6 +21,7 @@
  *   `begin`/`end` and one of `number`, `period`, `vehsPerHour` (evenly spaced, as SUMO
  *   does), `vType` (noted: every vehicle drives at the link speed).
  */
+import { nodeNeighbours } from '@crosscast/network';
 import type { ScheduledVehicle } from '../engine';
 import { Crossing, FixedTimePlan, Movement, MovementKind, Network, NetworkLink, NetworkNode, SignalControl, SignalPhase, LaneGroup } from '../network';
 import { ImportLog, ImportedNetwork, entryDemandFromVehicles, setTurnSharesFromVehicles } from './report';
@@ -170,13 +171,7 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
   });
 
   // ---- node kinds
-  const neighbours = new Map<string, Set<string>>();
-  for (const e of carEdges) {
-    if (!neighbours.has(e.from)) neighbours.set(e.from, new Set());
-    if (!neighbours.has(e.to)) neighbours.set(e.to, new Set());
-    neighbours.get(e.from)!.add(e.to);
-    neighbours.get(e.to)!.add(e.from);
-  }
+  const neighbours = nodeNeighbours(carEdges);
   const usedJunctions = [...neighbours.keys()].sort();
   // the routes are read first: a one-neighbour junction where a route turns around stays a crossing
   const routeEdges = routesXml === undefined ? [] : importSumoRoutes(routesXml, new Set(carEdges.map((e) => e.id)), log);
