@@ -7,7 +7,12 @@ export const CORRIDOR_STYLE = {
   normal: { color: CORRIDOR_COLOURS.normal, weight: 4, opacity: 1 },
   selected: { color: CORRIDOR_COLOURS.selected, weight: 7, opacity: 1 },
   dimmed: { color: CORRIDOR_COLOURS.normal, weight: 2, opacity: 0.45 },
+  /** Every corridor in a city with many (a grid city has one per row and column): thin, so the map stays readable at city zoom. */
+  dense: { color: CORRIDOR_COLOURS.normal, weight: 1.5, opacity: 0.6 },
 } as const;
+
+/** Above this many corridors the unchosen ones are drawn thin (CORRIDOR_STYLE.dense). */
+export const DENSE_CORRIDORS = 40;
 
 /** The corridor's crossings in road order as map points, leaving out crossings without a position. */
 export function corridorPath(corridor: CorridorView, byId: ReadonlyMap<string, CrossingDefinition>): Array<[number, number]> {
@@ -82,7 +87,9 @@ export class CorridorOutlines {
 
   private restyle(chosen: string | null): void {
     const anyChosen = chosen !== null && this.lines.has(chosen);
-    for (const [name, line] of this.lines) line.setStyle(name === chosen ? CORRIDOR_STYLE.selected : anyChosen ? CORRIDOR_STYLE.dimmed : CORRIDOR_STYLE.normal);
+    const dense = this.lines.size > DENSE_CORRIDORS;
+    const unchosen = anyChosen ? CORRIDOR_STYLE.dimmed : dense ? CORRIDOR_STYLE.dense : CORRIDOR_STYLE.normal;
+    for (const [name, line] of this.lines) line.setStyle(name === chosen ? CORRIDOR_STYLE.selected : unchosen);
     // The chosen line above the other lines (the crossings are drawn after it, on top).
     if (anyChosen) this.lines.get(chosen)!.bringToFront();
     this.chosen = chosen;
