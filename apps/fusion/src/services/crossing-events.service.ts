@@ -22,18 +22,14 @@ export class CrossingEventsService implements OnModuleInit {
     private readonly leadership: LeadershipService,
     events: IngestEvents,
   ) {
-    events.onForecastStored((message, receivedAt) => this.storedHere(message, receivedAt));
+    // Stored here: raised after the commit, once (a redelivery is not stored, so not told again).
+    events.onForecastStored((message, receivedAt) => this.tellFollowers(message, receivedAt));
   }
 
   async onModuleInit(): Promise<void> {
     await this.feed.subscribe((notice) => {
       if (notice.instance !== this.leadership.instance) this.tellFollowers(notice.message, new Date(notice.receivedAt));
     });
-  }
-
-  /** A forecast this instance has just stored (after the commit, once: a redelivery is not told again). */
-  storedHere(message: ForecastMessage, receivedAt: Date): void {
-    this.tellFollowers(message, receivedAt);
   }
 
   private tellFollowers(message: ForecastMessage, receivedAt: Date): void {
