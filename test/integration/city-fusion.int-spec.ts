@@ -2,7 +2,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { io } from 'socket.io-client';
 import { DataSource } from 'typeorm';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { CityForecastView, CrossingFusionView, FORECAST_QUEUE, FusedCityView, ForecastBand } from '@crosscast/contracts';
+import { CitySnapshotView, CityForecastView, CrossingFusionView, CrossingStatusView, FORECAST_QUEUE, ForecastBand } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
 import { CityFusionService } from '../../apps/fusion/src/services/city-fusion.service';
 import { FusionStateRepository } from '../../apps/fusion/src/repositories/fusion-state.repository';
@@ -168,16 +168,30 @@ describe('city fusion in the fusion service (real PostgreSQL + Redis)', () => {
       expect(h.upper80).toBeGreaterThan(h.total);
     }
 
-    // socket.io: the snapshot on connect carries the estimate, so a page opened now marks it.
+    // socket.io: the snapshot on connect lists the estimate (the map marks it) without
+    // every crossing's values; following the crossing brings its fused values and status.
     const token = await loginAs(baseUrl, 'viewer');
     const socket = io(baseUrl, { transports: ['websocket'], auth: { token }, reconnection: false });
     try {
-      const snapshot = await new Promise<{ fused: FusedCityView; city: CityForecastView }>((resolve, reject) => {
+      const snapshot = await new Promise<CitySnapshotView>((resolve, reject) => {
         socket.once('snapshot', resolve);
         socket.once('connect_error', reject);
       });
-      expect(snapshot.fused.crossings.find((c) => c.crossingId === STOPPED)).toMatchObject({ source: 'estimated' });
       expect(snapshot.city.crossingsEstimated).toBe(1);
+      expect(snapshot.city.estimated.map((e) => e.crossingId)).toEqual([STOPPED]);
+      expect(snapshot.summaries.map((s) => s.crossingId)).toEqual(expect.arrayContaining(IDS));
+      expect(snapshot.summaries.find((s) => s.crossingId === STOPPED)).toMatchObject({ freshness: 'stale' });
+      expect(snapshot).not.toHaveProperty('fused');
+      const followed = new Promise<{ fused: CrossingFusionView; status: CrossingStatusView }>((resolve) => {
+        let status: CrossingStatusView | null = null;
+        socket.once('crossing-status', (s: CrossingStatusView) => (status = s));
+        socket.once('crossing-fused', (fused: CrossingFusionView) => resolve({ fused, status: status! }));
+      });
+      const reply = await socket.emitWithAck('subscribe-crossing', { crossingId: STOPPED });
+      expect(reply).toMatchObject({ ok: true, crossingId: STOPPED });
+      const { fused, status } = await followed;
+      expect(fused).toMatchObject({ crossingId: STOPPED, source: 'estimated' });
+      expect(status).toMatchObject({ crossingId: STOPPED, freshness: 'stale' });
     } finally {
       socket.disconnect();
     }

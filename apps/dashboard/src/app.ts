@@ -116,7 +116,7 @@ export class DashboardApp {
         this.alerted = alerted;
         if (changed && this.onlyAlerted) this.invalidate('map');
         const down = store.allCrossingIds().map((id) => ({ id, freshness: store.freshnessOf(id) })).filter((d): d is { id: string; freshness: 'stale' | 'offline' } => d.freshness === 'stale' || d.freshness === 'offline').sort((a, b) => (a.id < b.id ? -1 : 1));
-        renderStaleAlert(byId('stale-alert'), down, down.filter((d) => store.estimateOf(d.id)).length);
+        renderStaleAlert(byId('stale-alert'), down, down.filter((d) => store.isEstimated(d.id)).length);
         return;
       }
       case 'crossing': {
@@ -136,7 +136,7 @@ export class DashboardApp {
     const text = this.searchIndex.get(id) ?? id.toLowerCase();
     return (
       matchesQuery(text, this.query) &&
-      matchesStatus(this.filters, this.store.freshnessOf(id), !!this.store.estimateOf(id)) &&
+      matchesStatus(this.filters, this.store.freshnessOf(id), this.store.isEstimated(id)) &&
       (!this.onlyAlerted || this.alerted.has(id)) &&
       (!this.corridor || this.corridor.has(id))
     );
@@ -172,7 +172,7 @@ export class DashboardApp {
 
   private renderList(): void {
     const store = this.store;
-    const rows = store.crossings.filter((c) => this.visible(c.id)).map((c) => ({ c, freshness: store.freshnessOf(c.id), estimated: !!store.estimateOf(c.id), flow: store.statuses.get(c.id)?.lastObservedTotal ?? null }));
+    const rows = store.crossings.filter((c) => this.visible(c.id)).map((c) => ({ c, freshness: store.freshnessOf(c.id), estimated: store.isEstimated(c.id), flow: store.statuses.get(c.id)?.lastObservedTotal ?? null }));
     renderCrossingList(byId('crossing-list'), byId('crossing-count'), rows, store.crossings.length, store.selectedId);
   }
 
@@ -252,7 +252,7 @@ export class DashboardApp {
     this.map = new CityMap(byId('map'), () => ({
       crossings: this.store.crossings,
       freshnessOf: (id) => this.store.freshnessOf(id),
-      isEstimated: (id) => !!this.store.estimateOf(id),
+      isEstimated: (id) => this.store.isEstimated(id),
       flowOf: (id) => this.store.statuses.get(id)?.lastObservedTotal ?? null,
       visible: (id) => this.visible(id),
       selectedId: this.store.selectedId,
@@ -456,6 +456,7 @@ export class DashboardApp {
       this.clearError('detail');
       if (!still()) return;
       this.store.setStatus(detail.status);
+      if (detail.fused) this.store.setCrossingFused(detail.fused);
       detail.recentObservations.forEach((o) => addObservation(sel, o));
       if (detail.latestForecast) addForecast(sel, detail.latestForecast);
       if (detail.latestRecommendation) addRecommendation(sel, detail.latestRecommendation);
@@ -499,9 +500,8 @@ export class DashboardApp {
     const store = this.store;
     const socket = live.socket;
     socket.on(EV.snapshot, (snap) => {
-      snap.statuses.forEach((s) => store.setStatus(s));
+      snap.summaries.forEach((s) => store.setSummary(s));
       store.setCity(snap.city, true);
-      store.setFused(snap.fused);
       if (!performance.getEntriesByName('crosscast:snapshot').length) performance.mark('crosscast:snapshot');
       this.liveEvent('snapshot', null);
       this.invalidate('header', 'map', 'city', 'crossing', 'alerts');
@@ -572,16 +572,19 @@ export class DashboardApp {
       if (this.acks.add(ack)) this.invalidate('alerts');
       this.liveEvent('acknowledged', ack.crossingId);
     });
-    socket.on(EV.fusedForecast, (view) => {
-      store.setFused(view);
-      this.liveEvent('fused forecast', null);
-      this.invalidate('map', 'crossing', 'alerts');
+    socket.on(EV.crossingFused, (view) => {
+      store.setCrossingFused(view);
+      this.liveEvent('fused values', view.crossingId);
+      if (view.crossingId === store.selectedId) this.invalidate('crossing');
     });
     socket.on(EV.cityForecast, (city) => {
+      const mapVersion = store.mapVersion;
       store.setCity(city, true);
       this.clearError('city');
       this.liveEvent('city forecast', null);
       this.invalidate('header', 'city');
+      // The estimated crossings changed: the map marks them, the offline banner counts them.
+      if (store.mapVersion !== mapVersion) this.invalidate('map', 'crossing', 'alerts');
     });
   }
 
@@ -659,7 +662,7 @@ export class DashboardApp {
     if (!id) return fill(box, 'Hover a crossing for details · click to select · search by id, name or road');
     const s = this.store.statuses.get(id);
     const f = this.store.freshnessOf(id);
-    fill(box, h('strong', undefined, id), ` ${this.store.nameOf(id)} `, h('span', { class: 'muted' }, `· ${f}${this.store.estimateOf(id) ? ' · estimated from neighbours and profile' : ''} · ${s?.lastObservedTotal != null ? `${Math.round(s.lastObservedTotal)} veh / 15 min` : 'no observation'}`));
+    fill(box, h('strong', undefined, id), ` ${this.store.nameOf(id)} `, h('span', { class: 'muted' }, `· ${f}${this.store.isEstimated(id) ? ' · estimated from neighbours and profile' : ''} · ${s?.lastObservedTotal != null ? `${Math.round(s.lastObservedTotal)} veh / 15 min` : 'no observation'}`));
   }
 
   // ---------------------------------------------------------------- wiring

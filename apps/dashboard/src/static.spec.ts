@@ -19,7 +19,7 @@ describe('dashboard sources', () => {
     }
   };
   walk(dir);
-  const events = ['forecast', 'observation', 'recommendation', 'recommendation-decided', 'recommendation-status', 'corridor-recommendation', 'corridor-decided', 'automatic-mode', 'crossing-status', 'crossing-summaries', 'city-forecast', 'fused-forecast', 'snapshot', 'simulation-report', 'alert-acknowledged', 'subscribe-crossing', 'unsubscribe-crossing'];
+  const events = ['forecast', 'observation', 'recommendation', 'recommendation-decided', 'recommendation-status', 'corridor-recommendation', 'corridor-decided', 'automatic-mode', 'crossing-status', 'crossing-summaries', 'city-forecast', 'crossing-fused', 'snapshot', 'simulation-report', 'alert-acknowledged', 'subscribe-crossing', 'unsubscribe-crossing'];
 
   it('has sources to check', () => expect(files.length).toBeGreaterThan(10));
 

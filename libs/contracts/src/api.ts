@@ -145,7 +145,7 @@ export const SERVER_EVENT_NAMES = {
   crossingStatus: 'crossing-status',
   crossingSummaries: 'crossing-summaries',
   cityForecast: 'city-forecast',
-  fusedForecast: 'fused-forecast',
+  crossingFused: 'crossing-fused',
   snapshot: 'snapshot',
 } as const satisfies Record<string, keyof FusionServerEvents>;
 

@@ -33,7 +33,7 @@ export const SOCKET_EVENTS = {
   recommendation: 'recommendation',
   crossingStatus: 'crossing-status',
   cityForecast: 'city-forecast',
-  fusedForecast: 'fused-forecast',
+  crossingFused: 'crossing-fused',
   snapshot: 'snapshot',
   recommendationDecided: 'recommendation-decided',
   automaticMode: 'automatic-mode',

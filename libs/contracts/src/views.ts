@@ -316,7 +316,7 @@ export interface CityForecastView {
   corridors: CorridorForecastView[];
 }
 
-/** `fused-forecast` socket event: every crossing's fused or estimated values after a fusion run. */
+/** Every crossing's fused or estimated values after a fusion run (the city picture; each crossing's own goes to its room, `crossing-fused`). */
 export interface FusedCityView {
   asOfIntervalStart: string | null;
   crossings: CrossingFusionView[];
@@ -529,6 +529,12 @@ export interface SimulationSnapshotView {
   crossings: SimulatedCrossingView[];
 }
 
+/** The `snapshot` socket event: what a dashboard needs at once on connect, bounded per crossing. */
+export interface CitySnapshotView {
+  summaries: CrossingSummaryView[];
+  city: CityForecastView;
+}
+
 export interface FusionServerEvents {
   /** The simulator measured another interval (simulate mode only). */
   'simulation-report': (view: SimulationSnapshotView) => void;
@@ -548,9 +554,15 @@ export interface FusionServerEvents {
   /** To everyone: the crossings whose summary changed since the last tick (at most once a second). */
   'crossing-summaries': (views: CrossingSummaryView[]) => void;
   'city-forecast': (view: CityForecastView) => void;
-  /** Each crossing's fused or estimated values, after each fusion run (the map marks estimated crossings). */
-  'fused-forecast': (view: FusedCityView) => void;
-  snapshot: (view: { statuses: CrossingStatusView[]; city: CityForecastView; fused: FusedCityView }) => void;
+  /**
+   * To the crossing's room only (`subscribe-crossing`): its fused or estimated values, when
+   * a city step changed them, and at once on subscribing (also `fused` of GET /api/crossings/:id).
+   * Until 2026-12-06 every dashboard got every crossing's values after every step
+   * (`fused-forecast`, FusedCityView): about a megabyte a step at 4,096 crossings.
+   */
+  'crossing-fused': (view: CrossingFusionView) => void;
+  /** On connect: every crossing's summary and the city forecast (its `estimated` list marks the map); details follow per room. */
+  snapshot: (view: CitySnapshotView) => void;
   /** Pending recommendations the server superseded or expired (the dashboard no longer infers it). */
   'recommendation-status': (view: import('./api').RecommendationStatusChangeView) => void;
   /** An operator acknowledged an alert (to everyone: every dashboard shows who and when). */

@@ -12,7 +12,6 @@ import type {
   CrossingSummaryView,
   DecisionView,
   ForecastView,
-  FusedCityView,
   ObservationView,
   PlanningEvaluationView,
   RecommendationStatusChangeView,
@@ -70,8 +69,10 @@ export class Store {
   /** ms of the newest observation seen live per crossing (orders the map's flow figure). */
   lastObsAt = new Map<string, number>();
   city: CityForecastView | null = null;
+  /** Fused values of the crossings this page follows or opened (`crossing-fused` events, the crossing's detail, the list's estimates). */
   fused = new Map<string, CrossingFusionView>();
-  fusedFromSocket = false;
+  /** Crossings fusion estimates (the city forecast's `estimated` list): the map marks them. */
+  estimated = new Set<string>();
   simulation: SimulationSnapshotView | null = null;
   /** Pending recommendations city-wide (for the alerts list), by crossing. */
   pending = new Map<string, RecommendationView>();
@@ -95,7 +96,7 @@ export class Store {
     this.byId = new Map(list.map((c) => [c.id, c]));
     // The socket snapshot may already have delivered fresher statuses; REST fills gaps only.
     for (const c of list) if (c.status && !this.statuses.has(c.id)) this.statuses.set(c.id, c.status);
-    if (!this.fusedFromSocket) for (const c of list) if (c.estimate) this.fused.set(c.id, c.estimate);
+    for (const c of list) if (c.estimate && !this.fused.has(c.id)) this.fused.set(c.id, c.estimate);
     this.mapVersion++;
   }
 
@@ -116,13 +117,22 @@ export class Store {
     const cur = this.city;
     if (!live && cur?.asOfIntervalStart && (!city.asOfIntervalStart || ms(city.asOfIntervalStart) < ms(cur.asOfIntervalStart))) return false;
     this.city = city;
+    const estimated = new Set(city.estimated.map((e) => e.crossingId));
+    if (estimated.size !== this.estimated.size || [...estimated].some((id) => !this.estimated.has(id))) {
+      this.estimated = estimated;
+      this.mapVersion++;
+    }
     return true;
   }
 
-  setFused(view: FusedCityView): void {
-    this.fused = new Map(view.crossings.map((c) => [c.crossingId, c]));
-    this.fusedFromSocket = true;
-    this.mapVersion++;
+  /** One crossing's fused values (its room's `crossing-fused`, or its detail). */
+  setCrossingFused(view: CrossingFusionView): void {
+    this.fused.set(view.crossingId, view);
+  }
+
+  /** Whether fusion estimates the crossing (no usable worker forecast). */
+  isEstimated(id: string): boolean {
+    return this.estimated.has(id);
   }
 
   /** An observation of any crossing moves the map's flow figure; returns whether it was newer. */
@@ -186,7 +196,7 @@ export class Store {
     return f === 'fresh' || f === 'stale' || f === 'offline' ? f : 'unknown';
   }
 
-  /** The fused view of a crossing when fusion estimates it (no usable worker forecast), else null. */
+  /** The fused view of a crossing when fusion estimates it (no usable worker forecast) and this page has its values, else null. */
   estimateOf(id: string): CrossingFusionView | null {
     const f = this.fused.get(id);
     return f?.source === 'estimated' ? f : null;

@@ -13,7 +13,7 @@ type EventName = keyof FusionServerEvents;
 type Payload<E extends EventName> = Parameters<FusionServerEvents[E]>[0];
 
 /** Events about one crossing: sent only to the sockets in that crossing's room. */
-export type CrossingEventName = 'forecast' | 'observation' | 'crossing-status';
+export type CrossingEventName = 'forecast' | 'observation' | 'crossing-status' | 'crossing-fused';
 
 /** The room of one crossing's detail events. */
 export const crossingRoom = (crossingId: string) => `crossing:${crossingId}`;
@@ -31,10 +31,11 @@ export type CrossingSubscriptionReply = { ok: true; crossingId: string; rooms: s
  * sessions are re-checked in one query, and a socket whose user was disabled, or whose
  * tokens were revoked (sign-out, disable, role or password change), is disconnected.
  *
- * Fan-out: city-wide events (city-forecast, fused-forecast, crossing-summaries, ...) go to
- * every client; one crossing's detail events (forecast, observation, crossing-status) go
- * only to the clients in its room (forecast and observation from each instance to its own
- * sockets, emitToLocalFollowers; crossing-status from the leader through the adapter),
+ * Fan-out: city-wide events (city-forecast, crossing-summaries, ...) go to
+ * every client; one crossing's detail events (forecast, observation, crossing-fused,
+ * crossing-status) go only to the clients in its room (forecast, observation and
+ * crossing-fused from each instance to its own sockets, emitToLocalFollowers;
+ * crossing-status from the leader through the adapter),
  * which a client joins with `subscribe-crossing` (body `{crossingId}` or the id, viewer
  * role) and leaves with `unsubscribe-crossing`. Every
  * @SubscribeMessage handler declares @Roles (the global AccessGuard refuses it otherwise).
@@ -43,6 +44,7 @@ export type CrossingSubscriptionReply = { ok: true; crossingId: string; rooms: s
 export class LiveGateway implements OnGatewayConnection, OnGatewayInit, OnModuleDestroy {
   private readonly logger = new Logger(LiveGateway.name);
   private snapshotProvider: (() => Promise<Payload<'snapshot'>>) | null = null;
+  private followProvider: ((crossingId: string) => { status: Payload<'crossing-status'> | null; fused: Payload<'crossing-fused'> | null }) | null = null;
   private recheckTimer: NodeJS.Timeout | null = null;
   private rechecking = false;
 
@@ -94,6 +96,18 @@ export class LiveGateway implements OnGatewayConnection, OnGatewayInit, OnModule
     this.snapshotProvider = provider;
   }
 
+  /** What a socket gets at once when it starts following a crossing: its full status and its fused values, where known. */
+  setFollowProvider(provider: (crossingId: string) => { status: Payload<'crossing-status'> | null; fused: Payload<'crossing-fused'> | null }): void {
+    this.followProvider = provider;
+  }
+
+  /** The crossings followed by at least one socket connected to this instance. */
+  locallyFollowedCrossings(): string[] {
+    const ids: string[] = [];
+    for (const [room, members] of this.server?.sockets.adapter.rooms ?? []) if (members.size > 0 && room.startsWith('crossing:')) ids.push(room.slice('crossing:'.length));
+    return ids;
+  }
+
   emit<E extends EventName>(event: E, payload: Payload<E>): void {
     // Before the HTTP server is listening there is nobody to tell.
     if (!this.server) return;
@@ -129,6 +143,9 @@ export class LiveGateway implements OnGatewayConnection, OnGatewayInit, OnModule
     const rooms = [...client.rooms].filter((r) => r.startsWith('crossing:'));
     if (!rooms.includes(crossingRoom(crossingId)) && rooms.length >= MAX_CROSSING_ROOMS_PER_SOCKET) void client.leave(rooms[0]);
     void client.join(crossingRoom(crossingId));
+    const now = this.followProvider?.(crossingId);
+    if (now?.status) client.emit('crossing-status', now.status);
+    if (now?.fused) client.emit('crossing-fused', now.fused);
     return { ok: true, crossingId, rooms: [...client.rooms].filter((r) => r.startsWith('crossing:')) };
   }
 

@@ -14,8 +14,10 @@ export interface CityPicture {
   statuses: CrossingStatusView[];
   /** GET /api/city/forecast and the `city-forecast` event. */
   city: CityForecastView;
-  /** Every crossing's fused or estimated values (the `fused-forecast` event). */
+  /** Every crossing's fused or estimated values (each crossing's room gets its own: `crossing-fused`). */
   fused: FusedCityView;
+  /** The same views by crossing id. */
+  fusedById: ReadonlyMap<string, CrossingFusionView>;
 }
 
 /** The cached picture is rebuilt this often (statuses age in wall time: a silent worker turns stale, then offline). */
@@ -43,7 +45,8 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
   private version = 0;
   private timer: NodeJS.Timeout | null = null;
   /** The views of the last build, reused while neither the fusion result nor their key changed. */
-  private views: { key: string; result: FusionResult | null; city: CityForecastView; fused: FusedCityView } | null = null;
+  private views: { key: string; result: FusionResult | null; city: CityForecastView; fused: FusedCityView; fusedById: ReadonlyMap<string, CrossingFusionView> } | null = null;
+  private readonly fusedListeners: Array<(picture: CityPicture) => void> = [];
 
   constructor(
     private readonly status: StatusService,
@@ -62,6 +65,16 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     if (this.timer) clearInterval(this.timer);
+  }
+
+  /** The last picture built, without building one (null before the first). */
+  lastPicture(): CityPicture | null {
+    return this.cached?.picture ?? null;
+  }
+
+  /** Called on every instance each time a build brings new city and fused views (a city step, or a shown status change). */
+  onNewViews(listener: (picture: CityPicture) => void): void {
+    this.fusedListeners.push(listener);
   }
 
   /** The cached picture; rebuilt first only when none exists yet or forecasts were fed since it was built. */
@@ -86,8 +99,8 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
 
   /** One crossing's fused view (null: fusion has no data for it yet), with the statuses it was built from. */
   async crossingFusion(crossingId: string): Promise<{ fused: CrossingFusionView | null; statuses: CrossingStatusView[] }> {
-    const { statuses, fused } = await this.picture();
-    return { fused: fused.crossings.find((c) => c.crossingId === crossingId) ?? null, statuses };
+    const { statuses, fusedById } = await this.picture();
+    return { fused: fusedById.get(crossingId) ?? null, statuses };
   }
 
   /** Rebuilds the cached picture; callers arriving while one is being built share it. */
@@ -105,16 +118,29 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
     // Heartbeats change the statuses every second but rarely what the views show: the city
     // and fused views are rebuilt only when the fusion result or a shown status field moved.
     const key = viewKey(statuses, asOf, withData.size);
+    let fusedChanged = false;
     if (!this.views || this.views.result !== result || this.views.key !== key) {
+      const fusedView = fusedCityView(result, statuses, withData);
       this.views = {
         key,
         result,
         city: cityForecastView({ result, statuses, asOf, intervalMinutes: this.city.city.intervalMinutes, withData, roads: this.fusion.roads() }),
-        fused: fusedCityView(result, statuses, withData),
+        fused: fusedView,
+        fusedById: new Map(fusedView.crossings.map((c) => [c.crossingId, c])),
       };
+      fusedChanged = true;
     }
-    const picture: CityPicture = { version: ++this.version, asOf, statuses, city: this.views.city, fused: this.views.fused };
+    const picture: CityPicture = { version: ++this.version, asOf, statuses, city: this.views.city, fused: this.views.fused, fusedById: this.views.fusedById };
     this.cached = { picture, fedCount, builtAtMs: Date.now() };
+    if (fusedChanged) {
+      for (const listener of this.fusedListeners) {
+        try {
+          listener(picture);
+        } catch (error) {
+          this.logger.warn(`a fused-view listener failed: ${(error as Error).message}`);
+        }
+      }
+    }
     return picture;
   }
 }

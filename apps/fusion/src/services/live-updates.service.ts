@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { CrossingStatusView, CrossingSummaryView, FusedCityView } from '@crosscast/contracts';
+import { CrossingStatusView, CrossingSummaryView } from '@crosscast/contracts';
 import { LiveGateway } from '../gateways/live.gateway';
 import { CityForecastService } from './city-forecast.service';
 import { CityFusionService } from './city-fusion.service';
@@ -11,7 +11,7 @@ const BROADCAST_EVERY_MS = 1000;
 const RECHECK_EVERY_MS = 5000;
 
 /**
- * Pushes the city forecast, the crossings' fused values and crossing status changes to
+ * Pushes the city forecast and crossing status changes to
  * dashboards (a changed crossing's full status to its room, the map's summary of all
  * changed crossings to everyone in one message), at most once a second however many forecasts arrive, and every few seconds
  * regardless so that a worker going silent shows up as offline (and estimated) without
@@ -31,7 +31,6 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
   private running = false;
   private readonly lastSent = new Map<string, string>();
   private readonly lastSummary = new Map<string, string>();
-  private lastFused: FusedCityView | null = null;
   private lastFedCount = -1;
 
   constructor(
@@ -47,8 +46,8 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.live.setSnapshotProvider(async () => {
-      const { city, statuses, fused } = await this.cityForecast.picture();
-      return { city, statuses, fused };
+      const { city, statuses } = await this.cityForecast.picture();
+      return { city, summaries: statuses.map(crossingSummary) };
     });
     this.timer = setInterval(() => void this.tick(), BROADCAST_EVERY_MS);
     this.timer.unref();
@@ -74,18 +73,13 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
     this.dirty = false;
     this.lastBroadcastMs = now;
     try {
-      const { city, statuses, fused } = await this.cityForecast.picture();
+      const { city, statuses } = await this.cityForecast.picture();
       // Where stale episodes began is kept as the leader sees them (it keys the stale alert).
       // A failed write is tried again on the next tick; the broadcast goes out regardless.
       await this.status.recordStaleEpisodes(statuses).catch((error: Error) => this.logger.warn(`stale episodes not kept: ${error.message}`));
+      // The city view lists the estimated crossings (the map marks them); each crossing's
+      // fused values go to its own room only (CrossingEventsService, `crossing-fused`).
       this.live.emit('city-forecast', city);
-      // Per-crossing fused values change with each fusion run, or when a crossing turns
-      // estimated; the picture keeps the same view object while they do not (CityForecastService),
-      // so an unchanged one is not sent again.
-      if (fused !== this.lastFused) {
-        this.lastFused = fused;
-        this.live.emit('fused-forecast', fused);
-      }
       // The full status of a crossing goes to its room only; every dashboard gets one
       // message with the map's summary of the crossings that changed.
       const summaries: CrossingSummaryView[] = [];
@@ -95,18 +89,7 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
           this.lastSent.set(status.crossingId, key);
           this.live.emitToCrossing(status.crossingId, 'crossing-status', status);
         }
-        const summary: CrossingSummaryView = {
-          crossingId: status.crossingId,
-          freshness: status.freshness,
-          workerStatus: status.workerStatus,
-          lastObservedTotal: status.lastObservedTotal,
-          lastForecastIntervalStart: status.lastForecastIntervalStart,
-          congestion: status.congestion,
-          offlineSince: status.offlineSince,
-          staleSince: status.staleSince,
-          degradedSince: status.degradedSince,
-          driftingSince: status.driftingSince,
-        };
+        const summary = crossingSummary(status);
         // (A new forecast brings a new observed total anyway: the forecast time adds few messages.)
         const summaryKey = [summary.freshness, summary.workerStatus, summary.lastObservedTotal, summary.lastForecastIntervalStart, summary.congestion?.since, summary.congestion?.periodStart, summary.offlineSince, summary.staleSince, summary.degradedSince, summary.driftingSince].join('|');
         if (this.lastSummary.get(status.crossingId) !== summaryKey) {
@@ -122,6 +105,22 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
       this.running = false;
     }
   }
+}
+
+/** What every dashboard gets of a crossing (the map and the alerts list): see CrossingSummaryView. */
+export function crossingSummary(status: CrossingStatusView): CrossingSummaryView {
+  return {
+    crossingId: status.crossingId,
+    freshness: status.freshness,
+    workerStatus: status.workerStatus,
+    lastObservedTotal: status.lastObservedTotal,
+    lastForecastIntervalStart: status.lastForecastIntervalStart,
+    congestion: status.congestion,
+    offlineSince: status.offlineSince,
+    staleSince: status.staleSince,
+    degradedSince: status.degradedSince,
+    driftingSince: status.driftingSince,
+  };
 }
 
 function statusKey(s: CrossingStatusView): string {
