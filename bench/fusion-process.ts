@@ -5,7 +5,8 @@
  *
  * BENCH_DEBUG=1 passes fusion's log through; BENCH_FUSION_NODE_ARGS adds Node options to the
  * fusion processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": Node refuses --cpu-prof in
- * NODE_OPTIONS).
+ * NODE_OPTIONS; a large city's profile needs more than the default 10 s between SIGTERM and
+ * SIGKILL to be written: BENCH_STOP_GRACE_S=120).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as net from 'node:net';
@@ -83,7 +84,7 @@ export async function dropDatabase(name: string): Promise<void> {
 }
 
 /** Stops a fusion process: SIGTERM (it saves its state on the way out), SIGKILL after `graceMs`. */
-export async function stopFusion(fusion: FusionProcess, graceMs = 10_000): Promise<void> {
+export async function stopFusion(fusion: FusionProcess, graceMs = Number(process.env.BENCH_STOP_GRACE_S ?? 10) * 1000): Promise<void> {
   if (fusion.child.exitCode !== null) return;
   fusion.child.kill('SIGTERM');
   await Promise.race([new Promise((r) => fusion.child.once('exit', r)), sleep(graceMs)]);

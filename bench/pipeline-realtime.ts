@@ -22,7 +22,8 @@ import { Client } from 'pg';
 import { CrossingDefinition, FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE } from '@crosscast/contracts';
 import { writeGridCity } from '../tools/sim-grid-city';
 import { FusionProcess, POSTGRES_URL, REDIS_URL, dropDatabase, dropQueues, sleep, startFusion, stopFusion, unique } from './fusion-process';
-import { cpuSeconds, forecastFor, gridOf, heartbeatFor, round1, rssMb } from './pipeline-support';
+import { Socket } from 'socket.io-client';
+import { cpuSeconds, followSample, forecastFor, gridOf, heartbeatFor, quantile, round1, rssMb, spreadSample } from './pipeline-support';
 
 const HEARTBEAT_EVERY_MS = 5000;
 /** Heartbeats go out in this many slices per 5 s, so each crossing keeps its own offset. */
@@ -37,6 +38,12 @@ export interface RealtimeResult {
   forecasts_sent: number;
   forecasts_stored: number;
   intervals: number;
+  /**
+   * Enqueue → socket.io `forecast` event, for 128 crossings spread over the city (their
+   * rooms followed by socket clients), over every interval of the run after the first.
+   */
+  latency_ms?: { p50: number; p95: number; p99: number };
+  latency_samples?: number;
   /** The most crossings fusion called offline / stale / unknown at any check (all are false). */
   false_offline_max: number;
   false_stale_max: number;
@@ -79,6 +86,7 @@ export async function runRealtime(n: number, minutes: number): Promise<RealtimeR
   const heartbeats = new Queue(HEARTBEAT_QUEUE, { connection: redis, prefix });
   const db = new Client({ connectionString: `${POSTGRES_URL}/${dbName}` });
   let fusion: FusionProcess | null = null;
+  let sockets: Socket[] = [];
   const fusionEnv = { DATABASE_URL: `${POSTGRES_URL}/${dbName}`, REDIS_URL, QUEUE_PREFIX: prefix, CITY_DIR: cityDir, MIGRATE_ON_START: 'true', NODE_ENV: 'development' };
   try {
     fusion = await startFusion(fusionEnv);
@@ -86,10 +94,22 @@ export async function runRealtime(n: number, minutes: number): Promise<RealtimeR
     const login = await fetch(`${fusion.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'viewer', password: 'crosscast-viewer' }) });
     const { token } = (await login.json()) as { token: string };
 
+    // Latency: socket clients follow a sample of crossings' rooms.
+    const sample = spreadSample(crossings, 128);
+    const sampled = new Set(sample.map((c) => c.id));
+    const enqueuedAt = new Map<string, number>();
+    const latencies: number[] = [];
+    sockets = await followSample([fusion.baseUrl], token, sample, (messageId) => {
+      const at = enqueuedAt.get(messageId);
+      if (at !== undefined) latencies.push(Date.now() - at);
+    });
+
     let forecastSeq = 0;
     let forecastsSent = 0;
+    let timeLatency = false;
     const sendForecasts = async (basedOnMs: number, batch: CrossingDefinition[]) => {
       const messages: ForecastMessage[] = batch.map((c) => forecastFor(c, basedOnMs, forecastSeq, city.intervalMinutes));
+      if (timeLatency) for (const m of messages) if (sampled.has(m.crossingId)) enqueuedAt.set(m.messageId, Date.now());
       for (let i = 0; i < messages.length; i += 500) {
         await forecasts.addBulk(
           messages.slice(i, i + 500).map((m) => ({ name: 'forecast', data: m, opts: { jobId: m.messageId.replace(/:/g, '_'), attempts: 10_000, backoff: { type: FORECAST_BACKOFF }, removeOnComplete: { count: 1000 } } })),
@@ -114,6 +134,7 @@ export async function runRealtime(n: number, minutes: number): Promise<RealtimeR
     const settleUntil = Date.now() + 300_000;
     while (Number((await db.query('SELECT count(*) FROM forecasts')).rows[0].count) < crossings.length && Date.now() < settleUntil) await sleep(500);
 
+    timeLatency = true;
     const started = Date.now();
     const endAt = started + minutes * 60_000;
     const cpuStart = cpuSeconds(fusion.child.pid!);
@@ -191,9 +212,12 @@ export async function runRealtime(n: number, minutes: number): Promise<RealtimeR
     const restartSeconds = (Date.now() - restartAt) / 1000;
     const restoreLine = fusion.log().split('\n').find((l) => /fusion (state restored|rebuilt)|saved fusion state not used/.test(l)) ?? null;
 
+    const sorted = [...latencies].sort((a, b) => a - b);
     return {
       crossings: n,
       minutes,
+      latency_ms: { p50: round1(quantile(sorted, 0.5)), p95: round1(quantile(sorted, 0.95)), p99: round1(quantile(sorted, 0.99)) },
+      latency_samples: sorted.length,
       heartbeats_sent: heartbeatsSent,
       forecasts_sent: forecastsSent,
       forecasts_stored: forecastsStored,
@@ -220,6 +244,7 @@ export async function runRealtime(n: number, minutes: number): Promise<RealtimeR
     if (fusion) console.error(`fusion's last log lines:\n${fusion.log().split('\n').slice(-40).join('\n')}\nfusion exit code: ${fusion.child.exitCode}`);
     throw error;
   } finally {
+    for (const socket of sockets) socket.disconnect();
     if (fusion) await stopFusion(fusion, 30_000);
     await db.end().catch(() => undefined);
     await dropQueues(redis, prefix, [forecasts, heartbeats]);

@@ -1,8 +1,10 @@
 /**
  * What bench:pipeline's phases share: the grid size for a crossing count, signed forecasts
- * and heartbeats as the workers send them (development keys), and a process's RSS and CPU.
+ * and heartbeats as the workers send them (development keys), a process's RSS and CPU, and
+ * socket clients following a sample of crossings (enqueue → `forecast` event latency).
  */
 import * as fs from 'node:fs';
+import { io, Socket } from 'socket.io-client';
 import { CrossingDefinition, ForecastMessage, HeartbeatMessage, UnsignedForecastMessage, DEV_WORKER_KEY_SEED, deriveWorkerKey, signMessage } from '@crosscast/contracts';
 
 /** rows x cols with rows * cols = n (square, or twice as wide). */
@@ -74,3 +76,31 @@ export function cpuSeconds(pid: number): number {
     return NaN;
   }
 }
+
+/** Socket clients following `sample`'s rooms (32 a socket, spread over `baseUrls`): each `forecast` event is passed to `onForecast`. */
+export async function followSample(baseUrls: string[], token: string, sample: CrossingDefinition[], onForecast: (messageId: string) => void): Promise<Socket[]> {
+  const sockets: Socket[] = [];
+  for (let i = 0; i < sample.length; i += ROOMS_PER_SOCKET) {
+    // Spread over the instances: an event stored by one reaches another's clients through the fusion feed.
+    const socket = io(baseUrls[(i / ROOMS_PER_SOCKET) % baseUrls.length], { transports: ['websocket'], auth: { token }, reconnection: false });
+    sockets.push(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    for (const c of sample.slice(i, i + ROOMS_PER_SOCKET)) {
+      const reply = (await socket.emitWithAck('subscribe-crossing', { crossingId: c.id })) as { ok: boolean; error?: string };
+      if (!reply.ok) throw new Error(`subscribe-crossing ${c.id}: ${reply.error}`);
+    }
+    socket.on('forecast', (f: { messageId: string }) => onForecast(f.messageId));
+  }
+  return sockets;
+}
+
+/** `size` crossings spread evenly over `crossings` (which are enqueued in this order: the first ones would see only the head of each round). */
+export function spreadSample<T>(crossings: T[], size: number): T[] {
+  const every = Math.max(1, Math.floor(crossings.length / size));
+  return crossings.filter((_, i) => i % every === 0).slice(0, size);
+}
+
+const ROOMS_PER_SOCKET = 32;
