@@ -1,9 +1,9 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { CityForecastView, CrossingFusionView, CrossingStatusView, FusedCityView } from '@crosscast/contracts';
+import { CityForecastView, CrossingFusionView, CrossingStatusView } from '@crosscast/contracts';
 import { CityRepository } from '../repositories/city.repository';
 import { FusionResult } from '@crosscast/fusion';
 import { CityFusionService } from './city-fusion.service';
-import { cityForecastView, fusedCityView } from './fusion-views';
+import { cityForecastView, fusedViewLookup } from './fusion-views';
 import { StatusService } from './status.service';
 
 /** Everything the city picture is made of at one moment. */
@@ -14,10 +14,8 @@ export interface CityPicture {
   statuses: CrossingStatusView[];
   /** GET /api/city/forecast and the `city-forecast` event. */
   city: CityForecastView;
-  /** Every crossing's fused or estimated values (each crossing's room gets its own: `crossing-fused`). */
-  fused: FusedCityView;
-  /** The same views by crossing id. */
-  fusedById: ReadonlyMap<string, CrossingFusionView>;
+  /** A crossing's fused or estimated values (its room gets them: `crossing-fused`); built on first use. */
+  fusedOf: (crossingId: string) => CrossingFusionView | null;
 }
 
 /** The cached picture is rebuilt this often (statuses age in wall time: a silent worker turns stale, then offline). */
@@ -45,7 +43,7 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
   private version = 0;
   private timer: NodeJS.Timeout | null = null;
   /** The views of the last build, reused while neither the fusion result nor their key changed. */
-  private views: { key: string; result: FusionResult | null; city: CityForecastView; fused: FusedCityView; fusedById: ReadonlyMap<string, CrossingFusionView> } | null = null;
+  private views: { key: string; result: FusionResult | null; city: CityForecastView; fusedOf: CityPicture['fusedOf'] } | null = null;
   private readonly fusedListeners: Array<(picture: CityPicture) => void> = [];
 
   constructor(
@@ -99,8 +97,8 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
 
   /** One crossing's fused view (null: fusion has no data for it yet), with the statuses it was built from. */
   async crossingFusion(crossingId: string): Promise<{ fused: CrossingFusionView | null; statuses: CrossingStatusView[] }> {
-    const { statuses, fusedById } = await this.picture();
-    return { fused: fusedById.get(crossingId) ?? null, statuses };
+    const { statuses, fusedOf } = await this.picture();
+    return { fused: fusedOf(crossingId), statuses };
   }
 
   /** Rebuilds the cached picture; callers arriving while one is being built share it. */
@@ -120,17 +118,15 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
     const key = viewKey(statuses, asOf, withData.size);
     let fusedChanged = false;
     if (!this.views || this.views.result !== result || this.views.key !== key) {
-      const fusedView = fusedCityView(result, statuses, withData);
       this.views = {
         key,
         result,
         city: cityForecastView({ result, statuses, asOf, intervalMinutes: this.city.city.intervalMinutes, withData, roads: this.fusion.roads() }),
-        fused: fusedView,
-        fusedById: new Map(fusedView.crossings.map((c) => [c.crossingId, c])),
+        fusedOf: fusedViewLookup(result, statuses, withData),
       };
       fusedChanged = true;
     }
-    const picture: CityPicture = { version: ++this.version, asOf, statuses, city: this.views.city, fused: this.views.fused, fusedById: this.views.fusedById };
+    const picture: CityPicture = { version: ++this.version, asOf, statuses, city: this.views.city, fusedOf: this.views.fusedOf };
     this.cached = { picture, fedCount, builtAtMs: Date.now() };
     if (fusedChanged) {
       for (const listener of this.fusedListeners) {

@@ -35,7 +35,7 @@ export class CrossingEventsService implements OnModuleInit {
   /** A crossing's status and fused values as this instance's last city picture has them. */
   private current(crossingId: string): { status: CrossingStatusView | null; fused: CrossingFusionView | null } {
     const picture = this.cityForecast.lastPicture();
-    return { status: picture?.statuses.find((s) => s.crossingId === crossingId) ?? null, fused: picture?.fusedById.get(crossingId) ?? null };
+    return { status: picture?.statuses.find((s) => s.crossingId === crossingId) ?? null, fused: picture?.fusedOf(crossingId) ?? null };
   }
 
   async onModuleInit(): Promise<void> {
@@ -47,7 +47,7 @@ export class CrossingEventsService implements OnModuleInit {
   /** A new city step (or a crossing turning estimated): each locally followed crossing's fused values, to its room. */
   private tellFusedFollowers(picture: CityPicture): void {
     for (const crossingId of this.live.locallyFollowedCrossings()) {
-      const view = picture.fusedById.get(crossingId);
+      const view = picture.fusedOf(crossingId);
       if (view) this.live.emitToLocalFollowers(crossingId, 'crossing-fused', view);
     }
   }

@@ -56,15 +56,14 @@ export class CrossingQueryService {
   async page(query: CrossingPageQuery): Promise<{ items: CrossingSummary[]; total: number; limit: number; nextOffset: number | null }> {
     const limit = query.limit ?? CROSSING_PAGE_DEFAULT;
     const offset = query.offset ?? 0;
-    const { statuses, fused } = await this.cityForecast.picture();
+    const { statuses, fusedOf } = await this.cityForecast.picture();
     const byId = new Map(statuses.map((s) => [s.crossingId, s]));
-    const fusedById = new Map(fused.crossings.map((c) => [c.crossingId, c]));
     const box = query.bbox ? query.bbox.split(',').map(Number) : null;
     const matching = [...this.city.all()]
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .filter((c) => !query.status || byId.get(c.id)?.freshness === query.status)
       .filter((c) => !box || (c.lon >= box[0] && c.lat >= box[1] && c.lon <= box[2] && c.lat <= box[3]));
-    const items = matching.slice(offset, offset + limit).map((c) => ({ ...c, status: byId.get(c.id)!, estimate: estimateOf(fusedById.get(c.id)) }));
+    const items = matching.slice(offset, offset + limit).map((c) => ({ ...c, status: byId.get(c.id)!, estimate: estimateOf(fusedOf(c.id)) }));
     return { items, total: matching.length, limit, nextOffset: offset + limit < matching.length ? offset + limit : null };
   }
 

@@ -2,7 +2,7 @@ import { CrossingStatusView, WorkerStatus } from '@crosscast/contracts';
 import { CityFusion } from '@crosscast/fusion';
 import { NeighbourCrossingInput } from '@crosscast/network';
 import { mulberry32 } from '../../../../test/support/prng';
-import { cityForecastView, crossingFusionView, estimateReason, fusedCityView, fusionStateOf, fusionStates, isDegradedForecast, sameStates } from './fusion-views';
+import { cityForecastView, crossingFusionView, estimateReason, fusedCityView, fusedViewLookup, fusionStateOf, fusionStates, isDegradedForecast, sameStates } from './fusion-views';
 
 /**
  * The fusion service's plain logic: statuses → the library's crossing states, and a real
@@ -154,6 +154,13 @@ describe('views of a fusion run', () => {
     expect(city.crossingsWithoutData).toEqual(['D', 'E']);
     const fused = fusedCityView(result, statuses, withData);
     expect(fused.crossings.map((c) => c.crossingId)).toEqual(['A', 'B', 'C']);
+    // The lazy lookup the live path uses: the same views, built once each, null without data.
+    const lookup = fusedViewLookup(result, statuses, withData);
+    for (const view of fused.crossings) expect(lookup(view.crossingId)).toEqual(view);
+    expect(lookup('A')).toBe(lookup('A'));
+    expect(lookup('D')).toBeNull();
+    expect(lookup('not-a-crossing')).toBeNull();
+    expect(fusedViewLookup(null, statuses, withData)('A')).toBeNull();
     const everyone = cityForecastView({ result, statuses, asOf: new Date(now), intervalMinutes: 15, withData: new Set(IDS), roads: fusion.graph.roads });
     for (const [k, h] of city.horizons.entries()) {
       expect(h.crossingsIncluded).toBe(3);

@@ -103,6 +103,26 @@ export function crossingFusionView(result: FusionResult, status: CrossingStatusV
   };
 }
 
+/**
+ * Each crossing's fused view, built when first asked for and kept for this result and these
+ * statuses: the live path needs only the followed crossings' views (and REST a page's), so
+ * a city step no longer builds 4,096 views nobody reads.
+ */
+export function fusedViewLookup(result: FusionResult | null, statuses: CrossingStatusView[], withData: ReadonlySet<string>): (crossingId: string) => CrossingFusionView | null {
+  if (!result) return () => null;
+  let byId: Map<string, CrossingStatusView> | null = null;
+  const built = new Map<string, CrossingFusionView | null>();
+  return (crossingId) => {
+    let view = built.get(crossingId);
+    if (view !== undefined) return view;
+    byId ??= new Map(statuses.map((s) => [s.crossingId, s]));
+    const status = byId.get(crossingId);
+    view = status ? crossingFusionView(result, status, withData.has(crossingId)) : null;
+    built.set(crossingId, view);
+    return view;
+  };
+}
+
 export function fusedCityView(result: FusionResult | null, statuses: CrossingStatusView[], withData: ReadonlySet<string>): FusedCityView {
   if (!result) return { asOfIntervalStart: null, crossings: [] };
   return {
@@ -120,9 +140,8 @@ export function fusedCityView(result: FusionResult | null, statuses: CrossingSta
  * aggregate's own residuals), applied to the included members only. With every member
  * included this is exactly the library's interval.
  */
-function aggregateHorizon(agg: AggregatePoint, k: number, members: string[], result: FusionResult, withData: ReadonlySet<string>): AggregateHorizonView {
-  const present = members.filter((id) => result.crossings[id]);
-  const included = present.filter((id) => withData.has(id));
+function aggregateHorizon(agg: AggregatePoint, k: number, members: AggregateMembers, result: FusionResult): AggregateHorizonView {
+  const { present, included } = members;
   const total = round1(included.reduce((sum, id) => sum + round1(result.crossings[id][k].mean), 0));
   const spread = (ids: string[]) => ids.reduce((sum, id) => sum + (result.crossings[id][k].hi80 - result.crossings[id][k].lo80) / 2, 0);
   const spreadAll = spread(present);
@@ -141,6 +160,17 @@ function aggregateHorizon(agg: AggregatePoint, k: number, members: string[], res
     crossingsIncluded: included.length,
     crossingsEstimated: included.filter((id) => result.crossings[id][k].source === 'estimated').length,
   };
+}
+
+/** An aggregate's members fusion has a result for (`present`) and, of those, the ones with data (`included`): the same for every horizon. */
+interface AggregateMembers {
+  present: string[];
+  included: string[];
+}
+
+function aggregateMembers(members: string[], result: FusionResult, withData: ReadonlySet<string>): AggregateMembers {
+  const present = members.filter((id) => result.crossings[id]);
+  return { present, included: present.filter((id) => withData.has(id)) };
 }
 
 export interface CityViewInput {
@@ -179,21 +209,31 @@ export function cityForecastView(input: CityViewInput): CityForecastView {
       const s = byId.get(id)!;
       return { crossingId: id, freshness: s.freshness, workerStatus: s.workerStatus, reason: estimateReason(s) };
     });
+  // Once per city, not per horizon (4,096 crossings × 4 horizons): the members, and each
+  // fresh crossing's newest forecast time.
+  const cityMembers = aggregateMembers(allIds, result, withData);
+  const newestForecastMs = new Map<string, number>();
+  for (const id of cityMembers.included) {
+    const newest = byId.get(id)!.lastForecastIntervalStart;
+    if (newest) newestForecastMs.set(id, Date.parse(newest));
+  }
+  const stepMs = intervalMinutes * 60_000;
   const horizons: CityForecastHorizonView[] = result.city.map((agg, k) => {
-    const view = aggregateHorizon(agg, k, allIds, result, withData);
+    const view = aggregateHorizon(agg, k, cityMembers, result);
     // A fresh crossing's newest forecast may be an interval or two older than the city's
     // now: its furthest horizon is held flat for the last steps.
-    const extended = allIds.filter((id) => {
-      const s = byId.get(id)!;
-      const point = result.crossings[id]?.[k];
-      if (!withData.has(id) || !point || point.source === 'estimated' || !s.lastForecastIntervalStart) return false;
-      const stepsFromForecast = (agg.targetIntervalMs - Date.parse(s.lastForecastIntervalStart)) / (intervalMinutes * 60_000);
-      return stepsFromForecast > result.horizonsMin.length;
-    }).length;
+    let extended = 0;
+    for (const [id, newestMs] of newestForecastMs) {
+      const point = result.crossings[id][k];
+      if (point && point.source !== 'estimated' && (agg.targetIntervalMs - newestMs) / stepMs > result.horizonsMin.length) extended++;
+    }
     return { ...view, crossingsExtended: extended };
   });
   const corridors: CorridorForecastView[] = roads
     .filter((r) => r.crossings.some((id) => withData.has(id)) && result.corridors[r.road])
-    .map((r) => ({ road: r.road, crossings: r.crossings, horizons: result.corridors[r.road].map((agg, k) => aggregateHorizon(agg, k, r.crossings, result, withData)) }));
+    .map((r) => {
+      const members = aggregateMembers(r.crossings, result, withData);
+      return { road: r.road, crossings: r.crossings, horizons: result.corridors[r.road].map((agg, k) => aggregateHorizon(agg, k, members, result)) };
+    });
   return { ...base, method: 'city-fusion', crossingsEstimated: estimated.length, estimated, horizons, corridors };
 }
