@@ -44,8 +44,7 @@ export async function freePort(): Promise<number> {
 export async function startFusion(env: Record<string, string>): Promise<FusionProcess> {
   const port = await freePort();
   const lines: string[] = [];
-  // As deployed (apps/fusion/src/node-options.ts), then BENCH_FUSION_NODE_ARGS (a later flag wins).
-  const nodeArgs = [...FUSION_NODE_ARGS, ...(process.env.BENCH_FUSION_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const nodeArgs = fusionNodeArgs();
   const child = spawn(process.execPath, [...nodeArgs, '-r', path.join(ROOT, 'tools/register-aliases.js'), path.join(ROOT, 'dist/apps/fusion/src/main.js')], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NO_COLOR: '1' },
@@ -84,6 +83,11 @@ export async function dropDatabase(name: string): Promise<void> {
 }
 
 /** Stops a fusion process: SIGTERM (it saves its state on the way out), SIGKILL after `graceMs`. */
+/** The fusion processes' Node options: as deployed (apps/fusion/src/node-options.ts), then BENCH_FUSION_NODE_ARGS (a later flag wins). */
+export function fusionNodeArgs(): string[] {
+  return [...FUSION_NODE_ARGS, ...(process.env.BENCH_FUSION_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+}
+
 export async function stopFusion(fusion: FusionProcess, graceMs = Number(process.env.BENCH_STOP_GRACE_S ?? 10) * 1000): Promise<void> {
   if (fusion.child.exitCode !== null) return;
   fusion.child.kill('SIGTERM');

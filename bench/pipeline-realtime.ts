@@ -21,7 +21,7 @@ import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { CrossingDefinition, FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE } from '@crosscast/contracts';
 import { writeGridCity } from '../tools/sim-grid-city';
-import { FusionProcess, POSTGRES_URL, REDIS_URL, dropDatabase, dropQueues, sleep, startFusion, stopFusion, unique } from './fusion-process';
+import { FusionProcess, POSTGRES_URL, fusionNodeArgs, REDIS_URL, dropDatabase, dropQueues, sleep, startFusion, stopFusion, unique } from './fusion-process';
 import { Socket } from 'socket.io-client';
 import { cpuSeconds, followSample, forecastFor, gridOf, heartbeatFor, quantile, round1, rssMb, spreadSample } from './pipeline-support';
 
@@ -44,6 +44,8 @@ export interface RealtimeResult {
    */
   latency_ms?: { p50: number; p95: number; p99: number };
   latency_samples?: number;
+  /** The fusion process's Node options (the deployed heap cap, and any BENCH_FUSION_NODE_ARGS). */
+  fusion_node_args?: string[];
   /** The most crossings fusion called offline / stale / unknown at any check (all are false). */
   false_offline_max: number;
   false_stale_max: number;
@@ -218,6 +220,7 @@ export async function runRealtime(n: number, minutes: number): Promise<RealtimeR
       minutes,
       latency_ms: { p50: round1(quantile(sorted, 0.5)), p95: round1(quantile(sorted, 0.95)), p99: round1(quantile(sorted, 0.99)) },
       latency_samples: sorted.length,
+      fusion_node_args: fusionNodeArgs(),
       heartbeats_sent: heartbeatsSent,
       forecasts_sent: forecastsSent,
       forecasts_stored: forecastsStored,

@@ -375,7 +375,7 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
   }
 }
 
-/** The real-time runs (`--realtime`): each size run now replaces the same size's earlier run in `realtime`. */
+/** The real-time runs (`--realtime`): each run replaces an earlier run of the same size, length and fusion Node options in `realtime`. */
 async function mainRealtime(sizes: number[], minutes: number): Promise<void> {
   const machine = { cpus: os.cpus().length, node: process.version, at: new Date().toISOString(), args: process.argv.slice(2) };
   const results: Array<RealtimeResult & { machine: unknown }> = [];
@@ -387,7 +387,10 @@ async function mainRealtime(sizes: number[], minutes: number): Promise<void> {
     console.error(JSON.stringify({ ...r, timeline: undefined }));
   }
   const file = fs.existsSync(OUT) ? (JSON.parse(fs.readFileSync(OUT, 'utf8')) as { sizes: unknown[]; realtime?: RealtimeResult[] }) : { sizes: [] };
-  file.realtime = [...(file.realtime ?? []).filter((e) => !results.some((r) => r.crossings === e.crossings)), ...results].sort((a, b) => a.crossings - b.crossings);
+  // A run replaces an earlier one of the same size, length and fusion Node options (an uncapped hour stays beside a capped one).
+  const sameRun = (a: { crossings: number; minutes: number; fusion_node_args?: string[] }, b: typeof a) =>
+    a.crossings === b.crossings && a.minutes === b.minutes && (a.fusion_node_args ?? []).join(' ') === (b.fusion_node_args ?? []).join(' ');
+  file.realtime = [...(file.realtime ?? []).filter((e) => !results.some((r) => sameRun(r, e))), ...results].sort((a, b) => a.crossings - b.crossings || a.minutes - b.minutes);
   fs.writeFileSync(OUT, `${JSON.stringify(file, null, 2)}\n`);
   console.table(
     results.map((r) => ({
@@ -397,6 +400,7 @@ async function mainRealtime(sizes: number[], minutes: number): Promise<void> {
       forecasts: `${r.forecasts_stored}/${r.forecasts_sent}`,
       'false offline': r.false_offline_max,
       'false stale': r.false_stale_max,
+      'latency p50/p99 ms': r.latency_ms ? `${r.latency_ms.p50}/${r.latency_ms.p99}` : null,
       'hb waiting max': r.heartbeat_queue_waiting_max,
       'rss MB': r.fusion_rss_mb_max,
       'cpu cores': r.fusion_cpu_cores_mean,
