@@ -28,7 +28,6 @@ import {
   edgeModel,
   intervalsPerDay,
   runBacktestDetailed,
-  summarizeCleaning,
   syntheticSeries,
   SyntheticOptions,
   CleaningSummary,

@@ -66,8 +66,14 @@ export class FusionFeedRepository implements OnApplicationShutdown {
    * Calls `onNotice` with every notice on the channel (this instance's own included: a
    * listener tells them apart by `instance`). All listeners share one subscriber connection.
    */
-  async subscribe(onNotice: (notice: StoredForecastNotice) => void): Promise<void> {
-    this.listeners.push(onNotice);
+  /**
+   * Calls `onNotice` for every forecast another instance stored: notices from
+   * `ownInstance` are skipped (that instance raised its own events when it stored them).
+   */
+  async subscribeToOthers(ownInstance: string, onNotice: (notice: StoredForecastNotice) => void): Promise<void> {
+    this.listeners.push((notice) => {
+      if (notice.instance !== ownInstance) onNotice(notice);
+    });
     if (this.subscriber) return;
     const subscriber = new IORedis({ ...redisConnectionOptions(this.config.REDIS_URL), maxRetriesPerRequest: null });
     subscriber.on('error', () => undefined);

@@ -127,9 +127,7 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
   async onModuleInit(): Promise<void> {
     this.ready = this.restore();
     await this.ready;
-    await this.feed.subscribe((notice) => {
-      if (notice.instance !== this.leadership.instance) this.feedModel(notice.message, new Date(notice.receivedAt));
-    });
+    await this.feed.subscribeToOthers(this.leadership.instance, (notice) => this.feedModel(notice.message, new Date(notice.receivedAt)));
     this.timer = setInterval(() => void this.saveIfChanged(), SNAPSHOT_EVERY_MS);
     this.timer.unref();
   }

@@ -39,9 +39,7 @@ export class CrossingEventsService implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.feed.subscribe((notice) => {
-      if (notice.instance !== this.leadership.instance) this.tellFollowers(notice.message, new Date(notice.receivedAt));
-    });
+    await this.feed.subscribeToOthers(this.leadership.instance, (notice) => this.tellFollowers(notice.message, new Date(notice.receivedAt)));
   }
 
   /** A new city step (or a crossing turning estimated): each locally followed crossing's fused values, to its room. */
