@@ -495,8 +495,16 @@ export interface HealthReportDto {
   fusion: FusionStepsDto;
   planning: PlanningProgressDto;
   memory: ProcessMemoryDto;
+  heartbeats: HeartbeatHorizonDto;
   /** Per queue name */
   queues: Record<string, QueueCountsDto>;
+}
+
+export interface HeartbeatHorizonDto {
+  /** The clock, or, while heartbeats wait in the queue, when the oldest waiting or running one was enqueued */
+  heardUntil: string;
+  /** How far fusion is behind its workers' heartbeats (0 when nothing waits) */
+  behindSeconds: number;
 }
 
 export interface HysteresisDto {

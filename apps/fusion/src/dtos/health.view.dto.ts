@@ -44,6 +44,12 @@ export class QueueCountsDto {
   @ApiPropertyOptional({ description: 'Set instead of the counts when Redis did not answer' }) error?: string;
 }
 
+/** How far fusion has heard workers' heartbeats: offline is judged at `heardUntil`, not at the clock. */
+export class HeartbeatHorizonDto {
+  @ApiProperty({ format: 'date-time', description: 'The clock, or, while heartbeats wait in the queue, when the oldest waiting or running one was enqueued' }) heardUntil: string;
+  @ApiProperty({ description: 'How far fusion is behind its workers\' heartbeats (0 when nothing waits)' }) behindSeconds: number;
+}
+
 /** GET /health (200 when PostgreSQL and Redis answer, else 503 with the same body). */
 @ApiExtraModels(QueueCountsDto)
 export class HealthReportDto {
@@ -54,5 +60,6 @@ export class HealthReportDto {
   @ApiProperty({ type: () => FusionStepsDto }) fusion: FusionStepsDto;
   @ApiProperty({ type: () => PlanningProgressDto }) planning: PlanningProgressDto;
   @ApiProperty({ type: () => ProcessMemoryDto }) memory: ProcessMemoryDto;
+  @ApiProperty({ type: () => HeartbeatHorizonDto }) heartbeats: HeartbeatHorizonDto;
   @ApiProperty({ type: 'object', additionalProperties: { $ref: getSchemaPath(QueueCountsDto) }, description: 'Per queue name' }) queues: Record<string, QueueCountsDto>;
 }

@@ -60,6 +60,19 @@ export class QueueRepository implements OnApplicationShutdown {
     this.connection.on('error', () => undefined);
   }
 
+  /**
+   * When the oldest job still waiting or running on the queue was enqueued (ms; its
+   * producer's clock), or null when nothing is pending: everything enqueued before it has
+   * been consumed (the queue is first in, first out).
+   */
+  async oldestPendingEnqueuedAtMs(name: typeof FORECAST_QUEUE | typeof HEARTBEAT_QUEUE): Promise<number | null> {
+    const queue = this.queue(name);
+    // One oldest job of each list (getJobs in ascending order: the tail of BullMQ's lists).
+    const [waiting, paused, active] = await Promise.all([queue.getJobs(['wait'], 0, 0, true), queue.getJobs(['paused'], 0, 0, true), queue.getJobs(['active'], 0, 0, true)]);
+    const times = [...waiting, ...paused, ...active].filter((job) => job && Number.isFinite(job.timestamp)).map((job) => job.timestamp);
+    return times.length ? Math.min(...times) : null;
+  }
+
   queue(name: typeof FORECAST_QUEUE | typeof HEARTBEAT_QUEUE): Queue {
     let queue = this.queues.get(name);
     if (!queue) {

@@ -3,6 +3,7 @@ import { FORECAST_QUEUE, HEARTBEAT_QUEUE } from '@crosscast/contracts';
 import { HealthReportDto } from '../dtos/health.view.dto';
 import { ForecastStoreRepository } from '../repositories/forecast-store.repository';
 import { QueueRepository } from '../repositories/queue.repository';
+import { StatusService } from './status.service';
 import { CityFusionService } from './city-fusion.service';
 import { LeadershipService } from './leadership.service';
 import { PlanningService } from './planning.service';
@@ -17,15 +18,17 @@ export class HealthService {
     private readonly leadership: LeadershipService,
     private readonly fusion: CityFusionService,
     private readonly planning: PlanningService,
+    private readonly status: StatusService,
   ) {}
 
   /** Typed with the OpenAPI DTO, so a field added here without its description does not compile. */
   async report(): Promise<HealthReportDto> {
-    const [postgres, redis, forecasts, heartbeats] = await Promise.all([
+    const [postgres, redis, forecasts, heartbeats, heardUntil] = await Promise.all([
       check(() => this.store.ping()),
       check(() => this.queues.ping()),
       check(() => this.queues.queue(FORECAST_QUEUE).getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed')),
       check(() => this.queues.queue(HEARTBEAT_QUEUE).getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed')),
+      this.status.heartbeatsHeardUntil(),
     ]);
     const ok = postgres.ok && redis.ok;
     return {
@@ -38,6 +41,7 @@ export class HealthService {
       fusion: this.fusion.stepStats(),
       planning: this.planning.progress(),
       memory: memoryMb(),
+      heartbeats: { heardUntil: heardUntil.toISOString(), behindSeconds: Math.max(0, Math.round((Date.now() - heardUntil.getTime()) / 100) / 10) },
       queues: { [FORECAST_QUEUE]: forecasts.value ?? { error: forecasts.error }, [HEARTBEAT_QUEUE]: heartbeats.value ?? { error: heartbeats.error } },
     };
   }

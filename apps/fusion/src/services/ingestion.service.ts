@@ -26,7 +26,7 @@ import { SEQ_JUMP_WINDOW, admissionProblem } from './forecast-admission';
  */
 export const SEQ_REPLAY_WINDOW = 2000;
 
-export type IngestOutcome = { status: 'stored'; forecastId: string } | { status: 'duplicate' } | { status: 'outdated' } | { status: 'rejected'; reason: string };
+export type IngestOutcome = { status: 'stored'; forecastId: string } | { status: 'duplicate' } | { status: 'rejected'; reason: string };
 /** An outcome, or an error its job must fail with so that BullMQ retries it. */
 export type IngestResult = IngestOutcome | { status: 'retry'; error: Error };
 export interface IngestJob {
@@ -210,14 +210,13 @@ export class IngestionService {
         results.push({ status: 'rejected', reason: reason as string });
         continue;
       }
-      // A heartbeat says "alive at sentAt": never later than it arrived, and one that waited in
-      // the queue longer than the offline limit (fusion was down) says nothing about now.
-      const receivedAt = this.clock.now();
-      const aliveAt = new Date(Math.min(Date.parse(parsed.value.sentAt), receivedAt.getTime()));
-      if (receivedAt.getTime() - aliveAt.getTime() > this.config.OFFLINE_AFTER_SECONDS * 1000) {
-        results.push({ status: 'outdated' });
-        continue;
-      }
+      // A heartbeat says "alive at sentAt", never later than it arrived. One that waited in the
+      // queue (fusion fell behind, or was down) is kept as what it is, alive *then*: the store
+      // keeps the newest per crossing, and StatusService judges offline at the time fusion
+      // has heard up to, so an old heartbeat never makes a crossing look alive now. (Until
+      // 2026-12-06 such heartbeats were dropped as outdated: a backlog longer than the
+      // offline limit then turned every crossing offline.)
+      const aliveAt = new Date(Math.min(Date.parse(parsed.value.sentAt), this.clock.now().getTime()));
       results.push(null);
       valid.push({ index, job, heartbeat: parsed.value, aliveAt });
     }

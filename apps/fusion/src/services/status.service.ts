@@ -1,15 +1,25 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CongestionView, CrossingFreshness, CrossingStatusView, WorkerStatus } from '@crosscast/contracts';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CongestionView, CrossingFreshness, CrossingStatusView, HEARTBEAT_QUEUE, WorkerStatus } from '@crosscast/contracts';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { ForecastStoreRepository, StatusRow } from '../repositories/forecast-store.repository';
+import { QueueRepository } from '../repositories/queue.repository';
+
+/** The heartbeat backlog's horizon is read at most this often (every status read would otherwise ask Redis). */
+const HORIZON_EVERY_MS = 1000;
 
 /**
  * Decides each crossing's freshness. Forecast age is judged in data time (the replay
  * runs faster than the wall clock): a crossing is stale when its newest forecast is more
  * than STALE_AFTER_INTERVALS behind the city's data time (cityDataTimeMs). A worker is
- * offline when no heartbeat came for OFFLINE_AFTER_SECONDS of wall time.
+ * offline when no heartbeat came for OFFLINE_AFTER_SECONDS of wall time *as far as fusion
+ * has heard*: while heartbeats wait in fusion's own queue (fusion fell behind, or is
+ * catching up after a restart), a crossing is judged at the time the oldest waiting
+ * heartbeat was sent, not at the clock: its own heartbeat may be in that backlog. A worker
+ * that stopped still turns offline (the others' heartbeats move the horizon on), and with
+ * no backlog the horizon is the clock. Fusion's own lag is reported instead (/health,
+ * `heartbeats.behindSeconds`), not painted on every crossing as "offline".
  */
 @Injectable()
 export class StatusService {
@@ -18,14 +28,41 @@ export class StatusService {
     private readonly store: ForecastStoreRepository,
     private readonly city: CityRepository,
     private readonly clock: ClockRepository,
+    private readonly queues: QueueRepository,
   ) {}
+
+  private readonly logger = new Logger(StatusService.name);
+  private horizon: { readAtMs: number; oldestPendingMs: number | null } | null = null;
+  private horizonRead: Promise<number | null> | null = null;
+
+  /**
+   * The time up to which heartbeats have been heard: the clock, or, while heartbeats wait
+   * in the queue, when the oldest of them was enqueued. Read from Redis at most once a
+   * second; when Redis cannot be asked, the clock (as before).
+   */
+  async heartbeatsHeardUntil(): Promise<Date> {
+    const now = this.clock.now();
+    if (!this.horizon || now.getTime() - this.horizon.readAtMs >= HORIZON_EVERY_MS) {
+      this.horizonRead ??= this.queues
+        .oldestPendingEnqueuedAtMs(HEARTBEAT_QUEUE)
+        .catch((error: Error) => {
+          this.logger.warn(`heartbeat backlog not read (offline judged at the clock): ${error.message}`);
+          return null;
+        })
+        .finally(() => (this.horizonRead = null));
+      const oldestPendingMs = await this.horizonRead;
+      this.horizon = { readAtMs: now.getTime(), oldestPendingMs };
+    }
+    const oldest = this.horizon.oldestPendingMs;
+    return oldest === null || oldest >= now.getTime() ? now : new Date(oldest);
+  }
 
   /** What the leader's tick last kept of each crossing's stale episode (start, or null: none). */
   private readonly staleKept = new Map<string, string | null>();
 
   async statuses(): Promise<{ asOf: Date | null; statuses: CrossingStatusView[] }> {
-    const rows = await this.store.statuses();
-    return computeStatuses(rows, this.city.all().map((c) => c.id), this.city.city.intervalMinutes, this.clock.now(), this.config);
+    const [rows, heardUntil] = await Promise.all([this.store.statuses(), this.heartbeatsHeardUntil()]);
+    return computeStatuses(rows, this.city.all().map((c) => c.id), this.city.city.intervalMinutes, heardUntil, this.config);
   }
 
   /**
@@ -105,11 +142,12 @@ export function episodesOf(freshness: CrossingFreshness, row: StatusRow | undefi
   };
 }
 
+/** `heardUntil`: the time up to which heartbeats have been heard (StatusService.heartbeatsHeardUntil: the clock when nothing waits). */
 export function computeStatuses(
   rows: StatusRow[],
   crossingIds: string[],
   intervalMinutes: number,
-  now: Date,
+  heardUntil: Date,
   config: Pick<FusionConfig, 'STALE_AFTER_INTERVALS' | 'OFFLINE_AFTER_SECONDS'> & Partial<Pick<FusionConfig, 'PLANNING_PERIOD_MINUTES'>>,
 ): { asOf: Date | null; statuses: CrossingStatusView[] } {
   const byId = new Map(rows.map((r) => [r.crossingId, r]));
@@ -125,7 +163,7 @@ export function computeStatuses(
     const lastHeartbeat = row?.lastHeartbeatAt ?? null;
     let freshness: CrossingFreshness;
     if (!lastForecast && !lastHeartbeat) freshness = 'unknown';
-    else if (lastHeartbeat && now.getTime() - lastHeartbeat.getTime() > config.OFFLINE_AFTER_SECONDS * 1000) freshness = 'offline';
+    else if (lastHeartbeat && heardUntil.getTime() - lastHeartbeat.getTime() > config.OFFLINE_AFTER_SECONDS * 1000) freshness = 'offline';
     else if (!lastForecast || (staleBeforeMs !== null && lastForecast.getTime() < staleBeforeMs)) freshness = 'stale';
     else freshness = 'fresh';
     return {
