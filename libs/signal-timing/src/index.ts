@@ -11,3 +11,4 @@ export * from './corridor-advice';
 export * from './actuated-delay';
 export * from './actuated-group';
 export * from './actuated-changes';
+export * from './actuated-advice';
