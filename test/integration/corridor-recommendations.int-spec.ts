@@ -12,11 +12,12 @@ import { shapedForecast } from '../support/planning-forecasts';
 import { eventually } from '../support/infrastructure';
 
 /**
- * Corridor advice against real PostgreSQL and Redis (issue 12, item 3): the leader plans
+ * Group advice against real PostgreSQL and Redis (issue 12, item 3): the leader plans
  * the crossings of a road run close enough for platoons together once each has a forecast
- * of the period, as a coordinated-actuated corridor plan; an operator accepts it as one
- * decision naming every crossing, which sets each crossing's running plan and queues one
- * signed plan per crossing with its coordination settings.
+ * of the period (adviseActuatedGroups, as bench:timing's crosscast_actuated), as a
+ * coordinated-actuated plan; an operator accepts it as one decision naming every crossing,
+ * which sets each crossing's running plan and queues one signed plan per crossing with its
+ * coordination settings. A crossing on no corridor is advised to run free (actuated).
  */
 describe('corridor recommendations (real PostgreSQL + Redis)', () => {
   const city = loadCityDefinition('seed-data/boroondara-2006');
@@ -84,7 +85,8 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
     }
     expect(rec.gainSeconds).toBeGreaterThan(0);
     expect(rec.expectedDelayPlanSeconds).toBeLessThan(rec.expectedDelayRunningSeconds);
-    expect(rec.reason).toMatch(/Coordinating 2 crossings of WARRIGAL RD/);
+    expect(rec.freeCrossings).toEqual([]);
+    expect(rec.reason).toMatch(/^Group of 2 crossings along WARRIGAL RD: 2 coordinated on a common \d+ s cycle \(from the fixed-time plans running\)/);
     await eventually(async () => live.some((v) => v.id === rec.id), 'the corridor-recommendation event');
     // Once per corridor and period (30 minutes here): a newer forecast in the same period adds none.
     await ingestion.ingestForecast('test', `c-${corridorIds[0]}-2`, peak(corridorIds[0], '17:15'));
@@ -131,6 +133,33 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
     expect((await db.query(`SELECT count(*)::int AS n FROM corridor_decisions`))[0].n).toBe(1);
     // A viewer cannot decide.
     expect((await viewer(`/api/corridor-recommendations/${rec.id}/accept`, { method: 'POST', body: '{}' })).status).toBe(403);
+  }, 60_000);
+
+  it('advises a crossing on no corridor to run free; accepting it sends the actuated settings, and the accepted corridor is not re-advised without a gain', async () => {
+    // 0970 is 1.4 km from its nearest neighbour on Warrigal Rd: no corridor, so free operation.
+    const lone = shapedForecast(crossing('0970'), at('17:30'), { observed: { N: 200, S: 200, E: 120, W: 120 }, forecast: { N: RISING, S: RISING }, otherCount: 120, seq: ++seq });
+    await ingestion.ingestForecast('test', 'c-0970-1', lone);
+    for (const id of corridorIds) await ingestion.ingestForecast('test', `c-${id}-3`, peak(id, '17:30'));
+    await app.get(PlanningService).whenIdle();
+    const pending = (await (await viewer('/api/corridor-recommendations?status=pending')).json()) as CorridorRecommendationView[];
+    const rec = pending.find((r) => r.crossingIds.includes('0970'))!;
+    expect(rec).toMatchObject({ corridor: '0970 (no corridor)', crossingIds: ['0970'], crossings: [] });
+    expect(rec.freeCrossings).toHaveLength(1);
+    expect(rec.freeCrossings[0].plan.actuated).toMatchObject({ minGreenSeconds: 7, maxGreenSeconds: 45, passageSeconds: 2.5 });
+    expect(rec.freeCrossings[0].expectedDelayPlanSeconds).toBeLessThan(rec.freeCrossings[0].expectedDelayRunningSeconds);
+    expect(rec.reason).toMatch(/^Crossing 0970, on no corridor: 1 free \(actuated, no cycle\)/);
+    // Warrigal Rd runs the accepted corridor plan: its advice for this period is a change only if it passes groupChanges' gates (the same demand: none).
+    expect(pending.filter((r) => r.crossingIds.some((id) => corridorIds.includes(id)))).toEqual([]);
+
+    const decision = (await (await operator(`/api/corridor-recommendations/${rec.id}/accept`, { method: 'POST', body: JSON.stringify({ reason: 'quiet crossing, let it run free' }) })).json()) as CorridorDecisionView;
+    expect(decision).toMatchObject({ decision: 'accepted', crossingIds: ['0970'] });
+    const [running] = await db.query(`SELECT plan FROM running_plans WHERE crossing_id = '0970'`);
+    expect(running.plan.actuated).toMatchObject({ corridorRecommendationId: rec.id, maxGreenSeconds: 45 });
+    expect(running.plan.coordination).toBeUndefined();
+    const jobs = await plans.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
+    const [message] = jobs.map((j) => SignedTimingPlanMessageSchema.parse(j.data)).filter((m) => m.crossingId === '0970');
+    expect(message).toMatchObject({ effectiveFrom: 'next-cycle-boundary', planId: `cor-${rec.id}-0970`, actuated: { corridorRecommendationId: rec.id, minGreenSeconds: 7, maxGreenSeconds: 45, passageSeconds: 2.5 } });
+    expect(message.coordination).toBeUndefined();
   }, 60_000);
 
   it('answers as the OpenAPI document says (corridor plans, decisions, coordinated running plans)', async () => {

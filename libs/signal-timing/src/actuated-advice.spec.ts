@@ -1,4 +1,4 @@
-import { ActuatedAdviceInput, AdviceCorridor, AdviceCrossing, actuatedGroups, adviceDemand, adviseActuatedGroups } from './actuated-advice';
+import { ActuatedAdviceInput, AdviceCorridor, AdviceCrossing, actuatedGroups, adviceDemand, adviseActuatedGroups, corridorBandSeconds, fixedPlanDelay } from './actuated-advice';
 import { CrossingOperation } from './actuated-changes';
 import { planActuatedGroup } from './actuated-group';
 import { SATURATED_DEMAND_STEP, laneGroupCapacities } from './actuated-plan';
@@ -83,7 +83,7 @@ describe('adviseActuatedGroups', () => {
     expect(ops.get('lone')!.coordinated).toBe(false);
     expect(lone.plan).toBeNull();
     expect(corridor.changes.map((c) => [c.crossingId, c.kind])).toEqual([['a', 'adopted'], ['b', 'adopted'], ['c', 'adopted']]);
-    expect(lone.changes).toEqual([{ crossingId: 'lone', operation: ops.get('lone'), kind: 'adopted', expectedGainSeconds: null }]);
+    expect(lone.changes).toEqual([{ crossingId: 'lone', operation: ops.get('lone'), kind: 'adopted', expectedGainSeconds: null, expectedDelayRunningSeconds: null, expectedDelayPlanSeconds: lone.expected.get('lone')!.delaySeconds, flowVehPerHour: 2000 }]);
     // Expected delays per crossing under the advice: the group planner's coordinated estimate (platoons from its neighbours credited).
     for (const c of corridor.plan!.crossings) expect(corridor.expected.get(c.id)!.delaySeconds).toBeCloseTo(c.expectedCoordinated.delaySeconds, 6);
     expect(lone.expected.get('lone')!.delaySeconds).toBeGreaterThan(0);
@@ -108,6 +108,24 @@ describe('adviseActuatedGroups', () => {
     const changes = adviseActuatedGroups(night).groups.flatMap((g) => g.changes);
     expect(changes.map((c) => [c.crossingId, c.kind])).toEqual([['a', 'to-free'], ['b', 'to-free'], ['c', 'to-free']]);
     expect(changes.every((c) => c.expectedGainSeconds! > 0)).toBe(true);
+    for (const c of changes) expect(c.expectedDelayRunningSeconds! - c.expectedDelayPlanSeconds).toBeCloseTo(c.expectedGainSeconds!, 9);
+  });
+
+  it('compares a first advice with the fixed-time plan a crossing runs (HCM at the same demand)', () => {
+    const input = peak();
+    const fixed = { cycleSeconds: 120, phases: [{ name: 'main', greenSeconds: 40 }, { name: 'side', greenSeconds: 72 }] };
+    input.crossings[3].runningFixedPlan = fixed;
+    const [change] = adviseActuatedGroups(input).groups[1].changes;
+    expect(change.expectedDelayRunningSeconds).toBeCloseTo(fixedPlanDelay(adviceDemand(input.crossings[3], null), fixed), 9);
+    // A long cycle starving the main road: free operation is expected to do far better.
+    expect(change.expectedGainSeconds!).toBeGreaterThan(10);
+    expect(change.expectedGainSeconds!).toBeCloseTo(change.expectedDelayRunningSeconds! - change.expectedDelayPlanSeconds, 9);
+  });
+
+  it('plans without a crossing that has no forecast: its corridors are cut there', () => {
+    const input = peak();
+    input.crossings = input.crossings.filter((c) => c.id !== 'b');
+    expect(adviseActuatedGroups(input).groups.map((g) => g.crossings)).toEqual([['a'], ['c'], ['lone']]);
   });
 
   it('starts a whole group together when one of its crossings runs no actuated advice yet', () => {
@@ -122,5 +140,20 @@ describe('adviseActuatedGroups', () => {
     const input = peak();
     input.crossings[0].laneGroups[0].forecast = [];
     expect(() => adviseActuatedGroups(input)).toThrow(/a-N of crossing a has no forecast/);
+  });
+});
+
+describe('corridorBandSeconds', () => {
+  it('is the narrowest link overlap of the carried coordinated greens, both directions, and none across cycles', () => {
+    const input: ActuatedAdviceInput = { crossings: ['a', 'b', 'c'].map((id) => crossing(id, 1000, 300)), corridors: [road('r', ['a', 'b', 'c'], [300, 300])], running: none };
+    const [group] = adviseActuatedGroups(input, { group: { prune: false } }).groups;
+    const plans = new Map([...group.advice].map(([id, op]) => [id, op.plan]));
+    const band = corridorBandSeconds(group.corridors[0], plans);
+    const green = plans.get('a')!.phases[0].splitSeconds - plans.get('a')!.amberSeconds - plans.get('a')!.allRedSeconds;
+    expect(band.outbound).toBeGreaterThan(0);
+    expect(band.inbound).toBeGreaterThan(0);
+    expect(Math.max(band.outbound, band.inbound)).toBeLessThanOrEqual(green + 1e-9);
+    plans.set('b', { ...plans.get('b')!, cycleSeconds: plans.get('b')!.cycleSeconds + 10 });
+    expect(corridorBandSeconds(group.corridors[0], plans)).toEqual({ outbound: 0, inbound: 0 });
   });
 });

@@ -20,10 +20,12 @@
  *    on the common cycle together.
  * Plain data in, plain data out: no I/O, no clock.
  */
-import { ActuatedPhaseDemand, ActuatedPlanOptions, PlanChangeOptions, coordinatedActuatedPlan, laneGroupCapacities, planningFlows } from './actuated-plan';
+import { ActuatedPhaseDemand, ActuatedPlanOptions, CoordinatedActuatedPlan, PlanChangeOptions, coordinatedActuatedPlan, laneGroupCapacities, planningFlows } from './actuated-plan';
 import { ActuatedDelayOptions, ActuatedOperationEstimate } from './actuated-delay';
-import { ActuatedGroupOptions, ActuatedGroupPlan, GroupCorridor, RetimingOptions, evaluateActuatedGroup, planActuatedGroup } from './actuated-group';
+import { ActuatedGroupOptions, ActuatedGroupPlan, GroupCorridor, RetimingOptions, arcOverlap, cutCorridors, evaluateActuatedGroup, phaseStartSeconds, planActuatedGroup } from './actuated-group';
 import { CrossingOperation, GroupChange, groupChanges } from './actuated-changes';
+import { laneGroupDelay } from './hcm-delay';
+import { SignalPlan } from './webster';
 
 export interface AdviceLaneGroup {
   id: string;
@@ -41,6 +43,8 @@ export interface AdviceCrossing {
   /** Phase names in the crossing's phase order. */
   phases: string[];
   laneGroups: AdviceLaneGroup[];
+  /** The fixed-time plan it runs when it runs no actuated advice yet (effective greens): what a first advice is compared with. */
+  runningFixedPlan?: SignalPlan;
 }
 
 /** A road's run of crossings in road order, not yet cut by spacing (see GroupCorridor). */
@@ -100,8 +104,13 @@ export interface ActuatedAdviceGroup {
 
 export type AdviceChange = Omit<GroupChange, 'kind' | 'expectedGainSeconds'> & {
   kind: GroupChange['kind'] | 'adopted';
-  /** Expected saving against the running actuated operation, s/veh (null when the crossing runs none yet). */
+  /** Expected saving against what runs now, s/veh (null: a crossing on no actuated advice whose fixed-time plan was not given). */
   expectedGainSeconds: number | null;
+  /** Expected delay under what runs now (the group's running operation; HCM for a running fixed-time plan) and with the change, s/veh. */
+  expectedDelayRunningSeconds: number | null;
+  expectedDelayPlanSeconds: number;
+  /** The crossing's flow at the planning demand (the weight of a group's mean), veh/h. */
+  flowVehPerHour: number;
 };
 
 export interface ActuatedAdvice {
@@ -212,12 +221,14 @@ export function adviseActuatedGroups(input: ActuatedAdviceInput, partial: Partia
   const orderFlow = (laneGroup: AdviceLaneGroup) => input.orderFlows ? (input.orderFlows[laneGroup.id] ?? 0) : (laneGroup.forecast[0]?.meanVehPerHour ?? 0);
   const flowOf = (corridor: GroupCorridor) =>
     corridor.crossings.reduce((s, id, i) => s + (byId.get(id)?.laneGroups ?? []).filter((g) => g.phase === corridor.coordinatedPhases[i]).reduce((x, g) => x + orderFlow(g), 0), 0);
-  const corridors = input.corridors.filter((c) => c.crossings.every((id) => byId.has(id)));
+  // A crossing not given (no current forecast) is not planned: the corridors are cut there.
+  const corridors = cutCorridors(input.corridors, (id) => byId.has(id));
   const groups = actuatedGroups(corridors, flowOf, options.maxSpacingM);
 
   const runningOps = new Map([...input.running].filter((x): x is [string, CrossingOperation] => !!x[1]));
   const hysteresis = runningOps.size > 0 ? new Map([...runningOps].map(([id, x]) => [id, x.coordinated])) : undefined;
   const groupOptions = { ...options.group, plan: options.plan, delay: options.delay };
+  const fixedPlans = new Map(input.crossings.filter((c) => c.runningFixedPlan).map((c) => [c.id, c.runningFixedPlan!]));
   const out: ActuatedAdviceGroup[] = [];
   const grouped = new Set<string>();
   for (const group of groups) {
@@ -226,12 +237,12 @@ export function adviseActuatedGroups(input: ActuatedAdviceInput, partial: Partia
     // planActuatedGroup names its crossings in the same order as the group.
     const ordered = new Map(group.crossings.map((id) => [id, advice.get(id)!]));
     group.crossings.forEach((id) => grouped.add(id));
-    out.push(finish(group.crossings, group.corridors, plan, ordered, demand, saturated, input.running, options));
+    out.push(finish(group.crossings, group.corridors, plan, ordered, demand, saturated, input.running, fixedPlans, options));
   }
   for (const c of input.crossings) {
     if (grouped.has(c.id)) continue;
     const advice = new Map([[c.id, { plan: coordinatedActuatedPlan(demand[c.id], undefined, options.plan), coordinated: false }]]);
-    out.push(finish([c.id], [], null, advice, demand, saturated, input.running, options));
+    out.push(finish([c.id], [], null, advice, demand, saturated, input.running, fixedPlans, options));
   }
   return { demand, saturated, groups: out };
 }
@@ -244,23 +255,81 @@ function finish(
   demand: Record<string, ActuatedPhaseDemand[]>,
   saturated: ReadonlySet<string>,
   running: ReadonlyMap<string, CrossingOperation | null>,
+  fixedPlans: ReadonlyMap<string, SignalPlan>,
   options: ActuatedAdviceOptions,
 ): ActuatedAdviceGroup {
   const evalOptions = { plan: options.plan, delay: options.delay, platoonShare: options.group.platoonShare };
   const expected = evaluateActuatedGroup(demand, corridors, new Map(ids.map((id) => [id, advice.get(id)!.coordinated ? advice.get(id)!.plan : null])), evalOptions);
-  let changes: AdviceChange[];
   if (ids.some((id) => !running.get(id))) {
     // Not all on actuated advice yet: the group starts on its advice together.
-    changes = ids.map((id) => ({ crossingId: id, operation: advice.get(id)!, kind: 'adopted', expectedGainSeconds: null }));
-  } else {
-    changes = groupChanges(demand, corridors, new Map(ids.map((id) => [id, running.get(id)!])), advice, saturated, {
+    const changes: AdviceChange[] = ids.map((id) => {
+      const after = expected.get(id)!;
+      const fixed = fixedPlans.get(id);
+      const before = fixed ? fixedPlanDelay(demand[id], fixed) : null;
+      return { crossingId: id, operation: advice.get(id)!, kind: 'adopted', expectedGainSeconds: before === null ? null : before - after.delaySeconds, expectedDelayRunningSeconds: before, expectedDelayPlanSeconds: after.delaySeconds, flowVehPerHour: after.flowVehPerHour };
+    });
+    return { crossings: ids, corridors, plan, advice, expected, changes };
+  }
+  const runningOps = new Map(ids.map((id) => [id, running.get(id)!]));
+  const sent = groupChanges(demand, corridors, runningOps, advice, saturated, {
       plan: options.plan,
       delay: options.delay,
       platoonShare: options.group.platoonShare,
       planChange: options.planChange,
       retiming: options.retiming,
       gate: options.gate,
+  });
+  let changes: AdviceChange[] = [];
+  if (sent.length > 0) {
+    const changed = new Map(sent.map((c) => [c.crossingId, c.operation]));
+    const after = evaluateActuatedGroup(demand, corridors, new Map(ids.map((id) => { const op = changed.get(id) ?? runningOps.get(id)!; return [id, op.coordinated ? op.plan : null]; })), evalOptions);
+    changes = sent.map((c) => {
+      const e = after.get(c.crossingId)!;
+      return { ...c, expectedDelayRunningSeconds: e.delaySeconds + c.expectedGainSeconds, expectedDelayPlanSeconds: e.delaySeconds, flowVehPerHour: e.flowVehPerHour };
     });
   }
   return { crossings: ids, corridors, plan, advice, expected, changes };
+}
+
+/** Flow-weighted HCM control delay of a fixed-time plan (effective greens) at the demand's mean flows, s/veh. */
+export function fixedPlanDelay(phases: ActuatedPhaseDemand[], plan: SignalPlan): number {
+  let flow = 0;
+  let delay = 0;
+  for (const phase of phases) {
+    const timed = plan.phases.find((p) => p.name === phase.name);
+    if (!timed) throw new Error(`the plan has no phase named ${phase.name}`);
+    for (const group of phase.laneGroups) {
+      const result = laneGroupDelay({ flowVehPerHour: group.meanVehPerHour, saturationFlowVehPerHour: group.saturationFlowVehPerHour, greenSeconds: timed.greenSeconds, cycleSeconds: plan.cycleSeconds });
+      flow += group.meanVehPerHour;
+      delay += result.controlDelaySeconds * group.meanVehPerHour;
+    }
+  }
+  return flow > 0 ? delay / flow : 0;
+}
+
+/**
+ * Through band of a coordinated corridor at free-flow speed, seconds, outbound (first → last)
+ * and inbound: per link, the overlap of the upstream coordinated green (split − clearance)
+ * carried by the travel time with the downstream one; the corridor's band is its narrowest
+ * link's (an upper bound of the true band, which also needs the overlaps to line up).
+ */
+export function corridorBandSeconds(corridor: GroupCorridor, plans: ReadonlyMap<string, CoordinatedActuatedPlan>): { outbound: number; inbound: number } {
+  let outbound = Infinity;
+  let inbound = Infinity;
+  const window = (plan: CoordinatedActuatedPlan, phase: string) => {
+    const p = plan.phases.find((x) => x.name === phase);
+    if (!p) throw new Error(`the plan has no phase named ${phase}`);
+    return { start: plan.offsetSeconds + phaseStartSeconds(plan, phase), length: Math.max(0, p.splitSeconds - plan.amberSeconds - plan.allRedSeconds) };
+  };
+  for (let i = 1; i < corridor.crossings.length; i++) {
+    const pa = plans.get(corridor.crossings[i - 1]);
+    const pb = plans.get(corridor.crossings[i]);
+    if (!pa || !pb || pa.cycleSeconds !== pb.cycleSeconds) return { outbound: 0, inbound: 0 };
+    const travel = corridor.distancesM[i - 1] / (corridor.speedKmh / 3.6);
+    const wa = window(pa, corridor.coordinatedPhases[i - 1]);
+    const wb = window(pb, corridor.coordinatedPhases[i]);
+    outbound = Math.min(outbound, arcOverlap(wa.start + travel, wa.length, wb.start, wb.length, pa.cycleSeconds));
+    inbound = Math.min(inbound, arcOverlap(wb.start + travel, wb.length, wa.start, wa.length, pa.cycleSeconds));
+  }
+  return Number.isFinite(outbound) ? { outbound, inbound } : { outbound: 0, inbound: 0 };
 }
