@@ -186,4 +186,21 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 409]);
     expect(problems).toEqual([]);
   }, 60_000);
+  it("waits for a group's other crossing until the period's last interval, then advises the one planned (the other cut out)", async () => {
+    const quiet = (time: string) => shapedForecast(crossing('3685'), at(time), { observed: { N: 20, S: 20, E: 8, W: 8 }, forecast: { N: [20, 20, 20, 20], S: [20, 20, 20, 20] }, otherCount: 8, seq: ++seq });
+    const namingWarrigal = async () => Number((await db.query(`SELECT count(*) FROM corridor_recommendations WHERE '3685' = ANY(crossing_ids) AND planning_period_start = $1`, [new Date(at('18:00'))]))[0].count);
+    // 18:00, the first interval of the period: 2000 has no forecast of it yet, so the group waits.
+    await ingestion.ingestForecast('test', 'c-3685-4', quiet('18:00'));
+    await app.get(PlanningService).whenIdle();
+    expect(await namingWarrigal()).toBe(0);
+    // 18:15, the period's last interval: 3685 is advised alone, a crossing on no corridor now: free at night-time flows.
+    await ingestion.ingestForecast('test', 'c-3685-5', quiet('18:15'));
+    await app.get(PlanningService).whenIdle();
+    const [rec] = (await (await viewer('/api/corridor-recommendations?status=pending&crossing=3685')).json()) as CorridorRecommendationView[];
+    expect(rec).toMatchObject({ corridor: '3685 (no corridor)', crossingIds: ['3685'], planningPeriodStart: new Date(at('18:00')).toISOString(), crossings: [] });
+    expect(rec.freeCrossings).toHaveLength(1);
+    // It runs Warrigal Rd's coordinated plan: the switch to free passed groupChanges' test (free beats it at this forecast).
+    expect(rec.reason).toMatch(/leaving it to run free/);
+    expect(rec.gainSeconds).toBeGreaterThan(0);
+  }, 60_000);
 });
