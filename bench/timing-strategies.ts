@@ -19,7 +19,7 @@
  * the previous simulated days only.
  */
 import {
-  ActuatedGroupOptions, ActuatedPhaseDemand, ActuatedPlanOptions, CrossingOperation, PlanChangeOptions, RetimingOptions, actuatedPlanChanged, groupChanges, laneGroupCapacities, planningFlows, CoordinatedActuatedPlan, CorridorCrossing, HcmDelayOptions, coordinatedActuatedPlan, planActuatedGroup, HysteresisOptions, PhaseDemand, PlanningResult, SignalPlan, TimingPlan, coordinateCorridor, crossingDelay, planForCycle, planForForecast,
+  ActuatedAdvice, ActuatedAdviceOptions, AdviceCorridor, AdviceCrossing, ActuatedGroupOptions, ActuatedPlanOptions, CrossingOperation, PlanChangeOptions, RetimingOptions, actuatedPlanChanged, adviseActuatedGroups, CoordinatedActuatedPlan, CorridorCrossing, HcmDelayOptions, HysteresisOptions, PhaseDemand, PlanningResult, SignalPlan, TimingPlan, coordinateCorridor, crossingDelay, planForCycle, planForForecast,
   shortestFeasibleCycle, shouldRecommend, websterPlan,
 } from '@crosscast/signal-timing';
 import { DEFAULT_ACTUATED, DEFAULT_MAX_PRESSURE, FixedTimePlan, SignalControl, cycleSeconds } from '@crosscast/simulation';
@@ -432,65 +432,74 @@ export function engineControl(plan: CoordinatedActuatedPlan): SignalControl {
 }
 
 /**
- * The product's advice for the controller the street runs. Every 15 minutes, per crossing:
- * the forecast of each approach link for the next half hour (the larger of the two
- * horizons' mean and 80 % upper bound; the upper bound also at least the last observed
- * 15 minutes), then
- * - crossings on a coordinated corridor (groups as crosscast_coordinated, but corridors are
- *   split where crossings are over ACTUATED_COORDINATION_MAX_SPACING_M = 400 m apart):
- *   `planActuatedGroup` (libs/signal-timing): a common cycle per group, splits from
+ * The product's advice for the controller the street runs: `adviseActuatedGroups`
+ * (libs/signal-timing/src/actuated-advice.ts), the function fusion's planning calls too.
+ * Every 15 minutes, per crossing: the forecast of each approach link for the next half hour
+ * (the larger of the two horizons' mean and 80 % upper bound; the upper bound also at least
+ * the last observed 15 minutes, a saturated count a step above it), then
+ * - crossings on a coordinated corridor (corridors split where crossings are over
+ *   ACTUATED_COORDINATION_MAX_SPACING_M = 400 m apart by road, joined into one group where
+ *   they share a crossing): `planActuatedGroup`: a common cycle per group, splits from
  *   `coordinatedActuatedPlan`, two-way reference points, and the expected delay of each
  *   crossing coordinated and free (HCM actuated-phase estimate); a crossing runs
  *   coordinated only where that pays (its neighbours' platoon credit included), with
  *   hysteresis (a change of operation needs 0.5 s/veh of expected gain);
  * - other crossings, and grouped crossings where coordination does not pay, run free: the
  *   actuated controller (no cycle) with the plan's passage time and minimum green (max green 45 s).
- * A coordinated plan is sent (setControl, in force from the controller's next boundary) when
- * its cycle differs from the running one or a split moves by >= 5 s; a change of operation
- * is always sent.
+ * The changes sent are `groupChanges`' (re-timings only for an expected gain, switches to
+ * free only where free beats what runs); a change is in force from the controller's next boundary.
  */
-/** A crossing's advice: its coordinated-actuated plan, and whether it runs it (false: free operation). */
-type RunningAdvice = CrossingOperation;
-
 export class CrosscastActuatedStrategy implements Strategy {
   readonly name: StrategyName = 'crosscast_actuated';
-  private readonly groups: CoordinationGroup[];
+  private readonly corridors: AdviceCorridor[];
   /** The plan per crossing and whether it runs coordinated (false: free). */
-  private running = new Map<string, { plan: CoordinatedActuatedPlan; coordinated: boolean }>();
-  private initial: Map<string, { plan: CoordinatedActuatedPlan; coordinated: boolean }> | null = null;
+  private running = new Map<string, CrossingOperation>();
+  private initial: Map<string, CrossingOperation> | null = null;
   /** Per decision slot, how many crossings run coordinated, and which (for the report). */
   readonly coordinatedBySlot: number[] = [];
   readonly coordinatedLog: Array<Set<string>> = [];
   /** The advice of the last decision per crossing (sent or not: a crossing running free has nothing to send). */
-  private advice = new Map<string, { plan: CoordinatedActuatedPlan; coordinated: boolean }>();
+  private advice = new Map<string, CrossingOperation>();
   /** Every decision at which a crossing's advice changed (free ↔ coordinated, or a coordinated plan's cycle or split as actuatedPlanChanged counts it). */
   readonly adviceChanges: Array<{ slot: number; crossingId: string }> = [];
   /** Per decision slot and grouped crossing: expected delay free and coordinated (s/veh), and the choice (for calibration checks). */
   readonly expectations: Array<{ slot: number; id: string; free: number; coordinated: number; xFree: number; xCoord: number; chosen: boolean; platoonRatio: number; cycle: number }> = [];
+  private readonly adviceOptions: Partial<ActuatedAdviceOptions>;
 
   constructor(
     private readonly scenario: TimingScenario,
     private readonly forecaster: ProfileForecaster,
-    corridorOrderFlows: Record<string, number>,
-    private readonly options: Partial<ActuatedPlanOptions> = {},
+    private readonly corridorOrderFlows: Record<string, number>,
+    options: Partial<ActuatedPlanOptions> = {},
     /** Let `planActuatedGroup` run single crossings free where coordination does not pay (false: every grouped crossing coordinated, as before). */
-    private readonly prune = true,
+    prune = true,
     maxSpacingM = ACTUATED_COORDINATION_MAX_SPACING_M,
     /** Other settings of `planActuatedGroup` (sensitivity runs). */
-    private readonly groupOptions: Partial<Pick<ActuatedGroupOptions, 'platoonShare' | 'minGainSeconds' | 'freeMaxDegreeOfSaturation'>> = {},
-    private readonly planChange: Partial<PlanChangeOptions> = {},
+    groupOptions: Partial<Pick<ActuatedGroupOptions, 'platoonShare' | 'minGainSeconds' | 'freeMaxDegreeOfSaturation'>> = {},
+    planChange: Partial<PlanChangeOptions> = {},
     /** A saturated count of a force-off-bound lane group raises its demand a step (`planningFlows`); false: the count only raises the upper bound, as before. */
-    private readonly raiseSaturated = true,
+    raiseSaturated = true,
     /** `groupChanges`' expected-gain tests (re-timings, switches to free); false: every change actuatedPlanChanged or the group planner finds is sent. */
-    private readonly gateRetiming = true,
-    private readonly retiming: Partial<RetimingOptions> = {},
+    gateRetiming = true,
+    retiming: Partial<RetimingOptions> = {},
   ) {
-    this.groups = coordinationGroups(scenario, corridorOrderFlows, maxSpacingM).groups;
+    this.corridors = scenario.corridors.map((c) => ({ ...c, speedKmh: scenario.speedKmh }));
+    this.adviceOptions = {
+      horizons: ACTUATED_HORIZONS,
+      maxSpacingM,
+      plan: options,
+      delay: { maxGreenSeconds: ACTUATED_SETTINGS.maxGreenSeconds },
+      group: { ...groupOptions, prune },
+      planChange,
+      retiming,
+      gate: gateRetiming,
+      raiseSaturated,
+    };
   }
 
   initialControl(crossingId: string): SignalControl {
     if (!this.initial) {
-      this.initial = this.planAll(0, {}).plans;
+      this.initial = this.advise(0, {}).operations;
       this.running = new Map(this.initial);
       this.advice = new Map(this.initial);
       this.coordinatedBySlot[0] = [...this.initial.values()].filter((x) => x.coordinated).length;
@@ -499,32 +508,24 @@ export class CrosscastActuatedStrategy implements Strategy {
     return this.controlOf(this.initial.get(crossingId)!);
   }
 
-  private controlOf(x: { plan: CoordinatedActuatedPlan; coordinated: boolean }): SignalControl {
+  private controlOf(x: CrossingOperation): SignalControl {
     if (!x.coordinated) return freeControl(x.plan);
     return engineControl(x.plan);
   }
 
   decide(slot: number, countsToday: Record<string, number[]>): PlanRequest[] {
     if (slot === 0) return [];
-    const { plans, demand, saturated } = this.planAll(slot, countsToday);
-    for (const [id, next] of plans) {
+    const { operations, advice } = this.advise(slot, countsToday);
+    for (const [id, next] of operations) {
       const advised = this.advice.get(id);
-      if (advised && (advised.coordinated !== next.coordinated || (next.coordinated && actuatedPlanChanged(advised.plan, next.plan, this.planChange)))) this.adviceChanges.push({ slot, crossingId: id });
+      if (advised && (advised.coordinated !== next.coordinated || (next.coordinated && actuatedPlanChanged(advised.plan, next.plan, this.adviceOptions.planChange)))) this.adviceChanges.push({ slot, crossingId: id });
       this.advice.set(id, next);
     }
     const requests: PlanRequest[] = [];
-    for (const group of this.groups) {
-      const changes = groupChanges(
-        demand,
-        group.corridors.map((c) => ({ ...c, speedKmh: this.scenario.speedKmh })),
-        new Map(group.crossings.map((id) => [id, this.running.get(id)!])),
-        new Map(group.crossings.map((id) => [id, plans.get(id)!])),
-        saturated,
-        { ...this.groupOptions, plan: this.options, delay: { maxGreenSeconds: ACTUATED_SETTINGS.maxGreenSeconds }, planChange: this.planChange, retiming: this.retiming, gate: this.gateRetiming },
-      );
-      for (const change of changes) {
+    for (const group of advice.groups) {
+      for (const change of group.changes) {
         this.running.set(change.crossingId, change.operation);
-        requests.push({ crossingId: change.crossingId, control: this.controlOf(change.operation), expectedGainSeconds: change.expectedGainSeconds });
+        requests.push({ crossingId: change.crossingId, control: this.controlOf(change.operation), expectedGainSeconds: change.expectedGainSeconds ?? undefined });
       }
     }
     this.coordinatedBySlot[slot] = [...this.running.values()].filter((x) => x.coordinated).length;
@@ -532,54 +533,34 @@ export class CrosscastActuatedStrategy implements Strategy {
     return requests;
   }
 
-  /** The crossing's planning flows; adds it to `saturated` when a count reached its running capacity. */
-  private demand(id: string, slot: number, countsToday: Record<string, number[]>, saturated = new Set<string>()): ActuatedPhaseDemand[] {
-    const forecast = this.scenario.phaseNames[id].map((name) => ({
-      name,
-      laneGroups: this.scenario.laneGroups[id].filter((g) => g.phase === name).map((g) => {
-        let mean = 0;
-        let upper = 0;
-        for (let h = 0; h < ACTUATED_HORIZONS; h++) {
+  /** The crossings as the shared advice reads them: per lane group the next half hour's forecasts and the last count. */
+  private crossings(slot: number, countsToday: Record<string, number[]>): AdviceCrossing[] {
+    return this.scenario.crossingIds.map((id) => ({
+      id,
+      phases: this.scenario.phaseNames[id],
+      laneGroups: this.scenario.laneGroups[id].map((g) => ({
+        id: g.linkId,
+        phase: g.phase,
+        saturationFlowVehPerHour: g.saturationFlowVehPerHour,
+        forecast: Array.from({ length: ACTUATED_HORIZONS }, (_, h) => {
           const f = this.forecaster.at(g.linkId, slot + h);
-          mean = Math.max(mean, 4 * f.mean);
-          upper = Math.max(upper, 4 * f.upper80);
-        }
-        return { id: g.linkId, meanVehPerHour: mean, upperVehPerHour: upper, saturationFlowVehPerHour: g.saturationFlowVehPerHour };
-      }),
-    }));
-    // The running coordinated plan's capacities tell a saturated count from a demand (free operation has no fixed capacity).
-    const running = this.running.get(id);
-    const capacity = running?.coordinated && this.raiseSaturated ? laneGroupCapacities(running.plan, forecast) : null;
-    return forecast.map((p) => ({
-      name: p.name,
-      laneGroups: p.laneGroups.map((g) => {
-        const observed = slot > 0 ? 4 * (countsToday[g.id]?.[slot - 1] ?? 0) : undefined;
-        if (!this.raiseSaturated) return { ...g, upperVehPerHour: Math.max(g.upperVehPerHour, observed ?? 0) };
-        const flows = planningFlows(g.meanVehPerHour, g.upperVehPerHour, observed, capacity?.get(g.id));
-        if (flows.saturated) saturated.add(id);
-        return { ...g, meanVehPerHour: flows.meanVehPerHour, upperVehPerHour: flows.upperVehPerHour };
-      }),
+          return { meanVehPerHour: 4 * f.mean, upper80VehPerHour: 4 * f.upper80 };
+        }),
+        observedVehPerHour: slot > 0 ? 4 * (countsToday[g.linkId]?.[slot - 1] ?? 0) : undefined,
+      })),
     }));
   }
 
-  private planAll(slot: number, countsToday: Record<string, number[]>): { plans: Map<string, RunningAdvice>; demand: Record<string, ActuatedPhaseDemand[]>; saturated: Set<string> } {
-    const saturated = new Set<string>();
-    const demand = Object.fromEntries(this.scenario.crossingIds.map((id) => [id, this.demand(id, slot, countsToday, saturated)]));
-    const plans = new Map<string, { plan: CoordinatedActuatedPlan; coordinated: boolean }>();
-    for (const id of this.scenario.crossingIds) plans.set(id, { plan: coordinatedActuatedPlan(demand[id], undefined, this.options), coordinated: false });
-    const running = new Map([...this.running].map(([id, x]) => [id, x.coordinated]));
-    for (const group of this.groups) {
-      const advice = planActuatedGroup(
-        demand,
-        group.corridors.map((c) => ({ ...c, speedKmh: this.scenario.speedKmh })),
-        { ...this.groupOptions, plan: this.options, delay: { maxGreenSeconds: ACTUATED_SETTINGS.maxGreenSeconds }, prune: this.prune, running: this.running.size > 0 ? running : undefined },
-      );
-      for (const c of advice.crossings) {
-        plans.set(c.id, { plan: c.plan, coordinated: c.coordinated });
+  private advise(slot: number, countsToday: Record<string, number[]>): { advice: ActuatedAdvice; operations: Map<string, CrossingOperation> } {
+    const advice = adviseActuatedGroups({ crossings: this.crossings(slot, countsToday), corridors: this.corridors, running: this.running, orderFlows: this.corridorOrderFlows }, this.adviceOptions);
+    const byId = new Map(advice.groups.flatMap((g) => [...g.advice]));
+    const operations = new Map(this.scenario.crossingIds.map((id) => [id, byId.get(id)!]));
+    for (const group of advice.groups) {
+      for (const c of group.plan?.crossings ?? []) {
         this.expectations.push({ slot, id: c.id, free: c.expectedFree.delaySeconds, coordinated: c.expectedCoordinated.delaySeconds, xFree: c.expectedFree.maxDegreeOfSaturation, xCoord: c.expectedCoordinated.maxDegreeOfSaturation, chosen: c.coordinated, platoonRatio: c.platoonOnGreen ?? -1, cycle: c.plan.cycleSeconds });
       }
     }
-    return { plans, demand, saturated };
+    return { advice, operations };
   }
 }
 

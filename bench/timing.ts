@@ -237,6 +237,12 @@ function gainRealisedActuated(gains: GainSample[], tracked: boolean) {
       measured_positive_share: r2(decisions.length > 0 ? decisions.filter((x) => x.measured > 0).length / decisions.length : 0),
     },
     by_change: { 'coordinated plan (re-timed or switched to coordinated)': summary(byKind('coordinated-actuated')), 'switched to free operation': summary(byKind('actuated')) },
+    // Whether the misses are the small expected gains (within what one forked hour at one crossing can tell apart) or not.
+    by_expected_gain_size: {
+      'below 0.5 s': summary(gains.filter((g) => Math.abs(g.expectedGainSeconds) < 0.5)),
+      '0.5 to 1 s': summary(gains.filter((g) => Math.abs(g.expectedGainSeconds) >= 0.5 && Math.abs(g.expectedGainSeconds) < 1)),
+      '1 s and more': summary(gains.filter((g) => Math.abs(g.expectedGainSeconds) >= 1)),
+    },
   };
 }
 

@@ -12,11 +12,12 @@ import { shapedForecast } from '../support/planning-forecasts';
 import { eventually } from '../support/infrastructure';
 
 /**
- * Corridor advice against real PostgreSQL and Redis (issue 12, item 3): the leader plans
+ * Group advice against real PostgreSQL and Redis (issue 12, item 3): the leader plans
  * the crossings of a road run close enough for platoons together once each has a forecast
- * of the period, as a coordinated-actuated corridor plan; an operator accepts it as one
- * decision naming every crossing, which sets each crossing's running plan and queues one
- * signed plan per crossing with its coordination settings.
+ * of the period (adviseActuatedGroups, as bench:timing's crosscast_actuated), as a
+ * coordinated-actuated plan; an operator accepts it as one decision naming every crossing,
+ * which sets each crossing's running plan and queues one signed plan per crossing with its
+ * coordination settings. A crossing on no corridor is advised to run free (actuated).
  */
 describe('corridor recommendations (real PostgreSQL + Redis)', () => {
   const city = loadCityDefinition('seed-data/boroondara-2006');
@@ -84,7 +85,8 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
     }
     expect(rec.gainSeconds).toBeGreaterThan(0);
     expect(rec.expectedDelayPlanSeconds).toBeLessThan(rec.expectedDelayRunningSeconds);
-    expect(rec.reason).toMatch(/Coordinating 2 crossings of WARRIGAL RD/);
+    expect(rec.freeCrossings).toEqual([]);
+    expect(rec.reason).toMatch(/^Group of 2 crossings along WARRIGAL RD: 2 coordinated on a common \d+ s cycle \(from the fixed-time plans running\)/);
     await eventually(async () => live.some((v) => v.id === rec.id), 'the corridor-recommendation event');
     // Once per corridor and period (30 minutes here): a newer forecast in the same period adds none.
     await ingestion.ingestForecast('test', `c-${corridorIds[0]}-2`, peak(corridorIds[0], '17:15'));
@@ -133,6 +135,33 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
     expect((await viewer(`/api/corridor-recommendations/${rec.id}/accept`, { method: 'POST', body: '{}' })).status).toBe(403);
   }, 60_000);
 
+  it('advises a crossing on no corridor to run free; accepting it sends the actuated settings, and the accepted corridor is not re-advised without a gain', async () => {
+    // 0970 is 1.4 km from its nearest neighbour on Warrigal Rd: no corridor, so free operation.
+    const lone = shapedForecast(crossing('0970'), at('17:30'), { observed: { N: 200, S: 200, E: 120, W: 120 }, forecast: { N: RISING, S: RISING }, otherCount: 120, seq: ++seq });
+    await ingestion.ingestForecast('test', 'c-0970-1', lone);
+    for (const id of corridorIds) await ingestion.ingestForecast('test', `c-${id}-3`, peak(id, '17:30'));
+    await app.get(PlanningService).whenIdle();
+    const pending = (await (await viewer('/api/corridor-recommendations?status=pending')).json()) as CorridorRecommendationView[];
+    const rec = pending.find((r) => r.crossingIds.includes('0970'))!;
+    expect(rec).toMatchObject({ corridor: '0970 (no corridor)', crossingIds: ['0970'], crossings: [] });
+    expect(rec.freeCrossings).toHaveLength(1);
+    expect(rec.freeCrossings[0].plan.actuated).toMatchObject({ minGreenSeconds: 7, maxGreenSeconds: 45, passageSeconds: 2.5 });
+    expect(rec.freeCrossings[0].expectedDelayPlanSeconds).toBeLessThan(rec.freeCrossings[0].expectedDelayRunningSeconds);
+    expect(rec.reason).toMatch(/^Crossing 0970, on no corridor: 1 free \(actuated, no cycle\)/);
+    // Warrigal Rd runs the accepted corridor plan: its advice for this period is a change only if it passes groupChanges' gates (the same demand: none).
+    expect(pending.filter((r) => r.crossingIds.some((id) => corridorIds.includes(id)))).toEqual([]);
+
+    const decision = (await (await operator(`/api/corridor-recommendations/${rec.id}/accept`, { method: 'POST', body: JSON.stringify({ reason: 'quiet crossing, let it run free' }) })).json()) as CorridorDecisionView;
+    expect(decision).toMatchObject({ decision: 'accepted', crossingIds: ['0970'] });
+    const [running] = await db.query(`SELECT plan FROM running_plans WHERE crossing_id = '0970'`);
+    expect(running.plan.actuated).toMatchObject({ corridorRecommendationId: rec.id, maxGreenSeconds: 45 });
+    expect(running.plan.coordination).toBeUndefined();
+    const jobs = await plans.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
+    const [message] = jobs.map((j) => SignedTimingPlanMessageSchema.parse(j.data)).filter((m) => m.crossingId === '0970');
+    expect(message).toMatchObject({ effectiveFrom: 'next-cycle-boundary', planId: `cor-${rec.id}-0970`, actuated: { corridorRecommendationId: rec.id, minGreenSeconds: 7, maxGreenSeconds: 45, passageSeconds: 2.5 } });
+    expect(message.coordination).toBeUndefined();
+  }, 60_000);
+
   it('answers as the OpenAPI document says (corridor plans, decisions, coordinated running plans)', async () => {
     const document = (await (await fetch(`${baseUrl}/api/docs-json`)).json()) as OpenApiDocumentLike;
     const [rec] = (await (await viewer('/api/corridor-recommendations')).json()) as CorridorRecommendationView[];
@@ -156,5 +185,22 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 409]);
     expect(problems).toEqual([]);
+  }, 60_000);
+  it("waits for a group's other crossing until the period's last interval, then advises the one planned (the other cut out)", async () => {
+    const quiet = (time: string) => shapedForecast(crossing('3685'), at(time), { observed: { N: 20, S: 20, E: 8, W: 8 }, forecast: { N: [20, 20, 20, 20], S: [20, 20, 20, 20] }, otherCount: 8, seq: ++seq });
+    const namingWarrigal = async () => Number((await db.query(`SELECT count(*) FROM corridor_recommendations WHERE '3685' = ANY(crossing_ids) AND planning_period_start = $1`, [new Date(at('18:00'))]))[0].count);
+    // 18:00, the first interval of the period: 2000 has no forecast of it yet, so the group waits.
+    await ingestion.ingestForecast('test', 'c-3685-4', quiet('18:00'));
+    await app.get(PlanningService).whenIdle();
+    expect(await namingWarrigal()).toBe(0);
+    // 18:15, the period's last interval: 3685 is advised alone, a crossing on no corridor now: free at night-time flows.
+    await ingestion.ingestForecast('test', 'c-3685-5', quiet('18:15'));
+    await app.get(PlanningService).whenIdle();
+    const [rec] = (await (await viewer('/api/corridor-recommendations?status=pending&crossing=3685')).json()) as CorridorRecommendationView[];
+    expect(rec).toMatchObject({ corridor: '3685 (no corridor)', crossingIds: ['3685'], planningPeriodStart: new Date(at('18:00')).toISOString(), crossings: [] });
+    expect(rec.freeCrossings).toHaveLength(1);
+    // It runs Warrigal Rd's coordinated plan: the switch to free passed groupChanges' test (free beats it at this forecast).
+    expect(rec.reason).toMatch(/leaving it to run free/);
+    expect(rec.gainSeconds).toBeGreaterThan(0);
   }, 60_000);
 });

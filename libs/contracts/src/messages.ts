@@ -225,6 +225,18 @@ export const TimingPlanMessageSchema = z
       })
       .strict()
       .optional(),
+    /** Free operation advised for a group's crossing: run the actuated controller (no cycle) with these settings from the next boundary (never with `coordination`: the receiver refuses both). */
+    actuated: z
+      .object({
+        corridorRecommendationId: z.string().regex(/^\d{1,18}$/),
+        minGreenSeconds: z.number().min(1).max(60),
+        maxGreenSeconds: z.number().min(1).max(300),
+        passageSeconds: z.number().min(0.5).max(10),
+        amberSeconds: z.number().min(0).max(10),
+        allRedSeconds: z.number().min(0).max(10),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type TimingPlanMessage = z.infer<typeof TimingPlanMessageSchema>;

@@ -364,6 +364,21 @@ export interface PlanSummaryView {
   phases: Array<{ name: string; approaches: string[]; greenSeconds: number }>;
   /** Present when the plan is a corridor's coordinated-actuated plan (greens are then the force-off greens). */
   coordination?: PlanCoordinationView;
+  /** Present when the plan is free operation: the actuated controller, no cycle (cycle and greens are then what it would run coordinated, for the record). */
+  actuated?: PlanActuatedView;
+}
+
+/** How a crossing runs free (actuated, no common cycle) as part of a group's advice: in force from its next cycle boundary. */
+export interface PlanActuatedView {
+  corridorRecommendationId: string;
+  corridor: string;
+  minGreenSeconds: number;
+  /** Longest green of any phase, seconds. */
+  maxGreenSeconds: number;
+  /** Passage (gap) time: a green ends when no vehicle crossed its detectors for this long. */
+  passageSeconds: number;
+  amberSeconds: number;
+  allRedSeconds: number;
 }
 
 /** How a crossing runs its part of a corridor plan: coordinated-actuated, from the common cycle boundary. */
@@ -388,7 +403,7 @@ export type CorridorRecommendationStatus = 'pending' | 'accepted' | 'rejected' |
 export interface CorridorCrossingView {
   crossingId: string;
   /** Its coordinated-actuated plan (greens = split − clearance) with the coordination settings. */
-  plan: PlanSummaryView & { coordination: PlanCoordinationView };
+  plan: Omit<PlanSummaryView, 'actuated'> & { coordination: PlanCoordinationView };
   /** Road distance to the next crossing of the corridor, metres (null for the last). */
   linkToNextMetres: number | null;
   expectedDelayRunningSeconds: number;
@@ -397,27 +412,40 @@ export interface CorridorCrossingView {
   inputSource: PlanningInputSource;
 }
 
-/**
- * A coordinated-actuated plan for the crossings of one road run close enough for platoons:
- * a common cycle, offsets for both directions, splits per crossing (POST
- * /api/corridor-recommendations/:id/accept decides it for every crossing at once).
- */
+/** One crossing of a group's advice that is to run free (the actuated controller, no common cycle). */
+export interface CorridorFreeCrossingView {
+  crossingId: string;
+  /** Its free operation (`actuated`); cycle and greens are the coordinated plan it would run instead. */
+  plan: Omit<PlanSummaryView, 'coordination'> & { actuated: PlanActuatedView };
+  /** Expected delay under what runs now and under the advice, s/veh. */
+  expectedDelayRunningSeconds: number;
+  expectedDelayPlanSeconds: number;
+  inputSource: PlanningInputSource;
+}
+
 /**
  * GET /api/corridors: one corridor of the city, a run of two or more crossings along one
- * road close enough for platoons (the unit a corridor plan coordinates), in road order.
+ * road close enough for platoons (consecutive crossings at most 400 m apart by road), in
+ * road order. Corridors that share a crossing are planned together as one group.
  */
 export interface CorridorView {
   /** "HIGH STREET RD: 0970 → 2000" — as a corridor plan's `corridor` names it. */
   name: string;
   road: string;
   crossingIds: string[];
-  /** The phase that carries the road. */
+  /** The phase that carries the road (at its first crossing). */
   coordinatedPhase: string;
 }
 
+/**
+ * The advice for a group of crossings (corridors that share a crossing, or one crossing on
+ * none): a coordinated-actuated plan on a common cycle for some, free operation for others,
+ * only the crossings whose operation changes (POST /api/corridor-recommendations/:id/accept
+ * decides it for every crossing at once).
+ */
 export interface CorridorRecommendationView {
   id: string;
-  /** "HIGH STREET RD: 0970 → 2000" — the road and its first and last crossing. */
+  /** "HIGH STREET RD: 0970 → 2000" — the group's busiest corridor and its first and last crossing ("+ n more" when the group has more); "0970 (no corridor)" for a crossing on none. */
   corridor: string;
   road: string;
   crossingIds: string[];
@@ -425,10 +453,13 @@ export interface CorridorRecommendationView {
   basedOnIntervalStart: string;
   validUntil: string;
   cycleSeconds: number;
-  /** Through band at free-flow speed, seconds, outbound (first → last crossing) and inbound. */
+  /** Through band at free-flow speed along the busiest coordinated corridor, seconds, outbound (first → last crossing) and inbound: its narrowest link's overlap of the carried coordinated greens (0 with nothing coordinated). */
   bandwidthSeconds: { outbound: number; inbound: number };
+  /** The crossings advised to run the group's coordinated-actuated plan. */
   crossings: CorridorCrossingView[];
-  /** Flow-weighted over the corridor, s/veh (HCM, coordination credited by the progression factor). */
+  /** The crossings advised to run free (actuated, no common cycle). `crossingIds` names both. */
+  freeCrossings: CorridorFreeCrossingView[];
+  /** Flow-weighted over the crossings it changes, s/veh: under what runs now (actuated estimate, or HCM for a fixed-time plan) and under the advice (HCM actuated estimate, platoon arrivals from coordinated neighbours credited). */
   expectedDelayRunningSeconds: number;
   expectedDelayPlanSeconds: number;
   gainSeconds: number;

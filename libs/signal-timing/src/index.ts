@@ -7,7 +7,7 @@ export * from './coordination';
 export * from './sumo-export';
 export * from './sumo-approach-export';
 export * from './actuated-plan';
-export * from './corridor-advice';
 export * from './actuated-delay';
 export * from './actuated-group';
 export * from './actuated-changes';
+export * from './actuated-advice';

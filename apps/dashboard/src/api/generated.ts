@@ -210,7 +210,7 @@ export interface CorridorDto {
   road: string;
   /** In road order */
   crossingIds: string[];
-  /** The phase that carries the road */
+  /** The phase that carries the road (at its first crossing) */
   coordinatedPhase: string;
 }
 
@@ -219,6 +219,14 @@ export interface CorridorForecastDto {
   /** In road order */
   crossings: string[];
   horizons: AggregateHorizonDto[];
+}
+
+export interface CorridorFreeCrossingDto {
+  crossingId: string;
+  plan: FreePlanDto;
+  expectedDelayRunningSeconds: number;
+  expectedDelayPlanSeconds: number;
+  inputSource: 'fused' | 'estimate' | 'worker-forecast';
 }
 
 export interface CorridorRecommendationDto {
@@ -232,7 +240,10 @@ export interface CorridorRecommendationDto {
   cycleSeconds: number;
   /** Through band at free-flow speed, seconds */
   bandwidthSeconds: BandwidthDto;
+  /** The crossings advised to run coordinated */
   crossings: CorridorCrossingDto[];
+  /** The crossings advised to run free (actuated, no common cycle) */
+  freeCrossings: CorridorFreeCrossingDto[];
   expectedDelayRunningSeconds: number;
   expectedDelayPlanSeconds: number;
   gainSeconds: number;
@@ -455,6 +466,16 @@ export interface ForecastPointDto {
   approaches: Record<string, ForecastBandDto>;
 }
 
+export interface FreePlanDto {
+  planId: string | null;
+  recommendationId: string;
+  /** The cycle it would run coordinated (for the record: free operation has none) */
+  cycleSeconds: number;
+  /** The greens it would run coordinated (for the record) */
+  phases: PlanPhaseDto[];
+  actuated: PlanActuatedDto;
+}
+
 export interface FusedPointDto {
   stepsAhead: number;
   horizonMinutes: number;
@@ -580,6 +601,18 @@ export interface PhaseTimingDto {
   greenSeconds: number;
 }
 
+export interface PlanActuatedDto {
+  corridorRecommendationId: string;
+  corridor: string;
+  minGreenSeconds: number;
+  /** Longest green of any phase */
+  maxGreenSeconds: number;
+  /** A green ends when no vehicle crossed its detectors for this long */
+  passageSeconds: number;
+  amberSeconds: number;
+  allRedSeconds: number;
+}
+
 export interface PlanCoordinationDto {
   corridorRecommendationId: string;
   corridor: string;
@@ -607,6 +640,8 @@ export interface PlanSummaryDto {
   phases: PlanPhaseDto[];
   /** Present when the plan is a corridor's coordinated-actuated plan */
   coordination?: PlanCoordinationDto;
+  /** Present when the plan is a group's free operation (the actuated controller, no cycle) */
+  actuated?: PlanActuatedDto;
 }
 
 export interface PlanningEvaluationDto {
@@ -702,6 +737,8 @@ export interface RunningPlanDto {
   phases: PlanPhaseDto[];
   /** Present when the plan is a corridor's coordinated-actuated plan */
   coordination?: PlanCoordinationDto;
+  /** Present when the plan is a group's free operation (the actuated controller, no cycle) */
+  actuated?: PlanActuatedDto;
   crossingId: string;
   acceptedBy: string;
   acceptedAt: string;

@@ -1,7 +1,7 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import type { CorridorCrossingView, CorridorDecisionView, CorridorView, CorridorRecommendationStatus, CorridorRecommendationView, DecisionKind, DeciderRole, PlanningInputSource, PlanSummaryView } from '@crosscast/contracts';
+import type { CorridorCrossingView, CorridorDecisionView, CorridorFreeCrossingView, CorridorView, CorridorRecommendationStatus, CorridorRecommendationView, DecisionKind, DeciderRole, PlanningInputSource, PlanSummaryView } from '@crosscast/contracts';
 import { ErrorResponseDto } from './common.view.dto';
-import { DECIDER_ROLES, DECISION_KINDS, INPUT_SOURCES, PlanCoordinationDto, PlanPhaseDto, PlanSummaryDto } from './recommendation.view.dto';
+import { DECIDER_ROLES, DECISION_KINDS, INPUT_SOURCES, PlanActuatedDto, PlanCoordinationDto, PlanPhaseDto, PlanSummaryDto } from './recommendation.view.dto';
 
 const CORRIDOR_STATUSES: CorridorRecommendationStatus[] = ['pending', 'accepted', 'rejected', 'superseded', 'expired'];
 
@@ -10,10 +10,10 @@ export class CorridorDto implements CorridorView {
   @ApiProperty({ example: 'HIGH STREET RD: 0970 → 2000' }) name: string;
   @ApiProperty() road: string;
   @ApiProperty({ type: [String], description: 'In road order' }) crossingIds: string[];
-  @ApiProperty({ description: 'The phase that carries the road' }) coordinatedPhase: string;
+  @ApiProperty({ description: 'The phase that carries the road (at its first crossing)' }) coordinatedPhase: string;
 }
 
-/** A crossing's part of a corridor plan: always coordinated. */
+/** A crossing's part of a group's advice when it is to run coordinated. */
 export class CoordinatedPlanDto implements PlanSummaryView {
   @ApiProperty({ type: String, nullable: true }) planId: string | null;
   @ApiProperty() recommendationId: string;
@@ -26,6 +26,23 @@ export class CorridorCrossingDto implements CorridorCrossingView {
   @ApiProperty() crossingId: string;
   @ApiProperty({ type: () => CoordinatedPlanDto }) plan: CoordinatedPlanDto;
   @ApiProperty({ type: Number, nullable: true, description: 'Road distance to the next crossing, metres (null for the last)' }) linkToNextMetres: number | null;
+  @ApiProperty() expectedDelayRunningSeconds: number;
+  @ApiProperty() expectedDelayPlanSeconds: number;
+  @ApiProperty({ enum: INPUT_SOURCES }) inputSource: PlanningInputSource;
+}
+
+/** A crossing's part of a group's advice when it is to run free. */
+export class FreePlanDto implements PlanSummaryView {
+  @ApiProperty({ type: String, nullable: true }) planId: string | null;
+  @ApiProperty() recommendationId: string;
+  @ApiProperty({ description: 'The cycle it would run coordinated (for the record: free operation has none)' }) cycleSeconds: number;
+  @ApiProperty({ type: () => [PlanPhaseDto], description: 'The greens it would run coordinated (for the record)' }) phases: PlanPhaseDto[];
+  @ApiProperty({ type: () => PlanActuatedDto }) actuated: PlanActuatedDto;
+}
+
+export class CorridorFreeCrossingDto implements CorridorFreeCrossingView {
+  @ApiProperty() crossingId: string;
+  @ApiProperty({ type: () => FreePlanDto }) plan: FreePlanDto;
   @ApiProperty() expectedDelayRunningSeconds: number;
   @ApiProperty() expectedDelayPlanSeconds: number;
   @ApiProperty({ enum: INPUT_SOURCES }) inputSource: PlanningInputSource;
@@ -46,7 +63,8 @@ export class CorridorRecommendationDto implements CorridorRecommendationView {
   @ApiProperty({ format: 'date-time' }) validUntil: string;
   @ApiProperty() cycleSeconds: number;
   @ApiProperty({ type: () => BandwidthDto, description: 'Through band at free-flow speed, seconds' }) bandwidthSeconds: BandwidthDto;
-  @ApiProperty({ type: () => [CorridorCrossingDto] }) crossings: CorridorCrossingDto[];
+  @ApiProperty({ type: () => [CorridorCrossingDto], description: 'The crossings advised to run coordinated' }) crossings: CorridorCrossingDto[];
+  @ApiProperty({ type: () => [CorridorFreeCrossingDto], description: 'The crossings advised to run free (actuated, no common cycle)' }) freeCrossings: CorridorFreeCrossingDto[];
   @ApiProperty() expectedDelayRunningSeconds: number;
   @ApiProperty() expectedDelayPlanSeconds: number;
   @ApiProperty() gainSeconds: number;

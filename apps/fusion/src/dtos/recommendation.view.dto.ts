@@ -8,6 +8,7 @@ import {
   DecisionView,
   DeciderRole,
   PhaseTimingView,
+  PlanActuatedView,
   PlanCoordinationView,
   PlanningEvaluationView,
   PlanningInputSource,
@@ -63,12 +64,23 @@ export class PlanCoordinationDto implements PlanCoordinationView {
   @ApiProperty() allRedSeconds: number;
 }
 
+export class PlanActuatedDto implements PlanActuatedView {
+  @ApiProperty() corridorRecommendationId: string;
+  @ApiProperty() corridor: string;
+  @ApiProperty() minGreenSeconds: number;
+  @ApiProperty({ description: 'Longest green of any phase' }) maxGreenSeconds: number;
+  @ApiProperty({ description: 'A green ends when no vehicle crossed its detectors for this long' }) passageSeconds: number;
+  @ApiProperty() amberSeconds: number;
+  @ApiProperty() allRedSeconds: number;
+}
+
 export class PlanSummaryDto implements PlanSummaryView {
   @ApiProperty({ type: String, nullable: true }) planId: string | null;
   @ApiProperty() recommendationId: string;
   @ApiProperty() cycleSeconds: number;
   @ApiProperty({ type: () => [PlanPhaseDto] }) phases: PlanPhaseDto[];
   @ApiPropertyOptional({ type: () => PlanCoordinationDto, description: "Present when the plan is a corridor's coordinated-actuated plan" }) coordination?: PlanCoordinationDto;
+  @ApiPropertyOptional({ type: () => PlanActuatedDto, description: "Present when the plan is a group's free operation (the actuated controller, no cycle)" }) actuated?: PlanActuatedDto;
 }
 
 export class AutomaticPlanDto {

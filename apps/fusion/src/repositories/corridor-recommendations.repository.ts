@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import {
   CorridorCrossingView,
   CorridorDecisionView,
+  CorridorFreeCrossingView,
   CorridorRecommendationStatus,
   CorridorRecommendationView,
   DeciderRole,
@@ -23,6 +24,7 @@ export interface CorridorRecommendationToStore {
   cycleSeconds: number;
   bandwidthSeconds: { outbound: number; inbound: number };
   crossings: CorridorCrossingView[];
+  freeCrossings: CorridorFreeCrossingView[];
   expectedDelayRunningSeconds: number;
   expectedDelayPlanSeconds: number;
   gainSeconds: number;
@@ -39,7 +41,8 @@ export type CorridorDecideOutcome =
   | { status: 'not-pending'; recommendationStatus: CorridorRecommendationStatus };
 
 /**
- * Corridor recommendations and their decisions. A corridor decision is one audit row naming
+ * Corridor (group) recommendations and their decisions; a group's free crossings are stored
+ * in the same `crossings` list (their plans carry `actuated`). A corridor decision is one audit row naming
  * every crossing; accepting it sets each crossing's running plan (pointing at that row) and
  * supersedes the crossings' pending single-crossing recommendations, in one transaction.
  */
@@ -70,7 +73,8 @@ export class CorridorRecommendationsRepository {
           rec.validUntil,
           rec.cycleSeconds,
           JSON.stringify(rec.bandwidthSeconds),
-          JSON.stringify(rec.crossings),
+          // Coordinated and free parts in one list (a free part's plan carries `actuated`).
+          JSON.stringify([...rec.crossings, ...rec.freeCrossings]),
           rec.expectedDelayRunningSeconds,
           rec.expectedDelayPlanSeconds,
           rec.gainSeconds,
@@ -132,9 +136,10 @@ export class CorridorRecommendationsRepository {
       const previousPlans: Record<string, PlanSummaryView | null> = Object.fromEntries(view.crossingIds.map((c) => [c, null]));
       for (const r of running) previousPlans[r.crossing_id] = r.plan;
       // Each crossing's part, named after this recommendation (the plan id is also the timing-plan job id).
-      const plans = Object.fromEntries(
-        view.crossings.map((c) => [c.crossingId, { ...c.plan, planId: `cor-${id}-${c.crossingId}`, recommendationId: id, coordination: { ...c.plan.coordination, corridorRecommendationId: id } }]),
-      );
+      const plans: Record<string, PlanSummaryView> = Object.fromEntries([
+        ...view.crossings.map((c) => [c.crossingId, { ...c.plan, planId: `cor-${id}-${c.crossingId}`, recommendationId: id, coordination: { ...c.plan.coordination, corridorRecommendationId: id } }]),
+        ...view.freeCrossings.map((c) => [c.crossingId, { ...c.plan, planId: `cor-${id}-${c.crossingId}`, recommendationId: id, actuated: { ...c.plan.actuated, corridorRecommendationId: id } }]),
+      ]);
       const [row] = await manager.query(
         `INSERT INTO corridor_decisions (corridor_recommendation_id, corridor, crossing_ids, decision, reason, decided_by_user_id, decided_by_username, decided_by_role, decided_at, plans, previous_plans)
          VALUES ($1, $2, $3::text[], $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb) RETURNING *`,
@@ -189,7 +194,8 @@ export function toCorridorRecommendationView(r: Record<string, unknown>): Corrid
     validUntil: iso(r.valid_until)!,
     cycleSeconds: r.cycle_seconds as number,
     bandwidthSeconds: r.bandwidth as CorridorRecommendationView['bandwidthSeconds'],
-    crossings: r.crossings as CorridorCrossingView[],
+    crossings: (r.crossings as Array<CorridorCrossingView | CorridorFreeCrossingView>).filter((c): c is CorridorCrossingView => !('actuated' in c.plan && c.plan.actuated)),
+    freeCrossings: (r.crossings as Array<CorridorCrossingView | CorridorFreeCrossingView>).filter((c): c is CorridorFreeCrossingView => 'actuated' in c.plan && !!c.plan.actuated),
     expectedDelayRunningSeconds: r.expected_delay_running_seconds as number,
     expectedDelayPlanSeconds: r.expected_delay_plan_seconds as number,
     gainSeconds: r.gain_seconds as number,

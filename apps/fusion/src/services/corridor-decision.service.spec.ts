@@ -10,7 +10,7 @@ import { CorridorDecisionService } from './corridor-decision.service';
 /**
  * One decision for a whole corridor, with in-memory repositories (the SQL, its lock order and
  * the supersede rules are covered by test/integration/corridor-recommendations.int-spec.ts):
- * an accepted corridor plan becomes one coordinated TimingPlanMessage per crossing, marked
+ * an accepted corridor plan becomes one TimingPlanMessage per crossing (coordinated, or free), marked
  * published only when every one reached the queue, and sent again while some did not.
  */
 const plan = (crossingId: string, offsetSeconds: number): PlanSummaryView => ({
@@ -99,6 +99,22 @@ describe('CorridorDecisionService', () => {
     for (const m of sent) expect(TimingPlanMessageSchema.parse(m)).toMatchObject({ effectiveFrom: 'common-cycle-boundary', cycleSeconds: 100, acceptedBy: 'operator', recommendationId: '5', coordination: { corridorRecommendationId: '5', coordinatedPhase: 'NS', splitSeconds: [55, 45] } });
     expect(repo.published.get(decision.id)).toEqual(AT);
     expect(emitted).toEqual([['corridor-decided', decision]]);
+  });
+
+  it("a group's free crossing gets the actuated settings from its next boundary, and no coordination", async () => {
+    const { service, sent, repo } = setup();
+    const coordinated = repo.decisionPlans.bind(repo);
+    repo.decisionPlans = async () => {
+      const plans = await coordinated();
+      const { coordination: _c, ...rest } = plans['2200'];
+      plans['2200'] = { ...rest, actuated: { corridorRecommendationId: '5', corridor: 'WARRIGAL RD: 0970 → 2000', minGreenSeconds: 7, maxGreenSeconds: 45, passageSeconds: 2.5, amberSeconds: 3, allRedSeconds: 2 } };
+      return plans;
+    };
+    await service.decide('5', 'accepted', undefined, operator);
+    const free = TimingPlanMessageSchema.parse(sent.find((m) => m.crossingId === '2200'));
+    expect(free).toMatchObject({ effectiveFrom: 'next-cycle-boundary', planId: 'cor-5-2200', actuated: { corridorRecommendationId: '5', minGreenSeconds: 7, maxGreenSeconds: 45, passageSeconds: 2.5 } });
+    expect(free.coordination).toBeUndefined();
+    expect(sent.filter((m) => m.coordination).map((m) => m.crossingId).sort()).toEqual(['0970', '2000']);
   });
 
   it('refuses as the operator would need to hear it: unknown (404), decided before, no longer pending, a crossing without plans (409)', async () => {

@@ -11,10 +11,11 @@ import { RepublishLoop } from './republish-loop';
 const REPUBLISH_EVERY_MS = 10_000;
 
 /**
- * The operator's decision on a corridor recommendation: one decision for every crossing of
- * the corridor (one audit row naming them all), then, when accepted, one signed
- * TimingPlanMessage per crossing with its coordination settings, taking effect at the
- * next boundary of the common cycle. Committed before publishing: if Redis is down the
+ * The operator's decision on a corridor (group) recommendation: one decision for every
+ * crossing of it (one audit row naming them all), then, when accepted, one signed
+ * TimingPlanMessage per crossing: with its coordination settings, taking effect at the
+ * next boundary of the common cycle, or, for a crossing advised to run free, its actuated
+ * settings from its next boundary. Committed before publishing: if Redis is down the
  * plans are sent later (publishedAt stays null until every one was queued).
  */
 @Injectable()
@@ -100,6 +101,29 @@ export class CorridorDecisionService implements OnModuleInit, OnModuleDestroy {
 }
 
 export function toCorridorTimingPlanMessage(crossingId: string, plan: PlanSummaryView, decision: Pick<CorridorDecisionView, 'decidedBy' | 'decidedAt' | 'corridorRecommendationId'>): TimingPlanMessage {
+  if (plan.actuated) {
+    // A group's free crossing: the actuated controller from its next boundary (no common cycle to wait for).
+    const a = plan.actuated;
+    return {
+      v: 1,
+      crossingId,
+      planId: plan.planId ?? `cor-${decision.corridorRecommendationId}-${crossingId}`,
+      recommendationId: decision.corridorRecommendationId,
+      cycleSeconds: plan.cycleSeconds,
+      phases: plan.phases.map((p) => ({ name: p.name, approaches: p.approaches, greenSeconds: p.greenSeconds })),
+      acceptedBy: decision.decidedBy,
+      acceptedAt: decision.decidedAt,
+      effectiveFrom: 'next-cycle-boundary',
+      actuated: {
+        corridorRecommendationId: decision.corridorRecommendationId,
+        minGreenSeconds: a.minGreenSeconds,
+        maxGreenSeconds: a.maxGreenSeconds,
+        passageSeconds: a.passageSeconds,
+        amberSeconds: a.amberSeconds,
+        allRedSeconds: a.allRedSeconds,
+      },
+    };
+  }
   const coordination = plan.coordination!;
   return {
     v: 1,

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CorridorCrossingView, CorridorRecommendationView, CrossingDefinition, PlanningInputSource } from '@crosscast/contracts';
-import { ActuatedPhaseDemand, CorridorMember, DEFAULT_CORRIDOR_ADVICE, corridorAdvice, platoonRuns, shouldRecommend } from '@crosscast/signal-timing';
+import { CorridorCrossingView, CorridorFreeCrossingView, CorridorRecommendationView, CrossingDefinition, PlanningInputSource } from '@crosscast/contracts';
+import {
+  ActuatedAdviceGroup, AdviceChange, AdviceCorridor, AdviceCrossing, CrossingOperation, DEFAULT_ACTUATED_ADVICE, SignalPlan, actuatedGroups, adviseActuatedGroups, corridorBandSeconds, cutCorridors, shouldRecommend,
+} from '@crosscast/signal-timing';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 import { LiveGateway } from '../gateways/live.gateway';
 import { CityRepository } from '../repositories/city.repository';
@@ -10,16 +12,18 @@ import { RecommendationsRepository } from '../repositories/recommendations.repos
 import { CityFusionService } from './city-fusion.service';
 import { LeadershipService } from './leadership.service';
 import { RecommendationService } from './recommendation.service';
-import { PlanningForecast, comparedPlan, laneGroupsFromForecast, phasing, planningPeriodStartMs, planningWindowEndMs, toSignalPlan } from './planning-inputs';
+import { adviceCrossing, changeView, roadCorridors, runningOperation } from './group-advice-inputs';
+import { PlanningForecast, comparedPlan, planningPeriodStartMs, planningWindowEndMs, toSignalPlan } from './planning-inputs';
 
-/** A road run of crossings close enough for platoons (road order). */
+/** A road run of crossings close enough for platoons (road order): consecutive ones at most 400 m apart by road. */
 export interface Corridor {
   /** "HIGH STREET RD: 0970 → 2000". */
   name: string;
   road: string;
   crossings: CrossingDefinition[];
-  /** The phase carrying the road: by the run's overall bearing. */
-  coordinatedPhase: 'north-south' | 'east-west';
+  /** The phase carrying the road (at its first crossing; each crossing's own in `coordinatedPhases`). */
+  coordinatedPhase: string;
+  coordinatedPhases: string[];
 }
 
 /** What a crossing was last planned from (PlanningService keeps the newest per crossing). */
@@ -29,20 +33,25 @@ export interface PlannedInput {
 }
 
 /**
- * Corridor advice in the product: the city fusion's roads (crossings in road order) cut
- * into runs close enough for platoons (platoonRuns); once per planning period, when every
- * crossing of a run was planned from a forecast of that period, a coordinated-actuated
- * corridor plan (corridorAdvice in libs/signal-timing: common cycle, two-way offsets,
- * splits) is compared with the plans running there and, when its expected gain passes the
- * same hysteresis as single crossings, recommended for the whole corridor. The leader
- * runs it (PlanningService); the write is fenced by its epoch.
+ * Signal advice in the product, from the fused forecasts PlanningService planned each
+ * crossing from: `adviseActuatedGroups` (libs/signal-timing), the function bench:timing
+ * scores as crosscast_actuated. The city's roads are cut where consecutive crossings are
+ * over 400 m apart by road; corridors that share a crossing form one group with one common
+ * cycle; a crossing on none is a group of its own and runs free. Once per planning period,
+ * when every crossing of a group was planned from a forecast of this period (in the
+ * period's last interval: those that were, the others cut out), the group is advised: per crossing a
+ * coordinated-actuated plan or free operation, against what runs there (a group's running
+ * actuated operation: `groupChanges`' gates; a fixed-time plan: the advice is adopted when
+ * its expected gain passes the hysteresis). The changes are stored as one recommendation
+ * the operator accepts for every crossing at once. The leader runs it (PlanningService);
+ * the write is fenced by its epoch.
  */
 @Injectable()
 export class CorridorPlanningService {
   private readonly logger = new Logger(CorridorPlanningService.name);
-  private cached: Corridor[] | null = null;
-  /** Per corridor, the planning period it was last planned for. */
-  private readonly plannedPeriod = new Map<string, number>();
+  private cached: { corridors: AdviceCorridor[]; pieces: Corridor[] } | null = null;
+  /** Per crossing, the planning period it was last advised in. */
+  private readonly advisedPeriod = new Map<string, number>();
 
   constructor(
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
@@ -56,128 +65,159 @@ export class CorridorPlanningService {
     private readonly leadership: LeadershipService,
   ) {}
 
-  /** The city's corridors: every run of two or more crossings along a fusion road within platoon distance. */
-  list(): Corridor[] {
+  /** The roads as the advice reads them (uncut), and their pieces within platoon distance. */
+  private roads(): { corridors: AdviceCorridor[]; pieces: Corridor[] } {
     if (this.cached) return this.cached;
-    const corridors: Corridor[] = [];
-    for (const road of this.fusion.roads()) {
-      const crossings = road.crossings.map((id) => this.city.get(id)).filter((c): c is CrossingDefinition => !!c && Number.isFinite(c.lat) && Number.isFinite(c.lon));
-      for (const run of platoonRuns(crossings, DEFAULT_CORRIDOR_ADVICE.maxLinkMetres)) {
-        const first = run[0];
-        const last = run[run.length - 1];
-        const northing = Math.abs(last.lat - first.lat);
-        const easting = Math.abs(last.lon - first.lon) * Math.cos((first.lat * Math.PI) / 180);
-        corridors.push({ name: `${road.road}: ${first.id} → ${last.id}`, road: road.road, crossings: run, coordinatedPhase: northing >= easting ? 'north-south' : 'east-west' });
-      }
-    }
-    this.cached = corridors;
-    return corridors;
+    const corridors = roadCorridors(this.fusion.roads(), (id) => this.city.get(id));
+    const pieces = actuatedGroups(corridors, () => 0, DEFAULT_ACTUATED_ADVICE.maxSpacingM).flatMap((g) => g.corridors);
+    this.cached = {
+      corridors,
+      pieces: pieces.map((p) => ({
+        name: `${p.name}: ${p.crossings[0]} → ${p.crossings[p.crossings.length - 1]}`,
+        road: p.name,
+        crossings: p.crossings.map((id) => this.city.get(id)!),
+        coordinatedPhase: p.coordinatedPhases[0],
+        coordinatedPhases: p.coordinatedPhases,
+      })),
+    };
+    return this.cached;
+  }
+
+  /** The city's corridors: every run of two or more crossings along a road within platoon distance. */
+  list(): Corridor[] {
+    return this.roads().pieces;
   }
 
   /**
-   * Plans each corridor not planned yet in the period of `nowIntervalMs` whose crossings
-   * were all planned from forecasts of that period. Returns the recommendations made.
+   * Advises each group due in the period of `nowIntervalMs` (see the class comment).
+   * Returns the recommendations made.
    */
   async planDue(latest: ReadonlyMap<string, PlannedInput>, nowIntervalMs: number): Promise<CorridorRecommendationView[]> {
-    const periodMs = planningPeriodStartMs(nowIntervalMs, this.config.PLANNING_PERIOD_MINUTES);
+    const periodMinutes = this.config.PLANNING_PERIOD_MINUTES;
+    const periodMs = planningPeriodStartMs(nowIntervalMs, periodMinutes);
+    // In the period's last interval a group stops waiting for crossings not planned yet (a stopped worker): they are cut out.
+    const lastCall = nowIntervalMs >= periodMs + (periodMinutes - this.city.city.intervalMinutes) * 60_000;
+    const present = new Set<string>();
+    for (const [id, input] of latest) {
+      if (planningPeriodStartMs(Date.parse(input.forecast.basedOnIntervalStart), periodMinutes) === periodMs && this.city.get(id)) present.add(id);
+    }
+    if (present.size === 0) return [];
+    const groups = this.groups();
+    const grouped = new Set(groups.flat());
+    for (const id of present) if (!grouped.has(id)) groups.push([id]);
     const made: CorridorRecommendationView[] = [];
-    for (const corridor of this.list()) {
-      if ((this.plannedPeriod.get(corridor.name) ?? -Infinity) >= periodMs) continue;
-      const inputs = corridor.crossings.map((c) => latest.get(c.id));
-      const inPeriod = (input: PlannedInput | undefined): input is PlannedInput =>
-        !!input && planningPeriodStartMs(Date.parse(input.forecast.basedOnIntervalStart), this.config.PLANNING_PERIOD_MINUTES) === periodMs;
-      if (!inputs.every(inPeriod)) continue;
-      this.plannedPeriod.set(corridor.name, periodMs);
+    for (const group of groups) {
+      const due = group.filter((id) => (this.advisedPeriod.get(id) ?? -Infinity) < periodMs);
+      const here = due.filter((id) => present.has(id));
+      if (here.length === 0 || (here.length < due.length && !lastCall)) continue;
+      for (const id of here) this.advisedPeriod.set(id, periodMs);
       try {
-        const stored = await this.planCorridor(corridor, inputs as PlannedInput[], periodMs);
-        if (stored) made.push(stored);
+        made.push(...(await this.adviseGroup(here, latest, periodMs)));
       } catch (error) {
         // Deterministic for these inputs: not retried in this period.
-        this.logger.warn(`corridor ${corridor.name}: no plan for the period from ${new Date(periodMs).toISOString()}: ${(error as Error).message}`);
+        this.logger.warn(`group ${here.join(', ')}: no advice for the period from ${new Date(periodMs).toISOString()}: ${(error as Error).message}`);
       }
     }
     return made;
   }
 
-  private async planCorridor(corridor: Corridor, inputs: PlannedInput[], periodMs: number): Promise<CorridorRecommendationView | null> {
-    const intervalMinutes = this.city.city.intervalMinutes;
-    const members: CorridorMember[] = [];
-    for (const [i, crossing] of corridor.crossings.entries()) {
-      const { forecast } = inputs[i];
-      const groups = laneGroupsFromForecast(crossing, forecast, this.config.PLANNING_HORIZON_MINUTES);
-      const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
-      const phases: ActuatedPhaseDemand[] = phasing(crossing).phases.map((p) => ({
-        name: p.name,
-        laneGroups: groups
-          .filter((g) => g.phase === p.name)
-          .map((g) => ({
-            id: g.id,
-            meanVehPerHour: mean(g.forecast.map((f) => f.meanVehPerHour)),
-            upperVehPerHour: mean(g.forecast.map((f) => f.upper80VehPerHour)),
-            saturationFlowVehPerHour: g.saturationFlowVehPerHour,
-          })),
-      }));
-      const context = await this.recommendations.planningContext(crossing.id, new Date(periodMs));
-      const observations = await this.planner.observationsForBasePlan(crossing.id, context.runningPlan, intervalMinutes);
-      const compared = comparedPlan(crossing, context.runningPlan, observations, intervalMinutes, this.city.basePlan(crossing.id));
-      members.push({ id: crossing.id, lat: crossing.lat, lon: crossing.lon, phases, coordinatedPhase: corridor.coordinatedPhase, runningPlan: toSignalPlan(compared) });
-    }
-    const advice = corridorAdvice(members);
-    const hysteresis = { minGainSeconds: this.config.MIN_GAIN_SECONDS, minGainShare: this.config.MIN_GAIN_SHARE };
-    if (!shouldRecommend(advice, hysteresis)) return null;
+  /** The city's groups: crossings joined by corridors within platoon distance (corridors sharing a crossing are one group). */
+  private groups(): string[][] {
+    return actuatedGroups(this.roads().corridors, () => 0, DEFAULT_ACTUATED_ADVICE.maxSpacingM).map((g) => [...g.crossings]);
+  }
 
-    const crossings: CorridorCrossingView[] = advice.crossings.map((part, i) => {
-      const crossing = corridor.crossings[i];
-      const { phaseOf } = phasing(crossing);
-      const clearance = part.plan.amberSeconds + part.plan.allRedSeconds;
-      return {
-        crossingId: part.id,
-        plan: {
-          planId: null,
-          recommendationId: '',
-          cycleSeconds: part.plan.cycleSeconds,
-          phases: part.plan.phases.map((p) => ({ name: p.name, approaches: crossing.approaches.filter((a) => phaseOf.get(a.id) === p.name).map((a) => a.id), greenSeconds: p.splitSeconds - clearance })),
-          coordination: {
-            corridorRecommendationId: '',
-            corridor: corridor.name,
-            offsetSeconds: part.plan.offsetSeconds,
-            coordinatedPhase: part.plan.coordinatedPhase,
-            splitSeconds: part.plan.phases.map((p) => p.splitSeconds),
-            minGreenSeconds: part.plan.phases[0].minGreenSeconds,
-            passageSeconds: part.plan.passageSeconds,
-            amberSeconds: part.plan.amberSeconds,
-            allRedSeconds: part.plan.allRedSeconds,
-          },
-        },
-        linkToNextMetres: part.linkToNextMetres,
-        expectedDelayRunningSeconds: round2(part.expectedDelayRunningSeconds),
-        expectedDelayPlanSeconds: round2(part.expectedDelayPlanSeconds),
-        inputSource: inputs[i].source,
-      };
-    });
+  private async adviseGroup(members: string[], latest: ReadonlyMap<string, PlannedInput>, periodMs: number): Promise<CorridorRecommendationView[]> {
+    const intervalMinutes = this.city.city.intervalMinutes;
+    const inGroup = new Set(members);
+    const crossings: AdviceCrossing[] = [];
+    const running = new Map<string, CrossingOperation | null>();
+    for (const id of members) {
+      const crossing = this.city.get(id)!;
+      const context = await this.recommendations.planningContext(id, new Date(periodMs));
+      const operation = runningOperation(context.runningPlan);
+      running.set(id, operation);
+      let fixed: SignalPlan | undefined;
+      if (!operation) {
+        const observations = await this.planner.observationsForBasePlan(id, context.runningPlan, intervalMinutes);
+        fixed = toSignalPlan(comparedPlan(crossing, context.runningPlan, observations, intervalMinutes, this.city.basePlan(id)));
+      }
+      crossings.push(adviceCrossing(crossing, latest.get(id)!.forecast, this.config.PLANNING_HORIZON_MINUTES, fixed));
+    }
+    const corridors = cutCorridors(this.roads().corridors, (id) => inGroup.has(id));
+    const advice = adviseActuatedGroups({ crossings, corridors, running });
+    const hysteresis = { minGainSeconds: this.config.MIN_GAIN_SECONDS, minGainShare: this.config.MIN_GAIN_SHARE };
+    const made: CorridorRecommendationView[] = [];
+    for (const group of advice.groups) {
+      if (group.changes.length === 0) continue;
+      const flow = group.changes.reduce((s, c) => s + c.flowVehPerHour, 0);
+      const mean = (pick: (c: AdviceChange) => number) => (flow > 0 ? group.changes.reduce((s, c) => s + pick(c) * c.flowVehPerHour, 0) / flow : 0);
+      const before = mean((c) => c.expectedDelayRunningSeconds ?? c.expectedDelayPlanSeconds);
+      const after = mean((c) => c.expectedDelayPlanSeconds);
+      const verdict = { gainSeconds: before - after, gainShare: before > 0 ? (before - after) / before : 0 };
+      // Leaving a fixed-time plan is worth a transition only for the planner's usual gain; changes between actuated operations passed groupChanges' gates.
+      if (group.changes.some((c) => c.kind === 'adopted') && !shouldRecommend(verdict, hysteresis)) continue;
+      const stored = await this.store(group, verdict, { before, after }, latest, periodMs);
+      if (stored) made.push(stored);
+    }
+    return made;
+  }
+
+  private async store(
+    group: ActuatedAdviceGroup,
+    verdict: { gainSeconds: number; gainShare: number },
+    delays: { before: number; after: number },
+    latest: ReadonlyMap<string, PlannedInput>,
+    periodMs: number,
+  ): Promise<CorridorRecommendationView | null> {
+    const busiest = group.corridors[0];
+    const first = busiest ? busiest.crossings[0] : group.crossings[0];
+    const last = busiest ? busiest.crossings[busiest.crossings.length - 1] : group.crossings[0];
+    const more = busiest ? group.crossings.length - busiest.crossings.length : 0;
+    const name = busiest ? `${busiest.name}: ${first} → ${last}${more > 0 ? ` + ${more} more` : ''}` : `${first} (no corridor)`;
+    const road = busiest ? busiest.name : (this.city.get(first)?.name ?? first);
+    const linkToNext = (id: string): number | null => {
+      for (const c of group.plan?.corridors ?? group.corridors) {
+        const i = c.crossings.indexOf(id);
+        if (i >= 0 && i < c.crossings.length - 1) return c.distancesM[i];
+      }
+      return null;
+    };
+    const coordinated: CorridorCrossingView[] = [];
+    const free: CorridorFreeCrossingView[] = [];
+    for (const change of group.changes) {
+      const view = changeView(this.city.get(change.crossingId)!, change, name, linkToNext(change.crossingId), latest.get(change.crossingId)!.source);
+      if ('coordinated' in view) coordinated.push(view.coordinated);
+      else free.push(view.free);
+    }
+    const plans = new Map([...group.advice].filter(([, op]) => op.coordinated).map(([id, op]) => [id, op.plan]));
+    const coordinatedCorridor = (group.plan?.corridors ?? [])[0];
+    const band = coordinatedCorridor ? corridorBandSeconds(coordinatedCorridor, plans) : { outbound: 0, inbound: 0 };
+    const cycleSeconds = group.plan?.cycleSeconds ?? group.advice.get(group.crossings[0])!.plan.cycleSeconds;
+    const inputs = group.changes.map((c) => latest.get(c.crossingId)!);
     const basedOn = Math.max(...inputs.map((x) => Date.parse(x.forecast.basedOnIntervalStart)));
     const validUntil = Math.min(...inputs.map((x) => planningWindowEndMs(x.forecast, this.config.PLANNING_HORIZON_MINUTES)));
-    const lengthMetres = crossings.reduce((s, c) => s + (c.linkToNextMetres ?? 0), 0);
+    const kinds = [...new Set(group.changes.map((c) => KIND_TEXT[c.kind]))].join(', ');
+    const parts = [coordinated.length ? `${coordinated.length} coordinated on a common ${cycleSeconds} s cycle` : '', free.length ? `${free.length} free (actuated, no cycle)` : ''].filter(Boolean).join(' and ');
     const reason =
-      `Coordinating ${crossings.length} crossings of ${corridor.road} over ${lengthMetres} m at a common ${advice.cycleSeconds} s cycle ` +
-      `(${corridor.coordinatedPhase} coordinated): through bands of ${Math.round(advice.bandwidthSeconds.outbound)} s outbound and ` +
-      `${Math.round(advice.bandwidthSeconds.inbound)} s inbound; expected delay ${advice.expectedDelayRunningSeconds.toFixed(1)} → ` +
-      `${advice.expectedDelayPlanSeconds.toFixed(1)} s/veh (${Math.round(advice.gainShare * 100)} % less).`;
+      `${busiest ? `Group of ${group.crossings.length} crossings along ${group.corridors.map((c) => c.name).join(', ')}` : `Crossing ${first}, on no corridor`}: ` +
+      `${parts} (${kinds}); expected delay ${delays.before.toFixed(1)} → ${delays.after.toFixed(1)} s/veh at the ${group.changes.length} crossing${group.changes.length === 1 ? '' : 's'} changed ` +
+      `(${Math.round(verdict.gainShare * 100)} % less).`;
     const stored = await this.corridors.store(
       {
-        corridor: corridor.name,
-        road: corridor.road,
-        crossingIds: corridor.crossings.map((c) => c.id),
+        corridor: name,
+        road,
+        crossingIds: group.changes.map((c) => c.crossingId),
         planningPeriodStart: new Date(periodMs),
         basedOnIntervalStart: new Date(basedOn),
         validUntil: new Date(validUntil),
-        cycleSeconds: advice.cycleSeconds,
-        bandwidthSeconds: advice.bandwidthSeconds,
-        crossings,
-        expectedDelayRunningSeconds: round2(advice.expectedDelayRunningSeconds),
-        expectedDelayPlanSeconds: round2(advice.expectedDelayPlanSeconds),
-        gainSeconds: round2(advice.gainSeconds),
-        gainShare: Math.round(advice.gainShare * 1000) / 1000,
+        cycleSeconds,
+        bandwidthSeconds: { outbound: Math.round(band.outbound * 10) / 10, inbound: Math.round(band.inbound * 10) / 10 },
+        crossings: coordinated,
+        freeCrossings: free,
+        expectedDelayRunningSeconds: round2(delays.before),
+        expectedDelayPlanSeconds: round2(delays.after),
+        gainSeconds: round2(verdict.gainSeconds),
+        gainShare: Math.round(verdict.gainShare * 1000) / 1000,
         reason,
         createdAt: this.clock.now(),
       },
@@ -187,6 +227,13 @@ export class CorridorPlanningService {
     return stored;
   }
 }
+
+const KIND_TEXT: Record<AdviceChange['kind'], string> = {
+  adopted: 'from the fixed-time plans running',
+  'to-coordinated': 'joining the coordination',
+  'to-free': 'leaving it to run free',
+  're-timed': 're-timed',
+};
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;

@@ -49,6 +49,11 @@ export class TimingPlanConsumer {
       this.logger.log(`plan ${plan.planId} for ${plan.crossingId}${who}: coordinated-actuated, cycle ${c.cycleSeconds} s, offset ${c.offsetSeconds} s, splits ${c.splitSeconds.join('/')} s, from the next common cycle boundary`);
       return { planId: plan.planId, greenSeconds: c.splitSeconds.map((split) => split - c.amberSeconds - c.allRedSeconds) };
     }
+    if ('actuated' in outcome) {
+      const a = outcome.actuated;
+      this.logger.log(`plan ${plan.planId} for ${plan.crossingId}${who}: free (actuated), min green ${a.minGreenSeconds} s, max green ${a.maxGreenSeconds} s, passage ${a.gapSeconds} s, from the next boundary`);
+      return { planId: plan.planId, greenSeconds: [] };
+    }
     this.logger.log(`plan ${plan.planId} for ${plan.crossingId}${who}: cycle ${plan.cycleSeconds} s, greens ${outcome.plan.greenSeconds.join('/')} s, from the next cycle boundary`);
     return { planId: plan.planId, greenSeconds: outcome.plan.greenSeconds };
   }

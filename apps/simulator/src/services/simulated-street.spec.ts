@@ -76,4 +76,35 @@ describe('SimulatedStreet', () => {
     const bad = corridorPlan('c0_1', 0);
     expect(coordinated.applyPlan({ ...bad, coordination: { ...bad.coordination, splitSeconds: [50, 40] } })).toMatchObject({ ok: false, reason: expect.stringMatching(/splits add up to 90 s, the cycle is 80 s/) });
   });
+  it("runs a group's free operation (the actuated controller) from the next boundary, and refuses a plan that is both", () => {
+    const freePlan = (crossingId: string) => ({
+      v: 1 as const,
+      crossingId,
+      planId: `cor-8-${crossingId}`,
+      recommendationId: '8',
+      acceptedBy: 'operator',
+      acceptedAt: '2006-10-09T08:00:00+10:00',
+      effectiveFrom: 'next-cycle-boundary' as const,
+      cycleSeconds: 80,
+      phases: [
+        { name: 'north-south', approaches: [`${crossingId}:N`, `${crossingId}:S`], greenSeconds: 45 },
+        { name: 'east-west', approaches: [`${crossingId}:E`, `${crossingId}:W`], greenSeconds: 25 },
+      ],
+      actuated: { corridorRecommendationId: '8', minGreenSeconds: 7, maxGreenSeconds: 45, passageSeconds: 2.5, amberSeconds: 3, allRedSeconds: 2 },
+    });
+    const free = street('grid:2x2');
+    const plain = street('grid:2x2');
+    for (let k = 0; k < 30; k++) {
+      free.advance();
+      plain.advance();
+    }
+    expect(free.applyPlan(freePlan('c0_0'))).toMatchObject({ ok: true, actuated: { minGreenSeconds: 7, maxGreenSeconds: 45, gapSeconds: 2.5 } });
+    const withPlan = free.advance().report;
+    const without = plain.advance().report;
+    expect(withPlan.crossings.find((c) => c.crossingId === 'c0_0')!.planId).toBe('cor-8-c0_0');
+    const delayAt = (report: typeof withPlan, id: string) => report.crossings.find((c) => c.crossingId === id)!.meanDelaySeconds;
+    expect(delayAt(withPlan, 'c0_0')).not.toBeCloseTo(delayAt(without, 'c0_0'), 3);
+    const both = { ...freePlan('c0_1'), coordination: { corridorRecommendationId: '8', offsetSeconds: 0, coordinatedPhase: 'north-south', splitSeconds: [50, 30], minGreenSeconds: 7, passageSeconds: 2.5, amberSeconds: 3, allRedSeconds: 2 } };
+    expect(free.applyPlan(both)).toMatchObject({ ok: false, reason: expect.stringMatching(/coordinated or free/) });
+  });
 });

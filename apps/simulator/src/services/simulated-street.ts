@@ -1,5 +1,5 @@
 import { DetectorReading, SignalEventLogMessage, SimulationReport, TimingPlanMessage } from '@crosscast/contracts';
-import { CoordinatedActuatedSettings, FixedTimePlan, SignalEventLog, SimCity, Simulation, createSimulation, mapCoordinatedPlan, mapTimingPlan } from '@crosscast/simulation';
+import { ActuatedSettings, CoordinatedActuatedSettings, FixedTimePlan, SignalEventLog, SimCity, Simulation, createSimulation, mapActuatedPlan, mapCoordinatedPlan, mapTimingPlan } from '@crosscast/simulation';
 import { eventLogMessages } from './signal-event-logs';
 import { detectorReadings, simulationReport } from './simulated-interval';
 
@@ -27,7 +27,7 @@ export interface SimulatedInterval {
   eventLogs: SignalEventLogMessage[];
 }
 
-export type PlanOutcome = { ok: true; plan: FixedTimePlan } | { ok: true; coordinated: CoordinatedActuatedSettings } | { ok: false; reason: string };
+export type PlanOutcome = { ok: true; plan: FixedTimePlan } | { ok: true; coordinated: CoordinatedActuatedSettings } | { ok: true; actuated: ActuatedSettings } | { ok: false; reason: string };
 
 /**
  * The simulated street: the engine on a city network, stepped one interval at a time in
@@ -117,6 +117,19 @@ export class SimulatedStreet {
   applyPlan(message: TimingPlanMessage): PlanOutcome {
     const crossing = this.crossingsById.get(message.crossingId);
     if (!crossing) return { ok: false, reason: `crossing ${message.crossingId} is not in the simulated network ${this.city.name}` };
+    if (message.coordination && message.actuated) return { ok: false, reason: 'a plan is coordinated or free (actuated), not both' };
+    if (message.actuated) {
+      // A group's free operation: the actuated controller, from the crossing's next boundary.
+      const free = mapActuatedPlan(crossing, message.phases, message.actuated);
+      if (!free.ok) return free;
+      try {
+        this.sim.setControl(crossing.id, { kind: 'actuated', settings: free.settings });
+      } catch (error) {
+        return { ok: false, reason: (error as Error).message };
+      }
+      this.pendingPlan.set(crossing.id, message.planId);
+      return { ok: true, actuated: free.settings };
+    }
     if (message.coordination) {
       // A corridor's plan: coordinated-actuated from the common cycle boundary (simulation time 0 is every crossing's reference).
       const coordinated = mapCoordinatedPlan(crossing, message.cycleSeconds, message.phases, message.coordination);

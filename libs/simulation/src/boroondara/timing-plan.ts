@@ -7,7 +7,7 @@
  * by name). The time between greens is split evenly: intergreen per phase =
  * (cycle − Σ greens) / phases, of which up to `amberSeconds` is amber and the rest all-red.
  */
-import { CoordinatedActuatedSettings, FixedTimePlan, cycleSeconds } from '../network';
+import { ActuatedSettings, CoordinatedActuatedSettings, FixedTimePlan, cycleSeconds } from '../network';
 import { SimCrossing } from './city-network';
 
 export interface PlanPhaseInput {
@@ -107,4 +107,37 @@ function matchPhases(crossing: SimCrossing, phases: PlanPhaseInput[]): { ok: tru
     planIndex.push(i);
   }
   return { ok: true, planIndex };
+}
+
+/** A group's free operation, as TimingPlanMessage.actuated carries it. */
+export interface PlanActuatedInput {
+  minGreenSeconds: number;
+  maxGreenSeconds: number;
+  passageSeconds: number;
+  amberSeconds: number;
+  allRedSeconds: number;
+}
+
+export type ActuatedPlanMapping = { ok: true; settings: ActuatedSettings } | { ok: false; reason: string };
+
+/**
+ * Maps free operation onto a simulated crossing: the actuated controller with the given
+ * minimum and maximum green and passage time. The plan's phases must match the crossing's
+ * as for fixed-time plans (mapTimingPlan): the advice was made for those phases.
+ */
+export function mapActuatedPlan(crossing: SimCrossing, phases: PlanPhaseInput[], actuated: PlanActuatedInput): ActuatedPlanMapping {
+  const order = matchPhases(crossing, phases);
+  if (!order.ok) return order;
+  if (actuated.maxGreenSeconds < actuated.minGreenSeconds) return { ok: false, reason: `maximum green ${actuated.maxGreenSeconds} s is below the minimum green ${actuated.minGreenSeconds} s` };
+  return {
+    ok: true,
+    settings: {
+      minGreenSeconds: actuated.minGreenSeconds,
+      maxGreenSeconds: actuated.maxGreenSeconds,
+      gapSeconds: actuated.passageSeconds,
+      amberSeconds: actuated.amberSeconds,
+      allRedSeconds: actuated.allRedSeconds,
+      detectorLeadSeconds: CORRIDOR_DETECTOR_LEAD_SECONDS,
+    },
+  };
 }
