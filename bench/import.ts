@@ -1,5 +1,7 @@
 /**
- * `npm run bench:import [-- --quick]`: bring-your-own-city imports against their own simulators.
+ * `npm run bench:import [-- --quick] [-- --networks spider,random]`: bring-your-own-city imports
+ * against their own simulators. `--networks` runs only the named SUMO networks, skips the
+ * CityFlow part and prints the table without writing the results file (a partial run).
  *
  * 1. SUMO ("same network, same answer"): netgenerate makes a grid, a spider, a random
  *    network and a grid with signalised and unsignalised junctions mixed; randomTrips.py +
@@ -33,6 +35,9 @@ const OUT = path.join('bench', 'results', 'import.json');
 /** Where the generated CityFlow grid is written (roadnet.json, flow.json). */
 const CITYFLOW_DIR = path.join('.data', 'bench-import', 'cityflow-4x4');
 const QUICK = process.argv.includes('--quick');
+const NETWORKS_ARG = process.argv.indexOf('--networks');
+/** Only these SUMO networks (by name), or all. */
+const ONLY: string[] | null = NETWORKS_ARG >= 0 ? (process.argv[NETWORKS_ARG + 1] ?? '').split(',').filter(Boolean) : null;
 const SUMO_HOME = process.env.SUMO_HOME ?? '/usr/share/sumo';
 const RANDOM_TRIPS = path.join(SUMO_HOME, 'tools', 'randomTrips.py');
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -110,7 +115,7 @@ function sumoPart() {
   console.log(`SUMO: ${sumoVersion()}; ${DEMAND_S} s of demand per level, both run until every vehicle has left (ours capped at ${CAP_S} s); files in ${dir}`);
   console.log('network  level   signals unsig. vehicles  TT ours  TT SUMO   err %  delay ours  timeLoss SUMO   err %  teleports');
   const networks = [];
-  for (const net of NETWORKS) {
+  for (const net of NETWORKS.filter((n) => !ONLY || ONLY.includes(n.name))) {
     const netFile = path.join(dir, `${net.name}.net.xml`);
     run('netgenerate', [...net.netgenerate, '--output-file', netFile], dir);
     const netXml = fs.readFileSync(netFile, 'utf8');
@@ -226,6 +231,13 @@ function cityflowPart() {
 
 function main(): void {
   const t0 = performance.now();
+  if (ONLY) {
+    const unknown = ONLY.filter((name) => !NETWORKS.some((n) => n.name === name));
+    if (unknown.length > 0 || ONLY.length === 0) throw new Error(`--networks: one or more of ${NETWORKS.map((n) => n.name).join(', ')} (comma-separated)${unknown.length > 0 ? `; unknown: ${unknown.join(', ')}` : ''}`);
+    sumoPart();
+    console.log(`partial run (--networks ${ONLY.join(',')}): ${OUT} not written`);
+    return;
+  }
   const sumo = sumoPart();
   const cityflow = cityflowPart();
   const json = { generated_by: `npm run bench:import${QUICK ? ' -- --quick' : ''}`, quick: QUICK, demand_seconds: DEMAND_S, sumo, cityflow, wall_seconds: r2((performance.now() - t0) / 1000) };

@@ -64,6 +64,48 @@ describe('permissive left turns', () => {
     expect(unopposed.get('S-X')!).toBeGreaterThan(1700);
   });
 
+  it('a movement\'s clearing time lengthens its critical gap: the saturated left passes what the HCM formula gives for tc + clearing, from a stop', () => {
+    for (const opposing of [300, 900]) {
+      const network = leftAgainstOpposing({ leftVehPerHour: 1800, opposingVehPerHour: opposing, plan: ALWAYS_GREEN, protectedLeft: false, yields: true });
+      network.crossings[0].movements[0].clearingSeconds = 3;
+      const left = stopLineRates(network, 11, 600, 3 * 3600).get('S-X')!;
+      const hcm = permissiveSaturationFlow(opposing, 4.5 + 3);
+      expect(Math.abs(left - hcm) / hcm).toBeLessThan(0.1);
+      expect(left).toBeLessThan(0.8 * permissiveSaturationFlow(opposing)); // well below the flow without clearing time
+      // a saturated queue stands: the clearing time while moving does not apply
+      network.crossings[0].movements[0].clearingMovingSeconds = 0;
+      expect(Math.abs(stopLineRates(network, 11, 600, 3 * 3600).get('S-X')! - left) / left).toBeLessThan(0.05);
+    }
+  });
+
+  it('a yielding vehicle that finds its gap as it arrives uses the clearing time while moving', () => {
+    const delay = (moving?: number) => {
+      const network = leftAgainstOpposing({ leftVehPerHour: 200, opposingVehPerHour: 600, plan: ALWAYS_GREEN, protectedLeft: false, yields: true });
+      network.crossings[0].movements[0].clearingSeconds = 4;
+      if (moving !== undefined) network.crossings[0].movements[0].clearingMovingSeconds = moving;
+      const sim = createSimulation(network, { seed: 4 });
+      sim.advanceTo(600);
+      sim.takeIntervalReport();
+      sim.advanceTo(600 + 4 * 3600);
+      return sim.takeIntervalReport().approaches.find((a) => a.approachLinkId === 'S-X')!.meanDelaySeconds;
+    };
+    const fromStop = delay();
+    const moving = delay(0);
+    expect(moving).toBeLessThan(0.8 * fromStop);
+    expect(moving).toBeGreaterThan(0);
+  });
+
+  it('a slow movement\'s minimum headway holds the vehicle behind it: a saturated queue discharges at that headway', () => {
+    const network = leftAgainstOpposing({ leftVehPerHour: 3000, opposingVehPerHour: 0, plan: ALWAYS_GREEN, protectedLeft: false, yields: false });
+    expect(stopLineRates(network, 2, 600, 3600).get('S-X')!).toBeGreaterThan(1750); // 2 s at 1,800 veh/h
+    network.crossings[0].movements[0].minHeadwaySeconds = 3;
+    const slow = stopLineRates(network, 2, 600, 3600).get('S-X')!;
+    expect(slow).toBeGreaterThan(1150);
+    expect(slow).toBeLessThanOrEqual(1201);
+    network.crossings[0].movements[0].minHeadwaySeconds = 1; // shorter than the saturation headway: no effect
+    expect(stopLineRates(network, 2, 600, 3600).get('S-X')!).toBeGreaterThan(1750);
+  });
+
   it('a protected left phase is not slowed by the opposing flow it would yield to', () => {
     const plan: FixedTimePlan = { greenSeconds: [20, 30], amberSeconds: 3, allRedSeconds: 2, offsetSeconds: 0 };
     const run = (yields: boolean) => stopLineRates(leftAgainstOpposing({ leftVehPerHour: 1500, opposingVehPerHour: 1500, plan, protectedLeft: true, yields }), 5, 600, 2 * 3600).get('S-X')!;
@@ -138,7 +180,7 @@ describe('lane groups', () => {
     expect(c.exited).toBe(c.generated);
   });
 
-  it('rejects lane groups that do not add up to the link or leave a turn unserved, and unknown movements to yield to', () => {
+  it('rejects lane groups that do not add up to the link or leave a turn unserved, unknown movements to yield to and clearing or headway times out of range', () => {
     const network = generateGrid({ rows: 1, cols: 1, seed: 1, demandLevel: 100, laneLayout: 'left-lane', leftTurns: 'permissive' });
     expect(() => validateNetwork(network)).not.toThrow();
     const broken = structuredClone(network);
@@ -147,5 +189,8 @@ describe('lane groups', () => {
     const unknown = structuredClone(network);
     unknown.crossings[0].movements.find((m) => m.kind === 'left')!.yieldsTo = ['nowhere'];
     expect(() => validateNetwork(unknown)).toThrow(/yields to unknown movement nowhere/);
+    const times = structuredClone(network);
+    Object.assign(times.crossings[0].movements[0], { clearingSeconds: -1, minHeadwaySeconds: 90 });
+    expect(() => validateNetwork(times)).toThrow(/clearing times must be 0 to 60 s.*minimum headway must be 0 to 60 s/);
   });
 });
