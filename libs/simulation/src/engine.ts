@@ -273,6 +273,7 @@ class QueueSimulation implements Simulation {
   private readonly yieldStart: Int32Array;
   private readonly yields: Int32Array;
   private readonly yieldingLinks: Int32Array;
+  private readonly yieldReach = new Map<number, Set<number>>();
   private readonly movPassages: Float64Array; // last PASSAGES_KEPT stop-line crossings per movement
   private readonly movPassageHead: Int32Array;
   private readonly criticalGap: number;
@@ -457,6 +458,22 @@ class QueueSimulation implements Simulation {
     this.yieldStart = layout.yieldStart;
     this.yields = layout.yields;
     this.yieldingLinks = layout.yieldingLinks;
+    // per yielding movement: every movement it waits for, directly or through the movements it yields to
+    for (let m = 0; m < this.movStart[nLinks]; m++) {
+      if (this.yieldStart[m + 1] === this.yieldStart[m]) continue;
+      const reach = new Set<number>();
+      const todo = [m];
+      while (todo.length > 0) {
+        const x = todo.pop()!;
+        for (let y = this.yieldStart[x]; y < this.yieldStart[x + 1]; y++) {
+          if (!reach.has(this.yields[y])) {
+            reach.add(this.yields[y]);
+            todo.push(this.yields[y]);
+          }
+        }
+      }
+      this.yieldReach.set(m, reach);
+    }
     this.movPassages = new Float64Array(this.movStart[nLinks] * PASSAGES_KEPT).fill(-Infinity);
     this.movPassageHead = new Int32Array(this.movStart[nLinks]);
     this.criticalGap = options.permissiveCriticalGapSeconds ?? DEFAULT_CRITICAL_GAP_SECONDS;
@@ -1265,7 +1282,7 @@ class QueueSimulation implements Simulation {
       const link = this.movLink[this.yields[y]];
       let seen = false;
       for (let z = this.yieldStart[m]; z < y; z++) if (this.movLink[this.yields[z]] === link) seen = true;
-      if (!seen) n = this.foeTimes(m, link, horizon, tEnd, n);
+      if (!seen) n = this.foeTimes(m, link, from, horizon, tEnd, n);
     }
     return acceptGap(from, limit, conflicts, n, gap);
   }
@@ -1273,19 +1290,23 @@ class QueueSimulation implements Simulation {
   /**
    * Adds to conflicts[n..] the earliest crossing times (before horizon) of the vehicles on
    * `link` that movement m yields to. A foe still waiting now could not cross before tEnd
-   * (the first pass moved every one that could), so it counts from tEnd. A vehicle that is
-   * not about to go (it yields itself, or its next link is full) holds its lane group, and
-   * one waiting at a full bay's entry holds the whole link: the vehicles they hold do not
-   * count until they move (otherwise two opposing left turns could wait for each other's
-   * held through traffic for ever).
+   * (the first pass moved every one that could), so it counts from tEnd; one that yields
+   * itself moves in this second pass, so it counts from now. A vehicle that is
+   * not about to go (its next link is full) holds its lane group, and one waiting at a full
+   * bay's entry holds the whole link: the vehicles they hold do not count until they move
+   * (otherwise two opposing left turns could wait for each other's held through traffic for
+   * ever). A head that yields itself counts (it goes into gaps of other streams, and m must
+   * not cut in front of it) but holds those behind it, unless it waits, directly or through
+   * the movements it yields to, for m itself (a cycle of yields, as at a right-before-left
+   * junction): then it does not count, so the cycle cannot lock.
    */
-  private foeTimes(m: number, link: number, horizon: number, tEnd: number, n: number): number {
+  private foeTimes(m: number, link: number, now: number, horizon: number, tEnd: number, n: number): number {
     const conflicts = this.conflicts;
     const first = this.groupStart[link];
     const groups = this.groupStart[link + 1] - first;
     const chain = this.groupScanTimes;
     for (let k = 0; k < groups; k++) chain[k] = this.groupNextFree[first + k];
-    // groups held by a vehicle that is not about to go: a yielding one, one whose next link is full, one waiting for its bay
+    // groups held by a vehicle that is not about to go (its next link is full, it waits for its bay) or that yields
     let blocked = 0;
     const firstPhase = this.crossingFirstPhase[this.linkCrossing[link]];
     const assigned = this.linkAssigned[link];
@@ -1299,12 +1320,21 @@ class QueueSimulation implements Simulation {
         const k = this.vGroup[v] - first;
         if ((blocked & (1 << k)) !== 0) continue;
         mv = this.vMov[v];
-        if (mv >= 0 && (this.yieldStart[mv + 1] > this.yieldStart[mv] || this.ringCount[this.movTo[mv]] >= this.linkStorage[this.movTo[mv]] || (this.movGroups[mv] & (1 << k)) === 0)) {
+        if (mv >= 0 && (this.ringCount[this.movTo[mv]] >= this.linkStorage[this.movTo[mv]] || (this.movGroups[mv] & (1 << k)) === 0)) {
           blocked |= 1 << k;
           continue;
         }
+        // a head that yields itself still crosses, to others' gaps: it counts (unless it waits, through its own foes, for m:
+        // a cycle of yields) and holds those behind it
+        const yields = mv >= 0 && this.yieldStart[mv + 1] > this.yieldStart[mv];
+        if (yields) {
+          blocked |= 1 << k;
+          if (this.yieldReach.get(mv)!.has(m)) continue;
+        }
         earliest = this.vInAt[v] > chain[k] ? this.vInAt[v] : chain[k];
-        if (earliest < tEnd) earliest = tEnd;
+        // a yielding head moves in this same (second) pass, so it may go from now on; the others from the next step
+        const notBefore = yields ? now : tEnd;
+        if (earliest < notBefore) earliest = notBefore;
         const own = mv >= 0 ? this.movMinHeadway[mv] / this.groupLanes[first + k] : 0;
         chain[k] = earliest + (own > this.groupHeadway[first + k] ? own : this.groupHeadway[first + k]);
       } else {
