@@ -227,12 +227,29 @@ describe('imported city folder', () => {
     expect(CityDefinitionSchema.parse(folder.definition).basePlans?.J1.cycleSeconds).toBe(60);
   });
 
-  it('gives fusion no base plan for a program that is not its two phases, and says so', () => {
-    // the CityFlow grid: four phases (straight and left per axis)
+  it('maps a program of more phases onto fusion\'s two axes: phases of one axis add up, with the clearances between them', () => {
+    // the CityFlow grid: EW straight, EW left, NS straight, NS left, 30 s each, each followed by a 5 s clearance (cycle 140 s)
+    const { roadnet, flow } = generateCityFlowGrid({ rows: 1, cols: 1, greenSeconds: 30, clearanceSeconds: 5 });
+    const imported = importCityFlow(JSON.stringify(roadnet), JSON.stringify(flow));
+    const folder = buildImportedCityFolder(imported, { name: 'one', source: 'generated' });
+    // each axis: 30 + 5 (its straight-to-left clearance) + 30; the two axis changes keep their 5 s
+    expect(folder.definition.basePlans).toEqual({
+      intersection_1_1: { planId: 'imported-fixed', cycleSeconds: 140, phases: [{ name: 'north-south', greenSeconds: 65 }, { name: 'east-west', greenSeconds: 65 }] },
+    });
+    expect(CityDefinitionSchema.parse(folder.definition).basePlans?.intersection_1_1.cycleSeconds).toBe(140);
+    expect(folder.simNetwork.notes.join('\n')).not.toMatch(/not given to fusion/);
+  });
+
+  it('gives fusion no base plan for a program with a phase that serves both axes, and says so', () => {
     const { roadnet, flow } = generateCityFlowGrid({ rows: 1, cols: 1 });
-    const folder = buildImportedCityFolder(importCityFlow(JSON.stringify(roadnet), JSON.stringify(flow)), { name: 'one', source: 'generated' });
+    const imported = importCityFlow(JSON.stringify(roadnet), JSON.stringify(flow));
+    const crossing = imported.network.crossings[0];
+    // the first phase also lets a north-south straight movement go
+    const northSouth = crossing.phases[2].movements.find((id) => crossing.movements.find((m) => m.id === id)!.kind === 'through')!;
+    crossing.phases[0].movements.push(northSouth);
+    const folder = buildImportedCityFolder(imported, { name: 'one', source: 'generated' });
     expect(folder.definition.basePlans).toBeUndefined();
-    expect(folder.simNetwork.notes.join('\n')).toMatch(/programs that are not fixed-time with a north-south and an east-west phase are not given to fusion .* \(1\): intersection_1_1/);
+    expect(folder.simNetwork.notes.join('\n')).toMatch(/programs that are not fixed-time with every phase serving one axis .* are not given to fusion .* \(1\): intersection_1_1/);
   });
 
   it("writes roads from which fusion's road graph (@crosscast/network) finds the network's links and corridors", () => {
