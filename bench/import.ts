@@ -1,5 +1,7 @@
 /**
- * `npm run bench:import [-- --quick]`: bring-your-own-city imports against their own simulators.
+ * `npm run bench:import [-- --quick] [-- --networks spider,random]`: bring-your-own-city imports
+ * against their own simulators. `--networks` runs only the named SUMO networks, skips the
+ * CityFlow part and prints the table without writing the results file (a partial run).
  *
  * 1. SUMO ("same network, same answer"): netgenerate makes a grid, a spider, a random
  *    network and a grid with signalised and unsignalised junctions mixed; randomTrips.py +
@@ -33,6 +35,9 @@ const OUT = path.join('bench', 'results', 'import.json');
 /** Where the generated CityFlow grid is written (roadnet.json, flow.json). */
 const CITYFLOW_DIR = path.join('.data', 'bench-import', 'cityflow-4x4');
 const QUICK = process.argv.includes('--quick');
+const NETWORKS_ARG = process.argv.indexOf('--networks');
+/** Only these SUMO networks (by name), or all. */
+const ONLY: string[] | null = NETWORKS_ARG >= 0 ? (process.argv[NETWORKS_ARG + 1] ?? '').split(',').filter(Boolean) : null;
 const SUMO_HOME = process.env.SUMO_HOME ?? '/usr/share/sumo';
 const RANDOM_TRIPS = path.join(SUMO_HOME, 'tools', 'randomTrips.py');
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -110,7 +115,7 @@ function sumoPart() {
   console.log(`SUMO: ${sumoVersion()}; ${DEMAND_S} s of demand per level, both run until every vehicle has left (ours capped at ${CAP_S} s); files in ${dir}`);
   console.log('network  level   signals unsig. vehicles  TT ours  TT SUMO   err %  delay ours  timeLoss SUMO   err %  teleports');
   const networks = [];
-  for (const net of NETWORKS) {
+  for (const net of NETWORKS.filter((n) => !ONLY || ONLY.includes(n.name))) {
     const netFile = path.join(dir, `${net.name}.net.xml`);
     run('netgenerate', [...net.netgenerate, '--output-file', netFile], dir);
     const netXml = fs.readFileSync(netFile, 'utf8');
@@ -168,7 +173,8 @@ function sumoPart() {
     sumo_version: sumoVersion(),
     demand: `randomTrips.py -b 0 -e ${DEMAND_S} -p <period> --seed 1 --fringe-factor <per network> --min-distance 300 --validate (duarouter routes), vType ${JSON.stringify(SUMO_PASSENGER_CAR)}, departLane best, departSpeed max`,
     sumo_settings: 'the netgenerate network as it is (internal junction lanes included), step 1 s, seed 1, time-to-teleport 300 s',
-    ours: 'importSumo(net, routes) → createSimulation with the routes file\'s vehicles (SimulationOptions.vehicles), SUMO_CALIBRATED and cruiseSpeedFactor for the Krauss dawdling; link length = lane length + mean internal lane length of its connections, free-flow time including the slower junction lanes; per movement an approach loss for braking to the turn speed (minor links: to the speed it can stop from within 4.5 m) and speeding up again',
+    ours: 'importSumo(net, routes) → createSimulation with the routes file\'s vehicles (SimulationOptions.vehicles), SUMO_CALIBRATED and cruiseSpeedFactor for the Krauss dawdling; link length = lane length + mean internal lane length of its connections, free-flow time including the slower junction lanes; per movement an approach loss for braking to the turn speed (minor links: to the speed it can stop from within 4.5 m) and speeding up again, and for a slow movement a following headway (1 s + 7.5 m / turn speed) when longer than the saturation headway; per yielding movement a clearing time on top of the critical gap: what the junction\'s internal lanes add to SUMO\'s leave times (its own path from a stop, or arriving at its approach speed, and its slowest foe\'s path)',
+    yielding: 'a yielding vehicle goes into a gap of its critical gap (SUMO_CALIBRATED 5 s, measured without internal lanes) + its clearing time; a foe at the head of its queue that yields itself still counts from now (not the vehicles behind it), unless it waits for this movement through a cycle of yields',
     cruise_speed_factor: Math.round(KRAUSS_CRUISE * 10000) / 10000,
     compared: 'per vehicle matched by id: travel time (SUMO duration) and delay (ours travel − free flow; SUMO timeLoss)',
     networks,
@@ -226,6 +232,13 @@ function cityflowPart() {
 
 function main(): void {
   const t0 = performance.now();
+  if (ONLY) {
+    const unknown = ONLY.filter((name) => !NETWORKS.some((n) => n.name === name));
+    if (unknown.length > 0 || ONLY.length === 0) throw new Error(`--networks: one or more of ${NETWORKS.map((n) => n.name).join(', ')} (comma-separated)${unknown.length > 0 ? `; unknown: ${unknown.join(', ')}` : ''}`);
+    sumoPart();
+    console.log(`partial run (--networks ${ONLY.join(',')}): ${OUT} not written`);
+    return;
+  }
   const sumo = sumoPart();
   const cityflow = cityflowPart();
   const json = { generated_by: `npm run bench:import${QUICK ? ' -- --quick' : ''}`, quick: QUICK, demand_seconds: DEMAND_S, sumo, cityflow, wall_seconds: r2((performance.now() - t0) / 1000) };

@@ -245,6 +245,8 @@ class QueueSimulation implements Simulation {
   private readonly movCumShare: Float64Array;
   private readonly movPhaseMask: Int32Array;
   private readonly movApproachLoss: Float64Array;
+  private readonly movMinHeadway: Float64Array; // per lane: the next vehicle crosses no sooner behind one of this movement
+  private readonly linkLanes: Int32Array;
   // phases (global index = crossing's first phase + local index)
   private readonly phaseLinkStart: Int32Array;
   private readonly phaseLinks: Int32Array;
@@ -271,9 +273,12 @@ class QueueSimulation implements Simulation {
   private readonly yieldStart: Int32Array;
   private readonly yields: Int32Array;
   private readonly yieldingLinks: Int32Array;
+  private readonly yieldReach = new Map<number, Set<number>>();
   private readonly movPassages: Float64Array; // last PASSAGES_KEPT stop-line crossings per movement
   private readonly movPassageHead: Int32Array;
   private readonly criticalGap: number;
+  private readonly movGap: Float64Array; // per movement: the critical gap plus its clearing time from a stop
+  private readonly movGapMoving: Float64Array; // ... plus its clearing time when it arrives without stopping
   private readonly followUp: number;
   private readonly conflicts = new Float64Array(MAX_CONFLICTS);
   private readonly groupScan = new Int32Array(8);
@@ -391,7 +396,7 @@ class QueueSimulation implements Simulation {
     this.effEnd = new Float64Array(nPhases);
     this.crossingFirstPhase = new Int32Array(network.crossings.length);
     this.crossingPhaseCount = new Int32Array(network.crossings.length);
-    const movementsByLink: { to: number; share: number; mask: number; id: string; kind: Movement['kind']; loss: number }[][] = network.links.map(() => []);
+    const movementsByLink: { to: number; share: number; mask: number; id: string; kind: Movement['kind']; loss: number; clearing: number; clearingMoving: number; minHeadway: number }[][] = network.links.map(() => []);
     const linksByPhase: number[][] = [];
     let firstPhase = 0;
     network.crossings.forEach((crossing: Crossing, ci) => {
@@ -411,7 +416,7 @@ class QueueSimulation implements Simulation {
             if (!served.includes(from)) served.push(from);
           }
         });
-        movementsByLink[this.linkIndex.get(m.fromLink)!].push({ to: this.linkIndex.get(m.toLink)!, share: m.share, mask, id: m.id, kind: m.kind, loss: m.approachLossSeconds ?? 0 });
+        movementsByLink[this.linkIndex.get(m.fromLink)!].push({ to: this.linkIndex.get(m.toLink)!, share: m.share, mask, id: m.id, kind: m.kind, loss: m.approachLossSeconds ?? 0, clearing: m.clearingSeconds ?? 0, clearingMoving: m.clearingMovingSeconds ?? m.clearingSeconds ?? 0, minHeadway: m.minHeadwaySeconds ?? 0 });
       }
       firstPhase += crossing.phases.length;
     });
@@ -421,6 +426,8 @@ class QueueSimulation implements Simulation {
     this.movCumShare = new Float64Array(this.movStart[nLinks]);
     this.movPhaseMask = new Int32Array(this.movStart[nLinks]);
     this.movApproachLoss = new Float64Array(this.movStart[nLinks]);
+    this.movMinHeadway = new Float64Array(this.movStart[nLinks]);
+    this.linkLanes = Int32Array.from(network.links.map((l) => l.lanes));
     movementsByLink.forEach((ms, i) => {
       let cum = 0;
       ms.forEach((m, k) => {
@@ -429,6 +436,7 @@ class QueueSimulation implements Simulation {
         this.movCumShare[this.movStart[i] + k] = k === ms.length - 1 ? 1 : cum;
         this.movPhaseMask[this.movStart[i] + k] = m.mask;
         this.movApproachLoss[this.movStart[i] + k] = m.loss;
+        this.movMinHeadway[this.movStart[i] + k] = m.minHeadway;
       });
     });
     const layout = buildLaneLayout(network, this.linkIndex, movementsByLink);
@@ -450,11 +458,33 @@ class QueueSimulation implements Simulation {
     this.yieldStart = layout.yieldStart;
     this.yields = layout.yields;
     this.yieldingLinks = layout.yieldingLinks;
+    // per yielding movement: every movement it waits for, directly or through the movements it yields to
+    for (let m = 0; m < this.movStart[nLinks]; m++) {
+      if (this.yieldStart[m + 1] === this.yieldStart[m]) continue;
+      const reach = new Set<number>();
+      const todo = [m];
+      while (todo.length > 0) {
+        const x = todo.pop()!;
+        for (let y = this.yieldStart[x]; y < this.yieldStart[x + 1]; y++) {
+          if (!reach.has(this.yields[y])) {
+            reach.add(this.yields[y]);
+            todo.push(this.yields[y]);
+          }
+        }
+      }
+      this.yieldReach.set(m, reach);
+    }
     this.movPassages = new Float64Array(this.movStart[nLinks] * PASSAGES_KEPT).fill(-Infinity);
     this.movPassageHead = new Int32Array(this.movStart[nLinks]);
     this.criticalGap = options.permissiveCriticalGapSeconds ?? DEFAULT_CRITICAL_GAP_SECONDS;
     this.followUp = options.permissiveFollowUpSeconds ?? DEFAULT_FOLLOW_UP_SECONDS;
     if (!(this.criticalGap >= 0) || !(this.followUp >= 0)) throw new Error('critical gap and follow-up time must be >= 0');
+    this.movGap = new Float64Array(this.movStart[nLinks]);
+    this.movGapMoving = new Float64Array(this.movStart[nLinks]);
+    movementsByLink.forEach((ms, i) => ms.forEach((m, k) => {
+      this.movGap[this.movStart[i] + k] = this.criticalGap + m.clearing;
+      this.movGapMoving[this.movStart[i] + k] = this.criticalGap + Math.min(m.clearing, m.clearingMoving);
+    }));
 
     this.phaseLinkStart = new Int32Array(nPhases + 1);
     linksByPhase.forEach((ls, p) => (this.phaseLinkStart[p + 1] = this.phaseLinkStart[p] + ls.length));
@@ -941,11 +971,14 @@ class QueueSimulation implements Simulation {
       if (release >= tEnd) return; // red, or green only after this step
       if (this.ringCount[next] >= this.linkStorage[next]) return; // spill-back: no room downstream
       this.pop(link);
-      this.nextFree[link] = release + headway;
+      // a slow movement's vehicle (a turn) keeps the next one further behind than the saturation headway
+      const own = this.movMinHeadway[m] / this.linkLanes[link];
+      const h = own > headway ? own : headway;
+      this.nextFree[link] = release + h;
       // A vehicle may start across the stop line until the window closes; the headway it
       // needs beyond the window is taken from the start of the next one, so a saturated
       // approach passes exactly saturation × effective green per window on average.
-      this.greenDebt[link] = release + headway > windowEnd ? release + headway - windowEnd : 0;
+      this.greenDebt[link] = release + h > windowEnd ? release + h - windowEnd : 0;
       this.greenDebtWindowEnd[link] = windowEnd;
       this.cross(link, v, next, release, ready, m);
     }
@@ -1179,9 +1212,16 @@ class QueueSimulation implements Simulation {
         if (release >= tEnd || release >= bestRelease) continue;
         const next = this.movTo[m];
         if (this.ringCount[next] >= this.linkStorage[next]) continue; // spill-back: no room downstream
-        const opposed = yielding && this.foeGreen(m, release, release + this.criticalGap);
+        const opposed = yielding && this.foeGreen(m, release, release + this.movGap[m]);
         if (opposed) {
-          release = this.gapFor(m, release, windowEnd < tEnd ? windowEnd : tEnd, tEnd);
+          // a vehicle that finds its gap as it arrives goes without stopping (its moving gap); once it has stopped it needs the gap from a standstill
+          const limit = windowEnd < tEnd ? windowEnd : tEnd;
+          let found = Infinity;
+          if (this.movGapMoving[m] < this.movGap[m]) {
+            found = this.gapFor(m, release, limit, tEnd, this.movGapMoving[m]);
+            if (found > this.vInAt[v] + this.stopDelay) found = Infinity;
+          }
+          release = found < Infinity ? found : this.gapFor(m, release, limit, tEnd, this.movGap[m]);
           if (release >= bestRelease) continue;
         }
         bestIdx = headIdx;
@@ -1205,7 +1245,9 @@ class QueueSimulation implements Simulation {
         continue;
       }
       // in a gap, yielding vehicles follow each other at the follow-up time; unopposed (a protected phase) at the saturation headway
-      const headway = bestOpposed && this.followUp > this.groupHeadway[g] ? this.followUp : this.groupHeadway[g];
+      let headway = bestOpposed && this.followUp > this.groupHeadway[g] ? this.followUp : this.groupHeadway[g];
+      const own = this.movMinHeadway[m] / this.groupLanes[g]; // a slow movement's vehicle keeps the next one further behind
+      if (own > headway) headway = own;
       this.groupNextFree[g] = bestRelease + headway;
       this.groupDebt[g] = bestRelease + headway > bestWindowEnd ? bestRelease + headway - bestWindowEnd : 0;
       this.groupDebtWindowEnd[g] = bestWindowEnd;
@@ -1217,17 +1259,17 @@ class QueueSimulation implements Simulation {
   }
 
   /**
-   * Earliest time in [from, limit) at which a vehicle of yielding movement m finds its
-   * critical gap, or Infinity. Conflicts: the recorded crossings of the movements it yields
+   * Earliest time in [from, limit) at which a vehicle of yielding movement m finds a gap of
+   * `gap` seconds (its critical gap, from a stop or moving), or Infinity. Conflicts: the recorded crossings of the movements it yields
    * to, and the earliest times their waiting or arriving vehicles can cross (each lane
    * group's queue at its saturation headway, inside the movement's green; vehicles queued
    * behind a yielding vehicle of their own group are not counted until it has gone).
    * Called in the step's second pass, when every foe that could cross before tEnd has.
    */
-  private gapFor(m: number, from: number, limit: number, tEnd: number): number {
+  private gapFor(m: number, from: number, limit: number, tEnd: number, gap: number): number {
     const conflicts = this.conflicts;
     let n = 0;
-    const horizon = limit + this.criticalGap;
+    const horizon = limit + gap;
     for (let y = this.yieldStart[m]; y < this.yieldStart[m + 1]; y++) {
       const foe = this.yields[y];
       for (let k = 0; k < PASSAGES_KEPT; k++) {
@@ -1240,27 +1282,31 @@ class QueueSimulation implements Simulation {
       const link = this.movLink[this.yields[y]];
       let seen = false;
       for (let z = this.yieldStart[m]; z < y; z++) if (this.movLink[this.yields[z]] === link) seen = true;
-      if (!seen) n = this.foeTimes(m, link, horizon, tEnd, n);
+      if (!seen) n = this.foeTimes(m, link, from, horizon, tEnd, n);
     }
-    return acceptGap(from, limit, conflicts, n, this.criticalGap);
+    return acceptGap(from, limit, conflicts, n, gap);
   }
 
   /**
    * Adds to conflicts[n..] the earliest crossing times (before horizon) of the vehicles on
    * `link` that movement m yields to. A foe still waiting now could not cross before tEnd
-   * (the first pass moved every one that could), so it counts from tEnd. A vehicle that is
-   * not about to go (it yields itself, or its next link is full) holds its lane group, and
-   * one waiting at a full bay's entry holds the whole link: the vehicles they hold do not
-   * count until they move (otherwise two opposing left turns could wait for each other's
-   * held through traffic for ever).
+   * (the first pass moved every one that could), so it counts from tEnd; one that yields
+   * itself moves in this second pass, so it counts from now. A vehicle that is
+   * not about to go (its next link is full) holds its lane group, and one waiting at a full
+   * bay's entry holds the whole link: the vehicles they hold do not count until they move
+   * (otherwise two opposing left turns could wait for each other's held through traffic for
+   * ever). A head that yields itself counts (it goes into gaps of other streams, and m must
+   * not cut in front of it) but holds those behind it, unless it waits, directly or through
+   * the movements it yields to, for m itself (a cycle of yields, as at a right-before-left
+   * junction): then it does not count, so the cycle cannot lock.
    */
-  private foeTimes(m: number, link: number, horizon: number, tEnd: number, n: number): number {
+  private foeTimes(m: number, link: number, now: number, horizon: number, tEnd: number, n: number): number {
     const conflicts = this.conflicts;
     const first = this.groupStart[link];
     const groups = this.groupStart[link + 1] - first;
     const chain = this.groupScanTimes;
     for (let k = 0; k < groups; k++) chain[k] = this.groupNextFree[first + k];
-    // groups held by a vehicle that is not about to go: a yielding one, one whose next link is full, one waiting for its bay
+    // groups held by a vehicle that is not about to go (its next link is full, it waits for its bay) or that yields
     let blocked = 0;
     const firstPhase = this.crossingFirstPhase[this.linkCrossing[link]];
     const assigned = this.linkAssigned[link];
@@ -1274,13 +1320,23 @@ class QueueSimulation implements Simulation {
         const k = this.vGroup[v] - first;
         if ((blocked & (1 << k)) !== 0) continue;
         mv = this.vMov[v];
-        if (mv >= 0 && (this.yieldStart[mv + 1] > this.yieldStart[mv] || this.ringCount[this.movTo[mv]] >= this.linkStorage[this.movTo[mv]] || (this.movGroups[mv] & (1 << k)) === 0)) {
+        if (mv >= 0 && (this.ringCount[this.movTo[mv]] >= this.linkStorage[this.movTo[mv]] || (this.movGroups[mv] & (1 << k)) === 0)) {
           blocked |= 1 << k;
           continue;
         }
+        // a head that yields itself still crosses, to others' gaps: it counts (unless it waits, through its own foes, for m:
+        // a cycle of yields) and holds those behind it
+        const yields = mv >= 0 && this.yieldStart[mv + 1] > this.yieldStart[mv];
+        if (yields) {
+          blocked |= 1 << k;
+          if (this.yieldReach.get(mv)!.has(m)) continue;
+        }
         earliest = this.vInAt[v] > chain[k] ? this.vInAt[v] : chain[k];
-        if (earliest < tEnd) earliest = tEnd;
-        chain[k] = earliest + this.groupHeadway[first + k];
+        // a yielding head moves in this same (second) pass, so it may go from now on; the others from the next step
+        const notBefore = yields ? now : tEnd;
+        if (earliest < notBefore) earliest = notBefore;
+        const own = mv >= 0 ? this.movMinHeadway[mv] / this.groupLanes[first + k] : 0;
+        chain[k] = earliest + (own > this.groupHeadway[first + k] ? own : this.groupHeadway[first + k]);
       } else {
         // not yet in a lane group although it has arrived: it waits at a full bay's entry, and everyone behind it too
         if (ready < tEnd) break;

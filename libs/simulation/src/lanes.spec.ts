@@ -64,12 +64,100 @@ describe('permissive left turns', () => {
     expect(unopposed.get('S-X')!).toBeGreaterThan(1700);
   });
 
+  it('a movement\'s clearing time lengthens its critical gap: the saturated left passes what the HCM formula gives for tc + clearing, from a stop', () => {
+    for (const opposing of [300, 900]) {
+      const network = leftAgainstOpposing({ leftVehPerHour: 1800, opposingVehPerHour: opposing, plan: ALWAYS_GREEN, protectedLeft: false, yields: true });
+      network.crossings[0].movements[0].clearingSeconds = 3;
+      const left = stopLineRates(network, 11, 600, 3 * 3600).get('S-X')!;
+      const hcm = permissiveSaturationFlow(opposing, 4.5 + 3);
+      expect(Math.abs(left - hcm) / hcm).toBeLessThan(0.1);
+      expect(left).toBeLessThan(0.8 * permissiveSaturationFlow(opposing)); // well below the flow without clearing time
+      // a saturated queue stands: the clearing time while moving does not apply
+      network.crossings[0].movements[0].clearingMovingSeconds = 0;
+      expect(Math.abs(stopLineRates(network, 11, 600, 3 * 3600).get('S-X')! - left) / left).toBeLessThan(0.05);
+    }
+  });
+
+  it('a yielding vehicle that finds its gap as it arrives uses the clearing time while moving', () => {
+    const delay = (moving?: number) => {
+      const network = leftAgainstOpposing({ leftVehPerHour: 200, opposingVehPerHour: 600, plan: ALWAYS_GREEN, protectedLeft: false, yields: true });
+      network.crossings[0].movements[0].clearingSeconds = 4;
+      if (moving !== undefined) network.crossings[0].movements[0].clearingMovingSeconds = moving;
+      const sim = createSimulation(network, { seed: 4 });
+      sim.advanceTo(600);
+      sim.takeIntervalReport();
+      sim.advanceTo(600 + 4 * 3600);
+      return sim.takeIntervalReport().approaches.find((a) => a.approachLinkId === 'S-X')!.meanDelaySeconds;
+    };
+    const fromStop = delay();
+    const moving = delay(0);
+    expect(moving).toBeLessThan(0.8 * fromStop);
+    expect(moving).toBeGreaterThan(0);
+  });
+
+  it('a slow movement\'s minimum headway holds the vehicle behind it: a saturated queue discharges at that headway', () => {
+    const network = leftAgainstOpposing({ leftVehPerHour: 3000, opposingVehPerHour: 0, plan: ALWAYS_GREEN, protectedLeft: false, yields: false });
+    expect(stopLineRates(network, 2, 600, 3600).get('S-X')!).toBeGreaterThan(1750); // 2 s at 1,800 veh/h
+    network.crossings[0].movements[0].minHeadwaySeconds = 3;
+    const slow = stopLineRates(network, 2, 600, 3600).get('S-X')!;
+    expect(slow).toBeGreaterThan(1150);
+    expect(slow).toBeLessThanOrEqual(1201);
+    network.crossings[0].movements[0].minHeadwaySeconds = 1; // shorter than the saturation headway: no effect
+    expect(stopLineRates(network, 2, 600, 3600).get('S-X')!).toBeGreaterThan(1750);
+  });
+
   it('a protected left phase is not slowed by the opposing flow it would yield to', () => {
     const plan: FixedTimePlan = { greenSeconds: [20, 30], amberSeconds: 3, allRedSeconds: 2, offsetSeconds: 0 };
     const run = (yields: boolean) => stopLineRates(leftAgainstOpposing({ leftVehPerHour: 1500, opposingVehPerHour: 1500, plan, protectedLeft: true, yields }), 5, 600, 2 * 3600).get('S-X')!;
     const withYield = run(true);
     expect(withYield).toBeGreaterThan(0.9 * 1800 * (20 / 60)); // effective green 20 s of 60 at 1,800 veh/h
     expect(Math.abs(withYield - run(false))).toBeLessThanOrEqual(1);
+  });
+});
+
+/** Three one-lane approaches A, B, C into X, each with one movement to its own exit; `yields`: who yields to whom. */
+function threeStreams(rates: [number, number, number], yields: Record<string, string[]>): Network {
+  const names = ['a', 'b', 'c'];
+  return {
+    nodes: [{ id: 'X', kind: 'crossing', x: 0, y: 0 }, ...names.flatMap((n, i) => [
+      { id: `${n}in`, kind: 'boundary' as const, x: 300 * Math.cos(i * 2), y: 300 * Math.sin(i * 2) },
+      { id: `${n}out`, kind: 'boundary' as const, x: 300 * Math.cos(i * 2 + 1), y: 300 * Math.sin(i * 2 + 1) },
+    ])],
+    links: names.flatMap((n) => [
+      { id: `${n}-X`, from: `${n}in`, to: 'X', lengthM: 300, lanes: 1, speedMps: 13.89, storageVehicles: 5000 },
+      { id: `X-${n}`, from: 'X', to: `${n}out`, lengthM: 300, lanes: 1, speedMps: 13.89 },
+    ]),
+    crossings: [{
+      id: 'X',
+      approaches: names.map((n) => `${n}-X`),
+      movements: names.map((n) => ({ id: n, fromLink: `${n}-X`, toLink: `X-${n}`, kind: 'through' as const, share: 1, ...(yields[n] ? { yieldsTo: yields[n] } : {}) })),
+      phases: [{ id: 'all', movements: names }],
+      control: { kind: 'fixed', plan: { greenSeconds: [3600], amberSeconds: 0, allRedSeconds: 0, offsetSeconds: 0 } },
+    }],
+    demand: names.map((n, i) => ({ link: `${n}-X`, intervalSeconds: 3600, vehPerHour: [rates[i]] })),
+  };
+}
+
+describe('yielding to a stream that yields itself', () => {
+  it('a foe at the head of its queue that yields to a third stream still takes gaps from this one', () => {
+    // a yields to b; b yields to c, which is empty, so b's vehicles cross at once: a takes gaps in b's 900 veh/h as it would
+    // in a stream that does not yield (before, a vehicle of a ignored b's queue whenever b's head yielded: 39 % more)
+    const chained = stopLineRates(threeStreams([1800, 900, 0], { a: ['b'], b: ['c'] }), 3, 600, 3 * 3600);
+    const plain = stopLineRates(threeStreams([1800, 900, 0], { a: ['b'] }), 3, 600, 3 * 3600);
+    expect(Math.abs(chained.get('a-X')! - plain.get('a-X')!) / plain.get('a-X')!).toBeLessThan(0.15);
+    expect(plain.get('a-X')!).toBeLessThan(0.8 * permissiveSaturationFlow(0));
+    expect(chained.get('b-X')!).toBeGreaterThan(0.9 * 900);
+  });
+
+  it('a cycle of yields (a to b, b to c, c to a, as at a right-before-left junction) does not lock: the crossing empties', () => {
+    const network = threeStreams([700, 700, 700], { a: ['b'], b: ['c'], c: ['a'] });
+    const sim = createSimulation(network, { seed: 5 });
+    sim.advanceTo(1800);
+    for (const d of network.demand) sim.setDemand(d.link, 0);
+    sim.advanceTo(1800 + 3 * 3600);
+    const c = sim.conservation();
+    expect(c.generated).toBeGreaterThan(900);
+    expect(c.inside + c.waitingToEnter).toBe(0);
   });
 });
 
@@ -138,7 +226,7 @@ describe('lane groups', () => {
     expect(c.exited).toBe(c.generated);
   });
 
-  it('rejects lane groups that do not add up to the link or leave a turn unserved, and unknown movements to yield to', () => {
+  it('rejects lane groups that do not add up to the link or leave a turn unserved, unknown movements to yield to and clearing or headway times out of range', () => {
     const network = generateGrid({ rows: 1, cols: 1, seed: 1, demandLevel: 100, laneLayout: 'left-lane', leftTurns: 'permissive' });
     expect(() => validateNetwork(network)).not.toThrow();
     const broken = structuredClone(network);
@@ -147,5 +235,8 @@ describe('lane groups', () => {
     const unknown = structuredClone(network);
     unknown.crossings[0].movements.find((m) => m.kind === 'left')!.yieldsTo = ['nowhere'];
     expect(() => validateNetwork(unknown)).toThrow(/yields to unknown movement nowhere/);
+    const times = structuredClone(network);
+    Object.assign(times.crossings[0].movements[0], { clearingSeconds: -1, minHeadwaySeconds: 90 });
+    expect(() => validateNetwork(times)).toThrow(/clearing times must be 0 to 60 s.*minimum headway must be 0 to 60 s/);
   });
 });

@@ -80,6 +80,28 @@ export interface Movement {
    * Default 0.
    */
   approachLossSeconds?: number;
+  /**
+   * Seconds a yielding vehicle of this movement needs on top of the simulation's critical
+   * gap (SimulationOptions.permissiveCriticalGapSeconds) when it starts from a standstill
+   * at the stop line: the time to clear a junction whose paths are long (SUMO's internal
+   * lanes), and for its foes to clear theirs. Its critical gap is the sum. Default 0.
+   */
+  clearingSeconds?: number;
+  /**
+   * The same for a vehicle that finds its gap as it arrives and goes without stopping
+   * (it crosses at its approach speed, so it clears sooner); at most clearingSeconds.
+   * Default: clearingSeconds.
+   */
+  clearingMovingSeconds?: number;
+  /**
+   * Seconds per lane the next vehicle of the lane group crosses the stop line, at least,
+   * behind a vehicle of this movement: a movement driven slowly (a tight turn, or a minor
+   * link approached at the speed a car can stop from) discharges its queue at more than
+   * the saturation headway (a car following at speed v keeps its reaction time plus its
+   * length and gap over v). The longer of this and the saturation headway applies.
+   * Default 0 (the saturation headway).
+   */
+  minHeadwaySeconds?: number;
 }
 
 export interface SignalPhase {
@@ -258,6 +280,8 @@ export function validateNetwork(network: Network): void {
         else if (f.yieldsTo?.includes(m.id)) problems.push(`${where}: movements ${m.id} and ${foe} yield to each other`);
       }
       if (m.approachLossSeconds !== undefined && !(m.approachLossSeconds >= 0 && m.approachLossSeconds < 600)) problems.push(`${where}: movement ${m.id}: approach loss must be 0 to 600 s`);
+      for (const c of [m.clearingSeconds, m.clearingMovingSeconds]) if (c !== undefined && !(c >= 0 && c < 60)) problems.push(`${where}: movement ${m.id}: clearing times must be 0 to 60 s`);
+      if (m.minHeadwaySeconds !== undefined && !(m.minHeadwaySeconds >= 0 && m.minHeadwaySeconds < 60)) problems.push(`${where}: movement ${m.id}: minimum headway must be 0 to 60 s`);
     }
     for (const approach of crossing.approaches) {
       const groups = links.get(approach)?.laneGroups;

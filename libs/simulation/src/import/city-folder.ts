@@ -97,7 +97,7 @@ export function buildImportedCityFolder(imported: ImportedNetwork, options: City
     definition.crossings.push({ id: crossing.id, name: `${crossing.id} (${crossing.approaches.length} approaches)`, ...latLon(here.x, here.y), approaches });
   }
   // The imported programs are the plans fusion's recommendations must beat (basePlans), where
-  // they are fixed-time and their phases are fusion's two (north-south, east-west).
+  // they are fixed-time and each phase serves one of fusion's two axes (north-south, east-west).
   const basePlans: NonNullable<GridCityDefinition['basePlans']> = {};
   const approachOfLink = new Map(Object.entries(approachLinks).map(([a, l]) => [l, a]));
   const unplanned: string[] = [];
@@ -131,21 +131,26 @@ export function buildImportedCityFolder(imported: ImportedNetwork, options: City
         : "each entry's mean rate over the demand file is the peak of the grid cities' day profile (peakShape: 08:00 and 17:30 peaks, night base 15 %)",
     },
     notes: unplanned.length > 0
-      ? [...imported.notes, `programs that are not fixed-time with a north-south and an east-west phase are not given to fusion as the plan to beat (it assumes Webster on the flows observed) (${unplanned.length}): ${unplanned.slice(0, 5).join(', ')}${unplanned.length > 5 ? ` and ${unplanned.length - 5} more` : ''}`].sort()
+      ? [...imported.notes, `programs that are not fixed-time with every phase serving one axis (north-south or east-west), both axes served, are not given to fusion as the plan to beat (it assumes Webster on the flows observed) (${unplanned.length}): ${unplanned.slice(0, 5).join(', ')}${unplanned.length > 5 ? ` and ${unplanned.length - 5} more` : ''}`].sort()
       : imported.notes,
   };
   return { definition, simNetwork, vehicles: { vehicles: imported.vehicles } };
 }
 
 /**
- * A fixed-time imported program as fusion's base plan: each phase must serve the approaches
- * (movements other than right turns) of exactly one of fusion's two phases, each of those
- * once; null otherwise (actuated control, left-turn phases, a one-axis crossing).
+ * A fixed-time imported program as fusion's base plan, on fusion's two axes (north-south,
+ * east-west by the approaches' compass sides): each phase belongs to the axis its
+ * movements other than right turns come from (only right turns: all its movements); an
+ * axis's green is the sum of its phases' greens plus the amber and all-red between two
+ * consecutive phases of that axis (its traffic keeps moving through them, e.g. a through
+ * phase followed by a left-turn phase of the same roads); the cycle is kept, so what is
+ * left are the clearances where the axis changes. Two phases, one per axis, map one to one.
+ * Null for actuated control, a phase that serves both axes, or an axis without a phase.
  */
 function importedBasePlan(crossing: Crossing, approaches: Array<{ id: string; direction: string }>, approachOfLink: Map<string, string>): NonNullable<GridCityDefinition['basePlans']>[string] | null {
   if (crossing.control.kind !== 'fixed') return null;
   const fusionPhases = twoPhaseDemand(approaches.map((a) => ({ id: a.id, direction: a.direction as Compass, flowVehPerHour: 0 })));
-  if (fusionPhases.some((p) => p.approaches.length === 0) || crossing.phases.length !== fusionPhases.length) return null;
+  if (fusionPhases.some((p) => p.approaches.length === 0)) return null;
   const nameOf = new Map(fusionPhases.flatMap((p) => p.approaches.map((a) => [a.id, p.name] as const)));
   const names = crossing.phases.map((phase) => {
     const movements = phase.movements.map((m) => crossing.movements.find((x) => x.id === m)!);
@@ -153,13 +158,19 @@ function importedBasePlan(crossing: Crossing, approaches: Array<{ id: string; di
     const served = new Set((main.length > 0 ? main : movements).map((m) => nameOf.get(approachOfLink.get(m.fromLink)!)));
     return served.size === 1 ? [...served][0]! : null;
   });
-  if (names.some((n) => n === null) || new Set(names).size !== names.length) return null;
+  if (names.some((n) => n === null) || fusionPhases.some((p) => !names.includes(p.name))) return null;
   const { plan } = crossing.control;
-  const cycle = plan.greenSeconds.reduce((s, g) => s + g + plan.amberSeconds + plan.allRedSeconds, 0);
+  const clearance = plan.amberSeconds + plan.allRedSeconds;
+  const green = new Map<string, number>(fusionPhases.map((p) => [p.name, 0]));
+  names.forEach((name, i) => {
+    const sameNext = names[(i + 1) % names.length] === name;
+    green.set(name!, green.get(name!)! + plan.greenSeconds[i] + (sameNext ? clearance : 0));
+  });
+  const cycle = plan.greenSeconds.reduce((s, g) => s + g + clearance, 0);
   return {
     planId: IMPORTED_BASE_PLAN_ID,
     cycleSeconds: round3(cycle),
-    phases: fusionPhases.map((p) => ({ name: p.name, greenSeconds: round3(plan.greenSeconds[names.indexOf(p.name)]) })),
+    phases: fusionPhases.map((p) => ({ name: p.name, greenSeconds: round3(green.get(p.name)!) })),
   };
 }
 

@@ -7,7 +7,7 @@ import { validateNetwork } from '../network';
 import { buildImportedCityFolder, cityFolderFiles, simCityFromImport } from './city-folder';
 import { generateCityFlowGrid, importCityFlow } from './cityflow';
 import { ImportError } from './report';
-import { importSumo } from './sumo';
+import { followingHeadway, importSumo, junctionClearing } from './sumo';
 import { parseXml } from './xml';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, 'fixtures', name), 'utf8');
@@ -74,6 +74,50 @@ describe('importSumo', () => {
       'S2_J2>J2_E': ['J1_J2>J2_E'],
       'S2_J2>J2_J1': ['E_J2>J2_J1', 'E_J2>J2_S2', 'J1_J2>J2_E', 'J1_J2>J2_S2'],
     });
+  });
+
+  it('junction clearing: the time a longer junction path adds to SUMO\'s leave time of a yielding car (from a stop, or arriving at speed) and its foe\'s', () => {
+    const car = { accel: 2.6, length: 5 };
+    // 14 m at up to 8 m/s from a stop: (14 + 5) / (8 / 2) − 5 / (√(2 × 2.6 × 5) / 2); the slowest foe: 14 m at 8 m/s
+    const fromStop = 19 / 4 - 5 / (Math.sqrt(26) / 2) + 14 / 8;
+    expect(junctionClearing([{ length: 14, speed: 8 }], [[{ length: 20, speed: 13.89 }], [{ length: 14, speed: 8 }]], car, 0)).toBeCloseTo(fromStop, 6);
+    // arriving at 7 m/s it leaves at 8 m/s either way (√(7² + 2 × 2.6 × 5) > 8): (19 − 5) / 7.5
+    expect(junctionClearing([{ length: 14, speed: 8 }], [[{ length: 14, speed: 8 }]], car, 7)).toBeCloseTo(14 / 7.5 + 14 / 8, 6);
+    // a junction without internal lanes adds nothing (the calibrated critical gap is for those)
+    expect(junctionClearing([], [[]], car, 0)).toBe(0);
+    // Krauss following at 6 m/s: 1 s + 7.5 m / 6 m/s
+    expect(followingHeadway(6, {})).toBeCloseTo(2.25, 6);
+  });
+
+  it('gives yielding movements the clearing times of the junction\'s internal lanes, and slow movements their following headway', () => {
+    // J2 with internal lanes, as netgenerate writes them: straight 20 m at 13.89 m/s, right turns 8 m at 6, left turns 14 m at 8
+    const paths: Record<string, [number, number]> = { s: [20, 13.89], r: [8, 6], l: [14, 8] };
+    let k = 0;
+    const internal: string[] = [];
+    const net = NET.replace(/<connection from="(J1_J2|E_J2|S2_J2)" ([^>]*)dir="(\w)"/g, (_all, from: string, rest: string, dir: string) => {
+      const [length, speed] = paths[dir];
+      internal.push(`<edge id=":J2_${k}" function="internal"><lane id=":J2_${k}_0" index="0" speed="${speed}" length="${length}" shape="0,0 1,1"/></edge>`);
+      return `<connection from="${from}" ${rest}via=":J2_${k++}_0" dir="${dir}"`;
+    }).replace('incLanes="J1_J2_0 E_J2_0 S2_J2_0" intLanes=""', `incLanes="J1_J2_0 E_J2_0 S2_J2_0" intLanes="${internal.map((_, i) => `:J2_${i}_0`).join(' ')}"`)
+      .replace('<junction id="J2"', `${internal.join('\n')}\n<junction id="J2"`);
+    expect(k).toBe(6);
+    const j2 = importSumo(net, ROUTES).network.crossings.find((c) => c.id === 'J2')!;
+    const left = j2.movements.find((m) => m.id === 'S2_J2>J2_J1')!;
+    // it yields to E_J2>J2_J1, E_J2>J2_S2 (14 m at 8 m/s, the slowest foe), J1_J2>J2_E and J1_J2>J2_S2
+    const car = { accel: 2.6, length: 5 };
+    const visibility = Math.sqrt(2 * 4.5 * 4.5); // the speed a minor car approaches with
+    expect(left.clearingSeconds).toBeCloseTo(junctionClearing([{ length: 14, speed: 8 }], [[{ length: 14, speed: 8 }]], car, 0), 3);
+    expect(left.clearingMovingSeconds).toBeCloseTo(junctionClearing([{ length: 14, speed: 8 }], [[{ length: 14, speed: 8 }]], car, visibility), 3);
+    expect(left.clearingSeconds!).toBeGreaterThan(4);
+    expect(left.minHeadwaySeconds).toBeCloseTo(1 + 7.5 / visibility, 3);
+    // the major road's through movement neither yields nor slows: no clearing, no headway of its own
+    const major = j2.movements.find((m) => m.id === 'J1_J2>J2_E')!;
+    expect(major.clearingSeconds).toBeUndefined();
+    expect(major.minHeadwaySeconds).toBeUndefined();
+    // its right turn slows to 6 m/s
+    expect(j2.movements.find((m) => m.id === 'J1_J2>J2_S2')!.minHeadwaySeconds).toBeCloseTo(1 + 7.5 / 6, 3);
+    // without internal lanes (the fixture as netconvert wrote it) no clearing time
+    expect(network.crossings.find((c) => c.id === 'J2')!.movements.find((m) => m.id === 'S2_J2>J2_J1')!.clearingSeconds).toBeUndefined();
   });
 
   it('reads vehicles, named routes and flows, in departure order, and the demand and turning shares they make', () => {
@@ -183,12 +227,29 @@ describe('imported city folder', () => {
     expect(CityDefinitionSchema.parse(folder.definition).basePlans?.J1.cycleSeconds).toBe(60);
   });
 
-  it('gives fusion no base plan for a program that is not its two phases, and says so', () => {
-    // the CityFlow grid: four phases (straight and left per axis)
+  it('maps a program of more phases onto fusion\'s two axes: phases of one axis add up, with the clearances between them', () => {
+    // the CityFlow grid: EW straight, EW left, NS straight, NS left, 30 s each, each followed by a 5 s clearance (cycle 140 s)
+    const { roadnet, flow } = generateCityFlowGrid({ rows: 1, cols: 1, greenSeconds: 30, clearanceSeconds: 5 });
+    const imported = importCityFlow(JSON.stringify(roadnet), JSON.stringify(flow));
+    const folder = buildImportedCityFolder(imported, { name: 'one', source: 'generated' });
+    // each axis: 30 + 5 (its straight-to-left clearance) + 30; the two axis changes keep their 5 s
+    expect(folder.definition.basePlans).toEqual({
+      intersection_1_1: { planId: 'imported-fixed', cycleSeconds: 140, phases: [{ name: 'north-south', greenSeconds: 65 }, { name: 'east-west', greenSeconds: 65 }] },
+    });
+    expect(CityDefinitionSchema.parse(folder.definition).basePlans?.intersection_1_1.cycleSeconds).toBe(140);
+    expect(folder.simNetwork.notes.join('\n')).not.toMatch(/not given to fusion/);
+  });
+
+  it('gives fusion no base plan for a program with a phase that serves both axes, and says so', () => {
     const { roadnet, flow } = generateCityFlowGrid({ rows: 1, cols: 1 });
-    const folder = buildImportedCityFolder(importCityFlow(JSON.stringify(roadnet), JSON.stringify(flow)), { name: 'one', source: 'generated' });
+    const imported = importCityFlow(JSON.stringify(roadnet), JSON.stringify(flow));
+    const crossing = imported.network.crossings[0];
+    // the first phase also lets a north-south straight movement go
+    const northSouth = crossing.phases[2].movements.find((id) => crossing.movements.find((m) => m.id === id)!.kind === 'through')!;
+    crossing.phases[0].movements.push(northSouth);
+    const folder = buildImportedCityFolder(imported, { name: 'one', source: 'generated' });
     expect(folder.definition.basePlans).toBeUndefined();
-    expect(folder.simNetwork.notes.join('\n')).toMatch(/programs that are not fixed-time with a north-south and an east-west phase are not given to fusion .* \(1\): intersection_1_1/);
+    expect(folder.simNetwork.notes.join('\n')).toMatch(/programs that are not fixed-time with every phase serving one axis .* are not given to fusion .* \(1\): intersection_1_1/);
   });
 
   it("writes roads from which fusion's road graph (@crosscast/network) finds the network's links and corridors", () => {

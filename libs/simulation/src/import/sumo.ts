@@ -32,10 +32,12 @@ export interface SumoImportOptions {
   demandIntervalSeconds?: number;
   /**
    * The car whose braking and speeding up around junctions becomes each movement's
-   * approachLossSeconds (default SUMO's passenger car: accel 2.6, decel 4.5 m/s²);
-   * null: no approach losses.
+   * approachLossSeconds, whose following a slow movement's minHeadwaySeconds and whose
+   * time through the junction a yielding movement's clearing times (default SUMO's
+   * passenger car: accel 2.6, decel 4.5 m/s², reaction time tau 1 s, length 5 m, minGap
+   * 2.5 m); null: none of them.
    */
-  car?: { accel: number; decel: number } | null;
+  car?: { accel: number; decel: number; tau?: number; length?: number; minGap?: number } | null;
 }
 
 /** SUMO's default: a vehicle on a minor link sees foes from 4.5 m before the junction. */
@@ -48,7 +50,7 @@ const GREEN = new Set(['G', 'g', 's', 'o', 'O']);
 interface SumoLane { id: string; index: number; speed: number; length: number; car: boolean }
 interface SumoEdge { id: string; from: string; to: string; lanes: SumoLane[]; line: number }
 interface SumoConnection { from: string; to: string; fromLane: number; toLane: number; via?: string; tl?: string; linkIndex?: number; dir: string; line: number }
-interface SumoJunction { id: string; type: string; x: number; y: number; incLanes: string[]; intLanes: string[]; requests: { index: number; response: string; foes: string }[] }
+interface SumoJunction { id: string; type: string; x: number; y: number; incLanes: string[]; intLanes: string[]; requests: { index: number; response: string; foes: string; cont: boolean }[] }
 interface SumoPhase { duration: number; state: string; minDur?: number; maxDur?: number }
 interface SumoTls { id: string; type: string; offset: number; phases: SumoPhase[]; params: Record<string, string>; line: number }
 
@@ -111,7 +113,7 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
       if (el.attrs.type === 'internal') continue;
       const requests = [];
       for (const c of el.children) {
-        if (c.name === 'request') requests.push({ index: num(c, 'index'), response: c.attrs.response ?? '', foes: c.attrs.foes ?? '' });
+        if (c.name === 'request') requests.push({ index: num(c, 'index'), response: c.attrs.response ?? '', foes: c.attrs.foes ?? '', cont: c.attrs.cont === '1' });
         else if (c.name !== 'param') log.problem(`junction ${el.attrs.id} (line ${c.line}): <${c.name}> is not supported`);
       }
       junctions.set(el.attrs.id, {
@@ -375,6 +377,30 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
         if (m.yieldsTo) vTurn = Math.min(vTurn, Math.sqrt(2 * car.decel * MINOR_VISIBILITY_M));
         const loss = (vIn - vTurn) ** 2 / (2 * car.decel * vIn) + (vOut - vTurn) ** 2 / (2 * car.accel * vOut);
         if (loss > 0.005) m.approachLossSeconds = round3(loss);
+        // a queue crossing the stop line at vTurn: each car follows at its reaction time plus its length and gap over vTurn
+        if (vTurn < vIn) m.minHeadwaySeconds = round3(followingHeadway(vTurn, car));
+      }
+      // clearing time of a yielding movement: SUMO lets a minor vehicle go when its foe reaches the junction no earlier
+      // than it has left its junction path, and only after the foe has left its own; those paths (internal lanes) are
+      // what a junction without them, where the critical gap was calibrated, does not have (see junctionClearing).
+      // From a stop, and arriving at the speed it approaches a minor link with (as for the approach loss)
+      const lanesOf = (lanes: string[]) => lanes.map((lane) => ({ length: internalLength.get(lane) ?? 0, speed: internalSpeed.get(lane) ?? Infinity }));
+      for (const m of kept) {
+        if (!m.yieldsTo) continue;
+        const foes = m.yieldsTo.map((id) => kept.find((x) => x.id === id)!);
+        const cs = conns.filter((c) => movementOf.get(c) === m);
+        const vApproach = Math.min(linkLaneSpeed.get(m.fromLink)!, linkLaneSpeed.get(m.toLink)!, Math.sqrt(2 * car.decel * MINOR_VISIBILITY_M));
+        let stopped = 0;
+        let moving = 0;
+        for (const c of cs) {
+          const cont = j.requests.find((x) => x.index === requestIndex.get(c))?.cont ?? false;
+          const ego = lanesOf(cont ? chain(c).slice(1) : chain(c)); // a 'cont' link waits inside the junction, after its first lane
+          const foePaths = conns.filter((f) => foes.includes(movementOf.get(f)!)).map((f) => lanesOf(chain(f)));
+          stopped += junctionClearing(ego, foePaths, car, 0) / cs.length;
+          moving += junctionClearing(ego, foePaths, car, vApproach) / cs.length;
+        }
+        if (stopped > 0.005) m.clearingSeconds = round3(stopped);
+        if (stopped > 0.005 && moving < stopped - 0.005) m.clearingMovingSeconds = round3(moving);
       }
     }
     crossings.push({ id: cid, approaches, movements: kept, phases, control });
@@ -414,6 +440,43 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
     log.note('no routes given: no demand (add --routes, or set the demand in network.json)');
   }
   return { format: 'sumo', network, vehicles, signalised, notes: log.notes() };
+}
+
+/** Seconds between two cars following each other at speed v (SUMO's Krauss car: tau + (length + minGap) / v). */
+export function followingHeadway(v: number, car: { tau?: number; length?: number; minGap?: number }): number {
+  return (car.tau ?? 1) + ((car.length ?? 5) + (car.minGap ?? 2.5)) / v;
+}
+
+interface InternalLane { length: number; speed: number }
+
+/**
+ * Seconds a yielding vehicle needs, on top of the critical gap at a junction without
+ * internal lanes (where SUMO_CALIBRATED's gap was measured), when the junction's paths
+ * have a length. SUMO's junction model lets a minor vehicle go when its foe arrives no
+ * earlier than its own leave time, arrival + (path + car length) / its mean speed over
+ * them, and arrive no earlier than the foe's leave time. A path of length L adds to the
+ * yielding car's leave time (L + len) / v̄(L + len) − len / v̄(len), where v̄(x) is the mean
+ * of its arrival speed (`arrivalSpeed`, 0 from a stop) and the speed it leaves with after
+ * x metres (accelerating, at most the path's speed); and to the foe's, passing at its
+ * path's speed, L / speed (the longest of its foes).
+ */
+export function junctionClearing(ego: InternalLane[], foes: InternalLane[][], car: { accel: number; length?: number }, arrivalSpeed: number): number {
+  const len = car.length ?? 5;
+  const length = ego.reduce((s, l) => s + l.length, 0);
+  const pathSpeed = Math.min(...ego.map((l) => l.speed));
+  const time = (x: number) => {
+    const leave = Math.min(pathSpeed, Math.sqrt(arrivalSpeed * arrivalSpeed + 2 * car.accel * x));
+    const arrive = Math.min(arrivalSpeed, leave);
+    return x / ((arrive + leave) / 2);
+  };
+  const own = length > 0 ? time(length + len) - time(len) : 0;
+  let foe = 0;
+  for (const f of foes) {
+    const fl = f.reduce((s, l) => s + l.length, 0);
+    const fv = Math.min(...f.map((l) => l.speed));
+    if (fl > 0 && Number.isFinite(fv) && fv > 0) foe = Math.max(foe, fl / fv);
+  }
+  return Math.max(0, own) + foe;
 }
 
 function mergeEmptyGroups(groups: LaneGroup[], kinds: Set<MovementKind>): LaneGroup[] {
