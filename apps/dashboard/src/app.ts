@@ -250,6 +250,17 @@ export class DashboardApp {
     byId('user-role').textContent = session.user.role;
     if (this.started) return;
     this.started = true;
+    // The requests and the socket first, so they are on their way while the map is set up
+    // (what they bring is drawn once it is there: `this.map` exists before any answer arrives).
+    void this.loadCrossings();
+    this.connect(session.token);
+    void this.loadCorridors();
+    void this.loadCity();
+    void this.loadPending();
+    void this.loadAcknowledgements();
+    void this.api.simulationLatest().then((b) => {
+      if (b.latest) { this.store.simulation = b.latest; this.invalidate('crossing'); }
+    }, () => undefined);
     this.map = new CityMap(byId('map'), () => ({
       crossings: this.store.crossings,
       freshnessOf: (id) => this.store.freshnessOf(id),
@@ -269,15 +280,6 @@ export class DashboardApp {
       hoverCorridor: (c) => this.describeCorridor(c),
     });
     this.invalidate('header', 'map', 'city', 'crossing', 'alerts');
-    this.connect(session.token);
-    void this.loadCrossings();
-    void this.loadCorridors();
-    void this.loadCity();
-    void this.loadPending();
-    void this.loadAcknowledgements();
-    void this.api.simulationLatest().then((b) => {
-      if (b.latest) { this.store.simulation = b.latest; this.invalidate('crossing'); }
-    }, () => undefined);
   }
 
   // ---------------------------------------------------------------- REST
