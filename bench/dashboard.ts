@@ -98,13 +98,23 @@ function waveFor(c: CrossingDefinition, basedOnMs: number): number {
 }
 
 /** In the page before any script: frame deltas and long tasks, read back at the end of the window. */
-const PAGE_PROBE = () => {
-  const w = window as unknown as { __bench: { frames: number[]; longTasks: number[]; recording: boolean } };
+const PAGE_PROBE = (count: number) => {
+  const w = window as unknown as { __bench: { frames: number[]; longTasks: number[]; recording: boolean }; __firstTrue: Record<string, number>; __earlyLongTasks: number[] };
   w.__bench = { frames: [], longTasks: [], recording: false };
+  // When each condition of the first full render first held (ms after navigation start, checked every frame), and the long tasks before the window.
+  const firstTrue: Record<string, number> = (w.__firstTrue = {});
+  const early: number[] = (w.__earlyLongTasks = []);
+  const conditions: Record<string, () => boolean> = {
+    map_indexed_all: () => document.querySelector('[data-testid="map"]')?.getAttribute('data-crossings') === String(count),
+    map_has_drawn: () => Number(document.querySelector('[data-testid="map"]')?.getAttribute('data-drawn')) > 0,
+    list_filled: () => document.querySelectorAll('#crossing-list li[data-crossing-id]').length > 0,
+    first_live_event: () => Number(document.getElementById('last-update')?.dataset.count ?? 0) > 0,
+  };
   let last = 0;
   const tick = (t: number) => {
     if (w.__bench.recording && last) w.__bench.frames.push(t - last);
     last = t;
+    if (!w.__bench.recording) for (const [name, holds] of Object.entries(conditions)) if (firstTrue[name] === undefined && holds()) firstTrue[name] = Math.round(performance.now());
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
@@ -125,7 +135,10 @@ const PAGE_PROBE = () => {
     }
   };
   new PerformanceObserver((list) => {
-    if (!w.__bench.recording) return;
+    if (!w.__bench.recording) {
+      for (const e of list.getEntries()) early.push(e.duration);
+      return;
+    }
     for (const e of list.getEntries()) w.__bench.longTasks.push(e.duration);
   }).observe({ type: 'longtask', buffered: false });
 };
@@ -186,7 +199,7 @@ async function runSize(n: number, windowS: number): Promise<SizeResult> {
     await sleep(4000); // a couple of intervals in, so the page opens on a live city
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.addInitScript(PAGE_PROBE);
+    await page.addInitScript(PAGE_PROBE, crossings.length);
     await page.addInitScript((session) => sessionStorage.setItem('crosscast.session', session), JSON.stringify({ token: login.token, user: login.user, expiresAt: login.expiresAt }));
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -212,7 +225,13 @@ async function runSize(n: number, windowS: number): Promise<SizeResult> {
         // The crossings the map draws: GET /api/city/map since it replaced the paged GET /api/crossings here.
         const rest = performance.getEntriesByType('resource').find((e) => /\/api\/city\/map|\/api\/crossings\?/.test(e.name)) as PerformanceResourceTiming | undefined;
         const script = performance.getEntriesByType('resource').find((e) => /dashboard\.js/.test(e.name)) as PerformanceResourceTiming | undefined;
-        return { script_loaded: Math.round(script?.responseEnd ?? NaN), crossings_rest_start: Math.round(rest?.startTime ?? NaN), crossings_rest_end: Math.round(rest?.responseEnd ?? NaN), crossings_rest_kb: Math.round((rest?.encodedBodySize ?? NaN) / 1024), crossings_applied: at('crosscast:crossings'), snapshot_applied: at('crosscast:snapshot'), map_drawn: at('crosscast:map-drawn') };
+        const firstTrue = (window as unknown as { __firstTrue: Record<string, number> }).__firstTrue;
+        const early = (window as unknown as { __earlyLongTasks: number[] }).__earlyLongTasks;
+        return {
+          ...Object.fromEntries(Object.entries(firstTrue).map(([k, v]) => [`${k}_at`, v])),
+          long_tasks_before_render_ms: Math.round(early.reduce((a, b) => a + b, 0)),
+          longest_task_before_render_ms: Math.round(Math.max(0, ...early)),
+          script_loaded: Math.round(script?.responseEnd ?? NaN), crossings_rest_start: Math.round(rest?.startTime ?? NaN), crossings_rest_end: Math.round(rest?.responseEnd ?? NaN), crossings_rest_kb: Math.round((rest?.encodedBodySize ?? NaN) / 1024), crossings_applied: at('crosscast:crossings'), snapshot_applied: at('crosscast:snapshot'), map_drawn: at('crosscast:map-drawn') };
       });
       requests = await page.evaluate(() => {
         // Every request of the first render: when it was sent, its first byte and its end (ms after navigation start), and its size on the wire and unpacked.
