@@ -48,8 +48,12 @@ interface SizeResult {
   crossings: number;
   city: string;
   first_full_render_ms: number | null;
-  /** ms after navigation start: bundle loaded, GET /api/crossings sent and answered (and its size), crossings applied, snapshot applied, map first drawn. */
+  /** ms after navigation start: bundle loaded, the crossings' request (GET /api/city/map; GET /api/crossings before it) sent and answered (and its size), crossings applied, snapshot applied, map first drawn. */
   first_render_marks_ms?: Record<string, number>;
+  /** Each request of the first render (document, bundle, styles, REST): sent, first byte and end in ms after navigation start, KiB on the wire and unpacked. */
+  first_render_requests?: RequestTiming[];
+  /** socket.io messages the page received from load to the end of the window, by event: count, KiB of text, first one (ms after navigation start). */
+  socket_messages?: Record<string, { count: number; kb: number; first_ms: number }>;
   frame_ms: { p50: number; p95: number; max: number; frames: number };
   long_task_share: number;
   long_tasks: number;
@@ -59,6 +63,15 @@ interface SizeResult {
   forecasts_enqueued: number;
   screenshot: string;
   missed?: string;
+}
+
+interface RequestTiming {
+  url: string;
+  start: number;
+  first_byte: number;
+  end: number;
+  wire_kb: number;
+  kb: number;
 }
 
 const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
@@ -85,18 +98,47 @@ function waveFor(c: CrossingDefinition, basedOnMs: number): number {
 }
 
 /** In the page before any script: frame deltas and long tasks, read back at the end of the window. */
-const PAGE_PROBE = () => {
-  const w = window as unknown as { __bench: { frames: number[]; longTasks: number[]; recording: boolean } };
+const PAGE_PROBE = (count: number) => {
+  const w = window as unknown as { __bench: { frames: number[]; longTasks: number[]; recording: boolean }; __firstTrue: Record<string, number>; __earlyLongTasks: number[] };
   w.__bench = { frames: [], longTasks: [], recording: false };
+  // When each condition of the first full render first held (ms after navigation start, checked every frame), and the long tasks before the window.
+  const firstTrue: Record<string, number> = (w.__firstTrue = {});
+  const early: number[] = (w.__earlyLongTasks = []);
+  const conditions: Record<string, () => boolean> = {
+    map_indexed_all: () => document.querySelector('[data-testid="map"]')?.getAttribute('data-crossings') === String(count),
+    map_has_drawn: () => Number(document.querySelector('[data-testid="map"]')?.getAttribute('data-drawn')) > 0,
+    list_filled: () => document.querySelectorAll('#crossing-list li[data-crossing-id]').length > 0,
+    first_live_event: () => Number(document.getElementById('last-update')?.dataset.count ?? 0) > 0,
+  };
   let last = 0;
   const tick = (t: number) => {
     if (w.__bench.recording && last) w.__bench.frames.push(t - last);
     last = t;
+    if (!w.__bench.recording) for (const [name, holds] of Object.entries(conditions)) if (firstTrue[name] === undefined && holds()) firstTrue[name] = Math.round(performance.now());
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
+  // socket.io messages received, by event name: how many, how much text, when the first came (ms after navigation start, before the page parsed it).
+  const sockets: Record<string, { count: number; kb: number; first_ms: number }> = {};
+  (w as unknown as { __sockets: typeof sockets }).__sockets = sockets;
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      this.addEventListener('message', (e: MessageEvent) => {
+        if (typeof e.data !== 'string') return;
+        const name = /^\d+\["([^"]+)"/.exec(e.data.slice(0, 80))?.[1] ?? 'engine.io';
+        const entry = (sockets[name] ??= { count: 0, kb: 0, first_ms: Math.round(performance.now()) });
+        entry.count++;
+        entry.kb += e.data.length / 1024;
+      });
+    }
+  };
   new PerformanceObserver((list) => {
-    if (!w.__bench.recording) return;
+    if (!w.__bench.recording) {
+      for (const e of list.getEntries()) early.push(e.duration);
+      return;
+    }
     for (const e of list.getEntries()) w.__bench.longTasks.push(e.duration);
   }).observe({ type: 'longtask', buffered: false });
 };
@@ -157,13 +199,14 @@ async function runSize(n: number, windowS: number): Promise<SizeResult> {
     await sleep(4000); // a couple of intervals in, so the page opens on a live city
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.addInitScript(PAGE_PROBE);
+    await page.addInitScript(PAGE_PROBE, crossings.length);
     await page.addInitScript((session) => sessionStorage.setItem('crosscast.session', session), JSON.stringify({ token: login.token, user: login.user, expiresAt: login.expiresAt }));
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(`${fusion.baseUrl}/#crossing=${encodeURIComponent(crossings[0].id)}`);
     let firstRender: number | null = null;
     let marks: Record<string, number> = {};
+    let requests: RequestTiming[] = [];
     try {
       // The predicate returns the page's own clock the first time it holds (no round trip in the figure).
       const done = await page.waitForFunction(
@@ -179,9 +222,25 @@ async function runSize(n: number, windowS: number): Promise<SizeResult> {
       // Where the first render's time went (marks the page sets once).
       marks = await page.evaluate(() => {
         const at = (name: string) => Math.round(performance.getEntriesByName(name)[0]?.startTime ?? NaN);
-        const rest = performance.getEntriesByType('resource').find((e) => /\/api\/crossings\?/.test(e.name)) as PerformanceResourceTiming | undefined;
+        // The crossings the map draws: GET /api/city/map since it replaced the paged GET /api/crossings here.
+        const rest = performance.getEntriesByType('resource').find((e) => /\/api\/city\/map|\/api\/crossings\?/.test(e.name)) as PerformanceResourceTiming | undefined;
         const script = performance.getEntriesByType('resource').find((e) => /dashboard\.js/.test(e.name)) as PerformanceResourceTiming | undefined;
-        return { script_loaded: Math.round(script?.responseEnd ?? NaN), crossings_rest_start: Math.round(rest?.startTime ?? NaN), crossings_rest_end: Math.round(rest?.responseEnd ?? NaN), crossings_rest_kb: Math.round((rest?.encodedBodySize ?? NaN) / 1024), crossings_applied: at('crosscast:crossings'), snapshot_applied: at('crosscast:snapshot'), map_drawn: at('crosscast:map-drawn') };
+        const firstTrue = (window as unknown as { __firstTrue: Record<string, number> }).__firstTrue;
+        const early = (window as unknown as { __earlyLongTasks: number[] }).__earlyLongTasks;
+        return {
+          ...Object.fromEntries(Object.entries(firstTrue).map(([k, v]) => [`${k}_at`, v])),
+          long_tasks_before_render_ms: Math.round(early.reduce((a, b) => a + b, 0)),
+          longest_task_before_render_ms: Math.round(Math.max(0, ...early)),
+          script_loaded: Math.round(script?.responseEnd ?? NaN), crossings_rest_start: Math.round(rest?.startTime ?? NaN), crossings_rest_end: Math.round(rest?.responseEnd ?? NaN), crossings_rest_kb: Math.round((rest?.encodedBodySize ?? NaN) / 1024), crossings_applied: at('crosscast:crossings'), snapshot_applied: at('crosscast:snapshot'), map_drawn: at('crosscast:map-drawn') };
+      });
+      requests = await page.evaluate(() => {
+        // Every request of the first render: when it was sent, its first byte and its end (ms after navigation start), and its size on the wire and unpacked.
+        const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+        const entries = [...(nav ? [nav] : []), ...(performance.getEntriesByType('resource') as PerformanceResourceTiming[])];
+        return entries
+          .filter((e) => !/socket\.io/.test(e.name) || /transport=polling/.test(e.name))
+          .slice(0, 40)
+          .map((e) => ({ url: new URL(e.name).pathname + new URL(e.name).search.slice(0, 40), start: Math.round(e.startTime), first_byte: Math.round(e.responseStart), end: Math.round(e.responseEnd), wire_kb: Math.round(e.transferSize / 1024), kb: Math.round(e.decodedBodySize / 1024) }));
       });
     } catch {
       /* reported as missed */
@@ -207,6 +266,10 @@ async function runSize(n: number, windowS: number): Promise<SizeResult> {
       b.recording = false;
       return { frames: b.frames, longTasks: b.longTasks };
     });
+    const socketMessages = await page.evaluate(() => {
+      const all = (window as unknown as { __sockets: Record<string, { count: number; kb: number; first_ms: number }> }).__sockets;
+      return Object.fromEntries(Object.entries(all).map(([name, e]) => [name, { count: e.count, kb: Math.round(e.kb), first_ms: e.first_ms }]));
+    });
     const metrics = (await cdp.send('Performance.getMetrics')).metrics;
     const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN;
     const events1 = Number(await page.getAttribute('#last-update', 'data-count'));
@@ -221,6 +284,8 @@ async function runSize(n: number, windowS: number): Promise<SizeResult> {
       city: cityName,
       first_full_render_ms: firstRender === null ? null : Math.round(firstRender),
       first_render_marks_ms: marks,
+      first_render_requests: requests,
+      socket_messages: socketMessages,
       frame_ms: { p50: round1(quantile(frames, 0.5)), p95: round1(quantile(frames, 0.95)), max: round1(frames[frames.length - 1] ?? NaN), frames: frames.length },
       long_task_share: Math.round((longSum / elapsed) * 1000) / 1000,
       long_tasks: probe.longTasks.length,

@@ -135,7 +135,7 @@ describe('the OpenAPI document', () => {
       const api = new FusionApi(() => ({ token: 't', user: { id: '1', username: 'u', displayName: 'U', role: 'operator' }, expiresAt: '' }) as never, () => undefined);
       const exercise: Record<string, () => Promise<unknown>> = {
         login: () => FusionApi.login('u', 'p'),
-        allCrossings: () => api.allCrossings(10),
+        cityMap: () => api.cityMap(),
         crossing: () => api.crossing('0970'),
         crossingForecasts: () => api.crossingForecasts('0970', '2006-10-09T00:00:00Z', '2006-10-10T00:00:00Z', 96),
         crossingMeasures: async () => {

@@ -6,6 +6,7 @@ import { type Session, clearSession, hasRole, loadSession, saveSession, takeSign
 import { type ConnectionState, LiveLink } from './live/socket';
 import { Acknowledgements, deriveAlerts } from './state/alerts';
 import { type MeasuresWindow, cityLocalToIso, follows, isoToCityLocal, measuresQuery, rangeProblem, sameWindow } from './state/measures-window';
+import { unpackCityMap } from './state/city-map';
 import { STATUS_FILTERS, type StatusFilter, matchesQuery, matchesStatus, searchText } from './state/search';
 import { type Region, type Selection, Store, addDecision, addForecast, addObservation, addRecommendation, addSimulated, latestObservation, newSelection, SIM_SERIES } from './state/store';
 import { byId, fill, h } from './ui/dom';
@@ -125,7 +126,7 @@ export class DashboardApp {
           renderMeasures(byId('measures-body'), byId('measures-head'), store.sel.measures, (approachId) => this.approachLabel(store.sel!.id, approachId));
           this.renderMeasuresWindow();
         }
-        if (store.sel) renderRecommendationPanel(store.byId.get(store.sel.id), store.sel, { operator: hasRole(this.session, 'operator'), admin: hasRole(this.session, 'admin') });
+        if (store.sel) renderRecommendationPanel(store.definitions.get(store.sel.id), store.sel, { operator: hasRole(this.session, 'operator'), admin: hasRole(this.session, 'admin') });
         renderCorridorPanel(store.sel ? store.corridorFor(store.sel.id) : null, (id) => store.nameOf(id), hasRole(this.session, 'operator'), this.decidingCorridor);
         return;
       }
@@ -249,6 +250,17 @@ export class DashboardApp {
     byId('user-role').textContent = session.user.role;
     if (this.started) return;
     this.started = true;
+    // The requests and the socket first, so they are on their way while the map is set up
+    // (what they bring is drawn once it is there: `this.map` exists before any answer arrives).
+    void this.loadCrossings();
+    this.connect(session.token);
+    void this.loadCorridors();
+    void this.loadCity();
+    void this.loadPending();
+    void this.loadAcknowledgements();
+    void this.api.simulationLatest().then((b) => {
+      if (b.latest) { this.store.simulation = b.latest; this.invalidate('crossing'); }
+    }, () => undefined);
     this.map = new CityMap(byId('map'), () => ({
       crossings: this.store.crossings,
       freshnessOf: (id) => this.store.freshnessOf(id),
@@ -268,22 +280,13 @@ export class DashboardApp {
       hoverCorridor: (c) => this.describeCorridor(c),
     });
     this.invalidate('header', 'map', 'city', 'crossing', 'alerts');
-    this.connect(session.token);
-    void this.loadCrossings();
-    void this.loadCorridors();
-    void this.loadCity();
-    void this.loadPending();
-    void this.loadAcknowledgements();
-    void this.api.simulationLatest().then((b) => {
-      if (b.latest) { this.store.simulation = b.latest; this.invalidate('crossing'); }
-    }, () => undefined);
   }
 
   // ---------------------------------------------------------------- REST
 
   private async loadCrossings(): Promise<void> {
     try {
-      const list = await this.api.allCrossings();
+      const list = unpackCityMap(await this.api.cityMap());
       if (!performance.getEntriesByName('crosscast:crossings').length) performance.mark('crosscast:crossings');
       this.clearError('crossings');
       this.store.setCrossings(list);
@@ -392,7 +395,7 @@ export class DashboardApp {
 
   /** "N (Warrigal Rd)" for an approach of the crossing, else its id. */
   private approachLabel(crossingId: string, approachId: string): string {
-    const a = this.store.byId.get(crossingId)?.approaches.find((x) => x.id === approachId);
+    const a = this.store.definitions.get(crossingId)?.approaches.find((x) => x.id === approachId);
     return a ? `${a.direction}${a.road ? ` (${a.road})` : ''}` : approachId;
   }
 
@@ -456,6 +459,7 @@ export class DashboardApp {
       this.clearError('detail');
       if (!still()) return;
       this.store.setStatus(detail.status);
+      this.store.setDefinition(detail);
       if (detail.fused) this.store.setCrossingFused(detail.fused);
       detail.recentObservations.forEach((o) => addObservation(sel, o));
       if (detail.latestForecast) addForecast(sel, detail.latestForecast);

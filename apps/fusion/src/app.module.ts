@@ -47,6 +47,7 @@ import { AutomaticModeService } from './services/automatic-mode.service';
 import { CityForecastService } from './services/city-forecast.service';
 import { CityFusionService } from './services/city-fusion.service';
 import { CrossingQueryService } from './services/crossing-query.service';
+import { CityMapService } from './services/city-map.service';
 import { DecisionService } from './services/decision.service';
 import { HealthService } from './services/health.service';
 import { IngestionService } from './services/ingestion.service';
@@ -98,6 +99,7 @@ export class FusionModule {
         IngestEvents,
         IngestionService,
         CrossingQueryService,
+        CityMapService,
         HealthService,
         LeadershipRepository,
         FusionFeedRepository,

@@ -1,3 +1,4 @@
+import { dashboardFiles } from './http/dashboard-files';
 import { InputSafetyPipe } from './http/input-safety';
 import { SafeErrorsFilter } from './http/safe-errors.filter';
 import { Logger, ValidationPipe } from '@nestjs/common';
@@ -69,7 +70,8 @@ export async function createFusionApp(config: FusionConfig, options: { logger?: 
   // Input safety first (NUL characters, absurd nesting), then the DTOs' validation.
   app.useGlobalPipes(new InputSafetyPipe(), new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new SafeErrorsFilter(app.getHttpAdapter()));
-  app.useStaticAssets(DASHBOARD_DIR, { index: 'index.html' });
+  // The dashboard's files from memory, gzipped, with ETags (http/dashboard-files.ts).
+  app.use(dashboardFiles(DASHBOARD_DIR));
   if (!fs.existsSync(path.join(DASHBOARD_DIR, 'dist', 'dashboard.js'))) new Logger('Dashboard').warn(`${path.join(DASHBOARD_DIR, 'dist')} has no bundle: the page will not work until \`npm run build\` (or \`npm run build:dashboard\`) makes it`);
 
   // The document (apps/fusion/src/openapi) is built on the first request for it.

@@ -18,6 +18,7 @@ export const API_PATHS = {
   crossingRecommendation: (id: string) => `/api/crossings/${enc(id)}/recommendation`,
   crossingAutomatic: (id: string) => `/api/crossings/${enc(id)}/automatic`,
   cityForecast: '/api/city/forecast',
+  cityMap: '/api/city/map',
   recommendations: '/api/recommendations',
   acceptRecommendation: (id: string) => `/api/recommendations/${enc(id)}/accept`,
   rejectRecommendation: (id: string) => `/api/recommendations/${enc(id)}/reject`,
@@ -90,6 +91,26 @@ export type CrossingListItemView = CrossingDefinition & {
   /** For a crossing without a usable worker forecast (stale, offline, degraded): fusion's estimate. Null otherwise. */
   estimate: CrossingFusionView | null;
 };
+
+/**
+ * GET /api/city/map: what the dashboard's map draws of every crossing, column by column
+ * (index i of each array is one crossing, in id order): fixed for a city, so the page's
+ * first picture does not wait for statuses and estimates (the socket snapshot brings those)
+ * nor carry approaches (GET /api/crossings/:id has them).
+ */
+export interface CityMapView {
+  count: number;
+  ids: string[];
+  names: string[];
+  lat: number[];
+  lon: number[];
+  /** Every approach road name once; `roads[i]` lists crossing i's roads as indexes into it. */
+  roadNames: string[];
+  roads: number[][];
+  /** The city's corridors (names as GET /api/corridors gives them); `corridors[i]` lists the ones crossing i is on. */
+  corridorNames: string[];
+  corridors: number[][];
+}
 
 /** GET /api/crossings/:id. */
 export type CrossingDetailView = CrossingListItemView & {

@@ -2,13 +2,13 @@ import type {
   AlertAcknowledgementView,
   AutomaticModeView,
   CityForecastView,
+  CityMapView,
   CorridorDecisionView,
   CorridorRecommendationStatus,
   CorridorRecommendationView,
   CorridorView,
   CrossingDetailView,
   CrossingForecastsView,
-  CrossingListItemView,
   CrossingMeasuresView,
   CrossingRecommendationView,
   DecisionView,
@@ -109,19 +109,8 @@ export class FusionApi {
     return this.request<ApiOperations[K]['response']>(API_OPERATIONS[operation].method, operationUrl(operation, ...args), body);
   }
 
-  /** Every crossing, page by page (the server's Link header gives the next page). */
-  async allCrossings(pageSize = 5000): Promise<CrossingListItemView[]> {
-    const all: CrossingListItemView[] = [];
-    let page = await this.call('CrossingsController_list', { query: { limit: pageSize } });
-    for (;;) {
-      all.push(...page.data);
-      const link = /<([^>]+)>;\s*rel="next"/.exec(page.headers.get('link') ?? '');
-      if (!link || !page.data.length) return all;
-      // The server's next-page URL: the same operation with another offset.
-      page = await this.request<ApiOperations['CrossingsController_list']['response']>(API_OPERATIONS.CrossingsController_list.method, link[1]);
-    }
-  }
-
+  /** What the map draws of every crossing (one request, column by column): GET /api/city/map. */
+  cityMap = async (): Promise<CityMapView> => (await this.call('CityController_map')).data;
   crossing = async (id: string): Promise<CrossingDetailView> => (await this.call('CrossingsController_detail', { path: { id } })).data;
   crossingForecasts = async (id: string, from: string, to: string, limit: number): Promise<CrossingForecastsView> =>
     (await this.call('CrossingsController_forecasts', { path: { id }, query: { from, to, limit } })).data;

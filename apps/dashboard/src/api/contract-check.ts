@@ -2,6 +2,7 @@ import type {
   AlertAcknowledgementView,
   AutomaticModeView,
   CityForecastView,
+  CityMapView,
   CorridorDecisionView,
   CorridorRecommendationView,
   CorridorView,
@@ -43,6 +44,7 @@ type Same<A, B> = [Exclude<Paths<A>, Paths<B>>, Exclude<Paths<B>, Paths<A>>] ext
 export const SAME_SHAPES: {
   login: Same<ApiResponse<'AuthController_login'>, LoginView>;
   crossings: Same<ApiResponse<'CrossingsController_list'>, CrossingListItemView[]>;
+  cityMap: Same<ApiResponse<'CityController_map'>, CityMapView>;
   crossing: Same<ApiResponse<'CrossingsController_detail'>, CrossingDetailView>;
   crossingMeasures: Same<ApiResponse<'MeasuresController_measures'>, CrossingMeasuresView>;
   crossingForecasts: Same<ApiResponse<'CrossingsController_forecasts'>, CrossingForecastsView>;
@@ -64,6 +66,7 @@ export const SAME_SHAPES: {
 } = {
   login: true,
   crossings: true,
+  cityMap: true,
   crossing: true,
   crossingMeasures: true,
   crossingForecasts: true,

@@ -146,6 +146,26 @@ export interface CityForecastHorizonDto {
   crossingsExtended: number;
 }
 
+export interface CityMapDto {
+  /** Crossings (the length of every per-crossing array) */
+  count: number;
+  /** Crossing ids, in id order */
+  ids: string[];
+  names: string[];
+  /** Latitude (WGS84) of crossing i */
+  lat: number[];
+  /** Longitude (WGS84) of crossing i */
+  lon: number[];
+  /** Every approach road name once */
+  roadNames: string[];
+  /** Crossing i's approach roads, as indexes into roadNames */
+  roads: number[][];
+  /** The city's corridors, by name (as GET /api/corridors) */
+  corridorNames: string[];
+  /** The corridors crossing i is on, as indexes into corridorNames */
+  corridors: number[][];
+}
+
 export interface ComparedPlanDto {
   source: 'running-plan' | 'base-plan' | 'observed-webster' | 'default';
   planId: string | null;
@@ -905,6 +925,7 @@ export const API_OPERATIONS = {
   AuthController_me: { method: 'GET', path: '/api/auth/me' },
   CityController_deadLetters: { method: 'GET', path: '/api/dead-letters' },
   CityController_forecast: { method: 'GET', path: '/api/city/forecast' },
+  CityController_map: { method: 'GET', path: '/api/city/map' },
   CorridorsController_accept: { method: 'POST', path: '/api/corridor-recommendations/{id}/accept' },
   CorridorsController_audit: { method: 'GET', path: '/api/corridor-decisions' },
   CorridorsController_corridors: { method: 'GET', path: '/api/corridors' },
@@ -1034,6 +1055,13 @@ export interface ApiOperations {
     query: Record<string, never>;
     body: undefined;
     response: CityForecastDto;
+  };
+  /** GET /api/city/map: What the dashboard's map draws of every crossing, column by column (index i of each array is one crossing, in id order): id, name, position, approach roads and corridors (names listed once, indexes per crossing). Fixed for a city; live status comes with the socket snapshot, approaches with GET /api/crossings/:id */
+  CityController_map: {
+    path: Record<string, never>;
+    query: Record<string, never>;
+    body: undefined;
+    response: CityMapDto;
   };
   /** POST /api/corridor-recommendations/{id}/accept: Accept a corridor plan for every crossing of the corridor at once: one audit row naming them all; each crossing gets its plan from the next boundary of the common cycle. 409 if already decided */
   CorridorsController_accept: {

@@ -1,13 +1,7 @@
-import type { CrossingDefinition } from '@crosscast/contracts';
+import type { MapCrossing } from './city-map';
 import { matchesQuery, matchesStatus, searchText } from './search';
 
-const crossing: CrossingDefinition = {
-  id: '3120', name: 'BURKE RD / CANTERBURY RD', lat: -37.8, lon: 145.05,
-  approaches: [
-    { id: 'N', direction: 'N', road: 'BURKE RD', location: 'x', lat: null, lon: null },
-    { id: 'W', direction: 'W', road: 'RATHMINES RD', location: 'x', lat: null, lon: null },
-  ],
-};
+const crossing: MapCrossing = { id: '3120', name: 'BURKE RD / CANTERBURY RD', lat: -37.8, lon: 145.05, roads: ['BURKE RD', 'RATHMINES RD'], corridors: [] };
 
 describe('dashboard search and filters', () => {
   const text = searchText(crossing);

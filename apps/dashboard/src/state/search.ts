@@ -1,12 +1,12 @@
-import type { CrossingDefinition, CrossingFreshness } from '@crosscast/contracts';
+import type { CrossingFreshness } from '@crosscast/contracts';
+import type { MapCrossing } from './city-map';
 
 export type StatusFilter = CrossingFreshness | 'estimated';
 export const STATUS_FILTERS: StatusFilter[] = ['fresh', 'stale', 'offline', 'unknown', 'estimated'];
 
 /** Lower-cased id, name and road names of a crossing, built once per crossing set. */
-export function searchText(c: CrossingDefinition): string {
-  const roads = new Set(c.approaches.map((a) => a.road));
-  return `${c.id} ${c.name} ${[...roads].join(' ')}`.toLowerCase();
+export function searchText(c: Pick<MapCrossing, 'id' | 'name' | 'roads'>): string {
+  return `${c.id} ${c.name} ${c.roads.join(' ')}`.toLowerCase();
 }
 
 /** Every word of the query must occur in the crossing's id, name or roads. */

@@ -20,6 +20,7 @@ import type {
   SimulationSnapshotView,
 } from '@crosscast/contracts';
 import { ms } from '../ui/format';
+import type { MapCrossing } from './city-map';
 import { DEFAULT_WINDOW, type MeasuresWindow } from './measures-window';
 
 /** Observed history kept per selected crossing (2 days of 15-min intervals). */
@@ -63,8 +64,11 @@ export function newSelection(id: string): Selection {
 
 /** The dashboard's state: REST gives the starting picture, socket events keep it current. */
 export class Store {
-  crossings: CrossingDefinition[] = [];
-  byId = new Map<string, CrossingDefinition>();
+  /** Every crossing as the map draws it (GET /api/city/map). */
+  crossings: MapCrossing[] = [];
+  byId = new Map<string, MapCrossing>();
+  /** Full definitions (approaches) of the crossings opened so far (GET /api/crossings/:id). */
+  definitions = new Map<string, CrossingDefinition>();
   statuses = new Map<string, CrossingStatusView>();
   /** ms of the newest observation seen live per crossing (orders the map's flow figure). */
   lastObsAt = new Map<string, number>();
@@ -91,13 +95,17 @@ export class Store {
   /** Bumped whenever anything the map draws changes (status, estimate, the crossing set). */
   mapVersion = 0;
 
-  setCrossings(list: Array<CrossingDefinition & { status?: CrossingStatusView; estimate?: CrossingFusionView | null }>): void {
+  /** The city's crossings (their statuses and estimates come with the socket snapshot and live events). */
+  setCrossings(list: MapCrossing[]): void {
     this.crossings = list;
     this.byId = new Map(list.map((c) => [c.id, c]));
-    // The socket snapshot may already have delivered fresher statuses; REST fills gaps only.
-    for (const c of list) if (c.status && !this.statuses.has(c.id)) this.statuses.set(c.id, c.status);
-    for (const c of list) if (c.estimate && !this.fused.has(c.id)) this.fused.set(c.id, c.estimate);
     this.mapVersion++;
+  }
+
+  /** A crossing's full definition (its approaches), from its detail. */
+  setDefinition(c: CrossingDefinition): void {
+    const { id, name, lat, lon, approaches } = c;
+    this.definitions.set(id, { id, name, lat, lon, approaches });
   }
 
   setStatus(s: CrossingStatusView): void {

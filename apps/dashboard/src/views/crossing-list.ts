@@ -1,9 +1,10 @@
-import type { CrossingDefinition, CrossingFreshness } from '@crosscast/contracts';
+import type { CrossingFreshness } from '@crosscast/contracts';
+import type { MapCrossing } from '../state/city-map';
 import { fill, h } from '../ui/dom';
 import { fmtInt } from '../ui/format';
 
 export interface ListRow {
-  c: CrossingDefinition;
+  c: MapCrossing;
   freshness: CrossingFreshness;
   estimated: boolean;
   flow: number | null;

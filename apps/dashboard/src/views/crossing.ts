@@ -125,7 +125,7 @@ function renderCrossingChart(store: Store, sel: Selection): Readout {
 
 function renderApproaches(store: Store, crossingId: string, fc: ForecastView | null, lastObs: ObservationView | null): void {
   const body = byId('approach-body');
-  const c = store.byId.get(crossingId);
+  const c = store.definitions.get(crossingId);
   const horizons = fc ? [...fc.horizons].sort((a, b) => a.stepsAhead - b.stepsAhead) : [];
   const h1 = horizons[0];
   const hLast = horizons[horizons.length - 1];

@@ -1,5 +1,8 @@
 import * as L from 'leaflet';
-import type { CorridorView, CrossingDefinition } from '@crosscast/contracts';
+import type { CorridorView } from '@crosscast/contracts';
+
+/** What a corridor line needs of a crossing: where it is. */
+type Placed = { id: string; lat: number; lon: number };
 import { CORRIDOR_COLOURS } from './map-shapes';
 
 /** How a corridor's line is drawn: every corridor, the chosen one, the others while one is chosen. */
@@ -15,7 +18,7 @@ export const CORRIDOR_STYLE = {
 export const DENSE_CORRIDORS = 40;
 
 /** The corridor's crossings in road order as map points, leaving out crossings without a position. */
-export function corridorPath(corridor: CorridorView, byId: ReadonlyMap<string, CrossingDefinition>): Array<[number, number]> {
+export function corridorPath(corridor: CorridorView, byId: ReadonlyMap<string, Placed>): Array<[number, number]> {
   const points: Array<[number, number]> = [];
   for (const id of corridor.crossingIds) {
     const c = byId.get(id);
@@ -35,7 +38,7 @@ export class CorridorOutlines {
   readonly layer = L.layerGroup();
   private readonly lines = new Map<string, L.Polyline>();
   private drawnFrom: readonly CorridorView[] | null = null;
-  private drawnFor: readonly CrossingDefinition[] | null = null;
+  private drawnFor: readonly Placed[] | null = null;
   private chosen: string | null = null;
 
   constructor(
@@ -45,7 +48,7 @@ export class CorridorOutlines {
   ) {}
 
   /** Draws (when the corridors or the crossings changed) and marks the chosen corridor. Returns whether anything changed. */
-  update(corridors: readonly CorridorView[], crossings: readonly CrossingDefinition[], chosen: string | null): boolean {
+  update(corridors: readonly CorridorView[], crossings: readonly Placed[], chosen: string | null): boolean {
     let changed = false;
     if (corridors !== this.drawnFrom || crossings !== this.drawnFor) {
       this.drawnFrom = corridors;

@@ -1,6 +1,7 @@
 import * as L from 'leaflet';
 import Supercluster, { type ClusterProperties, type PointFeature } from 'supercluster';
-import type { CorridorView, CrossingDefinition, CrossingFreshness } from '@crosscast/contracts';
+import type { CorridorView, CrossingFreshness } from '@crosscast/contracts';
+import type { MapCrossing } from '../state/city-map';
 import { CorridorOutlines } from './map-corridors';
 import { ShapeMarker } from './map-marker';
 import { FRESHNESS_BY_RANK, STATUS_STYLE } from './map-shapes';
@@ -20,7 +21,7 @@ const clusterRadiusPx = (crossings: number) => (crossings <= 200 ? 18 : 36);
 const STREET_ZOOM = 15;
 
 export interface MapSource {
-  crossings: CrossingDefinition[];
+  crossings: MapCrossing[];
   freshnessOf(id: string): CrossingFreshness;
   isEstimated(id: string): boolean;
   flowOf(id: string): number | null;
@@ -110,7 +111,7 @@ export class CityMap {
     this.map.setView([c.lat, c.lon], Math.max(zoom, this.map.getZoom()));
   }
 
-  private expansionZoomOf(c: CrossingDefinition): number {
+  private expansionZoomOf(c: MapCrossing): number {
     // The lowest zoom at which this crossing is drawn on its own (not inside a cluster).
     // The box is ~10 m: the index keeps coordinates in single precision.
     const box: [number, number, number, number] = [c.lon - 1e-4, c.lat - 1e-4, c.lon + 1e-4, c.lat + 1e-4];
@@ -231,13 +232,13 @@ export class CityMap {
   }
 
   /** Faint "roads": crossings sharing an approach road, joined in order along the road's longer axis. */
-  private drawRoads(crossings: CrossingDefinition[]): void {
+  private drawRoads(crossings: MapCrossing[]): void {
     this.roads.clearLayers();
     const roads = new Map<string, Array<[number, number]>>();
     for (const c of crossings) {
       const seen = new Set<string>();
-      for (const a of c.approaches) {
-        const name = a.road.trim().toLowerCase();
+      for (const road of c.roads) {
+        const name = road.trim().toLowerCase();
         if (!name || seen.has(name)) continue;
         seen.add(name);
         if (!roads.has(name)) roads.set(name, []);

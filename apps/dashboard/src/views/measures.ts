@@ -18,6 +18,8 @@ const VOLUME_HEIGHT = 150;
 const SERIES_COLOURS = ['#7fd4ff', '#f0a35e', '#c792ea', '#8bd17c', '#e5c07b', '#ff7b9c', '#56b6c2', '#d19a66'];
 const SERIES_DASHES = ['', '6 3', '2 2', '8 3 2 3'];
 const PAD = { l: 40, r: 10, t: 8, b: 22 };
+/** About half the width of an "HH:MM" tick label (px). */
+const X_LABEL_HALF_WIDTH = 18;
 const TERMINATION_TEXT: Record<PhaseTerminationView, string> = { 'gap-out': 'gap-out', 'max-out': 'max-out', 'force-off': 'force-off', unknown: 'not logged' };
 
 /**
@@ -192,7 +194,9 @@ function axes(out: SVGElement[], plot: PlotBox, xTicks: Array<{ at: number; valu
   }
   for (const t of xTicks) {
     out.push(s('line', { class: 'grid', x1: t.at, x2: t.at, y1: plot.pad.t, y2: bottom }));
-    out.push(s('text', { class: 'axis-label', x: t.at, y: plot.height - 6, 'text-anchor': 'middle' }, fmtClock(t.value)));
+    // A tick at the right edge (the window's end) is labelled leftwards, so its label is not cut off.
+    const atEdge = t.at > plot.width - X_LABEL_HALF_WIDTH;
+    out.push(s('text', { class: 'axis-label', x: atEdge ? plot.width - 1 : t.at, y: plot.height - 6, 'text-anchor': atEdge ? 'end' : 'middle' }, fmtClock(t.value)));
   }
   out.push(s('line', { class: 'axis', x1: plot.pad.l, x2: plot.width - plot.pad.r, y1: bottom, y2: bottom }));
 }

@@ -3,8 +3,9 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { Roles } from '../auth/decorators';
 import { DeadLettersQuery } from '../dtos/crossing.dto';
 import { CityForecastService } from '../services/city-forecast.service';
+import { CityMapService } from '../services/city-map.service';
 import { CrossingQueryService } from '../services/crossing-query.service';
-import { CityForecastDto } from '../dtos/city.view.dto';
+import { CityForecastDto, CityMapDto } from '../dtos/city.view.dto';
 import { DeadLetterDto } from '../dtos/crossing.view.dto';
 
 @ApiTags('city')
@@ -15,7 +16,18 @@ export class CityController {
   constructor(
     private readonly cityForecast: CityForecastService,
     private readonly crossings: CrossingQueryService,
+    private readonly cityMap: CityMapService,
   ) {}
+
+  @Get('city/map')
+  @ApiOperation({
+    summary:
+      "What the dashboard's map draws of every crossing, column by column (index i of each array is one crossing, in id order): id, name, position, approach roads and corridors (names listed once, indexes per crossing). Fixed for a city; live status comes with the socket snapshot, approaches with GET /api/crossings/:id",
+  })
+  @ApiOkResponse({ type: CityMapDto })
+  map(): CityMapDto {
+    return this.cityMap.map();
+  }
 
   @Get('city/forecast')
   @ApiOperation({

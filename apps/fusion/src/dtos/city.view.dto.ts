@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { AggregateHorizonView, CityForecastHorizonView, CityForecastView, CorridorForecastView, CrossingFreshness, WorkerStatus } from '@crosscast/contracts';
+import type { AggregateHorizonView, CityForecastHorizonView, CityForecastView, CityMapView, CorridorForecastView, CrossingFreshness, WorkerStatus } from '@crosscast/contracts';
 import { FRESHNESS_VALUES, WORKER_STATUSES } from './common.view.dto';
 
 export class AggregateHorizonDto implements AggregateHorizonView {
@@ -51,4 +51,16 @@ export class CityForecastDto implements CityForecastView {
   @ApiProperty({ type: () => [EstimatedCrossingDto] }) estimated: EstimatedCrossingDto[];
   @ApiProperty({ type: () => [CityForecastHorizonDto] }) horizons: CityForecastHorizonDto[];
   @ApiProperty({ type: () => [CorridorForecastDto] }) corridors: CorridorForecastDto[];
+}
+
+export class CityMapDto implements CityMapView {
+  @ApiProperty({ type: 'integer', description: 'Crossings (the length of every per-crossing array)' }) count: number;
+  @ApiProperty({ type: [String], description: 'Crossing ids, in id order' }) ids: string[];
+  @ApiProperty({ type: [String] }) names: string[];
+  @ApiProperty({ type: [Number], description: 'Latitude (WGS84) of crossing i' }) lat: number[];
+  @ApiProperty({ type: [Number], description: 'Longitude (WGS84) of crossing i' }) lon: number[];
+  @ApiProperty({ type: [String], description: 'Every approach road name once' }) roadNames: string[];
+  @ApiProperty({ type: 'array', items: { type: 'array', items: { type: 'integer' } }, description: "Crossing i's approach roads, as indexes into roadNames" }) roads: number[][];
+  @ApiProperty({ type: [String], description: "The city's corridors, by name (as GET /api/corridors)" }) corridorNames: string[];
+  @ApiProperty({ type: 'array', items: { type: 'array', items: { type: 'integer' } }, description: 'The corridors crossing i is on, as indexes into corridorNames' }) corridors: number[][];
 }

@@ -45,8 +45,11 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
+    // A connecting dashboard gets the cached picture (rebuilt every second) at once, without
+    // waiting for rebuilds that catch up with forecasts fed meanwhile: whatever changed after it
+    // was built comes with the next tick's broadcast, which is built from a newer picture.
     this.live.setSnapshotProvider(async () => {
-      const { city, statuses } = await this.cityForecast.picture();
+      const { city, statuses } = await this.cityForecast.cachedPicture();
       return { city, summaries: statuses.map(crossingSummary) };
     });
     this.timer = setInterval(() => void this.tick(), BROADCAST_EVERY_MS);
