@@ -49,7 +49,9 @@ describe('operator dashboard in headless Chromium', () => {
     // Recommendations at every hourly planning period with any gain: this test checks the page and
     // the workflow, not the hysteresis (test/integration/recommendations.int-spec.ts does). An hour
     // of data time is 4 s here; acceptShownRecommendation copes with one superseded meanwhile.
-    platform = await startPlatform(crossingIds, { simulator: { REPLAY_SPEED: '900' }, fusion: { PLANNING_PERIOD_MINUTES: '60', MIN_GAIN_SECONDS: '0', MIN_GAIN_SHARE: '0' } });
+    // The recommendation panel's per-crossing plans are fusion's with SIGNAL_ADVICE=fixed-time (with
+    // the group advice, the default, a crossing's one advice is its group's: closed-loop.e2e-spec.ts).
+    platform = await startPlatform(crossingIds, { simulator: { REPLAY_SPEED: '900' }, fusion: { PLANNING_PERIOD_MINUTES: '60', MIN_GAIN_SECONDS: '0', MIN_GAIN_SHARE: '0', SIGNAL_ADVICE: 'fixed-time' } });
     browser = await launchChromium();
   }, 90_000);
 

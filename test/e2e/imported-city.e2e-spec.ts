@@ -42,7 +42,8 @@ describe('an imported SUMO city runs the closed loop: forecasts, a recommendatio
     const city = { CITY_DIR: cityDir };
     platform = await startPlatform(crossingIds, {
       simulator: { ...city, SIMULATOR_MODE: 'simulate', SIM_NETWORK: 'imported', SIM_SPEED: '900', SIM_BACKFILL_DAYS: '2' },
-      fusion: { ...city, PLANNING_PERIOD_MINUTES: '60', MIN_GAIN_SECONDS: '0', MIN_GAIN_SHARE: '0' },
+      // Per-crossing fixed-time plans against the imported programs (SIGNAL_ADVICE=fixed-time; the group advice is closed-loop.e2e-spec.ts's).
+      fusion: { ...city, PLANNING_PERIOD_MINUTES: '60', MIN_GAIN_SECONDS: '0', MIN_GAIN_SHARE: '0', SIGNAL_ADVICE: 'fixed-time' },
       worker: city,
     });
   }, 120_000);

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
-import { CorridorDecisionView, CorridorRecommendationView, SignedTimingPlanMessageSchema, TIMING_PLAN_QUEUE, ForecastMessage } from '@crosscast/contracts';
+import { CorridorDecisionView, CorridorRecommendationView, CrossingRecommendationView, SignedTimingPlanMessageSchema, TIMING_PLAN_QUEUE, ForecastMessage } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
 import { IngestionService } from '../../apps/fusion/src/services/ingestion.service';
 import { PlanningService } from '../../apps/fusion/src/services/planning.service';
@@ -18,6 +18,8 @@ import { eventually } from '../support/infrastructure';
  * coordinated-actuated plan; an operator accepts it as one decision naming every crossing,
  * which sets each crossing's running plan and queues one signed plan per crossing with its
  * coordination settings. A crossing on no corridor is advised to run free (actuated).
+ * That advice is a crossing's only one: the per-crossing evaluations recommend no
+ * fixed-time plan (SIGNAL_ADVICE=actuated, the default) and say so.
  */
 describe('corridor recommendations (real PostgreSQL + Redis)', () => {
   const city = loadCityDefinition('seed-data/boroondara-2006');
@@ -160,6 +162,19 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
     const [message] = jobs.map((j) => SignedTimingPlanMessageSchema.parse(j.data)).filter((m) => m.crossingId === '0970');
     expect(message).toMatchObject({ effectiveFrom: 'next-cycle-boundary', planId: `cor-${rec.id}-0970`, actuated: { corridorRecommendationId: rec.id, minGreenSeconds: 7, maxGreenSeconds: 45, passageSeconds: 2.5 } });
     expect(message.coordination).toBeUndefined();
+
+    // One advice per crossing: the per-crossing evaluations recommend no fixed-time plan anywhere, and say whose advice it is.
+    expect(await (await viewer('/api/recommendations')).json()).toEqual([]);
+    expect(Number((await db.query(`SELECT count(*) FROM recommendations`))[0].count)).toBe(0);
+    const panel = async (id: string) => (await (await viewer(`/api/crossings/${id}/recommendation`)).json()) as CrossingRecommendationView;
+    const lone0970 = await panel('0970');
+    expect(lone0970).toMatchObject({ pending: null, latest: null, lastEvaluation: { outcome: 'not-needed', gainSeconds: 0, planningPeriodStart: new Date(at('17:30')).toISOString() } });
+    expect(lone0970.lastEvaluation!.reason).toMatch(/^advised with its group: free operation \(on no corridor\) /);
+    for (const id of corridorIds) {
+      const view = await panel(id);
+      expect(view).toMatchObject({ pending: null, latest: null, lastEvaluation: { outcome: 'not-needed', gainSeconds: 0 } });
+      expect(view.lastEvaluation!.reason).toMatch(/^advised with its group: WARRIGAL RD: .*; evening peak rising on the (north|south) approach/);
+    }
   }, 60_000);
 
   it('answers as the OpenAPI document says (corridor plans, decisions, coordinated running plans)', async () => {
@@ -202,5 +217,19 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
     // It runs Warrigal Rd's coordinated plan: the switch to free passed groupChanges' test (free beats it at this forecast).
     expect(rec.reason).toMatch(/leaving it to run free/);
     expect(rec.gainSeconds).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('does not put a crossing running free back on a fixed-time plan the next period: no second advice', async () => {
+    // 0970 runs the free operation accepted at 17:30; a heavier forecast two periods later.
+    const heavier = shapedForecast(crossing('0970'), at('18:30'), { observed: { N: 260, S: 260, E: 140, W: 140 }, forecast: { N: [400, 480, 520, 540], S: [400, 480, 520, 540] }, otherCount: 140, seq: ++seq });
+    await ingestion.ingestForecast('test', 'c-0970-2', heavier);
+    await app.get(PlanningService).whenIdle();
+    const view = (await (await viewer('/api/crossings/0970/recommendation')).json()) as CrossingRecommendationView;
+    expect(view).toMatchObject({ pending: null, latest: null, lastEvaluation: { planningPeriodStart: new Date(at('18:30')).toISOString(), recommendationId: null } });
+    expect(view.lastEvaluation!.reason).toMatch(/^advised with its group: free operation/);
+    expect(Number((await db.query(`SELECT count(*) FROM recommendations`))[0].count)).toBe(0);
+    // What runs there is still the group's free operation.
+    const [running] = await db.query(`SELECT plan FROM running_plans WHERE crossing_id = '0970'`);
+    expect(running.plan.actuated).toBeDefined();
   }, 60_000);
 });

@@ -52,7 +52,8 @@ describe('operator workflow: accept / reject recommendations (real PostgreSQL + 
   }
 
   beforeAll(async () => {
-    harness = await startFusionHarness({ name: 'ops', env: { FUSION_STEP_SETTLE_MS: '500' } });
+    // Per-crossing fixed-time recommendations exist only for controllers that cannot run actuated (with the group advice, the default, a crossing's one advice is its group's).
+    harness = await startFusionHarness({ name: 'ops', env: { FUSION_STEP_SETTLE_MS: '500', SIGNAL_ADVICE: 'fixed-time' } });
     ({ app, db, baseUrl } = harness);
     plans = harness.queue(TIMING_PLAN_QUEUE);
 

@@ -23,7 +23,8 @@ import { eventually } from '../support/infrastructure';
  * Forecast-driven recommendations against real PostgreSQL and Redis: hysteresis, one
  * recommendation per crossing and planning period under redelivery, statuses, and
  * automatic mode with its guard rails (applied through the operator's accept path, held
- * for a stale crossing or a degraded worker). Planning periods are 30 minutes here, so two
+ * for a stale crossing or a degraded worker), as fusion runs them with
+ * SIGNAL_ADVICE=fixed-time (controllers that cannot run actuated). Planning periods are 30 minutes here, so two
  * 15-minute forecasts share one; automatic changes need 60 minutes between them.
  */
 describe('forecast-driven recommendations and automatic mode (real PostgreSQL + Redis)', () => {
@@ -74,6 +75,8 @@ describe('forecast-driven recommendations and automatic mode (real PostgreSQL + 
         AUTOMATIC_MIN_MINUTES_BETWEEN_CHANGES: '60',
         // Crossings here report unevenly: the city steps 0.5 s after a new interval appears instead of waiting 5 s for the others.
         FUSION_STEP_SETTLE_MS: '500',
+        // Per-crossing fixed-time recommendations and automatic mode: for controllers that cannot run actuated (with the group advice, the default, a crossing gets none: corridor-recommendations.int-spec.ts).
+        SIGNAL_ADVICE: 'fixed-time',
       },
     });
     ({ app, db } = harness);

@@ -108,6 +108,12 @@ export const FUSION_ENV = {
   MIN_GAIN_SECONDS: envNumber(2, 0, 600),
   /** …and at least this share of the running plan's expected delay. */
   MIN_GAIN_SHARE: envNumber(0.05, 0, 1),
+  /**
+   * What a crossing is advised with: 'actuated' (the group advice, coordinated or free, is
+   * every crossing's one advice; no per-crossing fixed-time plans) or 'fixed-time' (controllers
+   * that cannot run actuated: per-crossing Webster plans only, no group advice).
+   */
+  SIGNAL_ADVICE: z.enum(['actuated', 'fixed-time']).default('actuated'),
   /** Automatic mode's guard rails: the cycle it may set… */
   AUTOMATIC_MIN_CYCLE_SECONDS: envInt(30, 20, 300),
   AUTOMATIC_MAX_CYCLE_SECONDS: envInt(120, 20, 300),

@@ -112,6 +112,10 @@ describe('planForForecast', () => {
     expect(result.congested).toBe(true);
     expect(result.plan.cycleSeconds).toBe(120);
     expect(result.reason).toMatch(/congested: demand exceeds capacity/);
+    // The parts a caller may quote on their own: the trend the reason starts with, the congestion it ends with.
+    expect(result.reason.startsWith(`${result.demandTrend}; `)).toBe(true);
+    expect(result.reason.endsWith(`; congested: ${result.congestionReason}`)).toBe(true);
+    expect(planForForecast(crossing([300, 300], [200, 200])).congestionReason).toBeNull();
     expect(Number.isFinite(result.expectedDelayRecommended)).toBe(true);
   });
 

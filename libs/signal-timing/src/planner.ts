@@ -77,6 +77,10 @@ export interface PlanningResult {
   /** The chosen plan is congested (capped cycle or a phase over capacity) at its design flows, or over capacity at the centre forecast. */
   congested: boolean;
   reason: string;
+  /** The demand trend the reason starts with ("evening peak rising on the north approach: …"). */
+  demandTrend: string;
+  /** Why the plan is congested (the reason's "congested: …" part), null when it is not. */
+  congestionReason: string | null;
   /** Number of demand scenarios (horizons x levels) the expectation is over. */
   scenarioCount: number;
 }
@@ -149,6 +153,8 @@ export function planForForecast(input: PlanningInput): PlanningResult {
     delayAtCentreRunning: expectedDelay(input.runningPlan, centreScenarios),
     congested: chosen.plan.congested || overCapacityAtCentre,
     reason: [trend, basisText, gainText, congestionText ? `congested: ${congestionText}` : null].filter((s) => s !== null).join('; '),
+    demandTrend: trend,
+    congestionReason: congestionText,
     scenarioCount: scenarios.length,
   };
 }

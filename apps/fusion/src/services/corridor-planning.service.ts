@@ -52,6 +52,8 @@ export class CorridorPlanningService {
   private cached: { corridors: AdviceCorridor[]; pieces: Corridor[] } | null = null;
   /** Per crossing, the planning period it was last advised in. */
   private readonly advisedPeriod = new Map<string, number>();
+  /** Crossings whose group the advice refused the last time it was planned (the fixed-time planner advises them meanwhile). */
+  private readonly refused = new Set<string>();
 
   constructor(
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
@@ -89,10 +91,25 @@ export class CorridorPlanningService {
   }
 
   /**
+   * What advises a crossing instead of a per-crossing fixed-time plan (the evaluation's
+   * reason names it): the corridors it is on, or free operation for a crossing on none.
+   * Null where no group advice exists: SIGNAL_ADVICE=fixed-time (controllers that cannot
+   * run actuated), a crossing unknown to the city, or one whose group's advice was refused
+   * the last time (the planner threw on its inputs: logged); the fixed-time planner
+   * advises those.
+   */
+  groupAdviceFor(crossingId: string): string | null {
+    if (this.config.SIGNAL_ADVICE !== 'actuated' || !this.city.get(crossingId) || this.refused.has(crossingId)) return null;
+    const on = this.list().filter((c) => c.crossings.some((x) => x.id === crossingId));
+    return on.length > 0 ? on.map((c) => c.name).join(' and ') : 'free operation (on no corridor)';
+  }
+
+  /**
    * Advises each group due in the period of `nowIntervalMs` (see the class comment).
-   * Returns the recommendations made.
+   * Returns the recommendations made. Nothing with SIGNAL_ADVICE=fixed-time.
    */
   async planDue(latest: ReadonlyMap<string, PlannedInput>, nowIntervalMs: number): Promise<CorridorRecommendationView[]> {
+    if (this.config.SIGNAL_ADVICE !== 'actuated') return [];
     const periodMinutes = this.config.PLANNING_PERIOD_MINUTES;
     const periodMs = planningPeriodStartMs(nowIntervalMs, periodMinutes);
     // In the period's last interval a group stops waiting for crossings not planned yet (a stopped worker): they are cut out.
@@ -113,8 +130,10 @@ export class CorridorPlanningService {
       for (const id of here) this.advisedPeriod.set(id, periodMs);
       try {
         made.push(...(await this.adviseGroup(here, latest, periodMs)));
+        for (const id of here) this.refused.delete(id);
       } catch (error) {
-        // Deterministic for these inputs: not retried in this period.
+        // Deterministic for these inputs: not retried in this period; the fixed-time planner advises these crossings until their group is advised again.
+        for (const id of here) this.refused.add(id);
         this.logger.warn(`group ${here.join(', ')}: no advice for the period from ${new Date(periodMs).toISOString()}: ${(error as Error).message}`);
       }
     }

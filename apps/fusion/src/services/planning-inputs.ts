@@ -6,7 +6,7 @@
  */
 import { BasePlan, ComparedPlanView, CompassDirection, CrossingDefinition, ForecastBand, ForecastMessage, ForecastView, ObservationView, PhaseTimingView, PlanningInputSource, RunningPlanView } from '@crosscast/contracts';
 import type { FusedPoint } from '@crosscast/fusion';
-import { DEFAULT_PHASING, DEFAULT_WEBSTER, LaneGroupForecast, PlanningInput, PhaseSpec, SignalPlan, TimingPlan, twoPhaseDemand, websterPlan } from '@crosscast/signal-timing';
+import { DEFAULT_PHASING, DEFAULT_WEBSTER, LaneGroupForecast, PlanningInput, PlanningResult, PhaseSpec, SignalPlan, TimingPlan, twoPhaseDemand, websterPlan } from '@crosscast/signal-timing';
 
 /**
  * What a plan is made from: a worker's forecast (as it arrived, or as stored), per approach
@@ -261,4 +261,55 @@ export function toPhaseTimingViews(plan: TimingPlan): PhaseTimingView[] {
     flowRatio: Math.round(p.flowRatio * 1000) / 1000,
     greenSeconds: p.greenSeconds,
   }));
+}
+
+/** What the per-crossing evaluation stores besides its keys: the verdict and the reason. */
+export interface EvaluationVerdict {
+  gainSeconds: number;
+  gainShare: number;
+  expectedDelayRunningSeconds: number;
+  expectedDelayRecommendedSeconds: number;
+  basis: 'centre' | 'upper';
+  congested: boolean;
+  reason: string;
+}
+
+/** The planner's verdict on a crossing it may recommend a fixed-time plan for. */
+export function plannerVerdict(result: PlanningResult): EvaluationVerdict {
+  return {
+    gainSeconds: result.gainSeconds,
+    gainShare: result.gainShare,
+    expectedDelayRunningSeconds: result.expectedDelayRunning,
+    expectedDelayRecommendedSeconds: result.expectedDelayRecommended,
+    basis: result.chosenBasis,
+    congested: result.congested,
+    reason: result.reason,
+  };
+}
+
+/**
+ * The verdict on a crossing the group advice covers (SIGNAL_ADVICE=actuated: every crossing
+ * the actuated advice plans). One advice per crossing: no fixed-time plan is recommended
+ * there, so nothing changes through this evaluation (no gain; the expected delay stays the
+ * running plan's) and its reason says where the advice is (`groupAdvice`: the corridor, or
+ * free operation), then the demand trend, whether automatic mode is left out, and the
+ * congestion verdict, which keeps its place at the end ("congested: <why>": the congestion
+ * alert reads it).
+ */
+export function groupAdvisedVerdict(result: PlanningResult, groupAdvice: string, automaticEnabled: boolean): EvaluationVerdict {
+  const parts = [
+    `advised with its group: ${groupAdvice} (no per-crossing fixed-time plan; the corridor recommendations carry its advice)`,
+    result.demandTrend,
+    automaticEnabled ? 'automatic mode does not apply group advice: an operator accepts it' : null,
+    result.congestionReason ? `congested: ${result.congestionReason}` : null,
+  ];
+  return {
+    gainSeconds: 0,
+    gainShare: 0,
+    expectedDelayRunningSeconds: result.expectedDelayRunning,
+    expectedDelayRecommendedSeconds: result.expectedDelayRunning,
+    basis: result.chosenBasis,
+    congested: result.congested,
+    reason: parts.filter((p): p is string => p !== null).join('; '),
+  };
 }

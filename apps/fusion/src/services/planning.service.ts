@@ -145,7 +145,8 @@ export class PlanningService implements OnModuleInit, OnModuleDestroy {
   private async evaluate(entry: Waiting, forecast: PlanningForecast, source: 'fused' | 'estimate' | 'worker-forecast'): Promise<void> {
     const crossingId = entry.forecast.crossingId;
     try {
-      await this.recommendations.evaluateForecast(forecast, source);
+      // One advice per crossing: where the group advice covers it, the evaluation recommends no fixed-time plan.
+      await this.recommendations.evaluateForecast(forecast, source, this.corridors.groupAdviceFor(crossingId));
       this.evaluated++;
       const held = this.latest.get(crossingId);
       if (!held || Date.parse(held.forecast.basedOnIntervalStart) <= Date.parse(forecast.basedOnIntervalStart)) this.latest.set(crossingId, { forecast, source });

@@ -31,8 +31,7 @@ const T0 = Date.parse('2006-10-09T22:00:00Z');
 const iso = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
 
 /** A forecast with heavy north–south and light east–west demand: a plan worth recommending against an even split. */
-function forecast(basedOnMinutes: number): PlanningForecast {
-  const demand: Record<string, number> = { N: 220, S: 200, E: 40, W: 30 };
+function forecast(basedOnMinutes: number, demand: Record<string, number> = { N: 220, S: 200, E: 40, W: 30 }): PlanningForecast {
   const band = (mean: number) => ({ mean, lower80: mean * 0.9, upper80: mean * 1.1, lower95: mean * 0.85, upper95: mean * 1.15 });
   return {
     messageId: `0970:${iso(basedOnMinutes)}`,
@@ -82,7 +81,7 @@ class MemoryRecommendations {
       ? ({ id: String(this.recs.length + 1), crossingId: e.crossingId, status: 'pending', planningPeriodStart: key, basedOnIntervalStart: e.basedOnIntervalStart.toISOString(), validUntil: e.recommendation.validUntil.toISOString(), cycleSeconds: e.recommendation.cycleSeconds, automatic: e.recommendation.automatic } as unknown as RecommendationView)
       : null;
     if (recommendation) this.recs.push(recommendation);
-    const evaluation = { crossingId: e.crossingId, planningPeriodStart: key, recommendationId: recommendation?.id ?? null, congested: e.congested } as unknown as PlanningEvaluationView;
+    const evaluation = { crossingId: e.crossingId, planningPeriodStart: key, recommendationId: recommendation?.id ?? null, congested: e.congested, reason: e.reason, gainSeconds: e.gainSeconds, expectedDelayRunningSeconds: e.expectedDelayRunningSeconds, expectedDelayRecommendedSeconds: e.expectedDelayRecommendedSeconds } as unknown as PlanningEvaluationView;
     this.evaluations.set(key, evaluation);
     return { status: 'stored', evaluation, recommendation, supersededIds: superseded.map((r) => r.id), expiredIds: expired.map((r) => r.id) };
   }
@@ -158,6 +157,32 @@ describe('RecommendationService', () => {
     repo.planChanges = 3;
     await expect(service.evaluateForecast(forecast(15))).rejects.toThrow(/running plan kept changing/);
     expect(repo.evaluations.has(iso(15))).toBe(false);
+  });
+
+  it('recommends no fixed-time plan where the group advice covers the crossing: one evaluation per period saying so, the congestion verdict kept, nothing for automatic mode', async () => {
+    const { service, repo, emitted, applied } = setup({ AUTOMATIC_MIN_MINUTES_BETWEEN_CHANGES: '0', AUTOMATIC_MAX_CYCLE_CHANGE_SHARE: '1', AUTOMATIC_MAX_GREEN_CHANGE_SHARE: '1' });
+    repo.automatic = { ...repo.automatic, enabled: true };
+    // Without a group's advice this forecast is worth a fixed-time plan (the first test); with it, nothing.
+    const covered = await service.evaluateForecast(forecast(0), 'fused', 'free operation (on no corridor)');
+    expect(covered.status).toBe('not-needed');
+    const evaluation = repo.evaluations.get(iso(0))!;
+    expect(evaluation).toMatchObject({ recommendationId: null, congested: false, gainSeconds: 0 });
+    expect(evaluation.expectedDelayRecommendedSeconds).toBe(evaluation.expectedDelayRunningSeconds);
+    expect(evaluation.reason).toMatch(/^advised with its group: free operation \(on no corridor\) \(no per-crossing fixed-time plan; .*\); .*; automatic mode does not apply group advice: an operator accepts it$/);
+    expect(repo.recs).toEqual([]);
+    expect(emitted).toEqual([]);
+    expect(applied).toEqual([]);
+    // Idempotent like any evaluation.
+    expect(await service.evaluateForecast(forecast(5), 'fused', 'free operation (on no corridor)')).toEqual({ status: 'already-evaluated' });
+    // Demand over capacity: the verdict is congested and the reason still ends with it (the congestion alert reads "congested: <why>").
+    const heavy = await service.evaluateForecast(forecast(15, { N: 800, S: 780, E: 700, W: 690 }), 'fused', 'WARRIGAL RD: 3685 → 2000');
+    expect(heavy.status).toBe('not-needed');
+    const congested = repo.evaluations.get(iso(15))!;
+    expect(congested.congested).toBe(true);
+    expect(congested.reason).toMatch(/^advised with its group: WARRIGAL RD: 3685 → 2000 /);
+    expect(congested.reason).toMatch(/; congested: .+$/);
+    // Where no group advice covers it (null), the fixed-time planner recommends again.
+    expect((await service.evaluateForecast(forecast(30), 'fused', null)).status).toBe('recommended');
   });
 
   it('hands the recommendation to automatic mode when it is on, and writes why on it when the decision is refused', async () => {

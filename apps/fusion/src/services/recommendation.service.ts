@@ -9,7 +9,7 @@ import { ForecastStoreRepository } from '../repositories/forecast-store.reposito
 import { RecommendationsRepository } from '../repositories/recommendations.repository';
 import { GuardRails, automaticOutcome } from './automatic-guard';
 import { DecisionService } from './decision.service';
-import { PlanningForecast, comparedPlan, planningInputFor, planningPeriodStartMs, planningWindowEndMs, toPhaseTimingViews } from './planning-inputs';
+import { PlanningForecast, comparedPlan, groupAdvisedVerdict, planningInputFor, planningPeriodStartMs, planningWindowEndMs, plannerVerdict, toPhaseTimingViews } from './planning-inputs';
 import { StatusService } from './status.service';
 import { LeadershipService } from './leadership.service';
 
@@ -27,12 +27,16 @@ export type EvaluationResult =
 const MAX_PLANNING_ATTEMPTS = 3;
 
 /**
- * Forecast-driven recommendations. For each crossing and planning period, the first
- * stored forecast that is the crossing's newest is planned from: approach means and 80 %
- * upper bounds over the planning horizon against the running plan (planner and hysteresis
- * in libs/signal-timing). Every evaluation is stored (the explanation trail); a
- * recommendation only when the gain passes the hysteresis, then streamed, then handed to
- * automatic mode when the crossing has it on and the guard rails allow.
+ * The per-crossing evaluation. For each crossing and planning period, the first stored
+ * forecast that is the crossing's newest is planned from: approach means and 80 % upper
+ * bounds over the planning horizon against the running plan (planner and hysteresis in
+ * libs/signal-timing). Every evaluation is stored (the explanation trail, the congestion
+ * verdict). A crossing the group advice covers (`groupAdvice`: with SIGNAL_ADVICE=actuated,
+ * every crossing; CorridorPlanningService.groupAdviceFor) gets no fixed-time recommendation:
+ * its one advice is its group's, and the evaluation says so. Elsewhere (SIGNAL_ADVICE=
+ * fixed-time, or a crossing whose group the advice refused) a fixed-time recommendation
+ * when the gain passes the hysteresis, then streamed, then handed to automatic mode when
+ * the crossing has it on and the guard rails allow.
  */
 @Injectable()
 export class RecommendationService {
@@ -81,8 +85,10 @@ export class RecommendationService {
   /**
    * Plans from a crossing's stored forecast (`message`: with the city fusion's values put
    * in when `inputSource` says so; PlanningService); idempotent per crossing and period.
+   * `groupAdvice`: what advises the crossing instead of a fixed-time plan (its corridor, or
+   * free operation), null when nothing does (then the fixed-time planner recommends).
    */
-  async evaluateForecast(message: PlanningForecast, inputSource: PlanningInputSource = 'worker-forecast'): Promise<EvaluationResult> {
+  async evaluateForecast(message: PlanningForecast, inputSource: PlanningInputSource = 'worker-forecast', groupAdvice: string | null = null): Promise<EvaluationResult> {
     const crossing = this.city.get(message.crossingId);
     if (!crossing) throw new Error(`unknown crossing ${message.crossingId}`);
     const basedOnMs = Date.parse(message.basedOnIntervalStart);
@@ -109,7 +115,8 @@ export class RecommendationService {
         this.logger.error(`crossing ${crossing.id}: no plan from forecast ${message.messageId}: ${reason}`);
         return { status: 'planning-failed', reason };
       }
-      const recommend = shouldRecommend(result, this.hysteresis);
+      // One advice per crossing: where the group advice covers it, no fixed-time plan as well.
+      const recommend = groupAdvice === null && shouldRecommend(result, this.hysteresis);
 
       const phases = toPhaseTimingViews(result.plan);
       const automatic =
@@ -136,7 +143,7 @@ export class RecommendationService {
           planningPeriodStart: periodStart,
           basedOnIntervalStart: new Date(basedOnMs),
           forecastMessageId: message.messageId,
-          ...verdict(result),
+          ...(groupAdvice === null ? plannerVerdict(result) : groupAdvisedVerdict(result, groupAdvice, context.automatic.enabled)),
           inputSource,
           evaluatedAt: this.clock.now(),
           recommendation: recommend
@@ -208,16 +215,4 @@ export class RecommendationService {
     const status = statuses.find((s) => s.crossingId === crossingId);
     return { freshness: status?.freshness ?? 'unknown', workerStatus: status?.workerStatus ?? null };
   }
-}
-
-function verdict(result: PlanningResult) {
-  return {
-    gainSeconds: result.gainSeconds,
-    gainShare: result.gainShare,
-    expectedDelayRunningSeconds: result.expectedDelayRunning,
-    expectedDelayRecommendedSeconds: result.expectedDelayRecommended,
-    basis: result.chosenBasis,
-    congested: result.congested,
-    reason: result.reason,
-  };
 }
