@@ -5,8 +5,9 @@ import { fmtClock, fmtFixed, fmtInt, fmtPct } from '../ui/format';
 const SOURCE_TEXT: Record<string, string> = { fused: 'fused', estimate: 'estimate', 'worker-forecast': 'worker forecast' };
 
 /**
- * The corridor panel of the selected crossing: the pending corridor plan that includes it
- * (common cycle, each crossing's offset and splits, through bands, expected delay), with
+ * The corridor panel of the selected crossing: the pending group advice that includes it
+ * (common cycle, each coordinated crossing's offset and splits, each free crossing's
+ * actuated limits, through bands, expected delay), with
  * "show on map" and, for operators, one decision for the whole corridor. Hidden when the
  * crossing is in no pending corridor plan.
  */
@@ -33,6 +34,19 @@ export function renderCorridorPanel(rec: CorridorRecommendationView | null, name
       h('td', { class: 'muted small' }, SOURCE_TEXT[part.inputSource] ?? part.inputSource),
     ),
   );
+  // Crossings advised to run free (actuated, no common cycle): their gap and green limits instead of an offset and splits.
+  const freeRows = rec.freeCrossings.map((part) =>
+    h(
+      'tr',
+      { 'data-crossing': part.crossingId, 'data-testid': 'corridor-free' },
+      h('td', undefined, h('button', { type: 'button', class: 'link', 'data-select': part.crossingId, title: nameOf(part.crossingId) }, part.crossingId)),
+      h('td', { class: 'num' }, 'free'),
+      h('td', undefined, `actuated: green ${fmtInt(part.plan.actuated.minGreenSeconds)}–${fmtInt(part.plan.actuated.maxGreenSeconds)} s, gap ${fmtFixed(part.plan.actuated.passageSeconds, 1)} s`),
+      h('td', { class: 'num' }, '—'),
+      h('td', { class: 'num' }, `${fmtFixed(part.expectedDelayRunningSeconds, 1)} → ${fmtFixed(part.expectedDelayPlanSeconds, 1)}`),
+      h('td', { class: 'muted small' }, SOURCE_TEXT[part.inputSource] ?? part.inputSource),
+    ),
+  );
   fill(
     byId('corridor-body'),
     h('div', { class: 'rec-summary' },
@@ -43,7 +57,7 @@ export function renderCorridorPanel(rec: CorridorRecommendationView | null, name
     h('div', { class: 'delay', 'data-testid': 'corridor-gain' }, 'Expected delay ', h('strong', undefined, `${fmtFixed(rec.expectedDelayRunningSeconds, 1)} s → ${fmtFixed(rec.expectedDelayPlanSeconds, 1)} s`), ` per vehicle (gain ${fmtFixed(rec.gainSeconds, 1)} s, ${fmtPct(rec.gainShare)}) over ${rec.crossingIds.length} crossings`),
     h('table', { class: 'rec-table' },
       h('thead', undefined, h('tr', undefined, h('th', undefined, 'Crossing'), h('th', { class: 'num' }, 'Offset s'), h('th', undefined, 'Splits s'), h('th', { class: 'num' }, 'To next m'), h('th', { class: 'num' }, 'Delay s/veh'), h('th', undefined, 'From'))),
-      h('tbody', undefined, ...rows),
+      h('tbody', undefined, ...rows, ...freeRows),
     ),
     h('p', { class: 'muted small', 'data-testid': 'corridor-reason' }, `${rec.reason} Period from ${fmtClock(rec.planningPeriodStart)} until ${fmtClock(rec.validUntil)}.`),
   );

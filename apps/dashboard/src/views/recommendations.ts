@@ -74,7 +74,10 @@ function renderExplanation(rec: RecommendationView | null, sel: Selection): void
   const box = byId('rec-explain');
   const ev = sel.lastEvaluation;
   if (!rec || !rec.reason) {
-    if (ev && ev.outcome === 'not-needed') {
+    if (ev && ev.reason.startsWith('advised with its group:')) {
+      // One advice per crossing: its group's (the corridor panel holds it when one is pending).
+      fill(box, h('div', { class: 'muted', 'data-testid': 'group-advised' }, `Advised with its group for the period from ${fmtClock(ev.planningPeriodStart)}: see the corridor plan when one is pending.`), h('div', { class: 'muted small' }, ev.reason));
+    } else if (ev && ev.outcome === 'not-needed') {
       fill(
         box,
         h('div', { class: 'muted' }, `No change needed for the period from ${fmtClock(ev.planningPeriodStart)}: expected gain ${fmtFixed(ev.gainSeconds, 1)} s/veh${sel.hysteresis ? ` (needs ${fmtFixed(sel.hysteresis.minGainSeconds, 1)} s and ${fmtPct(sel.hysteresis.minGainShare)})` : ''}.`),
