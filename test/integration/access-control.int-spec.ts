@@ -39,6 +39,7 @@ const ROUTE_ACCESS: Record<string, Access> = {
   'GET /api/crossings/:id/measures': 'viewer',
   // Operators may turn automatic mode off; turning it on is checked again in the service: admin only.
   'PUT /api/crossings/:id/automatic': 'operator',
+  'GET /api/city/map': 'viewer',
   'GET /api/city/forecast': 'viewer',
   'GET /api/recommendations': 'viewer',
   'GET /api/recommendations/:id/sumo': 'viewer',
