@@ -72,17 +72,21 @@ describe('platform end to end: simulator -> workers -> BullMQ -> fusion -> Postg
   }, 120_000);
 
   it('serves the forecasts over REST and streams them over socket.io as they arrive', async () => {
-    // Planning follows storage on the leader (PlanningService), behind the replay at this speed: wait for it.
-    const crossing = await eventually(
+    // Planning follows storage on the leader (PlanningService), behind the replay at this speed: wait for
+    // 0970's evaluation. With the default advice (SIGNAL_ADVICE=actuated) a crossing's one advice is its
+    // group's, so the evaluation says so instead of carrying a per-crossing Webster plan.
+    const panel = await eventually(
       async () => {
-        const detail = await (await api(`/api/crossings/0970`)).json();
-        return detail.latestRecommendation ? detail : null;
+        const view = await (await api(`/api/crossings/0970/recommendation`)).json();
+        return view.lastEvaluation ? view : null;
       },
-      'a recommendation for 0970',
+      'a planning evaluation for 0970',
       60_000,
     );
+    expect(panel.lastEvaluation.reason).toMatch(/^advised with its group: /);
+    const crossing = await (await api(`/api/crossings/0970`)).json();
     expect(crossing.latestForecast.horizons.map((h: { horizonMinutes: number }) => h.horizonMinutes)).toEqual([15, 30, 45, 60]);
-    expect(crossing.latestRecommendation.method).toBe('webster');
+    expect(crossing.latestRecommendation).toBeNull();
     expect(crossing.recentObservations.length).toBeGreaterThan(0);
     expect(crossing.status.freshness).toBe('fresh');
 
