@@ -54,7 +54,8 @@ describe('signal_event_logs retention (real PostgreSQL)', () => {
     await logRow('0970', '2006-11-01T00:00:00Z');
     await logRow('2000', '2006-11-20T08:00:00Z');
 
-    expect((await db.runMigrations()).map((m) => m.name)).toEqual(['PartitionedSignalEventLogs1765860000000']);
+    // This migration runs again first (later ones, undone with it, follow it).
+    expect((await db.runMigrations()).map((m) => m.name)[0]).toBe('PartitionedSignalEventLogs1765860000000');
     expect(await partitionsOf('signal_event_logs')).toEqual(['signal_event_logs_default', 'signal_event_logs_p200610', 'signal_event_logs_p200611']);
     expect(await count(`SELECT count(*) AS n FROM signal_event_logs_p200611`)).toBe(2);
     // a redelivered log is still stored once; the measures' index is on every partition
