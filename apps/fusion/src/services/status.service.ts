@@ -8,6 +8,12 @@ import { QueueRepository } from '../repositories/queue.repository';
 
 /** The heartbeat backlog's horizon is read at most this often (every status read would otherwise ask Redis). */
 const HORIZON_EVERY_MS = 1000;
+/**
+ * A status read waits at most this long for the horizon; then (Redis down or slow: its
+ * commands queue until it is back) offline is judged at the clock, as before the horizon,
+ * and the read still in flight is not waited for again.
+ */
+const HORIZON_WAIT_MS = 200;
 
 /**
  * Decides each crossing's freshness. Forecast age is judged in data time (the replay
@@ -34,6 +40,7 @@ export class StatusService {
   private readonly logger = new Logger(StatusService.name);
   private horizon: { readAtMs: number; oldestPendingMs: number | null } | null = null;
   private horizonRead: Promise<number | null> | null = null;
+  private horizonWarnedAtMs = 0;
 
   /**
    * The time up to which heartbeats have been heard: the clock, or, while heartbeats wait
@@ -43,18 +50,32 @@ export class StatusService {
   async heartbeatsHeardUntil(): Promise<Date> {
     const now = this.clock.now();
     if (!this.horizon || now.getTime() - this.horizon.readAtMs >= HORIZON_EVERY_MS) {
+      // A read still in flight from an earlier call (Redis down) is not waited for again.
+      const inFlight = this.horizonRead !== null;
       this.horizonRead ??= this.queues
         .oldestPendingEnqueuedAtMs(HEARTBEAT_QUEUE)
         .catch((error: Error) => {
-          this.logger.warn(`heartbeat backlog not read (offline judged at the clock): ${error.message}`);
+          this.warnHorizon(`heartbeat backlog not read (offline judged at the clock): ${error.message}`);
           return null;
         })
         .finally(() => (this.horizonRead = null));
-      const oldestPendingMs = await this.horizonRead;
-      this.horizon = { readAtMs: now.getTime(), oldestPendingMs };
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = Symbol('gave up');
+      const answer = inFlight
+        ? gaveUp
+        : await Promise.race([this.horizonRead, new Promise<typeof gaveUp>((resolve) => (timer = setTimeout(() => resolve(gaveUp), HORIZON_WAIT_MS)))]);
+      clearTimeout(timer);
+      if (answer === gaveUp) this.warnHorizon(`heartbeat backlog not read within ${HORIZON_WAIT_MS} ms (Redis down or slow): offline judged at the clock`);
+      this.horizon = { readAtMs: now.getTime(), oldestPendingMs: answer === gaveUp ? null : answer };
     }
     const oldest = this.horizon.oldestPendingMs;
     return oldest === null || oldest >= now.getTime() ? now : new Date(oldest);
+  }
+
+  private warnHorizon(message: string): void {
+    if (Date.now() - this.horizonWarnedAtMs < 60_000) return;
+    this.horizonWarnedAtMs = Date.now();
+    this.logger.warn(message);
   }
 
   /** What the leader's tick last kept of each crossing's stale episode (start, or null: none). */
