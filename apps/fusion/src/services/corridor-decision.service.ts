@@ -101,18 +101,21 @@ export class CorridorDecisionService implements OnModuleInit, OnModuleDestroy {
 }
 
 export function toCorridorTimingPlanMessage(crossingId: string, plan: PlanSummaryView, decision: Pick<CorridorDecisionView, 'decidedBy' | 'decidedAt' | 'corridorRecommendationId'>): TimingPlanMessage {
+  const common = {
+    v: 1 as const,
+    crossingId,
+    planId: plan.planId ?? `cor-${decision.corridorRecommendationId}-${crossingId}`,
+    recommendationId: decision.corridorRecommendationId,
+    cycleSeconds: plan.cycleSeconds,
+    phases: plan.phases.map((p) => ({ name: p.name, approaches: p.approaches, greenSeconds: p.greenSeconds })),
+    acceptedBy: decision.decidedBy,
+    acceptedAt: decision.decidedAt,
+  };
   if (plan.actuated) {
     // A group's free crossing: the actuated controller from its next boundary (no common cycle to wait for).
     const a = plan.actuated;
     return {
-      v: 1,
-      crossingId,
-      planId: plan.planId ?? `cor-${decision.corridorRecommendationId}-${crossingId}`,
-      recommendationId: decision.corridorRecommendationId,
-      cycleSeconds: plan.cycleSeconds,
-      phases: plan.phases.map((p) => ({ name: p.name, approaches: p.approaches, greenSeconds: p.greenSeconds })),
-      acceptedBy: decision.decidedBy,
-      acceptedAt: decision.decidedAt,
+      ...common,
       effectiveFrom: 'next-cycle-boundary',
       actuated: {
         corridorRecommendationId: decision.corridorRecommendationId,
@@ -126,14 +129,7 @@ export function toCorridorTimingPlanMessage(crossingId: string, plan: PlanSummar
   }
   const coordination = plan.coordination!;
   return {
-    v: 1,
-    crossingId,
-    planId: plan.planId ?? `cor-${decision.corridorRecommendationId}-${crossingId}`,
-    recommendationId: decision.corridorRecommendationId,
-    cycleSeconds: plan.cycleSeconds,
-    phases: plan.phases.map((p) => ({ name: p.name, approaches: p.approaches, greenSeconds: p.greenSeconds })),
-    acceptedBy: decision.decidedBy,
-    acceptedAt: decision.decidedAt,
+    ...common,
     effectiveFrom: 'common-cycle-boundary',
     coordination: {
       corridorRecommendationId: decision.corridorRecommendationId,
