@@ -6,6 +6,7 @@
  */
 import { BasePlan, ComparedPlanView, CompassDirection, CrossingDefinition, ForecastBand, ForecastMessage, ForecastView, ObservationView, PhaseTimingView, PlanningInputSource, RunningPlanView } from '@crosscast/contracts';
 import type { FusedPoint } from '@crosscast/fusion';
+import type { EvaluationToStore } from '../repositories/recommendations.repository';
 import { DEFAULT_PHASING, DEFAULT_WEBSTER, LaneGroupForecast, PlanningInput, PlanningResult, PhaseSpec, SignalPlan, TimingPlan, twoPhaseDemand, websterPlan } from '@crosscast/signal-timing';
 
 /**
@@ -264,15 +265,10 @@ export function toPhaseTimingViews(plan: TimingPlan): PhaseTimingView[] {
 }
 
 /** What the per-crossing evaluation stores besides its keys: the verdict and the reason. */
-export interface EvaluationVerdict {
-  gainSeconds: number;
-  gainShare: number;
-  expectedDelayRunningSeconds: number;
-  expectedDelayRecommendedSeconds: number;
-  basis: 'centre' | 'upper';
-  congested: boolean;
-  reason: string;
-}
+export type EvaluationVerdict = Pick<
+  EvaluationToStore,
+  'gainSeconds' | 'gainShare' | 'expectedDelayRunningSeconds' | 'expectedDelayRecommendedSeconds' | 'basis' | 'congested' | 'reason'
+>;
 
 /** The planner's verdict on a crossing it may recommend a fixed-time plan for. */
 export function plannerVerdict(result: PlanningResult): EvaluationVerdict {
