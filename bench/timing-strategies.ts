@@ -19,7 +19,7 @@
  * the previous simulated days only.
  */
 import {
-  ActuatedAdvice, ActuatedAdviceOptions, AdviceCorridor, AdviceCrossing, ActuatedGroupOptions, ActuatedPlanOptions, CrossingOperation, PlanChangeOptions, RetimingOptions, actuatedPlanChanged, adviseActuatedGroups, CoordinatedActuatedPlan, CorridorCrossing, HcmDelayOptions, HysteresisOptions, PhaseDemand, PlanningResult, SignalPlan, TimingPlan, coordinateCorridor, crossingDelay, planForCycle, planForForecast,
+  ActuatedAdvice, ActuatedAdviceOptions, AdviceCorridor, AdviceCrossing, ActuatedGroupOptions, ActuatedPlanOptions, CrossingOperation, PlanChangeOptions, RetimingOptions, actuatedGroups, actuatedPlanChanged, adviseActuatedGroups, CoordinatedActuatedPlan, CorridorCrossing, HcmDelayOptions, HysteresisOptions, PhaseDemand, PlanningResult, SignalPlan, TimingPlan, coordinateCorridor, crossingDelay, planForCycle, planForForecast,
   shortestFeasibleCycle, shouldRecommend, websterPlan,
 } from '@crosscast/signal-timing';
 import { DEFAULT_ACTUATED, DEFAULT_MAX_PRESSURE, FixedTimePlan, SignalControl, cycleSeconds } from '@crosscast/simulation';
@@ -353,52 +353,12 @@ export interface CoordinationGroup { crossings: string[]; corridors: CorridorSpe
  * apart), busiest corridor first (flow of its coordinated phases on the previous days).
  */
 export function coordinationGroups(scenario: TimingScenario, corridorOrderFlows: Record<string, number>, maxSpacingM = COORDINATION_MAX_SPACING_M): { groups: CoordinationGroup[]; grouped: Set<string> } {
-  const grouped = new Set<string>();
-  const pieces: CorridorSpec[] = [];
-  for (const corridor of scenario.corridors) {
-    let piece: CorridorSpec = { ...corridor, crossings: [corridor.crossings[0]], distancesM: [], coordinatedPhases: [corridor.coordinatedPhases[0]] };
-    corridor.distancesM.forEach((d, i) => {
-      if (d > maxSpacingM) {
-        pieces.push(piece);
-        piece = { ...corridor, crossings: [], distancesM: [], coordinatedPhases: [] };
-      } else {
-        piece.distancesM.push(d);
-      }
-      piece.crossings.push(corridor.crossings[i + 1]);
-      piece.coordinatedPhases.push(corridor.coordinatedPhases[i + 1]);
-    });
-    pieces.push(piece);
-  }
-  const corridors = pieces.filter((p) => p.crossings.length >= 2);
-  // Busiest corridor first (flow of its coordinated phases on the previous days).
+  // The same cut, order and union as the product's advice (actuatedGroups, libs/signal-timing).
   const flowOf = (c: CorridorSpec) =>
     c.crossings.reduce((s, id, i) => s + scenario.laneGroups[id].filter((g) => g.phase === c.coordinatedPhases[i]).reduce((x, g) => x + (corridorOrderFlows[g.linkId] ?? 0), 0), 0);
-  corridors.sort((a, b) => flowOf(b) - flowOf(a));
-  // Groups: crossings joined by corridors (union-find).
-  const parent = new Map<string, string>();
-  const find = (x: string): string => {
-    const p = parent.get(x) ?? x;
-    if (p === x) return x;
-    const root = find(p);
-    parent.set(x, root);
-    return root;
-  };
-  for (const c of corridors) for (const id of c.crossings.slice(1)) parent.set(find(id), find(c.crossings[0]));
-  const byRoot = new Map<string, { crossings: string[]; corridors: CorridorSpec[]; cycle: number | null }>();
-  for (const c of corridors) {
-    const root = find(c.crossings[0]);
-    if (!byRoot.has(root)) byRoot.set(root, { crossings: [], corridors: [], cycle: null });
-    const group = byRoot.get(root)!;
-    group.corridors.push(c);
-    for (const id of c.crossings) {
-      if (!grouped.has(id)) {
-        grouped.add(id);
-        group.crossings.push(id);
-      }
-    }
-  }
-  return { groups: [...byRoot.values()], grouped };
-
+  const corridors = scenario.corridors.map((c) => ({ ...c, speedKmh: scenario.speedKmh }));
+  const groups = actuatedGroups(corridors, flowOf, maxSpacingM).map((g) => ({ ...g, cycle: null }));
+  return { groups, grouped: new Set(groups.flatMap((g) => g.crossings)) };
 }
 
 // ------------------------------------------------------------------ crosscast_actuated
