@@ -316,12 +316,6 @@ export interface CityForecastView {
   corridors: CorridorForecastView[];
 }
 
-/** Every crossing's fused or estimated values after a fusion run (the city picture; each crossing's own goes to its room, `crossing-fused`). */
-export interface FusedCityView {
-  asOfIntervalStart: string | null;
-  crossings: CrossingFusionView[];
-}
-
 /** A message the fusion service refused, with the reason (GET /api/dead-letters). */
 export interface DeadLetterView {
   id: string;
@@ -589,7 +583,7 @@ export interface FusionServerEvents {
    * To the crossing's room only (`subscribe-crossing`): its fused or estimated values, when
    * a city step changed them, and at once on subscribing (also `fused` of GET /api/crossings/:id).
    * Until 2026-12-06 every dashboard got every crossing's values after every step
-   * (`fused-forecast`, FusedCityView): about a megabyte a step at 4,096 crossings.
+   * (`fused-forecast`): about a megabyte a step at 4,096 crossings.
    */
   'crossing-fused': (view: CrossingFusionView) => void;
   /** On connect: every crossing's summary and the city forecast (its `estimated` list marks the map); details follow per room. */

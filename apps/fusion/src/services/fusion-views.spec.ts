@@ -1,8 +1,8 @@
-import { CrossingStatusView, WorkerStatus } from '@crosscast/contracts';
+import { CrossingFusionView, CrossingStatusView, WorkerStatus } from '@crosscast/contracts';
 import { CityFusion } from '@crosscast/fusion';
 import { NeighbourCrossingInput } from '@crosscast/network';
 import { mulberry32 } from '../../../../test/support/prng';
-import { cityForecastView, crossingFusionView, estimateReason, fusedCityView, fusedViewLookup, fusionStateOf, fusionStates, isDegradedForecast, sameStates } from './fusion-views';
+import { cityForecastView, crossingFusionView, estimateReason, fusedViewLookup, fusionStateOf, fusionStates, isDegradedForecast, sameStates } from './fusion-views';
 
 /**
  * The fusion service's plain logic: statuses → the library's crossing states, and a real
@@ -22,6 +22,12 @@ const CROSSINGS: NeighbourCrossingInput[] = IDS.map((id, i) => ({
     { id: `${id}:5`, direction: 'S', road: 'MAIN RD' },
   ],
 }));
+
+/** Every crossing's fused view with data, in status order, built directly (fusedViewLookup, the live path's lazy lookup, is checked against it). */
+function everyFused(result: Parameters<typeof crossingFusionView>[0] | null, statuses: CrossingStatusView[], withData: ReadonlySet<string>): { crossings: CrossingFusionView[] } {
+  if (!result) return { crossings: [] };
+  return { crossings: statuses.map((s) => crossingFusionView(result, s, withData.has(s.crossingId))).filter((v): v is CrossingFusionView => v !== null) };
+}
 
 function status(crossingId: string, freshness: CrossingStatusView['freshness'], workerStatus: WorkerStatus | null = 'ok', lastForecastMs: number | null = null): CrossingStatusView {
   return {
@@ -128,7 +134,7 @@ describe('views of a fusion run', () => {
     expect(city.crossingsEstimated).toBe(1);
     expect(city.estimated).toEqual([expect.objectContaining({ crossingId: 'D', freshness: 'stale' })]);
     expect(city.stale.map((s) => s.crossingId)).toEqual(['D']);
-    const fused = fusedCityView(result, statuses, withData);
+    const fused = everyFused(result, statuses, withData);
     for (const [k, h] of city.horizons.entries()) {
       const parts = fused.crossings.reduce((sum, c) => sum + c.horizons[k].total.mean, 0);
       expect(h.total).toBeCloseTo(parts, 6);
@@ -152,7 +158,7 @@ describe('views of a fusion run', () => {
     const withData = new Set(['A', 'B', 'C']);
     const city = cityForecastView({ result, statuses, asOf: new Date(now), intervalMinutes: 15, withData, roads: fusion.graph.roads });
     expect(city.crossingsWithoutData).toEqual(['D', 'E']);
-    const fused = fusedCityView(result, statuses, withData);
+    const fused = everyFused(result, statuses, withData);
     expect(fused.crossings.map((c) => c.crossingId)).toEqual(['A', 'B', 'C']);
     // The lazy lookup the live path uses: the same views, built once each, null without data.
     const lookup = fusedViewLookup(result, statuses, withData);
@@ -190,6 +196,6 @@ describe('views of a fusion run', () => {
     const city = cityForecastView({ result: null, statuses, asOf: null, intervalMinutes: 15, withData: new Set(), roads: [] });
     expect(city).toMatchObject({ method: 'no-data', horizons: [], corridors: [], crossingsEstimated: 0, crossingsWithoutData: ['A'] });
     expect(city.stale).toHaveLength(1);
-    expect(fusedCityView(null, statuses, new Set())).toEqual({ asOfIntervalStart: null, crossings: [] });
+    expect(everyFused(null, statuses, new Set())).toEqual({ crossings: [] });
   });
 });

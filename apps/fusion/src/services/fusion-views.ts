@@ -5,7 +5,6 @@ import {
   CorridorForecastView,
   CrossingFusionView,
   CrossingStatusView,
-  FusedCityView,
   FusedPointView,
   FusedSource,
 } from '@crosscast/contracts';
@@ -120,14 +119,6 @@ export function fusedViewLookup(result: FusionResult | null, statuses: CrossingS
     view = status ? crossingFusionView(result, status, withData.has(crossingId)) : null;
     built.set(crossingId, view);
     return view;
-  };
-}
-
-export function fusedCityView(result: FusionResult | null, statuses: CrossingStatusView[], withData: ReadonlySet<string>): FusedCityView {
-  if (!result) return { asOfIntervalStart: null, crossings: [] };
-  return {
-    asOfIntervalStart: new Date(result.nowIntervalMs).toISOString(),
-    crossings: statuses.map((s) => crossingFusionView(result, s, withData.has(s.crossingId))).filter((v): v is CrossingFusionView => v !== null),
   };
 }
 
