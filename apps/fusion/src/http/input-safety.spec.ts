@@ -26,6 +26,15 @@ describe('input safety', () => {
     expect(() => pipe.transform({ reason: '\u0000' }, { type: 'body' })).toThrow(BadRequestException);
     expect(pipe.transform({ reason: 'ok' }, { type: 'body' })).toEqual({ reason: 'ok' });
   });
+
+  it('refuses a body that is not a JSON object (an array would pass validation as an empty change)', () => {
+    const pipe = new InputSafetyPipe();
+    for (const body of [[], [{ role: 'viewer' }], null, 'text', 3, true]) {
+      expect(() => pipe.transform(body, { type: 'body' })).toThrow('the body must be a JSON object');
+    }
+    expect(pipe.transform(['a'], { type: 'query' })).toEqual(['a']);
+    expect(pipe.transform(undefined, { type: 'body' })).toEqual({});
+  });
 });
 
 describe('safe errors filter', () => {

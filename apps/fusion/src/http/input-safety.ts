@@ -30,11 +30,21 @@ export function inputProblem(value: unknown): string | null {
   return null;
 }
 
-/** Global pipe, before validation: every body, query and route parameter passes inputProblem. */
+/**
+ * Global pipe, before validation: every body, query and route parameter passes inputProblem,
+ * and a body must be a JSON object. Every body the API takes is a DTO object; class-validator
+ * validates an array's items, not the array, so `[]` for an object body would pass validation
+ * with no field set and reach the service as an empty change.
+ */
 @Injectable()
 export class InputSafetyPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type === 'custom') return value;
+    // No body at all (Express 5 leaves it undefined) is an empty object: the DTO says what is required.
+    if (metadata.type === 'body' && value === undefined) return {};
+    if (metadata.type === 'body' && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      throw new BadRequestException('the body must be a JSON object');
+    }
     const problem = inputProblem(value);
     if (problem) throw new BadRequestException(problem);
     return value;
