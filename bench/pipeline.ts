@@ -95,6 +95,12 @@ interface SizeResult {
   heartbeats_sent: number;
   false_offline_max: number;
   queue_waiting_max: number;
+  /**
+   * Fusion's event loop in the demo phase, from /health's `eventLoop` (10-second windows)
+   * read after every round: the worst window's p99 and max timer delay (how long a ready
+   * request or socket event waited behind a synchronous step) and its busy share.
+   */
+  event_loop?: { delay_p99_ms_worst: number; delay_max_ms: number; busy_share_max: number; windows: number };
 }
 
 interface Health {
@@ -102,6 +108,7 @@ interface Health {
   fusion?: { steps: number; meanStepMs: number | null };
   planning?: { waiting: number; evaluated: number };
   memory?: { rss: number; heapUsed: number };
+  eventLoop?: { windowEndedAt: string | null; windowSeconds: number; delayP99Ms: number; delayMaxMs: number; busyShare: number };
 }
 
 function parseArgs(argv: string[]): { sizes: number[]; rounds: number; instances: number; realtimeMinutes: number | null } {
@@ -297,6 +304,13 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
       return res;
     };
 
+    // The leader's event loop, window by window (a window is counted once however often it is read).
+    const eventLoopWindows = new Map<string, NonNullable<Health['eventLoop']>>();
+    const readEventLoop = async () => {
+      const health = (await (await fetch(`${fusion!.baseUrl}/health`)).json()) as Health;
+      if (health.eventLoop?.windowEndedAt) eventLoopWindows.set(health.eventLoop.windowEndedAt, health.eventLoop);
+    };
+
     await sendHeartbeats();
     await sleep(1000); // the first heartbeats in before anything is judged
     const demoStartCount = await countForecasts(db);
@@ -320,6 +334,7 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
       falseOffline = Math.max(falseOffline, Number(offline.headers.get('x-total-count') ?? 0));
       queueWaitingMax = Math.max(queueWaitingMax, await forecasts.getWaitingCount());
       rssMax = Math.max(rssMax, ...rssAll());
+      await readEventLoop();
     }
     // Let the last round arrive (bounded).
     const settleUntil = Date.now() + 30_000;
@@ -328,6 +343,8 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
     const demoStored = (await countForecasts(db)) - demoStartCount;
     const phase2Seconds = (Date.now() - phase2Start) / 1000;
     rssMax = Math.max(rssMax, ...rssAll());
+    await readEventLoop();
+    const loops = [...eventLoopWindows.values()];
 
     // The leader's city steps and planning, as its /health reports them.
     const healths = await Promise.all(all().map(async (f) => (await (await fetch(`${f.baseUrl}/health`)).json()) as Health));
@@ -362,6 +379,12 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
       heartbeats_sent: heartbeatsSent,
       false_offline_max: falseOffline,
       queue_waiting_max: queueWaitingMax,
+      event_loop: {
+        delay_p99_ms_worst: Math.max(0, ...loops.map((l) => l.delayP99Ms)),
+        delay_max_ms: Math.max(0, ...loops.map((l) => l.delayMaxMs)),
+        busy_share_max: Math.max(0, ...loops.map((l) => l.busyShare)),
+        windows: loops.length,
+      },
     };
   } finally {
     for (const s of sockets) s.disconnect();
@@ -457,6 +480,7 @@ async function main(): Promise<void> {
     'demo stored': `${r.demo_stored}/${r.demo_forecasts}`,
     'fuse ms': r.fuse_ms_per_interval,
     planned: r.planning_evaluated,
+    'loop p99/max ms': r.event_loop ? `${r.event_loop.delay_p99_ms_worst}/${r.event_loop.delay_max_ms}` : null,
   }));
   console.table(rows);
   console.log(`wrote ${path.relative(ROOT, OUT)} (machine: ${machine.cpus} cores, load ${machine.load_avg_1m})`);

@@ -50,6 +50,7 @@ import { CrossingQueryService } from './services/crossing-query.service';
 import { CityMapService } from './services/city-map.service';
 import { DecisionService } from './services/decision.service';
 import { HealthService } from './services/health.service';
+import { EventLoopMonitor } from './services/event-loop-monitor';
 import { IngestionService } from './services/ingestion.service';
 import { LiveUpdatesService } from './services/live-updates.service';
 import { CrossingEventsService } from './services/crossing-events.service';
@@ -101,6 +102,7 @@ export class FusionModule {
         CrossingQueryService,
         CityMapService,
         HealthService,
+        EventLoopMonitor,
         LeadershipRepository,
         FusionFeedRepository,
         LeadershipService,

@@ -457,6 +457,21 @@ export interface EstimatedCrossingDto {
   reason: string;
 }
 
+export interface EventLoopDto {
+  /** When the window closed; null for the first window, still open just after start-up */
+  windowEndedAt: string | null;
+  /** Seconds the figures cover (the last full window) */
+  windowSeconds: number;
+  /** Median delay of the loop's timer ticks, ms: how long a ready request or socket event waited */
+  delayP50Ms: number;
+  /** 99th percentile of that delay, ms */
+  delayP99Ms: number;
+  /** Longest delay in the window, ms (the longest synchronous step) */
+  delayMaxMs: number;
+  /** Share of the window the loop was running JavaScript (0–1); near 1 means fusion is saturated */
+  busyShare: number;
+}
+
 export interface ForecastBandDto {
   mean: number;
   lower80: number;
@@ -537,6 +552,7 @@ export interface HealthReportDto {
   planning: PlanningProgressDto;
   memory: ProcessMemoryDto;
   heartbeats: HeartbeatHorizonDto;
+  eventLoop: EventLoopDto;
   /** Per queue name */
   queues: Record<string, QueueCountsDto>;
 }

@@ -33,6 +33,16 @@ export class ProcessMemoryDto {
   @ApiProperty({ type: 'integer', description: 'Memory outside the V8 heap (buffers, array buffers)' }) external: number;
 }
 
+/** Fusion's event loop over the last window (EventLoopMonitor): how long ready work waited behind long steps. */
+export class EventLoopDto {
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the window closed; null for the first window, still open just after start-up' }) windowEndedAt: string | null;
+  @ApiProperty({ description: 'Seconds the figures cover (the last full window)' }) windowSeconds: number;
+  @ApiProperty({ description: 'Median delay of the loop\'s timer ticks, ms: how long a ready request or socket event waited' }) delayP50Ms: number;
+  @ApiProperty({ description: '99th percentile of that delay, ms' }) delayP99Ms: number;
+  @ApiProperty({ description: 'Longest delay in the window, ms (the longest synchronous step)' }) delayMaxMs: number;
+  @ApiProperty({ description: 'Share of the window the loop was running JavaScript (0–1); near 1 means fusion is saturated' }) busyShare: number;
+}
+
 /** A queue's job counts by state, or why they could not be read. */
 export class QueueCountsDto {
   @ApiPropertyOptional({ type: 'integer' }) waiting?: number;
@@ -61,5 +71,6 @@ export class HealthReportDto {
   @ApiProperty({ type: () => PlanningProgressDto }) planning: PlanningProgressDto;
   @ApiProperty({ type: () => ProcessMemoryDto }) memory: ProcessMemoryDto;
   @ApiProperty({ type: () => HeartbeatHorizonDto }) heartbeats: HeartbeatHorizonDto;
+  @ApiProperty({ type: () => EventLoopDto }) eventLoop: EventLoopDto;
   @ApiProperty({ type: 'object', additionalProperties: { $ref: getSchemaPath(QueueCountsDto) }, description: 'Per queue name' }) queues: Record<string, QueueCountsDto>;
 }

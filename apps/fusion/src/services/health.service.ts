@@ -7,6 +7,7 @@ import { StatusService } from './status.service';
 import { CityFusionService } from './city-fusion.service';
 import { LeadershipService } from './leadership.service';
 import { PlanningService } from './planning.service';
+import { EventLoopMonitor } from './event-loop-monitor';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -19,6 +20,7 @@ export class HealthService {
     private readonly fusion: CityFusionService,
     private readonly planning: PlanningService,
     private readonly status: StatusService,
+    private readonly eventLoop: EventLoopMonitor,
   ) {}
 
   /** Typed with the OpenAPI DTO, so a field added here without its description does not compile. */
@@ -42,6 +44,7 @@ export class HealthService {
       planning: this.planning.progress(),
       memory: memoryMb(),
       heartbeats: { heardUntil: heardUntil.toISOString(), behindSeconds: Math.max(0, Math.round((Date.now() - heardUntil.getTime()) / 100) / 10) },
+      eventLoop: this.eventLoop.figures(),
       queues: { [FORECAST_QUEUE]: forecasts.value ?? { error: forecasts.error }, [HEARTBEAT_QUEUE]: heartbeats.value ?? { error: heartbeats.error } },
     };
   }

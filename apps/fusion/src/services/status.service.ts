@@ -9,9 +9,10 @@ import { QueueRepository } from '../repositories/queue.repository';
 /** The heartbeat backlog's horizon is read at most this often (every status read would otherwise ask Redis). */
 const HORIZON_EVERY_MS = 1000;
 /**
- * A status read waits at most this long for the horizon; then (Redis down or slow: its
- * commands queue until it is back) offline is judged at the clock, as before the horizon,
- * and the read still in flight is not waited for again.
+ * With no usable earlier answer, a status read waits at most this long for the horizon;
+ * then (Redis down or slow: its commands queue until it is back) offline is judged at the
+ * clock, and the read still in flight is not waited for again (its answer is kept when it
+ * comes).
  */
 const HORIZON_WAIT_MS = 200;
 
@@ -38,38 +39,46 @@ export class StatusService {
   ) {}
 
   private readonly logger = new Logger(StatusService.name);
-  private horizon: { readAtMs: number; oldestPendingMs: number | null } | null = null;
-  private horizonRead: Promise<number | null> | null = null;
+  /** Redis's last answer: when it came and the oldest waiting heartbeat's enqueue time then (null: nothing waited). */
+  private horizonAnswer: { atMs: number; oldestPendingMs: number | null } | null = null;
+  private horizonAskedAtMs = -Infinity;
+  private horizonRead: Promise<void> | null = null;
   private horizonWarnedAtMs = 0;
 
   /**
    * The time up to which heartbeats have been heard: the clock, or, while heartbeats wait
-   * in the queue, when the oldest of them was enqueued. Read from Redis at most once a
-   * second; when Redis cannot be asked, the clock (as before).
+   * in the queue, when the oldest of them was enqueued. Asked of Redis at most once a
+   * second, in the background: a status read uses the last answer while it is younger than
+   * OFFLINE_AFTER_SECONDS (so a slow answer — fusion's own event loop busy with a city step,
+   * Redis loaded — never turns the city offline, and late answers are kept), and waits at
+   * most HORIZON_WAIT_MS only when it has none. With Redis unreachable for longer than
+   * OFFLINE_AFTER_SECONDS, the clock (workers cannot deliver heartbeats either).
    */
   async heartbeatsHeardUntil(): Promise<Date> {
     const now = this.clock.now();
-    if (!this.horizon || now.getTime() - this.horizon.readAtMs >= HORIZON_EVERY_MS) {
-      // A read still in flight from an earlier call (Redis down) is not waited for again.
-      const inFlight = this.horizonRead !== null;
-      this.horizonRead ??= this.queues
+    const nowMs = now.getTime();
+    if (!this.horizonRead && nowMs - this.horizonAskedAtMs >= HORIZON_EVERY_MS) {
+      this.horizonAskedAtMs = nowMs;
+      this.horizonRead = this.queues
         .oldestPendingEnqueuedAtMs(HEARTBEAT_QUEUE)
-        .catch((error: Error) => {
-          this.warnHorizon(`heartbeat backlog not read (offline judged at the clock): ${error.message}`);
-          return null;
-        })
+        .then((oldestPendingMs) => void (this.horizonAnswer = { atMs: this.clock.now().getTime(), oldestPendingMs }))
+        .catch((error: Error) => this.warnHorizon(`heartbeat backlog not read: ${error.message}`))
         .finally(() => (this.horizonRead = null));
-      let timer: NodeJS.Timeout | undefined;
-      const gaveUp = Symbol('gave up');
-      const answer = inFlight
-        ? gaveUp
-        : await Promise.race([this.horizonRead, new Promise<typeof gaveUp>((resolve) => (timer = setTimeout(() => resolve(gaveUp), HORIZON_WAIT_MS)))]);
-      clearTimeout(timer);
-      if (answer === gaveUp) this.warnHorizon(`heartbeat backlog not read within ${HORIZON_WAIT_MS} ms (Redis down or slow): offline judged at the clock`);
-      this.horizon = { readAtMs: now.getTime(), oldestPendingMs: answer === gaveUp ? null : answer };
     }
-    const oldest = this.horizon.oldestPendingMs;
-    return oldest === null || oldest >= now.getTime() ? now : new Date(oldest);
+    const trustMs = this.config.OFFLINE_AFTER_SECONDS * 1000;
+    const usable = () => (this.horizonAnswer && nowMs - this.horizonAnswer.atMs <= trustMs ? this.horizonAnswer : null);
+    if (!usable() && this.horizonRead) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.horizonRead, new Promise<void>((resolve) => (timer = setTimeout(resolve, HORIZON_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
+    const answer = usable();
+    if (!answer) {
+      this.warnHorizon(`heartbeat backlog not known for ${this.horizonAnswer ? Math.round((nowMs - this.horizonAnswer.atMs) / 1000) + ' s' : 'any time yet'} (Redis down or slow): offline judged at the clock`);
+      return now;
+    }
+    const oldest = answer.oldestPendingMs;
+    return oldest === null || oldest >= nowMs ? now : new Date(oldest);
   }
 
   private warnHorizon(message: string): void {
