@@ -68,9 +68,25 @@ export interface RealtimeResult {
 }
 
 async function totalCount(baseUrl: string, token: string, status: string): Promise<number> {
-  const res = await fetch(`${baseUrl}/api/crossings?status=${status}&limit=1`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await getWithRetry(`${baseUrl}/api/crossings?status=${status}&limit=1`, { authorization: `Bearer ${token}` });
   if (!res.ok) throw new Error(`GET /api/crossings?status=${status}: ${res.status}`);
   return Number(res.headers.get('x-total-count') ?? NaN);
+}
+
+/**
+ * A GET, tried again (twice, a second apart) when the connection fails: a keep-alive socket
+ * the server closed just as the request went out gives ECONNRESET (a known client race, more
+ * likely on a loaded machine), which is not fusion failing; a run once ended on it after 4 min.
+ */
+async function getWithRetry(url: string, headers: Record<string, string>): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(url, { headers });
+    } catch (error) {
+      if (attempt >= 2) throw error;
+      await sleep(1000);
+    }
+  }
 }
 
 export async function runRealtime(n: number, minutes: number): Promise<RealtimeResult> {

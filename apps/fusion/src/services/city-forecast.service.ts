@@ -5,6 +5,7 @@ import { FusionResult } from '@crosscast/fusion';
 import { CityFusionService } from './city-fusion.service';
 import { cityForecastView, fusedViewLookup } from './fusion-views';
 import { StatusService } from './status.service';
+import { CostBound } from './cost-bound';
 
 /** Everything the city picture is made of at one moment. */
 export interface CityPicture {
@@ -20,6 +21,11 @@ export interface CityPicture {
 
 /** The cached picture is rebuilt this often (statuses age in wall time: a silent worker turns stale, then offline). */
 const REFRESH_EVERY_MS = 1000;
+/**
+ * Share of wall time the city and fused views may take when only shown status fields changed
+ * (a 4,096-crossing view took 0.1–0.6 s, rebuilt every second while forecasts arrived).
+ */
+export const VIEWS_MAX_SHARE = 0.25;
 /** A read waits for at most this many rebuilds to catch up with data fed meanwhile (it never waits forever under load). */
 const MAX_CATCH_UP_REFRESHES = 2;
 
@@ -33,7 +39,10 @@ const MAX_CATCH_UP_REFRESHES = 2;
  * was built (so a reader sees what was stored before it asked); one rebuild serves every
  * reader waiting for it. A rebuild reads the statuses once, and the fusion advances only
  * when the city's data time did (CityFusionService.picture): which read comes first no
- * longer matters to what fusion learns.
+ * longer matters to what fusion learns. A new fusion result is always shown at once;
+ * rebuilds for status changes alone, and previews for changed crossing states, are kept
+ * to a quarter of wall time each (CostBound), so a big city's burst of arrivals cannot
+ * keep the event loop rebuilding views.
  */
 @Injectable()
 export class CityForecastService implements OnModuleInit, OnModuleDestroy {
@@ -45,6 +54,8 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
   /** The views of the last build, reused while neither the fusion result nor their key changed. */
   private views: { key: string; result: FusionResult | null; city: CityForecastView; fusedOf: CityPicture['fusedOf'] } | null = null;
   private readonly fusedListeners: Array<(picture: CityPicture) => void> = [];
+  /** Rebuilding the views for status changes alone takes at most VIEWS_MAX_SHARE of wall time (CostBound). */
+  private readonly viewsBound = new CostBound(VIEWS_MAX_SHARE);
 
   constructor(
     private readonly status: StatusService,
@@ -117,13 +128,16 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
     // and fused views are rebuilt only when the fusion result or a shown status field moved.
     const key = viewKey(statuses, asOf, withData.size);
     let fusedChanged = false;
-    if (!this.views || this.views.result !== result || this.views.key !== key) {
-      this.views = {
+    // A new fusion result is shown at once; a change of shown status fields alone (in a big
+    // city, every second while an interval's forecasts arrive) at most VIEWS_MAX_SHARE of the time.
+    const nowMs = Date.now();
+    if (!this.views || this.views.result !== result || (this.views.key !== key && this.viewsBound.allows(nowMs))) {
+      this.views = this.viewsBound.run(nowMs, () => ({
         key,
         result,
         city: cityForecastView({ result, statuses, asOf, intervalMinutes: this.city.city.intervalMinutes, withData, roads: this.fusion.roads() }),
         fusedOf: fusedViewLookup(result, statuses, withData),
-      };
+      }));
       fusedChanged = true;
     }
     const picture: CityPicture = { version: ++this.version, asOf, statuses, city: this.views.city, fusedOf: this.views.fusedOf };

@@ -11,6 +11,7 @@ import { IngestEvents } from './ingest-events';
 import { LeadershipService } from './leadership.service';
 import { fusionStates, isDegradedForecast, sameStates } from './fusion-views';
 import type { FusedStep } from './planning-inputs';
+import { CostBound } from './cost-bound';
 
 /** The saved state's layout (2: per-record learned state); a snapshot of another version is ignored and rebuilt from rows. */
 const FORMAT_VERSION = 2;
@@ -55,6 +56,8 @@ export interface FusionPicture {
 export const STEP_SETTLED_SHARE = 0.9;
 
 const CROSSING_RECORD_PREFIX = 'crossing:';
+/** Share of wall time previews (a `fuse()` for changed crossing states) may take; see CostBound. */
+export const PREVIEW_MAX_SHARE = 0.25;
 
 /**
  * Holds the city's one CityFusion model (libs/fusion) and drives it with what the workers
@@ -83,6 +86,12 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
   private last: { result: FusionResult; states: Record<string, CrossingState> } | null = null;
   /** A throwaway run at the same data time, for crossing states that changed since `last`. */
   private preview: { result: FusionResult; states: Record<string, CrossingState> } | null = null;
+  /**
+   * Previews take at most a quarter of wall time: while a 4,096-crossing city's forecasts
+   * arrive, crossings turn fresh one by one and every 1-second rebuild saw new states (a
+   * 0.6–1 s `fuse()` each, most of fusion's time in a profile of the pipeline benchmark).
+   */
+  private readonly previewBound = new CostBound(PREVIEW_MAX_SHARE);
   private readonly withData = new Set<string>();
   private fedThroughReceivedMs: number | null = null;
   private changedSinceSave = false;
@@ -218,7 +227,8 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
    * data-time step: when `asOf` is newer than the last step. When only crossing states
    * changed since (a worker went offline with the rest of the city silent too), the same
    * model is read with the new states (`fuse`, which changes nothing); that preview is kept
-   * until the states or the data time change again.
+   * until the states or the data time change again. Previews take at most PREVIEW_MAX_SHARE
+   * of wall time (CostBound): in a big city a state change may show a few seconds late.
    */
   async picture(statuses: CrossingStatusView[], asOf: Date | null): Promise<FusionPicture | null> {
     await this.ready;
@@ -240,10 +250,16 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
     }
     if (!this.last) return null;
     if (sameStates(states, this.last.states)) return { result: this.last.result, withData: this.withData };
-    if (!this.preview || !sameStates(states, this.preview.states) || this.preview.result.nowIntervalMs !== this.last.result.nowIntervalMs) {
-      this.preview = { result: this.fusion.fuse(this.last.result.nowIntervalMs, states), states };
+    const current = this.preview && this.preview.result.nowIntervalMs === this.last.result.nowIntervalMs ? this.preview : null;
+    if (!current || !sameStates(states, current.states)) {
+      const nowMs = Date.now();
+      // Too soon after the last preview (a big city, states changing every second): the
+      // last preview (or the step's own run) is served until the bound allows the next.
+      if (!this.previewBound.allows(nowMs)) return { result: (current ?? this.last).result, withData: this.withData };
+      const stepMs = this.last.result.nowIntervalMs;
+      this.preview = { result: this.previewBound.run(nowMs, () => this.fusion.fuse(stepMs, states)), states };
     }
-    return { result: this.preview.result, withData: this.withData };
+    return { result: this.preview!.result, withData: this.withData };
   }
 
   /**

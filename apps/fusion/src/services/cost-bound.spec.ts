@@ -1,0 +1,34 @@
+import { CostBound } from './cost-bound';
+
+describe('CostBound', () => {
+  it('lets a cheap recomputation run every time and spaces an expensive one to its share of wall time', () => {
+    const bound = new CostBound(0.25);
+    let clock = 0;
+    const costing = (ms: number) => () => {
+      clock += ms;
+      return ms;
+    };
+    expect(bound.allows(0)).toBe(true);
+    bound.run(0, costing(1), () => clock);
+    expect(bound.allows(4)).toBe(true);
+    bound.run(1000, costing(500), () => clock);
+    // 500 ms at 25 %: not before 2 s after it started.
+    expect(bound.allows(2999)).toBe(false);
+    expect(bound.allows(3000)).toBe(true);
+  });
+
+  it('times a run that throws, and refuses a share outside (0, 1]', () => {
+    const bound = new CostBound(0.5);
+    let clock = 0;
+    expect(() =>
+      bound.run(0, () => {
+        clock += 100;
+        throw new Error('boom');
+      }, () => clock),
+    ).toThrow('boom');
+    expect(bound.allows(199)).toBe(false);
+    expect(bound.allows(200)).toBe(true);
+    expect(() => new CostBound(0)).toThrow(/maxShare/);
+    expect(() => new CostBound(1.5)).toThrow(/maxShare/);
+  });
+});

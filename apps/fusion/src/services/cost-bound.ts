@@ -1,0 +1,31 @@
+/**
+ * Keeps an optional recomputation to at most `maxShare` of wall time: after a run that took
+ * d ms, the next may start d / maxShare ms after the last one started. For a small city
+ * (a 1 ms rebuild) that is no limit at all; for 4,096 crossings (a 500 ms rebuild, with
+ * 25 %) it is at most one rebuild every 2 s instead of one every second. Only for work whose
+ * result may lag for that long: the caller keeps serving the previous result meanwhile.
+ */
+export class CostBound {
+  private lastStartMs = -Infinity;
+  private lastCostMs = 0;
+
+  constructor(private readonly maxShare: number) {
+    if (!(maxShare > 0 && maxShare <= 1)) throw new Error(`maxShare must be in (0, 1], got ${maxShare}`);
+  }
+
+  /** Whether a run may start at `nowMs`. */
+  allows(nowMs: number): boolean {
+    return nowMs - this.lastStartMs >= this.lastCostMs / this.maxShare;
+  }
+
+  /** Runs `work` (the caller checked `allows`), timing it. */
+  run<T>(nowMs: number, work: () => T, clockMs: () => number = () => performance.now()): T {
+    const started = clockMs();
+    try {
+      return work();
+    } finally {
+      this.lastStartMs = nowMs;
+      this.lastCostMs = clockMs() - started;
+    }
+  }
+}
