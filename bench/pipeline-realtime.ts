@@ -63,14 +63,27 @@ export interface RealtimeResult {
     restart_to_healthy_s: number | null;
     restore_log: string | null;
   };
-  /** The heartbeat queue's backlog and the false offline count, every check (a minute apart in the JSON: every sixth). */
-  timeline: Array<{ at_s: number; offline: number; stale: number; unknown: number; heartbeats_waiting: number; rss_mb: number }>;
+  /**
+   * The heartbeat queue's backlog, fusion's own lag behind it (/health heartbeats.behindSeconds)
+   * and the false offline count: a minute apart, plus every check that saw a false status.
+   */
+  timeline: Array<{ at_s: number; offline: number; stale: number; unknown: number; heartbeats_waiting: number; heartbeats_behind_s?: number | null; rss_mb: number }>;
 }
 
 async function totalCount(baseUrl: string, token: string, status: string): Promise<number> {
   const res = await getWithRetry(`${baseUrl}/api/crossings?status=${status}&limit=1`, { authorization: `Bearer ${token}` });
   if (!res.ok) throw new Error(`GET /api/crossings?status=${status}: ${res.status}`);
   return Number(res.headers.get('x-total-count') ?? NaN);
+}
+
+/** /health's heartbeats.behindSeconds (null when it does not answer). */
+async function heartbeatsBehind(baseUrl: string): Promise<number | null> {
+  try {
+    const health = (await (await getWithRetry(`${baseUrl}/health`, {})).json()) as { heartbeats?: { behindSeconds: number } };
+    return health.heartbeats?.behindSeconds ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -193,11 +206,12 @@ export async function runRealtime(n: number, minutes: number): Promise<RealtimeR
       }
       if (now >= nextCheck) {
         nextCheck += CHECK_EVERY_MS;
-        const [offline, stale, unknown, waiting] = await Promise.all([
+        const [offline, stale, unknown, waiting, behind] = await Promise.all([
           totalCount(fusion.baseUrl, token, 'offline'),
           totalCount(fusion.baseUrl, token, 'stale'),
           totalCount(fusion.baseUrl, token, 'unknown'),
           heartbeats.getWaitingCount(),
+          heartbeatsBehind(fusion.baseUrl),
         ]);
         const rss = rssMb(fusion.child.pid!);
         result.offline = Math.max(result.offline, offline);
@@ -206,7 +220,7 @@ export async function runRealtime(n: number, minutes: number): Promise<RealtimeR
         result.waiting = Math.max(result.waiting, waiting);
         result.rss = Math.max(result.rss, rss);
         result.checks++;
-        timeline.push({ at_s: Math.round((now - started) / 1000), offline, stale, unknown, heartbeats_waiting: waiting, rss_mb: Math.round(rss) });
+        timeline.push({ at_s: Math.round((now - started) / 1000), offline, stale, unknown, heartbeats_waiting: waiting, heartbeats_behind_s: behind, rss_mb: Math.round(rss) });
         const [saved] = (await db.query(`SELECT saved_at FROM fusion_state WHERE name = 'city'`)).rows as Array<{ saved_at: Date }>;
         const savedAt = saved ? new Date(saved.saved_at).toISOString() : null;
         if (savedAt && savedAt !== lastSavedAt && Date.parse(savedAt) >= started) saves++;
@@ -256,7 +270,8 @@ export async function runRealtime(n: number, minutes: number): Promise<RealtimeR
         restart_to_healthy_s: round1(restartSeconds),
         restore_log: restoreLine ? restoreLine.replace(/^.*?(LOG|WARN) \[\w+\] /, '') : null,
       },
-      timeline: timeline.filter((_, i) => i % 6 === 5),
+      // A minute apart, and every check that saw a false offline, stale or unknown crossing.
+      timeline: timeline.filter((t, i) => i % 6 === 5 || t.offline > 0 || t.stale > 0 || t.unknown > 0),
     };
   } catch (error) {
     // What fusion said last is the first thing to read when a long run breaks.
