@@ -402,6 +402,17 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
         if (stopped > 0.005) m.clearingSeconds = round3(stopped);
         if (stopped > 0.005 && moving < stopped - 0.005) m.clearingMovingSeconds = round3(moving);
       }
+      // a foe that had to stop leaves its junction path later (from a standstill), and its yielders wait for that
+      const foeIds = new Set(kept.flatMap((m) => m.yieldsTo ?? []));
+      for (const m of kept) {
+        if (!foeIds.has(m.id)) continue;
+        const cs = conns.filter((c) => movementOf.get(c) === m);
+        const head = cs.reduce((s, c) => s + pathFromStop(lanesOf(chain(c)), car, 0), 0) / cs.length;
+        // the ones behind the first of a discharging queue start a car spacing further back: faster at the line
+        const following = cs.reduce((s, c) => s + pathFromStop(lanesOf(chain(c)), car, (car.length ?? 5) + (car.minGap ?? 2.5)), 0) / cs.length;
+        if (head > 0.005) m.pathFromStopSeconds = round3(head);
+        if (head > 0.005) m.pathInQueueSeconds = round3(following);
+      }
     }
     crossings.push({ id: cid, approaches, movements: kept, phases, control });
   }
@@ -477,6 +488,22 @@ export function junctionClearing(ego: InternalLane[], foes: InternalLane[][], ca
     if (fl > 0 && Number.isFinite(fv) && fv > 0) foe = Math.max(foe, fl / fv);
   }
   return Math.max(0, own) + foe;
+}
+
+/**
+ * Seconds longer a car takes over its junction path and its own length (SUMO's leave time:
+ * path + car length) starting from a standstill `back` metres before the stop line,
+ * accelerating at car.accel up to the path's speed, than crossing at the path's speed.
+ */
+export function pathFromStop(path: InternalLane[], car: { accel: number; length?: number }, back = 0): number {
+  const length = path.reduce((s, l) => s + l.length, 0);
+  const speed = Math.min(...path.map((l) => l.speed));
+  if (!(length > 0) || !Number.isFinite(speed) || !(speed > 0)) return 0;
+  const x = length + (car.length ?? 5);
+  // time to cover d metres from a standstill, accelerating up to the path's speed
+  const accelerating = (speed * speed) / (2 * car.accel);
+  const time = (d: number) => (d <= accelerating ? Math.sqrt((2 * d) / car.accel) : speed / car.accel + (d - accelerating) / speed);
+  return time(back + x) - time(back) - x / speed;
 }
 
 function mergeEmptyGroups(groups: LaneGroup[], kinds: Set<MovementKind>): LaneGroup[] {
