@@ -276,6 +276,9 @@ class QueueSimulation implements Simulation {
   private readonly yieldReach = new Map<number, Set<number>>();
   private readonly movPassages: Float64Array; // last PASSAGES_KEPT stop-line crossings per movement
   private readonly movPassageHead: Int32Array;
+  private readonly movPassageClear: Float64Array; // ... and when each left its junction path (later than the crossing for one that had stopped)
+  private readonly movFromStop: Float64Array; // per movement: Movement.pathFromStopSeconds
+  private readonly movInQueue: Float64Array; // per movement: Movement.pathInQueueSeconds
   private readonly criticalGap: number;
   private readonly movGap: Float64Array; // per movement: the critical gap plus its clearing time from a stop
   private readonly movGapMoving: Float64Array; // ... plus its clearing time when it arrives without stopping
@@ -396,7 +399,7 @@ class QueueSimulation implements Simulation {
     this.effEnd = new Float64Array(nPhases);
     this.crossingFirstPhase = new Int32Array(network.crossings.length);
     this.crossingPhaseCount = new Int32Array(network.crossings.length);
-    const movementsByLink: { to: number; share: number; mask: number; id: string; kind: Movement['kind']; loss: number; clearing: number; clearingMoving: number; minHeadway: number }[][] = network.links.map(() => []);
+    const movementsByLink: { to: number; share: number; mask: number; id: string; kind: Movement['kind']; loss: number; clearing: number; clearingMoving: number; minHeadway: number; fromStop: number; inQueue: number }[][] = network.links.map(() => []);
     const linksByPhase: number[][] = [];
     let firstPhase = 0;
     network.crossings.forEach((crossing: Crossing, ci) => {
@@ -416,7 +419,7 @@ class QueueSimulation implements Simulation {
             if (!served.includes(from)) served.push(from);
           }
         });
-        movementsByLink[this.linkIndex.get(m.fromLink)!].push({ to: this.linkIndex.get(m.toLink)!, share: m.share, mask, id: m.id, kind: m.kind, loss: m.approachLossSeconds ?? 0, clearing: m.clearingSeconds ?? 0, clearingMoving: m.clearingMovingSeconds ?? m.clearingSeconds ?? 0, minHeadway: m.minHeadwaySeconds ?? 0 });
+        movementsByLink[this.linkIndex.get(m.fromLink)!].push({ to: this.linkIndex.get(m.toLink)!, share: m.share, mask, id: m.id, kind: m.kind, loss: m.approachLossSeconds ?? 0, clearing: m.clearingSeconds ?? 0, clearingMoving: m.clearingMovingSeconds ?? m.clearingSeconds ?? 0, minHeadway: m.minHeadwaySeconds ?? 0, fromStop: m.pathFromStopSeconds ?? 0, inQueue: Math.min(m.pathInQueueSeconds ?? Infinity, m.pathFromStopSeconds ?? 0) });
       }
       firstPhase += crossing.phases.length;
     });
@@ -476,6 +479,13 @@ class QueueSimulation implements Simulation {
     }
     this.movPassages = new Float64Array(this.movStart[nLinks] * PASSAGES_KEPT).fill(-Infinity);
     this.movPassageHead = new Int32Array(this.movStart[nLinks]);
+    this.movPassageClear = new Float64Array(this.movStart[nLinks] * PASSAGES_KEPT).fill(-Infinity);
+    this.movFromStop = new Float64Array(this.movStart[nLinks]);
+    this.movInQueue = new Float64Array(this.movStart[nLinks]);
+    movementsByLink.forEach((ms, i) => ms.forEach((m, k) => {
+      this.movFromStop[this.movStart[i] + k] = m.fromStop;
+      this.movInQueue[this.movStart[i] + k] = m.inQueue;
+    }));
     this.criticalGap = options.permissiveCriticalGapSeconds ?? DEFAULT_CRITICAL_GAP_SECONDS;
     this.followUp = options.permissiveFollowUpSeconds ?? DEFAULT_FOLLOW_UP_SECONDS;
     if (!(this.criticalGap >= 0) || !(this.followUp >= 0)) throw new Error('critical gap and follow-up time must be >= 0');
@@ -1244,6 +1254,7 @@ class QueueSimulation implements Simulation {
         this.finish(v, bestRelease); // route cut at maxRouteLinks: the vehicle leaves here
         continue;
       }
+      const followed = this.groupNextFree[g] >= bestRelease - 1e-9 && this.groupNextFree[g] > this.vInAt[v];
       // in a gap, yielding vehicles follow each other at the follow-up time; unopposed (a protected phase) at the saturation headway
       let headway = bestOpposed && this.followUp > this.groupHeadway[g] ? this.followUp : this.groupHeadway[g];
       const own = this.movMinHeadway[m] / this.groupLanes[g]; // a slow movement's vehicle keeps the next one further behind
@@ -1253,6 +1264,9 @@ class QueueSimulation implements Simulation {
       this.groupDebtWindowEnd[g] = bestWindowEnd;
       const slot = m * PASSAGES_KEPT + this.movPassageHead[m];
       this.movPassages[slot] = bestRelease;
+      // one that had stopped starts over its junction path from a standstill and keeps it longer (less when it followed
+      // the one ahead out of a discharging queue)
+      this.movPassageClear[slot] = bestRelease > ready + this.stopDelay ? bestRelease + (followed ? this.movInQueue[m] : this.movFromStop[m]) : bestRelease;
       this.movPassageHead[m] = (this.movPassageHead[m] + 1) % PASSAGES_KEPT;
       this.cross(link, v, this.movTo[m], bestRelease, ready, m);
     }
@@ -1275,6 +1289,9 @@ class QueueSimulation implements Simulation {
       for (let k = 0; k < PASSAGES_KEPT; k++) {
         const p = this.movPassages[foe * PASSAGES_KEPT + k];
         if (p >= from && n < MAX_CONFLICTS) conflicts[n++] = p;
+        // a foe that started from a stop still occupies its path after crossing the line: no gap until it has left it
+        const clear = this.movPassageClear[foe * PASSAGES_KEPT + k];
+        if (clear > p && clear >= from && n < MAX_CONFLICTS) conflicts[n++] = clear;
       }
     }
     // the foes' links (usually one: the opposing approach); each scanned once
@@ -1316,6 +1333,7 @@ class QueueSimulation implements Simulation {
       if (ready >= horizon) break;
       let earliest: number;
       let mv: number;
+      let queued = false; // it follows the one ahead out of its queue
       if (idx < assigned) {
         const k = this.vGroup[v] - first;
         if ((blocked & (1 << k)) !== 0) continue;
@@ -1332,6 +1350,7 @@ class QueueSimulation implements Simulation {
           if (this.yieldReach.get(mv)!.has(m)) continue;
         }
         earliest = this.vInAt[v] > chain[k] ? this.vInAt[v] : chain[k];
+        queued = chain[k] > this.vInAt[v];
         // a yielding head moves in this same (second) pass, so it may go from now on; the others from the next step
         const notBefore = yields ? now : tEnd;
         if (earliest < notBefore) earliest = notBefore;
@@ -1355,6 +1374,9 @@ class QueueSimulation implements Simulation {
         if (candidate < this.effEnd[firstPhase + p] && candidate < at) at = candidate;
       }
       if (at < horizon && n < MAX_CONFLICTS) conflicts[n++] = at;
+      // one that will have waited crosses from a standstill and keeps its path longer
+      const fromStop = queued && at === earliest ? this.movInQueue[mv] : this.movFromStop[mv];
+      if (fromStop > 0 && at > ready + this.stopDelay && at + fromStop < horizon && n < MAX_CONFLICTS) conflicts[n++] = at + fromStop;
     }
     return n;
   }

@@ -95,6 +95,27 @@ describe('permissive left turns', () => {
     expect(moving).toBeGreaterThan(0);
   });
 
+  it('a foe that had stopped keeps its junction path longer: the yielding movement waits for it (its path time from a stop, less for those following out of the queue)', () => {
+    // both streams stop at a 15 s red each cycle, so the opposing stream discharges from a queue
+    const plan: FixedTimePlan = { greenSeconds: [30], amberSeconds: 3, allRedSeconds: 12, offsetSeconds: 0 };
+    const leftRate = (fromStop?: number, inQueue?: number, always = false) => {
+      const network = leftAgainstOpposing({ leftVehPerHour: 1800, opposingVehPerHour: 500, plan: always ? ALWAYS_GREEN : plan, protectedLeft: false, yields: true });
+      const opposing = network.crossings[0].movements[1];
+      expect(opposing.id).toBe('opposing');
+      if (fromStop !== undefined) opposing.pathFromStopSeconds = fromStop;
+      if (inQueue !== undefined) opposing.pathInQueueSeconds = inQueue;
+      return stopLineRates(network, 5, 600, 4 * 3600).get('S-X')!;
+    };
+    const without = leftRate();
+    const fromStop = leftRate(3);
+    const followingFast = leftRate(3, 0);
+    expect(fromStop).toBeLessThan(0.95 * without);
+    expect(followingFast).toBeGreaterThan(fromStop);
+    expect(followingFast).toBeLessThan(without);
+    // a stream that never has to stop (always green, light opposing flow) keeps no path longer
+    expect(Math.abs(leftRate(3, undefined, true) - leftRate(undefined, undefined, true)) / leftRate(undefined, undefined, true)).toBeLessThan(0.03);
+  });
+
   it('a slow movement\'s minimum headway holds the vehicle behind it: a saturated queue discharges at that headway', () => {
     const network = leftAgainstOpposing({ leftVehPerHour: 3000, opposingVehPerHour: 0, plan: ALWAYS_GREEN, protectedLeft: false, yields: false });
     expect(stopLineRates(network, 2, 600, 3600).get('S-X')!).toBeGreaterThan(1750); // 2 s at 1,800 veh/h

@@ -102,6 +102,20 @@ export interface Movement {
    * Default 0 (the saturation headway).
    */
   minHeadwaySeconds?: number;
+  /**
+   * Seconds longer a vehicle of this movement that had to stop (it waited at the stop line)
+   * keeps its path through the junction occupied than one crossing at the path's speed: it
+   * starts from a standstill. Vehicles that yield to this movement go no sooner than this
+   * after such a vehicle crossed the stop line (SUMO: a minor vehicle may arrive only after
+   * its foe has left the junction). Default 0.
+   */
+  pathFromStopSeconds?: number;
+  /**
+   * The same for a vehicle that follows the one ahead of it out of a discharging queue (it
+   * started a car spacing further back, so it crosses faster); at most pathFromStopSeconds.
+   * Default: pathFromStopSeconds.
+   */
+  pathInQueueSeconds?: number;
 }
 
 export interface SignalPhase {
@@ -282,6 +296,7 @@ export function validateNetwork(network: Network): void {
       if (m.approachLossSeconds !== undefined && !(m.approachLossSeconds >= 0 && m.approachLossSeconds < 600)) problems.push(`${where}: movement ${m.id}: approach loss must be 0 to 600 s`);
       for (const c of [m.clearingSeconds, m.clearingMovingSeconds]) if (c !== undefined && !(c >= 0 && c < 60)) problems.push(`${where}: movement ${m.id}: clearing times must be 0 to 60 s`);
       if (m.minHeadwaySeconds !== undefined && !(m.minHeadwaySeconds >= 0 && m.minHeadwaySeconds < 60)) problems.push(`${where}: movement ${m.id}: minimum headway must be 0 to 60 s`);
+      for (const c of [m.pathFromStopSeconds, m.pathInQueueSeconds]) if (c !== undefined && !(c >= 0 && c < 60)) problems.push(`${where}: movement ${m.id}: path times from a stop must be 0 to 60 s`);
     }
     for (const approach of crossing.approaches) {
       const groups = links.get(approach)?.laneGroups;

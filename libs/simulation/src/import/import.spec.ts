@@ -7,7 +7,7 @@ import { validateNetwork } from '../network';
 import { buildImportedCityFolder, cityFolderFiles, simCityFromImport } from './city-folder';
 import { generateCityFlowGrid, importCityFlow } from './cityflow';
 import { ImportError } from './report';
-import { followingHeadway, importSumo, junctionClearing } from './sumo';
+import { followingHeadway, importSumo, junctionClearing, pathFromStop } from './sumo';
 import { parseXml } from './xml';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, 'fixtures', name), 'utf8');
@@ -83,8 +83,17 @@ describe('importSumo', () => {
     expect(junctionClearing([{ length: 14, speed: 8 }], [[{ length: 20, speed: 13.89 }], [{ length: 14, speed: 8 }]], car, 0)).toBeCloseTo(fromStop, 6);
     // arriving at 7 m/s it leaves at 8 m/s either way (√(7² + 2 × 2.6 × 5) > 8): (19 − 5) / 7.5
     expect(junctionClearing([{ length: 14, speed: 8 }], [[{ length: 14, speed: 8 }]], car, 7)).toBeCloseTo(14 / 7.5 + 14 / 8, 6);
+    // a foe that yields itself arrives at its minor link's approach speed (5 m/s) and speeds up to 8 m/s after 7.5 m
+    expect(junctionClearing([{ length: 14, speed: 8 }], [[{ length: 14, speed: 8 }]], car, 7, [5])).toBeCloseTo(14 / 7.5 + 3 / 2.6 + 6.5 / 8, 6);
     // a junction without internal lanes adds nothing (the calibrated critical gap is for those)
     expect(junctionClearing([], [[]], car, 0)).toBe(0);
+    // a foe that had stopped: 20 m + its 5 m from a standstill (√(2 × 25 / 2.6), below 13.89 m/s all along) against 25 m at 13.89 m/s
+    expect(pathFromStop([{ length: 20, speed: 13.89 }], car)).toBeCloseTo(Math.sqrt(50 / 2.6) - 25 / 13.89, 6);
+    // ... from a standstill a car spacing (7.5 m) behind the line it crosses faster and keeps its path less long
+    expect(pathFromStop([{ length: 20, speed: 13.89 }], car, 7.5)).toBeCloseTo(Math.sqrt(65 / 2.6) - Math.sqrt(15 / 2.6) - 25 / 13.89, 6);
+    // against arriving at 5 m/s (a foe that yields itself): 25 m from 5 m/s take (√(25 + 130) − 5) / 2.6
+    expect(pathFromStop([{ length: 20, speed: 13.89 }], car, 0, 5)).toBeCloseTo(Math.sqrt(50 / 2.6) - (Math.sqrt(155) - 5) / 2.6, 6);
+    expect(pathFromStop([], car)).toBe(0);
     // Krauss following at 6 m/s: 1 s + 7.5 m / 6 m/s
     expect(followingHeadway(6, {})).toBeCloseTo(2.25, 6);
   });
@@ -106,14 +115,19 @@ describe('importSumo', () => {
     // it yields to E_J2>J2_J1, E_J2>J2_S2 (14 m at 8 m/s, the slowest foe), J1_J2>J2_E and J1_J2>J2_S2
     const car = { accel: 2.6, length: 5 };
     const visibility = Math.sqrt(2 * 4.5 * 4.5); // the speed a minor car approaches with
-    expect(left.clearingSeconds).toBeCloseTo(junctionClearing([{ length: 14, speed: 8 }], [[{ length: 14, speed: 8 }]], car, 0), 3);
-    expect(left.clearingMovingSeconds).toBeCloseTo(junctionClearing([{ length: 14, speed: 8 }], [[{ length: 14, speed: 8 }]], car, visibility), 3);
+    // (E_J2>J2_S2 yields itself: it crosses at the minor approach speed)
+    expect(left.clearingSeconds).toBeCloseTo(junctionClearing([{ length: 14, speed: 8 }], [[{ length: 14, speed: 8 }]], car, 0, [visibility]), 3);
+    expect(left.clearingMovingSeconds).toBeCloseTo(junctionClearing([{ length: 14, speed: 8 }], [[{ length: 14, speed: 8 }]], car, visibility, [visibility]), 3);
     expect(left.clearingSeconds!).toBeGreaterThan(4);
     expect(left.minHeadwaySeconds).toBeCloseTo(1 + 7.5 / visibility, 3);
     // the major road's through movement neither yields nor slows: no clearing, no headway of its own
     const major = j2.movements.find((m) => m.id === 'J1_J2>J2_E')!;
     expect(major.clearingSeconds).toBeUndefined();
     expect(major.minHeadwaySeconds).toBeUndefined();
+    // but when it had stopped it keeps its 20 m path longer for those yielding to it, less so following out of a queue
+    expect(major.pathFromStopSeconds).toBeCloseTo(pathFromStop([{ length: 20, speed: 13.89 }], car), 3);
+    expect(major.pathInQueueSeconds).toBeCloseTo(pathFromStop([{ length: 20, speed: 13.89 }], car, 7.5), 3);
+    expect(major.pathInQueueSeconds!).toBeLessThan(major.pathFromStopSeconds!);
     // its right turn slows to 6 m/s
     expect(j2.movements.find((m) => m.id === 'J1_J2>J2_S2')!.minHeadwaySeconds).toBeCloseTo(1 + 7.5 / 6, 3);
     // without internal lanes (the fixture as netconvert wrote it) no clearing time

@@ -384,23 +384,40 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
       // than it has left its junction path, and only after the foe has left its own; those paths (internal lanes) are
       // what a junction without them, where the critical gap was calibrated, does not have (see junctionClearing).
       // From a stop, and arriving at the speed it approaches a minor link with (as for the approach loss)
+      const minorApproach = (m: Movement) => Math.min(linkLaneSpeed.get(m.fromLink)!, linkLaneSpeed.get(m.toLink)!, Math.sqrt(2 * car.decel * MINOR_VISIBILITY_M));
       const lanesOf = (lanes: string[]) => lanes.map((lane) => ({ length: internalLength.get(lane) ?? 0, speed: internalSpeed.get(lane) ?? Infinity }));
       for (const m of kept) {
         if (!m.yieldsTo) continue;
         const foes = m.yieldsTo.map((id) => kept.find((x) => x.id === id)!);
         const cs = conns.filter((c) => movementOf.get(c) === m);
-        const vApproach = Math.min(linkLaneSpeed.get(m.fromLink)!, linkLaneSpeed.get(m.toLink)!, Math.sqrt(2 * car.decel * MINOR_VISIBILITY_M));
+        const vApproach = minorApproach(m);
         let stopped = 0;
         let moving = 0;
         for (const c of cs) {
           const cont = j.requests.find((x) => x.index === requestIndex.get(c))?.cont ?? false;
           const ego = lanesOf(cont ? chain(c).slice(1) : chain(c)); // a 'cont' link waits inside the junction, after its first lane
-          const foePaths = conns.filter((f) => foes.includes(movementOf.get(f)!)).map((f) => lanesOf(chain(f)));
-          stopped += junctionClearing(ego, foePaths, car, 0) / cs.length;
-          moving += junctionClearing(ego, foePaths, car, vApproach) / cs.length;
+          const foeConns = conns.filter((f) => foes.includes(movementOf.get(f)!));
+          const foePaths = foeConns.map((f) => lanesOf(chain(f)));
+          // a foe that yields itself crosses at the speed it approaches its minor link with, and speeds up on its path
+          const foeSpeeds = foeConns.map((f) => (movementOf.get(f)!.yieldsTo ? minorApproach(movementOf.get(f)!) : Infinity));
+          stopped += junctionClearing(ego, foePaths, car, 0, foeSpeeds) / cs.length;
+          moving += junctionClearing(ego, foePaths, car, vApproach, foeSpeeds) / cs.length;
         }
         if (stopped > 0.005) m.clearingSeconds = round3(stopped);
         if (stopped > 0.005 && moving < stopped - 0.005) m.clearingMovingSeconds = round3(moving);
+      }
+      // a foe that had to stop leaves its junction path later (from a standstill), and its yielders wait for that
+      const foeIds = new Set(kept.flatMap((m) => m.yieldsTo ?? []));
+      for (const m of kept) {
+        if (!foeIds.has(m.id)) continue;
+        const cs = conns.filter((c) => movementOf.get(c) === m);
+        // (against crossing at its path's speed, or for one that yields itself at its minor link's approach speed)
+        const moving = m.yieldsTo ? minorApproach(m) : Infinity;
+        const head = cs.reduce((s, c) => s + pathFromStop(lanesOf(chain(c)), car, 0, moving), 0) / cs.length;
+        // the ones behind the first of a discharging queue start a car spacing further back: faster at the line
+        const following = cs.reduce((s, c) => s + pathFromStop(lanesOf(chain(c)), car, (car.length ?? 5) + (car.minGap ?? 2.5), moving), 0) / cs.length;
+        if (head > 0.005) m.pathFromStopSeconds = round3(head);
+        if (head > 0.005) m.pathInQueueSeconds = round3(following);
       }
     }
     crossings.push({ id: cid, approaches, movements: kept, phases, control });
@@ -460,7 +477,7 @@ interface InternalLane { length: number; speed: number }
  * x metres (accelerating, at most the path's speed); and to the foe's, passing at its
  * path's speed, L / speed (the longest of its foes).
  */
-export function junctionClearing(ego: InternalLane[], foes: InternalLane[][], car: { accel: number; length?: number }, arrivalSpeed: number): number {
+export function junctionClearing(ego: InternalLane[], foes: InternalLane[][], car: { accel: number; length?: number }, arrivalSpeed: number, foeArrivalSpeeds: number[] = []): number {
   const len = car.length ?? 5;
   const length = ego.reduce((s, l) => s + l.length, 0);
   const pathSpeed = Math.min(...ego.map((l) => l.speed));
@@ -471,12 +488,32 @@ export function junctionClearing(ego: InternalLane[], foes: InternalLane[][], ca
   };
   const own = length > 0 ? time(length + len) - time(len) : 0;
   let foe = 0;
-  for (const f of foes) {
+  foes.forEach((f, k) => {
     const fl = f.reduce((s, l) => s + l.length, 0);
     const fv = Math.min(...f.map((l) => l.speed));
-    if (fl > 0 && Number.isFinite(fv) && fv > 0) foe = Math.max(foe, fl / fv);
-  }
+    if (fl > 0 && Number.isFinite(fv) && fv > 0) foe = Math.max(foe, pathTime(fl, Math.min(foeArrivalSpeeds[k] ?? Infinity, fv), fv, car.accel));
+  });
   return Math.max(0, own) + foe;
+}
+
+/** Seconds to drive d metres arriving at speed v0 (≤ vMax), accelerating at accel up to vMax. */
+function pathTime(d: number, v0: number, vMax: number, accel: number): number {
+  const accelerating = (vMax * vMax - v0 * v0) / (2 * accel);
+  return d <= accelerating ? (Math.sqrt(v0 * v0 + 2 * accel * d) - v0) / accel : (vMax - v0) / accel + (d - accelerating) / vMax;
+}
+
+/**
+ * Seconds longer a car takes over its junction path and its own length (SUMO's leave time:
+ * path + car length) starting from a standstill `back` metres before the stop line,
+ * accelerating at car.accel up to the path's speed, than arriving at `moving` m/s (at most
+ * the path's speed; default the path's speed) and speeding up from there.
+ */
+export function pathFromStop(path: InternalLane[], car: { accel: number; length?: number }, back = 0, moving = Infinity): number {
+  const length = path.reduce((s, l) => s + l.length, 0);
+  const speed = Math.min(...path.map((l) => l.speed));
+  if (!(length > 0) || !Number.isFinite(speed) || !(speed > 0)) return 0;
+  const x = length + (car.length ?? 5);
+  return Math.max(0, pathTime(back + x, 0, speed, car.accel) - pathTime(back, 0, speed, car.accel) - pathTime(x, Math.min(moving, speed), speed, car.accel));
 }
 
 function mergeEmptyGroups(groups: LaneGroup[], kinds: Set<MovementKind>): LaneGroup[] {
