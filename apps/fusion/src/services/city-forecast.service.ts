@@ -1,9 +1,9 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { CityForecastView, CrossingFusionView, CrossingStatusView } from '@crosscast/contracts';
+import { CityForecastView, CityOverviewView, CrossingFusionView, CrossingStatusView } from '@crosscast/contracts';
 import { CityRepository } from '../repositories/city.repository';
 import { FusionResult } from '@crosscast/fusion';
 import { CityFusionService } from './city-fusion.service';
-import { cityForecastView, fusedViewLookup } from './fusion-views';
+import { cityForecastView, cityOverviewView, fusedViewLookup } from './fusion-views';
 import { StatusService } from './status.service';
 
 /** Everything the city picture is made of at one moment. */
@@ -12,8 +12,12 @@ export interface CityPicture {
   version: number;
   asOf: Date | null;
   statuses: CrossingStatusView[];
-  /** GET /api/city/forecast and the `city-forecast` event. */
+  /** GET /api/city/forecast. */
   city: CityForecastView;
+  /** The `city-forecast` event and the snapshot's city: `city` without its per-crossing lists (the same object while `city` is). */
+  overview: CityOverviewView;
+  /** The crossings `city` lists as estimated (the summaries' `estimated` flag). */
+  estimated: ReadonlySet<string>;
   /** A crossing's fused or estimated values (its room gets them: `crossing-fused`); built on first use. */
   fusedOf: (crossingId: string) => CrossingFusionView | null;
 }
@@ -43,7 +47,7 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
   private version = 0;
   private timer: NodeJS.Timeout | null = null;
   /** The views of the last build, reused while neither the fusion result nor their key changed. */
-  private views: { key: string; result: FusionResult | null; city: CityForecastView; fusedOf: CityPicture['fusedOf'] } | null = null;
+  private views: { key: string; result: FusionResult | null; city: CityForecastView; overview: CityOverviewView; estimated: ReadonlySet<string>; fusedOf: CityPicture['fusedOf'] } | null = null;
   private readonly fusedListeners: Array<(picture: CityPicture) => void> = [];
 
   constructor(
@@ -118,15 +122,18 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
     const key = viewKey(statuses, asOf, withData.size);
     let fusedChanged = false;
     if (!this.views || this.views.result !== result || this.views.key !== key) {
+      const city = cityForecastView({ result, statuses, asOf, intervalMinutes: this.city.city.intervalMinutes, withData, roads: this.fusion.roads() });
       this.views = {
         key,
         result,
-        city: cityForecastView({ result, statuses, asOf, intervalMinutes: this.city.city.intervalMinutes, withData, roads: this.fusion.roads() }),
+        city,
+        overview: cityOverviewView(city),
+        estimated: new Set(city.estimated.map((e) => e.crossingId)),
         fusedOf: fusedViewLookup(result, statuses, withData),
       };
       fusedChanged = true;
     }
-    const picture: CityPicture = { version: ++this.version, asOf, statuses, city: this.views.city, fusedOf: this.views.fusedOf };
+    const picture: CityPicture = { version: ++this.version, asOf, statuses, city: this.views.city, overview: this.views.overview, estimated: this.views.estimated, fusedOf: this.views.fusedOf };
     this.cached = { picture, fedCount, builtAtMs: Date.now() };
     if (fusedChanged) {
       for (const listener of this.fusedListeners) {
