@@ -88,6 +88,14 @@ describe('operator dashboard in headless Chromium', () => {
     await page.waitForSelector('[data-testid="map"][data-crossings="40"]', { timeout: 30_000 });
     await page.waitForFunction(() => document.querySelectorAll('#crossing-list li[data-crossing-id]').length === 40, undefined, { timeout: 30_000 });
     await page.waitForSelector('#crossing-list li[data-crossing-id="0970"][data-freshness="fresh"]', { timeout: 60_000 });
+    // The map's legend stays inside its panel (its last entry, "cluster: count · worst · n stale/offline", ran past the edge).
+    const legendOverflow = await page.$$eval('[data-testid="map-panel"] .legend .lg', (entries) => {
+      const box = document.querySelector('[data-testid="map-panel"]')!;
+      const panel = box.getBoundingClientRect();
+      const padding = parseFloat(getComputedStyle(box).paddingRight);
+      return entries.map((e) => e.getBoundingClientRect()).filter((r) => r.right > panel.right - padding + 0.5 || r.left < panel.left).length;
+    });
+    expect(legendOverflow).toBe(0);
 
     // A marker on window survives only if the page is never reloaded.
     await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
