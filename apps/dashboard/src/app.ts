@@ -2,6 +2,7 @@ import 'leaflet/dist/leaflet.css';
 import { SERVER_EVENT_NAMES as EV, unpackSummaries } from '@crosscast/contracts';
 import type { CorridorView } from '@crosscast/contracts';
 import { ApiError, FusionApi } from './api/client';
+import { takeEarlyCityMap } from './api/early';
 import { type Session, clearSession, hasRole, loadSession, saveSession, takeSignInMessage } from './api/session';
 import { type ConnectionState, LiveLink } from './live/socket';
 import { Acknowledgements, deriveAlerts } from './state/alerts';
@@ -287,7 +288,9 @@ export class DashboardApp {
 
   private async loadCrossings(): Promise<void> {
     try {
-      const list = unpackCityMap(await this.api.cityMap());
+      // The first time, the request preload.js started before this bundle ran (asked again if it failed).
+      const early = takeEarlyCityMap();
+      const list = unpackCityMap(await (early ? early.catch(() => this.api.cityMap()) : this.api.cityMap()));
       if (!performance.getEntriesByName('crosscast:crossings').length) performance.mark('crosscast:crossings');
       this.clearError('crossings');
       this.store.setCrossings(list);
