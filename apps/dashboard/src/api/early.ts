@@ -2,7 +2,7 @@ import type { CityMapView } from '@crosscast/contracts';
 
 /**
  * The first render's largest request (GET /api/city/map), started by `preload.ts` (its own
- * small script, loaded `async` ahead of the main bundle) while the main bundle is still
+ * small script, run before the page is parsed, so always before the deferred main bundle) while the main bundle is still
  * arriving and being compiled: on a busy machine that is most of a second earlier.
  */
 export interface EarlyRequests {
