@@ -2,7 +2,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { io } from 'socket.io-client';
 import { DataSource } from 'typeorm';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { CitySnapshotView, CityForecastView, CrossingFusionView, CrossingStatusView, FORECAST_QUEUE, ForecastBand } from '@crosscast/contracts';
+import { CitySnapshotView, CityForecastView, CrossingFusionView, CrossingStatusView, FORECAST_QUEUE, ForecastBand, unpackSummaries } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
 import { CityFusionService } from '../../apps/fusion/src/services/city-fusion.service';
 import { FusionStateRepository } from '../../apps/fusion/src/repositories/fusion-state.repository';
@@ -168,8 +168,9 @@ describe('city fusion in the fusion service (real PostgreSQL + Redis)', () => {
       expect(h.upper80).toBeGreaterThan(h.total);
     }
 
-    // socket.io: the snapshot on connect lists the estimate (the map marks it) without
-    // every crossing's values; following the crossing brings its fused values and status.
+    // socket.io: the snapshot on connect marks the estimate in the crossing's summary (the map
+    // marks it) without every crossing's values, and its city overview carries no per-crossing
+    // lists; following the crossing brings its fused values and status.
     const token = await loginAs(baseUrl, 'viewer');
     const socket = io(baseUrl, { transports: ['websocket'], auth: { token }, reconnection: false });
     try {
@@ -178,9 +179,14 @@ describe('city fusion in the fusion service (real PostgreSQL + Redis)', () => {
         socket.once('connect_error', reject);
       });
       expect(snapshot.city.crossingsEstimated).toBe(1);
-      expect(snapshot.city.estimated.map((e) => e.crossingId)).toEqual([STOPPED]);
-      expect(snapshot.summaries.map((s) => s.crossingId)).toEqual(expect.arrayContaining(IDS));
-      expect(snapshot.summaries.find((s) => s.crossingId === STOPPED)).toMatchObject({ freshness: 'stale' });
+      expect(snapshot.city).toMatchObject({ crossingsTotal: cityView.crossingsTotal, crossingsWithoutDataCount: cityView.crossingsWithoutData.length, horizons: cityView.horizons });
+      for (const key of ['estimated', 'stale', 'crossingsWithoutData']) expect(snapshot.city).not.toHaveProperty(key);
+      const warrigal = cityView.corridors.find((c) => c.road === 'WARRIGAL RD')!;
+      expect(snapshot.city.corridors.find((c) => c.road === 'WARRIGAL RD')).toEqual({ road: 'WARRIGAL RD', crossingsCount: warrigal.crossings.length, next: warrigal.horizons[0] });
+      const summaries = unpackSummaries(snapshot.summaries);
+      expect(summaries.map((s) => s.crossingId)).toEqual(expect.arrayContaining(IDS));
+      expect(summaries.filter((s) => s.estimated).map((s) => s.crossingId)).toEqual([STOPPED]);
+      expect(summaries.find((s) => s.crossingId === STOPPED)).toMatchObject({ freshness: 'stale', estimated: true });
       expect(snapshot).not.toHaveProperty('fused');
       const followed = new Promise<{ fused: CrossingFusionView; status: CrossingStatusView }>((resolve) => {
         let status: CrossingStatusView | null = null;

@@ -26,29 +26,44 @@ export async function signIn(page: Page, user: DevUser): Promise<void> {
  * Accepts the recommendation shown for the selected crossing and returns the result text
  * ("Accepted #<id> by operator …"). At replay speed the recommendation on screen can be
  * superseded by the next period's between render and click: the server then answers 409
- * and this accepts the new one, as an operator would (at most three tries).
+ * and this accepts the new one, as an operator would (at most three refusals). The click can
+ * also land just after a render disabled the button (the page learnt of the supersede between
+ * Playwright's checks and the click): no request is sent then, and this clicks again (at most
+ * five times) instead of waiting for a result that cannot come.
  */
 export async function acceptShownRecommendation(page: Page, reason: string): Promise<string> {
   let previousOutcome = '';
-  for (let attempt = 1; ; attempt++) {
+  let refused = 0;
+  for (let clicks = 1; ; clicks++) {
     await page.waitForSelector('#accept-rec:not([disabled])', { timeout: 60_000 });
     const recId = await page.getAttribute('#accept-rec', 'data-rec-id');
     await page.fill('#decision-reason', reason);
+    const sent = page
+      .waitForRequest((r) => r.method() === 'POST' && /^\/api\/recommendations\/[^/]+\/accept$/.test(new URL(r.url()).pathname), { timeout: 5_000 })
+      .then(() => true, () => false);
     await page.click('#accept-rec');
-    await page.waitForFunction(
-      (previous) => {
-        const text = document.querySelector('[data-testid="decision-result"]')?.textContent ?? '';
-        return /^Accepted #\d+ by operator/.test(text) || (/^Not recorded/.test(text) && text !== previous);
-      },
-      previousOutcome,
-      { timeout: 15_000 },
-    );
+    if (!(await sent)) {
+      if (clicks >= 5) throw new Error(`accept: ${clicks} clicks on #accept-rec sent no request (last for recommendation #${recId}; the page says "${await page.textContent('#decision-target')}")`);
+      continue;
+    }
+    try {
+      await page.waitForFunction(
+        (previous) => {
+          const text = document.querySelector('[data-testid="decision-result"]')?.textContent ?? '';
+          return /^Accepted #\d+ by operator/.test(text) || (/^Not recorded/.test(text) && text !== previous);
+        },
+        previousOutcome,
+        { timeout: 30_000 },
+      );
+    } catch (error) {
+      throw new Error(`accept of recommendation #${recId} sent, but no outcome on the page within 30 s (decision-result "${await page.textContent('[data-testid="decision-result"]')}", target "${await page.textContent('#decision-target')}"): ${(error as Error).message.split('\n')[0]}`);
+    }
     const outcome = (await page.textContent('[data-testid="decision-result"]'))!;
     if (/^Accepted/.test(outcome)) return outcome;
-    if (!/HTTP 409/.test(outcome) || attempt === 3) throw new Error(`accept refused: ${outcome}`);
+    if (!/HTTP 409/.test(outcome) || ++refused === 3) throw new Error(`accept refused: ${outcome}`);
     previousOutcome = outcome;
     // Wait for the next pending recommendation before trying again.
-    await page.waitForFunction((refused) => document.getElementById('accept-rec')?.getAttribute('data-rec-id') !== refused, recId, { timeout: 60_000 });
+    await page.waitForFunction((was) => document.getElementById('accept-rec')?.getAttribute('data-rec-id') !== was, recId, { timeout: 60_000 });
   }
 }
 

@@ -1,7 +1,8 @@
 import 'leaflet/dist/leaflet.css';
-import { SERVER_EVENT_NAMES as EV } from '@crosscast/contracts';
+import { SERVER_EVENT_NAMES as EV, unpackSummaries } from '@crosscast/contracts';
 import type { CorridorView } from '@crosscast/contracts';
 import { ApiError, FusionApi } from './api/client';
+import { takeEarlyCityMap } from './api/early';
 import { type Session, clearSession, hasRole, loadSession, saveSession, takeSignInMessage } from './api/session';
 import { type ConnectionState, LiveLink } from './live/socket';
 import { Acknowledgements, deriveAlerts } from './state/alerts';
@@ -255,7 +256,8 @@ export class DashboardApp {
     void this.loadCrossings();
     this.connect(session.token);
     void this.loadCorridors();
-    void this.loadCity();
+    // The city overview comes with the socket snapshot (GET /api/city/forecast, with its
+    // per-crossing lists, is 0.35 MB at 4,096 crossings: not asked for here).
     void this.loadPending();
     void this.loadAcknowledgements();
     void this.api.simulationLatest().then((b) => {
@@ -286,7 +288,9 @@ export class DashboardApp {
 
   private async loadCrossings(): Promise<void> {
     try {
-      const list = unpackCityMap(await this.api.cityMap());
+      // The first time, the request preload.js started before this bundle ran (asked again if it failed).
+      const early = takeEarlyCityMap();
+      const list = unpackCityMap(await (early ? early.catch(() => this.api.cityMap()) : this.api.cityMap()));
       if (!performance.getEntriesByName('crosscast:crossings').length) performance.mark('crosscast:crossings');
       this.clearError('crossings');
       this.store.setCrossings(list);
@@ -315,13 +319,6 @@ export class DashboardApp {
       this.showError('corridors', `Could not load the corridors: ${(error as Error).message}`);
       setTimeout(() => void this.loadCorridors(), RETRY_MS);
     }
-  }
-
-  private async loadCity(): Promise<void> {
-    try {
-      const city = await this.api.cityForecast();
-      if (this.store.setCity(city, false)) this.invalidate('header', 'city');
-    } catch { /* live events fill in */ }
   }
 
   private async loadPending(): Promise<void> {
@@ -504,8 +501,8 @@ export class DashboardApp {
     const store = this.store;
     const socket = live.socket;
     socket.on(EV.snapshot, (snap) => {
-      snap.summaries.forEach((s) => store.setSummary(s));
-      store.setCity(snap.city, true);
+      for (const s of unpackSummaries(snap.summaries)) store.setSummary(s);
+      store.setCity(snap.city);
       if (!performance.getEntriesByName('crosscast:snapshot').length) performance.mark('crosscast:snapshot');
       this.liveEvent('snapshot', null);
       this.invalidate('header', 'map', 'city', 'crossing', 'alerts');
@@ -515,10 +512,12 @@ export class DashboardApp {
       this.liveEvent('status', s.crossingId);
       this.invalidate('header', 'map', 'alerts', ...(s.crossingId === store.selectedId ? (['crossing'] as const) : []));
     });
-    socket.on(EV.crossingSummaries, (list) => {
-      list.forEach((s) => store.setSummary(s));
+    socket.on(EV.crossingSummaries, (columns) => {
+      const list = unpackSummaries(columns);
+      for (const s of list) store.setSummary(s);
       this.liveEvent('status', null);
-      this.invalidate('header', 'map', 'alerts');
+      // (A summary also says whether fusion estimates the crossing: the map marks it, the offline banner counts it.)
+      this.invalidate('header', 'map', 'alerts', ...(list.some((s) => s.crossingId === store.selectedId) ? (['crossing'] as const) : []));
     });
     socket.on(EV.observation, (o) => {
       if (store.noteObservation(o)) this.invalidate('map');
@@ -582,13 +581,10 @@ export class DashboardApp {
       if (view.crossingId === store.selectedId) this.invalidate('crossing');
     });
     socket.on(EV.cityForecast, (city) => {
-      const mapVersion = store.mapVersion;
-      store.setCity(city, true);
+      store.setCity(city);
       this.clearError('city');
       this.liveEvent('city forecast', null);
       this.invalidate('header', 'city');
-      // The estimated crossings changed: the map marks them, the offline banner counts them.
-      if (store.mapVersion !== mapVersion) this.invalidate('map', 'crossing', 'alerts');
     });
   }
 
@@ -635,6 +631,12 @@ export class DashboardApp {
       sel.lastResult = { kind: 'error', text: `Not recorded${status}: ${(error as Error).message.replace(/^HTTP \d+: /, '')}` };
     } finally {
       sel.deciding = false;
+      // A reconnect meanwhile reloaded the crossing (a new selection): its outcome is still the one to show.
+      const shown = this.store.sel;
+      if (shown && shown !== sel && shown.id === sel.id) {
+        shown.lastResult = sel.lastResult;
+        for (const d of sel.decisions.values()) addDecision(shown, d);
+      }
       this.invalidate('crossing', 'alerts');
     }
   }

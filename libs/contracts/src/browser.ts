@@ -4,4 +4,5 @@
  * `import type` from the package root and cost nothing at run time.
  */
 export * from './api';
+export * from './summary-columns';
 export { RECOMMENDATION_STATUSES, ROLES } from './views';

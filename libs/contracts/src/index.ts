@@ -3,6 +3,7 @@ export * from './names';
 export * from './messages';
 export * from './crossings';
 export * from './views';
+export * from './summary-columns';
 export * from './signing';
 export * from './api';
 export * from './performance-measures';

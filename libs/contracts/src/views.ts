@@ -1,4 +1,5 @@
 import type { ForecastBand, ModelInfo, SimulationReport, WorkerDrift, WorkerStatus } from './messages';
+import type { CrossingSummaryColumns } from './summary-columns';
 
 /**
  * Shapes the fusion service serves over REST and streams over socket.io. They are
@@ -53,13 +54,17 @@ export interface CongestionView {
 
 /**
  * What the city map and the alerts list need of every crossing; sent to every dashboard
- * (the full status only to the crossing's room). The episode starts (`…Since`, `congestion`)
- * key the alerts, so every dashboard names an alert alike (shared acknowledgements).
+ * (the full status only to the crossing's room), column by column (CrossingSummaryColumns).
+ * The episode starts (`…Since`, `congestion`) key the alerts, so every dashboard names an
+ * alert alike (shared acknowledgements).
  */
 export type CrossingSummaryView = Pick<
   CrossingStatusView,
   'crossingId' | 'freshness' | 'workerStatus' | 'lastObservedTotal' | 'lastForecastIntervalStart' | 'congestion' | 'offlineSince' | 'staleSince' | 'degradedSince' | 'driftingSince'
->;
+> & {
+  /** Fusion estimates the crossing now (no usable worker forecast): the city forecast's `estimated` list, per crossing. */
+  estimated: boolean;
+};
 
 export interface ForecastPointView {
   stepsAhead: number;
@@ -554,10 +559,25 @@ export interface SimulationSnapshotView {
   crossings: SimulatedCrossingView[];
 }
 
+/**
+ * The city forecast as every dashboard gets it (the `city-forecast` event and the snapshot):
+ * the totals and each corridor's next interval, without lists of crossings. Which crossings
+ * are stale, estimated or without data is in their summaries (`freshness`, `estimated`,
+ * `lastForecastIntervalStart`); a corridor's crossings are in GET /api/city/map (`roads`).
+ * GET /api/city/forecast (CityForecastView) has the lists and every corridor horizon: at
+ * 4,096 crossings, most of them estimated, it is about 350 KB where this is about 30 KB.
+ */
+export interface CityOverviewView extends Omit<CityForecastView, 'crossingsWithoutData' | 'stale' | 'estimated' | 'corridors'> {
+  /** How many crossings fusion has never received data from (left out of every total). */
+  crossingsWithoutDataCount: number;
+  /** Per road with at least one crossing fusion has data for: its next interval (the first horizon). */
+  corridors: Array<{ road: string; crossingsCount: number; next: AggregateHorizonView }>;
+}
+
 /** The `snapshot` socket event: what a dashboard needs at once on connect, bounded per crossing. */
 export interface CitySnapshotView {
-  summaries: CrossingSummaryView[];
-  city: CityForecastView;
+  summaries: CrossingSummaryColumns;
+  city: CityOverviewView;
 }
 
 export interface FusionServerEvents {
@@ -576,9 +596,10 @@ export interface FusionServerEvents {
   'automatic-mode': (view: AutomaticModeView) => void;
   /** To the crossing's room only (`subscribe-crossing`). */
   'crossing-status': (view: CrossingStatusView) => void;
-  /** To everyone: the crossings whose summary changed since the last tick (at most once a second). */
-  'crossing-summaries': (views: CrossingSummaryView[]) => void;
-  'city-forecast': (view: CityForecastView) => void;
+  /** To everyone: the crossings whose summary changed since the last tick (at most once a second), column by column. */
+  'crossing-summaries': (columns: CrossingSummaryColumns) => void;
+  /** To everyone, when the city picture changed: the overview (GET /api/city/forecast has the per-crossing lists). */
+  'city-forecast': (view: CityOverviewView) => void;
   /**
    * To the crossing's room only (`subscribe-crossing`): its fused or estimated values, when
    * a city step changed them, and at once on subscribing (also `fused` of GET /api/crossings/:id).
@@ -586,7 +607,7 @@ export interface FusionServerEvents {
    * (`fused-forecast`): about a megabyte a step at 4,096 crossings.
    */
   'crossing-fused': (view: CrossingFusionView) => void;
-  /** On connect: every crossing's summary and the city forecast (its `estimated` list marks the map); details follow per room. */
+  /** On connect: every crossing's summary (its `estimated` flag marks the map) and the city overview; details follow per room. */
   snapshot: (view: CitySnapshotView) => void;
   /** Pending recommendations the server superseded or expired (the dashboard no longer infers it). */
   'recommendation-status': (view: import('./api').RecommendationStatusChangeView) => void;

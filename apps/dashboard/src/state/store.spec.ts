@@ -24,3 +24,21 @@ describe('dashboard store: recommendation status comes from the server', () => {
     expect(store.pending.has('A')).toBe(false);
   });
 });
+
+describe('dashboard store: estimates come with the crossing summaries', () => {
+  const summary = (id: string, estimated: boolean) => ({ crossingId: id, freshness: 'stale', workerStatus: 'ok', lastObservedTotal: 10, lastForecastIntervalStart: null, congestion: null, offlineSince: null, staleSince: '2006-10-10T00:00:00Z', degradedSince: null, driftingSince: null, estimated }) as const;
+
+  it('marks a crossing estimated from its summary and unmarks it from a later one, keeping the status without the flag', () => {
+    const store = new Store();
+    store.setSummary(summary('A', true));
+    store.setSummary(summary('B', false));
+    expect(store.isEstimated('A')).toBe(true);
+    expect(store.isEstimated('B')).toBe(false);
+    expect(store.statuses.get('A')).not.toHaveProperty('estimated');
+    expect(store.freshnessOf('A')).toBe('stale');
+    const version = store.mapVersion;
+    store.setSummary(summary('A', false));
+    expect(store.isEstimated('A')).toBe(false);
+    expect(store.mapVersion).toBeGreaterThan(version);
+  });
+});

@@ -1,6 +1,6 @@
 import type {
   AutomaticModeView,
-  CityForecastView,
+  CityOverviewView,
   CorridorDecisionView,
   CorridorRecommendationView,
   CorridorView,
@@ -72,10 +72,10 @@ export class Store {
   statuses = new Map<string, CrossingStatusView>();
   /** ms of the newest observation seen live per crossing (orders the map's flow figure). */
   lastObsAt = new Map<string, number>();
-  city: CityForecastView | null = null;
+  city: CityOverviewView | null = null;
   /** Fused values of the crossings this page follows or opened (`crossing-fused` events, the crossing's detail, the list's estimates). */
   fused = new Map<string, CrossingFusionView>();
-  /** Crossings fusion estimates (the city forecast's `estimated` list): the map marks them. */
+  /** Crossings fusion estimates (their summaries' `estimated` flag): the map marks them. */
   estimated = new Set<string>();
   simulation: SimulationSnapshotView | null = null;
   /** Pending recommendations city-wide (for the alerts list), by crossing. */
@@ -114,23 +114,18 @@ export class Store {
   }
 
   /** Everyone gets the map's summary of every crossing; the full status only comes for the followed one. */
-  setSummary(s: CrossingSummaryView): void {
+  setSummary(summary: CrossingSummaryView): void {
+    const { estimated, ...s } = summary;
     const prev = this.statuses.get(s.crossingId);
     this.statuses.set(s.crossingId, { lastHeartbeatAt: null, model: null, drift: null, ...prev, ...s });
+    if (estimated) this.estimated.add(s.crossingId);
+    else this.estimated.delete(s.crossingId);
     this.mapVersion++;
   }
 
-  /** `live`: from socket.io, always current (even when a replay restarted and time went back). */
-  setCity(city: CityForecastView, live: boolean): boolean {
-    const cur = this.city;
-    if (!live && cur?.asOfIntervalStart && (!city.asOfIntervalStart || ms(city.asOfIntervalStart) < ms(cur.asOfIntervalStart))) return false;
+  /** The city overview (socket.io: the snapshot and `city-forecast`, always current, even when a replay restarted and time went back). */
+  setCity(city: CityOverviewView): void {
     this.city = city;
-    const estimated = new Set(city.estimated.map((e) => e.crossingId));
-    if (estimated.size !== this.estimated.size || [...estimated].some((id) => !this.estimated.has(id))) {
-      this.estimated = estimated;
-      this.mapVersion++;
-    }
-    return true;
   }
 
   /** One crossing's fused values (its room's `crossing-fused`, or its detail). */

@@ -1,9 +1,9 @@
-import type { CityForecastView } from '@crosscast/contracts';
+import type { CityOverviewView } from '@crosscast/contracts';
 import { fill, h } from '../ui/dom';
 import { fmtClock, fmtInt } from '../ui/format';
 
 /** The city forecast panel: the next horizons' totals with their own bands, and per corridor. */
-export function renderCity(body: HTMLElement, included: HTMLElement, city: CityForecastView | null): void {
+export function renderCity(body: HTMLElement, included: HTMLElement, city: CityOverviewView | null): void {
   const horizons = city ? [...city.horizons].sort((a, b) => a.stepsAhead - b.stepsAhead).slice(0, 4) : [];
   if (!city || !city.asOfIntervalStart || !horizons.length) {
     fill(body, h('div', { class: 'empty' }, 'waiting for the first forecasts…'));
@@ -40,11 +40,9 @@ export function renderCity(body: HTMLElement, included: HTMLElement, city: CityF
     );
   });
   const head = (...cells: string[]) => h('thead', undefined, h('tr', undefined, ...cells.map((c) => h('th', { class: c.startsWith('#') ? 'num' : '' }, c.replace(/^#/, '')))));
-  const corridors = city.corridors
-    .filter((c) => c.horizons[0])
-    .map((c) => {
-      const x = c.horizons[0];
-      return h('tr', undefined, h('td', undefined, c.road), h('td', { class: 'num' }, `${x.crossingsIncluded}/${c.crossings.length}`), h('td', { class: `num${x.crossingsEstimated ? ' est' : ''}` }, String(x.crossingsEstimated)), h('td', { class: 'num strong' }, fmtInt(x.total)), h('td', { class: 'num muted' }, `${fmtInt(x.lower80)}–${fmtInt(x.upper80)}`));
+  const corridors = city.corridors.map((c) => {
+      const x = c.next;
+      return h('tr', undefined, h('td', undefined, c.road), h('td', { class: 'num' }, `${x.crossingsIncluded}/${c.crossingsCount}`), h('td', { class: `num${x.crossingsEstimated ? ' est' : ''}` }, String(x.crossingsEstimated)), h('td', { class: 'num strong' }, fmtInt(x.total)), h('td', { class: 'num muted' }, `${fmtInt(x.lower80)}–${fmtInt(x.upper80)}`));
     });
   fill(
     body,
@@ -52,7 +50,7 @@ export function renderCity(body: HTMLElement, included: HTMLElement, city: CityF
     h(
       'p',
       { class: 'note muted' },
-      `City fusion, vehicles per ${city.intervalMinutes} min: each crossing’s worker forecast fused with the city’s profile and its neighbours; crossings whose worker is stale, offline or degraded are estimated from their historical profile and their neighbours (wider bands). Bands are computed on the total’s own errors${city.crossingsWithoutData.length ? `; ${city.crossingsWithoutData.length} crossings without any data are left out` : ''}.`,
+      `City fusion, vehicles per ${city.intervalMinutes} min: each crossing’s worker forecast fused with the city’s profile and its neighbours; crossings whose worker is stale, offline or degraded are estimated from their historical profile and their neighbours (wider bands). Bands are computed on the total’s own errors${city.crossingsWithoutDataCount ? `; ${city.crossingsWithoutDataCount} crossings without any data are left out` : ''}.`,
     ),
     corridors.length ? h('details', { class: 'corridors' }, h('summary', undefined, `Corridors, next interval (${corridors.length} roads)`), h('table', { class: 'city-table' }, head('Road', '#Incl.', '#Est.', '#Vehicles', '#80% band'), h('tbody', undefined, ...corridors))) : null,
   );

@@ -1,9 +1,9 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { CityForecastView, CrossingFusionView, CrossingStatusView } from '@crosscast/contracts';
+import { CityForecastView, CityOverviewView, CrossingFusionView, CrossingStatusView } from '@crosscast/contracts';
 import { CityRepository } from '../repositories/city.repository';
 import { FusionResult } from '@crosscast/fusion';
 import { CityFusionService } from './city-fusion.service';
-import { cityForecastView, fusedViewLookup } from './fusion-views';
+import { cityForecastView, cityOverviewView, fusedViewLookup } from './fusion-views';
 import { StatusService } from './status.service';
 import { CostBound } from './cost-bound';
 
@@ -13,8 +13,12 @@ export interface CityPicture {
   version: number;
   asOf: Date | null;
   statuses: CrossingStatusView[];
-  /** GET /api/city/forecast and the `city-forecast` event. */
+  /** GET /api/city/forecast. */
   city: CityForecastView;
+  /** The `city-forecast` event and the snapshot's city: `city` without its per-crossing lists (the same object while `city` is). */
+  overview: CityOverviewView;
+  /** The crossings `city` lists as estimated (the summaries' `estimated` flag). */
+  estimated: ReadonlySet<string>;
   /** A crossing's fused or estimated values (its room gets them: `crossing-fused`); built on first use. */
   fusedOf: (crossingId: string) => CrossingFusionView | null;
 }
@@ -52,7 +56,7 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
   private version = 0;
   private timer: NodeJS.Timeout | null = null;
   /** The views of the last build, reused while neither the fusion result nor their key changed. */
-  private views: { key: string; result: FusionResult | null; city: CityForecastView; fusedOf: CityPicture['fusedOf'] } | null = null;
+  private views: { key: string; result: FusionResult | null; city: CityForecastView; overview: CityOverviewView; estimated: ReadonlySet<string>; fusedOf: CityPicture['fusedOf'] } | null = null;
   private readonly fusedListeners: Array<(picture: CityPicture) => void> = [];
   /** Rebuilding the views for status changes alone takes at most VIEWS_MAX_SHARE of wall time (CostBound). */
   private readonly viewsBound = new CostBound(VIEWS_MAX_SHARE);
@@ -132,15 +136,20 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
     // city, every second while an interval's forecasts arrive) at most VIEWS_MAX_SHARE of the time.
     const nowMs = Date.now();
     if (!this.views || this.views.result !== result || (this.views.key !== key && this.viewsBound.allows(nowMs))) {
-      this.views = this.viewsBound.run(nowMs, () => ({
-        key,
-        result,
-        city: cityForecastView({ result, statuses, asOf, intervalMinutes: this.city.city.intervalMinutes, withData, roads: this.fusion.roads() }),
-        fusedOf: fusedViewLookup(result, statuses, withData),
-      }));
+      this.views = this.viewsBound.run(nowMs, () => {
+        const city = cityForecastView({ result, statuses, asOf, intervalMinutes: this.city.city.intervalMinutes, withData, roads: this.fusion.roads() });
+        return {
+          key,
+          result,
+          city,
+          overview: cityOverviewView(city),
+          estimated: new Set(city.estimated.map((e) => e.crossingId)),
+          fusedOf: fusedViewLookup(result, statuses, withData),
+        };
+      });
       fusedChanged = true;
     }
-    const picture: CityPicture = { version: ++this.version, asOf, statuses, city: this.views.city, fusedOf: this.views.fusedOf };
+    const picture: CityPicture = { version: ++this.version, asOf, statuses, city: this.views.city, overview: this.views.overview, estimated: this.views.estimated, fusedOf: this.views.fusedOf };
     this.cached = { picture, fedCount, builtAtMs: Date.now() };
     if (fusedChanged) {
       for (const listener of this.fusedListeners) {

@@ -2,7 +2,7 @@ import { CrossingFusionView, CrossingStatusView, WorkerStatus } from '@crosscast
 import { CityFusion } from '@crosscast/fusion';
 import { NeighbourCrossingInput } from '@crosscast/network';
 import { mulberry32 } from '../../../../test/support/prng';
-import { cityForecastView, crossingFusionView, estimateReason, fusedViewLookup, fusionStateOf, fusionStates, isDegradedForecast, sameStates } from './fusion-views';
+import { cityForecastView, cityOverviewView, crossingFusionView, estimateReason, fusedViewLookup, fusionStateOf, fusionStates, isDegradedForecast, sameStates } from './fusion-views';
 
 /**
  * The fusion service's plain logic: statuses → the library's crossing states, and a real
@@ -149,6 +149,12 @@ describe('views of a fusion run', () => {
     expect(city.corridors[0].road).toBe('MAIN RD');
     expect([...city.corridors[0].crossings].sort()).toEqual(IDS);
     expect(city.corridors[0].horizons.map((h) => h.total)).toEqual(city.horizons.map((h) => h.total));
+
+    // What every dashboard gets of it: the totals and each corridor's next interval, no per-crossing lists.
+    const overview = cityOverviewView(city);
+    const { stale: _s, estimated: _e, crossingsWithoutData: _w, corridors: _c, ...totals } = city;
+    expect(overview).toEqual({ ...totals, crossingsWithoutDataCount: 0, corridors: [{ road: 'MAIN RD', crossingsCount: IDS.length, next: city.corridors[0].horizons[0] }] });
+    expect(JSON.stringify(overview).length).toBeLessThan(JSON.stringify(city).length);
   });
 
   it('leaves crossings it has no data for out of every total, and lists them', () => {
@@ -196,6 +202,7 @@ describe('views of a fusion run', () => {
     const city = cityForecastView({ result: null, statuses, asOf: null, intervalMinutes: 15, withData: new Set(), roads: [] });
     expect(city).toMatchObject({ method: 'no-data', horizons: [], corridors: [], crossingsEstimated: 0, crossingsWithoutData: ['A'] });
     expect(city.stale).toHaveLength(1);
+    expect(cityOverviewView(city)).toMatchObject({ method: 'no-data', horizons: [], corridors: [], crossingsEstimated: 0, crossingsWithoutDataCount: 1 });
     expect(everyFused(null, statuses, new Set())).toEqual({ crossings: [] });
   });
 });

@@ -2,6 +2,7 @@ import {
   AggregateHorizonView,
   CityForecastHorizonView,
   CityForecastView,
+  CityOverviewView,
   CorridorForecastView,
   CrossingFusionView,
   CrossingStatusView,
@@ -176,6 +177,20 @@ export interface CityViewInput {
 }
 
 /** The city forecast served by GET /api/city/forecast and the `city-forecast` event. */
+/**
+ * The city forecast as every dashboard gets it (`city-forecast`, the snapshot): the totals and
+ * each corridor's next interval, without the per-crossing lists (the summaries say which
+ * crossings are stale or estimated; GET /api/city/forecast keeps the lists).
+ */
+export function cityOverviewView(city: CityForecastView): CityOverviewView {
+  const { crossingsWithoutData, stale: _stale, estimated: _estimated, corridors, ...totals } = city;
+  return {
+    ...totals,
+    crossingsWithoutDataCount: crossingsWithoutData.length,
+    corridors: corridors.filter((c) => c.horizons.length > 0).map((c) => ({ road: c.road, crossingsCount: c.crossings.length, next: c.horizons[0] })),
+  };
+}
+
 export function cityForecastView(input: CityViewInput): CityForecastView {
   const { result, statuses, asOf, intervalMinutes, withData, roads } = input;
   const byId = new Map(statuses.map((s) => [s.crossingId, s]));
