@@ -12,10 +12,15 @@
  *    and a count at the running coordinated plan's capacity is planned a saturation step
  *    above it (`planningFlows`).
  * 3. Per group `planActuatedGroup` (common cycle, two-way reference points, coordinated vs
- *    free per crossing with hysteresis against the running operation); every other crossing
- *    free with the plan's passage time and minimum green.
+ *    free per crossing with hysteresis against the running operation; a group keeps the
+ *    common cycle it runs through a move of at most 10 % that is not expected to gain
+ *    0.5 s/veh: `holdCycle`); every other crossing free with the plan's passage time and
+ *    minimum green.
  * 4. Which changes to send (`groupChanges`: the re-timing gate, switches to free only where
- *    free beats what runs). A group with a crossing that runs no actuated advice yet (a
+ *    free beats what runs, both at the forecast mean and at both ends of its 80 % band:
+ *    a gain the day's own demand could reverse is within the noise it can be measured
+ *    against). The changes are judged with a saturated lane group's demand at its raised
+ *    count (`evaluationDemand`). A group with a crossing that runs no actuated advice yet (a
  *    fixed-time plan) takes the group's whole advice at once (`kind: 'adopted'`): it starts
  *    on the common cycle together.
  * Plain data in, plain data out: no I/O, no clock.

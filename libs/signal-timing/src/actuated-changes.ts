@@ -3,10 +3,12 @@
  * change is expected to gain. A change costs a transition, so:
  * - a change of operation (free ↔ coordinated) has passed `planActuatedGroup`'s hysteresis;
  *   one to free operation goes only if free operation is also expected to beat the plan the
- *   crossing runs now (the group planner compared it with the freshly planned one);
+ *   crossing runs now (the group planner compared it with the freshly planned one), at the
+ *   forecast mean and (`robust`) at both ends of its band (`bandDemands`);
  * - re-timed coordinated plans (`actuatedPlanChanged` against the running ones) go together,
  *   and only for at least `minGainSeconds` of expected gain per vehicle of the re-timed
- *   crossings (`retimingGain`, neighbours included), or when a re-timed crossing has a
+ *   crossings (`retimingGain`, neighbours included; with `robust` also at both ends of the
+ *   forecast band), or when a re-timed crossing has a
  *   saturated side street (its count is its capacity: the forecast does not know its
  *   demand), or when the crossings left coordinated would otherwise run different cycles;
  * - each change's expected gain: the crossing's expected delay under the group's operation
