@@ -46,7 +46,9 @@ export interface PlannedInput {
  * coordinated-actuated plan or free operation, against what runs there (a group's running
  * actuated operation: `groupChanges`' gates; a fixed-time plan: the advice is adopted when
  * its expected gain passes the hysteresis). The changes are stored as one recommendation
- * the operator accepts for every crossing at once. The leader runs it (PlanningService);
+ * the operator accepts for every crossing at once, with automatic mode's verdict on it
+ * (`corridorAutomaticOutcome`); an `apply` is accepted at once as user `automatic`
+ * (CorridorDecisionService.applyAutomatically). The leader runs it (PlanningService);
  * the write is fenced by its epoch.
  */
 @Injectable()
