@@ -407,7 +407,9 @@ export function engineControl(plan: CoordinatedActuatedPlan): SignalControl {
  * - other crossings, and grouped crossings where coordination does not pay, run free: the
  *   actuated controller (no cycle) with the plan's passage time and minimum green (max green 45 s).
  * The changes sent are `groupChanges`' (re-timings only for an expected gain, switches to
- * free only where free beats what runs); a change is in force from the controller's next boundary.
+ * free only where free beats what runs, both also at the ends of the forecast band; a
+ * group's common cycle held through small moves that do not pay); a change is in force
+ * from the controller's next boundary.
  */
 export class CrosscastActuatedStrategy implements Strategy {
   readonly name: StrategyName = 'crosscast_actuated';

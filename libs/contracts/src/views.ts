@@ -396,7 +396,15 @@ export interface PlanCoordinationView {
   allRedSeconds: number;
 }
 
-export type CorridorRecommendationStatus = 'pending' | 'accepted' | 'rejected' | 'superseded' | 'expired';
+export type CorridorRecommendationStatus = 'pending' | 'accepted' | 'rejected' | 'superseded' | 'expired' | 'applied-automatically';
+
+/** Automatic mode's verdict on a corridor recommendation (null: automatic mode is off at all its crossings). A corridor plan is applied whole or not at all, never clipped. */
+export interface CorridorAutomaticOutcomeView {
+  /** `apply`: every crossing has automatic mode on and passed its gates and the guard rails, applied as user `automatic`; `hold`: left to the operators. */
+  action: 'apply' | 'hold';
+  /** Why, in operator words: "crossing 2000 is stale", "common cycle 96 s is more than ±20% from the running 70 s at 3685". */
+  note: string;
+}
 
 /** One crossing's part of a corridor recommendation. */
 export interface CorridorCrossingView {
@@ -467,6 +475,7 @@ export interface CorridorRecommendationView {
   status: CorridorRecommendationStatus;
   createdAt: string;
   statusChangedAt: string | null;
+  automatic: CorridorAutomaticOutcomeView | null;
 }
 
 /** The audit row of a corridor decision: one row naming every crossing the corridor plan changed. */

@@ -1,4 +1,4 @@
-import { ActuatedAdviceInput, AdviceCorridor, AdviceCrossing, actuatedGroups, adviceDemand, adviseActuatedGroups, corridorBandSeconds, fixedPlanDelay } from './actuated-advice';
+import { ActuatedAdviceInput, AdviceCorridor, AdviceCrossing, actuatedGroups, adviceDemand, adviseActuatedGroups, corridorBandSeconds, evaluationDemand, fixedPlanDelay, laneGroupKey } from './actuated-advice';
 import { CrossingOperation } from './actuated-changes';
 import { planActuatedGroup } from './actuated-group';
 import { SATURATED_DEMAND_STEP, laneGroupCapacities } from './actuated-plan';
@@ -100,6 +100,30 @@ describe('adviseActuatedGroups', () => {
     const first = adviseActuatedGroups(peak());
     const again = adviseActuatedGroups({ ...peak(), running: operations(first) });
     expect(again.groups.flatMap((g) => g.changes)).toEqual([]);
+  });
+
+  it('keeps the running common cycle for a small move that does not pay, never for a large one', () => {
+    const corridors = [road('high st', ['a', 'b', 'c'], [300, 300])];
+    const at = (main: number) => ['a', 'b', 'c'].map((id) => crossing(id, main, 400));
+    const running = operations(adviseActuatedGroups({ crossings: at(1100), corridors, running: none }));
+    const cycle = running.get('a')!.plan.cycleSeconds;
+    // A little more on the main road: its own cycle would be a second longer, which is not worth a transition.
+    const slightly = { crossings: at(1250), corridors, running };
+    expect(adviseActuatedGroups(slightly, { holdCycle: false }).groups[0].plan!.cycleSeconds).toBe(cycle + 1);
+    expect(adviseActuatedGroups(slightly).groups[0].plan!.cycleSeconds).toBe(cycle);
+    // A peak that needs a cycle over 10 % longer gets it, and the re-timing is sent.
+    const peakAdvice = adviseActuatedGroups({ crossings: at(1600), corridors, running }).groups[0];
+    expect(peakAdvice.plan!.cycleSeconds).toBeGreaterThan(1.1 * cycle);
+    expect(peakAdvice.changes.map((c) => c.kind)).toEqual(['re-timed', 're-timed', 're-timed']);
+  });
+
+  it('judges changes at a saturated lane group\'s raised count, plans the cycle on the forecast mean', () => {
+    const demand = { a: adviceDemand(crossing('a', 800, 300), null) };
+    const judged = evaluationDemand(demand, new Set([laneGroupKey('a', 'a-E')]));
+    expect(judged.a[1].laneGroups[0].meanVehPerHour).toBeCloseTo(360, 6);
+    expect(judged.a[1].laneGroups[1].meanVehPerHour).toBe(300);
+    expect(judged.a[0]).toEqual(demand.a[0]);
+    expect(evaluationDemand(demand, new Set())).toBe(demand);
   });
 
   it('lets a coordinated corridor go free at night, each change with its expected gain', () => {

@@ -12,18 +12,23 @@
  *    and a count at the running coordinated plan's capacity is planned a saturation step
  *    above it (`planningFlows`).
  * 3. Per group `planActuatedGroup` (common cycle, two-way reference points, coordinated vs
- *    free per crossing with hysteresis against the running operation); every other crossing
- *    free with the plan's passage time and minimum green.
+ *    free per crossing with hysteresis against the running operation; a group keeps the
+ *    common cycle it runs through a move of at most 10 % that is not expected to gain
+ *    0.5 s/veh: `holdCycle`); every other crossing free with the plan's passage time and
+ *    minimum green.
  * 4. Which changes to send (`groupChanges`: the re-timing gate, switches to free only where
- *    free beats what runs). A group with a crossing that runs no actuated advice yet (a
+ *    free beats what runs, both at the forecast mean and at both ends of its 80 % band:
+ *    a gain the day's own demand could reverse is within the noise it can be measured
+ *    against). The changes are judged with a saturated lane group's demand at its raised
+ *    count (`evaluationDemand`). A group with a crossing that runs no actuated advice yet (a
  *    fixed-time plan) takes the group's whole advice at once (`kind: 'adopted'`): it starts
  *    on the common cycle together.
  * Plain data in, plain data out: no I/O, no clock.
  */
 import { ActuatedPhaseDemand, ActuatedPlanOptions, CoordinatedActuatedPlan, PlanChangeOptions, coordinatedActuatedPlan, laneGroupCapacities, planningFlows } from './actuated-plan';
 import { ActuatedDelayOptions, ActuatedOperationEstimate } from './actuated-delay';
-import { ActuatedGroupOptions, ActuatedGroupPlan, GroupCorridor, RetimingOptions, arcOverlap, cutCorridors, evaluateActuatedGroup, phaseStartSeconds, planActuatedGroup } from './actuated-group';
-import { CrossingOperation, GroupChange, groupChanges } from './actuated-changes';
+import { ActuatedGroupOptions, ActuatedGroupPlan, DEFAULT_RETIMING, GroupCorridor, RetimingOptions, arcOverlap, cutCorridors, evaluateActuatedGroup, phaseStartSeconds, planActuatedGroup } from './actuated-group';
+import { CrossingOperation, GroupChange, bandDemands, groupChanges } from './actuated-changes';
 import { laneGroupDelay } from './hcm-delay';
 import { SignalPlan } from './webster';
 
@@ -63,15 +68,36 @@ export interface ActuatedAdviceOptions {
   retiming: Partial<RetimingOptions>;
   /** groupChanges' expected-gain tests (false: every change is sent). */
   gate: boolean;
+  /** With the gate: a change must pay across the forecast band, not only at its mean (groupChanges' robust test). */
+  robust: boolean;
   /** A saturated count raises a lane group's demand a step (planningFlows); false: the count only raises the upper bound. */
   raiseSaturated: boolean;
+  /**
+   * The changes' expected delays (groupChanges' gates and each change's expected gain) take a
+   * saturated lane group's demand at its raised count, not at the forecast mean (which the
+   * plan's cycle is still sized on): a count at capacity says the demand is at least that.
+   */
+  judgeSaturatedAtCount: boolean;
+  /**
+   * With the gate: a group that runs a common cycle keeps it (splits and reference points
+   * re-planned for it) when the new cycle is within HOLD_CYCLE_SHARE (10 %) of it and is not
+   * expected to gain at least the re-timing minimum (`retiming.minGainSeconds`) per vehicle
+   * of the group over that. Larger moves of the cycle are not held: they follow the peaks,
+   * where the group's isolated-crossing estimate misses what a longer cycle saves between
+   * crossings (holding every move that did not pass that test on the 4×4 grid's quick test
+   * day doubled its delay, 46.7 → 104.7 s/veh).
+   */
+  holdCycle: boolean;
 }
 
 export const DEFAULT_ACTUATED_ADVICE: Omit<ActuatedAdviceOptions, 'plan' | 'delay' | 'group' | 'planChange' | 'retiming'> = {
   horizons: 2,
   maxSpacingM: 400,
   gate: true,
+  robust: true,
   raiseSaturated: true,
+  judgeSaturatedAtCount: true,
+  holdCycle: true,
 };
 
 export interface ActuatedAdviceInput {
@@ -179,7 +205,7 @@ export function actuatedGroups(corridors: AdviceCorridor[], flowOf: (corridor: G
  * A crossing's planning flows (see 2) per phase; adds it to `saturated` when a count reached
  * the capacity of the coordinated plan it runs (free operation has no fixed capacity).
  */
-export function adviceDemand(crossing: AdviceCrossing, running: CrossingOperation | null | undefined, partial: Partial<ActuatedAdviceOptions> = {}, saturated = new Set<string>()): ActuatedPhaseDemand[] {
+export function adviceDemand(crossing: AdviceCrossing, running: CrossingOperation | null | undefined, partial: Partial<ActuatedAdviceOptions> = {}, saturated = new Set<string>(), /** Adds the laneGroupKey of every saturated lane group. */ saturatedLaneGroups = new Set<string>()): ActuatedPhaseDemand[] {
   const options = fullOptions(partial);
   const forecast: ActuatedPhaseDemand[] = crossing.phases.map((name) => ({
     name,
@@ -204,7 +230,10 @@ export function adviceDemand(crossing: AdviceCrossing, running: CrossingOperatio
       const count = observed.get(g.id);
       if (!options.raiseSaturated) return { ...g, upperVehPerHour: Math.max(g.upperVehPerHour, count ?? 0) };
       const flows = planningFlows(g.meanVehPerHour, g.upperVehPerHour, count, capacity?.get(g.id));
-      if (flows.saturated) saturated.add(crossing.id);
+      if (flows.saturated) {
+        saturated.add(crossing.id);
+        saturatedLaneGroups.add(laneGroupKey(crossing.id, g.id));
+      }
       return { ...g, meanVehPerHour: flows.meanVehPerHour, upperVehPerHour: flows.upperVehPerHour };
     }),
   }));
@@ -216,7 +245,10 @@ export function adviseActuatedGroups(input: ActuatedAdviceInput, partial: Partia
   const byId = new Map(input.crossings.map((c) => [c.id, c]));
   const saturated = new Set<string>();
   const demand: Record<string, ActuatedPhaseDemand[]> = {};
-  for (const c of input.crossings) demand[c.id] = adviceDemand(c, input.running.get(c.id), options, saturated);
+  const saturatedLaneGroups = new Set<string>();
+  for (const c of input.crossings) demand[c.id] = adviceDemand(c, input.running.get(c.id), options, saturated, saturatedLaneGroups);
+  // What the changes are judged on (see 4): a saturated lane group's demand is at least its raised count, not the forecast mean its count disproves.
+  const judged = options.judgeSaturatedAtCount ? evaluationDemand(demand, saturatedLaneGroups) : demand;
 
   const orderFlow = (laneGroup: AdviceLaneGroup) => input.orderFlows ? (input.orderFlows[laneGroup.id] ?? 0) : (laneGroup.forecast[0]?.meanVehPerHour ?? 0);
   const flowOf = (corridor: GroupCorridor) =>
@@ -232,17 +264,24 @@ export function adviseActuatedGroups(input: ActuatedAdviceInput, partial: Partia
   const out: ActuatedAdviceGroup[] = [];
   const grouped = new Set<string>();
   for (const group of groups) {
-    const plan = planActuatedGroup(demand, group.corridors, { ...groupOptions, running: hysteresis });
+    let plan = planActuatedGroup(demand, group.corridors, { ...groupOptions, running: hysteresis });
+    // Cycle hysteresis: the group keeps the common cycle it runs unless the new one is clearly worth its transition.
+    const runningCycle = options.holdCycle && options.gate ? commonRunningCycle(group.crossings, input.running) : null;
+    if (runningCycle !== null && plan.cycleSeconds !== runningCycle && Math.abs(plan.cycleSeconds - runningCycle) <= HOLD_CYCLE_SHARE * runningCycle) {
+      const held = planActuatedGroup(demand, group.corridors, { ...groupOptions, plan: { ...options.plan, cycleSeconds: runningCycle }, running: hysteresis });
+      const minGain = options.retiming.minGainSeconds ?? DEFAULT_RETIMING.minGainSeconds;
+      if (groupDelay(judged, group.corridors, held, options) - groupDelay(judged, group.corridors, plan, options) < minGain) plan = held;
+    }
     const advice = new Map(plan.crossings.map((c) => [c.id, { plan: c.plan, coordinated: c.coordinated }]));
     // planActuatedGroup names its crossings in the same order as the group.
     const ordered = new Map(group.crossings.map((id) => [id, advice.get(id)!]));
     group.crossings.forEach((id) => grouped.add(id));
-    out.push(finish(group.crossings, group.corridors, plan, ordered, demand, saturated, input.running, fixedPlans, options));
+    out.push(finish(group.crossings, group.corridors, plan, ordered, judged, saturated, input.running, fixedPlans, options));
   }
   for (const c of input.crossings) {
     if (grouped.has(c.id)) continue;
     const advice = new Map([[c.id, { plan: coordinatedActuatedPlan(demand[c.id], undefined, options.plan), coordinated: false }]]);
-    out.push(finish([c.id], [], null, advice, demand, saturated, input.running, fixedPlans, options));
+    out.push(finish([c.id], [], null, advice, judged, saturated, input.running, fixedPlans, options));
   }
   return { demand, saturated, groups: out };
 }
@@ -278,6 +317,7 @@ function finish(
       planChange: options.planChange,
       retiming: options.retiming,
       gate: options.gate,
+      robust: options.robust,
   });
   let changes: AdviceChange[] = [];
   if (sent.length > 0) {
@@ -289,6 +329,43 @@ function finish(
     });
   }
   return { crossings: ids, corridors, plan, advice, expected, changes };
+}
+
+/** A move of a group's common cycle by at most this share of the running one is held when it does not pay (holdCycle). */
+export const HOLD_CYCLE_SHARE = 0.1;
+
+/** The cycle every crossing of a group that runs coordinated now shares (null: none coordinated, a crossing on no actuated advice, or cycles that differ). */
+function commonRunningCycle(ids: string[], running: ReadonlyMap<string, CrossingOperation | null>): number | null {
+  const cycles = new Set<number>();
+  for (const id of ids) {
+    const op = running.get(id);
+    if (!op) return null;
+    if (op.coordinated) cycles.add(op.plan.cycleSeconds);
+  }
+  return cycles.size === 1 ? [...cycles][0] : null;
+}
+
+/** Flow-weighted expected delay of a group under a plan of planActuatedGroup (its crossings coordinated or free as advised) at the given demand, s/veh. */
+function groupDelay(demand: Record<string, ActuatedPhaseDemand[]>, corridors: GroupCorridor[], plan: ActuatedGroupPlan, options: ActuatedAdviceOptions): number {
+  const expected = evaluateActuatedGroup(demand, corridors, new Map(plan.crossings.map((c) => [c.id, c.coordinated ? c.plan : null])), { plan: options.plan, delay: options.delay, platoonShare: options.group.platoonShare });
+  let flow = 0;
+  let delay = 0;
+  for (const e of expected.values()) {
+    flow += e.flowVehPerHour;
+    delay += e.flowVehPerHour * e.delaySeconds;
+  }
+  return flow > 0 ? delay / flow : 0;
+}
+
+/** A lane group's key across crossings (lane group ids need only be unique within a crossing). */
+export const laneGroupKey = (crossingId: string, laneGroupId: string) => `${crossingId}\u0000${laneGroupId}`;
+
+/** The demand with every lane group in `raised` (laneGroupKey) at its upper flow as its mean (a saturated count: its demand is at least that). */
+export function evaluationDemand(demand: Record<string, ActuatedPhaseDemand[]>, raised: ReadonlySet<string>): Record<string, ActuatedPhaseDemand[]> {
+  if (raised.size === 0) return demand;
+  return Object.fromEntries(
+    Object.entries(demand).map(([id, phases]) => [id, phases.map((p) => ({ ...p, laneGroups: p.laneGroups.map((g) => (raised.has(laneGroupKey(id, g.id)) ? { ...g, meanVehPerHour: Math.max(g.meanVehPerHour, g.upperVehPerHour) } : g)) }))]),
+  );
 }
 
 /** Flow-weighted HCM control delay of a fixed-time plan (effective greens) at the demand's mean flows, s/veh. */

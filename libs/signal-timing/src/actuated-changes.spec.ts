@@ -1,6 +1,6 @@
 import { ActuatedPhaseDemand, CoordinatedActuatedPlan } from './actuated-plan';
-import { GroupCorridor, planActuatedGroup } from './actuated-group';
-import { CrossingOperation, groupChanges } from './actuated-changes';
+import { GroupCorridor, evaluateActuatedGroup, planActuatedGroup } from './actuated-group';
+import { CrossingOperation, bandDemands, groupChanges } from './actuated-changes';
 
 const crossing = (main: number, side: number): ActuatedPhaseDemand[] => [
   { name: 'main', laneGroups: [{ id: 'N', meanVehPerHour: main, upperVehPerHour: main * 1.2, saturationFlowVehPerHour: 3800 }, { id: 'S', meanVehPerHour: main, upperVehPerHour: main * 1.2, saturationFlowVehPerHour: 3800 }] },
@@ -65,6 +65,33 @@ describe('which changes of a group to send', () => {
     const changes = groupChanges(demand, corridors, running, longer, new Set(), { retiming: { minGainSeconds: 100 } });
     expect(changes.map((c) => `${c.crossingId}:${c.kind}`)).toEqual(['a:to-coordinated', 'b:re-timed', 'c:re-timed']);
     expect(new Set(changes.map((c) => c.operation.plan.cycleSeconds)).size).toBe(1);
+  });
+
+  it('lets a crossing go free only where free operation also wins at both ends of the forecast band', () => {
+    // A wide band (upper bound twice the mean): at the mean all three would gain from free operation, at the upper bound not all.
+    const wide = (main: number, side: number): ActuatedPhaseDemand[] =>
+      crossing(main, side).map((p) => ({ ...p, laneGroups: p.laneGroups.map((g) => ({ ...g, upperVehPerHour: 2 * g.meanVehPerHour })) }));
+    const demand = Object.fromEntries(ids.map((id) => [id, wide(500, 200)]));
+    const ops = coordinated(demand);
+    const atMeanOnly = groupChanges(demand, corridors, ops, free(ops), new Set(), { robust: false });
+    expect(atMeanOnly).toHaveLength(3);
+    const robust = groupChanges(demand, corridors, ops, free(ops));
+    expect(robust.length).toBeLessThan(3);
+    // What is sent gains at the mean and at each end of the band.
+    const op = (going: Set<string>) => new Map(ids.map((id) => [id, going.has(id) ? null : ops.get(id)!.plan]));
+    const sent = new Set(robust.map((c) => c.crossingId));
+    for (const d of [demand, ...bandDemands(demand)]) {
+      const before = evaluateActuatedGroup(d, corridors, op(new Set()));
+      const after = evaluateActuatedGroup(d, corridors, op(sent));
+      for (const id of sent) expect(before.get(id)!.delaySeconds).toBeGreaterThanOrEqual(after.get(id)!.delaySeconds);
+    }
+  });
+
+  it('takes the band\'s ends as every lane group at its upper bound and at the mean mirrored below it', () => {
+    const [upper, lower] = bandDemands({ a: crossing(1000, 100) });
+    expect(upper.a[0].laneGroups[0].meanVehPerHour).toBeCloseTo(1200, 6);
+    expect(lower.a[0].laneGroups[0].meanVehPerHour).toBeCloseTo(800, 6);
+    expect(lower.a[1].laneGroups[0].meanVehPerHour).toBeCloseTo(80, 6);
   });
 
   it('refuses advice for a crossing that has no running operation', () => {

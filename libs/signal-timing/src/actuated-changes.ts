@@ -3,10 +3,12 @@
  * change is expected to gain. A change costs a transition, so:
  * - a change of operation (free ↔ coordinated) has passed `planActuatedGroup`'s hysteresis;
  *   one to free operation goes only if free operation is also expected to beat the plan the
- *   crossing runs now (the group planner compared it with the freshly planned one);
+ *   crossing runs now (the group planner compared it with the freshly planned one), at the
+ *   forecast mean and (`robust`) at both ends of its band (`bandDemands`);
  * - re-timed coordinated plans (`actuatedPlanChanged` against the running ones) go together,
  *   and only for at least `minGainSeconds` of expected gain per vehicle of the re-timed
- *   crossings (`retimingGain`, neighbours included), or when a re-timed crossing has a
+ *   crossings (`retimingGain`, neighbours included; with `robust` also at both ends of the
+ *   forecast band), or when a re-timed crossing has a
  *   saturated side street (its count is its capacity: the forecast does not know its
  *   demand), or when the crossings left coordinated would otherwise run different cycles;
  * - each change's expected gain: the crossing's expected delay under the group's operation
@@ -33,6 +35,21 @@ export interface GroupChangeOptions extends Pick<ActuatedGroupOptions, 'plan' | 
   retiming: Partial<RetimingOptions>;
   /** false: send every change of operation and every re-timing `actuatedPlanChanged` finds (no expected-gain test). */
   gate: boolean;
+  /** With the gate: a change must pay at both ends of the forecast band too (`bandDemands`), not only at its mean (default true). */
+  robust: boolean;
+}
+
+/**
+ * The demand at the two ends of the forecast's 80 % band: every lane group at its upper
+ * bound, and at the mean mirrored below it (mean − (upper − mean), at least 0). The upper
+ * bound comes from the day-to-day spread of the previous days (and the last count), so a
+ * gain that changes sign inside the band is one the day's own demand can undo: within the
+ * noise a change can be measured against.
+ */
+export function bandDemands(demand: Record<string, ActuatedPhaseDemand[]>): Array<Record<string, ActuatedPhaseDemand[]>> {
+  const at = (flow: (g: ActuatedPhaseDemand['laneGroups'][number]) => number) =>
+    Object.fromEntries(Object.entries(demand).map(([id, phases]) => [id, phases.map((p) => ({ ...p, laneGroups: p.laneGroups.map((g) => ({ ...g, meanVehPerHour: flow(g) })) }))]));
+  return [at((g) => Math.max(g.meanVehPerHour, g.upperVehPerHour)), at((g) => Math.max(0, 2 * g.meanVehPerHour - Math.max(g.meanVehPerHour, g.upperVehPerHour)))];
 }
 
 export function groupChanges(
@@ -44,6 +61,8 @@ export function groupChanges(
   partial: Partial<GroupChangeOptions> = {},
 ): GroupChange[] {
   const gate = partial.gate ?? true;
+  const robust = partial.robust ?? true;
+  const bandMinGain = partial.retiming?.bandMinGainSeconds ?? DEFAULT_RETIMING.bandMinGainSeconds;
   const minGain = partial.retiming?.minGainSeconds ?? DEFAULT_RETIMING.minGainSeconds;
   const options = { plan: partial.plan, delay: partial.delay, platoonShare: partial.platoonShare };
   const ids = [...advised.keys()];
@@ -60,17 +79,27 @@ export function groupChanges(
   const operation = (state: (id: string) => CrossingOperation) => new Map(ids.map((id) => [id, state(id).coordinated ? state(id).plan : null]));
   const before = evaluateActuatedGroup(demand, corridors, operation((id) => running.get(id)!), options);
   const withSwitches = (id: string) => switches.get(id) ?? running.get(id)!;
+  // The forecast band: the same operations evaluated at each end of it as well as at the mean (BAND_ENDS).
+  const band = gate && robust ? bandDemands(demand) : [];
   if (gate && [...switches.values()].some((x) => !x.coordinated)) {
     const switched = evaluateActuatedGroup(demand, corridors, operation(withSwitches), options);
     for (const [id, next] of [...switches]) if (!next.coordinated && before.get(id)!.delaySeconds < switched.get(id)!.delaySeconds) switches.delete(id);
+    // Free operation must also win across the band: a switch whose sign the day's demand could flip is noise.
+    for (const d of band) {
+      if (![...switches.values()].some((x) => !x.coordinated)) break;
+      const b = evaluateActuatedGroup(d, corridors, operation((id) => running.get(id)!), options);
+      const a = evaluateActuatedGroup(d, corridors, operation(withSwitches), options);
+      for (const [id, next] of [...switches]) if (!next.coordinated && b.get(id)!.delaySeconds - a.get(id)!.delaySeconds < bandMinGain) switches.delete(id);
+    }
   }
   const withAll = (id: string) => switches.get(id) ?? retimes.get(id) ?? running.get(id)!;
   const retimed = ids.filter((id) => retimes.has(id));
   let sendRetimes = retimed.length > 0;
   if (sendRetimes && gate) {
     const cycles = new Set(ids.filter((id) => withSwitches(id).coordinated).map((id) => withSwitches(id).plan.cycleSeconds));
-    const gain = retimingGain(evaluateActuatedGroup(demand, corridors, operation(withSwitches), options), evaluateActuatedGroup(demand, corridors, operation(withAll), options), retimed);
-    sendRetimes = cycles.size > 1 || retimed.some((id) => saturated.has(id)) || gain >= minGain;
+    const gainAt = (d: Record<string, ActuatedPhaseDemand[]>) => retimingGain(evaluateActuatedGroup(d, corridors, operation(withSwitches), options), evaluateActuatedGroup(d, corridors, operation(withAll), options), retimed);
+    // The gain must hold across the forecast band, not only at its mean.
+    sendRetimes = cycles.size > 1 || retimed.some((id) => saturated.has(id)) || (gainAt(demand) >= minGain && band.every((d) => gainAt(d) >= minGain));
   }
   const final = (id: string) => (sendRetimes ? withAll(id) : withSwitches(id));
   const after = evaluateActuatedGroup(demand, corridors, operation(final), options);

@@ -342,9 +342,11 @@ export function planActuatedGroup(
 export interface RetimingOptions {
   /** Re-timed coordinated plans are sent for at least this expected gain per vehicle at the re-timed crossings, s/veh. */
   minGainSeconds: number;
+  /** A switch to free operation needs at least this expected gain at its crossing at each end of the forecast band (groupChanges' robust test), s/veh. */
+  bandMinGainSeconds: number;
 }
 
-export const DEFAULT_RETIMING: RetimingOptions = { minGainSeconds: 0.5 };
+export const DEFAULT_RETIMING: RetimingOptions = { minGainSeconds: 0.5, bandMinGainSeconds: 0 };
 
 /**
  * Whether re-timed coordinated plans for some crossings of a group are worth a transition:

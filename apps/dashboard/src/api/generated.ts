@@ -191,6 +191,12 @@ export interface CoordinatedPlanDto {
   coordination: PlanCoordinationDto;
 }
 
+export interface CorridorAutomaticOutcomeDto {
+  /** apply: applied as user automatic (the whole plan, never clipped); hold: left to the operators */
+  action: 'apply' | 'hold';
+  note: string;
+}
+
 export interface CorridorCrossingDto {
   crossingId: string;
   plan: CoordinatedPlanDto;
@@ -269,9 +275,11 @@ export interface CorridorRecommendationDto {
   gainSeconds: number;
   gainShare: number;
   reason: string;
-  status: 'pending' | 'accepted' | 'rejected' | 'superseded' | 'expired';
+  status: 'pending' | 'accepted' | 'rejected' | 'superseded' | 'expired' | 'applied-automatically';
   createdAt: string;
   statusChangedAt: string | null;
+  /** Automatic mode's verdict (null: automatic mode is off at every crossing of it) */
+  automatic: CorridorAutomaticOutcomeDto | null;
 }
 
 export interface CreateUserBody {
@@ -1103,7 +1111,7 @@ export interface ApiOperations {
   /** GET /api/corridor-recommendations: Coordinated-actuated corridor plans, newest planning period first: common cycle, offsets, splits per crossing, through bands, expected delay running vs plan, status */
   CorridorsController_list: {
     path: Record<string, never>;
-    query: { crossing?: string; status?: 'pending' | 'accepted' | 'rejected' | 'superseded' | 'expired'; limit?: number };
+    query: { crossing?: string; status?: 'pending' | 'accepted' | 'rejected' | 'superseded' | 'expired' | 'applied-automatically'; limit?: number };
     body: undefined;
     response: CorridorRecommendationDto[];
   };

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import type { CorridorRecommendationStatus } from '@crosscast/contracts';
 
-const CORRIDOR_STATUSES: CorridorRecommendationStatus[] = ['pending', 'accepted', 'rejected', 'superseded', 'expired'];
+const CORRIDOR_STATUSES: CorridorRecommendationStatus[] = ['pending', 'accepted', 'rejected', 'superseded', 'expired', 'applied-automatically'];
 
 export class CorridorRecommendationsQuery {
   @ApiPropertyOptional({ example: '0970', description: 'Only corridors that include this crossing' })

@@ -1,9 +1,15 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import type { CorridorCrossingView, CorridorDecisionView, CorridorFreeCrossingView, CorridorView, CorridorRecommendationStatus, CorridorRecommendationView, DecisionKind, DeciderRole, PlanningInputSource, PlanSummaryView } from '@crosscast/contracts';
+import type { CorridorAutomaticOutcomeView, CorridorCrossingView, CorridorDecisionView, CorridorFreeCrossingView, CorridorView, CorridorRecommendationStatus, CorridorRecommendationView, DecisionKind, DeciderRole, PlanningInputSource, PlanSummaryView } from '@crosscast/contracts';
 import { ErrorResponseDto } from './common.view.dto';
 import { DECIDER_ROLES, DECISION_KINDS, INPUT_SOURCES, PlanActuatedDto, PlanCoordinationDto, PlanPhaseDto, PlanSummaryDto } from './recommendation.view.dto';
 
-const CORRIDOR_STATUSES: CorridorRecommendationStatus[] = ['pending', 'accepted', 'rejected', 'superseded', 'expired'];
+const CORRIDOR_STATUSES: CorridorRecommendationStatus[] = ['pending', 'accepted', 'rejected', 'superseded', 'expired', 'applied-automatically'];
+
+/** Automatic mode's verdict on a corridor recommendation. */
+export class CorridorAutomaticOutcomeDto implements CorridorAutomaticOutcomeView {
+  @ApiProperty({ enum: ['apply', 'hold'], description: 'apply: applied as user automatic (the whole plan, never clipped); hold: left to the operators' }) action: 'apply' | 'hold';
+  @ApiProperty() note: string;
+}
 
 /** GET /api/corridors: one corridor. */
 export class CorridorDto implements CorridorView {
@@ -73,6 +79,7 @@ export class CorridorRecommendationDto implements CorridorRecommendationView {
   @ApiProperty({ enum: CORRIDOR_STATUSES }) status: CorridorRecommendationStatus;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) statusChangedAt: string | null;
+  @ApiProperty({ type: () => CorridorAutomaticOutcomeDto, nullable: true, description: 'Automatic mode\'s verdict (null: automatic mode is off at every crossing of it)' }) automatic: CorridorAutomaticOutcomeDto | null;
 }
 
 @ApiExtraModels(PlanSummaryDto)

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import {
+  CorridorAutomaticOutcomeView,
   CorridorCrossingView,
   CorridorDecisionView,
   CorridorFreeCrossingView,
@@ -31,6 +32,8 @@ export interface CorridorRecommendationToStore {
   gainShare: number;
   reason: string;
   createdAt: Date;
+  /** Automatic mode's verdict (null: it is off at every crossing). */
+  automatic: CorridorAutomaticOutcomeView | null;
 }
 
 export type CorridorDecideOutcome =
@@ -61,8 +64,8 @@ export class CorridorRecommendationsRepository {
       if (fence) await fence(manager);
       const inserted = await manager.query(
         `INSERT INTO corridor_recommendations (corridor, road, crossing_ids, planning_period_start, based_on_interval_start, valid_until, cycle_seconds,
-           bandwidth, crossings, expected_delay_running_seconds, expected_delay_plan_seconds, gain_seconds, gain_share, reason, created_at)
-         VALUES ($1, $2, $3::text[], $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11, $12, $13, $14, $15)
+           bandwidth, crossings, expected_delay_running_seconds, expected_delay_plan_seconds, gain_seconds, gain_share, reason, created_at, automatic)
+         VALUES ($1, $2, $3::text[], $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11, $12, $13, $14, $15, $16::jsonb)
          ON CONFLICT (corridor, planning_period_start) DO NOTHING RETURNING *`,
         [
           rec.corridor,
@@ -81,6 +84,7 @@ export class CorridorRecommendationsRepository {
           rec.gainShare,
           rec.reason,
           rec.createdAt,
+          rec.automatic ? JSON.stringify(rec.automatic) : null,
         ],
       );
       if (inserted.length === 0) return null;
@@ -145,7 +149,9 @@ export class CorridorRecommendationsRepository {
          VALUES ($1, $2, $3::text[], $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb) RETURNING *`,
         [id, view.corridor, view.crossingIds, decision, reason, decider.userId, decider.username, decider.role, at, JSON.stringify(plans), JSON.stringify(previousPlans)],
       );
-      const [[updated]] = await manager.query(`UPDATE corridor_recommendations SET status = $2, status_changed_at = $3 WHERE id = $1 RETURNING *`, [id, decision, at]);
+      // Automatic mode accepts through this same path; the recommendation then says it was applied automatically.
+      const status: CorridorRecommendationStatus = decider.role === 'automatic' && decision === 'accepted' ? 'applied-automatically' : decision;
+      const [[updated]] = await manager.query(`UPDATE corridor_recommendations SET status = $2, status_changed_at = $3 WHERE id = $1 RETURNING *`, [id, status, at]);
       if (decision === 'accepted') {
         for (const [crossingId, plan] of Object.entries(plans)) {
           await manager.query(
@@ -160,6 +166,17 @@ export class CorridorRecommendationsRepository {
       }
       return { status: 'decided', decision: toCorridorDecisionView(row), recommendation: toCorridorRecommendationView(updated) } as const;
     });
+  }
+
+  /** Pending corridor recommendations automatic mode decided to apply: a process that stopped before applying one left it so. */
+  async pendingAutomaticApplies(): Promise<CorridorRecommendationView[]> {
+    const rows = await this.dataSource.query(`SELECT * FROM corridor_recommendations WHERE status = 'pending' AND automatic->>'action' = 'apply' ORDER BY id`);
+    return rows.map(toCorridorRecommendationView);
+  }
+
+  /** Replaces automatic mode's verdict (an apply refused at the last moment becomes a hold that says why). */
+  async recordAutomaticOutcome(id: string, outcome: CorridorAutomaticOutcomeView): Promise<void> {
+    await this.dataSource.query(`UPDATE corridor_recommendations SET automatic = $2::jsonb WHERE id = $1`, [id, JSON.stringify(outcome)]);
   }
 
   async markPublished(decisionId: string, at: Date): Promise<void> {
@@ -204,6 +221,7 @@ export function toCorridorRecommendationView(r: Record<string, unknown>): Corrid
     status: r.status as CorridorRecommendationStatus,
     createdAt: iso(r.created_at)!,
     statusChangedAt: iso(r.status_changed_at),
+    automatic: (r.automatic as CorridorAutomaticOutcomeView | null) ?? null,
   };
 }
 

@@ -72,6 +72,11 @@ export interface AutomaticSettingsRow {
  * attempt finds it and changes nothing. Evaluations and decisions on one crossing lock
  * its `crossings` row, so they take turns.
  */
+/** The planning period of the last change automatic mode applied at a crossing: its own recommendation's or a corridor's that named it. */
+const LAST_AUTOMATIC_SQL = (crossing: string) =>
+  `GREATEST((SELECT max(planning_period_start) FROM recommendations r WHERE r.crossing_id = ${crossing} AND r.status = 'applied-automatically'),
+     (SELECT max(planning_period_start) FROM corridor_recommendations cr WHERE ${crossing} = ANY(cr.crossing_ids) AND cr.status = 'applied-automatically'))`;
+
 @Injectable()
 export class RecommendationsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -82,7 +87,7 @@ export class RecommendationsRepository {
       this.dataSource.query(`SELECT max(based_on_interval_start) AS newest FROM forecasts WHERE crossing_id = $1`, [crossingId]),
       this.dataSource.query(`SELECT * FROM running_plans WHERE crossing_id = $1`, [crossingId]),
       this.dataSource.query(`SELECT automatic_enabled, plans_enabled, automatic_updated_by, automatic_updated_at FROM crossings WHERE id = $1`, [crossingId]),
-      this.dataSource.query(`SELECT max(planning_period_start) AS last FROM recommendations WHERE crossing_id = $1 AND status = 'applied-automatically'`, [crossingId]),
+      this.dataSource.query(`SELECT ${LAST_AUTOMATIC_SQL('$1')} AS last`, [crossingId]),
     ]);
     return {
       evaluation: evaluation ? toEvaluationView(evaluation) : null,
@@ -256,7 +261,7 @@ export class RecommendationsRepository {
   async automaticSettings(crossingId: string): Promise<AutomaticSettingsRow | null> {
     const [row] = await this.dataSource.query(
       `SELECT c.id, c.automatic_enabled, c.automatic_updated_by, c.automatic_updated_at,
-         (SELECT max(planning_period_start) FROM recommendations r WHERE r.crossing_id = c.id AND r.status = 'applied-automatically') AS last_applied
+         ${LAST_AUTOMATIC_SQL('c.id')} AS last_applied
        FROM crossings c WHERE c.id = $1`,
       [crossingId],
     );

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { TimingPlan, planForCycle } from '@crosscast/signal-timing';
-import { AutomaticGateInput, GuardRails, automaticHoldReason, automaticOutcome, clipToGuardRails } from './automatic-guard';
+import { AutomaticGateInput, CorridorAutomaticMember, GuardRails, automaticHoldReason, automaticOutcome, clipToGuardRails, corridorAutomaticOutcome } from './automatic-guard';
 
 const RAILS: GuardRails = { minCycleSeconds: 30, maxCycleSeconds: 120, maxCycleChangeShare: 0.2, maxGreenChangeShare: 0.25, minMinutesBetweenChanges: 30 };
 const FRESH: AutomaticGateInput = { freshness: 'fresh', workerStatus: 'ok', qualityFlags: [], hasRunningPlan: true, plansEnabled: true, periodStartMs: 10 * 3600_000, lastAppliedPeriodStartMs: null };
@@ -115,5 +115,34 @@ describe('automatic mode: guard rails', () => {
     expect(applied).toMatchObject({ action: 'apply', clipped: true, plan: { cycleSeconds: 72 } });
     expect(applied.note).toMatch(/^applied automatically within the guard rails: cycle clipped/);
     expect(applied.plan!.phases.map((p) => p.approaches)).toEqual([['N'], ['E']]);
+  });
+});
+
+describe('automatic mode: corridor (group) plans', () => {
+  const member = (crossingId: string, over: Partial<CorridorAutomaticMember> = {}): CorridorAutomaticMember => ({
+    crossingId, automaticEnabled: true, gate: FRESH, kind: 're-timed', advisedCycleSeconds: 80, runningCycleSeconds: 72, ...over,
+  });
+
+  it('has nothing to say where automatic mode is off at every crossing, and holds where it is off at one', () => {
+    expect(corridorAutomaticOutcome([member('a', { automaticEnabled: false }), member('b', { automaticEnabled: false })], RAILS)).toBeNull();
+    expect(corridorAutomaticOutcome([member('a'), member('b', { automaticEnabled: false })], RAILS)).toEqual({ action: 'hold', note: 'not applied automatically: automatic mode is off at b (a corridor plan is applied to all its crossings or none)' });
+  });
+
+  it('applies a corridor plan whole when every crossing passes its gates and the common cycle the rails', () => {
+    expect(corridorAutomaticOutcome([member('a'), member('b'), member('c', { kind: 'to-free', advisedCycleSeconds: null, runningCycleSeconds: 72 })], RAILS)).toEqual({ action: 'apply', note: 'applied automatically: 3 crossings within the guard rails' });
+    // A crossing joining from free operation has no running cycle to step from.
+    expect(corridorAutomaticOutcome([member('a', { kind: 'to-coordinated', advisedCycleSeconds: 110, runningCycleSeconds: null })], RAILS)?.action).toBe('apply');
+  });
+
+  it('leaves the first actuated plan, a crossing failing a gate, and a cycle step beyond the rails to the operators (never clipped)', () => {
+    expect(corridorAutomaticOutcome([member('a'), member('b', { kind: 'adopted', runningCycleSeconds: null })], RAILS)?.note).toMatch(/b runs a fixed-time plan: the first actuated plan must be accepted by an operator/);
+    expect(corridorAutomaticOutcome([member('a'), member('b', { gate: { ...FRESH, freshness: 'stale' } })], RAILS)?.note).toMatch(/crossing b: crossing is stale/);
+    expect(corridorAutomaticOutcome([member('a', { gate: { ...FRESH, lastAppliedPeriodStartMs: FRESH.periodStartMs - 15 * 60_000 } })], RAILS)?.note).toMatch(/crossing a: last automatic change 15 min ago/);
+    // 72 → 90 s is +25 %, beyond ±20 %: held, not clipped.
+    expect(corridorAutomaticOutcome([member('a', { advisedCycleSeconds: 90 }), member('b', { advisedCycleSeconds: 90 })], RAILS)).toEqual({
+      action: 'hold',
+      note: 'not applied automatically: the common cycle 90 s is more than ±20% from the running 72 s at a (a corridor plan is not clipped: its offsets hold only on the common cycle)',
+    });
+    expect(corridorAutomaticOutcome([member('a', { advisedCycleSeconds: 130, runningCycleSeconds: 120 })], RAILS)?.note).toMatch(/common cycle 130 s is outside 30-120 s/);
   });
 });

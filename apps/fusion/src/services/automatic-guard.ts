@@ -2,7 +2,7 @@
  * Automatic mode's policy, as pure functions: when a recommendation may be applied without
  * an operator, and how far one step may move the plan (the guard rails). No Nest, no I/O.
  */
-import { AutomaticOutcomeView, CrossingFreshness, PlanSummaryView, WorkerStatus } from '@crosscast/contracts';
+import { AutomaticOutcomeView, CorridorAutomaticOutcomeView, CrossingFreshness, PlanSummaryView, WorkerStatus } from '@crosscast/contracts';
 import type { TimingPlan } from '@crosscast/signal-timing';
 
 export interface GuardRails {
@@ -159,3 +159,55 @@ export function automaticOutcome(
 
 const sum = (values: number[]) => values.reduce((s, v) => s + v, 0);
 const pct = (share: number) => `${Math.round(share * 100)}%`;
+
+/** A crossing of a corridor (group) recommendation as automatic mode judges it. */
+export interface CorridorAutomaticMember {
+  crossingId: string;
+  /** Automatic mode is on at this crossing. */
+  automaticEnabled: boolean;
+  gate: AutomaticGateInput;
+  /** What the advice changes there: 'adopted' leaves a fixed-time plan for actuated advice. */
+  kind: 'adopted' | 'to-coordinated' | 'to-free' | 're-timed';
+  /** The common cycle it is advised to run (null: advised to run free). */
+  advisedCycleSeconds: number | null;
+  /** The coordinated cycle it runs now (null: free, or a fixed-time plan). */
+  runningCycleSeconds: number | null;
+}
+
+/**
+ * Automatic mode's verdict on a corridor (group) recommendation; null when automatic mode is
+ * off at every crossing of it (the operators decide, as for any recommendation). A corridor
+ * plan is applied to all its crossings or to none, and never clipped (its offsets hold only
+ * on the common cycle), so it is held unless:
+ * - automatic mode is on at every crossing;
+ * - no crossing leaves a fixed-time plan (the first actuated plan is an operator's decision,
+ *   as the first plan at a crossing is);
+ * - each crossing passes `automaticHoldReason` (fresh, not degraded, plans enabled, a plan on
+ *   record, the least time since its last automatic change);
+ * - no crossing leaves a fixed-time plan (the first actuated plan is an operator's decision,
+ *   as the first plan at a crossing is);
+ * - the common cycle is within the guard rails' cycle range, and at a crossing that runs a
+ *   coordinated cycle now within ±maxCycleChangeShare of it.
+ */
+export function corridorAutomaticOutcome(members: CorridorAutomaticMember[], rails: GuardRails): CorridorAutomaticOutcomeView | null {
+  if (!members.some((m) => m.automaticEnabled)) return null;
+  const hold = (why: string): CorridorAutomaticOutcomeView => ({ action: 'hold', note: `not applied automatically: ${why}` });
+  const off = members.filter((m) => !m.automaticEnabled).map((m) => m.crossingId);
+  if (off.length > 0) return hold(`automatic mode is off at ${off.join(', ')} (a corridor plan is applied to all its crossings or none)`);
+  const adopted = members.filter((m) => m.kind === 'adopted').map((m) => m.crossingId);
+  if (adopted.length > 0) return hold(`${adopted.join(', ')} run${adopted.length === 1 ? 's' : ''} a fixed-time plan: the first actuated plan must be accepted by an operator`);
+  for (const m of members) {
+    const reason = automaticHoldReason(m.gate, rails);
+    if (reason) return hold(`crossing ${m.crossingId}: ${reason}`);
+  }
+  for (const m of members) {
+    if (m.advisedCycleSeconds === null) continue;
+    if (m.advisedCycleSeconds < rails.minCycleSeconds || m.advisedCycleSeconds > rails.maxCycleSeconds) {
+      return hold(`the common cycle ${m.advisedCycleSeconds} s is outside ${rails.minCycleSeconds}-${rails.maxCycleSeconds} s`);
+    }
+    if (m.runningCycleSeconds !== null && Math.abs(m.advisedCycleSeconds - m.runningCycleSeconds) > rails.maxCycleChangeShare * m.runningCycleSeconds + 1e-9) {
+      return hold(`the common cycle ${m.advisedCycleSeconds} s is more than ±${pct(rails.maxCycleChangeShare)} from the running ${m.runningCycleSeconds} s at ${m.crossingId} (a corridor plan is not clipped: its offsets hold only on the common cycle)`);
+    }
+  }
+  return { action: 'apply', note: `applied automatically: ${members.length} crossing${members.length === 1 ? '' : 's'} within the guard rails` };
+}

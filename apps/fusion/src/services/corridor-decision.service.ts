@@ -1,9 +1,10 @@
 import { ConflictException, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { CorridorDecisionView, CorridorRecommendationStatus, CorridorRecommendationView, DecisionKind, PlanSummaryView, TimingPlanMessage, TimingPlanMessageSchema, parseMessage } from '@crosscast/contracts';
+import { CorridorAutomaticOutcomeView, CorridorDecisionView, CorridorRecommendationStatus, CorridorRecommendationView, DecisionKind, PlanSummaryView, TimingPlanMessage, TimingPlanMessageSchema, parseMessage } from '@crosscast/contracts';
 import type { AuthenticatedUser } from '../auth/roles';
 import { LiveGateway } from '../gateways/live.gateway';
 import { ClockRepository } from '../repositories/clock.repository';
-import { CorridorRecommendationsRepository } from '../repositories/corridor-recommendations.repository';
+import { CorridorDecideOutcome, CorridorRecommendationsRepository } from '../repositories/corridor-recommendations.repository';
+import { AUTOMATIC_DECIDER } from '../repositories/decisions.repository';
 import { TimingPlanPublisher } from '../repositories/timing-plan-publisher.repository';
 import { RepublishLoop } from './republish-loop';
 
@@ -77,6 +78,32 @@ export class CorridorDecisionService implements OnModuleInit, OnModuleDestroy {
     return view;
   }
 
+  /**
+   * Automatic mode accepts a corridor plan through the operator's path: one audit row naming
+   * every crossing (decided by `automatic`, the verdict's note as its reason), the running
+   * plans, one signed plan per crossing and the live event; the recommendation's status is
+   * then `applied-automatically`. Refused at the last moment (an admin disabled plans, an
+   * operator decided first, a newer plan superseded it): the verdict becomes a hold saying why.
+   */
+  async applyAutomatically(id: string, outcome: CorridorAutomaticOutcomeView): Promise<CorridorDecideOutcome> {
+    const result = await this.corridors.decide(id, 'accepted', outcome.note, AUTOMATIC_DECIDER, this.clock.now());
+    if (result.status !== 'decided') {
+      const why = result.status === 'plans-disabled' ? `an admin disabled plans at ${result.crossingId}` : result.status === 'not-pending' ? `it is ${result.recommendationStatus}` : result.status === 'already-decided' ? `it was already ${result.decision.decision} by ${result.decision.decidedBy}` : result.status;
+      await this.corridors.recordAutomaticOutcome(id, { action: 'hold', note: `not applied automatically: ${why}` });
+      return result;
+    }
+    const view = await this.publish(result.decision);
+    this.live.emit('corridor-decided', view);
+    this.logger.log(`corridor recommendation ${id} (${view.crossingIds.join(', ')}): ${outcome.note}`);
+    return { ...result, decision: view };
+  }
+
+  /** Finishes every automatic application that was decided but not carried out (the process stopped in between). */
+  async resumeAutomaticApplies(): Promise<number> {
+    const pending = await this.corridors.pendingAutomaticApplies();
+    for (const rec of pending) await this.applyAutomatically(rec.id, rec.automatic!);
+    return pending.length;
+  }
 
   /** Every crossing's plan onto the timing-plan queue (job ids from plan ids: sending twice queues once). */
   private async publish(view: CorridorDecisionView): Promise<CorridorDecisionView> {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CorridorCrossingView, CorridorFreeCrossingView, CorridorRecommendationView, CrossingDefinition, PlanningInputSource } from '@crosscast/contracts';
+import { CorridorAutomaticOutcomeView, CorridorCrossingView, CorridorFreeCrossingView, CorridorRecommendationView, CrossingDefinition, PlanningInputSource } from '@crosscast/contracts';
 import {
   ActuatedAdviceGroup, AdviceChange, AdviceCorridor, AdviceCrossing, CrossingOperation, DEFAULT_ACTUATED_ADVICE, SignalPlan, actuatedGroups, adviseActuatedGroups, corridorBandSeconds, cutCorridors, shouldRecommend,
 } from '@crosscast/signal-timing';
@@ -8,10 +8,13 @@ import { LiveGateway } from '../gateways/live.gateway';
 import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CorridorRecommendationsRepository } from '../repositories/corridor-recommendations.repository';
-import { RecommendationsRepository } from '../repositories/recommendations.repository';
+import { PlanningContext, RecommendationsRepository } from '../repositories/recommendations.repository';
+import { CorridorAutomaticMember, corridorAutomaticOutcome } from './automatic-guard';
+import { CorridorDecisionService } from './corridor-decision.service';
 import { CityFusionService } from './city-fusion.service';
 import { LeadershipService } from './leadership.service';
 import { RecommendationService } from './recommendation.service';
+import { StatusService } from './status.service';
 import { adviceCrossing, changeView, roadCorridors, runningOperation } from './group-advice-inputs';
 import { PlanningForecast, comparedPlan, planningPeriodStartMs, planningWindowEndMs, toSignalPlan } from './planning-inputs';
 
@@ -43,7 +46,9 @@ export interface PlannedInput {
  * coordinated-actuated plan or free operation, against what runs there (a group's running
  * actuated operation: `groupChanges`' gates; a fixed-time plan: the advice is adopted when
  * its expected gain passes the hysteresis). The changes are stored as one recommendation
- * the operator accepts for every crossing at once. The leader runs it (PlanningService);
+ * the operator accepts for every crossing at once, with automatic mode's verdict on it
+ * (`corridorAutomaticOutcome`); an `apply` is accepted at once as user `automatic`
+ * (CorridorDecisionService.applyAutomatically). The leader runs it (PlanningService);
  * the write is fenced by its epoch.
  */
 @Injectable()
@@ -65,6 +70,8 @@ export class CorridorPlanningService {
     private readonly live: LiveGateway,
     private readonly clock: ClockRepository,
     private readonly leadership: LeadershipService,
+    private readonly decisions: CorridorDecisionService,
+    private readonly status: StatusService,
   ) {}
 
   /** The roads as the advice reads them (uncut), and their pieces within platoon distance. */
@@ -140,6 +147,11 @@ export class CorridorPlanningService {
     return made;
   }
 
+  /** Corridor plans automatic mode decided to apply but did not (the process stopped in between): run by a new leader before it plans. */
+  resumeAutomaticApplies(): Promise<number> {
+    return this.decisions.resumeAutomaticApplies();
+  }
+
   /** The city's groups: crossings joined by corridors within platoon distance (corridors sharing a crossing are one group). */
   private groups(): string[][] {
     return actuatedGroups(this.roads().corridors, () => 0, DEFAULT_ACTUATED_ADVICE.maxSpacingM).map((g) => [...g.crossings]);
@@ -150,9 +162,11 @@ export class CorridorPlanningService {
     const inGroup = new Set(members);
     const crossings: AdviceCrossing[] = [];
     const running = new Map<string, CrossingOperation | null>();
+    const contexts = new Map<string, PlanningContext>();
     for (const id of members) {
       const crossing = this.city.get(id)!;
       const context = await this.recommendations.planningContext(id, new Date(periodMs));
+      contexts.set(id, context);
       const operation = runningOperation(context.runningPlan);
       running.set(id, operation);
       let fixed: SignalPlan | undefined;
@@ -175,10 +189,59 @@ export class CorridorPlanningService {
       const verdict = { gainSeconds: before - after, gainShare: before > 0 ? (before - after) / before : 0 };
       // Leaving a fixed-time plan is worth a transition only for the planner's usual gain; changes between actuated operations passed groupChanges' gates.
       if (group.changes.some((c) => c.kind === 'adopted') && !shouldRecommend(verdict, hysteresis)) continue;
-      const stored = await this.store(group, verdict, { before, after }, latest, periodMs);
-      if (stored) made.push(stored);
+      const automatic = await this.automaticVerdict(group, running, contexts, latest, periodMs);
+      const stored = await this.store(group, verdict, { before, after }, latest, periodMs, automatic);
+      if (!stored) continue;
+      if (automatic?.action === 'apply') {
+        try {
+          await this.decisions.applyAutomatically(stored.id, automatic);
+        } catch (error) {
+          // Stored as decided to apply: the planning sweep finishes it (resumeAutomaticApplies).
+          this.logger.warn(`corridor recommendation ${stored.id}: automatic application not finished (retried by the planning sweep): ${(error as Error).message}`);
+        }
+      }
+      made.push((await this.corridors.byId(stored.id)) ?? stored);
     }
     return made;
+  }
+
+  /**
+   * Automatic mode's verdict on a group's changes (corridorAutomaticOutcome): null when it is
+   * off at every crossing changed; else apply or hold, from each crossing's gates (freshness,
+   * worker and forecast quality, plans enabled, a plan on record, time since its last
+   * automatic change) and the common cycle against the guard rails.
+   */
+  private async automaticVerdict(
+    group: ActuatedAdviceGroup,
+    running: ReadonlyMap<string, CrossingOperation | null>,
+    contexts: ReadonlyMap<string, PlanningContext>,
+    latest: ReadonlyMap<string, PlannedInput>,
+    periodMs: number,
+  ): Promise<CorridorAutomaticOutcomeView | null> {
+    if (!group.changes.some((c) => contexts.get(c.crossingId)?.automatic.enabled)) return null;
+    const { statuses } = await this.status.statuses();
+    const members: CorridorAutomaticMember[] = group.changes.map((c) => {
+      const context = contexts.get(c.crossingId)!;
+      const status = statuses.find((s) => s.crossingId === c.crossingId);
+      const now = running.get(c.crossingId);
+      return {
+        crossingId: c.crossingId,
+        automaticEnabled: context.automatic.enabled,
+        gate: {
+          freshness: status?.freshness ?? 'unknown',
+          workerStatus: status?.workerStatus ?? null,
+          qualityFlags: latest.get(c.crossingId)?.forecast.quality.flags ?? [],
+          hasRunningPlan: context.runningPlan !== null,
+          plansEnabled: context.automatic.plansEnabled,
+          periodStartMs: periodMs,
+          lastAppliedPeriodStartMs: context.lastAutomaticPeriodStart?.getTime() ?? null,
+        },
+        kind: c.kind,
+        advisedCycleSeconds: c.operation.coordinated ? c.operation.plan.cycleSeconds : null,
+        runningCycleSeconds: now?.coordinated ? now.plan.cycleSeconds : null,
+      };
+    });
+    return corridorAutomaticOutcome(members, this.planner.guardRails);
   }
 
   private async store(
@@ -187,6 +250,7 @@ export class CorridorPlanningService {
     delays: { before: number; after: number },
     latest: ReadonlyMap<string, PlannedInput>,
     periodMs: number,
+    automatic: CorridorAutomaticOutcomeView | null,
   ): Promise<CorridorRecommendationView | null> {
     const busiest = group.corridors[0];
     const first = busiest ? busiest.crossings[0] : group.crossings[0];
@@ -239,6 +303,7 @@ export class CorridorPlanningService {
         gainShare: Math.round(verdict.gainShare * 1000) / 1000,
         reason,
         createdAt: this.clock.now(),
+        automatic,
       },
       (manager) => this.leadership.assertLeading(manager),
     );

@@ -288,7 +288,7 @@ export function plannerVerdict(result: PlanningResult): EvaluationVerdict {
  * the actuated advice plans). One advice per crossing: no fixed-time plan is recommended
  * there, so nothing changes through this evaluation (no gain; the expected delay stays the
  * running plan's) and its reason says where the advice is (`groupAdvice`: the corridor, or
- * free operation), then the demand trend, whether automatic mode is left out, and the
+ * free operation), then the demand trend, where automatic mode acts (with it on), and the
  * congestion verdict, which keeps its place at the end ("congested: <why>": the congestion
  * alert reads it).
  */
@@ -296,7 +296,7 @@ export function groupAdvisedVerdict(result: PlanningResult, groupAdvice: string,
   const parts = [
     `advised with its group: ${groupAdvice} (no per-crossing fixed-time plan; the corridor recommendations carry its advice)`,
     result.demandTrend,
-    automaticEnabled ? 'automatic mode does not apply group advice: an operator accepts it' : null,
+    automaticEnabled ? 'automatic mode judges the group\'s corridor recommendation (applied when automatic mode is on at every crossing it changes)' : null,
     result.congestionReason ? `congested: ${result.congestionReason}` : null,
   ];
   return {

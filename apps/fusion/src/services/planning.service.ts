@@ -168,7 +168,7 @@ export class PlanningService implements OnModuleInit, OnModuleDestroy {
     this.sweepDue = false;
     this.lastSweepMs = Date.now();
     try {
-      const resumed = await this.recommendations.resumeAutomaticApplies();
+      const resumed = (await this.recommendations.resumeAutomaticApplies()) + (await this.corridors.resumeAutomaticApplies());
       const unplanned = await this.stored.unplannedCrossings(this.config.PLANNING_PERIOD_MINUTES);
       let noted = 0;
       for (const { crossingId, basedOnIntervalStart } of unplanned) {

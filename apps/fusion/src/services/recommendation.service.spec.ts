@@ -159,7 +159,7 @@ describe('RecommendationService', () => {
     expect(repo.evaluations.has(iso(15))).toBe(false);
   });
 
-  it('recommends no fixed-time plan where the group advice covers the crossing: one evaluation per period saying so, the congestion verdict kept, nothing for automatic mode', async () => {
+  it('recommends no fixed-time plan where the group advice covers the crossing: one evaluation per period saying so, the congestion verdict kept, nothing for automatic mode here', async () => {
     const { service, repo, emitted, applied } = setup({ AUTOMATIC_MIN_MINUTES_BETWEEN_CHANGES: '0', AUTOMATIC_MAX_CYCLE_CHANGE_SHARE: '1', AUTOMATIC_MAX_GREEN_CHANGE_SHARE: '1' });
     repo.automatic = { ...repo.automatic, enabled: true };
     // Without a group's advice this forecast is worth a fixed-time plan (the first test); with it, nothing.
@@ -168,7 +168,7 @@ describe('RecommendationService', () => {
     const evaluation = repo.evaluations.get(iso(0))!;
     expect(evaluation).toMatchObject({ recommendationId: null, congested: false, gainSeconds: 0 });
     expect(evaluation.expectedDelayRecommendedSeconds).toBe(evaluation.expectedDelayRunningSeconds);
-    expect(evaluation.reason).toMatch(/^advised with its group: free operation \(on no corridor\) \(no per-crossing fixed-time plan; .*\); .*; automatic mode does not apply group advice: an operator accepts it$/);
+    expect(evaluation.reason).toMatch(/^advised with its group: free operation \(on no corridor\) \(no per-crossing fixed-time plan; .*\); .*; automatic mode judges the group's corridor recommendation \(applied when automatic mode is on at every crossing it changes\)$/);
     expect(repo.recs).toEqual([]);
     expect(emitted).toEqual([]);
     expect(applied).toEqual([]);
