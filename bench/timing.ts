@@ -1,5 +1,6 @@
 /**
- * `npm run bench:timing` → bench/results/timing.json: closed-loop signal timing.
+ * `npm run bench:timing` → bench/results/timing.json (`--quick`: timing-quick.json, so a quick run never
+ * replaces the full run's keys): closed-loop signal timing.
  *
  * Simulated 24-hour days on Boroondara (each day's demand calibrated to one real recorded
  * day; and a disturbance day), a 4×4 grid and a 10×10 grid (tidal peaks, seeded
@@ -46,7 +47,7 @@ const OUT = TUNING
   ? path.join('bench', 'results', `timing-tuning${LANES ? `-lanes-${LANES}` : ''}${QUICK ? '-quick' : ''}.json`)
   : CITY !== undefined
   ? path.join('bench', 'results', `timing-city-${path.basename(path.resolve(CITY)).replace(/[^A-Za-z0-9_-]/g, '_')}${QUICK ? '-quick' : ''}.json`)
-  : LANES === undefined ? path.join('bench', 'results', 'timing.json') : path.join('bench', 'results', `timing-lanes-${LANES}${QUICK ? '-quick' : ''}.json`);
+  : LANES === undefined ? path.join('bench', 'results', QUICK ? 'timing-quick.json' : 'timing.json') : path.join('bench', 'results', `timing-lanes-${LANES}${QUICK ? '-quick' : ''}.json`);
 const NO_SUMO = args.includes('--no-sumo');
 const ONLY = args.find((a) => a.startsWith('--network='))?.split('=')[1];
 
