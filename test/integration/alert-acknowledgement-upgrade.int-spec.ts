@@ -97,7 +97,8 @@ describe('alert acknowledgements across the upgrade to per-episode keys (real Po
     const before = await db.query(`SELECT id, alert_key FROM alert_acknowledgements ORDER BY id`);
     // Undo and run it again (its `down` keeps the keys): every key is already the key of now.
     await undoMigrationsThrough(db, 'AlertAcknowledgementEpisodes1765880000000');
-    expect((await db.runMigrations()).map((m) => m.name)).toEqual(['AlertAcknowledgementEpisodes1765880000000']);
+    // (Later migrations were undone with it and run again after it.)
+    expect((await db.runMigrations()).map((m) => m.name)[0]).toBe('AlertAcknowledgementEpisodes1765880000000');
     expect(await db.query(`SELECT id, alert_key FROM alert_acknowledgements ORDER BY id`)).toEqual(before);
   }, 60_000);
 });
