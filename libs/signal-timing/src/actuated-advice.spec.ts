@@ -37,6 +37,17 @@ describe('the groups the actuated advice coordinates', () => {
     expect(group.corridors.map((c) => c.name)).toEqual(['busy', 'quiet']);
     expect(group.crossings).toEqual(['a', 'b', 'e']);
   });
+
+  it('grows a group to at most maxGroupCrossings, busiest corridors first, cutting the corridor that would join it to more', () => {
+    const corridors = [road('side', ['d', 'e', 'f'], [300, 300], 'side'), road('busy', ['a', 'b', 'c', 'd'], [300, 300, 300])];
+    const flowOf = (c: { name: string }) => (c.name === 'busy' ? 10 : 1);
+    const capped = actuatedGroups(corridors, flowOf, 400, 4);
+    expect(capped.map((g) => g.crossings)).toEqual([['a', 'b', 'c', 'd'], ['e', 'f']]);
+    expect(capped[1].corridors).toEqual([{ ...corridors[0], crossings: ['e', 'f'], distancesM: [300], coordinatedPhases: ['side', 'side'] }]);
+    // With room for everyone, one group, as without a cap.
+    expect(actuatedGroups(corridors, flowOf, 400, 6).map((g) => g.crossings)).toEqual([['a', 'b', 'c', 'd', 'e', 'f']]);
+    expect(actuatedGroups(corridors, flowOf).map((g) => g.crossings)).toEqual([['a', 'b', 'c', 'd', 'e', 'f']]);
+  });
 });
 
 describe('the demand the advice plans on', () => {

@@ -60,6 +60,13 @@ export interface ActuatedAdviceOptions {
   horizons: number;
   /** Crossings further apart than this by road are not coordinated, metres (default 400). */
   maxSpacingM: number;
+  /**
+   * A group (one common cycle) grows to at most this many crossings (default 128): the
+   * busiest corridors join first, and a corridor that would make a group larger is cut
+   * there. The largest group the advice is measured on is the 10×10 grid's 100; a 64×64
+   * grid city (4,096 crossings, 250 m apart) was one group, planned in one 1.4–4 s step.
+   */
+  maxGroupCrossings: number;
   plan: Partial<ActuatedPlanOptions>;
   delay: Partial<ActuatedDelayOptions>;
   /** planActuatedGroup's settings. */
@@ -93,6 +100,7 @@ export interface ActuatedAdviceOptions {
 export const DEFAULT_ACTUATED_ADVICE: Omit<ActuatedAdviceOptions, 'plan' | 'delay' | 'group' | 'planChange' | 'retiming'> = {
   horizons: 2,
   maxSpacingM: 400,
+  maxGroupCrossings: 128,
   gate: true,
   robust: true,
   raiseSaturated: true,
@@ -153,29 +161,21 @@ function fullOptions(partial: Partial<ActuatedAdviceOptions>): ActuatedAdviceOpt
 
 /**
  * The groups to coordinate (see 1): corridors cut at spacings over `maxSpacingM`, pieces of
- * two or more crossings, busiest first by `flowOf`, joined where they share a crossing.
+ * two or more crossings, busiest first by `flowOf`, joined where they share a crossing, a
+ * group growing to at most `maxGroupCrossings` (a corridor that would make it larger is cut
+ * between the two crossings that would have joined it to another group).
  */
-export function actuatedGroups(corridors: AdviceCorridor[], flowOf: (corridor: GroupCorridor) => number, maxSpacingM = DEFAULT_ACTUATED_ADVICE.maxSpacingM): Array<{ crossings: string[]; corridors: GroupCorridor[] }> {
-  const pieces: GroupCorridor[] = [];
-  for (const corridor of corridors) {
-    if (corridor.crossings.length === 0) continue;
-    let piece: GroupCorridor = { ...corridor, crossings: [corridor.crossings[0]], distancesM: [], coordinatedPhases: [corridor.coordinatedPhases[0]] };
-    corridor.distancesM.forEach((d, i) => {
-      if (d > maxSpacingM) {
-        pieces.push(piece);
-        piece = { ...corridor, crossings: [], distancesM: [], coordinatedPhases: [] };
-      } else {
-        piece.distancesM.push(d);
-      }
-      piece.crossings.push(corridor.crossings[i + 1]);
-      piece.coordinatedPhases.push(corridor.coordinatedPhases[i + 1]);
-    });
-    pieces.push(piece);
-  }
-  const kept = pieces.filter((p) => p.crossings.length >= 2);
+export function actuatedGroups(
+  corridors: AdviceCorridor[],
+  flowOf: (corridor: GroupCorridor) => number,
+  maxSpacingM = DEFAULT_ACTUATED_ADVICE.maxSpacingM,
+  maxGroupCrossings = DEFAULT_ACTUATED_ADVICE.maxGroupCrossings,
+): Array<{ crossings: string[]; corridors: GroupCorridor[] }> {
+  const kept = corridorPieces(corridors, (_, i) => _.distancesM[i] > maxSpacingM).filter((p) => p.crossings.length >= 2);
   const flows = new Map(kept.map((c) => [c, flowOf(c)]));
   kept.sort((a, b) => flows.get(b)! - flows.get(a)!);
   const parent = new Map<string, string>();
+  const size = new Map<string, number>();
   const find = (x: string): string => {
     const p = parent.get(x) ?? x;
     if (p === x) return x;
@@ -183,10 +183,23 @@ export function actuatedGroups(corridors: AdviceCorridor[], flowOf: (corridor: G
     parent.set(x, root);
     return root;
   };
-  for (const c of kept) for (const id of c.crossings.slice(1)) parent.set(find(id), find(c.crossings[0]));
+  // Neighbours along each piece, busiest piece first, while the joined group stays within the cap.
+  for (const c of kept) {
+    for (let i = 1; i < c.crossings.length; i++) {
+      const a = find(c.crossings[i - 1]);
+      const b = find(c.crossings[i]);
+      if (a === b) continue;
+      const joined = (size.get(a) ?? 1) + (size.get(b) ?? 1);
+      if (joined > maxGroupCrossings) continue;
+      parent.set(b, a);
+      size.set(a, joined);
+    }
+  }
   const byRoot = new Map<string, { crossings: string[]; corridors: GroupCorridor[] }>();
   const grouped = new Set<string>();
-  for (const c of kept) {
+  // Each piece in runs of one group (a run of one crossing coordinates nothing).
+  for (const c of corridorPieces(kept, (piece, i) => find(piece.crossings[i]) !== find(piece.crossings[i + 1]))) {
+    if (c.crossings.length < 2) continue;
     const root = find(c.crossings[0]);
     if (!byRoot.has(root)) byRoot.set(root, { crossings: [], corridors: [] });
     const group = byRoot.get(root)!;
@@ -199,6 +212,27 @@ export function actuatedGroups(corridors: AdviceCorridor[], flowOf: (corridor: G
     }
   }
   return [...byRoot.values()];
+}
+
+/** Each corridor cut between crossings i and i + 1 wherever `cutAfter(corridor, i)`; pieces keep their distances and coordinated phases. */
+function corridorPieces(corridors: GroupCorridor[], cutAfter: (corridor: GroupCorridor, i: number) => boolean): GroupCorridor[] {
+  const pieces: GroupCorridor[] = [];
+  for (const corridor of corridors) {
+    if (corridor.crossings.length === 0) continue;
+    let piece: GroupCorridor = { ...corridor, crossings: [corridor.crossings[0]], distancesM: [], coordinatedPhases: [corridor.coordinatedPhases[0]] };
+    corridor.distancesM.forEach((d, i) => {
+      if (cutAfter(corridor, i)) {
+        pieces.push(piece);
+        piece = { ...corridor, crossings: [], distancesM: [], coordinatedPhases: [] };
+      } else {
+        piece.distancesM.push(d);
+      }
+      piece.crossings.push(corridor.crossings[i + 1]);
+      piece.coordinatedPhases.push(corridor.coordinatedPhases[i + 1]);
+    });
+    pieces.push(piece);
+  }
+  return pieces;
 }
 
 /**
