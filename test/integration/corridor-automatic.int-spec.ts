@@ -7,7 +7,7 @@ import { IngestionService } from '../../apps/fusion/src/services/ingestion.servi
 import { PlanningService } from '../../apps/fusion/src/services/planning.service';
 import { authedFetch } from '../support/auth';
 import { FusionHarness, startFusionHarness } from '../support/fusion-harness';
-import { shapedForecast } from '../support/planning-forecasts';
+import { QUIET_NIGHT, RISING_NS_PEAK, shapedForecast } from '../support/planning-forecasts';
 import { eventually } from '../support/infrastructure';
 
 /**
@@ -36,11 +36,10 @@ describe('automatic mode for corridor advice (real PostgreSQL + Redis)', () => {
   let seq = 0;
 
   const at = (hhmm: string) => `2006-10-10T${hhmm}:00+10:00`;
-  const RISING = [330, 400, 450, 480];
   const peak = (id: string, time: string): ForecastMessage =>
-    shapedForecast(crossing(id), at(time), { observed: { N: 200, S: 200, E: 120, W: 120 }, forecast: { N: RISING, S: RISING }, otherCount: 120, seq: ++seq });
+    shapedForecast(crossing(id), at(time), { ...RISING_NS_PEAK, seq: ++seq });
   const quiet = (id: string, time: string): ForecastMessage =>
-    shapedForecast(crossing(id), at(time), { observed: { N: 20, S: 20, E: 8, W: 8 }, forecast: { N: [20, 20, 20, 20], S: [20, 20, 20, 20] }, otherCount: 8, seq: ++seq });
+    shapedForecast(crossing(id), at(time), { ...QUIET_NIGHT, seq: ++seq });
   const plan = async (make: (id: string, time: string) => ForecastMessage, time: string) => {
     for (const id of corridorIds) await ingestion.ingestForecast('test', `a-${id}-${time}`, make(id, time));
     await app.get(PlanningService).whenIdle();

@@ -8,7 +8,7 @@ import { PlanningService } from '../../apps/fusion/src/services/planning.service
 import { authedFetch } from '../support/auth';
 import { FusionHarness, startFusionHarness } from '../support/fusion-harness';
 import { OpenApiDocumentLike, answerProblems } from '../support/openapi-conformance';
-import { shapedForecast } from '../support/planning-forecasts';
+import { QUIET_NIGHT, RISING_NS_PEAK, shapedForecast } from '../support/planning-forecasts';
 import { eventually } from '../support/infrastructure';
 
 /**
@@ -40,9 +40,8 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
 
   // Melbourne is on +10:00 until 29 October 2006: an evening peak rising on Warrigal Rd.
   const at = (hhmm: string) => `2006-10-10T${hhmm}:00+10:00`;
-  const RISING = [330, 400, 450, 480];
   const peak = (id: string, time: string): ForecastMessage =>
-    shapedForecast(crossing(id), at(time), { observed: { N: 200, S: 200, E: 120, W: 120 }, forecast: { N: RISING, S: RISING }, otherCount: 120, seq: ++seq });
+    shapedForecast(crossing(id), at(time), { ...RISING_NS_PEAK, seq: ++seq });
 
   beforeAll(async () => {
     harness = await startFusionHarness({ name: 'corridor', env: { FUSION_STEP_SETTLE_MS: '500', PLANNING_PERIOD_MINUTES: '30' } });
@@ -139,7 +138,7 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
 
   it('advises a crossing on no corridor to run free; accepting it sends the actuated settings, and the accepted corridor is not re-advised without a gain', async () => {
     // 0970 is 1.4 km from its nearest neighbour on Warrigal Rd: no corridor, so free operation.
-    const lone = shapedForecast(crossing('0970'), at('17:30'), { observed: { N: 200, S: 200, E: 120, W: 120 }, forecast: { N: RISING, S: RISING }, otherCount: 120, seq: ++seq });
+    const lone = shapedForecast(crossing('0970'), at('17:30'), { ...RISING_NS_PEAK, seq: ++seq });
     await ingestion.ingestForecast('test', 'c-0970-1', lone);
     for (const id of corridorIds) await ingestion.ingestForecast('test', `c-${id}-3`, peak(id, '17:30'));
     await app.get(PlanningService).whenIdle();
@@ -202,7 +201,7 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
     expect(problems).toEqual([]);
   }, 60_000);
   it("waits for a group's other crossing until the period's last interval, then advises the one planned (the other cut out)", async () => {
-    const quiet = (time: string) => shapedForecast(crossing('3685'), at(time), { observed: { N: 20, S: 20, E: 8, W: 8 }, forecast: { N: [20, 20, 20, 20], S: [20, 20, 20, 20] }, otherCount: 8, seq: ++seq });
+    const quiet = (time: string) => shapedForecast(crossing('3685'), at(time), { ...QUIET_NIGHT, seq: ++seq });
     const namingWarrigal = async () => Number((await db.query(`SELECT count(*) FROM corridor_recommendations WHERE '3685' = ANY(crossing_ids) AND planning_period_start = $1`, [new Date(at('18:00'))]))[0].count);
     // 18:00, the first interval of the period: 2000 has no forecast of it yet, so the group waits.
     await ingestion.ingestForecast('test', 'c-3685-4', quiet('18:00'));

@@ -14,6 +14,11 @@ export interface DemandShape {
   flags?: string[];
 }
 
+/** A north-south road's evening peak, rising over the horizons (the corridor specs' busy period). */
+export const RISING_NS_PEAK: DemandShape = { observed: { N: 200, S: 200, E: 120, W: 120 }, forecast: { N: [330, 400, 450, 480], S: [330, 400, 450, 480] }, otherCount: 120 };
+/** Night-time demand, flat and light (the corridor specs' quiet period). */
+export const QUIET_NIGHT: DemandShape = { observed: { N: 20, S: 20, E: 8, W: 8 }, forecast: { N: [20, 20, 20, 20], S: [20, 20, 20, 20] }, otherCount: 8 };
+
 /**
  * A signed forecast for planning tests, shaped by approach direction: e.g. a rising
  * evening peak on the north approach, or flat demand that matches what was observed.

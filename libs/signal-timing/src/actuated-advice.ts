@@ -171,7 +171,7 @@ export function actuatedGroups(
   maxSpacingM = DEFAULT_ACTUATED_ADVICE.maxSpacingM,
   maxGroupCrossings = DEFAULT_ACTUATED_ADVICE.maxGroupCrossings,
 ): Array<{ crossings: string[]; corridors: GroupCorridor[] }> {
-  const kept = corridorPieces(corridors, (_, i) => _.distancesM[i] > maxSpacingM).filter((p) => p.crossings.length >= 2);
+  const kept = corridorPieces(corridors, (corridor, i) => corridor.distancesM[i] > maxSpacingM).filter((p) => p.crossings.length >= 2);
   const flows = new Map(kept.map((c) => [c, flowOf(c)]));
   kept.sort((a, b) => flows.get(b)! - flows.get(a)!);
   const parent = new Map<string, string>();

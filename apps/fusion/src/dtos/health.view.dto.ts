@@ -1,4 +1,5 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import type { EventLoopFigures } from '../services/event-loop-monitor';
 import type { LeadershipState } from '../services/leadership.service';
 
 export class DependencyHealthDto {
@@ -34,7 +35,7 @@ export class ProcessMemoryDto {
 }
 
 /** Fusion's event loop over the last window (EventLoopMonitor): how long ready work waited behind long steps. */
-export class EventLoopDto {
+export class EventLoopDto implements EventLoopFigures {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the window closed; null for the first window, still open just after start-up' }) windowEndedAt: string | null;
   @ApiProperty({ description: 'Seconds the figures cover (the last full window)' }) windowSeconds: number;
   @ApiProperty({ description: 'Median delay of the loop\'s timer ticks, ms: how long a ready request or socket event waited' }) delayP50Ms: number;

@@ -250,16 +250,16 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
     }
     if (!this.last) return null;
     if (sameStates(states, this.last.states)) return { result: this.last.result, withData: this.withData };
-    const current = this.preview && this.preview.result.nowIntervalMs === this.last.result.nowIntervalMs ? this.preview : null;
-    if (!current || !sameStates(states, current.states)) {
+    let preview = this.preview && this.preview.result.nowIntervalMs === this.last.result.nowIntervalMs ? this.preview : null;
+    if (!preview || !sameStates(states, preview.states)) {
       const nowMs = Date.now();
       // Too soon after the last preview (a big city, states changing every second): the
       // last preview (or the step's own run) is served until the bound allows the next.
-      if (!this.previewBound.allows(nowMs)) return { result: (current ?? this.last).result, withData: this.withData };
+      if (!this.previewBound.allows(nowMs)) return { result: (preview ?? this.last).result, withData: this.withData };
       const stepMs = this.last.result.nowIntervalMs;
-      this.preview = { result: this.previewBound.run(nowMs, () => this.fusion.fuse(stepMs, states)), states };
+      preview = this.preview = { result: this.previewBound.run(nowMs, () => this.fusion.fuse(stepMs, states)), states };
     }
-    return { result: this.preview!.result, withData: this.withData };
+    return { result: preview.result, withData: this.withData };
   }
 
   /**
