@@ -184,7 +184,7 @@ describe('simulator, simulate mode on grid:2x2', () => {
 
     const notAPlan = await plans.add('timing-plan', signMessage({ v: 1, crossingId: 'c1_1', planId: 'x' }, DEV_SIMULATOR_LINK_KEY), { jobId: devPlanJobId('x') });
     await eventually(async () => ((await notAPlan.isFailed()) ? true : null), 'the malformed plan job to fail');
-    expect((await plans.getJob(notAPlan.id!))?.failedReason).toMatch(/invalid timing plan: .*cycleSeconds: Required/);
+    expect((await plans.getJob(notAPlan.id!))?.failedReason).toMatch(/invalid timing plan: .*cycleSeconds: Invalid input: expected number, received undefined/);
 
     const later = await eventually(async () => {
       const m = await metrics();

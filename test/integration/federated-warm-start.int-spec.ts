@@ -159,7 +159,7 @@ describe('federated warm start over Redis (real PostgreSQL + Redis)', () => {
     const counts = JSON.parse(JSON.stringify(base)) as typeof base;
     counts.snapshot.weekShape = counts.snapshot.weekShape.map((x) => x * 250);
     const cases: Array<[string, unknown, RegExp]> = [
-      ['unsigned', unsigned, /sig: Required/],
+      ['unsigned', unsigned, /sig: Invalid input: expected string, received undefined/],
       ['forged', forged, /signature does not match crossing 2820's key/],
       ['wrong-shape', signedAsWorker(wrongShape), /member mlp-a tensor 0 has \d+ values, expected \d+/],
       ['huge', signedAsWorker(huge), /member linear tensor 0 has a value that is not finite or beyond/],

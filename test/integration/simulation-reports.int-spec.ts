@@ -91,7 +91,7 @@ describe('simulation reports in the fusion service (real PostgreSQL + Redis)', (
     expect(letter.reason).toMatch(/crossings this city does not have: nowhere/);
     expect(await deliver({ v: 1, runId: 'x' }, 'r-malformed')).toBe('failed');
     const [malformed] = await db.query(`SELECT reason FROM dead_letters WHERE job_id = 'r-malformed'`);
-    expect(malformed.reason).toMatch(/invalid simulation report: network: Required/);
+    expect(malformed.reason).toMatch(/invalid simulation report: network: Invalid input: expected string, received undefined/);
   });
 
   it('stores only reports signed with the simulator link key', async () => {

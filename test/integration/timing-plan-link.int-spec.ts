@@ -74,7 +74,7 @@ describe('timing plans fusion → street (real Redis)', () => {
   });
 
   it('refuses unsigned, forged and tampered plans, and a signed plan under a pre-placed job id', async () => {
-    expect(await send(plan('42'), devPlanJobId('rec-42'))).toMatch(/^failed: invalid timing plan: sig: Required/);
+    expect(await send(plan('42'), devPlanJobId('rec-42'))).toMatch(/^failed: invalid timing plan: sig: Invalid input: expected string, received undefined/);
     expect(await send(signMessage(plan('45'), Buffer.alloc(32, 9)), devPlanJobId('rec-45'))).toMatch(/signature does not match the simulator link key/);
     const tampered = { ...signMessage(plan('43'), DEV_SIMULATOR_LINK_KEY), cycleSeconds: 200 };
     expect(await send(tampered, devPlanJobId('rec-43'))).toMatch(/signature does not match/);

@@ -1,22 +1,23 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 /**
  * An app's environment variables as its zod shape declares them (name → default, as the
  * text a README shows; undefined when the variable has no default) against the
  * `## Configuration` table of its README. Pure, so a spec can show a drift is caught.
  */
-export function envDefaults(shape: z.ZodRawShape): Map<string, string | undefined> {
+export function envDefaults(shape: Record<string, z.ZodType>): Map<string, string | undefined> {
   const out = new Map<string, string | undefined>();
   for (const [name, schema] of Object.entries(shape)) out.set(name, defaultOf(schema));
   return out;
 }
 
 /** The default of a variable's schema before any transform (what one would write in the environment). */
-function defaultOf(schema: z.ZodTypeAny): string | undefined {
-  let current: z.ZodTypeAny = schema;
+function defaultOf(schema: z.ZodType): string | undefined {
+  let current: z.ZodType = schema;
   for (;;) {
-    if (current instanceof z.ZodDefault) return String(current._def.defaultValue());
-    if (current instanceof z.ZodEffects) current = current._def.schema;
+    if (current instanceof z.ZodDefault) return String(current.def.defaultValue);
+    // A transform is a pipe from the schema read to the transform (a preprocess: the other way round).
+    if (current instanceof z.ZodPipe) current = (current.def.in instanceof z.ZodTransform ? current.def.out : current.def.in) as z.ZodType;
     else return undefined;
   }
 }

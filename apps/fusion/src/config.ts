@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { DEV_WORKER_KEY_SEED } from '@crosscast/contracts';
 import * as fs from 'node:fs';
 import { ConfigError, envInt, envNodeEnv, envNumber, envUrl, listenHost, readEnvConfig, redisCredentialEnv, requirePasswordOffLoopback, requireRealKeysInProduction, requireSimulatorKeyInProduction, resolveRedisUrl, withSecretCredentials } from '@crosscast/runtime';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { DEV_WORKER_KEY_SEED } from '@crosscast/contracts';
 import { envInt, envNodeEnv, envNumber, envUrl, listenHost, readEnvConfig, redisCredentialEnv, requireSimulatorKeyInProduction, resolveRedisUrl } from '@crosscast/runtime';
 

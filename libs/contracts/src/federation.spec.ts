@@ -81,7 +81,7 @@ describe('the published warm start', () => {
     const counts = JSON.stringify(published({ contributors: 0 }));
     expect(verifyPublishedWarmStart(signedBy(counts), '0970', key0970)).toEqual({ status: 'refused', reason: expect.stringMatching(/^payload is not a warm start: contributors/) });
     const extra = JSON.stringify({ ...published(), counts: [120, 130] });
-    expect(verifyPublishedWarmStart(signedBy(extra), '0970', key0970)).toEqual({ status: 'refused', reason: expect.stringMatching(/Unrecognized key\(s\) in object: 'counts'/) });
+    expect(verifyPublishedWarmStart(signedBy(extra), '0970', key0970)).toEqual({ status: 'refused', reason: expect.stringMatching(/Unrecognized key: "counts"/) });
     const huge = ' '.repeat(MAX_PUBLISHED_WARM_START_BYTES + 1);
     expect(verifyPublishedWarmStart(signedBy(huge), '0970', key0970)).toEqual({ status: 'refused', reason: expect.stringMatching(/over 8388608/) });
   });

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { CrossingIdSchema, InstantSchema } from './ids';
 import { canonicalJson } from './signing';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 /** A crossing id is the SCATS site number in the seed data ("0970"); any short token works. */
 export const CrossingIdSchema = z

@@ -71,8 +71,8 @@ describe('ForecastMessageSchema', () => {
     ['a negative mean', (m) => (m.horizons[0].total = { mean: -1, lower80: -2, upper80: 1, lower95: -3, upper95: 2 }), /horizons\.0\.total\.mean: /],
     ['a NaN mean', (m) => (m.horizons[2].approaches['0970:1'].mean = NaN), /horizons\.2\.approaches\.0970:1\.mean: /],
     ['an infinite upper bound', (m) => (m.horizons[0].total.upper95 = Infinity), /horizons\.0\.total\.upper95: /],
-    ['an unknown top-level field', (m) => (m.priority = 'high'), /Unrecognized key.*'priority'/],
-    ['an unknown field in a band', (m) => (m.horizons[0].total.median = 120), /horizons\.0\.total: Unrecognized key.*'median'/],
+    ['an unknown top-level field', (m) => (m.priority = 'high'), /Unrecognized key.*"priority"/],
+    ['an unknown field in a band', (m) => (m.horizons[0].total.median = 120), /horizons\.0\.total: Unrecognized key.*"median"/],
     ['a duplicate stepsAhead', (m) => (m.horizons[3] = horizon(2)), /^horizons\.3\.stepsAhead: duplicate horizon/],
     ['horizonMinutes != stepsAhead * intervalMinutes', (m) => (m.horizons[1].horizonMinutes = 15), /^horizons\.1\.horizonMinutes: must equal stepsAhead \* intervalMinutes/],
     [
@@ -106,7 +106,7 @@ describe('ForecastMessageSchema', () => {
   });
 
   it('rejects input that is not an object', () => {
-    expect(rejection('hello')).toMatch(/^\(message\): Expected object/);
+    expect(rejection('hello')).toMatch(/^\(message\): Invalid input: expected object/);
     expect(rejection(null)).toMatch(/^\(message\): /);
   });
 
@@ -146,10 +146,10 @@ describe('HeartbeatMessageSchema', () => {
     ['an unknown status', { status: 'sleeping' }, /^status: /],
     ['a negative buffer', { bufferedMessages: -1 }, /^bufferedMessages: /],
     ['a missing training flag', { training: undefined }, /^training: /],
-    ['an unknown field', { cpu: 0.4 }, /Unrecognized key.*'cpu'/],
+    ['an unknown field', { cpu: 0.4 }, /Unrecognized key.*"cpu"/],
     ['a model without a backend', { model: { name: 'residual-ensemble', version: 1, trainedOnIntervals: 1 } }, /^model\.backend: /],
     ['a cleaning share above 1', { cleaning: { cells: 10, shares: { real: 1.5 }, droppedShare: 0 } }, /^cleaning\.shares\.real: /],
-    ['a cleaning tally with an unknown field', { cleaning: { cells: 10, shares: {}, droppedShare: 0, note: 'x' } }, /Unrecognized key.*'note'/],
+    ['a cleaning tally with an unknown field', { cleaning: { cells: 10, shares: {}, droppedShare: 0, note: 'x' } }, /Unrecognized key.*"note"/],
   ])('rejects %s', (_label, change, reason) => {
     const result = parseMessage(HeartbeatMessageSchema, { ...heartbeat, ...change });
     expect(result.ok ? 'accepted' : result.reason).toMatch(reason);
@@ -177,7 +177,7 @@ describe('DetectorReadingSchema', () => {
     ['an approach id with a space', { counts: { '0970 1': 3 } }, /^counts\.0970 1: approach id must be/],
     ['an interval longer than an hour', { intervalMinutes: 90 }, /^intervalMinutes: /],
     ['a time without a zone', { intervalStart: '2006-10-01 00:00' }, /^intervalStart: /],
-    ['an unknown field', { source: 'scats' }, /Unrecognized key.*'source'/],
+    ['an unknown field', { source: 'scats' }, /Unrecognized key.*"source"/],
   ])('rejects %s', (_label, change, reason) => {
     const result = parseMessage(DetectorReadingSchema, { ...reading, ...change });
     expect(result.ok ? 'accepted' : result.reason).toMatch(reason);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { ApproachIdSchema, CrossingIdSchema, InstantSchema } from './ids';
 
 const MAX_APPROACHES = 16;
@@ -307,12 +307,22 @@ export type SignedSimulationReport = z.infer<typeof SignedSimulationReportSchema
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** Validates `input` and turns the first few schema issues into one readable reason. */
-export function parseMessage<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, input: unknown): ParseResult<T> {
+export function parseMessage<T>(schema: z.ZodType<T>, input: unknown): ParseResult<T> {
   const result = schema.safeParse(input);
   if (result.success) return { ok: true, value: result.data };
-  const reason = result.error.issues
+  const reason = readableIssues(result.error.issues)
     .slice(0, 5)
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(message)'}: ${issue.message}`)
+    .map((issue) => `${issue.path.length ? issue.path.map(String).join('.') : '(message)'}: ${issue.message}`)
     .join('; ');
   return { ok: false, reason };
+}
+
+/**
+ * A record key that fails its schema is one "Invalid key in record" issue holding the key
+ * schema's own issues: those say what is wrong (as "approach id must be …"), at the key's path.
+ */
+function readableIssues(issues: readonly z.core.$ZodIssue[]): Array<{ path: PropertyKey[]; message: string }> {
+  return issues.flatMap((issue) =>
+    issue.code === 'invalid_key' && issue.issues.length > 0 ? issue.issues.map((inner) => ({ path: [...issue.path, ...inner.path], message: inner.message })) : [{ path: issue.path, message: issue.message }],
+  );
 }

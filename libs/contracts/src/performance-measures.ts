@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { ApproachIdSchema, CrossingIdSchema, InstantSchema } from './ids';
 
 /**

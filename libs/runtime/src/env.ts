@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 /**
  * Reads and validates configuration from environment variables at start-up. Every

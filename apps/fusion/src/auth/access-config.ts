@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { ConfigError } from '@crosscast/runtime';
 import { passwordProblem, secretProblem } from './credential-policy';
 
