@@ -26,10 +26,13 @@ export interface CityPicture {
 /** The cached picture is rebuilt this often (statuses age in wall time: a silent worker turns stale, then offline). */
 const REFRESH_EVERY_MS = 1000;
 /**
- * Share of wall time the city and fused views may take when only shown status fields changed
- * (a 4,096-crossing view took 0.1–0.6 s, rebuilt every second while forecasts arrived).
+ * Share of wall time the optional refreshes may take together: previews of the fusion for
+ * changed crossing states, and the city and fused views rebuilt for them or for shown status
+ * fields alone (at 4,096 crossings a preview took 0.1–0.4 s and a views rebuild 0.1–0.6 s,
+ * each wanted every second while an interval's forecasts arrived). One bound for both: with
+ * a quarter each they took up to half of fusion's time under an ingest flood.
  */
-export const VIEWS_MAX_SHARE = 0.25;
+export const REFRESH_MAX_SHARE = 0.25;
 /** A read waits for at most this many rebuilds to catch up with data fed meanwhile (it never waits forever under load). */
 const MAX_CATCH_UP_REFRESHES = 2;
 
@@ -45,8 +48,8 @@ const MAX_CATCH_UP_REFRESHES = 2;
  * when the city's data time did (CityFusionService.picture): which read comes first no
  * longer matters to what fusion learns. A new fusion result is always shown at once;
  * rebuilds for status changes alone, and previews for changed crossing states, are kept
- * to a quarter of wall time each (CostBound), so a big city's burst of arrivals cannot
- * keep the event loop rebuilding views.
+ * to a quarter of wall time together (one CostBound), so a big city's burst of arrivals
+ * cannot keep the event loop rebuilding views.
  */
 @Injectable()
 export class CityForecastService implements OnModuleInit, OnModuleDestroy {
@@ -58,8 +61,8 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
   /** The views of the last build, reused while neither the fusion result nor their key changed. */
   private views: { key: string; result: FusionResult | null; city: CityForecastView; overview: CityOverviewView; estimated: ReadonlySet<string>; fusedOf: CityPicture['fusedOf'] } | null = null;
   private readonly fusedListeners: Array<(picture: CityPicture) => void> = [];
-  /** Rebuilding the views for status changes alone takes at most VIEWS_MAX_SHARE of wall time (CostBound). */
-  private readonly viewsBound = new CostBound(VIEWS_MAX_SHARE);
+  /** Previews and view rebuilds together take at most REFRESH_MAX_SHARE of wall time. */
+  private readonly refreshBound = new CostBound(REFRESH_MAX_SHARE);
 
   constructor(
     private readonly status: StatusService,
@@ -125,7 +128,7 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
   private async build(): Promise<CityPicture> {
     const fedCount = this.fusion.fedCount;
     const { asOf, statuses } = await this.status.statuses();
-    const fused = await this.fusion.picture(statuses, asOf);
+    const fused = await this.fusion.picture(statuses, asOf, this.refreshBound);
     const withData = fused?.withData ?? new Set<string>();
     const result = fused?.result ?? null;
     // Heartbeats change the statuses every second but rarely what the views show: the city
@@ -133,10 +136,10 @@ export class CityForecastService implements OnModuleInit, OnModuleDestroy {
     const key = viewKey(statuses, asOf, withData.size);
     let fusedChanged = false;
     // A new fusion result is shown at once; a change of shown status fields alone (in a big
-    // city, every second while an interval's forecasts arrive) at most VIEWS_MAX_SHARE of the time.
+    // city, every second while an interval's forecasts arrive) within the same bound as previews.
     const nowMs = Date.now();
-    if (!this.views || this.views.result !== result || (this.views.key !== key && this.viewsBound.allows(nowMs))) {
-      this.views = this.viewsBound.run(nowMs, () => {
+    if (!this.views || this.views.result !== result || (this.views.key !== key && this.refreshBound.allows(nowMs))) {
+      this.views = this.refreshBound.run(nowMs, () => {
         const city = cityForecastView({ result, statuses, asOf, intervalMinutes: this.city.city.intervalMinutes, withData, roads: this.fusion.roads() });
         return {
           key,

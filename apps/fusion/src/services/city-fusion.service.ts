@@ -56,8 +56,6 @@ export interface FusionPicture {
 export const STEP_SETTLED_SHARE = 0.9;
 
 const CROSSING_RECORD_PREFIX = 'crossing:';
-/** Share of wall time previews (a `fuse()` for changed crossing states) may take; see CostBound. */
-export const PREVIEW_MAX_SHARE = 0.25;
 
 /**
  * Holds the city's one CityFusion model (libs/fusion) and drives it with what the workers
@@ -91,7 +89,6 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
    * arrive, crossings turn fresh one by one and every 1-second rebuild saw new states (a
    * 0.6–1 s `fuse()` each, most of fusion's time in a profile of the pipeline benchmark).
    */
-  private readonly previewBound = new CostBound(PREVIEW_MAX_SHARE);
   private readonly withData = new Set<string>();
   private fedThroughReceivedMs: number | null = null;
   private changedSinceSave = false;
@@ -227,10 +224,11 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
    * data-time step: when `asOf` is newer than the last step. When only crossing states
    * changed since (a worker went offline with the rest of the city silent too), the same
    * model is read with the new states (`fuse`, which changes nothing); that preview is kept
-   * until the states or the data time change again. Previews take at most PREVIEW_MAX_SHARE
-   * of wall time (CostBound): in a big city a state change may show a few seconds late.
+   * until the states or the data time change again. Previews run within the caller's
+   * `refreshBound` (CityForecastService's, shared with the views it rebuilds from them): in a
+   * big city a state change may show a few seconds late.
    */
-  async picture(statuses: CrossingStatusView[], asOf: Date | null): Promise<FusionPicture | null> {
+  async picture(statuses: CrossingStatusView[], asOf: Date | null, refreshBound: CostBound): Promise<FusionPicture | null> {
     await this.ready;
     const states = fusionStates(statuses);
     const advancedTo = this.fusion.advancedToMs;
@@ -255,9 +253,9 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
       const nowMs = Date.now();
       // Too soon after the last preview (a big city, states changing every second): the
       // last preview (or the step's own run) is served until the bound allows the next.
-      if (!this.previewBound.allows(nowMs)) return { result: (preview ?? this.last).result, withData: this.withData };
+      if (!refreshBound.allows(nowMs)) return { result: (preview ?? this.last).result, withData: this.withData };
       const stepMs = this.last.result.nowIntervalMs;
-      preview = this.preview = { result: this.previewBound.run(nowMs, () => this.fusion.fuse(stepMs, states)), states };
+      preview = this.preview = { result: refreshBound.run(nowMs, () => this.fusion.fuse(stepMs, states)), states };
     }
     return { result: preview.result, withData: this.withData };
   }

@@ -31,4 +31,19 @@ describe('CostBound', () => {
     expect(() => new CostBound(0)).toThrow(/maxShare/);
     expect(() => new CostBound(1.5)).toThrow(/maxShare/);
   });
+
+  it('keeps several kinds of work sharing one bound to the share together', () => {
+    // A preview (300 ms) and the views rebuilt from it (200 ms) at 25 %: 2 s before either
+    // may run again, where a bound each would have let both run again after 1.2 s and 0.8 s.
+    const bound = new CostBound(0.25);
+    let clock = 1000;
+    const costing = (ms: number) => () => {
+      clock += ms;
+      return ms;
+    };
+    bound.run(1000, costing(300), () => clock);
+    bound.run(1300, costing(200), () => clock);
+    expect(bound.allows(2999)).toBe(false);
+    expect(bound.allows(3000)).toBe(true);
+  });
 });

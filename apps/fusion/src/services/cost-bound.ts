@@ -1,13 +1,15 @@
 /**
- * Keeps an optional recomputation to at most `maxShare` of wall time: after a run that took
+ * Keeps optional recomputations to at most `maxShare` of wall time: after a run that took
  * d ms, the next may start d / maxShare ms after the last one started. For a small city
  * (a 1 ms rebuild) that is no limit at all; for 4,096 crossings (a 500 ms rebuild, with
  * 25 %) it is at most one rebuild every 2 s instead of one every second. Only for work whose
  * result may lag for that long: the caller keeps serving the previous result meanwhile.
+ * Runs add up: one bound shared by several kinds of work (a preview and the views rebuilt
+ * from it) keeps all of them together to the share, and a run that had to go ahead (the
+ * caller did not ask `allows`) pushes the next one further out.
  */
 export class CostBound {
-  private lastStartMs = -Infinity;
-  private lastCostMs = 0;
+  private nextAllowedMs = -Infinity;
 
   constructor(private readonly maxShare: number) {
     if (!(maxShare > 0 && maxShare <= 1)) throw new Error(`maxShare must be in (0, 1], got ${maxShare}`);
@@ -15,7 +17,7 @@ export class CostBound {
 
   /** Whether a run may start at `nowMs`. */
   allows(nowMs: number): boolean {
-    return nowMs - this.lastStartMs >= this.lastCostMs / this.maxShare;
+    return nowMs >= this.nextAllowedMs;
   }
 
   /** Runs `work` (the caller checked `allows`), timing it. */
@@ -24,8 +26,7 @@ export class CostBound {
     try {
       return work();
     } finally {
-      this.lastStartMs = nowMs;
-      this.lastCostMs = clockMs() - started;
+      this.nextAllowedMs = Math.max(this.nextAllowedMs, nowMs) + (clockMs() - started) / this.maxShare;
     }
   }
 }
