@@ -11,9 +11,22 @@ export interface StoredForecastNotice {
   message: ForecastMessage;
 }
 
-/** What goes over the channel: the forecasts one instance stored in one batch. */
+/**
+ * What goes over the channel: the forecasts one instance stored in one batch. `from` is
+ * written first, so a subscriber knows its own batches by their first bytes and skips them
+ * without parsing (instances before 2026-12-06 sent no `from`; their batches are parsed).
+ */
 interface StoredForecastBatch {
+  from: string;
   notices: StoredForecastNotice[];
+}
+
+/** How often the publisher asks Redis whether another instance listens (PUBSUB NUMSUB). */
+const LISTENERS_RECHECK_MS = 1000;
+
+/** The first bytes of a batch an instance sent (JSON.stringify keeps key order). */
+function batchPrefix(instance: string): string {
+  return `{"from":${JSON.stringify(instance)},`;
 }
 
 /**
@@ -34,6 +47,11 @@ export class FusionFeedRepository implements OnApplicationShutdown {
   private readonly channel: string;
   private outbox: StoredForecastNotice[] = [];
   private readonly listeners: Array<(notice: StoredForecastNotice) => void> = [];
+  /** Batches starting with this are this instance's own (set when it subscribes). */
+  private ownPrefix: string | null = null;
+  /** Subscribers on the channel besides this instance's own, as last counted (null: not yet). */
+  private otherListeners: number | null = null;
+  private listenersCheckedAtMs = -Infinity;
 
   constructor(@Inject(FUSION_CONFIG) private readonly config: FusionConfig) {
     this.channel = `${config.QUEUE_PREFIX}:fusion-feed`;
@@ -57,15 +75,31 @@ export class FusionFeedRepository implements OnApplicationShutdown {
       this.publisher = new IORedis({ ...redisConnectionOptions(this.config.REDIS_URL), maxRetriesPerRequest: 3 });
       this.publisher.on('error', () => undefined);
     }
+    this.recountListeners(this.publisher);
+    // Alone on the channel (one instance): nobody to tell, and encoding a batch costs about
+    // 3 % of a single instance's time under an ingest flood. An instance that joins is heard
+    // within LISTENERS_RECHECK_MS; it replayed what was stored before it subscribed.
+    if (this.otherListeners === 0) return;
     // Best effort: a lost notice only delays another instance's picture, never the store.
-    const batch: StoredForecastBatch = { notices };
+    const batch: StoredForecastBatch = { from: notices[0].instance, notices };
     this.publisher.publish(this.channel, JSON.stringify(batch)).catch(() => undefined);
   }
 
-  /**
-   * Calls `onNotice` with every notice on the channel (this instance's own included: a
-   * listener tells them apart by `instance`). All listeners share one subscriber connection.
-   */
+  /** Counts the channel's other subscribers again when the last count is older than LISTENERS_RECHECK_MS (in the background). */
+  private recountListeners(publisher: IORedis): void {
+    const now = Date.now();
+    if (now - this.listenersCheckedAtMs < LISTENERS_RECHECK_MS) return;
+    this.listenersCheckedAtMs = now;
+    publisher
+      .pubsub('NUMSUB', this.channel)
+      .then((reply) => {
+        const total = Number((reply as unknown[])[1] ?? 0);
+        this.otherListeners = Math.max(0, total - (this.subscriber ? 1 : 0));
+      })
+      // Unknown: keep publishing.
+      .catch(() => (this.otherListeners = null));
+  }
+
   /**
    * Calls `onNotice` for every forecast another instance stored: notices from
    * `ownInstance` are skipped (that instance raised its own events when it stored them).
@@ -75,9 +109,12 @@ export class FusionFeedRepository implements OnApplicationShutdown {
       if (notice.instance !== ownInstance) onNotice(notice);
     });
     if (this.subscriber) return;
+    this.ownPrefix = batchPrefix(ownInstance);
     const subscriber = new IORedis({ ...redisConnectionOptions(this.config.REDIS_URL), maxRetriesPerRequest: null });
     subscriber.on('error', () => undefined);
     subscriber.on('message', (_channel: string, text: string) => {
+      // This instance's own batch: every listener would skip each of its notices.
+      if (this.ownPrefix !== null && text.startsWith(this.ownPrefix)) return;
       let notices: StoredForecastNotice[];
       try {
         const parsed = JSON.parse(text) as StoredForecastBatch | StoredForecastNotice;
