@@ -42,7 +42,7 @@ import { io, Socket } from 'socket.io-client';
 import { CrossingDefinition, FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE } from '@crosscast/contracts';
 import { TOTAL_APPROACH } from '@crosscast/persistence';
 import { writeGridCity } from '../tools/sim-grid-city';
-import { followSample, forecastFor, gridOf, heartbeatFor, quantile, round1, rssMb, spreadSample } from './pipeline-support';
+import { cpuSeconds, followSample, forecastFor, gridOf, heartbeatFor, quantile, round1, rssMb, spreadSample } from './pipeline-support';
 import { FusionProcess, POSTGRES_URL, REDIS_URL, ROOT, dropDatabase, dropQueues, sleep, startFusion, stopFusion, unique } from './fusion-process';
 import { migrate } from '../apps/fusion/src/fusion-app';
 import { ColumnSpec, insertColumns } from '../apps/fusion/src/repositories/forecast-store.repository';
@@ -60,6 +60,12 @@ interface SizeResult {
   crossings: number;
   instances: number;
   stored_per_s: number;
+  /**
+   * Fusion's CPU time (all instances, user + system) per forecast stored in phase 1, ms: what
+   * ingesting one costs, less sensitive to a busy machine than stored_per_s (which waits
+   * for the CPU it gets).
+   */
+  fusion_cpu_ms_per_stored?: number;
   ceiling_per_s: number;
   /** The same rows written as fusion writes them (one unnest array per column), in the same run; `ratio_unnest` = stored_per_s / this. */
   ceiling_unnest_per_s?: number;
@@ -242,11 +248,13 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
     await forecasts.pause();
     await addForecasts(forecasts, phase1);
     const t0 = Date.now();
+    const cpuAtStart = all().reduce((sum, f) => sum + cpuSeconds(f.child.pid!), 0);
     await forecasts.resume();
     // Bounded: after PHASE1_LIMIT_MS the rate is what was stored so far, and the size is marked incomplete.
     let phase1Stored = 0;
     while ((phase1Stored = await countForecasts(db)) < phase1.length && Date.now() - t0 < PHASE1_LIMIT_MS) await sleep(100);
     const storedPerS = phase1Stored / ((Date.now() - t0) / 1000);
+    const cpuMsPerStored = phase1Stored > 0 ? ((all().reduce((sum, f) => sum + cpuSeconds(f.child.pid!), 0) - cpuAtStart) * 1000) / phase1Stored : 0;
     const phase1Complete = phase1Stored >= phase1.length;
     if (!phase1Complete) console.error(`phase 1 incomplete: ${phase1Stored} of ${phase1.length} stored in ${PHASE1_LIMIT_MS / 1000} s`);
     // Let the last jobs finish before the ceiling runs beside it (bounded too).
@@ -355,6 +363,7 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
       crossings: n,
       instances,
       stored_per_s: Math.round(storedPerS),
+      fusion_cpu_ms_per_stored: Math.round(cpuMsPerStored * 100) / 100,
       ceiling_per_s: Math.round(ceiling),
       ratio: Math.round((storedPerS / ceiling) * 100) / 100,
       ceiling_unnest_per_s: Math.round(ceilingUnnest),
@@ -465,6 +474,7 @@ async function main(): Promise<void> {
     crossings: r.crossings,
     instances: r.instances,
     'stored/s': r.stored_per_s,
+    'cpu ms/stored': r.fusion_cpu_ms_per_stored,
     'ceiling/s': r.ceiling_per_s,
     ratio: r.ratio,
     'unnest ratio': r.ratio_unnest,
