@@ -25,6 +25,23 @@ describe('message signing', () => {
     expect(hasValidSignature(received, key)).toBe(true);
   });
 
+  it('sends keys in canonical order, so the text a receiver hashes is JSON.stringify of what it parsed', () => {
+    const signed = signMessage(message, key);
+    const { sig, ...unsigned } = JSON.parse(JSON.stringify(signed)) as typeof signed;
+    expect(JSON.stringify(unsigned)).toBe(canonicalJson(message));
+    expect(Object.keys(signed)).toEqual(['counts', 'crossingId', 'sentAt', 'seq', 'v', 'sig']);
+    expect(Object.keys(signed.counts)).toEqual(['a', 'b']);
+    expect(sig).toMatch(/^[0-9a-f]{64}$/);
+    // The same values in another order give the same signature (only the order changed).
+    expect(signMessage({ ...message, counts: { a: [1, 2.5, null], b: 2 } }, key).sig).toBe(sig);
+  });
+
+  it('rejects a changed value in the canonical order as in any other, and a message whose sig was signed over other values', () => {
+    const signed = JSON.parse(JSON.stringify(signMessage(message, key))) as ReturnType<typeof signMessage<typeof message>>;
+    expect(hasValidSignature({ ...signed, counts: { a: [1, 2.5, null], b: 3 } }, key)).toBe(false);
+    expect(hasValidSignature({ counts: { b: 2, a: [1, 2.5, 0] }, crossingId: '0970', sentAt: signed.sentAt, seq: 3, v: 1, sig: signed.sig }, key)).toBe(false);
+  });
+
   it("rejects a changed message, another crossing's key, and a truncated signature", () => {
     const signed = signMessage(message, key);
     expect(hasValidSignature({ ...signed, seq: 4 } as { sig: string }, key)).toBe(false);

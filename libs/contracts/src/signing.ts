@@ -42,14 +42,32 @@ export function messageSignature(message: object, key: Buffer): string {
   return createHmac('sha256', key).update(canonicalJson(unsigned)).digest('hex');
 }
 
+/**
+ * The message with `sig` added, its keys in canonical order at every level (sorted, `sig`
+ * last): as it travels as JSON, `JSON.stringify` of what a receiver parses (without `sig`)
+ * is the signed text itself, and hasValidSignature checks it without re-encoding it.
+ */
 export function signMessage<T extends object>(message: T, key: Buffer): T & { sig: string } {
-  return { ...message, sig: messageSignature(message, key) };
+  const { sig: _ignored, ...unsigned } = message as Record<string, unknown>;
+  const text = canonicalJson(unsigned);
+  return { ...(JSON.parse(text) as T), sig: createHmac('sha256', key).update(text).digest('hex') };
 }
 
+/**
+ * Whether `sig` is the HMAC of the message's canonical encoding under `key`. Pass the
+ * message as it was received (parsed JSON, keys in the order they travelled): when they
+ * arrived in canonical order (signMessage sends them so), `JSON.stringify` of it is the
+ * canonical text, made natively and tried first (a match proves the signer signed exactly
+ * these values: one JSON text has one meaning); otherwise the canonical text is built.
+ */
 export function hasValidSignature(message: { sig: string }, key: Buffer): boolean {
-  const expected = Buffer.from(messageSignature(message, key), 'hex');
   const given = Buffer.from(message.sig, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  const { sig: _ignored, ...unsigned } = message as Record<string, unknown>;
+  const matches = (text: string) => {
+    const expected = createHmac('sha256', key).update(text).digest();
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+  return matches(JSON.stringify(unsigned)) || matches(canonicalJson(unsigned));
 }
 
 /**

@@ -75,10 +75,12 @@ export class IngestionService {
    * (so one crossing's key cannot write another's data), and the message must not claim
    * to come from the future.
    */
-  private checkIdentity(message: { crossingId: string; sentAt: string; sig: string }): string | null {
+  private checkIdentity(message: { crossingId: string; sentAt: string; sig: string }, received: unknown): string | null {
     const key = this.keys.keyFor(message.crossingId);
     if (!key) return `no signing key is provisioned for crossing ${message.crossingId}`;
-    if (!hasValidSignature(message, key)) return `signature does not match crossing ${message.crossingId}'s key`;
+    // Checked on the message as it arrived (its keys in the order they travelled: the schema
+    // accepted it as it is, strict), so that the signed text is usually just JSON.stringify of it.
+    if (!hasValidSignature(received as { sig: string }, key)) return `signature does not match crossing ${message.crossingId}'s key`;
     const aheadMs = Date.parse(message.sentAt) - this.clock.now().getTime();
     if (aheadMs > this.config.MAX_CLOCK_SKEW_SECONDS * 1000) return `sentAt ${message.sentAt} is ${Math.round(aheadMs / 1000)} s in the future`;
     return null;
@@ -123,7 +125,7 @@ export class IngestionService {
     const raw = unparsableJobData(job.data);
     if (raw !== null) return { result: await this.refuse(job.queue, job.jobId, 'job data is not valid JSON', raw) };
     const parsed = parseMessage(ForecastMessageSchema, job.data);
-    const reason = parsed.ok ? (this.checkAgainstCity(parsed.value) ?? this.checkIdentity(parsed.value)) : `schema: ${parsed.reason}`;
+    const reason = parsed.ok ? (this.checkAgainstCity(parsed.value) ?? this.checkIdentity(parsed.value, job.data)) : `schema: ${parsed.reason}`;
     if (!parsed.ok || reason) return { result: await this.refuse(job.queue, job.jobId, reason as string, job.data) };
     return { job, message: parsed.value };
   }
@@ -204,7 +206,7 @@ export class IngestionService {
         ? `schema: ${parsed.reason}`
         : !this.city.get(parsed.value.crossingId)
           ? `unknown crossing ${parsed.value.crossingId}`
-          : this.checkIdentity(parsed.value);
+          : this.checkIdentity(parsed.value, job.data);
       if (!parsed.ok || reason) {
         await this.store.recordDeadLetter(job.queue, job.jobId, reason as string, job.data, this.clock.now());
         results.push({ status: 'rejected', reason: reason as string });
