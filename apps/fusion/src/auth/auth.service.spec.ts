@@ -3,6 +3,7 @@ import type { FusionConfig } from '../config';
 import type { AdminAuditRepository } from '../repositories/admin-audit.repository';
 import type { ClockRepository } from '../repositories/clock.repository';
 import type { StoredUser, UserChanges, UsersRepository } from '../repositories/users.repository';
+import { jwtKey } from './access-config';
 import { AuthService } from './auth.service';
 
 /**
@@ -131,5 +132,17 @@ describe('AuthService: the user behind a token', () => {
     const auth = serviceWith(0);
     for (let i = 0; i < 3; i++) await auth.authenticate(token);
     expect(users.reads).toBe(3);
+  });
+});
+
+describe('the token key', () => {
+  it('is made once: a token signed with the secret verifies with the key object, one signed with another secret does not', async () => {
+    const secret = 'a-test-secret-of-at-least-32-characters';
+    const keyed = new JwtService({ secret: jwtKey(secret), signOptions: { algorithm: 'HS256', expiresIn: 3600 } });
+    const token = new JwtService({ secret }).sign({ sub: '7' }, { algorithm: 'HS256' });
+    expect((await keyed.verifyAsync<{ sub: string }>(token, { algorithms: ['HS256'] })).sub).toBe('7');
+    expect((await new JwtService({ secret }).verifyAsync<{ sub: string }>(await keyed.signAsync({ sub: '8' }), { algorithms: ['HS256'] })).sub).toBe('8');
+    const forged = new JwtService({ secret: 'some-other-secret-of-at-least-32-chars!' }).sign({ sub: '7' }, { algorithm: 'HS256' });
+    await expect(keyed.verifyAsync(forged, { algorithms: ['HS256'] })).rejects.toThrow(/signature/);
   });
 });
