@@ -285,6 +285,17 @@ describe('operator dashboard in headless Chromium', () => {
     // runs and the app takes it (one socket, not two), with the snapshot it received meanwhile.
     const websockets: string[] = [];
     page.on('websocket', (ws) => websockets.push(ws.url()));
+    // Which script opened each WebSocket (the early socket is opened while preload.js runs).
+    await page.addInitScript(() => {
+      const opened: string[] = ((window as unknown as { __wsOpenedBy: string[] }).__wsOpenedBy = []);
+      const Native = window.WebSocket;
+      window.WebSocket = class extends Native {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          opened.push((document.currentScript as HTMLScriptElement | null)?.src ?? 'no script');
+        }
+      };
+    });
     await page.reload();
     await page.waitForSelector('[data-testid="map"][data-crossings="40"]', { timeout: 30_000 });
     await page.waitForSelector('#connection[data-state="connected"]', { timeout: 30_000 });
@@ -293,6 +304,7 @@ describe('operator dashboard in headless Chromium', () => {
     // The selected crossing's room is joined on the taken socket: its live values arrive.
     await page.waitForFunction(() => /\d/.test(document.getElementById('selected-forecast-time')?.textContent ?? ''), undefined, { timeout: 60_000 });
     expect(websockets.filter((url) => /socket\.io/.test(url))).toHaveLength(1);
+    expect(await page.evaluate(() => (window as unknown as { __wsOpenedBy: string[] }).__wsOpenedBy)).toEqual([expect.stringMatching(/\/dist\/preload\.js$/)]);
     // Signed out elsewhere: a reload is refused (the early socket and request included) and shows the sign-in form.
     const viewerToken = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('crosscast.session') ?? '{}') as { token?: string }).token ?? '');
     expect((await fetch(`${platform.baseUrl}${API_PATHS.logout}`, { method: 'POST', headers: { authorization: `Bearer ${viewerToken}` } })).status).toBe(204);
