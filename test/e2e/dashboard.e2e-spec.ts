@@ -280,5 +280,36 @@ describe('operator dashboard in headless Chromium', () => {
     await page.waitForFunction(() => /\d+\s*s/.test(document.querySelector('[data-testid="recommendation"]')?.textContent ?? ''), undefined, { timeout: 30_000 });
     expect(await page.isVisible('[data-testid="decision-box"]')).toBe(false);
     expect(pageErrors).toEqual([]);
+
+    // A reload with the session in this tab: preload.js opens the socket before the main bundle
+    // runs and the app takes it (one socket, not two), with the snapshot it received meanwhile.
+    const websockets: string[] = [];
+    page.on('websocket', (ws) => websockets.push(ws.url()));
+    // Which script opened each WebSocket (the early socket is opened while preload.js runs).
+    await page.addInitScript(() => {
+      const opened: string[] = ((window as unknown as { __wsOpenedBy: string[] }).__wsOpenedBy = []);
+      const Native = window.WebSocket;
+      window.WebSocket = class extends Native {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          opened.push((document.currentScript as HTMLScriptElement | null)?.src ?? 'no script');
+        }
+      };
+    });
+    await page.reload();
+    await page.waitForSelector('[data-testid="map"][data-crossings="40"]', { timeout: 30_000 });
+    await page.waitForSelector('#connection[data-state="connected"]', { timeout: 30_000 });
+    await page.waitForFunction(() => Number(document.getElementById('last-update')?.dataset.count ?? 0) > 0, undefined, { timeout: 30_000 });
+    await page.waitForSelector('#crossing-list li[data-crossing-id][data-freshness="fresh"]', { timeout: 30_000 });
+    // The selected crossing's room is joined on the taken socket: its live values arrive.
+    await page.waitForFunction(() => /\d/.test(document.getElementById('selected-forecast-time')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    expect(websockets.filter((url) => /socket\.io/.test(url))).toHaveLength(1);
+    expect(await page.evaluate(() => (window as unknown as { __wsOpenedBy: string[] }).__wsOpenedBy)).toEqual([expect.stringMatching(/\/dist\/preload\.js$/)]);
+    // Signed out elsewhere: a reload is refused (the early socket and request included) and shows the sign-in form.
+    const viewerToken = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('crosscast.session') ?? '{}') as { token?: string }).token ?? '');
+    expect((await fetch(`${platform.baseUrl}${API_PATHS.logout}`, { method: 'POST', headers: { authorization: `Bearer ${viewerToken}` } })).status).toBe(204);
+    await page.reload();
+    await page.waitForSelector('#login-form', { state: 'visible', timeout: 30_000 });
+    expect(pageErrors).toEqual([]);
   }, 180_000);
 });

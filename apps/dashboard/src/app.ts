@@ -2,7 +2,7 @@ import 'leaflet/dist/leaflet.css';
 import { SERVER_EVENT_NAMES as EV, unpackSummaries } from '@crosscast/contracts';
 import type { CorridorView } from '@crosscast/contracts';
 import { ApiError, FusionApi } from './api/client';
-import { takeEarlyCityMap } from './api/early';
+import { takeEarlyCityMap, takeEarlySocket } from './api/early';
 import { type Session, clearSession, hasRole, loadSession, saveSession, takeSignInMessage } from './api/session';
 import { type ConnectionState, LiveLink } from './live/socket';
 import { Acknowledgements, deriveAlerts } from './state/alerts';
@@ -27,6 +27,8 @@ const RETRY_MS = 5000;
 const MEASURES_REFRESH_MS = 10_000;
 /** The map re-indexes at most this often while summaries stream in. */
 const MAP_REFRESH_MS = 1000;
+/** The page's other requests wait at most this long for the socket's sign-in (see `socketFirst`). */
+const SOCKET_HEAD_START_MS = 1500;
 
 /**
  * The operator dashboard: REST gives the starting picture, socket.io keeps it current.
@@ -55,9 +57,22 @@ export class DashboardApp {
   private corridor: Set<string> | null = null;
   private searchIndex = new Map<string, string>();
   private started = false;
+  /**
+   * Settled once the socket has first connected or been refused, or SOCKET_HEAD_START_MS
+   * after the start: the requests besides the map's wait for it, so a busy fusion answers the
+   * socket's sign-in and sends the snapshot (every crossing's status) before it works through
+   * the corridors, the pending recommendations, the acknowledgements and the selected
+   * crossing's detail, which used to be asked for in the same moment.
+   */
+  private socketFirst: Promise<void>;
+  private socketFirstDone: () => void = () => undefined;
   /** The operator changed the search or filters: redraw the map at once, not with the live batch. */
   private mapNow = false;
   private decidingCorridor = false;
+
+  constructor() {
+    this.socketFirst = new Promise<void>((resolve) => (this.socketFirstDone = resolve));
+  }
 
   start(): void {
     this.bind();
@@ -251,18 +266,22 @@ export class DashboardApp {
     byId('user-role').textContent = session.user.role;
     if (this.started) return;
     this.started = true;
-    // The requests and the socket first, so they are on their way while the map is set up
-    // (what they bring is drawn once it is there: `this.map` exists before any answer arrives).
+    // The map's request and the socket first, so they are on their way while the map is set up
+    // (what they bring is drawn once it is there: `this.map` exists before any answer arrives);
+    // the other requests once the socket has signed in (`socketFirst`).
     void this.loadCrossings();
-    this.connect(session.token);
-    void this.loadCorridors();
-    // The city overview comes with the socket snapshot (GET /api/city/forecast, with its
-    // per-crossing lists, is 0.35 MB at 4,096 crossings: not asked for here).
-    void this.loadPending();
-    void this.loadAcknowledgements();
-    void this.api.simulationLatest().then((b) => {
-      if (b.latest) { this.store.simulation = b.latest; this.invalidate('crossing'); }
-    }, () => undefined);
+    const replayEarly = this.connect(session.token);
+    window.setTimeout(() => this.socketFirstDone(), SOCKET_HEAD_START_MS);
+    void this.socketFirst.then(() => {
+      void this.loadCorridors();
+      // The city overview comes with the socket snapshot (GET /api/city/forecast, with its
+      // per-crossing lists, is 0.35 MB at 4,096 crossings: not asked for here).
+      void this.loadPending();
+      void this.loadAcknowledgements();
+      void this.api.simulationLatest().then((b) => {
+        if (b.latest) { this.store.simulation = b.latest; this.invalidate('crossing'); }
+      }, () => undefined);
+    });
     this.map = new CityMap(byId('map'), () => ({
       crossings: this.store.crossings,
       freshnessOf: (id) => this.store.freshnessOf(id),
@@ -282,6 +301,8 @@ export class DashboardApp {
       hoverCorridor: (c) => this.describeCorridor(c),
     });
     this.invalidate('header', 'map', 'city', 'crossing', 'alerts');
+    // What preload.js's socket received before the handlers were on (its snapshot, typically), in order, now that the map is there.
+    replayEarly();
   }
 
   // ---------------------------------------------------------------- REST
@@ -313,8 +334,8 @@ export class DashboardApp {
       this.store.corridors = await this.api.corridors();
       this.clearError('corridors');
       this.renderCorridorOptions();
-      this.mapNow = true;
-      this.invalidate('map');
+      // Their lines only: the crossings shown do not change (a chosen corridor's filter does, chooseCorridor).
+      this.map?.refreshCorridors();
     } catch (error) {
       this.showError('corridors', `Could not load the corridors: ${(error as Error).message}`);
       setTimeout(() => void this.loadCorridors(), RETRY_MS);
@@ -322,11 +343,11 @@ export class DashboardApp {
   }
 
   private async loadPending(): Promise<void> {
-    try {
-      for (const r of await this.api.recommendations({ status: 'pending', limit: 1000 })) this.store.notePending(r);
-      for (const r of await this.api.corridorRecommendations({ status: 'pending', limit: 500 })) this.store.noteCorridor(r);
-      this.invalidate('alerts');
-    } catch { /* live events fill in */ }
+    // Both at once (they were asked one after the other); a failed one is left to the live events.
+    const [pending, corridorPlans] = await Promise.allSettled([this.api.recommendations({ status: 'pending', limit: 1000 }), this.api.corridorRecommendations({ status: 'pending', limit: 500 })]);
+    if (pending.status === 'fulfilled') for (const r of pending.value) this.store.notePending(r);
+    if (corridorPlans.status === 'fulfilled') for (const r of corridorPlans.value) this.store.noteCorridor(r);
+    this.invalidate('alerts');
   }
 
   private async loadAcknowledgements(): Promise<void> {
@@ -435,7 +456,9 @@ export class DashboardApp {
 
   /** Detail, forecast history, recommendations, audit and simulated street of the selected crossing. */
   private async loadSelection(sel: Selection): Promise<void> {
+    await this.socketFirst;
     const still = () => this.store.sel === sel;
+    if (!still()) return;
     const api = this.api;
     const id = sel.id;
     const soft = <T>(p: Promise<T>, key: string, use: (value: T) => void) =>
@@ -481,9 +504,14 @@ export class DashboardApp {
 
   // ---------------------------------------------------------------- socket.io
 
-  private connect(token: string): void {
+  /** Opens the socket (or takes preload.js's) and puts the handlers on; returns what hands over the events an early socket kept. */
+  private connect(token: string): () => void {
     let connectedOnce = false;
+    // The socket preload.js opened before this bundle ran, when there is one (its kept events are replayed below).
+    const early = takeEarlySocket(token);
     const live = (this.live = new LiveLink(token, (state, unauthorized) => {
+      // Signed in (the snapshot is on its way) or refused: the other requests go now.
+      if (state === 'connected' || unauthorized) this.socketFirstDone();
       if (unauthorized) return this.signOut('Your session ended: sign in again.');
       this.setConnection(state, state === 'connected' ? 'connected' : 'reconnecting…');
       if (state !== 'connected') return;
@@ -496,7 +524,7 @@ export class DashboardApp {
         if (this.store.sel) { this.store.sel = newSelection(this.store.sel.id); void this.loadSelection(this.store.sel); }
       }
       connectedOnce = true;
-    }));
+    }, early));
     live.follow(this.store.selectedId);
     const store = this.store;
     const socket = live.socket;
@@ -586,6 +614,7 @@ export class DashboardApp {
       this.liveEvent('city forecast', null);
       this.invalidate('header', 'city');
     });
+    return () => early?.replay();
   }
 
   // ---------------------------------------------------------------- operator actions

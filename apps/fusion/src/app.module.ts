@@ -5,6 +5,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from '@crosscast/persistence';
 import { SIMULATOR_LINK_KEY, WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
+import { jwtKey } from './auth/access-config';
 import { AccessGuard } from './auth/access.guard';
 import { AuthService } from './auth/auth.service';
 import { RateLimitGuard, rateLimitThrottlers } from './auth/rate-limit.guard';
@@ -70,7 +71,7 @@ export class FusionModule {
       module: FusionModule,
       imports: [
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), retryAttempts: 3, retryDelay: 1000 }),
-        JwtModule.register({ secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256', expiresIn: config.TOKEN_TTL } }),
+        JwtModule.register({ secret: jwtKey(config.JWT_SECRET), signOptions: { algorithm: 'HS256', expiresIn: config.TOKEN_TTL } }),
         ThrottlerModule.forRoot({ throttlers: rateLimitThrottlers(config), storage: throttlerStorage }),
         FederationModule.forRoot(config, keys),
       ],

@@ -76,6 +76,12 @@ export const FUSION_ENV = {
   JWT_SECRET_FILE: z.string().min(1).optional(),
   /** How often open sockets are re-checked against the users table (disable, logout). */
   SESSION_RECHECK_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
+  /**
+   * How long what the users table said of a token's user (role, disabled, token version) is
+   * reused for further requests and socket sign-ins; a change made through this instance is
+   * seen at once, one made through another instance within this many seconds. 0 = read every time.
+   */
+  AUTH_USER_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   /** How long a login token is valid: seconds, or a number with s, m, h or d. */
   TOKEN_TTL: z.string().default('8h').transform((v, ctx) => parseDuration(v, ctx)),
   /** The admin created at start when no user of that name exists. */

@@ -102,6 +102,19 @@ export class CityMap {
     }, withinMs);
   }
 
+  /**
+   * Only the corridors changed (their list arrived, or another is chosen): their lines are
+   * redrawn, the crossings' index stays (re-indexing 4,096 crossings costs a few hundred ms
+   * on a busy machine). Before the first index, the rebuild draws them with the rest.
+   */
+  refreshCorridors(): void {
+    if (!this.index) return this.refresh(0);
+    const src = this.source();
+    this.corridors.update(src.corridors, src.crossings, src.selectedCorridor);
+    this.container.dataset.corridors = String(this.corridors.count);
+    this.container.dataset.corridorSelected = this.corridors.selected ?? '';
+  }
+
   /** Centres on a crossing, zoomed in far enough that it is drawn on its own. */
   zoomTo(id: string): void {
     const c = this.source().crossings.find((x) => x.id === id);
@@ -142,7 +155,12 @@ export class CityMap {
     const key = src.crossings.map((c) => c.id).join('|');
     if (key !== this.layoutKey) {
       this.layoutKey = key;
-      this.drawRoads(src.crossings);
+      // The faint roads in a task of their own after the crossings are drawn (a few hundred ms
+      // for a 64x64 grid on a busy machine): what the operator looks for comes first.
+      const crossings = src.crossings;
+      window.setTimeout(() => {
+        if (this.layoutKey === key) this.drawRoads(crossings);
+      }, 0);
       this.fitCity();
     }
     this.corridors.update(src.corridors, src.crossings, src.selectedCorridor);

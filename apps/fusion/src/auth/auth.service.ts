@@ -8,6 +8,7 @@ import { AdminAuditRepository } from '../repositories/admin-audit.repository';
 import { StoredUser, UsersRepository } from '../repositories/users.repository';
 import { DEV_USERS } from './access-config';
 import { hashPassword, verifyPassword } from './password-hasher';
+import { RecentReads } from './recent-reads';
 import { AuthenticatedUser, isRole } from './roles';
 
 /** What the signed token carries. The users table stays the authority on role and disabled. */
@@ -22,17 +23,25 @@ interface TokenClaims {
 /** The one reason given for any failed login, so it does not tell which part was wrong. */
 const BAD_LOGIN = 'unknown username or wrong password';
 
+/** What a token is checked against: the user's row without its password hash. */
+type TokenHolder = Omit<StoredUser, 'passwordHash' | 'development'>;
+
 /**
  * Logins and tokens. A token is an HS256 JWT with the user's id, name and role, valid for
- * TOKEN_TTL. Every request and socket connection checks the token and then reads the user
- * again: disabling a user, changing their role or password, or signing out bumps the
+ * TOKEN_TTL. Every request and socket connection checks the token and then the user's
+ * row: disabling a user, changing their role or password, or signing out bumps the
  * user's token version, and a token of an older version is refused from then on (open
- * sockets are re-checked every SESSION_RECHECK_SECONDS, see LiveGateway).
+ * sockets are re-checked every SESSION_RECHECK_SECONDS, see LiveGateway). The row is read
+ * at most once every AUTH_USER_CACHE_SECONDS per user (RecentReads): every write to it
+ * through this instance forgets it at once (UsersRepository.onUserChanged), so such a
+ * change holds from the next request; a change made through another instance holds here
+ * within AUTH_USER_CACHE_SECONDS.
  */
 @Injectable()
 export class AuthService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AuthService.name);
   private unknownUserHash: Promise<string> | null = null;
+  private readonly holders: RecentReads<TokenHolder>;
 
   constructor(
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
@@ -40,7 +49,10 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly users: UsersRepository,
     private readonly clock: ClockRepository,
     private readonly audit: AdminAuditRepository,
-  ) {}
+  ) {
+    this.holders = new RecentReads<TokenHolder>(config.AUTH_USER_CACHE_SECONDS * 1000, () => clock.now().getTime());
+    users.onUserChanged((id) => this.holders.forget(id));
+  }
 
   async login(username: string, password: string): Promise<LoginView> {
     const user = await this.users.findByUsername(username);
@@ -67,7 +79,8 @@ export class AuthService implements OnApplicationBootstrap {
       const name = (error as Error).name;
       throw new UnauthorizedException(name === 'TokenExpiredError' ? 'the token has expired: sign in again' : 'the token is not valid');
     }
-    const user = await this.users.findById(String(claims.sub));
+    const id = String(claims.sub);
+    const user = await this.holders.get(id, () => this.users.findById(id).then((u) => u && tokenHolder(u)));
     if (!user || user.disabled || !isRole(user.role)) throw new UnauthorizedException('the token is not valid: the user is unknown or disabled');
     if ((claims.ver ?? 0) !== user.tokenVersion) throw new UnauthorizedException('the token has been revoked (sign-out, disable, role or password change): sign in again');
     return { user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role }, expiresAtMs: claims.exp * 1000, tokenVersion: user.tokenVersion };
@@ -164,6 +177,10 @@ async function hasDevelopmentPassword(user: StoredUser): Promise<boolean> {
   if (!DEV_USERS.some((dev) => dev.username === user.username.toLowerCase())) return false;
   for (const password of DEVELOPMENT_PASSWORDS) if (await verifyPassword(password, user.passwordHash)) return true;
   return false;
+}
+
+function tokenHolder(u: StoredUser): TokenHolder {
+  return { id: u.id, username: u.username, displayName: u.displayName, role: u.role, disabled: u.disabled, createdAt: u.createdAt, updatedAt: u.updatedAt, tokenVersion: u.tokenVersion };
 }
 
 /** How revokedSessions names a session: user id and token version. */

@@ -33,10 +33,8 @@ export type CrossingSubscriptionReply = { ok: true; crossingId: string; rooms: s
  *
  * Fan-out: city-wide events (city-forecast, crossing-summaries, ...) go to
  * every client; one crossing's detail events (forecast, observation, crossing-fused,
- * crossing-status) go only to the clients in its room (forecast, observation and
- * crossing-fused from each instance to its own sockets, emitToLocalFollowers;
- * crossing-status from the leader through the adapter),
- * which a client joins with `subscribe-crossing` (body `{crossingId}` or the id, viewer
+ * crossing-status) go only to the clients in its room, from each instance to its own
+ * sockets (emitToLocalFollowers), which a client joins with `subscribe-crossing` (body `{crossingId}` or the id, viewer
  * role) and leaves with `unsubscribe-crossing`. Every
  * @SubscribeMessage handler declares @Roles (the global AccessGuard refuses it otherwise).
  */
@@ -127,12 +125,6 @@ export class LiveGateway implements OnGatewayConnection, OnGatewayInit, OnModule
   emitToLocalFollowers<E extends CrossingEventName>(crossingId: string, event: E, payload: Payload<E>): void {
     if (!this.hasLocalFollowers(crossingId)) return;
     (this.server.local.to(crossingRoom(crossingId)).emit as (e: string, p: unknown) => boolean)(event, payload);
-  }
-
-  /** One crossing's detail event, to the sockets following that crossing on every instance (through the Redis adapter). */
-  emitToCrossing<E extends CrossingEventName>(crossingId: string, event: E, payload: Payload<E>): void {
-    if (!this.server) return;
-    (this.server.to(crossingRoom(crossingId)).emit as (e: string, p: unknown) => boolean)(event, payload);
   }
 
   @Roles('viewer')

@@ -27,7 +27,18 @@ export interface UserChanges {
  */
 @Injectable()
 export class UsersRepository {
+  private readonly changeListeners: Array<(id: string) => void> = [];
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Called with a user's id after every write that changes what a token of theirs is worth (role, disabled, password, token version). */
+  onUserChanged(listener: (id: string) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(id: string): void {
+    for (const listener of this.changeListeners) listener(id);
+  }
 
   async findByUsername(username: string): Promise<StoredUser | null> {
     const rows = await this.dataSource.query(`SELECT * FROM users WHERE lower(username) = lower($1)`, [username]);
@@ -61,6 +72,7 @@ export class UsersRepository {
    * user signs in again and gets a token (and socket) with the new role.
    */
   async update(id: string, changes: UserChanges): Promise<UserView | null> {
+    // Told even when the query fails: it may have committed before the answer was lost.
     const rows = await this.dataSource.query(
       `UPDATE users SET role = COALESCE($2::varchar, role), disabled = COALESCE($3::boolean, disabled), display_name = COALESCE($4::varchar, display_name),
          password_hash = COALESCE($5::text, password_hash),
@@ -69,7 +81,7 @@ export class UsersRepository {
          updated_at = now()
        WHERE id = $1 RETURNING *`,
       [id, changes.role ?? null, changes.disabled ?? null, changes.displayName ?? null, changes.passwordHash ?? null, changes.development ?? null],
-    );
+    ).finally(() => this.changed(id));
     // node-postgres returns [rows, count] for UPDATE ... RETURNING through TypeORM.
     const updated = Array.isArray(rows[0]) ? rows[0] : rows;
     return updated.length ? toUserView(updated[0]) : null;
@@ -77,7 +89,7 @@ export class UsersRepository {
 
   /** Ends every token issued so far (logout, or an admin revoking a session). Returns the new version. */
   async revokeTokens(id: string): Promise<number | null> {
-    const rows = await this.dataSource.query(`UPDATE users SET token_version = token_version + 1 WHERE id = $1 RETURNING token_version`, [id]);
+    const rows = await this.dataSource.query(`UPDATE users SET token_version = token_version + 1 WHERE id = $1 RETURNING token_version`, [id]).finally(() => this.changed(id));
     const updated = Array.isArray(rows[0]) ? rows[0] : rows;
     return updated.length ? Number(updated[0].token_version) : null;
   }

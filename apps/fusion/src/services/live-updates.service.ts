@@ -12,15 +12,16 @@ const RECHECK_EVERY_MS = 5000;
 
 /**
  * Pushes the city forecast and crossing status changes to
- * dashboards (a changed crossing's full status to its room, the map's summary of all
- * changed crossings to everyone in one message), at most once a second however many forecasts arrive, and every few seconds
+ * dashboards (the map's summary of all changed crossings to everyone in one message, a
+ * followed crossing's full status to its room), at most once a second however many forecasts arrive, and every few seconds
  * regardless so that a worker going silent shows up as offline (and estimated) without
  * any message arriving. Each tick is also what runs the city fusion when data time moved.
  *
- * With several fusion instances only the leader broadcasts these (the Redis adapter takes
- * them to every instance's dashboards); its model is fed with every instance's forecasts,
- * so a forecast stored elsewhere marks it dirty too. Per-forecast events reach each
- * instance's own sockets from the fusion feed (CrossingEventsService).
+ * With several fusion instances only the leader broadcasts the city-wide events (the Redis
+ * adapter takes them to every instance's dashboards); its model is fed with every instance's
+ * forecasts, so a forecast stored elsewhere marks it dirty too. Per-forecast events reach each
+ * instance's own sockets from the fusion feed (CrossingEventsService), and each instance tells
+ * its own sockets of the crossings they follow (`crossing-status`, from its own picture).
  */
 @Injectable()
 export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
@@ -29,7 +30,9 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
   private lastBroadcastMs = 0;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
-  private readonly lastSent = new Map<string, string>();
+  /** Each followed crossing's status as this instance last told its own sockets (statusKey). */
+  private readonly toldFollowers = new Map<string, string>();
+  private statusIndex: { version: number; byId: Map<string, CrossingStatusView> } | null = null;
   private readonly lastSummary = new Map<string, string>();
   private lastFedCount = -1;
   /** The overview last broadcast: an unchanged picture is not sent again (a new dashboard gets it in its snapshot). */
@@ -68,8 +71,36 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async tick(): Promise<void> {
+    if (this.leadership.isLeader()) await this.broadcast();
+    this.tellFollowers();
+  }
+
+  /**
+   * This instance's sockets that follow a crossing get its full status when it changed, from
+   * this instance's picture (on the leader the one broadcast() just built; on another instance
+   * the one its CityForecastService rebuilds every second). Until 2026-12-06 the leader sent
+   * every changed crossing's status to its room through the Redis adapter, one publish per
+   * crossing: at 4,096 crossings at the demo's pace, about 4,096 publishes a second for rooms
+   * hardly anyone was in, a tenth of fusion's CPU while the dashboard benchmark's first render waited on it.
+   */
+  tellFollowers(): void {
+    const followed = this.live.locallyFollowedCrossings();
+    if (!followed.length) return;
+    const picture = this.cityForecast.lastPicture();
+    if (!picture) return;
+    if (this.statusIndex?.version !== picture.version) this.statusIndex = { version: picture.version, byId: new Map(picture.statuses.map((st) => [st.crossingId, st])) };
+    for (const crossingId of followed) {
+      const status = this.statusIndex.byId.get(crossingId);
+      if (!status) continue;
+      const key = statusKey(status);
+      if (this.toldFollowers.get(crossingId) === key) continue;
+      this.toldFollowers.set(crossingId, key);
+      this.live.emitToLocalFollowers(crossingId, 'crossing-status', status);
+    }
+  }
+
+  private async broadcast(): Promise<void> {
     const now = Date.now();
-    if (!this.leadership.isLeader()) return;
     if (this.fusion.fedCount !== this.lastFedCount) {
       this.lastFedCount = this.fusion.fedCount;
       this.dirty = true;
@@ -90,15 +121,10 @@ export class LiveUpdatesService implements OnModuleInit, OnModuleDestroy {
         this.lastCity = overview;
         this.live.emit('city-forecast', overview);
       }
-      // The full status of a crossing goes to its room only; every dashboard gets one
-      // message with the map's summary of the crossings that changed.
+      // Every dashboard gets one message with the map's summary of the crossings that changed
+      // (the full status of a followed crossing goes to its room from each instance, tellFollowers).
       const summaries: CrossingSummaryView[] = [];
       for (const status of statuses) {
-        const key = statusKey(status);
-        if (this.lastSent.get(status.crossingId) !== key) {
-          this.lastSent.set(status.crossingId, key);
-          this.live.emitToCrossing(status.crossingId, 'crossing-status', status);
-        }
         const summary = crossingSummary(status, estimated.has(status.crossingId));
         // (A new forecast brings a new observed total anyway: the forecast time adds few messages.)
         const summaryKey = [summary.freshness, summary.estimated, summary.workerStatus, summary.lastObservedTotal, summary.lastForecastIntervalStart, summary.congestion?.since, summary.congestion?.periodStart, summary.offlineSince, summary.staleSince, summary.degradedSince, summary.driftingSince].join('|');
