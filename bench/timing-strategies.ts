@@ -405,7 +405,7 @@ export function engineControl(plan: CoordinatedActuatedPlan): SignalControl {
  *   coordinated only where that pays (its neighbours' platoon credit included), with
  *   hysteresis (a change of operation needs 0.5 s/veh of expected gain);
  * - other crossings, and grouped crossings where coordination does not pay, run free: the
- *   actuated controller (no cycle) with the plan's passage time and minimum green (max green 45 s).
+ *   actuated controller (no cycle) with the plan's free passage time (2 s) and minimum green (max green 45 s).
  * The changes sent are `groupChanges`' (re-timings only for an expected gain, switches to
  * free only where free beats what runs, both also at the ends of the forecast band; a
  * group's common cycle held through small moves that do not pay); a change is in force
@@ -437,7 +437,7 @@ export class CrosscastActuatedStrategy implements Strategy {
     prune = true,
     maxSpacingM = ACTUATED_COORDINATION_MAX_SPACING_M,
     /** Other settings of `planActuatedGroup` (sensitivity runs). */
-    groupOptions: Partial<Pick<ActuatedGroupOptions, 'platoonShare' | 'minGainSeconds' | 'freeMaxDegreeOfSaturation'>> = {},
+    groupOptions: Partial<Pick<ActuatedGroupOptions, 'platoonShare' | 'minGainSeconds' | 'freeMaxDegreeOfSaturation' | 'freeDegreeOfSaturationBand'>> = {},
     planChange: Partial<PlanChangeOptions> = {},
     /** A saturated count of a force-off-bound lane group raises its demand a step (`planningFlows`); false: the count only raises the upper bound, as before. */
     raiseSaturated = true,
@@ -526,7 +526,7 @@ export class CrosscastActuatedStrategy implements Strategy {
   }
 }
 
-/** Free operation with a plan's passage time and minimum green (the actuated controller, max green 45 s). */
+/** Free operation with a plan's free passage time and minimum green (the actuated controller, max green 45 s). */
 export function freeControl(plan: CoordinatedActuatedPlan): SignalControl {
-  return { kind: 'actuated', settings: { ...ACTUATED_SETTINGS, gapSeconds: plan.passageSeconds, minGreenSeconds: Math.min(...plan.phases.map((p) => p.minGreenSeconds)) } };
+  return { kind: 'actuated', settings: { ...ACTUATED_SETTINGS, gapSeconds: plan.freePassageSeconds, minGreenSeconds: Math.min(...plan.phases.map((p) => p.minGreenSeconds)) } };
 }

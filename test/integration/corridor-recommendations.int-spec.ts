@@ -146,7 +146,7 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
     const rec = pending.find((r) => r.crossingIds.includes('0970'))!;
     expect(rec).toMatchObject({ corridor: '0970 (no corridor)', crossingIds: ['0970'], crossings: [] });
     expect(rec.freeCrossings).toHaveLength(1);
-    expect(rec.freeCrossings[0].plan.actuated).toMatchObject({ minGreenSeconds: 7, maxGreenSeconds: 45, passageSeconds: 2.5 });
+    expect(rec.freeCrossings[0].plan.actuated).toMatchObject({ minGreenSeconds: 7, maxGreenSeconds: 45, passageSeconds: 2 });
     expect(rec.freeCrossings[0].expectedDelayPlanSeconds).toBeLessThan(rec.freeCrossings[0].expectedDelayRunningSeconds);
     expect(rec.reason).toMatch(/^Crossing 0970, on no corridor: 1 free \(actuated, no cycle\)/);
     // Warrigal Rd runs the accepted corridor plan: its advice for this period is a change only if it passes groupChanges' gates (the same demand: none).
@@ -159,7 +159,7 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
     expect(running.plan.coordination).toBeUndefined();
     const jobs = await plans.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
     const [message] = jobs.map((j) => SignedTimingPlanMessageSchema.parse(j.data)).filter((m) => m.crossingId === '0970');
-    expect(message).toMatchObject({ effectiveFrom: 'next-cycle-boundary', planId: `cor-${rec.id}-0970`, actuated: { corridorRecommendationId: rec.id, minGreenSeconds: 7, maxGreenSeconds: 45, passageSeconds: 2.5 } });
+    expect(message).toMatchObject({ effectiveFrom: 'next-cycle-boundary', planId: `cor-${rec.id}-0970`, actuated: { corridorRecommendationId: rec.id, minGreenSeconds: 7, maxGreenSeconds: 45, passageSeconds: 2 } });
     expect(message.coordination).toBeUndefined();
 
     // One advice per crossing: the per-crossing evaluations recommend no fixed-time plan anywhere, and say whose advice it is.

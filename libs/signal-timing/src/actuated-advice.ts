@@ -70,7 +70,7 @@ export interface ActuatedAdviceOptions {
   plan: Partial<ActuatedPlanOptions>;
   delay: Partial<ActuatedDelayOptions>;
   /** planActuatedGroup's settings. */
-  group: Partial<Pick<ActuatedGroupOptions, 'prune' | 'platoonShare' | 'minGainSeconds' | 'freeMaxDegreeOfSaturation'>>;
+  group: Partial<Pick<ActuatedGroupOptions, 'prune' | 'platoonShare' | 'minGainSeconds' | 'freeMaxDegreeOfSaturation' | 'freeDegreeOfSaturationBand'>>;
   planChange: Partial<PlanChangeOptions>;
   retiming: Partial<RetimingOptions>;
   /** groupChanges' expected-gain tests (false: every change is sent). */

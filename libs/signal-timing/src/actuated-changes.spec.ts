@@ -87,6 +87,24 @@ describe('which changes of a group to send', () => {
     }
   });
 
+  it('holds changes of operation whose expected effect over the group is within the noise', () => {
+    const pair = ['a', 'b'];
+    const road: GroupCorridor[] = [{ name: 'road', crossings: pair, distancesM: [400], coordinatedPhases: ['main', 'main'], speedKmh: 50 }];
+    const at = (main: number, side: number) => Object.fromEntries(pair.map((id) => [id, crossing(main, side)]));
+    const plans = (demand: Record<string, ActuatedPhaseDemand[]>) => new Map(planActuatedGroup(demand, road, { prune: false }).crossings.map((c) => [c.id, { plan: c.plan, coordinated: true } as CrossingOperation]));
+    // Coordinating the pair is expected to gain about 0.3 s/veh at each: within the noise, so it waits.
+    const small = at(700, 300);
+    const within = groupChanges(small, road, free(plans(small)), plans(small), new Set(), { retiming: { switchMinEffectSeconds: 0 } });
+    expect(within.map((c) => c.kind)).toEqual(['to-coordinated', 'to-coordinated']);
+    expect(within.every((c) => c.expectedGainSeconds > 0 && c.expectedGainSeconds < 0.5)).toBe(true);
+    expect(groupChanges(small, road, free(plans(small)), plans(small))).toEqual([]);
+    // Busier, it gains more than the noise at each: both switch together.
+    const busier = at(800, 350);
+    const sent = groupChanges(busier, road, free(plans(busier)), plans(busier));
+    expect(sent.map((c) => c.crossingId)).toEqual(pair);
+    expect(sent.every((c) => c.expectedGainSeconds >= 0.5)).toBe(true);
+  });
+
   it('takes the band\'s ends as every lane group at its upper bound and at the mean mirrored below it', () => {
     const [upper, lower] = bandDemands({ a: crossing(1000, 100) });
     expect(upper.a[0].laneGroups[0].meanVehPerHour).toBeCloseTo(1200, 6);

@@ -1,7 +1,10 @@
 /**
  * Which of a group's new coordinated-actuated advice to send to the street, and what each
  * change is expected to gain. A change costs a transition, so:
- * - a change of operation (free ↔ coordinated) has passed `planActuatedGroup`'s hysteresis;
+ * - a change of operation (free ↔ coordinated) has passed `planActuatedGroup`'s hysteresis,
+ *   and waits while its expected effect is within the noise (under `switchMinEffectSeconds`,
+ *   0.5 s/veh, either way, over the group per vehicle of the switched crossings: the group's
+ *   switches go together or not at all);
  *   one to free operation goes only if free operation is also expected to beat the plan the
  *   crossing runs now (the group planner compared it with the freshly planned one), at the
  *   forecast mean and (`robust`) at both ends of its band (`bandDemands`);
@@ -64,6 +67,7 @@ export function groupChanges(
   const robust = partial.robust ?? true;
   const bandMinGain = partial.retiming?.bandMinGainSeconds ?? DEFAULT_RETIMING.bandMinGainSeconds;
   const minGain = partial.retiming?.minGainSeconds ?? DEFAULT_RETIMING.minGainSeconds;
+  const minEffect = partial.retiming?.switchMinEffectSeconds ?? DEFAULT_RETIMING.switchMinEffectSeconds;
   const options = { plan: partial.plan, delay: partial.delay, platoonShare: partial.platoonShare };
   const ids = [...advised.keys()];
   for (const id of ids) if (!running.has(id)) throw new Error(`no running operation for crossing ${id}`);
@@ -91,6 +95,12 @@ export function groupChanges(
       const a = evaluateActuatedGroup(d, corridors, operation(withSwitches), options);
       for (const [id, next] of [...switches]) if (!next.coordinated && b.get(id)!.delaySeconds - a.get(id)!.delaySeconds < bandMinGain) switches.delete(id);
     }
+  }
+  // Changes of operation whose expected effect is within the noise (switchMinEffectSeconds either way, over the group per
+  // vehicle of the switched crossings, neighbours included) wait: what they do cannot be told from the day's own variation.
+  if (gate && switches.size > 0) {
+    const switched = evaluateActuatedGroup(demand, corridors, operation(withSwitches), options);
+    if (Math.abs(retimingGain(before, switched, switches.keys())) < minEffect) switches.clear();
   }
   const withAll = (id: string) => switches.get(id) ?? retimes.get(id) ?? running.get(id)!;
   const retimed = ids.filter((id) => retimes.has(id));

@@ -92,6 +92,28 @@ describe('coordinated-actuated advice for a group of crossings', () => {
     expect(planActuatedGroup(light, corridors, { running: free }).crossings.every((c) => !c.coordinated)).toBe(true);
   });
 
+  it('hysteresis on the degree-of-saturation limit: a crossing running free stays free a band above it while coordination does not pay', () => {
+    // Free operation at X 0.53 (above the 0.5 limit, within its 0.1 band); coordinating the pair loses about 0.5 s/veh.
+    const demand = all(700, 300, ['a', 'b']);
+    const corridors = [road(['a', 'b'], 300)];
+    const first = planActuatedGroup(demand, corridors);
+    expect(first.crossings[0].expectedFree.maxDegreeOfSaturation).toBeGreaterThan(0.5);
+    expect(first.crossings[0].expectedFree.maxDegreeOfSaturation).toBeLessThan(0.6);
+    expect(planActuatedGroup(demand, corridors, { prune: false }).gainSeconds).toBeLessThan(-0.3);
+    // No operation on record, or coordinated now: the limit keeps the pair coordinated.
+    expect(first.crossings.every((c) => c.coordinated)).toBe(true);
+    const coordinated = new Map([['a', true], ['b', true]]);
+    expect(planActuatedGroup(demand, corridors, { running: coordinated }).crossings.every((c) => c.coordinated)).toBe(true);
+    // Free now: it stays free (without the band it was switched to coordination it is expected to lose by).
+    const free = new Map([['a', false], ['b', false]]);
+    expect(planActuatedGroup(demand, corridors, { running: free }).crossings.every((c) => !c.coordinated)).toBe(true);
+    expect(planActuatedGroup(demand, corridors, { running: free, freeDegreeOfSaturationBand: 0 }).crossings.every((c) => c.coordinated)).toBe(true);
+    // Above the band the limit holds for it too.
+    const busier = all(900, 350, ['a', 'b']);
+    expect(planActuatedGroup(busier, corridors).crossings[0].expectedFree.maxDegreeOfSaturation).toBeGreaterThan(0.6);
+    expect(planActuatedGroup(busier, corridors, { running: free }).crossings.every((c) => c.coordinated)).toBe(true);
+  });
+
   it('refuses a group without corridors or without demand for a crossing', () => {
     expect(() => planActuatedGroup({}, [])).toThrow(/at least one corridor/);
     expect(() => planActuatedGroup({ a: crossing(500, 200) }, [road(['a', 'b'], 300)])).toThrow(/no demand for crossing b/);

@@ -22,7 +22,8 @@
  * 6. Per crossing (`prune`, default on): a crossing whose coordinated delay is above its
  *    free delay by more than it gives its neighbours (the platoon credit they would lose)
  *    runs free, if its free operation stays at or below `freeMaxDegreeOfSaturation` (0.5:
- *    where the isolated estimate holds); at most one of two neighbours per round, the
+ *    where the isolated estimate holds; 0.6 for a crossing that runs free now:
+ *    `freeDegreeOfSaturationBand`); at most one of two neighbours per round, the
  *    corridors are cut there and planned again until every crossing left pays its way (a
  *    corridor piece of one crossing runs free). With `running`, a crossing changes operation
  *    only for an expected gain of at least `minGainSeconds` (0.5 s) per vehicle of its own
@@ -63,11 +64,22 @@ export interface ActuatedGroupOptions {
    * a loss at the grids' peaks where the engine measured a 10-20 % gain.
    */
   freeMaxDegreeOfSaturation?: number;
+  /**
+   * Hysteresis on that limit (default 0.1): a crossing that runs free now (`running` false)
+   * stays free up to `freeMaxDegreeOfSaturation` + this band, unless coordinating it gains the
+   * margin. Without it, a crossing whose free operation hovers about the limit flipped between
+   * free and coordinated every few periods, each time dragging its corridor neighbour along
+   * (Boroondara, 3685 at X 0.48–0.51 by day: four switches of the pair from 10:45 to 14:00
+   * on 2006-10-26), and was coordinated at the start of the morning ramp where its own
+   * expected gain, and the measured one, was a small loss.
+   */
+  freeDegreeOfSaturationBand?: number;
 }
 
 export const DEFAULT_GROUP_MIN_GAIN_SECONDS = 0.5;
 export const DEFAULT_PLATOON_SHARE = 0.8;
 export const DEFAULT_FREE_MAX_DEGREE_OF_SATURATION = 0.5;
+export const DEFAULT_FREE_DEGREE_OF_SATURATION_BAND = 0.1;
 
 export interface ActuatedGroupCrossing {
   id: string;
@@ -226,12 +238,14 @@ export function evaluateActuatedGroup(
 ): Map<string, ActuatedOperationEstimate> {
   const planOptions = { ...DEFAULT_ACTUATED_PLAN, ...partial.plan };
   const delayOptions = { ...DEFAULT_ACTUATED_DELAY, passageSeconds: planOptions.passageSeconds, minGreenSeconds: planOptions.minGreenSeconds, amberSeconds: planOptions.amberSeconds, allRedSeconds: planOptions.allRedSeconds, ...partial.delay };
+  // Free operation at the passage time it runs with (a coordinated plan's estimate takes the plan's).
+  const freeOptions = { ...delayOptions, passageSeconds: partial.delay?.passageSeconds ?? planOptions.freePassageSeconds };
   const plans = new Map([...operation].filter((x): x is [string, CoordinatedActuatedPlan] => x[1] !== null));
   const arrivals = platoonArrivals(plans, corridors, partial.platoonShare ?? DEFAULT_PLATOON_SHARE);
   const out = new Map<string, ActuatedOperationEstimate>();
   for (const [id, plan] of operation) {
     if (!demand[id]) throw new Error(`no demand for crossing ${id}`);
-    out.set(id, plan ? coordinatedActuatedEstimate(demand[id], plan, arrivals.get(id)!, delayOptions) : freeActuatedEstimate(demand[id], delayOptions));
+    out.set(id, plan ? coordinatedActuatedEstimate(demand[id], plan, arrivals.get(id)!, delayOptions) : freeActuatedEstimate(demand[id], freeOptions));
   }
   return out;
 }
@@ -254,13 +268,17 @@ export function planActuatedGroup(
 ): ActuatedGroupPlan {
   const planOptions = { ...DEFAULT_ACTUATED_PLAN, ...partial.plan };
   const delayOptions = { ...DEFAULT_ACTUATED_DELAY, passageSeconds: planOptions.passageSeconds, minGreenSeconds: planOptions.minGreenSeconds, amberSeconds: planOptions.amberSeconds, allRedSeconds: planOptions.allRedSeconds, ...partial.delay };
+  const freeOptions = { ...delayOptions, passageSeconds: partial.delay?.passageSeconds ?? planOptions.freePassageSeconds };
   const prune = partial.prune ?? true;
   const platoonShare = partial.platoonShare ?? DEFAULT_PLATOON_SHARE;
   const ids: string[] = [];
   for (const c of corridors) for (const id of c.crossings) if (!ids.includes(id)) ids.push(id);
   if (ids.length === 0) throw new Error('a group needs at least one corridor');
   for (const id of ids) if (!demand[id]) throw new Error(`no demand for crossing ${id}`);
-  const free = new Map(ids.map((id) => [id, freeActuatedEstimate(demand[id], delayOptions)]));
+  const free = new Map(ids.map((id) => [id, freeActuatedEstimate(demand[id], freeOptions)]));
+  // The load the free-operation limit is judged by: free operation's degree of saturation at the coordinated passage time the
+  // limit was chosen with (a shorter free passage ends greens sooner, which raises the estimate's X without more traffic).
+  const freeLoad = new Map(ids.map((id) => [id, planOptions.freePassageSeconds === planOptions.passageSeconds && partial.delay?.passageSeconds === undefined ? free.get(id)!.maxDegreeOfSaturation : freeActuatedEstimate(demand[id], delayOptions).maxDegreeOfSaturation]));
   const commonCycle = (members: string[]) => planOptions.cycleSeconds ?? Math.min(planOptions.maxCycleSeconds, Math.max(...members.map((id) => actuatedCycle(demand[id], planOptions))));
 
   let pieces = corridors;
@@ -268,6 +286,7 @@ export function planActuatedGroup(
   const estimate = (r: Coordination, id: string) => coordinatedActuatedEstimate(demand[id], r.plans.get(id)!, r.arrivals.get(id)!, delayOptions);
   const margin = partial.minGainSeconds ?? DEFAULT_GROUP_MIN_GAIN_SECONDS;
   const freeMaxX = partial.freeMaxDegreeOfSaturation ?? DEFAULT_FREE_MAX_DEGREE_OF_SATURATION;
+  const freeBand = partial.freeDegreeOfSaturationBand ?? DEFAULT_FREE_DEGREE_OF_SATURATION_BAND;
   for (let round = 0; prune && round < ids.length && pieces.length > 0; round++) {
     const members = [...run.plans.keys()];
     const own = new Map(members.map((id) => [id, estimate(run, id)]));
@@ -290,8 +309,8 @@ export function planActuatedGroup(
       // Hysteresis: a crossing coordinated now stays unless it loses the margin; one running free joins only if it gains it.
       const was = partial.running?.get(id);
       const threshold = was === undefined ? 0 : (was ? margin : -margin) * e.flowVehPerHour;
-      // Only where the isolated-crossing model holds (see freeMaxDegreeOfSaturation).
-      if (loss > threshold && free.get(id)!.maxDegreeOfSaturation <= freeMaxX) excess.push({ id, excess: loss - threshold });
+      // Only where the isolated-crossing model holds (see freeMaxDegreeOfSaturation), with a band for a crossing that runs free now.
+      if (loss > threshold && freeLoad.get(id)! <= freeMaxX + (was === false ? freeBand : 0)) excess.push({ id, excess: loss - threshold });
     }
     if (excess.length === 0) break;
     // Drop the worst ones, at most one of any two neighbours per round (dropping one changes the other's account).
@@ -344,9 +363,15 @@ export interface RetimingOptions {
   minGainSeconds: number;
   /** A switch to free operation needs at least this expected gain at its crossing at each end of the forecast band (groupChanges' robust test), s/veh. */
   bandMinGainSeconds: number;
+  /**
+   * Changes of operation (free ↔ coordinated) wait while their expected effect, over the group
+   * per vehicle of the switched crossings (`retimingGain`), is below this either way, s/veh
+   * (groupChanges): within the noise one planning period's demand can be told apart by.
+   */
+  switchMinEffectSeconds: number;
 }
 
-export const DEFAULT_RETIMING: RetimingOptions = { minGainSeconds: 0.5, bandMinGainSeconds: 0 };
+export const DEFAULT_RETIMING: RetimingOptions = { minGainSeconds: 0.5, bandMinGainSeconds: 0, switchMinEffectSeconds: 0.5 };
 
 /**
  * Whether re-timed coordinated plans for some crossings of a group are worth a transition:

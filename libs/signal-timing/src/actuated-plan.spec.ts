@@ -27,6 +27,15 @@ describe('coordinated-actuated plans', () => {
     expect(actuatedCycle(crossing(2000, 500), { cycleBasis: 'upper' })).toBeGreaterThan(actuatedCycle(crossing(2000, 500)));
   });
 
+  it('carries a shorter passage time for free operation (2 s) than for its coordinated phases (2.5 s), both settable', () => {
+    const plan = coordinatedActuatedPlan(crossing(1400, 300), undefined, { cycleSeconds: 60 });
+    expect(plan.passageSeconds).toBe(2.5);
+    expect(plan.freePassageSeconds).toBe(2);
+    // At least one lane's saturation headway (3600 / 1,900 veh/h).
+    expect(plan.freePassageSeconds).toBeGreaterThanOrEqual(3600 / 1900);
+    expect(coordinatedActuatedPlan(crossing(1400, 300), undefined, { freePassageSeconds: 3, passageSeconds: 2 })).toMatchObject({ passageSeconds: 2, freePassageSeconds: 3 });
+  });
+
   it('falls back to Webster shares when the upper flows do not fit the cycle, and refuses an unknown phase', () => {
     const plan = coordinatedActuatedPlan(crossing(3000, 900), 'main', { cycleSeconds: 40 });
     expect(plan.notes.join(' ')).toMatch(/do not fit/);

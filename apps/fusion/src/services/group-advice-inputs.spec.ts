@@ -90,11 +90,16 @@ describe('group advice inputs', () => {
     expect(runningOperation({ planId: 'p', recommendationId: '1', cycleSeconds: 60, phases: [{ name: 'north-south', approaches: [], greenSeconds: 26 }, { name: 'east-west', approaches: [], greenSeconds: 26 }] })).toBeNull();
   });
 
-  it('names free operation by the plan it would run: minimum green and passage from it, the free controller\'s maximum green', () => {
+  it('names free operation by the plan it would run: minimum green and free passage time from it, the free controller\'s maximum green', () => {
     const advice = adviseActuatedGroups({ crossings: [adviceCrossing(c, forecast(c, [100, 100], 40), 60)], corridors: [], running: new Map() });
     const op = advice.groups[0].advice.get('c')!;
     expect(op.coordinated).toBe(false);
-    expect(actuatedView(op.plan, 'c (no corridor)')).toEqual({ corridorRecommendationId: '', corridor: 'c (no corridor)', minGreenSeconds: 7, maxGreenSeconds: 45, passageSeconds: 2.5, amberSeconds: op.plan.amberSeconds, allRedSeconds: op.plan.allRedSeconds });
+    // Free operation gets the plan's free passage time (2 s), not its coordinated phases' 2.5 s.
+    expect(op.plan.passageSeconds).toBe(2.5);
+    expect(actuatedView(op.plan, 'c (no corridor)')).toEqual({ corridorRecommendationId: '', corridor: 'c (no corridor)', minGreenSeconds: 7, maxGreenSeconds: 45, passageSeconds: 2, amberSeconds: op.plan.amberSeconds, allRedSeconds: op.plan.allRedSeconds });
+    // A crossing running free keeps the passage it was sent.
+    const view = { planId: 'p', recommendationId: '1', cycleSeconds: 60, phases: [{ name: 'north-south', approaches: [], greenSeconds: 26 }, { name: 'east-west', approaches: [], greenSeconds: 26 }], actuated: actuatedView(op.plan, 'c (no corridor)') };
+    expect(runningOperation(view)!.plan.freePassageSeconds).toBe(2);
     expect(coordinationView(op.plan, 'x').splitSeconds.reduce((s, x) => s + x, 0)).toBe(op.plan.cycleSeconds);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { CorridorCrossingView, CorridorFreeCrossingView, CrossingDefinition, PlanActuatedView, PlanCoordinationView, PlanSummaryView, PlanningInputSource } from '@crosscast/contracts';
 import { distanceM, normaliseRoad } from '@crosscast/network';
-import { AdviceChange, AdviceCorridor, AdviceCrossing, CoordinatedActuatedPlan, CrossingOperation, DEFAULT_ACTUATED_DELAY, SignalPlan } from '@crosscast/signal-timing';
+import { AdviceChange, AdviceCorridor, AdviceCrossing, CoordinatedActuatedPlan, CrossingOperation, DEFAULT_ACTUATED_DELAY, DEFAULT_ACTUATED_PLAN, SignalPlan } from '@crosscast/signal-timing';
 import { PlanningForecast, laneGroupsFromForecast, phasing } from './planning-inputs';
 
 /** Assumed free-flow speed along every road (no measured travel times), km/h. */
@@ -77,17 +77,17 @@ export function runningOperation(plan: PlanSummaryView | null | undefined): Cros
     const clearance = c.amberSeconds + c.allRedSeconds;
     const index = plan.phases.findIndex((p) => p.name === c.coordinatedPhase);
     if (index < 0 || c.splitSeconds.length !== plan.phases.length) return null;
-    return { plan: coordinatedPlan(plan.cycleSeconds, c.offsetSeconds, index, plan.phases.map((p) => p.name), c.splitSeconds, c.minGreenSeconds, c.passageSeconds, c.amberSeconds, c.allRedSeconds, clearance), coordinated: true };
+    return { plan: coordinatedPlan(plan.cycleSeconds, c.offsetSeconds, index, plan.phases.map((p) => p.name), c.splitSeconds, c.minGreenSeconds, c.passageSeconds, DEFAULT_ACTUATED_PLAN.freePassageSeconds, c.amberSeconds, c.allRedSeconds, clearance), coordinated: true };
   }
   const a = plan.actuated;
   if (a) {
     const clearance = a.amberSeconds + a.allRedSeconds;
-    return { plan: coordinatedPlan(plan.cycleSeconds, 0, 0, plan.phases.map((p) => p.name), plan.phases.map((p) => p.greenSeconds + clearance), a.minGreenSeconds, a.passageSeconds, a.amberSeconds, a.allRedSeconds, clearance), coordinated: false };
+    return { plan: coordinatedPlan(plan.cycleSeconds, 0, 0, plan.phases.map((p) => p.name), plan.phases.map((p) => p.greenSeconds + clearance), a.minGreenSeconds, a.passageSeconds, a.passageSeconds, a.amberSeconds, a.allRedSeconds, clearance), coordinated: false };
   }
   return null;
 }
 
-function coordinatedPlan(cycle: number, offset: number, coordinatedIndex: number, names: string[], splits: number[], minGreen: number, passage: number, amber: number, allRed: number, clearance: number): CoordinatedActuatedPlan {
+function coordinatedPlan(cycle: number, offset: number, coordinatedIndex: number, names: string[], splits: number[], minGreen: number, passage: number, freePassage: number, amber: number, allRed: number, clearance: number): CoordinatedActuatedPlan {
   const forceOff = new Array<number>(names.length);
   let end = 0;
   for (let j = 0; j < names.length; j++) {
@@ -102,6 +102,7 @@ function coordinatedPlan(cycle: number, offset: number, coordinatedIndex: number
     coordinatedPhase: names[coordinatedIndex],
     coordinatedPhaseIndex: coordinatedIndex,
     passageSeconds: passage,
+    freePassageSeconds: freePassage,
     amberSeconds: amber,
     allRedSeconds: allRed,
     phases: names.map((name, i) => ({ name, splitSeconds: splits[i], minGreenSeconds: minGreen, maxGreenSeconds: splits[i] - clearance, forceOffSeconds: forceOff[i], designFlowVehPerHour: 0 })),
@@ -135,14 +136,14 @@ export function coordinationView(plan: CoordinatedActuatedPlan, corridor: string
   };
 }
 
-/** Free operation as a plan carries it: the plan's minimum green and passage time, the free controller's maximum green. */
+/** Free operation as a plan carries it: the plan's minimum green and free passage time, the free controller's maximum green. */
 export function actuatedView(plan: CoordinatedActuatedPlan, corridor: string, maxGreenSeconds = DEFAULT_ACTUATED_DELAY.maxGreenSeconds): PlanActuatedView {
   return {
     corridorRecommendationId: '',
     corridor,
     minGreenSeconds: Math.min(...plan.phases.map((p) => p.minGreenSeconds)),
     maxGreenSeconds,
-    passageSeconds: plan.passageSeconds,
+    passageSeconds: plan.freePassageSeconds,
     amberSeconds: plan.amberSeconds,
     allRedSeconds: plan.allRedSeconds,
   };
