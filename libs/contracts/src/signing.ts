@@ -38,8 +38,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function messageSignature(message: object, key: Buffer): string {
-  const { sig: _ignored, ...unsigned } = message as Record<string, unknown>;
-  return createHmac('sha256', key).update(canonicalJson(unsigned)).digest('hex');
+  return hmac(canonicalJson(unsignedPart(message)), key).toString('hex');
 }
 
 /**
@@ -48,9 +47,8 @@ export function messageSignature(message: object, key: Buffer): string {
  * is the signed text itself, and hasValidSignature checks it without re-encoding it.
  */
 export function signMessage<T extends object>(message: T, key: Buffer): T & { sig: string } {
-  const { sig: _ignored, ...unsigned } = message as Record<string, unknown>;
-  const text = canonicalJson(unsigned);
-  return { ...(JSON.parse(text) as T), sig: createHmac('sha256', key).update(text).digest('hex') };
+  const text = canonicalJson(unsignedPart(message));
+  return { ...(JSON.parse(text) as T), sig: hmac(text, key).toString('hex') };
 }
 
 /**
@@ -62,12 +60,22 @@ export function signMessage<T extends object>(message: T, key: Buffer): T & { si
  */
 export function hasValidSignature(message: { sig: string }, key: Buffer): boolean {
   const given = Buffer.from(message.sig, 'hex');
-  const { sig: _ignored, ...unsigned } = message as Record<string, unknown>;
+  const unsigned = unsignedPart(message);
   const matches = (text: string) => {
-    const expected = createHmac('sha256', key).update(text).digest();
+    const expected = hmac(text, key);
     return given.length === expected.length && timingSafeEqual(given, expected);
   };
   return matches(JSON.stringify(unsigned)) || matches(canonicalJson(unsigned));
+}
+
+/** What a signature covers: the message without its `sig`. */
+function unsignedPart(message: object): Record<string, unknown> {
+  const { sig: _ignored, ...unsigned } = message as Record<string, unknown>;
+  return unsigned;
+}
+
+function hmac(text: string, key: Buffer): Buffer {
+  return createHmac('sha256', key).update(text).digest();
 }
 
 /**
