@@ -47,8 +47,6 @@ export class FusionFeedRepository implements OnApplicationShutdown {
   private readonly channel: string;
   private outbox: StoredForecastNotice[] = [];
   private readonly listeners: Array<(notice: StoredForecastNotice) => void> = [];
-  /** Batches starting with this are this instance's own (set when it subscribes). */
-  private ownPrefix: string | null = null;
   /** Subscribers on the channel besides this instance's own, as last counted (null: not yet). */
   private otherListeners: number | null = null;
   private listenersCheckedAtMs = -Infinity;
@@ -109,12 +107,12 @@ export class FusionFeedRepository implements OnApplicationShutdown {
       if (notice.instance !== ownInstance) onNotice(notice);
     });
     if (this.subscriber) return;
-    this.ownPrefix = batchPrefix(ownInstance);
+    const ownPrefix = batchPrefix(ownInstance);
     const subscriber = new IORedis({ ...redisConnectionOptions(this.config.REDIS_URL), maxRetriesPerRequest: null });
     subscriber.on('error', () => undefined);
     subscriber.on('message', (_channel: string, text: string) => {
       // This instance's own batch: every listener would skip each of its notices.
-      if (this.ownPrefix !== null && text.startsWith(this.ownPrefix)) return;
+      if (text.startsWith(ownPrefix)) return;
       let notices: StoredForecastNotice[];
       try {
         const parsed = JSON.parse(text) as StoredForecastBatch | StoredForecastNotice;
