@@ -1,22 +1,9 @@
 import { CrossingStatusView } from '@crosscast/contracts';
+import { crossingStatus } from '../../../../test/support/crossing-status';
 import { viewKey } from './city-forecast.service';
 
-const status = (over: Partial<CrossingStatusView> = {}): CrossingStatusView => ({
-  crossingId: 'A',
-  freshness: 'fresh',
-  workerStatus: 'ok',
-  lastForecastIntervalStart: '2026-12-06T04:00:00.000Z',
-  lastHeartbeatAt: '2026-12-06T04:16:00.000Z',
-  model: null,
-  lastObservedTotal: 120,
-  drift: null,
-  congestion: null,
-  offlineSince: null,
-  staleSince: null,
-  degradedSince: null,
-  driftingSince: null,
-  ...over,
-});
+const status = (over: Partial<CrossingStatusView> = {}): CrossingStatusView =>
+  crossingStatus('A', { lastForecastIntervalStart: '2026-12-06T04:00:00.000Z', lastHeartbeatAt: '2026-12-06T04:16:00.000Z', lastObservedTotal: 120, ...over });
 const asOf = new Date('2026-12-06T04:00:00.000Z');
 
 describe('viewKey (when the cached city views are rebuilt)', () => {

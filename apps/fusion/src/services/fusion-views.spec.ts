@@ -2,6 +2,7 @@ import { CrossingFusionView, CrossingStatusView, WorkerStatus } from '@crosscast
 import { CityFusion } from '@crosscast/fusion';
 import { NeighbourCrossingInput } from '@crosscast/network';
 import { mulberry32 } from '../../../../test/support/prng';
+import { crossingStatus } from '../../../../test/support/crossing-status';
 import { cityForecastView, cityOverviewView, crossingFusionView, estimateReason, fusedViewLookup, fusionStateOf, fusionStates, isDegradedForecast, sameStates } from './fusion-views';
 
 /**
@@ -30,21 +31,7 @@ function everyFused(result: Parameters<typeof crossingFusionView>[0] | null, sta
 }
 
 function status(crossingId: string, freshness: CrossingStatusView['freshness'], workerStatus: WorkerStatus | null = 'ok', lastForecastMs: number | null = null): CrossingStatusView {
-  return {
-    crossingId,
-    freshness,
-    workerStatus,
-    lastForecastIntervalStart: lastForecastMs === null ? null : new Date(lastForecastMs).toISOString(),
-    lastHeartbeatAt: null,
-    model: null,
-    lastObservedTotal: null,
-    drift: null,
-    congestion: null,
-    offlineSince: null,
-    staleSince: null,
-    degradedSince: null,
-    driftingSince: null,
-  };
+  return crossingStatus(crossingId, { freshness, workerStatus, lastForecastIntervalStart: lastForecastMs === null ? null : new Date(lastForecastMs).toISOString() });
 }
 
 describe('crossing states for the fusion library', () => {

@@ -1,4 +1,5 @@
 import type { CrossingStatusView } from '@crosscast/contracts';
+import { crossingStatus } from '../../../../test/support/crossing-status';
 import type { LiveGateway } from '../gateways/live.gateway';
 import type { CityForecastService } from './city-forecast.service';
 import type { CityFusionService } from './city-fusion.service';
@@ -7,21 +8,7 @@ import type { LeadershipService } from './leadership.service';
 import { LiveUpdatesService } from './live-updates.service';
 import type { StatusService } from './status.service';
 
-const status = (crossingId: string, lastForecastIntervalStart: string): CrossingStatusView => ({
-  crossingId,
-  freshness: 'fresh',
-  workerStatus: 'ok',
-  lastForecastIntervalStart,
-  lastHeartbeatAt: null,
-  model: null,
-  lastObservedTotal: 100,
-  drift: null,
-  congestion: null,
-  offlineSince: null,
-  staleSince: null,
-  degradedSince: null,
-  driftingSince: null,
-});
+const status = (crossingId: string, lastForecastIntervalStart: string): CrossingStatusView => crossingStatus(crossingId, { lastForecastIntervalStart, lastObservedTotal: 100 });
 
 /** One fusion instance: its gateway (what it sends, and to whom), its picture, whether it leads. */
 function instance(leader: boolean, followedHere: string[]) {
