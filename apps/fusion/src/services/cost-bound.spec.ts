@@ -1,17 +1,25 @@
 import { CostBound } from './cost-bound';
 
+/** A fake clock, and work that advances it by what it costs. */
+function fakeWork(startMs: number) {
+  let clock = startMs;
+  return {
+    clockMs: () => clock,
+    costing: (ms: number) => () => {
+      clock += ms;
+      return ms;
+    },
+  };
+}
+
 describe('CostBound', () => {
   it('lets a cheap recomputation run every time and spaces an expensive one to its share of wall time', () => {
     const bound = new CostBound(0.25);
-    let clock = 0;
-    const costing = (ms: number) => () => {
-      clock += ms;
-      return ms;
-    };
+    const { clockMs, costing } = fakeWork(0);
     expect(bound.allows(0)).toBe(true);
-    bound.run(0, costing(1), () => clock);
+    bound.run(0, costing(1), clockMs);
     expect(bound.allows(4)).toBe(true);
-    bound.run(1000, costing(500), () => clock);
+    bound.run(1000, costing(500), clockMs);
     // 500 ms at 25 %: not before 2 s after it started.
     expect(bound.allows(2999)).toBe(false);
     expect(bound.allows(3000)).toBe(true);
@@ -36,13 +44,9 @@ describe('CostBound', () => {
     // A preview (300 ms) and the views rebuilt from it (200 ms) at 25 %: 2 s before either
     // may run again, where a bound each would have let both run again after 1.2 s and 0.8 s.
     const bound = new CostBound(0.25);
-    let clock = 1000;
-    const costing = (ms: number) => () => {
-      clock += ms;
-      return ms;
-    };
-    bound.run(1000, costing(300), () => clock);
-    bound.run(1300, costing(200), () => clock);
+    const { clockMs, costing } = fakeWork(1000);
+    bound.run(1000, costing(300), clockMs);
+    bound.run(1300, costing(200), clockMs);
     expect(bound.allows(2999)).toBe(false);
     expect(bound.allows(3000)).toBe(true);
   });
