@@ -19,6 +19,12 @@ export interface StoredForecastNotice {
 interface StoredForecastBatch {
   from: string;
   notices: StoredForecastNotice[];
+  /**
+   * Sent once, with no notices, by an instance that has just subscribed: the others publish
+   * to it at once instead of after their next count of listeners (up to LISTENERS_RECHECK_MS
+   * later), so what they store after it subscribed reaches it. Older instances see an empty batch.
+   */
+  hello?: true;
 }
 
 /** How often the publisher asks Redis whether another instance listens (PUBSUB NUMSUB). */
@@ -35,9 +41,11 @@ function batchPrefix(instance: string): string {
  * announces the forecast on a Redis pub/sub channel (`<prefix>:fusion-feed`), and the other
  * instances feed theirs from it. The same notices carry one crossing's detail events
  * (forecast, observation) to the dashboards connected to other instances
- * (CrossingEventsService), so they cost one publish per batch, not one per event. Pub/sub is at-most-once: an instance that was disconnected
- * misses what was said meanwhile (its picture can lack those forecasts until their
- * intervals pass; a restart replays them from PostgreSQL).
+ * (CrossingEventsService), so they cost one publish per batch, not one per event. Pub/sub is
+ * at-most-once: an instance that was disconnected misses what was said meanwhile (its
+ * picture can lack those forecasts until their intervals pass; a restart replays them from
+ * PostgreSQL). An instance that starts subscribes first and replays after, holding what it
+ * hears meanwhile (CityFusionService), so nothing stored while it starts falls between the two.
  */
 @Injectable()
 export class FusionFeedRepository implements OnApplicationShutdown {
@@ -50,6 +58,8 @@ export class FusionFeedRepository implements OnApplicationShutdown {
   /** Subscribers on the channel besides this instance's own, as last counted (null: not yet). */
   private otherListeners: number | null = null;
   private listenersCheckedAtMs = -Infinity;
+  /** When another instance last said it had just subscribed. */
+  private heardHelloAtMs = -Infinity;
 
   constructor(@Inject(FUSION_CONFIG) private readonly config: FusionConfig) {
     this.channel = `${config.QUEUE_PREFIX}:fusion-feed`;
@@ -68,15 +78,12 @@ export class FusionFeedRepository implements OnApplicationShutdown {
     const notices = this.outbox;
     this.outbox = [];
     if (notices.length === 0) return;
-    if (!this.publisher) {
-      // The offline queue holds notices until the connection is up (the first ones included).
-      this.publisher = new IORedis({ ...redisConnectionOptions(this.config.REDIS_URL), maxRetriesPerRequest: 3 });
-      this.publisher.on('error', () => undefined);
-    }
+    this.publisher ??= this.newPublisher();
     this.recountListeners(this.publisher);
     // Alone on the channel (one instance): nobody to tell, and encoding a batch costs about
-    // 3 % of a single instance's time under an ingest flood. An instance that joins is heard
-    // within LISTENERS_RECHECK_MS; it replayed what was stored before it subscribed.
+    // 3 % of a single instance's time under an ingest flood. An instance that joins says
+    // hello when it has subscribed, so it is told from then on; it replays from PostgreSQL
+    // what was stored before (CityFusionService subscribes before its replay).
     if (this.otherListeners === 0) return;
     // Best effort: a lost notice only delays another instance's picture, never the store.
     const batch: StoredForecastBatch = { from: notices[0].instance, notices };
@@ -92,7 +99,9 @@ export class FusionFeedRepository implements OnApplicationShutdown {
       .pubsub('NUMSUB', this.channel)
       .then((reply) => {
         const total = Number((reply as unknown[])[1] ?? 0);
-        this.otherListeners = Math.max(0, total - (this.subscriber ? 1 : 0));
+        const counted = Math.max(0, total - (this.subscriber ? 1 : 0));
+        // A hello heard while counting is newer than the count.
+        this.otherListeners = this.heardHelloAtMs >= now ? Math.max(1, counted) : counted;
       })
       // Unknown: keep publishing.
       .catch(() => (this.otherListeners = null));
@@ -116,6 +125,10 @@ export class FusionFeedRepository implements OnApplicationShutdown {
       let notices: StoredForecastNotice[];
       try {
         const parsed = JSON.parse(text) as StoredForecastBatch | StoredForecastNotice;
+        if ('hello' in parsed && parsed.hello) {
+          this.heardHelloAtMs = Date.now();
+          this.otherListeners = Math.max(1, this.otherListeners ?? 1);
+        }
         // One notice per message is what instances before batching sent (a rolling upgrade).
         notices = 'notices' in parsed ? parsed.notices : [parsed];
       } catch (error) {
@@ -133,7 +146,27 @@ export class FusionFeedRepository implements OnApplicationShutdown {
       }
     });
     this.subscriber = subscriber;
-    await subscriber.subscribe(this.channel).catch((error: Error) => this.logger.warn(`fusion feed: not subscribed yet (${error.message}); ioredis resubscribes on reconnect`));
+    try {
+      await subscriber.subscribe(this.channel);
+    } catch (error) {
+      this.logger.warn(`fusion feed: not subscribed yet (${(error as Error).message}); ioredis resubscribes on reconnect`);
+      return;
+    }
+    this.sayHello(ownInstance);
+  }
+
+  /** Tells the instances already on the channel that this one listens now (see StoredForecastBatch.hello). */
+  private sayHello(ownInstance: string): void {
+    const hello: StoredForecastBatch = { from: ownInstance, notices: [], hello: true };
+    this.publisher ??= this.newPublisher();
+    this.publisher.publish(this.channel, JSON.stringify(hello)).catch(() => undefined);
+  }
+
+  private newPublisher(): IORedis {
+    // The offline queue holds messages until the connection is up (the first ones included).
+    const publisher = new IORedis({ ...redisConnectionOptions(this.config.REDIS_URL), maxRetriesPerRequest: 3 });
+    publisher.on('error', () => undefined);
+    return publisher;
   }
 
   onApplicationShutdown(): void {

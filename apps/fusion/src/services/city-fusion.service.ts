@@ -131,9 +131,20 @@ export class CityFusionService implements OnModuleInit, OnModuleDestroy, BeforeA
 
   /** Start-up: restore and replay before the queue consumers start (they start at bootstrap). */
   async onModuleInit(): Promise<void> {
+    // Subscribed before the replay reads PostgreSQL, so what other instances store while it
+    // runs is either in the rows it reads or heard here (held until the replay is done, then
+    // fed: feeding one twice is harmless). Subscribing after left a gap between the two.
+    let heldWhileRestoring: Array<[ForecastMessage, Date]> | null = [];
+    await this.feed.subscribeToOthers(this.leadership.instance, (notice) => {
+      const receivedAt = new Date(notice.receivedAt);
+      if (heldWhileRestoring) heldWhileRestoring.push([notice.message, receivedAt]);
+      else this.feedModel(notice.message, receivedAt);
+    });
     this.ready = this.restore();
     await this.ready;
-    await this.feed.subscribeToOthers(this.leadership.instance, (notice) => this.feedModel(notice.message, new Date(notice.receivedAt)));
+    const held = heldWhileRestoring;
+    heldWhileRestoring = null;
+    for (const [message, receivedAt] of held) this.feedModel(message, receivedAt);
     this.timer = setInterval(() => void this.saveIfChanged(), SNAPSHOT_EVERY_MS);
     this.timer.unref();
   }
