@@ -45,7 +45,7 @@ import { writeGridCity } from '../tools/sim-grid-city';
 import { cpuSeconds, followSample, forecastFor, gridOf, heartbeatFor, quantile, round1, rssMb, spreadSample } from './pipeline-support';
 import { FusionProcess, POSTGRES_URL, REDIS_URL, ROOT, dropDatabase, dropQueues, sleep, startFusion, stopFusion, unique } from './fusion-process';
 import { migrate } from '../apps/fusion/src/fusion-app';
-import { ColumnSpec, insertColumns } from '../apps/fusion/src/repositories/forecast-store.repository';
+import { ColumnSpec, insertColumns } from '../apps/fusion/src/repositories/insert-columns';
 import { RealtimeResult, runRealtime } from './pipeline-realtime';
 
 const OUT = path.join(ROOT, 'bench/results/pipeline.json');

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { CrossingDefinition, DRIFT_ALERT_RATIO, DeadLetterView, ForecastMessage, WorkerDrift, ForecastView, HeartbeatMessage, ObservationView, RecommendationView } from '@crosscast/contracts';
 import { TOTAL_APPROACH } from '@crosscast/persistence';
 import { toRecommendationView } from './recommendations.repository';
+import { insertColumns } from './insert-columns';
 
 export type StoreOutcome =
   | { stored: true; forecastId: string }
@@ -390,27 +391,38 @@ export class ForecastStoreRepository {
   }
 
   async recentObservations(crossingId: string, limit: number): Promise<ObservationView[]> {
+    return (await this.recentObservationsOf([crossingId], limit)).get(crossingId) ?? [];
+  }
+
+  /** `recentObservations` for many crossings in one query (each crossing's newest `limit` intervals), keyed by crossing id. */
+  async recentObservationsOf(crossingIds: readonly string[], limit: number): Promise<Map<string, ObservationView[]>> {
+    crossingIds = [...new Set(crossingIds)];
+    const byCrossing = new Map<string, Map<string, ObservationView>>(crossingIds.map((id) => [id, new Map()]));
+    if (crossingIds.length === 0) return new Map();
     const rows = await this.dataSource.query(
-      `SELECT interval_start, approach_id, count, filled_share FROM observations
-       WHERE crossing_id = $1 AND interval_start >= (
-         SELECT COALESCE(MIN(interval_start), 'epoch') FROM (
-           SELECT interval_start FROM observations WHERE crossing_id = $1 AND approach_id = '${TOTAL_APPROACH}'
-           ORDER BY interval_start DESC LIMIT $2) recent)
-       ORDER BY interval_start`,
-      [crossingId, limit],
+      `SELECT o.crossing_id, o.interval_start, o.approach_id, o.count, o.filled_share
+       FROM unnest($1::text[]) AS q(id)
+       CROSS JOIN LATERAL (
+         SELECT COALESCE(MIN(interval_start), 'epoch') AS since FROM (
+           SELECT interval_start FROM observations WHERE crossing_id = q.id AND approach_id = '${TOTAL_APPROACH}'
+           ORDER BY interval_start DESC LIMIT $2) recent) s
+       JOIN observations o ON o.crossing_id = q.id AND o.interval_start >= s.since
+       ORDER BY o.crossing_id, o.interval_start`,
+      [crossingIds, limit],
     );
-    const byInterval = new Map<string, ObservationView>();
     for (const row of rows) {
+      const crossingId = row.crossing_id as string;
+      const intervals = byCrossing.get(crossingId)!;
       const key = (row.interval_start as Date).toISOString();
-      let view = byInterval.get(key);
+      let view = intervals.get(key);
       if (!view) {
         view = { crossingId, intervalStart: key, total: null, approaches: {}, filledShare: row.filled_share };
-        byInterval.set(key, view);
+        intervals.set(key, view);
       }
       if (row.approach_id === TOTAL_APPROACH) view.total = row.count;
       else view.approaches[row.approach_id] = row.count;
     }
-    return [...byInterval.values()];
+    return new Map([...byCrossing].map(([id, intervals]) => [id, [...intervals.values()]]));
   }
 
   async recommendations(crossingId: string | undefined, limit: number): Promise<RecommendationView[]> {
@@ -474,50 +486,6 @@ export class ForecastStoreRepository {
     }
     return [...views.values()];
   }
-}
-
-/** A column written by `insertColumns`: its name and the SQL type of its array (`text`, `bigint`, `jsonb`, ...). */
-export type ColumnSpec = readonly [name: string, type: string];
-
-/**
- * Rows per statement in `insertColumns`. Each column travels as one array parameter, so
- * PostgreSQL's 65,535 bind-parameter limit never applies; the bound keeps one statement's
- * arrays (and the server's memory for them) modest.
- */
-export const MAX_ROWS_PER_STATEMENT = 20_000;
-
-/**
- * `INSERT INTO <table> (<columns>) SELECT * FROM unnest($1::type[], $2::type[], ...) <suffix>`:
- * every row in one statement per MAX_ROWS_PER_STATEMENT rows, one array parameter per
- * column. PostgreSQL parses and plans the same short statement whatever the number of
- * rows, which makes it about twice as fast as a multi-row VALUES list with a parameter
- * per value (measured on forecast points: bench/pipeline.ts, ceiling_unnest_per_s).
- * Rows keep their order; values are cast to the columns' types on assignment, so a value
- * the column cannot hold is a data exception (SQLSTATE 22) as with VALUES. Returns the
- * rows every statement's RETURNING produced.
- */
-/** Anything that runs SQL and resolves to the returned rows: a DataSource, an EntityManager, a pg client wrapper. */
-export interface SqlRunner {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
-}
-
-export async function insertColumns(
-  db: SqlRunner,
-  table: string,
-  columns: readonly ColumnSpec[],
-  rows: unknown[][],
-  suffix: string,
-): Promise<Array<Record<string, unknown>>> {
-  const names = columns.map(([name]) => name).join(', ');
-  const arrays = columns.map(([, type], k) => `$${k + 1}::${type}[]`).join(', ');
-  const sql = `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${arrays}) ${suffix}`;
-  const returned: Array<Record<string, unknown>> = [];
-  for (let from = 0; from < rows.length; from += MAX_ROWS_PER_STATEMENT) {
-    const chunk = rows.slice(from, from + MAX_ROWS_PER_STATEMENT);
-    const result = await db.query(sql, columns.map((_, k) => chunk.map((row) => row[k] ?? null)));
-    if (Array.isArray(result)) returned.push(...result);
-  }
-  return returned;
 }
 
 /** The server's drift verdict on one heartbeat: recent 1-step error over DRIFT_ALERT_RATIO × the validation error. */

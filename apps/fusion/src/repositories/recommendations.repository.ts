@@ -11,6 +11,7 @@ import {
   RecommendationView,
   RunningPlanView,
 } from '@crosscast/contracts';
+import { ColumnSpec, insertColumns } from './insert-columns';
 
 /** What a planning evaluation stores: the planner's verdict, and the recommendation when the gain passed. */
 export interface EvaluationToStore {
@@ -73,6 +74,25 @@ export interface AutomaticSettingsRow {
  * its `crossings` row, so they take turns.
  */
 /** The planning period of the last change automatic mode applied at a crossing: its own recommendation's or a corridor's that named it. */
+/** planning_evaluations' columns as `storeEvaluationsWithoutRecommendation` writes them (insertColumns). */
+const EVALUATION_COLUMNS: readonly ColumnSpec[] = [
+  ['crossing_id', 'text'],
+  ['planning_period_start', 'timestamptz'],
+  ['based_on_interval_start', 'timestamptz'],
+  ['forecast_id', 'bigint'],
+  ['forecast_message_id', 'text'],
+  ['outcome', 'text'],
+  ['gain_seconds', 'float8'],
+  ['gain_share', 'float8'],
+  ['expected_delay_running_seconds', 'float8'],
+  ['expected_delay_recommended_seconds', 'float8'],
+  ['basis', 'text'],
+  ['congested', 'boolean'],
+  ['reason', 'text'],
+  ['evaluated_at', 'timestamptz'],
+  ['input_source', 'text'],
+];
+
 const LAST_AUTOMATIC_SQL = (crossing: string) =>
   `GREATEST((SELECT max(planning_period_start) FROM recommendations r WHERE r.crossing_id = ${crossing} AND r.status = 'applied-automatically'),
      (SELECT max(planning_period_start) FROM corridor_recommendations cr WHERE ${crossing} = ANY(cr.crossing_ids) AND cr.status = 'applied-automatically'))`;
@@ -82,25 +102,133 @@ export class RecommendationsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async planningContext(crossingId: string, periodStart: Date): Promise<PlanningContext> {
-    const [[evaluation], [newest], [running], [crossing], [lastAutomatic]] = await Promise.all([
-      this.dataSource.query(`SELECT * FROM planning_evaluations WHERE crossing_id = $1 AND planning_period_start = $2`, [crossingId, periodStart]),
-      this.dataSource.query(`SELECT max(based_on_interval_start) AS newest FROM forecasts WHERE crossing_id = $1`, [crossingId]),
-      this.dataSource.query(`SELECT * FROM running_plans WHERE crossing_id = $1`, [crossingId]),
-      this.dataSource.query(`SELECT automatic_enabled, plans_enabled, automatic_updated_by, automatic_updated_at FROM crossings WHERE id = $1`, [crossingId]),
-      this.dataSource.query(`SELECT ${LAST_AUTOMATIC_SQL('$1')} AS last`, [crossingId]),
+    return (await this.planningContexts([{ crossingId, periodStart }])).get(crossingId)!;
+  }
+
+  /**
+   * `planningContext` for many crossings at once (one planning round, one corridor group):
+   * five queries whatever their number, where one at a time took five each. Keyed by
+   * crossing id; each crossing at most once.
+   */
+  async planningContexts(requests: ReadonlyArray<{ crossingId: string; periodStart: Date }>): Promise<Map<string, PlanningContext>> {
+    const ids = requests.map((r) => r.crossingId);
+    if (new Set(ids).size !== ids.length) throw new Error('planningContexts: a crossing asked for twice');
+    const [evaluations, newest, running, crossings, lastAutomatic] = await Promise.all([
+      this.dataSource.query(
+        `SELECT e.* FROM planning_evaluations e JOIN unnest($1::text[], $2::timestamptz[]) AS q(crossing_id, period_start)
+           ON e.crossing_id = q.crossing_id AND e.planning_period_start = q.period_start`,
+        [ids, requests.map((r) => r.periodStart)],
+      ),
+      // Per crossing, so each is the index's newest entry (as a single crossing's max is).
+      this.dataSource.query(`SELECT q.id AS crossing_id, (SELECT max(based_on_interval_start) FROM forecasts f WHERE f.crossing_id = q.id) AS newest FROM unnest($1::text[]) AS q(id)`, [ids]),
+      this.dataSource.query(`SELECT * FROM running_plans WHERE crossing_id = ANY($1::text[])`, [ids]),
+      this.dataSource.query(`SELECT id, automatic_enabled, plans_enabled, automatic_updated_by, automatic_updated_at FROM crossings WHERE id = ANY($1::text[])`, [ids]),
+      this.dataSource.query(`SELECT q.id AS crossing_id, ${LAST_AUTOMATIC_SQL('q.id')} AS last FROM unnest($1::text[]) AS q(id)`, [ids]),
     ]);
-    return {
-      evaluation: evaluation ? toEvaluationView(evaluation) : null,
-      newestBasedOn: (newest?.newest as Date | null) ?? null,
-      runningPlan: running ? toRunningPlanView(running) : null,
-      automatic: {
-        enabled: Boolean(crossing?.automatic_enabled),
-        plansEnabled: crossing ? Boolean(crossing.plans_enabled) : false,
-        updatedBy: crossing?.automatic_updated_by ?? null,
-        updatedAt: crossing?.automatic_updated_at ?? null,
-      },
-      lastAutomaticPeriodStart: (lastAutomatic?.last as Date | null) ?? null,
-    };
+    const byCrossing = (rows: Array<Record<string, unknown>>, key = 'crossing_id') => new Map(rows.map((r) => [r[key] as string, r]));
+    const evaluationOf = byCrossing(evaluations);
+    const newestOf = byCrossing(newest);
+    const runningOf = byCrossing(running);
+    const crossingOf = byCrossing(crossings, 'id');
+    const lastAutomaticOf = byCrossing(lastAutomatic);
+    const contexts = new Map<string, PlanningContext>();
+    for (const id of ids) {
+      const evaluation = evaluationOf.get(id);
+      const runningPlan = runningOf.get(id);
+      const crossing = crossingOf.get(id);
+      contexts.set(id, {
+        evaluation: evaluation ? toEvaluationView(evaluation) : null,
+        newestBasedOn: (newestOf.get(id)?.newest as Date | null) ?? null,
+        runningPlan: runningPlan ? toRunningPlanView(runningPlan) : null,
+        automatic: {
+          enabled: Boolean(crossing?.automatic_enabled),
+          plansEnabled: crossing ? Boolean(crossing.plans_enabled) : false,
+          updatedBy: (crossing?.automatic_updated_by as string | null) ?? null,
+          updatedAt: (crossing?.automatic_updated_at as Date | null) ?? null,
+        },
+        lastAutomaticPeriodStart: (lastAutomaticOf.get(id)?.last as Date | null) ?? null,
+      });
+    }
+    return contexts;
+  }
+
+  /**
+   * Stores evaluations that recommend nothing (the common case: a crossing its group's
+   * advice covers, or a gain under the hysteresis) for many crossings in one transaction,
+   * with `storeEvaluation`'s rules for each: the crossings' rows locked (in id order), an
+   * evaluation whose running plan changed meanwhile not written ('running-plan-changed'),
+   * one already stored for the period kept ('already-evaluated'), pending recommendations
+   * whose window has passed expired. One outcome per evaluation, in order; each crossing
+   * at most once.
+   */
+  async storeEvaluationsWithoutRecommendation(
+    items: ReadonlyArray<{ evaluation: EvaluationToStore; expectedRunningDecisionId: string | null }>,
+    fence?: (manager: EntityManager) => Promise<void>,
+  ): Promise<StoreEvaluationOutcome[]> {
+    if (items.some((i) => i.evaluation.recommendation)) throw new Error('storeEvaluationsWithoutRecommendation: an evaluation with a recommendation (storeEvaluation stores those)');
+    const ids = items.map((i) => i.evaluation.crossingId);
+    if (new Set(ids).size !== ids.length) throw new Error('storeEvaluationsWithoutRecommendation: a crossing twice in one batch');
+    if (items.length === 0) return [];
+    return this.dataSource.transaction(async (manager) => {
+      if (fence) await fence(manager);
+      // Id order: two batches (or a batch and a corridor decision) never wait on each other in a circle.
+      await manager.query(`SELECT id FROM crossings WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`, [ids]);
+      const running: Array<Record<string, unknown>> = await manager.query(`SELECT * FROM running_plans WHERE crossing_id = ANY($1::text[])`, [ids]);
+      const runningKeyOf = new Map(running.map((r) => [r.crossing_id as string, runningDecisionKey(r)]));
+      const outcomes: Array<StoreEvaluationOutcome | null> = items.map((i) =>
+        (runningKeyOf.get(i.evaluation.crossingId) ?? null) !== i.expectedRunningDecisionId ? { status: 'running-plan-changed' } : null,
+      );
+      const toWrite = items.map((i) => i.evaluation).filter((_, k) => outcomes[k] === null);
+      if (toWrite.length === 0) return outcomes as StoreEvaluationOutcome[];
+
+      const forecasts: Array<{ message_id: string; id: string }> = await manager.query(
+        `SELECT message_id, id FROM forecasts WHERE message_id = ANY($1::text[]) AND based_on_interval_start = ANY($2::timestamptz[])`,
+        [toWrite.map((e) => e.forecastMessageId), [...new Set(toWrite.map((e) => e.basedOnIntervalStart.getTime()))].map((t) => new Date(t))],
+      );
+      const forecastIdOf = new Map(forecasts.map((f) => [f.message_id, f.id]));
+      const inserted = await insertColumns(
+        manager,
+        'planning_evaluations',
+        EVALUATION_COLUMNS,
+        toWrite.map((e) => [
+          e.crossingId,
+          e.planningPeriodStart,
+          e.basedOnIntervalStart,
+          forecastIdOf.get(e.forecastMessageId) ?? null,
+          e.forecastMessageId,
+          'not-needed',
+          e.gainSeconds,
+          e.gainShare,
+          e.expectedDelayRunningSeconds,
+          e.expectedDelayRecommendedSeconds,
+          e.basis,
+          e.congested,
+          e.reason,
+          e.evaluatedAt,
+          e.inputSource,
+        ]),
+        'ON CONFLICT (crossing_id, planning_period_start) DO NOTHING RETURNING *',
+      );
+      const insertedOf = new Map(inserted.map((r) => [r.crossing_id as string, r]));
+      const stored = toWrite.filter((e) => insertedOf.has(e.crossingId));
+      await recordCongestions(manager, stored);
+      const [expired]: [Array<{ id: string; crossing_id: string }>, number] = stored.length
+        ? await manager.query(
+            `UPDATE recommendations r SET status = 'expired', status_changed_at = q.evaluated_at
+             FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS q(crossing_id, based_on, evaluated_at)
+             WHERE r.crossing_id = q.crossing_id AND r.status = 'pending' AND r.valid_until <= q.based_on RETURNING r.id, r.crossing_id`,
+            [stored.map((e) => e.crossingId), stored.map((e) => e.basedOnIntervalStart), stored.map((e) => e.evaluatedAt)],
+          )
+        : [[], 0];
+      return items.map((i, k): StoreEvaluationOutcome => {
+        const settled = outcomes[k];
+        if (settled) return settled;
+        const row = insertedOf.get(i.evaluation.crossingId);
+        if (!row) return { status: 'already-evaluated' };
+        const expiredIds = expired.filter((r) => r.crossing_id === i.evaluation.crossingId).map((r) => String(r.id));
+        return { status: 'stored', evaluation: toEvaluationView(row), recommendation: null, supersededIds: [], expiredIds };
+      });
+    });
   }
 
   /**
@@ -342,13 +470,20 @@ export function runningDecisionKey(r: Record<string, unknown>): string {
  * congested the run keeps its first period as `congested_since`.
  */
 async function recordCongestion(manager: EntityManager, evaluation: Pick<EvaluationToStore, 'crossingId' | 'planningPeriodStart' | 'congested' | 'reason'>): Promise<void> {
+  await recordCongestions(manager, [evaluation]);
+}
+
+/** `recordCongestion` for many crossings in one statement (each crossing at most once). */
+async function recordCongestions(manager: EntityManager, evaluations: ReadonlyArray<Pick<EvaluationToStore, 'crossingId' | 'planningPeriodStart' | 'congested' | 'reason'>>): Promise<void> {
+  if (evaluations.length === 0) return;
   await manager.query(
     `INSERT INTO crossing_congestion AS c (crossing_id, planning_period_start, congested, congested_since, reason)
-     VALUES ($1, $2::timestamptz, $3::boolean, CASE WHEN $3::boolean THEN $2::timestamptz END, $4)
+     SELECT q.crossing_id, q.period_start, q.congested, CASE WHEN q.congested THEN q.period_start END, q.reason
+     FROM unnest($1::text[], $2::timestamptz[], $3::boolean[], $4::text[]) AS q(crossing_id, period_start, congested, reason)
      ON CONFLICT (crossing_id) DO UPDATE SET
        congested_since = CASE WHEN NOT EXCLUDED.congested THEN NULL WHEN c.congested THEN c.congested_since ELSE EXCLUDED.planning_period_start END,
        planning_period_start = EXCLUDED.planning_period_start, congested = EXCLUDED.congested, reason = EXCLUDED.reason
      WHERE EXCLUDED.planning_period_start > c.planning_period_start`,
-    [evaluation.crossingId, evaluation.planningPeriodStart, evaluation.congested, evaluation.reason],
+    [evaluations.map((e) => e.crossingId), evaluations.map((e) => e.planningPeriodStart), evaluations.map((e) => e.congested), evaluations.map((e) => e.reason)],
   );
 }

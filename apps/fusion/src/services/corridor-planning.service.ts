@@ -162,16 +162,18 @@ export class CorridorPlanningService {
     const inGroup = new Set(members);
     const crossings: AdviceCrossing[] = [];
     const running = new Map<string, CrossingOperation | null>();
-    const contexts = new Map<string, PlanningContext>();
+    // The whole group's database reads in a few queries, not a few per crossing.
+    const contexts = await this.recommendations.planningContexts(members.map((crossingId) => ({ crossingId, periodStart: new Date(periodMs) })));
+    const withoutPlan = members.filter((id) => !contexts.get(id)!.runningPlan);
+    const observationsOf = await this.planner.observationsForBasePlans(withoutPlan, intervalMinutes);
     for (const id of members) {
       const crossing = this.city.get(id)!;
-      const context = await this.recommendations.planningContext(id, new Date(periodMs));
-      contexts.set(id, context);
+      const context = contexts.get(id)!;
       const operation = runningOperation(context.runningPlan);
       running.set(id, operation);
       let fixed: SignalPlan | undefined;
       if (!operation) {
-        const observations = await this.planner.observationsForBasePlan(id, context.runningPlan, intervalMinutes);
+        const observations = observationsOf.get(id) ?? [];
         fixed = toSignalPlan(comparedPlan(crossing, context.runningPlan, observations, intervalMinutes, this.city.basePlan(id)));
       }
       crossings.push(adviceCrossing(crossing, latest.get(id)!.forecast, this.config.PLANNING_HORIZON_MINUTES, fixed));

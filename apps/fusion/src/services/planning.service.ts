@@ -15,6 +15,8 @@ const PLAN_EVERY_MS = 250;
 const SWEEP_EVERY_MS = 5 * 60_000;
 /** A failed evaluation is retried after 1, 2, 4 … s, at most this long. */
 const MAX_RETRY_DELAY_MS = 60_000;
+/** Crossings evaluated together (one batch of reads and one transaction of evaluations). */
+const PLANNING_BATCH = 256;
 /** A forecast waits at most this long past FUSION_STEP_SETTLE_MS for the city step that holds it. */
 const STEP_WAIT_MARGIN_MS = 2_000;
 
@@ -130,33 +132,46 @@ export class PlanningService implements OnModuleInit, OnModuleDestroy {
       const choice = planningChoice(entry.forecast, step, now - entry.notedAtMs, maxWaitMs);
       if (choice.action === 'plan') due.push({ entry, forecast: choice.forecast, source: choice.source });
     }
+    // In batches (RecommendationService.evaluateForecasts: a batch reads and writes the
+    // database a few times whatever its size, where one crossing at a time took about
+    // fifteen round trips each); PLANNING_CONCURRENCY batches at once.
+    const batches: Array<typeof due> = [];
+    for (let from = 0; from < due.length; from += PLANNING_BATCH) batches.push(due.slice(from, from + PLANNING_BATCH));
     let next = 0;
     const lane = async () => {
-      while (next < due.length && this.leadership.isLeader()) {
-        const { entry, forecast, source } = due[next++];
-        await this.evaluate(entry, forecast, source);
-      }
+      while (next < batches.length && this.leadership.isLeader()) await this.evaluate(batches[next++]);
     };
-    await Promise.all(Array.from({ length: Math.min(this.config.PLANNING_CONCURRENCY, due.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(this.config.PLANNING_CONCURRENCY, batches.length) }, lane));
     // Corridors whose crossings were all planned in the step's planning period.
     if (due.length > 0 && step && this.leadership.isLeader()) await this.corridors.planDue(this.latest, step.nowIntervalMs);
   }
 
-  private async evaluate(entry: Waiting, forecast: PlanningForecast, source: 'fused' | 'estimate' | 'worker-forecast'): Promise<void> {
-    const crossingId = entry.forecast.crossingId;
+  private async evaluate(batch: ReadonlyArray<{ entry: Waiting; forecast: PlanningForecast; source: 'fused' | 'estimate' | 'worker-forecast' }>): Promise<void> {
+    let settled: Array<PromiseSettledResult<unknown>>;
     try {
-      // One advice per crossing: where the group advice covers it, the evaluation recommends no fixed-time plan.
-      await this.recommendations.evaluateForecast(forecast, source, this.corridors.groupAdviceFor(crossingId));
-      this.evaluated++;
-      const held = this.latest.get(crossingId);
-      if (!held || Date.parse(held.forecast.basedOnIntervalStart) <= Date.parse(forecast.basedOnIntervalStart)) this.latest.set(crossingId, { forecast, source });
-      // A newer forecast noted meanwhile stays for the next round.
-      if (this.waiting.get(crossingId) === entry) this.waiting.delete(crossingId);
+      settled = await this.recommendations.evaluateForecasts(
+        batch.map(({ forecast, source }) => ({ forecast, source, groupAdvice: this.corridors.groupAdviceFor(forecast.crossingId) })),
+      );
     } catch (error) {
-      entry.attempts++;
-      const delayMs = Math.min(MAX_RETRY_DELAY_MS, 1000 * 2 ** (entry.attempts - 1));
-      entry.notBeforeMs = Date.now() + delayMs;
-      this.logger.warn(`crossing ${crossingId}: planning from ${entry.forecast.messageId} failed (attempt ${entry.attempts}, again in ${delayMs / 1000} s): ${(error as Error).message}`);
+      // A read or write the whole batch shared failed: every crossing of it is tried again (one line in the log).
+      this.logger.warn(`planning ${batch.length} crossings failed (each tried again after its back-off): ${(error as Error).message}`);
+      settled = batch.map(() => ({ status: 'rejected', reason: null }));
+    }
+    for (const [k, { entry, forecast, source }] of batch.entries()) {
+      const outcome = settled[k];
+      const crossingId = entry.forecast.crossingId;
+      if (outcome.status === 'fulfilled') {
+        this.evaluated++;
+        const held = this.latest.get(crossingId);
+        if (!held || Date.parse(held.forecast.basedOnIntervalStart) <= Date.parse(forecast.basedOnIntervalStart)) this.latest.set(crossingId, { forecast, source });
+        // A newer forecast noted meanwhile stays for the next round.
+        if (this.waiting.get(crossingId) === entry) this.waiting.delete(crossingId);
+      } else {
+        entry.attempts++;
+        const delayMs = Math.min(MAX_RETRY_DELAY_MS, 1000 * 2 ** (entry.attempts - 1));
+        entry.notBeforeMs = Date.now() + delayMs;
+        if (outcome.reason !== null) this.logger.warn(`crossing ${crossingId}: planning from ${entry.forecast.messageId} failed (attempt ${entry.attempts}, again in ${delayMs / 1000} s): ${(outcome.reason as Error)?.message ?? outcome.reason}`);
+      }
     }
   }
 

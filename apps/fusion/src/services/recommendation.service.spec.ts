@@ -57,10 +57,24 @@ class MemoryRecommendations {
   /** How many more stores report that the running plan changed meanwhile. */
   planChanges = 0;
   stores = 0;
+  contextReads = 0;
+  batchStores = 0;
   readonly held: Array<{ id: string; note: string }> = [];
 
   async planningContext(crossingId: string, periodStart: Date): Promise<PlanningContext> {
     return { evaluation: this.evaluations.get(periodStart.toISOString()) ?? null, newestBasedOn: this.newestBasedOn, runningPlan: this.runningPlan, automatic: this.automatic, lastAutomaticPeriodStart: null };
+  }
+
+  async planningContexts(requests: Array<{ crossingId: string; periodStart: Date }>): Promise<Map<string, PlanningContext>> {
+    this.contextReads++;
+    return new Map(await Promise.all(requests.map(async (r) => [r.crossingId, await this.planningContext(r.crossingId, r.periodStart)] as const)));
+  }
+
+  async storeEvaluationsWithoutRecommendation(items: Array<{ evaluation: EvaluationToStore }>): Promise<StoreEvaluationOutcome[]> {
+    this.batchStores++;
+    const outcomes: StoreEvaluationOutcome[] = [];
+    for (const { evaluation } of items) outcomes.push(await this.storeEvaluation(evaluation));
+    return outcomes;
   }
 
   async storeEvaluation(e: EvaluationToStore): Promise<StoreEvaluationOutcome> {
@@ -103,7 +117,11 @@ describe('RecommendationService', () => {
     const live = { emit: (event: string, payload: unknown) => emitted.push([event, payload]) } as unknown as LiveGateway;
     const city = { get: (id: string) => (id === '0970' ? CROSSING : undefined), basePlan: () => undefined, city: { timeZone: 'Australia/Melbourne', intervalMinutes: 15 } } as unknown as CityRepository;
     // No plan running: the base plan is Webster on an even hour of observations.
-    const store = { recentObservations: async () => [0, 1, 2, 3].map((k) => ({ crossingId: '0970', intervalStart: iso(-15 * k), total: 400, approaches: Object.fromEntries(CROSSING.approaches.map((a) => [a.id, 100])), filledShare: 1 })) } as unknown as ForecastStoreRepository;
+    const observations = (crossingId: string) => [0, 1, 2, 3].map((k) => ({ crossingId, intervalStart: iso(-15 * k), total: 400, approaches: Object.fromEntries(CROSSING.approaches.map((a) => [a.id, 100])), filledShare: 1 }));
+    const store = {
+      recentObservations: async (crossingId: string) => observations(crossingId),
+      recentObservationsOf: async (ids: string[]) => new Map(ids.map((id) => [id, observations(id)])),
+    } as unknown as ForecastStoreRepository;
     const status = { statuses: async () => ({ asOf: null, statuses: [{ crossingId: '0970', freshness: 'fresh', workerStatus: 'ok' }] }) } as unknown as StatusService;
     const applied: string[] = [];
     const decide = { outcome: null as DecideOutcome | null };
@@ -204,5 +222,33 @@ describe('RecommendationService', () => {
     const next = await service.evaluateForecast(forecast(15));
     expect(applied).toHaveLength(2);
     expect(repo.held).toEqual([{ id: (next as { recommendation: RecommendationView }).recommendation.id, note: 'not applied automatically: an admin disabled plans for this crossing' }]);
+  });
+
+  it('plans a batch with the same outcomes as one at a time: the group-advised stored together, the rest on their own', async () => {
+    const { service, repo, emitted } = setup();
+    const batch = await service.evaluateForecasts([
+      { forecast: forecast(0), source: 'fused', groupAdvice: 'free operation (on no corridor)' },
+      { forecast: { ...forecast(0), crossingId: 'nowhere' }, source: 'fused', groupAdvice: null },
+    ]);
+    expect(batch[0]).toMatchObject({ status: 'fulfilled', value: { status: 'not-needed' } });
+    expect(batch[1]).toMatchObject({ status: 'rejected' });
+    expect(((batch[1] as PromiseRejectedResult).reason as Error).message).toBe('unknown crossing nowhere');
+    expect([repo.contextReads, repo.batchStores]).toEqual([1, 1]);
+    expect(emitted).toEqual([]);
+    // Evaluated already: as one at a time.
+    expect(await service.evaluateForecasts([{ forecast: forecast(5), source: 'fused', groupAdvice: 'free operation (on no corridor)' }])).toEqual([{ status: 'fulfilled', value: { status: 'already-evaluated' } }]);
+    // Worth a fixed-time plan (no group advice): recommended on its own path, and told.
+    const recommended = await service.evaluateForecasts([{ forecast: forecast(15), source: 'worker-forecast', groupAdvice: null }]);
+    expect(recommended[0]).toMatchObject({ status: 'fulfilled', value: { status: 'recommended' } });
+    expect(emitted.map(([e]) => e)).toEqual(['recommendation']);
+    // A newer forecast is stored: an older one plans nothing.
+    repo.newestBasedOn = new Date(iso(60));
+    expect(await service.evaluateForecasts([{ forecast: forecast(45), source: 'fused', groupAdvice: 'x' }])).toEqual([{ status: 'fulfilled', value: { status: 'older-forecast' } }]);
+    // The running plan changed while the batch planned: that crossing is planned again on its own.
+    repo.newestBasedOn = null;
+    repo.planChanges = 1;
+    const again = await service.evaluateForecasts([{ forecast: forecast(60), source: 'fused', groupAdvice: 'x' }]);
+    expect(again[0]).toMatchObject({ status: 'fulfilled', value: { status: 'not-needed' } });
+    expect(repo.evaluations.has(iso(60))).toBe(true);
   });
 });

@@ -1,17 +1,24 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ComparedPlanView, CrossingStatusView, ObservationView, PlanningEvaluationView, PlanningInputSource, RecommendationView, RunningPlanView } from '@crosscast/contracts';
+import { ComparedPlanView, CrossingDefinition, CrossingStatusView, ObservationView, PlanningEvaluationView, PlanningInputSource, RecommendationView, RunningPlanView } from '@crosscast/contracts';
 import { PlanningResult, planForForecast, shouldRecommend } from '@crosscast/signal-timing';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 import { LiveGateway } from '../gateways/live.gateway';
 import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { ForecastStoreRepository } from '../repositories/forecast-store.repository';
-import { RecommendationsRepository } from '../repositories/recommendations.repository';
+import { EvaluationToStore, PlanningContext, RecommendationsRepository, StoreEvaluationOutcome } from '../repositories/recommendations.repository';
 import { GuardRails, automaticOutcome } from './automatic-guard';
 import { DecisionService } from './decision.service';
 import { PlanningForecast, comparedPlan, groupAdvisedVerdict, planningInputFor, planningPeriodStartMs, planningWindowEndMs, plannerVerdict, toPhaseTimingViews } from './planning-inputs';
 import { StatusService } from './status.service';
 import { LeadershipService } from './leadership.service';
+
+/** One crossing to plan (PlanningService): its forecast, what the values came from, and the group advice that covers it (null: none). */
+export interface PlanningRequest {
+  forecast: PlanningForecast;
+  source: PlanningInputSource;
+  groupAdvice: string | null;
+}
 
 export type EvaluationResult =
   | { status: 'recommended'; recommendation: RecommendationView; evaluation: PlanningEvaluationView }
@@ -78,8 +85,17 @@ export class RecommendationService {
    */
   async observationsForBasePlan(crossingId: string, runningPlan: RunningPlanView | null, intervalMinutes: number): Promise<ObservationView[]> {
     if (runningPlan) return [];
-    const observedIntervals = Math.max(1, Math.round(this.config.PLANNING_HORIZON_MINUTES / intervalMinutes));
-    return this.store.recentObservations(crossingId, observedIntervals);
+    return this.store.recentObservations(crossingId, this.baseObservationIntervals(intervalMinutes));
+  }
+
+  /** `observationsForBasePlan` of many crossings with no running plan, in one query, keyed by crossing id. */
+  observationsForBasePlans(crossingIds: readonly string[], intervalMinutes: number): Promise<Map<string, ObservationView[]>> {
+    return this.store.recentObservationsOf(crossingIds, this.baseObservationIntervals(intervalMinutes));
+  }
+
+  /** Observed intervals a base plan is made from: the last planning horizon's. */
+  private baseObservationIntervals(intervalMinutes: number): number {
+    return Math.max(1, Math.round(this.config.PLANNING_HORIZON_MINUTES / intervalMinutes));
   }
 
   /**
@@ -93,7 +109,6 @@ export class RecommendationService {
     if (!crossing) throw new Error(`unknown crossing ${message.crossingId}`);
     const basedOnMs = Date.parse(message.basedOnIntervalStart);
     const periodStart = new Date(planningPeriodStartMs(basedOnMs, this.config.PLANNING_PERIOD_MINUTES));
-    const settings = { periodMinutes: this.config.PLANNING_PERIOD_MINUTES, horizonMinutes: this.config.PLANNING_HORIZON_MINUTES };
 
     for (let attempt = 1; attempt <= MAX_PLANNING_ATTEMPTS; attempt++) {
       const context = await this.recommendations.planningContext(crossing.id, periodStart);
@@ -104,17 +119,9 @@ export class RecommendationService {
       if (context.newestBasedOn && context.newestBasedOn.getTime() > basedOnMs) return { status: 'older-forecast' };
 
       const observations = await this.observationsForBasePlan(crossing.id, context.runningPlan, message.intervalMinutes);
-      let compared: ComparedPlanView;
-      let result: PlanningResult;
-      try {
-        compared = comparedPlan(crossing, context.runningPlan, observations, message.intervalMinutes, this.city.basePlan(crossing.id));
-        result = planForForecast(planningInputFor(crossing, message, compared, settings, this.city.city.timeZone));
-      } catch (error) {
-        // Pure and deterministic: the same input fails again, so do not fail (and retry) the job.
-        const reason = (error as Error).message;
-        this.logger.error(`crossing ${crossing.id}: no plan from forecast ${message.messageId}: ${reason}`);
-        return { status: 'planning-failed', reason };
-      }
+      const planned = this.plan(crossing, message, context, observations);
+      if ('status' in planned) return planned;
+      const { compared, result } = planned;
       // One advice per crossing: where the group advice covers it, no fixed-time plan as well.
       const recommend = groupAdvice === null && shouldRecommend(result, this.hysteresis);
 
@@ -137,15 +144,10 @@ export class RecommendationService {
             )
           : null;
 
+      const evaluation = this.evaluationToStore(message, periodStart, inputSource, groupAdvice, context, result);
       const stored = await this.recommendations.storeEvaluation(
         {
-          crossingId: crossing.id,
-          planningPeriodStart: periodStart,
-          basedOnIntervalStart: new Date(basedOnMs),
-          forecastMessageId: message.messageId,
-          ...(groupAdvice === null ? plannerVerdict(result) : groupAdvisedVerdict(result, groupAdvice, context.automatic.enabled)),
-          inputSource,
-          evaluatedAt: this.clock.now(),
+          ...evaluation,
           recommendation: recommend
             ? {
                 validUntil: new Date(planningWindowEndMs(message, this.config.PLANNING_HORIZON_MINUTES)),
@@ -165,9 +167,7 @@ export class RecommendationService {
       );
       if (stored.status === 'running-plan-changed') continue;
       if (stored.status === 'already-evaluated') return { status: 'already-evaluated' };
-      // The supersede / expiry rule is the server's: tell dashboards what it changed.
-      if (stored.expiredIds.length) this.live.emit('recommendation-status', { crossingId: crossing.id, recommendationIds: stored.expiredIds, status: 'expired', byRecommendationId: null });
-      if (stored.supersededIds.length) this.live.emit('recommendation-status', { crossingId: crossing.id, recommendationIds: stored.supersededIds, status: 'superseded', byRecommendationId: stored.recommendation?.id ?? null });
+      this.announceExpiry(crossing.id, stored);
       if (!stored.recommendation) return { status: 'not-needed', evaluation: stored.evaluation };
 
       this.live.emit('recommendation', stored.recommendation);
@@ -175,6 +175,120 @@ export class RecommendationService {
       return { status: 'recommended', recommendation: (await this.recommendations.recommendationById(stored.recommendation.id)) ?? stored.recommendation, evaluation: stored.evaluation };
     }
     throw new Error(`crossing ${crossing.id}: the running plan kept changing while planning period ${periodStart.toISOString()}; the job is retried`);
+  }
+
+  /**
+   * `evaluateForecast` for many crossings at once (one planning round; each crossing at
+   * most once), with the same outcomes: the database is read for all of them in one go
+   * (planningContexts, recentObservationsOf) and the evaluations that recommend nothing —
+   * under the group advice, all of them — are stored in one transaction. A crossing that
+   * needs more (a recommendation to store, a redelivered period to resume, a running plan
+   * changed meanwhile) goes through `evaluateForecast` on its own. One settled result per
+   * request, in order: a request fails on its own (unknown crossing, a database error in
+   * its own path) or all fail together (a shared read or write failed).
+   */
+  async evaluateForecasts(requests: ReadonlyArray<PlanningRequest>): Promise<Array<PromiseSettledResult<EvaluationResult>>> {
+    const results: Array<PromiseSettledResult<EvaluationResult> | null> = requests.map(() => null);
+    const alone: number[] = [];
+    const prepared: Array<{ k: number; crossing: CrossingDefinition; periodStart: Date }> = [];
+    for (const [k, { forecast }] of requests.entries()) {
+      const crossing = this.city.get(forecast.crossingId);
+      if (!crossing) results[k] = { status: 'rejected', reason: new Error(`unknown crossing ${forecast.crossingId}`) };
+      else prepared.push({ k, crossing, periodStart: new Date(planningPeriodStartMs(Date.parse(forecast.basedOnIntervalStart), this.config.PLANNING_PERIOD_MINUTES)) });
+    }
+    const contexts = await this.recommendations.planningContexts(prepared.map((p) => ({ crossingId: p.crossing.id, periodStart: p.periodStart })));
+    const withoutPlan = prepared.filter((p) => !contexts.get(p.crossing.id)!.runningPlan);
+    const observations = await this.observationsForBasePlans(withoutPlan.map((p) => p.crossing.id), this.city.city.intervalMinutes);
+
+    const toStore: Array<{ k: number; evaluation: EvaluationToStore; expectedRunningDecisionId: string | null }> = [];
+    for (const { k, crossing, periodStart } of prepared) {
+      const { forecast, source, groupAdvice } = requests[k];
+      const context = contexts.get(crossing.id)!;
+      if (context.evaluation || forecast.intervalMinutes !== this.city.city.intervalMinutes) {
+        alone.push(k);
+        continue;
+      }
+      if (context.newestBasedOn && context.newestBasedOn.getTime() > Date.parse(forecast.basedOnIntervalStart)) {
+        results[k] = { status: 'fulfilled', value: { status: 'older-forecast' } };
+        continue;
+      }
+      const planned = this.plan(crossing, forecast, context, context.runningPlan ? [] : (observations.get(crossing.id) ?? []));
+      if ('status' in planned) {
+        results[k] = { status: 'fulfilled', value: planned };
+        continue;
+      }
+      if (groupAdvice === null && shouldRecommend(planned.result, this.hysteresis)) {
+        alone.push(k);
+        continue;
+      }
+      toStore.push({ k, evaluation: this.evaluationToStore(forecast, periodStart, source, groupAdvice, context, planned.result), expectedRunningDecisionId: context.runningPlan?.decisionId ?? null });
+    }
+
+    const outcomes = await this.recommendations.storeEvaluationsWithoutRecommendation(toStore, (manager) => this.leadership.assertLeading(manager));
+    for (const [n, { k, evaluation }] of toStore.entries()) {
+      const stored = outcomes[n];
+      if (stored.status === 'running-plan-changed') alone.push(k);
+      else if (stored.status === 'already-evaluated') results[k] = { status: 'fulfilled', value: { status: 'already-evaluated' } };
+      else {
+        this.announceExpiry(evaluation.crossingId, stored);
+        results[k] = { status: 'fulfilled', value: { status: 'not-needed', evaluation: stored.evaluation } };
+      }
+    }
+    for (const k of alone) {
+      const { forecast, source, groupAdvice } = requests[k];
+      try {
+        results[k] = { status: 'fulfilled', value: await this.evaluateForecast(forecast, source, groupAdvice) };
+      } catch (error) {
+        results[k] = { status: 'rejected', reason: error };
+      }
+    }
+    return results as Array<PromiseSettledResult<EvaluationResult>>;
+  }
+
+  /** The planner's verdict for one crossing from its forecast and context; planning-failed when it refuses the input. */
+  private plan(
+    crossing: CrossingDefinition,
+    message: PlanningForecast,
+    context: PlanningContext,
+    observations: ObservationView[],
+  ): { compared: ComparedPlanView; result: PlanningResult } | { status: 'planning-failed'; reason: string } {
+    const settings = { periodMinutes: this.config.PLANNING_PERIOD_MINUTES, horizonMinutes: this.config.PLANNING_HORIZON_MINUTES };
+    try {
+      const compared = comparedPlan(crossing, context.runningPlan, observations, message.intervalMinutes, this.city.basePlan(crossing.id));
+      return { compared, result: planForForecast(planningInputFor(crossing, message, compared, settings, this.city.city.timeZone)) };
+    } catch (error) {
+      // Pure and deterministic: the same input fails again, so do not fail (and retry) the job.
+      const reason = (error as Error).message;
+      this.logger.error(`crossing ${crossing.id}: no plan from forecast ${message.messageId}: ${reason}`);
+      return { status: 'planning-failed', reason };
+    }
+  }
+
+  /** What an evaluation stores, recommendation aside: the planner's verdict, or the group advice that covers the crossing. */
+  private evaluationToStore(
+    message: PlanningForecast,
+    periodStart: Date,
+    inputSource: PlanningInputSource,
+    groupAdvice: string | null,
+    context: PlanningContext,
+    result: PlanningResult,
+  ): EvaluationToStore {
+    return {
+      crossingId: message.crossingId,
+      planningPeriodStart: periodStart,
+      basedOnIntervalStart: new Date(Date.parse(message.basedOnIntervalStart)),
+      forecastMessageId: message.messageId,
+      ...(groupAdvice === null ? plannerVerdict(result) : groupAdvisedVerdict(result, groupAdvice, context.automatic.enabled)),
+      inputSource,
+      evaluatedAt: this.clock.now(),
+      recommendation: null,
+    };
+  }
+
+  /** The supersede / expiry rule is the server's: tell dashboards what a stored evaluation changed. */
+  private announceExpiry(crossingId: string, stored: Extract<StoreEvaluationOutcome, { status: 'stored' }>): void {
+    if (stored.expiredIds.length) this.live.emit('recommendation-status', { crossingId, recommendationIds: stored.expiredIds, status: 'expired', byRecommendationId: null });
+    if (stored.supersededIds.length) this.live.emit('recommendation-status', { crossingId, recommendationIds: stored.supersededIds, status: 'superseded', byRecommendationId: stored.recommendation?.id ?? null });
   }
 
   /**
