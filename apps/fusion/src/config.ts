@@ -108,7 +108,7 @@ export const FUSION_ENV = {
   PLANNING_PERIOD_MINUTES: envInt(15, 1, 1440),
   /** Forecast horizons up to this far ahead are planned for. */
   PLANNING_HORIZON_MINUTES: envInt(60, 1, 1440),
-  /** Crossings the leader plans side by side (each evaluation runs a few queries; the pool has 10 connections). */
+  /** Batches of crossings (up to 256 each) the leader plans side by side (each batch runs a few queries; the pool has 10 connections). */
   PLANNING_CONCURRENCY: envInt(1, 1, 8),
   /** Hysteresis: a recommendation only when the expected gain is at least this many s/veh… */
   MIN_GAIN_SECONDS: envNumber(2, 0, 600),
