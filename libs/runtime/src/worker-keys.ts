@@ -17,9 +17,24 @@ export interface WorkerKeys {
 /** Injection token for the loaded WorkerKeys (loaded once at start-up, by main). */
 export const WORKER_KEYS = Symbol('WORKER_KEYS');
 
+/** Development keys kept once derived (more than any city's crossings). */
+const DERIVED_KEYS_KEPT = 100_000;
+
 export function loadWorkerKeys(file: string | undefined, seed: string): WorkerKeys {
   if (!file) {
-    return { keyFor: (crossingId) => deriveWorkerKey(seed, crossingId), source: 'derived from WORKER_KEY_SEED (development only)' };
+    // Derived once per crossing (an HMAC each time showed in fusion's profile under a flood);
+    // bounded, since a caller may ask for ids that are no crossing.
+    const derived = new Map<string, Buffer>();
+    const keyFor = (crossingId: string) => {
+      let key = derived.get(crossingId);
+      if (!key) {
+        if (derived.size >= DERIVED_KEYS_KEPT) derived.clear();
+        key = deriveWorkerKey(seed, crossingId);
+        derived.set(crossingId, key);
+      }
+      return key;
+    };
+    return { keyFor, source: 'derived from WORKER_KEY_SEED (development only)' };
   }
   let parsed: unknown;
   try {
