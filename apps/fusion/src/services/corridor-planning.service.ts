@@ -9,6 +9,7 @@ import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CorridorRecommendationsRepository } from '../repositories/corridor-recommendations.repository';
 import { PlanningContext, RecommendationsRepository } from '../repositories/recommendations.repository';
+import { SyncRunner, runNow } from './cost-bound';
 import { CorridorAutomaticMember, corridorAutomaticOutcome } from './automatic-guard';
 import { CorridorDecisionService } from './corridor-decision.service';
 import { CityFusionService } from './city-fusion.service';
@@ -115,7 +116,7 @@ export class CorridorPlanningService {
    * Advises each group due in the period of `nowIntervalMs` (see the class comment).
    * Returns the recommendations made. Nothing with SIGNAL_ADVICE=fixed-time.
    */
-  async planDue(latest: ReadonlyMap<string, PlannedInput>, nowIntervalMs: number): Promise<CorridorRecommendationView[]> {
+  async planDue(latest: ReadonlyMap<string, PlannedInput>, nowIntervalMs: number, runMaths: SyncRunner = runNow): Promise<CorridorRecommendationView[]> {
     if (this.config.SIGNAL_ADVICE !== 'actuated') return [];
     const periodMinutes = this.config.PLANNING_PERIOD_MINUTES;
     const periodMs = planningPeriodStartMs(nowIntervalMs, periodMinutes);
@@ -136,7 +137,7 @@ export class CorridorPlanningService {
       if (here.length === 0 || (here.length < due.length && !lastCall)) continue;
       for (const id of here) this.advisedPeriod.set(id, periodMs);
       try {
-        made.push(...(await this.adviseGroup(here, latest, periodMs)));
+        made.push(...(await this.adviseGroup(here, latest, periodMs, runMaths)));
         for (const id of here) this.refused.delete(id);
       } catch (error) {
         // Deterministic for these inputs: not retried in this period; the fixed-time planner advises these crossings until their group is advised again.
@@ -157,7 +158,7 @@ export class CorridorPlanningService {
     return actuatedGroups(this.roads().corridors, () => 0, DEFAULT_ACTUATED_ADVICE.maxSpacingM).map((g) => [...g.crossings]);
   }
 
-  private async adviseGroup(members: string[], latest: ReadonlyMap<string, PlannedInput>, periodMs: number): Promise<CorridorRecommendationView[]> {
+  private async adviseGroup(members: string[], latest: ReadonlyMap<string, PlannedInput>, periodMs: number, runMaths: SyncRunner): Promise<CorridorRecommendationView[]> {
     const intervalMinutes = this.city.city.intervalMinutes;
     const inGroup = new Set(members);
     const crossings: AdviceCrossing[] = [];
@@ -179,7 +180,7 @@ export class CorridorPlanningService {
       crossings.push(adviceCrossing(crossing, latest.get(id)!.forecast, this.config.PLANNING_HORIZON_MINUTES, fixed));
     }
     const corridors = cutCorridors(this.roads().corridors, (id) => inGroup.has(id));
-    const advice = adviseActuatedGroups({ crossings, corridors, running });
+    const advice = runMaths(() => adviseActuatedGroups({ crossings, corridors, running }));
     const hysteresis = { minGainSeconds: this.config.MIN_GAIN_SECONDS, minGainShare: this.config.MIN_GAIN_SHARE };
     const made: CorridorRecommendationView[] = [];
     for (const group of advice.groups) {

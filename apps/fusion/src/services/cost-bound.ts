@@ -30,3 +30,26 @@ export class CostBound {
     }
   }
 }
+
+/** How a caller runs a piece of synchronous work: at once, or timed against a CostBound (PlanningService). */
+export type SyncRunner = <T>(work: () => T) => T;
+
+/** Runs the work at once, untimed. */
+export const runNow: SyncRunner = (work) => work();
+
+/**
+ * For a loop of synchronous steps on the event loop: `ifDue()` resolves at once until
+ * `sliceMs` have passed since the last yield, then after a `setImmediate`, so I/O (requests,
+ * queue replies) waiting meanwhile runs between the steps.
+ */
+export class EventLoopYield {
+  private sliceStartedMs = performance.now();
+
+  constructor(private readonly sliceMs: number) {}
+
+  async ifDue(): Promise<void> {
+    if (performance.now() - this.sliceStartedMs < this.sliceMs) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.sliceStartedMs = performance.now();
+  }
+}

@@ -200,8 +200,18 @@ export function planningWindowEndMs(forecast: PlanningForecast, horizonMinutes: 
 
 /** Local hour (0-23) of an instant in the city's zone, to name morning and evening peaks. */
 export function localHour(instantMs: number, timeZone: string): number {
-  const text = new Intl.DateTimeFormat('en-GB', { timeZone, hour: 'numeric', hourCycle: 'h23' }).format(new Date(instantMs));
-  return Number(text) % 24;
+  return Number(hourFormat(timeZone).format(new Date(instantMs))) % 24;
+}
+
+/** One formatter per time zone: building an Intl.DateTimeFormat costs far more than formatting with it (it showed in planning's profile). */
+const hourFormats = new Map<string, Intl.DateTimeFormat>();
+function hourFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = hourFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone, hour: 'numeric', hourCycle: 'h23' });
+    hourFormats.set(timeZone, format);
+  }
+  return format;
 }
 
 /**

@@ -5,6 +5,7 @@ import { RecommendationsRepository } from '../repositories/recommendations.repos
 import { CityForecastService } from './city-forecast.service';
 import { CityFusionService } from './city-fusion.service';
 import { CorridorPlanningService, PlannedInput } from './corridor-planning.service';
+import { CostBound, SyncRunner } from './cost-bound';
 import { LeadershipService } from './leadership.service';
 import { PlanningForecast, planningChoice, planningForecastFromStored } from './planning-inputs';
 import { RecommendationService } from './recommendation.service';
@@ -15,6 +16,17 @@ const PLAN_EVERY_MS = 250;
 const SWEEP_EVERY_MS = 5 * 60_000;
 /** A failed evaluation is retried after 1, 2, 4 … s, at most this long. */
 const MAX_RETRY_DELAY_MS = 60_000;
+/**
+ * Planning's synchronous maths (the planner per crossing, about 1 ms each, and the corridor
+ * advice per group) takes at most this share of wall time. In real time that is no limit
+ * (4,096 crossings take a few seconds of a 15-minute period); under a flood or at the demo's
+ * pace it keeps planning from taking the event loop from ingestion and live updates (at
+ * 1,024 crossings at the demo's pace, planning every crossing every period, with its
+ * garbage, doubled fusion's CPU per stored forecast and multiplied the enqueue → dashboard
+ * latency). Planning then falls behind by planning only each crossing's newest forecast, as
+ * under any backlog (`/health` planning.waiting).
+ */
+const PLANNING_MAX_SHARE = 0.1;
 /** Crossings evaluated together (one batch of reads and one transaction of evaluations). */
 const PLANNING_BATCH = 256;
 /** A forecast waits at most this long past FUSION_STEP_SETTLE_MS for the city step that holds it. */
@@ -55,6 +67,9 @@ export class PlanningService implements OnModuleInit, OnModuleDestroy {
   private evaluated = 0;
   /** Per crossing, what it was last planned from: the corridors are planned from these. */
   private readonly latest = new Map<string, PlannedInput>();
+  /** Planning's share of the event loop (PLANNING_MAX_SHARE). */
+  private readonly bound = new CostBound(PLANNING_MAX_SHARE);
+  private readonly runMaths: SyncRunner = (work) => this.bound.run(Date.now(), work);
 
   constructor(
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
@@ -119,7 +134,7 @@ export class PlanningService implements OnModuleInit, OnModuleDestroy {
   private async planRound(): Promise<void> {
     if (!this.leadership.isLeader()) return;
     if (this.sweepDue || Date.now() - this.lastSweepMs >= SWEEP_EVERY_MS) await this.sweep();
-    if (this.waiting.size === 0) return;
+    if (this.waiting.size === 0 || !this.bound.allows(Date.now())) return;
     // The city steps when the picture is rebuilt (once a second, and for readers after new
     // forecasts) and the interval has settled; planning only reads the last step.
     await this.cityForecast.cachedPicture();
@@ -139,11 +154,12 @@ export class PlanningService implements OnModuleInit, OnModuleDestroy {
     for (let from = 0; from < due.length; from += PLANNING_BATCH) batches.push(due.slice(from, from + PLANNING_BATCH));
     let next = 0;
     const lane = async () => {
-      while (next < batches.length && this.leadership.isLeader()) await this.evaluate(batches[next++]);
+      // Over its share, the rest waits for a later round.
+      while (next < batches.length && this.leadership.isLeader() && this.bound.allows(Date.now())) await this.evaluate(batches[next++]);
     };
     await Promise.all(Array.from({ length: Math.min(this.config.PLANNING_CONCURRENCY, batches.length) }, lane));
     // Corridors whose crossings were all planned in the step's planning period.
-    if (due.length > 0 && step && this.leadership.isLeader()) await this.corridors.planDue(this.latest, step.nowIntervalMs);
+    if (due.length > 0 && step && this.leadership.isLeader()) await this.corridors.planDue(this.latest, step.nowIntervalMs, this.runMaths);
   }
 
   private async evaluate(batch: ReadonlyArray<{ entry: Waiting; forecast: PlanningForecast; source: 'fused' | 'estimate' | 'worker-forecast' }>): Promise<void> {
@@ -151,6 +167,7 @@ export class PlanningService implements OnModuleInit, OnModuleDestroy {
     try {
       settled = await this.recommendations.evaluateForecasts(
         batch.map(({ forecast, source }) => ({ forecast, source, groupAdvice: this.corridors.groupAdviceFor(forecast.crossingId) })),
+        this.runMaths,
       );
     } catch (error) {
       // A read or write the whole batch shared failed: every crossing of it is tried again (one line in the log).

@@ -11,6 +11,7 @@ import { GuardRails, automaticOutcome } from './automatic-guard';
 import { DecisionService } from './decision.service';
 import { PlanningForecast, comparedPlan, groupAdvisedVerdict, planningInputFor, planningPeriodStartMs, planningWindowEndMs, plannerVerdict, toPhaseTimingViews } from './planning-inputs';
 import { StatusService } from './status.service';
+import { EventLoopYield, SyncRunner, runNow } from './cost-bound';
 import { LeadershipService } from './leadership.service';
 
 /** One crossing to plan (PlanningService): its forecast, what the values came from, and the group advice that covers it (null: none). */
@@ -29,6 +30,9 @@ export type EvaluationResult =
   | { status: 'older-forecast' }
   /** The planner refused the input (logged); retrying would not help, so nothing is stored. */
   | { status: 'planning-failed'; reason: string };
+
+/** Planning a batch lets the event loop go at least this often (ms). */
+const PLAN_SLICE_MS = 10;
 
 /** How often a period's evaluation is retried when an operator's decision changes the running plan meanwhile. */
 const MAX_PLANNING_ATTEMPTS = 3;
@@ -187,7 +191,7 @@ export class RecommendationService {
    * request, in order: a request fails on its own (unknown crossing, a database error in
    * its own path) or all fail together (a shared read or write failed).
    */
-  async evaluateForecasts(requests: ReadonlyArray<PlanningRequest>): Promise<Array<PromiseSettledResult<EvaluationResult>>> {
+  async evaluateForecasts(requests: ReadonlyArray<PlanningRequest>, runMaths: SyncRunner = runNow): Promise<Array<PromiseSettledResult<EvaluationResult>>> {
     const results: Array<PromiseSettledResult<EvaluationResult> | null> = requests.map(() => null);
     const alone: number[] = [];
     const prepared: Array<{ k: number; crossing: CrossingDefinition; periodStart: Date }> = [];
@@ -201,6 +205,7 @@ export class RecommendationService {
     const observations = await this.observationsForBasePlans(withoutPlan.map((p) => p.crossing.id), this.city.city.intervalMinutes);
 
     const toStore: Array<{ k: number; evaluation: EvaluationToStore; expectedRunningDecisionId: string | null }> = [];
+    const yieldToEventLoop = new EventLoopYield(PLAN_SLICE_MS);
     for (const { k, crossing, periodStart } of prepared) {
       const { forecast, source, groupAdvice } = requests[k];
       const context = contexts.get(crossing.id)!;
@@ -212,7 +217,10 @@ export class RecommendationService {
         results[k] = { status: 'fulfilled', value: { status: 'older-forecast' } };
         continue;
       }
-      const planned = this.plan(crossing, forecast, context, context.runningPlan ? [] : (observations.get(crossing.id) ?? []));
+      // One crossing at a time (`runMaths` may time it), and the event loop is let go every
+      // few milliseconds: a batch planned in one go held it for a quarter of a second.
+      await yieldToEventLoop.ifDue();
+      const planned = runMaths(() => this.plan(crossing, forecast, context, context.runningPlan ? [] : (observations.get(crossing.id) ?? [])));
       if ('status' in planned) {
         results[k] = { status: 'fulfilled', value: planned };
         continue;
