@@ -47,6 +47,8 @@ describe('importSumo', () => {
     expect(network.nodes.map((n) => `${n.id}:${n.kind}`)).toEqual(['E:boundary', 'J1:crossing', 'J2:crossing', 'N1:boundary', 'S2:boundary', 'W:boundary']);
     const w = network.links.find((l) => l.id === 'W_J1')!;
     expect(w).toMatchObject({ from: 'W', to: 'J1', lengthM: 190, lanes: 2, speedMps: 13.89 });
+    // a queue stands on the lanes only: floor((190 + 2.5) / 7.5) = 25 cars of SUMO's (5 m + 2.5 m gap) per lane
+    expect(w.storageVehicles).toBe(50);
     // lane 0 through, lane 1 through + left: two lane groups, right to left
     expect(w.laneGroups).toEqual([{ lanes: 1, turns: ['through'] }, { lanes: 1, turns: ['left', 'through'] }]);
     expect(imported.signalised).toEqual(['J1']);

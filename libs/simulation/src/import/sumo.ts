@@ -231,6 +231,7 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
 
   // ---- links
   const links: NetworkLink[] = [];
+  const queueCar = options.car === undefined ? { length: 5, minGap: 2.5 } : options.car;
   const linkLaneSpeed = new Map<string, number>();
   for (const e of carEdges) {
     const out = carConnections.filter((c) => c.from === e.id && kind.get(e.to) !== 'boundary');
@@ -243,7 +244,13 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
     linkLaneSpeed.set(e.id, laneSpeed);
     // the link's speed makes its free-flow time the lane's plus the junction lanes' (slower in turns)
     const speed = inside > 0 ? (laneLength + inside) / (laneLength / laneSpeed + insideTime) : laneSpeed;
-    links.push({ id: e.id, from: crossingIdOf.get(e.from)!, to: crossingIdOf.get(e.to)!, lengthM: round3(laneLength + inside), lanes: e.lanes.length, speedMps: round3(speed) });
+    const link: NetworkLink = { id: e.id, from: crossingIdOf.get(e.from)!, to: crossingIdOf.get(e.to)!, lengthM: round3(laneLength + inside), lanes: e.lanes.length, speedMps: round3(speed) };
+    // a queue stands on the edge's lanes, not in the junction: each lane holds the cars whose length and gap fit on it
+    if (queueCar) {
+      const spacing = (queueCar.length ?? 5) + (queueCar.minGap ?? 2.5);
+      link.storageVehicles = Math.max(1, e.lanes.reduce((sum, l) => sum + Math.floor((l.length + (queueCar.minGap ?? 2.5)) / spacing), 0));
+    }
+    links.push(link);
   }
   const linkById = new Map(links.map((l) => [l.id, l]));
 
