@@ -1352,7 +1352,14 @@ class QueueSimulation implements Simulation {
    * ever). A head that yields itself counts (it goes into gaps of other streams, and m must
    * not cut in front of it) but holds those behind it, unless it waits, directly or through
    * the movements it yields to, for m itself (a cycle of yields, as at a right-before-left
-   * junction): then it does not count, so the cycle cannot lock.
+   * junction): then it does not count, so the cycle cannot lock. A head that yields only to
+   * vehicles queued behind m (in m's lane group) is held by nothing: it counts with the
+   * vehicles behind it, and its crossing sets yieldingFoeAt, before which m must find its gap
+   * (gapFor), except at the start of its green (both heads start together) and unless m, for
+   * its part, waits only for the vehicles behind it and reached its stop line first. Vehicles
+   * still on their way to a group whose head waits for m or cannot go on do not count. Each
+   * vehicle's earliest crossing follows the one ahead by the saturation headway or the slower
+   * one's following headway (minHeadwaySeconds), as in dischargeGroups.
    */
   private foeTimes(m: number, link: number, now: number, horizon: number, tEnd: number, n: number): number {
     const conflicts = this.conflicts;
