@@ -18,6 +18,11 @@
  *    max-pressure. Travel time as CityFlow's get_average_travel_time: over every vehicle
  *    that departed, finished ones by their trip, unfinished ones until the end of the run.
  *
+ * 3. Junction checks (part of 1): saturated flows on one or two approaches of the spider's
+ *    five-arm signal and the random network's six-arm signal only, and on one approach of a
+ *    signalised grid junction at four junction radii (the calibration of a slow movement's
+ *    headway), vehicles over the stop line per cycle, SUMO against ours (junctionChecks).
+ *
  * Needs sumo, netgenerate, duarouter and /usr/share/sumo/tools/randomTrips.py for part 1
  * (skipped with a reason when missing). Writes bench/results/import.json, and the generated
  * CityFlow files to .data/bench-import/cityflow-4x4/ (roadnet.json, flow.json).
@@ -80,6 +85,8 @@ const NETWORKS: SumoNet[] = [
 /** Seconds between departures (randomTrips --period) for the three demand levels. */
 const LEVELS = [{ name: 'low', period: 4 }, { name: 'medium', period: 2.5 }, { name: 'high', period: 1.6 }];
 const DEMAND_S = QUICK ? 600 : 1800;
+/** Seconds of saturated demand in each junction check (40 cycles of 90 s). */
+const CHECK_S = QUICK ? 600 : 3600;
 const CAP_S = DEMAND_S + 3600;
 
 function vTypeXml(): string {
@@ -170,17 +177,115 @@ function sumoPart() {
   }
   return {
     skipped: false,
+    junction_checks: junctionChecks(dir),
     sumo_version: sumoVersion(),
     demand: `randomTrips.py -b 0 -e ${DEMAND_S} -p <period> --seed 1 --fringe-factor <per network> --min-distance 300 --validate (duarouter routes), vType ${JSON.stringify(SUMO_PASSENGER_CAR)}, departLane best, departSpeed max`,
     sumo_settings: 'the netgenerate network as it is (internal junction lanes included), step 1 s, seed 1, time-to-teleport 300 s',
-    ours: 'importSumo(net, routes) → createSimulation with the routes file\'s vehicles (SimulationOptions.vehicles), SUMO_CALIBRATED and cruiseSpeedFactor for the Krauss dawdling; link length = lane length + mean internal lane length of its connections, free-flow time including the slower junction lanes; per movement an approach loss for braking to the turn speed (minor links: to the speed it can stop from within 4.5 m) and speeding up again, and for a slow movement a following headway (1 s + 7.5 m / turn speed) when longer than the saturation headway; per yielding movement a clearing time on top of the critical gap: what the junction\'s internal lanes add to SUMO\'s leave times (its own path from a stop, or arriving at its approach speed, and its slowest foe\'s path, at the foe\'s minor approach speed when it yields itself); per movement that others yield to its path times from a stop (its path and length from a standstill at the stop line, or a car spacing behind it, against crossing at speed)',
-    yielding: 'a yielding vehicle goes into a gap of its critical gap (SUMO_CALIBRATED 5 s, measured without internal lanes) + its clearing time; a foe at the head of its queue that yields itself still counts from now (not the vehicles behind it), unless it waits for this movement through a cycle of yields; a foe that had stopped keeps its path occupied after crossing the stop line for its path time from a stop (the head of its queue) or from a car spacing back (one following it out of the queue)',
+    ours: 'importSumo(net, routes) → createSimulation with the routes file\'s vehicles (SimulationOptions.vehicles), SUMO_CALIBRATED and cruiseSpeedFactor for the Krauss dawdling; link length = lane length + mean internal lane length of its connections, free-flow time including the slower junction lanes, storage the cars that fit standing on its lanes (7.5 m each); per movement an approach loss for braking to the turn speed (minor links: to the speed it can stop from within 4.5 m) and speeding up again, and for a slow movement a following headway (SUMO\'s saturated headway at road speed, 1.9 s, + 7.5 m × (1 / turn speed − 1 / road speed), measured in the calibration checks) behind a car of it and for a car of it behind the one ahead; per yielding movement a clearing time on top of the critical gap: what the junction\'s internal lanes add to SUMO\'s leave times (its own path from a stop, or arriving at its approach speed, and its slowest foe\'s path, at the foe\'s minor approach speed when it yields itself); per movement that others yield to its path times from a stop (its path and length from a standstill at the stop line, or a car spacing behind it, against crossing at speed)',
+    yielding: 'a yielding vehicle goes into a gap of its critical gap (SUMO_CALIBRATED 5 s, measured without internal lanes) + its clearing time; a foe at the head of its queue that yields itself still counts from now (not the vehicles behind it), unless it waits for this movement through a cycle of yields; a foe that had stopped keeps its path occupied after crossing the stop line for its path time from a stop (the head of its queue) or from a car spacing back (one following it out of the queue); a foe head that yields only to vehicles queued behind the yielding one goes first, its queue counting behind it, and the yielding vehicle goes before it with a full gap or after it has crossed (heads waiting through the red start together; of two waiting only for each other\'s queues, the one at its stop line first goes first); vehicles on their way to a lane group whose head waits for the yielding movement do not count',
     cruise_speed_factor: Math.round(KRAUSS_CRUISE * 10000) / 10000,
     compared: 'per vehicle matched by id: travel time (SUMO duration) and delay (ours travel − free flow; SUMO timeLoss)',
     networks,
     goal_tt_within_15pct: networks.every((n) => n.goal_tt_within_15pct),
     goal_delay_within_25pct: networks.every((n) => n.goal_delay_within_25pct),
   };
+}
+
+/**
+ * Junction checks: saturated flows on one or two approaches of the spider's five-arm signal
+ * A1 and the random network's six-arm signal 4 only (nothing else on the network), each
+ * approach's vehicles taking its movements in the shares its vehicles take in the high
+ * level's routes file, each starting on the edge that feeds the approach and leaving one
+ * edge after the junction, for an hour. Vehicles over the stop line per 90 s cycle (from the third cycle to the last full one of the demand; SUMO:
+ * leaving the approach edge), SUMO against ours on the same vehicles: the junction's
+ * capacity by itself, apart from the network's queues and spill-back.
+ */
+function junctionChecks(dir: string) {
+  // the slow-movement headway's calibration: a signalised grid junction (B1) whose approach A1B1 carries right turns only,
+  // at four junction radii (turn speeds), and straight through
+  const calibration = (radius: number, out: string, what: string) => ({
+    name: `calibration, junction radius ${radius} m: approach A1B1 alone, ${what}`, net: `calibration-r${radius}`, approaches: ['A1B1'], throughOnly: false, period: 1.6, only: out,
+    netgenerate: ['--grid', '--grid.number', '3', '--grid.length', '200', '--grid.attach-length', '200', '--default.lanenumber', '1', '--default-junction-type', 'priority', '--tls.set', 'B1', '--default.junctions.radius', String(radius)],
+  });
+  const cases: { name: string; net: string; approaches: string[]; throughOnly: boolean; period: number; only?: string; netgenerate?: string[] }[] = [
+    { name: 'spider A1: approach B1A1 alone, through only', net: 'spider', approaches: ['B1A1'], throughOnly: true, period: 1.6 },
+    { name: 'spider A1: approach B1A1 alone, its movement mix', net: 'spider', approaches: ['B1A1'], throughOnly: false, period: 1.6 },
+    { name: 'spider A1: B1A1 and the opposing B4A1, 1,200 veh/h each', net: 'spider', approaches: ['B1A1', 'B4A1'], throughOnly: false, period: 3 },
+    { name: 'random 4: approach 5 alone, its movement mix', net: 'random', approaches: ['5'], throughOnly: false, period: 1.6 },
+    calibration(4, 'B1C1', 'through only'),
+    ...[4, 8, 12, 16].map((r) => calibration(r, 'B1B0', 'right turns only')),
+  ];
+  const rows = [];
+  for (const c of cases) {
+    const netFile = path.join(dir, `${c.net}.net.xml`);
+    if (c.netgenerate && !fs.existsSync(netFile)) run('netgenerate', [...c.netgenerate, '--output-file', netFile], dir);
+    if (!fs.existsSync(netFile)) continue;
+    const netXml = fs.readFileSync(netFile, 'utf8');
+    const conns = [...netXml.matchAll(/<connection from="([^":][^"]*)" to="([^"]+)"[^>]*dir="(\w)"/g)].map((m) => ({ from: m[1], to: m[2], dir: m[3] }));
+    const edgeEnds = new Map([...netXml.matchAll(/<edge id="([^":][^"]*)" from="([^"]+)" to="([^"]+)"/g)].map((m) => [m[1], { from: m[2], to: m[3] }]));
+    const routesXml = c.only ? '' : fs.readFileSync(path.join(dir, `${c.net}-high.rou.xml`), 'utf8');
+    // per approach: its movement shares in the high level's routes (or the one movement), and the edge feeding it
+    const flows = c.approaches.map((a) => {
+      const shares = new Map<string, number>(c.only ? [[c.only, 1]] : []);
+      for (const m of routesXml.matchAll(/<route edges="([^"]+)"/g)) {
+        const e = m[1].split(' ');
+        const i = e.indexOf(a);
+        if (i >= 0 && i + 1 < e.length && (!c.throughOnly || conns.some((x) => x.from === a && x.to === e[i + 1] && x.dir === 's'))) shares.set(e[i + 1], (shares.get(e[i + 1]) ?? 0) + 1);
+      }
+      const feeders = conns.filter((x) => x.to === a && x.dir !== 't');
+      const feeder = (feeders.find((x) => x.dir === 's') ?? feeders[0]).from;
+      return { approach: a, feeder, shares: [...shares.entries()].sort() };
+    });
+    const after = (out: string) => conns.find((x) => x.from === out && x.dir !== 't' && edgeEnds.get(x.to)?.to !== edgeEnds.get(out)?.from)?.to;
+    // deterministic draws: a fixed linear congruential sequence
+    let state = 12345;
+    const uniform = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const vehicles: string[] = [];
+    let id = 0;
+    for (let t = 0; t < CHECK_S; t += c.period) {
+      for (const f of flows) {
+        const total = f.shares.reduce((sum, [, n]) => sum + n, 0);
+        let u = uniform() * total;
+        const out = f.shares.find(([, n]) => (u -= n) < 0)?.[0] ?? f.shares[f.shares.length - 1][0];
+        const next = after(out);
+        vehicles.push(`  <vehicle id="${id++}" type="car" depart="${t.toFixed(2)}" departLane="best" departSpeed="max"><route edges="${[f.feeder, f.approach, out, ...(next ? [next] : [])].join(' ')}"/></vehicle>`);
+      }
+    }
+    const t0 = SUMO_PASSENGER_CAR;
+    const rou = path.join(dir, `check-${rows.length}.rou.xml`);
+    fs.writeFileSync(rou, `<routes>\n  <vType id="${t0.id}" accel="${t0.accel}" decel="${t0.decel}" sigma="${t0.sigma}" length="${t0.length}" minGap="${t0.minGap}" tau="${t0.tau}" maxSpeed="${t0.maxSpeed}" speedDev="${t0.speedDev}"/>\n${vehicles.join('\n')}\n</routes>\n`);
+    const vr = path.join(dir, `check-${rows.length}.vehroutes.xml`);
+    run('sumo', ['-n', netFile, '-r', rou, '--vehroute-output', vr, '--vehroute-output.exit-times', 'true', '--end', String(CHECK_S + 300), '--step-length', '1', '--seed', '1', '--time-to-teleport', '300', '--no-step-log', 'true', '--duration-log.disable', 'true', '--xml-validation', 'never'], dir);
+    const cycles = (count: Map<string, number[]>) => c.approaches.map((a) => count.get(a)!.slice(2, Math.floor(CHECK_S / 90)));
+    const sumoCount = new Map(c.approaches.map((a) => [a, new Array<number>(Math.ceil(CHECK_S / 90) + 10).fill(0)]));
+    for (const m of fs.readFileSync(vr, 'utf8').matchAll(/<route edges="([^"]+)" exitTimes="([^"]+)"/g)) {
+      const e = m[1].split(' ');
+      const x = m[2].split(' ').map(Number);
+      for (const a of c.approaches) if (e.includes(a)) sumoCount.get(a)![Math.floor(x[e.indexOf(a)] / 90)]++;
+    }
+    const imported = importSumo(netXml, fs.readFileSync(rou, 'utf8'));
+    const index = new Map(imported.network.links.map((l, i) => [i, l.id]));
+    const oursCount = new Map(c.approaches.map((a) => [a, new Array<number>(Math.ceil(CHECK_S / 90) + 10).fill(0)]));
+    const sink = { stage: () => undefined, arrive: () => undefined, depart: (link: number, _ready: number, release: number) => { oursCount.get(index.get(link)!)?.splice(Math.floor(release / 90), 1, oursCount.get(index.get(link)!)![Math.floor(release / 90)] + 1); } };
+    const sim = createSimulation({ ...imported.network, demand: [] }, { seed: 1, vehicles: imported.vehicles, ...SUMO_CALIBRATED, cruiseSpeedFactor: KRAUSS_CRUISE, eventSink: sink });
+    sim.advanceTo(CHECK_S + 200);
+    const mean = (xs: number[]) => r2(xs.reduce((a, b) => a + b, 0) / xs.length);
+    const sumoCycles = cycles(sumoCount);
+    const oursCycles = cycles(oursCount);
+    const viaOf = (from: string, to: string) => netXml.match(new RegExp(`<connection from="${from}" to="${to}"[^>]*via="([^"]+)"`))?.[1];
+    const turnSpeed = c.only ? Number(netXml.match(new RegExp(`<lane id="${viaOf(c.approaches[0], c.only)}"[^>]*speed="([^"]+)"`))?.[1]) : undefined;
+    const row = {
+      check: c.name,
+      ...(turnSpeed ? { junction_lane_speed_mps: turnSpeed } : {}),
+      approaches: flows.map((f, i) => ({
+        approach: f.approach, from: f.feeder, movement_shares: Object.fromEntries(f.shares),
+        per_cycle_sumo: mean(sumoCycles[i]), per_cycle_ours: mean(oursCycles[i]), error_pct: pct(mean(oursCycles[i]), mean(sumoCycles[i])),
+      })),
+    };
+    rows.push(row);
+    console.log(`junction check ${c.name}: ${row.approaches.map((a) => `${a.approach} ${a.per_cycle_ours} vs SUMO ${a.per_cycle_sumo} per cycle (${a.error_pct} %)`).join(', ')}`);
+  }
+  return rows;
 }
 
 function cityflowPart() {

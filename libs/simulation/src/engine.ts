@@ -265,6 +265,7 @@ class QueueSimulation implements Simulation {
   private readonly groupBaseHeadway: Float64Array;
   private readonly groupCount: Int32Array;
   private readonly groupNextFree: Float64Array;
+  private readonly groupLastRelease: Float64Array; // when the group's last vehicle crossed its stop line
   private readonly groupDebt: Float64Array;
   private readonly groupDebtWindowEnd: Float64Array;
   private readonly linkAssigned: Int32Array; // vehicles at the ring's head that have joined a lane group
@@ -274,6 +275,12 @@ class QueueSimulation implements Simulation {
   private readonly yields: Int32Array;
   private readonly yieldingLinks: Int32Array;
   private readonly yieldReach = new Map<number, Set<number>>();
+  /** Per yielding movement: the approach of every movement it yields to when that is one link (else -1), and their lane groups (bits). */
+  private readonly yieldsOnLink: Int32Array;
+  private readonly yieldsOnGroups: Int32Array;
+  /** The lane group (bit, of its link) of the yielding vehicle gapFor is looking for a gap for. */
+  private gapGroupBit = 0;
+  private gapVehicleAt = 0; // ... and when it reached its stop line
   private readonly movPassages: Float64Array; // last PASSAGES_KEPT stop-line crossings per movement
   private readonly movPassageHead: Int32Array;
   private readonly movPassageClear: Float64Array; // ... and when each left its junction path (later than the crossing for one that had stopped)
@@ -284,8 +291,11 @@ class QueueSimulation implements Simulation {
   private readonly movGapMoving: Float64Array; // ... plus its clearing time when it arrives without stopping
   private readonly followUp: number;
   private readonly conflicts = new Float64Array(MAX_CONFLICTS);
+  /** Set by foeTimes: the earliest predicted crossing of a foe that yields itself (a yielding vehicle may go before it, not behind it). */
+  private yieldingFoeAt = Infinity;
   private readonly groupScan = new Int32Array(8);
   private readonly groupScanTimes = new Float64Array(8);
+  private readonly groupScanLast = new Float64Array(8);
   private readonly groupPassers = new Int32Array(8);
   // approaches (links ending at a crossing) and their interval accumulators
   private readonly approachLinks: Int32Array;
@@ -452,6 +462,7 @@ class QueueSimulation implements Simulation {
     this.groupBaseHeadway = this.groupHeadway.slice();
     this.groupCount = new Int32Array(nGroups);
     this.groupNextFree = new Float64Array(nGroups).fill(-Infinity);
+    this.groupLastRelease = new Float64Array(nGroups).fill(-Infinity);
     this.groupDebt = new Float64Array(nGroups);
     this.groupDebtWindowEnd = new Float64Array(nGroups).fill(-Infinity);
     this.linkAssigned = new Int32Array(nLinks);
@@ -476,6 +487,18 @@ class QueueSimulation implements Simulation {
         }
       }
       this.yieldReach.set(m, reach);
+    }
+    this.yieldsOnLink = new Int32Array(this.movStart[nLinks]).fill(-1);
+    this.yieldsOnGroups = new Int32Array(this.movStart[nLinks]);
+    for (let m = 0; m < this.movStart[nLinks]; m++) {
+      if (this.yieldStart[m + 1] === this.yieldStart[m]) continue;
+      const link = this.movLink[this.yields[this.yieldStart[m]]];
+      let one = true;
+      for (let y = this.yieldStart[m]; y < this.yieldStart[m + 1]; y++) {
+        if (this.movLink[this.yields[y]] !== link) one = false;
+        this.yieldsOnGroups[m] |= this.movGroups[this.yields[y]];
+      }
+      if (one) this.yieldsOnLink[m] = link;
     }
     this.movPassages = new Float64Array(this.movStart[nLinks] * PASSAGES_KEPT).fill(-Infinity);
     this.movPassageHead = new Int32Array(this.movStart[nLinks]);
@@ -1198,6 +1221,14 @@ class QueueSimulation implements Simulation {
           if (at >= tEnd || at >= bestRelease) continue;
         }
         const m = this.vMov[v];
+        if (m >= 0) {
+          // a slow movement's vehicle also closes up on the one ahead slowly: it crosses no sooner than its own following headway behind it
+          const behind = this.groupLastRelease[g] + this.movMinHeadway[m] / this.groupLanes[g];
+          if (behind > at) {
+            at = behind;
+            if (at >= tEnd || at >= bestRelease) continue;
+          }
+        }
         if (m < 0) {
           bestIdx = headIdx;
           bestRelease = at;
@@ -1224,6 +1255,8 @@ class QueueSimulation implements Simulation {
         if (this.ringCount[next] >= this.linkStorage[next]) continue; // spill-back: no room downstream
         const opposed = yielding && this.foeGreen(m, release, release + this.movGap[m]);
         if (opposed) {
+          this.gapGroupBit = 1 << k;
+          this.gapVehicleAt = this.vInAt[v];
           // a vehicle that finds its gap as it arrives goes without stopping (its moving gap); once it has stopped it needs the gap from a standstill
           const limit = windowEnd < tEnd ? windowEnd : tEnd;
           let found = Infinity;
@@ -1260,6 +1293,7 @@ class QueueSimulation implements Simulation {
       const own = this.movMinHeadway[m] / this.groupLanes[g]; // a slow movement's vehicle keeps the next one further behind
       if (own > headway) headway = own;
       this.groupNextFree[g] = bestRelease + headway;
+      this.groupLastRelease[g] = bestRelease;
       this.groupDebt[g] = bestRelease + headway > bestWindowEnd ? bestRelease + headway - bestWindowEnd : 0;
       this.groupDebtWindowEnd[g] = bestWindowEnd;
       const slot = m * PASSAGES_KEPT + this.movPassageHead[m];
@@ -1295,13 +1329,16 @@ class QueueSimulation implements Simulation {
       }
     }
     // the foes' links (usually one: the opposing approach); each scanned once
+    this.yieldingFoeAt = Infinity;
     for (let y = this.yieldStart[m]; y < this.yieldStart[m + 1]; y++) {
       const link = this.movLink[this.yields[y]];
       let seen = false;
       for (let z = this.yieldStart[m]; z < y; z++) if (this.movLink[this.yields[z]] === link) seen = true;
       if (!seen) n = this.foeTimes(m, link, from, horizon, tEnd, n);
     }
-    return acceptGap(from, limit, conflicts, n, gap);
+    // a foe that yields itself crosses when it finds its own gap, which may close before then (m going releases the
+    // vehicles queued behind m, and they may be what it yields to): m goes in a gap before it, or behind it once it has crossed
+    return acceptGap(from, this.yieldingFoeAt < limit ? this.yieldingFoeAt : limit, conflicts, n, gap);
   }
 
   /**
@@ -1315,16 +1352,28 @@ class QueueSimulation implements Simulation {
    * ever). A head that yields itself counts (it goes into gaps of other streams, and m must
    * not cut in front of it) but holds those behind it, unless it waits, directly or through
    * the movements it yields to, for m itself (a cycle of yields, as at a right-before-left
-   * junction): then it does not count, so the cycle cannot lock.
+   * junction): then it does not count, so the cycle cannot lock. A head that yields only to
+   * vehicles queued behind m (in m's lane group) is held by nothing: it counts with the
+   * vehicles behind it, and its crossing sets yieldingFoeAt, before which m must find its gap
+   * (gapFor), except at the start of its green (both heads start together) and unless m, for
+   * its part, waits only for the vehicles behind it and reached its stop line first. Vehicles
+   * still on their way to a group whose head waits for m or cannot go on do not count. Each
+   * vehicle's earliest crossing follows the one ahead by the saturation headway or the slower
+   * one's following headway (minHeadwaySeconds), as in dischargeGroups.
    */
   private foeTimes(m: number, link: number, now: number, horizon: number, tEnd: number, n: number): number {
     const conflicts = this.conflicts;
     const first = this.groupStart[link];
     const groups = this.groupStart[link + 1] - first;
     const chain = this.groupScanTimes;
-    for (let k = 0; k < groups; k++) chain[k] = this.groupNextFree[first + k];
+    const last = this.groupScanLast; // when the one ahead crosses
+    for (let k = 0; k < groups; k++) {
+      chain[k] = this.groupNextFree[first + k];
+      last[k] = this.groupLastRelease[first + k];
+    }
     // groups held by a vehicle that is not about to go (its next link is full, it waits for its bay) or that yields
     let blocked = 0;
+    let held = 0; // ... of those, the ones whose head waits for m or cannot go on (its next link is full, it waits for its bay)
     const firstPhase = this.crossingFirstPhase[this.linkCrossing[link]];
     const assigned = this.linkAssigned[link];
     for (let idx = 0; idx < this.ringCount[link]; idx++) {
@@ -1334,46 +1383,67 @@ class QueueSimulation implements Simulation {
       let earliest: number;
       let mv: number;
       let queued = false; // it follows the one ahead out of its queue
+      let free = false; // it yields, but only to vehicles held behind m
       if (idx < assigned) {
         const k = this.vGroup[v] - first;
         if ((blocked & (1 << k)) !== 0) continue;
         mv = this.vMov[v];
         if (mv >= 0 && (this.ringCount[this.movTo[mv]] >= this.linkStorage[this.movTo[mv]] || (this.movGroups[mv] & (1 << k)) === 0)) {
           blocked |= 1 << k;
+          held |= 1 << k;
           continue;
         }
         // a head that yields itself still crosses, to others' gaps: it counts (unless it waits, through its own foes, for m:
         // a cycle of yields) and holds those behind it
         const yields = mv >= 0 && this.yieldStart[mv + 1] > this.yieldStart[mv];
-        if (yields) {
-          blocked |= 1 << k;
-          if (this.yieldReach.get(mv)!.has(m)) continue;
+        // ... unless everything it yields to is queued behind m (in m's lane group): then nothing stops it, it goes
+        // (and those behind it follow) as if it had priority
+        free = yields && this.yieldsOnLink[mv] === this.movLink[m] && (this.yieldsOnGroups[mv] & ~this.gapGroupBit) === 0 && !this.yieldReach.get(mv)!.has(m);
+        // when m, for its part, waits only for the vehicles queued behind this one, the one at its stop line first goes first
+        if (free && this.yieldsOnLink[m] === link && (this.yieldsOnGroups[m] & ~(1 << k)) === 0 && !this.yieldReach.get(m)!.has(mv)) {
+          free = this.vInAt[v] < this.gapVehicleAt || (this.vInAt[v] === this.gapVehicleAt && link < this.movLink[m]);
         }
-        earliest = this.vInAt[v] > chain[k] ? this.vInAt[v] : chain[k];
-        queued = chain[k] > this.vInAt[v];
+        if (yields && !free) {
+          blocked |= 1 << k;
+          if (this.yieldReach.get(mv)!.has(m)) {
+            held |= 1 << k; // it waits for m
+            continue;
+          }
+        }
+        const own = mv >= 0 ? this.movMinHeadway[mv] / this.groupLanes[first + k] : 0;
+        const behind = last[k] + own > chain[k] ? last[k] + own : chain[k]; // (a slow one closes up slowly, as in dischargeGroups)
+        earliest = this.vInAt[v] > behind ? this.vInAt[v] : behind;
+        queued = behind > this.vInAt[v];
         // a yielding head moves in this same (second) pass, so it may go from now on; the others from the next step
         const notBefore = yields ? now : tEnd;
         if (earliest < notBefore) earliest = notBefore;
-        const own = mv >= 0 ? this.movMinHeadway[mv] / this.groupLanes[first + k] : 0;
         chain[k] = earliest + (own > this.groupHeadway[first + k] ? own : this.groupHeadway[first + k]);
+        last[k] = earliest;
       } else {
         // not yet in a lane group although it has arrived: it waits at a full bay's entry, and everyone behind it too
         if (ready < tEnd) break;
         mv = this.movementOf(v, link);
         earliest = ready;
         if (mv >= 0 && this.ringCount[this.movTo[mv]] >= this.linkStorage[this.movTo[mv]]) continue;
+        // still on its way to a group whose head waits for m (or cannot go on): it cannot cross before m
+        if (mv >= 0 && (this.movGroups[mv] & ~held) === 0) continue;
       }
       if (mv < 0 || earliest >= horizon || !this.isFoe(m, mv)) continue;
       // the foe crosses only in a green window of its movement
       let mask = this.movPhaseMask[mv];
       let at = Infinity;
+      let atGreenStart = false; // it waits for its green to begin
       for (let p = 0; mask !== 0; p++, mask >>>= 1) {
         if ((mask & 1) === 0) continue;
         const start = this.effStart[firstPhase + p];
         const candidate = earliest > start ? earliest : start;
-        if (candidate < this.effEnd[firstPhase + p] && candidate < at) at = candidate;
+        if (candidate < this.effEnd[firstPhase + p] && candidate < at) {
+          at = candidate;
+          atGreenStart = earliest <= start;
+        }
       }
       if (at < horizon && n < MAX_CONFLICTS) conflicts[n++] = at;
+      if (free && !atGreenStart && at < this.yieldingFoeAt) this.yieldingFoeAt = at;
       // one that will have waited crosses from a standstill and keeps its path longer
       const fromStop = queued && at === earliest ? this.movInQueue[mv] : this.movFromStop[mv];
       if (fromStop > 0 && at > ready + this.stopDelay && at + fromStop < horizon && n < MAX_CONFLICTS) conflicts[n++] = at + fromStop;

@@ -159,6 +159,55 @@ function threeStreams(rates: [number, number, number], yields: Record<string, st
   };
 }
 
+/**
+ * Two one-lane approaches into X: a's vehicles go straight (a1) or turn (a2, yielding to b's
+ * through); b's through yields to a's straight (a1), which queues behind a's turning cars.
+ */
+function yieldingBehindOwnQueue(rate: number): Network {
+  const link = (id: string, from: string, to: string) => ({ id, from, to, lengthM: 300, lanes: 1, speedMps: 13.89 });
+  return {
+    nodes: [{ id: 'X', kind: 'crossing', x: 0, y: 0 }, ...['ain', 'bin', 'aout', 'a2out', 'bout'].map((id, i) => ({ id, kind: 'boundary' as const, x: 300 * Math.cos(i), y: 300 * Math.sin(i) }))],
+    links: [{ ...link('a-X', 'ain', 'X'), storageVehicles: 5000 }, { ...link('b-X', 'bin', 'X'), storageVehicles: 5000 }, link('X-a', 'X', 'aout'), link('X-a2', 'X', 'a2out'), link('X-b', 'X', 'bout')],
+    crossings: [{
+      id: 'X',
+      approaches: ['a-X', 'b-X'],
+      movements: [
+        { id: 'a1', fromLink: 'a-X', toLink: 'X-a', kind: 'through', share: 0.5 },
+        { id: 'a2', fromLink: 'a-X', toLink: 'X-a2', kind: 'right', share: 0.5, yieldsTo: ['b'] },
+        { id: 'b', fromLink: 'b-X', toLink: 'X-b', kind: 'through', share: 1, yieldsTo: ['a1'] },
+      ],
+      phases: [{ id: 'all', movements: ['a1', 'a2', 'b'] }],
+      control: { kind: 'fixed', plan: { greenSeconds: [3600], amberSeconds: 0, allRedSeconds: 0, offsetSeconds: 0 } },
+    }],
+    demand: [{ link: 'a-X', intervalSeconds: 3600, vehPerHour: [rate] }, { link: 'b-X', intervalSeconds: 3600, vehPerHour: [rate] }],
+  };
+}
+
+describe('a foe that yields only to the vehicles queued behind the yielding one', () => {
+  it('goes first, and its queue after it: the turning car waits for a gap in that stream (SUMO: it does not go alongside the foe and so release the cars the foe yields to)', () => {
+    expect(() => validateNetwork(yieldingBehindOwnQueue(1200))).not.toThrow();
+    const rates = stopLineRates(yieldingBehindOwnQueue(1200), 2, 600, 2 * 3600);
+    // b flows nearly as if it had priority; a passes its turning cars only in b's gaps (before: the two took turns, about equal)
+    expect(rates.get('b-X')!).toBeGreaterThan(1.5 * rates.get('a-X')!);
+    expect(rates.get('b-X')!).toBeGreaterThan(1000);
+  });
+});
+
+describe('a slow movement', () => {
+  it('closes up slowly too: its car crosses no sooner than its following headway behind the one ahead', () => {
+    // approach a alone, saturated: half its cars fast (the saturation headway, 2 s at 1,800 veh/h), half slow (3 s)
+    const network = yieldingBehindOwnQueue(3000);
+    network.demand = [{ link: 'a-X', intervalSeconds: 3600, vehPerHour: [3000] }];
+    delete network.crossings[0].movements[1].yieldsTo;
+    network.crossings[0].movements[1].minHeadwaySeconds = 3;
+    // 3 s behind a slow car and in front of one, 2 s only between two fast ones: 0.25 × 2 + 0.75 × 3 = 2.75 s, 1,309 veh/h
+    // (behind a slow car only: 2.5 s, 1,440 veh/h)
+    const rate = stopLineRates(network, 2, 600, 2 * 3600).get('a-X')!;
+    expect(rate).toBeGreaterThan(1250);
+    expect(rate).toBeLessThan(1370);
+  });
+});
+
 describe('yielding to a stream that yields itself', () => {
   it('a foe at the head of its queue that yields to a third stream still takes gaps from this one', () => {
     // a yields to b; b yields to c, which is empty, so b's vehicles cross at once: a takes gaps in b's 900 veh/h as it would

@@ -47,6 +47,8 @@ describe('importSumo', () => {
     expect(network.nodes.map((n) => `${n.id}:${n.kind}`)).toEqual(['E:boundary', 'J1:crossing', 'J2:crossing', 'N1:boundary', 'S2:boundary', 'W:boundary']);
     const w = network.links.find((l) => l.id === 'W_J1')!;
     expect(w).toMatchObject({ from: 'W', to: 'J1', lengthM: 190, lanes: 2, speedMps: 13.89 });
+    // a queue stands on the lanes only: floor((190 + 2.5) / 7.5) = 25 cars of SUMO's (5 m + 2.5 m gap) per lane
+    expect(w.storageVehicles).toBe(50);
     // lane 0 through, lane 1 through + left: two lane groups, right to left
     expect(w.laneGroups).toEqual([{ lanes: 1, turns: ['through'] }, { lanes: 1, turns: ['left', 'through'] }]);
     expect(imported.signalised).toEqual(['J1']);
@@ -96,6 +98,9 @@ describe('importSumo', () => {
     expect(pathFromStop([], car)).toBe(0);
     // Krauss following at 6 m/s: 1 s + 7.5 m / 6 m/s
     expect(followingHeadway(6, {})).toBeCloseTo(2.25, 6);
+    // measured at road speed: 1.9 s at 13.89 m/s, plus 7.5 m × (1/6 − 1/13.89) at 6 m/s; no slower than the road: the Krauss headway
+    expect(followingHeadway(6, { saturationHeadwaySeconds: 1.9 }, 13.89)).toBeCloseTo(1.9 + 7.5 * (1 / 6 - 1 / 13.89), 6);
+    expect(followingHeadway(6, { saturationHeadwaySeconds: 1.9 })).toBeCloseTo(2.25, 6);
   });
 
   it('gives yielding movements the clearing times of the junction\'s internal lanes, and slow movements their following headway', () => {
@@ -119,7 +124,9 @@ describe('importSumo', () => {
     expect(left.clearingSeconds).toBeCloseTo(junctionClearing([{ length: 14, speed: 8 }], [[{ length: 14, speed: 8 }]], car, 0, [visibility]), 3);
     expect(left.clearingMovingSeconds).toBeCloseTo(junctionClearing([{ length: 14, speed: 8 }], [[{ length: 14, speed: 8 }]], car, visibility, [visibility]), 3);
     expect(left.clearingSeconds!).toBeGreaterThan(4);
-    expect(left.minHeadwaySeconds).toBeCloseTo(1 + 7.5 / visibility, 3);
+    // SUMO's saturated headway at road speed (1,900 veh/h) plus the car spacing's longer time at the slower speed
+    const saturated = 3600 / 1900;
+    expect(left.minHeadwaySeconds).toBeCloseTo(saturated + 7.5 * (1 / visibility - 1 / 11.11), 3); // (the minor road S2_J2: 11.11 m/s)
     // the major road's through movement neither yields nor slows: no clearing, no headway of its own
     const major = j2.movements.find((m) => m.id === 'J1_J2>J2_E')!;
     expect(major.clearingSeconds).toBeUndefined();
@@ -129,7 +136,10 @@ describe('importSumo', () => {
     expect(major.pathInQueueSeconds).toBeCloseTo(pathFromStop([{ length: 20, speed: 13.89 }], car, 7.5), 3);
     expect(major.pathInQueueSeconds!).toBeLessThan(major.pathFromStopSeconds!);
     // its right turn slows to 6 m/s
-    expect(j2.movements.find((m) => m.id === 'J1_J2>J2_S2')!.minHeadwaySeconds).toBeCloseTo(1 + 7.5 / 6, 3);
+    expect(j2.movements.find((m) => m.id === 'J1_J2>J2_S2')!.minHeadwaySeconds).toBeCloseTo(saturated + 7.5 * (1 / 6 - 1 / 13.89), 3);
+    // a car without a measured saturated headway keeps the Krauss car's following headway τ + (length + minGap) / v
+    const krauss = importSumo(net, ROUTES, { car: { accel: 2.6, decel: 4.5 } }).network.crossings.find((c) => c.id === 'J2')!;
+    expect(krauss.movements.find((m) => m.id === 'J1_J2>J2_S2')!.minHeadwaySeconds).toBeCloseTo(1 + 7.5 / 6, 3);
     // without internal lanes (the fixture as netconvert wrote it) no clearing time
     expect(network.crossings.find((c) => c.id === 'J2')!.movements.find((m) => m.id === 'S2_J2>J2_J1')!.clearingSeconds).toBeUndefined();
   });

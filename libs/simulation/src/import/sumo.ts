@@ -37,8 +37,21 @@ export interface SumoImportOptions {
    * passenger car: accel 2.6, decel 4.5 m/s², reaction time tau 1 s, length 5 m, minGap
    * 2.5 m); null: none of them.
    */
-  car?: { accel: number; decel: number; tau?: number; length?: number; minGap?: number } | null;
+  car?: { accel: number; decel: number; tau?: number; length?: number; minGap?: number; saturationHeadwaySeconds?: number } | null;
 }
+
+/**
+ * SUMO's passenger car discharges a saturated queue at road speed (50 km/h) about 1.9 s
+ * apart per lane (SUMO_CALIBRATED's 1,900 veh/h/lane). A movement driven at a lower speed v
+ * discharges at that plus the car spacing's longer time at v, (length + minGap) × (1/v −
+ * 1/road speed): measured in SUMO on a signalised approach carrying right turns only
+ * (netgenerate grid, junction radius 4, 8, 12, 16 m: turns at 6.5, 8.3, 9.8, 11.1 m/s) it
+ * discharges 2.51, 2.21, 2.09, 2.00 s apart (16.8, 19.0, 20.1, 21.0 cars per 42 s of effective
+ * green; straight through 22.1, 1.90 s), this gives 2.51, 2.26, 2.12, 2.03 s; the Krauss car's
+ * own following headway τ + (length + minGap) / v (its dawdling left out) gives 2.15, 1.90,
+ * 1.76, 1.67 s (bench:import, junction_checks).
+ */
+const SUMO_SATURATION_HEADWAY_S = 3600 / 1900;
 
 /** SUMO's default: a vehicle on a minor link sees foes from 4.5 m before the junction. */
 const MINOR_VISIBILITY_M = 4.5;
@@ -231,6 +244,7 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
 
   // ---- links
   const links: NetworkLink[] = [];
+  const queueCar = options.car === undefined ? { length: 5, minGap: 2.5 } : options.car;
   const linkLaneSpeed = new Map<string, number>();
   for (const e of carEdges) {
     const out = carConnections.filter((c) => c.from === e.id && kind.get(e.to) !== 'boundary');
@@ -243,7 +257,13 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
     linkLaneSpeed.set(e.id, laneSpeed);
     // the link's speed makes its free-flow time the lane's plus the junction lanes' (slower in turns)
     const speed = inside > 0 ? (laneLength + inside) / (laneLength / laneSpeed + insideTime) : laneSpeed;
-    links.push({ id: e.id, from: crossingIdOf.get(e.from)!, to: crossingIdOf.get(e.to)!, lengthM: round3(laneLength + inside), lanes: e.lanes.length, speedMps: round3(speed) });
+    const link: NetworkLink = { id: e.id, from: crossingIdOf.get(e.from)!, to: crossingIdOf.get(e.to)!, lengthM: round3(laneLength + inside), lanes: e.lanes.length, speedMps: round3(speed) };
+    // a queue stands on the edge's lanes, not in the junction: each lane holds the cars whose length and gap fit on it
+    if (queueCar) {
+      const spacing = (queueCar.length ?? 5) + (queueCar.minGap ?? 2.5);
+      link.storageVehicles = Math.max(1, e.lanes.reduce((sum, l) => sum + Math.floor((l.length + (queueCar.minGap ?? 2.5)) / spacing), 0));
+    }
+    links.push(link);
   }
   const linkById = new Map(links.map((l) => [l.id, l]));
 
@@ -366,7 +386,7 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
     }
     // approach loss: braking to the turn's speed (or, on a minor link, to the speed it can stop from within
     // the visibility distance) and speeding up to the next road's, as SUMO's car does: (Δv)² / (2 b v) + (Δv')² / (2 a v')
-    const car = options.car === undefined ? { accel: 2.6, decel: 4.5 } : options.car;
+    const car = options.car === undefined ? { accel: 2.6, decel: 4.5, saturationHeadwaySeconds: SUMO_SATURATION_HEADWAY_S } : options.car;
     if (car) {
       for (const m of kept) {
         const cs = conns.filter((c) => movementOf.get(c) === m);
@@ -378,7 +398,7 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
         const loss = (vIn - vTurn) ** 2 / (2 * car.decel * vIn) + (vOut - vTurn) ** 2 / (2 * car.accel * vOut);
         if (loss > 0.005) m.approachLossSeconds = round3(loss);
         // a queue crossing the stop line at vTurn: each car follows at its reaction time plus its length and gap over vTurn
-        if (vTurn < vIn) m.minHeadwaySeconds = round3(followingHeadway(vTurn, car));
+        if (vTurn < vIn) m.minHeadwaySeconds = round3(followingHeadway(vTurn, car, vIn));
       }
       // clearing time of a yielding movement: SUMO lets a minor vehicle go when its foe reaches the junction no earlier
       // than it has left its junction path, and only after the foe has left its own; those paths (internal lanes) are
@@ -460,8 +480,11 @@ export function importSumo(netXml: string, routesXml?: string, options: SumoImpo
 }
 
 /** Seconds between two cars following each other at speed v (SUMO's Krauss car: tau + (length + minGap) / v). */
-export function followingHeadway(v: number, car: { tau?: number; length?: number; minGap?: number }): number {
-  return (car.tau ?? 1) + ((car.length ?? 5) + (car.minGap ?? 2.5)) / v;
+export function followingHeadway(v: number, car: { tau?: number; length?: number; minGap?: number; saturationHeadwaySeconds?: number }, roadSpeed?: number): number {
+  const spacing = (car.length ?? 5) + (car.minGap ?? 2.5);
+  // measured at road speed, the car's saturated headway, plus the spacing's longer time at the slower speed
+  if (car.saturationHeadwaySeconds !== undefined && roadSpeed !== undefined && roadSpeed > v) return car.saturationHeadwaySeconds + spacing * (1 / v - 1 / roadSpeed);
+  return (car.tau ?? 1) + spacing / v;
 }
 
 interface InternalLane { length: number; speed: number }
