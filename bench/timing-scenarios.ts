@@ -109,13 +109,36 @@ const dateMs = (date: string) => Date.parse(`${date}T00:00:00Z`);
 const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /**
+ * Which days a run evaluates: 'test' (the benchmark's days), 'tuning' (bench:timing
+ * --tuning-days: the days planner settings are chosen on) or 'heldout' (bench:timing
+ * --held-out: days and seeds no setting was chosen or read on, to validate them).
+ */
+export type DaySet = 'test' | 'tuning' | 'heldout' | 'heldout-weekend';
+
+/** Boroondara's held-out days: the weekdays of 2006-10-23..31 the test days leave (every weekend day after 10-15 is a test or tuning day). */
+export const BOROONDARA_HELD_OUT_DATES = ['2006-10-23', '2006-10-24', '2006-10-25', '2006-10-27'];
+/**
+ * Boroondara's held-out weekend day (bench:timing --held-out-weekend): Sun 2006-10-15 after the tuning days' previous days
+ * 10-01..14. No run evaluated a strategy on it; it is one of the test days' previous days (its counts under the pre-existing
+ * plans fed their forecasts), which is as close to unseen as a weekend day of October 2006 gets.
+ */
+export const BOROONDARA_HELD_OUT_WEEKEND_DATE = '2006-10-15';
+/** The grids' held-out day seeds start here (test 101.., tuning 201..). */
+export const GRID_HELD_OUT_FIRST_SEED = 301;
+
+/**
  * `days`: 'test' (the benchmark's days) or 'tuning' (bench:timing --tuning-days): days that
  * end before the test days' previous days start to matter for choosing a planner's settings
  * — previous days 2006-10-01..14 (quick: 08..14), tuning days 2006-10-17 (Tue), 19 (Thu),
  * 21 (Sat), 22 (Sun) (quick: 17 and 21), disturbed: 2006-10-16 (Mon). Planner settings are
- * chosen on these, never on the test days.
+ * chosen on these, never on the test days. 'heldout' (bench:timing --held-out): the test
+ * days' previous days (2006-10-09..22, quick 16..22) and the weekdays between and after the
+ * test days that no run evaluated before, BOROONDARA_HELD_OUT_DATES (Mon 23, Tue 24, Wed 25,
+ * Fri 27; quick: 23), engine seeds 301..; disturbed: Mon 2006-10-23 with the test
+ * disturbance. 'heldout-weekend' (--held-out-weekend): Sun 2006-10-15 after 10-01..14
+ * (quick 08..14), seed 311 (BOROONDARA_HELD_OUT_WEEKEND_DATE).
  */
-export function boroondaraScenario(quick: boolean, disturbed = false, days: 'test' | 'tuning' = 'test'): TimingScenario {
+export function boroondaraScenario(quick: boolean, disturbed = false, days: DaySet = 'test'): TimingScenario {
   const city = JSON.parse(fs.readFileSync(path.join(CITY_DIR, 'crossings.json'), 'utf8')) as CityInput & { crossings: Array<{ approaches: Array<{ road?: string | null }> }> };
   const demand = JSON.parse(fs.readFileSync(path.join(CITY_DIR, 'sim-demand.json'), 'utf8')) as SimDemandFile;
   const recorded = JSON.parse(fs.readFileSync(path.join(CITY_DIR, 'sim-demand-days.json'), 'utf8')) as SimDemandDays;
@@ -162,15 +185,21 @@ export function boroondaraScenario(quick: boolean, disturbed = false, days: 'tes
       demand: Object.entries(day.entries).map(([link, rates]) => ({ link, intervalSeconds: recorded.intervalSeconds, vehPerHour: rates })),
     };
   };
+  if (days === 'heldout-weekend' && disturbed) throw new Error('the held-out weekend day has no disturbance day');
   const tuning = days === 'tuning';
-  const firstHistory = tuning ? (quick ? '2006-10-08' : '2006-10-01') : quick ? '2006-10-16' : '2006-10-09';
-  const lastHistory = tuning ? '2006-10-14' : '2006-10-22';
+  const early = tuning || days === 'heldout-weekend';
+  const firstHistory = early ? (quick ? '2006-10-08' : '2006-10-01') : quick ? '2006-10-16' : '2006-10-09';
+  const lastHistory = early ? '2006-10-14' : '2006-10-22';
   const history: DaySpec[] = [];
   for (let ms = dateMs(firstHistory), d = 0; ms <= dateMs(lastHistory); ms += DAY_MS, d++) history.push(dayOf(dateOf(ms), 1 + d));
   const testDates = tuning
     ? disturbed ? ['2006-10-16'] : quick ? ['2006-10-17', '2006-10-21'] : ['2006-10-17', '2006-10-19', '2006-10-21', '2006-10-22']
+    : days === 'heldout'
+    ? disturbed || quick ? BOROONDARA_HELD_OUT_DATES.slice(0, 1) : BOROONDARA_HELD_OUT_DATES
+    : days === 'heldout-weekend'
+    ? [BOROONDARA_HELD_OUT_WEEKEND_DATE]
     : disturbed ? ['2006-10-30'] : quick ? ['2006-10-30'] : ['2006-10-26', '2006-10-28', '2006-10-29', '2006-10-30', '2006-10-31'];
-  const test = testDates.map((date, i) => dayOf(date, (tuning ? 201 : 101) + i));
+  const test = testDates.map((date, i) => dayOf(date, (tuning ? 201 : days === 'heldout' ? 301 : days === 'heldout-weekend' ? 311 : 101) + i));
   let description = `City of Boroondara (${network.crossings.length} crossings, ${network.links.length} links); each day's demand calibrated to that real day of October 2006 (seed-data/boroondara-2006/sim-demand-days.json); previous days ${history[0].label}..${history[history.length - 1].label}, test days ${testDates.join(', ')}; vertical queues as in the simulator app`;
   if (disturbed) {
     // The approach with the highest peak flow of the typical day: its first link (road link or boundary entry) loses a lane.
@@ -195,7 +224,7 @@ export function boroondaraScenario(quick: boolean, disturbed = false, days: 'tes
   }
   return {
     name: disturbed ? 'boroondara_disturbed' : 'boroondara',
-    description: tuning ? `${description} [TUNING DAYS, not the benchmark's test days]` : description,
+    description: tuning ? `${description} [TUNING DAYS, not the benchmark's test days]` : days.startsWith('heldout') ? `${description} [HELD-OUT DAYS: no setting was chosen or read on them]` : description,
     historyFirstDayMs: dateMs(firstHistory),
     history,
     test,
@@ -248,9 +277,11 @@ export function gridDayDemand(levels: EntryDemand[], daySeed: number): EntryDema
 
 /**
  * `lanes`: the engine's lane model on the grid (bench:timing --lanes=...); default one queue per approach, unopposed lefts.
- * `days`: 'tuning' (bench:timing --tuning-days) runs day seeds 201.. instead of the test seeds 101.. (same previous days).
+ * `days`: 'tuning' (bench:timing --tuning-days) runs day seeds 201.., 'heldout' (--held-out) GRID_HELD_OUT_FIRST_SEED (301)..,
+ * instead of the test seeds 101.. (same previous days).
  */
-export function gridScenario(quick: boolean, size = 4, lanes: Pick<GridOptions, 'laneLayout' | 'leftTurns' | 'leftBayLengthM'> = {}, days: 'test' | 'tuning' = 'test'): TimingScenario {
+export function gridScenario(quick: boolean, size = 4, lanes: Pick<GridOptions, 'laneLayout' | 'leftTurns' | 'leftBayLengthM'> = {}, days: DaySet = 'test'): TimingScenario {
+  if (days === 'heldout-weekend') throw new Error('the grids have no weekend days');
   const network = generateGrid({ rows: size, cols: size, demandLevel: GRID_PEAK_VEH_PER_HOUR, seed: 1, demandSpread: GRID_SPREAD, ...lanes });
   const levels = network.demand;
   network.demand = gridDayDemand(levels, 0);
@@ -265,11 +296,11 @@ export function gridScenario(quick: boolean, size = 4, lanes: Pick<GridOptions, 
   }
   const day = (seed: number): DaySpec => ({ label: `seed ${seed}`, seed, demand: gridDayDemand(levels, seed), weekend: false });
   const historyDays = size > 4 ? 3 : quick ? 2 : 4;
-  const firstSeed = days === 'tuning' ? 201 : 101;
+  const firstSeed = days === 'tuning' ? 201 : days === 'heldout' ? GRID_HELD_OUT_FIRST_SEED : 101;
   const testSeeds = quick || size > 4 ? [firstSeed] : [firstSeed, firstSeed + 1, firstSeed + 2];
   return {
     name: size > 4 ? 'grid_10x10' : 'grid_4x4',
-    description: `${days === 'tuning' ? '[TUNING DAYS, not the benchmark\'s test days] ' : ''}${size}×${size} grid, 200 m blocks, 2 lanes, 50 km/h, turns 10/80/10 %, physical link storage with spill-back; entry demand peaks at ${GRID_PEAK_VEH_PER_HOUR} veh/h ±${GRID_SPREAD * 100} % per entry, tidal: morning peak (08:00) heavier north-south, evening peak (17:30) heavier east-west, inter-peak hump at 13:00, night base 15 %; day-to-day variation per day seed: volume ±${GRID_DAY_VARIATION.volume * 100} % (sd), each entry ±${GRID_DAY_VARIATION.entry * 100} % (sd), peaks shifted up to ±${GRID_DAY_VARIATION.peakShiftHours * 60} min`,
+    description: `${days === 'tuning' ? '[TUNING DAYS, not the benchmark\'s test days] ' : days === 'heldout' ? '[HELD-OUT DAYS: day seeds no setting was chosen or read on] ' : ''}${size}×${size} grid, 200 m blocks, 2 lanes, 50 km/h, turns 10/80/10 %, physical link storage with spill-back; entry demand peaks at ${GRID_PEAK_VEH_PER_HOUR} veh/h ±${GRID_SPREAD * 100} % per entry, tidal: morning peak (08:00) heavier north-south, evening peak (17:30) heavier east-west, inter-peak hump at 13:00, night base 15 %; day-to-day variation per day seed: volume ±${GRID_DAY_VARIATION.volume * 100} % (sd), each entry ±${GRID_DAY_VARIATION.entry * 100} % (sd), peaks shifted up to ±${GRID_DAY_VARIATION.peakShiftHours * 60} min`,
     history: Array.from({ length: historyDays }, (_, d) => day(1 + d)),
     test: testSeeds.map(day),
     extras: size === 4,

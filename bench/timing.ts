@@ -17,13 +17,18 @@
  * bench/results/timing-lanes-<model>[-quick].json, never timing.json), --city <dir> (only the city folder written by
  * npm run sim:import; results to bench/results/timing-city-<name>[-quick].json, never timing.json), --tuning-days (the
  * days planner settings are chosen on, before the test days' previous days: Boroondara 2006-10-17/19/21/22 from 01..14,
- * disturbed 2006-10-16; grids day seeds 201..; results to bench/results/timing-tuning[-quick].json, never timing.json).
+ * disturbed 2006-10-16; grids day seeds 201..; results to bench/results/timing-tuning[-quick].json, never timing.json),
+ * --held-out (a validation on days no setting was chosen or read on: Boroondara weekdays 2006-10-23/24/25/27 after the test
+ * days' previous days 09..22, disturbed 10-23; grids day seeds 301..; results to bench/results/timing-heldout[-quick].json,
+ * never timing.json), --held-out-weekend (Boroondara only: Sun 2006-10-15 after 10-01..14, seed 311; results to
+ * bench/results/timing-heldout-weekend[-quick].json), --free-band=X and --switch-min-effect=S (override two settings of crosscast_actuated for A/B runs:
+ * freeDegreeOfSaturationBand, default 0.1; switchMinEffectSeconds, default 0.5 s/veh; the result file then names them).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProfileForecaster } from './timing-forecast';
 import { DayRun, GainSample, runDay, windowMeanDelay } from './timing-run';
-import { DaySpec, SLOT_SECONDS, ScenarioName, TimingScenario, boroondaraScenario, cityScenario, gridScenario } from './timing-scenarios';
+import { BOROONDARA_HELD_OUT_DATES, BOROONDARA_HELD_OUT_WEEKEND_DATE, DaySet, DaySpec, GRID_HELD_OUT_FIRST_SEED, SLOT_SECONDS, ScenarioName, TimingScenario, boroondaraScenario, cityScenario, gridScenario } from './timing-scenarios';
 import {
   ACTUATED_SETTINGS, COORDINATION_MAX_SPACING_M, CrosscastActuatedStrategy, CrosscastStrategy, MAX_CYCLE_STEP_S, MAX_PRESSURE_SETTINGS, PlannerVariant, Strategy, StrategyName, TimeOfDayChoice,
   actuatedStrategy, fixedPlans, fixedStrategy, maxPressureStrategy, meanFlows, timeOfDayPlans, timeOfDayStrategy,
@@ -41,13 +46,35 @@ const LANE_MODELS: Record<string, Parameters<typeof gridScenario>[2]> = {
 if (LANES !== undefined && !(LANES in LANE_MODELS)) throw new Error(`--lanes=${LANES}: one of ${Object.keys(LANE_MODELS).join(', ')}`);
 const CITY = args.includes('--city') ? args[args.indexOf('--city') + 1] : undefined;
 const TUNING = args.includes('--tuning-days');
-const DAYS = TUNING ? 'tuning' : 'test';
+const HELD_OUT_WEEKEND = args.includes('--held-out-weekend');
+const HELD_OUT = args.includes('--held-out') || HELD_OUT_WEEKEND;
+if ([TUNING, args.includes('--held-out'), HELD_OUT_WEEKEND].filter((x) => x).length > 1) throw new Error('--tuning-days, --held-out and --held-out-weekend are different day sets: give one');
+const DAYS: DaySet = TUNING ? 'tuning' : HELD_OUT_WEEKEND ? 'heldout-weekend' : HELD_OUT ? 'heldout' : 'test';
 if (args.includes('--city') && (!CITY || CITY.startsWith('--'))) throw new Error('--city needs a city folder written by npm run sim:import');
-const OUT = TUNING
-  ? path.join('bench', 'results', `timing-tuning${LANES ? `-lanes-${LANES}` : ''}${QUICK ? '-quick' : ''}.json`)
+if (CITY !== undefined && HELD_OUT) throw new Error('--held-out has no days of its own for an imported city');
+/**
+ * Two settings of crosscast_actuated the bench can override (for A/B runs on held-out days, never to pass a goal):
+ * --free-band=X: planActuatedGroup's freeDegreeOfSaturationBand (default 0.1 above the X 0.5 limit; 0 = the plain limit);
+ * --switch-min-effect=S: groupChanges' switchMinEffectSeconds, s/veh (default 0.5; 0 = no hold of changes of operation).
+ * Either one names the result file (…-free-band-X, …-switch-min-effect-S), so it never replaces a run with the defaults.
+ */
+const numberOption = (name: string): number | undefined => {
+  const raw = args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0) throw new Error(`--${name}=${raw}: a number >= 0`);
+  return value;
+};
+const FREE_BAND = numberOption('free-band');
+const SWITCH_MIN_EFFECT = numberOption('switch-min-effect');
+const OVERRIDES = `${FREE_BAND !== undefined ? `-free-band-${FREE_BAND}` : ''}${SWITCH_MIN_EFFECT !== undefined ? `-switch-min-effect-${SWITCH_MIN_EFFECT}` : ''}`;
+const OUT = TUNING || HELD_OUT
+  ? path.join('bench', 'results', `timing-${DAYS}${LANES ? `-lanes-${LANES}` : ''}${OVERRIDES}${QUICK ? '-quick' : ''}.json`)
   : CITY !== undefined
-  ? path.join('bench', 'results', `timing-city-${path.basename(path.resolve(CITY)).replace(/[^A-Za-z0-9_-]/g, '_')}${QUICK ? '-quick' : ''}.json`)
-  : LANES === undefined ? path.join('bench', 'results', QUICK ? 'timing-quick.json' : 'timing.json') : path.join('bench', 'results', `timing-lanes-${LANES}${QUICK ? '-quick' : ''}.json`);
+  ? path.join('bench', 'results', `timing-city-${path.basename(path.resolve(CITY)).replace(/[^A-Za-z0-9_-]/g, '_')}${OVERRIDES}${QUICK ? '-quick' : ''}.json`)
+  : LANES === undefined
+  ? path.join('bench', 'results', OVERRIDES ? `timing${OVERRIDES}${QUICK ? '-quick' : ''}.json` : QUICK ? 'timing-quick.json' : 'timing.json')
+  : path.join('bench', 'results', `timing-lanes-${LANES}${OVERRIDES}${QUICK ? '-quick' : ''}.json`);
 const NO_SUMO = args.includes('--no-sumo');
 const ONLY = args.find((a) => a.startsWith('--network='))?.split('=')[1];
 
@@ -125,7 +152,13 @@ async function benchNetwork(scenario: TimingScenario, sumoAvailable: boolean) {
       else if (name === 'time_of_day') strategy = timeOfDayStrategy(scenario, timeOfDayFor(day));
       else if (name === 'actuated') strategy = actuatedStrategy();
       else if (name === 'max_pressure') strategy = maxPressureStrategy();
-      else if (name === 'crosscast_actuated') strategy = new CrosscastActuatedStrategy(scenario, forecaster, dayFlows);
+      else if (name === 'crosscast_actuated') {
+        strategy = new CrosscastActuatedStrategy(
+          scenario, forecaster, dayFlows, {}, true, undefined,
+          FREE_BAND !== undefined ? { freeDegreeOfSaturationBand: FREE_BAND } : {}, {}, true, true,
+          SWITCH_MIN_EFFECT !== undefined ? { switchMinEffectSeconds: SWITCH_MIN_EFFECT } : {},
+        );
+      }
       else strategy = new CrosscastStrategy(scenario, forecaster, fixed, name === 'crosscast_coordinated', dayFlows);
       const trackGains = scenario.extras && (name === 'crosscast' || name === 'crosscast_actuated') && i === 0;
       const wantVehicles = i === 0 && (name === 'fixed' || name === 'crosscast') && sumoAvailable;
@@ -402,7 +435,9 @@ async function main(): Promise<void> {
     ['boroondara', () => boroondaraScenario(QUICK, false, DAYS)],
     ['boroondara_disturbed', () => boroondaraScenario(QUICK, true, DAYS)],
   ];
-  const scenarios = CITY !== undefined ? [() => cityScenario(CITY, QUICK)] : makers.filter(([name]) => !ONLY || name.startsWith(ONLY)).map(([, make]) => make);
+  const scenarios = CITY !== undefined
+    ? [() => cityScenario(CITY, QUICK)]
+    : makers.filter(([name]) => (DAYS === 'heldout-weekend' ? name === 'boroondara' : !ONLY || name.startsWith(ONLY))).map(([, make]) => make);
   const networks: Record<string, Record<string, unknown>> = {};
   const sumo: Record<string, unknown> = {};
   for (const make of scenarios) {
@@ -415,6 +450,12 @@ async function main(): Promise<void> {
     generated_by: `npm run bench:timing${args.length ? ' -- ' + args.join(' ') : ''}`,
     generated_at: new Date().toISOString(),
     wall_seconds: r2((performance.now() - T0) / 1000),
+    ...(DAYS !== 'test' ? { days: DAYS, description: DAYS === 'heldout'
+      ? `HELD-OUT VALIDATION, not the benchmark's test days: Boroondara ${BOROONDARA_HELD_OUT_DATES.join(', ')} (quick and disturbed: the first), grids day seeds ${GRID_HELD_OUT_FIRST_SEED}.., engine seeds 301..; no planner setting was chosen or read on these days. Same strategies, previous days and metrics as bench/results/timing.json`
+      : DAYS === 'heldout-weekend'
+      ? `HELD-OUT VALIDATION (weekend), not the benchmark's test days: Boroondara Sun ${BOROONDARA_HELD_OUT_WEEKEND_DATE} after the previous days 2006-10-01..14, engine seed 311; no strategy was evaluated on this day before (it is one of the test days' previous days). Same strategies and metrics as bench/results/timing.json`
+      : 'TUNING DAYS, not the benchmark\'s test days: the days planner settings are chosen on' } : {}),
+    ...(OVERRIDES ? { planner_overrides: { ...(FREE_BAND !== undefined ? { freeDegreeOfSaturationBand: FREE_BAND } : {}), ...(SWITCH_MIN_EFFECT !== undefined ? { switchMinEffectSeconds: SWITCH_MIN_EFFECT } : {}), note: 'crosscast_actuated only; every other strategy as with the defaults' } } : {}),
     method: {
       engine: 'libs/simulation with SUMO_CALIBRATED settings (1,900 veh/h/lane, 2 s start-up lost, 2 s of amber used, 2.7 s acceleration loss after a stop); 1 s steps',
       common_random_numbers: 'every strategy of a test day gets the same seed, hence the same vehicles (arrival times and routes)',
