@@ -45,6 +45,8 @@ export class LiveGateway implements OnGatewayConnection, OnGatewayInit, OnModule
   private followProvider: ((crossingId: string) => { status: Payload<'crossing-status'> | null; fused: Payload<'crossing-fused'> | null }) | null = null;
   private recheckTimer: NodeJS.Timeout | null = null;
   private rechecking = false;
+  /** Set once the module is being destroyed: nothing is emitted after it. */
+  private closing = false;
 
   @WebSocketServer()
   server: Server<Record<string, never>, FusionServerEvents>;
@@ -64,6 +66,10 @@ export class LiveGateway implements OnGatewayConnection, OnGatewayInit, OnModule
   onModuleDestroy(): void {
     if (this.recheckTimer) clearInterval(this.recheckTimer);
     this.recheckTimer = null;
+    // Shutting down: the Redis adapter's connections close next, and a broadcast after that
+    // would be an unhandled rejection inside the adapter (work still in flight, such as a
+    // planning round, emits until it ends). Nobody is left to tell anyway.
+    this.closing = true;
   }
 
   /** Disconnects every local socket whose session no longer holds; returns how many. */
@@ -107,8 +113,8 @@ export class LiveGateway implements OnGatewayConnection, OnGatewayInit, OnModule
   }
 
   emit<E extends EventName>(event: E, payload: Payload<E>): void {
-    // Before the HTTP server is listening there is nobody to tell.
-    if (!this.server) return;
+    // Before the HTTP server is listening, or once it is closing, there is nobody to tell.
+    if (!this.server || this.closing) return;
     (this.server.emit as (e: string, p: unknown) => boolean)(event, payload);
   }
 
