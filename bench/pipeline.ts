@@ -35,6 +35,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
@@ -102,11 +103,26 @@ interface SizeResult {
   false_offline_max: number;
   queue_waiting_max: number;
   /**
+   * Where a sampled forecast's enqueue → event time went (demo phase, from the jobs' own
+   * BullMQ timestamps): `queue_wait` from enqueue to a fusion worker taking the job
+   * (processedOn), `in_fusion` from then to the `forecast` event reaching the bench
+   * (checks, the batch's store, the emit), and `jobs` the number of sampled jobs still
+   * found in Redis to read them from. `bench_loop` is the bench process's own event-loop
+   * delay (p99 / max, ms): a busy bench receives events late, and that shows in the latency.
+   */
+  latency_breakdown_ms?: { queue_wait: Quantiles; in_fusion: Quantiles; jobs: number; bench_loop: { p99: number; max: number } };
+  /**
    * Fusion's event loop in the demo phase, from /health's `eventLoop` (10-second windows)
    * read after every round: the worst window's p99 and max timer delay (how long a ready
    * request or socket event waited behind a synchronous step) and its busy share.
    */
   event_loop?: { delay_p99_ms_worst: number; delay_max_ms: number; busy_share_max: number; windows: number };
+}
+
+interface Quantiles {
+  p50: number;
+  p95: number;
+  p99: number;
 }
 
 interface Health {
@@ -273,10 +289,31 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
     // ones would only see the head of each round (up to 2026-12-06 the sample was the first
     // 128, which flattered the latency at 1,024 and 4,096 crossings).
     const sample = spreadSample(crossings, SOCKET_SAMPLE_CROSSINGS);
+    // Each sampled job's BullMQ timestamps are read soon after its event (completed jobs are
+    // kept only for the newest 1,000), to split the latency into queue wait and fusion time.
+    const toInspect: Array<{ messageId: string; eventAt: number }> = [];
+    const breakdown = { queueWait: [] as number[], inFusion: [] as number[] };
+    const inspectJobs = async () => {
+      const due = toInspect.splice(0);
+      await Promise.all(
+        due.map(async ({ messageId, eventAt }) => {
+          const job = await forecasts.getJob(messageId.replace(/:/g, '_')).catch(() => undefined);
+          const at = enqueuedAt.get(messageId);
+          if (!job?.processedOn || at === undefined) return;
+          breakdown.queueWait.push(job.processedOn - at);
+          breakdown.inFusion.push(eventAt - job.processedOn);
+        }),
+      );
+    };
+    const inspector = setInterval(() => void inspectJobs(), 200);
+    const benchLoop = monitorEventLoopDelay({ resolution: 10 });
     sockets.push(
       ...(await followSample(all().map((f) => f.baseUrl), token, sample, (messageId) => {
         const at = enqueuedAt.get(messageId);
-        if (at !== undefined) latencies.push(Date.now() - at);
+        if (at === undefined) return;
+        const now = Date.now();
+        latencies.push(now - at);
+        toInspect.push({ messageId, eventAt: now });
       })),
     );
     const dashboard = io(fusion.baseUrl, { transports: ['websocket'], auth: { token }, reconnection: false });
@@ -322,6 +359,7 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
     await sendHeartbeats();
     await sleep(1000); // the first heartbeats in before anything is judged
     const demoStartCount = await countForecasts(db);
+    benchLoop.enable();
     const phase2Start = Date.now();
     let nextHeartbeat = phase2Start + HEARTBEAT_EVERY_MS;
     let demoForecasts = 0;
@@ -348,6 +386,9 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
     const settleUntil = Date.now() + 30_000;
     while ((await countForecasts(db)) < demoStartCount + demoForecasts && Date.now() < settleUntil) await sleep(200);
     await sleep(500);
+    benchLoop.disable();
+    clearInterval(inspector);
+    await inspectJobs();
     const demoStored = (await countForecasts(db)) - demoStartCount;
     const phase2Seconds = (Date.now() - phase2Start) / 1000;
     rssMax = Math.max(rssMax, ...rssAll());
@@ -359,6 +400,10 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
     const leaderHealth = healths.find((h) => h.leadership?.role === 'leader') ?? healths[0];
     const sorted = [...latencies].sort((a, b) => a - b);
     const p95 = (xs: number[]) => round1(quantile([...xs].sort((a, b) => a - b), 0.95));
+    const quantiles = (xs: number[]): Quantiles => {
+      const s = [...xs].sort((a, b) => a - b);
+      return { p50: round1(quantile(s, 0.5)), p95: round1(quantile(s, 0.95)), p99: round1(quantile(s, 0.99)) };
+    };
     return {
       crossings: n,
       instances,
@@ -388,6 +433,12 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
       heartbeats_sent: heartbeatsSent,
       false_offline_max: falseOffline,
       queue_waiting_max: queueWaitingMax,
+      latency_breakdown_ms: {
+        queue_wait: quantiles(breakdown.queueWait),
+        in_fusion: quantiles(breakdown.inFusion),
+        jobs: breakdown.queueWait.length,
+        bench_loop: { p99: round1(benchLoop.percentile(99) / 1e6), max: round1(benchLoop.max / 1e6) },
+      },
       event_loop: {
         delay_p99_ms_worst: Math.max(0, ...loops.map((l) => l.delayP99Ms)),
         delay_max_ms: Math.max(0, ...loops.map((l) => l.delayMaxMs)),
@@ -482,6 +533,7 @@ async function main(): Promise<void> {
     'p95 ms': r.latency_ms.p95,
     'p99 ms': r.latency_ms.p99,
     'p99 floor ms': r.latency_floor_ms ?? null,
+    'wait/fusion p99 ms': r.latency_breakdown_ms ? `${r.latency_breakdown_ms.queue_wait.p99}/${r.latency_breakdown_ms.in_fusion.p99}` : null,
     'rss MB': r.fusion_rss_mb,
     'REST p95 ms': r.rest_p95_ms.crossings_page,
     'REST KB': Math.round(r.rest_bytes.crossings_page / 1024),

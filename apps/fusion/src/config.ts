@@ -29,12 +29,26 @@ export const FUSION_ENV = {
   OFFLINE_AFTER_SECONDS: envInt(30, 2, 86400),
   /** Forecast jobs in flight at once; they are written in micro-batches (INGEST_BATCH_*). */
   FORECAST_CONCURRENCY: envInt(4096, 1, 16384),
+  /**
+   * BullMQ workers sharing FORECAST_CONCURRENCY (at most one per job in flight). One worker
+   * fetches its jobs one round trip at a time and starts none before it has fetched all it
+   * may hold: with 4,096 in one worker, a burst of 1,024 forecasts waited for the last one
+   * to be fetched before the first was checked. Several fetch side by side and hand their
+   * jobs over sooner.
+   */
+  FORECAST_WORKERS: envInt(8, 1, 64),
   /** Heartbeat jobs in flight at once (newest-wins upsert, micro-batched). */
   HEARTBEAT_CONCURRENCY: envInt(256, 1, 4096),
   /** A micro-batch is written when it holds this many messages... */
-  INGEST_BATCH_SIZE: envInt(1000, 1, 5000),
+  INGEST_BATCH_SIZE: envInt(256, 1, 5000),
   /** ...or this many milliseconds after its first message arrived. */
   INGEST_BATCH_WAIT_MS: envInt(10, 0, 1000),
+  /**
+   * Forecast batches written at once, each in its own transaction and connection: while one
+   * is in PostgreSQL the next is checked and sent. Batches of the same crossings queue on
+   * that crossing's row lock (taken in id order, so they never deadlock).
+   */
+  INGEST_BATCH_CONCURRENCY: envInt(2, 1, 8),
   /** How often each fusion instance checks (leader) or tries to take (follower) the city leadership. */
   LEADER_CHECK_SECONDS: envInt(2, 1, 60),
   /** socket.io across fusion instances: 'redis' (events reach every instance's clients) or 'local' (one instance only). */

@@ -21,28 +21,43 @@ export class QueueConsumers implements OnApplicationBootstrap {
   private readonly logger = new Logger(QueueConsumers.name);
   private readonly forecasts: MicroBatcher<CheckedForecast, IngestResult>;
   private readonly heartbeats: MicroBatcher<IngestJob, IngestResult>;
+  /** Forecast jobs started as soon as they were fetched, until their processor takes the result. */
+  private readonly started = new WeakMap<Job, Promise<IngestResult>>();
 
   constructor(
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
     private readonly queues: QueueRepository,
     private readonly ingestion: IngestionService,
   ) {
-    // Batches of forecasts lock their crossings' rows: two at once would mostly wait on each
-    // other, so one is written at a time (and the next gathers what arrived meanwhile).
-    const batching = { maxItems: config.INGEST_BATCH_SIZE, maxWaitMs: config.INGEST_BATCH_WAIT_MS, maxConcurrentFlushes: 1 };
-    this.forecasts = new MicroBatcher((checked) => this.ingestion.storeCheckedForecasts(checked), batching);
-    this.heartbeats = new MicroBatcher((jobs) => this.ingestion.ingestHeartbeats(jobs), batching);
+    // Batches of forecasts lock their crossings' rows: INGEST_BATCH_CONCURRENCY at once (the
+    // next gathers what arrived meanwhile). Heartbeats, one batch at a time.
+    const batching = { maxItems: config.INGEST_BATCH_SIZE, maxWaitMs: config.INGEST_BATCH_WAIT_MS };
+    this.forecasts = new MicroBatcher((checked) => this.ingestion.storeCheckedForecasts(checked), { ...batching, maxConcurrentFlushes: config.INGEST_BATCH_CONCURRENCY });
+    this.heartbeats = new MicroBatcher((jobs) => this.ingestion.ingestHeartbeats(jobs), { ...batching, maxConcurrentFlushes: 1 });
   }
 
   onApplicationBootstrap(): void {
-    this.queues.startWorker(FORECAST_QUEUE, (job) => this.handleForecast(job), {
-      concurrency: this.config.FORECAST_CONCURRENCY,
-      // A job whose fusion process died mid-way (SIGKILL, power) "stalls" and goes back to
-      // the queue when its lock expires. BullMQ fails it after maxStalledCount stalls (default
-      // 1); a forecast must survive any number of crashes, and the store is idempotent.
-      maxStalledCount: 1000,
-      settings: { backoffStrategy: (attemptsMade: number) => forecastRetryDelayMs(attemptsMade) },
-    });
+    const { workers, concurrencyEach } = splitConcurrency(this.config.FORECAST_CONCURRENCY, this.config.FORECAST_WORKERS);
+    // A forecast is checked and joins a batch as soon as its job is fetched (the worker would
+    // first fetch every job it may hold); its processor then waits for the same outcome.
+    const startForecast = (job: Job) => {
+      if (!this.started.has(job)) this.started.set(job, this.settleForecast(job));
+    };
+    const processForecast = async (job: Job) => {
+      const early = this.started.get(job);
+      this.started.delete(job);
+      return outcomeOf(await (early ?? this.settleForecast(job)));
+    };
+    for (let i = 0; i < workers; i++) {
+      this.queues.startWorker(FORECAST_QUEUE, processForecast, {
+        concurrency: concurrencyEach,
+        // A job whose fusion process died mid-way (SIGKILL, power) "stalls" and goes back to
+        // the queue when its lock expires. BullMQ fails it after maxStalledCount stalls (default
+        // 1); a forecast must survive any number of crashes, and the store is idempotent.
+        maxStalledCount: 1000,
+        settings: { backoffStrategy: (attemptsMade: number) => forecastRetryDelayMs(attemptsMade) },
+      }, startForecast);
+    }
     // In parallel and in batches: the store keeps each crossing's newest heartbeat whatever
     // order they are written in.
     this.queues.startWorker(HEARTBEAT_QUEUE, (job) => this.handle(HEARTBEAT_QUEUE, job, this.heartbeats), {
@@ -50,20 +65,38 @@ export class QueueConsumers implements OnApplicationBootstrap {
       removeOnComplete: { count: 100 },
     });
     this.logger.log(
-      `consuming ${FORECAST_QUEUE} (${this.config.FORECAST_CONCURRENCY} at once) and ${HEARTBEAT_QUEUE} (${this.config.HEARTBEAT_CONCURRENCY}), batches of up to ${this.config.INGEST_BATCH_SIZE} (prefix ${this.config.QUEUE_PREFIX})`,
+      `consuming ${FORECAST_QUEUE} (${workers} workers, ${workers * concurrencyEach} at once, ${this.config.INGEST_BATCH_CONCURRENCY} batch(es) at a time) and ${HEARTBEAT_QUEUE} (${this.config.HEARTBEAT_CONCURRENCY}), batches of up to ${this.config.INGEST_BATCH_SIZE} (prefix ${this.config.QUEUE_PREFIX})`,
     );
   }
 
-  /** Checked as it arrives (a refusal settles it at once), stored in the next batch. */
-  private async handleForecast(job: Job): Promise<IngestOutcome> {
-    const checked = await this.ingestion.checkForecastJob({ queue: FORECAST_QUEUE, jobId: job.id ?? `${job.name}:${job.timestamp}`, data: job.data });
-    if ('result' in checked) return outcomeOf(checked.result);
-    return outcomeOf(await this.forecasts.add(checked));
+  /**
+   * Checked as it arrives (a refusal settles it at once), stored in the next batch. Never
+   * rejects: an error becomes a `retry` result, thrown by the processor (it may run before
+   * the processor awaits it).
+   */
+  private async settleForecast(job: Job): Promise<IngestResult> {
+    try {
+      const checked = await this.ingestion.checkForecastJob({ queue: FORECAST_QUEUE, jobId: job.id ?? `${job.name}:${job.timestamp}`, data: job.data });
+      if ('result' in checked) return checked.result;
+      return await this.forecasts.add(checked);
+    } catch (error) {
+      return { status: 'retry', error: error as Error };
+    }
   }
 
   private async handle(queue: string, job: Job, batcher: MicroBatcher<IngestJob, IngestResult>): Promise<IngestOutcome> {
     return outcomeOf(await batcher.add({ queue, jobId: job.id ?? `${job.name}:${job.timestamp}`, data: job.data }));
   }
+}
+
+/**
+ * FORECAST_CONCURRENCY jobs in flight over at most FORECAST_WORKERS BullMQ workers: never
+ * more workers than jobs (FORECAST_CONCURRENCY 1 is one job at a time), each with an equal
+ * share rounded up.
+ */
+export function splitConcurrency(concurrency: number, workers: number): { workers: number; concurrencyEach: number } {
+  const count = Math.max(1, Math.min(workers, concurrency));
+  return { workers: count, concurrencyEach: Math.ceil(concurrency / count) };
 }
 
 /** A job's return value, or the error it fails with: retried, or (rejected) kept as failed without retry. */

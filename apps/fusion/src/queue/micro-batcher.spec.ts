@@ -39,4 +39,25 @@ describe('MicroBatcher', () => {
     await Promise.all([first, ...rest]);
     expect(batches).toEqual([[1], [2, 3, 4]]);
   });
+
+  it('with two flushes at a time, writes a second batch while the first is written, and holds a third', async () => {
+    const started: number[][] = [];
+    const gates: Array<() => void> = [];
+    const batcher = new MicroBatcher<number, number>(async (items) => {
+      started.push(items);
+      await new Promise<void>((r) => gates.push(r));
+      return items;
+    }, { maxItems: 2, maxWaitMs: 0, maxConcurrentFlushes: 2 });
+    const all = [1, 2, 3, 4, 5, 6].map((i) => batcher.add(i));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(started).toEqual([[1, 2], [3, 4]]);
+    expect(batcher.flushing).toBe(2);
+    gates[0]();
+    await all[0];
+    await new Promise((r) => setTimeout(r, 5));
+    expect(started).toEqual([[1, 2], [3, 4], [5, 6]]);
+    gates[1]();
+    gates[2]();
+    expect(await Promise.all(all)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
 });

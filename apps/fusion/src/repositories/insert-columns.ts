@@ -36,8 +36,36 @@ export async function insertColumns(
   const returned: Array<Record<string, unknown>> = [];
   for (let from = 0; from < rows.length; from += MAX_ROWS_PER_STATEMENT) {
     const chunk = rows.slice(from, from + MAX_ROWS_PER_STATEMENT);
-    const result = await db.query(sql, columns.map((_, k) => chunk.map((row) => row[k] ?? null)));
+    const result = await db.query(sql, columns.map((_, k) => pgArrayLiteral(chunk, k)));
     if (Array.isArray(result)) returned.push(...result);
   }
   return returned;
+}
+
+/** Characters a quoted array element must escape. */
+const NEEDS_ESCAPE = /["\\]/;
+
+/**
+ * Column `k` of `rows` as a PostgreSQL array literal (`{1.5,NULL,"text"}`), sent as one text
+ * parameter and cast by the statement (`$1::float8[]`). pg would build the same literal
+ * from a JS array, but element by element through its generic value conversion (a quoted,
+ * twice-escaped string per number): a fifth of everything fusion allocated while ingesting
+ * in a heap profile of the pipeline benchmark. Values as pg converts them: null and
+ * undefined are NULL; numbers and bigints their text (unquoted); a Date its ISO instant
+ * (the columns written are timestamptz); other objects their JSON; strings double-quoted
+ * with `\` and `"` escaped. A value its column cannot hold is a data exception, as before.
+ */
+export function pgArrayLiteral(rows: readonly unknown[][], k: number): string {
+  const parts = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const value = rows[i][k];
+    if (value === null || value === undefined) parts[i] = 'NULL';
+    else if (typeof value === 'number' || typeof value === 'bigint') parts[i] = String(value);
+    else if (typeof value === 'boolean') parts[i] = value ? 't' : 'f';
+    else {
+      const text = typeof value === 'string' ? value : value instanceof Date ? value.toISOString() : JSON.stringify(value);
+      parts[i] = NEEDS_ESCAPE.test(text) ? `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : `"${text}"`;
+    }
+  }
+  return `{${parts.join(',')}}`;
 }

@@ -18,8 +18,20 @@ export function unparsableJobData(data: unknown): string | null {
   return String((data as Record<string, unknown>)[UNPARSABLE_JOB_DATA]);
 }
 
-/** BullMQ's Worker, except that a job it cannot parse becomes a job the processor can refuse. */
+/**
+ * BullMQ's Worker, except that a job it cannot parse becomes a job the processor can refuse,
+ * and that `onFetched` (when given) hears of each job as soon as it is fetched (moved to
+ * active, locked for this worker), before the worker hands it to the processor.
+ */
 class ParseTolerantWorker extends Worker {
+  onFetched: ((job: Job) => void) | null = null;
+
+  protected override async nextJobFromJobData(jobData?: JobJsonRaw, jobId?: string, token?: string): Promise<Job> {
+    const job = await super.nextJobFromJobData(jobData, jobId, token);
+    if (job && this.onFetched) this.onFetched(job);
+    return job;
+  }
+
   protected override createJob(raw: JobJsonRaw, jobId: string): Job {
     try {
       return super.createJob(raw, jobId);
@@ -82,7 +94,14 @@ export class QueueRepository implements OnApplicationShutdown {
     return queue;
   }
 
-  startWorker(name: string, processor: Processor, options: Partial<WorkerOptions> = {}): Worker {
+  /**
+   * `onFetched`: called with each job as soon as the worker has fetched it. A BullMQ worker
+   * fetches one job per round trip and starts none before it has fetched all its
+   * concurrency allows (or the queue is empty): a burst of 1,024 forecasts waited for the
+   * last to be fetched before the first was checked. A consumer may start on a job here
+   * and have its processor finish the same work (QueueConsumers does, for forecasts).
+   */
+  startWorker(name: string, processor: Processor, options: Partial<WorkerOptions> = {}, onFetched?: (job: Job) => void): Worker {
     const worker = new ParseTolerantWorker(name, processor, {
       connection: this.connection,
       prefix: this.config.QUEUE_PREFIX,
@@ -92,6 +111,7 @@ export class QueueRepository implements OnApplicationShutdown {
       removeOnFail: { count: 10000 },
       ...options,
     });
+    if (onFetched) worker.onFetched = onFetched;
     // Connection errors repeat while Redis is away (health reports that): log each kind once.
     worker.on('error', (error) => {
       if (error.message === this.lastWorkerError) return;
