@@ -149,13 +149,14 @@ function parseArgs(argv: string[]): { sizes: number[]; rounds: number; instances
   return { sizes, rounds, instances, realtimeMinutes };
 }
 
-const jobIdOf = (m: ForecastMessage) => m.messageId.replace(/:/g, '_');
+/** A forecast's BullMQ job id: its message id, with ':' (BullMQ's key separator) replaced. */
+const jobIdOf = (messageId: string) => messageId.replace(/:/g, '_');
 
 async function addForecasts(queue: Queue, messages: ForecastMessage[], onChunk?: (chunk: ForecastMessage[], atMs: number) => void): Promise<void> {
   for (let i = 0; i < messages.length; i += 500) {
     const chunk = messages.slice(i, i + 500);
     onChunk?.(chunk, Date.now());
-    await queue.addBulk(chunk.map((m) => ({ name: 'forecast', data: m, opts: { jobId: jobIdOf(m), attempts: 10_000, backoff: { type: FORECAST_BACKOFF }, removeOnComplete: { count: 1000 } } })));
+    await queue.addBulk(chunk.map((m) => ({ name: 'forecast', data: m, opts: { jobId: jobIdOf(m.messageId), attempts: 10_000, backoff: { type: FORECAST_BACKOFF }, removeOnComplete: { count: 1000 } } })));
   }
 }
 
@@ -297,7 +298,7 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
       const due = toInspect.splice(0);
       await Promise.all(
         due.map(async ({ messageId, eventAt }) => {
-          const job = await forecasts.getJob(messageId.replace(/:/g, '_')).catch(() => undefined);
+          const job = await forecasts.getJob(jobIdOf(messageId)).catch(() => undefined);
           const at = enqueuedAt.get(messageId);
           if (!job?.processedOn || at === undefined) return;
           breakdown.queueWait.push(job.processedOn - at);
@@ -398,12 +399,11 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
     // The leader's city steps and planning, as its /health reports them.
     const healths = await Promise.all(all().map(async (f) => (await (await fetch(`${f.baseUrl}/health`)).json()) as Health));
     const leaderHealth = healths.find((h) => h.leadership?.role === 'leader') ?? healths[0];
-    const sorted = [...latencies].sort((a, b) => a - b);
-    const p95 = (xs: number[]) => round1(quantile([...xs].sort((a, b) => a - b), 0.95));
     const quantiles = (xs: number[]): Quantiles => {
       const s = [...xs].sort((a, b) => a - b);
       return { p50: round1(quantile(s, 0.5)), p95: round1(quantile(s, 0.95)), p99: round1(quantile(s, 0.99)) };
     };
+    const p95 = (xs: number[]) => quantiles(xs).p95;
     return {
       crossings: n,
       instances,
@@ -413,7 +413,7 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
       ratio: Math.round((storedPerS / ceiling) * 100) / 100,
       ceiling_unnest_per_s: Math.round(ceilingUnnest),
       ratio_unnest: Math.round((storedPerS / ceilingUnnest) * 100) / 100,
-      latency_ms: { p50: round1(quantile(sorted, 0.5)), p95: round1(quantile(sorted, 0.95)), p99: round1(quantile(sorted, 0.99)) },
+      latency_ms: quantiles(latencies),
       latency_floor_ms: Math.round((n / Math.max(ceiling, ceilingUnnest)) * 1000),
       fusion_rss_mb: Math.round(rssMax),
       fuse_ms_per_interval: leaderHealth.fusion?.meanStepMs ?? null,

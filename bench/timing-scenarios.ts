@@ -110,10 +110,14 @@ const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /**
  * Which days a run evaluates: 'test' (the benchmark's days), 'tuning' (bench:timing
- * --tuning-days: the days planner settings are chosen on) or 'heldout' (bench:timing
- * --held-out: days and seeds no setting was chosen or read on, to validate them).
+ * --tuning-days: the days planner settings are chosen on), 'heldout' (bench:timing
+ * --held-out: days and seeds no setting was chosen or read on, to validate them) or
+ * 'heldout-weekend' (--held-out-weekend: Boroondara's one such weekend day).
  */
 export type DaySet = 'test' | 'tuning' | 'heldout' | 'heldout-weekend';
+
+/** The first engine seed (Boroondara) or day seed (grids) of each day set's test days; the next days count up from it. */
+export const FIRST_DAY_SEED: Readonly<Record<DaySet, number>> = { test: 101, tuning: 201, heldout: 301, 'heldout-weekend': 311 };
 
 /** Boroondara's held-out days: the weekdays of 2006-10-23..31 the test days leave (every weekend day after 10-15 is a test or tuning day). */
 export const BOROONDARA_HELD_OUT_DATES = ['2006-10-23', '2006-10-24', '2006-10-25', '2006-10-27'];
@@ -123,8 +127,6 @@ export const BOROONDARA_HELD_OUT_DATES = ['2006-10-23', '2006-10-24', '2006-10-2
  * plans fed their forecasts), which is as close to unseen as a weekend day of October 2006 gets.
  */
 export const BOROONDARA_HELD_OUT_WEEKEND_DATE = '2006-10-15';
-/** The grids' held-out day seeds start here (test 101.., tuning 201..). */
-export const GRID_HELD_OUT_FIRST_SEED = 301;
 
 /**
  * `days`: 'test' (the benchmark's days) or 'tuning' (bench:timing --tuning-days): days that
@@ -199,7 +201,7 @@ export function boroondaraScenario(quick: boolean, disturbed = false, days: DayS
     : days === 'heldout-weekend'
     ? [BOROONDARA_HELD_OUT_WEEKEND_DATE]
     : disturbed ? ['2006-10-30'] : quick ? ['2006-10-30'] : ['2006-10-26', '2006-10-28', '2006-10-29', '2006-10-30', '2006-10-31'];
-  const test = testDates.map((date, i) => dayOf(date, (tuning ? 201 : days === 'heldout' ? 301 : days === 'heldout-weekend' ? 311 : 101) + i));
+  const test = testDates.map((date, i) => dayOf(date, FIRST_DAY_SEED[days] + i));
   let description = `City of Boroondara (${network.crossings.length} crossings, ${network.links.length} links); each day's demand calibrated to that real day of October 2006 (seed-data/boroondara-2006/sim-demand-days.json); previous days ${history[0].label}..${history[history.length - 1].label}, test days ${testDates.join(', ')}; vertical queues as in the simulator app`;
   if (disturbed) {
     // The approach with the highest peak flow of the typical day: its first link (road link or boundary entry) loses a lane.
@@ -277,7 +279,7 @@ export function gridDayDemand(levels: EntryDemand[], daySeed: number): EntryDema
 
 /**
  * `lanes`: the engine's lane model on the grid (bench:timing --lanes=...); default one queue per approach, unopposed lefts.
- * `days`: 'tuning' (bench:timing --tuning-days) runs day seeds 201.., 'heldout' (--held-out) GRID_HELD_OUT_FIRST_SEED (301)..,
+ * `days`: 'tuning' (bench:timing --tuning-days) runs day seeds 201.., 'heldout' (--held-out) 301.. (FIRST_DAY_SEED),
  * instead of the test seeds 101.. (same previous days).
  */
 export function gridScenario(quick: boolean, size = 4, lanes: Pick<GridOptions, 'laneLayout' | 'leftTurns' | 'leftBayLengthM'> = {}, days: DaySet = 'test'): TimingScenario {
@@ -296,7 +298,7 @@ export function gridScenario(quick: boolean, size = 4, lanes: Pick<GridOptions, 
   }
   const day = (seed: number): DaySpec => ({ label: `seed ${seed}`, seed, demand: gridDayDemand(levels, seed), weekend: false });
   const historyDays = size > 4 ? 3 : quick ? 2 : 4;
-  const firstSeed = days === 'tuning' ? 201 : days === 'heldout' ? GRID_HELD_OUT_FIRST_SEED : 101;
+  const firstSeed = FIRST_DAY_SEED[days];
   const testSeeds = quick || size > 4 ? [firstSeed] : [firstSeed, firstSeed + 1, firstSeed + 2];
   return {
     name: size > 4 ? 'grid_10x10' : 'grid_4x4',

@@ -28,7 +28,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProfileForecaster } from './timing-forecast';
 import { DayRun, GainSample, runDay, windowMeanDelay } from './timing-run';
-import { BOROONDARA_HELD_OUT_DATES, BOROONDARA_HELD_OUT_WEEKEND_DATE, DaySet, DaySpec, GRID_HELD_OUT_FIRST_SEED, SLOT_SECONDS, ScenarioName, TimingScenario, boroondaraScenario, cityScenario, gridScenario } from './timing-scenarios';
+import { BOROONDARA_HELD_OUT_DATES, BOROONDARA_HELD_OUT_WEEKEND_DATE, DaySet, DaySpec, FIRST_DAY_SEED, SLOT_SECONDS, ScenarioName, TimingScenario, boroondaraScenario, cityScenario, gridScenario } from './timing-scenarios';
 import {
   ACTUATED_SETTINGS, COORDINATION_MAX_SPACING_M, CrosscastActuatedStrategy, CrosscastStrategy, MAX_CYCLE_STEP_S, MAX_PRESSURE_SETTINGS, PlannerVariant, Strategy, StrategyName, TimeOfDayChoice,
   actuatedStrategy, fixedPlans, fixedStrategy, maxPressureStrategy, meanFlows, timeOfDayPlans, timeOfDayStrategy,
@@ -451,7 +451,7 @@ async function main(): Promise<void> {
     generated_at: new Date().toISOString(),
     wall_seconds: r2((performance.now() - T0) / 1000),
     ...(DAYS !== 'test' ? { days: DAYS, description: DAYS === 'heldout'
-      ? `HELD-OUT VALIDATION, not the benchmark's test days: Boroondara ${BOROONDARA_HELD_OUT_DATES.join(', ')} (quick and disturbed: the first), grids day seeds ${GRID_HELD_OUT_FIRST_SEED}.., engine seeds 301..; no planner setting was chosen or read on these days. Same strategies, previous days and metrics as bench/results/timing.json`
+      ? `HELD-OUT VALIDATION, not the benchmark's test days: Boroondara ${BOROONDARA_HELD_OUT_DATES.join(', ')} (quick and disturbed: the first), grids day seeds ${FIRST_DAY_SEED.heldout}.., engine seeds 301..; no planner setting was chosen or read on these days. Same strategies, previous days and metrics as bench/results/timing.json`
       : DAYS === 'heldout-weekend'
       ? `HELD-OUT VALIDATION (weekend), not the benchmark's test days: Boroondara Sun ${BOROONDARA_HELD_OUT_WEEKEND_DATE} after the previous days 2006-10-01..14, engine seed 311; no strategy was evaluated on this day before (it is one of the test days' previous days). Same strategies and metrics as bench/results/timing.json`
       : 'TUNING DAYS, not the benchmark\'s test days: the days planner settings are chosen on' } : {}),
