@@ -26,6 +26,7 @@ import { SimulationController } from './controllers/simulation.controller';
 import { RecommendationsController } from './controllers/recommendations.controller';
 import { LiveGateway } from './gateways/live.gateway';
 import { QueueConsumers } from './queue/forecast.consumer';
+import { MessageCheckPool } from './queue/message-check-pool';
 import { SimulationReportConsumer } from './queue/simulation-report.consumer';
 import { CityRepository } from './repositories/city.repository';
 import { ClockRepository } from './repositories/clock.repository';
@@ -110,6 +111,7 @@ export class FusionModule {
         PartitionsRepository,
         PartitionMaintenanceService,
         QueueConsumers,
+        MessageCheckPool,
         UsersRepository,
         AdminAuditRepository,
         DecisionsRepository,

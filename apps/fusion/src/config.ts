@@ -37,6 +37,12 @@ export const FUSION_ENV = {
    * jobs over sooner.
    */
   FORECAST_WORKERS: envInt(8, 1, 64),
+  /**
+   * Worker threads that check received messages (schema, signature) beside the event loop
+   * (MessageCheckPool); 0 checks them on the event loop. Unset: one fewer than the cores
+   * this process may use, at most 4 (none on one core; defaultCheckThreads).
+   */
+  CHECK_THREADS: z.coerce.number().int().min(0).max(16).optional(),
   /** Heartbeat jobs in flight at once (newest-wins upsert, micro-batched). */
   HEARTBEAT_CONCURRENCY: envInt(256, 1, 4096),
   /** A micro-batch is written when it holds this many messages... */

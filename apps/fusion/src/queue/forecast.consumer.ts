@@ -2,8 +2,9 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { Job, UnrecoverableError } from 'bullmq';
 import { FORECAST_QUEUE, HEARTBEAT_QUEUE, forecastRetryDelayMs } from '@crosscast/contracts';
 import { FUSION_CONFIG, FusionConfig } from '../config';
-import { QueueRepository } from '../repositories/queue.repository';
+import { QueueRepository, takeReceivedText } from '../repositories/queue.repository';
 import { CheckedForecast, IngestionService, IngestJob, IngestOutcome, IngestResult } from '../services/ingestion.service';
+import { MessageCheckPool } from './message-check-pool';
 import { MicroBatcher } from './micro-batcher';
 
 /**
@@ -28,6 +29,7 @@ export class QueueConsumers implements OnApplicationBootstrap {
     @Inject(FUSION_CONFIG) private readonly config: FusionConfig,
     private readonly queues: QueueRepository,
     private readonly ingestion: IngestionService,
+    private readonly checks: MessageCheckPool,
   ) {
     // Batches of forecasts lock their crossings' rows: INGEST_BATCH_CONCURRENCY at once (the
     // next gathers what arrived meanwhile). Heartbeats, one batch at a time.
@@ -60,23 +62,25 @@ export class QueueConsumers implements OnApplicationBootstrap {
     }
     // In parallel and in batches: the store keeps each crossing's newest heartbeat whatever
     // order they are written in.
-    this.queues.startWorker(HEARTBEAT_QUEUE, (job) => this.handle(HEARTBEAT_QUEUE, job, this.heartbeats), {
+    this.queues.startWorker(HEARTBEAT_QUEUE, (job) => this.handleHeartbeat(job), {
       concurrency: this.config.HEARTBEAT_CONCURRENCY,
       removeOnComplete: { count: 100 },
     });
     this.logger.log(
-      `consuming ${FORECAST_QUEUE} (${workers} workers, ${workers * concurrencyEach} at once, ${this.config.INGEST_BATCH_CONCURRENCY} batch(es) at a time) and ${HEARTBEAT_QUEUE} (${this.config.HEARTBEAT_CONCURRENCY}), batches of up to ${this.config.INGEST_BATCH_SIZE} (prefix ${this.config.QUEUE_PREFIX})`,
+      `consuming ${FORECAST_QUEUE} (${workers} workers, ${workers * concurrencyEach} at once, ${this.config.INGEST_BATCH_CONCURRENCY} batch(es) at a time) and ${HEARTBEAT_QUEUE} (${this.config.HEARTBEAT_CONCURRENCY}), batches of up to ${this.config.INGEST_BATCH_SIZE}, ${this.checks.threadCount || 'no'} checker thread(s) (prefix ${this.config.QUEUE_PREFIX})`,
     );
   }
 
   /**
-   * Checked as it arrives (a refusal settles it at once), stored in the next batch. Never
+   * Checked as it arrives (schema and signature on a checker thread, MessageCheckPool; then
+   * the city and the clock; a refusal settles it at once), stored in the next batch. Never
    * rejects: an error becomes a `retry` result, thrown by the processor (it may run before
    * the processor awaits it).
    */
   private async settleForecast(job: Job): Promise<IngestResult> {
     try {
-      const checked = await this.ingestion.checkForecastJob({ queue: FORECAST_QUEUE, jobId: job.id ?? `${job.name}:${job.timestamp}`, data: job.data });
+      const verdict = await this.checks.verdict('forecast', job.data, takeReceivedText(job));
+      const checked = await this.ingestion.checkForecastJob({ queue: FORECAST_QUEUE, jobId: job.id ?? `${job.name}:${job.timestamp}`, data: job.data, verdict });
       if ('result' in checked) return checked.result;
       return await this.forecasts.add(checked);
     } catch (error) {
@@ -84,8 +88,9 @@ export class QueueConsumers implements OnApplicationBootstrap {
     }
   }
 
-  private async handle(queue: string, job: Job, batcher: MicroBatcher<IngestJob, IngestResult>): Promise<IngestOutcome> {
-    return outcomeOf(await batcher.add({ queue, jobId: job.id ?? `${job.name}:${job.timestamp}`, data: job.data }));
+  private async handleHeartbeat(job: Job): Promise<IngestOutcome> {
+    const verdict = await this.checks.verdict('heartbeat', job.data, takeReceivedText(job));
+    return outcomeOf(await this.heartbeats.add({ queue: HEARTBEAT_QUEUE, jobId: job.id ?? `${job.name}:${job.timestamp}`, data: job.data, verdict }));
   }
 }
 

@@ -18,6 +18,19 @@ export function unparsableJobData(data: unknown): string | null {
   return String((data as Record<string, unknown>)[UNPARSABLE_JOB_DATA]);
 }
 
+/** The JSON each job's data was parsed from, while the job lives (takeReceivedText). */
+const receivedTexts = new WeakMap<Job, string>();
+
+/**
+ * The JSON text a fetched job's data was parsed from, once (it is forgotten as it is
+ * taken); undefined for a job BullMQ could not parse or one not fetched by these workers.
+ */
+export function takeReceivedText(job: Job): string | undefined {
+  const text = receivedTexts.get(job);
+  receivedTexts.delete(job);
+  return text;
+}
+
 /**
  * BullMQ's Worker, except that a job it cannot parse becomes a job the processor can refuse,
  * and that `onFetched` (when given) hears of each job as soon as it is fetched (moved to
@@ -34,7 +47,9 @@ class ParseTolerantWorker extends Worker {
 
   protected override createJob(raw: JobJsonRaw, jobId: string): Job {
     try {
-      return super.createJob(raw, jobId);
+      const job = super.createJob(raw, jobId);
+      receivedTexts.set(job, raw.data);
+      return job;
     } catch {
       const isJson = (text: string | undefined) => {
         try {

@@ -1,13 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FUSION_CONFIG, FusionConfig } from '../config';
-import {
-  ForecastMessage,
-  ForecastMessageSchema,
-  HeartbeatMessage,
-  HeartbeatMessageSchema,
-  hasValidSignature,
-  parseMessage,
-} from '@crosscast/contracts';
+import { ForecastMessage, HeartbeatMessage } from '@crosscast/contracts';
 import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
 import { CityRepository } from '../repositories/city.repository';
 import { ClockRepository } from '../repositories/clock.repository';
@@ -15,6 +8,7 @@ import { ForecastStoreRepository, StoreOutcome, isDataException } from '../repos
 import { unparsableJobData } from '../repositories/queue.repository';
 import { IngestEvents } from './ingest-events';
 import { SEQ_JUMP_WINDOW, admissionProblem } from './forecast-admission';
+import { CheckedKind, MessageVerdict, namedCrossing, verdictOf } from '../queue/message-checks';
 
 /**
  * Replay window: a forecast not stored before whose seq is more than this many behind the
@@ -33,6 +27,8 @@ export interface IngestJob {
   queue: string;
   jobId: string;
   data: unknown;
+  /** The message's schema and signature verdict when it was checked already (MessageCheckPool); else it is checked here. */
+  verdict?: MessageVerdict;
 }
 /** A forecast job whose message passed every check before storage. */
 export interface CheckedForecast {
@@ -75,12 +71,9 @@ export class IngestionService {
    * (so one crossing's key cannot write another's data), and the message must not claim
    * to come from the future.
    */
-  private checkIdentity(message: { crossingId: string; sentAt: string; sig: string }, received: unknown): string | null {
-    const key = this.keys.keyFor(message.crossingId);
-    if (!key) return `no signing key is provisioned for crossing ${message.crossingId}`;
-    // Checked on the message as it arrived (its keys in the order they travelled: the schema
-    // accepted it as it is, strict), so that the signed text is usually just JSON.stringify of it.
-    if (!hasValidSignature(received as { sig: string }, key)) return `signature does not match crossing ${message.crossingId}'s key`;
+  private checkIdentity(message: { crossingId: string; sentAt: string }, signature: 'valid' | 'invalid' | 'no-key'): string | null {
+    if (signature === 'no-key') return `no signing key is provisioned for crossing ${message.crossingId}`;
+    if (signature === 'invalid') return `signature does not match crossing ${message.crossingId}'s key`;
     const aheadMs = Date.parse(message.sentAt) - this.clock.now().getTime();
     if (aheadMs > this.config.MAX_CLOCK_SKEW_SECONDS * 1000) return `sentAt ${message.sentAt} is ${Math.round(aheadMs / 1000)} s in the future`;
     return null;
@@ -124,10 +117,20 @@ export class IngestionService {
   async checkForecastJob(job: IngestJob): Promise<CheckedForecast | { result: IngestResult }> {
     const raw = unparsableJobData(job.data);
     if (raw !== null) return { result: await this.refuse(job.queue, job.jobId, 'job data is not valid JSON', raw) };
-    const parsed = parseMessage(ForecastMessageSchema, job.data);
-    const reason = parsed.ok ? (this.checkAgainstCity(parsed.value) ?? this.checkIdentity(parsed.value, job.data)) : `schema: ${parsed.reason}`;
-    if (!parsed.ok || reason) return { result: await this.refuse(job.queue, job.jobId, reason as string, job.data) };
-    return { job, message: parsed.value };
+    const verdict = job.verdict ?? this.verdictHere('forecast', job.data);
+    if (verdict.schema !== null) return { result: await this.refuse(job.queue, job.jobId, `schema: ${verdict.schema}`, job.data) };
+    // The message as received: it passed the strict schema, which changes nothing in a
+    // message it accepts, so this is the value zod would return, without zod's copy.
+    const message = job.data as ForecastMessage;
+    const reason = this.checkAgainstCity(message) ?? this.checkIdentity(message, verdict.signature);
+    if (reason) return { result: await this.refuse(job.queue, job.jobId, reason, job.data) };
+    return { job, message };
+  }
+
+  /** Schema and signature, on this thread (a job the checker threads did not see). */
+  private verdictHere(kind: CheckedKind, data: unknown): MessageVerdict {
+    const crossingId = namedCrossing(data);
+    return verdictOf(kind, data, crossingId === null ? null : this.keys.keyFor(crossingId));
   }
 
   /**
@@ -201,13 +204,15 @@ export class IngestionService {
         results.push(await this.refuse(job.queue, job.jobId, 'job data is not valid JSON', raw));
         continue;
       }
-      const parsed = parseMessage(HeartbeatMessageSchema, job.data);
-      const reason = !parsed.ok
-        ? `schema: ${parsed.reason}`
-        : !this.city.get(parsed.value.crossingId)
-          ? `unknown crossing ${parsed.value.crossingId}`
-          : this.checkIdentity(parsed.value, job.data);
-      if (!parsed.ok || reason) {
+      const verdict = job.verdict ?? this.verdictHere('heartbeat', job.data);
+      const heartbeat = job.data as HeartbeatMessage;
+      const reason =
+        verdict.schema !== null
+          ? `schema: ${verdict.schema}`
+          : !this.city.get(heartbeat.crossingId)
+            ? `unknown crossing ${heartbeat.crossingId}`
+            : this.checkIdentity(heartbeat, verdict.signature);
+      if (reason) {
         await this.store.recordDeadLetter(job.queue, job.jobId, reason as string, job.data, this.clock.now());
         results.push({ status: 'rejected', reason: reason as string });
         continue;
@@ -218,9 +223,9 @@ export class IngestionService {
       // has heard up to, so an old heartbeat never makes a crossing look alive now. (Until
       // 2026-12-06 such heartbeats were dropped as outdated: a backlog longer than the
       // offline limit then turned every crossing offline.)
-      const aliveAt = new Date(Math.min(Date.parse(parsed.value.sentAt), this.clock.now().getTime()));
+      const aliveAt = new Date(Math.min(Date.parse(heartbeat.sentAt), this.clock.now().getTime()));
       results.push(null);
-      valid.push({ index, job, heartbeat: parsed.value, aliveAt });
+      valid.push({ index, job, heartbeat, aliveAt });
     }
     if (valid.length === 0) return results as IngestResult[];
     try {
