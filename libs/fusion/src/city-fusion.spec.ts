@@ -144,6 +144,21 @@ describe('CityFusion', () => {
     }
   });
 
+  it('serves its points with the same keys, in the same order, whatever their source (what the API sends)', () => {
+    const city = new SyntheticCity(2);
+    const fusion = newFusion();
+    replay(fusion, city, 0, WEEK, () => 10);
+    const t = WEEK;
+    for (const id of IDS) {
+      fusion.observe(id, MONDAY + t * STEP, city.observed(id, t));
+      fusion.addForecast(id, MONDAY + t * STEP, city.forecast(id, t, 10));
+    }
+    const result = fusion.advanceTo(MONDAY + t * STEP, { A: 'fresh', B: 'stale', C: 'fresh', D: 'fresh', E: 'fresh' });
+    const band = ['mean', 'lo80', 'hi80', 'lo95', 'hi95', 'horizonMin', 'targetIntervalMs', 'source'];
+    expect(Object.keys(result.crossings.A[0])).toEqual([...band, 'weights']);
+    expect(Object.keys(result.crossings.B[0])).toEqual(band);
+  });
+
   it('makes aggregates whose parts sum to the total, corridor and city alike', () => {
     const city = new SyntheticCity(3);
     const fusion = newFusion();
