@@ -37,9 +37,9 @@ export const FUSION_ENV = {
    * jobs over sooner: each worker has one fetch on the way at a time, so a burst is taken
    * only as fast as the workers together fetch (at 1,024 crossings, 8 workers left the
    * last of a round 1.3 s in the queue, 64 about 0.25 s). Each worker holds one blocking
-   * Redis connection of its own. The price: more jobs are in flight when Redis goes away,
-   * and after a Redis restart the fault suite took 49 s to store everything (3.8-4.7 s with 8
-   * workers), nothing lost or stored twice.
+   * Redis connection of its own. The price: more jobs are in flight when Redis goes away;
+   * after a Redis restart the fault suite took 48-49 s to store everything in two runs of
+   * three (2.2 s in the third; 3.8-4.7 s with 8 workers), nothing lost or stored twice.
    */
   FORECAST_WORKERS: envInt(64, 1, 256),
   /**
