@@ -2,7 +2,7 @@ import { DEV_WORKER_KEY_SEED, deriveWorkerKey } from '@crosscast/contracts';
 import { loadWorkerKeys } from '@crosscast/runtime';
 import type { FusionConfig } from '../../apps/fusion/src/config';
 import { MessageCheckPool, checkerThreadScript } from '../../apps/fusion/src/queue/message-check-pool';
-import { CheckedKind, verdictOf } from '../../apps/fusion/src/queue/message-checks';
+import { CheckedKind, signingKeyOf, verdictOf } from '../../apps/fusion/src/queue/message-checks';
 import { forecastMessage, heartbeatMessage, signedAsWorker } from '../support/forecast-factory';
 
 /**
@@ -41,10 +41,7 @@ describe('MessageCheckPool (real worker threads)', () => {
     return out;
   }
 
-  const inline = ({ kind, data }: { kind: CheckedKind; data: unknown }) => {
-    const crossingId = (data as { crossingId?: unknown }).crossingId;
-    return verdictOf(kind, data, typeof crossingId === 'string' ? keys.keyFor(crossingId) : null);
-  };
+  const inline = ({ kind, data }: { kind: CheckedKind; data: unknown }) => verdictOf(kind, data, signingKeyOf(data, keys));
 
   it('runs the compiled thread and reaches the same verdict as the event loop for every kind of message', async () => {
     expect(checkerThreadScript()).not.toBeNull();

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { WORKER_KEYS, WorkerKeys } from '@crosscast/runtime';
 import { FUSION_CONFIG, FusionConfig } from '../config';
-import { CheckAnswer, CheckRequest, CheckedKind, MessageVerdict, namedCrossing, verdictOf } from './message-checks';
+import { CheckAnswer, CheckRequest, CheckedKind, MessageVerdict, signingKeyOf, verdictOf } from './message-checks';
 import type { CheckBatch, CheckBatchAnswer } from './message-check.thread';
 
 /** Messages sent to a thread in one batch, at most: small enough that answers stream back while a burst is checked. */
@@ -71,8 +71,7 @@ export class MessageCheckPool implements OnApplicationShutdown {
    * was parsed from (undefined when unknown: then it is checked here).
    */
   verdict(kind: CheckedKind, data: unknown, text: string | undefined): Promise<MessageVerdict> {
-    const crossingId = namedCrossing(data);
-    const key = crossingId === null ? null : this.keys.keyFor(crossingId);
+    const key = signingKeyOf(data, this.keys);
     if (text === undefined || !this.ensureThreads()) return Promise.resolve(verdictOf(kind, data, key));
     return new Promise((resolve) => {
       this.queued.push({ request: { kind, text, key }, data, resolve });
@@ -92,7 +91,7 @@ export class MessageCheckPool implements OnApplicationShutdown {
     this.queued = [];
     for (let start = 0; start < queued.length; start += BATCH_REQUESTS) {
       const batch = queued.slice(start, start + BATCH_REQUESTS);
-      const thread = this.closing || !this.ensureThreads() ? null : this.threads.reduce((a, b) => (b.requests < a.requests ? b : a));
+      const thread = !this.ensureThreads() ? null : this.threads.reduce((a, b) => (b.requests < a.requests ? b : a));
       if (!thread) {
         for (const pending of batch) this.checkHere(pending);
         continue;
@@ -117,6 +116,10 @@ export class MessageCheckPool implements OnApplicationShutdown {
     // Never what keeps the process alive: shutdown terminates them.
     worker.unref();
     const thread: CheckerThread = { worker, inFlight: new Map(), requests: 0 };
+    const settle = (pending: PendingCheck, answer: CheckAnswer | undefined) => {
+      if (answer && !('error' in answer)) pending.resolve(answer);
+      else this.checkHere(pending);
+    };
     worker.on('message', (answer: CheckBatchAnswer) => {
       const batch = thread.inFlight.get(answer.id);
       if (!batch) return;
@@ -137,10 +140,6 @@ export class MessageCheckPool implements OnApplicationShutdown {
     };
     worker.on('error', (error) => failed(error.message));
     worker.on('exit', (code) => failed(`exit code ${code}`));
-    const settle = (pending: PendingCheck, answer: CheckAnswer | undefined) => {
-      if (answer && !('error' in answer)) pending.resolve(answer);
-      else this.checkHere(pending);
-    };
     return thread;
   }
 

@@ -1,4 +1,5 @@
 import { ForecastMessageSchema, HeartbeatMessageSchema, hasValidSignature, parseMessage } from '@crosscast/contracts';
+import type { WorkerKeys } from '@crosscast/runtime';
 
 /** The queues whose messages are checked before anything else reads them. */
 export type CheckedKind = 'forecast' | 'heartbeat';
@@ -26,10 +27,13 @@ export function verdictOf(kind: CheckedKind, data: unknown, key: Uint8Array | nu
   return { schema: null, signature: hasValidSignature(data as { sig: string }, signingKey) ? 'valid' : 'invalid' };
 }
 
-/** The crossing a received message names, when it names one (before its schema is checked). */
-export function namedCrossing(data: unknown): string | null {
+/**
+ * The signing key of the crossing a received message names (read before its schema is
+ * checked), null when it names none or none is provisioned.
+ */
+export function signingKeyOf(data: unknown, keys: WorkerKeys): Buffer | null {
   const id = data !== null && typeof data === 'object' ? (data as { crossingId?: unknown }).crossingId : undefined;
-  return typeof id === 'string' ? id : null;
+  return typeof id === 'string' ? keys.keyFor(id) : null;
 }
 
 /** One message sent to a checker thread: its text as it came off the queue, and its crossing's key. */

@@ -8,7 +8,7 @@ import { ForecastStoreRepository, StoreOutcome, isDataException } from '../repos
 import { unparsableJobData } from '../repositories/queue.repository';
 import { IngestEvents } from './ingest-events';
 import { SEQ_JUMP_WINDOW, admissionProblem } from './forecast-admission';
-import { CheckedKind, MessageVerdict, namedCrossing, verdictOf } from '../queue/message-checks';
+import { CheckedKind, MessageVerdict, signingKeyOf, verdictOf } from '../queue/message-checks';
 
 /**
  * Replay window: a forecast not stored before whose seq is more than this many behind the
@@ -129,8 +129,7 @@ export class IngestionService {
 
   /** Schema and signature, on this thread (a job the checker threads did not see). */
   private verdictHere(kind: CheckedKind, data: unknown): MessageVerdict {
-    const crossingId = namedCrossing(data);
-    return verdictOf(kind, data, crossingId === null ? null : this.keys.keyFor(crossingId));
+    return verdictOf(kind, data, signingKeyOf(data, this.keys));
   }
 
   /**
@@ -213,8 +212,8 @@ export class IngestionService {
             ? `unknown crossing ${heartbeat.crossingId}`
             : this.checkIdentity(heartbeat, verdict.signature);
       if (reason) {
-        await this.store.recordDeadLetter(job.queue, job.jobId, reason as string, job.data, this.clock.now());
-        results.push({ status: 'rejected', reason: reason as string });
+        await this.store.recordDeadLetter(job.queue, job.jobId, reason, job.data, this.clock.now());
+        results.push({ status: 'rejected', reason });
         continue;
       }
       // A heartbeat says "alive at sentAt", never later than it arrived. One that waited in the
