@@ -51,7 +51,7 @@ describe('fault: fusion SIGKILL during a burst of 10,000 forecasts', () => {
       scenario: 'fusion SIGKILL mid-burst, restarted',
       ...result,
       recoverySeconds,
-      notes: `killed after ${atKill} stored (${before} seen); recovery = restart until all stored, incl. the 30 s BullMQ lock expiry of the jobs active at the kill; ${deadLetters} dead letters`,
+      notes: `killed after ${atKill} stored (${before} seen); recovery = restart until all stored, incl. the lock expiry (JOB_LOCK_SECONDS, 10 s) of the jobs active at the kill; ${deadLetters} dead letters`,
     });
     expect(result).toEqual({ sent: BURST, stored: BURST, lost: 0, duplicated: 0 });
     expect(deadLetters).toBe(0);

@@ -37,11 +37,24 @@ export const FUSION_ENV = {
    * jobs over sooner: each worker has one fetch on the way at a time, so a burst is taken
    * only as fast as the workers together fetch (at 1,024 crossings, 8 workers left the
    * last of a round 1.3 s in the queue, 64 about 0.25 s). Each worker holds one blocking
-   * Redis connection of its own. The price: more jobs are in flight when Redis goes away;
-   * after a Redis restart the fault suite took 48-49 s to store everything in two runs of
-   * three (2.2 s in the third; 3.8-4.7 s with 8 workers), nothing lost or stored twice.
+   * Redis connection of its own; more of them fetch at once, so a Redis restart more often
+   * leaves a job behind (JOB_LOCK_SECONDS).
    */
   FORECAST_WORKERS: envInt(64, 1, 256),
+  /**
+   * How long a fetched job stays locked to this process without a renewal (BullMQ's
+   * lockDuration; renewed every half of it, and the stalled-job check runs every half too).
+   * A job whose holder is gone goes back to the queue within about twice this: a killed
+   * fusion process's, or one Redis moved to active just before it stopped (a job's
+   * completion also fetches the worker's next job; when its reply is lost, ioredis sends it
+   * again after the restart, which fails with "Missing lock", and the next job it had
+   * fetched stays locked to nobody). With BullMQ's 30 s default such jobs waited 30-60 s:
+   * after a Redis restart mid-burst the fault suite took 43-49 s to store everything in
+   * three runs of nine (1.7-4.2 s in the others); with 10 s, 6.1 s in one run of seven. A job
+   * whose lock lapses while its process lives (the event loop blocked longer than this) is
+   * fetched again and stored once (the store is idempotent).
+   */
+  JOB_LOCK_SECONDS: envInt(10, 2, 300),
   /**
    * Worker threads that check received messages (schema, signature) beside the event loop
    * (MessageCheckPool); 0 checks them on the event loop. Unset: one fewer than the cores

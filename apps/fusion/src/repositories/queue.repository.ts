@@ -124,6 +124,9 @@ export class QueueRepository implements OnApplicationShutdown {
       // Failed jobs are evidence of bad input: keep them (bounded), never drop them.
       removeOnComplete: { count: 1000 },
       removeOnFail: { count: 10000 },
+      // A job left locked to nobody returns to the queue within about twice this (JOB_LOCK_SECONDS).
+      lockDuration: this.config.JOB_LOCK_SECONDS * 1000,
+      stalledInterval: this.config.JOB_LOCK_SECONDS * 500,
       ...options,
     });
     if (onFetched) worker.onFetched = onFetched;
