@@ -18,6 +18,19 @@ export function unparsableJobData(data: unknown): string | null {
   return String((data as Record<string, unknown>)[UNPARSABLE_JOB_DATA]);
 }
 
+/** A worker error's message without the job it names, so that one kind is logged once in a row. */
+export function workerErrorKind(message: string): string {
+  return message.replace(/\bjob \S+ /g, 'job … ');
+}
+
+/** What an operator should know about a worker error kind that looks worse than it is (empty for the rest). */
+export function explainWorkerError(kind: string): string {
+  if (kind.startsWith('Missing lock for job … moveToFinished') || kind.startsWith('Missing key for job … moveToDelayed')) {
+    return ' (more like it are not logged; after a Redis restart this is a job completed just before it, whose completion ioredis sent again: nothing is lost or stored twice; otherwise a job whose lock lapsed, fetched again, and the store is idempotent)';
+  }
+  return '';
+}
+
 /** The JSON each job's data was parsed from, while the job lives (takeReceivedText). */
 const receivedTexts = new WeakMap<Job, string>();
 
@@ -130,11 +143,14 @@ export class QueueRepository implements OnApplicationShutdown {
       ...options,
     });
     if (onFetched) worker.onFetched = onFetched;
-    // Connection errors repeat while Redis is away (health reports that): log each kind once.
+    // Connection errors repeat while Redis is away (health reports that), and a restart can
+    // leave one "Missing lock" per job whose completion was sent again: log each kind once
+    // in a row.
     worker.on('error', (error) => {
-      if (error.message === this.lastWorkerError) return;
-      this.lastWorkerError = error.message;
-      this.logger.warn(`${name} worker: ${error.message}`);
+      const kind = workerErrorKind(error.message);
+      if (kind === this.lastWorkerError) return;
+      this.lastWorkerError = kind;
+      this.logger.warn(`${name} worker: ${error.message}${explainWorkerError(kind)}`);
     });
     this.workers.push(worker);
     return worker;
