@@ -26,7 +26,7 @@ export function workerErrorKind(message: string): string {
 /** What an operator should know about a worker error kind that looks worse than it is (empty for the rest). */
 export function explainWorkerError(kind: string): string {
   if (kind.startsWith('Missing lock for job … moveToFinished') || kind.startsWith('Missing key for job … moveToDelayed')) {
-    return ' (more like it are not logged; after a Redis restart this is a job completed just before it, whose completion ioredis sent again: nothing is lost or stored twice; otherwise a job whose lock lapsed, fetched again, and the store is idempotent)';
+    return ' (more of this kind in a row are not logged; after a Redis restart this is a job completed just before it, whose completion ioredis sent again: nothing is lost or stored twice; otherwise a job whose lock lapsed, fetched again, and the store is idempotent)';
   }
   return '';
 }
@@ -92,7 +92,7 @@ export class QueueRepository implements OnApplicationShutdown {
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
   private readonly logger = new Logger(QueueRepository.name);
-  private lastWorkerError = '';
+  private lastWorkerErrorKind = '';
 
   constructor(@Inject(FUSION_CONFIG) private readonly config: FusionConfig) {
     // Workers block on Redis: they need maxRetriesPerRequest null to survive reconnects.
@@ -148,8 +148,8 @@ export class QueueRepository implements OnApplicationShutdown {
     // in a row.
     worker.on('error', (error) => {
       const kind = workerErrorKind(error.message);
-      if (kind === this.lastWorkerError) return;
-      this.lastWorkerError = kind;
+      if (kind === this.lastWorkerErrorKind) return;
+      this.lastWorkerErrorKind = kind;
       this.logger.warn(`${name} worker: ${error.message}${explainWorkerError(kind)}`);
     });
     this.workers.push(worker);
