@@ -77,6 +77,40 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * CPU seconds (user + system) of every running process whose command name is `comm`
+ * (`postgres` for the server and all its backends, `redis-server`): what the shared
+ * servers spent, read from /proc. A process that exits between two readings takes its
+ * time with it, so a difference is a lower bound.
+ */
+export function cpuSecondsOfCommand(comm: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== comm) continue;
+      const fields = stat.slice(close + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+/** The whole machine's busy and total CPU seconds since boot (all cores, /proc/stat): busy excludes idle and iowait. */
+export function machineCpuSeconds(): { busy: number; total: number } {
+  try {
+    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = fields.reduce((a, b) => a + b, 0);
+    return { busy: (total - fields[3] - fields[4]) / 100, total: total / 100 };
+  } catch {
+    return { busy: NaN, total: NaN };
+  }
+}
+
 /** Socket clients following `sample`'s rooms (32 a socket, spread over `baseUrls`): each `forecast` event is passed to `onForecast`. */
 export async function followSample(baseUrls: string[], token: string, sample: CrossingDefinition[], onForecast: (messageId: string) => void): Promise<Socket[]> {
   const sockets: Socket[] = [];

@@ -43,7 +43,7 @@ import { io, Socket } from 'socket.io-client';
 import { CrossingDefinition, FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE } from '@crosscast/contracts';
 import { TOTAL_APPROACH } from '@crosscast/persistence';
 import { writeGridCity } from '../tools/sim-grid-city';
-import { cpuSeconds, followSample, forecastFor, gridOf, heartbeatFor, quantile, round1, rssMb, spreadSample } from './pipeline-support';
+import { cpuSeconds, cpuSecondsOfCommand, followSample, machineCpuSeconds, forecastFor, gridOf, heartbeatFor, quantile, round1, rssMb, spreadSample } from './pipeline-support';
 import { FusionProcess, POSTGRES_URL, REDIS_URL, ROOT, dropDatabase, dropQueues, sleep, startFusion, stopFusion, unique } from './fusion-process';
 import { migrate } from '../apps/fusion/src/fusion-app';
 import { ColumnSpec, insertColumns } from '../apps/fusion/src/repositories/insert-columns';
@@ -116,6 +116,15 @@ interface SizeResult {
    * read after every round: the worst window's p99 and max timer delay (how long a ready
    * request or socket event waited behind a synchronous step) and its busy share.
    */
+  /**
+   * CPU time per demo round (ms, from /proc; user + system, all threads), from the first
+   * round until the last round was stored: fusion (all instances), PostgreSQL (server and
+   * every backend), Redis, the bench process itself (enqueueing, 129 socket clients, REST
+   * reads), and the whole machine's busy time with its `cores`: what one round costs the
+   * machine the pipeline shares with its servers and clients. Not all of it is on a
+   * forecast's way to the dashboard (planning, city steps and heartbeats run beside it).
+   */
+  demo_cpu_ms_per_round?: { fusion: number; postgres: number; redis: number; bench: number; machine_busy: number; cores: number };
   event_loop?: { delay_p99_ms_worst: number; delay_max_ms: number; busy_share_max: number; windows: number };
 }
 
@@ -228,6 +237,30 @@ async function ceilingPerSecond(databaseUrl: string, crossings: CrossingDefiniti
 
 async function countForecasts(client: Client): Promise<number> {
   return Number((await client.query('SELECT count(*) FROM forecasts')).rows[0].count);
+}
+
+interface CpuSnapshot {
+  fusion: number;
+  postgres: number;
+  redis: number;
+  bench: number;
+  machine: number;
+}
+
+function cpuSnapshot(fusionPids: number[]): CpuSnapshot {
+  const own = process.cpuUsage();
+  return {
+    fusion: fusionPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0),
+    postgres: cpuSecondsOfCommand('postgres'),
+    redis: cpuSecondsOfCommand('redis-server'),
+    bench: (own.user + own.system) / 1e6,
+    machine: machineCpuSeconds().busy,
+  };
+}
+
+function cpuPerRound(from: CpuSnapshot, to: CpuSnapshot, rounds: number): NonNullable<SizeResult['demo_cpu_ms_per_round']> {
+  const per = (key: keyof CpuSnapshot) => Math.round(((to[key] - from[key]) * 1000) / rounds);
+  return { fusion: per('fusion'), postgres: per('postgres'), redis: per('redis'), bench: per('bench'), machine_busy: per('machine'), cores: os.cpus().length };
 }
 
 async function runSize(n: number, rounds: number, instances: number): Promise<SizeResult> {
@@ -362,6 +395,7 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
     const demoStartCount = await countForecasts(db);
     benchLoop.enable();
     const phase2Start = Date.now();
+    const cpuAtPhase2 = cpuSnapshot(all().map((f) => f.child.pid!));
     let nextHeartbeat = phase2Start + HEARTBEAT_EVERY_MS;
     let demoForecasts = 0;
     const byteStart = dashboardBytes;
@@ -387,6 +421,7 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
     const settleUntil = Date.now() + 30_000;
     while ((await countForecasts(db)) < demoStartCount + demoForecasts && Date.now() < settleUntil) await sleep(200);
     await sleep(500);
+    const demoCpu = cpuPerRound(cpuAtPhase2, cpuSnapshot(all().map((f) => f.child.pid!)), rounds);
     benchLoop.disable();
     clearInterval(inspector);
     await inspectJobs();
@@ -439,6 +474,7 @@ async function runSize(n: number, rounds: number, instances: number): Promise<Si
         jobs: breakdown.queueWait.length,
         bench_loop: { p99: round1(benchLoop.percentile(99) / 1e6), max: round1(benchLoop.max / 1e6) },
       },
+      demo_cpu_ms_per_round: demoCpu,
       event_loop: {
         delay_p99_ms_worst: Math.max(0, ...loops.map((l) => l.delayP99Ms)),
         delay_max_ms: Math.max(0, ...loops.map((l) => l.delayMaxMs)),
@@ -534,6 +570,7 @@ async function main(): Promise<void> {
     'p99 ms': r.latency_ms.p99,
     'p99 floor ms': r.latency_floor_ms ?? null,
     'wait/fusion p99 ms': r.latency_breakdown_ms ? `${r.latency_breakdown_ms.queue_wait.p99}/${r.latency_breakdown_ms.in_fusion.p99}` : null,
+    'cpu ms/round f/pg/redis/bench/all': r.demo_cpu_ms_per_round ? Object.values(r.demo_cpu_ms_per_round).slice(0, 5).join('/') : null,
     'rss MB': r.fusion_rss_mb,
     'REST p95 ms': r.rest_p95_ms.crossings_page,
     'REST KB': Math.round(r.rest_bytes.crossings_page / 1024),

@@ -7,7 +7,11 @@
  * interval, 4 horizons × (4 approaches + total) forecast points, 4 approach observations.
  * Rows are generated inside PostgreSQL (INSERT … SELECT generate_series), so the benchmark
  * measures storage, not the client. After each week the queries the dashboard and REST make
- * are timed (median and p95 of repeated runs with random crossings):
+ * are timed (median and p95 of repeated runs with random crossings), twice: right after the
+ * load and ANALYZE (`latency`: every row read is being read for the first time, so each
+ * read also sets its rows' hint bits, a cost that depends on when autovacuum last ran), and
+ * after `VACUUM (ANALYZE)` of the three tables (`latency_vacuumed`: the state autovacuum
+ * keeps a steadily written table in; the stages are compared on equal terms there):
  *
  *   latest_forecast      a crossing's newest forecast (no time bound: every partition probed)
  *   crossing_day         a crossing's forecasts of the last 24 h of data time
@@ -15,9 +19,10 @@
  *   points_next_hour     a crossing's forecast points for the next hour
  *
  * Default 8 weeks (two months and more, so several partitions); `--weeks N`, `--crossings N`.
- * A year is extrapolated, not loaded: each month is its own partition of constant size, so
- * time-bounded queries touch one or two partitions whatever the history; the unbounded
- * "latest" query probes one index per month (12 for a year), reported per partition here.
+ * A year is extrapolated, not loaded (about 2.5 GB a week at 1,024 crossings, 130 GB a
+ * year): each month is its own partition of constant size, so time-bounded queries touch
+ * one or two partitions whatever the history; the unbounded "latest" query probes one index
+ * per month (12 for a year): each stage reports `forecast_partitions` beside it.
  *
  *   npm run bench:storage [-- --weeks 8 --crossings 1024]
  *
@@ -100,17 +105,25 @@ async function main(): Promise<void> {
         observations_day: () => [`SELECT * FROM observations WHERE crossing_id = $1 AND interval_start > $2 ORDER BY interval_start`, [crossing(), new Date(newestMs - 86_400_000)]],
         points_next_hour: () => [`SELECT * FROM forecast_points WHERE crossing_id = $1 AND target_interval_start > $2 AND target_interval_start <= $3`, [crossing(), new Date(newestMs), new Date(newestMs + 3_600_000)]],
       };
-      const latency: Record<string, { p50_ms: number; p95_ms: number }> = {};
-      for (const [name, make] of Object.entries(queries)) {
-        const times: number[] = [];
-        for (let r = 0; r < REPEATS; r++) {
-          const [sql, params] = make();
-          const t0 = process.hrtime.bigint();
-          await db.query(sql, params);
-          times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      const timeQueries = async () => {
+        const latency: Record<string, { p50_ms: number; p95_ms: number }> = {};
+        for (const [name, make] of Object.entries(queries)) {
+          const times: number[] = [];
+          for (let r = 0; r < REPEATS; r++) {
+            const [sql, params] = make();
+            const t0 = process.hrtime.bigint();
+            await db.query(sql, params);
+            times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          }
+          latency[name] = { p50_ms: +quantile(times, 0.5).toFixed(3), p95_ms: +quantile(times, 0.95).toFixed(3) };
         }
-        latency[name] = { p50_ms: +quantile(times, 0.5).toFixed(3), p95_ms: +quantile(times, 0.95).toFixed(3) };
-      }
+        return latency;
+      };
+      const latency = await timeQueries();
+      const vacuumStarted = Date.now();
+      for (const table of ['forecasts', 'forecast_points', 'observations']) await db.query(`VACUUM (ANALYZE) ${table}`);
+      const vacuumSeconds = (Date.now() - vacuumStarted) / 1000;
+      const latencyVacuumed = await timeQueries();
       const [counts] = await db.query(
         `SELECT (SELECT count(*) FROM forecasts)::bigint AS forecasts, (SELECT count(*) FROM forecast_points)::bigint AS points, (SELECT count(*) FROM observations)::bigint AS observations,
                 (SELECT count(*) FROM pg_inherits WHERE inhparent = 'forecasts'::regclass)::int AS forecast_partitions,
@@ -127,11 +140,15 @@ async function main(): Promise<void> {
         database_mb: Math.round(Number(size.bytes) / 1e6),
         load_seconds: +loadSeconds.toFixed(1),
         latency,
+        vacuum_seconds: +vacuumSeconds.toFixed(1),
+        latency_vacuumed: latencyVacuumed,
       };
       stages.push(stage);
       process.stdout.write(
         `week ${String(week + 1).padStart(2)}: ${stage.forecasts.toLocaleString()} forecasts, ${stage.forecast_points.toLocaleString()} points, ${stage.forecast_partitions} partitions, ${stage.database_mb} MB, load ${stage.load_seconds} s | ` +
           Object.entries(latency).map(([k, v]) => `${k} ${v.p50_ms}/${v.p95_ms} ms`).join(', ') +
+          ` | vacuumed: ` +
+          Object.entries(latencyVacuumed).map(([k, v]) => `${k} ${v.p50_ms}/${v.p95_ms} ms`).join(', ') +
           '\n',
       );
     }
@@ -142,19 +159,25 @@ async function main(): Promise<void> {
     await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
     await admin.destroy();
   }
-  const first = stages[0].latency as Record<string, { p50_ms: number }>;
-  const last = stages[stages.length - 1].latency as Record<string, { p50_ms: number }>;
-  const growth = Object.fromEntries(Object.keys(first).map((k) => [k, +(last[k].p50_ms / first[k].p50_ms).toFixed(2)]));
+  const growthOf = (key: 'latency' | 'latency_vacuumed') => {
+    const first = stages[0][key] as Record<string, { p50_ms: number }>;
+    const last = stages[stages.length - 1][key] as Record<string, { p50_ms: number }>;
+    return Object.fromEntries(Object.keys(first).map((k) => [k, +(last[k].p50_ms / first[k].p50_ms).toFixed(2)]));
+  };
+  const growth = growthOf('latency');
+  const growthVacuumed = growthOf('latency_vacuumed');
   const result = {
     generated_at: new Date().toISOString(),
     command: `npm run bench:storage -- --weeks ${stages.length} --crossings ${stages[0].crossings}`,
-    note: 'latency in ms (median, p95 of 60 runs with random crossings) after each week of data; the machine is shared, compare ratios within the run',
+    note: 'latency in ms (median, p95 of 60 runs with random crossings) after each week of data: `latency` right after the load, `latency_vacuumed` after VACUUM (ANALYZE); the machine is shared, compare ratios within the run',
     stages,
     p50_growth_first_to_last_week: growth,
+    p50_growth_first_to_last_week_vacuumed: growthVacuumed,
   };
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(OUT, JSON.stringify(result, null, 2) + '\n');
-  process.stdout.write(`p50 latency, last week / first week: ${Object.entries(growth).map(([k, v]) => `${k} ×${v}`).join(', ')}\nwrote ${OUT}\n`);
+  const show = (g: Record<string, number>) => Object.entries(g).map(([k, v]) => `${k} ×${v}`).join(', ');
+  process.stdout.write(`p50 latency, last week / first week: ${show(growth)}; vacuumed: ${show(growthVacuumed)}\nwrote ${OUT}\n`);
 }
 
 main().catch((error) => {

@@ -365,14 +365,6 @@ export class ForecastStoreRepository {
     return (await this.withPoints(headers))[0] ?? null;
   }
 
-  /** Each crossing's newest forecast. */
-  async latestForecasts(): Promise<ForecastView[]> {
-    const headers = await this.dataSource.query(
-      `SELECT DISTINCT ON (crossing_id) * FROM forecasts ORDER BY crossing_id, based_on_interval_start DESC`,
-    );
-    return this.withPoints(headers);
-  }
-
   /** One crossing's stored forecast for an interval, with the per-approach counts observed in that interval (what planning reads). */
   async forecastWithObserved(crossingId: string, basedOnIntervalStart: Date): Promise<{ forecast: ForecastView; observedApproaches: Record<string, number | null> } | null> {
     const headers = await this.dataSource.query(`SELECT * FROM forecasts WHERE crossing_id = $1 AND based_on_interval_start = $2`, [crossingId, basedOnIntervalStart]);
