@@ -203,6 +203,62 @@ describe('city fusion in the fusion service (real PostgreSQL + Redis)', () => {
     }
   }, 60_000);
 
+  it('filters the crossings list by corridor, with status, bounding box and paging (every filter must match); 404 for an unknown corridor', async () => {
+    type Item = { id: string; lon: number; lat: number; status: { freshness: string } };
+    const list = (params: Record<string, string>) => api(`/api/crossings?${new URLSearchParams(params)}`);
+    const ids = async (response: Response) => ((await response.json()) as Item[]).map((c) => c.id);
+    const all = (await (await list({ limit: '5000' })).json()) as Item[];
+    const corridors = (await (await api('/api/corridors')).json()) as Array<{ name: string; road: string; crossingIds: string[] }>;
+    // The corridor through the stopped crossing (stale now; its neighbour on it never sent anything), and one away from it.
+    const warrigal = corridors.find((c) => c.crossingIds.includes(STOPPED))!;
+    const elsewhere = corridors.find((c) => !c.crossingIds.includes(STOPPED))!;
+    expect(warrigal).toBeDefined();
+    expect(elsewhere).toBeDefined();
+
+    const on = await list({ corridor: warrigal.name });
+    expect(on.status).toBe(200);
+    expect(await ids(on)).toEqual([...warrigal.crossingIds].sort());
+    expect(on.headers.get('x-total-count')).toBe(String(warrigal.crossingIds.length));
+    expect(all.length).toBeGreaterThan(warrigal.crossingIds.length);
+
+    // With status: those of the corridor with that freshness, counted after filtering.
+    expect(await ids(await list({ corridor: warrigal.name, status: 'stale' }))).toEqual([STOPPED]);
+    for (const status of ['fresh', 'stale', 'offline', 'unknown']) {
+      const expected = all.filter((c) => warrigal.crossingIds.includes(c.id) && c.status.freshness === status).map((c) => c.id);
+      const answer = await list({ corridor: warrigal.name, status });
+      expect(answer.headers.get('x-total-count')).toBe(String(expected.length));
+      expect(await ids(answer)).toEqual(expected);
+    }
+    // With a box around the stopped crossing: it on its corridor, nothing on a corridor away from it.
+    const stopped = all.find((c) => c.id === STOPPED)!;
+    const bbox = [stopped.lon - 0.0005, stopped.lat - 0.0005, stopped.lon + 0.0005, stopped.lat + 0.0005].map((v) => v.toFixed(4)).join(',');
+    expect(await ids(await list({ corridor: warrigal.name, bbox }))).toEqual([STOPPED]);
+    const away = await list({ corridor: elsewhere.name, bbox });
+    expect(away.status).toBe(200);
+    expect(await away.json()).toEqual([]);
+    expect(away.headers.get('x-total-count')).toBe('0');
+
+    // Paging keeps the filter: the Link to the next page names the corridor again.
+    const first = await list({ corridor: warrigal.name, limit: '1' });
+    expect(first.headers.get('x-total-count')).toBe(String(warrigal.crossingIds.length));
+    const next = /^<([^>]+)>; rel="next"$/.exec(first.headers.get('link') ?? '')![1];
+    expect(new URL(next, baseUrl).searchParams.get('corridor')).toBe(warrigal.name);
+    expect([...(await ids(first)), ...(await ids(await api(next)))]).toEqual([...warrigal.crossingIds].sort().slice(0, 2));
+
+    // An unknown corridor is a 404 that says so, whatever else is asked; a malformed one a 400.
+    const unknowns: Array<Record<string, string> & { corridor: string }> = [{ corridor: 'NO SUCH RD: 0000 → 0001' }, { corridor: warrigal.road }, { corridor: 'NO SUCH RD: 0000 → 0001', status: 'fresh', limit: '1' }];
+    for (const params of unknowns) {
+      const unknown = await list(params);
+      expect(unknown.status).toBe(404);
+      expect((await unknown.json()).message).toBe(`corridor ${JSON.stringify(params.corridor)} is not one of ${city.city}'s corridors (GET /api/corridors lists them)`);
+    }
+    for (const query of [`corridor=${encodeURIComponent(warrigal.name)}&corridor=${encodeURIComponent(elsewhere.name)}`, 'corridor=', 'corridor=a%07b', `corridor=${'x'.repeat(201)}`]) {
+      const refused = await api(`/api/crossings?${query}`);
+      expect(refused.status).toBe(400);
+      expect(JSON.stringify((await refused.json()).message)).toMatch(/corridor must be/);
+    }
+  }, 60_000);
+
   it('does not change the fusion when a stored message is delivered again', async () => {
     const fusion = app.get(CityFusionService);
     const stateBefore = fusion.stateJson();

@@ -1143,10 +1143,10 @@ export interface ApiOperations {
     body: undefined;
     response: CrossingForecastsDto;
   };
-  /** GET /api/crossings: Crossings (a page of them, in id order; filter by freshness and bounding box) with their approaches, live status and, for stale, offline or degraded ones, the estimate fusion serves instead */
+  /** GET /api/crossings: Crossings (a page of them, in id order; filter by freshness, bounding box and corridor) with their approaches, live status and, for stale, offline or degraded ones, the estimate fusion serves instead */
   CrossingsController_list: {
     path: Record<string, never>;
-    query: { limit?: number; offset?: number; status?: 'fresh' | 'stale' | 'offline' | 'unknown'; bbox?: string };
+    query: { limit?: number; offset?: number; status?: 'fresh' | 'stale' | 'offline' | 'unknown'; bbox?: string; corridor?: string };
     body: undefined;
     response: CrossingListItemDto[];
   };

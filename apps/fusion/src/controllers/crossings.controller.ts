@@ -7,8 +7,9 @@ interface PagedRequest {
 interface PagedResponse {
   setHeader(name: string, value: string): unknown;
 }
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/decorators';
+import { ErrorResponseDto } from '../dtos/common.view.dto';
 import { CrossingIdParams, CrossingListQuery, ForecastRangeQuery } from '../dtos/crossing.dto';
 import { CrossingQueryService } from '../services/crossing-query.service';
 import { CrossingDetailDto, CrossingForecastsDto, CrossingListItemDto } from '../dtos/crossing.view.dto';
@@ -21,7 +22,7 @@ export class CrossingsController {
   constructor(private readonly crossings: CrossingQueryService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Crossings (a page of them, in id order; filter by freshness and bounding box) with their approaches, live status and, for stale, offline or degraded ones, the estimate fusion serves instead' })
+  @ApiOperation({ summary: 'Crossings (a page of them, in id order; filter by freshness, bounding box and corridor) with their approaches, live status and, for stale, offline or degraded ones, the estimate fusion serves instead' })
   @ApiOkResponse({
     type: [CrossingListItemDto],
     headers: {
@@ -29,8 +30,9 @@ export class CrossingsController {
       'X-Total-Count': { description: 'How many crossings match', schema: { type: 'integer' } },
     },
     description:
-      'Array of crossings (at most `limit`, default 100; `Link: <...>; rel="next"` when more match, `X-Total-Count` the number that match), each with `status` (freshness, worker status, last forecast interval, model) and `estimate`: null while the worker\'s own forecast is usable, else `{source: "estimated", reason, horizons[{intervalStart, total{mean, lower80, upper80, lower95, upper95}}]}` from the crossing\'s historical profile and its neighbours.',
+      'Array of crossings (at most `limit`, default 100; filters given together must all match; `Link: <...>; rel="next"` when more match, `X-Total-Count` the number that match), each with `status` (freshness, worker status, last forecast interval, model) and `estimate`: null while the worker\'s own forecast is usable, else `{source: "estimated", reason, horizons[{intervalStart, total{mean, lower80, upper80, lower95, upper95}}]}` from the crossing\'s historical profile and its neighbours.',
   })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No corridor of that name (`corridor`)' })
   async list(@Query() query: CrossingListQuery, @Req() request: PagedRequest, @Res({ passthrough: true }) response: PagedResponse): Promise<CrossingListItemDto[]> {
     const page = await this.crossings.page(query);
     response.setHeader('X-Total-Count', String(page.total));

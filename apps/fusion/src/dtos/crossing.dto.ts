@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { RECOMMENDATION_STATUSES, RecommendationStatus } from '@crosscast/contracts';
 
 export class CrossingIdParams {
@@ -13,6 +13,9 @@ export class CrossingIdParams {
 export const CROSSING_PAGE_DEFAULT = 100;
 export const CROSSING_PAGE_MAX = 5000;
 const FRESHNESS = ['fresh', 'stale', 'offline', 'unknown'] as const;
+/** A corridor's name ("HIGH STREET RD: 0970 → 2000"): the road's name and its first and last crossing. */
+const CORRIDOR_NAME_MAX = 200;
+const CORRIDOR_NAME = new RegExp(`^[^\\p{Cc}]{1,${CORRIDOR_NAME_MAX}}$`, 'u');
 
 export class CrossingListQuery {
   @ApiPropertyOptional({ default: CROSSING_PAGE_DEFAULT, minimum: 1, maximum: CROSSING_PAGE_MAX, description: 'Crossings per page (in id order). When more match, the `Link` header has rel="next"; `X-Total-Count` says how many match.' })
@@ -40,6 +43,16 @@ export class CrossingListQuery {
   @IsOptional()
   @Matches(/^-?\d{1,3}(\.\d+)?,-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?,-?\d{1,2}(\.\d+)?$/, { message: 'bbox must be minLon,minLat,maxLon,maxLat in degrees' })
   bbox?: string;
+
+  @ApiPropertyOptional({
+    example: 'WARRIGAL RD: 3685 → 2000',
+    maxLength: CORRIDOR_NAME_MAX,
+    description: 'Only crossings on this corridor: its `name` as GET /api/corridors gives it (URL-encoded). 404 when the city has no corridor of that name.',
+  })
+  @IsOptional()
+  @IsString({ message: 'corridor must be one corridor name' })
+  @Matches(CORRIDOR_NAME, { message: `corridor must be a corridor's name as GET /api/corridors gives it (1-${CORRIDOR_NAME_MAX} characters, no control characters)` })
+  corridor?: string;
 }
 
 export class ForecastRangeQuery {
