@@ -120,10 +120,13 @@ export class CorridorRecommendationsRepository {
 
   /**
    * One decision for the whole corridor, once. Accepting needs every crossing to take plans;
-   * it sets each crossing's running plan to its part of the corridor plan.
+   * it sets each crossing's running plan to its part of the corridor plan. `fence` (automatic
+   * mode's) runs first and throws (FencedError) to refuse a deposed leader's decision.
    */
-  async decide(id: string, decision: DecisionKind, reason: string | null, decider: Decider, at: Date): Promise<CorridorDecideOutcome> {
+  async decide(id: string, decision: DecisionKind, reason: string | null, decider: Decider, at: Date, fence?: (manager: EntityManager) => Promise<void>): Promise<CorridorDecideOutcome> {
     return this.dataSource.transaction(async (manager) => {
+      // Automatic mode is the leader's: a deposed leader's application writes nothing.
+      if (fence) await fence(manager);
       const [rec] = await manager.query(`SELECT * FROM corridor_recommendations WHERE id = $1 FOR UPDATE`, [id]);
       if (!rec) return { status: 'unknown-recommendation' } as const;
       const [earlier] = await manager.query(`SELECT * FROM corridor_decisions WHERE corridor_recommendation_id = $1`, [id]);
@@ -174,9 +177,12 @@ export class CorridorRecommendationsRepository {
     return rows.map(toCorridorRecommendationView);
   }
 
-  /** Replaces automatic mode's verdict (an apply refused at the last moment becomes a hold that says why). */
-  async recordAutomaticOutcome(id: string, outcome: CorridorAutomaticOutcomeView): Promise<void> {
-    await this.dataSource.query(`UPDATE corridor_recommendations SET automatic = $2::jsonb WHERE id = $1`, [id, JSON.stringify(outcome)]);
+  /** Replaces automatic mode's verdict (an apply refused at the last moment becomes a hold that says why); `fence` as for `decide`. */
+  async recordAutomaticOutcome(id: string, outcome: CorridorAutomaticOutcomeView, fence?: (manager: EntityManager) => Promise<void>): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      if (fence) await fence(manager);
+      await manager.query(`UPDATE corridor_recommendations SET automatic = $2::jsonb WHERE id = $1`, [id, JSON.stringify(outcome)]);
+    });
   }
 
   async markPublished(decisionId: string, at: Date): Promise<void> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { CrossingSettingsView, DeciderRole, DecisionKind, DecisionView, PhaseTimingView, PlanSummaryView, RecommendationStatus, RunningPlanView } from '@crosscast/contracts';
 import { runningDecisionKey } from './recommendations.repository';
 
@@ -39,7 +39,8 @@ export class DecisionsRepository {
    * and the unique recommendation_id makes a second decision, even a concurrent one, a
    * conflict. Only a pending recommendation can be decided. Accepting also replaces the
    * crossing's running plan. Automatic mode comes through here too (AUTOMATIC_DECIDER),
-   * with the plan its guard rails allow (`plan`, else the recommendation's own).
+   * with the plan its guard rails allow (`plan`, else the recommendation's own), and with
+   * `fence`: it runs first and throws (FencedError) to refuse a deposed leader's decision.
    */
   async decide(
     recommendationId: string,
@@ -48,8 +49,11 @@ export class DecisionsRepository {
     decider: Decider,
     at: Date,
     plan?: Pick<PlanSummaryView, 'cycleSeconds' | 'phases'>,
+    fence?: (manager: EntityManager) => Promise<void>,
   ): Promise<DecideOutcome> {
     return this.dataSource.transaction(async (manager) => {
+      // Automatic mode is the leader's: a deposed leader's application writes nothing.
+      if (fence) await fence(manager);
       const [found] = await manager.query(`SELECT crossing_id FROM recommendations WHERE id = $1`, [recommendationId]);
       if (!found) return { status: 'unknown-recommendation' } as const;
       const crossingId = found.crossing_id as string;

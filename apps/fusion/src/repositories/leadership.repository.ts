@@ -69,6 +69,14 @@ export class LeadershipRepository implements OnApplicationShutdown {
     if (current !== epoch) throw new FencedError(epoch, current);
   }
 
+  /**
+   * Drops the leader session without waiting (a deposed leader's: the lock is another's now,
+   * and a session cut off from PostgreSQL may not answer); the next tryAcquire opens a new one.
+   */
+  abandonSession(): void {
+    void this.closeSession();
+  }
+
   async release(): Promise<void> {
     if (!this.session) return;
     await this.session.query('SELECT pg_advisory_unlock($1)', [CITY_LEADER_LOCK_KEY]).catch(() => undefined);

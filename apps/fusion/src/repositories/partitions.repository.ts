@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { PARTITIONED_TABLES } from '@crosscast/persistence';
 
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number]['table'];
@@ -11,10 +11,15 @@ export interface PartitionInfo {
   to: Date | null;
 }
 
+/** Runs first in a DDL's transaction and throws to refuse it (the leader's epoch fence). */
+export type Fence = (manager: EntityManager) => Promise<void>;
+
 /**
  * Monthly partitions of the growing tables (migration 1765400000000): lists them, creates a
  * month's partition (moving its rows out of DEFAULT) and drops whole months for retention.
  * DDL waits at most a few seconds for locks; maintenance simply tries again next time.
+ * Creating and dropping take a `fence`, checked in the DDL's own transaction (the epoch's
+ * row stays share-locked until the DDL commits), so a deposed leader's DDL never runs.
  */
 @Injectable()
 export class PartitionsRepository {
@@ -41,9 +46,10 @@ export class PartitionsRepository {
   }
 
   /** True when it created the partition. */
-  async ensureMonth(table: PartitionedTable, column: string, month: Date): Promise<boolean> {
+  async ensureMonth(table: PartitionedTable, column: string, month: Date, fence: Fence): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SET LOCAL lock_timeout = '5s'`);
+      await fence(manager);
       const [{ created }] = await manager.query(`SELECT crosscast_ensure_month_partition($1, $2, $3) AS created`, [table, column, month.toISOString()]);
       return created as boolean;
     });
@@ -54,10 +60,11 @@ export class PartitionsRepository {
     return newest ? new Date(newest) : null;
   }
 
-  async drop(partition: string): Promise<void> {
+  async drop(partition: string, fence: Fence): Promise<void> {
     if (!/^[a-z_]+_p\d{6}$/.test(partition)) throw new Error(`refusing to drop ${partition}: not a monthly partition`);
     await this.dataSource.transaction(async (manager) => {
       await manager.query(`SET LOCAL lock_timeout = '5s'`);
+      await fence(manager);
       await manager.query(`DROP TABLE "${partition}"`);
     });
   }

@@ -363,8 +363,12 @@ export class RecommendationsRepository {
     return row ? toRecommendationView(row) : null;
   }
 
-  async recordAutomaticOutcome(id: string, outcome: AutomaticOutcomeView): Promise<void> {
-    await this.dataSource.query(`UPDATE recommendations SET automatic = $2::jsonb WHERE id = $1`, [id, JSON.stringify(outcome)]);
+  /** Replaces automatic mode's verdict (an apply refused at the last moment becomes a hold that says why); `fence` runs first and throws to refuse the write. */
+  async recordAutomaticOutcome(id: string, outcome: AutomaticOutcomeView, fence?: (manager: EntityManager) => Promise<void>): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      if (fence) await fence(manager);
+      await manager.query(`UPDATE recommendations SET automatic = $2::jsonb WHERE id = $1`, [id, JSON.stringify(outcome)]);
+    });
   }
 
   /** Newest planning period first. */

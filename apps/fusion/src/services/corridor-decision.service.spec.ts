@@ -1,11 +1,14 @@
 import { ConflictException, NotFoundException } from '@nestjs/common';
 import { CorridorDecisionView, CorridorRecommendationStatus, DecisionKind, PlanSummaryView, TimingPlanMessage, TimingPlanMessageSchema } from '@crosscast/contracts';
+import type { EntityManager } from 'typeorm';
 import type { LiveGateway } from '../gateways/live.gateway';
 import type { ClockRepository } from '../repositories/clock.repository';
 import type { CorridorDecideOutcome, CorridorRecommendationsRepository } from '../repositories/corridor-recommendations.repository';
 import type { Decider } from '../repositories/decisions.repository';
+import { FencedError } from '../repositories/leadership.repository';
 import type { TimingPlanPublisher } from '../repositories/timing-plan-publisher.repository';
 import { CorridorDecisionService } from './corridor-decision.service';
+import type { LeadershipService } from './leadership.service';
 
 /**
  * One decision for a whole corridor, with in-memory repositories (the SQL, its lock order and
@@ -30,8 +33,15 @@ class MemoryCorridors {
   readonly plansDisabled = new Set<string>();
   readonly decisions = new Map<string, CorridorDecisionView>();
   readonly published = new Map<string, Date>();
+  readonly automatic = new Map<string, { action: string; note: string }>();
+  /** How many writes ran a fence. */
+  fenced = 0;
 
-  async decide(id: string, decision: DecisionKind, reason: string | null, decider: Decider, at: Date): Promise<CorridorDecideOutcome> {
+  async decide(id: string, decision: DecisionKind, reason: string | null, decider: Decider, at: Date, fence?: (manager: EntityManager) => Promise<void>): Promise<CorridorDecideOutcome> {
+    if (fence) {
+      this.fenced++;
+      await fence({} as EntityManager);
+    }
     const status = this.status.get(id);
     if (!status) return { status: 'unknown-recommendation' };
     const earlier = [...this.decisions.values()].find((d) => d.corridorRecommendationId === id);
@@ -60,6 +70,14 @@ class MemoryCorridors {
   async byId(): Promise<null> {
     return null;
   }
+
+  async recordAutomaticOutcome(id: string, outcome: { action: string; note: string }, fence?: (manager: EntityManager) => Promise<void>): Promise<void> {
+    if (fence) {
+      this.fenced++;
+      await fence({} as EntityManager);
+    }
+    this.automatic.set(id, outcome);
+  }
 }
 
 describe('CorridorDecisionService', () => {
@@ -80,9 +98,16 @@ describe('CorridorDecisionService', () => {
     } as unknown as TimingPlanPublisher;
     const emitted: Array<[string, unknown]> = [];
     const live = { emit: (event: string, payload: unknown) => emitted.push([event, payload]) } as unknown as LiveGateway;
-    const service = new CorridorDecisionService(repo as unknown as CorridorRecommendationsRepository, publisher, live, { now: () => AT } as unknown as ClockRepository);
+    /** The leader's fence: passes while `leading.epoch` is the city's (`leading.cityEpoch`). */
+    const leading = { epoch: 3, cityEpoch: 3 };
+    const leadership = {
+      assertLeading: async () => {
+        if (leading.epoch !== leading.cityEpoch) throw new FencedError(leading.epoch, leading.cityEpoch);
+      },
+    } as unknown as LeadershipService;
+    const service = new CorridorDecisionService(repo as unknown as CorridorRecommendationsRepository, publisher, live, { now: () => AT } as unknown as ClockRepository, leadership);
     services.push(service);
-    return { repo, sent, refuse, emitted, service };
+    return { repo, sent, refuse, emitted, service, leading };
   };
 
   afterEach(() => {
@@ -151,5 +176,36 @@ describe('CorridorDecisionService', () => {
     expect(repo.published.get(decision.id)).toEqual(AT);
     await jest.advanceTimersByTimeAsync(20_000);
     expect(sent).toHaveLength(4);
+  });
+
+  it("fences automatic applications by the leader's epoch: a deposed leader's decides, publishes and records nothing; an operator's decision is not fenced", async () => {
+    const { service, repo, sent, emitted, leading } = setup();
+    const verdict = { action: 'apply' as const, note: 'applied automatically: 3 crossings within the guard rails' };
+    expect(await service.applyAutomatically('5', verdict)).toMatchObject({ status: 'decided', decision: { decidedBy: 'automatic' } });
+    expect(sent).toHaveLength(3);
+    repo.status.set('6', 'pending');
+    leading.cityEpoch = 4;
+    await expect(service.applyAutomatically('6', verdict)).rejects.toBeInstanceOf(FencedError);
+    expect(repo.status.get('6')).toBe('pending');
+    expect([...repo.decisions.values()].map((d) => d.corridorRecommendationId)).toEqual(['5']);
+    expect(sent).toHaveLength(3);
+    expect(emitted).toHaveLength(1);
+    // The hold note of an application refused at the last moment is the leader's write too: deposed in between, it is not written.
+    leading.cityEpoch = 3;
+    repo.status.set('7', 'superseded');
+    const decide = repo.decide.bind(repo);
+    repo.decide = async (...args) => {
+      const outcome = await decide(...args);
+      leading.cityEpoch = 5;
+      return outcome;
+    };
+    await expect(service.applyAutomatically('7', verdict)).rejects.toBeInstanceOf(FencedError);
+    expect(repo.automatic.size).toBe(0);
+    repo.decide = decide;
+    // Operators decide through any instance, leader or not.
+    const fencedBefore = repo.fenced;
+    await service.decide('6', 'rejected', undefined, operator);
+    expect(repo.fenced).toBe(fencedBefore);
+    expect(repo.status.get('6')).toBe('rejected');
   });
 });

@@ -1,11 +1,13 @@
 import { ConflictException, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { CorridorAutomaticOutcomeView, CorridorDecisionView, CorridorRecommendationStatus, CorridorRecommendationView, DecisionKind, PlanSummaryView, TimingPlanMessage, TimingPlanMessageSchema, parseMessage } from '@crosscast/contracts';
+import { EntityManager } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/roles';
 import { LiveGateway } from '../gateways/live.gateway';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CorridorDecideOutcome, CorridorRecommendationsRepository } from '../repositories/corridor-recommendations.repository';
 import { AUTOMATIC_DECIDER } from '../repositories/decisions.repository';
 import { TimingPlanPublisher } from '../repositories/timing-plan-publisher.repository';
+import { LeadershipService } from './leadership.service';
 import { RepublishLoop } from './republish-loop';
 
 /** How often accepted corridor plans that did not all reach the queue are sent again. */
@@ -29,6 +31,7 @@ export class CorridorDecisionService implements OnModuleInit, OnModuleDestroy {
     private readonly publisher: TimingPlanPublisher,
     private readonly live: LiveGateway,
     private readonly clock: ClockRepository,
+    private readonly leadership: LeadershipService,
   ) {
     this.republisher = new RepublishLoop('corridor plans', REPUBLISH_EVERY_MS, () => this.corridors.unpublished(20), async (view) => (await this.publish(view)).publishedAt !== null, this.logger);
   }
@@ -84,12 +87,16 @@ export class CorridorDecisionService implements OnModuleInit, OnModuleDestroy {
    * plans, one signed plan per crossing and the live event; the recommendation's status is
    * then `applied-automatically`. Refused at the last moment (an admin disabled plans, an
    * operator decided first, a newer plan superseded it): the verdict becomes a hold saying why.
+   * Automatic mode is the leader's: both writes check the leader's epoch in their transaction,
+   * so a deposed leader's application throws FencedError and changes and publishes nothing
+   * (the recommendation stays pending for the leader's sweep to apply).
    */
   async applyAutomatically(id: string, outcome: CorridorAutomaticOutcomeView): Promise<CorridorDecideOutcome> {
-    const result = await this.corridors.decide(id, 'accepted', outcome.note, AUTOMATIC_DECIDER, this.clock.now());
+    const fence = (manager: EntityManager) => this.leadership.assertLeading(manager);
+    const result = await this.corridors.decide(id, 'accepted', outcome.note, AUTOMATIC_DECIDER, this.clock.now(), fence);
     if (result.status !== 'decided') {
       const why = result.status === 'plans-disabled' ? `an admin disabled plans at ${result.crossingId}` : result.status === 'not-pending' ? `it is ${result.recommendationStatus}` : result.status === 'already-decided' ? `it was already ${result.decision.decision} by ${result.decision.decidedBy}` : result.status;
-      await this.corridors.recordAutomaticOutcome(id, { action: 'hold', note: `not applied automatically: ${why}` });
+      await this.corridors.recordAutomaticOutcome(id, { action: 'hold', note: `not applied automatically: ${why}` }, fence);
       return result;
     }
     const view = await this.publish(result.decision);

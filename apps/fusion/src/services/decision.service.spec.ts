@@ -1,10 +1,13 @@
 import { ConflictException, NotFoundException } from '@nestjs/common';
 import { DecisionKind, DecisionView, PlanSummaryView, RecommendationStatus, TimingPlanMessage, TimingPlanMessageSchema } from '@crosscast/contracts';
 import type { LiveGateway } from '../gateways/live.gateway';
+import type { EntityManager } from 'typeorm';
 import type { ClockRepository } from '../repositories/clock.repository';
 import { DecideOutcome, Decider, DecisionsRepository } from '../repositories/decisions.repository';
+import { FencedError } from '../repositories/leadership.repository';
 import type { TimingPlanPublisher } from '../repositories/timing-plan-publisher.repository';
 import { DecisionService } from './decision.service';
+import type { LeadershipService } from './leadership.service';
 
 /**
  * The decision workflow's rules with in-memory repositories (the SQL and its locking are
@@ -14,13 +17,27 @@ import { DecisionService } from './decision.service';
  */
 const PLAN: PlanSummaryView = { planId: null, recommendationId: '7', cycleSeconds: 90, phases: [{ name: 'NS', approaches: ['0970:N', '0970:S'], greenSeconds: 40 }, { name: 'EW', approaches: ['0970:E', '0970:W'], greenSeconds: 38 }] };
 
-/** Recommendations and decisions in memory, deciding as the SQL does: once, only pending ones, only where plans are taken. */
+/** Recommendations and decisions in memory, deciding as the SQL does: the fence first, then once, only pending ones, only where plans are taken. */
 class MemoryDecisions {
   readonly recommendations = new Map<string, { crossingId: string; status: RecommendationStatus; plansEnabled: boolean }>();
   readonly decided = new Map<string, DecisionView>();
   readonly published = new Map<string, Date>();
+  /** How many decisions ran a fence. */
+  fenced = 0;
 
-  async decide(recommendationId: string, decision: DecisionKind, reason: string | null, decider: Decider, at: Date, plan?: Pick<PlanSummaryView, 'cycleSeconds' | 'phases'>): Promise<DecideOutcome> {
+  async decide(
+    recommendationId: string,
+    decision: DecisionKind,
+    reason: string | null,
+    decider: Decider,
+    at: Date,
+    plan?: Pick<PlanSummaryView, 'cycleSeconds' | 'phases'>,
+    fence?: (manager: EntityManager) => Promise<void>,
+  ): Promise<DecideOutcome> {
+    if (fence) {
+      this.fenced++;
+      await fence({} as EntityManager);
+    }
     const rec = this.recommendations.get(recommendationId);
     if (!rec) return { status: 'unknown-recommendation' };
     const existing = this.decided.get(recommendationId);
@@ -72,10 +89,17 @@ describe('DecisionService', () => {
     const emitted: Array<[string, unknown]> = [];
     const live = { emit: (event: string, payload: unknown) => emitted.push([event, payload]) } as unknown as LiveGateway;
     const clock = { now: () => AT } as unknown as ClockRepository;
-    const service = new DecisionService(repo as unknown as DecisionsRepository, publisher, live, clock);
+    /** The leader's fence: passes while `leading.epoch` is the city's (`leading.cityEpoch`). */
+    const leading = { epoch: 3, cityEpoch: 3 };
+    const leadership = {
+      assertLeading: async () => {
+        if (leading.epoch !== leading.cityEpoch) throw new FencedError(leading.epoch, leading.cityEpoch);
+      },
+    } as unknown as LeadershipService;
+    const service = new DecisionService(repo as unknown as DecisionsRepository, publisher, live, clock, leadership);
     stopped.push(service);
     for (const [id, crossingId] of [['7', '0970'], ['8', '2000']]) repo.recommendations.set(id, { crossingId, status: 'pending', plansEnabled: true });
-    return { repo, sent, queue, emitted, service };
+    return { repo, sent, queue, emitted, service, leading };
   };
 
   afterEach(() => {
@@ -151,5 +175,20 @@ describe('DecisionService', () => {
     expect(sent[0]).toMatchObject({ cycleSeconds: 80, acceptedBy: 'automatic' });
     // An outcome that is not a decision is handed back (the caller records why), not thrown.
     expect(await service.applyAutomatically('7', clipped, 'again')).toMatchObject({ status: 'already-decided' });
+  });
+
+  it("fences automatic applications by the leader's epoch: a deposed leader's decides, publishes and tells nothing; an operator's decision is not fenced", async () => {
+    const { service, repo, sent, emitted, leading } = setup();
+    const clipped = { cycleSeconds: 80, phases: [{ name: 'NS', approaches: ['0970:N', '0970:S'], greenSeconds: 35 }, { name: 'EW', approaches: ['0970:E', '0970:W'], greenSeconds: 33 }] };
+    leading.cityEpoch = 4;
+    await expect(service.applyAutomatically('7', clipped, 'applied automatically')).rejects.toBeInstanceOf(FencedError);
+    expect(repo.decided.size).toBe(0);
+    expect(repo.recommendations.get('7')!.status).toBe('pending');
+    expect(sent).toEqual([]);
+    expect(emitted).toEqual([]);
+    // Operators decide through any instance, leader or not.
+    await service.decide('8', 'accepted', undefined, operator);
+    expect(repo.fenced).toBe(1);
+    expect(sent.map((m) => m.planId)).toEqual(['rec-8']);
   });
 });

@@ -1,10 +1,12 @@
 import { ConflictException, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { DecisionKind, DecisionView, PlanSummaryView, RunningPlanView, TimingPlanMessage, TimingPlanMessageSchema, parseMessage } from '@crosscast/contracts';
+import { EntityManager } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/roles';
 import { LiveGateway } from '../gateways/live.gateway';
 import { ClockRepository } from '../repositories/clock.repository';
 import { AUTOMATIC_DECIDER, DecideOutcome, Decider, DecisionsRepository } from '../repositories/decisions.repository';
 import { TimingPlanPublisher } from '../repositories/timing-plan-publisher.repository';
+import { LeadershipService } from './leadership.service';
 import { RepublishLoop } from './republish-loop';
 
 /** How often accepted plans that did not reach the queue (Redis down) are sent again. */
@@ -27,6 +29,7 @@ export class DecisionService implements OnModuleInit, OnModuleDestroy {
     private readonly publisher: TimingPlanPublisher,
     private readonly live: LiveGateway,
     private readonly clock: ClockRepository,
+    private readonly leadership: LeadershipService,
   ) {
     this.republisher = new RepublishLoop('accepted plans', REPUBLISH_EVERY_MS, () => this.decisions.unpublished(50), async (view) => (await this.publish(view)).publishedAt !== null, this.logger);
   }
@@ -67,15 +70,25 @@ export class DecisionService implements OnModuleInit, OnModuleDestroy {
   /**
    * Automatic mode accepts through the same path as an operator: the audit row (decided by
    * `automatic`), the running plan, the TimingPlanMessage and the live event. `plan` is
-   * what the guard rails allow (possibly clipped from the recommendation's).
+   * what the guard rails allow (possibly clipped from the recommendation's). Automatic
+   * mode is the leader's: the decision's transaction checks the leader's epoch first, so a
+   * deposed leader's application throws FencedError and changes and publishes nothing (the
+   * recommendation stays pending for the leader's sweep to apply).
    */
   applyAutomatically(recommendationId: string, plan: Pick<PlanSummaryView, 'cycleSeconds' | 'phases'>, note: string): Promise<DecideOutcome> {
-    return this.record(recommendationId, 'accepted', note, AUTOMATIC_DECIDER, plan);
+    return this.record(recommendationId, 'accepted', note, AUTOMATIC_DECIDER, plan, (manager) => this.leadership.assertLeading(manager));
   }
 
-  /** One decision: recorded in one transaction, then (accepted) published, then streamed. */
-  private async record(recommendationId: string, decision: DecisionKind, reason: string | null, decider: Decider, plan?: Pick<PlanSummaryView, 'cycleSeconds' | 'phases'>): Promise<DecideOutcome> {
-    const outcome = await this.decisions.decide(recommendationId, decision, reason, decider, this.clock.now(), plan);
+  /** One decision: recorded in one transaction (fenced when `fence` is given), then (accepted) published, then streamed. */
+  private async record(
+    recommendationId: string,
+    decision: DecisionKind,
+    reason: string | null,
+    decider: Decider,
+    plan?: Pick<PlanSummaryView, 'cycleSeconds' | 'phases'>,
+    fence?: (manager: EntityManager) => Promise<void>,
+  ): Promise<DecideOutcome> {
+    const outcome = await this.decisions.decide(recommendationId, decision, reason, decider, this.clock.now(), plan, fence);
     if (outcome.status !== 'decided') return outcome;
     let view = outcome.decision;
     if (view.decision === 'accepted') view = await this.publish(view);

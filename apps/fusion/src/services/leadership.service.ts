@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EntityManager } from 'typeorm';
 import { FUSION_CONFIG, FusionConfig } from '../config';
-import { LeadershipRepository } from '../repositories/leadership.repository';
+import { FencedError, LeadershipRepository } from '../repositories/leadership.repository';
 
 export type LeadershipRole = 'leader' | 'follower';
 export interface LeadershipState {
@@ -59,9 +59,24 @@ export class LeadershipService implements OnApplicationBootstrap, OnApplicationS
     this.listeners.push(listener);
   }
 
-  /** Inside a write transaction: throws FencedError unless this instance leads the current epoch. */
+  /**
+   * Inside a write transaction: throws FencedError unless this instance leads the current epoch.
+   * A leader refused here was deposed without noticing (its lock lost during a pause or a
+   * partition, another instance elected): it steps down at once, saying so once, so no
+   * leader-only work (planning, automatic applications, partition maintenance, state saves)
+   * is tried again as leader; its next election check finds the lock held by the new leader.
+   */
   async assertLeading(manager: EntityManager): Promise<void> {
-    await this.leadership.assertEpoch(manager, this.isLeader() ? this.state.epoch : -1);
+    try {
+      await this.leadership.assertEpoch(manager, this.isLeader() ? this.state.epoch : -1);
+    } catch (error) {
+      // Only the epoch this instance still believes it leads (a re-election meanwhile is not undone).
+      if (error instanceof FencedError && this.isLeader() && this.state.epoch === error.heldEpoch) {
+        this.leadership.abandonSession();
+        this.become('follower', error.currentEpoch, `deposed: a leader-only write was refused (${error.message}); nothing of it was written`, 'warn');
+      }
+      throw error;
+    }
   }
 
   /** One election step; never two at once. */
@@ -85,9 +100,9 @@ export class LeadershipService implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  private become(role: LeadershipRole, epoch: number, why: string): void {
+  private become(role: LeadershipRole, epoch: number, why: string, level: 'log' | 'warn' = 'log'): void {
     this.state = { role, epoch, instance: this.instance, since: new Date().toISOString() };
-    this.logger.log(`${role} (epoch ${epoch}): ${why}`);
+    this.logger[level](`${role} (epoch ${epoch}): ${why}`);
     for (const listener of this.listeners) listener(this.current());
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { PARTITIONED_TABLES } from '@crosscast/persistence';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 import { ClockRepository } from '../repositories/clock.repository';
-import { PartitionedTable, PartitionsRepository } from '../repositories/partitions.repository';
+import { Fence, PartitionedTable, PartitionsRepository } from '../repositories/partitions.repository';
 import { LeadershipService } from './leadership.service';
 
 const DAY_MS = 86_400_000;
@@ -17,7 +17,9 @@ export interface MaintenanceReport {
  * the current and next month (wall clock) exist before data arrives; rows that landed in
  * DEFAULT (a replay of 2006, a clock far off) get their month's partition; months wholly
  * older than the table's retention (counted back from its newest data time, so a replay is
- * kept as long as live data would be) are dropped.
+ * kept as long as live data would be) are dropped. Every create and drop is fenced by the
+ * leader's epoch in its own transaction: a deposed leader that has not noticed yet creates
+ * and drops nothing (its pass stops at the first refusal, FencedError).
  */
 @Injectable()
 export class PartitionMaintenanceService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -73,9 +75,10 @@ export class PartitionMaintenanceService implements OnApplicationBootstrap, OnAp
     const now = this.clock.now();
     const thisMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
     const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+    const fence: Fence = (manager) => this.leadership.assertLeading(manager);
     for (const { table, column } of PARTITIONED_TABLES) {
       for (const month of [thisMonth, nextMonth, ...(await this.partitions.monthsInDefault(table, column))]) {
-        if (await this.partitions.ensureMonth(table, column, month)) report.created.push(`${table} ${month.toISOString().slice(0, 7)}`);
+        if (await this.partitions.ensureMonth(table, column, month, fence)) report.created.push(`${table} ${month.toISOString().slice(0, 7)}`);
       }
       const days = this.retentionDays(table);
       const newest = days > 0 ? await this.partitions.newest(table, column) : null;
@@ -83,7 +86,7 @@ export class PartitionMaintenanceService implements OnApplicationBootstrap, OnAp
       const cutoff = newest.getTime() - days * DAY_MS;
       for (const partition of await this.partitions.list(table)) {
         if (partition.to && partition.to.getTime() <= cutoff) {
-          await this.partitions.drop(partition.name);
+          await this.partitions.drop(partition.name, fence);
           report.dropped.push(partition.name);
         }
       }

@@ -329,7 +329,7 @@ export class RecommendationService {
     }
     // Refused at the last moment (an admin disabled plans, an operator decided first…): say so on the recommendation.
     const why = outcome.status === 'plans-disabled' ? 'an admin disabled plans for this crossing' : outcome.status === 'not-pending' ? `it is ${outcome.recommendationStatus}` : outcome.status;
-    await this.recommendations.recordAutomaticOutcome(recommendation.id, { action: 'hold', note: `not applied automatically: ${why}`, plan: null, clipped: false });
+    await this.recommendations.recordAutomaticOutcome(recommendation.id, { action: 'hold', note: `not applied automatically: ${why}`, plan: null, clipped: false }, (manager) => this.leadership.assertLeading(manager));
   }
 
   private async crossingStatus(crossingId: string): Promise<Pick<CrossingStatusView, 'freshness' | 'workerStatus'>> {
