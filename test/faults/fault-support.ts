@@ -77,6 +77,8 @@ export interface FaultResult extends Tally {
   /** Seconds from the end of the fault (process back, server back, link restored) until everything was stored. */
   recoverySeconds: number | null;
   notes: string;
+  /** A scenario's own figures beside the common ones (e.g. planning across a leader failover), kept in results.json. */
+  figures?: Record<string, number>;
   measuredAt?: string;
 }
 

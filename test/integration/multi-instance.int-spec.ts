@@ -18,7 +18,7 @@ import { eventually } from '../support/infrastructure';
  * Two fusion instances on one PostgreSQL and one Redis (issue 16, item 3): exactly one
  * leads the city-wide steps, elected with an advisory lock; its writes are fenced by epoch;
  * when it goes, the other takes over; socket.io events reach clients of either instance
- * through the Redis adapter.
+ * through the Redis adapter; rate limits are counted in Redis for both instances together.
  */
 describe('several fusion instances (real PostgreSQL + Redis)', () => {
   const city = loadCityDefinition('seed-data/boroondara-2006');
@@ -92,6 +92,29 @@ describe('several fusion instances (real PostgreSQL + Redis)', () => {
     expect(evaluations.map((e: { forecast_message_id: string }) => e.forecast_message_id)).toEqual([messages[3].messageId]);
     expect(follower.get(PlanningService).progress().evaluated).toBe(0);
   }, 60_000);
+
+  it('counts one user’s writes on both instances together: the write over the limit gets 429 though neither instance saw the limit', async () => {
+    // The limit lives in Redis (RedisThrottlerStorage, keys under QUEUE_PREFIX), not in each instance.
+    const limit = harness.config.WRITE_RATE_LIMIT;
+    const token = await loginAs(urls[0], 'operator');
+    // Accepting a recommendation that does not exist: a write the limit counts (it is checked before the handler) that changes nothing.
+    const write = (instance: number) =>
+      fetch(`${urls[instance]}/api/recommendations/999999/accept`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    const statuses: number[] = [];
+    // Alternating: each instance sees about half of them, well under the limit.
+    for (let i = 0; i < limit; i++) statuses.push((await write(i % 2)).status);
+    expect(statuses).toEqual(Array.from({ length: limit }, () => 404));
+    const over = await write(limit % 2);
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another user's writes are counted apart.
+    const adminWrite = await fetch(`${urls[1]}/api/recommendations/999999/accept`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await loginAs(urls[1], 'admin')}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(adminWrite.status).toBe(404);
+  });
 
   it('fences a deposed leader and hands over to the other instance when the leader goes', async () => {
     const states = apps.map((app) => app.get(LeadershipService).current());
