@@ -3,6 +3,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { FORECAST_QUEUE, HEARTBEAT_QUEUE, forecastRetryDelayMs } from '@crosscast/contracts';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 import { QueueRepository, takeReceivedText } from '../repositories/queue.repository';
+import { IngestEvents } from '../services/ingest-events';
 import { CheckedForecast, IngestionService, IngestJob, IngestOutcome, IngestResult } from '../services/ingestion.service';
 import { MessageCheckPool } from './message-check-pool';
 import { MicroBatcher } from './micro-batcher';
@@ -30,6 +31,7 @@ export class QueueConsumers implements OnApplicationBootstrap {
     private readonly queues: QueueRepository,
     private readonly ingestion: IngestionService,
     private readonly checks: MessageCheckPool,
+    private readonly events: IngestEvents,
   ) {
     // Batches of forecasts lock their crossings' rows: INGEST_BATCH_CONCURRENCY at once (the
     // next gathers what arrived meanwhile). Heartbeats, one batch at a time.
@@ -78,6 +80,7 @@ export class QueueConsumers implements OnApplicationBootstrap {
    * the processor awaits it).
    */
   private async settleForecast(job: Job): Promise<IngestResult> {
+    this.events.forecastTaken();
     try {
       const verdict = await this.checks.verdict('forecast', job.data, takeReceivedText(job));
       const checked = await this.ingestion.checkForecastJob({ queue: FORECAST_QUEUE, jobId: job.id ?? `${job.name}:${job.timestamp}`, data: job.data, verdict });
@@ -85,6 +88,8 @@ export class QueueConsumers implements OnApplicationBootstrap {
       return await this.forecasts.add(checked);
     } catch (error) {
       return { status: 'retry', error: error as Error };
+    } finally {
+      this.events.forecastSettled();
     }
   }
 

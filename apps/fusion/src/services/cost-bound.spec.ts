@@ -1,4 +1,4 @@
-import { CostBound } from './cost-bound';
+import { CostBound, YieldWhileBusy } from './cost-bound';
 
 /** A fake clock, and work that advances it by what it costs. */
 function fakeWork(startMs: number) {
@@ -49,5 +49,23 @@ describe('CostBound', () => {
     bound.run(1300, costing(200), clockMs);
     expect(bound.allows(2999)).toBe(false);
     expect(bound.allows(3000)).toBe(true);
+  });
+});
+
+describe('YieldWhileBusy', () => {
+  it('runs when nothing urgent is busy, waits while it is, and takes a forced turn after waiting maxWaitMs in a row', () => {
+    const ingestionFirst = new YieldWhileBusy(2000);
+    expect(ingestionFirst.turn(false, 0)).toBe('run');
+    expect(ingestionFirst.turn(true, 100)).toBe('wait');
+    expect(ingestionFirst.turn(true, 2099)).toBe('wait');
+    expect(ingestionFirst.turn(true, 2100)).toBe('forced');
+    // The wait starts over after a forced turn.
+    expect(ingestionFirst.turn(true, 2200)).toBe('wait');
+    expect(ingestionFirst.turn(true, 4199)).toBe('wait');
+    // A pause in the busy work ends the wait: the next busy stretch counts from its start.
+    expect(ingestionFirst.turn(false, 4199)).toBe('run');
+    expect(ingestionFirst.turn(true, 4300)).toBe('wait');
+    expect(ingestionFirst.turn(true, 6299)).toBe('wait');
+    expect(ingestionFirst.turn(true, 6300)).toBe('forced');
   });
 });

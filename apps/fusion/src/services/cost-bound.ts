@@ -31,6 +31,29 @@ export class CostBound {
   }
 }
 
+/**
+ * Lets work that can wait (planning) give way while more urgent work is busy (a burst of
+ * forecasts being ingested), for at most `maxWaitMs` in a row, so a flood that never
+ * pauses still leaves it a turn that often. Plain logic: the caller passes the clock.
+ */
+export class YieldWhileBusy {
+  private waitingSinceMs: number | null = null;
+
+  constructor(private readonly maxWaitMs: number) {}
+
+  /** `run` (nothing urgent is busy), `wait`, or `forced` (busy, but it has waited `maxWaitMs`; the wait starts over). */
+  turn(busy: boolean, nowMs: number): 'run' | 'wait' | 'forced' {
+    if (!busy) {
+      this.waitingSinceMs = null;
+      return 'run';
+    }
+    this.waitingSinceMs ??= nowMs;
+    if (nowMs - this.waitingSinceMs < this.maxWaitMs) return 'wait';
+    this.waitingSinceMs = null;
+    return 'forced';
+  }
+}
+
 /** How a caller runs a piece of synchronous work: at once, or timed against a CostBound (PlanningService). */
 export type SyncRunner = <T>(work: () => T) => T;
 

@@ -14,12 +14,30 @@ type StoredListener = (message: ForecastMessage, receivedAt: Date) => void;
  *   statuses the dashboards see may have moved (LiveUpdatesService).
  * Listeners run synchronously, in the order they subscribed; one that throws is logged and
  * does not keep the others from running (the data is stored either way).
+ * It also counts the forecasts this instance has taken from the queue and not yet settled
+ * (`forecastsInHand`): work that can wait, such as planning, waits while a burst is on its
+ * way to PostgreSQL and the dashboards.
  */
 @Injectable()
 export class IngestEvents {
   private readonly logger = new Logger(IngestEvents.name);
   private readonly storedListeners: StoredListener[] = [];
   private readonly writtenListeners: Array<() => void> = [];
+  private inHand = 0;
+
+  /** Forecasts taken from the queue and not yet settled (stored, refused or failed) on this instance. */
+  get forecastsInHand(): number {
+    return this.inHand;
+  }
+
+  /** A forecast job was taken from the queue (QueueConsumers); `forecastSettled` follows it exactly once. */
+  forecastTaken(): void {
+    this.inHand++;
+  }
+
+  forecastSettled(): void {
+    this.inHand = Math.max(0, this.inHand - 1);
+  }
 
   onForecastStored(listener: StoredListener): void {
     this.storedListeners.push(listener);
