@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { CorridorDecisionView, CorridorRecommendationView, CrossingRecommendationView, SignedTimingPlanMessageSchema, TIMING_PLAN_QUEUE, ForecastMessage } from '@crosscast/contracts';
 import { loadCityDefinition } from '@crosscast/seed';
 import { IngestionService } from '../../apps/fusion/src/services/ingestion.service';
+import { CorridorRecommendationsRepository, CorridorRecommendationToStore } from '../../apps/fusion/src/repositories/corridor-recommendations.repository';
 import { PlanningService } from '../../apps/fusion/src/services/planning.service';
 import { authedFetch } from '../support/auth';
 import { FusionHarness, startFusionHarness } from '../support/fusion-harness';
@@ -230,5 +231,36 @@ describe('corridor recommendations (real PostgreSQL + Redis)', () => {
     // What runs there is still the group's free operation.
     const [running] = await db.query(`SELECT plan FROM running_plans WHERE crossing_id = '0970'`);
     expect(running.plan.actuated).toBeDefined();
+  }, 60_000);
+  it('advises a crossing once a period even under another group name (a leader that took over mid-period may group it differently)', async () => {
+    const repository = app.get(CorridorRecommendationsRepository);
+    const period = new Date(at('18:00'));
+    const [earlier] = await db.query(`SELECT corridor FROM corridor_recommendations WHERE '3685' = ANY(crossing_ids) AND planning_period_start = $1`, [period]);
+    expect(earlier).toBeDefined();
+    const advice = (corridor: string, crossingIds: string[], planningPeriodStart: Date): CorridorRecommendationToStore => ({
+      corridor,
+      road: 'WARRIGAL RD',
+      crossingIds,
+      planningPeriodStart,
+      basedOnIntervalStart: planningPeriodStart,
+      validUntil: new Date(planningPeriodStart.getTime() + 3_600_000),
+      cycleSeconds: 90,
+      bandwidthSeconds: { outbound: 0, inbound: 0 },
+      crossings: [],
+      freeCrossings: [],
+      expectedDelayRunningSeconds: 30,
+      expectedDelayPlanSeconds: 20,
+      gainSeconds: 10,
+      gainShare: 0.33,
+      reason: 'test: the same crossings grouped another way',
+      createdAt: new Date(),
+      automatic: null,
+    });
+    // 3685 was advised in this period under another name: not again, whatever the group is called.
+    expect(await repository.store(advice('WARRIGAL RD: 3685 → 2000 (regrouped)', ['3685', '2000'], period))).toBeNull();
+    expect(Number((await db.query(`SELECT count(*) FROM corridor_recommendations WHERE '3685' = ANY(crossing_ids) AND planning_period_start = $1`, [period]))[0].count)).toBe(1);
+    // The same crossings in a period they were not advised in are stored.
+    const later = await repository.store(advice('WARRIGAL RD: 3685 → 2000 (regrouped)', ['3685', '2000'], new Date(at('20:00'))));
+    expect(later).toMatchObject({ crossingIds: ['3685', '2000'] });
   }, 60_000);
 });

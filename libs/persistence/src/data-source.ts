@@ -37,10 +37,11 @@ import { AlertEpisodes1765840000000 } from './migrations/1765840000000-alert-epi
 import { PartitionedSignalEventLogs1765860000000 } from './migrations/1765860000000-partitioned-signal-event-logs';
 import { AlertAcknowledgementEpisodes1765880000000 } from './migrations/1765880000000-alert-acknowledgement-episodes';
 import { CorridorAutomatic1765890000000 } from './migrations/1765890000000-corridor-automatic';
+import { CorridorAdviceOnce1765900000000 } from './migrations/1765900000000-corridor-advice-once';
 
 /** Listed, not globbed: the compiled layout must not decide what the schema is. */
 export const ENTITIES = [CrossingEntity, CrossingStatusEntity, ForecastEntity, ForecastPointEntity, ObservationEntity, RecommendationEntity, DeadLetterEntity, UserEntity, RecommendationDecisionEntity, RunningPlanEntity, PlanningEvaluationEntity, SimulationReportEntity, SimulationMeasurementEntity, FusionStateEntity, FusionStateRecordEntity, AdminAuditEntity, ModelSnapshotEntity, SignalEventLogEntity, AlertAcknowledgementEntity, CrossingCongestionEntity];
-export const MIGRATIONS = [InitialSchema1764300000000, WorkerDrift1764400000000, OperatorAccess1764500000000, ForecastOncePerInterval1764600000000, ForecastRecommendations1764700000000, SimulationMeasurements1764800000000, FusionState1764900000000, SecureByDefault1765000000000, FusionStateRecords1765100000000, Leadership1765300000000, PartitionedStorage1765400000000, PlanningInputSource1765500000000, CorridorRecommendations1765510000000, ModelSnapshots1765600000000, SignalEventLogs1765700000000, AlertAcknowledgements1765810000000, AlertEpisodes1765840000000, PartitionedSignalEventLogs1765860000000, AlertAcknowledgementEpisodes1765880000000, CorridorAutomatic1765890000000];
+export const MIGRATIONS = [InitialSchema1764300000000, WorkerDrift1764400000000, OperatorAccess1764500000000, ForecastOncePerInterval1764600000000, ForecastRecommendations1764700000000, SimulationMeasurements1764800000000, FusionState1764900000000, SecureByDefault1765000000000, FusionStateRecords1765100000000, Leadership1765300000000, PartitionedStorage1765400000000, PlanningInputSource1765500000000, CorridorRecommendations1765510000000, ModelSnapshots1765600000000, SignalEventLogs1765700000000, AlertAcknowledgements1765810000000, AlertEpisodes1765840000000, PartitionedSignalEventLogs1765860000000, AlertAcknowledgementEpisodes1765880000000, CorridorAutomatic1765890000000, CorridorAdviceOnce1765900000000];
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/crosscast';
 

@@ -56,12 +56,18 @@ export class CorridorRecommendationsRepository {
   /**
    * Stores a corridor's recommendation for a planning period, once: it supersedes the
    * corridor's pending one, and pending ones whose window has passed expire. Null when the
-   * corridor has one for this period already. `fence` runs first and throws to refuse the write.
+   * corridor has one for this period already, or when any of its crossings is in another
+   * recommendation of the period (a leader that took over mid-period may group them
+   * differently, under another name: a crossing is advised once a period). `fence` runs
+   * first and throws to refuse the write.
    */
   async store(rec: CorridorRecommendationToStore, fence?: (manager: EntityManager) => Promise<void>): Promise<CorridorRecommendationView | null> {
     return this.dataSource.transaction(async (manager) => {
       // A deposed leader's planning must not write (fencing: it throws FencedError).
       if (fence) await fence(manager);
+      // Only the leader writes here (fenced, one at a time), so this check and the insert do not race.
+      const advised = await manager.query(`SELECT 1 FROM corridor_recommendations WHERE planning_period_start = $1 AND crossing_ids && $2::text[] LIMIT 1`, [rec.planningPeriodStart, rec.crossingIds]);
+      if (advised.length > 0) return null;
       const inserted = await manager.query(
         `INSERT INTO corridor_recommendations (corridor, road, crossing_ids, planning_period_start, based_on_interval_start, valid_until, cycle_seconds,
            bandwidth, crossings, expected_delay_running_seconds, expected_delay_plan_seconds, gain_seconds, gain_share, reason, created_at, automatic)
