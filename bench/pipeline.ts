@@ -9,7 +9,9 @@
  *
  * For each size: a grid city (as `sim:grid-city` writes it), a fresh database, and the
  * compiled fusion service started as a child process (its own RSS, its own CPU) against
- * local PostgreSQL and Redis (DATABASE_URL / REDIS_URL, loopback by default). Then:
+ * local PostgreSQL and Redis (DATABASE_SERVER_URL, a server where the user may create
+ * databases, default postgres://postgres@127.0.0.1:5432; REDIS_URL, default
+ * redis://127.0.0.1:6379). Then:
  *
  * 1. Throughput. Signed forecasts (as the workers sign them, development keys) for every
  *    crossing and several intervals are queued while the queue is paused; the queue is

@@ -35,7 +35,8 @@ import { dataSourceOptions, ensureDatabaseExists, runMigrationsLocked } from '@c
 import { mulberry32 } from '../test/support/prng';
 
 const OUT = 'bench/results/storage.json';
-const SERVER = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+/** The PostgreSQL server (a user that may create databases): DATABASE_SERVER_URL, as bench:pipeline, or the tests' TEST_POSTGRES_URL. */
+const SERVER = (process.env.DATABASE_SERVER_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/$/, '');
 const START = Date.parse('2026-01-05T00:00:00Z');
 const WEEK_INTERVALS = 7 * 96;
 const REPEATS = 60;
