@@ -72,6 +72,22 @@ export async function storedCount(db: DataSource, messageIds: string[]): Promise
   return rows[0].n;
 }
 
+/**
+ * (Crossing, planning period) pairs advised more than once across crossing and corridor
+ * recommendations. The database forbids a second recommendation for the same crossing or
+ * corridor name and period, not the same crossing under two group names: this counts that.
+ */
+export async function crossingPeriodsAdvisedTwice(db: DataSource): Promise<number> {
+  const [row] = await db.query(
+    `SELECT count(*) AS n FROM (
+       SELECT 1 FROM (
+         SELECT crossing_id, planning_period_start FROM recommendations
+         UNION ALL SELECT unnest(crossing_ids), planning_period_start FROM corridor_recommendations) a
+       GROUP BY crossing_id, planning_period_start HAVING count(*) > 1) d`,
+  );
+  return Number(row.n);
+}
+
 export interface FaultResult extends Tally {
   scenario: string;
   /** Seconds from the end of the fault (process back, server back, link restored) until everything was stored. */
