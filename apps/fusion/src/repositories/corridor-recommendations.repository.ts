@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import {
   CorridorAutomaticOutcomeView,
   CorridorCrossingView,
@@ -13,6 +13,7 @@ import {
   PlanSummaryView,
 } from '@crosscast/contracts';
 import type { Decider } from './decisions.repository';
+import { Fence } from './leadership.repository';
 
 /** A corridor recommendation as the planner hands it over (ids and statuses are the store's). */
 export interface CorridorRecommendationToStore {
@@ -61,7 +62,7 @@ export class CorridorRecommendationsRepository {
    * differently, under another name: a crossing is advised once a period). `fence` runs
    * first and throws to refuse the write.
    */
-  async store(rec: CorridorRecommendationToStore, fence?: (manager: EntityManager) => Promise<void>): Promise<CorridorRecommendationView | null> {
+  async store(rec: CorridorRecommendationToStore, fence?: Fence): Promise<CorridorRecommendationView | null> {
     return this.dataSource.transaction(async (manager) => {
       // A deposed leader's planning must not write (fencing: it throws FencedError).
       if (fence) await fence(manager);
@@ -129,7 +130,7 @@ export class CorridorRecommendationsRepository {
    * it sets each crossing's running plan to its part of the corridor plan. `fence` (automatic
    * mode's) runs first and throws (FencedError) to refuse a deposed leader's decision.
    */
-  async decide(id: string, decision: DecisionKind, reason: string | null, decider: Decider, at: Date, fence?: (manager: EntityManager) => Promise<void>): Promise<CorridorDecideOutcome> {
+  async decide(id: string, decision: DecisionKind, reason: string | null, decider: Decider, at: Date, fence?: Fence): Promise<CorridorDecideOutcome> {
     return this.dataSource.transaction(async (manager) => {
       // Automatic mode is the leader's: a deposed leader's application writes nothing.
       if (fence) await fence(manager);
@@ -184,7 +185,7 @@ export class CorridorRecommendationsRepository {
   }
 
   /** Replaces automatic mode's verdict (an apply refused at the last moment becomes a hold that says why); `fence` as for `decide`. */
-  async recordAutomaticOutcome(id: string, outcome: CorridorAutomaticOutcomeView, fence?: (manager: EntityManager) => Promise<void>): Promise<void> {
+  async recordAutomaticOutcome(id: string, outcome: CorridorAutomaticOutcomeView, fence?: Fence): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       if (fence) await fence(manager);
       await manager.query(`UPDATE corridor_recommendations SET automatic = $2::jsonb WHERE id = $1`, [id, JSON.stringify(outcome)]);

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { CrossingSettingsView, DeciderRole, DecisionKind, DecisionView, PhaseTimingView, PlanSummaryView, RecommendationStatus, RunningPlanView } from '@crosscast/contracts';
 import { runningDecisionKey } from './recommendations.repository';
+import { Fence } from './leadership.repository';
 
 export type DecideOutcome =
   | { status: 'decided'; decision: DecisionView }
@@ -49,7 +50,7 @@ export class DecisionsRepository {
     decider: Decider,
     at: Date,
     plan?: Pick<PlanSummaryView, 'cycleSeconds' | 'phases'>,
-    fence?: (manager: EntityManager) => Promise<void>,
+    fence?: Fence,
   ): Promise<DecideOutcome> {
     return this.dataSource.transaction(async (manager) => {
       // Automatic mode is the leader's: a deposed leader's application writes nothing.

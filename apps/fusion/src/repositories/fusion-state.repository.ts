@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { TOTAL_APPROACH } from '@crosscast/persistence';
+import { Fence } from './leadership.repository';
 
 /** A saved fusion model's head row as stored (`fusion_state`): its records are separate. */
 export interface StoredFusionState {
@@ -93,7 +94,7 @@ export class FusionStateRepository {
     saved: StoredFusionState,
     records: FusionStateRecordValue[] | Iterable<FusionStateRecordValue[]>,
     complete: boolean,
-    fence?: (manager: EntityManager) => Promise<void>,
+    fence?: Fence,
   ): Promise<void> {
     const chunks: Iterable<FusionStateRecordValue[]> = isRecordList(records) ? [records] : records;
     await this.dataSource.transaction(async (manager) => {

@@ -15,6 +15,12 @@ export class FencedError extends Error {
 }
 
 /**
+ * Runs first in a leader-only write's transaction and throws (FencedError) to refuse it:
+ * `LeadershipService.assertLeading`, which repositories take as an argument.
+ */
+export type Fence = (manager: EntityManager) => Promise<void>;
+
+/**
  * The leader election's door to PostgreSQL. The advisory lock lives on a dedicated
  * connection (not the pool): PostgreSQL releases it when that session ends (process killed,
  * connection lost), which is what lets another instance take over. Server-side TCP

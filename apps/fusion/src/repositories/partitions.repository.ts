@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { PARTITIONED_TABLES } from '@crosscast/persistence';
+import { Fence } from './leadership.repository';
 
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number]['table'];
 
@@ -10,9 +11,6 @@ export interface PartitionInfo {
   from: Date | null;
   to: Date | null;
 }
-
-/** Runs first in a DDL's transaction and throws to refuse it (the leader's epoch fence). */
-export type Fence = (manager: EntityManager) => Promise<void>;
 
 /**
  * Monthly partitions of the growing tables (migration 1765400000000): lists them, creates a

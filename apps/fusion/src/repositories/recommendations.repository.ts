@@ -12,6 +12,7 @@ import {
   RunningPlanView,
 } from '@crosscast/contracts';
 import { ColumnSpec, insertColumns } from './insert-columns';
+import { Fence } from './leadership.repository';
 
 /** What a planning evaluation stores: the planner's verdict, and the recommendation when the gain passed. */
 export interface EvaluationToStore {
@@ -163,7 +164,7 @@ export class RecommendationsRepository {
    */
   async storeEvaluationsWithoutRecommendation(
     items: ReadonlyArray<{ evaluation: EvaluationToStore; expectedRunningDecisionId: string | null }>,
-    fence?: (manager: EntityManager) => Promise<void>,
+    fence?: Fence,
   ): Promise<StoreEvaluationOutcome[]> {
     if (items.some((i) => i.evaluation.recommendation)) throw new Error('storeEvaluationsWithoutRecommendation: an evaluation with a recommendation (storeEvaluation stores those)');
     const ids = items.map((i) => i.evaluation.crossingId);
@@ -238,7 +239,7 @@ export class RecommendationsRepository {
    * supersedes the crossing's pending ones; pending ones whose window has passed (in data
    * time: this forecast's interval) expire.
    */
-  async storeEvaluation(evaluation: EvaluationToStore, expectedRunningDecisionId: string | null, fence?: (manager: EntityManager) => Promise<void>): Promise<StoreEvaluationOutcome> {
+  async storeEvaluation(evaluation: EvaluationToStore, expectedRunningDecisionId: string | null, fence?: Fence): Promise<StoreEvaluationOutcome> {
     return this.dataSource.transaction(async (manager) => {
       // A deposed leader's planning must not write (fencing: it throws FencedError).
       if (fence) await fence(manager);
@@ -364,7 +365,7 @@ export class RecommendationsRepository {
   }
 
   /** Replaces automatic mode's verdict (an apply refused at the last moment becomes a hold that says why); `fence` runs first and throws to refuse the write. */
-  async recordAutomaticOutcome(id: string, outcome: AutomaticOutcomeView, fence?: (manager: EntityManager) => Promise<void>): Promise<void> {
+  async recordAutomaticOutcome(id: string, outcome: AutomaticOutcomeView, fence?: Fence): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       if (fence) await fence(manager);
       await manager.query(`UPDATE recommendations SET automatic = $2::jsonb WHERE id = $1`, [id, JSON.stringify(outcome)]);

@@ -1,11 +1,11 @@
 import { ConflictException, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { CorridorAutomaticOutcomeView, CorridorDecisionView, CorridorRecommendationStatus, CorridorRecommendationView, DecisionKind, PlanSummaryView, TimingPlanMessage, TimingPlanMessageSchema, parseMessage } from '@crosscast/contracts';
-import { EntityManager } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/roles';
 import { LiveGateway } from '../gateways/live.gateway';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CorridorDecideOutcome, CorridorRecommendationsRepository } from '../repositories/corridor-recommendations.repository';
 import { AUTOMATIC_DECIDER } from '../repositories/decisions.repository';
+import { Fence } from '../repositories/leadership.repository';
 import { TimingPlanPublisher } from '../repositories/timing-plan-publisher.repository';
 import { LeadershipService } from './leadership.service';
 import { RepublishLoop } from './republish-loop';
@@ -92,7 +92,7 @@ export class CorridorDecisionService implements OnModuleInit, OnModuleDestroy {
    * (the recommendation stays pending for the leader's sweep to apply).
    */
   async applyAutomatically(id: string, outcome: CorridorAutomaticOutcomeView): Promise<CorridorDecideOutcome> {
-    const fence = (manager: EntityManager) => this.leadership.assertLeading(manager);
+    const fence: Fence = (manager) => this.leadership.assertLeading(manager);
     const result = await this.corridors.decide(id, 'accepted', outcome.note, AUTOMATIC_DECIDER, this.clock.now(), fence);
     if (result.status !== 'decided') {
       const why = result.status === 'plans-disabled' ? `an admin disabled plans at ${result.crossingId}` : result.status === 'not-pending' ? `it is ${result.recommendationStatus}` : result.status === 'already-decided' ? `it was already ${result.decision.decision} by ${result.decision.decidedBy}` : result.status;

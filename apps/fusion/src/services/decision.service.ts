@@ -1,6 +1,5 @@
 import { ConflictException, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { DecisionKind, DecisionView, PlanSummaryView, RunningPlanView, TimingPlanMessage, TimingPlanMessageSchema, parseMessage } from '@crosscast/contracts';
-import { EntityManager } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/roles';
 import { LiveGateway } from '../gateways/live.gateway';
 import { ClockRepository } from '../repositories/clock.repository';
@@ -8,6 +7,7 @@ import { AUTOMATIC_DECIDER, DecideOutcome, Decider, DecisionsRepository } from '
 import { TimingPlanPublisher } from '../repositories/timing-plan-publisher.repository';
 import { LeadershipService } from './leadership.service';
 import { RepublishLoop } from './republish-loop';
+import { Fence } from '../repositories/leadership.repository';
 
 /** How often accepted plans that did not reach the queue (Redis down) are sent again. */
 const REPUBLISH_EVERY_MS = 10_000;
@@ -86,7 +86,7 @@ export class DecisionService implements OnModuleInit, OnModuleDestroy {
     reason: string | null,
     decider: Decider,
     plan?: Pick<PlanSummaryView, 'cycleSeconds' | 'phases'>,
-    fence?: (manager: EntityManager) => Promise<void>,
+    fence?: Fence,
   ): Promise<DecideOutcome> {
     const outcome = await this.decisions.decide(recommendationId, decision, reason, decider, this.clock.now(), plan, fence);
     if (outcome.status !== 'decided') return outcome;

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { PARTITIONED_TABLES } from '@crosscast/persistence';
 import { FUSION_CONFIG, FusionConfig } from '../config';
 import { ClockRepository } from '../repositories/clock.repository';
-import { Fence, PartitionedTable, PartitionsRepository } from '../repositories/partitions.repository';
+import { Fence } from '../repositories/leadership.repository';
+import { PartitionedTable, PartitionsRepository } from '../repositories/partitions.repository';
 import { LeadershipService } from './leadership.service';
 
 const DAY_MS = 86_400_000;
