@@ -66,12 +66,19 @@ export function rssMb(pid: number): number {
 }
 
 
+/** CPU seconds (user + system, all threads) in a /proc/<pid>/stat line, and its command name. */
+function parseStat(stat: string): { comm: string; cpuSeconds: number } {
+  // The command name is in parentheses and may itself hold spaces or ')'.
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat (11 and 12 after the command name).
+  return { comm: stat.slice(stat.indexOf('(') + 1, close), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100 };
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc. */
 export function cpuSeconds(pid: number): number {
   try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // utime and stime are fields 14 and 15 of stat (11 and 12 after the command name).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return parseStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')).cpuSeconds;
   } catch {
     return NaN;
   }
@@ -88,11 +95,8 @@ export function cpuSecondsOfCommand(comm: string): number {
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      if (stat.slice(stat.indexOf('(') + 1, close) !== comm) continue;
-      const fields = stat.slice(close + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / 100;
+      const stat = parseStat(fs.readFileSync(`/proc/${entry}/stat`, 'utf8'));
+      if (stat.comm === comm) total += stat.cpuSeconds;
     } catch {
       // gone meanwhile
     }
@@ -100,14 +104,13 @@ export function cpuSecondsOfCommand(comm: string): number {
   return total;
 }
 
-/** The whole machine's busy and total CPU seconds since boot (all cores, /proc/stat): busy excludes idle and iowait. */
-export function machineCpuSeconds(): { busy: number; total: number } {
+/** The whole machine's busy CPU seconds since boot (all cores, /proc/stat; idle and iowait excluded). */
+export function machineBusyCpuSeconds(): number {
   try {
     const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
-    const total = fields.reduce((a, b) => a + b, 0);
-    return { busy: (total - fields[3] - fields[4]) / 100, total: total / 100 };
+    return (fields.reduce((a, b) => a + b, 0) - fields[3] - fields[4]) / 100;
   } catch {
-    return { busy: NaN, total: NaN };
+    return NaN;
   }
 }
 

@@ -45,7 +45,7 @@ import { io, Socket } from 'socket.io-client';
 import { CrossingDefinition, FORECAST_BACKOFF, FORECAST_QUEUE, ForecastMessage, HEARTBEAT_QUEUE } from '@crosscast/contracts';
 import { TOTAL_APPROACH } from '@crosscast/persistence';
 import { writeGridCity } from '../tools/sim-grid-city';
-import { cpuSeconds, cpuSecondsOfCommand, followSample, machineCpuSeconds, forecastFor, gridOf, heartbeatFor, quantile, round1, rssMb, spreadSample } from './pipeline-support';
+import { cpuSeconds, cpuSecondsOfCommand, followSample, machineBusyCpuSeconds, forecastFor, gridOf, heartbeatFor, quantile, round1, rssMb, spreadSample } from './pipeline-support';
 import { FusionProcess, POSTGRES_URL, REDIS_URL, ROOT, dropDatabase, dropQueues, sleep, startFusion, stopFusion, unique } from './fusion-process';
 import { migrate } from '../apps/fusion/src/fusion-app';
 import { ColumnSpec, insertColumns } from '../apps/fusion/src/repositories/insert-columns';
@@ -114,11 +114,6 @@ interface SizeResult {
    */
   latency_breakdown_ms?: { queue_wait: Quantiles; in_fusion: Quantiles; jobs: number; bench_loop: { p99: number; max: number } };
   /**
-   * Fusion's event loop in the demo phase, from /health's `eventLoop` (10-second windows)
-   * read after every round: the worst window's p99 and max timer delay (how long a ready
-   * request or socket event waited behind a synchronous step) and its busy share.
-   */
-  /**
    * CPU time per demo round (ms, from /proc; user + system, all threads), from the first
    * round until the last round was stored: fusion (all instances), PostgreSQL (server and
    * every backend), Redis, the bench process itself (enqueueing, 129 socket clients, REST
@@ -127,6 +122,11 @@ interface SizeResult {
    * forecast's way to the dashboard (planning, city steps and heartbeats run beside it).
    */
   demo_cpu_ms_per_round?: { fusion: number; postgres: number; redis: number; bench: number; machine_busy: number; cores: number };
+  /**
+   * Fusion's event loop in the demo phase, from /health's `eventLoop` (10-second windows)
+   * read after every round: the worst window's p99 and max timer delay (how long a ready
+   * request or socket event waited behind a synchronous step) and its busy share.
+   */
   event_loop?: { delay_p99_ms_worst: number; delay_max_ms: number; busy_share_max: number; windows: number };
 }
 
@@ -256,7 +256,7 @@ function cpuSnapshot(fusionPids: number[]): CpuSnapshot {
     postgres: cpuSecondsOfCommand('postgres'),
     redis: cpuSecondsOfCommand('redis-server'),
     bench: (own.user + own.system) / 1e6,
-    machine: machineCpuSeconds().busy,
+    machine: machineBusyCpuSeconds(),
   };
 }
 
