@@ -46,6 +46,13 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
+/** One stage's query latencies for the progress line: `name p50/p95 ms, …`. */
+function showLatency(latency: Record<string, { p50_ms: number; p95_ms: number }>): string {
+  return Object.entries(latency)
+    .map(([k, v]) => `${k} ${v.p50_ms}/${v.p95_ms} ms`)
+    .join(', ');
+}
+
 function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -147,10 +154,7 @@ async function main(): Promise<void> {
       stages.push(stage);
       process.stdout.write(
         `week ${String(week + 1).padStart(2)}: ${stage.forecasts.toLocaleString()} forecasts, ${stage.forecast_points.toLocaleString()} points, ${stage.forecast_partitions} partitions, ${stage.database_mb} MB, load ${stage.load_seconds} s | ` +
-          Object.entries(latency).map(([k, v]) => `${k} ${v.p50_ms}/${v.p95_ms} ms`).join(', ') +
-          ` | vacuumed: ` +
-          Object.entries(latencyVacuumed).map(([k, v]) => `${k} ${v.p50_ms}/${v.p95_ms} ms`).join(', ') +
-          '\n',
+          `${showLatency(latency)} | vacuumed: ${showLatency(latencyVacuumed)}\n`,
       );
     }
   } finally {
